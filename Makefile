@@ -1,0 +1,32 @@
+# The commands the README promises. Each one installs what is missing first,
+# so they work on a fresh Debian 12 machine.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps build test test-asan fuzz bench clean
+
+all: build
+
+deps:
+	tools/install-deps.sh
+
+build: deps
+	cmake --preset release
+	cmake --build --preset release -j $(JOBS)
+
+test: build
+	ctest --preset release -j $(JOBS)
+
+test-asan: deps
+	cmake --preset asan
+	cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan -j $(JOBS)
+
+# Builds the libFuzzer targets with clang-14 and runs each on its seed corpus.
+fuzz: deps
+	cmake --preset fuzz
+	cmake --build --preset fuzz -j $(JOBS)
+	tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
+
+clean:
+	rm -rf build

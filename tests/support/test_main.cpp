@@ -1,0 +1,57 @@
+// doctest main shared by every tern test executable. It adds one thing to
+// doctest's: a failing test case prints the seed that reproduces it.
+#define DOCTEST_CONFIG_IMPLEMENT
+#include <doctest/doctest.h>
+
+#include "support/seed.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+namespace tern::test {
+
+std::uint64_t seed() noexcept {
+  static const std::uint64_t value = [] {
+    if (const char* env = std::getenv("TERN_TEST_SEED"); env != nullptr && *env != '\0')
+      return static_cast<std::uint64_t>(std::strtoull(env, nullptr, 0));
+    return std::uint64_t{20261122};
+  }();
+  return value;
+}
+
+namespace {
+
+struct seed_reporter : doctest::IReporter {
+  explicit seed_reporter(const doctest::ContextOptions&) {}
+  void report_query(const doctest::QueryData&) override {}
+  void test_run_start() override {}
+  void test_run_end(const doctest::TestRunStats&) override {}
+  void test_case_start(const doctest::TestCaseData& tc) override { current_ = &tc; }
+  void test_case_reenter(const doctest::TestCaseData&) override {}
+  void test_case_end(const doctest::CurrentTestCaseStats& stats) override {
+    if (stats.failure_flags != 0 && current_ != nullptr)
+      std::fprintf(stderr, "[tern] test case \"%s\" failed; reproduce with TERN_TEST_SEED=%llu\n",
+                   current_->m_name, static_cast<unsigned long long>(seed()));
+  }
+  void test_case_exception(const doctest::TestCaseException&) override {}
+  void subcase_start(const doctest::SubcaseSignature&) override {}
+  void subcase_end() override {}
+  void log_assert(const doctest::AssertData&) override {}
+  void log_message(const doctest::MessageData&) override {}
+  void test_case_skipped(const doctest::TestCaseData&) override {}
+
+private:
+  const doctest::TestCaseData* current_ = nullptr;
+};
+
+} // namespace
+} // namespace tern::test
+
+DOCTEST_REGISTER_LISTENER("tern-seed", 1, tern::test::seed_reporter);
+
+int main(int argc, char** argv) {
+  doctest::Context context;
+  context.applyCommandLine(argc, argv);
+  return context.run();
+}
