@@ -25,7 +25,7 @@ void send_scheduler::unschedule(stream_id id) {
 void send_scheduler::remove_from_level(stream_id id, std::uint8_t level) {
   auto& q = levels_[level];
   // The stream is usually at the front (it just sent), so search from there.
-  q.erase(std::find(q.begin(), q.end(), id));
+  if (auto it = std::find(q.begin(), q.end(), id); it != q.end()) q.erase(it);
 }
 
 std::optional<stream_id> send_scheduler::peek() const noexcept {

@@ -19,6 +19,7 @@
 #include "stream/stream_errc.hpp"
 
 #include <algorithm>
+#include <vector>
 
 namespace tern::stream {
 
@@ -36,9 +37,11 @@ void stream_map::set_peer_limits(const peer_stream_limits& limits) {
   peer_ = limits;
   (void)on_max_streams(direction::bidi, std::min(limits.max_streams_bidi, max_stream_count));
   (void)on_max_streams(direction::uni, std::min(limits.max_streams_uni, max_stream_count));
-  for (auto& [id, s] : streams_) {
-    if (s.send && s.send->on_max_stream_data(initial_send_credit(id))) update(id);
-  }
+  // update() may release streams, so collect first.
+  std::vector<stream_id> unblocked;
+  for (auto& [id, s] : streams_)
+    if (s.send && s.send->on_max_stream_data(initial_send_credit(id))) unblocked.push_back(id);
+  for (stream_id id : unblocked) update(id);
 }
 
 stream& stream_map::create(stream_id id) {

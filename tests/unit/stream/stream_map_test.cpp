@@ -211,3 +211,23 @@ TEST_CASE("stream_map: control frames queue per stream") {
   CHECK_FALSE(m.next_control());
   CHECK(s->send->poll_reset());
 }
+
+TEST_CASE("stream_map: initial send credit comes from the matching transport parameter") {
+  stream_map m{server_cfg()};
+  m.set_peer_limits({.max_stream_data_bidi_local = 111,
+                     .max_stream_data_bidi_remote = 222,
+                     .max_stream_data_uni = 333,
+                     .max_streams_bidi = 5,
+                     .max_streams_uni = 5});
+  std::error_code ec;
+  CHECK(m.get_for_frame(0, frame_target::receive_side, ec)->send->credit().limit() == 111); // peer's bidi
+  CHECK(m.open(direction::bidi, ec)->send->credit().limit() == 222);                     // our bidi
+  CHECK(m.open(direction::uni, ec)->send->credit().limit() == 333);                      // our uni
+  // Limits learned later raise streams opened before (never lower them).
+  stream_map early{{.self = role::client}};
+  early.set_peer_limits({.max_streams_bidi = 1});
+  stream* s = early.open(direction::bidi, ec);
+  CHECK(s->send->credit().limit() == 0);
+  early.set_peer_limits({.max_stream_data_bidi_remote = 500, .max_streams_bidi = 1});
+  CHECK(s->send->credit().limit() == 500);
+}
