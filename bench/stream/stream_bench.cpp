@@ -36,7 +36,8 @@ std::vector<std::size_t> arrival_order(int percent) {
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   tern::random_source rng{42};
   for (std::size_t i = 0; i + 16 < order.size(); ++i)
-    if (rng.uniform(100) < static_cast<std::uint64_t>(percent)) std::swap(order[i], order[i + 1 + rng.uniform(16)]);
+    if (rng.uniform(100) < static_cast<std::uint64_t>(percent))
+      std::swap(order[i], order[i + 1 + rng.uniform(16)]);
   return order;
 }
 

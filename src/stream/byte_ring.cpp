@@ -15,7 +15,8 @@ constexpr std::size_t min_capacity = 4096;
 void byte_ring::reserve_to(std::uint64_t end) {
   if (end <= base_ + capacity_) return;
   const std::uint64_t need = end - base_;
-  const std::size_t new_cap = std::bit_ceil(std::max<std::size_t>(min_capacity, static_cast<std::size_t>(need)));
+  const std::size_t new_cap =
+      std::bit_ceil(std::max<std::size_t>(min_capacity, static_cast<std::size_t>(need)));
   auto fresh = std::make_unique<std::byte[]>(new_cap);
   if (capacity_ != 0) {
     // Re-home the whole old window: each byte moves to offset & (new_cap - 1).

@@ -11,7 +11,8 @@ namespace {
 // Keep a few buffers for reuse; more would only pin memory after a burst.
 constexpr std::size_t max_spare = 32;
 
-std::vector<std::byte> take_buffer(std::vector<std::vector<std::byte>>& spare, std::span<const std::byte> src) {
+std::vector<std::byte> take_buffer(std::vector<std::vector<std::byte>>& spare,
+                                   std::span<const std::byte> src) {
   std::vector<std::byte> buf;
   if (!spare.empty()) {
     buf = std::move(spare.back());
@@ -28,7 +29,8 @@ void give_back(std::vector<std::vector<std::byte>>& spare, std::vector<std::byte
 
 std::error_code datagram_send_queue::push(std::span<const std::byte> payload, time_point deadline) {
   if (payload.size() > cfg_.max_datagram_size) return stream_errc::message_too_large;
-  if (queue_.size() >= cfg_.max_count || bytes_ + payload.size() > cfg_.max_bytes) return stream_errc::buffer_full;
+  if (queue_.size() >= cfg_.max_count || bytes_ + payload.size() > cfg_.max_bytes)
+    return stream_errc::buffer_full;
   queue_.push_back(item{take_buffer(spare_, payload), deadline});
   bytes_ += payload.size();
   return {};

@@ -71,7 +71,8 @@ enum class overflow_policy : std::uint8_t {
 /// with an overflow policy; every discarded datagram is counted.
 class datagram_recv_queue {
 public:
-  explicit datagram_recv_queue(datagram_queue_config cfg = {}, overflow_policy policy = overflow_policy::drop_oldest)
+  explicit datagram_recv_queue(datagram_queue_config cfg = {},
+                               overflow_policy policy = overflow_policy::drop_oldest)
       : cfg_{cfg}, policy_{policy} {}
 
   /// A DATAGRAM frame arrived. Returns false when a datagram (this one or an

@@ -118,7 +118,10 @@ public:
 
   /// Stop sending updates (final size known, or stream reset): the peer
   /// cannot use more credit.
-  void stop_updates() noexcept { updates_stopped_ = true; repeat_pending_ = false; }
+  void stop_updates() noexcept {
+    updates_stopped_ = true;
+    repeat_pending_ = false;
+  }
 
 private:
   window_config cfg_;

@@ -41,7 +41,8 @@ void message_receiver::push_ready(message_event ev) {
     stats_.dropped += ev.count;
     if (!ready_.empty()) {
       auto& back = ready_.back();
-      if (back.what == message_event::kind::dropped && back.reason == ev.reason && back.id + back.count == ev.id) {
+      if (back.what == message_event::kind::dropped && back.reason == ev.reason &&
+          back.id + back.count == ev.id) {
         back.count += ev.count;
         return;
       }
@@ -85,7 +86,9 @@ std::error_code message_receiver::on_fragment(std::uint64_t id, std::uint64_t le
   entry& e = window_[static_cast<std::size_t>(id - base_)];
 
   switch (e.st) {
-  case entry::state::dropped: ++stats_.late_fragments; return {};
+  case entry::state::dropped:
+    ++stats_.late_fragments;
+    return {};
   case entry::state::complete:
     if (length != e.length) return stream_errc::protocol_violation;
     ++stats_.duplicate_fragments;

@@ -48,8 +48,8 @@ struct message_event {
 
 struct message_receiver_stats {
   std::uint64_t delivered = 0;
-  std::uint64_t dropped = 0;           ///< ids reported dropped, all reasons
-  std::uint64_t late_fragments = 0;    ///< for messages already delivered or dropped
+  std::uint64_t dropped = 0;        ///< ids reported dropped, all reasons
+  std::uint64_t late_fragments = 0; ///< for messages already delivered or dropped
   std::uint64_t duplicate_fragments = 0;
 };
 
@@ -101,11 +101,11 @@ private:
   void expire(time_point now) noexcept;
 
   message_receiver_config cfg_;
-  std::uint64_t base_ = 0;        // id of window_.front()
+  std::uint64_t base_ = 0; // id of window_.front()
   std::deque<entry> window_;
   std::deque<message_event> ready_; // events decided out of turn by make_room()
   std::size_t buffered_ = 0;
-  time_point next_expiry_ = never;  // lower bound of the earliest live expiry
+  time_point next_expiry_ = never; // lower bound of the earliest live expiry
   message_receiver_stats stats_;
 };
 

@@ -79,7 +79,8 @@ void message_sender::drop_in_flight(message& m, byte_range r) noexcept {
   if (it != m.in_flight.end()) m.in_flight.erase(it);
 }
 
-message_fragment message_sender::make_fragment(const message& m, byte_range r, time_point now) const noexcept {
+message_fragment message_sender::make_fragment(const message& m, byte_range r,
+                                               time_point now) const noexcept {
   message_fragment f;
   f.message_id = m.id;
   f.message_length = m.data.size();
@@ -113,8 +114,8 @@ time_point message_sender::next_timeout() const noexcept {
 }
 
 std::size_t message_sender::in_progress() const noexcept {
-  return static_cast<std::size_t>(std::count_if(messages_.begin(), messages_.end(),
-                                                [](const message& m) { return !m.done; }));
+  return static_cast<std::size_t>(
+      std::count_if(messages_.begin(), messages_.end(), [](const message& m) { return !m.done; }));
 }
 
 std::optional<message_fragment> message_sender::next_fragment(std::size_t max_payload, time_point now,

@@ -115,10 +115,10 @@ private:
     std::uint64_t id = 0;
     time_point deadline{};
     std::vector<std::byte> data;
-    std::uint64_t next_new = 0;         // first offset never sent
+    std::uint64_t next_new = 0; // first offset never sent
     range_set acked;
-    range_set lost;                     // to offer again
-    std::vector<byte_range> in_flight;  // one entry per copy out (or queued duplicate)
+    range_set lost;                    // to offer again
+    std::vector<byte_range> in_flight; // one entry per copy out (or queued duplicate)
     bool done = false;
   };
   struct pending_duplicate {

@@ -26,7 +26,7 @@ enum class recv_state : std::uint8_t {
 
 /// What one incoming STREAM or RESET_STREAM did to flow control.
 struct recv_result {
-  std::error_code error;        ///< a stream_errc transport error: close the connection
+  std::error_code error;         ///< a stream_errc transport error: close the connection
   std::uint64_t credit_used = 0; ///< bytes newly counted against the connection's MAX_DATA
   std::uint64_t released = 0;    ///< bytes dropped unread: count them as consumed at connection level
 };
@@ -121,8 +121,8 @@ private:
   void update_complete() noexcept;
 
   recv_window window_;
-  byte_ring ring_;       // base() == read_offset_
-  range_set received_;   // received byte ranges at or above read_offset_
+  byte_ring ring_;     // base() == read_offset_
+  range_set received_; // received byte ranges at or above read_offset_
   std::uint64_t read_offset_ = 0;
   std::optional<std::uint64_t> final_size_;
   std::optional<std::uint64_t> reset_error_;

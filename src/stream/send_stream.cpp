@@ -51,13 +51,15 @@ std::size_t send_stream::write(std::span<const std::byte> data, std::error_code&
 }
 
 std::error_code send_stream::finish() noexcept {
-  if (state_ == send_state::reset_sent || state_ == send_state::reset_recvd) return stream_errc::stream_closed;
+  if (state_ == send_state::reset_sent || state_ == send_state::reset_recvd)
+    return stream_errc::stream_closed;
   fin_written_ = true;
   return {};
 }
 
 void send_stream::reset(std::uint64_t app_error) noexcept {
-  if (state_ == send_state::data_recvd || state_ == send_state::reset_sent || state_ == send_state::reset_recvd)
+  if (state_ == send_state::data_recvd || state_ == send_state::reset_sent ||
+      state_ == send_state::reset_recvd)
     return;
   reset_ = reset_info{app_error, send_next_};
   reset_pending_ = true;
@@ -79,7 +81,8 @@ std::optional<stream_chunk> send_stream::next_chunk(std::size_t max_len, std::ui
 
   if (!lost_.empty() && max_len > 0) {
     const byte_range r = lost_.front();
-    const auto data = ring_.contiguous(r.begin, static_cast<std::size_t>(std::min<std::uint64_t>(r.size(), max_len)));
+    const auto data =
+        ring_.contiguous(r.begin, static_cast<std::size_t>(std::min<std::uint64_t>(r.size(), max_len)));
     const std::uint64_t end = r.begin + data.size();
     lost_.erase(r.begin, end);
     stream_chunk c{r.begin, data, false, true};
@@ -100,7 +103,8 @@ std::optional<stream_chunk> send_stream::next_chunk(std::size_t max_len, std::ui
       credit_.on_blocked();
       return std::nullopt;
     }
-    const std::uint64_t n = std::min({pending, static_cast<std::uint64_t>(max_len), credit_.available(), connection_credit});
+    const std::uint64_t n =
+        std::min({pending, static_cast<std::uint64_t>(max_len), credit_.available(), connection_credit});
     if (n == 0) return std::nullopt;
     const auto data = ring_.contiguous(send_next_, static_cast<std::size_t>(n));
     stream_chunk c{send_next_, data, false, false};
@@ -124,7 +128,8 @@ std::optional<stream_chunk> send_stream::next_chunk(std::size_t max_len, std::ui
 }
 
 void send_stream::on_acked(std::uint64_t offset, std::uint64_t length, bool fin) noexcept {
-  if (state_ == send_state::reset_sent || state_ == send_state::reset_recvd || state_ == send_state::data_recvd)
+  if (state_ == send_state::reset_sent || state_ == send_state::reset_recvd ||
+      state_ == send_state::data_recvd)
     return;
   const std::uint64_t begin = std::max(offset, ring_.base());
   const std::uint64_t end = std::min(offset + length, send_next_);

@@ -126,7 +126,9 @@ public:
 
   send_state state() const noexcept { return state_; }
   /// Terminal: nothing more will happen on this half.
-  bool is_closed() const noexcept { return state_ == send_state::data_recvd || state_ == send_state::reset_recvd; }
+  bool is_closed() const noexcept {
+    return state_ == send_state::data_recvd || state_ == send_state::reset_recvd;
+  }
   /// Bytes held: written and not yet acknowledged-and-freed.
   std::uint64_t buffered() const noexcept { return write_end_ - ring_.base(); }
   /// Offset just past the last byte written by the application.
@@ -143,12 +145,12 @@ private:
   void release_acked() noexcept;
 
   send_config cfg_;
-  byte_ring ring_;         // base() = lowest unacknowledged offset
+  byte_ring ring_; // base() = lowest unacknowledged offset
   std::uint64_t write_end_ = 0;
   std::uint64_t send_next_ = 0; // next new offset to send
-  range_set acked_;        // acknowledged ranges above ring_.base()
-  range_set lost_;         // ranges to send again, below send_next_
-  send_credit credit_;     // peer's MAX_STREAM_DATA; used() == send_next_
+  range_set acked_;             // acknowledged ranges above ring_.base()
+  range_set lost_;              // ranges to send again, below send_next_
+  send_credit credit_;          // peer's MAX_STREAM_DATA; used() == send_next_
   send_state state_ = send_state::ready;
   bool fin_written_ = false;
   bool fin_sent_ = false;

@@ -24,13 +24,13 @@ enum class stream_errc : std::uint16_t {
   protocol_violation = 0x0a,   ///< other peer misbehaviour (e.g. inconsistent message length)
 
   // Local conditions.
-  reset_by_peer = 0x100,  ///< the peer reset the stream (RESET_STREAM); see recv_stream::reset_error()
-  stopped_by_peer,        ///< the peer asked us to stop sending (STOP_SENDING)
-  stream_closed,          ///< write after FIN or after a local reset
-  streams_blocked,        ///< the peer's MAX_STREAMS forbids opening another stream now
-  message_too_large,      ///< larger than the configured message or datagram limit
-  buffer_full,            ///< the send-side memory budget has no room for it
-  deadline_passed,        ///< the message's deadline is already in the past
+  reset_by_peer = 0x100, ///< the peer reset the stream (RESET_STREAM); see recv_stream::reset_error()
+  stopped_by_peer,       ///< the peer asked us to stop sending (STOP_SENDING)
+  stream_closed,         ///< write after FIN or after a local reset
+  streams_blocked,       ///< the peer's MAX_STREAMS forbids opening another stream now
+  message_too_large,     ///< larger than the configured message or datagram limit
+  buffer_full,           ///< the send-side memory budget has no room for it
+  deadline_passed,       ///< the message's deadline is already in the past
 };
 
 const std::error_category& stream_category() noexcept;

@@ -66,7 +66,8 @@ stream* stream_map::open(direction d, std::error_code& ec) {
 
 stream* stream_map::get_for_frame(stream_id id, frame_target target, std::error_code& ec) {
   ec.clear();
-  const bool ok_side = target == frame_target::receive_side ? can_receive(id, cfg_.self) : can_send(id, cfg_.self);
+  const bool ok_side =
+      target == frame_target::receive_side ? can_receive(id, cfg_.self) : can_send(id, cfg_.self);
   if (!ok_side) {
     ec = stream_errc::stream_state_error;
     return nullptr;

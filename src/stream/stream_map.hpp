@@ -26,9 +26,7 @@ struct stream {
   bool control_queued = false; // in stream_map's control queue
 
   /// Both halves (those that exist) reached a terminal state.
-  bool is_closed() const noexcept {
-    return (!send || send->is_closed()) && (!recv || recv->is_closed());
-  }
+  bool is_closed() const noexcept { return (!send || send->is_closed()) && (!recv || recv->is_closed()); }
 };
 
 /// Limits from the peer's transport parameters (RFC 9000 §18.2), as they
@@ -151,14 +149,14 @@ private:
   std::deque<stream_id> control_;
   std::array<std::deque<stream_id>, 2> accept_;
 
-  std::array<std::uint64_t, 2> next_local_{};     // our streams opened, per direction
-  std::array<std::uint64_t, 2> peer_limit_{};     // peer's MAX_STREAMS for us
+  std::array<std::uint64_t, 2> next_local_{}; // our streams opened, per direction
+  std::array<std::uint64_t, 2> peer_limit_{}; // peer's MAX_STREAMS for us
   std::array<std::uint64_t, 2> blocked_reported_{UINT64_MAX, UINT64_MAX};
   std::array<bool, 2> blocked_pending_{};
 
-  std::array<std::uint64_t, 2> next_peer_{};      // peer streams opened (implicitly or not)
-  std::array<std::uint64_t, 2> local_limit_{};    // MAX_STREAMS we advertised
-  std::array<std::uint64_t, 2> peer_closed_{};    // peer streams released
+  std::array<std::uint64_t, 2> next_peer_{};   // peer streams opened (implicitly or not)
+  std::array<std::uint64_t, 2> local_limit_{}; // MAX_STREAMS we advertised
+  std::array<std::uint64_t, 2> peer_closed_{}; // peer streams released
   std::array<bool, 2> max_streams_pending_{};
 };
 

@@ -16,7 +16,7 @@ using tern::stream::test::pattern;
 
 namespace {
 tern::time_point at(tern::duration d) { return tern::time_point{} + d; }
-}
+} // namespace
 
 TEST_CASE("datagram_send_queue: FIFO within bounds, oversize and full rejected") {
   datagram_send_queue q{{.max_count = 2, .max_bytes = 300, .max_datagram_size = 200}};

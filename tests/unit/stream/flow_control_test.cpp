@@ -5,8 +5,8 @@
 #include "stream/flow_control.hpp"
 #include "stream/stream_errc.hpp"
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <deque>
 
 using namespace tern::stream;
@@ -137,7 +137,8 @@ transfer_result run_transfer(duration rtt, std::uint64_t rate_bytes_per_ms, std:
       conn_credit.on_max(conn_updates.front().value);
       conn_updates.pop_front();
     }
-    const std::uint64_t n = std::min<std::uint64_t>({rate_bytes_per_ms, stream_credit.available(), conn_credit.available()});
+    const std::uint64_t n =
+        std::min<std::uint64_t>({rate_bytes_per_ms, stream_credit.available(), conn_credit.available()});
     if (n > 0) {
       stream_credit.consume(n);
       conn_credit.consume(n);

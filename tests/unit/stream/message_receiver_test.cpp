@@ -24,8 +24,8 @@ namespace {
 time_point at(duration d) { return time_point{} + d; }
 
 // Feeds fragment [off, off + len) of `msg` (id `id`) with a long ttl.
-std::error_code feed(message_receiver& r, std::uint64_t id, const std::vector<std::byte>& msg, std::uint64_t off,
-                     std::uint64_t len, time_point now = at(0ms), duration ttl = 10s) {
+std::error_code feed(message_receiver& r, std::uint64_t id, const std::vector<std::byte>& msg,
+                     std::uint64_t off, std::uint64_t len, time_point now = at(0ms), duration ttl = 10s) {
   return r.on_fragment(id, msg.size(), off, std::span{msg}.subspan(off, len), ttl, now);
 }
 } // namespace
@@ -160,7 +160,8 @@ TEST_CASE("message_receiver: inconsistent lengths and fragments past the end are
   message_receiver r;
   const auto m = pattern(100);
   REQUIRE_FALSE(feed(r, 0, m, 0, 10));
-  CHECK(r.on_fragment(0, 99, 10, std::span{m}.subspan(10, 10), 1s, at(0ms)) == stream_errc::protocol_violation);
+  CHECK(r.on_fragment(0, 99, 10, std::span{m}.subspan(10, 10), 1s, at(0ms)) ==
+        stream_errc::protocol_violation);
   CHECK(r.on_fragment(1, 50, 45, std::span{m}.first(10), 1s, at(0ms)) == stream_errc::protocol_violation);
   CHECK(r.on_fragment(1, 50, 51, {}, 1s, at(0ms)) == stream_errc::protocol_violation);
   CHECK(r.on_fragment(2, UINT64_MAX, UINT64_MAX - 1, std::span{m}.first(10), 1s, at(0ms)) ==

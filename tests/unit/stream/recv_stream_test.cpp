@@ -153,8 +153,8 @@ TEST_CASE("recv_stream: RESET_STREAM drops buffered data, releases credit, read 
   CHECK(r.read(buf, ec).bytes == 100);
   auto res = r.on_reset(800, 77);
   CHECK_FALSE(res.error);
-  CHECK(res.credit_used == 200);  // 600 -> 800
-  CHECK(res.released == 700);     // 800 - 100 read
+  CHECK(res.credit_used == 200); // 600 -> 800
+  CHECK(res.released == 700);    // 800 - 100 read
   CHECK(r.state() == recv_state::reset_recvd);
   CHECK(r.reset_error() == 77u);
   CHECK(r.buffered() == 0);

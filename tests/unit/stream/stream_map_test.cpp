@@ -221,8 +221,8 @@ TEST_CASE("stream_map: initial send credit comes from the matching transport par
                      .max_streams_uni = 5});
   std::error_code ec;
   CHECK(m.get_for_frame(0, frame_target::receive_side, ec)->send->credit().limit() == 111); // peer's bidi
-  CHECK(m.open(direction::bidi, ec)->send->credit().limit() == 222);                     // our bidi
-  CHECK(m.open(direction::uni, ec)->send->credit().limit() == 333);                      // our uni
+  CHECK(m.open(direction::bidi, ec)->send->credit().limit() == 222);                        // our bidi
+  CHECK(m.open(direction::uni, ec)->send->credit().limit() == 333);                         // our uni
   // Limits learned later raise streams opened before (never lower them).
   stream_map early{{.self = role::client}};
   early.set_peer_limits({.max_streams_bidi = 1});
