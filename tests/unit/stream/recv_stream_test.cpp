@@ -240,3 +240,35 @@ TEST_CASE("recv_stream: STOP_SENDING discards data, keeps credit flowing, closes
   r.on_stop_sending_lost(); // all data in: no need to repeat
   CHECK_FALSE(r.poll_stop_sending());
 }
+
+TEST_CASE("recv_stream: a long transfer through a small window, scrambled within it, wraps the ring intact") {
+  tern::random_source rng{tern::test::seed()};
+  const auto data = tern::stream::test::random_bytes(rng, 1'000'000);
+  constexpr std::uint64_t window = 64 * 1024;
+  recv_stream r{window_config{.initial = window, .max = window}};
+  std::uint64_t limit = window, sent = 0;
+  std::vector<std::byte> out;
+  std::vector<std::byte> buf(5000);
+  std::error_code ec;
+  int ms = 0;
+  while (out.size() < data.size()) {
+    // Send everything the window allows, as scrambled pieces with duplicates.
+    const std::uint64_t upto = std::min<std::uint64_t>(limit, data.size());
+    if (upto > sent) {
+      auto pieces = scrambled_pieces(rng, upto - sent);
+      for (const auto& p : pieces) {
+        const std::uint64_t off = sent + p.offset;
+        const bool fin = off + p.length == data.size();
+        REQUIRE_FALSE(r.on_data(off, std::span{data}.subspan(off, p.length), fin).error);
+        CHECK(r.buffered() <= window);
+      }
+      sent = upto;
+    }
+    const auto res = r.read(std::span{buf}.first(1 + rng.uniform(buf.size())), ec);
+    REQUIRE_FALSE(ec);
+    out.insert(out.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(res.bytes));
+    if (auto v = r.poll_max_stream_data(at(std::chrono::milliseconds{++ms}), 100ms)) limit = *v;
+  }
+  CHECK(out == data);
+  CHECK(r.window().window() == window);
+}
