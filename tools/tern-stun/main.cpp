@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   query->add_option("--software", q.software, "SOFTWARE attribute to send (empty for none)");
   bool no_fingerprint = false;
   query->add_flag("--no-fingerprint", no_fingerprint, "do not add FINGERPRINT to the request");
+  bool classic = false;
+  query->add_flag("--rfc3489", classic,
+                  "send a request without attributes (RFC 8489 §12.1), for servers that predate RFC 5389");
   bool v4 = false, v6 = false;
   query->add_flag("-4", v4, "use IPv4 only");
   query->add_flag("-6", v6, "use IPv6 only");
@@ -58,7 +61,8 @@ int main(int argc, char** argv) {
         return 2;
       }
       q.family = v4 ? 4 : v6 ? 6 : 0;
-      q.fingerprint = !no_fingerprint;
+      q.fingerprint = !no_fingerprint && !classic;
+      if (classic) q.software.clear();
       q.timeout = std::chrono::milliseconds{static_cast<long long>(std::ceil(timeout_s * 1000.0))};
       q.rto = std::chrono::milliseconds{rto_ms};
       return tern::tools::run_query(q);
