@@ -15,7 +15,7 @@ transport_address transport_address::ipv4(std::array<std::uint8_t, 4> octets, st
 }
 
 transport_address transport_address::ipv6(const std::array<std::uint8_t, 16>& octets,
-                                           std::uint16_t port) noexcept {
+                                          std::uint16_t port) noexcept {
   transport_address a;
   a.family = address_family::ipv6;
   a.ip = octets;
@@ -42,7 +42,8 @@ std::optional<transport_address> parse_transport_address(std::string_view text) 
   bool v6 = false;
   if (!text.empty() && text.front() == '[') {
     const auto close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') return std::nullopt;
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      return std::nullopt;
     host = text.substr(1, close - 1);
     port_text = text.substr(close + 2);
     v6 = true;

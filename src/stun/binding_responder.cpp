@@ -54,7 +54,8 @@ responder_result binding_responder::error_reply(const message& request, int code
   return r;
 }
 
-responder_result binding_responder::handle(std::span<const std::byte> datagram, const transport_address& source,
+responder_result binding_responder::handle(std::span<const std::byte> datagram,
+                                           const transport_address& source,
                                            std::span<std::byte> out) const noexcept {
   const decode_options decoding{.accept_rfc3489 = options_.accept_rfc3489};
   message m;

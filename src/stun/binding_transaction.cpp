@@ -102,7 +102,8 @@ bool binding_transaction::on_response(std::span<const std::byte> datagram, time_
         error_code_ = m.error->code;
         error_reason_.assign(m.error->reason);
       }
-      for (std::size_t i = 0; i < m.unknown_attribute_count(); ++i) unknown_.push_back(m.unknown_attribute(i));
+      for (std::size_t i = 0; i < m.unknown_attribute_count(); ++i)
+        unknown_.push_back(m.unknown_attribute(i));
     }
   } catch (...) {
     // Out of memory while copying diagnostics: the outcome below still holds.

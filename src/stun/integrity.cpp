@@ -24,7 +24,8 @@ std::error_code verify_at(const message& m, std::size_t offset, hmac_algorithm a
   const std::byte* attr_header = m.bytes.data() + offset;
   const std::size_t length =
       (std::to_integer<std::size_t>(attr_header[2]) << 8) | std::to_integer<std::size_t>(attr_header[3]);
-  if (m.bytes.size() < offset + 4 + length || length > hmac_size(algorithm)) return stun_errc::integrity_missing;
+  if (m.bytes.size() < offset + 4 + length || length > hmac_size(algorithm))
+    return stun_errc::integrity_missing;
 
   std::array<std::byte, header_size> header{};
   std::memcpy(header.data(), m.bytes.data(), header_size);

@@ -13,8 +13,8 @@ constexpr duration max_wait = std::chrono::seconds{30};
 
 keepalive_scheduler::keepalive_scheduler(random_source& rng, const keepalive_options& options) noexcept
     : rng_(rng), interval_(std::clamp(options.interval, min_wait, max_wait)),
-      jitter_(std::clamp(options.jitter, duration::zero(),
-                         std::min(interval_ - min_wait, max_wait - interval_))),
+      jitter_(
+          std::clamp(options.jitter, duration::zero(), std::min(interval_ - min_wait, max_wait - interval_))),
       inbound_refreshes_(options.inbound_refreshes) {}
 
 duration keepalive_scheduler::draw() noexcept {
@@ -45,7 +45,8 @@ bool keepalive_scheduler::on_timeout(time_point now) noexcept {
   return true;
 }
 
-std::span<const std::byte> write_binding_indication(std::span<std::byte> out, const transaction_id& id) noexcept {
+std::span<const std::byte> write_binding_indication(std::span<std::byte> out,
+                                                    const transaction_id& id) noexcept {
   message_writer w{out, method::binding, message_class::indication, id};
   w.add_fingerprint();
   return w.bytes();

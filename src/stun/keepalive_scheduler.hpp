@@ -79,6 +79,7 @@ private:
 /// Writes a Binding Indication (RFC 8489 §6.2: no response expected) with
 /// FINGERPRINT into `out`, for use as a keepalive. Returns the datagram, or
 /// an empty span if `out` is smaller than 28 bytes.
-std::span<const std::byte> write_binding_indication(std::span<std::byte> out, const transaction_id& id) noexcept;
+std::span<const std::byte> write_binding_indication(std::span<std::byte> out,
+                                                    const transaction_id& id) noexcept;
 
 } // namespace tern::stun

@@ -2,7 +2,8 @@
 
 namespace tern::stun {
 
-mapped_address_monitor::change mapped_address_monitor::on_discovery(const transport_address& mapped) noexcept {
+mapped_address_monitor::change
+mapped_address_monitor::on_discovery(const transport_address& mapped) noexcept {
   if (!current_) {
     current_ = mapped;
     return change::first;

@@ -85,7 +85,8 @@ std::error_code decode_text(std::span<const std::byte> v, std::size_t limit,
   return {};
 }
 
-std::error_code decode_error_code(std::span<const std::byte> v, std::optional<error_code_attribute>& out) noexcept {
+std::error_code decode_error_code(std::span<const std::byte> v,
+                                  std::optional<error_code_attribute>& out) noexcept {
   if (v.size() < 4) return stun_errc::bad_attribute_length;
   if (v.size() - 4 > max_text_decode) return stun_errc::value_too_long;
   // The 21 reserved bits are ignored on receipt; class is 3 bits, number 8.
@@ -106,8 +107,10 @@ bool understood(std::uint16_t type) noexcept {
   case attr::realm:
   case attr::nonce:
   case attr::message_integrity_sha256:
-  case attr::xor_mapped_address: return true;
-  default: return false;
+  case attr::xor_mapped_address:
+    return true;
+  default:
+    return false;
   }
 }
 
@@ -177,7 +180,8 @@ std::error_code decode_header(std::span<const std::byte> datagram, message& out,
   return {};
 }
 
-std::error_code decode(std::span<const std::byte> datagram, message& out, const decode_options& options) noexcept {
+std::error_code decode(std::span<const std::byte> datagram, message& out,
+                       const decode_options& options) noexcept {
   if (auto ec = decode_header(datagram, out, options)) return ec;
   bool after_integrity = false; // past MESSAGE-INTEGRITY or MESSAGE-INTEGRITY-SHA256
   std::size_t pos = header_size;
@@ -213,7 +217,8 @@ std::error_code decode(std::span<const std::byte> datagram, message& out, const 
       if (after_integrity) break;
       switch (type) {
       case attr::xor_mapped_address:
-        if (!out.xor_mapped_address) ec = decode_address(value, true, out.id, out.xor_mapped_address.emplace());
+        if (!out.xor_mapped_address)
+          ec = decode_address(value, true, out.id, out.xor_mapped_address.emplace());
         break;
       case attr::mapped_address:
         if (!out.mapped_address) ec = decode_address(value, false, out.id, out.mapped_address.emplace());
@@ -365,10 +370,12 @@ void message_writer::add_message_integrity(std::span<const std::byte> key) noexc
   const std::size_t at = size_;
   std::byte* p = reserve(attr::message_integrity, 20);
   if (p == nullptr) return;
-  if (!hmac(hmac_algorithm::sha1, key, {buffer_.first(at)}, std::span{p, 20})) fail(stun_errc::crypto_failure);
+  if (!hmac(hmac_algorithm::sha1, key, {buffer_.first(at)}, std::span{p, 20}))
+    fail(stun_errc::crypto_failure);
 }
 
-void message_writer::add_message_integrity_sha256(std::span<const std::byte> key, std::size_t length) noexcept {
+void message_writer::add_message_integrity_sha256(std::span<const std::byte> key,
+                                                  std::size_t length) noexcept {
   if (length < 16 || length > 32 || length % 4 != 0) {
     fail(stun_errc::bad_attribute_length);
     return;

@@ -7,10 +7,10 @@
 namespace tern::tools {
 
 struct query_settings {
-  std::string server;            ///< HOST:PORT
-  std::string bind;              ///< local ADDR:PORT, empty for any
+  std::string server; ///< HOST:PORT
+  std::string bind;   ///< local ADDR:PORT, empty for any
   bool json = false;
-  int family = 0;                ///< 0 any, 4, 6
+  int family = 0; ///< 0 any, 4, 6
   std::chrono::milliseconds timeout{10'000};
   std::chrono::milliseconds rto{500};
   unsigned rc = 7;

@@ -46,7 +46,8 @@ std::optional<asio::ip::udp::endpoint> resolve(asio::io_context& io, std::string
   }
   asio::ip::udp::resolver resolver{io};
   std::error_code ec;
-  const auto results = resolver.resolve(host, std::to_string(port), asio::ip::udp::resolver::numeric_service, ec);
+  const auto results =
+      resolver.resolve(host, std::to_string(port), asio::ip::udp::resolver::numeric_service, ec);
   if (ec) {
     error = "cannot resolve '" + host + "': " + ec.message();
     return std::nullopt;
@@ -71,7 +72,8 @@ std::optional<asio::ip::udp::endpoint> parse_numeric(std::string_view text, std:
   std::error_code ec;
   const auto address = asio::ip::make_address(host, ec);
   if (ec) {
-    error = "invalid address '" + std::string(text) + "': '" + host + "' is not a numeric IPv4 or IPv6 address";
+    error =
+        "invalid address '" + std::string(text) + "': '" + host + "' is not a numeric IPv4 or IPv6 address";
     return std::nullopt;
   }
   return asio::ip::udp::endpoint{address, port};
@@ -98,11 +100,21 @@ std::string json_string(std::string_view s) {
   for (const char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
     switch (c) {
-    case '"': out += "\\\""; break;
-    case '\\': out += "\\\\"; break;
-    case '\n': out += "\\n"; break;
-    case '\r': out += "\\r"; break;
-    case '\t': out += "\\t"; break;
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
     default:
       if (c < 0x20) {
         char buf[8];

@@ -17,14 +17,17 @@ int main(int argc, char** argv) {
   tern::tools::query_settings q;
   double timeout_s = 10.0;
   unsigned rto_ms = 500;
-  auto* query = app.add_subcommand("query", "ask a STUN server for this host's mapped (server-reflexive) address");
+  auto* query =
+      app.add_subcommand("query", "ask a STUN server for this host's mapped (server-reflexive) address");
   query->add_option("server", q.server, "STUN server as HOST:PORT ([v6]:PORT for IPv6)")->required();
   query->add_flag("--json", q.json, "print the result as one JSON object");
   query->add_option("--timeout", timeout_s, "give up after this many seconds (default 10)")
       ->check(CLI::PositiveNumber);
   query->add_option("--bind", q.bind, "local ADDR:PORT to send from (default: any, ephemeral port)");
-  query->add_option("--rto", rto_ms, "initial retransmission timeout in ms (default 500)")->check(CLI::Range(1U, 60000U));
-  query->add_option("--rc", q.rc, "requests to send before giving up (default 7)")->check(CLI::Range(1U, 64U));
+  query->add_option("--rto", rto_ms, "initial retransmission timeout in ms (default 500)")
+      ->check(CLI::Range(1U, 60000U));
+  query->add_option("--rc", q.rc, "requests to send before giving up (default 7)")
+      ->check(CLI::Range(1U, 64U));
   query->add_option("--rm", q.rm, "final wait, in initial RTOs, after the last request (default 16)")
       ->check(CLI::Range(1U, 64U));
   query->add_option("--software", q.software, "SOFTWARE attribute to send (empty for none)");

@@ -52,7 +52,8 @@ std::string failure_text(const stun::binding_transaction& tx, bool overall_timeo
 
 int report_error(const query_settings& settings, const std::string& message, int status) {
   if (settings.json)
-    std::cout << "{\"server\":" << json_string(settings.server) << ",\"error\":" << json_string(message) << "}\n";
+    std::cout << "{\"server\":" << json_string(settings.server) << ",\"error\":" << json_string(message)
+              << "}\n";
   std::cerr << "tern-stun: " << message << "\n";
   return status;
 }

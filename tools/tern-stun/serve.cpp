@@ -36,13 +36,14 @@ public:
   }
 
   void receive() {
-    socket_.async_receive_from(asio::buffer(in_.data(), in_.size()), from_, [this](std::error_code ec, std::size_t n) {
-      if (ec == asio::error::operation_aborted) return;
-      if (!ec) handle(n);
-      // Errors such as ECONNREFUSED from an earlier reply's ICMP are not
-      // fatal for a server: keep receiving.
-      receive();
-    });
+    socket_.async_receive_from(asio::buffer(in_.data(), in_.size()), from_,
+                               [this](std::error_code ec, std::size_t n) {
+                                 if (ec == asio::error::operation_aborted) return;
+                                 if (!ec) handle(n);
+                                 // Errors such as ECONNREFUSED from an earlier reply's ICMP are not
+                                 // fatal for a server: keep receiving.
+                                 receive();
+                               });
   }
 
 private:
@@ -53,10 +54,15 @@ private:
       std::clog << source.to_string() << ": ";
       switch (result.what) {
       case stun::responder_result::action::reply:
-        std::clog << (result.error_code == 0 ? std::string("success") : "error " + std::to_string(result.error_code));
+        std::clog << (result.error_code == 0 ? std::string("success")
+                                             : "error " + std::to_string(result.error_code));
         break;
-      case stun::responder_result::action::ignore: std::clog << "ignored (not a request)"; break;
-      case stun::responder_result::action::discard: std::clog << "dropped: " << result.reason.message(); break;
+      case stun::responder_result::action::ignore:
+        std::clog << "ignored (not a request)";
+        break;
+      case stun::responder_result::action::discard:
+        std::clog << "dropped: " << result.reason.message();
+        break;
       }
       std::clog << "\n";
     }

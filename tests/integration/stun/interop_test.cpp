@@ -21,8 +21,8 @@
 
 #include <array>
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -45,11 +45,11 @@ void skip(const std::string& why) {
   WARN_MESSAGE(false, ("skipped: " + why).c_str());
 }
 
-#define REQUIRE_PROGRAM(var, name)                                                                                 \
-  const auto var = find_program(name);                                                                             \
-  if (!var) {                                                                                                      \
-    skip(std::string(name) + " is not installed");                                                                 \
-    return;                                                                                                        \
+#define REQUIRE_PROGRAM(var, name)                                                                           \
+  const auto var = find_program(name);                                                                       \
+  if (!var) {                                                                                                \
+    skip(std::string(name) + " is not installed");                                                           \
+    return;                                                                                                  \
   }
 
 std::string tern_stun_tool() {
@@ -96,14 +96,17 @@ public:
     std::array<std::byte, 2048> buf{};
     while (!tx.done()) {
       const auto out = tx.poll_transmit(now());
-      if (!out.empty()) ::sendto(fd_, out.data(), out.size(), 0, reinterpret_cast<const sockaddr*>(&to), to_len);
+      if (!out.empty())
+        ::sendto(fd_, out.data(), out.size(), 0, reinterpret_cast<const sockaddr*>(&to), to_len);
       const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(tx.next_timeout() - now());
       pollfd p{fd_, POLLIN, 0};
       if (::poll(&p, 1, static_cast<int>(std::max<long long>(0, wait.count()) + 1)) > 0) {
         sockaddr_storage from{};
         socklen_t from_len = sizeof from;
-        const auto n = ::recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &from_len);
-        if (n > 0 && from_sockaddr(from) == server) tx.on_response(std::span{buf.data(), static_cast<std::size_t>(n)}, now());
+        const auto n =
+            ::recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &from_len);
+        if (n > 0 && from_sockaddr(from) == server)
+          tx.on_response(std::span{buf.data(), static_cast<std::size_t>(n)}, now());
       }
       tx.on_timeout(now());
     }
@@ -194,7 +197,9 @@ bool has_ipv6_loopback() {
   return ok;
 }
 
-transport_address loopback4(int port) { return transport_address::ipv4({127, 0, 0, 1}, static_cast<std::uint16_t>(port)); }
+transport_address loopback4(int port) {
+  return transport_address::ipv4({127, 0, 0, 1}, static_cast<std::uint16_t>(port));
+}
 transport_address loopback6(int port) {
   std::array<std::uint8_t, 16> ip{};
   ip[15] = 1;
@@ -203,7 +208,8 @@ transport_address loopback6(int port) {
 
 // Starts `tern-stun serve` on an ephemeral port of each address and returns
 // the ports it reports.
-std::vector<int> start_tern_serve(std::optional<child_process>& server, const std::vector<std::string>& listen,
+std::vector<int> start_tern_serve(std::optional<child_process>& server,
+                                  const std::vector<std::string>& listen,
                                   const std::vector<std::string>& extra = {}) {
   std::vector<std::string> argv{tern_stun_tool(), "serve"};
   for (const auto& l : listen) {
@@ -232,10 +238,24 @@ TEST_CASE("interop: tern client against coturn turnserver --stun-only, IPv4 and 
   const auto dir = std::filesystem::temp_directory_path() / ("tern-coturn-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const int port = tern::test::free_udp_port("127.0.0.1");
-  std::vector<std::string> argv{*turnserver, "-n", "--stun-only", "--no-cli", "--no-tls", "--no-dtls",
-                                "--listening-ip", "127.0.0.1", "--listening-port", std::to_string(port),
-                                "--pidfile", (dir / "turnserver.pid").string(), "--db", (dir / "turndb").string(),
-                                "--log-file", "stdout", "--simple-log", "--no-software-attribute"};
+  std::vector<std::string> argv{*turnserver,
+                                "-n",
+                                "--stun-only",
+                                "--no-cli",
+                                "--no-tls",
+                                "--no-dtls",
+                                "--listening-ip",
+                                "127.0.0.1",
+                                "--listening-port",
+                                std::to_string(port),
+                                "--pidfile",
+                                (dir / "turnserver.pid").string(),
+                                "--db",
+                                (dir / "turndb").string(),
+                                "--log-file",
+                                "stdout",
+                                "--simple-log",
+                                "--no-software-attribute"};
   if (v6) {
     argv.push_back("--listening-ip");
     argv.push_back("::1");
@@ -258,7 +278,8 @@ TEST_CASE("interop: tern client against coturn turnserver --stun-only, IPv4 and 
 
   // The command-line client too.
   if (!tern_stun_tool().empty()) {
-    const auto r = tern::test::run({tern_stun_tool(), "query", "127.0.0.1:" + std::to_string(port), "--json"}, 30s);
+    const auto r =
+        tern::test::run({tern_stun_tool(), "query", "127.0.0.1:" + std::to_string(port), "--json"}, 30s);
     INFO(r.output);
     CHECK(r.status == 0);
     CHECK(r.output.find("\"mapped_address\":\"127.0.0.1:") != std::string::npos);
@@ -278,8 +299,8 @@ TEST_CASE("interop: tern client against stund on 127.0.0.1 and 127.0.0.2") {
     const int p1 = tern::test::free_udp_port("127.0.0.1");
     const int p2 = tern::test::free_udp_port("127.0.0.1");
     if (p1 == p2) continue;
-    child_process server{{*stund, "-h", "127.0.0.1", "-a", "127.0.0.2", "-p", std::to_string(p1), "-o",
-                          std::to_string(p2)}};
+    child_process server{
+        {*stund, "-h", "127.0.0.1", "-a", "127.0.0.2", "-p", std::to_string(p1), "-o", std::to_string(p2)}};
     // RFC 8489 §12.1: talk to a classic server without SOFTWARE (stund
     // rejects text whose length is not a multiple of 4); FINGERPRINT it skips.
     tern::stun::binding_options options;
@@ -291,12 +312,14 @@ TEST_CASE("interop: tern client against stund on 127.0.0.1 and 127.0.0.2") {
     CHECK(d.software.find("Vovida") != std::string::npos);
 
     if (!tern_stun_tool().empty()) {
-      auto r = tern::test::run({tern_stun_tool(), "query", "127.0.0.1:" + std::to_string(p1), "--rfc3489"}, 30s);
+      auto r =
+          tern::test::run({tern_stun_tool(), "query", "127.0.0.1:" + std::to_string(p1), "--rfc3489"}, 30s);
       INFO(r.output);
       CHECK(r.status == 0);
       CHECK(r.output.rfind("127.0.0.1:", 0) == 0);
       // The alternate address answers too.
-      r = tern::test::run({tern_stun_tool(), "query", "127.0.0.2:" + std::to_string(p2), "--rfc3489", "--json"}, 30s);
+      r = tern::test::run(
+          {tern_stun_tool(), "query", "127.0.0.2:" + std::to_string(p2), "--rfc3489", "--json"}, 30s);
       INFO(r.output);
       CHECK(r.status == 0);
       CHECK(r.output.find("\"mapped_address\":\"127.0.0.1:") != std::string::npos);
@@ -394,8 +417,8 @@ TEST_CASE("interop: tern-stun query against tern-stun serve, and its errors") {
 
   // Nobody answers: exit status 1 after the time limit.
   const int silent = tern::test::free_udp_port("127.0.0.1");
-  r = tern::test::run({tern_stun_tool(), "query", "127.0.0.1:" + std::to_string(silent), "--timeout", "1", "--json"},
-                      30s);
+  r = tern::test::run(
+      {tern_stun_tool(), "query", "127.0.0.1:" + std::to_string(silent), "--timeout", "1", "--json"}, 30s);
   CHECK(r.status == 1);
   CHECK(r.output.find("\"error\":") != std::string::npos);
 }

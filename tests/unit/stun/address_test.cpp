@@ -22,9 +22,9 @@ TEST_CASE("address: parses and prints IPv4 and bracketed IPv6 with ports") {
 }
 
 TEST_CASE("address: rejects malformed text") {
-  for (const char* bad : {"", "1.2.3.4", "1.2.3.4:", "1.2.3.4:65536", "1.2.3.4:-1", "1.2.3.4:80x", "1.2.3:80",
-                          "256.1.1.1:80", "::1:80", "[::1]", "[::1]80", "[::1:80", "[1.2.3.4]:80", "host:80",
-                          " 1.2.3.4:80", "[::1]:"}) {
+  for (const char* bad :
+       {"", "1.2.3.4", "1.2.3.4:", "1.2.3.4:65536", "1.2.3.4:-1", "1.2.3.4:80x", "1.2.3:80", "256.1.1.1:80",
+        "::1:80", "[::1]", "[::1]80", "[::1:80", "[1.2.3.4]:80", "host:80", " 1.2.3.4:80", "[::1]:"}) {
     CAPTURE(bad);
     CHECK_FALSE(parse_transport_address(bad));
   }

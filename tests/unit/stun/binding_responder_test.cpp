@@ -18,8 +18,9 @@ namespace {
 const auto source4 = transport_address::ipv4({192, 0, 2, 44}, 61000);
 const auto source6 = *parse_transport_address("[2001:db8:aa::5]:443");
 
-std::vector<std::byte> request(std::initializer_list<std::pair<std::uint16_t, std::vector<std::uint8_t>>> attrs,
-                               std::uint8_t id = 1, bool fingerprint = true) {
+std::vector<std::byte>
+request(std::initializer_list<std::pair<std::uint16_t, std::vector<std::uint8_t>>> attrs, std::uint8_t id = 1,
+        bool fingerprint = true) {
   std::array<std::byte, 1024> buf{};
   message_writer w{buf, method::binding, message_class::request, make_id(id)};
   for (const auto& [type, value] : attrs) w.add(type, std::as_bytes(std::span{value}));
@@ -134,9 +135,9 @@ TEST_CASE("binding_responder: header-level garbage is dropped silently") {
 TEST_CASE("binding_responder: malformed attributes get 400 Bad Request") {
   binding_responder responder;
   std::array<std::byte, 548> out{};
-  for (const auto& req : {request({{attr::xor_mapped_address, {0, 1, 2}}}, 7),
-                          request({{attr::error_code, {0, 0, 9, 0}}}, 7),
-                          request({{attr::username, std::vector<std::uint8_t>(600, 'u')}}, 7)}) {
+  for (const auto& req :
+       {request({{attr::xor_mapped_address, {0, 1, 2}}}, 7), request({{attr::error_code, {0, 0, 9, 0}}}, 7),
+        request({{attr::username, std::vector<std::uint8_t>(600, 'u')}}, 7)}) {
     const auto r = responder.handle(req, source4, out);
     REQUIRE(r.what == action::reply);
     CHECK(r.error_code == 400);

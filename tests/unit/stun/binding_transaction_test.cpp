@@ -152,7 +152,8 @@ TEST_CASE("binding_transaction: an error response fails with its code and reason
   CHECK(tx.unknown_attributes() == std::vector<std::uint16_t>{0x0003});
 }
 
-TEST_CASE("binding_transaction: a success response without an address, or with unknown required attributes, fails") {
+TEST_CASE("binding_transaction: a success response without an address, or with unknown required attributes, "
+          "fails") {
   {
     binding_transaction tx{make_id(10)};
     std::array<std::byte, 64> buf{};
@@ -171,7 +172,8 @@ TEST_CASE("binding_transaction: a success response without an address, or with u
   }
 }
 
-TEST_CASE("binding_transaction: an RFC 3489 style response with MAPPED-ADDRESS and legacy attributes succeeds") {
+TEST_CASE(
+    "binding_transaction: an RFC 3489 style response with MAPPED-ADDRESS and legacy attributes succeeds") {
   binding_transaction tx{make_id(12)};
   std::array<std::byte, 128> buf{};
   message_writer w{buf, method::binding, message_class::success_response, tx.id()};

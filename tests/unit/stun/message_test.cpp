@@ -192,7 +192,11 @@ TEST_CASE("message: FINGERPRINT must be last and correct") {
 }
 
 TEST_CASE("message: unknown comprehension-required attributes are listed once each, optional ones ignored") {
-  auto v = build({{0x7001, {}}, {0x8001, {1, 2, 3, 4}}, {0x0024, {0, 0, 0, 1}}, {0x7001, {}}, {attr::change_request, {0, 0, 0, 0}}});
+  auto v = build({{0x7001, {}},
+                  {0x8001, {1, 2, 3, 4}},
+                  {0x0024, {0, 0, 0, 1}},
+                  {0x7001, {}},
+                  {attr::change_request, {0, 0, 0, 0}}});
   message m;
   REQUIRE_FALSE(decode(v, m));
   const auto unknown = m.unknown_comprehension_required();
@@ -230,7 +234,7 @@ TEST_CASE("message: attributes after MESSAGE-INTEGRITY are ignored, except SHA25
   w.add_message_integrity(key);
   w.add_xor_mapped_address(transport_address::ipv4({203, 0, 113, 9}, 1)); // ignored
   const std::array<std::uint8_t, 4> zero{};
-  w.add(0x7123, std::as_bytes(std::span{zero}));                          // ignored, not "unknown"
+  w.add(0x7123, std::as_bytes(std::span{zero})); // ignored, not "unknown"
   w.add_message_integrity_sha256(key, 16);
   w.add_fingerprint();
   REQUIRE_FALSE(w.error());
@@ -305,7 +309,8 @@ TEST_CASE("message: writer errors are sticky and leave no bytes") {
   CHECK(e.error() == stun_errc::bad_attribute_length);
 }
 
-TEST_CASE("message: XOR-MAPPED-ADDRESS round-trips for IPv4 and IPv6 and differs from MAPPED-ADDRESS on the wire") {
+TEST_CASE(
+    "message: XOR-MAPPED-ADDRESS round-trips for IPv4 and IPv6 and differs from MAPPED-ADDRESS on the wire") {
   for (const char* text : {"10.1.2.3:1", "255.255.255.255:65535", "[::1]:9", "[fe80::1:2:3:4]:40000"}) {
     CAPTURE(text);
     const auto a = *parse_transport_address(text);
@@ -319,7 +324,8 @@ TEST_CASE("message: XOR-MAPPED-ADDRESS round-trips for IPv4 and IPv6 and differs
     CHECK(*m.xor_mapped_address == a);
     CHECK(*m.mapped_address == a);
     const auto bytes = w.bytes();
-    CHECK_FALSE(std::equal(bytes.begin() + 24, bytes.begin() + 28, bytes.begin() + 28 + a.ip_bytes().size() + 4));
+    CHECK_FALSE(
+        std::equal(bytes.begin() + 24, bytes.begin() + 28, bytes.begin() + 28 + a.ip_bytes().size() + 4));
   }
 }
 
