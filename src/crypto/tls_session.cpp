@@ -276,6 +276,7 @@ std::error_code tls_session::start() noexcept { return provide_input({}); }
 std::error_code tls_session::provide_input(std::span<const std::byte> bytes) noexcept {
   if (state_ == handshake_state::failed) return error_;
   detail::error_queue_guard guard;
+  scan_records(bytes);
   while (!bytes.empty()) {
     const int chunk = static_cast<int>(std::min<std::size_t>(bytes.size(), 1 << 20));
     if (BIO_write(in_, bytes.data(), chunk) != chunk) {
@@ -328,6 +329,31 @@ void tls_session::fail(std::error_code ec) noexcept {
   error_ = ec;
 }
 
+void tls_session::scan_records(std::span<const std::byte> bytes) noexcept {
+  for (const std::byte b : bytes) {
+    const auto v = static_cast<std::uint8_t>(b);
+    if (header_bytes_ < record_header_.size()) {
+      record_header_[header_bytes_++] = v;
+      if (header_bytes_ == record_header_.size()) {
+        body_left_ = (std::size_t{record_header_[3]} << 8) | record_header_[4];
+        body_offset_ = 0;
+        // Content type 21 (alert), length 2: level, description.
+        in_plaintext_alert_ = record_header_[0] == 21 && body_left_ == 2;
+        if (body_left_ == 0) header_bytes_ = 0;
+      }
+      continue;
+    }
+    if (in_plaintext_alert_ && body_offset_ == 1) plaintext_alert_ = v;
+    ++body_offset_;
+    if (--body_left_ == 0) header_bytes_ = 0;
+  }
+}
+
+void tls_session::queue_plaintext_alert(std::uint8_t description) noexcept {
+  const unsigned char record[] = {21, 3, 3, 0, 2, 2 /* fatal */, description};
+  if (BIO_write(out_, record, sizeof record) == static_cast<int>(sizeof record)) alert_sent_ = description;
+}
+
 std::error_code tls_session::classify_failure(int ssl_error) noexcept {
   // Keep the first OpenSSL reason for failure_detail(), then empty the queue.
   const unsigned long first = ERR_peek_error();
@@ -335,16 +361,32 @@ std::error_code tls_session::classify_failure(int ssl_error) noexcept {
 
   bool no_peer_certificate = false;
   bool no_application_protocol = false;
+  bool not_tls = false;
   while (const unsigned long e = ERR_get_error()) {
     if (ERR_GET_LIB(e) != ERR_LIB_SSL) continue;
     const int reason = ERR_GET_REASON(e);
     no_peer_certificate = no_peer_certificate || reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE;
     no_application_protocol = no_application_protocol || reason == SSL_R_NO_APPLICATION_PROTOCOL;
+    not_tls = not_tls || reason == SSL_R_WRONG_VERSION_NUMBER || reason == SSL_R_HTTP_REQUEST ||
+              reason == SSL_R_HTTPS_PROXY_REQUEST;
   }
+  // OpenSSL stays silent when the very first record is not TLS at all (it
+  // cannot know the peer speaks TLS); tern's peer always does, and must
+  // learn of the failure. No keys exist before the first record, so a
+  // plaintext alert is the right form.
+  const bool first_record_not_tls = not_tls && !alert_sent_;
+  if (first_record_not_tls) queue_plaintext_alert(50 /* decode_error */);
 
   if (fingerprint_mismatch_) return crypto_errc::fingerprint_mismatch;
   if (alpn_mismatch_ || no_application_protocol) return crypto_errc::alpn_mismatch;
   if (ssl_error == SSL_ERROR_ZERO_RETURN || alert_received_) return crypto_errc::alert_received;
+  // A plaintext alert OpenSSL would not read (it expected encrypted records)
+  // is the peer's. Not when the stream was garbage from its first byte: then
+  // alert-like bytes inside it mean nothing.
+  if (plaintext_alert_ && !first_record_not_tls) {
+    alert_received_ = plaintext_alert_;
+    return crypto_errc::alert_received;
+  }
   if (no_peer_certificate) return crypto_errc::peer_certificate_required;
   if (const long v = SSL_get_verify_result(ssl_); v != X509_V_OK) return map_verify_result(v);
   return crypto_errc::handshake_failed;

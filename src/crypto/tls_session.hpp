@@ -170,6 +170,9 @@ private:
   void fail(std::error_code ec) noexcept;
   std::error_code classify_failure(int ssl_error) noexcept;
 
+  void scan_records(std::span<const std::byte> bytes) noexcept;
+  void queue_plaintext_alert(std::uint8_t description) noexcept;
+
   static int verify_callback(X509_STORE_CTX* store, void* arg) noexcept;
   static int alpn_select_callback(SSL* ssl, const unsigned char** out, unsigned char* out_length,
                                   const unsigned char* in, unsigned in_length, void* arg) noexcept;
@@ -190,6 +193,15 @@ private:
   bool fingerprint_mismatch_ = false;
   bool alpn_mismatch_ = false;
   std::array<char, 160> detail_{};
+  // Record framing of the input, tracked alongside OpenSSL to spot plaintext
+  // alerts it refuses to read once it expects encrypted records (a peer
+  // that fails before it has handshake keys can only send those).
+  std::array<std::uint8_t, 5> record_header_{};
+  std::size_t header_bytes_ = 0;
+  std::size_t body_left_ = 0;
+  std::size_t body_offset_ = 0;
+  bool in_plaintext_alert_ = false;
+  std::optional<std::uint8_t> plaintext_alert_;
 };
 
 } // namespace tern::crypto
