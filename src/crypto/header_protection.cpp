@@ -69,7 +69,6 @@ std::error_code header_protector::mask(std::span<const std::byte> sample, std::s
     std::memset(out.data(), 0, out.size());
     return {};
   }
-  detail::error_queue_guard guard;
   EVP_CIPHER_CTX* ctx = ctx_.get();
   int n = 0;
   if (algorithm_ == aead_algorithm::chacha20_poly1305) {
@@ -78,12 +77,12 @@ std::error_code header_protector::mask(std::span<const std::byte> sample, std::s
     static const unsigned char zeros[5] = {};
     if (EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, detail::uc(sample.data())) != 1 ||
         EVP_EncryptUpdate(ctx, detail::uc(out.data()), &n, zeros, 5) != 1)
-      return crypto_errc::internal_error;
+      return detail::openssl_failure();
     return {};
   }
   unsigned char block[32]; // ECB may hold back nothing, but leave room for a block
   if (EVP_EncryptUpdate(ctx, block, &n, detail::uc(sample.data()), static_cast<int>(sample.size())) != 1 || n < 5)
-    return crypto_errc::internal_error;
+    return detail::openssl_failure();
   std::memcpy(out.data(), block, 5);
   return {};
 }

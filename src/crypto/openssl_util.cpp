@@ -1,5 +1,7 @@
 #include "crypto/openssl_util.hpp"
 
+#include "crypto/crypto_error.hpp"
+
 namespace tern::crypto::detail {
 
 const EVP_CIPHER* fetched_cipher(cipher_id id) noexcept {
@@ -15,6 +17,11 @@ const EVP_CIPHER* fetched_cipher(cipher_id id) noexcept {
   case cipher_id::chacha20: return chacha;
   }
   return nullptr;
+}
+
+std::error_code openssl_failure() noexcept {
+  ERR_clear_error();
+  return crypto_errc::internal_error;
 }
 
 std::string drain_bio(BIO* bio) {

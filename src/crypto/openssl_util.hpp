@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 namespace tern::crypto::detail {
 
@@ -51,6 +52,10 @@ public:
   error_queue_guard(const error_queue_guard&) = delete;
   error_queue_guard& operator=(const error_queue_guard&) = delete;
 };
+
+/// For the per-packet paths, which skip error_queue_guard: empties the queue
+/// after a failed call and returns internal_error.
+std::error_code openssl_failure() noexcept;
 
 /// Takes a reference to `x` (X509_up_ref) and returns an owning handle.
 inline x509_ptr share(X509* x) noexcept {

@@ -8,6 +8,8 @@
 
 #include <tern/random.hpp>
 
+#include <openssl/err.h>
+
 #include <vector>
 
 using namespace tern::crypto;
@@ -102,6 +104,7 @@ TEST_CASE("aead: a flipped bit anywhere in header, payload or tag fails to open"
       CAPTURE(bit);
       CHECK(keys.receiver.open(77, pkt.header(), pkt.body()) == crypto_errc::authentication_failed);
     }
+    CHECK(ERR_peek_error() == 0); // failures leave OpenSSL's error queue empty
     auto intact = original;
     CHECK_FALSE(keys.receiver.open(77, intact.header(), intact.body()));
   }
