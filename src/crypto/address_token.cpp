@@ -28,11 +28,8 @@ namespace {
 constexpr std::string_view mac_label = "tern address token";
 constexpr std::size_t header_length = 1 + 8;
 
-std::uint64_t to_wire(time_point t) noexcept {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count());
-}
-time_point from_wire(std::uint64_t us) noexcept {
-  return time_point{std::chrono::duration_cast<duration>(std::chrono::microseconds{static_cast<std::int64_t>(us)})};
+std::int64_t microseconds_of(time_point t) noexcept {
+  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
 }
 
 } // namespace
@@ -93,7 +90,7 @@ std::error_code address_token_authority::issue(std::span<const std::byte> addres
   if (out.size() < address_token_length) return crypto_errc::invalid_argument;
   if (!current_.valid) return crypto_errc::key_unavailable;
   out[0] = static_cast<std::byte>(current_.id);
-  const std::uint64_t t = to_wire(now);
+  const auto t = static_cast<std::uint64_t>(microseconds_of(now));
   for (int i = 0; i < 8; ++i) out[1 + i] = static_cast<std::byte>((t >> (56 - 8 * i)) & 0xff);
   return mac(current_, out.first(header_length), address, out.subspan(header_length).first<32>());
 }
@@ -114,11 +111,16 @@ std::error_code address_token_authority::validate(std::span<const std::byte> tok
   if (CRYPTO_memcmp(expected.data(), token.data() + header_length, expected.size()) != 0)
     return crypto_errc::token_invalid;
 
+  // Compared as integer microseconds: no conversion of token bytes back
+  // into a time_point can overflow.
   std::uint64_t t = 0;
   for (int i = 0; i < 8; ++i) t = (t << 8) | static_cast<std::uint64_t>(token[1 + i]);
-  const time_point issued = from_wire(t);
-  if (issued > now) return crypto_errc::token_invalid;
-  if (now - issued > lifetime_) return crypto_errc::token_expired;
+  const auto issued = static_cast<std::int64_t>(t);
+  const std::int64_t current = microseconds_of(now);
+  if (issued > current) return crypto_errc::token_invalid;
+  const std::uint64_t age = static_cast<std::uint64_t>(current) - static_cast<std::uint64_t>(issued);
+  const auto lifetime = std::chrono::duration_cast<std::chrono::microseconds>(lifetime_).count();
+  if (lifetime < 0 || age > static_cast<std::uint64_t>(lifetime)) return crypto_errc::token_expired;
   return {};
 }
 

@@ -11,8 +11,6 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
-#include <arpa/inet.h>
-
 #include <cctype>
 #include <climits>
 #include <fstream>
@@ -46,11 +44,6 @@ bool read_file(const std::string& path, std::string& out) {
   ss << in.rdbuf();
   out = std::move(ss).str();
   return !in.bad();
-}
-
-bool is_ip_literal(const std::string& name) {
-  unsigned char buf[16];
-  return inet_pton(AF_INET, name.c_str(), buf) == 1 || inet_pton(AF_INET6, name.c_str(), buf) == 1;
 }
 
 bool add_extension(X509* cert, X509V3_CTX* ctx, int nid, const std::string& value) {
@@ -184,7 +177,7 @@ tls_identity generate_certificate(const certificate_request& request, std::error
       return {};
     }
     if (!san.empty()) san += ',';
-    san += (is_ip_literal(name) ? "IP:" : "DNS:") + name;
+    san += (detail::is_ip_literal(name) ? "IP:" : "DNS:") + name;
   }
 
   auto fail = [&ec]() -> tls_identity {

@@ -2,6 +2,8 @@
 
 #include "crypto/crypto_error.hpp"
 
+#include <arpa/inet.h>
+
 namespace tern::crypto::detail {
 
 const EVP_CIPHER* fetched_cipher(cipher_id id) noexcept {
@@ -35,15 +37,9 @@ std::string drain_bio(BIO* bio) {
   return out;
 }
 
-std::string to_hex(std::span<const std::byte> bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const std::byte b : bytes) {
-    out.push_back(digits[static_cast<unsigned>(b) >> 4]);
-    out.push_back(digits[static_cast<unsigned>(b) & 0xf]);
-  }
-  return out;
+bool is_ip_literal(const std::string& name) noexcept {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, name.c_str(), buf) == 1 || inet_pton(AF_INET6, name.c_str(), buf) == 1;
 }
 
 } // namespace tern::crypto::detail

@@ -76,7 +76,8 @@ const EVP_CIPHER* fetched_cipher(cipher_id id) noexcept;
 /// Reads everything pending in a memory BIO into a string.
 std::string drain_bio(BIO* bio);
 
-/// Lower-case hex of `bytes`.
-std::string to_hex(std::span<const std::byte> bytes);
+/// True if `name` is an IPv4 or IPv6 address literal (such names are matched
+/// against IP subjectAltNames and are never sent as SNI).
+bool is_ip_literal(const std::string& name) noexcept;
 
 } // namespace tern::crypto::detail

@@ -33,8 +33,6 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <climits>
 #include <cstdio>
@@ -42,11 +40,6 @@
 
 namespace tern::crypto {
 namespace {
-
-bool is_ip_literal(const std::string& name) {
-  unsigned char buf[16];
-  return inet_pton(AF_INET, name.c_str(), buf) == 1 || inet_pton(AF_INET6, name.c_str(), buf) == 1;
-}
 
 std::error_code map_verify_result(long result) noexcept {
   switch (result) {
@@ -212,10 +205,7 @@ std::shared_ptr<const tls_context> tls_context::create(tls_role role, const tls_
 tls_session::tls_session(std::shared_ptr<const tls_context> context) noexcept : context_(std::move(context)) {}
 
 tls_session::~tls_session() {
-  if (ssl_ != nullptr) {
-    OPENSSL_cleanse(detail_.data(), detail_.size());
-    SSL_free(ssl_); // frees both BIOs
-  }
+  SSL_free(ssl_); // frees both BIOs; null-safe
 }
 
 std::unique_ptr<tls_session> tls_session::create(std::shared_ptr<const tls_context> context, std::error_code& ec) {
@@ -256,7 +246,7 @@ std::unique_ptr<tls_session> tls_session::create(std::shared_ptr<const tls_conte
   }
   SSL_set_connect_state(ssl);
   const std::string& name = ctx.config_.server_name;
-  const bool ip = !name.empty() && is_ip_literal(name);
+  const bool ip = !name.empty() && detail::is_ip_literal(name);
   if (!name.empty() && !ip && SSL_set_tlsext_host_name(ssl, name.c_str()) != 1) return internal();
   if (ctx.config_.peer.uses_ca()) {
     X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
