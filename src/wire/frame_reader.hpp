@@ -37,7 +37,7 @@ public:
   std::size_t count() const noexcept { return count_; }
 
   /// Offset in the payload of the next frame (of the failing one after an error).
-  std::size_t position() const noexcept { return frame_start_; }
+  std::size_t position() const noexcept { return error_ ? frame_start_ : r_.position(); }
 
   /// Decodes the next frame into `out`. Errors: empty_payload (the payload
   /// has no bytes at all); frame_not_allowed (the frame type may not appear
