@@ -23,7 +23,7 @@ namespace {
 constexpr std::uint8_t type_ack = 0x02;
 constexpr std::uint8_t type_ack_ecn = 0x03;
 
-[[nodiscard]] std::error_code validate(const ack_frame& f) noexcept {
+status validate(const ack_frame& f) noexcept {
   const auto& r = f.ranges;
   if (r.empty()) return wire_errc::invalid_ack_ranges;
   if (r[0].largest > varint_max) return wire_errc::varint_out_of_range;
@@ -50,10 +50,10 @@ std::size_t base_size(const ack_frame& f, std::size_t count) noexcept {
 }
 
 // Writes `f` with its first `count` ranges; `f` has been validated.
-[[nodiscard]] std::error_code write_ack(writer& w, const ack_frame& f, std::size_t count) noexcept {
+status write_ack(writer& w, const ack_frame& f, std::size_t count) noexcept {
   const auto& r = f.ranges;
   const std::size_t start = w.position();
-  auto fail = [&](std::error_code ec) {
+  auto fail = [&](status ec) {
     w.rewind(start);
     return ec;
   };
@@ -109,7 +109,7 @@ std::error_code encode_truncated(writer& w, const ack_frame& f, std::size_t& ran
 
 namespace detail {
 
-std::error_code decode_ack_body(reader& r, std::uint8_t type, ack_frame& f) noexcept {
+status decode_ack_body(reader& r, std::uint8_t type, ack_frame& f) noexcept {
   std::uint64_t largest = 0;
   std::uint64_t delay_us = 0;
   std::uint64_t count = 0;

@@ -128,7 +128,7 @@ std::size_t encoded_size(const ack_frame& f) noexcept;
 
 namespace detail {
 /// decode() after the type byte `type` (0x02 or 0x03) has been consumed.
-[[nodiscard]] std::error_code decode_ack_body(reader& r, std::uint8_t type, ack_frame& f) noexcept;
+status decode_ack_body(reader& r, std::uint8_t type, ack_frame& f) noexcept;
 } // namespace detail
 
 } // namespace tern::wire

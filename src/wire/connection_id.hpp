@@ -21,7 +21,7 @@ public:
 
   /// Builds a connection ID from `bytes` into `out`. Error:
   /// invalid_connection_id_length when `bytes` is longer than 20 bytes.
-  [[nodiscard]] static std::error_code from_bytes(std::span<const std::byte> bytes,
+  static status from_bytes(std::span<const std::byte> bytes,
                                                   connection_id& out) noexcept {
     if (bytes.size() > max_connection_id_length) return wire_errc::invalid_connection_id_length;
     out.size_ = static_cast<std::uint8_t>(bytes.size());

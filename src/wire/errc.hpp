@@ -48,6 +48,32 @@ inline std::error_code make_error_code(wire_errc e) noexcept {
   return {static_cast<int>(e), wire_category()};
 }
 
+/// The outcome of a codec primitive (reader, writer, varint): success or a
+/// wire_errc. It converts to std::error_code, so `if (auto ec = r.read_u8(x))
+/// return ec;` works in functions returning either; unlike std::error_code
+/// it costs nothing on the success path (no category lookup), which matters
+/// at dozens of fields per frame.
+class [[nodiscard]] status {
+public:
+  constexpr status() noexcept = default;
+  constexpr status(wire_errc e) noexcept : e_(e) {} // NOLINT: implicit by design
+
+  /// True on failure (like std::error_code).
+  constexpr explicit operator bool() const noexcept { return e_ != wire_errc{}; }
+  /// The failure; wire_errc{} (value 0) on success.
+  constexpr wire_errc code() const noexcept { return e_; }
+
+  operator std::error_code() const noexcept { // NOLINT: implicit by design
+    return e_ == wire_errc{} ? std::error_code{} : make_error_code(e_);
+  }
+
+  friend constexpr bool operator==(status a, wire_errc b) noexcept { return a.e_ == b; }
+  friend constexpr bool operator==(status a, status b) noexcept { return a.e_ == b.e_; }
+
+private:
+  wire_errc e_{};
+};
+
 } // namespace tern::wire
 
 template <>

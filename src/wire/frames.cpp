@@ -65,7 +65,7 @@ std::uint8_t type_byte(const datagram_frame& f) noexcept {
 std::uint8_t type_byte(const message_abandon_frame&) noexcept { return frame_type::message_abandon; }
 
 // Reads the type byte of a typed decode and checks it is in [lo, hi].
-[[nodiscard]] std::error_code read_type(reader& r, std::uint8_t lo, std::uint8_t hi, std::uint8_t& type) noexcept {
+status read_type(reader& r, std::uint8_t lo, std::uint8_t hi, std::uint8_t& type) noexcept {
   TERN_TRY_R(r.peek_u8(type));
   if (type < lo || type > hi) return wire_errc::wrong_frame_type;
   return r.skip(1);
@@ -91,18 +91,18 @@ std::optional<std::size_t> fit_with_length(std::size_t avail) noexcept {
 
 // Bodies: called once the type byte has been consumed ----------------------
 
-std::error_code body(reader& r, std::uint8_t, reset_stream_frame& f) noexcept {
+status body(reader& r, std::uint8_t, reset_stream_frame& f) noexcept {
   TERN_TRY_R(r.read_varint(f.stream_id));
   TERN_TRY_R(r.read_varint(f.error_code));
   return r.read_varint(f.final_size);
 }
 
-std::error_code body(reader& r, std::uint8_t, stop_sending_frame& f) noexcept {
+status body(reader& r, std::uint8_t, stop_sending_frame& f) noexcept {
   TERN_TRY_R(r.read_varint(f.stream_id));
   return r.read_varint(f.error_code);
 }
 
-std::error_code body(reader& r, std::uint8_t, crypto_frame& f) noexcept {
+status body(reader& r, std::uint8_t, crypto_frame& f) noexcept {
   std::uint64_t length = 0;
   TERN_TRY_R(r.read_varint(f.offset));
   TERN_TRY_R(r.read_varint(length));
@@ -111,14 +111,14 @@ std::error_code body(reader& r, std::uint8_t, crypto_frame& f) noexcept {
   return {};
 }
 
-std::error_code body(reader& r, std::uint8_t, new_token_frame& f) noexcept {
+status body(reader& r, std::uint8_t, new_token_frame& f) noexcept {
   std::uint64_t length = 0;
   TERN_TRY_R(r.read_varint(length));
   if (length == 0) return wire_errc::empty_token;
   return r.read_bytes(length, f.token);
 }
 
-std::error_code body(reader& r, std::uint8_t type, stream_frame& f) noexcept {
+status body(reader& r, std::uint8_t type, stream_frame& f) noexcept {
   TERN_TRY_R(r.read_varint(f.stream_id));
   f.offset = 0;
   if ((type & frame_type::stream_off_bit) != 0) TERN_TRY_R(r.read_varint(f.offset));
@@ -131,35 +131,35 @@ std::error_code body(reader& r, std::uint8_t type, stream_frame& f) noexcept {
   return {};
 }
 
-std::error_code body(reader& r, std::uint8_t, max_data_frame& f) noexcept { return r.read_varint(f.maximum); }
+status body(reader& r, std::uint8_t, max_data_frame& f) noexcept { return r.read_varint(f.maximum); }
 
-std::error_code body(reader& r, std::uint8_t, max_stream_data_frame& f) noexcept {
+status body(reader& r, std::uint8_t, max_stream_data_frame& f) noexcept {
   TERN_TRY_R(r.read_varint(f.stream_id));
   return r.read_varint(f.maximum);
 }
 
-std::error_code body(reader& r, std::uint8_t type, max_streams_frame& f) noexcept {
+status body(reader& r, std::uint8_t type, max_streams_frame& f) noexcept {
   f.bidirectional = type == frame_type::max_streams_bidi;
   TERN_TRY_R(r.read_varint(f.maximum));
   if (f.maximum > max_stream_count) return wire_errc::stream_limit_out_of_range;
   return {};
 }
 
-std::error_code body(reader& r, std::uint8_t, data_blocked_frame& f) noexcept { return r.read_varint(f.limit); }
+status body(reader& r, std::uint8_t, data_blocked_frame& f) noexcept { return r.read_varint(f.limit); }
 
-std::error_code body(reader& r, std::uint8_t, stream_data_blocked_frame& f) noexcept {
+status body(reader& r, std::uint8_t, stream_data_blocked_frame& f) noexcept {
   TERN_TRY_R(r.read_varint(f.stream_id));
   return r.read_varint(f.limit);
 }
 
-std::error_code body(reader& r, std::uint8_t type, streams_blocked_frame& f) noexcept {
+status body(reader& r, std::uint8_t type, streams_blocked_frame& f) noexcept {
   f.bidirectional = type == frame_type::streams_blocked_bidi;
   TERN_TRY_R(r.read_varint(f.limit));
   if (f.limit > max_stream_count) return wire_errc::stream_limit_out_of_range;
   return {};
 }
 
-std::error_code body(reader& r, std::uint8_t, new_connection_id_frame& f) noexcept {
+status body(reader& r, std::uint8_t, new_connection_id_frame& f) noexcept {
   TERN_TRY_R(r.read_varint(f.sequence));
   TERN_TRY_R(r.read_varint(f.retire_prior_to));
   std::uint8_t length = 0;
@@ -173,14 +173,14 @@ std::error_code body(reader& r, std::uint8_t, new_connection_id_frame& f) noexce
   return {};
 }
 
-std::error_code body(reader& r, std::uint8_t, retire_connection_id_frame& f) noexcept {
+status body(reader& r, std::uint8_t, retire_connection_id_frame& f) noexcept {
   return r.read_varint(f.sequence);
 }
 
-std::error_code body(reader& r, std::uint8_t, path_challenge_frame& f) noexcept { return r.read_into(f.data); }
-std::error_code body(reader& r, std::uint8_t, path_response_frame& f) noexcept { return r.read_into(f.data); }
+status body(reader& r, std::uint8_t, path_challenge_frame& f) noexcept { return r.read_into(f.data); }
+status body(reader& r, std::uint8_t, path_response_frame& f) noexcept { return r.read_into(f.data); }
 
-std::error_code body(reader& r, std::uint8_t type, connection_close_frame& f) noexcept {
+status body(reader& r, std::uint8_t type, connection_close_frame& f) noexcept {
   f.application = type == frame_type::connection_close_app;
   TERN_TRY_R(r.read_varint(f.error_code));
   f.frame_type = 0;
@@ -190,7 +190,7 @@ std::error_code body(reader& r, std::uint8_t type, connection_close_frame& f) no
   return r.read_bytes(length, f.reason);
 }
 
-std::error_code body(reader& r, std::uint8_t type, datagram_frame& f) noexcept {
+status body(reader& r, std::uint8_t type, datagram_frame& f) noexcept {
   f.message.reset();
   if ((type & frame_type::datagram_msg_bit) != 0) {
     message_fields m;
@@ -212,19 +212,19 @@ std::error_code body(reader& r, std::uint8_t type, datagram_frame& f) noexcept {
   return {};
 }
 
-std::error_code body(reader& r, std::uint8_t, message_abandon_frame& f) noexcept {
+status body(reader& r, std::uint8_t, message_abandon_frame& f) noexcept {
   return r.read_varint(f.message_id);
 }
 
 template <class X>
-std::error_code decode_typed(reader& r, X& f, std::uint8_t lo, std::uint8_t hi) noexcept {
+status decode_typed(reader& r, X& f, std::uint8_t lo, std::uint8_t hi) noexcept {
   std::uint8_t type = 0;
   TERN_TRY_R(read_type(r, lo, hi, type));
   return body(r, type, f);
 }
 
 template <class X>
-std::error_code decode_into(reader& r, std::uint8_t type, frame& out) noexcept {
+status decode_into(reader& r, std::uint8_t type, frame& out) noexcept {
   return body(r, type, out.emplace<X>());
 }
 

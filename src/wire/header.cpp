@@ -28,7 +28,7 @@ constexpr std::uint8_t long_type_bits(packet_type t) noexcept {
 
 bool is_long(packet_type t) noexcept { return t != packet_type::one_rtt; }
 
-[[nodiscard]] std::error_code read_cid(reader& r, connection_id& out) noexcept {
+status read_cid(reader& r, connection_id& out) noexcept {
   std::uint8_t len = 0;
   if (auto ec = r.read_u8(len)) return ec;
   if (len > max_connection_id_length) return wire_errc::invalid_connection_id_length;
@@ -37,7 +37,7 @@ bool is_long(packet_type t) noexcept { return t != packet_type::one_rtt; }
   return connection_id::from_bytes(bytes, out);
 }
 
-[[nodiscard]] std::error_code write_cid(writer& w, const connection_id& cid) noexcept {
+status write_cid(writer& w, const connection_id& cid) noexcept {
   if (auto ec = w.write_u8(static_cast<std::uint8_t>(cid.size()))) return ec;
   return w.write_bytes(cid.bytes());
 }

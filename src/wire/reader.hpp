@@ -31,38 +31,38 @@ public:
   constexpr std::span<const std::byte> rest() const noexcept { return data_.subspan(pos_); }
 
   /// The next byte, without consuming it. Error: truncated.
-  [[nodiscard]] std::error_code peek_u8(std::uint8_t& out) const noexcept {
+  constexpr status peek_u8(std::uint8_t& out) const noexcept {
     if (empty()) return wire_errc::truncated;
     out = std::to_integer<std::uint8_t>(data_[pos_]);
     return {};
   }
 
-  [[nodiscard]] std::error_code read_u8(std::uint8_t& out) noexcept {
+  constexpr status read_u8(std::uint8_t& out) noexcept {
     if (empty()) return wire_errc::truncated;
     out = std::to_integer<std::uint8_t>(data_[pos_++]);
     return {};
   }
   /// Big-endian 16-bit integer. Error: truncated.
-  [[nodiscard]] std::error_code read_u16(std::uint16_t& out) noexcept {
+  constexpr status read_u16(std::uint16_t& out) noexcept {
     std::uint64_t v = 0;
-    if (auto ec = read_be(2, v)) return ec;
+    if (const status ec = read_be(2, v)) return ec;
     out = static_cast<std::uint16_t>(v);
     return {};
   }
   /// Big-endian 32-bit integer. Error: truncated.
-  [[nodiscard]] std::error_code read_u32(std::uint32_t& out) noexcept {
+  constexpr status read_u32(std::uint32_t& out) noexcept {
     std::uint64_t v = 0;
-    if (auto ec = read_be(4, v)) return ec;
+    if (const status ec = read_be(4, v)) return ec;
     out = static_cast<std::uint32_t>(v);
     return {};
   }
   /// Big-endian 64-bit integer. Error: truncated.
-  [[nodiscard]] std::error_code read_u64(std::uint64_t& out) noexcept { return read_be(8, out); }
+  constexpr status read_u64(std::uint64_t& out) noexcept { return read_be(8, out); }
 
   /// A varint (RFC 9000 §16), any of its valid lengths. Error: truncated.
-  [[nodiscard]] std::error_code read_varint(std::uint64_t& out) noexcept {
+  constexpr status read_varint(std::uint64_t& out) noexcept {
     std::size_t consumed = 0;
-    if (auto ec = decode_varint(rest(), out, consumed)) return ec;
+    if (const status ec = decode_varint(rest(), out, consumed)) return ec;
     pos_ += consumed;
     return {};
   }
@@ -70,7 +70,7 @@ public:
   /// The next `n` bytes as a view into the underlying buffer (no copy; valid
   /// as long as that buffer is). Error: truncated. `n` may be any value,
   /// including one taken straight from the input.
-  [[nodiscard]] std::error_code read_bytes(std::uint64_t n, std::span<const std::byte>& out) noexcept {
+  constexpr status read_bytes(std::uint64_t n, std::span<const std::byte>& out) noexcept {
     if (n > remaining()) return wire_errc::truncated;
     out = data_.subspan(pos_, static_cast<std::size_t>(n));
     pos_ += static_cast<std::size_t>(n);
@@ -78,7 +78,7 @@ public:
   }
 
   /// Copies exactly out.size() bytes into `out`. Error: truncated.
-  [[nodiscard]] std::error_code read_into(std::span<std::byte> out) noexcept {
+  status read_into(std::span<std::byte> out) noexcept {
     if (out.size() > remaining()) return wire_errc::truncated;
     if (!out.empty()) std::memcpy(out.data(), data_.data() + pos_, out.size());
     pos_ += out.size();
@@ -86,14 +86,14 @@ public:
   }
 
   /// Consumes `n` bytes. Error: truncated.
-  [[nodiscard]] std::error_code skip(std::uint64_t n) noexcept {
+  constexpr status skip(std::uint64_t n) noexcept {
     if (n > remaining()) return wire_errc::truncated;
     pos_ += static_cast<std::size_t>(n);
     return {};
   }
 
 private:
-  [[nodiscard]] std::error_code read_be(std::size_t width, std::uint64_t& out) noexcept {
+  constexpr status read_be(std::size_t width, std::uint64_t& out) noexcept {
     if (width > remaining()) return wire_errc::truncated;
     std::uint64_t v = 0;
     for (std::size_t i = 0; i < width; ++i) v = (v << 8) | std::to_integer<std::uint64_t>(data_[pos_ + i]);

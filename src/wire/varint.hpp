@@ -48,7 +48,7 @@ constexpr bool varint_fits(std::uint64_t value, std::size_t width) noexcept {
 /// `out`. Errors: varint_out_of_range when the value does not fit that width
 /// (or the width is not 1/2/4/8), no_space when `out` is shorter than `width`.
 /// Nothing is written on error.
-[[nodiscard]] inline std::error_code encode_varint_fixed(std::span<std::byte> out, std::uint64_t value,
+constexpr status encode_varint_fixed(std::span<std::byte> out, std::uint64_t value,
                                                             std::size_t width) noexcept {
   if (!varint_fits(value, width)) return wire_errc::varint_out_of_range;
   if (out.size() < width) return wire_errc::no_space;
@@ -70,11 +70,11 @@ constexpr bool varint_fits(std::uint64_t value, std::size_t width) noexcept {
 /// Writes the shortest encoding of `value` at the start of `out` and stores
 /// its length in `written`. Errors: varint_out_of_range (value above
 /// varint_max), no_space. Nothing is written on error.
-[[nodiscard]] inline std::error_code encode_varint(std::span<std::byte> out, std::uint64_t value,
+constexpr status encode_varint(std::span<std::byte> out, std::uint64_t value,
                                                       std::size_t& written) noexcept {
   const std::size_t width = varint_size(value);
   if (width == 0) return wire_errc::varint_out_of_range;
-  if (auto ec = encode_varint_fixed(out, value, width)) return ec;
+  if (const status ec = encode_varint_fixed(out, value, width)) return ec;
   written = width;
   return {};
 }
@@ -83,7 +83,7 @@ constexpr bool varint_fits(std::uint64_t value, std::size_t width) noexcept {
 /// `consumed`. Error: truncated when `in` ends inside the varint (or is empty);
 /// the outputs are untouched then. Every complete encoding is valid, so no
 /// other error is possible.
-[[nodiscard]] inline std::error_code decode_varint(std::span<const std::byte> in, std::uint64_t& value,
+constexpr status decode_varint(std::span<const std::byte> in, std::uint64_t& value,
                                                       std::size_t& consumed) noexcept {
   if (in.empty()) return wire_errc::truncated;
   const std::size_t width = varint_size_from_first_byte(in[0]);

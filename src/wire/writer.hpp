@@ -38,16 +38,16 @@ public:
     pos_ = position;
   }
 
-  [[nodiscard]] std::error_code write_u8(std::uint8_t v) noexcept { return write_be(1, v); }
-  [[nodiscard]] std::error_code write_u16(std::uint16_t v) noexcept { return write_be(2, v); }
-  [[nodiscard]] std::error_code write_u32(std::uint32_t v) noexcept { return write_be(4, v); }
-  [[nodiscard]] std::error_code write_u64(std::uint64_t v) noexcept { return write_be(8, v); }
+  constexpr status write_u8(std::uint8_t v) noexcept { return write_be(1, v); }
+  constexpr status write_u16(std::uint16_t v) noexcept { return write_be(2, v); }
+  constexpr status write_u32(std::uint32_t v) noexcept { return write_be(4, v); }
+  constexpr status write_u64(std::uint64_t v) noexcept { return write_be(8, v); }
 
   /// The shortest varint encoding of `v`. Errors: varint_out_of_range (v above
   /// varint_max), no_space.
-  [[nodiscard]] std::error_code write_varint(std::uint64_t v) noexcept {
+  constexpr status write_varint(std::uint64_t v) noexcept {
     std::size_t n = 0;
-    if (auto ec = encode_varint(buf_.subspan(pos_), v, n)) return ec;
+    if (const status ec = encode_varint(buf_.subspan(pos_), v, n)) return ec;
     pos_ += n;
     return {};
   }
@@ -55,14 +55,14 @@ public:
   /// `v` as a varint of exactly `width` bytes (1, 2, 4 or 8), e.g. a length
   /// field reserved now and patched later with encode_varint_fixed. Errors:
   /// varint_out_of_range (v does not fit that width), no_space.
-  [[nodiscard]] std::error_code write_varint(std::uint64_t v, std::size_t width) noexcept {
-    if (auto ec = encode_varint_fixed(buf_.subspan(pos_), v, width)) return ec;
+  constexpr status write_varint(std::uint64_t v, std::size_t width) noexcept {
+    if (const status ec = encode_varint_fixed(buf_.subspan(pos_), v, width)) return ec;
     pos_ += width;
     return {};
   }
 
   /// Copies `bytes`. Error: no_space.
-  [[nodiscard]] std::error_code write_bytes(std::span<const std::byte> bytes) noexcept {
+  status write_bytes(std::span<const std::byte> bytes) noexcept {
     if (bytes.size() > remaining()) return wire_errc::no_space;
     if (!bytes.empty()) std::memcpy(buf_.data() + pos_, bytes.data(), bytes.size());
     pos_ += bytes.size();
@@ -70,7 +70,7 @@ public:
   }
 
   /// `n` zero bytes (PADDING). Error: no_space.
-  [[nodiscard]] std::error_code write_zeros(std::size_t n) noexcept {
+  status write_zeros(std::size_t n) noexcept {
     if (n > remaining()) return wire_errc::no_space;
     if (n != 0) std::memset(buf_.data() + pos_, 0, n);
     pos_ += n;
@@ -78,7 +78,7 @@ public:
   }
 
 private:
-  [[nodiscard]] std::error_code write_be(std::size_t width, std::uint64_t v) noexcept {
+  constexpr status write_be(std::size_t width, std::uint64_t v) noexcept {
     if (width > remaining()) return wire_errc::no_space;
     for (std::size_t i = width; i-- > 0;) {
       buf_[pos_ + i] = static_cast<std::byte>(v & 0xff);
