@@ -135,7 +135,8 @@ std::size_t length_field_offset(const packet_header& h) noexcept;
 /// Rewrites the length field of the long header packet starting at
 /// `packet`, encoded from `h` with the same `length_width`, to announce
 /// `payload_length` bytes of payload. Errors: varint_out_of_range (does not
-/// fit the width), no_space (`packet` too short).
+/// fit the width), no_space (`packet` too short), invalid_packet_length (`h`
+/// is a retry or short header, which have no length field).
 [[nodiscard]] std::error_code set_length_field(std::span<std::byte> packet, const packet_header& h,
                                                std::size_t payload_length, std::size_t length_width) noexcept;
 
