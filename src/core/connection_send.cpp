@@ -66,6 +66,7 @@ bool connection::wants_long_header() const noexcept {
 bool connection::has_ack_eliciting_to_send(time_point now) {
   if (ping_pending_ || crypto_send_.has_data_to_send()) return true;
   if (!keys_.has_one_rtt_keys() || !handshake_complete_) return false;
+  if (!injected_frames_.empty()) return true;
   if (handshake_done_pending_ || path_.challenge_pending || !responses_.empty()) return true;
   if (conn_recv_window_.has_update() || conn_send_credit_.blocked_pending() || control_dirty_) return true;
   if (messages_out_.has_pending(now, sender_.rtt().smoothed_rtt() / 2)) return true;
@@ -269,6 +270,11 @@ void connection::write_frames(wire::writer& w, wire::packet_type type, time_poin
     ack_eliciting = true;
   };
 
+  if (!is_long && !injected_frames_.empty() && w.remaining() >= injected_frames_.size()) {
+    (void)w.write_bytes(injected_frames_);
+    injected_frames_.clear();
+    ack_eliciting = true;
+  }
   if (!is_long) {
     while (!responses_.empty() && responses_.front().to == peer_address_ && w.remaining() >= 9) {
       (void)wire::encode(w, wire::path_response_frame{responses_.front().data});
