@@ -283,8 +283,9 @@ private:
   std::optional<transmit> build_close(std::span<std::byte> out, time_point now);
   std::size_t build_packet(std::span<std::byte> out, wire::packet_type type, time_point now, bool& ack_eliciting,
                            std::size_t min_size, bool allow_data, bool& wrote, bool response_only);
-  void write_frames(wire::writer& w, wire::packet_type type, time_point now, bool allow_data, bool& ack_eliciting,
-                    std::uint64_t& carried_ack, bool& retransmitted);
+  void write_frames(wire::writer& w, wire::packet_type type, time_point now, bool& ack_eliciting,
+                    bool& retransmitted);
+  void write_stream_frames(wire::writer& w, bool& ack_eliciting, bool& retransmitted);
   bool wants_long_header() const noexcept;
   bool has_ack_eliciting_to_send(time_point now);
   std::size_t amplification_budget() const noexcept;

@@ -260,6 +260,11 @@ TEST_CASE("connection: flow-control windows auto-tune on a long fat path") {
   network net(configs);
   net.one_way = 100ms;
   REQUIRE(net.handshake(10s));
+  std::array<std::uint64_t, 4> sizes{};
+  net.hook = [&](bool to_server, std::vector<std::byte>& b) {
+    if (to_server) ++sizes[b.size() < 100 ? 0 : b.size() < 600 ? 1 : b.size() < 1100 ? 2 : 3];
+    return true;
+  };
   std::error_code ec;
   auto id = net.client->open_stream(stream::direction::uni, ec);
   REQUIRE(id);
@@ -269,7 +274,10 @@ TEST_CASE("connection: flow-control windows auto-tune on a long fat path") {
   const double seconds = std::chrono::duration<double>(net.now - start).count();
   // 16 MB through a fixed 256 KiB window at 200 ms RTT would need 12 s.
   CHECK(seconds < 8.0);
-  MESSAGE("16 MB over a 200 ms unconstrained path took ", seconds, " s");
+  MESSAGE("16 MB over a 200 ms unconstrained path took ", seconds, " s; client sent ", net.client->stats().packets_sent,
+          " packets, ", net.client->stats().bytes_sent, " bytes; server sent ", net.server->stats().packets_sent,
+          " packets; client datagram sizes <100: ", sizes[0], " <600: ", sizes[1], " <1100: ", sizes[2],
+          " >=1100: ", sizes[3]);
 }
 
 TEST_CASE("connection: datagrams are delivered unreliably") {
