@@ -540,7 +540,7 @@ std::string format_time(duration d) {
     if (ns % 1000 == 0) return std::to_string(ns / 1000) + "us";
     return std::to_string(ns) + "ns";
   }
-  return "0us";
+  return "0s";
 }
 
 parse_result<netem_spec> parse_netem_spec(std::string_view text) { return spec_parser{text}.run(); }
