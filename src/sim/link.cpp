@@ -54,12 +54,12 @@ double link_stats::mean_queue_delay_seconds() const noexcept {
   return static_cast<double>(queue_delay_total.count()) / static_cast<double>(packets_out) * 1e-9;
 }
 
-link::link(const netem_spec& spec, std::uint64_t seed, buffer_pool* pool)
+netem_link::netem_link(const netem_spec& spec, std::uint64_t seed, buffer_pool* pool)
     : rng_(spec.seed.value_or(seed)), pool_(pool) {
   set_spec(spec);
 }
 
-void link::set_spec(const netem_spec& spec) {
+void netem_link::set_spec(const netem_spec& spec) {
   const bool reseed = spec.seed.has_value() && spec.seed != spec_.seed;
   spec_ = spec;
   if (reseed) rng_.reseed(*spec.seed);
@@ -76,11 +76,11 @@ void link::set_spec(const netem_spec& spec) {
   slot_bytes_left_ = spec.slot.max_bytes > 0 ? spec.slot.max_bytes : std::numeric_limits<std::int64_t>::max();
 }
 
-void link::drop(packet&& p) {
+void netem_link::drop(packet&& p) {
   if (pool_ != nullptr) pool_->release(std::move(p.payload));
 }
 
-enqueue_outcome link::enqueue(packet&& p, time_point now) {
+enqueue_outcome netem_link::enqueue(packet&& p, time_point now) {
   ++stats_.packets_in;
   stats_.bytes_in += p.payload.size();
   enqueue_outcome out;
@@ -123,7 +123,7 @@ enqueue_outcome link::enqueue(packet&& p, time_point now) {
   return out;
 }
 
-copy_outcome link::admit(packet&& p, time_point now, bool ce) {
+copy_outcome netem_link::admit(packet&& p, time_point now, bool ce) {
   copy_outcome o;
   o.ce_marked = ce;
   if (ce) ++stats_.ce_marked;
@@ -182,7 +182,7 @@ copy_outcome link::admit(packet&& p, time_point now, bool ce) {
   return o;
 }
 
-duration link::packet_time(std::size_t bytes) const noexcept {
+duration netem_link::packet_time(std::size_t bytes) const noexcept {
   std::int64_t len = static_cast<std::int64_t>(bytes) + spec_.rate.packet_overhead;
   if (spec_.rate.cell_size != 0 && len > 0) {
     const std::int64_t cell = spec_.rate.cell_size;
@@ -195,7 +195,7 @@ duration link::packet_time(std::size_t bytes) const noexcept {
   return duration{static_cast<std::int64_t>(ns)};
 }
 
-void link::next_slot(time_point now) noexcept {
+void netem_link::next_slot(time_point now) noexcept {
   std::int64_t delay;
   if (!spec_.slot.use_distribution) {
     const auto span = static_cast<std::uint64_t>((spec_.slot.max_delay - spec_.slot.min_delay).count());
@@ -211,13 +211,13 @@ void link::next_slot(time_point now) noexcept {
   slot_bytes_left_ = spec_.slot.max_bytes > 0 ? spec_.slot.max_bytes : std::numeric_limits<std::int64_t>::max();
 }
 
-time_point link::next_event() const noexcept {
+time_point netem_link::next_event() const noexcept {
   if (heap_.empty()) return never;
   const time_point head = heap_.front().due;
   return spec_.slot.enabled ? std::max(head, slot_next_) : head;
 }
 
-bool link::dequeue(time_point now, packet& out, exit_info* info) {
+bool netem_link::dequeue(time_point now, packet& out, exit_info* info) {
   if (heap_.empty()) return false;
   if (now < next_event()) return false;
   if (spec_.slot.enabled) {

@@ -73,12 +73,12 @@ struct exit_info {
 /// it out at or after that time. All randomness comes from the link's own
 /// random_source, so a link's decisions depend only on its seed and on the
 /// sequence of calls.
-class link {
+class netem_link {
 public:
   /// A link applying `spec`, seeded with `seed` (or with spec.seed when the
   /// spec sets one). `pool`, when given, supplies and takes back payload
   /// buffers for duplicates and dropped packets; it must outlive the link.
-  link(const netem_spec& spec, std::uint64_t seed, buffer_pool* pool = nullptr);
+  netem_link(const netem_spec& spec, std::uint64_t seed, buffer_pool* pool = nullptr);
 
   /// Replaces the impairments, as `tc qdisc change` does: packets already
   /// held keep their due times; loss and correlation state start afresh.

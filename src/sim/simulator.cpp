@@ -51,7 +51,7 @@ node_id simulator::add_node(node& n, address addr) {
 
 link_id simulator::add_link(const netem_spec& spec, std::string name) {
   const auto id = static_cast<link_id>(links_.size());
-  links_.push_back(link_state{sim::link{spec, mix_seed(seed_, id), &pool_}, std::move(name)});
+  links_.push_back(link_state{netem_link{spec, mix_seed(seed_, id), &pool_}, std::move(name)});
   return id;
 }
 
@@ -82,7 +82,7 @@ const simulator::node_state& simulator::node_at(node_id n) const {
 address simulator::public_address(node_id n) const { return node_at(n).public_addr; }
 address simulator::local_address(node_id n) const { return node_at(n).local; }
 
-link& simulator::link_at(link_id l) {
+netem_link& simulator::link_at(link_id l) {
   if (l >= links_.size()) fail(sim_errc::unknown_link, "unknown link id");
   return links_[l].model;
 }

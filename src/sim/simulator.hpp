@@ -102,7 +102,7 @@ public:
   time_point now() const noexcept { return now_; }
   address public_address(node_id n) const;
   address local_address(node_id n) const;
-  link& link_at(link_id l);
+  netem_link& link_at(link_id l);
   const link_stats& stats(link_id l) const;
   const network_stats& stats() const noexcept { return stats_; }
   std::size_t node_count() const noexcept { return nodes_.size(); }
@@ -129,7 +129,7 @@ private:
     bool started = false;
   };
   struct link_state {
-    sim::link model;
+    netem_link model;
     std::string name;
     time_point scheduled = never;
   };

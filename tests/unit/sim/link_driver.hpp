@@ -49,12 +49,12 @@ public:
 
   void finish() { drain(never - duration{1}); }
 
-  sim::link& link() { return link_; }
+  netem_link& link() { return link_; }
   std::vector<exit_record> exits;
 
 private:
   buffer_pool pool_;
-  sim::link link_;
+  netem_link link_;
   bool keep_;
 };
 
