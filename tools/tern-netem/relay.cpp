@@ -106,6 +106,9 @@ int relay::open_upstream() {
 std::optional<std::uint32_t> relay::client_for(const endpoint& from) {
   const auto key = endpoint_key(from);
   if (auto it = by_addr_.find(key); it != by_addr_.end()) return it->second;
+  // Each client costs a socket; a cap keeps a flood of source ports from
+  // exhausting file descriptors.
+  if (clients_.size() >= max_clients) return std::nullopt;
   const int fd = open_upstream();
   if (fd < 0) {
     std::fprintf(stderr, "tern-netem: cannot open a socket towards %s for client %s: %s\n",

@@ -87,6 +87,10 @@ public:
   /// Statistics for humans, several lines.
   std::string stats_text() const;
 
+  /// Clients beyond this many are not relayed (their datagrams are counted
+  /// as received and dropped).
+  static constexpr std::size_t max_clients = 1024;
+
 private:
   struct client {
     endpoint addr;
