@@ -192,7 +192,8 @@ duration netem_link::packet_time(std::size_t bytes) const noexcept {
   if (len <= 0) return duration{0};
   __extension__ using u128 = unsigned __int128;
   const u128 ns = static_cast<u128>(len) * 8U * 1000000000U / spec_.rate.bits_per_second;
-  return duration{static_cast<std::int64_t>(ns)};
+  // A packet cannot take longer than the longest delay a spec can express.
+  return duration{static_cast<std::int64_t>(std::min<u128>(ns, 1000000000000000U))};
 }
 
 void netem_link::next_slot(time_point now) noexcept {

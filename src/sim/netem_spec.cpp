@@ -527,8 +527,10 @@ std::optional<duration> parse_time(std::string_view token) {
       }
     if (!found) return std::nullopt;
   }
+  // Capped at 10^15 ns (about 11.6 days) so that delay arithmetic on
+  // tern::time_point can never overflow.
   const double ns = std::round(v * scale);
-  if (ns > 9.2e18) return std::nullopt;
+  if (ns > 1e15) return std::nullopt;
   return duration{static_cast<std::int64_t>(ns)};
 }
 

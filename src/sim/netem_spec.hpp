@@ -121,6 +121,7 @@ std::string to_string(const netem_spec& spec);
 std::string format_time(duration d);
 
 /// Parses one time token as tc does ("10ms", "1.5s", "250" = 250us).
+/// Times above 10^15 ns (about 11.6 days) are rejected.
 std::optional<duration> parse_time(std::string_view token);
 
 } // namespace tern::sim

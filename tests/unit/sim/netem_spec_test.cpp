@@ -207,6 +207,7 @@ TEST_CASE("errors name the offending token, its offset and what was expected") {
     CHECK(e.position == 8);
   }
   SUBCASE("negative time") { CHECK(parse_bad("delay -5ms").token == "-5ms"); }
+  SUBCASE("absurdly long time") { CHECK(parse_bad("delay 10ms 1e12s").token == "1e12s"); }
   SUBCASE("limit zero") { CHECK(parse_bad("limit 0").token == "0"); }
   SUBCASE("state probabilities that cannot add up") { CHECK(parse_bad("loss state 60% 30% 0% 100% 50%").token == "state"); }
   SUBCASE("slot max below min") { CHECK(parse_bad("slot 5ms 1ms").token == "1ms"); }
