@@ -10,8 +10,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include <sched.h>
+
 #include <atomic>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -33,6 +37,7 @@ int main(int argc, char** argv) {
   CLI::App app{"tern-netem: a UDP relay applying netem impairments (tc-netem(8) syntax), one spec per direction"};
   std::string listen, connect, up = "", down = "", schedule_file, rebind_after, run_for;
   bool stats_json = false;
+  int realtime = 0;
   std::uint64_t seed = 1;
   app.add_option("--listen", listen, "address clients send to, HOST:PORT (port 0: pick one; printed on start)")
       ->required();
@@ -46,6 +51,10 @@ int main(int argc, char** argv) {
   app.add_option("--duration", run_for, "exit after this long (default: run until SIGINT/SIGTERM)");
   app.add_option("--seed", seed, "seed of the impairment random generators (a spec's own `seed` wins)");
   app.add_flag("--stats-json", stats_json, "print statistics as JSON on stdout at exit");
+  app.add_option("--realtime", realtime,
+                 "run the scheduler thread as SCHED_FIFO with this priority (1-99; needs CAP_SYS_NICE), so "
+                 "busy neighbours cannot delay due packets by a scheduler time slice")
+      ->check(CLI::Range(1, 99));
   CLI11_PARSE(app, argc, argv);
 
   tern::netem::relay_config config;
@@ -93,6 +102,13 @@ int main(int argc, char** argv) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+
+  if (realtime > 0) {
+    sched_param param{};
+    param.sched_priority = realtime;
+    if (sched_setscheduler(0, SCHED_FIFO, &param) != 0)
+      std::fprintf(stderr, "tern-netem: --realtime: %s; running with normal priority\n", std::strerror(errno));
+  }
 
   std::printf("listening %s\n", tern::netem::to_string(relay.listening()).c_str());
   std::fflush(stdout);
