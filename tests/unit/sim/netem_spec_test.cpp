@@ -2,6 +2,10 @@
 
 #include <doctest/doctest.h>
 
+#include <tern/random.hpp>
+
+#include "support/seed.hpp"
+
 #include <string>
 #include <variant>
 
@@ -248,4 +252,67 @@ TEST_CASE("canonical form normalises units and defaults") {
   CHECK(to_string(parse_ok("limit 1000 rate 1000kbit")) == "rate 1mbit");
   CHECK(to_string(parse_ok("loss gemodel 2%")) == "loss gemodel 2% 98% 100% 0%");
   CHECK(to_string(parse_ok("delay 10ms 1ms distribution uniform")) == "delay 10ms 1ms");
+}
+
+TEST_CASE("random specs round-trip through their canonical form") {
+  tern::random_source rng(tern::test::seed());
+  auto pct = [&] { return static_cast<double>(rng.uniform(100001)) / 1000.0; }; // 0 .. 100 in 0.001 steps
+  auto time = [&] { return tern::duration{static_cast<std::int64_t>(rng.uniform(10'000'000'000ULL))}; };
+  for (int i = 0; i < 2000; ++i) {
+    tern::sim::netem_spec s;
+    if (rng.uniform(2)) s.limit = static_cast<std::uint32_t>(1 + rng.uniform(100000));
+    if (rng.uniform(2)) {
+      s.delay = time() + tern::duration{1};
+      if (rng.uniform(2)) {
+        s.jitter = time() + tern::duration{1};
+        if (rng.uniform(2)) s.delay_correlation = pct();
+        s.distribution = static_cast<tern::sim::delay_distribution>(rng.uniform(4));
+      }
+    }
+    switch (rng.uniform(4)) {
+    case 1: s.loss = tern::sim::random_loss{{pct(), rng.uniform(2) ? pct() : 0}}; break;
+    case 2: {
+      const double p13 = pct() / 2, p31 = pct() / 2;
+      s.loss = tern::sim::state_loss{p13, p31, pct() / 2, pct(), pct() / 2};
+      break;
+    }
+    case 3: s.loss = tern::sim::gemodel_loss{pct(), pct(), pct(), pct()}; break;
+    default: break;
+    }
+    if (!std::holds_alternative<std::monostate>(s.loss)) s.ecn = rng.uniform(2) != 0;
+    if (rng.uniform(2)) s.duplicate = {pct(), rng.uniform(2) ? pct() : 0};
+    if (rng.uniform(2)) s.corrupt = {pct(), rng.uniform(2) ? pct() : 0};
+    if (s.delay.count() > 0 && rng.uniform(2)) {
+      s.reorder = {pct() + 0.001, rng.uniform(2) ? pct() : 0};
+      s.gap = static_cast<std::uint32_t>(1 + rng.uniform(10));
+    }
+    if (rng.uniform(2)) {
+      s.rate.bits_per_second = 1 + rng.uniform(10'000'000'000ULL);
+      if (rng.uniform(2)) s.rate.packet_overhead = static_cast<std::int32_t>(rng.uniform(200)) - 100;
+      if (rng.uniform(2)) {
+        s.rate.cell_size = static_cast<std::uint32_t>(1 + rng.uniform(100));
+        s.rate.cell_overhead = static_cast<std::int32_t>(rng.uniform(20)) - 10;
+      }
+    }
+    if (rng.uniform(4) == 0) {
+      s.slot.enabled = true;
+      if (rng.uniform(2)) {
+        s.slot.use_distribution = true;
+        s.slot.distribution = static_cast<tern::sim::delay_distribution>(rng.uniform(4));
+        s.slot.dist_delay = time();
+        s.slot.dist_jitter = time() + tern::duration{1};
+      } else {
+        s.slot.min_delay = time();
+        s.slot.max_delay = s.slot.min_delay + time();
+      }
+      if (rng.uniform(2)) s.slot.max_packets = static_cast<std::int32_t>(1 + rng.uniform(100));
+      if (rng.uniform(2)) s.slot.max_bytes = static_cast<std::int64_t>(1 + rng.uniform(100000));
+    }
+    if (rng.uniform(4) == 0) s.seed = rng.next_u64();
+    const auto text = to_string(s);
+    INFO(text);
+    auto back = parse_netem_spec(text);
+    if (!back) FAIL(back.error().message());
+    CHECK(*back == s);
+  }
 }
