@@ -161,6 +161,18 @@ std::uint64_t simulator::run_until(time_point until) {
   return count;
 }
 
+bool simulator::run_until(time_point limit, const std::function<bool()>& done) {
+  start_pending();
+  while (!done()) {
+    if (heap_.empty() || heap_.front().at > limit) {
+      if (limit > now_) now_ = limit;
+      return false;
+    }
+    run_until(heap_.front().at);
+  }
+  return true;
+}
+
 bool simulator::step() {
   start_pending();
   if (heap_.empty()) return false;

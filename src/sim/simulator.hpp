@@ -93,6 +93,11 @@ public:
   /// `until`. Returns the number of events processed.
   std::uint64_t run_until(time_point until);
   std::uint64_t run_for(duration d) { return run_until(now_ + d); }
+  /// Processes events instant by instant until `done()` returns true
+  /// (checked before the first instant and after each one) or the next
+  /// event lies beyond `limit`. Returns whether `done()` became true; now()
+  /// is then the instant at which it did (or `limit`).
+  bool run_until(time_point limit, const std::function<bool()>& done);
   /// Processes the events of the next instant that has any; false when
   /// nothing is pending.
   bool step();

@@ -135,6 +135,19 @@ TEST_CASE("point-to-point: echo round trips take the two one-way delays") {
   CHECK(sim.now() == time_point{} + 5s);
 }
 
+TEST_CASE("run_until with a condition stops at the instant it holds") {
+  simulator sim(tern::test::seed());
+  pinger client(server_addr, 10, 10ms);
+  echo server;
+  const auto c = sim.add_node(client, client_addr);
+  const auto s = sim.add_node(server, server_addr);
+  connect(sim, c, s, spec_of("delay 5ms"), spec_of("delay 5ms"));
+  CHECK(sim.run_until(time_point{} + 10s, [&] { return client.rtts.size() == 3; }));
+  CHECK(sim.now() == time_point{} + 30ms); // third reply: sent at 20 ms, back 10 ms later
+  CHECK_FALSE(sim.run_until(time_point{} + 10s, [&] { return client.rtts.size() == 11; }));
+  CHECK(sim.now() == time_point{} + 10s);
+}
+
 TEST_CASE("node timers fire at next_timeout") {
   simulator sim(tern::test::seed(), time_point{} + 1s);
   function_node n;
