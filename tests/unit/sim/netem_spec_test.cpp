@@ -6,6 +6,7 @@
 
 #include "support/seed.hpp"
 
+#include <algorithm>
 #include <string>
 #include <variant>
 
@@ -283,7 +284,7 @@ TEST_CASE("random specs round-trip through their canonical form") {
     if (rng.uniform(2)) s.duplicate = {pct(), rng.uniform(2) ? pct() : 0};
     if (rng.uniform(2)) s.corrupt = {pct(), rng.uniform(2) ? pct() : 0};
     if (s.delay.count() > 0 && rng.uniform(2)) {
-      s.reorder = {pct() + 0.001, rng.uniform(2) ? pct() : 0};
+      s.reorder = {std::max(pct(), 0.001), rng.uniform(2) ? pct() : 0}; // reorder needs a non-zero percentage
       s.gap = static_cast<std::uint32_t>(1 + rng.uniform(10));
     }
     if (rng.uniform(2)) {
