@@ -32,6 +32,7 @@
 
 #include "asio/udp_native.hpp"
 
+#include <asio/error.hpp>
 #include <asio/ip/v6_only.hpp>
 
 #include <algorithm>
@@ -60,6 +61,13 @@ constexpr std::size_t max_gso_segments = 64;
 constexpr std::size_t max_gso_bytes = 65507;
 
 std::error_code sys_error(int err) noexcept { return {err, std::system_category()}; }
+
+// Asio reports kernel errors in its own "asio.system" category; tern hands
+// them out in std::system_category so they compare equal to std::errc.
+std::error_code from_asio(const std::error_code& ec) noexcept {
+  if (ec && ec.category() == asio::error::get_system_category()) return sys_error(ec.value());
+  return ec;
+}
 
 bool is_would_block(int err) noexcept { return err == EAGAIN || err == EWOULDBLOCK; }
 
@@ -167,19 +175,25 @@ std::error_code udp_socket::open(const udp::endpoint& local, const udp_socket_op
   std::error_code ec;
   close();
   caps_ = {};
+  counters_ = {};
+  // A failed open leaves the socket closed, never half configured.
+  const auto fail = [this](const std::error_code& e) {
+    close();
+    return from_asio(e);
+  };
   path_error_head_ = path_error_count_ = 0;
   ipv6_ = local.address().is_v6();
   socket_.open(local.protocol(), ec);
-  if (ec) return ec;
+  if (ec) return from_asio(ec);
   if (ipv6_) {
     socket_.set_option(asio::ip::v6_only(!options.dual_stack), ec);
-    if (ec) return ec;
+    if (ec) return fail(ec);
   }
 #if TERN_IO_LINUX
   const int fd = socket_.native_handle();
   // The IPv4 options also govern v4-mapped traffic on a dual-stack socket.
   const bool v4_path = !ipv6_ || options.dual_stack;
-  if (options.reuse_port && !set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1)) return sys_error(errno);
+  if (options.reuse_port && !set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1)) return fail(sys_error(errno));
   if (options.recv_buffer != 0)
     caps_.recv_buffer = size_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, options.recv_buffer, caps_.buffers_forced);
   else
@@ -227,12 +241,14 @@ std::error_code udp_socket::open(const udp::endpoint& local, const udp_socket_op
   (void)options;
 #endif
   socket_.bind(local, ec);
-  if (ec) return ec;
+  if (ec) return fail(ec);
   socket_.non_blocking(true, ec);
-  return ec;
+  if (ec) return fail(ec);
+  return {};
 }
 
 void udp_socket::push_path_error(const path_error& e) noexcept {
+  ++counters_.path_errors;
   const std::size_t tail = (path_error_head_ + path_error_count_) % max_path_errors;
   path_errors_[tail] = e;
   if (path_error_count_ == max_path_errors)
@@ -314,6 +330,7 @@ std::size_t udp_socket::receive(udp_recv_batch& batch, std::error_code& ec) noex
       nat.msgs[i].msg_len = 0;
     }
     const int r = ::recvmmsg(fd, nat.msgs.data(), static_cast<unsigned>(n), MSG_DONTWAIT, nullptr);
+    ++counters_.recv_syscalls;
     if (r < 0) {
       const int err = errno;
       if (err == EINTR) continue;
@@ -358,6 +375,7 @@ std::size_t udp_socket::receive(udp_recv_batch& batch, std::error_code& ec) noex
       }
     }
     batch.filled_ = got;
+    counters_.recv_slots += got;
     return got;
   }
   ec = make_error_code(io_errc::would_block);
@@ -375,6 +393,7 @@ std::size_t udp_socket::receive_one_by_one(udp_recv_batch& batch, std::error_cod
     std::error_code rec;
     const std::size_t len =
         socket_.receive_from(asio::buffer(base, batch.slot_size_), s.source, 0, rec);
+    ++counters_.recv_syscalls;
     if (rec == asio::error::would_block || rec == asio::error::try_again) break;
     if (rec == asio::error::message_size) {
       s.data = std::span<std::byte>(base, batch.slot_size_);
@@ -389,7 +408,7 @@ std::size_t udp_socket::receive_one_by_one(udp_recv_batch& batch, std::error_cod
         push_path_error(path_error{{}, sec, 0});
         continue;
       }
-      if (got == 0) ec = rec;
+      if (got == 0) ec = from_asio(rec);
       break;
     }
     s.data = std::span<std::byte>(base, len);
@@ -399,6 +418,7 @@ std::size_t udp_socket::receive_one_by_one(udp_recv_batch& batch, std::error_cod
     ++got;
   }
   batch.filled_ = got;
+  counters_.recv_slots += got;
   if (got == 0 && !ec) ec = make_error_code(io_errc::would_block);
   return got;
 }
@@ -409,7 +429,12 @@ send_result udp_socket::send_one_by_one(std::span<const tx_datagram> datagrams) 
     const tx_datagram& d = datagrams[i];
     std::error_code ec;
     socket_.send_to(asio::buffer(d.payload.data(), d.payload.size()), d.destination, 0, ec);
-    if (!ec) continue;
+    ++counters_.send_syscalls;
+    if (!ec) {
+      ++counters_.send_messages;
+      ++counters_.send_datagrams;
+      continue;
+    }
     if (ec == asio::error::would_block || ec == asio::error::try_again)
       return {i, make_error_code(io_errc::would_block)};
     if (ec == asio::error::message_size) return {i, make_error_code(io_errc::message_too_big)};
@@ -418,7 +443,7 @@ send_result udp_socket::send_one_by_one(std::span<const tx_datagram> datagrams) 
       push_path_error(path_error{d.destination, sec, 0});
       continue;
     }
-    return {i, ec};
+    return {i, from_asio(ec)};
   }
   return {i, {}};
 }
@@ -498,8 +523,15 @@ send_result udp_socket::send(std::span<const tx_datagram> datagrams) noexcept {
     }
 
     const int r = ::sendmmsg(fd, sc.msgs.data(), static_cast<unsigned>(built), MSG_DONTWAIT);
+    ++counters_.send_syscalls;
     if (r > 0) {
-      for (int k = 0; k < r; ++k) i += sc.counts[static_cast<std::size_t>(k)];
+      counters_.send_messages += static_cast<std::size_t>(r);
+      for (int k = 0; k < r; ++k) {
+        const std::size_t c = sc.counts[static_cast<std::size_t>(k)];
+        i += c;
+        counters_.send_datagrams += c;
+        counters_.gso_messages += c > 1;
+      }
       continue; // a short count: the next call reports the failing message's error
     }
     const int err = r < 0 ? errno : EAGAIN;

@@ -66,6 +66,17 @@ struct udp_socket_caps {
   bool recv_errors = false;
 };
 
+/// Counters since open, for tests, benchmarks and connection statistics.
+struct udp_socket_counters {
+  std::size_t send_syscalls = 0;   // sendmmsg (or sendto) calls made
+  std::size_t send_messages = 0;   // messages the kernel accepted
+  std::size_t send_datagrams = 0;  // datagrams those messages carried
+  std::size_t gso_messages = 0;    // accepted messages that carried more than one datagram
+  std::size_t recv_syscalls = 0;   // recvmmsg (or recvfrom) calls made
+  std::size_t recv_slots = 0;      // buffers filled (one per datagram, or per GRO buffer)
+  std::size_t path_errors = 0;     // path errors queued, including ones later dropped
+};
+
 /// An error that concerns one destination, never the socket.
 struct path_error {
   /// The peer the error concerns; default-constructed (0.0.0.0:0) when the
@@ -121,6 +132,7 @@ public:
   /// The bound address; a default endpoint if closed.
   asio::ip::udp::endpoint local_endpoint() const noexcept;
   const udp_socket_caps& caps() const noexcept { return caps_; }
+  const udp_socket_counters& counters() const noexcept { return counters_; }
   asio::ip::udp::socket& asio_socket() noexcept { return socket_; }
 
   /// Receives up to batch.capacity() datagrams (or GRO buffers) without
@@ -159,6 +171,7 @@ private:
 
   asio::ip::udp::socket socket_;
   udp_socket_caps caps_;
+  udp_socket_counters counters_;
   bool ipv6_ = false;
   std::unique_ptr<send_scratch> scratch_;
 
