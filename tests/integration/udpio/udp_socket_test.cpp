@@ -163,6 +163,38 @@ TEST_CASE("udpio: a GSO run arrives as separate datagrams without GRO") {
   CHECK(st.coalesced == 0);
 }
 
+#if defined(__linux__)
+TEST_CASE("udpio: when the kernel refuses GSO the run is resent plainly and GSO stays off") {
+  // SO_NO_CHECK (no UDP checksum) is one thing the kernel will not combine
+  // with UDP_SEGMENT: it answers EINVAL, as a route without checksum offload
+  // answers EIO.
+  asio::io_context io;
+  udp_socket tx{io.get_executor()}, rx{io.get_executor()};
+  REQUIRE_FALSE(tx.open(v4_any, quiet_options()));
+  REQUIRE_FALSE(rx.open(v4_any, quiet_options()));
+  if (!tx.caps().gso) {
+    MESSAGE("kernel has no UDP_SEGMENT: nothing to fall back from");
+    return;
+  }
+  const int one = 1;
+  REQUIRE(::setsockopt(tx.asio_socket().native_handle(), SOL_SOCKET, SO_NO_CHECK, &one, sizeof one) == 0);
+  tern::random_source rng{tern::test::seed()};
+  std::vector<std::vector<std::byte>> payloads;
+  for (int i = 0; i < 30; ++i) payloads.push_back(pattern(1200, rng));
+  std::vector<tx_datagram> out;
+  for (auto& p : payloads) out.push_back({p, rx.local_endpoint()});
+  send_all(tx, out);
+  CHECK_FALSE(tx.caps().gso);
+  CHECK(tx.counters().gso_messages == 0);
+  send_all(tx, out); // and it stays off without another refusal
+  CHECK(tx.counters().send_datagrams == 2 * out.size());
+  udp_recv_batch batch{64, 2048};
+  auto got = receive_n(io, rx, batch, 2 * out.size());
+  REQUIRE(got.size() == 2 * out.size());
+  for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i].payload == payloads[i % payloads.size()]);
+}
+#endif
+
 TEST_CASE("udpio: a GRO receiver splits coalesced buffers back into the datagrams sent") {
   asio::io_context io;
   udp_socket tx{io.get_executor()}, rx{io.get_executor()};
