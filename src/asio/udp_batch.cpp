@@ -15,12 +15,13 @@ udp_recv_batch::udp_recv_batch(std::size_t slots, std::size_t slot_size)
   native_->names.resize(slots);
   native_->controls.resize(slots);
   // The buffer addresses never change, so the iovecs are built once; the
-  // message headers are reset before every receive because the kernel
-  // overwrites their lengths.
+  // message headers the kernel wrote (their lengths and flags) are reset before
+  // the next receive.
   for (std::size_t i = 0; i < slots; ++i) {
     native_->iovs[i].iov_base = storage_.data() + i * slot_size;
     native_->iovs[i].iov_len = slot_size;
   }
+  native_->dirty = slots;
 #endif
 }
 

@@ -34,6 +34,9 @@ struct recv_batch_native {
   std::vector<iovec> iovs;
   std::vector<sockaddr_storage> names;
   std::vector<cmsg_buffer> controls;
+  // Headers the kernel may have written since they were last reset: only
+  // those need resetting before the next recvmmsg.
+  std::size_t dirty = 0;
 #endif
 };
 
