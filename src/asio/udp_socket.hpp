@@ -114,6 +114,8 @@ struct send_scratch; // sendmmsg arrays, udp_socket.cpp
 /// send, which are non-blocking batched system calls (recvmmsg / sendmmsg on
 /// Linux; one datagram per call elsewhere). Nothing here throws or allocates
 /// per datagram, and no error but a broken descriptor makes it unusable.
+/// Not thread-safe: one thread (or strand) uses a socket at a time; scale out
+/// with one socket per thread and reuse_port.
 class udp_socket {
 public:
   explicit udp_socket(const asio::any_io_executor& ex);
