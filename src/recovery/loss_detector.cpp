@@ -129,8 +129,14 @@ void loss_detector::detect_lost(time_point now) {
       std::max(duration{static_cast<duration::rep>(delay_ns)}, rtt_.config().granularity);
   const time_point lost_send_time = now - loss_delay;
 
-  for (std::uint64_t pn = packets_.next_pending(packets_.first_packet_number());
-       pn < largest_acked_ && pn < packets_.next_packet_number(); pn = packets_.next_pending(pn + 1)) {
+  // Every lost packet precedes every outstanding one (a packet is only
+  // declared lost together with all outstanding packets before it), so the
+  // scan starts at the oldest outstanding packet and never revisits the lost
+  // ones kept for spurious-loss detection.
+  update_oldest_outstanding();
+  if (oldest_outstanding_ == no_packet) return;
+  for (std::uint64_t pn = oldest_outstanding_; pn < largest_acked_ && pn < packets_.next_packet_number();
+       pn = packets_.next_pending(pn + 1)) {
     sent_packet* p = packets_.find(pn);
     if (p == nullptr || p->state != packet_state::outstanding) continue;
     if (p->time_sent <= lost_send_time || largest_acked_ >= pn + config_.packet_threshold) {
