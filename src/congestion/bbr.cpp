@@ -8,7 +8,10 @@
 // propagation RTT), run the state machine (bbr_startup.cpp, bbr_probe_bw.cpp,
 // bbr_probe_rtt.cpp), then set pacing rate = pacing_gain × bandwidth (1%
 // below, so an exact estimate keeps the queue empty) and cwnd = cwnd_gain ×
-// BDP plus three send quanta of headroom for ACK and send batching.
+// BDP, but at least three send quanta (batching in the sender and in ACKs).
+// Gains and the quantization budget follow draft-cardwell-iccrg-bbr-
+// congestion-control-02 (Startup 4·ln 2 pacing and 2 cwnd, Drain 1/2), on the
+// ProbeBW cycle of -00.
 //
 // Loss: BBR's model does not change on a random loss. What loss does here:
 // the window shrinks by the lost bytes and grows back with ACKs (the gains
@@ -27,12 +30,13 @@
 namespace tern::cc {
 
 bbr::bbr(const controller_config& config, const bbr_config& tuning, random_source& rng) noexcept
-    : config_{config}, tuning_{tuning}, rng_{rng}, pacing_gain_{tuning.high_gain}, cwnd_gain_{tuning.high_gain},
+    : config_{config}, tuning_{tuning}, rng_{rng}, pacing_gain_{tuning.startup_pacing_gain},
+      cwnd_gain_{tuning.startup_cwnd_gain},
       cwnd_{config.initial_window_packets * config.max_datagram_size}, pacing_rate_{0},
       max_bw_{tuning.bandwidth_window_rounds} {
   // Before any RTT sample the initial window is paced over a nominal 1 ms.
   const double nominal = static_cast<double>(cwnd_) / 1e-3;
-  pacing_rate_ = static_cast<std::uint64_t>(tuning_.high_gain * nominal);
+  pacing_rate_ = static_cast<std::uint64_t>(tuning_.startup_pacing_gain * nominal);
   enter_startup();
 }
 
@@ -58,15 +62,18 @@ std::uint64_t bbr::bdp(double gain) const noexcept {
 }
 
 std::uint64_t bbr::send_quantum() const noexcept {
-  const std::uint64_t mss = config_.max_datagram_size;
-  if (pacing_rate_ < 150'000) return mss;      // below 1.2 Mbit/s
-  if (pacing_rate_ < 3'000'000) return 2 * mss; // below 24 Mbit/s
-  return std::clamp<std::uint64_t>(pacing_rate_ / 1000, 2 * mss, 64 * 1024);
+  // About 1 ms of data at the pacing rate, at least two datagrams, at most
+  // 64 KiB: what the sender may emit back to back.
+  return std::clamp<std::uint64_t>(pacing_rate_ / 1000, 2 * config_.max_datagram_size, 64 * 1024);
 }
 
 std::uint64_t bbr::target_inflight(double gain) const noexcept {
-  // Room for the data that sits in send and ACK batches on top of the BDP.
-  return bdp(gain) + 3 * send_quantum();
+  // The quantization budget: never less than three send quanta (batching in
+  // the sender and in ACKs) or the window floor; two datagrams more while
+  // probing up, so the probe can actually raise in flight.
+  std::uint64_t inflight = std::max({bdp(gain), 3 * send_quantum(), min_pipe_cwnd()});
+  if (mode_ == mode::probe_bw && cycle_index_ == 0) inflight += 2 * config_.max_datagram_size;
+  return inflight;
 }
 
 void bbr::save_cwnd() noexcept {
@@ -101,6 +108,14 @@ void bbr::on_ack(const ack_event& e) {
   check_drain(e);
   update_min_rtt(e);
   check_probe_rtt(e);
+  if (!pacing_rate_from_rtt_ && e.smoothed_rtt > duration::zero()) {
+    // The initial rate assumed a 1 ms RTT; with a measured one, start over
+    // from the initial window per SRTT, as if the RTT had been known from
+    // the start (a handshake usually provides it).
+    pacing_rate_from_rtt_ = true;
+    const double nominal = static_cast<double>(cwnd_) * 1e9 / static_cast<double>(e.smoothed_rtt.count());
+    pacing_rate_ = std::max<std::uint64_t>(static_cast<std::uint64_t>(pacing_gain_ * nominal), 1);
+  }
   set_pacing_rate(pacing_gain_);
   set_cwnd(e);
   if (round_start_) {
@@ -157,8 +172,12 @@ void bbr::update_recovery(const ack_event& e) {
 void bbr::update_max_bandwidth(const ack_event& e) {
   const rate_sample& s = e.sample;
   if (!s.valid) return;
+  // Packets sent while ProbeRTT held the window down measure that window,
+  // not the path: they count as app-limited (sent while delivered was at
+  // most the mark taken in ProbeRTT).
+  const bool app_limited = s.is_app_limited || s.prior_delivered < probe_rtt_app_limited_until_;
   // An app-limited sample only says the path can do at least this much.
-  if (s.delivery_rate >= max_bw_.best() || !s.is_app_limited) max_bw_.update(s.delivery_rate, round_count_);
+  if (s.delivery_rate >= max_bw_.best() || !app_limited) max_bw_.update(s.delivery_rate, round_count_);
 }
 
 void bbr::update_min_rtt(const ack_event& e) {

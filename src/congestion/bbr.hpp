@@ -10,9 +10,14 @@ namespace tern::cc {
 
 /// Tunables of the BBR model. The defaults are the published constants.
 struct bbr_config {
-  /// Startup pacing and cwnd gain, 2/ln 2: enough to double the delivery
-  /// rate each round trip.
-  double high_gain = 2.885;
+  /// Startup pacing gain, 4·ln 2: the least that still doubles the delivery
+  /// rate every round trip.
+  double startup_pacing_gain = 2.77;
+  /// Startup cwnd gain: room for the doubling without a deeper queue.
+  double startup_cwnd_gain = 2.0;
+  /// Drain pacing gain: the inverse of the Startup cwnd gain, to empty in
+  /// about one round trip the queue Startup may have built.
+  double drain_pacing_gain = 0.5;
   /// cwnd gain in ProbeBW.
   double cwnd_gain = 2.0;
   /// ProbeBW pacing gains, one phase per min RTT.
@@ -125,6 +130,7 @@ private:
   std::uint64_t cwnd_;
   std::uint64_t prior_cwnd_ = 0;
   std::uint64_t pacing_rate_;
+  bool pacing_rate_from_rtt_ = false;
 
   // The model.
   max_filter<std::uint64_t> max_bw_;
@@ -157,6 +163,8 @@ private:
   bool probe_rtt_done_stamp_set_ = false;
   bool probe_rtt_round_done_ = false;
   bool idle_restart_ = false;
+  /// Samples of packets sent before delivered passed this are app-limited.
+  std::uint64_t probe_rtt_app_limited_until_ = 0;
 
   // Recovery: the period a loss opens, as in RFC 9002 §7.3.2.
   bool in_recovery_ = false;

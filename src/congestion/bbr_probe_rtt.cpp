@@ -4,10 +4,15 @@
 // standing queue may be hiding the propagation delay. ProbeRTT caps the
 // window at four packets; once in flight has fallen that low it holds there
 // for 200 ms and at least one round trip, so the next RTT samples see an
-// empty queue. The window saved on entry comes back afterwards. A flow
+// empty queue. The window saved on entry comes back afterwards. Delivery
+// rates measured on packets sent during ProbeRTT reflect its tiny window, so
+// they are treated as app-limited and cannot pull the bandwidth estimate
+// down. A flow
 // restarting from idle skips ProbeRTT: its queue is already empty.
 
 #include "congestion/bbr.hpp"
+
+#include <algorithm>
 
 namespace tern::cc {
 
@@ -24,6 +29,9 @@ void bbr::check_probe_rtt(const ack_event& e) {
 }
 
 void bbr::handle_probe_rtt(const ack_event& e) {
+  // Whatever is sent from now until the data now in flight is delivered is
+  // limited by the ProbeRTT window, not by the path.
+  probe_rtt_app_limited_until_ = std::max(probe_rtt_app_limited_until_, e.delivered + e.bytes_in_flight + 1);
   if (!probe_rtt_done_stamp_set_ && e.bytes_in_flight <= min_pipe_cwnd()) {
     probe_rtt_done_stamp_ = e.now + tuning_.probe_rtt_duration;
     probe_rtt_done_stamp_set_ = true;

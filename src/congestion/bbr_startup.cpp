@@ -1,13 +1,13 @@
 // BBR Startup and Drain.
 //
-// Startup paces at 2/ln 2 times the bandwidth estimate, which doubles the
+// Startup paces at 4·ln 2 times the bandwidth estimate, which doubles the
 // delivery rate every round trip, and lets the window grow by every
-// acknowledged byte. The pipe is full when three round trips in a row (not
-// app-limited) raise the estimate by less than 25%; or, when the bottleneck
-// queue is shallower than the overshoot, when a round trip loses more than 2%
-// of its data in at least six separate losses. Drain then paces at the
-// inverse gain until the data in flight is back down to one BDP, and ProbeBW
-// begins.
+// acknowledged byte up to twice the estimated BDP. The pipe is full when
+// three round trips in a row (not app-limited) raise the estimate by less
+// than 25%; or, when the bottleneck queue is shallower than the overshoot,
+// when a round trip loses more than 2% of its data in at least six separate
+// losses. Drain then paces at half the estimate until the data in flight is
+// back down to one BDP, and ProbeBW begins.
 
 #include "congestion/bbr.hpp"
 
@@ -15,8 +15,8 @@ namespace tern::cc {
 
 void bbr::enter_startup() {
   mode_ = mode::startup;
-  pacing_gain_ = tuning_.high_gain;
-  cwnd_gain_ = tuning_.high_gain;
+  pacing_gain_ = tuning_.startup_pacing_gain;
+  cwnd_gain_ = tuning_.startup_cwnd_gain;
 }
 
 void bbr::check_full_pipe(const ack_event& e) {
@@ -40,8 +40,8 @@ void bbr::check_startup_high_loss() {
 
 void bbr::enter_drain() {
   mode_ = mode::drain;
-  pacing_gain_ = 1.0 / tuning_.high_gain;
-  cwnd_gain_ = tuning_.high_gain;
+  pacing_gain_ = tuning_.drain_pacing_gain;
+  cwnd_gain_ = tuning_.startup_cwnd_gain;
 }
 
 void bbr::check_drain(const ack_event& e) {

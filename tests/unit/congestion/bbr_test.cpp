@@ -73,16 +73,31 @@ struct probing {
 
 } // namespace
 
-TEST_CASE("bbr: starts in Startup with the high gain and ten datagrams") {
+TEST_CASE("bbr: starts in Startup with the startup gains and ten datagrams") {
   tern::random_source rng{tern::test::seed()};
   bbr cc{config(), rng};
   CHECK(cc.current_mode() == bbr::mode::startup);
   CHECK(cc.state_name() == "startup");
-  CHECK(cc.pacing_gain() == doctest::Approx(2.885));
-  CHECK(cc.cwnd_gain() == doctest::Approx(2.885));
+  CHECK(cc.pacing_gain() == doctest::Approx(2.77));
+  CHECK(cc.cwnd_gain() == doctest::Approx(2.0));
   CHECK(cc.congestion_window() == 12000);
   // Before any sample: the initial window over a nominal 1 ms, times the gain.
-  CHECK(cc.pacing_rate() == static_cast<std::uint64_t>(2.885 * 12'000'000.0));
+  CHECK(cc.pacing_rate() == static_cast<std::uint64_t>(2.77 * 12'000'000.0));
+}
+
+TEST_CASE("bbr: the first RTT sample re-bases the pacing rate on the initial window per SRTT") {
+  tern::random_source rng{tern::test::seed()};
+  bbr cc{config(), rng};
+  ack_event e;
+  e.now = time_point{} + 1s;
+  e.bytes_acked = 1200;
+  e.smoothed_rtt = e.latest_rtt = e.min_rtt = 200ms;
+  e.delivered = 1200;
+  e.largest_acked_sent_time = e.now - 200ms;
+  e.sample.has_packet = true;
+  e.sample.rtt = 200ms;
+  cc.on_ack(e); // no valid rate sample yet
+  CHECK(cc.pacing_rate() == static_cast<std::uint64_t>(2.77 * 12000 / 0.2));
 }
 
 TEST_CASE("bbr: Startup grows the window by each acknowledged byte while the bandwidth keeps rising") {
@@ -111,9 +126,9 @@ TEST_CASE("bbr: Startup ends after three round trips without 25 percent growth, 
   d.round(4'400'000, 100ms, 1'000'000);
   CHECK(cc.filled_pipe());
   CHECK(cc.current_mode() == bbr::mode::drain);
-  CHECK(cc.pacing_gain() == doctest::Approx(1.0 / 2.885));
-  // Drain paces below the estimate: 4.4 MB/s * 0.99 / 2.885.
-  CHECK(cc.pacing_rate() == static_cast<std::uint64_t>(4'400'000 * 0.99 / 2.885));
+  CHECK(cc.pacing_gain() == doctest::Approx(0.5));
+  // Drain paces at half the estimate (less the 1% margin).
+  CHECK(cc.pacing_rate() == static_cast<std::uint64_t>(4'400'000 * 0.99 * 0.5));
 }
 
 TEST_CASE("bbr: app-limited round trips do not count towards a full pipe") {
@@ -220,6 +235,18 @@ TEST_CASE("bbr: ProbeRTT after ten seconds without a lower RTT, four packets for
   CHECK(cc.current_mode() == bbr::mode::probe_bw);
   CHECK(cc.min_rtt() == 100ms);
   CHECK(cc.congestion_window() >= cwnd_before);
+}
+
+TEST_CASE("bbr: rates measured during ProbeRTT do not pull the bandwidth estimate down") {
+  probing p;
+  auto& cc = p.cc;
+  for (int i = 0; i < 101; ++i) p.d.round(10'000'000, 120ms, 1'000'000, 100ms);
+  REQUIRE(cc.current_mode() == bbr::mode::probe_rtt);
+  const auto bw = cc.max_bandwidth();
+  // Twelve round trips at the four-packet window, far beyond the ten-round
+  // bandwidth window, delivering a tiny rate.
+  for (int i = 0; i < 12; ++i) p.d.round(50'000, 100ms, 4 * mss, 20ms);
+  CHECK(cc.max_bandwidth() == bw);
 }
 
 TEST_CASE("bbr: Startup ends on a round trip with heavy loss") {
