@@ -19,7 +19,9 @@
 // acknowledged between them.
 //
 // Spurious loss: a lost packet stays in the table for a few timeouts. An ACK
-// for it is reported separately, so the controller can undo its reaction.
+// for it is reported separately, so the controller can undo its reaction,
+// and the packet threshold grows to the reordering distance it revealed (or
+// the time threshold by 1/8 RTT when time declared it lost).
 // The data it carried was already sent again in a new packet: packet
 // numbers are never reused, so RTT samples are never ambiguous.
 
@@ -32,7 +34,8 @@
 namespace tern::recovery {
 
 loss_detector::loss_detector(const loss_config& loss, const rtt_config& rtt)
-    : config_{loss}, rtt_{rtt}, packets_{256} {
+    : config_{loss}, rtt_{rtt}, packets_{256}, packet_threshold_{loss.packet_threshold},
+      time_threshold_{loss.time_threshold} {
   acked_.reserve(256);
   spurious_.reserve(64);
   lost_.reserve(256);
@@ -90,6 +93,13 @@ const ack_outcome& loss_detector::on_ack_received(const ack_info& ack, time_poin
       } else if (p->state == packet_state::lost) {
         packets_.mark_acked(*p);
         spurious_.push_back(*p);
+        // It was only reordered or delayed: be more patient next time.
+        const std::uint64_t distance = p->largest_acked_when_lost - p->packet_number + 1;
+        const bool by_time = distance <= packet_threshold_;
+        if (config_.adaptive_packet_threshold && distance > packet_threshold_)
+          packet_threshold_ = std::min(distance, std::max(config_.max_packet_threshold, config_.packet_threshold));
+        if (config_.adaptive_time_threshold && by_time)
+          time_threshold_ = std::min(time_threshold_ + 0.125, std::max(config_.max_time_threshold, config_.time_threshold));
       }
     }
   }
@@ -124,7 +134,7 @@ void loss_detector::detect_lost(time_point now) {
   loss_time_ = never;
   if (largest_acked_ == no_packet) return;
   const duration rtt = std::max(rtt_.latest_rtt(), rtt_.smoothed_rtt());
-  const auto delay_ns = static_cast<double>(rtt.count()) * config_.time_threshold;
+  const auto delay_ns = static_cast<double>(rtt.count()) * time_threshold_;
   const duration loss_delay =
       std::max(duration{static_cast<duration::rep>(delay_ns)}, rtt_.config().granularity);
   const time_point lost_send_time = now - loss_delay;
@@ -139,9 +149,10 @@ void loss_detector::detect_lost(time_point now) {
        pn = packets_.next_pending(pn + 1)) {
     sent_packet* p = packets_.find(pn);
     if (p == nullptr || p->state != packet_state::outstanding) continue;
-    if (p->time_sent <= lost_send_time || largest_acked_ >= pn + config_.packet_threshold) {
+    if (p->time_sent <= lost_send_time || largest_acked_ >= pn + packet_threshold_) {
       remove_from_flight(*p);
       packets_.mark_lost(*p, now);
+      p->largest_acked_when_lost = largest_acked_;
       lost_.push_back(*p);
       continue;
     }

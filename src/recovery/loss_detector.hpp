@@ -18,8 +18,17 @@ namespace tern::recovery {
 inline constexpr std::uint64_t max_unacknowledged_packets = std::uint64_t{1} << 15;
 
 struct loss_config {
-  /// RFC 9002 §6.1.1 kPacketThreshold.
+  /// RFC 9002 §6.1.1 kPacketThreshold: the starting value.
   std::uint64_t packet_threshold = 3;
+  /// Raise the packet threshold to the reordering distance seen whenever a
+  /// loss proves spurious (RFC 9002 §6.1.1 allows adaptive thresholds), up
+  /// to max_packet_threshold. The time threshold still bounds detection.
+  bool adaptive_packet_threshold = true;
+  std::uint64_t max_packet_threshold = 128;
+  /// Likewise for the time threshold: a loss declared by time that proves
+  /// spurious adds 1/8 RTT, up to max_time_threshold.
+  bool adaptive_time_threshold = true;
+  double max_time_threshold = 2.0;
   /// RFC 9002 §6.1.2 kTimeThreshold, in RTTs.
   double time_threshold = 9.0 / 8.0;
   /// RFC 9002 §7.6.1 kPersistentCongestionThreshold, in PTOs.
@@ -109,6 +118,10 @@ public:
   [[nodiscard]] rtt_estimator& rtt() noexcept { return rtt_; }
   [[nodiscard]] const sent_packet_map& packets() const noexcept { return packets_; }
   [[nodiscard]] const loss_config& config() const noexcept { return config_; }
+  /// The packet threshold in use (grows with observed reordering).
+  [[nodiscard]] std::uint64_t packet_threshold() const noexcept { return packet_threshold_; }
+  /// The time threshold in use, in RTTs (grows with observed reordering).
+  [[nodiscard]] double time_threshold() const noexcept { return time_threshold_; }
 
 private:
   void detect_lost(time_point now);
@@ -121,6 +134,8 @@ private:
   rtt_estimator rtt_;
   sent_packet_map packets_;
 
+  std::uint64_t packet_threshold_;
+  double time_threshold_;
   std::uint64_t bytes_in_flight_ = 0;
   std::uint64_t ack_eliciting_in_flight_ = 0;
   time_point last_ack_eliciting_sent_{};

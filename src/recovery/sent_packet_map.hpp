@@ -30,8 +30,10 @@ struct sent_packet {
   /// Counted in bytes in flight (RFC 9002 §2).
   bool in_flight = false;
   packet_state state = packet_state::none;
-  /// When it was declared lost (valid in state lost).
+  /// When it was declared lost, and the largest acknowledged packet number
+  /// then (valid in state lost).
   time_point time_lost{};
+  std::uint64_t largest_acked_when_lost = 0;
   /// Delivery-rate snapshot taken when it was sent.
   cc::packet_send_state delivery{};
   /// The owner's handle on what the packet carried (frames to retransmit).

@@ -29,6 +29,7 @@ public:
     return true;
   }
   std::size_t size() const { return ok_ ? pos_ : 0; }
+  std::size_t position() const { return pos_; }
 
 private:
   std::span<std::byte> out_;
@@ -58,11 +59,29 @@ public:
     pos_ += n;
     return true;
   }
+  std::size_t position() const { return pos_; }
 
 private:
   std::span<const std::byte> in_;
   std::size_t pos_ = 0;
 };
+
+constexpr std::size_t check_offset = 3;
+
+// FNV-1a over the datagram except the check field and the payload.
+std::uint32_t checksum(std::span<const std::byte> d, std::size_t payload_begin, std::size_t payload_end) {
+  std::uint32_t h = 2166136261u;
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    if ((i >= check_offset && i < check_offset + 4) || (i >= payload_begin && i < payload_end)) continue;
+    h = (h ^ std::to_integer<std::uint32_t>(d[i])) * 16777619u;
+  }
+  return h;
+}
+
+void seal(std::span<std::byte> d, std::size_t payload_begin, std::size_t payload_end) {
+  const std::uint32_t h = checksum(d, payload_begin, payload_end);
+  for (std::size_t i = 0; i < 4; ++i) d[check_offset + i] = static_cast<std::byte>((h >> (24 - 8 * i)) & 0xff);
+}
 
 } // namespace
 
@@ -71,10 +90,14 @@ std::size_t encode_data(std::span<std::byte> out, std::uint64_t packet_number, s
   writer w{out};
   w.put(flag_data, 1);
   w.put(packet_number & 0xffff, 2);
+  w.put(0, 4);
   w.put(offset & 0xffff'ffff'ffffULL, 6);
   w.put(length, 2);
+  const std::size_t payload = w.position();
   w.zeros(length);
-  return w.size();
+  const std::size_t size = w.size();
+  if (size != 0) seal(out.first(size), payload, payload + length);
+  return size;
 }
 
 std::size_t encode_ack(std::span<std::byte> out, std::uint64_t packet_number, const recovery::ack_info& ack,
@@ -83,6 +106,7 @@ std::size_t encode_ack(std::span<std::byte> out, std::uint64_t packet_number, co
   writer w{out};
   w.put(flag_ack | (ping ? flag_ping : 0), 1);
   w.put(packet_number & 0xffff, 2);
+  w.put(0, 4);
   const auto ranges = ack.ranges();
   w.varint(ranges[0].largest);
   w.varint(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(ack.ack_delay).count()));
@@ -92,7 +116,9 @@ std::size_t encode_ack(std::span<std::byte> out, std::uint64_t packet_number, co
     w.varint(ranges[i - 1].smallest - ranges[i].largest - 2); // gap
     w.varint(ranges[i].largest - ranges[i].smallest);
   }
-  return w.size();
+  const std::size_t size = w.size();
+  if (size != 0) seal(out.first(size), size, size);
+  return size;
 }
 
 bool decode(std::span<const std::byte> in, decoded_datagram& out) {
@@ -103,10 +129,17 @@ bool decode(std::span<const std::byte> in, decoded_datagram& out) {
   out.flags = static_cast<std::uint8_t>(v);
   if (!r.get(2, v)) return false;
   out.truncated_packet_number = static_cast<std::uint16_t>(v);
+  std::uint64_t check = 0;
+  if (!r.get(4, check)) return false;
+  std::size_t payload_begin = in.size(), payload_end = in.size();
   if (out.flags & flag_data) {
     if (!r.get(6, out.offset) || !r.get(2, v)) return false;
     out.length = static_cast<std::uint16_t>(v);
+    payload_begin = r.position();
     if (!r.skip(out.length)) return false;
+    payload_end = r.position();
+    for (std::size_t i = payload_begin; i < payload_end; ++i)
+      if (in[i] != std::byte{0}) return false;
   }
   if (out.flags & flag_ack) {
     std::uint64_t largest = 0, delay_us = 0, count = 0, first = 0;
@@ -125,7 +158,8 @@ bool decode(std::span<const std::byte> in, decoded_datagram& out) {
       out.ack.push_back({smallest, next_largest});
     }
   }
-  return true;
+  if (r.position() != in.size()) return false;
+  return checksum(in, payload_begin, payload_end) == static_cast<std::uint32_t>(check);
 }
 
 std::uint64_t expand_packet_number(bool any_received, std::uint64_t largest_received, std::uint16_t truncated) {

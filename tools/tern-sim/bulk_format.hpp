@@ -6,12 +6,15 @@
 //   flags (1 byte: 0x01 data, 0x02 ACK, 0x04 ping)
 //   packet number (2 bytes: the low 16 bits; the receiver expands it as
 //                  RFC 9000 Appendix A.3 does, hence the 2^15 limit)
+//   check (4 bytes: FNV-1a over every other byte except the payload)
 //   [data]  offset (6 bytes), length (2 bytes), `length` payload bytes
 //   [ACK]   RFC 9000 §19.3 layout in QUIC varints: largest acknowledged,
 //           ack delay (µs), range count - 1, first range length, then
 //           (gap, length) pairs
 //
-// All integers are big-endian. Decoding checks every bound.
+// All integers are big-endian. Decoding checks every bound. The payload is
+// all zeros and is checked to be so; with the check field, a datagram the
+// link corrupted is discarded, as packet protection would discard it.
 
 #include "recovery/ack_ranges.hpp"
 
@@ -25,7 +28,7 @@ inline constexpr std::uint8_t flag_data = 0x01;
 inline constexpr std::uint8_t flag_ack = 0x02;
 inline constexpr std::uint8_t flag_ping = 0x04;
 
-inline constexpr std::size_t header_size = 3;
+inline constexpr std::size_t header_size = 7;
 inline constexpr std::size_t data_header_size = 8;
 
 struct decoded_datagram {

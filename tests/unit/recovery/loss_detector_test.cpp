@@ -231,3 +231,42 @@ TEST_CASE("loss_detector: the default packet window is 2^15") {
   d.on_ack_received(ack_of({{0, 0}}), t0 + 10ms);
   CHECK(d.packet_window_open(max_unacknowledged_packets));
 }
+
+TEST_CASE("loss_detector: a spurious loss raises the packet threshold to the reordering distance") {
+  loss_detector d;
+  const time_point sent = t0;
+  for (std::uint64_t pn = 0; pn < 20; ++pn) d.on_packet_sent(packet(pn, sent));
+  // 0 overtaken by five packets: declared lost by packet threshold...
+  const auto& first = d.on_ack_received(ack_of({{1, 5}}), sent + 10ms);
+  CHECK(numbers(first.lost) == std::vector<std::uint64_t>{0});
+  // ...then it arrives after all.
+  d.on_ack_received(ack_of({{0, 5}}), sent + 11ms);
+  CHECK(d.packet_threshold() == 6);
+  // The same reordering again: 6 overtaken by five is no longer lost.
+  const auto& again = d.on_ack_received(ack_of({{7, 11}, {0, 5}}), sent + 12ms);
+  CHECK(again.lost.empty());
+  // Six behind still is.
+  const auto& deeper = d.on_ack_received(ack_of({{7, 12}, {0, 5}}), sent + 13ms);
+  CHECK(numbers(deeper.lost) == std::vector<std::uint64_t>{6});
+}
+
+TEST_CASE("loss_detector: with adaptation off the packet threshold stays at three") {
+  loss_config config;
+  config.adaptive_packet_threshold = false;
+  loss_detector d{config};
+  for (std::uint64_t pn = 0; pn < 10; ++pn) d.on_packet_sent(packet(pn, t0));
+  d.on_ack_received(ack_of({{1, 5}}), t0 + 10ms);
+  d.on_ack_received(ack_of({{0, 5}}), t0 + 11ms);
+  CHECK(d.packet_threshold() == 3);
+}
+
+TEST_CASE("loss_detector: a spurious loss declared by time lengthens the time threshold") {
+  loss_detector d;
+  d.on_packet_sent(packet(0, t0));
+  d.on_packet_sent(packet(1, t0 + 1ms));
+  d.on_ack_received(ack_of({{1, 1}}), t0 + 101ms); // RTT 100 ms: 0 is lost at t0 + 112.5 ms
+  REQUIRE(numbers(d.on_timeout(d.timer()).lost) == std::vector<std::uint64_t>{0});
+  d.on_ack_received(ack_of({{0, 1}}), t0 + 120ms); // only late
+  CHECK(d.time_threshold() == doctest::Approx(9.0 / 8.0 + 0.125));
+  CHECK(d.packet_threshold() == 3);
+}
