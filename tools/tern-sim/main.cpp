@@ -3,7 +3,10 @@
 //
 //   tern-sim --link "rate 100mbit delay 100ms loss 1%" [--down "delay 100ms"]
 //            --cc bbr|cubic|newreno --bytes 100M --seed N --json
-//            [--flows 2 --stagger 2s]
+//            [--flows 2 --stagger 2s --fairness-warmup 15s] [--mtu 1200] [--trace]
+//
+// Exit status: 0 when every flow completed, 1 when the time limit came
+// first, 2 on bad arguments.
 
 #include "scenario.hpp"
 
@@ -63,7 +66,7 @@ bool parse_seconds(const std::string& text, tern::duration& out) {
 int main(int argc, char** argv) {
   CLI::App app{"tern-sim: a bulk transfer over the netem simulator, in virtual time"};
   tern::bulk::scenario_config config;
-  std::string cc = "bbr", bytes = "10M", stagger = "0s", limit = "3600s";
+  std::string cc = "bbr", bytes = "10M", stagger = "0s", limit = "3600s", warmup = "5s";
   bool json = false;
   app.add_option("--link", config.link, "netem spec of the data direction (tc syntax)")->required();
   app.add_option("--down", config.down, "netem spec of the return path (default: unimpaired)");
@@ -72,6 +75,9 @@ int main(int argc, char** argv) {
   app.add_option("--seed", config.seed, "random seed")->capture_default_str();
   app.add_option("--flows", config.flows, "flows sharing the bottleneck")->capture_default_str();
   app.add_option("--stagger", stagger, "start offset between flows, e.g. 2s")->capture_default_str();
+  app.add_option("--fairness-warmup", warmup,
+                 "several flows: fairness is measured from the last start plus this")
+      ->capture_default_str();
   app.add_option("--mtu", config.mtu, "datagram size in bytes")->capture_default_str();
   app.add_option("--time-limit", limit, "virtual time limit, e.g. 600s")->capture_default_str();
   app.add_flag("--trace", config.trace, "print per-flow progress every 100 ms to stderr");
@@ -89,8 +95,9 @@ int main(int argc, char** argv) {
     std::cerr << "tern-sim: bad --bytes '" << bytes << "'\n";
     return 2;
   }
-  if (!parse_seconds(stagger, config.stagger) || !parse_seconds(limit, config.time_limit)) {
-    std::cerr << "tern-sim: bad time in --stagger or --time-limit\n";
+  if (!parse_seconds(stagger, config.stagger) || !parse_seconds(limit, config.time_limit) ||
+      !parse_seconds(warmup, config.fairness_warmup)) {
+    std::cerr << "tern-sim: bad time in --stagger, --time-limit or --fairness-warmup\n";
     return 2;
   }
 

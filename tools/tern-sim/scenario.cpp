@@ -29,7 +29,11 @@ struct flow {
   std::unique_ptr<bulk_receiver> receiver;
   time_point start{};
   std::vector<std::uint64_t> progress; // bytes received at each sample
+  time_point startup_end = never;      // first sample past the start-up states
+  std::uint64_t startup_end_bytes = 0;
 };
+
+bool in_startup(std::string_view state) { return state == "startup" || state == "drain" || state == "slow_start"; }
 
 } // namespace
 
@@ -97,6 +101,11 @@ scenario_result run_scenario(const scenario_config& config) {
     for (std::size_t i = 0; i < flows.size(); ++i) {
       auto& f = flows[i];
       f.progress.push_back(f.receiver->bytes_received());
+      if (f.startup_end == never && net.now() > f.start &&
+          !in_startup(f.sender->transport().controller().state_name())) {
+        f.startup_end = net.now();
+        f.startup_end_bytes = f.receiver->bytes_received();
+      }
       if (!config.trace) continue;
       const auto& t = f.sender->transport();
       const std::size_t n = f.progress.size();
@@ -128,6 +137,11 @@ scenario_result run_scenario(const scenario_config& config) {
     end = std::max(end, finish);
     r.elapsed = finish - f.start;
     r.goodput_bps = r.elapsed > duration::zero() ? static_cast<double>(r.bytes_received) * 8 / seconds(r.elapsed) : 0;
+    if (f.startup_end != never && finish > f.startup_end) {
+      r.startup_end_s = seconds(f.startup_end - f.start);
+      r.steady_goodput_bps =
+          static_cast<double>(r.bytes_received - f.startup_end_bytes) * 8 / seconds(finish - f.startup_end);
+    }
     r.packets_sent = s.packets_sent;
     r.data_packets = f.sender->stats().data_packets;
     r.packets_lost = s.packets_lost;
@@ -211,10 +225,14 @@ std::string quoted(const std::string& s) {
   return out + "\"";
 }
 
-void flow_fields(std::ostringstream& o, const flow_result& f) {
-  o << "\"completed\":" << (f.completed ? "true" : "false") << ",\"bytes_received\":" << f.bytes_received
-    << ",\"start_s\":" << number(seconds(f.start)) << ",\"duration_s\":" << number(seconds(f.elapsed))
-    << ",\"goodput_bps\":" << number(f.goodput_bps) << ",\"packets_sent\":" << f.packets_sent
+// `single`: the fields go into the top-level object, which already has
+// "completed" and "goodput_bps".
+void flow_fields(std::ostringstream& o, const flow_result& f, bool single) {
+  if (!single)
+    o << "\"completed\":" << (f.completed ? "true" : "false") << ",\"goodput_bps\":" << number(f.goodput_bps)
+      << ",";
+  o << "\"bytes_received\":" << f.bytes_received << ",\"start_s\":" << number(seconds(f.start))
+    << ",\"duration_s\":" << number(seconds(f.elapsed)) << ",\"packets_sent\":" << f.packets_sent
     << ",\"data_packets_sent\":" << f.data_packets << ",\"packets_lost\":" << f.packets_lost
     << ",\"packets_retransmitted\":" << f.packets_retransmitted
     << ",\"spurious_retransmits\":" << f.spurious_retransmits << ",\"probe_timeouts\":" << f.probe_timeouts
@@ -223,7 +241,8 @@ void flow_fields(std::ostringstream& o, const flow_result& f) {
     << ",\"cwnd_bytes\":" << f.cwnd_bytes << ",\"pacing_rate_bps\":" << number(f.pacing_rate_bps)
     << ",\"cc_state\":" << quoted(f.cc_state) << ",\"cwnd_limited_s\":" << number(f.cwnd_limited_s)
     << ",\"pacing_limited_s\":" << number(f.pacing_limited_s)
-    << ",\"packet_window_limited_s\":" << number(f.packet_window_limited_s);
+    << ",\"packet_window_limited_s\":" << number(f.packet_window_limited_s)
+    << ",\"startup_end_s\":" << number(f.startup_end_s) << ",\"steady_goodput_bps\":" << number(f.steady_goodput_bps);
 }
 
 } // namespace
@@ -246,14 +265,14 @@ std::string to_json(const scenario_config& config, const scenario_result& r, dou
     << ",\"link_dropped_limit\":" << r.link_dropped_limit << ",\"events\":" << r.events;
   if (r.flows.size() == 1) {
     o << ",";
-    flow_fields(o, r.flows[0]);
+    flow_fields(o, r.flows[0], true);
   } else {
     o << ",\"jain_index\":" << number(r.jain_index) << ",\"fairness_window_s\":[" << number(r.window_start_s)
       << "," << number(r.window_end_s) << "],\"per_flow\":[";
     for (std::size_t i = 0; i < r.flows.size(); ++i) {
       if (i) o << ",";
       o << "{";
-      flow_fields(o, r.flows[i]);
+      flow_fields(o, r.flows[i], false);
       o << ",\"window_goodput_bps\":" << number(r.flows[i].window_goodput_bps) << "}";
     }
     o << "]";

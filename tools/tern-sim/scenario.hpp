@@ -60,6 +60,11 @@ struct flow_result {
   double cwnd_limited_s = 0, pacing_limited_s = 0, packet_window_limited_s = 0;
   /// Goodput inside the fairness window (several flows only).
   double window_goodput_bps = 0;
+  /// When the controller first left its start-up states (Startup/Drain,
+  /// slow start), to sample granularity, relative to the flow's start; and
+  /// the goodput from then to completion. Zero when it never did.
+  double startup_end_s = 0;
+  double steady_goodput_bps = 0;
 };
 
 struct scenario_result {
