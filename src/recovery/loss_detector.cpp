@@ -233,6 +233,13 @@ const timeout_outcome& loss_detector::on_timeout(time_point now) {
 }
 
 bool loss_detector::packet_window_open(std::uint64_t next_packet_number) const noexcept {
+  // Fewer than max_unacknowledged numbers past the largest acknowledged
+  // (RFC 9000 §17.1: what the receiver's 16-bit expansion needs; before any
+  // ACK, past -1)...
+  const std::uint64_t base = largest_acked_ == no_packet ? 0 : largest_acked_ + 1;
+  if (next_packet_number >= base && next_packet_number - base + 1 >= config_.max_unacknowledged) return false;
+  // ...and fewer than max_unacknowledged from the oldest packet neither
+  // acknowledged nor declared lost (INTERFACES.md).
   if (oldest_outstanding_ == no_packet || next_packet_number < oldest_outstanding_) return true;
   return next_packet_number - oldest_outstanding_ < config_.max_unacknowledged;
 }

@@ -104,8 +104,10 @@ public:
   /// Handles the timer at `now` (a call before timer() does nothing).
   const timeout_outcome& on_timeout(time_point now);
 
-  /// True when a packet numbered `next_packet_number` may be sent without
-  /// reaching max_unacknowledged packets past the oldest unacknowledged one.
+  /// True when a packet numbered `next_packet_number` may be sent: it is
+  /// fewer than max_unacknowledged numbers past the largest acknowledged
+  /// packet (past -1 before any ACK), and fewer than max_unacknowledged past
+  /// the oldest packet neither acknowledged nor declared lost.
   [[nodiscard]] bool packet_window_open(std::uint64_t next_packet_number) const noexcept;
 
   [[nodiscard]] std::uint64_t bytes_in_flight() const noexcept { return bytes_in_flight_; }

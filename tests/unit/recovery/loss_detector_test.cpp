@@ -209,27 +209,37 @@ TEST_CASE("loss_detector: the packet window closes at max_unacknowledged and reo
   loss_detector d{config};
   std::uint64_t pn = 0;
   while (d.packet_window_open(pn)) d.on_packet_sent(packet(pn++, t0));
-  CHECK(pn == 8);
+  CHECK(pn == 7); // before any ACK: fewer than 8 numbers past -1
+  d.on_packet_sent(packet(pn++, t0)); // 7, sent regardless, for the steps below
   d.on_ack_received(ack_of({{0, 1}}), t0 + 10ms);
-  CHECK(d.packet_window_open(pn));
-  CHECK(d.packet_window_open(9));
-  CHECK_FALSE(d.packet_window_open(10));
-  // Declared-lost packets no longer hold the window.
+  // Largest acknowledged 1: up to 8; oldest outstanding 2: up to 9.
+  CHECK(d.packet_window_open(8));
+  CHECK_FALSE(d.packet_window_open(9));
+  // Declared-lost packets no longer hold the window: oldest outstanding 5
+  // allows up to 12 (largest acknowledged 7 would allow 14).
   d.on_ack_received(ack_of({{7, 7}, {0, 1}}), t0 + 20ms); // 2, 3, 4 lost
   CHECK(d.oldest_unacknowledged() == 5);
   CHECK(d.packet_window_open(12));
   CHECK_FALSE(d.packet_window_open(13));
+  // Everything acknowledged: the largest acknowledged bounds alone.
+  d.on_ack_received(ack_of({{5, 7}, {0, 1}}), t0 + 30ms);
+  CHECK(d.oldest_unacknowledged() == no_packet);
+  CHECK(d.packet_window_open(14));
+  CHECK_FALSE(d.packet_window_open(15));
 }
 
 TEST_CASE("loss_detector: the default packet window is 2^15") {
   loss_detector d;
-  for (std::uint64_t pn = 0; pn < max_unacknowledged_packets; ++pn) {
+  std::uint64_t pn = 0;
+  for (; pn < max_unacknowledged_packets - 1; ++pn) {
     REQUIRE(d.packet_window_open(pn));
     d.on_packet_sent(packet(pn, t0));
   }
-  CHECK_FALSE(d.packet_window_open(max_unacknowledged_packets));
+  CHECK_FALSE(d.packet_window_open(pn)); // 32767: 2^15 numbers past -1
   d.on_ack_received(ack_of({{0, 0}}), t0 + 10ms);
-  CHECK(d.packet_window_open(max_unacknowledged_packets));
+  CHECK(d.packet_window_open(pn));
+  d.on_packet_sent(packet(pn++, t0 + 10ms));
+  CHECK_FALSE(d.packet_window_open(pn)); // 32768 - 0 is not below 2^15
 }
 
 TEST_CASE("loss_detector: a spurious loss raises the packet threshold to the reordering distance") {
