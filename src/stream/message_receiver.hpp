@@ -1,0 +1,112 @@
+#pragma once
+
+#include "stream/range_set.hpp"
+
+#include <tern/time.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <span>
+#include <system_error>
+#include <vector>
+
+namespace tern::stream {
+
+struct message_receiver_config {
+  /// Largest message accepted, bytes; a larger one is dropped.
+  std::size_t max_message_size = 1024 * 1024;
+  /// Bytes held for reassembly and undelivered messages at most; a new
+  /// message that does not fit is dropped.
+  std::size_t max_buffered_bytes = 8 * 1024 * 1024;
+  /// How far past the next id to deliver a message id may be. A fragment or
+  /// abandon further ahead forces delivery forward: older messages are
+  /// delivered if complete, dropped otherwise.
+  std::uint64_t max_pending_messages = 1024;
+};
+
+/// Why a message was dropped.
+enum class drop_reason : std::uint8_t {
+  abandoned, ///< the sender gave up (MESSAGE_ABANDON)
+  expired,   ///< its ttl elapsed, counted from its first fragment's arrival
+  no_memory, ///< too large, or the buffer budget was exhausted
+  overrun,   ///< the sender moved more than max_pending_messages ahead
+};
+
+/// What the application gets, strictly in message id order.
+struct message_event {
+  enum class kind : std::uint8_t { delivered, dropped };
+  kind what = kind::delivered;
+  std::uint64_t id = 0;
+  /// For drops: `count` consecutive ids from `id` dropped for `reason`.
+  std::uint64_t count = 1;
+  drop_reason reason = drop_reason::abandoned;
+  /// For deliveries: the whole message.
+  std::vector<std::byte> data;
+};
+
+struct message_receiver_stats {
+  std::uint64_t delivered = 0;
+  std::uint64_t dropped = 0;        ///< ids reported dropped, all reasons
+  std::uint64_t late_fragments = 0; ///< for messages already delivered or dropped
+  std::uint64_t duplicate_fragments = 0;
+};
+
+/// Receiver of messages with a deadline (INTERFACES.md, "Datagrams and
+/// deadline messages"): reassembles fragments (duplicates, any order) with
+/// bounded memory, delivers whole messages in id order, and reports drops:
+/// abandoned by the sender, or ttl elapsed since the first fragment arrived.
+/// Fragments of a message already delivered or dropped are discarded.
+class message_receiver {
+public:
+  explicit message_receiver(message_receiver_config cfg = {});
+
+  /// A fragment arrived at `now`. Errors (close the connection):
+  /// protocol_violation when the fragment lies outside `message_length` or
+  /// the length differs from an earlier fragment of the same message.
+  std::error_code on_fragment(std::uint64_t message_id, std::uint64_t message_length, std::uint64_t offset,
+                              std::span<const std::byte> data, duration ttl, time_point now);
+
+  /// MESSAGE_ABANDON for `message_id`. A message already complete is still
+  /// delivered.
+  void on_abandon(std::uint64_t message_id);
+
+  /// The next event in id order: a whole message or a run of drops. Drops
+  /// for expired ttls are decided against `now`.
+  std::optional<message_event> poll(time_point now);
+
+  /// The earliest time a ttl expires (poll() then reports a drop), or never.
+  time_point next_timeout() const noexcept;
+
+  /// The next message id to be delivered or dropped.
+  std::uint64_t next_id() const noexcept { return base_; }
+  std::size_t buffered() const noexcept { return buffered_; }
+  const message_receiver_stats& stats() const noexcept { return stats_; }
+
+private:
+  struct entry {
+    enum class state : std::uint8_t { unseen, partial, complete, dropped };
+    state st = state::unseen;
+    drop_reason reason = drop_reason::abandoned;
+    std::uint64_t length = 0;
+    time_point expiry = never;
+    range_set received;
+    std::vector<std::byte> data;
+  };
+
+  void make_room(std::uint64_t id);
+  void drop(entry& e, drop_reason why) noexcept;
+  void push_ready(message_event ev);
+  void expire(time_point now) noexcept;
+
+  message_receiver_config cfg_;
+  std::uint64_t base_ = 0; // id of window_.front()
+  std::deque<entry> window_;
+  std::deque<message_event> ready_; // events decided out of turn by make_room()
+  std::size_t buffered_ = 0;
+  time_point next_expiry_ = never; // lower bound of the earliest live expiry
+  message_receiver_stats stats_;
+};
+
+} // namespace tern::stream

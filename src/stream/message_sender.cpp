@@ -1,0 +1,238 @@
+// Deadline messages, sending side.
+//
+// Each message is tracked like a tiny stream: a cursor for unsent bytes, a
+// range set of acknowledged bytes, a range set of lost bytes to offer again,
+// and the list of copies in flight. A loss makes a range eligible again only
+// where no other copy is still in flight and nothing acknowledged it, so a
+// range sent twice is repaired only when both copies are gone.
+//
+// Deadline rule: data is offered only if it can arrive in time,
+// now + one_way_delay <= deadline. Waiting for a loss to be detected takes
+// about 9/8 RTT (RFC 9002 §6.1.2 time threshold) and the repair another
+// one-way delay, so a retransmission sent when
+//     now + 9/8 * (2 * one_way_delay) + one_way_delay > deadline
+// cannot itself be repaired in time. Such a last-chance retransmission is
+// queued a second time, to go in a different packet: with independent loss
+// p per packet the message then misses only with probability p^2 instead
+// of p (2% -> 0.04%).
+//
+// Abandon: at its deadline a message not fully acknowledged is given up,
+// its memory freed, and its id queued for a MESSAGE_ABANDON frame, which the
+// connection must deliver reliably so the receiver stops waiting for it.
+#include "stream/message_sender.hpp"
+
+#include "stream/stream_errc.hpp"
+
+#include <algorithm>
+
+namespace tern::stream {
+
+message_sender::message_sender(message_sender_config cfg) : cfg_{cfg} {}
+
+std::uint64_t message_sender::send(std::span<const std::byte> msg, time_point deadline, time_point now,
+                                   std::error_code& ec) {
+  ec.clear();
+  if (msg.empty()) {
+    ec = std::make_error_code(std::errc::invalid_argument);
+    return 0;
+  }
+  if (msg.size() > cfg_.max_message_size) {
+    ec = stream_errc::message_too_large;
+    return 0;
+  }
+  if (deadline <= now) {
+    ec = stream_errc::deadline_passed;
+    return 0;
+  }
+  if (buffered_ + msg.size() > cfg_.max_buffered_bytes) {
+    ec = stream_errc::buffer_full;
+    return 0;
+  }
+  message& m = messages_.emplace_back();
+  m.id = next_id_++;
+  m.deadline = deadline;
+  m.data.assign(msg.begin(), msg.end());
+  buffered_ += msg.size();
+  ++stats_.messages_queued;
+  return m.id;
+}
+
+message_sender::message* message_sender::find(std::uint64_t id) noexcept {
+  if (messages_.empty() || id < messages_.front().id) return nullptr;
+  const std::uint64_t i = id - messages_.front().id;
+  if (i >= messages_.size() || messages_[i].done) return nullptr;
+  return &messages_[i];
+}
+
+void message_sender::retire(message& m) noexcept {
+  m.done = true;
+  buffered_ -= m.data.size();
+  m.data = {};
+  m.acked.clear();
+  m.lost.clear();
+  m.in_flight = {};
+  while (!messages_.empty() && messages_.front().done) messages_.pop_front();
+}
+
+void message_sender::drop_in_flight(message& m, byte_range r) noexcept {
+  auto it = std::find(m.in_flight.begin(), m.in_flight.end(), r);
+  if (it != m.in_flight.end()) m.in_flight.erase(it);
+}
+
+message_fragment message_sender::make_fragment(const message& m, byte_range r,
+                                               time_point now) const noexcept {
+  message_fragment f;
+  f.message_id = m.id;
+  f.message_length = m.data.size();
+  f.offset = r.begin;
+  f.data = std::span<const std::byte>{m.data}.subspan(static_cast<std::size_t>(r.begin),
+                                                      static_cast<std::size_t>(r.size()));
+  f.ttl = std::max(m.deadline - now, duration::zero());
+  return f;
+}
+
+void message_sender::on_timeout(time_point now) {
+  for (auto& m : messages_) {
+    if (m.done || m.deadline > now) continue;
+    abandons_.push_back(m.id);
+    ++stats_.messages_abandoned;
+    m.done = true; // retire below; the loop must not pop under its own feet
+    buffered_ -= m.data.size();
+    m.data = {};
+    m.acked.clear();
+    m.lost.clear();
+    m.in_flight = {};
+  }
+  while (!messages_.empty() && messages_.front().done) messages_.pop_front();
+}
+
+time_point message_sender::next_timeout() const noexcept {
+  time_point t = never;
+  for (const auto& m : messages_)
+    if (!m.done) t = std::min(t, m.deadline);
+  return t;
+}
+
+std::size_t message_sender::in_progress() const noexcept {
+  return static_cast<std::size_t>(
+      std::count_if(messages_.begin(), messages_.end(), [](const message& m) { return !m.done; }));
+}
+
+std::optional<message_fragment> message_sender::next_fragment(std::size_t max_payload, time_point now,
+                                                              duration owd, std::uint64_t packet_tag) {
+  on_timeout(now);
+  if (max_payload == 0) return std::nullopt;
+
+  // Pending duplicates of last-chance retransmissions come first.
+  for (auto it = duplicates_.begin(); it != duplicates_.end();) {
+    message* m = find(it->message_id);
+    if (m == nullptr) {
+      it = duplicates_.erase(it);
+      continue;
+    }
+    if (m->acked.contains(it->range.begin, it->range.end) || !can_arrive(*m, now, owd)) {
+      drop_in_flight(*m, it->range);
+      it = duplicates_.erase(it);
+      continue;
+    }
+    if (it->original_packet == packet_tag) {
+      ++it;
+      continue;
+    }
+    byte_range out = it->range;
+    if (out.size() > max_payload) {
+      // Split: the part sent now becomes its own in-flight copy.
+      out.end = out.begin + max_payload;
+      auto rec = std::find(m->in_flight.begin(), m->in_flight.end(), it->range);
+      if (rec != m->in_flight.end()) *rec = byte_range{out.end, it->range.end};
+      m->in_flight.push_back(out);
+      it->range.begin = out.end;
+    } else {
+      duplicates_.erase(it);
+    }
+    auto f = make_fragment(*m, out, now);
+    f.retransmission = true;
+    f.duplicate = true;
+    ++stats_.fragments_sent;
+    ++stats_.duplicates;
+    return f;
+  }
+
+  for (auto& m : messages_) {
+    if (m.done || !can_arrive(m, now, owd)) continue;
+    if (!m.lost.empty()) {
+      byte_range r = m.lost.front();
+      r.end = std::min<std::uint64_t>(r.end, r.begin + max_payload);
+      m.lost.erase(r.begin, r.end);
+      m.in_flight.push_back(r);
+      const duration repair_round = 2 * owd * 9 / 8 + owd;
+      if (cfg_.duplicate_last_chance && now + repair_round > m.deadline) {
+        m.in_flight.push_back(r);
+        duplicates_.push_back({m.id, r, packet_tag});
+      }
+      auto f = make_fragment(m, r, now);
+      f.retransmission = true;
+      ++stats_.fragments_sent;
+      ++stats_.retransmissions;
+      return f;
+    }
+    if (m.next_new < m.data.size()) {
+      const byte_range r{m.next_new, std::min<std::uint64_t>(m.data.size(), m.next_new + max_payload)};
+      m.next_new = r.end;
+      m.in_flight.push_back(r);
+      ++stats_.fragments_sent;
+      return make_fragment(m, r, now);
+    }
+  }
+  return std::nullopt;
+}
+
+bool message_sender::has_pending(time_point now, duration owd) const noexcept {
+  for (const auto& d : duplicates_) {
+    if (messages_.empty() || d.message_id < messages_.front().id) continue;
+    const auto& m = messages_[d.message_id - messages_.front().id];
+    if (!m.done && m.deadline > now && can_arrive(m, now, owd)) return true;
+  }
+  for (const auto& m : messages_) {
+    if (m.done || m.deadline <= now || !can_arrive(m, now, owd)) continue;
+    if (!m.lost.empty() || m.next_new < m.data.size()) return true;
+  }
+  return false;
+}
+
+void message_sender::on_acked(const fragment_ref& f) {
+  message* m = find(f.message_id);
+  if (m == nullptr) return;
+  const std::uint64_t end = std::min<std::uint64_t>(f.offset + f.length, m->data.size());
+  if (f.offset >= end) return;
+  drop_in_flight(*m, byte_range{f.offset, end});
+  m->acked.insert(f.offset, end);
+  m->lost.erase(f.offset, end);
+  if (m->acked.contains(0, m->data.size())) {
+    ++stats_.messages_acked;
+    retire(*m);
+  }
+}
+
+void message_sender::on_lost(const fragment_ref& f) {
+  message* m = find(f.message_id);
+  if (m == nullptr) return;
+  const std::uint64_t end = std::min<std::uint64_t>(f.offset + f.length, m->data.size());
+  if (f.offset >= end) return;
+  drop_in_flight(*m, byte_range{f.offset, end});
+  // Offer again what neither an acknowledgement nor another live copy covers.
+  scratch_.clear();
+  scratch_.insert(f.offset, end);
+  for (const auto& r : m->acked) scratch_.erase(r.begin, r.end);
+  for (const auto& r : m->in_flight) scratch_.erase(r.begin, r.end);
+  for (const auto& r : scratch_) m->lost.insert(r.begin, r.end);
+}
+
+std::optional<std::uint64_t> message_sender::poll_abandon() noexcept {
+  if (abandons_.empty()) return std::nullopt;
+  const std::uint64_t id = abandons_.front();
+  abandons_.pop_front();
+  return id;
+}
+
+} // namespace tern::stream

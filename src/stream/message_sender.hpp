@@ -1,0 +1,148 @@
+#pragma once
+
+#include "stream/range_set.hpp"
+
+#include <tern/time.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <span>
+#include <system_error>
+#include <vector>
+
+namespace tern::stream {
+
+struct message_sender_config {
+  /// Largest message accepted, bytes.
+  std::size_t max_message_size = 1024 * 1024;
+  /// Bytes of messages held (queued or awaiting acknowledgement) at most.
+  std::size_t max_buffered_bytes = 4 * 1024 * 1024;
+  /// Send a retransmission twice, in two packets, when it is the last one
+  /// that can still arrive before the deadline.
+  bool duplicate_last_chance = true;
+};
+
+/// One message fragment to put in a DATAGRAM frame with message fields.
+struct message_fragment {
+  std::uint64_t message_id = 0;
+  std::uint64_t message_length = 0; ///< total bytes of the message
+  std::uint64_t offset = 0;         ///< of this fragment within the message
+  /// The bytes: valid until the next call on the sender.
+  std::span<const std::byte> data;
+  /// Time left until the deadline at `now` (never negative); microseconds
+  /// on the wire.
+  duration ttl{};
+  bool retransmission = false; ///< lost data offered again
+  bool duplicate = false;      ///< second copy of a last-chance retransmission
+};
+
+/// Identifies a fragment handed out earlier, for acknowledgement and loss.
+struct fragment_ref {
+  std::uint64_t message_id = 0;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
+struct message_sender_stats {
+  std::uint64_t messages_queued = 0;
+  std::uint64_t messages_acked = 0;     ///< every byte acknowledged
+  std::uint64_t messages_abandoned = 0; ///< deadline passed first
+  std::uint64_t fragments_sent = 0;     ///< including retransmissions and duplicates
+  std::uint64_t retransmissions = 0;
+  std::uint64_t duplicates = 0;
+};
+
+/// Sender of messages with a deadline (INTERFACES.md, "Datagrams and
+/// deadline messages").
+///
+/// Messages get sequential ids from 0. They are cut into fragments to fit
+/// the space the connection offers, handed out oldest message first (lost
+/// ranges of a message before its unsent data), and tracked per byte range
+/// like stream data: acknowledged, in flight, lost. A lost range is offered
+/// again only while it can still arrive: now + one_way_delay <= deadline.
+/// When a retransmission is the last chance (no time to detect its loss,
+/// about 9/8 RTT, and repair it once more), it is sent twice, in two
+/// different packets. When the deadline passes with bytes unacknowledged,
+/// the message is abandoned and a MESSAGE_ABANDON is queued; the connection
+/// sends it reliably (poll_abandon / on_abandon_lost).
+class message_sender {
+public:
+  explicit message_sender(message_sender_config cfg = {});
+
+  /// Queues a message to deliver before `deadline` and returns its id.
+  /// Errors (nothing queued): message_too_large (above max_message_size),
+  /// buffer_full (no room in max_buffered_bytes), deadline_passed
+  /// (deadline <= now), std::errc::invalid_argument (empty message).
+  std::uint64_t send(std::span<const std::byte> message, time_point deadline, time_point now,
+                     std::error_code& ec);
+
+  /// The next fragment for the packet identified by `packet_tag` (e.g. its
+  /// packet number), carrying at most `max_payload` bytes of message data.
+  /// `one_way_delay` is the current estimate (about smoothed RTT / 2).
+  /// A pending duplicate is never given for the packet that carries its
+  /// original. Messages past their deadline are abandoned first.
+  std::optional<message_fragment> next_fragment(std::size_t max_payload, time_point now,
+                                                duration one_way_delay, std::uint64_t packet_tag);
+
+  /// Whether next_fragment() could return something for a fresh packet.
+  bool has_pending(time_point now, duration one_way_delay) const noexcept;
+
+  /// The packet carrying fragment `f` was acknowledged.
+  void on_acked(const fragment_ref& f);
+  /// The packet carrying fragment `f` was declared lost.
+  void on_lost(const fragment_ref& f);
+
+  /// Abandons every message whose deadline is at or before `now`.
+  void on_timeout(time_point now);
+  /// The earliest deadline of a message still in progress, or never.
+  time_point next_timeout() const noexcept;
+
+  /// A message id for a MESSAGE_ABANDON frame, or nothing.
+  std::optional<std::uint64_t> poll_abandon() noexcept;
+  /// The packet carrying MESSAGE_ABANDON for `id` was lost: send it again.
+  void on_abandon_lost(std::uint64_t id) { abandons_.push_back(id); }
+
+  /// Bytes held by messages in progress.
+  std::size_t buffered() const noexcept { return buffered_; }
+  /// Messages in progress (neither fully acknowledged nor abandoned).
+  std::size_t in_progress() const noexcept;
+  const message_sender_stats& stats() const noexcept { return stats_; }
+
+private:
+  struct message {
+    std::uint64_t id = 0;
+    time_point deadline{};
+    std::vector<std::byte> data;
+    std::uint64_t next_new = 0; // first offset never sent
+    range_set acked;
+    range_set lost;                    // to offer again
+    std::vector<byte_range> in_flight; // one entry per copy out (or queued duplicate)
+    bool done = false;
+  };
+  struct pending_duplicate {
+    std::uint64_t message_id = 0;
+    byte_range range;
+    std::uint64_t original_packet = 0;
+  };
+
+  message* find(std::uint64_t id) noexcept;
+  void retire(message& m) noexcept;
+  static void drop_in_flight(message& m, byte_range r) noexcept;
+  bool can_arrive(const message& m, time_point now, duration owd) const noexcept {
+    return now + owd <= m.deadline;
+  }
+  message_fragment make_fragment(const message& m, byte_range r, time_point now) const noexcept;
+
+  message_sender_config cfg_;
+  std::deque<message> messages_; // ids messages_.front().id, +1, ...
+  std::deque<pending_duplicate> duplicates_;
+  std::deque<std::uint64_t> abandons_;
+  range_set scratch_; // reused by on_lost, so a loss does not allocate
+  std::uint64_t next_id_ = 0;
+  std::size_t buffered_ = 0;
+  message_sender_stats stats_;
+};
+
+} // namespace tern::stream

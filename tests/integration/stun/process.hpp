@@ -1,0 +1,58 @@
+#pragma once
+
+// Child processes for the interop tests: start a program with its output
+// captured in a file, read that output, stop it. POSIX only.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace tern::test {
+
+/// Full path of `name` on PATH, /usr/sbin or /sbin (stund lives in
+/// /usr/sbin, which is not on every user's PATH); nullopt if absent.
+std::optional<std::string> find_program(const std::string& name);
+
+/// A running child process. stdout and stderr go to one log file, which
+/// output() reads. The destructor sends SIGTERM, then SIGKILL if needed.
+class child_process {
+public:
+  /// Starts argv[0] with the arguments; throws std::runtime_error if fork fails.
+  explicit child_process(const std::vector<std::string>& argv);
+  ~child_process();
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+
+  /// Everything the process wrote so far.
+  std::string output() const;
+  /// Waits until output() contains `text` or `timeout` passes.
+  bool wait_for_output(const std::string& text, std::chrono::milliseconds timeout) const;
+  /// Waits for the process to exit; returns its exit status, or nullopt on
+  /// timeout (the process keeps running) or if it died from a signal.
+  std::optional<int> wait(std::chrono::milliseconds timeout);
+  bool running();
+  void stop();
+
+private:
+  pid_t pid_ = -1;
+  std::string log_path_;
+  bool reaped_ = false;
+};
+
+/// Runs a program to completion (killed after `timeout`) and returns its
+/// exit status (nullopt on timeout) and combined output.
+struct run_result {
+  std::optional<int> status;
+  std::string output;
+};
+run_result run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout);
+
+/// A UDP port that was free on `ip` a moment ago (bind to port 0, read it,
+/// close). Another process could take it in between; the tests accept that
+/// small race for programs that cannot report the port they bound.
+int free_udp_port(const std::string& ip);
+
+} // namespace tern::test

@@ -1,0 +1,170 @@
+#include <doctest/doctest.h>
+
+#include "crypto/aead.hpp"
+#include "crypto/crypto_error.hpp"
+#include "crypto/hkdf.hpp"
+#include "crypto_test_util.hpp"
+#include "support/seed.hpp"
+
+#include <tern/random.hpp>
+
+#include <openssl/err.h>
+
+#include <vector>
+
+using namespace tern::crypto;
+using tern::crypto::test::hex;
+using tern::crypto::test::to_hex;
+
+namespace {
+
+struct keyed_pair {
+  packet_protector sender;
+  packet_protector receiver;
+};
+
+keyed_pair make_pair(aead_algorithm a, tern::random_source& rng) {
+  std::vector<std::byte> key(aead_key_length(a));
+  std::vector<std::byte> iv(aead_iv_length);
+  rng.fill(key);
+  rng.fill(iv);
+  keyed_pair p;
+  REQUIRE_FALSE(p.sender.set_key(a, key, iv));
+  REQUIRE_FALSE(p.receiver.set_key(a, key, iv));
+  return p;
+}
+
+// A packet laid out as on the wire: header | payload | tag.
+struct packet {
+  std::vector<std::byte> bytes;
+  std::size_t header_length;
+  std::span<std::byte> header() { return std::span{bytes}.first(header_length); }
+  std::span<std::byte> body() { return std::span{bytes}.subspan(header_length); }
+};
+
+packet make_packet(tern::random_source& rng, std::size_t header_length, std::size_t payload_length) {
+  packet p{std::vector<std::byte>(header_length + payload_length + aead_tag_length), header_length};
+  rng.fill(std::span{p.bytes}.first(header_length + payload_length));
+  return p;
+}
+
+} // namespace
+
+TEST_CASE("aead: ChaCha20-Poly1305 reproduces RFC 9001 Appendix A.5") {
+  const auto secret = hex("9ac312a7f877468ebe69422748ad00a15443f18203a07d6060f688f30f21632b");
+  std::array<std::byte, 32> key{};
+  std::array<std::byte, 12> iv{};
+  REQUIRE_FALSE(hkdf_expand_label(secret, "quic key", {}, key));
+  REQUIRE_FALSE(hkdf_expand_label(secret, "quic iv", {}, iv));
+  CHECK(to_hex(key) == "c6d98ff3441c3fe1b2182094f69caa2ed4b716b65488960a7a984979fb23e1c8");
+  CHECK(to_hex(iv) == "e0459b3474bdd0e44a41c144");
+
+  packet_protector p;
+  REQUIRE_FALSE(p.set_key(aead_algorithm::chacha20_poly1305, key, iv));
+  const auto header = hex("4200bff4");
+  std::vector<std::byte> body(1 + aead_tag_length);
+  body[0] = std::byte{0x01}; // a PING frame
+  REQUIRE_FALSE(p.seal(654360564, header, body));
+  CHECK(to_hex(body) == "655e5cd55c41f69080575d7999c25a5bfb");
+  REQUIRE_FALSE(p.open(654360564, header, body));
+  CHECK(body[0] == std::byte{0x01});
+}
+
+TEST_CASE("aead: a sealed packet opens on the other side, for every algorithm and payload size") {
+  tern::random_source rng{tern::test::seed()};
+  for (const auto a : {aead_algorithm::aes_128_gcm, aead_algorithm::chacha20_poly1305,
+                       aead_algorithm::null_for_tests_only}) {
+    CAPTURE(to_string(a));
+    auto keys = make_pair(a, rng);
+    for (const std::size_t length : {std::size_t{0}, std::size_t{1}, std::size_t{15}, std::size_t{16},
+                                     std::size_t{1200}, std::size_t{1452}}) {
+      const std::uint64_t pn = rng.next_u64() >> 2;
+      auto pkt = make_packet(rng, 1 + rng.uniform(21), length);
+      const std::vector<std::byte> plaintext(pkt.body().begin(), pkt.body().end() - aead_tag_length);
+      REQUIRE_FALSE(keys.sender.seal(pn, pkt.header(), pkt.body()));
+      if (a != aead_algorithm::null_for_tests_only && length >= 16)
+        CHECK_FALSE(std::equal(plaintext.begin(), plaintext.end(), pkt.body().begin()));
+      REQUIRE_FALSE(keys.receiver.open(pn, pkt.header(), pkt.body()));
+      CHECK(std::equal(plaintext.begin(), plaintext.end(), pkt.body().begin()));
+    }
+  }
+}
+
+TEST_CASE("aead: a flipped bit anywhere in header, payload or tag fails to open") {
+  tern::random_source rng{tern::test::seed()};
+  for (const auto a : {aead_algorithm::aes_128_gcm, aead_algorithm::chacha20_poly1305,
+                       aead_algorithm::null_for_tests_only}) {
+    CAPTURE(to_string(a));
+    auto keys = make_pair(a, rng);
+    auto original = make_packet(rng, 9, 40);
+    REQUIRE_FALSE(keys.sender.seal(77, original.header(), original.body()));
+    for (std::size_t bit = 0; bit < original.bytes.size() * 8; ++bit) {
+      auto pkt = original;
+      pkt.bytes[bit / 8] ^= static_cast<std::byte>(1u << (bit % 8));
+      CAPTURE(bit);
+      CHECK(keys.receiver.open(77, pkt.header(), pkt.body()) == crypto_errc::authentication_failed);
+    }
+    CHECK(ERR_peek_error() == 0); // failures leave OpenSSL's error queue empty
+    auto intact = original;
+    CHECK_FALSE(keys.receiver.open(77, intact.header(), intact.body()));
+  }
+}
+
+TEST_CASE("aead: the wrong packet number or the wrong key fails to open") {
+  tern::random_source rng{tern::test::seed()};
+  for (const auto a : {aead_algorithm::aes_128_gcm, aead_algorithm::chacha20_poly1305}) {
+    auto keys = make_pair(a, rng);
+    auto original = make_packet(rng, 5, 100);
+    const std::uint64_t pn = 0x1'0000'1234; // beyond 32 bits: the full number is in the nonce
+    REQUIRE_FALSE(keys.sender.seal(pn, original.header(), original.body()));
+    for (const std::uint64_t wrong : {pn - 1, pn + 1, pn & 0xffff, pn ^ (std::uint64_t{1} << 63)}) {
+      auto pkt = original;
+      CHECK(keys.receiver.open(wrong, pkt.header(), pkt.body()) == crypto_errc::authentication_failed);
+    }
+    auto other = make_pair(a, rng);
+    auto pkt = original;
+    CHECK(other.receiver.open(pn, pkt.header(), pkt.body()) == crypto_errc::authentication_failed);
+  }
+}
+
+TEST_CASE("aead: nonces differ per packet number, so equal plaintexts give different ciphertexts") {
+  tern::random_source rng{tern::test::seed()};
+  auto keys = make_pair(aead_algorithm::aes_128_gcm, rng);
+  auto a = make_packet(rng, 4, 32);
+  auto b = a;
+  REQUIRE_FALSE(keys.sender.seal(1, a.header(), a.body()));
+  REQUIRE_FALSE(keys.sender.seal(2, b.header(), b.body()));
+  CHECK_FALSE(std::equal(a.bytes.begin(), a.bytes.end(), b.bytes.begin()));
+}
+
+TEST_CASE("aead: re-keying in place, clearing, and argument errors") {
+  tern::random_source rng{tern::test::seed()};
+  packet_protector p;
+  auto pkt = make_packet(rng, 4, 10);
+  CHECK(p.seal(0, pkt.header(), pkt.body()) == crypto_errc::key_unavailable);
+  CHECK(p.open(0, pkt.header(), pkt.body()) == crypto_errc::key_unavailable);
+
+  std::vector<std::byte> key(16);
+  std::vector<std::byte> iv(12);
+  CHECK(p.set_key(aead_algorithm::chacha20_poly1305, key, iv) == crypto_errc::invalid_argument);
+  CHECK(p.set_key(aead_algorithm::aes_128_gcm, key, std::span{iv}.first(8)) == crypto_errc::invalid_argument);
+  REQUIRE_FALSE(p.set_key(aead_algorithm::aes_128_gcm, key, iv));
+  std::array<std::byte, 15> short_body{};
+  CHECK(p.seal(0, {}, short_body) == crypto_errc::invalid_argument);
+  CHECK(p.open(0, {}, short_body) == crypto_errc::invalid_argument);
+
+  // Seal under one key, re-key the same object to a ChaCha key, and back.
+  REQUIRE_FALSE(p.seal(3, pkt.header(), pkt.body()));
+  std::vector<std::byte> key2(32, std::byte{7});
+  REQUIRE_FALSE(p.set_key(aead_algorithm::chacha20_poly1305, key2, iv));
+  auto copy = pkt;
+  CHECK(p.open(3, copy.header(), copy.body()) == crypto_errc::authentication_failed);
+  REQUIRE_FALSE(p.set_key(aead_algorithm::aes_128_gcm, key, iv));
+  CHECK_FALSE(p.open(3, pkt.header(), pkt.body()));
+
+  packet_protector moved = std::move(p);
+  CHECK(moved.has_key());
+  CHECK_FALSE(p.has_key());
+  moved.clear();
+  CHECK(moved.seal(0, pkt.header(), pkt.body()) == crypto_errc::key_unavailable);
+}
