@@ -39,10 +39,14 @@ struct bbr_config {
   /// exact does not build a queue.
   double pacing_margin = 0.01;
   /// Startup also ends after a round trip whose loss rate exceeds
-  /// loss_threshold with at least startup_loss_events separate losses (the
-  /// queue overflowed before the bandwidth estimate stopped growing).
-  double loss_threshold = 0.02;
-  std::uint64_t startup_loss_events = 6;
+  /// startup_loss_threshold with at least startup_loss_events separate
+  /// losses: the queue overflowed before the bandwidth estimate stopped
+  /// growing. Overflow while sending at twice the bottleneck rate loses
+  /// about half a round's data, so 20% separates it from random loss of a
+  /// few percent, which must not end Startup (BBRv2's 2% does: at 1% random
+  /// loss a round of a few hundred packets crosses it every few runs).
+  double startup_loss_threshold = 0.2;
+  std::uint64_t startup_loss_events = 8;
   /// Packet conservation for the first round trip of a recovery period
   /// outside Startup (cwnd = in flight + newly acknowledged). Off by default:
   /// under random loss every round trip holds a loss, and conservation would

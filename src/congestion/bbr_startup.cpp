@@ -5,8 +5,9 @@
 // acknowledged byte up to twice the estimated BDP. The pipe is full when
 // three round trips in a row (not app-limited) raise the estimate by less
 // than 25%; or, when the bottleneck queue is shallower than the overshoot,
-// when a round trip loses more than 2% of its data in at least six separate
-// losses. Drain then paces at half the estimate until the data in flight is
+// when a round trip loses more than 20% of its data in at least eight
+// separate losses (the queue overflowed; random loss of a few percent does
+// not end Startup). Drain then paces at half the estimate until the data in flight is
 // back down to one BDP, and ProbeBW begins.
 
 #include "congestion/bbr.hpp"
@@ -35,7 +36,8 @@ void bbr::check_startup_high_loss() {
   if (round_loss_events_ < tuning_.startup_loss_events) return;
   const std::uint64_t delivered = delivered_ - round_delivered_start_;
   const double total = static_cast<double>(delivered + round_lost_bytes_);
-  if (total > 0 && static_cast<double>(round_lost_bytes_) > tuning_.loss_threshold * total) filled_pipe_ = true;
+  if (total > 0 && static_cast<double>(round_lost_bytes_) > tuning_.startup_loss_threshold * total)
+    filled_pipe_ = true;
 }
 
 void bbr::enter_drain() {

@@ -1,20 +1,16 @@
 #pragma once
 
-// tern-sim's own datagram format for the packet-level bulk transfer. It
-// carries exactly what recovery needs and nothing else:
+// The datagrams of tern-sim's packet-level bulk transfer, written with tern's
+// wire codec (src/wire, docs/protocol.md):
 //
-//   flags (1 byte: 0x01 data, 0x02 ACK, 0x04 ping)
-//   packet number (2 bytes: the low 16 bits; the receiver expands it as
-//                  RFC 9000 Appendix A.3 does, hence the 2^15 limit)
-//   check (4 bytes: FNV-1a over every other byte except the payload)
-//   [data]  offset (6 bytes), length (2 bytes), `length` payload bytes
-//   [ACK]   RFC 9000 §19.3 layout in QUIC varints: largest acknowledged,
-//           ack delay (µs), range count - 1, first range length, then
-//           (gap, length) pairs
+//   short header (empty destination connection ID, 16-bit packet number)
+//   frames:  data packets   STREAM (stream 0, offset, no length field)
+//            ACK packets    ACK, and PING when it must be ack-eliciting
+//   check    4 bytes over everything before them
 //
-// All integers are big-endian. Decoding checks every bound. The payload is
-// all zeros and is checked to be so; with the check field, a datagram the
-// link corrupted is discarded, as packet protection would discard it.
+// Packets are not encrypted: the connection layer owns packet protection.
+// The check stands in for the AEAD tag so that a datagram the link corrupted
+// is discarded, as protection would discard it. The payload is zeros.
 
 #include "recovery/ack_ranges.hpp"
 
@@ -28,33 +24,34 @@ inline constexpr std::uint8_t flag_data = 0x01;
 inline constexpr std::uint8_t flag_ack = 0x02;
 inline constexpr std::uint8_t flag_ping = 0x04;
 
-inline constexpr std::size_t header_size = 7;
-inline constexpr std::size_t data_header_size = 8;
+/// Bytes of the check that ends every datagram.
+inline constexpr std::size_t check_size = 4;
+
+/// Stream bytes every data datagram of `mtu` bytes carries (the last one of
+/// a transfer may carry fewer): the mtu less the header, the largest STREAM
+/// frame header and the check. 0 when the mtu is too small.
+std::size_t payload_per_packet(std::size_t mtu) noexcept;
 
 struct decoded_datagram {
   std::uint8_t flags = 0;
   std::uint16_t truncated_packet_number = 0;
   std::uint64_t offset = 0;
-  std::uint16_t length = 0;
+  std::uint64_t length = 0;
   recovery::ack_info ack;
 };
 
-/// A data packet with `length` zero payload bytes. Returns the size written,
-/// 0 when `out` is too small.
+/// A data packet carrying stream bytes [offset, offset + length). Returns the
+/// size written, 0 when `out` is too small.
 std::size_t encode_data(std::span<std::byte> out, std::uint64_t packet_number, std::uint64_t offset,
-                        std::uint16_t length);
+                        std::size_t length);
 
-/// An ACK-only packet (with the ping flag: ack-eliciting). Returns the size
-/// written, 0 when `out` is too small or the ACK invalid.
+/// An ACK packet (with a PING frame when `ping`: ack-eliciting). Returns the
+/// size written, 0 when `out` is too small or the ACK invalid.
 std::size_t encode_ack(std::span<std::byte> out, std::uint64_t packet_number, const recovery::ack_info& ack,
                        bool ping);
 
-/// Parses a datagram; false when it is malformed.
+/// Parses a datagram; false when the check fails or the packet does not
+/// decode, or carries a frame this transfer never sends.
 bool decode(std::span<const std::byte> in, decoded_datagram& out);
-
-/// The full packet number closest to `largest_received + 1` whose low 16
-/// bits are `truncated` (RFC 9000 Appendix A.3). `any_received` false: the
-/// truncated value itself.
-std::uint64_t expand_packet_number(bool any_received, std::uint64_t largest_received, std::uint16_t truncated);
 
 } // namespace tern::bulk

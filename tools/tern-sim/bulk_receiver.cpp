@@ -1,6 +1,7 @@
 #include "bulk_receiver.hpp"
 
 #include "bulk_format.hpp"
+#include "wire/packet_number.hpp"
 
 namespace tern::bulk {
 
@@ -12,13 +13,14 @@ bulk_receiver::bulk_receiver(const receiver_options& options, random_source& rng
         c.pacing = false;
         return c;
       }(), rng},
-      payload_{options.mtu - header_size - data_header_size}, chunks_{(options.bytes + payload_ - 1) / payload_},
+      payload_{payload_per_packet(options.mtu)}, chunks_{(options.bytes + payload_ - 1) / payload_},
       received_(chunks_, 0) {}
 
 void bulk_receiver::on_datagram(std::span<const std::byte> bytes, sim::address, time_point now) {
   decoded_datagram d;
   if (!decode(bytes, d)) return;
-  const std::uint64_t pn = expand_packet_number(any_peer_, largest_peer_, d.truncated_packet_number);
+  const std::uint64_t pn = wire::expand_packet_number(
+      d.truncated_packet_number, any_peer_ ? std::optional<std::uint64_t>{largest_peer_} : std::nullopt);
   const bool eliciting = (d.flags & (flag_data | flag_ping)) != 0;
   if (!tracker_.on_packet_received(pn, eliciting, now)) {
     ++duplicates_;

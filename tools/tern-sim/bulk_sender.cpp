@@ -9,6 +9,7 @@
 #include "bulk_sender.hpp"
 
 #include "bulk_format.hpp"
+#include "wire/packet_number.hpp"
 
 #include <algorithm>
 
@@ -20,14 +21,14 @@ bulk_sender::bulk_sender(const sender_options& options, random_source& rng)
         c.controller.max_datagram_size = options.mtu;
         return c;
       }(), rng},
-      payload_{options.mtu - header_size - data_header_size},
+      payload_{payload_per_packet(options.mtu)},
       chunks_{(options.bytes + payload_ - 1) / payload_}, acked_(chunks_, 0), sent_before_(chunks_, 0) {
   if (chunks_ == 0) done_time_ = options.start;
 }
 
-std::uint16_t bulk_sender::chunk_length(std::uint64_t chunk) const noexcept {
+std::size_t bulk_sender::chunk_length(std::uint64_t chunk) const noexcept {
   const std::uint64_t offset = chunk * payload_;
-  return static_cast<std::uint16_t>(std::min(payload_, options_.bytes - offset));
+  return static_cast<std::size_t>(std::min(payload_, options_.bytes - offset));
 }
 
 std::uint64_t bulk_sender::pick_chunk() {
@@ -68,8 +69,9 @@ std::optional<sim::transmit> bulk_sender::poll_transmit(std::span<std::byte> out
     }
     return std::nullopt;
   }
-  const std::uint16_t length = chunk_length(chunk);
-  const std::size_t size = header_size + data_header_size + length;
+  const std::size_t length = chunk_length(chunk);
+  // The largest the packet can be; the offset's varint may make it shorter.
+  const std::size_t size = options_.mtu - payload_ + length;
   const auto permission = sender_.can_send(size, now);
   if (!permission.allowed()) {
     if (permission.limit == recovery::send_limit::pacing) pacing_wait_ = permission.release;
@@ -108,8 +110,9 @@ void bulk_sender::on_datagram(std::span<const std::byte> bytes, sim::address, ti
     ++counters_.malformed;
     return;
   }
-  const std::uint64_t pn =
-      expand_packet_number(peer_acks_.any_received(), peer_acks_.largest_received(), d.truncated_packet_number);
+  const std::uint64_t pn = wire::expand_packet_number(
+      d.truncated_packet_number,
+      peer_acks_.any_received() ? std::optional<std::uint64_t>{peer_acks_.largest_received()} : std::nullopt);
   if (!peer_acks_.on_packet_received(pn, (d.flags & flag_ping) != 0, now)) return;
   if ((d.flags & flag_ack) == 0) return;
   const auto& out = sender_.on_ack_received(d.ack, now);

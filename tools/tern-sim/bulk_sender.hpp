@@ -57,7 +57,7 @@ public:
 private:
   static constexpr std::uint64_t no_chunk = UINT64_MAX;
   [[nodiscard]] std::uint64_t pick_chunk();
-  [[nodiscard]] std::uint16_t chunk_length(std::uint64_t chunk) const noexcept;
+  [[nodiscard]] std::size_t chunk_length(std::uint64_t chunk) const noexcept;
   void mark_acked(std::uint64_t chunk, time_point now);
   void requeue(std::span<const recovery::sent_packet> lost);
 

@@ -92,6 +92,17 @@ TEST_CASE("bulk: BBR keeps its rate under 1 percent random loss, the loss-based 
   }
 }
 
+TEST_CASE("bulk: random loss of a few percent does not collapse BBR's rate") {
+  for (const char* link : {"rate 50mbit delay 25ms loss 3% limit 2000", "rate 50mbit delay 25ms loss 5% limit 2000"})
+    for (auto seed : seeds) {
+      CAPTURE(link);
+      CAPTURE(seed);
+      const auto r = run(link, "delay 25ms", cc::algorithm::bbr, 20'000'000 / heavy_scale, seed);
+      CHECK(r.completed);
+      CHECK(ratio(r) > 0.8);
+    }
+}
+
 TEST_CASE("bulk: Gilbert-Elliott burst loss on a long path completes") {
   for (auto seed : seeds)
     for (auto a : {cc::algorithm::bbr, cc::algorithm::cubic, cc::algorithm::new_reno}) {
@@ -100,7 +111,7 @@ TEST_CASE("bulk: Gilbert-Elliott burst loss on a long path completes") {
       const auto r = run("rate 10mbit delay 150ms loss gemodel 1% 20%", "delay 150ms", a, 2'000'000, seed);
       CHECK(r.completed);
       CHECK(r.flows[0].packets_lost > 0);
-      CHECK(r.goodput_bps > (a == cc::algorithm::bbr ? 4e6 : 2e5));
+      CHECK(r.goodput_bps > (a == cc::algorithm::bbr ? 3e6 : 2e5));
     }
 }
 

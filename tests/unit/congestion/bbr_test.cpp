@@ -255,21 +255,22 @@ TEST_CASE("bbr: Startup ends on a round trip with heavy loss") {
   driver d{cc};
   d.round(1'000'000, 100ms, 0);
   d.round(2'000'000, 100ms, 0);
-  // Six separate losses of 10 kB against ~400 kB delivered: over 2%.
-  for (int i = 0; i < 6; ++i)
-    cc.on_loss(loss_event{.now = d.now, .bytes_lost = 10'000, .packets_lost = 8,
+  // Eight separate losses of 20 kB against 400 kB delivered: over 20%.
+  for (int i = 0; i < 8; ++i)
+    cc.on_loss(loss_event{.now = d.now, .bytes_lost = 20'000, .packets_lost = 16,
                           .largest_lost_sent_time = d.now - 50ms, .bytes_in_flight = 100'000});
   d.round(4'000'000, 100ms, 2'000'000);
   CHECK(cc.filled_pipe());
   CHECK(cc.current_mode() == bbr::mode::drain);
 }
 
-TEST_CASE("bbr: a few losses in a round trip do not end Startup") {
+TEST_CASE("bbr: random loss of a few percent in a round trip does not end Startup") {
   tern::random_source rng{tern::test::seed()};
   bbr cc{config(), rng};
   driver d{cc};
   d.round(1'000'000, 100ms, 0);
-  for (int i = 0; i < 5; ++i)
+  // Ten separate losses, 5% of the round's 240 kB.
+  for (int i = 0; i < 10; ++i)
     cc.on_loss(loss_event{.now = d.now, .bytes_lost = mss, .packets_lost = 1,
                           .largest_lost_sent_time = d.now - 50ms, .bytes_in_flight = 100'000});
   d.round(2'000'000, 100ms, 0);
