@@ -93,11 +93,11 @@ TEST_CASE("bulk: BBR keeps its rate under 1 percent random loss, the loss-based 
 }
 
 TEST_CASE("bulk: random loss of a few percent does not collapse BBR's rate") {
-  for (const char* link : {"rate 50mbit delay 25ms loss 3% limit 2000", "rate 50mbit delay 25ms loss 5% limit 2000"})
+  for (const std::string link : {"rate 50mbit delay 25ms loss 3% limit 2000", "rate 50mbit delay 25ms loss 5% limit 2000"})
     for (auto seed : seeds) {
       CAPTURE(link);
       CAPTURE(seed);
-      const auto r = run(link, "delay 25ms", cc::algorithm::bbr, 20'000'000 / heavy_scale, seed);
+      const auto r = run(link, "delay 25ms", cc::algorithm::bbr, 20'000'000, seed);
       CHECK(r.completed);
       CHECK(ratio(r) > 0.8);
     }
