@@ -56,7 +56,12 @@ void bm_ack_with_sack_ranges(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(packets));
   state.counters["ranges"] = static_cast<double>(ranges);
 }
-BENCHMARK(bm_ack_with_sack_ranges)->Args({1, 0})->Args({8, 0})->Args({64, 0})->Args({64, 2000})->Args({64, 20000});
+BENCHMARK(bm_ack_with_sack_ranges)
+    ->Args({1, 0})
+    ->Args({8, 0})
+    ->Args({64, 0})
+    ->Args({64, 2000})
+    ->Args({64, 20000});
 
 // An ACK with one range reaching back over a long run that was already
 // acknowledged: the skip pointers keep it independent of the range length.

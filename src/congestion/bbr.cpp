@@ -31,9 +31,8 @@ namespace tern::cc {
 
 bbr::bbr(const controller_config& config, const bbr_config& tuning, random_source& rng) noexcept
     : config_{config}, tuning_{tuning}, rng_{rng}, pacing_gain_{tuning.startup_pacing_gain},
-      cwnd_gain_{tuning.startup_cwnd_gain},
-      cwnd_{config.initial_window_packets * config.max_datagram_size}, pacing_rate_{0},
-      max_bw_{tuning.bandwidth_window_rounds} {
+      cwnd_gain_{tuning.startup_cwnd_gain}, cwnd_{config.initial_window_packets * config.max_datagram_size},
+      pacing_rate_{0}, max_bw_{tuning.bandwidth_window_rounds} {
   // Before any RTT sample the initial window is paced over a nominal 1 ms.
   const double nominal = static_cast<double>(cwnd_) / 1e-3;
   pacing_rate_ = static_cast<std::uint64_t>(tuning_.startup_pacing_gain * nominal);
@@ -42,10 +41,14 @@ bbr::bbr(const controller_config& config, const bbr_config& tuning, random_sourc
 
 std::string_view bbr::state_name() const noexcept {
   switch (mode_) {
-  case mode::startup: return "startup";
-  case mode::drain: return "drain";
-  case mode::probe_bw: return "probe_bw";
-  case mode::probe_rtt: return "probe_rtt";
+  case mode::startup:
+    return "startup";
+  case mode::drain:
+    return "drain";
+  case mode::probe_bw:
+    return "probe_bw";
+  case mode::probe_rtt:
+    return "probe_rtt";
   }
   return "unknown";
 }
@@ -55,8 +58,7 @@ std::uint64_t bbr::min_pipe_cwnd() const noexcept {
 }
 
 std::uint64_t bbr::bdp(double gain) const noexcept {
-  if (!has_min_rtt_ || max_bw_.empty())
-    return config_.initial_window_packets * config_.max_datagram_size;
+  if (!has_min_rtt_ || max_bw_.empty()) return config_.initial_window_packets * config_.max_datagram_size;
   const double bytes = static_cast<double>(max_bw_.best()) * static_cast<double>(min_rtt_.count()) * 1e-9;
   return static_cast<std::uint64_t>(gain * bytes);
 }

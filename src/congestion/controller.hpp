@@ -153,7 +153,6 @@ public:
 };
 
 /// Builds a controller. `rng` must outlive it (BBR draws its ProbeBW phase).
-std::unique_ptr<controller> make_controller(algorithm a, const controller_config& config,
-                                            random_source& rng);
+std::unique_ptr<controller> make_controller(algorithm a, const controller_config& config, random_source& rng);
 
 } // namespace tern::cc

@@ -17,7 +17,8 @@ class delivery_rate_sampler {
 public:
   /// Records a send. `prior_in_flight` is the bytes in flight before this
   /// packet, `bytes` its size. Returns what to store with the packet.
-  packet_send_state on_packet_sent(time_point now, std::uint64_t prior_in_flight, std::uint64_t bytes) noexcept;
+  packet_send_state on_packet_sent(time_point now, std::uint64_t prior_in_flight,
+                                   std::uint64_t bytes) noexcept;
 
   /// A packet sent with `state` at `sent_time`, `bytes` long, was acknowledged.
   void on_packet_acked(const packet_send_state& state, time_point sent_time, std::uint64_t bytes,

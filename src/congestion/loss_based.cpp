@@ -25,8 +25,7 @@ loss_based_controller::loss_based_controller(const controller_config& config) no
 std::uint64_t loss_based_controller::pacing_rate() const noexcept {
   if (smoothed_rtt_ <= duration::zero()) return unlimited_rate;
   const double gain = in_slow_start() ? 2.0 : 1.25;
-  const double rate =
-      gain * static_cast<double>(cwnd_) * 1e9 / static_cast<double>(smoothed_rtt_.count());
+  const double rate = gain * static_cast<double>(cwnd_) * 1e9 / static_cast<double>(smoothed_rtt_.count());
   return std::max<std::uint64_t>(static_cast<std::uint64_t>(rate), 1);
 }
 

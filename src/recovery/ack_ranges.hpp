@@ -50,10 +50,14 @@ public:
   }
 
   /// The ranges, ranges()[0].largest being the largest acknowledged.
-  [[nodiscard]] constexpr std::span<const ack_range> ranges() const noexcept { return {ranges_.data(), count_}; }
+  [[nodiscard]] constexpr std::span<const ack_range> ranges() const noexcept {
+    return {ranges_.data(), count_};
+  }
   [[nodiscard]] constexpr std::size_t size() const noexcept { return count_; }
   [[nodiscard]] constexpr bool empty() const noexcept { return count_ == 0; }
-  [[nodiscard]] constexpr std::uint64_t largest() const noexcept { return count_ == 0 ? 0 : ranges_[0].largest; }
+  [[nodiscard]] constexpr std::uint64_t largest() const noexcept {
+    return count_ == 0 ? 0 : ranges_[0].largest;
+  }
 
   /// True when the ranges are non-empty, each well formed, descending,
   /// disjoint and non-adjacent.

@@ -65,8 +65,8 @@ bool ack_tracker::on_packet_received(std::uint64_t pn, bool ack_eliciting, time_
     ranges_.erase(ranges_.begin());
   }
 
-  const bool gap = ack_eliciting && any_ack_eliciting_ && pn > largest_ack_eliciting_ + 1 &&
-                   !contains(pn - 1);
+  const bool gap =
+      ack_eliciting && any_ack_eliciting_ && pn > largest_ack_eliciting_ + 1 && !contains(pn - 1);
   if (!any_ || pn > largest_) {
     largest_ = pn;
     largest_time_ = now;
@@ -114,7 +114,8 @@ void ack_tracker::on_ack_acknowledged(std::uint64_t largest) {
 }
 
 void ack_tracker::trim_to_floor() {
-  auto first_kept = std::find_if(ranges_.begin(), ranges_.end(), [&](const ack_range& r) { return r.largest >= floor_; });
+  auto first_kept =
+      std::find_if(ranges_.begin(), ranges_.end(), [&](const ack_range& r) { return r.largest >= floor_; });
   ranges_.erase(ranges_.begin(), first_kept);
   if (!ranges_.empty() && ranges_.front().smallest < floor_) ranges_.front().smallest = floor_;
 }

@@ -81,8 +81,8 @@ const ack_outcome& loss_detector::on_ack_received(const ack_info& ack, time_poin
   // Ranges come descending; walk them upward so the outputs are ascending.
   const auto ranges = ack.ranges();
   for (auto r = ranges.rbegin(); r != ranges.rend(); ++r) {
-    for (std::uint64_t pn = packets_.next_pending(r->smallest); pn <= r->largest && pn < packets_.next_packet_number();
-         pn = packets_.next_pending(pn + 1)) {
+    for (std::uint64_t pn = packets_.next_pending(r->smallest);
+         pn <= r->largest && pn < packets_.next_packet_number(); pn = packets_.next_pending(pn + 1)) {
       sent_packet* p = packets_.find(pn);
       if (p == nullptr) continue;
       if (p->state == packet_state::outstanding) {
@@ -97,9 +97,11 @@ const ack_outcome& loss_detector::on_ack_received(const ack_info& ack, time_poin
         const std::uint64_t distance = p->largest_acked_when_lost - p->packet_number + 1;
         const bool by_time = distance <= packet_threshold_;
         if (config_.adaptive_packet_threshold && distance > packet_threshold_)
-          packet_threshold_ = std::min(distance, std::max(config_.max_packet_threshold, config_.packet_threshold));
+          packet_threshold_ =
+              std::min(distance, std::max(config_.max_packet_threshold, config_.packet_threshold));
         if (config_.adaptive_time_threshold && by_time)
-          time_threshold_ = std::min(time_threshold_ + 0.125, std::max(config_.max_time_threshold, config_.time_threshold));
+          time_threshold_ =
+              std::min(time_threshold_ + 0.125, std::max(config_.max_time_threshold, config_.time_threshold));
       }
     }
   }

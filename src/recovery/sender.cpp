@@ -21,11 +21,16 @@ namespace tern::recovery {
 
 std::string_view to_string(send_limit l) noexcept {
   switch (l) {
-  case send_limit::none: return "none";
-  case send_limit::congestion_window: return "congestion_window";
-  case send_limit::packet_window: return "packet_window";
-  case send_limit::pacing: return "pacing";
-  case send_limit::application: return "application";
+  case send_limit::none:
+    return "none";
+  case send_limit::congestion_window:
+    return "congestion_window";
+  case send_limit::packet_window:
+    return "packet_window";
+  case send_limit::pacing:
+    return "pacing";
+  case send_limit::application:
+    return "application";
   }
   return "unknown";
 }
@@ -47,7 +52,8 @@ void sender::update_pacer(time_point now) noexcept {
 void sender::note_limit(send_limit limit, time_point now) noexcept {
   if (limit == current_limit_) return;
   const auto old = static_cast<std::size_t>(current_limit_);
-  if (current_limit_ != send_limit::none && now > limited_since_) stats_.limited_time[old] += now - limited_since_;
+  if (current_limit_ != send_limit::none && now > limited_since_)
+    stats_.limited_time[old] += now - limited_since_;
   current_limit_ = limit;
   limited_since_ = now;
   if (limit != send_limit::none) ++stats_.limited_events[static_cast<std::size_t>(limit)];
@@ -151,8 +157,8 @@ const ack_outcome& sender::on_ack_received(const ack_info& ack, time_point now) 
   }
   for (const auto& p : out.spurious) {
     ++stats_.spurious_losses;
-    controller_->on_spurious_loss(
-        cc::spurious_loss_event{.now = now, .packet_number = p.packet_number, .bytes = p.bytes, .sent_time = p.time_sent});
+    controller_->on_spurious_loss(cc::spurious_loss_event{
+        .now = now, .packet_number = p.packet_number, .bytes = p.bytes, .sent_time = p.time_sent});
   }
   if (ack.has_ecn && ack.ecn.ce > ecn_ce_seen_ && !out.acked.empty()) {
     controller_->on_ecn(cc::ecn_event{.now = now,
@@ -179,7 +185,8 @@ const timeout_outcome& sender::on_timeout(time_point now) {
 
 void sender::on_app_limited(time_point now) {
   sampler_.on_app_limited(detector_.bytes_in_flight());
-  controller_->on_app_limited(cc::app_limited_event{.now = now, .bytes_in_flight = detector_.bytes_in_flight()});
+  controller_->on_app_limited(
+      cc::app_limited_event{.now = now, .bytes_in_flight = detector_.bytes_in_flight()});
   note_limit(send_limit::application, now);
 }
 

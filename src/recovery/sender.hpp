@@ -117,8 +117,8 @@ public:
 
 private:
   void note_limit(send_limit limit, time_point now) noexcept;
-  void report_losses(std::span<const sent_packet> lost, std::uint64_t bytes_lost, std::uint64_t prior_in_flight,
-                     bool persistent, time_point now);
+  void report_losses(std::span<const sent_packet> lost, std::uint64_t bytes_lost,
+                     std::uint64_t prior_in_flight, bool persistent, time_point now);
   void update_pacer(time_point now) noexcept;
 
   sender_config config_;

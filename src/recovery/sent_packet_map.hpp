@@ -17,7 +17,7 @@ enum class packet_state : std::uint8_t {
   none,        ///< number not recorded (skipped, or a packet not tracked)
   outstanding, ///< sent, neither acknowledged nor declared lost
   acked,
-  lost,        ///< declared lost; kept a while to notice a spurious loss
+  lost, ///< declared lost; kept a while to notice a spurious loss
 };
 
 /// What the sender remembers about one sent packet.

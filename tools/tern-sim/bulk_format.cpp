@@ -41,7 +41,8 @@ std::uint32_t check_of(std::span<const std::byte> d) noexcept {
 std::size_t seal(std::span<std::byte> out, std::size_t used) {
   if (used + check_size > out.size()) return 0;
   const std::uint32_t c = check_of(out.first(used));
-  for (std::size_t i = 0; i < check_size; ++i) out[used + i] = static_cast<std::byte>((c >> (24 - 8 * i)) & 0xff);
+  for (std::size_t i = 0; i < check_size; ++i)
+    out[used + i] = static_cast<std::byte>((c >> (24 - 8 * i)) & 0xff);
   return used + check_size;
 }
 

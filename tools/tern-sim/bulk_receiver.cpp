@@ -7,12 +7,13 @@ namespace tern::bulk {
 
 bulk_receiver::bulk_receiver(const receiver_options& options, random_source& rng)
     : options_{options}, tracker_{options.acks}, own_{[&] {
-        recovery::sender_config c;
-        c.algorithm = cc::algorithm::new_reno;
-        c.controller.max_datagram_size = options.mtu;
-        c.pacing = false;
-        return c;
-      }(), rng},
+                                                        recovery::sender_config c;
+                                                        c.algorithm = cc::algorithm::new_reno;
+                                                        c.controller.max_datagram_size = options.mtu;
+                                                        c.pacing = false;
+                                                        return c;
+                                                      }(),
+                                                      rng},
       payload_{payload_per_packet(options.mtu)}, chunks_{(options.bytes + payload_ - 1) / payload_},
       received_(chunks_, 0) {}
 

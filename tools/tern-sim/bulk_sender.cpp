@@ -17,12 +17,13 @@ namespace tern::bulk {
 
 bulk_sender::bulk_sender(const sender_options& options, random_source& rng)
     : options_{options}, sender_{[&] {
-        recovery::sender_config c = options.transport;
-        c.controller.max_datagram_size = options.mtu;
-        return c;
-      }(), rng},
-      payload_{payload_per_packet(options.mtu)},
-      chunks_{(options.bytes + payload_ - 1) / payload_}, acked_(chunks_, 0), sent_before_(chunks_, 0) {
+                                   recovery::sender_config c = options.transport;
+                                   c.controller.max_datagram_size = options.mtu;
+                                   return c;
+                                 }(),
+                                 rng},
+      payload_{payload_per_packet(options.mtu)}, chunks_{(options.bytes + payload_ - 1) / payload_},
+      acked_(chunks_, 0), sent_before_(chunks_, 0) {
   if (chunks_ == 0) done_time_ = options.start;
 }
 

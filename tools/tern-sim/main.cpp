@@ -30,14 +30,22 @@ bool parse_bytes(const std::string& text, std::uint64_t& out) {
   }
   std::string unit = text.substr(used);
   double scale = 1;
-  if (unit == "" || unit == "B") scale = 1;
-  else if (unit == "k" || unit == "K" || unit == "kB" || unit == "KB") scale = 1e3;
-  else if (unit == "M" || unit == "MB") scale = 1e6;
-  else if (unit == "G" || unit == "GB") scale = 1e9;
-  else if (unit == "Ki" || unit == "KiB") scale = 1024.0;
-  else if (unit == "Mi" || unit == "MiB") scale = 1024.0 * 1024;
-  else if (unit == "Gi" || unit == "GiB") scale = 1024.0 * 1024 * 1024;
-  else return false;
+  if (unit == "" || unit == "B")
+    scale = 1;
+  else if (unit == "k" || unit == "K" || unit == "kB" || unit == "KB")
+    scale = 1e3;
+  else if (unit == "M" || unit == "MB")
+    scale = 1e6;
+  else if (unit == "G" || unit == "GB")
+    scale = 1e9;
+  else if (unit == "Ki" || unit == "KiB")
+    scale = 1024.0;
+  else if (unit == "Mi" || unit == "MiB")
+    scale = 1024.0 * 1024;
+  else if (unit == "Gi" || unit == "GiB")
+    scale = 1024.0 * 1024 * 1024;
+  else
+    return false;
   if (value < 0 || value * scale > 1e15) return false;
   out = static_cast<std::uint64_t>(value * scale);
   return true;
@@ -53,10 +61,14 @@ bool parse_seconds(const std::string& text, tern::duration& out) {
   }
   const std::string unit = text.substr(used);
   double scale = 1;
-  if (unit == "s" || unit.empty()) scale = 1;
-  else if (unit == "ms") scale = 1e-3;
-  else if (unit == "us") scale = 1e-6;
-  else return false;
+  if (unit == "s" || unit.empty())
+    scale = 1;
+  else if (unit == "ms")
+    scale = 1e-3;
+  else if (unit == "us")
+    scale = 1e-6;
+  else
+    return false;
   out = tern::duration{static_cast<tern::duration::rep>(value * scale * 1e9)};
   return value >= 0;
 }

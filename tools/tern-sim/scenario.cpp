@@ -33,7 +33,9 @@ struct flow {
   std::uint64_t startup_end_bytes = 0;
 };
 
-bool in_startup(std::string_view state) { return state == "startup" || state == "drain" || state == "slow_start"; }
+bool in_startup(std::string_view state) {
+  return state == "startup" || state == "drain" || state == "slow_start";
+}
 
 } // namespace
 
@@ -112,15 +114,16 @@ scenario_result run_scenario(const scenario_config& config) {
       const double rate = n >= 2 ? static_cast<double>(f.progress[n - 1] - f.progress[n - 2]) * 8 /
                                        seconds(config.sample_interval)
                                  : 0;
-      std::fprintf(stderr,
-                   "t=%.2f flow=%zu state=%s goodput=%.1fMb cwnd=%llu inflight=%llu pacing=%.1fMb srtt=%.1fms "
-                   "lost=%llu pto=%llu\n",
-                   seconds(net.now() - origin), i, std::string{t.controller().state_name()}.c_str(), rate * 1e-6,
-                   static_cast<unsigned long long>(t.congestion_window()),
-                   static_cast<unsigned long long>(t.bytes_in_flight()),
-                   t.pacing_rate() == cc::unlimited_rate ? -1.0 : static_cast<double>(t.pacing_rate()) * 8e-6,
-                   millis(t.rtt().smoothed_rtt()), static_cast<unsigned long long>(t.stats().packets_lost),
-                   static_cast<unsigned long long>(t.stats().probe_timeouts));
+      std::fprintf(
+          stderr,
+          "t=%.2f flow=%zu state=%s goodput=%.1fMb cwnd=%llu inflight=%llu pacing=%.1fMb srtt=%.1fms "
+          "lost=%llu pto=%llu\n",
+          seconds(net.now() - origin), i, std::string{t.controller().state_name()}.c_str(), rate * 1e-6,
+          static_cast<unsigned long long>(t.congestion_window()),
+          static_cast<unsigned long long>(t.bytes_in_flight()),
+          t.pacing_rate() == cc::unlimited_rate ? -1.0 : static_cast<double>(t.pacing_rate()) * 8e-6,
+          millis(t.rtt().smoothed_rtt()), static_cast<unsigned long long>(t.stats().packets_lost),
+          static_cast<unsigned long long>(t.stats().probe_timeouts));
     }
   }
 
@@ -136,7 +139,8 @@ scenario_result run_scenario(const scenario_config& config) {
     const time_point finish = r.completed ? f.receiver->done_time() : net.now();
     end = std::max(end, finish);
     r.elapsed = finish - f.start;
-    r.goodput_bps = r.elapsed > duration::zero() ? static_cast<double>(r.bytes_received) * 8 / seconds(r.elapsed) : 0;
+    r.goodput_bps =
+        r.elapsed > duration::zero() ? static_cast<double>(r.bytes_received) * 8 / seconds(r.elapsed) : 0;
     if (f.startup_end != never && finish > f.startup_end) {
       r.startup_end_s = seconds(f.startup_end - f.start);
       r.steady_goodput_bps =
@@ -242,25 +246,27 @@ void flow_fields(std::ostringstream& o, const flow_result& f, bool single) {
     << ",\"cc_state\":" << quoted(f.cc_state) << ",\"cwnd_limited_s\":" << number(f.cwnd_limited_s)
     << ",\"pacing_limited_s\":" << number(f.pacing_limited_s)
     << ",\"packet_window_limited_s\":" << number(f.packet_window_limited_s)
-    << ",\"startup_end_s\":" << number(f.startup_end_s) << ",\"steady_goodput_bps\":" << number(f.steady_goodput_bps);
+    << ",\"startup_end_s\":" << number(f.startup_end_s)
+    << ",\"steady_goodput_bps\":" << number(f.steady_goodput_bps);
 }
 
 } // namespace
 
 std::string to_json(const scenario_config& config, const scenario_result& r, double wall_seconds) {
   std::ostringstream o;
-  o << "{\"link\":" << quoted(config.link) << ",\"down\":" << quoted(config.down) << ",\"cc\":"
-    << quoted(std::string{cc::to_string(config.algorithm)}) << ",\"bytes\":" << config.bytes
+  o << "{\"link\":" << quoted(config.link) << ",\"down\":" << quoted(config.down)
+    << ",\"cc\":" << quoted(std::string{cc::to_string(config.algorithm)}) << ",\"bytes\":" << config.bytes
     << ",\"seed\":" << config.seed << ",\"mtu\":" << config.mtu << ",\"flows\":" << config.flows;
   if (!r.error.empty()) {
     o << ",\"error\":" << quoted(r.error) << "}";
     return o.str();
   }
   o << ",\"completed\":" << (r.completed ? "true" : "false") << ",\"goodput_bps\":" << number(r.goodput_bps)
-    << ",\"link_rate_bps\":" << number(r.link_rate_bps) << ",\"goodput_ratio\":"
-    << number(r.link_rate_bps > 0 ? r.goodput_bps / r.link_rate_bps : 0)
-    << ",\"virtual_duration_s\":" << number(seconds(r.virtual_duration)) << ",\"wall_time_s\":"
-    << number(wall_seconds) << ",\"peak_queue_delay_ms\":" << number(r.peak_queue_delay_ms)
+    << ",\"link_rate_bps\":" << number(r.link_rate_bps)
+    << ",\"goodput_ratio\":" << number(r.link_rate_bps > 0 ? r.goodput_bps / r.link_rate_bps : 0)
+    << ",\"virtual_duration_s\":" << number(seconds(r.virtual_duration))
+    << ",\"wall_time_s\":" << number(wall_seconds)
+    << ",\"peak_queue_delay_ms\":" << number(r.peak_queue_delay_ms)
     << ",\"mean_queue_delay_ms\":" << number(r.mean_queue_delay_ms) << ",\"link_lost\":" << r.link_lost
     << ",\"link_dropped_limit\":" << r.link_dropped_limit << ",\"events\":" << r.events;
   if (r.flows.size() == 1) {

@@ -78,8 +78,8 @@ TEST_CASE("bulk: every controller completes clean paths near the link rate") {
 TEST_CASE("bulk: BBR keeps its rate under 1 percent random loss, the loss-based controllers complete") {
   for (auto seed : seeds) {
     CAPTURE(seed);
-    const auto bbr = run("rate 50mbit delay 25ms loss 1% limit 2000", "delay 25ms", cc::algorithm::bbr,
-                         10'000'000, seed);
+    const auto bbr =
+        run("rate 50mbit delay 25ms loss 1% limit 2000", "delay 25ms", cc::algorithm::bbr, 10'000'000, seed);
     CHECK(bbr.completed);
     CHECK(ratio(bbr) > 0.75);
     CHECK(bbr.flows[0].packets_lost > 0);
@@ -93,7 +93,8 @@ TEST_CASE("bulk: BBR keeps its rate under 1 percent random loss, the loss-based 
 }
 
 TEST_CASE("bulk: random loss of a few percent does not collapse BBR's rate") {
-  for (const std::string link : {"rate 50mbit delay 25ms loss 3% limit 2000", "rate 50mbit delay 25ms loss 5% limit 2000"})
+  for (const std::string link :
+       {"rate 50mbit delay 25ms loss 3% limit 2000", "rate 50mbit delay 25ms loss 5% limit 2000"})
     for (auto seed : seeds) {
       CAPTURE(link);
       CAPTURE(seed);
@@ -143,7 +144,8 @@ TEST_CASE("bulk: duplicated and corrupted datagrams are survived") {
     for (auto a : {cc::algorithm::bbr, cc::algorithm::cubic}) {
       CAPTURE(seed);
       CAPTURE(cc::to_string(a));
-      const auto r = run("rate 20mbit delay 20ms duplicate 1% corrupt 1%", "delay 20ms corrupt 1%", a, 2'000'000, seed);
+      const auto r =
+          run("rate 20mbit delay 20ms duplicate 1% corrupt 1%", "delay 20ms corrupt 1%", a, 2'000'000, seed);
       CHECK(r.completed);
       CHECK(r.flows[0].bytes_received == 2'000'000);
     }

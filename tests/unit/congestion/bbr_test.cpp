@@ -49,9 +49,8 @@ struct driver {
 
   void round(std::uint64_t rate, duration rtt, std::uint64_t in_flight, duration step) {
     now += step;
-    const auto acked = std::max<std::uint64_t>(static_cast<std::uint64_t>(static_cast<double>(rate) * 1e-9 *
-                                                                          static_cast<double>(rtt.count())),
-                                               mss);
+    const auto acked = std::max<std::uint64_t>(
+        static_cast<std::uint64_t>(static_cast<double>(rate) * 1e-9 * static_cast<double>(rtt.count())), mss);
     cc.on_ack(make(rate, rtt, in_flight, acked));
   }
   void round(std::uint64_t rate, duration rtt, std::uint64_t in_flight) { round(rate, rtt, in_flight, rtt); }
@@ -63,7 +62,8 @@ struct probing {
   bbr cc{config(), rng};
   driver d{cc};
   probing() {
-    for (std::uint64_t rate : {1'000'000ULL, 2'500'000ULL, 5'000'000ULL, 10'000'000ULL}) d.round(rate, 100ms, 0);
+    for (std::uint64_t rate : {1'000'000ULL, 2'500'000ULL, 5'000'000ULL, 10'000'000ULL})
+      d.round(rate, 100ms, 0);
     for (int i = 0; i < 3; ++i) d.round(10'000'000, 100ms, 2'000'000);
     REQUIRE(cc.current_mode() == bbr::mode::drain);
     d.round(10'000'000, 100ms, 900'000);
@@ -149,7 +149,8 @@ TEST_CASE("bbr: Drain ends when in flight falls to one BDP, and ProbeBW does not
   tern::random_source rng{tern::test::seed()};
   bbr cc{config(), rng};
   driver d{cc};
-  for (std::uint64_t rate : {1'000'000ULL, 2'500'000ULL, 5'000'000ULL, 10'000'000ULL}) d.round(rate, 100ms, 0);
+  for (std::uint64_t rate : {1'000'000ULL, 2'500'000ULL, 5'000'000ULL, 10'000'000ULL})
+    d.round(rate, 100ms, 0);
   for (int i = 0; i < 3; ++i) d.round(10'000'000, 100ms, 2'000'000);
   REQUIRE(cc.current_mode() == bbr::mode::drain);
   CHECK(cc.bdp(1.0) == 1'000'000);
@@ -195,7 +196,10 @@ TEST_CASE("bbr: a loss ends the probe phase early") {
   auto& cc = p.cc;
   for (int i = 0; i < 16 && cc.cycle_index() != 0; ++i) p.d.round(10'000'000, 100ms, 1'000'000, 101ms);
   REQUIRE(cc.cycle_index() == 0);
-  cc.on_loss(loss_event{.now = p.d.now, .bytes_lost = mss, .packets_lost = 1, .largest_lost_sent_time = p.d.now - 50ms,
+  cc.on_loss(loss_event{.now = p.d.now,
+                        .bytes_lost = mss,
+                        .packets_lost = 1,
+                        .largest_lost_sent_time = p.d.now - 50ms,
                         .bytes_in_flight = 1'000'000});
   p.d.round(10'000'000, 100ms, 1'000'000, 101ms);
   CHECK(cc.cycle_index() == 1);
@@ -206,8 +210,11 @@ TEST_CASE("bbr: random loss changes neither the bandwidth estimate nor the pacin
   auto& cc = p.cc;
   const auto bw = cc.max_bandwidth();
   for (int i = 0; i < 40; ++i) {
-    cc.on_loss(loss_event{.now = p.d.now, .bytes_lost = mss, .packets_lost = 1,
-                          .largest_lost_sent_time = p.d.now - 50ms, .bytes_in_flight = 1'000'000});
+    cc.on_loss(loss_event{.now = p.d.now,
+                          .bytes_lost = mss,
+                          .packets_lost = 1,
+                          .largest_lost_sent_time = p.d.now - 50ms,
+                          .bytes_in_flight = 1'000'000});
     p.d.round(10'000'000, 100ms, 1'000'000, 100ms);
   }
   CHECK(cc.max_bandwidth() == bw);
@@ -257,8 +264,11 @@ TEST_CASE("bbr: Startup ends on a round trip with heavy loss") {
   d.round(2'000'000, 100ms, 0);
   // Eight separate losses of 20 kB against 400 kB delivered: over 20%.
   for (int i = 0; i < 8; ++i)
-    cc.on_loss(loss_event{.now = d.now, .bytes_lost = 20'000, .packets_lost = 16,
-                          .largest_lost_sent_time = d.now - 50ms, .bytes_in_flight = 100'000});
+    cc.on_loss(loss_event{.now = d.now,
+                          .bytes_lost = 20'000,
+                          .packets_lost = 16,
+                          .largest_lost_sent_time = d.now - 50ms,
+                          .bytes_in_flight = 100'000});
   d.round(4'000'000, 100ms, 2'000'000);
   CHECK(cc.filled_pipe());
   CHECK(cc.current_mode() == bbr::mode::drain);
@@ -271,8 +281,11 @@ TEST_CASE("bbr: random loss of a few percent in a round trip does not end Startu
   d.round(1'000'000, 100ms, 0);
   // Ten separate losses, 5% of the round's 240 kB.
   for (int i = 0; i < 10; ++i)
-    cc.on_loss(loss_event{.now = d.now, .bytes_lost = mss, .packets_lost = 1,
-                          .largest_lost_sent_time = d.now - 50ms, .bytes_in_flight = 100'000});
+    cc.on_loss(loss_event{.now = d.now,
+                          .bytes_lost = mss,
+                          .packets_lost = 1,
+                          .largest_lost_sent_time = d.now - 50ms,
+                          .bytes_in_flight = 100'000});
   d.round(2'000'000, 100ms, 0);
   CHECK(cc.current_mode() == bbr::mode::startup);
 }
@@ -281,8 +294,11 @@ TEST_CASE("bbr: persistent congestion drops to four packets until recovery ends"
   probing p;
   auto& cc = p.cc;
   const auto cwnd_before = cc.congestion_window();
-  cc.on_loss(loss_event{.now = p.d.now, .bytes_lost = 500'000, .packets_lost = 400,
-                        .largest_lost_sent_time = p.d.now - 10ms, .bytes_in_flight = 0,
+  cc.on_loss(loss_event{.now = p.d.now,
+                        .bytes_lost = 500'000,
+                        .packets_lost = 400,
+                        .largest_lost_sent_time = p.d.now - 10ms,
+                        .bytes_in_flight = 0,
                         .persistent_congestion = true});
   CHECK(cc.congestion_window() == 4 * mss);
   CHECK(cc.in_recovery());
@@ -296,8 +312,12 @@ TEST_CASE("bbr: restarting from idle in ProbeBW paces at the estimate") {
   auto& cc = p.cc;
   for (int i = 0; i < 16 && cc.cycle_index() != 0; ++i) p.d.round(10'000'000, 100ms, 1'000'000, 101ms);
   REQUIRE(cc.pacing_gain() == doctest::Approx(1.25));
-  cc.on_packet_sent(packet_sent_event{.now = p.d.now + 1s, .packet_number = 1, .bytes = mss,
-                                      .prior_in_flight = 0, .in_flight = true, .app_limited = true});
+  cc.on_packet_sent(packet_sent_event{.now = p.d.now + 1s,
+                                      .packet_number = 1,
+                                      .bytes = mss,
+                                      .prior_in_flight = 0,
+                                      .in_flight = true,
+                                      .app_limited = true});
   CHECK(cc.pacing_rate() == static_cast<std::uint64_t>(10'000'000 * 0.99));
 }
 
@@ -307,11 +327,15 @@ TEST_CASE("bbr: packet conservation, when enabled, holds the window at in flight
   tuning.packet_conservation = true;
   bbr cc{config(), tuning, rng};
   driver d{cc};
-  for (std::uint64_t rate : {1'000'000ULL, 2'500'000ULL, 5'000'000ULL, 10'000'000ULL}) d.round(rate, 100ms, 0);
+  for (std::uint64_t rate : {1'000'000ULL, 2'500'000ULL, 5'000'000ULL, 10'000'000ULL})
+    d.round(rate, 100ms, 0);
   for (int i = 0; i < 3; ++i) d.round(10'000'000, 100ms, 2'000'000);
   d.round(10'000'000, 100ms, 900'000);
   REQUIRE(cc.current_mode() == bbr::mode::probe_bw);
-  cc.on_loss(loss_event{.now = d.now, .bytes_lost = mss, .packets_lost = 1, .largest_lost_sent_time = d.now - 1ms,
+  cc.on_loss(loss_event{.now = d.now,
+                        .bytes_lost = mss,
+                        .packets_lost = 1,
+                        .largest_lost_sent_time = d.now - 1ms,
                         .bytes_in_flight = 600'000});
   CHECK(cc.congestion_window() == 600'000 + mss);
   // Within the round: in flight + acknowledged.

@@ -13,7 +13,8 @@ TEST_CASE("controller: algorithm names parse and print") {
   CHECK(parse_algorithm("reno") == algorithm::new_reno);
   CHECK_FALSE(parse_algorithm("vegas").has_value());
   CHECK_FALSE(parse_algorithm("").has_value());
-  for (auto a : {algorithm::bbr, algorithm::cubic, algorithm::new_reno}) CHECK(parse_algorithm(to_string(a)) == a);
+  for (auto a : {algorithm::bbr, algorithm::cubic, algorithm::new_reno})
+    CHECK(parse_algorithm(to_string(a)) == a);
 }
 
 TEST_CASE("controller: the factory builds each algorithm with a ten-packet initial window") {

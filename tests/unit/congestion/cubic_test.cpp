@@ -142,5 +142,6 @@ TEST_CASE("cubic: pacing is 1.25 x cwnd / SRTT in congestion avoidance") {
   time_point now = t0;
   cubic cc = loaded(100, now);
   cc.on_ack(ev::ack(now, mss, now - 1ms, 100ms));
-  CHECK(cc.pacing_rate() == static_cast<std::uint64_t>(1.25 * static_cast<double>(cc.congestion_window()) * 10));
+  CHECK(cc.pacing_rate() ==
+        static_cast<std::uint64_t>(1.25 * static_cast<double>(cc.congestion_window()) * 10));
 }

@@ -79,7 +79,8 @@ TEST_CASE("delivery_rate_sampler: an interval shorter than min RTT gives no vali
   CHECK(sample.delivered == 1000);
 }
 
-TEST_CASE("delivery_rate_sampler: samples are app-limited until the data in flight at the mark is delivered") {
+TEST_CASE(
+    "delivery_rate_sampler: samples are app-limited until the data in flight at the mark is delivered") {
   delivery_rate_sampler s;
   const auto a = s.on_packet_sent(t0, 0, 1000);
   s.on_app_limited(1000); // nothing more to send; 1000 in flight

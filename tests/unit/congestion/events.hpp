@@ -21,8 +21,8 @@ inline ack_event ack(time_point now, std::uint64_t bytes, time_point largest_sen
   return e;
 }
 
-inline loss_event loss(time_point now, std::uint64_t bytes, time_point largest_sent, std::uint64_t first_pn = 0,
-                       std::uint64_t packets = 1) {
+inline loss_event loss(time_point now, std::uint64_t bytes, time_point largest_sent,
+                       std::uint64_t first_pn = 0, std::uint64_t packets = 1) {
   loss_event e;
   e.now = now;
   e.bytes_lost = bytes;
@@ -32,8 +32,8 @@ inline loss_event loss(time_point now, std::uint64_t bytes, time_point largest_s
   return e;
 }
 
-inline packet_sent_event sent(time_point now, std::uint64_t pn, std::uint64_t bytes, std::uint64_t prior_in_flight,
-                              bool app_limited = false) {
+inline packet_sent_event sent(time_point now, std::uint64_t pn, std::uint64_t bytes,
+                              std::uint64_t prior_in_flight, bool app_limited = false) {
   packet_sent_event e;
   e.now = now;
   e.packet_number = pn;

@@ -79,7 +79,7 @@ TEST_CASE("pacer: a rate change keeps the credit earned at the old rate") {
   pacer p{pacer_config{.max_datagram_size = 1000}};
   p.set_rate(1'000'000, t0);
   p.on_packet_sent(1000, t0);
-  p.on_packet_sent(1000, t0); // empty
+  p.on_packet_sent(1000, t0);        // empty
   p.set_rate(2'000'000, t0 + 500us); // earned 500 bytes at 1 MB/s
   // Needs 500 more at 2 MB/s: 250 us.
   CHECK(p.release_time(1000, t0 + 500us) == t0 + 750us);

@@ -177,7 +177,8 @@ TEST_CASE("loss_detector: an acknowledged packet between losses breaks persisten
 
 TEST_CASE("loss_detector: losses before the first RTT sample never count as persistent congestion") {
   loss_detector d;
-  for (std::uint64_t pn = 0; pn <= 10; ++pn) d.on_packet_sent(packet(pn, t0 + std::chrono::milliseconds(200 * pn)));
+  for (std::uint64_t pn = 0; pn <= 10; ++pn)
+    d.on_packet_sent(packet(pn, t0 + std::chrono::milliseconds(200 * pn)));
   const auto& out = d.on_ack_received(ack_of({{10, 10}}), t0 + 2100ms);
   CHECK(out.lost.size() == 10);
   CHECK_FALSE(out.persistent_congestion);
@@ -209,7 +210,7 @@ TEST_CASE("loss_detector: the packet window closes at max_unacknowledged and reo
   loss_detector d{config};
   std::uint64_t pn = 0;
   while (d.packet_window_open(pn)) d.on_packet_sent(packet(pn++, t0));
-  CHECK(pn == 7); // before any ACK: fewer than 8 numbers past -1
+  CHECK(pn == 7);                     // before any ACK: fewer than 8 numbers past -1
   d.on_packet_sent(packet(pn++, t0)); // 7, sent regardless, for the steps below
   d.on_ack_received(ack_of({{0, 1}}), t0 + 10ms);
   // Largest acknowledged 1: up to 8; oldest outstanding 2: up to 9.

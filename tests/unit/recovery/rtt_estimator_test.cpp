@@ -30,8 +30,8 @@ TEST_CASE("rtt_estimator: the first sample sets SRTT to it and RTTVAR to half of
 TEST_CASE("rtt_estimator: later samples are smoothed with 1/8 and 1/4 after subtracting ack delay") {
   rtt_estimator rtt;
   rtt.on_sample(100ms, 0ms);
-  rtt.on_sample(200ms, 10ms); // adjusted 190
-  CHECK(rtt.rttvar() == 60ms);                    // (3*50 + 90) / 4
+  rtt.on_sample(200ms, 10ms);                         // adjusted 190
+  CHECK(rtt.rttvar() == 60ms);                        // (3*50 + 90) / 4
   CHECK(rtt.smoothed_rtt() == duration{111'250'000}); // (7*100 + 190) / 8
   CHECK(rtt.min_rtt() == 100ms);
   CHECK(rtt.latest_rtt() == 200ms);
