@@ -1,0 +1,179 @@
+// tern-bench-loopback: prints, as one JSON object, the raw UDP ceiling of this
+// machine on loopback (plain, sendmmsg, GSO+GRO) and tern's encrypted
+// single-stream goodput next to it (null until the connection exists).
+//
+//   tern-bench-loopback [--duration-ms N] [--sizes 1200,1452]
+//                       [--modes plain,sendmmsg,gso] [--batch N]
+//                       [--buffer BYTES] [--ipv6]
+
+#include "udp_ceiling.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <sys/utsname.h>
+#include <thread>
+
+namespace {
+
+using tern::bench::ceiling_config;
+using tern::bench::ceiling_result;
+using tern::bench::udp_mode;
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    const std::size_t comma = s.find(',', start);
+    const std::size_t end = comma == std::string::npos ? s.size() : comma;
+    if (end > start) out.push_back(s.substr(start, end - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+[[noreturn]] void usage(const char* why) {
+  std::fprintf(stderr,
+               "tern-bench-loopback: %s\n"
+               "usage: tern-bench-loopback [--duration-ms N] [--sizes 1200,1452] "
+               "[--modes plain,sendmmsg,gso] [--batch N] [--buffer BYTES] [--ipv6]\n",
+               why);
+  std::exit(2);
+}
+
+double ratio(double a, double b) { return b > 0 ? a / b : 0; }
+
+void print_result(const ceiling_result& r, std::size_t size, bool last) {
+  const double s = r.seconds > 0 ? r.seconds : 1;
+  const double bps = static_cast<double>(r.received_bytes) * 8 / s;
+  const double pps = static_cast<double>(r.received_datagrams) / s;
+  const double loss =
+      r.sent_datagrams ? 1.0 - static_cast<double>(r.received_datagrams) / static_cast<double>(r.sent_datagrams) : 0;
+  const double cpu = r.tx_cpu.user_s + r.tx_cpu.sys_s + r.rx_cpu.user_s + r.rx_cpu.sys_s;
+  const double ns_per_byte = r.received_bytes ? cpu * 1e9 / static_cast<double>(r.received_bytes) : 0;
+  std::printf("        \"bps\": %.0f,\n", bps);
+  std::printf("        \"pps\": %.0f,\n", pps);
+  std::printf("        \"datagram_size\": %zu,\n", size);
+  std::printf("        \"seconds\": %.3f,\n", r.seconds);
+  std::printf("        \"sent_datagrams\": %llu,\n", static_cast<unsigned long long>(r.sent_datagrams));
+  std::printf("        \"received_datagrams\": %llu,\n", static_cast<unsigned long long>(r.received_datagrams));
+  std::printf("        \"received_bytes\": %llu,\n", static_cast<unsigned long long>(r.received_bytes));
+  std::printf("        \"receiver_drop_fraction\": %.4f,\n", loss);
+  std::printf("        \"tx_syscalls\": %llu,\n", static_cast<unsigned long long>(r.tx_syscalls));
+  std::printf("        \"rx_syscalls\": %llu,\n", static_cast<unsigned long long>(r.rx_syscalls));
+  std::printf("        \"gso\": %s,\n", r.gso_used ? "true" : "false");
+  std::printf("        \"gro\": %s,\n", r.gro_used ? "true" : "false");
+  std::printf("        \"tx_cpu_s\": {\"user\": %.3f, \"sys\": %.3f},\n", r.tx_cpu.user_s, r.tx_cpu.sys_s);
+  std::printf("        \"rx_cpu_s\": {\"user\": %.3f, \"sys\": %.3f},\n", r.rx_cpu.user_s, r.rx_cpu.sys_s);
+  std::printf("        \"cpu_ns_per_received_byte\": %.3f%s\n", ns_per_byte, r.error.empty() ? "" : ",");
+  if (!r.error.empty()) std::printf("        \"error\": \"%s\"\n", r.error.c_str());
+  std::printf("      }%s\n", last ? "" : ",");
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  ceiling_config base;
+  std::vector<std::size_t> sizes{1200, 1452};
+  std::vector<udp_mode> modes{udp_mode::plain, udp_mode::sendmmsg, udp_mode::gso};
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    const auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage(("missing value for " + a).c_str());
+      return argv[++i];
+    };
+    if (a == "--duration-ms") {
+      base.duration = std::chrono::milliseconds(std::strtoll(value().c_str(), nullptr, 10));
+    } else if (a == "--sizes") {
+      sizes.clear();
+      for (auto& s : split(value())) {
+        const auto n = std::strtoull(s.c_str(), nullptr, 10);
+        if (n == 0 || n > 65507) usage("datagram sizes must be 1..65507");
+        sizes.push_back(n);
+      }
+    } else if (a == "--modes") {
+      modes.clear();
+      for (auto& m : split(value())) {
+        if (m == "plain") modes.push_back(udp_mode::plain);
+        else if (m == "sendmmsg") modes.push_back(udp_mode::sendmmsg);
+        else if (m == "gso") modes.push_back(udp_mode::gso);
+        else usage(("unknown mode " + m).c_str());
+      }
+    } else if (a == "--batch") {
+      base.batch = std::strtoull(value().c_str(), nullptr, 10);
+    } else if (a == "--buffer") {
+      base.socket_buffer = std::strtoull(value().c_str(), nullptr, 10);
+    } else if (a == "--ipv6") {
+      base.ipv6 = true;
+    } else {
+      usage(("unknown argument " + a).c_str());
+    }
+  }
+  if (sizes.empty() || modes.empty() || base.batch == 0) usage("nothing to measure");
+
+  // Every measurement first, so the JSON goes out in one piece.
+  std::map<std::size_t, std::map<udp_mode, ceiling_result>> results;
+  for (auto size : sizes)
+    for (auto mode : modes) {
+      ceiling_config c = base;
+      c.datagram_size = size;
+      c.mode = mode;
+      results[size][mode] = tern::bench::measure_udp_ceiling(c);
+    }
+
+  utsname u{};
+  uname(&u);
+  double load = 0;
+  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
+    if (std::fscanf(f, "%lf", &load) != 1) load = 0;
+    std::fclose(f);
+  }
+  const auto bps = [&](std::size_t size, udp_mode m) -> double {
+    auto it = results[size].find(m);
+    if (it == results[size].end() || it->second.seconds <= 0) return 0;
+    return static_cast<double>(it->second.received_bytes) * 8 / it->second.seconds;
+  };
+  const std::size_t primary = sizes.front();
+
+  std::printf("{\n");
+  std::printf("  \"tool\": \"tern-bench-loopback\",\n");
+  std::printf("  \"kernel\": \"%s %s\",\n", u.sysname, u.release);
+  std::printf("  \"cpus\": %u,\n", std::thread::hardware_concurrency());
+  std::printf("  \"loadavg_1m_after\": %.2f,\n", load);
+  std::printf("  \"address_family\": \"%s\",\n", base.ipv6 ? "ipv6" : "ipv4");
+  std::printf("  \"duration_s\": %.3f,\n", std::chrono::duration<double>(base.duration).count());
+  std::printf("  \"send_batch\": %zu,\n", base.batch);
+  std::printf("  \"socket_buffer_request\": %zu,\n", base.socket_buffer);
+  std::printf("  \"primary_datagram_size\": %zu,\n", primary);
+  std::printf("  \"udp_ceiling\": {\n");
+  for (std::size_t si = 0; si < sizes.size(); ++si) {
+    std::printf("    \"%zu\": {\n", sizes[si]);
+    for (std::size_t mi = 0; mi < modes.size(); ++mi) {
+      std::printf("      \"%s\": {\n", tern::bench::to_string(modes[mi]));
+      print_result(results[sizes[si]][modes[mi]], sizes[si], mi + 1 == modes.size());
+    }
+    std::printf("    }%s\n", si + 1 == sizes.size() ? "" : ",");
+  }
+  std::printf("  },\n");
+  const double mmsg = bps(primary, udp_mode::sendmmsg);
+  std::printf("  \"plain_bps\": %.0f,\n", bps(primary, udp_mode::plain));
+  std::printf("  \"sendmmsg_bps\": %.0f,\n", mmsg);
+  std::printf("  \"gso_bps\": %.0f,\n", bps(primary, udp_mode::gso));
+  std::printf("  \"ratio_plain_to_sendmmsg\": %.3f,\n", ratio(bps(primary, udp_mode::plain), mmsg));
+  std::printf("  \"ratio_gso_to_sendmmsg\": %.3f,\n", ratio(bps(primary, udp_mode::gso), mmsg));
+  // Filled in by the rest of issue 6, once an encrypted tern connection runs
+  // over loopback: its single-stream goodput and that over sendmmsg_bps.
+  std::printf("  \"tern_goodput_bps\": null,\n");
+  std::printf("  \"ratio_to_sendmmsg\": null,\n");
+  std::printf("  \"ratio_to_gso\": null\n");
+  std::printf("}\n");
+  bool failed = false;
+  for (auto& [size, by_mode] : results)
+    for (auto& [mode, r] : by_mode) failed |= !r.error.empty();
+  return failed ? 1 : 0;
+}

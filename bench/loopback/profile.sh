@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Cost per byte of each UDP ceiling mode, beside tern-bench-loopback's JSON.
+#
+#   bench/loopback/profile.sh [path/to/tern-bench-loopback] [duration-ms]
+#
+# For each mode (plain, sendmmsg, gso) at 1200-byte datagrams:
+# - user-space instructions per received byte, sender and receiver thread
+#   apart, from valgrind --tool=callgrind (collection on only inside the send
+#   and receive loops). Callgrind sees no kernel instructions.
+# - where the CPU time goes, kernel included, from perf sampling the
+#   cpu-clock software event (works where hardware counters do not, e.g. in a
+#   VM): the top symbols by share of samples.
+set -euo pipefail
+bin=${1:-build/release/bench/loopback/tern-bench-loopback}
+ms=${2:-2000}
+out=$(mktemp -d /tmp/tern-bench-profile.XXXXXX)
+have_perf=0
+if command -v perf >/dev/null && perf stat -e cpu-clock true >/dev/null 2>&1; then have_perf=1; fi
+
+for mode in plain sendmmsg gso; do
+  echo "== $mode (1200-byte datagrams, ${ms} ms)"
+  if command -v valgrind >/dev/null; then
+    valgrind --tool=callgrind --separate-threads=yes --collect-atstart=no \
+      '--toggle-collect=*run_sender*' '--toggle-collect=*run_receiver*' \
+      --callgrind-out-file="$out/cg.$mode" \
+      "$bin" --sizes 1200 --modes "$mode" --duration-ms "$ms" >"$out/$mode.cg.json" 2>"$out/$mode.cg.err"
+    python3 - "$out" "$mode" <<'PY'
+import glob, json, re, sys
+out, mode = sys.argv[1], sys.argv[2]
+r = json.load(open(f"{out}/{mode}.cg.json"))["udp_ceiling"]["1200"][mode]
+threads = []
+for f in sorted(glob.glob(f"{out}/cg.{mode}-*")):
+    m = re.search(r"^summary:\s*(\d+)", open(f).read(), re.M)
+    if m and int(m.group(1)) > 0: threads.append(int(m.group(1)))
+# Threads start receiver first, then sender.
+names = ["receiver", "sender"]
+b, d = r["received_bytes"], r["received_datagrams"]
+for name, ir in zip(names, threads):
+    print(f"  callgrind {name:8s}: {ir:>12d} Ir  {ir / b:7.4f} Ir/byte  {ir / d:8.1f} Ir/datagram")
+print(f"  (under valgrind: {d} datagrams, {b} bytes received, {r['tx_syscalls']} send calls, {r['rx_syscalls']} receive calls)")
+PY
+  fi
+  if [ "$have_perf" = 1 ]; then
+    perf record -q -e cpu-clock -o "$out/perf.$mode" \
+      "$bin" --sizes 1200 --modes "$mode" --duration-ms "$ms" >"$out/$mode.perf.json" 2>/dev/null
+    python3 - "$out" "$mode" <<'PY'
+import json, sys
+out, mode = sys.argv[1], sys.argv[2]
+r = json.load(open(f"{out}/{mode}.perf.json"))["udp_ceiling"]["1200"][mode]
+cpu = sum(r["tx_cpu_s"].values()) + sum(r["rx_cpu_s"].values())
+print(f"  perf run: {r['bps'] / 1e9:.2f} Gbit/s, cpu {cpu:.2f} s "
+      f"(tx user {r['tx_cpu_s']['user']:.2f} sys {r['tx_cpu_s']['sys']:.2f}, "
+      f"rx user {r['rx_cpu_s']['user']:.2f} sys {r['rx_cpu_s']['sys']:.2f}), "
+      f"{r['cpu_ns_per_received_byte']:.2f} cpu-ns/byte")
+PY
+    perf report -i "$out/perf.$mode" --no-children --sort sym --stdio 2>/dev/null |
+      { grep -E '^ +[0-9.]+%' || true; } | head -12 | sed 's/^/  /' || true
+  fi
+done
+echo "(raw files in $out)"
