@@ -141,6 +141,10 @@ outcome run(const scenario& sc, std::uint64_t seed) {
     return out.complete || (client.get() && client.get()->is_closed());
   });
   out.elapsed = s.now() - start;
+  if (sc.rebind) {
+    REQUIRE(server.get());
+    CHECK(server.get()->peer_address() == core::from_sim(sim::address{1, 6000}));
+  }
   return out;
 }
 
@@ -154,6 +158,8 @@ void check_matrix(const scenario& sc) {
                   std::chrono::duration<double>(o.elapsed).count(), " s");
     CHECK(o.intact);
     CHECK(o.received == transfer_bytes);
+    MESSAGE(sc.forward + (sc.blackout ? " +blackout" : "") + (sc.rebind ? " +rebind" : ""), ": ", o.received,
+            " bytes in ", std::chrono::duration<double>(o.elapsed).count(), " s virtual");
   }
 }
 
