@@ -158,7 +158,8 @@ void check_matrix(const scenario& sc) {
                   std::chrono::duration<double>(o.elapsed).count(), " s");
     CHECK(o.intact);
     CHECK(o.received == transfer_bytes);
-    MESSAGE(sc.forward + (sc.blackout ? " +blackout" : "") + (sc.rebind ? " +rebind" : ""), ": ", o.received,
+    const std::string name = sc.forward + (sc.blackout ? " +blackout" : "") + (sc.rebind ? " +rebind" : "");
+    MESSAGE(name, ": ", o.received,
             " bytes in ", std::chrono::duration<double>(o.elapsed).count(), " s virtual");
   }
 }
