@@ -129,12 +129,12 @@ outcome run(const scenario& sc, std::uint64_t seed) {
   s.add_route(srv, c, {back});
   const time_point start = s.now();
   if (sc.blackout) {
-    s.schedule_spec(start + 2s, fwd, spec("loss 100%"));
-    s.schedule_spec(start + 2s, back, spec("loss 100%"));
-    s.schedule_spec(start + 7s, fwd, spec(sc.forward));
-    s.schedule_spec(start + 7s, back, spec(sc.backward));
+    s.schedule_spec(start + 300ms, fwd, spec("loss 100%"));
+    s.schedule_spec(start + 300ms, back, spec("loss 100%"));
+    s.schedule_spec(start + 5300ms, fwd, spec(sc.forward));
+    s.schedule_spec(start + 5300ms, back, spec(sc.backward));
   }
-  if (sc.rebind) s.schedule_rebind(start + 1500ms, c, sim::address{1, 6000});
+  if (sc.rebind) s.schedule_rebind(start + 400ms, c, sim::address{1, 6000});
   // Kick the client's application side once the handshake is done.
   s.run_until(start + sc.bound, [&] {
     client.activity(s.now());
