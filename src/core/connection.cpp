@@ -1,0 +1,532 @@
+// The connection's lifecycle and application API (docs/connection.md,
+// docs/protocol.md §9). Packet processing lives in connection_recv.cpp and
+// packet building in connection_send.cpp; this file holds state changes.
+//
+// States: handshaking -> established -> closing | draining -> closed
+// (RFC 9000 §10). A client is established once the server's HANDSHAKE_DONE
+// confirms the handshake (a client's TLS can finish and the server still
+// reject its certificate); a server as soon as its TLS finishes.
+
+#include "core/connection.hpp"
+
+#include "crypto/crypto_error.hpp"
+#include "stream/stream_errc.hpp"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+
+namespace tern::core {
+
+namespace {
+
+recovery::sender_config make_sender_config(const connection_config& c) {
+  recovery::sender_config s;
+  s.algorithm = c.congestion;
+  s.pacing = c.pacing;
+  s.controller.max_datagram_size = c.max_datagram_size;
+  s.rtt.max_ack_delay = initial_limits::max_ack_delay;
+  return s;
+}
+
+recovery::ack_tracker_config make_ack_config(const connection_config& c) {
+  recovery::ack_tracker_config a;
+  a.max_ack_delay = std::min(c.max_ack_delay, initial_limits::max_ack_delay);
+  return a;
+}
+
+stream::stream_map_config make_stream_config(const connection_config& c, crypto::tls_role role) {
+  stream::stream_map_config s;
+  s.self = role == crypto::tls_role::client ? stream::role::client : stream::role::server;
+  s.max_concurrent_bidi = initial_limits::max_streams_bidi;
+  s.max_concurrent_uni = initial_limits::max_streams_uni;
+  s.stream_window = stream::window_config{initial_limits::max_stream_data,
+                                          std::max(c.max_stream_window, initial_limits::max_stream_data)};
+  s.send.buffer_limit = c.stream_send_buffer;
+  return s;
+}
+
+constexpr std::uint64_t crypto_buffer = 256 * 1024;
+
+} // namespace
+
+connection::connection(const connection_config& config, crypto::tls_role role, random_source& rng)
+    : config_(config), role_(role), rng_(rng),
+      crypto_send_(UINT64_MAX, stream::send_config{1024 * 1024}),
+      crypto_recv_(stream::window_config{crypto_buffer, crypto_buffer}), sender_(make_sender_config(config), rng),
+      acks_(make_ack_config(config)), streams_(make_stream_config(config, role)),
+      conn_send_credit_(initial_limits::max_data),
+      conn_recv_window_(stream::window_config{initial_limits::max_data,
+                                              std::max(config.max_connection_window, initial_limits::max_data)}),
+      datagrams_out_(config.datagram_send), datagrams_in_(config.datagram_receive, config.datagram_overflow),
+      messages_out_(config.message_sender), messages_in_(config.message_receiver) {
+  config_.max_datagram_size = std::max<std::size_t>(config_.max_datagram_size, 1200);
+  config_.connection_id_length = std::clamp<std::size_t>(config_.connection_id_length, 4, 20);
+  config_.active_connection_ids = std::max<std::size_t>(config_.active_connection_ids, 2);
+  stream::peer_stream_limits limits;
+  limits.max_stream_data_bidi_local = initial_limits::max_stream_data;
+  limits.max_stream_data_bidi_remote = initial_limits::max_stream_data;
+  limits.max_stream_data_uni = initial_limits::max_stream_data;
+  limits.max_streams_bidi = initial_limits::max_streams_bidi;
+  limits.max_streams_uni = initial_limits::max_streams_uni;
+  streams_.set_peer_limits(limits);
+}
+
+connection::~connection() = default;
+
+std::unique_ptr<connection> connection::connect(const connection_config& config,
+                                                std::shared_ptr<const crypto::tls_context> tls, const address& peer,
+                                                random_source& rng, time_point now, std::error_code& ec) {
+  std::unique_ptr<connection> c(new connection(config, crypto::tls_role::client, rng));
+  c->peer_address_ = peer;
+  c->address_validated_ = true; // a client sends only where it chose to
+  c->make_connection_id(c->local_initial_cid_);
+  // The original DCID is at least 8 bytes (RFC 9000 §7.2) whatever our own length.
+  std::array<std::byte, 8> dcid{};
+  c->random_bytes(dcid);
+  (void)wire::connection_id::from_bytes(dcid, c->original_dcid_);
+  c->ids_.set_initial_local(c->local_initial_cid_);
+  c->ids_.set_initial_peer(c->original_dcid_);
+  ec = c->start(std::move(tls), now);
+  if (ec) return nullptr;
+  return c;
+}
+
+std::unique_ptr<connection> connection::accept(const connection_config& config,
+                                               std::shared_ptr<const crypto::tls_context> tls, const address& peer,
+                                               const wire::connection_id& client_dcid,
+                                               const wire::connection_id& client_scid, random_source& rng,
+                                               time_point now, std::error_code& ec) {
+  if (client_dcid.empty()) {
+    ec = crypto::crypto_errc::invalid_argument;
+    return nullptr;
+  }
+  std::unique_ptr<connection> c(new connection(config, crypto::tls_role::server, rng));
+  c->peer_address_ = peer;
+  c->original_dcid_ = client_dcid;
+  c->make_connection_id(c->local_initial_cid_);
+  c->ids_.set_initial_local(c->local_initial_cid_);
+  c->ids_.set_initial_peer(client_scid);
+  ec = c->start(std::move(tls), now);
+  if (ec) return nullptr;
+  return c;
+}
+
+std::error_code connection::start(std::shared_ptr<const crypto::tls_context> tls, time_point now) {
+  created_ = now;
+  last_received_ = now;
+  handshake_deadline_ = now + config_.handshake_timeout;
+  if (auto ec = keys_.install_handshake(role_, original_dcid_.bytes())) return ec;
+  std::error_code ec;
+  tls_ = crypto::tls_session::create(std::move(tls), ec);
+  if (ec) return ec;
+  if (tls_->role() != role_) return crypto::crypto_errc::invalid_configuration;
+  if (auto e = tls_->start()) return e;
+  crypto_scratch_.resize(16 * 1024);
+  pump_tls_output();
+  return {};
+}
+
+void connection::pump_tls_output() {
+  // After a failure the pending output is the TLS alert, which travels as
+  // the CONNECTION_CLOSE code instead.
+  if (tls_->state() == crypto::handshake_state::failed) return;
+  while (tls_->pending_output() > 0) {
+    const std::size_t n = tls_->take_output(crypto_scratch_);
+    if (n == 0) break;
+    std::error_code ec;
+    crypto_send_.write(std::span<const std::byte>(crypto_scratch_).first(n), ec);
+  }
+}
+
+void connection::random_bytes(std::span<std::byte> out) {
+  if (config_.deterministic_ids_for_tests ||
+      RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(out.size())) != 1)
+    rng_.fill(out);
+}
+
+void connection::make_connection_id(wire::connection_id& out) {
+  std::array<std::byte, wire::max_connection_id_length> bytes{};
+  auto s = std::span(bytes).first(config_.connection_id_length);
+  random_bytes(s);
+  (void)wire::connection_id::from_bytes(s, out);
+}
+
+duration connection::pto() const noexcept { return sender_.rtt().base_timeout(); }
+
+void connection::emit(connection_event::kind k, std::uint64_t id) { events_.push_back(connection_event{k, id}); }
+
+std::optional<connection_event> connection::poll_event() {
+  if (events_.empty()) return std::nullopt;
+  auto e = events_.front();
+  events_.pop_front();
+  return e;
+}
+
+void connection::issue_connection_ids() {
+  while (ids_.active_local() < config_.active_connection_ids) {
+    wire::connection_id cid;
+    make_connection_id(cid);
+    std::array<std::byte, wire::stateless_reset_token_length> token{};
+    random_bytes(token);
+    ids_.issue_local(cid, token);
+  }
+}
+
+void connection::on_handshake_complete(time_point now) {
+  handshake_complete_ = true;
+  if (auto ec = keys_.install_one_rtt(*tls_, config_.key_update)) {
+    close_transport(wire::transport_error::internal_error, 0, "1-RTT key derivation failed", now);
+    return;
+  }
+  keys_.one_rtt().set_old_key_retention(3 * pto());
+  if (role_ == crypto::tls_role::server) {
+    handshake_done_pending_ = true;
+    on_handshake_confirmed(now);
+  }
+  replay_early_pending_ = !early_.empty();
+}
+
+void connection::on_handshake_confirmed(time_point now) {
+  if (handshake_confirmed_) return;
+  handshake_confirmed_ = true;
+  handshake_deadline_ = never;
+  handshake_probe_at_ = never;
+  if (state_ == connection_state::handshaking) state_ = connection_state::established;
+  // Long-header keys are public to anyone who saw the first DCID: stop
+  // accepting such packets once they are no longer needed (RFC 9001 §4.9.2).
+  keys_.discard_handshake();
+  issue_connection_ids();
+  emit(connection_event::kind::handshake_complete);
+  (void)now;
+}
+
+void connection::enter_closing(const close_info& info, time_point now) {
+  if (state_ == connection_state::closing || state_ == connection_state::draining ||
+      state_ == connection_state::closed)
+    return;
+  close_ = info;
+  state_ = connection_state::closing;
+  close_frame_pending_ = true;
+  close_deadline_ = now + 3 * pto();
+  close_packet_type_ = handshake_confirmed_ || (handshake_complete_ && !keys_.has_handshake_keys())
+                           ? wire::packet_type::one_rtt
+                           : (is_client() && !heard_from_peer_ ? wire::packet_type::initial
+                                                               : wire::packet_type::handshake);
+  if (!closed_event_sent_) {
+    closed_event_sent_ = true;
+    emit(connection_event::kind::closed);
+  }
+}
+
+void connection::enter_draining(const close_info& info, time_point now) {
+  if (state_ == connection_state::draining || state_ == connection_state::closed) return;
+  if (state_ != connection_state::closing) close_ = info;
+  state_ = connection_state::draining;
+  close_frame_pending_ = false;
+  close_deadline_ = now + 3 * pto();
+  if (!closed_event_sent_) {
+    closed_event_sent_ = true;
+    emit(connection_event::kind::closed);
+  }
+}
+
+void connection::close_transport_code(std::uint64_t code, std::error_code local, std::string_view reason,
+                                      time_point now) {
+  close_info info;
+  info.error = local;
+  info.code = code;
+  info.reason = std::string(reason);
+  enter_closing(info, now);
+}
+
+void connection::close_transport(wire::transport_error code, std::uint64_t frame_type, std::string_view reason,
+                                 time_point now) {
+  close_transport_code(static_cast<std::uint64_t>(code), core_errc::transport_error, reason, now);
+  close_frame_type_ = frame_type;
+}
+
+void connection::fail_handshake(time_point now) {
+  // RFC 9001 §4.8: a TLS alert becomes CONNECTION_CLOSE with 0x100 + alert.
+  std::uint64_t code = 0x100 + 80; // internal_error alert when TLS gave none
+  if (auto a = tls_->alert_sent()) code = 0x100 + *a;
+  close_transport_code(code, tls_->error(), tls_->failure_detail(), now);
+  close_frame_type_ = wire::frame_type::crypto;
+}
+
+void connection::close(std::uint64_t app_error, std::string_view reason, time_point now) {
+  if (state_ == connection_state::closed) return;
+  close_info info;
+  info.error = core_errc::closed_locally;
+  info.application = true;
+  info.code = app_error;
+  info.reason = std::string(reason);
+  enter_closing(info, now);
+}
+
+// --- timers -----------------------------------------------------------------
+
+time_point connection::next_timeout() const noexcept {
+  if (state_ == connection_state::closed) return never;
+  if (state_ == connection_state::closing || state_ == connection_state::draining) return close_deadline_;
+  time_point t = last_received_ + std::max(config_.idle_timeout, 3 * pto());
+  t = std::min(t, handshake_deadline_);
+  t = std::min(t, sender_.next_timeout());
+  t = std::min(t, acks_.ack_deadline());
+  t = std::min(t, keys_.one_rtt().next_timeout());
+  t = std::min(t, handshake_probe_at_);
+  if (path_.active) t = std::min(t, path_.deadline);
+  if (handshake_confirmed_) {
+    t = std::min(t, messages_out_.next_timeout());
+    t = std::min(t, messages_in_.next_timeout());
+    if (config_.keepalive_interval > duration::zero())
+      t = std::min(t, std::max(last_ack_eliciting_sent_, last_received_) + config_.keepalive_interval);
+  }
+  if (pacing_release_ != never) t = std::min(t, pacing_release_);
+  return t;
+}
+
+void connection::on_timeout(time_point now) {
+  if (state_ == connection_state::closed) return;
+  if (state_ == connection_state::closing || state_ == connection_state::draining) {
+    if (now >= close_deadline_) state_ = connection_state::closed;
+    return;
+  }
+  if (now >= last_received_ + std::max(config_.idle_timeout, 3 * pto())) {
+    close_.error = core_errc::idle_timeout;
+    state_ = connection_state::closed;
+    if (!closed_event_sent_) {
+      closed_event_sent_ = true;
+      emit(connection_event::kind::closed);
+    }
+    return;
+  }
+  if (now >= handshake_deadline_) {
+    close_.error = core_errc::handshake_timeout;
+    state_ = connection_state::closed;
+    if (!closed_event_sent_) {
+      closed_event_sent_ = true;
+      emit(connection_event::kind::closed);
+    }
+    return;
+  }
+  if (now >= pacing_release_) pacing_release_ = never;
+  if (sender_.next_timeout() <= now) {
+    const auto& out = sender_.on_timeout(now);
+    handle_losses(out.lost);
+    if (out.probes > 0) {
+      ping_pending_ = true;
+      if (!handshake_confirmed_) requeue_crypto_in_flight();
+    }
+  }
+  if (now >= handshake_probe_at_) {
+    ping_pending_ = true;
+    handshake_probe_at_ = never;
+  }
+  keys_.one_rtt().on_timeout(now);
+  if (path_.active && now >= path_.deadline) {
+    // The new address never answered: go back to the previous one.
+    path_.active = false;
+    path_.challenge_pending = false;
+    peer_address_ = path_.previous;
+    address_validated_ = path_.previous_validated;
+  }
+  if (handshake_confirmed_) {
+    messages_out_.on_timeout(now);
+    if (messages_in_.next_timeout() <= now && !message_event_pending_) {
+      message_event_pending_ = true;
+      emit(connection_event::kind::message_received);
+    }
+    if (config_.keepalive_interval > duration::zero() &&
+        now >= std::max(last_ack_eliciting_sent_, last_received_) + config_.keepalive_interval)
+      ping_pending_ = true;
+  }
+}
+
+void connection::requeue_crypto_in_flight() {
+  // A handshake probe carries the crypto data still unacknowledged, so a lost
+  // flight is repaired by the probe itself (RFC 9002 §6.2.4).
+  sent_.for_each([&](std::uint64_t, std::span<const sent_frame> frames) {
+    for (const auto& f : frames)
+      if (f.what == sent_frame::kind::crypto) crypto_send_.on_lost(f.a, f.b, false);
+  });
+}
+
+// --- inspection -------------------------------------------------------------
+
+connection_stats connection::stats() const {
+  connection_stats s;
+  const auto& rtt = sender_.rtt();
+  if (rtt.has_sample()) {
+    s.srtt = rtt.smoothed_rtt();
+    s.rttvar = rtt.rttvar();
+    s.min_rtt = rtt.min_rtt();
+  }
+  s.cwnd = sender_.congestion_window();
+  s.pacing_rate = sender_.pacing_rate();
+  s.bytes_in_flight = sender_.bytes_in_flight();
+  s.delivery_rate = delivery_rate_;
+  const auto& ss = sender_.stats();
+  s.packets_sent = ss.packets_sent;
+  s.packets_lost = ss.packets_lost;
+  s.spurious_retransmits = ss.spurious_losses;
+  s.packets_received = packets_received_;
+  s.packets_retransmitted = packets_retransmitted_;
+  s.retransmission_rate =
+      ss.packets_sent == 0 ? 0.0 : static_cast<double>(packets_retransmitted_) / static_cast<double>(ss.packets_sent);
+  s.bytes_sent = bytes_sent_;
+  s.bytes_received = bytes_received_;
+  s.packets_dropped = packets_dropped_;
+  s.authentication_failures = keys_.authentication_failures();
+  s.key_updates = key_updates_;
+  s.stream_bytes_sent = stream_bytes_sent_;
+  s.stream_bytes_received = stream_bytes_received_;
+  return s;
+}
+
+std::string connection::alpn() const { return tls_ ? std::string(tls_->alpn()) : std::string(); }
+
+std::optional<crypto::spki_digest> connection::peer_fingerprint() const {
+  return tls_ ? tls_->peer_spki() : std::nullopt;
+}
+
+bool connection::initiate_key_update() {
+  if (!handshake_confirmed_ || !keys_.one_rtt().can_initiate_update()) return false;
+  if (keys_.one_rtt().initiate_update()) return false;
+  ++key_updates_;
+  return true;
+}
+
+std::uint64_t connection::key_generation() const noexcept { return keys_.one_rtt().send_generation(); }
+
+// --- streams ----------------------------------------------------------------
+
+namespace {
+bool usable(connection_state s) {
+  return s == connection_state::handshaking || s == connection_state::established;
+}
+} // namespace
+
+void connection::update_stream(std::uint64_t id) { (void)streams_.update(id); }
+
+std::optional<std::uint64_t> connection::open_stream(stream::direction d, std::error_code& ec) {
+  ec.clear();
+  if (!usable(state_)) {
+    ec = core_errc::connection_closed;
+    return std::nullopt;
+  }
+  auto* s = streams_.open(d, ec);
+  if (!s) return std::nullopt;
+  return s->id;
+}
+
+std::optional<std::uint64_t> connection::accept_stream(stream::direction d) { return streams_.accept(d); }
+
+std::size_t connection::write(std::uint64_t id, std::span<const std::byte> data, std::error_code& ec) {
+  ec.clear();
+  if (!usable(state_)) {
+    ec = core_errc::connection_closed;
+    return 0;
+  }
+  auto* s = streams_.find(id);
+  if (!s) {
+    ec = core_errc::unknown_stream;
+    return 0;
+  }
+  if (!s->send) {
+    ec = core_errc::invalid_stream_direction;
+    return 0;
+  }
+  const std::size_t n = s->send->write(data, ec);
+  if (n < data.size() && !ec &&
+      std::find(want_writable_.begin(), want_writable_.end(), id) == want_writable_.end())
+    want_writable_.push_back(id);
+  update_stream(id);
+  return n;
+}
+
+std::size_t connection::writable(std::uint64_t id) {
+  auto* s = streams_.find(id);
+  return s && s->send ? s->send->writable() : 0;
+}
+
+std::error_code connection::finish(std::uint64_t id) {
+  if (!usable(state_)) return core_errc::connection_closed;
+  auto* s = streams_.find(id);
+  if (!s) return core_errc::unknown_stream;
+  if (!s->send) return core_errc::invalid_stream_direction;
+  auto ec = s->send->finish();
+  update_stream(id);
+  return ec;
+}
+
+stream::read_result connection::read(std::uint64_t id, std::span<std::byte> out, std::error_code& ec) {
+  ec.clear();
+  auto* s = streams_.find(id);
+  if (!s) {
+    ec = core_errc::unknown_stream;
+    return {};
+  }
+  if (!s->recv) {
+    ec = core_errc::invalid_stream_direction;
+    return {};
+  }
+  readable_pending_.erase(id);
+  const auto r = s->recv->read(out, ec);
+  if (r.bytes > 0) conn_recv_window_.on_consumed(r.bytes);
+  update_stream(id);
+  return r;
+}
+
+std::error_code connection::reset_stream(std::uint64_t id, std::uint64_t app_error) {
+  auto* s = streams_.find(id);
+  if (!s) return core_errc::unknown_stream;
+  if (!s->send) return core_errc::invalid_stream_direction;
+  s->send->reset(app_error);
+  update_stream(id);
+  return {};
+}
+
+std::error_code connection::stop_sending(std::uint64_t id, std::uint64_t app_error) {
+  auto* s = streams_.find(id);
+  if (!s) return core_errc::unknown_stream;
+  if (!s->recv) return core_errc::invalid_stream_direction;
+  const std::uint64_t dropped = s->recv->stop_sending(app_error);
+  if (dropped > 0) conn_recv_window_.on_consumed(dropped);
+  update_stream(id);
+  return {};
+}
+
+std::error_code connection::set_urgency(std::uint64_t id, std::uint8_t urgency) {
+  if (!streams_.find(id)) return core_errc::unknown_stream;
+  streams_.set_urgency(id, urgency);
+  return {};
+}
+
+// --- datagrams and messages ---------------------------------------------------
+
+std::error_code connection::send_datagram(std::span<const std::byte> payload, time_point deadline) {
+  if (!usable(state_)) return core_errc::connection_closed;
+  return datagrams_out_.push(payload, deadline);
+}
+
+std::optional<std::size_t> connection::receive_datagram(std::span<std::byte> out) { return datagrams_in_.pop(out); }
+
+std::optional<std::uint64_t> connection::send_message(std::span<const std::byte> message, time_point deadline,
+                                                      time_point now, std::error_code& ec) {
+  ec.clear();
+  if (!usable(state_)) {
+    ec = core_errc::connection_closed;
+    return std::nullopt;
+  }
+  const std::uint64_t id = messages_out_.send(message, deadline, now, ec);
+  if (ec) return std::nullopt;
+  return id;
+}
+
+std::optional<stream::message_event> connection::receive_message(time_point now) {
+  message_event_pending_ = false;
+  return messages_in_.poll(now);
+}
+
+} // namespace tern::core

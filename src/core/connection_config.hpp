@@ -1,0 +1,97 @@
+#pragma once
+
+#include "congestion/controller.hpp"
+#include "crypto/key_update.hpp"
+#include "crypto/tls_session.hpp"
+#include "stream/datagram_queue.hpp"
+#include "stream/flow_control.hpp"
+#include "stream/message_receiver.hpp"
+#include "stream/message_sender.hpp"
+
+#include <tern/time.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace tern::core {
+
+/// Protocol constants of tern version 1 that stand in for transport
+/// parameters (docs/protocol.md §9.2): every connection starts with these
+/// limits on both sides, and larger ones are granted with MAX_DATA,
+/// MAX_STREAM_DATA and MAX_STREAMS frames once the handshake completes.
+namespace initial_limits {
+inline constexpr std::uint64_t max_data = 384 * 1024;        ///< bytes, per connection
+inline constexpr std::uint64_t max_stream_data = 256 * 1024; ///< bytes, per stream, every stream type
+inline constexpr std::uint64_t max_streams_bidi = 100;       ///< streams the peer may open
+inline constexpr std::uint64_t max_streams_uni = 100;
+/// The longest either side delays an acknowledgement.
+inline constexpr duration max_ack_delay = std::chrono::milliseconds(25);
+/// Largest DATAGRAM payload (or message fragment data) accepted, bytes.
+inline constexpr std::size_t max_datagram_frame_size = 65535;
+} // namespace initial_limits
+
+/// Every knob of a connection, with the defaults a media application wants.
+struct connection_config {
+  /// TLS: identity (required on a server), peer verification (a CA or pinned
+  /// SPKI fingerprints; required on a client), server name, client
+  /// certificates, ALPN, and the cipher suites allowed for 1-RTT packets
+  /// (AES-128-GCM first by default; put chacha20_poly1305 first to prefer it).
+  crypto::tls_config tls;
+
+  /// Close silently after this long without receiving anything
+  /// (RFC 9000 §10.1); never less than 3 PTOs in effect.
+  duration idle_timeout = std::chrono::seconds(30);
+  /// Send a PING after this long without sending an ack-eliciting packet, to
+  /// keep NAT bindings and the idle timer alive; zero disables.
+  duration keepalive_interval = std::chrono::seconds(10);
+  /// Give up on a handshake not complete after this long.
+  duration handshake_timeout = std::chrono::seconds(10);
+  /// How long this side may delay an ACK; at most initial_limits::max_ack_delay,
+  /// which is what the peer assumes.
+  duration max_ack_delay = initial_limits::max_ack_delay;
+
+  /// Congestion control and pacing.
+  cc::algorithm congestion = cc::algorithm::bbr;
+  bool pacing = true;
+  /// Size of the UDP payloads this side sends, bytes (at least 1200).
+  std::size_t max_datagram_size = 1200;
+
+  /// Receive windows: the initial values are fixed by the protocol
+  /// (initial_limits); `max` bounds auto-tuning and so memory per stream and
+  /// per connection.
+  std::uint64_t max_stream_window = 16 * 1024 * 1024;
+  std::uint64_t max_connection_window = 24 * 1024 * 1024;
+  /// Bytes an application may have written to one stream and not yet had
+  /// acknowledged.
+  std::size_t stream_send_buffer = 1024 * 1024;
+
+  /// Deadline messages and datagrams.
+  stream::message_sender_config message_sender{};
+  stream::message_receiver_config message_receiver{};
+  stream::datagram_queue_config datagram_send{};
+  stream::datagram_queue_config datagram_receive{};
+  stream::overflow_policy datagram_overflow = stream::overflow_policy::drop_oldest;
+
+  /// Length of the connection IDs this side issues, bytes (1 to 20; an
+  /// endpoint uses one length for all its connections).
+  std::size_t connection_id_length = 8;
+  /// Connection IDs this side keeps issued to the peer at once (the first
+  /// plus spares for migration).
+  std::size_t active_connection_ids = 4;
+
+  /// Key update policy and AEAD limits (defaults: update at half the
+  /// confidentiality limit).
+  crypto::key_update_config key_update{};
+
+  /// 1-RTT datagrams kept while 1-RTT keys are not yet available (they are
+  /// processed once the handshake completes).
+  std::size_t max_buffered_early_datagrams = 8;
+
+  /// Draw connection IDs and PATH_CHALLENGE data from the injected
+  /// random_source instead of OpenSSL's CSPRNG: for reproducible tests and
+  /// simulations only.
+  bool deterministic_ids_for_tests = false;
+};
+
+} // namespace tern::core

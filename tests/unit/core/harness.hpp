@@ -1,0 +1,209 @@
+#pragma once
+
+// An in-memory network for two sans-IO connections in virtual time: each
+// datagram a side produces is delivered to the other after `one_way`
+// (optionally dropped, or altered by a test hook), timers fire exactly when
+// due. Everything is driven by one seeded random_source.
+
+#include "core/connection.hpp"
+#include "crypto/certificate.hpp"
+#include "crypto/tls_session.hpp"
+#include "support/seed.hpp"
+#include "wire/header.hpp"
+
+#include <doctest/doctest.h>
+
+#include <tern/random.hpp>
+#include <tern/time.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+template <>
+struct doctest::StringMaker<std::error_code> {
+  static doctest::String convert(const std::error_code& ec) {
+    return (std::string(ec.category().name()) + ": " + ec.message()).c_str();
+  }
+};
+
+namespace tern::core::test {
+
+using namespace std::chrono_literals;
+
+inline crypto::tls_identity make_identity(std::string_view name = "server.tern.test") {
+  std::error_code ec;
+  auto id = crypto::generate_self_signed(crypto::key_algorithm::ec_p256, name, ec);
+  REQUIRE_FALSE(ec);
+  return id;
+}
+
+/// Cached: key generation is the slow part of a handshake test.
+inline const crypto::tls_identity& server_identity() {
+  static const crypto::tls_identity id = make_identity();
+  return id;
+}
+
+/// Client and server configs authenticated by a pinned fingerprint.
+inline std::pair<connection_config, connection_config> pinned_configs() {
+  connection_config client;
+  connection_config server;
+  server.tls.identity = server_identity();
+  server.tls.alpn = {"tern/1"};
+  client.tls.peer.pinned_fingerprints = {server_identity().fingerprint()};
+  client.tls.alpn = {"tern/1"};
+  client.deterministic_ids_for_tests = true;
+  server.deterministic_ids_for_tests = true;
+  return {client, server};
+}
+
+struct in_flight {
+  time_point deliver_at;
+  bool to_server;
+  std::vector<std::byte> bytes;
+  address from;
+};
+
+class network {
+public:
+  explicit network(std::pair<connection_config, connection_config> configs, std::uint64_t seed = tern::test::seed())
+      : rng(seed), client_config(std::move(configs.first)), server_config(std::move(configs.second)) {}
+
+  random_source rng;
+  connection_config client_config;
+  connection_config server_config;
+  std::unique_ptr<connection> client;
+  std::unique_ptr<connection> server;
+  std::error_code client_error;
+  std::error_code server_error;
+  address client_addr = address::ipv4({10, 0, 0, 1}, 40000);
+  address server_addr = address::ipv4({10, 0, 0, 2}, 443);
+  time_point now{};
+  duration one_way = 10ms;
+  double loss = 0;    ///< independent loss probability, both directions
+  double reorder = 0; ///< probability a datagram takes an extra `one_way`
+  /// Called for every datagram before delivery; return false to drop it.
+  std::function<bool(bool to_server, std::vector<std::byte>& bytes)> hook;
+  std::vector<in_flight> queue;
+  std::uint64_t bytes_to_server = 0;
+  std::uint64_t bytes_from_server = 0;
+  /// Largest amount the server ever had sent beyond 3x what it received
+  /// before the client's address was validated (should stay <= 0).
+  std::int64_t worst_amplification_excess = INT64_MIN;
+  bool server_validated_seen = false;
+  std::vector<connection_event> client_events;
+  std::vector<connection_event> server_events;
+
+  void start() {
+    std::error_code ec;
+    auto ctx = crypto::tls_context::create(crypto::tls_role::client, client_config.tls, ec);
+    REQUIRE_MESSAGE(!ec, ec.message());
+    client = connection::connect(client_config, ctx, server_addr, rng, now, ec);
+    REQUIRE_MESSAGE(!ec, ec.message());
+    REQUIRE(client);
+    server_tls = crypto::tls_context::create(crypto::tls_role::server, server_config.tls, ec);
+    REQUIRE_MESSAGE(!ec, ec.message());
+  }
+
+  void deliver(in_flight& d) {
+    if (d.to_server) {
+      bytes_to_server += d.bytes.size();
+      if (!server) {
+        wire::decoded_header h;
+        if (wire::decode_header_layout(d.bytes, server_config.connection_id_length, h)) return;
+        if (h.header.type != wire::packet_type::initial) return;
+        std::error_code ec;
+        server = connection::accept(server_config, server_tls, d.from, h.header.dcid, h.header.scid, rng, now, ec);
+        REQUIRE_MESSAGE(!ec, ec.message());
+      }
+      server->on_datagram(d.bytes, d.from, now);
+    } else {
+      client->on_datagram(d.bytes, d.from, now);
+    }
+  }
+
+  void send_from(connection& c, bool to_server) {
+    std::vector<std::byte> buf(1500);
+    for (int i = 0; i < 10000; ++i) {
+      auto t = c.poll_transmit(buf, now);
+      if (!t) break;
+      REQUIRE(t->size <= 1500);
+      std::vector<std::byte> bytes(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(t->size));
+      if (!to_server) {
+        bytes_from_server += bytes.size();
+        if (!server_validated_seen)
+          worst_amplification_excess =
+              std::max(worst_amplification_excess,
+                       static_cast<std::int64_t>(bytes_from_server) - 3 * static_cast<std::int64_t>(bytes_to_server));
+      }
+      if (hook && !hook(to_server, bytes)) continue;
+      if (loss > 0 && rng.uniform01() < loss) continue;
+      duration delay = one_way;
+      if (reorder > 0 && rng.uniform01() < reorder) delay += one_way;
+      queue.push_back(in_flight{now + delay, to_server, std::move(bytes), to_server ? client_addr : server_addr});
+    }
+  }
+
+  void collect_events() {
+    if (client)
+      while (auto e = client->poll_event()) client_events.push_back(*e);
+    if (server)
+      while (auto e = server->poll_event()) server_events.push_back(*e);
+  }
+
+  /// One step: send everything sendable, then advance to the next event.
+  /// Returns false when nothing is left to happen.
+  bool step(time_point limit) {
+    if (server && server->is_established()) server_validated_seen = true;
+    send_from(*client, true);
+    if (server) send_from(*server, false);
+    collect_events();
+    time_point next = never;
+    for (const auto& d : queue) next = std::min(next, d.deliver_at);
+    next = std::min(next, client->next_timeout());
+    if (server) next = std::min(next, server->next_timeout());
+    if (next == never || next > limit) return false;
+    now = std::max(now, next);
+    std::stable_sort(queue.begin(), queue.end(),
+                     [](const in_flight& a, const in_flight& b) { return a.deliver_at < b.deliver_at; });
+    std::vector<in_flight> due;
+    while (!queue.empty() && queue.front().deliver_at <= now) {
+      due.push_back(std::move(queue.front()));
+      queue.erase(queue.begin());
+    }
+    for (auto& d : due) deliver(d);
+    if (client->next_timeout() <= now) client->on_timeout(now);
+    if (server && server->next_timeout() <= now) server->on_timeout(now);
+    collect_events();
+    return true;
+  }
+
+  /// Runs until `done()` or virtual time passes `deadline` from now.
+  bool run_until(const std::function<bool()>& done, duration deadline = 30s) {
+    const time_point limit = now + deadline;
+    while (!done()) {
+      if (!step(limit)) return done();
+    }
+    return true;
+  }
+
+  bool handshake(duration deadline = 5s) {
+    if (!client) start();
+    return run_until([&] { return client->is_established() && server && server->is_established(); }, deadline);
+  }
+
+  std::shared_ptr<const crypto::tls_context> server_tls;
+};
+
+inline std::vector<std::byte> pattern(std::size_t n, std::uint64_t seed) {
+  random_source r(seed);
+  std::vector<std::byte> v(n);
+  r.fill(v);
+  return v;
+}
+
+} // namespace tern::core::test
