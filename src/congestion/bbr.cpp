@@ -1,0 +1,220 @@
+// BBR congestion control: the model and the control parameters.
+// (draft-cardwell-iccrg-bbr-congestion-control-00 for the model and the
+// state machine; delivery-rate samples from delivery_rate_sampler.)
+//
+// Per ACK: count round trips on delivered bytes, feed the delivery-rate
+// sample into a max filter over ten round trips (the bottleneck bandwidth),
+// the sample's RTT into a min estimate that expires after ten seconds (the
+// propagation RTT), run the state machine (bbr_startup.cpp, bbr_probe_bw.cpp,
+// bbr_probe_rtt.cpp), then set pacing rate = pacing_gain × bandwidth (1%
+// below, so an exact estimate keeps the queue empty) and cwnd = cwnd_gain ×
+// BDP, but at least three send quanta (batching in the sender and in ACKs).
+// Gains and the quantization budget follow draft-cardwell-iccrg-bbr-
+// congestion-control-02 (Startup 4·ln 2 pacing and 2 cwnd, Drain 1/2), on the
+// ProbeBW cycle of -00.
+//
+// Loss: BBR's model does not change on a random loss. What loss does here:
+// the window shrinks by the lost bytes and grows back with ACKs (the gains
+// keep the rate from collapsing); a recovery period saves the window and
+// restores it when it ends; Startup ends early on a round with heavy loss
+// (bbr_startup.cpp); a ProbeBW up-phase ends on loss; persistent congestion
+// drops to the four-packet floor until recovery ends. Optional packet
+// conservation holds the window at in-flight + acknowledged for the first
+// round trip of a recovery period. ECN is not used.
+
+#include "congestion/bbr.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace tern::cc {
+
+bbr::bbr(const controller_config& config, const bbr_config& tuning, random_source& rng) noexcept
+    : config_{config}, tuning_{tuning}, rng_{rng}, pacing_gain_{tuning.startup_pacing_gain},
+      cwnd_gain_{tuning.startup_cwnd_gain}, cwnd_{config.initial_window_packets * config.max_datagram_size},
+      pacing_rate_{0}, max_bw_{tuning.bandwidth_window_rounds} {
+  // Before any RTT sample the initial window is paced over a nominal 1 ms.
+  const double nominal = static_cast<double>(cwnd_) / 1e-3;
+  pacing_rate_ = static_cast<std::uint64_t>(tuning_.startup_pacing_gain * nominal);
+  enter_startup();
+}
+
+std::string_view bbr::state_name() const noexcept {
+  switch (mode_) {
+  case mode::startup:
+    return "startup";
+  case mode::drain:
+    return "drain";
+  case mode::probe_bw:
+    return "probe_bw";
+  case mode::probe_rtt:
+    return "probe_rtt";
+  }
+  return "unknown";
+}
+
+std::uint64_t bbr::min_pipe_cwnd() const noexcept {
+  return tuning_.min_pipe_cwnd_packets * config_.max_datagram_size;
+}
+
+std::uint64_t bbr::bdp(double gain) const noexcept {
+  if (!has_min_rtt_ || max_bw_.empty()) return config_.initial_window_packets * config_.max_datagram_size;
+  const double bytes = static_cast<double>(max_bw_.best()) * static_cast<double>(min_rtt_.count()) * 1e-9;
+  return static_cast<std::uint64_t>(gain * bytes);
+}
+
+std::uint64_t bbr::send_quantum() const noexcept {
+  // About 1 ms of data at the pacing rate, at least two datagrams, at most
+  // 64 KiB: what the sender may emit back to back.
+  return std::clamp<std::uint64_t>(pacing_rate_ / 1000, 2 * config_.max_datagram_size, 64 * 1024);
+}
+
+std::uint64_t bbr::target_inflight(double gain) const noexcept {
+  // The quantization budget: never less than three send quanta (batching in
+  // the sender and in ACKs) or the window floor; two datagrams more while
+  // probing up, so the probe can actually raise in flight.
+  std::uint64_t inflight = std::max({bdp(gain), 3 * send_quantum(), min_pipe_cwnd()});
+  if (mode_ == mode::probe_bw && cycle_index_ == 0) inflight += 2 * config_.max_datagram_size;
+  return inflight;
+}
+
+void bbr::save_cwnd() noexcept {
+  if (!in_recovery_ && mode_ != mode::probe_rtt)
+    prior_cwnd_ = cwnd_;
+  else
+    prior_cwnd_ = std::max(prior_cwnd_, cwnd_);
+}
+
+void bbr::restore_cwnd() noexcept { cwnd_ = std::max(cwnd_, prior_cwnd_); }
+
+void bbr::on_packet_sent(const packet_sent_event& e) {
+  if (!e.in_flight) return;
+  // Restarting from idle: the bandwidth estimate still holds, so resume at
+  // the estimated rate instead of a probing or draining gain.
+  if (e.prior_in_flight == 0 && e.app_limited) {
+    idle_restart_ = true;
+    if (mode_ == mode::probe_bw) set_pacing_rate(1.0);
+    if (mode_ == mode::probe_rtt && probe_rtt_done_stamp_set_ && e.now >= probe_rtt_done_stamp_)
+      exit_probe_rtt(e.now);
+  }
+}
+
+void bbr::on_ack(const ack_event& e) {
+  delivered_ = e.delivered;
+  update_round(e);
+  update_recovery(e);
+  update_max_bandwidth(e);
+  if (round_start_) check_startup_high_loss();
+  check_cycle_phase(e);
+  check_full_pipe(e);
+  check_drain(e);
+  update_min_rtt(e);
+  check_probe_rtt(e);
+  if (!pacing_rate_from_rtt_ && e.smoothed_rtt > duration::zero()) {
+    // The initial rate assumed a 1 ms RTT; with a measured one, start over
+    // from the initial window per SRTT, as if the RTT had been known from
+    // the start (a handshake usually provides it).
+    pacing_rate_from_rtt_ = true;
+    const double nominal = static_cast<double>(cwnd_) * 1e9 / static_cast<double>(e.smoothed_rtt.count());
+    pacing_rate_ = std::max<std::uint64_t>(static_cast<std::uint64_t>(pacing_gain_ * nominal), 1);
+  }
+  set_pacing_rate(pacing_gain_);
+  set_cwnd(e);
+  if (round_start_) {
+    round_lost_bytes_ = 0;
+    round_loss_events_ = 0;
+    round_delivered_start_ = e.delivered;
+  }
+}
+
+void bbr::on_loss(const loss_event& e) {
+  if (e.bytes_lost == 0) return;
+  round_lost_bytes_ += e.bytes_lost;
+  ++round_loss_events_;
+  lost_in_phase_ = true;
+  cwnd_ = std::max(cwnd_ > e.bytes_lost ? cwnd_ - e.bytes_lost : 0, min_pipe_cwnd());
+  if (e.persistent_congestion) {
+    save_cwnd();
+    in_recovery_ = true;
+    recovery_start_ = e.now;
+    conservation_ = false;
+    cwnd_ = min_pipe_cwnd();
+    return;
+  }
+  if (in_recovery_ && e.largest_lost_sent_time <= recovery_start_) return;
+  save_cwnd();
+  in_recovery_ = true;
+  recovery_start_ = e.now;
+  if (tuning_.packet_conservation && mode_ != mode::startup) {
+    conservation_ = true;
+    conservation_end_delivered_ = delivered_;
+    cwnd_ = std::max(e.bytes_in_flight + config_.max_datagram_size, min_pipe_cwnd());
+  }
+}
+
+void bbr::update_round(const ack_event& e) {
+  round_start_ = false;
+  if (e.sample.has_packet && e.sample.prior_delivered >= next_round_delivered_) {
+    next_round_delivered_ = e.delivered;
+    ++round_count_;
+    round_start_ = true;
+  }
+}
+
+void bbr::update_recovery(const ack_event& e) {
+  if (conservation_ && e.sample.has_packet && e.sample.prior_delivered >= conservation_end_delivered_)
+    conservation_ = false;
+  if (in_recovery_ && e.bytes_acked > 0 && e.largest_acked_sent_time > recovery_start_) {
+    in_recovery_ = false;
+    conservation_ = false;
+    restore_cwnd();
+  }
+}
+
+void bbr::update_max_bandwidth(const ack_event& e) {
+  const rate_sample& s = e.sample;
+  if (!s.valid) return;
+  // Packets sent while ProbeRTT held the window down measure that window,
+  // not the path: they count as app-limited (sent while delivered was at
+  // most the mark taken in ProbeRTT).
+  const bool app_limited = s.is_app_limited || s.prior_delivered < probe_rtt_app_limited_until_;
+  // An app-limited sample only says the path can do at least this much.
+  if (s.delivery_rate >= max_bw_.best() || !app_limited) max_bw_.update(s.delivery_rate, round_count_);
+}
+
+void bbr::update_min_rtt(const ack_event& e) {
+  // An estimate not refreshed for min_rtt_window is replaced by the next
+  // sample, whatever it is; check_probe_rtt then drains the queue so that
+  // sample can be a true minimum.
+  min_rtt_expired_ = has_min_rtt_ && e.now > min_rtt_stamp_ + tuning_.min_rtt_window;
+  const duration rtt = e.sample.has_packet ? e.sample.rtt : e.latest_rtt;
+  if (rtt > duration::zero() && (!has_min_rtt_ || rtt <= min_rtt_ || min_rtt_expired_)) {
+    min_rtt_ = rtt;
+    min_rtt_stamp_ = e.now;
+    has_min_rtt_ = true;
+  }
+}
+
+void bbr::set_pacing_rate(double gain) {
+  if (max_bw_.empty()) return;
+  const double rate = gain * static_cast<double>(max_bw_.best()) * (1.0 - tuning_.pacing_margin);
+  const auto r = std::max<std::uint64_t>(static_cast<std::uint64_t>(rate), 1);
+  // Until the pipe is full the rate only rises: an early low sample must not
+  // slow the search down.
+  if (filled_pipe_ || r > pacing_rate_) pacing_rate_ = r;
+}
+
+void bbr::set_cwnd(const ack_event& e) {
+  const std::uint64_t target = target_inflight(cwnd_gain_);
+  if (in_recovery_ && conservation_) {
+    cwnd_ = std::max(cwnd_, e.bytes_in_flight + e.bytes_acked);
+  } else if (filled_pipe_) {
+    cwnd_ = std::min(cwnd_ + e.bytes_acked, target);
+  } else if (cwnd_ < target || e.delivered < config_.initial_window_packets * config_.max_datagram_size) {
+    cwnd_ += e.bytes_acked;
+  }
+  cwnd_ = std::max(cwnd_, min_pipe_cwnd());
+  if (mode_ == mode::probe_rtt) cwnd_ = std::min(cwnd_, min_pipe_cwnd());
+}
+
+} // namespace tern::cc

@@ -1,0 +1,44 @@
+// BBR ProbeBW: gain cycling.
+//
+// Eight phases of one min RTT each: 1.25 (probe: put 25% more in flight and
+// see whether the delivery rate follows), 0.75 (drain whatever queue the
+// probe built), then six at 1.0 (cruise at the estimate). The probe phase
+// also lasts until in flight reaches 1.25 BDP, unless a loss shows the extra
+// data does not fit; the drain phase ends early once in flight is back to one
+// BDP. The cycle starts at a random phase other than the drain, so flows that
+// share a bottleneck do not probe in step.
+
+#include "congestion/bbr.hpp"
+
+namespace tern::cc {
+
+void bbr::enter_probe_bw(time_point now) {
+  mode_ = mode::probe_bw;
+  pacing_gain_ = 1.0;
+  cwnd_gain_ = tuning_.cwnd_gain;
+  const std::size_t phases = tuning_.probe_bw_gains.size();
+  cycle_index_ = phases - 1 - static_cast<std::size_t>(rng_.uniform(phases - 1));
+  advance_cycle_phase(now);
+}
+
+void bbr::advance_cycle_phase(time_point now) {
+  cycle_stamp_ = now;
+  cycle_index_ = (cycle_index_ + 1) % tuning_.probe_bw_gains.size();
+  pacing_gain_ = tuning_.probe_bw_gains[cycle_index_];
+  lost_in_phase_ = false;
+}
+
+void bbr::check_cycle_phase(const ack_event& e) {
+  if (mode_ != mode::probe_bw) return;
+  const bool full_length = e.now - cycle_stamp_ > min_rtt_;
+  bool next = false;
+  if (pacing_gain_ == 1.0)
+    next = full_length;
+  else if (pacing_gain_ > 1.0)
+    next = full_length && (lost_in_phase_ || e.prior_in_flight >= target_inflight(pacing_gain_));
+  else
+    next = full_length || e.prior_in_flight <= target_inflight(1.0);
+  if (next) advance_cycle_phase(e.now);
+}
+
+} // namespace tern::cc

@@ -1,0 +1,54 @@
+// BBR Startup and Drain.
+//
+// Startup paces at 4·ln 2 times the bandwidth estimate, which doubles the
+// delivery rate every round trip, and lets the window grow by every
+// acknowledged byte up to twice the estimated BDP. The pipe is full when
+// three round trips in a row (not app-limited) raise the estimate by less
+// than 25%; or, when the bottleneck queue is shallower than the overshoot,
+// when a round trip loses more than 20% of its data in at least eight
+// separate losses (the queue overflowed; random loss of a few percent does
+// not end Startup). Drain then paces at half the estimate until the data in flight is
+// back down to one BDP, and ProbeBW begins.
+
+#include "congestion/bbr.hpp"
+
+namespace tern::cc {
+
+void bbr::enter_startup() {
+  mode_ = mode::startup;
+  pacing_gain_ = tuning_.startup_pacing_gain;
+  cwnd_gain_ = tuning_.startup_cwnd_gain;
+}
+
+void bbr::check_full_pipe(const ack_event& e) {
+  if (filled_pipe_ || !round_start_ || e.sample.is_app_limited) return;
+  const std::uint64_t bw = max_bw_.best();
+  if (static_cast<double>(bw) >= static_cast<double>(full_bw_) * tuning_.full_bandwidth_growth) {
+    full_bw_ = bw;
+    full_bw_count_ = 0;
+    return;
+  }
+  if (++full_bw_count_ >= tuning_.full_bandwidth_rounds) filled_pipe_ = true;
+}
+
+void bbr::check_startup_high_loss() {
+  if (mode_ != mode::startup || filled_pipe_) return;
+  if (round_loss_events_ < tuning_.startup_loss_events) return;
+  const std::uint64_t delivered = delivered_ - round_delivered_start_;
+  const double total = static_cast<double>(delivered + round_lost_bytes_);
+  if (total > 0 && static_cast<double>(round_lost_bytes_) > tuning_.startup_loss_threshold * total)
+    filled_pipe_ = true;
+}
+
+void bbr::enter_drain() {
+  mode_ = mode::drain;
+  pacing_gain_ = tuning_.drain_pacing_gain;
+  cwnd_gain_ = tuning_.startup_cwnd_gain;
+}
+
+void bbr::check_drain(const ack_event& e) {
+  if (mode_ == mode::startup && filled_pipe_) enter_drain();
+  if (mode_ == mode::drain && e.bytes_in_flight <= target_inflight(1.0)) enter_probe_bw(e.now);
+}
+
+} // namespace tern::cc

@@ -1,0 +1,217 @@
+// Bulk transfers over the simulator, in virtual time: completion and
+// goodput lower bounds across a matrix of link specs, seeds and congestion
+// controllers. The bounds leave margin below what the code achieves so
+// that they catch regressions, not noise (virtual time is deterministic; the
+// margin covers seeds).
+
+#include <doctest/doctest.h>
+
+#include "scenario.hpp"
+
+#include "support/seed.hpp"
+
+#include <string>
+#include <vector>
+
+using namespace std::chrono_literals;
+using tern::bulk::run_scenario;
+using tern::bulk::scenario_config;
+using tern::bulk::scenario_result;
+namespace cc = tern::cc;
+
+#if defined(__SANITIZE_ADDRESS__)
+#define TERN_BULK_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TERN_BULK_ASAN 1
+#endif
+#endif
+#ifndef TERN_BULK_ASAN
+#define TERN_BULK_ASAN 0
+#endif
+
+namespace {
+
+// Heavy cases move a quarter of the bytes under AddressSanitizer.
+constexpr std::uint64_t heavy_scale = TERN_BULK_ASAN ? 4 : 1;
+
+const std::vector<std::uint64_t> seeds{tern::test::seed(), tern::test::seed() + 1, tern::test::seed() + 2};
+
+scenario_result run(const std::string& link, const std::string& down, cc::algorithm a, std::uint64_t bytes,
+                    std::uint64_t seed) {
+  scenario_config c;
+  c.link = link;
+  c.down = down;
+  c.algorithm = a;
+  c.bytes = bytes;
+  c.seed = seed;
+  c.time_limit = 600s;
+  const auto r = run_scenario(c);
+  REQUIRE(r.error.empty());
+  REQUIRE(r.flows.size() == 1);
+  return r;
+}
+
+double ratio(const scenario_result& r) { return r.goodput_bps / r.link_rate_bps; }
+
+} // namespace
+
+TEST_CASE("bulk: every controller completes clean paths near the link rate") {
+  // Short transfers: Startup is a visible part of them, hence the bounds.
+  const std::vector<std::string> links{"rate 10mbit delay 20ms", "rate 50mbit delay 10ms limit 500"};
+  const std::vector<std::string> downs{"delay 20ms", "delay 10ms"};
+  for (std::size_t i = 0; i < links.size(); ++i)
+    for (auto a : {cc::algorithm::bbr, cc::algorithm::cubic, cc::algorithm::new_reno})
+      for (auto seed : seeds) {
+        CAPTURE(links[i]);
+        CAPTURE(cc::to_string(a));
+        CAPTURE(seed);
+        const auto r = run(links[i], downs[i], a, 5'000'000, seed);
+        CHECK(r.completed);
+        CHECK(r.flows[0].bytes_received == 5'000'000);
+        CHECK(ratio(r) > 0.85);
+        // Every retransmission follows a declared loss (or a probe).
+        CHECK(r.flows[0].packets_retransmitted <= r.flows[0].packets_lost + 2 * r.flows[0].probe_timeouts);
+      }
+}
+
+TEST_CASE("bulk: BBR keeps its rate under 1 percent random loss, the loss-based controllers complete") {
+  for (auto seed : seeds) {
+    CAPTURE(seed);
+    const auto bbr =
+        run("rate 50mbit delay 25ms loss 1% limit 2000", "delay 25ms", cc::algorithm::bbr, 10'000'000, seed);
+    CHECK(bbr.completed);
+    CHECK(ratio(bbr) > 0.75);
+    CHECK(bbr.flows[0].packets_lost > 0);
+    for (auto a : {cc::algorithm::cubic, cc::algorithm::new_reno}) {
+      CAPTURE(cc::to_string(a));
+      const auto r = run("rate 50mbit delay 25ms loss 1% limit 2000", "delay 25ms", a, 2'000'000, seed);
+      CHECK(r.completed);
+      CHECK(r.goodput_bps > 1e6);
+    }
+  }
+}
+
+TEST_CASE("bulk: random loss of a few percent does not collapse BBR's rate") {
+  for (const std::string link :
+       {"rate 50mbit delay 25ms loss 3% limit 2000", "rate 50mbit delay 25ms loss 5% limit 2000"})
+    for (auto seed : seeds) {
+      CAPTURE(link);
+      CAPTURE(seed);
+      const auto r = run(link, "delay 25ms", cc::algorithm::bbr, 20'000'000, seed);
+      CHECK(r.completed);
+      CHECK(ratio(r) > 0.8);
+    }
+}
+
+TEST_CASE("bulk: Gilbert-Elliott burst loss on a long path completes") {
+  for (auto seed : seeds)
+    for (auto a : {cc::algorithm::bbr, cc::algorithm::cubic, cc::algorithm::new_reno}) {
+      CAPTURE(seed);
+      CAPTURE(cc::to_string(a));
+      const auto r = run("rate 10mbit delay 150ms loss gemodel 1% 20%", "delay 150ms", a, 2'000'000, seed);
+      CHECK(r.completed);
+      CHECK(r.flows[0].packets_lost > 0);
+      CHECK(r.goodput_bps > (a == cc::algorithm::bbr ? 3e6 : 2e5));
+    }
+}
+
+TEST_CASE("bulk: ACKs lost on the return path slow nothing down much") {
+  for (auto seed : seeds)
+    for (auto a : {cc::algorithm::bbr, cc::algorithm::cubic, cc::algorithm::new_reno}) {
+      CAPTURE(seed);
+      CAPTURE(cc::to_string(a));
+      const auto r = run("rate 20mbit delay 20ms", "delay 20ms loss 5%", a, 5'000'000, seed);
+      CHECK(r.completed);
+      CHECK(ratio(r) > 0.85);
+    }
+}
+
+TEST_CASE("bulk: reordering is recognised as spurious loss and the transfer still completes") {
+  for (auto seed : seeds)
+    for (auto a : {cc::algorithm::bbr, cc::algorithm::cubic, cc::algorithm::new_reno}) {
+      CAPTURE(seed);
+      CAPTURE(cc::to_string(a));
+      const auto r = run("rate 20mbit delay 20ms reorder 10% 50%", "delay 20ms", a, 5'000'000, seed);
+      CHECK(r.completed);
+      CHECK(r.flows[0].spurious_retransmits > 0);
+      CHECK(ratio(r) > 0.7);
+    }
+}
+
+TEST_CASE("bulk: duplicated and corrupted datagrams are survived") {
+  for (auto seed : seeds)
+    for (auto a : {cc::algorithm::bbr, cc::algorithm::cubic}) {
+      CAPTURE(seed);
+      CAPTURE(cc::to_string(a));
+      const auto r =
+          run("rate 20mbit delay 20ms duplicate 1% corrupt 1%", "delay 20ms corrupt 1%", a, 2'000'000, seed);
+      CHECK(r.completed);
+      CHECK(r.flows[0].bytes_received == 2'000'000);
+    }
+}
+
+TEST_CASE("bulk: 100 Mbit/s, 20 ms, no loss - BBR fills the link with a short queue") {
+  const auto r = run("rate 100mbit delay 10ms limit 1000", "delay 10ms", cc::algorithm::bbr,
+                     100'000'000 / heavy_scale, tern::test::seed());
+  CHECK(r.completed);
+  CHECK(ratio(r) >= (TERN_BULK_ASAN ? 0.90 : 0.95));
+  CHECK(r.mean_queue_delay_ms <= 0.25 * r.flows[0].min_rtt_ms);
+}
+
+TEST_CASE("bulk: a path wider than 2^15 packets is held by the packet window, not the congestion window") {
+  scenario_config c;
+  c.link = "rate 1gbit delay 300ms limit 200000";
+  c.down = "delay 300ms";
+  c.algorithm = cc::algorithm::bbr;
+  c.bytes = 120'000'000 / heavy_scale;
+  c.seed = tern::test::seed();
+  const auto r = run_scenario(c);
+  REQUIRE(r.error.empty());
+  CHECK(r.completed);
+  if (!TERN_BULK_ASAN) CHECK(r.flows[0].packet_window_limited_s > 0.1);
+}
+
+TEST_CASE("bulk: two BBR flows on one bottleneck converge to a fair share") {
+  scenario_config c;
+  c.link = "rate 100mbit delay 10ms limit 1000";
+  c.down = "delay 10ms";
+  c.algorithm = cc::algorithm::bbr;
+  c.flows = 2;
+  c.stagger = 2s;
+  c.fairness_warmup = 15s;
+  c.bytes = 400'000'000 / heavy_scale;
+  c.seed = tern::test::seed();
+  if (TERN_BULK_ASAN) c.fairness_warmup = 5s;
+  const auto r = run_scenario(c);
+  REQUIRE(r.error.empty());
+  CHECK(r.completed);
+  REQUIRE(r.flows.size() == 2);
+  const double fair = (r.flows[0].window_goodput_bps + r.flows[1].window_goodput_bps) / 2;
+  CAPTURE(r.flows[0].window_goodput_bps);
+  CAPTURE(r.flows[1].window_goodput_bps);
+  if (!TERN_BULK_ASAN) {
+    CHECK(r.jain_index > 0.95);
+    for (const auto& f : r.flows) {
+      CHECK(f.window_goodput_bps > 0.8 * fair);
+      CHECK(f.window_goodput_bps < 1.2 * fair);
+    }
+  }
+}
+
+TEST_CASE("bulk: a scenario is reproduced exactly from its seed") {
+  scenario_config c;
+  c.link = "rate 20mbit delay 20ms loss 2%";
+  c.down = "delay 20ms loss 1%";
+  c.bytes = 3'000'000;
+  c.seed = tern::test::seed();
+  const auto a = run_scenario(c);
+  const auto b = run_scenario(c);
+  c.seed += 1;
+  const auto other = run_scenario(c);
+  CHECK(a.virtual_duration == b.virtual_duration);
+  CHECK(a.flows[0].packets_sent == b.flows[0].packets_sent);
+  CHECK(a.flows[0].packets_lost == b.flows[0].packets_lost);
+  CHECK(a.events == b.events);
+  CHECK(a.events != other.events);
+}

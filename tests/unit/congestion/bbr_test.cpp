@@ -1,0 +1,348 @@
+#include <doctest/doctest.h>
+
+#include "congestion/bbr.hpp"
+
+#include "support/seed.hpp"
+
+using namespace std::chrono_literals;
+using tern::duration;
+using tern::time_point;
+using namespace tern::cc;
+
+namespace {
+
+constexpr std::uint64_t mss = 1200;
+
+controller_config config() {
+  controller_config c;
+  c.max_datagram_size = mss;
+  return c;
+}
+
+// Feeds BBR hand-made ACK events. Each call to round() is one ACK that
+// completes a round trip, carrying a valid delivery-rate sample.
+struct driver {
+  bbr& cc;
+  time_point now = time_point{} + 1s;
+  std::uint64_t delivered = 0;
+
+  ack_event make(std::uint64_t rate, duration rtt, std::uint64_t in_flight, std::uint64_t acked) {
+    ack_event e;
+    e.now = now;
+    e.bytes_acked = acked;
+    // In flight around this ACK; the tests treat before and after alike.
+    e.prior_in_flight = in_flight;
+    e.bytes_in_flight = in_flight;
+    e.largest_acked_sent_time = now - rtt;
+    e.latest_rtt = e.smoothed_rtt = e.min_rtt = rtt;
+    e.sample.has_packet = true;
+    e.sample.valid = true;
+    e.sample.delivery_rate = rate;
+    e.sample.prior_delivered = delivered; // every ACK here starts a round
+    e.sample.rtt = rtt;
+    e.sample.interval = rtt;
+    delivered += acked;
+    e.delivered = delivered;
+    e.sample.delivered = acked;
+    return e;
+  }
+
+  void round(std::uint64_t rate, duration rtt, std::uint64_t in_flight, duration step) {
+    now += step;
+    const auto acked = std::max<std::uint64_t>(
+        static_cast<std::uint64_t>(static_cast<double>(rate) * 1e-9 * static_cast<double>(rtt.count())), mss);
+    cc.on_ack(make(rate, rtt, in_flight, acked));
+  }
+  void round(std::uint64_t rate, duration rtt, std::uint64_t in_flight) { round(rate, rtt, in_flight, rtt); }
+};
+
+// A BBR that went through Startup and Drain at 10 MB/s, 100 ms: BDP 1 MB.
+struct probing {
+  tern::random_source rng{tern::test::seed()};
+  bbr cc{config(), rng};
+  driver d{cc};
+  probing() {
+    for (std::uint64_t rate : {1'000'000ULL, 2'500'000ULL, 5'000'000ULL, 10'000'000ULL})
+      d.round(rate, 100ms, 0);
+    for (int i = 0; i < 3; ++i) d.round(10'000'000, 100ms, 2'000'000);
+    REQUIRE(cc.current_mode() == bbr::mode::drain);
+    d.round(10'000'000, 100ms, 900'000);
+    REQUIRE(cc.current_mode() == bbr::mode::probe_bw);
+  }
+};
+
+} // namespace
+
+TEST_CASE("bbr: starts in Startup with the startup gains and ten datagrams") {
+  tern::random_source rng{tern::test::seed()};
+  bbr cc{config(), rng};
+  CHECK(cc.current_mode() == bbr::mode::startup);
+  CHECK(cc.state_name() == "startup");
+  CHECK(cc.pacing_gain() == doctest::Approx(2.77));
+  CHECK(cc.cwnd_gain() == doctest::Approx(2.0));
+  CHECK(cc.congestion_window() == 12000);
+  // Before any sample: the initial window over a nominal 1 ms, times the gain.
+  CHECK(cc.pacing_rate() == static_cast<std::uint64_t>(2.77 * 12'000'000.0));
+}
+
+TEST_CASE("bbr: the first RTT sample re-bases the pacing rate on the initial window per SRTT") {
+  tern::random_source rng{tern::test::seed()};
+  bbr cc{config(), rng};
+  ack_event e;
+  e.now = time_point{} + 1s;
+  e.bytes_acked = 1200;
+  e.smoothed_rtt = e.latest_rtt = e.min_rtt = 200ms;
+  e.delivered = 1200;
+  e.largest_acked_sent_time = e.now - 200ms;
+  e.sample.has_packet = true;
+  e.sample.rtt = 200ms;
+  cc.on_ack(e); // no valid rate sample yet
+  CHECK(cc.pacing_rate() == static_cast<std::uint64_t>(2.77 * 12000 / 0.2));
+}
+
+TEST_CASE("bbr: Startup grows the window by each acknowledged byte while the bandwidth keeps rising") {
+  tern::random_source rng{tern::test::seed()};
+  bbr cc{config(), rng};
+  driver d{cc};
+  d.round(1'000'000, 100ms, 0);
+  CHECK(cc.congestion_window() == 12000 + 100'000);
+  d.round(2'000'000, 100ms, 0);
+  CHECK(cc.congestion_window() == 12000 + 300'000);
+  CHECK(cc.current_mode() == bbr::mode::startup);
+  CHECK(cc.max_bandwidth() == 2'000'000);
+  CHECK(cc.min_rtt() == 100ms);
+}
+
+TEST_CASE("bbr: Startup ends after three round trips without 25 percent growth, then Drain") {
+  tern::random_source rng{tern::test::seed()};
+  bbr cc{config(), rng};
+  driver d{cc};
+  for (std::uint64_t rate : {1'000'000ULL, 2'000'000ULL, 4'000'000ULL}) d.round(rate, 100ms, 0);
+  d.round(4'400'000, 100ms, 1'000'000); // +10%: not growth
+  CHECK(cc.current_mode() == bbr::mode::startup);
+  d.round(4'400'000, 100ms, 1'000'000);
+  CHECK(cc.current_mode() == bbr::mode::startup);
+  CHECK_FALSE(cc.filled_pipe());
+  d.round(4'400'000, 100ms, 1'000'000);
+  CHECK(cc.filled_pipe());
+  CHECK(cc.current_mode() == bbr::mode::drain);
+  CHECK(cc.pacing_gain() == doctest::Approx(0.5));
+  // Drain paces at half the estimate (less the 1% margin).
+  CHECK(cc.pacing_rate() == static_cast<std::uint64_t>(4'400'000 * 0.99 * 0.5));
+}
+
+TEST_CASE("bbr: app-limited round trips do not count towards a full pipe") {
+  tern::random_source rng{tern::test::seed()};
+  bbr cc{config(), rng};
+  driver d{cc};
+  d.round(1'000'000, 100ms, 0);
+  for (int i = 0; i < 5; ++i) {
+    d.now += 100ms;
+    auto e = d.make(1'000'000, 100ms, 0, 100'000);
+    e.sample.is_app_limited = true;
+    cc.on_ack(e);
+  }
+  CHECK(cc.current_mode() == bbr::mode::startup);
+}
+
+TEST_CASE("bbr: Drain ends when in flight falls to one BDP, and ProbeBW does not start draining") {
+  tern::random_source rng{tern::test::seed()};
+  bbr cc{config(), rng};
+  driver d{cc};
+  for (std::uint64_t rate : {1'000'000ULL, 2'500'000ULL, 5'000'000ULL, 10'000'000ULL})
+    d.round(rate, 100ms, 0);
+  for (int i = 0; i < 3; ++i) d.round(10'000'000, 100ms, 2'000'000);
+  REQUIRE(cc.current_mode() == bbr::mode::drain);
+  CHECK(cc.bdp(1.0) == 1'000'000);
+  d.round(10'000'000, 100ms, 1'100'000); // above BDP + headroom: still draining
+  CHECK(cc.current_mode() == bbr::mode::drain);
+  d.round(10'000'000, 100ms, 1'000'000);
+  CHECK(cc.current_mode() == bbr::mode::probe_bw);
+  CHECK(cc.state_name() == "probe_bw");
+  CHECK(cc.cycle_index() != 1);
+  CHECK(cc.cwnd_gain() == doctest::Approx(2.0));
+}
+
+TEST_CASE("bbr: ProbeBW cycles 1.25, 0.75, then six phases of 1.0, one min RTT each") {
+  probing p;
+  auto& cc = p.cc;
+  // Walk to the start of the probe phase.
+  for (int i = 0; i < 16 && cc.cycle_index() != 0; ++i) p.d.round(10'000'000, 100ms, 1'000'000, 101ms);
+  REQUIRE(cc.cycle_index() == 0);
+  CHECK(cc.pacing_gain() == doctest::Approx(1.25));
+  CHECK(cc.pacing_rate() == static_cast<std::uint64_t>(1.25 * 10'000'000 * 0.99));
+  // The probe lasts until in flight reaches 1.25 BDP even after one min RTT.
+  p.d.round(10'000'000, 100ms, 1'000'000, 101ms);
+  CHECK(cc.cycle_index() == 0);
+  p.d.round(10'000'000, 100ms, 1'300'000, 1ms);
+  CHECK(cc.cycle_index() == 1);
+  CHECK(cc.pacing_gain() == doctest::Approx(0.75));
+  // The drain phase ends as soon as in flight is back at one BDP.
+  p.d.round(10'000'000, 100ms, 1'200'000, 1ms);
+  CHECK(cc.cycle_index() == 1);
+  p.d.round(10'000'000, 100ms, 900'000, 1ms);
+  CHECK(cc.cycle_index() == 2);
+  for (std::size_t phase = 2; phase < 8; ++phase) {
+    CHECK(cc.pacing_gain() == doctest::Approx(1.0));
+    p.d.round(10'000'000, 100ms, 1'000'000, 50ms); // half a min RTT: stays
+    CHECK(cc.cycle_index() == phase);
+    p.d.round(10'000'000, 100ms, 1'000'000, 51ms);
+  }
+  CHECK(cc.cycle_index() == 0);
+}
+
+TEST_CASE("bbr: a loss ends the probe phase early") {
+  probing p;
+  auto& cc = p.cc;
+  for (int i = 0; i < 16 && cc.cycle_index() != 0; ++i) p.d.round(10'000'000, 100ms, 1'000'000, 101ms);
+  REQUIRE(cc.cycle_index() == 0);
+  cc.on_loss(loss_event{.now = p.d.now,
+                        .bytes_lost = mss,
+                        .packets_lost = 1,
+                        .largest_lost_sent_time = p.d.now - 50ms,
+                        .bytes_in_flight = 1'000'000});
+  p.d.round(10'000'000, 100ms, 1'000'000, 101ms);
+  CHECK(cc.cycle_index() == 1);
+}
+
+TEST_CASE("bbr: random loss changes neither the bandwidth estimate nor the pacing rate") {
+  probing p;
+  auto& cc = p.cc;
+  const auto bw = cc.max_bandwidth();
+  for (int i = 0; i < 40; ++i) {
+    cc.on_loss(loss_event{.now = p.d.now,
+                          .bytes_lost = mss,
+                          .packets_lost = 1,
+                          .largest_lost_sent_time = p.d.now - 50ms,
+                          .bytes_in_flight = 1'000'000});
+    p.d.round(10'000'000, 100ms, 1'000'000, 100ms);
+  }
+  CHECK(cc.max_bandwidth() == bw);
+  CHECK(cc.pacing_rate() >= static_cast<std::uint64_t>(0.75 * 10'000'000 * 0.99));
+  CHECK(cc.congestion_window() >= 2'000'000);
+}
+
+TEST_CASE("bbr: ProbeRTT after ten seconds without a lower RTT, four packets for 200 ms, then back") {
+  probing p;
+  auto& cc = p.cc;
+  const auto cwnd_before = cc.congestion_window();
+  for (int i = 0; i < 100; ++i) p.d.round(10'000'000, 120ms, 1'000'000, 100ms);
+  CHECK(cc.current_mode() == bbr::mode::probe_bw);
+  p.d.round(10'000'000, 120ms, 1'000'000, 100ms); // 10.1 s since the min was seen
+  CHECK(cc.current_mode() == bbr::mode::probe_rtt);
+  CHECK(cc.state_name() == "probe_rtt");
+  CHECK(cc.congestion_window() == 4 * mss);
+  CHECK(cc.min_rtt() == 120ms); // the expired estimate took the new sample
+  // In flight falls to four packets: the 200 ms starts.
+  p.d.round(10'000'000, 100ms, 4 * mss, 10ms);
+  CHECK(cc.current_mode() == bbr::mode::probe_rtt);
+  p.d.round(10'000'000, 100ms, 4 * mss, 100ms);
+  CHECK(cc.current_mode() == bbr::mode::probe_rtt);
+  p.d.round(10'000'000, 100ms, 4 * mss, 101ms); // 201 ms and a round trip later
+  CHECK(cc.current_mode() == bbr::mode::probe_bw);
+  CHECK(cc.min_rtt() == 100ms);
+  CHECK(cc.congestion_window() >= cwnd_before);
+}
+
+TEST_CASE("bbr: rates measured during ProbeRTT do not pull the bandwidth estimate down") {
+  probing p;
+  auto& cc = p.cc;
+  for (int i = 0; i < 101; ++i) p.d.round(10'000'000, 120ms, 1'000'000, 100ms);
+  REQUIRE(cc.current_mode() == bbr::mode::probe_rtt);
+  const auto bw = cc.max_bandwidth();
+  // Twelve round trips at the four-packet window, far beyond the ten-round
+  // bandwidth window, delivering a tiny rate.
+  for (int i = 0; i < 12; ++i) p.d.round(50'000, 100ms, 4 * mss, 20ms);
+  CHECK(cc.max_bandwidth() == bw);
+}
+
+TEST_CASE("bbr: Startup ends on a round trip with heavy loss") {
+  tern::random_source rng{tern::test::seed()};
+  bbr cc{config(), rng};
+  driver d{cc};
+  d.round(1'000'000, 100ms, 0);
+  d.round(2'000'000, 100ms, 0);
+  // Eight separate losses of 20 kB against 400 kB delivered: over 20%.
+  for (int i = 0; i < 8; ++i)
+    cc.on_loss(loss_event{.now = d.now,
+                          .bytes_lost = 20'000,
+                          .packets_lost = 16,
+                          .largest_lost_sent_time = d.now - 50ms,
+                          .bytes_in_flight = 100'000});
+  d.round(4'000'000, 100ms, 2'000'000);
+  CHECK(cc.filled_pipe());
+  CHECK(cc.current_mode() == bbr::mode::drain);
+}
+
+TEST_CASE("bbr: random loss of a few percent in a round trip does not end Startup") {
+  tern::random_source rng{tern::test::seed()};
+  bbr cc{config(), rng};
+  driver d{cc};
+  d.round(1'000'000, 100ms, 0);
+  // Ten separate losses, 5% of the round's 240 kB.
+  for (int i = 0; i < 10; ++i)
+    cc.on_loss(loss_event{.now = d.now,
+                          .bytes_lost = mss,
+                          .packets_lost = 1,
+                          .largest_lost_sent_time = d.now - 50ms,
+                          .bytes_in_flight = 100'000});
+  d.round(2'000'000, 100ms, 0);
+  CHECK(cc.current_mode() == bbr::mode::startup);
+}
+
+TEST_CASE("bbr: persistent congestion drops to four packets until recovery ends") {
+  probing p;
+  auto& cc = p.cc;
+  const auto cwnd_before = cc.congestion_window();
+  cc.on_loss(loss_event{.now = p.d.now,
+                        .bytes_lost = 500'000,
+                        .packets_lost = 400,
+                        .largest_lost_sent_time = p.d.now - 10ms,
+                        .bytes_in_flight = 0,
+                        .persistent_congestion = true});
+  CHECK(cc.congestion_window() == 4 * mss);
+  CHECK(cc.in_recovery());
+  p.d.round(10'000'000, 100ms, 0, 200ms); // a packet sent after the loss is acknowledged
+  CHECK_FALSE(cc.in_recovery());
+  CHECK(cc.congestion_window() >= cwnd_before);
+}
+
+TEST_CASE("bbr: restarting from idle in ProbeBW paces at the estimate") {
+  probing p;
+  auto& cc = p.cc;
+  for (int i = 0; i < 16 && cc.cycle_index() != 0; ++i) p.d.round(10'000'000, 100ms, 1'000'000, 101ms);
+  REQUIRE(cc.pacing_gain() == doctest::Approx(1.25));
+  cc.on_packet_sent(packet_sent_event{.now = p.d.now + 1s,
+                                      .packet_number = 1,
+                                      .bytes = mss,
+                                      .prior_in_flight = 0,
+                                      .in_flight = true,
+                                      .app_limited = true});
+  CHECK(cc.pacing_rate() == static_cast<std::uint64_t>(10'000'000 * 0.99));
+}
+
+TEST_CASE("bbr: packet conservation, when enabled, holds the window at in flight plus acknowledged") {
+  tern::random_source rng{tern::test::seed()};
+  bbr_config tuning;
+  tuning.packet_conservation = true;
+  bbr cc{config(), tuning, rng};
+  driver d{cc};
+  for (std::uint64_t rate : {1'000'000ULL, 2'500'000ULL, 5'000'000ULL, 10'000'000ULL})
+    d.round(rate, 100ms, 0);
+  for (int i = 0; i < 3; ++i) d.round(10'000'000, 100ms, 2'000'000);
+  d.round(10'000'000, 100ms, 900'000);
+  REQUIRE(cc.current_mode() == bbr::mode::probe_bw);
+  cc.on_loss(loss_event{.now = d.now,
+                        .bytes_lost = mss,
+                        .packets_lost = 1,
+                        .largest_lost_sent_time = d.now - 1ms,
+                        .bytes_in_flight = 600'000});
+  CHECK(cc.congestion_window() == 600'000 + mss);
+  // Within the round: in flight + acknowledged.
+  d.now += 1ms;
+  auto e = d.make(10'000'000, 100ms, 590'000, 20'000);
+  e.sample.prior_delivered = d.delivered - 20'000 - 1; // not a round start
+  e.largest_acked_sent_time = d.now - 200ms;           // sent before recovery began
+  cc.on_ack(e);
+  CHECK(cc.congestion_window() == 610'000);
+}

@@ -1,0 +1,147 @@
+#include <doctest/doctest.h>
+
+#include "congestion/cubic.hpp"
+
+#include "events.hpp"
+
+#include <cmath>
+
+using namespace std::chrono_literals;
+using tern::duration;
+using tern::time_point;
+using namespace tern::cc;
+namespace ev = tern::cc::test;
+
+namespace {
+
+const time_point t0 = time_point{} + 1s;
+constexpr std::uint64_t mss = 1200;
+
+controller_config config() {
+  controller_config c;
+  c.max_datagram_size = mss;
+  return c;
+}
+
+// Grows the window to `packets` datagrams in slow start and takes one loss.
+cubic loaded(std::uint64_t packets, time_point& now) {
+  cubic cc{config()};
+  cc.on_ack(ev::ack(now, packets * mss - cc.congestion_window(), now - 100ms, 100ms));
+  REQUIRE(cc.congestion_window() == packets * mss);
+  now += 100ms;
+  cc.on_loss(ev::loss(now, mss, now - 50ms, 1000));
+  now += 100ms;
+  return cc;
+}
+
+} // namespace
+
+TEST_CASE("cubic: a loss multiplies the window by 0.7 and remembers W_max") {
+  time_point now = t0;
+  cubic cc = loaded(100, now);
+  CHECK(cc.congestion_window() == 84000); // 70 datagrams
+  CHECK(cc.slow_start_threshold() == 84000);
+  CHECK(cc.w_max() == 120000);
+  CHECK(cc.in_recovery());
+}
+
+TEST_CASE("cubic: the window follows the cubic curve back to W_max at time K") {
+  time_point now = t0;
+  cubic cc = loaded(100, now);
+  const duration rtt = 100ms;
+  // First ACK after recovery starts the epoch: K = cbrt((100 - 70) / 0.4) s.
+  const double k = std::cbrt(30.0 / 0.4);
+  time_point epoch = now;
+  cc.on_ack(ev::ack(now, mss, now - 1ms, rtt));
+  CHECK(cc.k() == doctest::Approx(k));
+  epoch = now;
+  // One window acknowledged per RTT: cwnd tracks W_cubic(t + RTT).
+  std::uint64_t previous = cc.congestion_window();
+  std::uint64_t first_step = 0, last_step = 0;
+  while (now - epoch < std::chrono::duration_cast<duration>(std::chrono::duration<double>(k)) - rtt) {
+    now += rtt;
+    cc.on_ack(ev::ack(now, cc.congestion_window(), now - rtt, rtt));
+    const std::uint64_t step = cc.congestion_window() - previous;
+    if (first_step == 0) first_step = step;
+    last_step = step;
+    previous = cc.congestion_window();
+  }
+  // Concave: growth slows as the window approaches W_max...
+  CHECK(last_step < first_step);
+  // ...and reaches it (within a datagram) around t = K.
+  CHECK(std::abs(static_cast<double>(cc.congestion_window()) - 120000.0) < 2.0 * mss);
+  // Beyond K the curve turns convex and probes above W_max.
+  for (int i = 0; i < 40; ++i) {
+    now += rtt;
+    cc.on_ack(ev::ack(now, cc.congestion_window(), now - rtt, rtt));
+  }
+  // W_cubic(K + 4 s) = W_max + 0.4 * 4^3 datagrams.
+  CHECK(cc.congestion_window() > 140000);
+  CHECK(cc.state_name() == "congestion_avoidance");
+}
+
+TEST_CASE("cubic: fast convergence lowers W_max when the window is still shrinking") {
+  time_point now = t0;
+  cubic cc = loaded(100, now);
+  cc.on_ack(ev::ack(now, mss, now - 1ms, 100ms)); // leaves recovery at 70 datagrams
+  now += 100ms;
+  const auto before = static_cast<double>(cc.congestion_window()); // about 70 datagrams
+  cc.on_loss(ev::loss(now, mss, now - 10ms, 2000));
+  // Below W_max (100 datagrams): W_max = cwnd * (1 + 0.7) / 2.
+  CHECK(cc.w_max() == doctest::Approx(before * 0.85));
+  CHECK(cc.congestion_window() == static_cast<std::uint64_t>(before * 0.7));
+}
+
+TEST_CASE("cubic: on a short-RTT path the Reno-friendly estimate leads") {
+  time_point now = t0;
+  cubic cc = loaded(10, now); // W_max 10, cwnd 7 datagrams; K = 1.96 s
+  const duration rtt = 5ms;
+  // 200 round trips (1 s, well before K): Reno would add ~0.53 per RTT.
+  for (int i = 0; i < 200; ++i) {
+    now += rtt;
+    cc.on_ack(ev::ack(now, cc.congestion_window(), now - rtt, rtt));
+  }
+  CHECK(cc.congestion_window() > 10 * mss * 4);
+}
+
+TEST_CASE("cubic: a spurious reduction is undone, W_max included") {
+  time_point now = t0;
+  cubic cc{config()};
+  cc.on_ack(ev::ack(now, 108000, now - 100ms, 100ms)); // 100 datagrams
+  cc.on_loss(ev::loss(now + 10ms, mss, now, 500));
+  CHECK(cc.congestion_window() == 84000);
+  cc.on_spurious_loss(spurious_loss_event{.now = now + 20ms, .packet_number = 500, .bytes = mss});
+  CHECK(cc.congestion_window() == 120000);
+  CHECK(cc.w_max() == 0);
+  CHECK_FALSE(cc.in_recovery());
+}
+
+TEST_CASE("cubic: idle time does not count as time on the curve") {
+  time_point now = t0;
+  cubic cc = loaded(100, now);
+  const duration rtt = 100ms;
+  cc.on_packet_sent(ev::sent(now, 1, mss, 1000));
+  cc.on_ack(ev::ack(now, mss, now - 1ms, rtt)); // epoch starts
+  for (int i = 0; i < 5; ++i) {
+    now += rtt;
+    cc.on_packet_sent(ev::sent(now, 2u + i, mss, 1000));
+    cc.on_ack(ev::ack(now, cc.congestion_window(), now - rtt, rtt));
+  }
+  const auto before_idle = cc.congestion_window();
+  // Ten seconds idle, then the window is used again. Without the epoch
+  // shift W_cubic(10.6 s) would be far above W_max.
+  now += 10s;
+  cc.on_packet_sent(ev::sent(now, 100, mss, 0));
+  now += rtt;
+  cc.on_ack(ev::ack(now, cc.congestion_window(), now - rtt, rtt));
+  CHECK(cc.congestion_window() < 120000);
+  CHECK(cc.congestion_window() >= before_idle);
+}
+
+TEST_CASE("cubic: pacing is 1.25 x cwnd / SRTT in congestion avoidance") {
+  time_point now = t0;
+  cubic cc = loaded(100, now);
+  cc.on_ack(ev::ack(now, mss, now - 1ms, 100ms));
+  CHECK(cc.pacing_rate() ==
+        static_cast<std::uint64_t>(1.25 * static_cast<double>(cc.congestion_window()) * 10));
+}

@@ -1,0 +1,143 @@
+#include <doctest/doctest.h>
+
+#include "recovery/errc.hpp"
+#include "recovery/sender.hpp"
+
+#include "support/seed.hpp"
+
+using namespace std::chrono_literals;
+using tern::time_point;
+using namespace tern::recovery;
+namespace cc = tern::cc;
+
+namespace {
+
+const time_point t0 = time_point{} + 1s;
+
+ack_info ack_of(std::initializer_list<ack_range> ranges) {
+  ack_info a;
+  for (const auto& r : ranges) a.push_back(r);
+  return a;
+}
+
+sender_config config_for(cc::algorithm a) {
+  sender_config c;
+  c.algorithm = a;
+  c.controller.max_datagram_size = 1200;
+  return c;
+}
+
+} // namespace
+
+TEST_CASE("sender: the initial window lets ten full packets go, the eleventh waits on the window") {
+  tern::random_source rng{tern::test::seed()};
+  sender s{config_for(cc::algorithm::new_reno), rng};
+  for (int i = 0; i < 10; ++i) {
+    REQUIRE(s.can_send(1200, t0).allowed());
+    CHECK(s.on_packet_sent({.bytes = 1200}, t0) == static_cast<std::uint64_t>(i));
+  }
+  const auto refused = s.can_send(1200, t0);
+  CHECK(refused.limit == send_limit::congestion_window);
+  CHECK(s.bytes_in_flight() == 12000);
+  CHECK(s.stats().limited_events[static_cast<std::size_t>(send_limit::congestion_window)] == 1);
+}
+
+TEST_CASE("sender: ACKs grow the window in slow start and feed the RTT estimate") {
+  tern::random_source rng{tern::test::seed()};
+  sender s{config_for(cc::algorithm::new_reno), rng};
+  for (int i = 0; i < 10; ++i) s.on_packet_sent({.bytes = 1200}, t0);
+  const auto& out = s.on_ack_received(ack_of({{0, 9}}), t0 + 50ms);
+  CHECK_FALSE(out.error);
+  CHECK(out.acked.size() == 10);
+  CHECK(s.congestion_window() == 24000);
+  CHECK(s.rtt().smoothed_rtt() == 50ms);
+  CHECK(s.stats().packets_acked == 10);
+  // The limited time up to the ACK is accounted when sending resumes.
+  s.can_send(1200, t0 + 60ms);
+}
+
+TEST_CASE("sender: losses reach the controller and shrink the window once per recovery period") {
+  tern::random_source rng{tern::test::seed()};
+  sender s{config_for(cc::algorithm::new_reno), rng};
+  for (int i = 0; i < 10; ++i) s.on_packet_sent({.bytes = 1200, .cookie = 100u + i}, t0);
+  const auto& out = s.on_ack_received(ack_of({{5, 9}}), t0 + 50ms);
+  REQUIRE(out.lost.size() == 5); // 0..4: at least three behind 9
+  CHECK(out.lost[0].cookie == 100);
+  CHECK(s.stats().packets_lost == 5);
+  // Losses reach the controller before the ACK: the window halves and the
+  // ACK of packets sent before recovery began does not grow it.
+  CHECK(s.congestion_window() == 6000);
+  CHECK(s.controller().state_name() == "recovery");
+}
+
+TEST_CASE("sender: a PTO owes probes that bypass the congestion window") {
+  tern::random_source rng{tern::test::seed()};
+  sender s{config_for(cc::algorithm::cubic), rng};
+  for (int i = 0; i < 10; ++i) s.on_packet_sent({.bytes = 1200}, t0);
+  CHECK_FALSE(s.can_send(1200, t0).allowed());
+  const time_point pto = s.next_timeout();
+  CHECK(pto == t0 + 1024ms);
+  const auto& out = s.on_timeout(pto);
+  CHECK(out.probes == 2);
+  CHECK(s.probes_owed() == 2);
+  CHECK(s.can_send(1200, pto).allowed());
+  s.on_packet_sent({.bytes = 1200}, pto);
+  CHECK(s.probes_owed() == 1);
+  s.on_packet_sent({.bytes = 1200}, pto);
+  CHECK(s.probes_owed() == 0);
+  CHECK_FALSE(s.can_send(1200, pto).allowed());
+  CHECK(s.next_timeout() == pto + 2048ms);
+  CHECK(s.stats().probe_timeouts == 1);
+}
+
+TEST_CASE("sender: the 2^15 packet window is reported when it, not the congestion window, holds the sender") {
+  tern::random_source rng{tern::test::seed()};
+  sender_config config = config_for(cc::algorithm::new_reno);
+  config.loss.max_unacknowledged = 4;
+  config.controller.initial_window_packets = 100;
+  sender s{config, rng};
+  for (int i = 0; i < 4; ++i) s.on_packet_sent({.bytes = 100}, t0);
+  const auto refused = s.can_send(100, t0 + 1ms);
+  CHECK(refused.limit == send_limit::packet_window);
+  CHECK(s.stats().packet_window_limited);
+  CHECK(s.stats().limited_events[static_cast<std::size_t>(send_limit::packet_window)] == 1);
+  s.on_ack_received(ack_of({{0, 1}}), t0 + 11ms);
+  CHECK(s.can_send(100, t0 + 11ms).allowed());
+  s.on_packet_sent({.bytes = 100}, t0 + 11ms);
+  CHECK(s.stats().limited_time[static_cast<std::size_t>(send_limit::packet_window)] == 10ms);
+}
+
+TEST_CASE("sender: ACK-only packets take numbers but are not in flight") {
+  tern::random_source rng{tern::test::seed()};
+  sender s{config_for(cc::algorithm::bbr), rng};
+  CHECK(s.on_packet_sent({.bytes = 40, .ack_eliciting = false, .in_flight = false}, t0) == 0);
+  CHECK(s.on_packet_sent({.bytes = 1200}, t0) == 1);
+  CHECK(s.bytes_in_flight() == 1200);
+  CHECK(s.next_timeout() == t0 + 1024ms);
+  const auto& out = s.on_ack_received(ack_of({{0, 1}}), t0 + 30ms);
+  CHECK_FALSE(out.error);
+  CHECK(out.acked.size() == 1);
+  CHECK(s.on_ack_received(ack_of({{2, 2}}), t0 + 30ms).error == recovery_errc::ack_of_unsent_packet);
+}
+
+TEST_CASE("sender: after the first RTT sample the pacer spaces packets at the controller's rate") {
+  tern::random_source rng{tern::test::seed()};
+  sender s{config_for(cc::algorithm::cubic), rng};
+  for (int i = 0; i < 10; ++i) {
+    REQUIRE(s.can_send(1200, t0).allowed());
+    s.on_packet_sent({.bytes = 1200}, t0);
+  }
+  const time_point now = t0 + 100ms;
+  s.on_ack_received(ack_of({{0, 9}}), now);
+  // Slow start: 2 * cwnd / SRTT = 2 * 24000 B / 100 ms.
+  CHECK(s.pacing_rate() == 480'000);
+  CHECK(s.pacer().quantum() == 2400);
+  REQUIRE(s.can_send(1200, now).allowed());
+  s.on_packet_sent({.bytes = 1200}, now);
+  REQUIRE(s.can_send(1200, now).allowed());
+  s.on_packet_sent({.bytes = 1200}, now);
+  const auto held = s.can_send(1200, now);
+  REQUIRE(held.limit == send_limit::pacing);
+  CHECK(held.release == now + 2500us); // 1200 B at 480 kB/s
+  CHECK(s.can_send(1200, held.release).allowed());
+}

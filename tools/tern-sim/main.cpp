@@ -1,0 +1,122 @@
+// tern-sim: runs a bulk transfer over the netem simulator in virtual time
+// and prints one JSON object with what happened.
+//
+//   tern-sim --link "rate 100mbit delay 100ms loss 1%" [--down "delay 100ms"]
+//            --cc bbr|cubic|newreno --bytes 100M --seed N --json
+//            [--flows 2 --stagger 2s --fairness-warmup 15s] [--mtu 1200] [--trace]
+//
+// Exit status: 0 when every flow completed, 1 when the time limit came
+// first, 2 on bad arguments.
+
+#include "scenario.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+namespace {
+
+// "100M", "1.5G", "64k", "1000": decimal units (k = 1000), as dd does with kB.
+bool parse_bytes(const std::string& text, std::uint64_t& out) {
+  if (text.empty()) return false;
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (...) {
+    return false;
+  }
+  std::string unit = text.substr(used);
+  double scale = 1;
+  if (unit == "" || unit == "B")
+    scale = 1;
+  else if (unit == "k" || unit == "K" || unit == "kB" || unit == "KB")
+    scale = 1e3;
+  else if (unit == "M" || unit == "MB")
+    scale = 1e6;
+  else if (unit == "G" || unit == "GB")
+    scale = 1e9;
+  else if (unit == "Ki" || unit == "KiB")
+    scale = 1024.0;
+  else if (unit == "Mi" || unit == "MiB")
+    scale = 1024.0 * 1024;
+  else if (unit == "Gi" || unit == "GiB")
+    scale = 1024.0 * 1024 * 1024;
+  else
+    return false;
+  if (value < 0 || value * scale > 1e15) return false;
+  out = static_cast<std::uint64_t>(value * scale);
+  return true;
+}
+
+bool parse_seconds(const std::string& text, tern::duration& out) {
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (...) {
+    return false;
+  }
+  const std::string unit = text.substr(used);
+  double scale = 1;
+  if (unit == "s" || unit.empty())
+    scale = 1;
+  else if (unit == "ms")
+    scale = 1e-3;
+  else if (unit == "us")
+    scale = 1e-6;
+  else
+    return false;
+  out = tern::duration{static_cast<tern::duration::rep>(value * scale * 1e9)};
+  return value >= 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tern-sim: a bulk transfer over the netem simulator, in virtual time"};
+  tern::bulk::scenario_config config;
+  std::string cc = "bbr", bytes = "10M", stagger = "0s", limit = "3600s", warmup = "5s";
+  bool json = false;
+  app.add_option("--link", config.link, "netem spec of the data direction (tc syntax)")->required();
+  app.add_option("--down", config.down, "netem spec of the return path (default: unimpaired)");
+  app.add_option("--cc", cc, "congestion control: bbr, cubic or newreno")->capture_default_str();
+  app.add_option("--bytes", bytes, "bytes per flow, e.g. 100M (decimal units)")->capture_default_str();
+  app.add_option("--seed", config.seed, "random seed")->capture_default_str();
+  app.add_option("--flows", config.flows, "flows sharing the bottleneck")->capture_default_str();
+  app.add_option("--stagger", stagger, "start offset between flows, e.g. 2s")->capture_default_str();
+  app.add_option("--fairness-warmup", warmup,
+                 "several flows: fairness is measured from the last start plus this")
+      ->capture_default_str();
+  app.add_option("--mtu", config.mtu, "datagram size in bytes")->capture_default_str();
+  app.add_option("--time-limit", limit, "virtual time limit, e.g. 600s")->capture_default_str();
+  app.add_flag("--trace", config.trace, "print per-flow progress every 100 ms to stderr");
+  app.add_flag("--json", json, "print the JSON result (the default output)");
+  CLI11_PARSE(app, argc, argv);
+  (void)json;
+
+  const auto algorithm = tern::cc::parse_algorithm(cc);
+  if (!algorithm) {
+    std::cerr << "tern-sim: unknown --cc '" << cc << "' (bbr, cubic, newreno)\n";
+    return 2;
+  }
+  config.algorithm = *algorithm;
+  if (!parse_bytes(bytes, config.bytes)) {
+    std::cerr << "tern-sim: bad --bytes '" << bytes << "'\n";
+    return 2;
+  }
+  if (!parse_seconds(stagger, config.stagger) || !parse_seconds(limit, config.time_limit) ||
+      !parse_seconds(warmup, config.fairness_warmup)) {
+    std::cerr << "tern-sim: bad time in --stagger, --time-limit or --fairness-warmup\n";
+    return 2;
+  }
+
+  const auto wall_start = std::chrono::steady_clock::now();
+  const auto result = tern::bulk::run_scenario(config);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  std::cout << tern::bulk::to_json(config, result, wall) << "\n";
+  if (!result.error.empty()) return 2;
+  return result.completed ? 0 : 1;
+}
