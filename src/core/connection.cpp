@@ -272,14 +272,14 @@ time_point connection::next_timeout() const noexcept {
   time_point t = last_received_ + std::max(config_.idle_timeout, 3 * pto());
   t = std::min(t, handshake_deadline_);
   t = std::min(t, sender_.next_timeout());
-  t = std::min(t, acks_.ack_deadline());
+  if (amplification_budget() >= 64) t = std::min(t, acks_.ack_deadline());
   t = std::min(t, keys_.one_rtt().next_timeout());
   t = std::min(t, handshake_probe_at_);
   if (path_.active) t = std::min(t, path_.deadline);
   if (handshake_confirmed_) {
     t = std::min(t, messages_out_.next_timeout());
-    t = std::min(t, messages_in_.next_timeout());
-    if (config_.keepalive_interval > duration::zero())
+    if (!message_event_pending_) t = std::min(t, messages_in_.next_timeout());
+    if (config_.keepalive_interval > duration::zero() && !ping_pending_)
       t = std::min(t, std::max(last_ack_eliciting_sent_, last_received_) + config_.keepalive_interval);
   }
   if (pacing_release_ != never) t = std::min(t, pacing_release_);
@@ -407,7 +407,10 @@ bool usable(connection_state s) {
 }
 } // namespace
 
-void connection::update_stream(std::uint64_t id) { (void)streams_.update(id); }
+void connection::update_stream(std::uint64_t id) {
+  control_dirty_ = true;
+  (void)streams_.update(id);
+}
 
 std::optional<std::uint64_t> connection::open_stream(stream::direction d, std::error_code& ec) {
   ec.clear();

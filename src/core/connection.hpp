@@ -231,6 +231,11 @@ public:
   /// before the AEAD limits). Returns whether one started.
   bool initiate_key_update();
   std::uint64_t key_generation() const noexcept;
+  /// Puts `frames` (encoded frames, unchecked) at the start of the next
+  /// 1-RTT packet: lets tests play a misbehaving peer with valid keys.
+  void inject_frames_for_tests(std::span<const std::byte> frames) {
+    injected_frames_.insert(injected_frames_.end(), frames.begin(), frames.end());
+  }
 
 private:
   struct pending_path;
@@ -278,8 +283,9 @@ private:
   std::optional<transmit> build_close(std::span<std::byte> out, time_point now);
   std::size_t build_packet(std::span<std::byte> out, wire::packet_type type, time_point now, bool& ack_eliciting,
                            std::size_t min_size, bool allow_data, bool& wrote, bool response_only);
-  void write_frames(wire::writer& w, wire::packet_type type, time_point now, bool allow_data, bool& ack_eliciting,
-                    std::uint64_t& carried_ack, bool& retransmitted);
+  void write_frames(wire::writer& w, wire::packet_type type, time_point now, bool& ack_eliciting,
+                    bool& retransmitted);
+  void write_stream_frames(wire::writer& w, bool& ack_eliciting, bool& retransmitted);
   bool wants_long_header() const noexcept;
   bool has_ack_eliciting_to_send(time_point now);
   std::size_t amplification_budget() const noexcept;
@@ -367,6 +373,7 @@ private:
   std::deque<early_datagram> early_;
 
   std::vector<std::byte> rx_buffer_;
+  std::vector<std::byte> injected_frames_;
   bool datagram_counted_ = false;   // the datagram being processed counted towards the path
   bool replay_early_pending_ = false;
   std::array<std::uint64_t, 2> peer_streams_seen_{}; // stream_opened emitted below these indexes

@@ -3,12 +3,13 @@
 // poll_transmit() builds at most one datagram per call, to the current peer
 // address: while the handshake is not confirmed a long-header packet
 // (Initial for a client that has not heard from the server yet, Handshake
-// otherwise) carrying ACK, CRYPTO and PING; then, once 1-RTT keys exist, a
-// coalesced short-header packet with everything else, in this order: ACK,
+// otherwise) carrying CRYPTO, PING and ACK; then, once 1-RTT keys exist, a
+// coalesced short-header packet with everything else, in this order:
 // PATH_RESPONSE, PATH_CHALLENGE, HANDSHAKE_DONE, CRYPTO, connection-level
 // flow control, connection IDs, stream control frames, MESSAGE_ABANDON,
 // message fragments, DATAGRAMs, stream data (by the scheduler: urgency, then
-// round robin), PING. Every packet takes the next number of the single
+// round robin), PING, and the ACK last, in room reserved for it (an ACK that
+// is not yet due is added only to a packet that goes anyway). Every packet takes the next number of the single
 // packet number space from the recovery sender, which also decides whether
 // an ack-eliciting packet may go now (congestion window, pacing, 2^15
 // packet window). An ACK that is due goes even when congestion control
@@ -66,6 +67,7 @@ bool connection::wants_long_header() const noexcept {
 bool connection::has_ack_eliciting_to_send(time_point now) {
   if (ping_pending_ || crypto_send_.has_data_to_send()) return true;
   if (!keys_.has_one_rtt_keys() || !handshake_complete_) return false;
+  if (!injected_frames_.empty()) return true;
   if (handshake_done_pending_ || path_.challenge_pending || !responses_.empty()) return true;
   if (conn_recv_window_.has_update() || conn_send_credit_.blocked_pending() || control_dirty_) return true;
   if (messages_out_.has_pending(now, sender_.rtt().smoothed_rtt() / 2)) return true;
@@ -197,7 +199,11 @@ std::size_t connection::build_packet(std::span<std::byte> out, wire::packet_type
   const std::size_t pn_offset = header_len - wire::packet_number_length;
   if (out.size() < header_len + crypto::aead_tag_length + 8) return 0;
   const std::size_t room = out.size() - header_len - crypto::aead_tag_length;
-  wire::writer pw(out.subspan(header_len, room));
+  // Frames first, the ACK after them in reserved room: an ACK that is not
+  // due yet rides along only when the packet goes anyway.
+  const bool ack_pending = acks_.has_unacknowledged();
+  const std::size_t ack_reserve = ack_pending ? std::min<std::size_t>(room / 2, 24 + 12 * acks_.range_count()) : 0;
+  wire::writer pw(out.subspan(header_len, room - ack_reserve));
 
   const std::uint64_t cookie = sent_.begin_packet();
   std::uint64_t carried_ack = recovery::no_packet;
@@ -208,27 +214,43 @@ std::size_t connection::build_packet(std::span<std::byte> out, wire::packet_type
       (void)wire::encode(pw, wire::path_response_frame{pending_response_->data});
       ack_eliciting = true;
     }
-  } else {
-    write_frames(pw, type, now, allow_data, ack_eliciting, carried_ack, retransmitted);
+  } else if (allow_data) {
+    write_frames(pw, type, now, ack_eliciting, retransmitted);
   }
-  if (pw.position() == 0) {
+  std::size_t payload_len = pw.position();
+  if (ack_pending && (ack_eliciting || acks_.ack_due(now) || !allow_data)) {
+    wire::writer aw(out.subspan(header_len + payload_len, room - payload_len));
+    recovery::ack_info info;
+    if (acks_.build_ack(now, info)) {
+      wire::ack_frame f;
+      to_wire_ack(info, f);
+      std::size_t written = 0;
+      if (!wire::encode_truncated(aw, f, written)) carried_ack = info.largest();
+    }
+    payload_len += aw.position();
+  }
+  if (payload_len == 0) {
     sent_.release(cookie);
     return 0;
   }
   wrote = true;
+  wire::writer tail(out.subspan(header_len + payload_len, room - payload_len));
+  // Room reserved for an ACK that did not go: more stream data.
+  if (allow_data && !response_only && type == wire::packet_type::one_rtt) write_stream_frames(tail, ack_eliciting, retransmitted);
   if (!ack_eliciting && allow_data && ++consecutive_non_eliciting_ >= max_non_eliciting_in_row &&
-      pw.remaining() > 0) {
-    (void)wire::encode(pw, wire::ping_frame{});
+      tail.remaining() > 0) {
+    (void)wire::encode(tail, wire::ping_frame{});
     ack_eliciting = true;
   }
   if (ack_eliciting) consecutive_non_eliciting_ = 0;
   // Padding up to min_size (whole datagram size requested by the caller).
-  if (header_len + pw.position() + crypto::aead_tag_length < min_size) {
-    const std::size_t pad = min_size - header_len - pw.position() - crypto::aead_tag_length;
-    (void)pw.write_zeros(std::min(pad, pw.remaining()));
+  if (header_len + payload_len + tail.position() + crypto::aead_tag_length < min_size) {
+    const std::size_t pad = min_size - header_len - payload_len - tail.position() - crypto::aead_tag_length;
+    (void)tail.write_zeros(std::min(pad, tail.remaining()));
   }
-  const std::size_t total = header_len + pw.position() + crypto::aead_tag_length;
-  if (is_long && wire::set_length_field(out, h, pw.position() + crypto::aead_tag_length, 2)) {
+  payload_len += tail.position();
+  const std::size_t total = header_len + payload_len + crypto::aead_tag_length;
+  if (is_long && wire::set_length_field(out, h, payload_len + crypto::aead_tag_length, 2)) {
     on_lost_frames(cookie);
     return 0;
   }
@@ -250,25 +272,19 @@ std::size_t connection::build_packet(std::span<std::byte> out, wire::packet_type
   return total;
 }
 
-void connection::write_frames(wire::writer& w, wire::packet_type type, time_point now, bool allow_data,
-                              bool& ack_eliciting, std::uint64_t& carried_ack, bool& retransmitted) {
-  // ACK first: the newest ranges that fit.
-  if (acks_.has_unacknowledged()) {
-    recovery::ack_info info;
-    if (acks_.build_ack(now, info)) {
-      wire::ack_frame f;
-      to_wire_ack(info, f);
-      std::size_t written = 0;
-      if (!wire::encode_truncated(w, f, written)) carried_ack = info.largest();
-    }
-  }
-  if (!allow_data) return;
+void connection::write_frames(wire::writer& w, wire::packet_type type, time_point now, bool& ack_eliciting,
+                              bool& retransmitted) {
   const bool is_long = type != wire::packet_type::one_rtt;
   auto record = [&](const sent_frame& f) {
     sent_.add(f);
     ack_eliciting = true;
   };
 
+  if (!is_long && !injected_frames_.empty() && w.remaining() >= injected_frames_.size()) {
+    (void)w.write_bytes(injected_frames_);
+    injected_frames_.clear();
+    ack_eliciting = true;
+  }
   if (!is_long) {
     while (!responses_.empty() && responses_.front().to == peer_address_ && w.remaining() >= 9) {
       (void)wire::encode(w, wire::path_response_frame{responses_.front().data});
@@ -416,6 +432,18 @@ void connection::write_frames(wire::writer& w, wire::packet_type type, time_poin
     datagrams_out_.pop();
     ack_eliciting = true;
   }
+  write_stream_frames(w, ack_eliciting, retransmitted);
+  if (ping_pending_ && !ack_eliciting && w.remaining() >= 1) {
+    (void)wire::encode(w, wire::ping_frame{});
+    ack_eliciting = true;
+  }
+}
+
+void connection::write_stream_frames(wire::writer& w, bool& ack_eliciting, bool& retransmitted) {
+  auto record = [&](const sent_frame& f) {
+    sent_.add(f);
+    ack_eliciting = true;
+  };
   // Stream data by the scheduler.
   while (w.remaining() > 24) {
     auto* s = streams_.next_to_send();
@@ -442,10 +470,6 @@ void connection::write_frames(wire::writer& w, wire::packet_type type, time_poin
     record(sent_frame{sent_frame::kind::stream, c->fin, id, c->offset, c->data.size()});
     if (s->send->has_control_pending()) control_dirty_ = true;
     (void)streams_.on_chunk_sent(id);
-  }
-  if (ping_pending_ && !ack_eliciting && w.remaining() >= 1) {
-    (void)wire::encode(w, wire::ping_frame{});
-    ack_eliciting = true;
   }
 }
 

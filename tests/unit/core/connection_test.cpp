@@ -54,3 +54,493 @@ TEST_CASE("connection: one bidirectional stream carries bytes both ways with FIN
   }));
   CHECK(got == data);
 }
+
+namespace {
+
+/// Writes `data` on `id` from `from`, reads everything at `to`; returns what
+/// arrived once FIN was read (or whatever arrived by the deadline).
+std::vector<std::byte> transfer(network& net, connection& from, connection& to, std::uint64_t id,
+                                const std::vector<std::byte>& data, duration deadline = 60s) {
+  std::error_code ec;
+  std::size_t written = 0;
+  std::vector<std::byte> got;
+  bool fin = false;
+  bool finished = false;
+  std::vector<std::byte> buf(65536);
+  net.run_until(
+      [&] {
+        if (written < data.size()) {
+          written += from.write(id, std::span(data).subspan(written), ec);
+          REQUIRE_FALSE(ec);
+        }
+        if (written == data.size() && !finished) {
+          REQUIRE_FALSE(from.finish(id));
+          finished = true;
+        }
+        for (;;) {
+          std::error_code rec;
+          auto r = to.read(id, buf, rec);
+          if (rec) break;
+          got.insert(got.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(r.bytes));
+          if (r.fin) fin = true;
+          if (r.bytes == 0) break;
+        }
+        return fin;
+      },
+      deadline);
+  return got;
+}
+
+bool has_event(const std::vector<connection_event>& events, connection_event::kind k) {
+  return std::any_of(events.begin(), events.end(), [&](auto& e) { return e.what == k; });
+}
+
+} // namespace
+
+TEST_CASE("connection: handshake with a CA-issued certificate and host name") {
+  std::error_code ec;
+  crypto::certificate_request root_req;
+  root_req.common_name = "tern core test root";
+  root_req.is_ca = true;
+  auto root = crypto::generate_certificate(root_req, ec);
+  REQUIRE_FALSE(ec);
+  crypto::certificate_request leaf_req;
+  leaf_req.common_name = "media.tern.test";
+  leaf_req.subject_alt_names = {"media.tern.test"};
+  leaf_req.issuer = &root;
+  auto leaf = crypto::generate_certificate(leaf_req, ec);
+  REQUIRE_FALSE(ec);
+  connection_config client;
+  connection_config server;
+  server.tls.identity = leaf;
+  client.tls.peer.ca_pem = root.certificate_chain_pem();
+  client.tls.server_name = "media.tern.test";
+  network net({client, server});
+  REQUIRE(net.handshake());
+  CHECK(net.client->alpn().empty());
+}
+
+TEST_CASE("connection: a wrong pinned fingerprint fails the handshake on both sides") {
+  auto configs = pinned_configs();
+  configs.first.tls.peer.pinned_fingerprints = {make_identity("other").fingerprint()};
+  network net(configs);
+  net.start();
+  net.run_until([&] { return net.client->is_closed() && net.server && net.server->is_closed(); }, 10s);
+  CHECK(net.client->close_reason().error == crypto::crypto_errc::fingerprint_mismatch);
+  CHECK_FALSE(net.client->close_reason().remote);
+  REQUIRE(net.server);
+  CHECK(net.server->close_reason().error == crypto::crypto_errc::alert_received);
+  CHECK(net.server->close_reason().remote);
+  CHECK(net.server->close_reason().code == net.client->close_reason().code);
+  CHECK(net.client->close_reason().code > 0x100);
+  CHECK(has_event(net.client_events, connection_event::kind::closed));
+  CHECK_FALSE(has_event(net.client_events, connection_event::kind::handshake_complete));
+}
+
+TEST_CASE("connection: an ALPN mismatch fails the handshake with no_application_protocol on both sides") {
+  auto configs = pinned_configs();
+  configs.first.tls.alpn = {"other/9"};
+  network net(configs);
+  net.start();
+  net.run_until([&] { return net.client->is_closed() && net.server && net.server->is_closed(); }, 10s);
+  REQUIRE(net.server);
+  CHECK(net.server->close_reason().error == crypto::crypto_errc::alpn_mismatch);
+  CHECK(net.server->close_reason().code == 0x100 + 120);
+  CHECK(net.client->close_reason().error == crypto::crypto_errc::alert_received);
+  CHECK(net.client->close_reason().code == 0x100 + 120);
+}
+
+TEST_CASE("connection: ChaCha20-Poly1305 can be selected") {
+  auto configs = pinned_configs();
+  configs.second.tls.cipher_suites = {crypto::aead_algorithm::chacha20_poly1305};
+  network net(configs);
+  REQUIRE(net.handshake());
+  std::error_code ec;
+  auto id = net.server->open_stream(stream::direction::uni, ec);
+  REQUIRE(id);
+  const auto data = pattern(5000, 2);
+  CHECK(transfer(net, *net.server, *net.client, *id, data) == data);
+}
+
+TEST_CASE("connection: unidirectional streams from both sides, many streams at once") {
+  network net(pinned_configs());
+  REQUIRE(net.handshake());
+  std::error_code ec;
+  auto s1 = net.server->open_stream(stream::direction::uni, ec);
+  REQUIRE(s1);
+  const auto d1 = pattern(30000, 3);
+  CHECK(transfer(net, *net.server, *net.client, *s1, d1) == d1);
+  CHECK(has_event(net.client_events, connection_event::kind::stream_opened));
+  std::error_code wec;
+  CHECK(net.client->write(*s1, d1, wec) == 0);
+  CHECK((wec == core_errc::invalid_stream_direction || wec == core_errc::unknown_stream));
+
+  // 40 client streams, interleaved.
+  std::vector<std::uint64_t> ids;
+  std::vector<std::vector<std::byte>> payloads;
+  for (int i = 0; i < 40; ++i) {
+    auto id = net.client->open_stream(i % 2 ? stream::direction::uni : stream::direction::bidi, ec);
+    REQUIRE(id);
+    ids.push_back(*id);
+    payloads.push_back(pattern(1000 + 97 * static_cast<std::size_t>(i), 100 + static_cast<std::uint64_t>(i)));
+    CHECK(net.client->write(*id, payloads.back(), ec) == payloads.back().size());
+    REQUIRE_FALSE(net.client->finish(*id));
+  }
+  std::vector<std::vector<std::byte>> got(ids.size());
+  std::vector<bool> fin(ids.size());
+  std::vector<std::byte> buf(4096);
+  REQUIRE(net.run_until([&] {
+    bool all = true;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      for (;;) {
+        std::error_code rec;
+        auto r = net.server->read(ids[i], buf, rec);
+        if (rec) break;
+        got[i].insert(got[i].end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(r.bytes));
+        if (r.fin) fin[i] = true;
+        if (r.bytes == 0) break;
+      }
+      all = all && fin[i];
+    }
+    return all;
+  }));
+  for (std::size_t i = 0; i < ids.size(); ++i) CHECK(got[i] == payloads[i]);
+}
+
+TEST_CASE("connection: reset and stop-sending reach the peer") {
+  network net(pinned_configs());
+  REQUIRE(net.handshake());
+  std::error_code ec;
+  auto id = net.client->open_stream(stream::direction::bidi, ec);
+  REQUIRE(id);
+  const auto data = pattern(2000, 4);
+  net.client->write(*id, data, ec);
+  REQUIRE(net.run_until([&] { return net.server->accept_stream(stream::direction::bidi).has_value(); }));
+  REQUIRE_FALSE(net.client->reset_stream(*id, 77));
+  std::error_code rec;
+  REQUIRE(net.run_until([&] {
+    std::vector<std::byte> buf(4096);
+    rec.clear();
+    net.server->read(*id, buf, rec);
+    return rec == stream::stream_errc::reset_by_peer;
+  }));
+
+  auto id2 = net.client->open_stream(stream::direction::bidi, ec);
+  REQUIRE(id2);
+  net.client->write(*id2, data, ec);
+  REQUIRE(net.run_until([&] { return net.server->accept_stream(stream::direction::bidi).has_value(); }));
+  REQUIRE_FALSE(net.server->stop_sending(*id2, 5));
+  std::error_code wec;
+  REQUIRE(net.run_until([&] {
+    wec.clear();
+    net.client->write(*id2, data, wec);
+    return wec == stream::stream_errc::stopped_by_peer;
+  }));
+  CHECK(net.client->is_established());
+  CHECK(net.server->is_established());
+}
+
+TEST_CASE("connection: bulk transfer over a lossy, reordering 100 ms path arrives intact") {
+  network net(pinned_configs());
+  net.one_way = 50ms;
+  net.loss = 0.05;
+  net.reorder = 0.1;
+  REQUIRE(net.handshake(20s));
+  std::error_code ec;
+  auto id = net.client->open_stream(stream::direction::uni, ec);
+  REQUIRE(id);
+  const auto data = pattern(2'000'000, 5);
+  CHECK(transfer(net, *net.client, *net.server, *id, data, 120s) == data);
+  CHECK(net.client->stats().packets_lost > 0);
+  CHECK(net.client->stats().packets_retransmitted > 0);
+}
+
+TEST_CASE("connection: flow-control windows auto-tune on a long fat path") {
+  auto configs = pinned_configs();
+  network net(configs);
+  net.one_way = 100ms;
+  REQUIRE(net.handshake(10s));
+  std::array<std::uint64_t, 4> sizes{};
+  net.hook = [&](bool to_server, std::vector<std::byte>& b) {
+    if (to_server) ++sizes[b.size() < 100 ? 0 : b.size() < 600 ? 1 : b.size() < 1100 ? 2 : 3];
+    return true;
+  };
+  std::error_code ec;
+  auto id = net.client->open_stream(stream::direction::uni, ec);
+  REQUIRE(id);
+  const auto data = pattern(16'000'000, 6);
+  const auto start = net.now;
+  CHECK(transfer(net, *net.client, *net.server, *id, data, 300s) == data);
+  const double seconds = std::chrono::duration<double>(net.now - start).count();
+  // 16 MB through a fixed 256 KiB window at 200 ms RTT would need 12 s.
+  CHECK(seconds < 8.0);
+  MESSAGE("16 MB over a 200 ms unconstrained path took ", seconds, " s; client sent ", net.client->stats().packets_sent,
+          " packets, ", net.client->stats().bytes_sent, " bytes; server sent ", net.server->stats().packets_sent,
+          " packets; client datagram sizes <100: ", sizes[0], " <600: ", sizes[1], " <1100: ", sizes[2],
+          " >=1100: ", sizes[3]);
+}
+
+TEST_CASE("connection: datagrams are delivered unreliably") {
+  network net(pinned_configs());
+  REQUIRE(net.handshake());
+  for (int i = 0; i < 20; ++i) {
+    auto d = pattern(500, 200 + static_cast<std::uint64_t>(i));
+    REQUIRE_FALSE(net.client->send_datagram(d));
+  }
+  std::vector<std::vector<std::byte>> got;
+  REQUIRE(net.run_until([&] {
+    std::vector<std::byte> buf(2000);
+    while (auto n = net.server->receive_datagram(buf)) got.emplace_back(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(*n));
+    return got.size() == 20;
+  }));
+  for (int i = 0; i < 20; ++i) CHECK(got[static_cast<std::size_t>(i)] == pattern(500, 200 + static_cast<std::uint64_t>(i)));
+  std::vector<std::byte> big(5000);
+  CHECK(net.client->send_datagram(big) == stream::stream_errc::message_too_large);
+}
+
+TEST_CASE("connection: deadline messages arrive whole, in order, and a dead one is reported dropped") {
+  network net(pinned_configs());
+  net.one_way = 50ms;
+  REQUIRE(net.handshake());
+  // Message 0 is fine, message 1 is lost on every transmission, message 2 fine.
+  std::error_code ec;
+  const auto m0 = pattern(3000, 10);
+  const auto m1 = pattern(2000, 11);
+  const auto m2 = pattern(4000, 12);
+  std::vector<stream::message_event> events;
+  auto poll = [&] {
+    while (auto e = net.server->receive_message(net.now)) events.push_back(std::move(*e));
+    return false;
+  };
+  REQUIRE(net.client->send_message(m0, net.now + 400ms, net.now, ec));
+  net.run_until(poll, 200ms);
+  bool drop_m1 = true;
+  net.hook = [&](bool to_server, std::vector<std::byte>& bytes) {
+    return !(to_server && drop_m1 && bytes.size() > 1500 / 2);
+  };
+  REQUIRE(net.client->send_message(m1, net.now + 300ms, net.now, ec));
+  net.run_until(poll, 400ms);
+  drop_m1 = false;
+  REQUIRE(net.client->send_message(m2, net.now + 400ms, net.now, ec));
+  REQUIRE(net.run_until([&] {
+    poll();
+    return events.size() >= 3;
+  }));
+  REQUIRE(events.size() == 3);
+  CHECK(events[0].what == stream::message_event::kind::delivered);
+  CHECK(events[0].data == m0);
+  CHECK(events[1].what == stream::message_event::kind::dropped);
+  CHECK(events[1].id == 1);
+  CHECK(events[2].what == stream::message_event::kind::delivered);
+  CHECK(events[2].data == m2);
+}
+
+TEST_CASE("connection: key update mid-transfer loses nothing") {
+  auto configs = pinned_configs();
+  configs.first.key_update.update_threshold = 100;
+  configs.second.key_update.update_threshold = 100;
+  network net(configs);
+  net.one_way = 20ms;
+  net.loss = 0.01;
+  REQUIRE(net.handshake());
+  std::error_code ec;
+  auto id = net.client->open_stream(stream::direction::bidi, ec);
+  REQUIRE(id);
+  const auto data = pattern(6'000'000, 7);
+  CHECK(transfer(net, *net.client, *net.server, *id, data) == data);
+  MESSAGE("key generation ", net.client->key_generation(), " after ", net.client->stats().packets_sent, " packets");
+  CHECK(net.client->key_generation() >= 2);
+  CHECK(net.client->stats().key_updates >= 2);
+  CHECK(net.server->stats().authentication_failures == 0);
+}
+
+TEST_CASE("connection: idle timeout closes both sides silently") {
+  auto configs = pinned_configs();
+  configs.first.idle_timeout = 5s;
+  configs.second.idle_timeout = 5s;
+  configs.first.keepalive_interval = duration::zero();
+  configs.second.keepalive_interval = duration::zero();
+  network net(configs);
+  REQUIRE(net.handshake());
+  net.hook = [](bool, std::vector<std::byte>&) { return false; }; // the path dies
+  const auto t0 = net.now;
+  REQUIRE(net.run_until([&] { return net.client->is_closed() && net.server->is_closed(); }, 60s));
+  CHECK(net.client->close_reason().error == core_errc::idle_timeout);
+  CHECK(net.server->close_reason().error == core_errc::idle_timeout);
+  CHECK(net.now - t0 <= 6s);
+}
+
+TEST_CASE("connection: keepalive PINGs keep an idle connection open") {
+  auto configs = pinned_configs();
+  configs.first.idle_timeout = 5s;
+  configs.second.idle_timeout = 5s;
+  configs.first.keepalive_interval = 2s;
+  network net(configs);
+  REQUIRE(net.handshake());
+  net.run_until([&] { return net.client->is_closed(); }, 30s);
+  CHECK(net.client->is_established());
+  CHECK(net.server->is_established());
+}
+
+TEST_CASE("connection: close with an application code, draining on the peer, then closed") {
+  network net(pinned_configs());
+  REQUIRE(net.handshake());
+  net.client->close(42, "bye", net.now);
+  CHECK(net.client->state() == connection_state::closing);
+  REQUIRE(net.run_until([&] { return net.server->state() == connection_state::draining; }, 5s));
+  CHECK(net.server->close_reason().remote);
+  CHECK(net.server->close_reason().application);
+  CHECK(net.server->close_reason().code == 42);
+  CHECK(net.server->close_reason().reason == "bye");
+  CHECK(net.server->close_reason().error == core_errc::closed_by_peer);
+  REQUIRE(net.run_until([&] { return net.client->is_closed() && net.server->is_closed(); }, 10s));
+  CHECK(net.client->close_reason().error == core_errc::closed_locally);
+  std::error_code ec;
+  CHECK_FALSE(net.client->open_stream(stream::direction::bidi, ec));
+  CHECK(ec == core_errc::connection_closed);
+}
+
+TEST_CASE("connection: the server never sends more than 3x what it received before validation") {
+  network net(pinned_configs());
+  // Drop every client datagram after the first, so the server stays
+  // unvalidated and can only retransmit within its budget.
+  int client_datagrams = 0;
+  net.hook = [&](bool to_server, std::vector<std::byte>&) { return !to_server || ++client_datagrams == 1; };
+  net.start();
+  net.run_until([&] { return false; }, 5s);
+  REQUIRE(net.server);
+  CHECK(net.bytes_to_server == 1200);
+  CHECK(net.bytes_from_server > 0);
+  CHECK(net.bytes_from_server <= 3 * 1200);
+}
+
+TEST_CASE("connection: a client address change is validated and the transfer continues") {
+  network net(pinned_configs());
+  REQUIRE(net.handshake());
+  std::error_code ec;
+  auto id = net.client->open_stream(stream::direction::bidi, ec);
+  REQUIRE(id);
+  const auto first = pattern(200000, 8);
+  CHECK(transfer(net, *net.client, *net.server, *id, first) == first);
+  net.client_addr = address::ipv4({10, 0, 0, 1}, 50000); // NAT rebinding
+  auto id2 = net.client->open_stream(stream::direction::bidi, ec);
+  REQUIRE(id2);
+  const auto second = pattern(300000, 9);
+  CHECK(transfer(net, *net.client, *net.server, *id2, second) == second);
+  CHECK(net.server->peer_address() == net.client_addr);
+  CHECK(has_event(net.server_events, connection_event::kind::path_changed));
+  // Data the server sends now reaches the new address.
+  auto back = net.server->open_stream(stream::direction::uni, ec);
+  REQUIRE(back);
+  CHECK(transfer(net, *net.server, *net.client, *back, first) == first);
+}
+
+TEST_CASE("connection: garbage, truncated, replayed and forged datagrams are dropped without harm") {
+  network net(pinned_configs());
+  REQUIRE(net.handshake());
+  std::error_code ec;
+  auto id = net.client->open_stream(stream::direction::bidi, ec);
+  REQUIRE(id);
+  std::vector<std::vector<std::byte>> captured;
+  net.hook = [&](bool to_server, std::vector<std::byte>& b) {
+    if (to_server) captured.push_back(b);
+    return true;
+  };
+  const auto data = pattern(50000, 13);
+  CHECK(transfer(net, *net.client, *net.server, *id, data) == data);
+  REQUIRE(captured.size() > 5);
+  net.run_until([] { return false; }, 1s); // everything in flight lands
+  const auto before = net.server->stats();
+  random_source r(tern::test::seed());
+  for (int i = 0; i < 200; ++i) {
+    auto g = pattern(1 + r.uniform(1400), r.next_u64());
+    net.server->on_datagram(g, net.client_addr, net.now); // garbage
+  }
+  for (auto& c : captured) {
+    net.server->on_datagram(c, net.client_addr, net.now); // replayed
+    auto t = c;
+    t.resize(t.size() / 2);
+    net.server->on_datagram(t, net.client_addr, net.now); // truncated
+    auto f = c;
+    f[f.size() - 1] ^= std::byte{1}; // forged: valid connection ID, bad tag
+    net.server->on_datagram(f, net.client_addr, net.now);
+    auto h = c;
+    h[h.size() / 2] ^= std::byte{0x80};
+    net.server->on_datagram(h, net.client_addr, net.now);
+  }
+  const auto after = net.server->stats();
+  CHECK(after.packets_received == before.packets_received);
+  CHECK(after.authentication_failures > before.authentication_failures);
+  CHECK(after.packets_dropped > before.packets_dropped);
+  CHECK(net.server->is_established());
+  // And the connection still works.
+  net.hook = nullptr;
+  auto id2 = net.client->open_stream(stream::direction::bidi, ec);
+  REQUIRE(id2);
+  CHECK(transfer(net, *net.client, *net.server, *id2, data) == data);
+}
+
+namespace {
+std::vector<std::byte> encode_frame(const wire::frame& f) {
+  std::vector<std::byte> out(wire::encoded_size(f));
+  wire::writer w(out);
+  REQUIRE_FALSE(wire::encode(w, f));
+  return out;
+}
+} // namespace
+
+TEST_CASE("connection: a peer that exceeds the stream window is closed with FLOW_CONTROL_ERROR") {
+  network net(pinned_configs());
+  REQUIRE(net.handshake());
+  std::vector<std::byte> junk(100);
+  net.client->inject_frames_for_tests(encode_frame(wire::stream_frame{0, 10'000'000, junk, false, true}));
+  REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
+  CHECK(net.server->close_reason().error == core_errc::transport_error);
+  CHECK(net.server->close_reason().code == static_cast<std::uint64_t>(wire::transport_error::flow_control_error));
+  REQUIRE(net.run_until([&] { return net.client->state() == connection_state::draining; }, 5s));
+  CHECK(net.client->close_reason().code == static_cast<std::uint64_t>(wire::transport_error::flow_control_error));
+  CHECK(net.client->close_reason().remote);
+}
+
+TEST_CASE("connection: frames out of state close the connection with the right error") {
+  SUBCASE("HANDSHAKE_DONE from a client") {
+    network net(pinned_configs());
+    REQUIRE(net.handshake());
+    net.client->inject_frames_for_tests(encode_frame(wire::handshake_done_frame{}));
+    REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
+    CHECK(net.server->close_reason().code == static_cast<std::uint64_t>(wire::transport_error::protocol_violation));
+  }
+  SUBCASE("STREAM on the server's own unopened stream") {
+    network net(pinned_configs());
+    REQUIRE(net.handshake());
+    std::vector<std::byte> d(10);
+    net.client->inject_frames_for_tests(encode_frame(wire::stream_frame{1, 0, d, false, true}));
+    REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
+    CHECK(net.server->close_reason().code == static_cast<std::uint64_t>(wire::transport_error::stream_state_error));
+  }
+  SUBCASE("a stream beyond the advertised limit") {
+    network net(pinned_configs());
+    REQUIRE(net.handshake());
+    std::vector<std::byte> d(10);
+    net.client->inject_frames_for_tests(encode_frame(wire::stream_frame{4 * 1000, 0, d, false, true}));
+    REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
+    CHECK(net.server->close_reason().code == static_cast<std::uint64_t>(wire::transport_error::stream_limit_error));
+  }
+  SUBCASE("an ACK for a packet never sent") {
+    network net(pinned_configs());
+    REQUIRE(net.handshake());
+    wire::ack_frame a;
+    a.ranges.push_back(wire::ack_range{1'000'000, 1'000'005});
+    net.client->inject_frames_for_tests(encode_frame(a));
+    REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
+    CHECK(net.server->close_reason().code == static_cast<std::uint64_t>(wire::transport_error::protocol_violation));
+  }
+  SUBCASE("an unknown frame type") {
+    network net(pinned_configs());
+    REQUIRE(net.handshake());
+    const std::byte bad[] = {std::byte{0x2f}};
+    net.client->inject_frames_for_tests(bad);
+    REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
+    CHECK(net.server->close_reason().code == static_cast<std::uint64_t>(wire::transport_error::frame_encoding_error));
+  }
+}
