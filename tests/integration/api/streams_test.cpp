@@ -184,6 +184,9 @@ TEST_CASE("completion tokens: callbacks, deferred and use_future") {
   loopback net;
   std::error_code connect_error = asio::error::would_block;
   connection conn;
+  byte_stream deferred_stream;
+  const std::string msg = "deferred";
+  std::string back;
   asio::co_spawn(net.io, echo_server(net.server), asio::detached);
   // A plain callback.
   net.client.async_connect(net.server.local_endpoint(), net.pin(), [&](std::error_code ec, connection c) {
@@ -193,10 +196,13 @@ TEST_CASE("completion tokens: callbacks, deferred and use_future") {
     auto op = conn.async_open_stream(asio::experimental::deferred);
     std::move(op)([&](std::error_code oec, byte_stream s) {
       REQUIRE_FALSE(oec);
-      static const std::string msg = "deferred";
-      asio::async_write(s, asio::buffer(msg), [s](std::error_code, std::size_t) mutable { s.shutdown_send(); });
-      static std::string back;
-      asio::async_read(s, asio::dynamic_buffer(back), [&, s](std::error_code rec, std::size_t) {
+      // Composed operations keep a reference to the stream object: it must
+      // outlive them, like an Asio socket.
+      deferred_stream = s;
+      asio::async_write(deferred_stream, asio::buffer(msg), [&](std::error_code, std::size_t) {
+        deferred_stream.shutdown_send();
+      });
+      asio::async_read(deferred_stream, asio::dynamic_buffer(back), [&](std::error_code rec, std::size_t) {
         CHECK(rec == asio::error::eof);
         CHECK(back == msg);
         net.io.stop();
