@@ -1,11 +1,12 @@
 // tern-bench-loopback: prints, as one JSON object, the raw UDP ceiling of this
 // machine on loopback (plain, sendmmsg, GSO+GRO) and tern's encrypted
-// single-stream goodput next to it (null until the connection exists).
+// single-connection single-stream goodput next to it.
 //
 //   tern-bench-loopback [--duration-ms N] [--sizes 1200,1452]
 //                       [--modes plain,sendmmsg,gso] [--batch N]
 //                       [--buffer BYTES] [--ipv6]
 
+#include "tern_goodput.hpp"
 #include "udp_ceiling.hpp"
 
 #include <cstdio>
@@ -126,6 +127,11 @@ int main(int argc, char** argv) {
       results[size][mode] = tern::bench::measure_udp_ceiling(c);
     }
 
+  tern::bench::goodput_config gc;
+  gc.duration = base.duration;
+  gc.ipv6 = base.ipv6;
+  const tern::bench::goodput_result g = tern::bench::measure_tern_goodput(gc);
+
   utsname u{};
   uname(&u);
   double load = 0;
@@ -166,14 +172,34 @@ int main(int argc, char** argv) {
   std::printf("  \"gso_bps\": %.0f,\n", bps(primary, udp_mode::gso));
   std::printf("  \"ratio_plain_to_sendmmsg\": %.3f,\n", ratio(bps(primary, udp_mode::plain), mmsg));
   std::printf("  \"ratio_gso_to_sendmmsg\": %.3f,\n", ratio(bps(primary, udp_mode::gso), mmsg));
-  // Filled in by the rest of issue 6, once an encrypted tern connection runs
-  // over loopback: its single-stream goodput and that over sendmmsg_bps.
-  std::printf("  \"tern_goodput_bps\": null,\n");
-  std::printf("  \"ratio_to_sendmmsg\": null,\n");
-  std::printf("  \"ratio_to_gso\": null\n");
+  // tern: one encrypted connection, one stream, client and server threads.
+  const double tern_bps = g.seconds > 0 ? static_cast<double>(g.bytes) * 8 / g.seconds : 0;
+  const double tern_cpu = g.client_cpu_s + g.server_cpu_s;
+  std::printf("  \"tern\": {\n");
+  std::printf("    \"goodput_bytes\": %llu,\n", static_cast<unsigned long long>(g.bytes));
+  std::printf("    \"seconds\": %.3f,\n", g.seconds);
+  std::printf("    \"datagram_size\": %zu,\n", g.datagram_size);
+  std::printf("    \"packets_sent\": %llu,\n", static_cast<unsigned long long>(g.packets_sent));
+  std::printf("    \"packets_lost\": %llu,\n", static_cast<unsigned long long>(g.packets_lost));
+  std::printf("    \"send_syscalls\": %llu,\n", static_cast<unsigned long long>(g.send_syscalls));
+  std::printf("    \"datagrams_per_send_syscall\": %.1f,\n",
+              g.send_syscalls ? static_cast<double>(g.datagrams_sent) / static_cast<double>(g.send_syscalls) : 0);
+  std::printf("    \"gso\": %s,\n", g.gso ? "true" : "false");
+  std::printf("    \"srtt_us\": %llu,\n", static_cast<unsigned long long>(g.srtt_us));
+  std::printf("    \"cwnd\": %llu,\n", static_cast<unsigned long long>(g.cwnd));
+  std::printf("    \"client_cpu_s\": %.3f,\n", g.client_cpu_s);
+  std::printf("    \"server_cpu_s\": %.3f,\n", g.server_cpu_s);
+  std::printf("    \"cpu_ns_per_goodput_byte\": %.3f%s\n",
+              g.bytes ? tern_cpu * 1e9 / static_cast<double>(g.bytes) : 0, g.error.empty() ? "" : ",");
+  if (!g.error.empty()) std::printf("    \"error\": \"%s\"\n", g.error.c_str());
+  std::printf("  },\n");
+  std::printf("  \"tern_goodput_bps\": %.0f,\n", tern_bps);
+  std::printf("  \"ratio_to_sendmmsg\": %.3f,\n", ratio(tern_bps, mmsg));
+  std::printf("  \"ratio_to_gso\": %.3f\n", ratio(tern_bps, bps(primary, udp_mode::gso)));
   std::printf("}\n");
   bool failed = false;
   for (auto& [size, by_mode] : results)
     for (auto& [mode, r] : by_mode) failed |= !r.error.empty();
+  failed |= !g.error.empty();
   return failed ? 1 : 0;
 }

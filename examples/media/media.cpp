@@ -1,0 +1,210 @@
+// Real-time media over one tern connection: 30 fps video-like frames as
+// deadline messages (retransmitted until their deadline, then dropped with a
+// notice to the receiver) and 50 packets/s audio as unreliable datagrams.
+// The receiver prints frame-latency percentiles, drops and audio counts.
+//
+//   media [seconds]                         sender and receiver in one process
+//   media receive [port]                    prints port and fingerprint
+//   media send <ip> <port> <fingerprint> [seconds]
+
+#include <tern/tern.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+using namespace std::chrono_literals;
+using asio::use_awaitable;
+using steady = std::chrono::steady_clock;
+namespace ip = asio::ip;
+constexpr auto as_tuple = asio::experimental::as_tuple(use_awaitable);
+
+namespace {
+
+constexpr auto frame_interval = std::chrono::microseconds(1'000'000 / 30);
+constexpr auto audio_interval = 20ms;           // 50 packets per second
+constexpr auto frame_deadline = 150ms;          // a frame later than this is useless
+constexpr std::size_t keyframe_bytes = 60'000;  // every 30th frame
+constexpr std::size_t delta_bytes = 8'000;
+constexpr std::size_t audio_bytes = 160;        // 20 ms of 64 kbit/s audio
+
+// Payloads start with the send time (steady_clock ticks) and a sequence number.
+void stamp(std::vector<std::byte>& p, std::uint64_t seq) {
+  const std::int64_t t = steady::now().time_since_epoch().count();
+  std::memcpy(p.data(), &t, 8);
+  std::memcpy(p.data() + 8, &seq, 8);
+}
+steady::duration age(const std::byte* p) {
+  std::int64_t t = 0;
+  std::memcpy(&t, p, 8);
+  return steady::now() - steady::time_point(steady::duration(t));
+}
+
+struct report {
+  std::vector<double> frame_ms;
+  std::uint64_t frames_dropped = 0;
+  std::uint64_t audio = 0;
+  bool done = false;
+
+  void print() {
+    std::sort(frame_ms.begin(), frame_ms.end());
+    auto pct = [&](double q) {
+      if (frame_ms.empty()) return 0.0;
+      return frame_ms[std::min(frame_ms.size() - 1, static_cast<std::size_t>(q * static_cast<double>(frame_ms.size())))];
+    };
+    std::printf("frames %zu, dropped %llu, latency ms p50 %.2f p90 %.2f p99 %.2f max %.2f; audio packets %llu\n",
+                frame_ms.size(), static_cast<unsigned long long>(frames_dropped), pct(0.5), pct(0.9), pct(0.99),
+                frame_ms.empty() ? 0.0 : frame_ms.back(), static_cast<unsigned long long>(audio));
+  }
+};
+
+asio::awaitable<void> send_media(tern::connection c, steady::duration length) {
+  auto ex = co_await asio::this_coro::executor;
+  const auto end = steady::now() + length;
+  // Audio: its own loop at 50 packets per second.
+  asio::co_spawn(
+      ex,
+      [c, end]() mutable -> asio::awaitable<void> {
+        asio::steady_timer t(co_await asio::this_coro::executor);
+        std::vector<std::byte> pkt(audio_bytes);
+        for (std::uint64_t seq = 0; steady::now() < end; ++seq) {
+          stamp(pkt, seq);
+          // An audio packet older than 100 ms is not worth sending.
+          auto [ec] = co_await c.async_send_datagram(asio::buffer(pkt), steady::now() + 100ms, as_tuple);
+          if (ec && ec != tern::errc::buffer_full) co_return;
+          t.expires_after(audio_interval);
+          co_await t.async_wait(use_awaitable);
+        }
+      },
+      asio::detached);
+  asio::steady_timer t(ex);
+  auto next = steady::now();
+  std::vector<std::byte> frame;
+  for (std::uint64_t n = 0; steady::now() < end; ++n) {
+    frame.assign(n % 30 == 0 ? keyframe_bytes : delta_bytes, std::byte{0x42});
+    stamp(frame, n);
+    auto [ec, id] = co_await c.async_send_message(asio::buffer(frame), steady::now() + frame_deadline, as_tuple);
+    if (ec && ec != tern::errc::buffer_full) co_return;
+    next += frame_interval;
+    t.expires_at(next);
+    co_await t.async_wait(use_awaitable);
+  }
+  t.expires_after(300ms); // let the last frames land
+  co_await t.async_wait(use_awaitable);
+  c.close(0, "end of media");
+}
+
+asio::awaitable<void> receive_media(tern::connection c, report& r) {
+  asio::co_spawn(
+      co_await asio::this_coro::executor,
+      [c, &r]() mutable -> asio::awaitable<void> {
+        std::array<std::byte, 2048> buf;
+        for (;;) {
+          auto [ec, n] = co_await c.async_receive_datagram(asio::buffer(buf), as_tuple);
+          if (ec) co_return;
+          if (n >= 16) ++r.audio;
+        }
+      },
+      asio::detached);
+  for (;;) {
+    auto [ec, m] = co_await c.async_receive_message(as_tuple);
+    if (ec) break;
+    if (m.dropped) {
+      r.frames_dropped += m.count;
+    } else if (m.data.size() >= 16) {
+      r.frame_ms.push_back(std::chrono::duration<double, std::milli>(age(m.data.data())).count());
+    }
+  }
+  r.done = true;
+}
+
+} // namespace
+
+int main(int argc, char** argv) try {
+  asio::io_context io;
+  const std::string mode = argc > 1 && !std::isdigit(static_cast<unsigned char>(argv[1][0])) ? argv[1] : "demo";
+
+  if (mode == "receive") {
+    tern::config cfg;
+    cfg.accept_connections = true;
+    tern::endpoint ep(io.get_executor(), {ip::udp::v6(), static_cast<unsigned short>(argc > 2 ? std::stoi(argv[2]) : 0)},
+                      cfg);
+    std::cout << "port " << ep.local_endpoint().port() << "\nfingerprint " << ep.fingerprint() << std::endl;
+    report r;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          auto c = co_await ep.async_accept(use_awaitable);
+          co_await receive_media(c, r);
+          r.print();
+          ep.close();
+        },
+        asio::detached);
+    io.run();
+    return 0;
+  }
+  if (mode == "send") {
+    if (argc < 5) return std::cerr << "usage: media send <ip> <port> <fingerprint> [seconds]\n", 2;
+    const ip::udp::endpoint to(ip::make_address(argv[2]), static_cast<unsigned short>(std::stoi(argv[3])));
+    tern::endpoint ep(io.get_executor(), {to.address().is_v4() ? ip::udp::v4() : ip::udp::v6(), 0});
+    const auto length = std::chrono::seconds(argc > 5 ? std::stoi(argv[5]) : 5);
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          tern::connect_options o;
+          o.pinned_fingerprints = {argv[4]};
+          auto c = co_await ep.async_connect(to, o, use_awaitable);
+          co_await send_media(c, length);
+          ep.close();
+        },
+        asio::detached);
+    io.run();
+    return 0;
+  }
+
+  // Demo: both ends in one process.
+  const auto length = std::chrono::seconds(argc > 1 ? std::stoi(argv[1]) : 2);
+  tern::config rcfg;
+  rcfg.accept_connections = true;
+  tern::endpoint receiver(io.get_executor(), {ip::make_address("127.0.0.1"), 0}, rcfg);
+  tern::endpoint sender(io.get_executor(), {ip::make_address("127.0.0.1"), 0});
+  report r;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto c = co_await receiver.async_accept(use_awaitable);
+        co_await receive_media(c, r);
+        receiver.close();
+      },
+      asio::detached);
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        tern::connect_options o;
+        o.pinned_fingerprints = {receiver.fingerprint()};
+        auto c = co_await sender.async_connect(receiver.local_endpoint(), o, use_awaitable);
+        co_await send_media(c, length);
+        sender.close();
+      },
+      asio::detached);
+  io.run_for(length + 60s);
+  r.print();
+  // Loopback loses nothing: expect (nearly) every frame and audio packet.
+  const double expected_frames = std::chrono::duration<double>(length).count() * 30;
+  const bool ok = r.done && static_cast<double>(r.frame_ms.size()) >= 0.9 * expected_frames && r.audio > 0;
+  return ok ? 0 : 1;
+} catch (const std::exception& e) {
+  std::cerr << "media: " << e.what() << "\n";
+  return 1;
+}

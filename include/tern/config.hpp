@@ -1,0 +1,119 @@
+#pragma once
+
+// Every knob of a tern endpoint and the connections it carries, in one
+// struct with the defaults a real-time media application wants. Durations are
+// std::chrono types; sizes are bytes.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tern {
+
+/// Congestion controller of each connection.
+enum class congestion_controller : std::uint8_t { bbr, cubic, new_reno };
+
+/// AEAD cipher suites for packet protection (TLS 1.3 suites).
+enum class cipher : std::uint8_t { aes_128_gcm, chacha20_poly1305 };
+
+struct config {
+  // --- timers -------------------------------------------------------------
+
+  /// A connection closes silently after this long without receiving anything
+  /// (never less than 3 probe timeouts in effect).
+  std::chrono::nanoseconds idle_timeout = std::chrono::seconds(30);
+  /// A PING goes out after this long without sending anything the peer must
+  /// acknowledge, keeping NAT bindings and the idle timer alive; zero
+  /// disables keepalives.
+  std::chrono::nanoseconds keepalive_interval = std::chrono::seconds(10);
+  /// A connection whose handshake has not completed after this long fails
+  /// with core_errc::handshake_timeout.
+  std::chrono::nanoseconds handshake_timeout = std::chrono::seconds(10);
+
+  // --- congestion and path ------------------------------------------------
+
+  congestion_controller congestion = congestion_controller::bbr;
+  /// Spread packets over the round trip at the controller's pacing rate.
+  bool pacing = true;
+  /// UDP payload bytes every connection starts with (and the floor DPLPMTUD
+  /// never goes below): 1200, the minimum the protocol requires every path
+  /// to carry.
+  std::size_t initial_datagram_size = 1200;
+  /// Largest UDP payload a connection may grow to once the path has proven it
+  /// (DPLPMTUD, RFC 8899): 1452 fits a 1500-byte Ethernet MTU under IPv6 and
+  /// IPv4. Packets are never larger than what the path has proven.
+  std::size_t max_datagram_size = 1452;
+
+  // --- security -----------------------------------------------------------
+
+  /// Cipher suites in preference order (the server's order decides).
+  std::vector<cipher> ciphers{cipher::aes_128_gcm, cipher::chacha20_poly1305};
+  /// ALPN protocols: offered by a client in preference order, accepted by a
+  /// server. When both sides list some, one must match.
+  std::vector<std::string> alpn{"tern/1"};
+  /// This endpoint's certificate chain (PEM, leaf first) and private key
+  /// (PEM, unencrypted), in memory or as files. Required to accept
+  /// connections unless generate_certificate is set; optional on a client
+  /// (sent when the server asks for one).
+  std::string certificate_chain_pem;
+  std::string private_key_pem;
+  std::string certificate_chain_file;
+  std::string private_key_file;
+  /// An endpoint that accepts connections and has no certificate generates a
+  /// self-signed one (ECDSA P-256) at open; endpoint::fingerprint() tells
+  /// clients what to pin.
+  bool generate_certificate = true;
+  /// How a client authenticates servers: pinned SPKI SHA-256 fingerprints
+  /// ("sha256/<base64>" or hex, as endpoint::fingerprint() prints them), or
+  /// trust anchors with server_name checked against the certificate. Either
+  /// may be overridden per connection with connect_options.
+  std::vector<std::string> pinned_fingerprints;
+  std::string ca_file;
+  std::string ca_pem;
+  std::string server_name;
+
+  // --- flow control and buffers -------------------------------------------
+
+  /// Upper bounds of the receive windows' auto-tuning: memory a peer can
+  /// make this side buffer per stream and per connection.
+  std::uint64_t max_stream_window = 16 * 1024 * 1024;
+  std::uint64_t max_connection_window = 24 * 1024 * 1024;
+  /// Bytes written to one stream and not yet acknowledged before a write
+  /// waits.
+  std::size_t stream_send_buffer = 1024 * 1024;
+
+  // --- endpoint -----------------------------------------------------------
+
+  /// Accept incoming connections (a server, or a peer that is both).
+  bool accept_connections = false;
+  /// Handshaked connections waiting for async_accept; Initial packets that
+  /// would start more are dropped (the client retries).
+  std::size_t accept_backlog = 1024;
+  /// Connections this endpoint carries at once, both directions.
+  std::size_t max_connections = 10000;
+  /// SO_RCVBUF / SO_SNDBUF requested: large, for high bandwidth-delay
+  /// products (the kernel may cap them; see endpoint::socket_info()).
+  std::size_t socket_receive_buffer = 8 * 1024 * 1024;
+  std::size_t socket_send_buffer = 8 * 1024 * 1024;
+  /// SO_REUSEPORT, for one endpoint per thread on one port.
+  bool reuse_port = false;
+  /// Datagrams per recvmmsg / sendmmsg call.
+  std::size_t io_batch = 64;
+  /// Send runs of equal-size datagrams as one UDP_SEGMENT buffer when the
+  /// kernel accepts it (falls back to sendmmsg by itself otherwise).
+  bool gso = true;
+  /// Read and write ECN bits where the platform allows.
+  bool ecn = true;
+};
+
+/// Per-connection overrides for endpoint::async_connect. Empty fields take
+/// the endpoint's config.
+struct connect_options {
+  std::string server_name;
+  std::vector<std::string> pinned_fingerprints;
+  std::vector<std::string> alpn;
+};
+
+} // namespace tern

@@ -1,0 +1,165 @@
+#pragma once
+
+// A tern connection: streams, unreliable datagrams and deadline messages to
+// one peer, over the endpoint that created it. A connection is a cheap handle
+// (copies refer to the same connection); it is used on its endpoint's
+// executor only. Dropping every handle does not close it: call close().
+
+#include <tern/detail/entry_points.hpp>
+#include <tern/stream.hpp>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/ip/udp.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace tern {
+
+/// What async_receive_message delivers: a whole message, or a notice that
+/// `count` consecutive messages from `id` were dropped (their deadline
+/// passed, the sender gave up, or memory ran out), in message id order.
+struct received_message {
+  bool dropped = false;
+  std::uint64_t id = 0;
+  std::uint64_t count = 1;     ///< dropped messages (1 for a delivery)
+  std::vector<std::byte> data; ///< the message (empty for a drop notice)
+};
+
+/// For monitoring. Durations are zero before the first RTT sample.
+struct connection_stats {
+  std::chrono::nanoseconds srtt{0};
+  std::chrono::nanoseconds rttvar{0};
+  std::chrono::nanoseconds min_rtt{0};
+  std::uint64_t cwnd = 0;              ///< bytes
+  std::uint64_t pacing_rate = 0;       ///< bytes per second
+  std::uint64_t delivery_rate = 0;     ///< bytes per second: the controller's bandwidth estimate
+  std::uint64_t bytes_in_flight = 0;
+  std::uint64_t packets_sent = 0;
+  std::uint64_t packets_received = 0;
+  std::uint64_t packets_lost = 0;
+  std::uint64_t packets_retransmitted = 0;
+  std::uint64_t packets_dropped = 0;   ///< undecodable, unauthenticated or duplicate
+  std::uint64_t bytes_sent = 0;        ///< UDP payload bytes
+  std::uint64_t bytes_received = 0;
+  std::uint64_t stream_bytes_sent = 0; ///< new stream data, all streams
+  std::uint64_t stream_bytes_received = 0;
+  std::uint64_t path_changes = 0;      ///< validated peer address changes
+  std::size_t datagram_size = 0;       ///< current UDP payload size, bytes
+};
+
+class connection {
+public:
+  using executor_type = asio::any_io_executor;
+
+  /// An empty handle; every operation on it fails with errc::connection_closed.
+  connection() = default;
+
+  executor_type get_executor() const noexcept { return executor_; }
+  explicit operator bool() const noexcept { return impl_ != nullptr; }
+
+  /// Opens a stream (bidirectional unless `unidirectional`), waiting while
+  /// the peer's stream limit forbids another. Completion:
+  /// void(std::error_code, tern::byte_stream). Errors: the close reason,
+  /// operation_aborted.
+  template <asio::completion_token_for<void(std::error_code, byte_stream)> Token>
+  auto async_open_stream(Token&& token) { return async_open_stream(false, std::forward<Token>(token)); }
+  template <asio::completion_token_for<void(std::error_code, byte_stream)> Token>
+  auto async_open_stream(bool unidirectional, Token&& token);
+
+  /// The next stream the peer opened (bidirectional unless
+  /// `unidirectional`). Completion: void(std::error_code, tern::byte_stream).
+  template <asio::completion_token_for<void(std::error_code, byte_stream)> Token>
+  auto async_accept_stream(Token&& token) { return async_accept_stream(false, std::forward<Token>(token)); }
+  template <asio::completion_token_for<void(std::error_code, byte_stream)> Token>
+  auto async_accept_stream(bool unidirectional, Token&& token);
+
+  /// Queues an unreliable datagram (copied), discarded unsent after
+  /// `deadline`. Completion: void(std::error_code) once queued. Errors:
+  /// errc::message_too_large (beyond 65535 bytes or the queue's budget),
+  /// errc::buffer_full, errc::connection_closed / the close reason.
+  template <asio::completion_token_for<void(std::error_code)> Token>
+  auto async_send_datagram(asio::const_buffer payload, Token&& token) {
+    return async_send_datagram(payload, std::chrono::steady_clock::time_point::max(), std::forward<Token>(token));
+  }
+  template <asio::completion_token_for<void(std::error_code)> Token>
+  auto async_send_datagram(asio::const_buffer payload, std::chrono::steady_clock::time_point deadline, Token&& token);
+  /// The same, synchronously (queuing never waits).
+  void send_datagram(asio::const_buffer payload, std::chrono::steady_clock::time_point deadline,
+                     std::error_code& ec) noexcept;
+  void send_datagram(asio::const_buffer payload,
+                     std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
+
+  /// The oldest received datagram, copied into `out` (cut if larger).
+  /// Completion: void(std::error_code, std::size_t full_size).
+  template <asio::completion_token_for<void(std::error_code, std::size_t)> Token>
+  auto async_receive_datagram(asio::mutable_buffer out, Token&& token);
+
+  /// Queues a message to deliver whole and reliably before `deadline`;
+  /// retransmitted until then, then abandoned (the receiver gets a drop
+  /// notice). Completion: void(std::error_code, std::uint64_t message_id)
+  /// once queued. Errors: errc::message_too_large, errc::buffer_full,
+  /// errc::deadline_passed, the close reason.
+  template <asio::completion_token_for<void(std::error_code, std::uint64_t)> Token>
+  auto async_send_message(asio::const_buffer message, std::chrono::steady_clock::time_point deadline, Token&& token);
+  /// The same, synchronously; returns the message id.
+  std::uint64_t send_message(asio::const_buffer message, std::chrono::steady_clock::time_point deadline,
+                             std::error_code& ec) noexcept;
+  std::uint64_t send_message(asio::const_buffer message, std::chrono::steady_clock::time_point deadline);
+
+  /// The next message or drop notice, in id order. Completion:
+  /// void(std::error_code, tern::received_message).
+  template <asio::completion_token_for<void(std::error_code, received_message)> Token>
+  auto async_receive_message(Token&& token);
+
+  /// Completes when the peer's address changed (a NAT rebinding or a
+  /// migration) and the new one was validated. Completion:
+  /// void(std::error_code, asio::ip::udp::endpoint new_remote).
+  template <asio::completion_token_for<void(std::error_code, asio::ip::udp::endpoint)> Token>
+  auto async_wait_path_change(Token&& token);
+
+  /// Completes when the connection has ended, with why (errc::closed_locally,
+  /// closed_by_peer, idle_timeout, ...). Completion: void(std::error_code).
+  template <asio::completion_token_for<void(std::error_code)> Token>
+  auto async_wait_closed(Token&& token);
+
+  /// Closes with an application error `code` (0 for a normal close) and a
+  /// reason the peer sees. Pending operations complete with
+  /// errc::closed_locally. Idempotent; never fails.
+  void close(std::uint64_t code = 0, std::string_view reason = {}) noexcept;
+
+  /// Whether the handshake completed and the connection was not closed.
+  bool is_open() const noexcept;
+  /// Why it ended (empty while open), the application code and reason the
+  /// peer sent with its close.
+  std::error_code close_error() const noexcept;
+  std::uint64_t close_code() const noexcept;
+  std::string close_reason() const;
+
+  connection_stats stats() const noexcept;
+  asio::ip::udp::endpoint remote_endpoint() const noexcept;
+  /// The negotiated ALPN protocol ("" if none).
+  std::string alpn() const;
+  /// The peer certificate's SPKI fingerprint ("" if it sent none).
+  std::string peer_fingerprint() const;
+
+private:
+  friend class detail::endpoint_impl;
+  friend class detail::connection_impl;
+  connection(std::shared_ptr<detail::connection_impl> impl, executor_type ex)
+      : impl_(std::move(impl)), executor_(std::move(ex)) {}
+
+  std::shared_ptr<detail::connection_impl> impl_;
+  executor_type executor_;
+};
+
+} // namespace tern
+
+#include <tern/impl/connection.hpp>

@@ -1,0 +1,226 @@
+#pragma once
+
+// The Asio driver behind tern::endpoint, tern::connection and tern::stream
+// (docs/api.md). One endpoint_impl owns the UDP socket, the routing table
+// (Destination Connection ID -> connection), one steady_timer armed at the
+// earliest next_timeout() of all its connections, and the send batch that
+// poll_transmit() fills and sendmmsg / GSO drains. One connection_impl wraps
+// a sans-IO core::connection and the operations parked on it.
+
+#include "asio/udp_socket.hpp"
+#include "core/connection.hpp"
+#include "crypto/certificate.hpp"
+#include "crypto/tls_session.hpp"
+
+#include <tern/config.hpp>
+#include <tern/connection.hpp>
+#include <tern/endpoint.hpp>
+#include <tern/random.hpp>
+#include <tern/stream.hpp>
+#include <tern/time.hpp>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/ip/udp.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+namespace tern::detail {
+
+/// Wall time for the core: steady_clock as tern::time_point.
+inline time_point now() noexcept { return from_steady(std::chrono::steady_clock::now()); }
+inline time_point to_tern(std::chrono::steady_clock::time_point t) noexcept {
+  return t == std::chrono::steady_clock::time_point::max() ? never : from_steady(t);
+}
+
+/// Converts the core's and the stream layer's local error codes to
+/// tern::errc; others (TLS, system, Asio) pass through unchanged.
+std::error_code public_error(std::error_code ec) noexcept;
+
+/// IPv4-mapped IPv6 addresses (a dual-stack socket) become plain IPv4, so a
+/// peer has one address however it is reached.
+core::address to_core(const asio::ip::udp::endpoint& e) noexcept;
+asio::ip::udp::endpoint to_asio(const core::address& a) noexcept;
+
+/// tern::config -> the core's connection config (TLS fields excluded).
+core::connection_config core_config(const config& cfg);
+
+struct cid_key {
+  std::array<std::byte, wire::max_connection_id_length> bytes{};
+  std::uint8_t size = 0;
+  explicit cid_key(const wire::connection_id& cid) noexcept;
+  friend bool operator==(const cid_key&, const cid_key&) = default;
+};
+struct cid_hash {
+  std::size_t operator()(const cid_key& k) const noexcept;
+};
+
+class endpoint_impl;
+
+class connection_impl : public std::enable_shared_from_this<connection_impl> {
+public:
+  connection_impl(std::shared_ptr<endpoint_impl> ep, std::unique_ptr<core::connection> core);
+  ~connection_impl();
+
+  endpoint_impl& ep() noexcept { return *ep_; }
+  core::connection& core() noexcept { return *core_; }
+  const core::connection& core() const noexcept { return *core_; }
+  asio::any_io_executor executor() const;
+  tern::connection handle();
+
+  /// Whether application calls may still act on the core.
+  bool usable() const noexcept;
+  /// The error a call fails with when !usable().
+  std::error_code unusable_error() const noexcept;
+  /// Asks the endpoint to run service() soon (after an application call).
+  void touch();
+
+  /// Drains the core's events into the parked operations.
+  void process_events(time_point now);
+  /// Retries everything parked (after an event or a state change).
+  void retry_parked(time_point now);
+  /// Completes every parked operation with `ec`.
+  void fail_all(std::error_code ec);
+
+  // Application operations (the entry points forward here).
+  void open_stream(bool uni, stream_op op);
+  void accept_stream(bool uni, stream_op op);
+  void send_datagram(asio::const_buffer payload, time_point deadline, error_op op);
+  void receive_datagram(asio::mutable_buffer out, size_op op);
+  void send_message(asio::const_buffer m, time_point deadline, id_op op);
+  void receive_message(message_op op);
+  void wait_path_change(endpoint_op op);
+  void wait_closed(error_op op);
+  void read(std::uint64_t id, asio::mutable_buffer out, size_op op);
+  void write(std::uint64_t id, asio::const_buffer data, size_op op);
+
+  struct stream_state {
+    size_op read_op;
+    asio::mutable_buffer read_buffer;
+    size_op write_op;
+    asio::const_buffer write_buffer;
+    bool fin_read = false;
+  };
+  stream_state& stream_entry(std::uint64_t id) { return streams_[id]; }
+
+  // Endpoint bookkeeping.
+  connection_op connect_op;                      // client, until the handshake completes
+  bool established = false;
+  bool in_backlog = false;
+  bool dirty = false;
+  bool removed = false;
+  std::multimap<time_point, connection_impl*>::iterator timer_entry;
+  bool has_timer = false;
+  std::vector<cid_key> routes;                   // DCIDs routed to this connection
+  std::uint64_t path_changes = 0;
+
+private:
+  void try_read(std::uint64_t id, stream_state& s);
+  void try_write(std::uint64_t id, stream_state& s);
+  void try_open(time_point now);
+  void try_accept();
+  void try_datagrams();
+  void try_messages(time_point now);
+
+  std::shared_ptr<endpoint_impl> ep_;
+  std::unique_ptr<core::connection> core_;
+  std::unordered_map<std::uint64_t, stream_state> streams_;
+  std::array<std::deque<stream_op>, 2> open_ops_;   // [uni]
+  std::array<std::deque<stream_op>, 2> accept_ops_; // [uni]
+  struct datagram_wait {
+    asio::mutable_buffer out;
+    size_op op;
+  };
+  std::deque<datagram_wait> datagram_ops_;
+  std::deque<message_op> message_ops_;
+  std::deque<endpoint_op> path_ops_;
+  std::deque<error_op> closed_ops_;
+};
+
+class endpoint_impl : public std::enable_shared_from_this<endpoint_impl> {
+public:
+  explicit endpoint_impl(asio::any_io_executor ex);
+  ~endpoint_impl();
+
+  std::error_code open(const asio::ip::udp::endpoint& local, const config& cfg);
+  void close() noexcept;
+  bool is_open() const noexcept { return open_; }
+
+  void connect(const asio::ip::udp::endpoint& remote, const connect_options& options, connection_op op);
+  void accept(connection_op op);
+
+  /// Queues `c` for service() on the next flush (posted once per batch of
+  /// application calls, or run at the end of the current I/O event).
+  void mark_dirty(connection_impl& c);
+  /// A server connection finished its handshake: hand it to async_accept.
+  void on_established(connection_impl& c);
+
+  const asio::any_io_executor& executor() const noexcept { return ex_; }
+  asio::ip::udp::endpoint local_endpoint() const noexcept { return socket_.local_endpoint(); }
+  const crypto::tls_identity& identity() const noexcept { return identity_; }
+  endpoint_info info() const noexcept;
+
+private:
+  void start_receive();
+  void on_readable(std::error_code ec);
+  void on_datagram(std::span<const std::byte> payload, const asio::ip::udp::endpoint& from, time_point now);
+  void on_timer();
+  void run_dirty(time_point now);
+  /// Events, transmissions, routes and timer of one connection.
+  void service(connection_impl& c, time_point now);
+  void flush(connection_impl& c, time_point now);
+  void submit();
+  void on_writable(std::error_code ec);
+  void sync_routes(connection_impl& c);
+  void reschedule(connection_impl& c);
+  void arm_timer();
+  void remove(connection_impl& c);
+  void drain_path_errors();
+  std::shared_ptr<connection_impl> adopt(std::unique_ptr<core::connection> core);
+
+  asio::any_io_executor ex_;
+  io::udp_socket socket_;
+  std::optional<io::udp_recv_batch> rx_;
+  asio::steady_timer timer_;
+  time_point timer_at_ = never;
+  std::uint64_t timer_generation_ = 0;
+  bool open_ = false;
+
+  config cfg_;
+  core::connection_config core_cfg_;
+  crypto::tls_identity identity_;
+  std::shared_ptr<const crypto::tls_context> server_tls_;
+  std::shared_ptr<const crypto::tls_context> client_tls_; // for default connect_options
+  random_source rng_;
+
+  std::unordered_map<cid_key, std::shared_ptr<connection_impl>, cid_hash> routes_;
+  std::unordered_map<connection_impl*, std::shared_ptr<connection_impl>> connections_;
+  std::multimap<time_point, connection_impl*> timers_;
+  std::vector<std::shared_ptr<connection_impl>> dirty_;
+  bool flush_posted_ = false;
+  bool in_io_ = false;
+  std::deque<std::shared_ptr<connection_impl>> backlog_;
+  std::deque<connection_op> accept_ops_;
+
+  // Send batch: datagram i of tx_ lives in slot i of tx_storage_.
+  std::size_t tx_slot_size_ = 0;
+  std::vector<std::byte> tx_storage_;
+  std::vector<io::tx_datagram> tx_;
+  std::size_t tx_sent_ = 0;
+  bool tx_blocked_ = false;
+  std::vector<std::shared_ptr<connection_impl>> tx_waiting_;
+
+  std::size_t datagrams_received_ = 0;
+  std::size_t datagrams_dropped_ = 0;
+  std::size_t path_errors_ = 0;
+};
+
+} // namespace tern::detail

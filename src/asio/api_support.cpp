@@ -1,0 +1,128 @@
+#include "asio/api_impl.hpp"
+#include "core/errc.hpp"
+#include "stream/stream_errc.hpp"
+
+#include <tern/error.hpp>
+
+#include <string>
+
+namespace tern {
+namespace {
+
+class api_category final : public std::error_category {
+public:
+  const char* name() const noexcept override { return "tern"; }
+  std::string message(int ev) const override {
+    switch (static_cast<errc>(ev)) {
+    case errc::idle_timeout: return "idle timeout";
+    case errc::closed_locally: return "connection closed by this side";
+    case errc::closed_by_peer: return "connection closed by the peer";
+    case errc::transport_error: return "connection closed after a protocol error";
+    case errc::handshake_timeout: return "handshake timed out";
+    case errc::not_established: return "connection not established";
+    case errc::connection_closed: return "connection closed";
+    case errc::unknown_stream: return "unknown stream";
+    case errc::invalid_stream_direction: return "the stream has no half for this operation";
+    case errc::path_validation_failed: return "path validation failed";
+    case errc::aead_limit_reached: return "AEAD usage limit reached";
+    case errc::endpoint_closed: return "endpoint closed";
+    case errc::too_many_connections: return "too many connections";
+    case errc::stream_reset: return "stream reset by the peer";
+    case errc::stopped_by_peer: return "the peer asked to stop sending";
+    case errc::stream_closed: return "stream closed for sending";
+    case errc::message_too_large: return "message too large";
+    case errc::buffer_full: return "send queue full";
+    case errc::deadline_passed: return "deadline already passed";
+    case errc::invalid_argument: return "invalid argument";
+    }
+    return "unknown tern error";
+  }
+};
+
+} // namespace
+
+const std::error_category& error_category() noexcept {
+  static const api_category c;
+  return c;
+}
+
+namespace detail {
+
+std::error_code public_error(std::error_code ec) noexcept {
+  if (!ec) return ec;
+  if (ec.category() == core::core_category()) {
+    // core_errc values 1..11 are mirrored one to one by tern::errc.
+    return {ec.value(), error_category()};
+  }
+  if (ec.category() == stream::stream_category()) {
+    switch (static_cast<stream::stream_errc>(ec.value())) {
+    case stream::stream_errc::reset_by_peer: return errc::stream_reset;
+    case stream::stream_errc::stopped_by_peer: return errc::stopped_by_peer;
+    case stream::stream_errc::stream_closed: return errc::stream_closed;
+    case stream::stream_errc::message_too_large: return errc::message_too_large;
+    case stream::stream_errc::buffer_full: return errc::buffer_full;
+    case stream::stream_errc::deadline_passed: return errc::deadline_passed;
+    default: return errc::transport_error;
+    }
+  }
+  return ec;
+}
+
+core::address to_core(const asio::ip::udp::endpoint& e) noexcept {
+  const auto a = e.address();
+  if (a.is_v4()) return core::address::ipv4(a.to_v4().to_bytes(), e.port());
+  const auto v6 = a.to_v6();
+  if (v6.is_v4_mapped())
+    return core::address::ipv4(asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_bytes(), e.port());
+  return core::address::ipv6(v6.to_bytes(), e.port());
+}
+
+asio::ip::udp::endpoint to_asio(const core::address& a) noexcept {
+  if (a.family == stun::address_family::ipv4) {
+    asio::ip::address_v4::bytes_type b{};
+    std::copy_n(a.ip.begin(), 4, b.begin());
+    return {asio::ip::address_v4(b), a.port};
+  }
+  asio::ip::address_v6::bytes_type b{};
+  std::copy_n(a.ip.begin(), 16, b.begin());
+  return {asio::ip::address_v6(b), a.port};
+}
+
+core::connection_config core_config(const config& cfg) {
+  core::connection_config c;
+  c.idle_timeout = std::chrono::duration_cast<duration>(cfg.idle_timeout);
+  c.keepalive_interval = std::chrono::duration_cast<duration>(cfg.keepalive_interval);
+  c.handshake_timeout = std::chrono::duration_cast<duration>(cfg.handshake_timeout);
+  switch (cfg.congestion) {
+  case congestion_controller::bbr: c.congestion = cc::algorithm::bbr; break;
+  case congestion_controller::cubic: c.congestion = cc::algorithm::cubic; break;
+  case congestion_controller::new_reno: c.congestion = cc::algorithm::new_reno; break;
+  }
+  c.pacing = cfg.pacing;
+  // Only what the path has proven: the core has no probing hook yet, so a
+  // connection stays at the initial size (docs/api.md, "Path MTU").
+  c.max_datagram_size = std::max<std::size_t>(cfg.initial_datagram_size, 1200);
+  c.max_stream_window = cfg.max_stream_window;
+  c.max_connection_window = cfg.max_connection_window;
+  c.stream_send_buffer = cfg.stream_send_buffer;
+  return c;
+}
+
+cid_key::cid_key(const wire::connection_id& cid) noexcept {
+  const auto b = cid.bytes();
+  std::copy(b.begin(), b.end(), bytes.begin());
+  size = static_cast<std::uint8_t>(b.size());
+}
+
+std::size_t cid_hash::operator()(const cid_key& k) const noexcept {
+  // FNV-1a: connection IDs are random, so any mixing is enough.
+  std::uint64_t h = 1469598103934665603ull;
+  for (std::size_t i = 0; i < k.size; ++i) {
+    h ^= static_cast<std::uint8_t>(k.bytes[i]);
+    h *= 1099511628211ull;
+  }
+  return static_cast<std::size_t>(h);
+}
+
+} // namespace detail
+} // namespace tern

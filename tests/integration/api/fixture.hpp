@@ -1,0 +1,113 @@
+#pragma once
+
+// A server and a client endpoint on loopback (ephemeral ports) sharing one
+// io_context, and a bounded run loop: tests stop the loop themselves when
+// done; the bound only turns a hang into a failure.
+
+#include "support/seed.hpp"
+
+#include <tern/tern.hpp>
+
+#include <doctest/doctest.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/io_context.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <openssl/evp.h>
+
+#include <array>
+#include <chrono>
+#include <exception>
+#include <functional>
+#include <future>
+#include <span>
+#include <thread>
+#include <string>
+#include <vector>
+
+template <>
+struct doctest::StringMaker<std::error_code> {
+  static doctest::String convert(const std::error_code& ec) {
+    return (std::string(ec.category().name()) + ": " + ec.message()).c_str();
+  }
+};
+
+namespace tern::test {
+
+using namespace std::chrono_literals;
+using asio::use_awaitable;
+inline constexpr auto as_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+inline config server_config() {
+  config c;
+  c.accept_connections = true;
+  return c;
+}
+
+struct loopback {
+  asio::io_context io;
+  endpoint server;
+  endpoint client;
+
+  explicit loopback(config server_cfg = server_config(), config client_cfg = {})
+      : server(io.get_executor(), {asio::ip::make_address("127.0.0.1"), 0}, server_cfg),
+        client(io.get_executor(), {asio::ip::make_address("127.0.0.1"), 0}, client_cfg) {}
+
+  connect_options pin() const {
+    connect_options o;
+    o.pinned_fingerprints = {server.fingerprint()};
+    return o;
+  }
+
+  /// Runs `body` as a coroutine until it finishes (rethrowing what it threw),
+  /// then closes both endpoints and drains the loop. Fails on a hang.
+  template <class F>
+  void run(F body, std::chrono::seconds bound = 120s) {
+    std::exception_ptr error;
+    bool done = false;
+    asio::co_spawn(io, body(), [&](std::exception_ptr e) {
+      error = e;
+      done = true;
+      server.close();
+      client.close();
+    });
+    io.run_for(bound);
+    REQUIRE_MESSAGE(done, "the scenario did not finish within the bound");
+    if (error) std::rethrow_exception(error);
+  }
+};
+
+/// Waits (polling the loop) until `done` holds.
+inline asio::awaitable<void> wait_until(std::function<bool()> done) {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  while (!done()) {
+    t.expires_after(std::chrono::milliseconds(2));
+    co_await t.async_wait(use_awaitable);
+  }
+}
+
+inline std::vector<std::byte> pattern(std::size_t n, std::uint64_t seed) {
+  std::vector<std::byte> v(n);
+  std::uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
+  for (auto& b : v) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    b = static_cast<std::byte>(x);
+  }
+  return v;
+}
+
+inline std::array<unsigned char, 32> sha256(std::span<const std::byte> data) {
+  std::array<unsigned char, 32> out{};
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr);
+  return out;
+}
+
+} // namespace tern::test
