@@ -341,6 +341,28 @@ scenario_result run_scenario(const scenario_config& config) {
     }
   };
 
+  // --trace: one line every 100 ms of virtual time to stderr.
+  std::function<void()> trace;
+  std::uint64_t last_bytes = 0;
+  trace = [&] {
+    if (core::connection* c = client.get()) {
+      const auto st = c->stats();
+      const std::uint64_t got = media.enabled ? latencies.size() : bytes_received;
+      std::fprintf(stderr,
+                   "t=%.2f recv=%llu rate=%.1fMb cwnd=%llu inflight=%llu pacing=%.1fMb srtt=%.1fms lost=%llu "
+                   "retx=%llu sent=%llu\n",
+                   seconds(net.now() - origin), static_cast<unsigned long long>(got),
+                   static_cast<double>(got - last_bytes) * 8 / 0.1 * 1e-6, static_cast<unsigned long long>(st.cwnd),
+                   static_cast<unsigned long long>(st.bytes_in_flight), static_cast<double>(st.pacing_rate) * 8e-6,
+                   millis(st.srtt), static_cast<unsigned long long>(st.packets_lost),
+                   static_cast<unsigned long long>(st.packets_retransmitted),
+                   static_cast<unsigned long long>(st.packets_sent));
+      last_bytes = got;
+    }
+    if (!done) net.schedule_call(net.now() + std::chrono::milliseconds(100), trace);
+  };
+  if (config.trace) net.schedule_call(origin, trace);
+
   const time_point limit = origin + config.time_limit;
   if (media.enabled) {
     // Until every frame is accounted for, or a second past the last deadline.
