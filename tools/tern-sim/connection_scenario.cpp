@@ -217,6 +217,7 @@ scenario_result run_scenario(const scenario_config& config) {
   std::vector<time_point> frame_sent(frames_total, never);
   std::vector<std::uint8_t> frame_state(frames_total, 0); // 0 pending, 1 delivered, 2 drop notice
   std::vector<double> latencies;
+  std::vector<double> steady_latency(frames_total, 0); // by frame index
   latencies.reserve(frames_total);
   std::uint64_t frames_sent = 0;
   std::vector<std::byte> frame_buf, check_buf;
@@ -290,8 +291,17 @@ scenario_result run_scenario(const scenario_config& config) {
           for (std::uint64_t k = 0; k < ev->count; ++k) {
             const std::uint64_t i = ev->id + k;
             if (i < frames_total && frame_state[i] == 0) frame_state[i] = 2;
+            if (config.trace && i < frames_total)
+              std::fprintf(stderr, "drop frame=%llu reason=%d notice_after=%.1fms\n", static_cast<unsigned long long>(i),
+                           static_cast<int>(ev->reason), millis(now - frame_sent[i]));
             ++result.media.drop_notices;
           }
+          using stream::drop_reason;
+          auto& m = result.media;
+          (ev->reason == drop_reason::abandoned ? m.dropped_abandoned
+           : ev->reason == drop_reason::expired ? m.dropped_expired
+           : ev->reason == drop_reason::no_memory ? m.dropped_no_memory
+                                                  : m.dropped_overrun) += ev->count;
           continue;
         }
         const auto& d = ev->data;
@@ -313,6 +323,7 @@ scenario_result run_scenario(const scenario_config& config) {
         const duration latency = now - frame_sent[i];
         if (latency > media.deadline) ++result.media.frames_over_deadline;
         latencies.push_back(millis(latency));
+        steady_latency[i] = millis(latency);
       }
       return;
     }
@@ -412,6 +423,21 @@ scenario_result run_scenario(const scenario_config& config) {
     m.latency_p99_ms = percentile(latencies, 0.99);
     m.latency_max_ms = latencies.empty() ? 0 : latencies.back();
     m.frame_bytes_mean = frames_sent ? frame_bytes / frames_sent : 0;
+    std::vector<double> steady;
+    for (std::uint64_t i = 0; i < frames_sent; ++i) {
+      if (frame_sent[i] < media_t0 + media.warmup) continue;
+      ++m.steady_frames_sent;
+      if (frame_state[i] == 1)
+        steady.push_back(steady_latency[i]);
+      else
+        ++m.steady_frames_dropped;
+    }
+    std::sort(steady.begin(), steady.end());
+    m.steady_drop_rate =
+        m.steady_frames_sent ? static_cast<double>(m.steady_frames_dropped) / static_cast<double>(m.steady_frames_sent) : 0;
+    m.steady_latency_p50_ms = percentile(steady, 0.50);
+    m.steady_latency_p99_ms = percentile(steady, 0.99);
+    m.steady_latency_max_ms = steady.empty() ? 0 : steady.back();
     result.sha256_match = m.frames_corrupt == 0;
   }
   if (core::connection* c = client.get()) {
@@ -427,6 +453,10 @@ scenario_result run_scenario(const scenario_config& config) {
     result.rttvar_ms = millis(s.rttvar);
     result.cwnd_bytes = s.cwnd;
     result.pacing_rate_bps = static_cast<double>(s.pacing_rate) * 8;
+    result.media.fragments_sent = s.message_fragments_sent;
+    result.media.retransmissions = s.message_retransmissions;
+    result.media.duplicates = s.message_duplicates;
+    result.media.abandoned = s.messages_abandoned;
   }
   if (core::connection* c = server.get()) result.server_packets_sent = c->stats().packets_sent;
   const auto& ls = net.stats(forward);
@@ -501,7 +531,16 @@ std::string to_json(const scenario_config& config, const scenario_result& r, dou
       << ",\"frames_over_deadline\":" << m.frames_over_deadline << ",\"send_errors\":" << m.send_errors
       << ",\"frame_bytes_mean\":" << m.frame_bytes_mean << ",\"latency_p50_ms\":" << number(m.latency_p50_ms)
       << ",\"latency_p90_ms\":" << number(m.latency_p90_ms) << ",\"latency_p99_ms\":" << number(m.latency_p99_ms)
-      << ",\"latency_max_ms\":" << number(m.latency_max_ms);
+      << ",\"latency_max_ms\":" << number(m.latency_max_ms) << ",\"dropped_abandoned\":" << m.dropped_abandoned
+      << ",\"dropped_expired\":" << m.dropped_expired << ",\"dropped_no_memory\":" << m.dropped_no_memory
+      << ",\"dropped_overrun\":" << m.dropped_overrun << ",\"fragments_sent\":" << m.fragments_sent
+      << ",\"fragment_retransmissions\":" << m.retransmissions << ",\"fragment_duplicates\":" << m.duplicates
+      << ",\"messages_abandoned\":" << m.abandoned << ",\"warmup_s\":" << number(seconds(config.media.warmup))
+      << ",\"steady_frames_sent\":" << m.steady_frames_sent << ",\"steady_frames_dropped\":" << m.steady_frames_dropped
+      << ",\"steady_drop_rate\":" << number(m.steady_drop_rate)
+      << ",\"steady_latency_p50_ms\":" << number(m.steady_latency_p50_ms)
+      << ",\"steady_latency_p99_ms\":" << number(m.steady_latency_p99_ms)
+      << ",\"steady_latency_max_ms\":" << number(m.steady_latency_max_ms);
   }
   o << "}";
   return o.str();

@@ -38,6 +38,9 @@ struct media_config {
   /// `rate_bps`. gop 0 (the default): every frame has the same size.
   std::uint32_t gop = 0;
   double iframe_scale = 4;
+  /// The steady_* figures leave out frames sent in this first stretch after
+  /// the handshake (the congestion window's start-up from 10 packets).
+  duration warmup = std::chrono::seconds(2);
 };
 
 struct scenario_config {
@@ -66,8 +69,14 @@ struct media_result {
   double drop_rate = 0;
   double latency_p50_ms = 0, latency_p90_ms = 0, latency_p99_ms = 0, latency_max_ms = 0;
   std::uint64_t frames_over_deadline = 0; ///< delivered later than the deadline (must be 0)
-  std::uint64_t fragments_sent = 0, retransmissions = 0, duplicates = 0; ///< message sender
   std::uint64_t frame_bytes_mean = 0;
+  /// The same figures over frames sent after media_config::warmup.
+  std::uint64_t steady_frames_sent = 0, steady_frames_dropped = 0;
+  double steady_drop_rate = 0, steady_latency_p50_ms = 0, steady_latency_p99_ms = 0, steady_latency_max_ms = 0;
+  /// Drop notices by reason (stream::drop_reason).
+  std::uint64_t dropped_abandoned = 0, dropped_expired = 0, dropped_no_memory = 0, dropped_overrun = 0;
+  /// Sender side (connection_stats).
+  std::uint64_t fragments_sent = 0, retransmissions = 0, duplicates = 0, abandoned = 0;
 };
 
 struct scenario_result {

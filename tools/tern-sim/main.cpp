@@ -128,6 +128,9 @@ int main(int argc, char** argv) {
   app.add_option("--deadline", deadline, "media: message deadline after its send time")->capture_default_str();
   app.add_option("--duration", media_duration, "media: time to send frames for")->capture_default_str();
   app.add_option("--frames", cconfig.media.frames, "media: frames to send (overrides --duration)");
+  std::string media_warmup = "2s";
+  app.add_option("--media-warmup", media_warmup, "media: steady_* figures skip frames sent this early")
+      ->capture_default_str();
   app.add_option("--gop", cconfig.media.gop, "media: an I-frame every N frames (0: constant frame size)")
       ->capture_default_str();
   app.add_option("--iframe-scale", cconfig.media.iframe_scale, "media: I-frame size / P-frame size")
@@ -169,7 +172,8 @@ int main(int argc, char** argv) {
     tern::duration dl{}, dur{};
     std::uint64_t sb = 0;
     if (!parse_rate(media_rate, cconfig.media.rate_bps) || !parse_seconds(deadline, dl) ||
-        !parse_seconds(media_duration, dur) || !parse_bytes(send_buffer, sb)) {
+        !parse_seconds(media_duration, dur) || !parse_bytes(send_buffer, sb) ||
+        !parse_seconds(media_warmup, cconfig.media.warmup)) {
       std::cerr << "tern-sim: bad --media-rate, --deadline, --duration or --send-buffer\n";
       return 2;
     }
