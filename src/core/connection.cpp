@@ -381,6 +381,11 @@ connection_stats connection::stats() const {
   s.key_updates = key_updates_;
   s.stream_bytes_sent = stream_bytes_sent_;
   s.stream_bytes_received = stream_bytes_received_;
+  const auto& ms = messages_out_.stats();
+  s.message_fragments_sent = ms.fragments_sent;
+  s.message_retransmissions = ms.retransmissions;
+  s.message_duplicates = ms.duplicates;
+  s.messages_abandoned = ms.messages_abandoned;
   return s;
 }
 

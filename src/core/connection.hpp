@@ -114,6 +114,13 @@ struct connection_stats {
   std::uint64_t key_updates = 0;         ///< 1-RTT key generation being sent
   std::uint64_t stream_bytes_sent = 0;   ///< new stream data, all streams
   std::uint64_t stream_bytes_received = 0;
+  /// Deadline messages sent (stream::message_sender_stats): fragments
+  /// including retransmissions and last-chance duplicates, retransmitted
+  /// fragments, duplicates, and messages abandoned at their deadline.
+  std::uint64_t message_fragments_sent = 0;
+  std::uint64_t message_retransmissions = 0;
+  std::uint64_t message_duplicates = 0;
+  std::uint64_t messages_abandoned = 0;
 };
 
 /// One tern connection, client or server. Not thread-safe. Errors caused by

@@ -5,9 +5,19 @@
 //            --cc bbr|cubic|newreno --bytes 100M --seed N --json
 //            [--flows 2 --stagger 2s --fairness-warmup 15s] [--mtu 1200] [--trace]
 //
+// --mode packet (the default) runs the packet-level bulk sender/receiver
+// (wire codec, no encryption, no streams). --mode connection runs two full
+// tern::core::connection endpoints (TLS 1.3, packet protection, streams):
+//
+//   tern-sim --mode connection --link ... --bytes 100M [--streams K]
+//   tern-sim --mode connection --media [--media-rate 4mbit] [--fps 30]
+//            [--deadline 400ms] [--duration 60s | --frames N]
+//            [--gop 30 --iframe-scale 4] --link ... --down ...
+//
 // Exit status: 0 when every flow completed, 1 when the time limit came
 // first, 2 on bad arguments.
 
+#include "connection_scenario.hpp"
 #include "scenario.hpp"
 
 #include <CLI/CLI.hpp>
@@ -73,6 +83,29 @@ bool parse_seconds(const std::string& text, tern::duration& out) {
   return value >= 0;
 }
 
+// "4mbit", "500kbit", "2.5mbps" (bytes), "1000000": bits per second, tc units.
+bool parse_rate(const std::string& text, std::uint64_t& out) {
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (...) {
+    return false;
+  }
+  const std::string unit = text.substr(used);
+  double scale = 0;
+  if (unit.empty() || unit == "bit") scale = 1;
+  else if (unit == "kbit") scale = 1e3;
+  else if (unit == "mbit") scale = 1e6;
+  else if (unit == "gbit") scale = 1e9;
+  else if (unit == "bps") scale = 8;
+  else if (unit == "kbps") scale = 8e3;
+  else if (unit == "mbps") scale = 8e6;
+  if (scale == 0 || value <= 0 || value * scale > 1e12) return false;
+  out = static_cast<std::uint64_t>(value * scale);
+  return true;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -80,6 +113,28 @@ int main(int argc, char** argv) {
   tern::bulk::scenario_config config;
   std::string cc = "bbr", bytes = "10M", stagger = "0s", limit = "3600s", warmup = "5s";
   bool json = false;
+  std::string mode = "packet", media_rate = "4mbit", deadline = "400ms", media_duration = "60s", send_buffer = "0";
+  tern::connsim::scenario_config cconfig;
+  app.add_option("--mode", mode, "packet (bulk sender/receiver) or connection (full tern connections)")
+      ->capture_default_str();
+  app.add_option("--streams", cconfig.streams, "connection mode: streams the bytes are split over")
+      ->capture_default_str();
+  app.add_option("--send-buffer", send_buffer,
+                 "connection mode: per-stream send buffer, e.g. 16M (0: library default)")
+      ->capture_default_str();
+  app.add_flag("--media", cconfig.media.enabled, "connection mode: a media stream of deadline messages");
+  app.add_option("--media-rate", media_rate, "media bit rate, e.g. 4mbit")->capture_default_str();
+  app.add_option("--fps", cconfig.media.fps, "media frames per second")->capture_default_str();
+  app.add_option("--deadline", deadline, "media: message deadline after its send time")->capture_default_str();
+  app.add_option("--duration", media_duration, "media: time to send frames for")->capture_default_str();
+  app.add_option("--frames", cconfig.media.frames, "media: frames to send (overrides --duration)");
+  std::string media_warmup = "2s";
+  app.add_option("--media-warmup", media_warmup, "media: steady_* figures skip frames sent this early")
+      ->capture_default_str();
+  app.add_option("--gop", cconfig.media.gop, "media: an I-frame every N frames (0: constant frame size)")
+      ->capture_default_str();
+  app.add_option("--iframe-scale", cconfig.media.iframe_scale, "media: I-frame size / P-frame size")
+      ->capture_default_str();
   app.add_option("--link", config.link, "netem spec of the data direction (tc syntax)")->required();
   app.add_option("--down", config.down, "netem spec of the return path (default: unimpaired)");
   app.add_option("--cc", cc, "congestion control: bbr, cubic or newreno")->capture_default_str();
@@ -110,6 +165,42 @@ int main(int argc, char** argv) {
   if (!parse_seconds(stagger, config.stagger) || !parse_seconds(limit, config.time_limit) ||
       !parse_seconds(warmup, config.fairness_warmup)) {
     std::cerr << "tern-sim: bad time in --stagger, --time-limit or --fairness-warmup\n";
+    return 2;
+  }
+
+  if (mode == "connection") {
+    tern::duration dl{}, dur{};
+    std::uint64_t sb = 0;
+    if (!parse_rate(media_rate, cconfig.media.rate_bps) || !parse_seconds(deadline, dl) ||
+        !parse_seconds(media_duration, dur) || !parse_bytes(send_buffer, sb) ||
+        !parse_seconds(media_warmup, cconfig.media.warmup)) {
+      std::cerr << "tern-sim: bad --media-rate, --deadline, --duration or --send-buffer\n";
+      return 2;
+    }
+    if (config.flows != 1) {
+      std::cerr << "tern-sim: --mode connection runs one flow\n";
+      return 2;
+    }
+    cconfig.media.deadline = dl;
+    cconfig.media.media_duration = dur;
+    cconfig.send_buffer = static_cast<std::size_t>(sb);
+    cconfig.link = config.link;
+    cconfig.down = config.down;
+    cconfig.algorithm = config.algorithm;
+    cconfig.bytes = config.bytes;
+    cconfig.seed = config.seed;
+    cconfig.mtu = config.mtu;
+    cconfig.time_limit = config.time_limit;
+    cconfig.trace = config.trace;
+    const auto wall_start = std::chrono::steady_clock::now();
+    const auto result = tern::connsim::run_scenario(cconfig);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    std::cout << tern::connsim::to_json(cconfig, result, wall) << "\n";
+    if (!result.error.empty()) return 2;
+    return result.completed && result.sha256_match ? 0 : 1;
+  }
+  if (mode != "packet") {
+    std::cerr << "tern-sim: unknown --mode '" << mode << "' (packet, connection)\n";
     return 2;
   }
 
