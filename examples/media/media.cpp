@@ -106,8 +106,12 @@ asio::awaitable<void> send_media(tern::connection c, steady::duration length) {
 }
 
 asio::awaitable<void> receive_media(tern::connection c, report& r) {
+  // Keep co_await out of the co_spawn expression: GCC 12 destroys a capture
+  // of a lambda built in the same full-expression as a co_await twice (a
+  // tern::connection here, so its reference count went one short).
+  auto ex = co_await asio::this_coro::executor;
   asio::co_spawn(
-      co_await asio::this_coro::executor,
+      ex,
       [c, &r]() mutable -> asio::awaitable<void> {
         std::array<std::byte, 2048> buf;
         for (;;) {
