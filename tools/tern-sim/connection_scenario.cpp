@@ -22,6 +22,7 @@
 // second has passed).
 
 #include "connection_scenario.hpp"
+#include "json_text.hpp"
 
 #include "core/sim_node.hpp"
 #include "crypto/certificate.hpp"
@@ -470,24 +471,10 @@ scenario_result run_scenario(const scenario_config& config) {
 
 namespace {
 
-std::string number(double v) {
-  if (!std::isfinite(v)) return "null";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
+using sim_json::number;
+using sim_json::quoted;
 
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) continue;
-    out += c;
-  }
-  return out + "\"";
-}
-
-const char* boolean(bool b) { return b ? "true" : "false"; }
+using sim_json::boolean;
 
 } // namespace
 

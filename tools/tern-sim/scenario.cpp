@@ -6,6 +6,7 @@
 // flow completed or the time limit passed.
 
 #include "scenario.hpp"
+#include "json_text.hpp"
 
 #include "bulk_receiver.hpp"
 #include "bulk_sender.hpp"
@@ -212,22 +213,8 @@ scenario_result run_scenario(const scenario_config& config) {
 
 namespace {
 
-std::string number(double v) {
-  if (!std::isfinite(v)) return "null";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
-
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) continue;
-    out += c;
-  }
-  return out + "\"";
-}
+using sim_json::number;
+using sim_json::quoted;
 
 // `single`: the fields go into the top-level object, which already has
 // "completed" and "goodput_bps".
