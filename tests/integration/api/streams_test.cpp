@@ -156,6 +156,44 @@ TEST_CASE("a 32 MiB transfer arrives with the same SHA-256") {
   });
 }
 
+TEST_CASE("a reset stream fails the peer's read with stream_reset and its code") {
+  loopback net;
+  net.run([&]() -> asio::awaitable<void> {
+    std::optional<std::uint64_t> code;
+    std::error_code read_error;
+    asio::co_spawn(
+        net.io,
+        [&]() -> asio::awaitable<void> {
+          auto c = co_await net.server.async_accept(use_awaitable);
+          auto s = co_await c.async_accept_stream(use_awaitable);
+          CHECK_FALSE(s.reset_code());
+          std::vector<std::byte> buf(1024);
+          for (;;) {
+            auto [ec, n] = co_await s.async_read_some(asio::buffer(buf), as_tuple);
+            if (ec) {
+              read_error = ec;
+              break;
+            }
+          }
+          code = s.reset_code();
+        },
+        asio::detached);
+    auto c = co_await net.client.async_connect(net.server.local_endpoint(), net.pin(), use_awaitable);
+    auto s = co_await c.async_open_stream(use_awaitable);
+    const auto data = pattern(1000, 3);
+    co_await asio::async_write(s, asio::buffer(data), use_awaitable);
+    s.reset(77);
+    asio::steady_timer t(net.io);
+    for (int i = 0; i < 500 && !code; ++i) {
+      t.expires_after(std::chrono::milliseconds(10));
+      co_await t.async_wait(use_awaitable);
+    }
+    CHECK(read_error == errc::stream_reset);
+    CHECK(code == std::optional<std::uint64_t>(77));
+    c.close();
+  });
+}
+
 TEST_CASE("async_read_until reads lines from a stream") {
   loopback net;
   net.run([&]() -> asio::awaitable<void> {
