@@ -15,35 +15,6 @@
 namespace tern::test {
 namespace {
 
-// Server: accept one connection, echo every stream back.
-asio::awaitable<void> echo_server(endpoint& ep, int connections = 1) {
-  for (int i = 0; i < connections; ++i) {
-    auto c = co_await ep.async_accept(use_awaitable);
-    asio::co_spawn(
-        ep.get_executor(),
-        [c]() mutable -> asio::awaitable<void> {
-          for (;;) {
-            auto [ec, s] = co_await c.async_accept_stream(as_tuple);
-            if (ec) co_return;
-            asio::co_spawn(
-                c.get_executor(),
-                [s]() mutable -> asio::awaitable<void> {
-                  std::vector<std::byte> buf(64 * 1024);
-                  for (;;) {
-                    auto [rec, n] = co_await s.async_read_some(asio::buffer(buf), as_tuple);
-                    if (rec) break;
-                    auto [wec, m] = co_await asio::async_write(s, asio::buffer(buf.data(), n), as_tuple);
-                    if (wec) co_return;
-                  }
-                  s.shutdown_send();
-                },
-                asio::detached);
-          }
-        },
-        asio::detached);
-  }
-}
-
 asio::awaitable<std::vector<std::byte>> round_trip(connection c, std::vector<std::byte> data) {
   auto s = co_await c.async_open_stream(use_awaitable);
   std::vector<std::byte> back;

@@ -13,31 +13,6 @@ namespace {
 
 using netem::test::relay_process;
 
-// Echoes every stream of every accepted connection back to the client.
-asio::awaitable<void> echo_all(endpoint& ep) {
-  for (;;) {
-    auto [aec, c] = co_await ep.async_accept(as_tuple);
-    if (aec) co_return;
-    asio::co_spawn(
-        ep.get_executor(),
-        [c]() mutable -> asio::awaitable<void> {
-          for (;;) {
-            auto [sec, s] = co_await c.async_accept_stream(as_tuple);
-            if (sec) co_return;
-            std::vector<std::byte> buf(64 * 1024);
-            for (;;) {
-              auto [rec, n] = co_await s.async_read_some(asio::buffer(buf), as_tuple);
-              if (rec) break;
-              auto [wec, m] = co_await asio::async_write(s, asio::buffer(buf.data(), n), as_tuple);
-              if (wec) co_return;
-            }
-            s.shutdown_send();
-          }
-        },
-        asio::detached);
-  }
-}
-
 struct crossing_result {
   bool intact = false;
   connection_stats client_stats;
@@ -53,7 +28,7 @@ crossing_result cross(const std::vector<std::string>& relay_extra, std::size_t b
   REQUIRE_MESSAGE(relay.port() != 0, relay.err());
   crossing_result result;
   net.run([&]() -> asio::awaitable<void> {
-    asio::co_spawn(net.io, echo_all(net.server), asio::detached);
+    asio::co_spawn(net.io, echo_server(net.server), asio::detached);
     const asio::ip::udp::endpoint via{asio::ip::make_address("127.0.0.1"), relay.port()};
     auto c = co_await net.client.async_connect(via, net.pin(), use_awaitable);
     auto s = co_await c.async_open_stream(use_awaitable);
