@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <system_error>
 
 namespace tern {
@@ -68,6 +69,10 @@ public:
   /// end with errc::stream_reset once the peer resets.
   void stop_reading(std::uint64_t code);
   void stop_reading(std::uint64_t code, std::error_code& ec) noexcept;
+
+  /// The application error code of the peer's RESET_STREAM, once a read
+  /// ended with errc::stream_reset; empty before.
+  std::optional<std::uint64_t> reset_code() const noexcept;
 
   /// Scheduling urgency: 0 is sent first, 7 last (default 3).
   void set_urgency(std::uint8_t urgency);

@@ -216,8 +216,11 @@ void connection_impl::accept_stream(bool uni, stream_op op) {
 void connection_impl::try_read(std::uint64_t id, stream_state& s) {
   if (!s.read_op) return;
   if (s.fin_read) return complete(s.read_op, make_error_code(asio::error::eof), std::size_t{0});
+  // The core forgets a stream once its reset was read; later reads see it again.
+  if (s.reset_code) return complete(s.read_op, make_error_code(errc::stream_reset), std::size_t{0});
   std::error_code ec;
   const auto r = core_->read(id, as_span(s.read_buffer), ec);
+  if (r.reset_code) s.reset_code = r.reset_code;
   if (ec) {
     if (ec == core::core_errc::unknown_stream && !usable()) ec = unusable_error();
     return complete(s.read_op, public_error(ec), std::size_t{0});
@@ -502,25 +505,8 @@ std::string connection::close_reason() const { return impl_ ? impl_->core().clos
 connection_stats connection::stats() const noexcept {
   connection_stats s;
   if (!impl_) return s;
-  const auto c = impl_->core().stats();
-  s.srtt = c.srtt;
-  s.rttvar = c.rttvar;
-  s.min_rtt = c.min_rtt;
-  s.cwnd = c.cwnd;
-  s.pacing_rate = c.pacing_rate;
-  s.delivery_rate = c.delivery_rate;
-  s.bytes_in_flight = c.bytes_in_flight;
-  s.packets_sent = c.packets_sent;
-  s.packets_received = c.packets_received;
-  s.packets_lost = c.packets_lost;
-  s.packets_retransmitted = c.packets_retransmitted;
-  s.packets_dropped = c.packets_dropped;
-  s.bytes_sent = c.bytes_sent;
-  s.bytes_received = c.bytes_received;
-  s.stream_bytes_sent = c.stream_bytes_sent;
-  s.stream_bytes_received = c.stream_bytes_received;
+  s = detail::public_stats(impl_->core().stats());
   s.path_changes = impl_->path_changes;
-  s.datagram_size = 0;
   return s;
 }
 
@@ -568,6 +554,13 @@ void byte_stream::reset(std::uint64_t code) {
   std::error_code ec;
   reset(code, ec);
   throw_if(ec, "tern::stream::reset");
+}
+
+std::optional<std::uint64_t> byte_stream::reset_code() const noexcept {
+  if (!impl_) return std::nullopt;
+  const auto& streams = impl_->stream_entries();
+  const auto it = streams.find(id_);
+  return it == streams.end() ? std::nullopt : it->second.reset_code;
 }
 
 void byte_stream::stop_reading(std::uint64_t code, std::error_code& ec) noexcept {

@@ -20,6 +20,7 @@
 // big) are absorbed: the connection's own timers decide its fate.
 
 #include "asio/api_impl.hpp"
+#include "asio/api_tls.hpp"
 #include "core/errc.hpp"
 #include "wire/header.hpp"
 
@@ -40,14 +41,6 @@ std::uint64_t random_seed() {
   return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
 }
 
-std::vector<crypto::aead_algorithm> suites(const config& cfg) {
-  std::vector<crypto::aead_algorithm> out;
-  for (auto c : cfg.ciphers)
-    out.push_back(c == cipher::aes_128_gcm ? crypto::aead_algorithm::aes_128_gcm
-                                           : crypto::aead_algorithm::chacha20_poly1305);
-  return out;
-}
-
 } // namespace
 
 endpoint_impl::endpoint_impl(asio::any_io_executor ex)
@@ -64,21 +57,10 @@ std::error_code endpoint_impl::open(const asio::ip::udp::endpoint& local, const 
   core_cfg_ = core_config(cfg);
 
   std::error_code ec;
-  if (!cfg.certificate_chain_pem.empty() || !cfg.private_key_pem.empty()) {
-    identity_ = crypto::tls_identity::from_pem(cfg.certificate_chain_pem, cfg.private_key_pem, ec);
-  } else if (!cfg.certificate_chain_file.empty() || !cfg.private_key_file.empty()) {
-    identity_ = crypto::tls_identity::from_pem_files(cfg.certificate_chain_file, cfg.private_key_file, ec);
-  } else if (cfg.accept_connections && cfg.generate_certificate) {
-    identity_ = crypto::generate_self_signed(crypto::key_algorithm::ec_p256, "tern", ec);
-  }
+  identity_ = load_identity(cfg, cfg.accept_connections, ec);
   if (ec) return ec;
   if (cfg.accept_connections) {
-    if (identity_.empty()) return errc::invalid_argument;
-    crypto::tls_config tls;
-    tls.identity = identity_;
-    tls.alpn = cfg.alpn;
-    tls.cipher_suites = suites(cfg);
-    server_tls_ = crypto::tls_context::create(crypto::tls_role::server, tls, ec);
+    server_tls_ = make_server_tls(cfg, identity_, ec);
     if (ec) return ec;
   }
 
@@ -163,21 +145,10 @@ void endpoint_impl::connect(const asio::ip::udp::endpoint& remote, const connect
     return complete(op, make_error_code(errc::too_many_connections), tern::connection{});
 
   std::error_code ec;
-  const bool defaults = options.server_name.empty() && options.pinned_fingerprints.empty() && options.alpn.empty();
+  const bool defaults = is_default(options);
   std::shared_ptr<const crypto::tls_context> tls = defaults ? client_tls_ : nullptr;
   if (!tls) {
-    crypto::tls_config t;
-    t.identity = identity_;
-    t.peer.pinned_fingerprints = options.pinned_fingerprints.empty() ? cfg_.pinned_fingerprints
-                                                                     : options.pinned_fingerprints;
-    if (t.peer.pinned_fingerprints.empty()) {
-      t.peer.ca_file = cfg_.ca_file;
-      t.peer.ca_pem = cfg_.ca_pem;
-    }
-    t.server_name = options.server_name.empty() ? cfg_.server_name : options.server_name;
-    t.alpn = options.alpn.empty() ? cfg_.alpn : options.alpn;
-    t.cipher_suites = suites(cfg_);
-    tls = crypto::tls_context::create(crypto::tls_role::client, t, ec);
+    tls = make_client_tls(cfg_, options, identity_, ec);
     if (ec) return complete(op, public_error(ec), tern::connection{});
     if (defaults) client_tls_ = tls;
   }

@@ -53,6 +53,10 @@ asio::ip::udp::endpoint to_asio(const core::address& a) noexcept;
 /// tern::config -> the core's connection config (TLS fields excluded).
 core::connection_config core_config(const config& cfg);
 
+/// The core's counters as the public API reports them (path_changes is the
+/// driver's to fill in).
+connection_stats public_stats(const core::connection_stats& c) noexcept;
+
 struct cid_key {
   std::array<std::byte, wire::max_connection_id_length> bytes{};
   std::uint8_t size = 0;
@@ -108,8 +112,10 @@ public:
     size_op write_op;
     asio::const_buffer write_buffer;
     bool fin_read = false;
+    std::optional<std::uint64_t> reset_code; // the peer reset the stream with this code
   };
   stream_state& stream_entry(std::uint64_t id) { return streams_[id]; }
+  const std::unordered_map<std::uint64_t, stream_state>& stream_entries() const noexcept { return streams_; }
 
   // Endpoint bookkeeping.
   connection_op connect_op;                      // client, until the handshake completes

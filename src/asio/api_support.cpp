@@ -108,6 +108,27 @@ core::connection_config core_config(const config& cfg) {
   return c;
 }
 
+connection_stats public_stats(const core::connection_stats& c) noexcept {
+  connection_stats s;
+  s.srtt = c.srtt;
+  s.rttvar = c.rttvar;
+  s.min_rtt = c.min_rtt;
+  s.cwnd = c.cwnd;
+  s.pacing_rate = c.pacing_rate;
+  s.delivery_rate = c.delivery_rate;
+  s.bytes_in_flight = c.bytes_in_flight;
+  s.packets_sent = c.packets_sent;
+  s.packets_received = c.packets_received;
+  s.packets_lost = c.packets_lost;
+  s.packets_retransmitted = c.packets_retransmitted;
+  s.packets_dropped = c.packets_dropped;
+  s.bytes_sent = c.bytes_sent;
+  s.bytes_received = c.bytes_received;
+  s.stream_bytes_sent = c.stream_bytes_sent;
+  s.stream_bytes_received = c.stream_bytes_received;
+  return s;
+}
+
 cid_key::cid_key(const wire::connection_id& cid) noexcept {
   const auto b = cid.bytes();
   std::copy(b.begin(), b.end(), bytes.begin());

@@ -480,7 +480,8 @@ stream::read_result connection::read(std::uint64_t id, std::span<std::byte> out,
     return {};
   }
   readable_pending_.erase(id);
-  const auto r = s->recv->read(out, ec);
+  auto r = s->recv->read(out, ec);
+  if (ec == stream::stream_errc::reset_by_peer) r.reset_code = s->recv->reset_error();
   if (r.bytes > 0) conn_recv_window_.on_consumed(r.bytes);
   update_stream(id);
   return r;

@@ -199,7 +199,7 @@ public:
   /// Ends the stream after what was written (FIN).
   std::error_code finish(std::uint64_t id);
   /// Reads in-order bytes. Errors: unknown_stream, invalid_stream_direction,
-  /// reset_by_peer, stream_closed.
+  /// reset_by_peer (the result carries the peer's code), stream_closed.
   stream::read_result read(std::uint64_t id, std::span<std::byte> out, std::error_code& ec);
   /// RESET_STREAM with `app_error`.
   std::error_code reset_stream(std::uint64_t id, std::uint64_t app_error);

@@ -142,7 +142,7 @@ read_result recv_stream::read(std::span<std::byte> out, std::error_code& ec) {
     ring_.advance_to(read_offset_);
     window_.on_consumed(n);
   }
-  read_result r{static_cast<std::size_t>(n), false};
+  read_result r{static_cast<std::size_t>(n), false, std::nullopt};
   if (final_size_ && read_offset_ == *final_size_) {
     r.fin = true;
     state_ = recv_state::data_read;

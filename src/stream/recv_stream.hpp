@@ -34,6 +34,9 @@ struct recv_result {
 struct read_result {
   std::size_t bytes = 0; ///< bytes copied out
   bool fin = false;      ///< the stream's last byte has now been read
+  /// With reset_by_peer: the application error code of the peer's
+  /// RESET_STREAM (filled in by core::connection::read).
+  std::optional<std::uint64_t> reset_code;
 };
 
 /// The receiving half of a stream: reassembles out-of-order, overlapping and

@@ -17,6 +17,7 @@
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/io_context.hpp>
 #include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
 
 #include <openssl/evp.h>
 
@@ -81,6 +82,36 @@ struct loopback {
     if (error) std::rethrow_exception(error);
   }
 };
+
+/// Server: accepts `connections` connections and echoes every stream of
+/// each back, then shuts the stream down.
+inline asio::awaitable<void> echo_server(endpoint& ep, int connections = 1) {
+  for (int i = 0; i < connections; ++i) {
+    auto c = co_await ep.async_accept(use_awaitable);
+    asio::co_spawn(
+        ep.get_executor(),
+        [c]() mutable -> asio::awaitable<void> {
+          for (;;) {
+            auto [ec, s] = co_await c.async_accept_stream(as_tuple);
+            if (ec) co_return;
+            asio::co_spawn(
+                c.get_executor(),
+                [s]() mutable -> asio::awaitable<void> {
+                  std::vector<std::byte> buf(64 * 1024);
+                  for (;;) {
+                    auto [rec, n] = co_await s.async_read_some(asio::buffer(buf), as_tuple);
+                    if (rec) break;
+                    auto [wec, m] = co_await asio::async_write(s, asio::buffer(buf.data(), n), as_tuple);
+                    if (wec) co_return;
+                  }
+                  s.shutdown_send();
+                },
+                asio::detached);
+          }
+        },
+        asio::detached);
+  }
+}
 
 /// Waits (polling the loop) until `done` holds.
 inline asio::awaitable<void> wait_until(std::function<bool()> done) {

@@ -15,35 +15,6 @@
 namespace tern::test {
 namespace {
 
-// Server: accept one connection, echo every stream back.
-asio::awaitable<void> echo_server(endpoint& ep, int connections = 1) {
-  for (int i = 0; i < connections; ++i) {
-    auto c = co_await ep.async_accept(use_awaitable);
-    asio::co_spawn(
-        ep.get_executor(),
-        [c]() mutable -> asio::awaitable<void> {
-          for (;;) {
-            auto [ec, s] = co_await c.async_accept_stream(as_tuple);
-            if (ec) co_return;
-            asio::co_spawn(
-                c.get_executor(),
-                [s]() mutable -> asio::awaitable<void> {
-                  std::vector<std::byte> buf(64 * 1024);
-                  for (;;) {
-                    auto [rec, n] = co_await s.async_read_some(asio::buffer(buf), as_tuple);
-                    if (rec) break;
-                    auto [wec, m] = co_await asio::async_write(s, asio::buffer(buf.data(), n), as_tuple);
-                    if (wec) co_return;
-                  }
-                  s.shutdown_send();
-                },
-                asio::detached);
-          }
-        },
-        asio::detached);
-  }
-}
-
 asio::awaitable<std::vector<std::byte>> round_trip(connection c, std::vector<std::byte> data) {
   auto s = co_await c.async_open_stream(use_awaitable);
   std::vector<std::byte> back;
@@ -152,6 +123,40 @@ TEST_CASE("a 32 MiB transfer arrives with the same SHA-256") {
     }
     CHECK(received == data.size());
     CHECK(received_digest == digest);
+    c.close();
+  });
+}
+
+TEST_CASE("a reset stream fails the peer's read with stream_reset and its code") {
+  loopback net;
+  net.run([&]() -> asio::awaitable<void> {
+    std::optional<std::uint64_t> code;
+    std::error_code read_error;
+    asio::co_spawn(
+        net.io,
+        [&]() -> asio::awaitable<void> {
+          auto c = co_await net.server.async_accept(use_awaitable);
+          auto s = co_await c.async_accept_stream(use_awaitable);
+          CHECK_FALSE(s.reset_code());
+          std::vector<std::byte> buf(1024);
+          for (;;) {
+            auto [ec, n] = co_await s.async_read_some(asio::buffer(buf), as_tuple);
+            if (ec) {
+              read_error = ec;
+              break;
+            }
+          }
+          code = s.reset_code();
+        },
+        asio::detached);
+    auto c = co_await net.client.async_connect(net.server.local_endpoint(), net.pin(), use_awaitable);
+    auto s = co_await c.async_open_stream(use_awaitable);
+    const auto data = pattern(1000, 3);
+    co_await asio::async_write(s, asio::buffer(data), use_awaitable);
+    s.reset(77);
+    co_await wait_until([&] { return code.has_value(); });
+    CHECK(read_error == errc::stream_reset);
+    CHECK(code == std::optional<std::uint64_t>(77));
     c.close();
   });
 }

@@ -1,0 +1,60 @@
+#include "asio/api_tls.hpp"
+
+#include <tern/error.hpp>
+
+#include <vector>
+
+namespace tern::detail {
+namespace {
+
+std::vector<crypto::aead_algorithm> suites(const config& cfg) {
+  std::vector<crypto::aead_algorithm> out;
+  for (auto c : cfg.ciphers)
+    out.push_back(c == cipher::aes_128_gcm ? crypto::aead_algorithm::aes_128_gcm
+                                           : crypto::aead_algorithm::chacha20_poly1305);
+  return out;
+}
+
+} // namespace
+
+crypto::tls_identity load_identity(const config& cfg, bool will_accept, std::error_code& ec) {
+  if (!cfg.certificate_chain_pem.empty() || !cfg.private_key_pem.empty())
+    return crypto::tls_identity::from_pem(cfg.certificate_chain_pem, cfg.private_key_pem, ec);
+  if (!cfg.certificate_chain_file.empty() || !cfg.private_key_file.empty())
+    return crypto::tls_identity::from_pem_files(cfg.certificate_chain_file, cfg.private_key_file, ec);
+  if (will_accept && cfg.generate_certificate)
+    return crypto::generate_self_signed(crypto::key_algorithm::ec_p256, "tern", ec);
+  return {};
+}
+
+std::shared_ptr<const crypto::tls_context> make_server_tls(const config& cfg, const crypto::tls_identity& identity,
+                                                           std::error_code& ec) {
+  if (identity.empty()) {
+    ec = make_error_code(errc::invalid_argument);
+    return nullptr;
+  }
+  crypto::tls_config tls;
+  tls.identity = identity;
+  tls.alpn = cfg.alpn;
+  tls.cipher_suites = suites(cfg);
+  return crypto::tls_context::create(crypto::tls_role::server, tls, ec);
+}
+
+std::shared_ptr<const crypto::tls_context> make_client_tls(const config& cfg, const connect_options& options,
+                                                           const crypto::tls_identity& identity,
+                                                           std::error_code& ec) {
+  crypto::tls_config t;
+  t.identity = identity;
+  t.peer.pinned_fingerprints =
+      options.pinned_fingerprints.empty() ? cfg.pinned_fingerprints : options.pinned_fingerprints;
+  if (t.peer.pinned_fingerprints.empty()) {
+    t.peer.ca_file = cfg.ca_file;
+    t.peer.ca_pem = cfg.ca_pem;
+  }
+  t.server_name = options.server_name.empty() ? cfg.server_name : options.server_name;
+  t.alpn = options.alpn.empty() ? cfg.alpn : options.alpn;
+  t.cipher_suites = suites(cfg);
+  return crypto::tls_context::create(crypto::tls_role::client, t, ec);
+}
+
+} // namespace tern::detail

@@ -1,0 +1,40 @@
+#pragma once
+
+// tern::config -> TLS identity and contexts. One place for what the Asio
+// endpoint and the public sans-IO context both need, so a certificate, a pin
+// or an ALPN list means the same thing whichever driver runs the connection.
+
+#include "crypto/certificate.hpp"
+#include "crypto/tls_session.hpp"
+
+#include <tern/config.hpp>
+
+#include <memory>
+#include <system_error>
+
+namespace tern::detail {
+
+/// This side's identity: the PEM chain and key of `cfg` (in memory or
+/// files), or a generated self-signed ECDSA P-256 certificate when
+/// `will_accept` and config::generate_certificate, or none. Errors: the
+/// certificate layer's (unreadable file, key mismatch, malformed PEM).
+crypto::tls_identity load_identity(const config& cfg, bool will_accept, std::error_code& ec);
+
+/// A server context for `identity` with the config's ALPN and cipher
+/// suites. Errors: invalid_argument for an empty identity, the TLS layer's.
+std::shared_ptr<const crypto::tls_context> make_server_tls(const config& cfg, const crypto::tls_identity& identity,
+                                                           std::error_code& ec);
+
+/// A client context: the connect options' pins, server name and ALPN where
+/// given, else the config's; CA verification only without pins. `identity`
+/// (possibly empty) is sent when the server asks for a client certificate.
+std::shared_ptr<const crypto::tls_context> make_client_tls(const config& cfg, const connect_options& options,
+                                                           const crypto::tls_identity& identity,
+                                                           std::error_code& ec);
+
+/// Whether `options` overrides nothing (the endpoint caches that context).
+inline bool is_default(const connect_options& options) noexcept {
+  return options.server_name.empty() && options.pinned_fingerprints.empty() && options.alpn.empty();
+}
+
+} // namespace tern::detail
