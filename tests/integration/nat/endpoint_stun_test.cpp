@@ -5,12 +5,15 @@
 
 #include "process.hpp"
 
+#include "stun/binding_responder.hpp"
+
 #include <tern/tern.hpp>
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
 #include <asio/io_context.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -290,4 +293,68 @@ TEST_CASE("endpoint: async_discover errors: timeout, cancellation, unreachable f
     const auto d = discover(io, e2, nobody);
     CHECK(d.ec == tern::errc::endpoint_closed);
   }
+}
+
+namespace {
+
+// A STUN server in the test's own io_context that reports whatever mapped
+// address it is told to: a NAT that rebinds, seen from the endpoint.
+class lying_server {
+public:
+  explicit lying_server(asio::io_context& io) : socket_(io, udp::endpoint{loopback, 0}) { receive(); }
+  udp::endpoint address() const { return socket_.local_endpoint(); }
+  void report(const tern::stun::transport_address& a) { mapped_ = a; }
+  int answered = 0;
+
+private:
+  void receive() {
+    socket_.async_receive_from(asio::buffer(in_), from_, [this](std::error_code ec, std::size_t n) {
+      if (ec) return;
+      tern::stun::binding_responder responder;
+      const auto r = responder.handle(std::span<const std::byte>(in_.data(), n), mapped_, out_);
+      if (r.what == tern::stun::responder_result::action::reply) {
+        ++answered;
+        socket_.send_to(asio::buffer(r.reply.data(), r.reply.size()), from_);
+      }
+      receive();
+    });
+  }
+  udp::socket socket_;
+  udp::endpoint from_;
+  std::array<std::byte, 1500> in_{};
+  std::array<std::byte, 1500> out_{};
+  tern::stun::transport_address mapped_ = tern::stun::transport_address::ipv4({203, 0, 113, 7}, 40000);
+};
+
+} // namespace
+
+TEST_CASE("endpoint: async_wait_mapped_address_change fires when the server reports a new mapping") {
+  asio::io_context io;
+  lying_server server(io);
+  tern::endpoint ep(io.get_executor(), {loopback, 0});
+  const auto first = discover(io, ep, server.address());
+  REQUIRE_FALSE(first.ec);
+  CHECK(first.reflexive == udp::endpoint(asio::ip::make_address("203.0.113.7"), 40000));
+
+  discovery change;
+  ep.async_wait_mapped_address_change([&](std::error_code ec, udp::endpoint e) {
+    change.done = true;
+    change.ec = ec;
+    change.reflexive = e;
+  });
+  // Same answer: no change.
+  REQUIRE_FALSE(discover(io, ep, server.address()).ec);
+  io.restart();
+  io.poll();
+  CHECK_FALSE(change.done);
+  // The NAT rebinds: a new port.
+  server.report(tern::stun::transport_address::ipv4({203, 0, 113, 7}, 40123));
+  const auto second = discover(io, ep, server.address());
+  REQUIRE_FALSE(second.ec);
+  io.restart();
+  io.poll();
+  REQUIRE(change.done);
+  CHECK_FALSE(change.ec);
+  CHECK(change.reflexive == udp::endpoint(asio::ip::make_address("203.0.113.7"), 40123));
+  CHECK(server.answered == 3);
 }
