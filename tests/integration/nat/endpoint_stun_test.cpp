@@ -358,3 +358,52 @@ TEST_CASE("endpoint: async_wait_mapped_address_change fires when the server repo
   CHECK(change.reflexive == udp::endpoint(asio::ip::make_address("203.0.113.7"), 40123));
   CHECK(server.answered == 3);
 }
+
+TEST_CASE("endpoint: an idle connection gets NAT keepalive Binding Indications, wired to the endpoint timer") {
+  // Real time, so the shortest interval (15 s) and no jitter; the core's own
+  // PINGs are off so the STUN keepalive is what keeps the path alive. The
+  // interval-and-jitter schedule itself is tested in virtual time
+  // (stun_tests, nat_agent).
+  tern::config cfg;
+  cfg.keepalive_interval = 0s;
+  cfg.idle_timeout = 120s;
+  cfg.nat_keepalive_interval = 15s;
+  cfg.nat_keepalive_jitter = 0s;
+  tern::config server_cfg = cfg;
+  server_cfg.accept_connections = true;
+  asio::io_context io;
+  tern::endpoint a(io.get_executor(), {loopback, 0}, server_cfg);
+  tern::endpoint b(io.get_executor(), {loopback, 0}, cfg);
+  std::optional<tern::connection> ca, cb;
+  a.async_accept([&](std::error_code ec, tern::connection c) {
+    if (!ec) ca.emplace(std::move(c));
+  });
+  tern::connect_options pin;
+  pin.pinned_fingerprints = {a.fingerprint()};
+  b.async_connect(a.local_endpoint(), pin, [&](std::error_code ec, tern::connection c) {
+    if (!ec) cb.emplace(std::move(c));
+  });
+  const auto start = std::chrono::steady_clock::now();
+  while (!(ca && cb) && std::chrono::steady_clock::now() < start + 30s) io.run_one_for(1s);
+  REQUIRE(ca);
+  REQUIRE(cb);
+
+  // Well within the interval: nothing yet.
+  io.restart();
+  io.run_for(8s);
+  CHECK(a.info().stun_indications_sent == 0);
+  CHECK(b.info().stun_indications_sent == 0);
+  // About 15 s after the last packet each side sends one.
+  const auto until = std::chrono::steady_clock::now() + 40s;
+  while ((a.info().stun_indications_sent == 0 || b.info().stun_indications_sent == 0) &&
+         std::chrono::steady_clock::now() < until)
+    io.run_for(200ms);
+  CHECK(a.info().stun_indications_sent >= 1);
+  CHECK(b.info().stun_indications_sent >= 1);
+  // Received indications are STUN, not unroutable tern packets, and the
+  // connections are still up.
+  CHECK(a.info().datagrams_dropped == 0);
+  CHECK(b.info().datagrams_dropped == 0);
+  CHECK(a.info().connections == 1);
+  CHECK(b.info().connections == 1);
+}
