@@ -25,6 +25,7 @@ bool nat_agent::draw_id(transaction_id& id) {
 
 nat_agent::query& nat_agent::start_query(const transport_address& server, bool user, time_point now) {
   (void)now;
+  earliest_stale_ = true;
   query q;
   q.id = next_id_++;
   q.server = server;
@@ -49,6 +50,7 @@ bool nat_agent::cancel(discovery_id id) noexcept {
   auto it = std::find_if(queries_.begin(), queries_.end(), [&](const query& q) { return q.id == id && q.user; });
   if (it == queries_.end()) return false;
   queries_.erase(it);
+  earliest_stale_ = true;
   return true;
 }
 
@@ -69,6 +71,7 @@ std::optional<nat_agent::mapping_change> nat_agent::poll_mapping_change() {
 keepalive_options nat_agent::keepalive_for_mapping() const noexcept { return options_.keepalive; }
 
 void nat_agent::watch(const transport_address& addr, time_point now) {
+  earliest_stale_ = true;
   auto [it, fresh] = peers_.try_emplace(addr, peer{keepalive_scheduler(rng_, options_.keepalive), 0, false});
   if (fresh && options_.keepalive_enabled) it->second.keepalive.start(now);
   ++it->second.watchers;
@@ -77,11 +80,15 @@ void nat_agent::watch(const transport_address& addr, time_point now) {
 void nat_agent::unwatch(const transport_address& addr) noexcept {
   auto it = peers_.find(addr);
   if (it == peers_.end()) return;
-  if (--it->second.watchers == 0) peers_.erase(it);
+  if (--it->second.watchers == 0) {
+    peers_.erase(it);
+    earliest_stale_ = true;
+  }
 }
 
 void nat_agent::forget_mapping(const transport_address& server) noexcept {
   mappings_.erase(server);
+  earliest_stale_ = true;
   std::erase_if(queries_, [&](const query& q) { return !q.user && q.server == server; });
 }
 
@@ -135,6 +142,7 @@ void nat_agent::finish(query& q, time_point now) {
     result.error_response_code = tx.error_response_code();
     result.error_reason = tx.error_reason();
   }
+  earliest_stale_ = true;
   const bool user = q.user;
   const auto server = q.server;
   // Erase before touching mappings_: q is an element of queries_.
@@ -166,14 +174,19 @@ std::optional<nat_agent::transmit> nat_agent::poll_transmit(std::span<std::byte>
   for (auto& q : queries_) {
     auto bytes = q.tx->poll_transmit(now);
     if (bytes.empty() || bytes.size() > out.size()) continue;
+    earliest_stale_ = true; // the first transmission sets the retransmission deadline
     std::copy(bytes.begin(), bytes.end(), out.begin());
     ++stats_.requests_sent;
     on_sent(q.server, now);
     return transmit{q.server, out.first(bytes.size())};
   }
-  for (auto& [addr, p] : peers_) {
-    if (!p.indication_due) continue;
-    p.indication_due = false;
+  while (!due_peers_.empty()) {
+    const auto addr = due_peers_.front();
+    due_peers_.pop_front();
+    auto it = peers_.find(addr);
+    if (it == peers_.end() || !it->second.indication_due) continue; // unwatched meanwhile
+    it->second.indication_due = false;
+    earliest_stale_ = true;
     transaction_id id{};
     if (!draw_id(id)) continue;
     auto bytes = write_binding_indication(out, id);
@@ -186,16 +199,20 @@ std::optional<nat_agent::transmit> nat_agent::poll_transmit(std::span<std::byte>
 }
 
 time_point nat_agent::next_timeout() const noexcept {
+  if (!earliest_stale_) return earliest_;
+  earliest_stale_ = false;
   time_point t = never;
   for (const auto& q : queries_) t = std::min(t, q.tx->next_timeout());
   for (const auto& [a, m] : mappings_)
     if (!m.querying) t = std::min(t, m.keepalive.next_timeout());
   for (const auto& [a, p] : peers_)
     if (!p.indication_due) t = std::min(t, p.keepalive.next_timeout());
+  earliest_ = t;
   return t;
 }
 
 void nat_agent::on_timeout(time_point now) {
+  earliest_stale_ = true;
   for (std::size_t i = 0; i < queries_.size();) {
     auto& q = queries_[i];
     if (q.tx->next_timeout() <= now) q.tx->on_timeout(now);
@@ -216,8 +233,11 @@ void nat_agent::on_timeout(time_point now) {
       queries_.pop_back();
     }
   }
-  for (auto& [addr, p] : peers_)
-    if (p.keepalive.on_timeout(now)) p.indication_due = true;
+  for (auto& [addr, p] : peers_) {
+    if (p.indication_due || !p.keepalive.on_timeout(now)) continue;
+    p.indication_due = true;
+    due_peers_.push_back(addr);
+  }
 }
 
 std::optional<transport_address> nat_agent::mapped_address(const transport_address& server) const {

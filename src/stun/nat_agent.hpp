@@ -171,6 +171,14 @@ private:
   std::map<transport_address, mapping, transport_address_less> mappings_;
   std::map<transport_address, peer, transport_address_less> peers_;
   std::deque<reply> replies_;
+  std::deque<transport_address> due_peers_; // indications to send, oldest first
+  // next_timeout() is asked after every I/O event and the endpoint may watch
+  // thousands of peers, so the earliest deadline is cached. on_sent() only
+  // ever moves deadlines later, so it leaves the cache alone (an early
+  // cached value costs one on_timeout() that finds nothing due); everything
+  // that can move one earlier marks it stale.
+  mutable time_point earliest_ = never;
+  mutable bool earliest_stale_ = true;
   std::deque<discovery_result> results_;
   std::deque<mapping_change> changes_;
   counters stats_;
