@@ -18,6 +18,9 @@
 // full socket buffer parks the rest of the batch until the socket is
 // writable. Socket errors about one destination (ICMP unreachable, packet too
 // big) are absorbed: the connection's own timers decide its fate.
+// STUN shares all three (api_nat.cpp): datagrams whose first byte is 0-3 go
+// to the endpoint's nat_agent before routing, its deadline joins the timer's
+// earliest, and what it sends joins the same batch after the connections'.
 
 #include "asio/api_impl.hpp"
 #include "core/errc.hpp"
