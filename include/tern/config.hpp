@@ -106,6 +106,27 @@ struct config {
   bool gso = true;
   /// Read and write ECN bits where the platform allows.
   bool ecn = true;
+
+  // --- NAT traversal (STUN on the endpoint's socket, docs/nat.md) ----------
+
+  /// endpoint::async_discover's Binding requests (RFC 8489 §6.2.1): the first
+  /// retransmission timeout, doubled after each request; Rc, the requests
+  /// sent in total (at least 1); Rm, the final wait after the last request
+  /// in multiples of the initial timeout. The defaults give up after 39.5 s.
+  std::chrono::nanoseconds stun_initial_rto = std::chrono::milliseconds(500);
+  unsigned stun_max_requests = 7;
+  unsigned stun_last_wait_factor = 16;
+  /// NAT keepalive: a path (a connection's peer, or a STUN server a
+  /// discovery succeeded with) that carried nothing outbound for this long
+  /// gets a STUN Binding Indication (a Binding request to a STUN server, so
+  /// that mapped-address changes are noticed). Clamped to 15-30 s; each wait
+  /// is drawn from interval ± jitter (the jitter clamped to stay within
+  /// 15-30 s). Zero disables NAT keepalives.
+  std::chrono::nanoseconds nat_keepalive_interval = std::chrono::seconds(25);
+  std::chrono::nanoseconds nat_keepalive_jitter = std::chrono::seconds(5);
+  /// Answer STUN Binding requests arriving on the socket with the sender's
+  /// reflexive address (XOR-MAPPED-ADDRESS), so peers learn theirs.
+  bool answer_stun_requests = true;
 };
 
 /// Per-connection overrides for endpoint::async_connect. Empty fields take

@@ -41,6 +41,9 @@ struct endpoint_info {
   std::size_t receive_syscalls = 0;
   std::size_t datagrams_dropped = 0; ///< unroutable or malformed
   std::size_t path_errors = 0;       ///< ICMP and other per-destination errors, absorbed
+  std::size_t stun_requests_sent = 0;     ///< Binding requests (discoveries, keepalive re-queries, retransmissions)
+  std::size_t stun_indications_sent = 0;  ///< NAT keepalive Binding Indications
+  std::size_t stun_requests_answered = 0; ///< Binding requests from others answered
 };
 
 class endpoint {
@@ -99,6 +102,32 @@ public:
   template <asio::completion_token_for<void(std::error_code, connection)> Token>
   auto async_accept(Token&& token);
 
+  /// Asks the STUN server `stun_server` (RFC 8489 Binding) what address
+  /// this endpoint's socket has on the far side of any NAT, sending from the
+  /// endpoint's own socket, so the answer is the address peers see.
+  /// Completion: void(std::error_code, asio::ip::udp::endpoint reflexive).
+  /// Requests are retransmitted per config::stun_initial_rto,
+  /// stun_max_requests and stun_last_wait_factor; responses from any other
+  /// address, or malformed, are ignored. On success the server becomes a
+  /// registered mapping: the endpoint re-queries it whenever the path has
+  /// been idle for config::nat_keepalive_interval, which keeps the NAT
+  /// binding open and feeds async_wait_mapped_address_change. Errors:
+  /// errc::stun_timeout, errc::stun_error_response, errc::stun_bad_response,
+  /// errc::invalid_argument (an address family the socket cannot reach),
+  /// errc::endpoint_closed, operation_aborted (cancelled, or the endpoint
+  /// closed).
+  template <asio::completion_token_for<void(std::error_code, asio::ip::udp::endpoint)> Token>
+  auto async_discover(const asio::ip::udp::endpoint& stun_server, Token&& token);
+
+  /// Completes at the next change of a registered mapping's address (the NAT
+  /// rebound the socket to a new port, or the host moved behind another
+  /// NAT), as seen by a keepalive re-query or a later async_discover to the
+  /// same server. Completion: void(std::error_code, asio::ip::udp::endpoint
+  /// new_reflexive). Every waiter pending at the change completes. Errors:
+  /// errc::endpoint_closed, operation_aborted.
+  template <asio::completion_token_for<void(std::error_code, asio::ip::udp::endpoint)> Token>
+  auto async_wait_mapped_address_change(Token&& token);
+
 private:
   executor_type executor_;
   std::shared_ptr<detail::endpoint_impl> impl_;
@@ -119,6 +148,26 @@ auto endpoint::async_accept(Token&& token) {
   return asio::async_initiate<Token, void(std::error_code, connection)>(
       [](auto handler, std::shared_ptr<detail::endpoint_impl> impl, executor_type ex) {
         detail::endpoint_accept(impl, detail::make_op<std::error_code, connection>(std::move(handler), ex));
+      },
+      token, impl_, executor_);
+}
+
+template <asio::completion_token_for<void(std::error_code, asio::ip::udp::endpoint)> Token>
+auto endpoint::async_discover(const asio::ip::udp::endpoint& stun_server, Token&& token) {
+  return asio::async_initiate<Token, void(std::error_code, asio::ip::udp::endpoint)>(
+      [](auto handler, std::shared_ptr<detail::endpoint_impl> impl, executor_type ex, asio::ip::udp::endpoint s) {
+        detail::endpoint_discover(impl, s,
+                                  detail::make_op<std::error_code, asio::ip::udp::endpoint>(std::move(handler), ex));
+      },
+      token, impl_, executor_, stun_server);
+}
+
+template <asio::completion_token_for<void(std::error_code, asio::ip::udp::endpoint)> Token>
+auto endpoint::async_wait_mapped_address_change(Token&& token) {
+  return asio::async_initiate<Token, void(std::error_code, asio::ip::udp::endpoint)>(
+      [](auto handler, std::shared_ptr<detail::endpoint_impl> impl, executor_type ex) {
+        detail::endpoint_wait_mapped_address_change(
+            impl, detail::make_op<std::error_code, asio::ip::udp::endpoint>(std::move(handler), ex));
       },
       token, impl_, executor_);
 }

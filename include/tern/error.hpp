@@ -34,6 +34,10 @@ enum class errc {
   buffer_full,              ///< the datagram or message send queue has no room
   deadline_passed,          ///< the message's deadline is already in the past
   invalid_argument,         ///< a bad configuration or argument
+  // STUN discovery (endpoint::async_discover).
+  stun_timeout,             ///< no answer after config::stun_max_requests requests and the final wait
+  stun_error_response,      ///< the server answered with a STUN error response
+  stun_bad_response,        ///< the server's success response was unusable (no mapped address, unknown required attributes)
 };
 
 const std::error_category& error_category() noexcept;

@@ -18,6 +18,9 @@
 // full socket buffer parks the rest of the batch until the socket is
 // writable. Socket errors about one destination (ICMP unreachable, packet too
 // big) are absorbed: the connection's own timers decide its fate.
+// STUN shares all three (api_nat.cpp): datagrams whose first byte is 0-3 go
+// to the endpoint's nat_agent before routing, its deadline joins the timer's
+// earliest, and what it sends joins the same batch after the connections'.
 
 #include "asio/api_impl.hpp"
 #include "asio/api_tls.hpp"
@@ -51,7 +54,9 @@ endpoint_impl::~endpoint_impl() = default;
 std::error_code endpoint_impl::open(const asio::ip::udp::endpoint& local, const config& cfg) {
   if (open_) return errc::invalid_argument;
   if (cfg.io_batch == 0 || cfg.max_datagram_size < 1200 || cfg.initial_datagram_size < 1200 ||
-      cfg.initial_datagram_size > cfg.max_datagram_size)
+      cfg.initial_datagram_size > cfg.max_datagram_size || cfg.stun_max_requests == 0 ||
+      cfg.stun_initial_rto <= std::chrono::nanoseconds::zero() || cfg.nat_keepalive_interval.count() < 0 ||
+      cfg.nat_keepalive_jitter.count() < 0)
     return errc::invalid_argument;
   cfg_ = cfg;
   core_cfg_ = core_config(cfg);
@@ -72,6 +77,8 @@ std::error_code endpoint_impl::open(const asio::ip::udp::endpoint& local, const 
   opts.ecn = cfg.ecn;
   opts.gso = cfg.gso;
   if (auto e = socket_.open(local, opts)) return e;
+  dual_stack_ = opts.dual_stack;
+  open_nat();
 
   rx_.emplace(cfg.io_batch, std::max<std::size_t>(cfg.max_datagram_size + 64, 2048));
   tx_slot_size_ = std::max<std::size_t>(cfg.max_datagram_size, 1500);
@@ -103,6 +110,7 @@ void endpoint_impl::close() noexcept {
     accept_ops_.pop_front();
     complete(op, asio::error::operation_aborted, tern::connection{});
   }
+  close_nat();
   routes_.clear();
   connections_.clear();
   timers_.clear();
@@ -130,6 +138,11 @@ endpoint_info endpoint_impl::info() const noexcept {
   i.receive_syscalls = n.recv_syscalls;
   i.datagrams_dropped = datagrams_dropped_;
   i.path_errors = path_errors_;
+  if (nat_) {
+    i.stun_requests_sent = nat_->stats().requests_sent;
+    i.stun_indications_sent = nat_->stats().indications_sent;
+    i.stun_requests_answered = nat_->stats().requests_answered;
+  }
   return i;
 }
 
@@ -216,7 +229,9 @@ void endpoint_impl::mark_dirty(connection_impl& c) {
   asio::post(ex_, [self = shared_from_this()] {
     self->flush_posted_ = false;
     if (!self->open_) return;
-    self->run_dirty(now());
+    const time_point t = now();
+    self->run_dirty(t);
+    self->pump_nat(t);
     self->submit();
     self->arm_timer();
   });
@@ -241,7 +256,11 @@ void endpoint_impl::service(connection_impl& c, time_point t) {
   c.process_events(t);
   sync_routes(c);
   reschedule(c);
-  if (c.core().is_closed()) remove(c);
+  if (c.core().is_closed()) {
+    remove(c);
+    return;
+  }
+  watch_peer(c, t);
 }
 
 void endpoint_impl::flush(connection_impl& c, time_point t) {
@@ -261,6 +280,9 @@ void endpoint_impl::flush(connection_impl& c, time_point t) {
     auto out = c.core().poll_transmit(slot, t);
     if (!out) return;
     tx_.push_back(io::tx_datagram{slot.first(out->size), to_asio(out->to), io::ecn_codepoint::not_ect});
+    // Traffic to a peer is its NAT keepalive: no Binding Indication is due
+    // while it flows.
+    if (nat_ && nat_->tracking()) nat_->on_sent(out->to, t);
   }
 }
 
@@ -293,6 +315,7 @@ void endpoint_impl::on_writable(std::error_code ec) {
   const time_point t = now();
   for (auto& c : waiting)
     if (!c->removed) service(*c, t);
+  pump_nat(t);
   submit();
   arm_timer();
 }
@@ -330,7 +353,8 @@ void endpoint_impl::reschedule(connection_impl& c) {
 
 void endpoint_impl::arm_timer() {
   if (!open_) return;
-  const time_point earliest = timers_.empty() ? never : timers_.begin()->first;
+  time_point earliest = timers_.empty() ? never : timers_.begin()->first;
+  if (nat_) earliest = std::min(earliest, nat_->next_timeout());
   if (earliest == timer_at_) return;
   timer_at_ = earliest;
   ++timer_generation_;
@@ -357,6 +381,8 @@ void endpoint_impl::on_timer() {
     service(*c, t);
   }
   run_dirty(t);
+  if (nat_ && nat_->next_timeout() <= t) nat_->on_timeout(t);
+  pump_nat(t);
   in_io_ = false;
   submit();
   arm_timer();
@@ -371,6 +397,7 @@ void endpoint_impl::remove(connection_impl& c) {
     if (r != routes_.end() && r->second.get() == &c) routes_.erase(r);
   }
   c.routes.clear();
+  unwatch_peer(c);
   if (c.has_timer) {
     timers_.erase(c.timer_entry);
     c.has_timer = false;
@@ -402,6 +429,7 @@ void endpoint_impl::on_readable(std::error_code ec) {
     rx_->for_each_datagram([&](std::span<const std::byte> payload, const asio::ip::udp::endpoint& from,
                                io::ecn_codepoint) { on_datagram(payload, from, t); });
     run_dirty(t);
+    pump_nat(t);
     submit();
   }
   in_io_ = false;
@@ -419,6 +447,8 @@ void endpoint_impl::drain_path_errors() {
 void endpoint_impl::on_datagram(std::span<const std::byte> payload, const asio::ip::udp::endpoint& from,
                                 time_point t) {
   ++datagrams_received_;
+  // RFC 7983: STUN starts with 0-3, tern never does.
+  if (nat_ && nat_->on_datagram(payload, to_core(from), t)) return;
   wire::decoded_header h;
   if (wire::decode_header_layout(payload, core_cfg_.connection_id_length, h)) {
     ++datagrams_dropped_;

@@ -11,6 +11,7 @@
 #include "core/connection.hpp"
 #include "crypto/certificate.hpp"
 #include "crypto/tls_session.hpp"
+#include "stun/nat_agent.hpp"
 
 #include <tern/config.hpp>
 #include <tern/connection.hpp>
@@ -127,6 +128,7 @@ public:
   bool has_timer = false;
   std::vector<cid_key> routes;                   // DCIDs routed to this connection
   std::uint64_t path_changes = 0;
+  std::optional<core::address> nat_peer;        // the peer address the NAT keepalive watches
 
 private:
   void try_read(std::uint64_t id, stream_state& s);
@@ -162,6 +164,9 @@ public:
 
   void connect(const asio::ip::udp::endpoint& remote, const connect_options& options, connection_op op);
   void accept(connection_op op);
+  /// STUN on the endpoint's socket (api_nat.cpp).
+  void discover(const asio::ip::udp::endpoint& server, endpoint_op op);
+  void wait_mapped_address_change(endpoint_op op);
 
   /// Queues `c` for service() on the next flush (posted once per batch of
   /// application calls, or run at the end of the current I/O event).
@@ -191,6 +196,15 @@ private:
   void remove(connection_impl& c);
   void drain_path_errors();
   std::shared_ptr<connection_impl> adopt(std::unique_ptr<core::connection> core);
+  // NAT traversal (api_nat.cpp).
+  void open_nat();
+  void close_nat() noexcept;
+  /// Completes the operations the agent's results concern and queues its
+  /// datagrams into the send batch.
+  void pump_nat(time_point now);
+  /// Keeps the agent's watch on `c`'s current peer address.
+  void watch_peer(connection_impl& c, time_point now);
+  void unwatch_peer(connection_impl& c) noexcept;
 
   asio::any_io_executor ex_;
   io::udp_socket socket_;
@@ -223,6 +237,11 @@ private:
   std::size_t tx_sent_ = 0;
   bool tx_blocked_ = false;
   std::vector<std::shared_ptr<connection_impl>> tx_waiting_;
+
+  std::optional<stun::nat_agent> nat_;
+  std::map<stun::nat_agent::discovery_id, endpoint_op> discover_ops_;
+  std::deque<endpoint_op> mapping_change_ops_;
+  bool dual_stack_ = false;
 
   std::size_t datagrams_received_ = 0;
   std::size_t datagrams_dropped_ = 0;

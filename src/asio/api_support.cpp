@@ -1,6 +1,7 @@
 #include "asio/api_impl.hpp"
 #include "core/errc.hpp"
 #include "stream/stream_errc.hpp"
+#include "stun/errc.hpp"
 
 #include <tern/error.hpp>
 
@@ -34,6 +35,9 @@ public:
     case errc::buffer_full: return "send queue full";
     case errc::deadline_passed: return "deadline already passed";
     case errc::invalid_argument: return "invalid argument";
+    case errc::stun_timeout: return "STUN server did not answer";
+    case errc::stun_error_response: return "STUN server answered with an error";
+    case errc::stun_bad_response: return "STUN server sent an unusable response";
     }
     return "unknown tern error";
   }
@@ -63,6 +67,15 @@ std::error_code public_error(std::error_code ec) noexcept {
     case stream::stream_errc::buffer_full: return errc::buffer_full;
     case stream::stream_errc::deadline_passed: return errc::deadline_passed;
     default: return errc::transport_error;
+    }
+  }
+  if (ec.category() == stun::stun_category()) {
+    switch (static_cast<stun::stun_errc>(ec.value())) {
+    case stun::stun_errc::timeout: return errc::stun_timeout;
+    case stun::stun_errc::error_response: return errc::stun_error_response;
+    case stun::stun_errc::missing_mapped_address:
+    case stun::stun_errc::unknown_comprehension_required: return errc::stun_bad_response;
+    default: return ec; // no random transaction ID, and such: category "tern.stun"
     }
   }
   return ec;

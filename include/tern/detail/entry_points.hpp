@@ -39,6 +39,9 @@ using error_op = async_op_ptr<std::error_code>;
 void endpoint_connect(const std::shared_ptr<endpoint_impl>& ep, const asio::ip::udp::endpoint& remote,
                       const connect_options& options, connection_op op);
 void endpoint_accept(const std::shared_ptr<endpoint_impl>& ep, connection_op op);
+void endpoint_discover(const std::shared_ptr<endpoint_impl>& ep, const asio::ip::udp::endpoint& stun_server,
+                       endpoint_op op);
+void endpoint_wait_mapped_address_change(const std::shared_ptr<endpoint_impl>& ep, endpoint_op op);
 
 void connection_open_stream(const std::shared_ptr<connection_impl>& c, bool unidirectional, stream_op op);
 void connection_accept_stream(const std::shared_ptr<connection_impl>& c, bool unidirectional, stream_op op);
