@@ -52,6 +52,10 @@ struct bbr_config {
   /// under random loss every round trip holds a loss, and conservation would
   /// then stop each ProbeBW up-phase from probing.
   bool packet_conservation = false;
+  /// Startup: the window is at least startup_cwnd_gain × the estimated BDP
+  /// (not only the previous window plus the acknowledged bytes), so it does
+  /// not cap the growth at a doubling per round trip.
+  bool startup_window_follows_model = true;
 };
 
 /// BBR congestion control: a model-based controller that estimates the
