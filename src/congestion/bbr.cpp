@@ -116,7 +116,13 @@ void bbr::on_ack(const ack_event& e) {
     // from the initial window per SRTT, as if the RTT had been known from
     // the start (a handshake usually provides it).
     pacing_rate_from_rtt_ = true;
-    const double nominal = static_cast<double>(cwnd_) * 1e9 / static_cast<double>(e.smoothed_rtt.count());
+    // With the window following the model it has already grown on this ACK,
+    // and pacing the initial window would spread the second flight over more
+    // than a round trip; otherwise the initial window is the reference.
+    const std::uint64_t window = tuning_.startup_window_follows_model
+                                     ? cwnd_
+                                     : config_.initial_window_packets * config_.max_datagram_size;
+    const double nominal = static_cast<double>(window) * 1e9 / static_cast<double>(e.smoothed_rtt.count());
     pacing_rate_ = std::max<std::uint64_t>(static_cast<std::uint64_t>(pacing_gain_ * nominal), 1);
   }
   set_pacing_rate(pacing_gain_);
