@@ -110,16 +110,22 @@ void bbr::on_ack(const ack_event& e) {
   check_drain(e);
   update_min_rtt(e);
   check_probe_rtt(e);
+  set_cwnd(e);
   if (!pacing_rate_from_rtt_ && e.smoothed_rtt > duration::zero()) {
     // The initial rate assumed a 1 ms RTT; with a measured one, start over
     // from the initial window per SRTT, as if the RTT had been known from
     // the start (a handshake usually provides it).
     pacing_rate_from_rtt_ = true;
-    const double nominal = static_cast<double>(cwnd_) * 1e9 / static_cast<double>(e.smoothed_rtt.count());
+    // With the window following the model it has already grown on this ACK,
+    // and pacing the initial window would spread the second flight over more
+    // than a round trip; otherwise the initial window is the reference.
+    const std::uint64_t window = tuning_.startup_window_follows_model
+                                     ? cwnd_
+                                     : config_.initial_window_packets * config_.max_datagram_size;
+    const double nominal = static_cast<double>(window) * 1e9 / static_cast<double>(e.smoothed_rtt.count());
     pacing_rate_ = std::max<std::uint64_t>(static_cast<std::uint64_t>(pacing_gain_ * nominal), 1);
   }
   set_pacing_rate(pacing_gain_);
-  set_cwnd(e);
   if (round_start_) {
     round_lost_bytes_ = 0;
     round_loss_events_ = 0;
@@ -212,6 +218,10 @@ void bbr::set_cwnd(const ack_event& e) {
     cwnd_ = std::min(cwnd_ + e.bytes_acked, target);
   } else if (cwnd_ < target || e.delivered < config_.initial_window_packets * config_.max_datagram_size) {
     cwnd_ += e.bytes_acked;
+    // Growing by the acknowledged bytes alone doubles the window per round
+    // trip whatever the pacing gain; following the model instead lets the
+    // window keep up with a rate that grows by the pacing gain per round.
+    if (tuning_.startup_window_follows_model && has_min_rtt_ && !max_bw_.empty()) cwnd_ = std::max(cwnd_, target);
   }
   cwnd_ = std::max(cwnd_, min_pipe_cwnd());
   if (mode_ == mode::probe_rtt) cwnd_ = std::min(cwnd_, min_pipe_cwnd());

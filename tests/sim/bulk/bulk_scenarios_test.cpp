@@ -75,6 +75,21 @@ TEST_CASE("bulk: every controller completes clean paths near the link rate") {
       }
 }
 
+TEST_CASE("bulk: NewReno and CUBIC fill a 100 Mbit/s, 20 ms path without random loss") {
+  // RFC 9002 section 7 (NewReno) and RFC 9438 (CUBIC) probe by filling the
+  // 1000-packet queue: they must lose at the limit, recover each loss with
+  // one retransmission, and still keep the link at least 90% busy.
+  for (auto a : {cc::algorithm::cubic, cc::algorithm::new_reno}) {
+    CAPTURE(cc::to_string(a));
+    const auto r = run("rate 100mbit delay 10ms limit 1000", "delay 10ms", a, 100'000'000 / heavy_scale, seeds[0]);
+    CHECK(r.completed);
+    CHECK(r.flows[0].bytes_received == 100'000'000 / heavy_scale);
+    CHECK(ratio(r) >= (TERN_BULK_ASAN ? 0.85 : 0.90));
+    CHECK(r.flows[0].packets_lost > 0);
+    CHECK(r.flows[0].packets_retransmitted <= r.flows[0].packets_lost + 2 * r.flows[0].probe_timeouts);
+  }
+}
+
 TEST_CASE("bulk: BBR keeps its rate under 1 percent random loss, the loss-based controllers complete") {
   for (auto seed : seeds) {
     CAPTURE(seed);

@@ -100,7 +100,44 @@ TEST_CASE("bbr: the first RTT sample re-bases the pacing rate on the initial win
   CHECK(cc.pacing_rate() == static_cast<std::uint64_t>(2.77 * 12000 / 0.2));
 }
 
-TEST_CASE("bbr: Startup grows the window by each acknowledged byte while the bandwidth keeps rising") {
+TEST_CASE("bbr: following the model, the first RTT sample re-bases the pacing rate on the grown window") {
+  tern::random_source rng{tern::test::seed()};
+  bbr_config tuning;
+  tuning.startup_window_follows_model = true;
+  bbr cc{config(), tuning, rng};
+  ack_event e;
+  e.now = time_point{} + 1s;
+  e.bytes_acked = 1200;
+  e.smoothed_rtt = e.latest_rtt = e.min_rtt = 200ms;
+  e.delivered = 1200;
+  e.largest_acked_sent_time = e.now - 200ms;
+  e.sample.has_packet = true;
+  e.sample.rtt = 200ms;
+  cc.on_ack(e); // no valid rate sample yet
+  // The window has already grown by the acknowledged 1200 bytes; pacing the
+  // initial 12000 instead would spread the second flight over 1.1 round trips.
+  CHECK(cc.congestion_window() == 13200);
+  CHECK(cc.pacing_rate() == static_cast<std::uint64_t>(2.77 * 13200 / 0.2));
+}
+
+TEST_CASE("bbr: following the model, Startup's window is at least twice the estimated BDP") {
+  tern::random_source rng{tern::test::seed()};
+  bbr_config tuning;
+  tuning.startup_window_follows_model = true;
+  bbr cc{config(), tuning, rng};
+  driver d{cc};
+  // 1 MB/s × 100 ms = 100 kB BDP: 2 × BDP = 200 kB beats 12 kB + 100 kB acknowledged.
+  d.round(1'000'000, 100ms, 0);
+  CHECK(cc.congestion_window() == 200'000);
+  // 3 MB/s: 2 × 300 kB = 600 kB beats 200 kB + 300 kB acknowledged.
+  d.round(3'000'000, 100ms, 0);
+  CHECK(cc.congestion_window() == 600'000);
+  CHECK(cc.current_mode() == bbr::mode::startup);
+  CHECK(cc.max_bandwidth() == 3'000'000);
+  CHECK(cc.min_rtt() == 100ms);
+}
+
+TEST_CASE("bbr: by default Startup grows the window by each acknowledged byte while the bandwidth keeps rising") {
   tern::random_source rng{tern::test::seed()};
   bbr cc{config(), rng};
   driver d{cc};
