@@ -283,6 +283,8 @@ private:
   void note_peer_stream(std::uint64_t id);
   void mark_readable(std::uint64_t id);
   void mark_writable(std::uint64_t id);
+  /// Per-stream send buffer cap for the current congestion window.
+  std::size_t send_buffer_limit() const noexcept;
   void update_handshake_probe(time_point now);
 
   // connection_send.cpp: packet building.
