@@ -365,6 +365,11 @@ private:
   time_point last_ack_eliciting_sent_ = {};
   bool ack_eliciting_since_receive_ = false;
   bool ping_pending_ = false;
+  /// Ack-eliciting packets still to send after a message's last fragment
+  /// (PING-only if nothing else is queued), and whether the packet being
+  /// built carries such a last fragment.
+  std::size_t tail_probes_pending_ = 0;
+  bool tail_in_packet_ = false;
   time_point close_deadline_ = never;
   bool close_frame_pending_ = false;
   bool closed_event_sent_ = false;

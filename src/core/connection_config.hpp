@@ -71,6 +71,12 @@ struct connection_config {
   std::size_t max_stream_send_buffer = 16 * 1024 * 1024;
 
   /// Deadline messages and datagrams.
+  /// Ack-eliciting packets sent right after the last fragment of each
+  /// deadline message (PINGs when nothing else is queued), so a lost tail is
+  /// detected by packet threshold one RTT after sending rather than by the
+  /// time threshold or the next message: a few dozen bytes per message. Zero
+  /// disables. Three matches the packet-reordering threshold.
+  std::size_t message_tail_probes = 3;
   stream::message_sender_config message_sender{};
   stream::message_receiver_config message_receiver{};
   stream::datagram_queue_config datagram_send{};
