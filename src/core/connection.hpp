@@ -370,6 +370,9 @@ private:
   /// built carries such a last fragment.
   std::size_t tail_probes_pending_ = 0;
   bool tail_in_packet_ = false;
+  /// The packet being built uses the congestion-window allowance of
+  /// deadline messages and carries nothing else that is flow-controlled.
+  bool messages_only_ = false;
   time_point close_deadline_ = never;
   bool close_frame_pending_ = false;
   bool closed_event_sent_ = false;

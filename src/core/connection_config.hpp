@@ -77,6 +77,11 @@ struct connection_config {
   /// time threshold or the next message: a few dozen bytes per message. Zero
   /// disables. Three matches the packet-reordering threshold.
   std::size_t message_tail_probes = 3;
+  /// Bytes by which packets carrying only deadline messages may exceed the
+  /// congestion window (counted in flight, not paced while over it): what lets the
+  /// first frames of a media stream go before the window has grown. Zero
+  /// disables.
+  std::size_t message_cwnd_allowance = 48 * 1200;
   stream::message_sender_config message_sender{};
   stream::message_receiver_config message_receiver{};
   stream::datagram_queue_config datagram_send{};

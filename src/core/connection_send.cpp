@@ -126,7 +126,19 @@ std::optional<transmit> connection::build_datagram(std::span<std::byte> out, tim
   }
   bool allow_data = want_eliciting;
   if (want_eliciting) {
-    const auto perm = sender_.can_send(budget, now);
+    auto perm = sender_.can_send(budget, now);
+    // Deadline messages may exceed the congestion window by a bounded
+    // allowance: a message queued behind the window's start-up would
+    // otherwise expire (docs/streams.md, "Congestion-window allowance").
+    // Those packets carry only messages (and ACKs/control), never stream
+    // data or datagrams.
+    messages_only_ = false;
+    if (perm.limit == recovery::send_limit::congestion_window && config_.message_cwnd_allowance > 0 &&
+        messages_out_.has_pending(now, sender_.rtt().smoothed_rtt() / 2) &&
+        sender_.bytes_in_flight() + budget <= sender_.congestion_window() + config_.message_cwnd_allowance) {
+      perm = {};
+      messages_only_ = true;
+    }
     if (!perm.allowed()) {
       if (perm.limit == recovery::send_limit::pacing) pacing_release_ = perm.release;
       if (!ack_due) return std::nullopt;
@@ -434,7 +446,7 @@ void connection::write_frames(wire::writer& w, wire::packet_type type, time_poin
     if (frag->offset + frag->data.size() == frag->message_length) tail_in_packet_ = true;
   }
   // Unreliable datagrams: never recorded, never retransmitted.
-  while (true) {
+  while (!messages_only_) {
     auto d = datagrams_out_.front(now);
     if (!d) break;
     const auto fit = wire::datagram_data_fit(std::nullopt, w.remaining());
@@ -443,7 +455,7 @@ void connection::write_frames(wire::writer& w, wire::packet_type type, time_poin
     datagrams_out_.pop();
     ack_eliciting = true;
   }
-  write_stream_frames(w, ack_eliciting, retransmitted);
+  if (!messages_only_) write_stream_frames(w, ack_eliciting, retransmitted);
   if ((ping_pending_ || tail_probes_pending_ > 0) && !ack_eliciting && w.remaining() >= 1) {
     (void)wire::encode(w, wire::ping_frame{});
     ack_eliciting = true;
