@@ -283,6 +283,8 @@ private:
   void note_peer_stream(std::uint64_t id);
   void mark_readable(std::uint64_t id);
   void mark_writable(std::uint64_t id);
+  /// Per-stream send buffer cap for the current congestion window.
+  std::size_t send_buffer_limit() const noexcept;
   void update_handshake_probe(time_point now);
 
   // connection_send.cpp: packet building.
@@ -363,6 +365,14 @@ private:
   time_point last_ack_eliciting_sent_ = {};
   bool ack_eliciting_since_receive_ = false;
   bool ping_pending_ = false;
+  /// Ack-eliciting packets still to send after a message's last fragment
+  /// (PING-only if nothing else is queued), and whether the packet being
+  /// built carries such a last fragment.
+  std::size_t tail_probes_pending_ = 0;
+  bool tail_in_packet_ = false;
+  /// The packet being built uses the congestion-window allowance of
+  /// deadline messages and carries nothing else that is flow-controlled.
+  bool messages_only_ = false;
   time_point close_deadline_ = never;
   bool close_frame_pending_ = false;
   bool closed_event_sent_ = false;

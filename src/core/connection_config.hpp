@@ -63,10 +63,25 @@ struct connection_config {
   std::uint64_t max_stream_window = 16 * 1024 * 1024;
   std::uint64_t max_connection_window = 24 * 1024 * 1024;
   /// Bytes an application may have written to one stream and not yet had
-  /// acknowledged.
+  /// acknowledged, at least. The buffer grows beyond this to twice the
+  /// congestion window (what a long fat path needs in flight plus the data
+  /// held back by a retransmission awaiting its ack), up to
+  /// max_stream_send_buffer, so memory per stream stays bounded.
   std::size_t stream_send_buffer = 1024 * 1024;
+  std::size_t max_stream_send_buffer = 16 * 1024 * 1024;
 
   /// Deadline messages and datagrams.
+  /// Ack-eliciting packets sent right after the last fragment of each
+  /// deadline message (PINGs when nothing else is queued), so a lost tail is
+  /// detected by packet threshold one RTT after sending rather than by the
+  /// time threshold or the next message: a few dozen bytes per message. Zero
+  /// disables. Three matches the packet-reordering threshold.
+  std::size_t message_tail_probes = 3;
+  /// Bytes by which packets carrying only deadline messages may exceed the
+  /// congestion window (counted in flight, not paced while over it): what lets the
+  /// first frames of a media stream go before the window has grown. Zero
+  /// disables.
+  std::size_t message_cwnd_allowance = 48 * 1200;
   stream::message_sender_config message_sender{};
   stream::message_receiver_config message_receiver{};
   stream::datagram_queue_config datagram_send{};

@@ -418,6 +418,7 @@ void connection::on_acked_frames(std::uint64_t cookie) {
     case sent_frame::kind::stream:
       if (auto* s = streams_.find(f.id); s && s->send) {
         s->send->on_acked(f.a, f.b, f.flag);
+        s->send->set_buffer_limit(send_buffer_limit());
         if (s->send->writable() > 0) mark_writable(f.id);
         update_stream(f.id);
       }

@@ -69,6 +69,7 @@ bool connection::has_ack_eliciting_to_send(time_point now) {
   if (!keys_.has_one_rtt_keys() || !handshake_complete_) return false;
   if (!injected_frames_.empty()) return true;
   if (handshake_done_pending_ || path_.challenge_pending || !responses_.empty()) return true;
+  if (tail_probes_pending_ > 0) return true;
   if (conn_recv_window_.has_update() || conn_send_credit_.blocked_pending() || control_dirty_) return true;
   if (messages_out_.has_pending(now, sender_.rtt().smoothed_rtt() / 2)) return true;
   if (datagrams_out_.size() > 0) return true;
@@ -125,7 +126,19 @@ std::optional<transmit> connection::build_datagram(std::span<std::byte> out, tim
   }
   bool allow_data = want_eliciting;
   if (want_eliciting) {
-    const auto perm = sender_.can_send(budget, now);
+    auto perm = sender_.can_send(budget, now);
+    // Deadline messages may exceed the congestion window by a bounded
+    // allowance: a message queued behind the window's start-up would
+    // otherwise expire (docs/streams.md, "Congestion-window allowance").
+    // Those packets carry only messages (and ACKs/control), never stream
+    // data or datagrams.
+    messages_only_ = false;
+    if (perm.limit == recovery::send_limit::congestion_window && config_.message_cwnd_allowance > 0 &&
+        messages_out_.has_pending(now, sender_.rtt().smoothed_rtt() / 2) &&
+        sender_.bytes_in_flight() + budget <= sender_.congestion_window() + config_.message_cwnd_allowance) {
+      perm = {};
+      messages_only_ = true;
+    }
     if (!perm.allowed()) {
       if (perm.limit == recovery::send_limit::pacing) pacing_release_ = perm.release;
       if (!ack_due) return std::nullopt;
@@ -170,7 +183,16 @@ std::optional<transmit> connection::build_datagram(std::span<std::byte> out, tim
     ack_eliciting_since_receive_ = true;
     last_ack_eliciting_sent_ = now;
     ping_pending_ = false;
+    // Message tail probes: the packets right after a message's last
+    // fragment let the peer's ACK reveal a lost tail by packet threshold
+    // within one RTT, instead of waiting for the next message or the time
+    // threshold (docs/streams.md, "Tail probes").
+    if (tail_in_packet_)
+      tail_probes_pending_ = config_.message_tail_probes;
+    else if (tail_probes_pending_ > 0)
+      --tail_probes_pending_;
   }
+  tail_in_packet_ = false;
   update_handshake_probe(now);
   return transmit{pos, peer_address_};
 }
@@ -421,9 +443,10 @@ void connection::write_frames(wire::writer& w, wire::packet_type type, time_poin
     }
     record(sent_frame{sent_frame::kind::message_fragment, false, frag->message_id, frag->offset, frag->data.size()});
     retransmitted = retransmitted || frag->retransmission;
+    if (frag->offset + frag->data.size() == frag->message_length) tail_in_packet_ = true;
   }
   // Unreliable datagrams: never recorded, never retransmitted.
-  while (true) {
+  while (!messages_only_) {
     auto d = datagrams_out_.front(now);
     if (!d) break;
     const auto fit = wire::datagram_data_fit(std::nullopt, w.remaining());
@@ -432,8 +455,8 @@ void connection::write_frames(wire::writer& w, wire::packet_type type, time_poin
     datagrams_out_.pop();
     ack_eliciting = true;
   }
-  write_stream_frames(w, ack_eliciting, retransmitted);
-  if (ping_pending_ && !ack_eliciting && w.remaining() >= 1) {
+  if (!messages_only_) write_stream_frames(w, ack_eliciting, retransmitted);
+  if ((ping_pending_ || tail_probes_pending_ > 0) && !ack_eliciting && w.remaining() >= 1) {
     (void)wire::encode(w, wire::ping_frame{});
     ack_eliciting = true;
   }

@@ -131,6 +131,12 @@ public:
   }
   /// Bytes held: written and not yet acknowledged-and-freed.
   std::uint64_t buffered() const noexcept { return write_end_ - ring_.base(); }
+  /// The current cap on buffered(), bytes.
+  std::size_t buffer_limit() const noexcept { return cfg_.buffer_limit; }
+  /// Changes the cap on buffered(): the connection sizes it from the
+  /// congestion window. Lowering it never drops data already written; it
+  /// only delays further writes.
+  void set_buffer_limit(std::size_t bytes) noexcept { cfg_.buffer_limit = bytes; }
   /// Offset just past the last byte written by the application.
   std::uint64_t write_offset() const noexcept { return write_end_; }
   /// Offset just past the highest byte ever sent.

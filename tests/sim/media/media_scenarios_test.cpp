@@ -55,11 +55,12 @@ TEST_CASE("media sim: 4 Mbit/s 30 fps over 200 ms RTT with 2% loss both ways") {
   CHECK(m.retransmissions > 0);
   // Last-chance retransmissions go twice.
   CHECK(m.duplicates > 0);
-  // Measured: about 17-24 drops per 9000 frames, all but 0-4 of them in the
-  // first 2 s (the congestion window starting from 10 packets); p99 333 ms.
-  CHECK(m.steady_drop_rate < 0.01);
-  // The 60 warm-up frames: measured 17-20 dropped.
-  CHECK(m.frames_dropped - m.steady_frames_dropped <= 30);
+  // Measured with tail probes and the congestion-window allowance: 2-5
+  // drops per 9000 frames (seeds 1-5), 0-1 of them in the first 2 s; p99
+  // 309 ms (docs/connection.md, "Media"). Targets: <= 0.1%, p99 <= 320 ms.
+  CHECK(m.steady_drop_rate < 0.005);
+  CHECK(m.frames_dropped - m.steady_frames_dropped <= 3);
+  CHECK(m.latency_p99_ms <= 320);
   CHECK(m.steady_latency_p99_ms < 400);
   CHECK(m.latency_p50_ms > 100); // at least the one-way delay
   CHECK(m.latency_p50_ms < 300);

@@ -280,6 +280,32 @@ TEST_CASE("connection: flow-control windows auto-tune on a long fat path") {
           " >=1100: ", sizes[3]);
 }
 
+TEST_CASE("connection: the stream send buffer grows with the congestion window and stays bounded") {
+  auto configs = pinned_configs();
+  configs.first.stream_send_buffer = 64 * 1024;
+  configs.first.max_stream_send_buffer = 512 * 1024;
+  network net(configs);
+  net.one_way = 50ms;
+  REQUIRE(net.handshake(10s));
+  std::error_code ec;
+  auto id = net.client->open_stream(stream::direction::uni, ec);
+  REQUIRE(id);
+  // The initial congestion window is far below the floor: the floor applies.
+  CHECK(net.client->writable(*id) == 64 * 1024);
+  const auto data = pattern(4'000'000, 9);
+  CHECK(transfer(net, *net.client, *net.server, *id, data, 120s) == data);
+  // After 4 MB the window has grown past 32 KiB, so the buffer did too, but
+  // never beyond the configured ceiling (seen on a fresh stream: the first
+  // one is finished and takes no more writes).
+  auto next = net.client->open_stream(stream::direction::uni, ec);
+  REQUIRE(next);
+  const std::size_t room = net.client->writable(*next);
+  MESSAGE("writable after transfer: ", room, " cwnd ", net.client->stats().cwnd);
+  CHECK(room > 64 * 1024);
+  CHECK(room <= 512 * 1024);
+  CHECK(room == std::min<std::size_t>(512 * 1024, std::max<std::size_t>(64 * 1024, 2 * net.client->stats().cwnd)));
+}
+
 TEST_CASE("connection: datagrams are delivered unreliably") {
   network net(pinned_configs());
   REQUIRE(net.handshake());
