@@ -83,6 +83,19 @@ struct config {
   /// Bytes written to one stream and not yet acknowledged before a write
   /// waits.
   std::size_t stream_send_buffer = 1024 * 1024;
+  /// The send buffer grows past stream_send_buffer to twice the congestion
+  /// window (what a long fat path keeps in flight), up to this bound.
+  std::size_t max_stream_send_buffer = 16 * 1024 * 1024;
+
+  // --- deadline messages ----------------------------------------------------
+
+  /// Ack-eliciting packets sent right after a message's last fragment, so a
+  /// lost tail is detected one round trip after sending; zero disables.
+  std::size_t message_tail_probes = 3;
+  /// Bytes by which packets carrying only deadline messages may exceed the
+  /// congestion window, so the first frames need not wait for the window to
+  /// grow; zero disables.
+  std::size_t message_cwnd_allowance = 48 * 1200;
 
   // --- endpoint -----------------------------------------------------------
 

@@ -118,6 +118,9 @@ core::connection_config core_config(const config& cfg) {
   c.max_stream_window = cfg.max_stream_window;
   c.max_connection_window = cfg.max_connection_window;
   c.stream_send_buffer = cfg.stream_send_buffer;
+  c.max_stream_send_buffer = cfg.max_stream_send_buffer;
+  c.message_tail_probes = cfg.message_tail_probes;
+  c.message_cwnd_allowance = cfg.message_cwnd_allowance;
   return c;
 }
 
