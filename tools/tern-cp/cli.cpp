@@ -90,7 +90,10 @@ int main(int argc, char** argv) try {
     tern::endpoint ep(io.get_executor(), {ip::make_address(bind), port}, cfg);
     std::cout << "port " << ep.local_endpoint().port() << "\nfingerprint " << ep.fingerprint() << std::endl;
     std::exception_ptr error;
-    asio::co_spawn(io, tern_cp::serve(ep, {dir, once}), [&](std::exception_ptr e) { error = e; });
+    asio::co_spawn(io, tern_cp::serve(ep, {dir, once}), [&](std::exception_ptr e) {
+      error = e;
+      io.stop(); // serve ended (--once, or the directory could not be opened)
+    });
     io.run();
     if (error) std::rethrow_exception(error);
     return 0;
@@ -99,13 +102,27 @@ int main(int argc, char** argv) try {
   const ip::udp::endpoint server(ip::make_address(host), dport);
   const std::string host_key = host + ":" + std::to_string(dport);
   tern::connect_options co;
+  // The library cannot complete a handshake without something to verify
+  // against, so the first use of a server needs --fingerprint (serve prints
+  // it); it is then recorded and later runs pin it by themselves.
   bool tofu_record = false;
+  const auto known = tern_cp::lookup_known_host(known_hosts, host_key);
   if (!fingerprint.empty()) {
+    if (known && *known != fingerprint) {
+      std::cerr << "tern-cp: @@@ WARNING: FINGERPRINT FOR " << host_key << " CHANGED @@@\n"
+                << "tern-cp: recorded in " << known_hosts << ": " << *known << "\n"
+                << "tern-cp: given now: " << fingerprint << "\n"
+                << "tern-cp: refusing; remove the line from the known-hosts file if the change is legitimate.\n";
+      return 1;
+    }
     co.pinned_fingerprints = {fingerprint};
-  } else if (auto known = tern_cp::lookup_known_host(known_hosts, host_key)) {
+    tofu_record = !known;
+  } else if (known) {
     co.pinned_fingerprints = {*known};
   } else {
-    tofu_record = true; // first use: accept and remember
+    std::cerr << "tern-cp: " << host_key << " is not in " << known_hosts
+              << "; pass --fingerprint (tern-cp serve prints it) the first time\n";
+    return 1;
   }
   tern::endpoint ep(io.get_executor(), {server.address().is_v4() ? ip::udp::v4() : ip::udp::v6(), 0}, cfg);
   int status = 1;
@@ -131,11 +148,11 @@ int main(int argc, char** argv) try {
     const double mbps = sum.seconds > 0 ? double(sum.bytes) * 8 / sum.seconds / 1e6 : 0;
     if (json) {
       std::printf("{\"files\":%zu,\"confirmed\":%zu,\"bytes\":%llu,\"seconds\":%.3f,\"mbit_per_s\":%.2f,"
-                  "\"srtt_ms\":%.2f,\"packets_sent\":%llu,\"packets_lost\":%llu,\"failures\":[",
+                  "\"srtt_ms\":%.2f,\"packets_sent\":%llu,\"packets_lost\":%llu,\"path_changes\":%llu,\"failures\":[",
                   sum.files, sum.confirmed, static_cast<unsigned long long>(sum.bytes), sum.seconds, mbps,
                   std::chrono::duration<double, std::milli>(stats.srtt).count(),
                   static_cast<unsigned long long>(stats.packets_sent),
-                  static_cast<unsigned long long>(stats.packets_lost));
+                  static_cast<unsigned long long>(stats.packets_lost), static_cast<unsigned long long>(stats.path_changes));
       for (std::size_t i = 0; i < sum.failures.size(); ++i)
         std::printf("%s\"%s\"", i ? "," : "", json_escape(sum.failures[i]).c_str());
       std::printf("]}\n");
