@@ -102,6 +102,10 @@ asio::awaitable<void> handle_stream(tern::byte_stream s, std::shared_ptr<fd_guar
   const std::string why = co_await receive_file(s, root->fd, display);
   if (why.empty()) std::cerr << "tern-cp: received " << display << "\n";
   else std::cerr << "tern-cp: refused " << display << ": " << why << "\n";
+  // A refused file: tell the sender to stop, or its writes would wait
+  // forever for flow-control credit this side will never grant.
+  std::error_code ignored;
+  if (!why.empty()) s.stop_reading(1, ignored);
   const std::string result = encode_result(why.empty(), why);
   auto [ec, n] = co_await asio::async_write(s, asio::buffer(result), tuple);
   (void)n;

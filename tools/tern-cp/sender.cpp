@@ -133,8 +133,14 @@ asio::awaitable<std::string> send_file(tern::connection& c, const source_file& f
       co_return "file shrank while sending";
     }
     co_await pace(st, static_cast<std::size_t>(n));
-    if (auto [ec, w] = co_await asio::async_write(s, asio::buffer(buf.data(), static_cast<std::size_t>(n)), tuple); ec)
+    if (auto [ec, w] = co_await asio::async_write(s, asio::buffer(buf.data(), static_cast<std::size_t>(n)), tuple);
+        ec) {
+      // The receiver stopped us (it refused the file): its result line says why.
+      std::string reply;
+      auto [rec, len] = co_await asio::async_read_until(s, asio::dynamic_buffer(reply, 4096), '\n', tuple);
+      if (!rec && !decode_result(std::string_view(reply).substr(0, len - 1), why)) co_return "receiver refused: " + why;
       co_return "send: " + ec.message();
+    }
     sent += static_cast<std::uint64_t>(n);
   }
   s.shutdown_send(oec);

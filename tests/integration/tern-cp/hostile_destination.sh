@@ -8,7 +8,8 @@ set -euo pipefail
 bin=$1; mode=$2
 work=$(mktemp -d)
 pids=()
-cleanup() { mountpoint -q "$work/dst" && umount "$work/dst"; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; chmod -R u+w "$work"; rm -rf "$work"; }
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  if mountpoint -q "$work/dst"; then umount "$work/dst"; fi; chmod -R u+w "$work"; rm -rf "$work"; }
 trap cleanup EXIT INT TERM
 mkdir -p "$work/src/tree" "$work/dst" "$work/outside"
 head -c 100000 /dev/urandom > "$work/src/tree/f"
