@@ -3,7 +3,7 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test test-asan fuzz bench clean
+.PHONY: all deps build test test-asan fuzz bench clean demo
 
 all: build
 
@@ -16,6 +16,10 @@ build: deps
 
 test: build
 	ctest --preset release -j $(JOBS)
+
+# tern-cp sends a 64 MB file through tern-netem (40 ms, 2% loss each way).
+demo: build
+	tools/demo.sh
 
 test-asan: deps
 	cmake --preset asan

@@ -1,0 +1,104 @@
+// Unit tests of tern-cp's protocol codec, safe_path and known_hosts.
+#include "known_hosts.hpp"
+#include "protocol.hpp"
+#include "safe_path.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <fcntl.h>
+#include <filesystem>
+#include <string>
+#include <unistd.h>
+
+using namespace tern_cp;
+namespace fs = std::filesystem;
+
+namespace {
+const std::string hash_of_abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+fs::path temp_dir() {
+  char templ[] = "/tmp/tern-cp-test.XXXXXX";
+  REQUIRE(::mkdtemp(templ) != nullptr);
+  return templ;
+}
+} // namespace
+
+TEST_CASE("sha256 of abc") {
+  sha256 h;
+  h.update("ab", 2);
+  h.update("c", 1);
+  CHECK(h.hex_digest() == hash_of_abc);
+}
+
+TEST_CASE("header round trip, spaces in the path survive") {
+  file_header h{"dir/a file.txt", 123456789012ull, 0755, hash_of_abc};
+  const std::string line = encode_header(h);
+  REQUIRE(line.back() == '\n');
+  const auto d = decode_header(std::string_view(line).substr(0, line.size() - 1));
+  REQUIRE(d);
+  CHECK(d->path == h.path);
+  CHECK(d->size == h.size);
+  CHECK(d->mode == 0755);
+  CHECK(d->sha256_hex == hash_of_abc);
+}
+
+TEST_CASE("malformed headers are refused") {
+  CHECK_FALSE(decode_header(""));
+  CHECK_FALSE(decode_header("TERNCP2 1 644 " + hash_of_abc + " a"));
+  CHECK_FALSE(decode_header("TERNCP1 -1 644 " + hash_of_abc + " a"));
+  CHECK_FALSE(decode_header("TERNCP1 1x 644 " + hash_of_abc + " a"));
+  CHECK_FALSE(decode_header("TERNCP1 1 999 " + hash_of_abc + " a"));
+  CHECK_FALSE(decode_header("TERNCP1 1 644 ABC a"));
+  CHECK_FALSE(decode_header("TERNCP1 1 644 " + hash_of_abc + " "));
+  CHECK_FALSE(decode_header("TERNCP1 99999999999999999999999 644 " + hash_of_abc + " a"));
+}
+
+TEST_CASE("result lines") {
+  std::string why;
+  CHECK(decode_result("OK", why));
+  CHECK_FALSE(decode_result("ERR SHA-256 mismatch", why));
+  CHECK(why == "SHA-256 mismatch");
+  CHECK_FALSE(decode_result("garbage", why));
+  CHECK(encode_result(false, "a\nb") == "ERR a b\n");
+}
+
+TEST_CASE("safe_path refuses traversal and absolute paths") {
+  std::vector<std::string> parts;
+  std::string why;
+  CHECK(split_relative_path("a/b/c.txt", parts, why));
+  CHECK(parts == std::vector<std::string>{"a", "b", "c.txt"});
+  for (const char* bad : {"", "/etc/passwd", "../x", "a/../../x", "a//b", "a/./b", "a/", ".."})
+    CHECK_MESSAGE(!split_relative_path(bad, parts, why), bad);
+}
+
+TEST_CASE("safe_path does not follow a symlink out of the destination") {
+  const fs::path root = temp_dir(), outside = temp_dir();
+  fs::create_directory_symlink(outside, root / "escape");
+  const int root_fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY);
+  REQUIRE(root_fd >= 0);
+  std::error_code ec;
+  CHECK(open_parent_dir(root_fd, {"escape", "file"}, ec) == -1);
+  CHECK(ec);
+  ec.clear();
+  const int ok = open_parent_dir(root_fd, {"new", "deeper", "file"}, ec);
+  CHECK(ok >= 0);
+  CHECK(fs::is_directory(root / "new" / "deeper"));
+  if (ok >= 0) ::close(ok);
+  ::close(root_fd);
+  CHECK(fs::is_empty(outside));
+  fs::remove_all(root);
+  fs::remove_all(outside);
+}
+
+TEST_CASE("known_hosts records and looks up") {
+  const fs::path dir = temp_dir();
+  const std::string file = (dir / "sub" / "known_hosts").string();
+  CHECK_FALSE(lookup_known_host(file, "h:1"));
+  CHECK(record_known_host(file, "h:1", "AA:BB"));
+  CHECK(record_known_host(file, "h:2", "CC:DD"));
+  CHECK(lookup_known_host(file, "h:1") == std::optional<std::string>("AA:BB"));
+  CHECK(lookup_known_host(file, "h:2") == std::optional<std::string>("CC:DD"));
+  CHECK_FALSE(lookup_known_host(file, "h:3"));
+  fs::remove_all(dir);
+}

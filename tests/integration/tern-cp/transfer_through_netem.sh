@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# End-to-end tern-cp test through tern-netem:
+#   transfer_through_netem.sh BIN_DIR "NETEM SPEC" SIZE_BYTES [extra netem args...]
+# Sends a directory (one SIZE file, small files, a nested dir) and fails
+# unless tern-cp send exits 0 AND every file is byte-identical.
+set -euo pipefail
+bin=$1; spec=$2; size=$3; shift 3
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT INT TERM
+
+mkdir -p "$work/src/tree/nested" "$work/dst"
+head -c "$size" /dev/urandom > "$work/src/tree/big.bin"
+for i in 1 2 3 4 5; do head -c $((i * 7919)) /dev/urandom > "$work/src/tree/nested/f$i"; done
+: > "$work/src/tree/empty"
+
+"$bin/tern-cp/tern-cp" serve --bind 127.0.0.1 --once "$work/dst" > "$work/serve.out" 2> "$work/serve.err" &
+pids+=($!)
+for _ in $(seq 100); do grep -q '^fingerprint' "$work/serve.out" 2>/dev/null && break; sleep 0.05; done
+port=$(awk '/^port/{print $2}' "$work/serve.out")
+fp=$(awk '/^fingerprint/{print $2}' "$work/serve.out")
+
+"$bin/tern-netem/tern-netem" --listen 127.0.0.1:0 --connect "127.0.0.1:$port" --up "$spec" --down "$spec" \
+  --seed 7 "$@" > "$work/netem.out" 2> "$work/netem.err" &
+pids+=($!)
+for _ in $(seq 100); do grep -q '^listening' "$work/netem.out" 2>/dev/null && break; sleep 0.05; done
+relay_port=$(awk '/^listening/{print $2}' "$work/netem.out" | sed 's/.*://')
+
+status=0
+TERN_KNOWN_HOSTS="$work/known_hosts" timeout 120 "$bin/tern-cp/tern-cp" send --json --fingerprint "$fp" \
+  127.0.0.1 "$relay_port" "$work/src/tree" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "FAIL: tern-cp send exited $status (spec: $spec)"; cat "$work/serve.err"; exit 1
+fi
+diff -r "$work/src/tree" "$work/dst/tree" || { echo "FAIL: files differ"; exit 1; }
+if ls -a "$work/dst/tree" "$work/dst/tree/nested" | grep -q tern-partial; then echo "FAIL: partial left"; exit 1; fi
+echo "PASS: spec '$spec', $size bytes + 6 small files identical"

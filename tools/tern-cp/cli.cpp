@@ -1,0 +1,174 @@
+// tern-cp: copy files and directories over tern.
+//   tern-cp serve [--bind ADDR] [--port N] [--once] DIR
+//   tern-cp send [--fingerprint FP] [--parallel N] [--rate-limit B/s] HOST PORT SOURCE...
+#include "known_hosts.hpp"
+#include "transfer.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/io_context.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+namespace {
+
+namespace ip = asio::ip;
+using asio::use_awaitable;
+
+tern::congestion_controller parse_cc(const std::string& s) {
+  if (s == "cubic") return tern::congestion_controller::cubic;
+  if (s == "newreno") return tern::congestion_controller::new_reno;
+  return tern::congestion_controller::bbr;
+}
+
+std::vector<tern::cipher> parse_cipher(const std::string& s) {
+  if (s == "chacha20") return {tern::cipher::chacha20_poly1305};
+  if (s == "aes128") return {tern::cipher::aes_128_gcm};
+  return {tern::cipher::aes_128_gcm, tern::cipher::chacha20_poly1305};
+}
+
+std::string json_escape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '"' || c == '\\') o += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) o += ' ';
+    else o += c;
+  }
+  return o;
+}
+
+} // namespace
+
+int main(int argc, char** argv) try {
+  CLI::App app{"tern-cp: copy files over tern"};
+  app.require_subcommand(1);
+  std::string cc = "bbr", cipher = "any";
+  double idle_seconds = 10;
+  app.add_option("--cc", cc, "congestion controller")->check(CLI::IsMember({"bbr", "cubic", "newreno"}));
+  app.add_option("--cipher", cipher, "AEAD cipher")->check(CLI::IsMember({"any", "aes128", "chacha20"}));
+  app.add_option("--idle-timeout", idle_seconds, "seconds without hearing the peer before giving up")
+      ->check(CLI::Range(0.5, 3600.0));
+
+  auto* serve = app.add_subcommand("serve", "receive files into DIR");
+  std::string bind = "::", dir;
+  unsigned short port = 0;
+  bool once = false;
+  serve->add_option("--bind", bind, "local address");
+  serve->add_option("--port,-p", port, "UDP port (0: any)");
+  serve->add_flag("--once", once, "exit after the first connection ends");
+  serve->add_option("DIR", dir, "destination directory")->required()->check(CLI::ExistingDirectory);
+
+  auto* send = app.add_subcommand("send", "send files or directories");
+  std::string host, fingerprint, known_hosts = tern_cp::default_known_hosts_path();
+  unsigned short dport = 0;
+  bool json = false;
+  tern_cp::send_options so;
+  send->add_option("--fingerprint", fingerprint, "pin the server's fingerprint (as serve prints it)");
+  send->add_option("--known-hosts", known_hosts, "trust-on-first-use file");
+  send->add_option("--parallel", so.parallel, "files in flight at once")->check(CLI::Range(1, 256));
+  send->add_option("--rate-limit", so.rate_limit, "bytes per second (app-level pacing), 0 = none");
+  send->add_flag("--json", json, "print final stats as JSON");
+  send->add_option("HOST", host, "server address")->required();
+  send->add_option("PORT", dport, "server UDP port")->required();
+  send->add_option("SOURCE", so.sources, "files or directories")->required();
+  CLI11_PARSE(app, argc, argv);
+
+  tern::config cfg;
+  cfg.congestion = parse_cc(cc);
+  cfg.ciphers = parse_cipher(cipher);
+  cfg.idle_timeout = std::chrono::milliseconds(static_cast<long>(idle_seconds * 1000));
+  cfg.keepalive_interval = cfg.idle_timeout / 3;
+  asio::io_context io;
+
+  if (serve->parsed()) {
+    cfg.accept_connections = true;
+    tern::endpoint ep(io.get_executor(), {ip::make_address(bind), port}, cfg);
+    std::cout << "port " << ep.local_endpoint().port() << "\nfingerprint " << ep.fingerprint() << std::endl;
+    std::exception_ptr error;
+    asio::co_spawn(io, tern_cp::serve(ep, {dir, once}), [&](std::exception_ptr e) {
+      error = e;
+      io.stop(); // serve ended (--once, or the directory could not be opened)
+    });
+    io.run();
+    if (error) std::rethrow_exception(error);
+    return 0;
+  }
+
+  const ip::udp::endpoint server(ip::make_address(host), dport);
+  const std::string host_key = host + ":" + std::to_string(dport);
+  tern::connect_options co;
+  // The library cannot complete a handshake without something to verify
+  // against, so the first use of a server needs --fingerprint (serve prints
+  // it); it is then recorded and later runs pin it by themselves.
+  bool tofu_record = false;
+  const auto known = tern_cp::lookup_known_host(known_hosts, host_key);
+  if (!fingerprint.empty()) {
+    if (known && *known != fingerprint) {
+      std::cerr << "tern-cp: @@@ WARNING: FINGERPRINT FOR " << host_key << " CHANGED @@@\n"
+                << "tern-cp: recorded in " << known_hosts << ": " << *known << "\n"
+                << "tern-cp: given now: " << fingerprint << "\n"
+                << "tern-cp: refusing; remove the line from the known-hosts file if the change is legitimate.\n";
+      return 1;
+    }
+    co.pinned_fingerprints = {fingerprint};
+    tofu_record = !known;
+  } else if (known) {
+    co.pinned_fingerprints = {*known};
+  } else {
+    std::cerr << "tern-cp: " << host_key << " is not in " << known_hosts
+              << "; pass --fingerprint (tern-cp serve prints it) the first time\n";
+    return 1;
+  }
+  tern::endpoint ep(io.get_executor(), {server.address().is_v4() ? ip::udp::v4() : ip::udp::v6(), 0}, cfg);
+  int status = 1;
+  auto run = [&]() -> asio::awaitable<void> {
+    auto [ec, c] = co_await ep.async_connect(server, co, asio::experimental::as_tuple(use_awaitable));
+    if (ec) {
+      std::cerr << "tern-cp: cannot connect to " << host_key << ": " << ec.message() << "\n";
+      if (!co.pinned_fingerprints.empty() && fingerprint.empty())
+        std::cerr << "tern-cp: WARNING: the server's fingerprint differs from the one recorded in " << known_hosts
+                  << " (or the handshake failed). Refusing. If the server's key really changed, remove its line.\n";
+      ep.close();
+      co_return;
+    }
+    if (tofu_record) {
+      std::cerr << "tern-cp: first connection to " << host_key << ", trusting fingerprint " << c.peer_fingerprint()
+                << " (recorded in " << known_hosts << ")\n";
+      tern_cp::record_known_host(known_hosts, host_key, c.peer_fingerprint());
+    }
+    const tern_cp::send_summary sum = co_await tern_cp::send_all(c, so);
+    const auto stats = c.stats();
+    c.close(0, "done");
+    for (const auto& f : sum.failures) std::cerr << "tern-cp: FAILED " << f << "\n";
+    const double mbps = sum.seconds > 0 ? double(sum.bytes) * 8 / sum.seconds / 1e6 : 0;
+    if (json) {
+      std::printf("{\"files\":%zu,\"confirmed\":%zu,\"bytes\":%llu,\"seconds\":%.3f,\"mbit_per_s\":%.2f,"
+                  "\"srtt_ms\":%.2f,\"packets_sent\":%llu,\"packets_lost\":%llu,\"path_changes\":%llu,\"failures\":[",
+                  sum.files, sum.confirmed, static_cast<unsigned long long>(sum.bytes), sum.seconds, mbps,
+                  std::chrono::duration<double, std::milli>(stats.srtt).count(),
+                  static_cast<unsigned long long>(stats.packets_sent),
+                  static_cast<unsigned long long>(stats.packets_lost), static_cast<unsigned long long>(stats.path_changes));
+      for (std::size_t i = 0; i < sum.failures.size(); ++i)
+        std::printf("%s\"%s\"", i ? "," : "", json_escape(sum.failures[i]).c_str());
+      std::printf("]}\n");
+    } else {
+      std::fprintf(stderr, "tern-cp: %zu/%zu files confirmed, %llu bytes in %.2f s (%.1f Mbit/s)\n", sum.confirmed,
+                   sum.files, static_cast<unsigned long long>(sum.bytes), sum.seconds, mbps);
+    }
+    status = (sum.files > 0 && sum.confirmed == sum.files) ? 0 : 1;
+    ep.close();
+  };
+  std::exception_ptr error;
+  asio::co_spawn(io, run(), [&](std::exception_ptr e) { error = e; });
+  io.run();
+  if (error) std::rethrow_exception(error);
+  return status;
+} catch (const std::exception& e) {
+  std::cerr << "tern-cp: " << e.what() << "\n";
+  return 1;
+}

@@ -1,0 +1,184 @@
+// Sender: walks the sources, then `parallel` workers each take the next
+// file, open a stream, send header + content, finish the stream and wait
+// for the receiver's result line. Only files answered "OK" count as confirmed.
+#include "protocol.hpp"
+#include "transfer.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/read_until.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <memory>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace tern_cp {
+namespace {
+
+namespace fs = std::filesystem;
+using asio::use_awaitable;
+constexpr auto tuple = asio::experimental::as_tuple(use_awaitable);
+
+struct source_file {
+  std::string local;    ///< path to read
+  std::string relative; ///< path announced to the receiver
+};
+
+void collect(const std::vector<std::string>& sources, std::vector<source_file>& files,
+             std::vector<std::string>& failures) {
+  for (const auto& src : sources) {
+    std::error_code ec;
+    const fs::path p(src);
+    const auto st = fs::symlink_status(p, ec);
+    if (ec) {
+      failures.push_back(src + ": " + ec.message());
+      continue;
+    }
+    const std::string base = p.lexically_normal().filename().empty() ? p.lexically_normal().parent_path().filename()
+                                                                     : p.lexically_normal().filename();
+    if (fs::is_regular_file(st)) {
+      files.push_back({src, base});
+    } else if (fs::is_directory(st)) {
+      for (auto it = fs::recursive_directory_iterator(p, ec); !ec && it != fs::recursive_directory_iterator();
+           it.increment(ec)) {
+        const auto est = it->symlink_status();
+        if (fs::is_symlink(est)) failures.push_back(it->path().string() + ": symlink skipped");
+        else if (fs::is_regular_file(est))
+          files.push_back({it->path().string(), (fs::path(base) / fs::relative(it->path(), p)).generic_string()});
+      }
+      if (ec) failures.push_back(src + ": " + ec.message());
+    } else {
+      failures.push_back(src + ": not a regular file or directory");
+    }
+  }
+}
+
+struct fd_guard {
+  int fd = -1;
+  ~fd_guard() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+bool hash_file(int fd, std::string& hex, std::string& why) {
+  sha256 h;
+  std::array<char, 64 * 1024> buf;
+  for (;;) {
+    const ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return why = std::string("read error: ") + std::strerror(errno), false;
+    if (n == 0) break;
+    h.update(buf.data(), static_cast<std::size_t>(n));
+  }
+  hex = h.hex_digest();
+  return ::lseek(fd, 0, SEEK_SET) == 0 || (why = "cannot rewind", false);
+}
+
+struct shared_state {
+  std::vector<source_file> files;
+  std::size_t next = 0;
+  send_summary summary;
+  std::uint64_t rate_limit = 0;
+  std::uint64_t paced_bytes = 0;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+};
+
+// Waits until writing `n` more bytes keeps the average at or under the limit.
+asio::awaitable<void> pace(shared_state& st, std::size_t n) {
+  if (st.rate_limit == 0) co_return;
+  st.paced_bytes += n;
+  const auto due = st.start + std::chrono::nanoseconds(
+                                  static_cast<std::int64_t>(double(st.paced_bytes) * 1e9 / double(st.rate_limit)));
+  if (due <= std::chrono::steady_clock::now()) co_return;
+  asio::steady_timer t(co_await asio::this_coro::executor, due);
+  co_await t.async_wait(tuple);
+}
+
+asio::awaitable<std::string> send_file(tern::connection& c, const source_file& f, shared_state& st) {
+  fd_guard in{::open(f.local.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)};
+  if (in.fd < 0) co_return std::string("cannot open: ") + std::strerror(errno);
+  struct stat sb {};
+  if (::fstat(in.fd, &sb) != 0 || !S_ISREG(sb.st_mode)) co_return "not a regular file";
+  file_header h;
+  h.path = f.relative;
+  h.size = static_cast<std::uint64_t>(sb.st_size);
+  h.mode = sb.st_mode & 0777;
+  std::string why;
+  if (!hash_file(in.fd, h.sha256_hex, why)) co_return why;
+
+  auto [oec, s] = co_await c.async_open_stream(tuple);
+  if (oec) co_return "cannot open stream: " + oec.message();
+  const std::string line = encode_header(h);
+  if (auto [ec, n] = co_await asio::async_write(s, asio::buffer(line), tuple); ec) co_return "send: " + ec.message();
+  std::array<char, 64 * 1024> buf;
+  std::uint64_t sent = 0;
+  while (sent < h.size) {
+    const ssize_t n = ::read(in.fd, buf.data(), static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), h.size - sent)));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      s.reset(1, oec);
+      co_return std::string("read error: ") + std::strerror(errno);
+    }
+    if (n == 0) {
+      s.reset(1, oec);
+      co_return "file shrank while sending";
+    }
+    co_await pace(st, static_cast<std::size_t>(n));
+    if (auto [ec, w] = co_await asio::async_write(s, asio::buffer(buf.data(), static_cast<std::size_t>(n)), tuple);
+        ec) {
+      // The receiver stopped us (it refused the file): its result line says why.
+      std::string reply;
+      auto [rec, len] = co_await asio::async_read_until(s, asio::dynamic_buffer(reply, 4096), '\n', tuple);
+      if (!rec && !decode_result(std::string_view(reply).substr(0, len - 1), why)) co_return "receiver refused: " + why;
+      co_return "send: " + ec.message();
+    }
+    sent += static_cast<std::uint64_t>(n);
+  }
+  s.shutdown_send(oec);
+  std::string reply;
+  auto [rec, len] = co_await asio::async_read_until(s, asio::dynamic_buffer(reply, 4096), '\n', tuple);
+  if (rec) co_return "no result from receiver: " + rec.message();
+  if (!decode_result(std::string_view(reply).substr(0, len - 1), why)) co_return "receiver refused: " + why;
+  st.summary.bytes += h.size;
+  co_return std::string();
+}
+
+asio::awaitable<void> worker(tern::connection c, std::shared_ptr<shared_state> st) {
+  while (st->next < st->files.size()) {
+    const source_file& f = st->files[st->next++];
+    const std::string why = co_await send_file(c, f, *st);
+    if (why.empty()) ++st->summary.confirmed;
+    else st->summary.failures.push_back(f.relative + ": " + why);
+  }
+}
+
+} // namespace
+
+asio::awaitable<send_summary> send_all(tern::connection c, send_options options) {
+  auto st = std::make_shared<shared_state>();
+  st->rate_limit = options.rate_limit;
+  collect(options.sources, st->files, st->summary.failures);
+  st->summary.files = st->files.size() + st->summary.failures.size();
+  auto ex = co_await asio::this_coro::executor;
+  const std::size_t workers = std::min(std::max<std::size_t>(1, options.parallel), st->files.size());
+  std::size_t done = 0;
+  asio::steady_timer all_done(ex, std::chrono::steady_clock::time_point::max());
+  for (std::size_t i = 0; i < workers; ++i)
+    asio::co_spawn(ex, worker(c, st), [&done, &all_done, workers](std::exception_ptr) {
+      if (++done == workers) all_done.cancel();
+    });
+  if (workers > 0) co_await all_done.async_wait(tuple);
+  st->summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - st->start).count();
+  co_return st->summary;
+}
+
+} // namespace tern_cp

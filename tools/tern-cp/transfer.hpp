@@ -1,0 +1,42 @@
+#pragma once
+
+// The two roles of tern-cp: the receiver (serve) and the sender (send).
+
+#include <tern/tern.hpp>
+
+#include <asio/awaitable.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tern_cp {
+
+struct receive_options {
+  std::string directory;
+  bool once = false; ///< exit after the first connection ended
+};
+
+/// Serves one file per stream into options.directory; runs until the
+/// endpoint closes (or after one connection with `once`).
+asio::awaitable<void> serve(tern::endpoint& ep, receive_options options);
+
+struct send_options {
+  std::vector<std::string> sources; ///< files or directories (recursive)
+  std::size_t parallel = 4;         ///< files in flight at once, one stream each
+  std::uint64_t rate_limit = 0;     ///< bytes per second, app-level pacing; 0 = none
+  bool json = false;
+};
+
+struct send_summary {
+  std::size_t files = 0;
+  std::size_t confirmed = 0;
+  std::uint64_t bytes = 0;
+  double seconds = 0;
+  std::vector<std::string> failures; ///< "path: reason"
+};
+
+/// Sends every file over `c` and waits for each file's result.
+asio::awaitable<send_summary> send_all(tern::connection c, send_options options);
+
+} // namespace tern_cp
