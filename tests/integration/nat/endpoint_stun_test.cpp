@@ -34,32 +34,11 @@ using namespace std::chrono_literals;
 using asio::ip::udp;
 using tern::test::child_process;
 using tern::test::find_program;
+using tern::test::skip;
+using tern::test::tern_stun_tool;
 
 namespace {
 
-void skip(const std::string& why) {
-  if (const char* code = std::getenv("TERN_SKIP_RETURN_CODE"); code != nullptr && *code != '\0') {
-    std::printf("SKIPPED: %s\n", why.c_str());
-    std::fflush(stdout);
-    std::_Exit(std::atoi(code));
-  }
-  WARN_MESSAGE(false, ("skipped: " + why).c_str());
-}
-
-#define REQUIRE_PROGRAM(var, name)                                                                           \
-  const auto var = find_program(name);                                                                       \
-  if (!var) {                                                                                                \
-    skip(std::string(name) + " is not installed");                                                           \
-    return;                                                                                                  \
-  }
-
-std::string tern_stun_tool() {
-#ifdef TERN_STUN_TOOL
-  return TERN_STUN_TOOL;
-#else
-  return {};
-#endif
-}
 
 const auto loopback = asio::ip::make_address("127.0.0.1");
 

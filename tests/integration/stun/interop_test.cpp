@@ -31,34 +31,10 @@ using namespace std::chrono_literals;
 using tern::stun::transport_address;
 using tern::test::child_process;
 using tern::test::find_program;
+using tern::test::skip;
+using tern::test::tern_stun_tool;
 
 namespace {
-
-// ctest runs each case alone and maps exit code 77 to "skipped"; run by
-// hand, the case just warns and passes.
-void skip(const std::string& why) {
-  if (const char* code = std::getenv("TERN_SKIP_RETURN_CODE"); code != nullptr && *code != '\0') {
-    std::printf("SKIPPED: %s\n", why.c_str());
-    std::fflush(stdout);
-    std::_Exit(std::atoi(code));
-  }
-  WARN_MESSAGE(false, ("skipped: " + why).c_str());
-}
-
-#define REQUIRE_PROGRAM(var, name)                                                                           \
-  const auto var = find_program(name);                                                                       \
-  if (!var) {                                                                                                \
-    skip(std::string(name) + " is not installed");                                                           \
-    return;                                                                                                  \
-  }
-
-std::string tern_stun_tool() {
-#ifdef TERN_STUN_TOOL
-  return TERN_STUN_TOOL;
-#else
-  return {};
-#endif
-}
 
 // A UDP socket on loopback that runs tern::stun::binding_transaction in real time.
 class udp_client {

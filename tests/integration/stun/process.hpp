@@ -3,7 +3,11 @@
 // Child processes for the interop tests: start a program with its output
 // captured in a file, read that output, stop it. POSIX only.
 
+#include <doctest/doctest.h>
+
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,4 +59,33 @@ run_result run(const std::vector<std::string>& argv, std::chrono::milliseconds t
 /// small race for programs that cannot report the port they bound.
 int free_udp_port(const std::string& ip);
 
+/// ctest runs each case alone and maps exit code 77 to "skipped" (the
+/// TERN_SKIP_RETURN_CODE its entries set); run by hand, the case just warns
+/// and passes.
+[[maybe_unused]] inline void skip(const std::string& why) {
+  if (const char* code = std::getenv("TERN_SKIP_RETURN_CODE"); code != nullptr && *code != '\0') {
+    std::printf("SKIPPED: %s\n", why.c_str());
+    std::fflush(stdout);
+    std::_Exit(std::atoi(code));
+  }
+  WARN_MESSAGE(false, ("skipped: " + why).c_str());
+}
+
+/// The tern-stun binary the build made (TERN_STUN_TOOL), or "" without one.
+[[maybe_unused]] inline std::string tern_stun_tool() {
+#ifdef TERN_STUN_TOOL
+  return TERN_STUN_TOOL;
+#else
+  return {};
+#endif
+}
+
 } // namespace tern::test
+
+/// Finds program `name` on PATH into `var`, or skips the test case.
+#define REQUIRE_PROGRAM(var, name)                                                                           \
+  const auto var = ::tern::test::find_program(name);                                                         \
+  if (!var) {                                                                                                \
+    ::tern::test::skip(std::string(name) + " is not installed");                                             \
+    return;                                                                                                  \
+  }
