@@ -29,10 +29,24 @@ relay_port=$(awk '/^listening/{print $2}' "$work/netem.out" | sed 's/.*://')
 
 status=0
 TERN_KNOWN_HOSTS="$work/known_hosts" timeout 120 "$bin/tern-cp/tern-cp" send --json --fingerprint "$fp" \
-  127.0.0.1 "$relay_port" "$work/src/tree" || status=$?
+  127.0.0.1 "$relay_port" "$work/src/tree" > "$work/send.json" || status=$?
+cat "$work/send.json"
 if [ "$status" -ne 0 ]; then
   echo "FAIL: tern-cp send exited $status (spec: $spec)"; cat "$work/serve.err"; exit 1
 fi
 diff -r "$work/src/tree" "$work/dst/tree" || { echo "FAIL: files differ"; exit 1; }
 if ls -a "$work/dst/tree" "$work/dst/tree/nested" | grep -q tern-partial; then echo "FAIL: partial left"; exit 1; fi
+# With --rebind-after: the relay must have rebound, and while the transfer
+# was still running (it lasted longer than the rebinding delay).
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+  if [ "${args[$i]}" = "--rebind-after" ]; then
+    rebind_ms=${args[$((i + 1))]%ms}
+    kill -TERM "${pids[1]}"; wait "${pids[1]}" 2>/dev/null || true
+    grep -q "rebinds 1" "$work/netem.err" || { echo "FAIL: the relay did not rebind"; cat "$work/netem.err"; exit 1; }
+    secs=$(sed -n 's/.*"seconds":\([0-9.]*\).*/\1/p' "$work/send.json")
+    awk -v s="$secs" -v r="$rebind_ms" 'BEGIN { exit !(s * 1000 > r) }' ||
+      { echo "FAIL: the transfer ($secs s) ended before the rebinding at ${rebind_ms} ms"; exit 1; }
+  fi
+done
 echo "PASS: spec '$spec', $size bytes + 6 small files identical"
