@@ -9,23 +9,16 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT INT TERM
 spec="delay 40ms 5ms loss 2%"
+. tools/tern-cp/launch.sh
 
 echo "demo: generating a 64 MB file"
 mkdir -p "$work/dst"
 head -c $((64 * 1024 * 1024)) /dev/urandom > "$work/demo.bin"
 
-"$bin/tern-cp/tern-cp" serve --bind 127.0.0.1 --once "$work/dst" > "$work/serve.out" 2> "$work/serve.err" &
-pids+=($!)
-for _ in $(seq 100); do grep -q '^fingerprint' "$work/serve.out" 2>/dev/null && break; sleep 0.05; done
-port=$(awk '/^port/{print $2}' "$work/serve.out")
-fp=$(awk '/^fingerprint/{print $2}' "$work/serve.out")
+start_serve "$work/dst"
 echo "demo: tern-cp serve on port $port, fingerprint $fp"
 
-"$bin/tern-netem/tern-netem" --listen 127.0.0.1:0 --connect "127.0.0.1:$port" --up "$spec" --down "$spec" \
-  > "$work/netem.out" 2> "$work/netem.err" &
-pids+=($!)
-for _ in $(seq 100); do grep -q '^listening' "$work/netem.out" 2>/dev/null && break; sleep 0.05; done
-relay_port=$(awk '/^listening/{print $2}' "$work/netem.out" | sed 's/.*://')
+start_relay "$port" "$spec"
 echo "demo: tern-netem relay on port $relay_port with '$spec' each way"
 
 TERN_KNOWN_HOSTS="$work/known_hosts" "$bin/tern-cp/tern-cp" send --json --fingerprint "$fp" \

@@ -21,10 +21,8 @@ case $mode in
   full) if [ "$(id -u)" -ne 0 ]; then echo "SKIP: mounting a small tmpfs needs root"; exit 77; fi
         mount -t tmpfs -o size=512k tmpfs "$work/dst" || { echo "SKIP: cannot mount tmpfs here"; exit 77; } ;;
 esac
-"$bin/tern-cp/tern-cp" serve --bind 127.0.0.1 --once "$work/dst" > "$work/serve.out" 2> "$work/serve.err" &
-pids+=($!)
-for _ in $(seq 100); do grep -q '^fingerprint' "$work/serve.out" 2>/dev/null && break; sleep 0.05; done
-port=$(awk '/^port/{print $2}' "$work/serve.out"); fp=$(awk '/^fingerprint/{print $2}' "$work/serve.out")
+. "$(dirname "$0")/../../../tools/tern-cp/launch.sh"
+start_serve "$work/dst"
 status=0
 TERN_KNOWN_HOSTS="$work/kh" timeout 60 "$bin/tern-cp/tern-cp" send --fingerprint "$fp" 127.0.0.1 "$port" \
   "$work/src/tree" 2> "$work/send.err" || status=$?

@@ -9,23 +9,15 @@ work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT INT TERM
+. "$(dirname "$0")/../../../tools/tern-cp/launch.sh"
 
 mkdir -p "$work/src/tree/nested" "$work/dst"
 head -c "$size" /dev/urandom > "$work/src/tree/big.bin"
 for i in 1 2 3 4 5; do head -c $((i * 7919)) /dev/urandom > "$work/src/tree/nested/f$i"; done
 : > "$work/src/tree/empty"
 
-"$bin/tern-cp/tern-cp" serve --bind 127.0.0.1 --once "$work/dst" > "$work/serve.out" 2> "$work/serve.err" &
-pids+=($!)
-for _ in $(seq 100); do grep -q '^fingerprint' "$work/serve.out" 2>/dev/null && break; sleep 0.05; done
-port=$(awk '/^port/{print $2}' "$work/serve.out")
-fp=$(awk '/^fingerprint/{print $2}' "$work/serve.out")
-
-"$bin/tern-netem/tern-netem" --listen 127.0.0.1:0 --connect "127.0.0.1:$port" --up "$spec" --down "$spec" \
-  --seed 7 "$@" > "$work/netem.out" 2> "$work/netem.err" &
-pids+=($!)
-for _ in $(seq 100); do grep -q '^listening' "$work/netem.out" 2>/dev/null && break; sleep 0.05; done
-relay_port=$(awk '/^listening/{print $2}' "$work/netem.out" | sed 's/.*://')
+start_serve "$work/dst"
+start_relay "$port" "$spec" --seed 7 "$@"
 
 status=0
 TERN_KNOWN_HOSTS="$work/known_hosts" timeout 120 "$bin/tern-cp/tern-cp" send --json --fingerprint "$fp" \
@@ -42,7 +34,7 @@ args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
   if [ "${args[$i]}" = "--rebind-after" ]; then
     rebind_ms=${args[$((i + 1))]%ms}
-    kill -TERM "${pids[1]}"; wait "${pids[1]}" 2>/dev/null || true
+    kill -TERM "$relay_pid"; wait "$relay_pid" 2>/dev/null || true
     grep -q "rebinds 1" "$work/netem.err" || { echo "FAIL: the relay did not rebind"; cat "$work/netem.err"; exit 1; }
     secs=$(sed -n 's/.*"seconds":\([0-9.]*\).*/\1/p' "$work/send.json")
     awk -v s="$secs" -v r="$rebind_ms" 'BEGIN { exit !(s * 1000 > r) }' ||

@@ -1,0 +1,34 @@
+# Sourced by scripts that run tern-cp end to end (tools/demo.sh, the tern-cp
+# tests): start `tern-cp serve` and tern-netem in the background, wait until
+# each has printed where it listens, and record its pid in the caller's
+# `pids` array (the caller's trap kills them). Needs $bin (the build's tools
+# folder) and $work (a scratch folder).
+
+# wait_for_line FILE PATTERN: up to 5 s for PATTERN to appear in FILE.
+wait_for_line() {
+  for _ in $(seq 100); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
+  echo "FAIL: nothing matched '$2' in $1 within 5 s" >&2
+  return 1
+}
+
+# start_serve DIR [ARGS...]: one-shot server into DIR; sets $port and $fp.
+start_serve() {
+  local dir=$1; shift
+  "$bin/tern-cp/tern-cp" serve --bind 127.0.0.1 --once "$@" "$dir" > "$work/serve.out" 2> "$work/serve.err" &
+  pids+=($!)
+  wait_for_line "$work/serve.out" '^fingerprint' || { cat "$work/serve.err" >&2; return 1; }
+  port=$(awk '/^port/{print $2}' "$work/serve.out")
+  fp=$(awk '/^fingerprint/{print $2}' "$work/serve.out")
+}
+
+# start_relay SERVER_PORT SPEC [ARGS...]: tern-netem with SPEC both ways in
+# front of SERVER_PORT; sets $relay_port and $relay_pid.
+start_relay() {
+  local server_port=$1 spec=$2; shift 2
+  "$bin/tern-netem/tern-netem" --listen 127.0.0.1:0 --connect "127.0.0.1:$server_port" --up "$spec" --down "$spec" \
+    "$@" > "$work/netem.out" 2> "$work/netem.err" &
+  relay_pid=$!
+  pids+=($relay_pid)
+  wait_for_line "$work/netem.out" '^listening' || { cat "$work/netem.err" >&2; return 1; }
+  relay_port=$(awk '/^listening/{print $2}' "$work/netem.out" | sed 's/.*://')
+}
