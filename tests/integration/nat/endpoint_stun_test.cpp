@@ -122,27 +122,20 @@ TEST_CASE("endpoint: async_discover against coturn turnserver --stun-only") {
 
 TEST_CASE("endpoint: async_discover against stund") {
   REQUIRE_PROGRAM(stund, "stund");
-  // stund binds two addresses and two ports, and exits if one is taken:
-  // retry with new ports if it died.
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    const int p1 = tern::test::free_udp_port("127.0.0.1");
-    const int p2 = tern::test::free_udp_port("127.0.0.1");
-    if (p1 == p2) continue;
-    child_process server{
-        {*stund, "-h", "127.0.0.1", "-a", "127.0.0.2", "-p", std::to_string(p1), "-o", std::to_string(p2)}};
+  const bool ran = tern::test::with_stund(*stund, [&](child_process& server, int p1, int /*alternate*/) {
     tern::config cfg;
     cfg.stun_initial_rto = 200ms; // a dead stund is noticed in 200 ms * (1+2+4+16)
     cfg.stun_max_requests = 3;
     asio::io_context io;
     tern::endpoint ep(io.get_executor(), {loopback, 0}, cfg);
     const auto d = discover(io, ep, {loopback, static_cast<unsigned short>(p1)});
-    if (d.ec && !server.running()) continue;
+    if (d.ec && !server.running()) return false; // a port was taken: try others
     INFO("stund output:\n" << server.output());
     REQUIRE_FALSE(d.ec);
     CHECK(d.reflexive == ep.local_endpoint());
-    return;
-  }
-  FAIL("stund did not start on free ports in 5 attempts");
+    return true;
+  });
+  if (!ran) FAIL("stund did not start on free ports in 5 attempts");
 }
 
 TEST_CASE("endpoint: answers coturn's turnutils_stunclient and tern-stun query with their address") {

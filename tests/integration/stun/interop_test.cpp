@@ -267,21 +267,12 @@ TEST_CASE("interop: tern client against coturn turnserver --stun-only, IPv4 and 
 
 TEST_CASE("interop: tern client against stund on 127.0.0.1 and 127.0.0.2") {
   REQUIRE_PROGRAM(stund, "stund");
-  // stund insists on two addresses (primary and alternate, RFC 3489
-  // CHANGE-REQUEST): 127.0.0.2 is the second one, as lo answers all of
-  // 127/8. It binds both ports on both addresses, and exits (with status
-  // 0) if any is taken, so retry with new ports if it dies.
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    const int p1 = tern::test::free_udp_port("127.0.0.1");
-    const int p2 = tern::test::free_udp_port("127.0.0.1");
-    if (p1 == p2) continue;
-    child_process server{
-        {*stund, "-h", "127.0.0.1", "-a", "127.0.0.2", "-p", std::to_string(p1), "-o", std::to_string(p2)}};
+  const bool ran = tern::test::with_stund(*stund, [&](child_process& server, int p1, int p2) {
     // RFC 8489 §12.1: talk to a classic server without SOFTWARE (stund
     // rejects text whose length is not a multiple of 4); FINGERPRINT it skips.
     tern::stun::binding_options options;
     const auto d = discover(loopback4(p1), options, 10s);
-    if (!d.ok && !server.running()) continue; // a port was taken; try again
+    if (!d.ok && !server.running()) return false; // a port was taken: try others
     INFO("stund output:\n" << server.output());
     REQUIRE_MESSAGE(d.ok, d.error);
     CHECK(d.mapped == d.local);
@@ -300,9 +291,9 @@ TEST_CASE("interop: tern client against stund on 127.0.0.1 and 127.0.0.2") {
       CHECK(r.status == 0);
       CHECK(r.output.find("\"mapped_address\":\"127.0.0.1:") != std::string::npos);
     }
-    return;
-  }
-  FAIL("stund did not start on free ports in 5 attempts");
+    return true;
+  });
+  if (!ran) FAIL("stund did not start on free ports in 5 attempts");
 }
 
 TEST_CASE("interop: coturn turnutils_stunclient against tern-stun serve, IPv4 and IPv6") {

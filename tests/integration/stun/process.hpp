@@ -59,6 +59,25 @@ run_result run(const std::vector<std::string>& argv, std::chrono::milliseconds t
 /// small race for programs that cannot report the port they bound.
 int free_udp_port(const std::string& ip);
 
+/// Runs `attempt(server, primary_port, alternate_port)` against a stund on
+/// 127.0.0.1 and 127.0.0.2 (it insists on two addresses for RFC 3489
+/// CHANGE-REQUEST; lo answers all of 127/8). stund binds both ports on both
+/// addresses and exits if one is taken, so while `attempt` returns false a
+/// new pair of free ports is tried, 5 times at most. Returns whether an
+/// attempt returned true.
+template <class Attempt>
+bool with_stund(const std::string& stund, Attempt attempt) {
+  for (int i = 0; i < 5; ++i) {
+    const int p1 = free_udp_port("127.0.0.1");
+    const int p2 = free_udp_port("127.0.0.1");
+    if (p1 == p2) continue;
+    child_process server{
+        {stund, "-h", "127.0.0.1", "-a", "127.0.0.2", "-p", std::to_string(p1), "-o", std::to_string(p2)}};
+    if (attempt(server, p1, p2)) return true;
+  }
+  return false;
+}
+
 /// ctest runs each case alone and maps exit code 77 to "skipped" (the
 /// TERN_SKIP_RETURN_CODE its entries set); run by hand, the case just warns
 /// and passes.
