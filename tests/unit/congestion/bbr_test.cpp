@@ -19,6 +19,20 @@ controller_config config() {
   return c;
 }
 
+// The first ACK of a connection: one 1200-byte packet after a 200 ms round
+// trip, with an RTT sample but no valid delivery-rate sample yet.
+ack_event first_ack() {
+  ack_event e;
+  e.now = time_point{} + 1s;
+  e.bytes_acked = 1200;
+  e.smoothed_rtt = e.latest_rtt = e.min_rtt = 200ms;
+  e.delivered = 1200;
+  e.largest_acked_sent_time = e.now - 200ms;
+  e.sample.has_packet = true;
+  e.sample.rtt = 200ms;
+  return e;
+}
+
 // Feeds BBR hand-made ACK events. Each call to round() is one ACK that
 // completes a round trip, carrying a valid delivery-rate sample.
 struct driver {
@@ -88,15 +102,7 @@ TEST_CASE("bbr: starts in Startup with the startup gains and ten datagrams") {
 TEST_CASE("bbr: the first RTT sample re-bases the pacing rate on the initial window per SRTT") {
   tern::random_source rng{tern::test::seed()};
   bbr cc{config(), rng};
-  ack_event e;
-  e.now = time_point{} + 1s;
-  e.bytes_acked = 1200;
-  e.smoothed_rtt = e.latest_rtt = e.min_rtt = 200ms;
-  e.delivered = 1200;
-  e.largest_acked_sent_time = e.now - 200ms;
-  e.sample.has_packet = true;
-  e.sample.rtt = 200ms;
-  cc.on_ack(e); // no valid rate sample yet
+  cc.on_ack(first_ack()); // no valid rate sample yet
   CHECK(cc.pacing_rate() == static_cast<std::uint64_t>(2.77 * 12000 / 0.2));
 }
 
@@ -105,15 +111,7 @@ TEST_CASE("bbr: following the model, the first RTT sample re-bases the pacing ra
   bbr_config tuning;
   tuning.startup_window_follows_model = true;
   bbr cc{config(), tuning, rng};
-  ack_event e;
-  e.now = time_point{} + 1s;
-  e.bytes_acked = 1200;
-  e.smoothed_rtt = e.latest_rtt = e.min_rtt = 200ms;
-  e.delivered = 1200;
-  e.largest_acked_sent_time = e.now - 200ms;
-  e.sample.has_packet = true;
-  e.sample.rtt = 200ms;
-  cc.on_ack(e); // no valid rate sample yet
+  cc.on_ack(first_ack()); // no valid rate sample yet
   // The window has already grown by the acknowledged 1200 bytes; pacing the
   // initial 12000 instead would spread the second flight over 1.1 round trips.
   CHECK(cc.congestion_window() == 13200);
