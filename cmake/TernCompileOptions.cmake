@@ -35,3 +35,14 @@ function(tern_compile_fast_under_sanitizers)
     add_compile_options(-O0 -g1)
   endif()
 endfunction()
+
+# The same for the named sources of the calling directory only. The tools'
+# command-line front ends parse their arguments with CLI11, a header-only
+# parser that makes an 80-line main.cpp take 40 s of CPU under the
+# sanitizers at -O1 (14 s at -O0 -g1); the tools' real work stays at -O1.
+function(tern_compile_sources_fast_under_sanitizers)
+  if(TERN_SANITIZE)
+    set_source_files_properties(${ARGN} DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}
+      PROPERTIES COMPILE_OPTIONS "-O0;-g1")
+  endif()
+endfunction()
