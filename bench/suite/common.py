@@ -67,6 +67,12 @@ def machine(build_dir, seed, quick):
     }
 
 
+def short_revision(machine_description):
+    """The revision as people read it: 12 hex digits, -dirty kept."""
+    revision = machine_description["tern_revision"]
+    return revision[:12] + ("-dirty" if revision.endswith("-dirty") else "")
+
+
 def write_result(path, machine_description, section, value):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -106,3 +112,20 @@ def arguments(description, extra=None):
     if args.seed < 0:
         fail("--seed must be a non-negative integer")
     return args
+
+
+def grouped(points, sweep):
+    """The successful results of one sweep, grouped by their parameters less
+    the seed: {((param, value), ...): [result, ...]}."""
+    groups = {}
+    for p in points:
+        if p["sweep"] != sweep or "result" not in p:
+            continue
+        key = tuple(sorted((k, v) for k, v in p["params"].items() if k not in ("seed", "frame_latencies_csv")))
+        groups.setdefault(key, []).append(p["result"])
+    return groups
+
+
+def spread(values):
+    """(mean, min, max) of a non-empty list."""
+    return sum(values) / len(values), min(values), max(values)

@@ -26,14 +26,24 @@ LABELS = {"bbr": "BBR", "cubic": "CUBIC", "newreno": "NewReno"}
 MARKERS = {"bbr": "o", "cubic": "s", "newreno": "^"}
 
 
-def points(simulated, sweep):
-    return [p for p in simulated["points"] if p["sweep"] == sweep and "result" in p]
+def series(simulated, sweep, x_key, y, **match):
+    """[(x, mean, min, max)] of y over the seeds, for the groups of a sweep
+    whose parameters match, sorted by x."""
+    out = []
+    for key, results in common.grouped(simulated["points"], sweep).items():
+        params = dict(key)
+        if all(params.get(k) == v for k, v in match.items()):
+            out.append((params[x_key],) + common.spread([y(r) for r in results]))
+    return sorted(out)
 
 
-def series(pts, x_key, y, **match):
-    """(x, y) pairs of the points whose params match, sorted by x."""
-    chosen = [p for p in pts if all(p["params"].get(k) == v for k, v in match.items())]
-    return sorted((p["params"][x_key], y(p["result"])) for p in chosen)
+def draw(ax, xs, **style):
+    """A mean line with min-max error bars (no bars when there is one seed)."""
+    if not xs:
+        return
+    x, mean, lo, hi = zip(*xs)
+    ax.errorbar(x, mean, yerr=[[m - l for m, l in zip(mean, lo)], [h - m for m, h in zip(mean, hi)]],
+                capsize=3, **style)
 
 
 def mbps(result):
@@ -41,8 +51,17 @@ def mbps(result):
 
 
 def subtitle(machine, simulated):
-    return "tern-sim, virtual time, link %s, seed %s, tern %s" % (
-        simulated["rate"], machine["seed"], machine["tern_revision"][:12])
+    seeds = simulated.get("seeds", 1)
+    return "tern-sim, virtual time, link %s, %s, tern %s" % (
+        simulated["rate"], "seed %s" % machine["seed"] if seeds == 1 else
+        "mean and min-max of seeds %s-%s" % (machine["seed"], machine["seed"] + seeds - 1),
+        common.short_revision(machine))
+
+
+def legend(ax, **options):
+    """A legend when something was drawn (a sweep may have no points)."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(**options)
 
 
 def save(fig, path):
@@ -53,56 +72,48 @@ def save(fig, path):
 
 
 def goodput_vs_loss(simulated, machine, path):
-    pts = points(simulated, "loss")
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
     for ax, rtt in zip(axes, (50, 200)):
         for cc in LABELS:
-            xy = series(pts, "loss_pct", mbps, cc=cc, rtt_ms=rtt)
-            if xy:
-                ax.plot(*zip(*xy), marker=MARKERS[cc], label=LABELS[cc])
+            draw(ax, series(simulated, "loss", "loss_pct", mbps, cc=cc, rtt_ms=rtt), marker=MARKERS[cc],
+                 label=LABELS[cc])
         ax.set_title("RTT %d ms" % rtt)
         ax.set_xlabel("random loss on the data path (%)")
         ax.set_yscale("log")
         ax.grid(True, which="both", alpha=0.3)
     axes[0].set_ylabel("goodput (Mbit/s, log)")
-    axes[0].legend()
+    legend(axes[0])
     fig.suptitle("Goodput vs random loss (%s)" % subtitle(machine, simulated), fontsize=9)
     save(fig, path)
 
 
 def goodput_vs_rtt(simulated, machine, path):
-    pts = points(simulated, "rtt")
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     for cc in LABELS:
-        xy = series(pts, "rtt_ms", mbps, cc=cc)
-        if xy:
-            ax.plot(*zip(*xy), marker=MARKERS[cc], label=LABELS[cc])
+        draw(ax, series(simulated, "rtt", "rtt_ms", mbps, cc=cc), marker=MARKERS[cc], label=LABELS[cc])
     ax.set_xscale("log")
     ax.set_xlabel("round-trip time (ms, log)")
     ax.set_ylabel("goodput (Mbit/s)")
     ax.set_ylim(bottom=0)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
-    ax.set_title("Goodput vs RTT, 1% random loss\n(%s)" % subtitle(machine, simulated), fontsize=9)
+    legend(ax)
+    ax.set_title("Goodput vs RTT, 1%% random loss\n(%s)" % subtitle(machine, simulated), fontsize=9)
     save(fig, path)
 
 
 def queue_vs_buffer(simulated, machine, path):
-    pts = points(simulated, "buffer")
     fig, (delay, goodput) = plt.subplots(1, 2, figsize=(11, 4.2))
     for cc in ("bbr", "cubic"):
         for key, style, what in (("mean_queue_delay_ms", "-", "mean"), ("peak_queue_delay_ms", "--", "peak")):
-            xy = series(pts, "limit_packets", lambda r: r[key], cc=cc)
-            if xy:
-                delay.plot(*zip(*xy), style, marker=MARKERS[cc], label="%s %s" % (LABELS[cc], what))
-        xy = series(pts, "limit_packets", mbps, cc=cc)
-        if xy:
-            goodput.plot(*zip(*xy), marker=MARKERS[cc], label=LABELS[cc])
+            draw(delay, series(simulated, "buffer", "limit_packets", lambda r: r[key], cc=cc), linestyle=style,
+                 marker=MARKERS[cc], label="%s %s" % (LABELS[cc], what))
+        draw(goodput, series(simulated, "buffer", "limit_packets", mbps, cc=cc), marker=MARKERS[cc],
+             label=LABELS[cc])
     for ax in (delay, goodput):
         ax.set_xscale("log")
         ax.set_xlabel("bottleneck buffer, netem limit (packets, log)")
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend()
+        legend(ax)
     delay.set_yscale("symlog", linthresh=1)
     delay.set_ylabel("queueing delay at the bottleneck (ms)")
     delay.set_title("Queueing delay (RTT 40 ms, no random loss)")
@@ -121,7 +132,8 @@ def frame_latencies(csv_path):
 
 
 def media_latency_cdf(simulated, machine, out_dir, path):
-    pts = sorted(points(simulated, "media"), key=lambda p: p["params"]["loss_pct"])
+    pts = sorted((p for p in simulated["points"] if p["sweep"] == "media" and "result" in p),
+                 key=lambda p: p["params"]["loss_pct"])
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     deadline = None
     for p in pts:
@@ -143,7 +155,7 @@ def media_latency_cdf(simulated, machine, out_dir, path):
     ax.set_ylabel("fraction of frames sent")
     ax.set_ylim(0, 1.01)
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
+    legend(ax, loc="lower right", fontsize=8)
     ax.set_title("Media: 4 Mbit/s 30 fps deadline messages, RTT 100 ms, BBR\n(%s)"
                  % subtitle(machine, simulated), fontsize=9)
     save(fig, path)

@@ -30,44 +30,47 @@ def micro_lines(micro):
     return lines
 
 
-def by_params(points, sweep):
-    return {tuple(sorted((k, v) for k, v in p["params"].items() if k != "frame_latencies_csv")): p
-            for p in points if p["sweep"] == sweep}
+def key(**params):
+    return tuple(sorted(params.items()))
 
 
-def goodput(point):
-    if point is None:
-        return "       -"
-    if "error" in point:
-        return "   error"
-    return "%8.2f" % (point["result"]["goodput_bps"] / 1e6)
+def mean_of(groups, field, scale=1.0, **params):
+    """The mean over the seeds of one field, formatted; '-' when no run of
+    these parameters succeeded."""
+    results = groups.get(key(**params))
+    if not results:
+        return "%9s" % "-"
+    return "%9.2f" % (common.spread([r[field] * scale for r in results])[0])
 
 
 def simulated_lines(sim):
     pts = sim["points"]
-    lines = ["simulated (tern-sim, virtual time, link %s): goodput Mbit/s" % sim["rate"]]
-    loss = by_params(pts, "loss")
-    lines.append("  %-22s" % "RTT, random loss" + "".join("%9s" % cc for cc in CONTROLLERS))
+    seeds = sim.get("seeds", 1)
+    lines = ["simulated (tern-sim, virtual time, link %s, %s): goodput Mbit/s"
+             % (sim["rate"], "mean of %d seeds" % seeds if seeds > 1 else "one seed")]
+    loss = common.grouped(pts, "loss")
+    lines.append("  %-18s" % "RTT, random loss" + "".join("%9s" % cc for cc in CONTROLLERS))
     for rtt in sorted({dict(k)["rtt_ms"] for k in loss}):
         for pct in sorted({dict(k)["loss_pct"] for k in loss}):
-            cells = [goodput(loss.get(tuple(sorted({"cc": cc, "rtt_ms": rtt, "loss_pct": pct}.items()))))
-                     for cc in CONTROLLERS]
-            lines.append("  %-22s" % ("%d ms, %g%%" % (rtt, pct)) + " ".join(cells))
-    rtt_sweep = by_params(pts, "rtt")
-    lines.append("  %-22s" % "RTT (1% loss)" + "".join("%9s" % cc for cc in CONTROLLERS))
+            lines.append("  %-18s" % ("%d ms, %g%%" % (rtt, pct)) + "".join(
+                mean_of(loss, "goodput_bps", 1e-6, cc=cc, rtt_ms=rtt, loss_pct=pct) for cc in CONTROLLERS))
+    rtt_sweep = common.grouped(pts, "rtt")
+    lines.append("  %-18s" % "RTT (1% loss)" + "".join("%9s" % cc for cc in CONTROLLERS))
     for rtt in sorted({dict(k)["rtt_ms"] for k in rtt_sweep}):
-        cells = [goodput(rtt_sweep.get(tuple(sorted({"cc": cc, "rtt_ms": rtt, "loss_pct": 1}.items()))))
-                 for cc in CONTROLLERS]
-        lines.append("  %-22s" % ("%d ms" % rtt) + " ".join(cells))
-    lines.append("  queueing delay vs netem limit (RTT 40 ms): mean / peak ms, goodput Mbit/s")
-    for p in sorted((p for p in pts if p["sweep"] == "buffer" and "result" in p),
-                    key=lambda p: (p["params"]["cc"], p["params"]["limit_packets"])):
-        r = p["result"]
-        lines.append("    %-7s limit %5d  %8.2f / %8.2f  %8.2f" % (p["params"]["cc"], p["params"]["limit_packets"],
-                                                               r["mean_queue_delay_ms"], r["peak_queue_delay_ms"],
-                                                               r["goodput_bps"] / 1e6))
-    lines.append("  media 4 Mbit/s 30 fps, deadline 400 ms, RTT 100 ms, BBR: delivered, latency p50 / p99 / max ms")
-    for p in sorted((p for p in pts if p["sweep"] == "media" and "result" in p), key=lambda p: p["params"]["loss_pct"]):
+        lines.append("  %-18s" % ("%d ms" % rtt) + "".join(
+            mean_of(rtt_sweep, "goodput_bps", 1e-6, cc=cc, rtt_ms=rtt, loss_pct=1) for cc in CONTROLLERS))
+    buffer = common.grouped(pts, "buffer")
+    if buffer:
+        lines.append("  queue vs netem limit (RTT 40 ms)  mean ms  peak ms  goodput Mbit/s")
+    for k in sorted(buffer, key=lambda k: (dict(k)["cc"], dict(k)["limit_packets"])):
+        p = dict(k)
+        lines.append("    %-7s limit %5d        " % (p["cc"], p["limit_packets"]) + "".join(
+            mean_of(buffer, field, scale, **p) for field, scale in
+            (("mean_queue_delay_ms", 1), ("peak_queue_delay_ms", 1), ("goodput_bps", 1e-6))))
+    media = sorted((p for p in pts if p["sweep"] == "media" and "result" in p), key=lambda p: p["params"]["loss_pct"])
+    if media:
+        lines.append("  media 4 Mbit/s 30 fps, deadline 400 ms, RTT 100 ms, BBR: delivered, latency p50 / p99 / max ms")
+    for p in media:
         r = p["result"]
         lines.append("    loss %4g%%  %5d/%-5d  %7.1f / %7.1f / %7.1f" % (
             p["params"]["loss_pct"], r["frames_delivered"], r["frames_sent"], r["latency_p50_ms"],
@@ -107,13 +110,15 @@ def main():
     lines = []
     if machine:
         lines.append("tern %s on %s (%s cores), Linux %s, %s, seed %s%s" % (
-            machine["tern_revision"][:12], machine["cpu_model"], machine["cores"], machine["kernel"],
+            common.short_revision(machine), machine["cpu_model"], machine["cores"], machine["kernel"],
             machine["compiler"], machine["seed"], ", quick" if machine["quick"] else ""))
     if micro is not None:
         lines += micro_lines(micro)
     if sim is not None:
         lines += simulated_lines(sim)
-    lines += real_socket_lines(out)
+    real = real_socket_lines(out)
+    if len(real) > 1:
+        lines += real
     text = "\n".join(lines) + "\n"
     sys.stdout.write(text)
     out.mkdir(parents=True, exist_ok=True)
