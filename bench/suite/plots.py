@@ -78,6 +78,10 @@ def goodput_vs_loss(simulated, machine, path):
             draw(ax, series(simulated, "loss", "loss_pct", mbps, cc=cc, rtt_ms=rtt), marker=MARKERS[cc],
                  label=LABELS[cc])
         ax.set_title("RTT %d ms" % rtt)
+        # Linear below 1%, logarithmic above: the low-loss points stay apart.
+        ax.set_xscale("symlog", linthresh=1)
+        losses = sorted({x for cc in LABELS for x, *_ in series(simulated, "loss", "loss_pct", mbps, cc=cc)})
+        ax.set_xticks(losses, ["%g" % x for x in losses])
         ax.set_xlabel("random loss on the data path (%)")
         ax.set_yscale("log")
         ax.grid(True, which="both", alpha=0.3)
@@ -115,6 +119,7 @@ def queue_vs_buffer(simulated, machine, path):
         ax.grid(True, which="both", alpha=0.3)
         legend(ax)
     delay.set_yscale("symlog", linthresh=1)
+    delay.set_ylim(bottom=0)
     delay.set_ylabel("queueing delay at the bottleneck (ms)")
     delay.set_title("Queueing delay (RTT 40 ms, no random loss)")
     goodput.set_ylabel("goodput (Mbit/s)")
