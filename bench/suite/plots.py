@@ -42,16 +42,19 @@ def draw(ax, xs, **style):
     if not xs:
         return
     x, mean, lo, hi = zip(*xs)
-    ax.errorbar(x, mean, yerr=[[m - l for m, l in zip(mean, lo)], [h - m for m, h in zip(mean, hi)]],
-                capsize=3, **style)
+    # max(0, ...): the mean of equal values can round past them.
+    below = [max(0.0, m - l) for m, l in zip(mean, lo)]
+    above = [max(0.0, h - m) for m, h in zip(mean, hi)]
+    ax.errorbar(x, mean, yerr=[below, above], capsize=3, **style)
 
 
 def mbps(result):
     return result["goodput_bps"] / 1e6
 
 
-def subtitle(machine, simulated):
-    seeds = simulated.get("seeds", 1)
+def subtitle(machine, simulated, seeds=None):
+    """seeds: how many seeds each point ran with (default: the bulk points')."""
+    seeds = seeds or simulated.get("seeds", 1)
     return "tern-sim, virtual time, link %s, %s, tern %s" % (
         simulated["rate"], "seed %s" % machine["seed"] if seeds == 1 else
         "mean and min-max of seeds %s-%s" % (machine["seed"], machine["seed"] + seeds - 1),
@@ -162,7 +165,7 @@ def media_latency_cdf(simulated, machine, out_dir, path):
     ax.grid(True, alpha=0.3)
     legend(ax, loc="lower right", fontsize=8)
     ax.set_title("Media: 4 Mbit/s 30 fps deadline messages, RTT 100 ms, BBR\n(%s)"
-                 % subtitle(machine, simulated), fontsize=9)
+                 % subtitle(machine, simulated, seeds=1), fontsize=9)
     save(fig, path)
 
 
