@@ -129,3 +129,14 @@ def grouped(points, sweep):
 def spread(values):
     """(mean, min, max) of a non-empty list."""
     return sum(values) / len(values), min(values), max(values)
+
+
+def run_reader(main):
+    """Runs the main of a step that reads result files, turning a file with
+    unexpected content (a field missing, of the wrong type) into a clear
+    error instead of a traceback. Returns the exit status."""
+    try:
+        return main()
+    except (KeyError, TypeError, ValueError, IndexError) as e:
+        fail("a result file does not have the expected content (%s: %s); rerun bench/run.sh"
+             % (type(e).__name__, e))

@@ -2,7 +2,8 @@
 """Runs the benchmark suite's steps on the smallest input (simulated.py
 --smoke, then plots.py and table.py) and checks what they wrote: every
 field the plots and the table read is there and has the right type, the
-per-frame CSV agrees with the media summary, the PNGs are PNGs.
+per-frame CSV agrees with the media summary, the PNGs are PNGs; and that a
+malformed result file gets a clear error, not a traceback.
 
   smoke_test.py BUILD_DIR SCRATCH_DIR        (exit status 0: all good)"""
 
@@ -82,6 +83,21 @@ def check_frame_csv(path, media):
     check(min(delivered or [0]) >= 50, "%s: a frame arrived faster than the 50 ms one-way delay" % path.name)
 
 
+def check_bad_input(build, scratch):
+    """A result file that is not what the suite wrote: a clear error, status 2, no traceback."""
+    bad = scratch / "bad"
+    bad.mkdir(parents=True)
+    for content in ("not json", '{"machine": {}, "simulated": {"points": [{"sweep": "loss"}]}}'):
+        (bad / "simulated.json").write_text(content)
+        for script in ("plots.py", "table.py"):
+            argv = ["/usr/bin/python3", str(SUITE / script), "--build", str(build), "--out", str(bad)]
+            if script == "plots.py":
+                argv += ["--plots", str(bad / "plots")]
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+            check(proc.returncode == 2 and proc.stderr.startswith("bench: ") and "Traceback" not in proc.stderr,
+                  "%s on %r: status %d, stderr %r" % (script, content[:20], proc.returncode, proc.stderr[-200:]))
+
+
 def main():
     build, scratch = Path(sys.argv[1]), Path(sys.argv[2])
     shutil.rmtree(scratch, ignore_errors=True)
@@ -98,6 +114,7 @@ def main():
     table = step("table.py", build, out)
     check("50 ms, 1%" in table, "the table has no line for the loss point")
     check("loss    5%" in table, "the table has no line for the media point")
+    check_bad_input(build, scratch)
     for p in problems:
         print("bench_suite.smoke (seed %d): %s" % (SEED, p), file=sys.stderr)
     return 1 if problems else 0
