@@ -32,5 +32,11 @@ fuzz: deps
 	cmake --build --preset fuzz -j $(JOBS)
 	tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
 
+# Micro and simulated benchmarks, plots, real-socket comparisons when present:
+# results (JSON) in bench/results/latest, plots in docs/bench, a short table.
+# BENCH_QUICK=1 for a fast pass; docs/benchmarks.md.
+bench: build
+	bench/run.sh
+
 clean:
 	rm -rf build

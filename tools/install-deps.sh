@@ -11,6 +11,7 @@ packages="
   libasio-dev libssl-dev doctest-dev libbenchmark-dev libcli11-dev
   clang-14 libclang-rt-14-dev
   coturn stun-server stun-client srt-tools
+  python3 python3-matplotlib
 "
 
 missing=""

@@ -218,7 +218,7 @@ scenario_result run_scenario(const scenario_config& config) {
   std::vector<time_point> frame_sent(frames_total, never);
   std::vector<std::uint8_t> frame_state(frames_total, 0); // 0 pending, 1 delivered, 2 drop notice
   std::vector<double> latencies;
-  std::vector<double> steady_latency(frames_total, 0); // by frame index
+  std::vector<double> latency_by_frame(frames_total, 0); // delivered frames only
   latencies.reserve(frames_total);
   std::uint64_t frames_sent = 0;
   std::vector<std::byte> frame_buf, check_buf;
@@ -324,7 +324,7 @@ scenario_result run_scenario(const scenario_config& config) {
         const duration latency = now - frame_sent[i];
         if (latency > media.deadline) ++result.media.frames_over_deadline;
         latencies.push_back(millis(latency));
-        steady_latency[i] = millis(latency);
+        latency_by_frame[i] = millis(latency);
       }
       return;
     }
@@ -429,7 +429,7 @@ scenario_result run_scenario(const scenario_config& config) {
       if (frame_sent[i] < media_t0 + media.warmup) continue;
       ++m.steady_frames_sent;
       if (frame_state[i] == 1)
-        steady.push_back(steady_latency[i]);
+        steady.push_back(latency_by_frame[i]);
       else
         ++m.steady_frames_dropped;
     }
@@ -439,6 +439,8 @@ scenario_result run_scenario(const scenario_config& config) {
     m.steady_latency_p50_ms = percentile(steady, 0.50);
     m.steady_latency_p99_ms = percentile(steady, 0.99);
     m.steady_latency_max_ms = steady.empty() ? 0 : steady.back();
+    m.frame_latency_ms.resize(frames_sent);
+    for (std::uint64_t i = 0; i < frames_sent; ++i) m.frame_latency_ms[i] = frame_state[i] == 1 ? latency_by_frame[i] : -1;
     result.sha256_match = m.frames_corrupt == 0;
   }
   if (core::connection* c = client.get()) {
@@ -530,6 +532,17 @@ std::string to_json(const scenario_config& config, const scenario_result& r, dou
       << ",\"steady_latency_max_ms\":" << number(m.steady_latency_max_ms);
   }
   o << "}";
+  return o.str();
+}
+
+std::string frame_latencies_csv(const scenario_config& config, const media_result& media) {
+  std::ostringstream o;
+  o << "frame,sent_ms,latency_ms\n";
+  for (std::size_t i = 0; i < media.frame_latency_ms.size(); ++i) {
+    o << i << ',' << number(static_cast<double>(i) * 1000.0 / config.media.fps) << ',';
+    if (media.frame_latency_ms[i] >= 0) o << number(media.frame_latency_ms[i]);
+    o << '\n';
+  }
   return o.str();
 }
 

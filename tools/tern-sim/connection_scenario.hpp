@@ -77,6 +77,10 @@ struct media_result {
   std::uint64_t dropped_abandoned = 0, dropped_expired = 0, dropped_no_memory = 0, dropped_overrun = 0;
   /// Sender side (connection_stats).
   std::uint64_t fragments_sent = 0, retransmissions = 0, duplicates = 0, abandoned = 0;
+  /// Latency of each frame sent, by frame index, in ms; negative for a frame
+  /// that was never delivered. Kept for latency distributions (CDFs), which
+  /// the percentiles above summarise too coarsely.
+  std::vector<double> frame_latency_ms;
 };
 
 struct scenario_result {
@@ -112,5 +116,10 @@ scenario_result run_scenario(const scenario_config& config);
 
 /// One JSON object (no trailing newline); `wall_seconds` becomes wall_time_s.
 std::string to_json(const scenario_config& config, const scenario_result& result, double wall_seconds);
+
+/// Media: one CSV line per frame sent, after a header line
+/// "frame,sent_ms,latency_ms": the frame index, its send time in ms after the
+/// first frame, and its latency in ms (empty when it was never delivered).
+std::string frame_latencies_csv(const scenario_config& config, const media_result& media);
 
 } // namespace tern::connsim

@@ -12,7 +12,8 @@
 //   tern-sim --mode connection --link ... --bytes 100M [--streams K]
 //   tern-sim --mode connection --media [--media-rate 4mbit] [--fps 30]
 //            [--deadline 400ms] [--duration 60s | --frames N]
-//            [--gop 30 --iframe-scale 4] --link ... --down ...
+//            [--gop 30 --iframe-scale 4] [--frame-latencies FILE]
+//            --link ... --down ...
 //
 // Exit status: 0 when every flow completed, 1 when the time limit came
 // first, 2 on bad arguments.
@@ -24,6 +25,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 namespace {
@@ -135,6 +137,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--iframe-scale", cconfig.media.iframe_scale, "media: I-frame size / P-frame size")
       ->capture_default_str();
+  std::string frame_latencies;
+  app.add_option("--frame-latencies", frame_latencies,
+                 "media: write each frame's latency to FILE as CSV (frame,sent_ms,latency_ms)");
   app.add_option("--link", config.link, "netem spec of the data direction (tc syntax)")->required();
   app.add_option("--down", config.down, "netem spec of the return path (default: unimpaired)");
   app.add_option("--cc", cc, "congestion control: bbr, cubic or newreno")->capture_default_str();
@@ -168,6 +173,11 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  if (!frame_latencies.empty() && (mode != "connection" || !cconfig.media.enabled)) {
+    std::cerr << "tern-sim: --frame-latencies needs --mode connection --media\n";
+    return 2;
+  }
+
   if (mode == "connection") {
     tern::duration dl{}, dur{};
     std::uint64_t sb = 0;
@@ -197,6 +207,14 @@ int main(int argc, char** argv) {
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     std::cout << tern::connsim::to_json(cconfig, result, wall) << "\n";
     if (!result.error.empty()) return 2;
+    if (!frame_latencies.empty()) {
+      std::ofstream file(frame_latencies);
+      file << tern::connsim::frame_latencies_csv(cconfig, result.media);
+      if (!file.flush()) {
+        std::cerr << "tern-sim: cannot write --frame-latencies '" << frame_latencies << "'\n";
+        return 2;
+      }
+    }
     return result.completed && result.sha256_match ? 0 : 1;
   }
   if (mode != "packet") {

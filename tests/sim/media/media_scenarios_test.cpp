@@ -10,6 +10,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 using namespace tern;
 using namespace std::chrono_literals;
 
@@ -74,4 +76,31 @@ TEST_CASE("media sim: a clean path delivers every frame in one one-way delay") {
   CHECK(m.steady_frames_dropped == 0);
   CHECK(m.steady_latency_p99_ms < 80); // 50 ms plus serialization at the pacing rate
   CHECK(m.steady_latency_p50_ms >= 50);
+}
+
+TEST_CASE("media sim: the per-frame latency list agrees with the summary (tern-sim --frame-latencies)") {
+  const std::uint64_t seed = tern::test::seed();
+  CAPTURE(seed);
+  auto config = media_config("delay 50ms loss 10%", seed);
+  config.media.frames = 150;
+  const auto r = connsim::run_scenario(config);
+  REQUIRE(r.error.empty());
+  const auto& m = r.media;
+  REQUIRE(m.frame_latency_ms.size() == m.frames_sent);
+  std::uint64_t delivered = 0;
+  double worst = 0;
+  for (double latency : m.frame_latency_ms) {
+    if (latency < 0) continue;
+    ++delivered;
+    worst = std::max(worst, latency);
+    CHECK(latency >= 50); // never faster than the one-way delay
+  }
+  CHECK(delivered == m.frames_delivered);
+  CHECK(worst == m.latency_max_ms);
+
+  const std::string csv = connsim::frame_latencies_csv(config, m);
+  CHECK(csv.rfind("frame,sent_ms,latency_ms\n", 0) == 0);
+  CHECK(static_cast<std::uint64_t>(std::count(csv.begin(), csv.end(), '\n')) == m.frames_sent + 1);
+  // Frame 30 is sent one second after frame 0 at 30 fps.
+  CHECK(csv.find("\n30,1000,") != std::string::npos);
 }
