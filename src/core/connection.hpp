@@ -113,6 +113,10 @@ struct connection_stats {
   std::uint64_t authentication_failures = 0;
   std::uint64_t key_updates = 0;         ///< 1-RTT key generation being sent
   std::uint64_t stream_bytes_sent = 0;   ///< new stream data, all streams
+  /// Stream bytes sent again after a loss: compare with packets_lost times
+  /// the payload size (packets_retransmitted counts every packet carrying
+  /// any resent byte, so one lost packet's data split over two counts twice).
+  std::uint64_t stream_bytes_retransmitted = 0;
   std::uint64_t stream_bytes_received = 0;
   /// Deadline messages sent (stream::message_sender_stats): fragments
   /// including retransmissions and last-chance duplicates, retransmitted
@@ -411,6 +415,7 @@ private:
   std::uint64_t bytes_sent_ = 0;
   std::uint64_t bytes_received_ = 0;
   std::uint64_t stream_bytes_sent_ = 0;
+  std::uint64_t stream_bytes_retransmitted_ = 0;
   std::uint64_t stream_bytes_received_ = 0;
 };
 

@@ -63,9 +63,9 @@ struct connection_config {
   std::uint64_t max_stream_window = 16 * 1024 * 1024;
   std::uint64_t max_connection_window = 24 * 1024 * 1024;
   /// Bytes an application may have written to one stream and not yet had
-  /// acknowledged, at least. The buffer grows beyond this to twice the
+  /// acknowledged, at least. The buffer grows beyond this to four times the
   /// congestion window (what a long fat path needs in flight plus the data
-  /// held back by a retransmission awaiting its ack), up to
+  /// held back by retransmissions awaiting their ack), up to
   /// max_stream_send_buffer, so memory per stream stays bounded.
   std::size_t stream_send_buffer = 1024 * 1024;
   std::size_t max_stream_send_buffer = 16 * 1024 * 1024;

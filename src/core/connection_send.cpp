@@ -488,6 +488,8 @@ void connection::write_stream_frames(wire::writer& w, bool& ack_eliciting, bool&
     if (!c->retransmission) {
       conn_send_credit_.consume(c->data.size());
       stream_bytes_sent_ += c->data.size();
+    } else {
+      stream_bytes_retransmitted_ += c->data.size();
     }
     retransmitted = retransmitted || c->retransmission;
     record(sent_frame{sent_frame::kind::stream, c->fin, id, c->offset, c->data.size()});

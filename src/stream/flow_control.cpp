@@ -1,14 +1,25 @@
 // Flow control (RFC 9000 §4) with receive-window auto-tuning.
 //
 // Why auto-tune: a fixed window W caps throughput at W / RTT. A 100 Mbit/s,
-// 200 ms path holds 2.5 MB in flight; with updates sent at half-window
-// consumption the peer needs about 2 * BDP of window to never stall, which
-// is wasteful to give every stream up front. The window therefore starts
-// small and doubles whenever the application drains half a window in under
-// two RTTs (measured between consecutive updates): that is exactly the case
-// where the window, not the reader, is the bottleneck. A reader slower than
-// window / (4 * RTT) never triggers growth, so memory stays bounded by what
-// the application actually keeps up with, and always by window_config::max.
+// 200 ms path holds 2.5 MB in flight, and after a loss the receiver also
+// holds everything that arrives above the hole until the retransmission
+// fills it (one to two RTTs): the window needs a few BDPs, which is wasteful
+// to give every stream up front. The window therefore starts small and
+// doubles at an update when either
+//  - the application drained a quarter window in under one RTT (measured
+//    between consecutive updates): the window, not the reader, is the
+//    bottleneck; or
+//  - the reader had read everything in order and the update still came
+//    less than four RTTs after the previous one: what delayed it was loss
+//    recovery (a hole at the read offset), not the reader, and a stalled
+//    reader is exactly when a small window starves the path.
+// A reader slower than window / (4 * RTT) that always leaves data unread
+// never triggers growth, so memory stays bounded by what the application
+// keeps up with, and always by window_config::max.
+//
+// Updates are sent once a quarter of the window is consumed rather than
+// half: credit reaches the peer in smaller, earlier steps, so a growing
+// window is never behind the sender's slow start by a whole update.
 #include "stream/flow_control.hpp"
 
 #include "stream/stream_errc.hpp"
@@ -62,17 +73,19 @@ void recv_window::on_consumed(std::uint64_t n) noexcept {
 
 bool recv_window::update_due() const noexcept {
   if (updates_stopped_) return false;
-  return limit_ - consumed_ <= window_ / 2;
+  return limit_ - consumed_ <= window_ - window_ / 4;
 }
 
-std::optional<std::uint64_t> recv_window::poll_update(time_point now, duration rtt) noexcept {
+std::optional<std::uint64_t> recv_window::poll_update(time_point now, duration rtt, bool reader_caught_up) noexcept {
   if (!update_due()) {
     if (!repeat_pending_ || updates_stopped_) return std::nullopt;
     repeat_pending_ = false;
     return limit_;
   }
-  if (last_update_ != time_point::min() && rtt > duration::zero() && now - last_update_ < 2 * rtt)
-    window_ = std::min(window_ * 2, cfg_.max);
+  if (last_update_ != time_point::min() && rtt > duration::zero()) {
+    const duration since = now - last_update_;
+    if (since < rtt || (reader_caught_up && since < 4 * rtt)) window_ = std::min(window_ * 2, cfg_.max);
+  }
   last_update_ = now;
   limit_ = consumed_ + window_;
   repeat_pending_ = false;

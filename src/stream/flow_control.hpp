@@ -66,11 +66,13 @@ struct window_config {
 /// The advertised limit is `consumed + window`, where `consumed` counts bytes
 /// the application has read (so buffered-but-unread data holds the window
 /// back and memory stays bounded). An update is due once the peer's
-/// remaining credit falls to half the window. Auto-tuning: when an update is
-/// due less than two RTTs after the previous one, the reader drained a whole
-/// half-window within two round trips, so the window is what limits the
-/// transfer; it doubles (up to window_config::max). A slow reader takes
-/// longer than that between updates and the window never grows.
+/// remaining credit falls to three quarters of the window. Auto-tuning
+/// (flow_control.cpp): the window doubles, up to window_config::max, when an
+/// update is due less than one RTT after the previous one (the reader drains
+/// a quarter window per RTT: the window limits the transfer), or less than
+/// four RTTs after it while the reader has read everything in order (loss
+/// recovery, not the reader, delayed it). A slow reader that leaves data
+/// unread never grows the window.
 class recv_window {
 public:
   explicit recv_window(window_config cfg = {}) noexcept;
@@ -95,15 +97,17 @@ public:
   /// The application consumed `n` more bytes (requires consumed + n <= received).
   void on_consumed(std::uint64_t n) noexcept;
 
-  /// Whether an update should be sent now (remaining credit <= window / 2).
+  /// Whether an update should be sent now (remaining credit <= 3/4 window).
   bool update_due() const noexcept;
 
-  /// When update_due(): grows the window if the previous update was less
-  /// than 2 * rtt ago, raises the limit to consumed + window and returns it
-  /// for a MAX_DATA / MAX_STREAM_DATA frame. Otherwise nothing, unless a
-  /// lost update must be repeated (then the current limit). `rtt` is the
-  /// smoothed RTT; zero disables growth.
-  std::optional<std::uint64_t> poll_update(time_point now, duration rtt) noexcept;
+  /// When update_due(): grows the window (see the class comment), raises
+  /// the limit to consumed + window and returns it for a MAX_DATA /
+  /// MAX_STREAM_DATA frame. Otherwise nothing, unless a lost update must be
+  /// repeated (then the current limit). `rtt` is the smoothed RTT; zero
+  /// disables growth. `reader_caught_up`: the application has read every
+  /// byte that is readable in order (for a stream: recv_stream::readable()
+  /// is 0), so what is held is out-of-order data above a hole.
+  std::optional<std::uint64_t> poll_update(time_point now, duration rtt, bool reader_caught_up = false) noexcept;
   /// Whether poll_update() would return a value now.
   bool has_update() const noexcept { return update_due() || (repeat_pending_ && !updates_stopped_); }
 

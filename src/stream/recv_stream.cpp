@@ -182,7 +182,7 @@ std::uint64_t recv_stream::stop_sending(std::uint64_t app_error) noexcept {
 
 std::optional<std::uint64_t> recv_stream::poll_max_stream_data(time_point now, duration rtt) noexcept {
   if (state_ != recv_state::recv) return std::nullopt;
-  return window_.poll_update(now, rtt);
+  return window_.poll_update(now, rtt, readable() == 0);
 }
 
 std::optional<std::uint64_t> recv_stream::poll_stop_sending() noexcept {

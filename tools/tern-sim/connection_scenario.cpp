@@ -362,12 +362,13 @@ scenario_result run_scenario(const scenario_config& config) {
       const std::uint64_t got = media.enabled ? latencies.size() : bytes_received;
       std::fprintf(stderr,
                    "t=%.2f recv=%llu rate=%.1fMb cwnd=%llu inflight=%llu pacing=%.1fMb srtt=%.1fms lost=%llu "
-                   "retx=%llu sent=%llu\n",
+                   "retx=%llu retx_bytes=%llu sent=%llu\n",
                    seconds(net.now() - origin), static_cast<unsigned long long>(got),
                    static_cast<double>(got - last_bytes) * 8 / 0.1 * 1e-6, static_cast<unsigned long long>(st.cwnd),
                    static_cast<unsigned long long>(st.bytes_in_flight), static_cast<double>(st.pacing_rate) * 8e-6,
                    millis(st.srtt), static_cast<unsigned long long>(st.packets_lost),
                    static_cast<unsigned long long>(st.packets_retransmitted),
+                   static_cast<unsigned long long>(st.stream_bytes_retransmitted),
                    static_cast<unsigned long long>(st.packets_sent));
       last_bytes = got;
     }
@@ -451,6 +452,7 @@ scenario_result run_scenario(const scenario_config& config) {
     result.spurious_retransmits = s.spurious_retransmits;
     result.bytes_sent = s.bytes_sent;
     result.stream_bytes_sent = s.stream_bytes_sent;
+    result.stream_bytes_retransmitted = s.stream_bytes_retransmitted;
     result.srtt_ms = millis(s.srtt);
     result.min_rtt_ms = millis(s.min_rtt);
     result.rttvar_ms = millis(s.rttvar);
@@ -506,6 +508,7 @@ std::string to_json(const scenario_config& config, const scenario_result& r, dou
     << ",\"packets_sent\":" << r.packets_sent << ",\"packets_lost\":" << r.packets_lost
     << ",\"packets_retransmitted\":" << r.packets_retransmitted << ",\"spurious_retransmits\":" << r.spurious_retransmits
     << ",\"bytes_sent\":" << r.bytes_sent << ",\"stream_bytes_sent\":" << r.stream_bytes_sent
+    << ",\"stream_bytes_retransmitted\":" << r.stream_bytes_retransmitted
     << ",\"server_packets_sent\":" << r.server_packets_sent << ",\"srtt_ms\":" << number(r.srtt_ms)
     << ",\"min_rtt_ms\":" << number(r.min_rtt_ms) << ",\"rttvar_ms\":" << number(r.rttvar_ms)
     << ",\"cwnd_bytes\":" << r.cwnd_bytes << ",\"pacing_rate_bps\":" << number(r.pacing_rate_bps)

@@ -101,7 +101,7 @@ struct scenario_result {
   duration transfer_duration{0};
   // Client (sender) side.
   std::uint64_t packets_sent = 0, packets_lost = 0, packets_retransmitted = 0, spurious_retransmits = 0;
-  std::uint64_t bytes_sent = 0, stream_bytes_sent = 0;
+  std::uint64_t bytes_sent = 0, stream_bytes_sent = 0, stream_bytes_retransmitted = 0;
   std::uint64_t server_packets_sent = 0;
   double srtt_ms = 0, min_rtt_ms = 0, rttvar_ms = 0;
   std::uint64_t cwnd_bytes = 0;

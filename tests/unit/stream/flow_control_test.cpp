@@ -51,52 +51,73 @@ TEST_CASE("recv_window: data beyond the advertised limit is a flow control error
   CHECK(w.received() == 1000);
 }
 
-TEST_CASE("recv_window: an update is due once half the window is consumed, and repeated if lost") {
+TEST_CASE("recv_window: an update is due once a quarter of the window is consumed, and repeated if lost") {
   recv_window w{{.initial = 1000, .max = 1000}};
   CHECK_FALSE(w.on_received(1000));
-  w.on_consumed(499);
+  w.on_consumed(249);
   CHECK_FALSE(w.update_due());
   CHECK_FALSE(w.poll_update(at(0ms), 100ms));
   w.on_consumed(1);
   CHECK(w.update_due());
-  CHECK(w.poll_update(at(1ms), 100ms) == 1500u);
+  CHECK(w.poll_update(at(1ms), 100ms) == 1250u);
   CHECK_FALSE(w.poll_update(at(2ms), 100ms));
-  w.on_update_lost(1500);
+  w.on_update_lost(1250);
   CHECK(w.has_update());
-  CHECK(w.poll_update(at(3ms), 100ms) == 1500u);
-  w.on_update_lost(1400); // an older value: superseded, nothing to repeat
+  CHECK(w.poll_update(at(3ms), 100ms) == 1250u);
+  w.on_update_lost(1200); // an older value: superseded, nothing to repeat
   CHECK_FALSE(w.poll_update(at(4ms), 100ms));
   w.stop_updates();
-  w.on_update_lost(1500);
+  w.on_update_lost(1250);
   CHECK_FALSE(w.poll_update(at(5ms), 100ms));
 }
 
-TEST_CASE("recv_window: grows when updates come less than 2 RTT apart, never past max, not otherwise") {
+TEST_CASE("recv_window: grows when updates come less than 1 RTT apart, never past max, not otherwise") {
   recv_window w{{.initial = 1000, .max = 3000}};
   std::uint64_t got = 0;
-  auto drain_half = [&](time_point now, duration rtt) {
-    const std::uint64_t half = w.window() / 2 + 1;
-    REQUIRE_FALSE(w.on_received(w.consumed() + half));
+  // Consumes a quarter window (plus one byte) and polls the update; the
+  // reader leaves nothing readable unless `caught_up` says otherwise.
+  auto drain_quarter = [&](time_point now, duration rtt, bool caught_up = false) {
+    const std::uint64_t quarter = w.window() / 4 + 1;
+    REQUIRE_FALSE(w.on_received(w.consumed() + quarter));
     w.on_consumed(w.received() - w.consumed());
-    auto v = w.poll_update(now, rtt);
+    auto v = w.poll_update(now, rtt, caught_up);
     REQUIRE(v);
     got = *v;
   };
-  drain_half(at(0ms), 100ms); // first update: no previous one to compare with
+  drain_quarter(at(0ms), 100ms); // first update: no previous one to compare with
   CHECK(w.window() == 1000);
-  drain_half(at(300ms), 100ms); // 300 ms apart > 2 RTT: slow reader
+  drain_quarter(at(150ms), 100ms); // 150 ms apart > 1 RTT: slow reader
   CHECK(w.window() == 1000);
-  drain_half(at(350ms), 100ms); // 50 ms < 200 ms: window-limited
+  drain_quarter(at(200ms), 100ms); // 50 ms < 100 ms: window-limited
   CHECK(w.window() == 2000);
   CHECK(got == w.consumed() + 2000);
-  drain_half(at(360ms), 100ms);
+  drain_quarter(at(210ms), 100ms);
   CHECK(w.window() == 3000); // capped
-  drain_half(at(370ms), 100ms);
+  drain_quarter(at(220ms), 100ms);
   CHECK(w.window() == 3000);
-  drain_half(at(380ms), duration::zero()); // no RTT estimate: no growth
+  drain_quarter(at(230ms), duration::zero()); // no RTT estimate: no growth
   CHECK(w.window() == 3000);
   w.ensure_window(10'000);
   CHECK(w.window() == 3000);
+}
+
+TEST_CASE("recv_window: a reader stalled by loss recovery, not by itself, still grows the window") {
+  recv_window w{{.initial = 1000, .max = 8000}};
+  auto update_after = [&](time_point now, bool caught_up) {
+    // A hole at the read offset held the reader back; the retransmission
+    // filled it and the reader read everything at once.
+    REQUIRE_FALSE(w.on_received(w.limit()));
+    w.on_consumed(w.received() - w.consumed());
+    REQUIRE(w.poll_update(now, 100ms, caught_up));
+  };
+  update_after(at(0ms), true);
+  CHECK(w.window() == 1000);
+  update_after(at(250ms), false); // 2.5 RTT, data left unread: the reader is slow
+  CHECK(w.window() == 1000);
+  update_after(at(500ms), true); // 2.5 RTT, nothing left unread: recovery delayed it
+  CHECK(w.window() == 2000);
+  update_after(at(900ms), true); // 4 RTT: too slow to blame on one recovery
+  CHECK(w.window() == 2000);
 }
 
 namespace {
@@ -157,7 +178,7 @@ transfer_result run_transfer(duration rtt, std::uint64_t rate_bytes_per_ms, std:
     stream_win.on_consumed(take);
     conn_win.on_consumed(take);
     if (ms >= steps - 1000) r.delivered_last_second += take;
-    if (auto v = stream_win.poll_update(now, rtt)) {
+    if (auto v = stream_win.poll_update(now, rtt, read == arrived)) {
       stream_updates.push_back({now + one_way, *v});
       conn_win.ensure_window(stream_win.window() * 3 / 2);
     }
