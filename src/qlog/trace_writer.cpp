@@ -123,7 +123,7 @@ trace_writer::~trace_writer() {
 void trace_writer::write_header(std::string_view odcid_hex, vantage side) {
   line_.clear();
   line_ += record_separator;
-  line_ += R"({"qlog_version":"0.3","qlog_format":"JSON-SEQ","title":"tern connection ")";
+  line_ += R"({"qlog_version":"0.3","qlog_format":"JSON-SEQ","title":"tern connection )";
   line_ += odcid_hex;
   line_ += R"(","trace":{"vantage_point":{"name":"tern","type":")";
   line_ += side == vantage::client ? "client" : "server";

@@ -49,15 +49,19 @@ public:
     value out;
     if (!parse_value(out, 0)) return std::nullopt;
     skip_space();
-    if (pos_ != s_.size()) return fail("trailing characters");
+    if (pos_ != s_.size()) {
+      fail("trailing characters");
+      return std::nullopt;
+    }
     return out;
   }
   const std::string& error() const { return error_; }
 
 private:
-  std::nullopt_t fail(const char* what) {
+  /// Records the first error; always false.
+  bool fail(const char* what) {
     if (error_.empty()) error_ = std::string(what) + " at offset " + std::to_string(pos_);
-    return std::nullopt;
+    return false;
   }
   void skip_space() {
     while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) ++pos_;
@@ -68,9 +72,9 @@ private:
     return true;
   }
   bool parse_value(value& out, int depth) {
-    if (depth > 64) return static_cast<bool>(fail("nesting too deep"));
+    if (depth > 64) return fail("nesting too deep");
     skip_space();
-    if (pos_ >= s_.size()) return static_cast<bool>(fail("value expected"));
+    if (pos_ >= s_.size()) return fail("value expected");
     const char c = s_[pos_];
     if (c == '{') return parse_object(out, depth);
     if (c == '[') return parse_array(out, depth);
@@ -93,12 +97,12 @@ private:
       while (pos_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[pos_]))) ++pos_;
       return pos_ > from;
     };
-    if (!digits()) return static_cast<bool>(fail("number expected"));
-    if (pos_ < s_.size() && s_[pos_] == '.' && (++pos_, !digits())) return static_cast<bool>(fail("bad fraction"));
+    if (!digits()) return fail("number expected");
+    if (pos_ < s_.size() && s_[pos_] == '.' && (++pos_, !digits())) return fail("bad fraction");
     if (pos_ < s_.size() && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
       ++pos_;
       if (pos_ < s_.size() && (s_[pos_] == '+' || s_[pos_] == '-')) ++pos_;
-      if (!digits()) return static_cast<bool>(fail("bad exponent"));
+      if (!digits()) return fail("bad exponent");
     }
     out.v = std::strtod(std::string(s_.substr(start, pos_ - start)).c_str(), nullptr);
     return true;
@@ -108,7 +112,7 @@ private:
     while (pos_ < s_.size()) {
       const char c = s_[pos_++];
       if (c == '"') return true;
-      if (static_cast<unsigned char>(c) < 0x20) return static_cast<bool>(fail("control character in string"));
+      if (static_cast<unsigned char>(c) < 0x20) return fail("control character in string");
       if (c != '\\') {
         out += c;
         continue;
@@ -123,16 +127,16 @@ private:
       case 'b': out += '\b'; break;
       case 'f': out += '\f'; break;
       case 'u': {
-        if (pos_ + 4 > s_.size()) return static_cast<bool>(fail("bad \\u escape"));
+        if (pos_ + 4 > s_.size()) return fail("bad \\u escape");
         const long code = std::strtol(std::string(s_.substr(pos_, 4)).c_str(), nullptr, 16);
         pos_ += 4;
         out += code < 0x80 ? static_cast<char>(code) : '?';
         break;
       }
-      default: return static_cast<bool>(fail("bad escape"));
+      default: return fail("bad escape");
       }
     }
-    return static_cast<bool>(fail("unterminated string"));
+    return fail("unterminated string");
   }
   bool parse_array(value& out, int depth) {
     ++pos_;
@@ -157,7 +161,7 @@ private:
         out.v = a;
         return true;
       }
-      return static_cast<bool>(fail("',' or ']' expected"));
+      return fail("',' or ']' expected");
     }
   }
   bool parse_object(value& out, int depth) {
@@ -171,15 +175,15 @@ private:
     }
     for (;;) {
       skip_space();
-      if (pos_ >= s_.size() || s_[pos_] != '"') return static_cast<bool>(fail("member name expected"));
+      if (pos_ >= s_.size() || s_[pos_] != '"') return fail("member name expected");
       std::string key;
       if (!parse_string(key)) return false;
       skip_space();
-      if (pos_ >= s_.size() || s_[pos_] != ':') return static_cast<bool>(fail("':' expected"));
+      if (pos_ >= s_.size() || s_[pos_] != ':') return fail("':' expected");
       ++pos_;
       value member;
       if (!parse_value(member, depth + 1)) return false;
-      if (!o->emplace(std::move(key), std::move(member)).second) return static_cast<bool>(fail("duplicate member"));
+      if (!o->emplace(std::move(key), std::move(member)).second) return fail("duplicate member");
       skip_space();
       if (pos_ < s_.size() && s_[pos_] == ',') {
         ++pos_;
@@ -190,7 +194,7 @@ private:
         out.v = o;
         return true;
       }
-      return static_cast<bool>(fail("',' or '}' expected"));
+      return fail("',' or '}' expected");
     }
   }
 
