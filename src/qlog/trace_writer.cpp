@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <cmath>
 #include <cstring>
 
 namespace tern::qlog {
@@ -68,12 +67,20 @@ void append(std::string& out, std::uint64_t v) {
   out.append(buf, r.ptr);
 }
 
-/// Milliseconds with microsecond precision, qlog's unit for times and RTTs.
+/// Milliseconds with microsecond precision, qlog's unit for times and RTTs
+/// (integer formatting, without printf and its locale).
 void append_ms(std::string& out, duration d) {
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
-  char buf[32];
-  const int n = std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(us) / 1000.0);
-  out.append(buf, static_cast<std::size_t>(std::max(n, 0)));
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+  if (us < 0) {
+    out += '-';
+    us = -us;
+  }
+  append(out, static_cast<std::uint64_t>(us / 1000));
+  const auto frac = static_cast<unsigned>(us % 1000);
+  out += '.';
+  out += static_cast<char>('0' + frac / 100);
+  out += static_cast<char>('0' + frac / 10 % 10);
+  out += static_cast<char>('0' + frac % 10);
 }
 
 /// A JSON string of a name we control or a controller's state name:

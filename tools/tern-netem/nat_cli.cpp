@@ -65,6 +65,8 @@ int nat_main(int argc, char** argv) {
   for (const auto& r : remotes) {
     const auto e = parse_endpoint(r);
     if (!e || e->port() == 0) return nat_usage_error("--remote: bad address \"" + r + "\": expected HOST:PORT");
+    if (e->family() != config.outside.family())
+      return nat_usage_error("--remote " + r + ": not of the address family of --outside " + outside);
     config.remotes.push_back(*e);
   }
   const auto t = sim::parse_time(timeout);
