@@ -267,9 +267,14 @@ TEST_CASE("p2p: simultaneous open through two port-restricted NATs, data both wa
   at_a->close();
 
   const auto stats_a = stop_and_read_stats(t.nat_a);
+  const auto stats_b = stop_and_read_stats(t.nat_b);
   INFO("NAT A: " << stats_a);
+  INFO("NAT B: " << stats_b);
   CHECK(stat(stats_a, "inbound") > 0);
+  CHECK(stat(stats_b, "inbound") > 0);
   CHECK(stat(stats_a, "foreign_inside") == 0);
+  MESSAGE("filtered at A's NAT: " << stat(stats_a, "inbound_filtered")
+                                  << ", at B's NAT: " << stat(stats_b, "inbound_filtered"));
 }
 
 TEST_CASE("p2p: without A's punching, B's Initials die at A's NAT and the handshake times out") {
