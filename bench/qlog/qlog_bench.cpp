@@ -28,7 +28,8 @@ struct trace_dir {
 
 std::unique_ptr<qlog::trace_writer> open_writer(const trace_dir& dir) {
   std::error_code ec;
-  auto w = qlog::trace_writer::create(dir.path.string(), "0011223344556677", qlog::vantage::client, time_point{}, ec);
+  auto w = qlog::trace_writer::create(dir.path.string(), "0011223344556677", qlog::vantage::client,
+                                      time_point{}, ec);
   return w;
 }
 
@@ -38,7 +39,8 @@ void BM_event_untraced(benchmark::State& state) {
   benchmark::DoNotOptimize(observer);
   std::uint64_t pn = 0;
   for (auto _ : state) {
-    if (observer) observer->packet_sent(time_point{}, qlog::packet_info{qlog::packet_type::one_rtt, pn, 1200});
+    if (observer)
+      observer->packet_sent(time_point{}, qlog::packet_info{qlog::packet_type::one_rtt, pn, 1200});
     benchmark::DoNotOptimize(++pn);
   }
 }

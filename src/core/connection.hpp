@@ -279,7 +279,8 @@ private:
 
   // connection_qlog.cpp: the hooks, each called only when qlog_ is set.
   void open_qlog(time_point now);
-  void qlog_packet(bool sent, wire::packet_type type, std::uint64_t number, std::size_t bytes, time_point now);
+  void qlog_packet(bool sent, wire::packet_type type, std::uint64_t number, std::size_t bytes,
+                   time_point now);
   void qlog_losses(std::span<const recovery::sent_packet> lost, bool by_timer, time_point now);
   /// Reports the state, metrics and keys after a call into the connection.
   void qlog_sync(time_point now);

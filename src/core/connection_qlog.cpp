@@ -18,9 +18,12 @@ namespace {
 
 qlog::packet_type qlog_type(wire::packet_type t) {
   switch (t) {
-  case wire::packet_type::initial: return qlog::packet_type::initial;
-  case wire::packet_type::handshake: return qlog::packet_type::handshake;
-  default: return qlog::packet_type::one_rtt;
+  case wire::packet_type::initial:
+    return qlog::packet_type::initial;
+  case wire::packet_type::handshake:
+    return qlog::packet_type::handshake;
+  default:
+    return qlog::packet_type::one_rtt;
   }
 }
 
@@ -59,7 +62,8 @@ void connection::qlog_losses(std::span<const recovery::sent_packet> lost, bool b
   for (const auto& p : lost) {
     const bool by_reordering = !by_timer && p.largest_acked_when_lost >= p.packet_number + threshold;
     qlog_->packet_lost(now, p.packet_number,
-                       by_reordering ? qlog::loss_trigger::reordering_threshold : qlog::loss_trigger::time_threshold);
+                       by_reordering ? qlog::loss_trigger::reordering_threshold
+                                     : qlog::loss_trigger::time_threshold);
   }
 }
 
@@ -72,10 +76,18 @@ void connection::qlog_sync(time_point now) {
     else if (!is_client() || heard_from_peer_)
       state = qlog::connection_state::handshake_started;
     break;
-  case connection_state::established: state = qlog::connection_state::handshake_confirmed; break;
-  case connection_state::closing: state = qlog::connection_state::closing; break;
-  case connection_state::draining: state = qlog::connection_state::draining; break;
-  case connection_state::closed: state = qlog::connection_state::closed; break;
+  case connection_state::established:
+    state = qlog::connection_state::handshake_confirmed;
+    break;
+  case connection_state::closing:
+    state = qlog::connection_state::closing;
+    break;
+  case connection_state::draining:
+    state = qlog::connection_state::draining;
+    break;
+  case connection_state::closed:
+    state = qlog::connection_state::closed;
+    break;
   }
   qlog_->connection_state_updated(now, state);
 
@@ -114,7 +126,8 @@ void connection::qlog_sync(time_point now) {
   if (k.receive_generation() > seen.receive) {
     seen.receive = k.receive_generation();
     const bool local = seen.receive <= seen.send && seen.last_local;
-    qlog_->key_updated(now, peer, seen.receive, local ? qlog::key_trigger::local_update : qlog::key_trigger::remote_update);
+    qlog_->key_updated(now, peer, seen.receive,
+                       local ? qlog::key_trigger::local_update : qlog::key_trigger::remote_update);
   }
 }
 

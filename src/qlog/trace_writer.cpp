@@ -19,31 +19,44 @@ constexpr std::size_t file_buffer = 64 * 1024;
 
 std::string_view name_of(packet_type t) {
   switch (t) {
-  case packet_type::initial: return "initial";
-  case packet_type::handshake: return "handshake";
-  case packet_type::one_rtt: return "1RTT";
+  case packet_type::initial:
+    return "initial";
+  case packet_type::handshake:
+    return "handshake";
+  case packet_type::one_rtt:
+    return "1RTT";
   }
   return "unknown";
 }
 
 std::string_view name_of(loss_trigger t) {
   switch (t) {
-  case loss_trigger::reordering_threshold: return "reordering_threshold";
-  case loss_trigger::time_threshold: return "time_threshold";
-  case loss_trigger::pto_expired: return "pto_expired";
+  case loss_trigger::reordering_threshold:
+    return "reordering_threshold";
+  case loss_trigger::time_threshold:
+    return "time_threshold";
+  case loss_trigger::pto_expired:
+    return "pto_expired";
   }
   return "time_threshold";
 }
 
 std::string_view name_of(connection_state s) {
   switch (s) {
-  case connection_state::attempted: return "attempted";
-  case connection_state::handshake_started: return "handshake_started";
-  case connection_state::handshake_complete: return "handshake_complete";
-  case connection_state::handshake_confirmed: return "handshake_confirmed";
-  case connection_state::closing: return "closing";
-  case connection_state::draining: return "draining";
-  case connection_state::closed: return "closed";
+  case connection_state::attempted:
+    return "attempted";
+  case connection_state::handshake_started:
+    return "handshake_started";
+  case connection_state::handshake_complete:
+    return "handshake_complete";
+  case connection_state::handshake_confirmed:
+    return "handshake_confirmed";
+  case connection_state::closing:
+    return "closing";
+  case connection_state::draining:
+    return "draining";
+  case connection_state::closed:
+    return "closed";
   }
   return "closed";
 }
@@ -54,9 +67,12 @@ std::string_view name_of(key_type k) {
 
 std::string_view name_of(key_trigger t) {
   switch (t) {
-  case key_trigger::tls: return "tls";
-  case key_trigger::local_update: return "local_update";
-  case key_trigger::remote_update: return "remote_update";
+  case key_trigger::tls:
+    return "tls";
+  case key_trigger::local_update:
+    return "local_update";
+  case key_trigger::remote_update:
+    return "remote_update";
   }
   return "tls";
 }
@@ -217,7 +233,8 @@ void trace_writer::metrics_updated(time_point now, const recovery_metrics& m) {
   if (sampled && (all || m.min_rtt != metrics_.min_rtt)) field("min_rtt"), append_ms(line_, m.min_rtt);
   if (sampled && (all || m.smoothed_rtt != metrics_.smoothed_rtt))
     field("smoothed_rtt"), append_ms(line_, m.smoothed_rtt);
-  if (sampled && (all || m.latest_rtt != metrics_.latest_rtt)) field("latest_rtt"), append_ms(line_, m.latest_rtt);
+  if (sampled && (all || m.latest_rtt != metrics_.latest_rtt))
+    field("latest_rtt"), append_ms(line_, m.latest_rtt);
   if (sampled && (all || m.rtt_variance != metrics_.rtt_variance))
     field("rtt_variance"), append_ms(line_, m.rtt_variance);
   if (all || m.congestion_window != metrics_.congestion_window)

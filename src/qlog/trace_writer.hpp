@@ -33,8 +33,8 @@ public:
   /// instant event times count from. Errors: invalid_argument for an empty
   /// dir or ODCID, the OS error when the file cannot be created (dir
   /// missing, not writable).
-  static std::unique_ptr<trace_writer> create(const std::string& dir, std::string_view odcid_hex, vantage side,
-                                              time_point reference, std::error_code& ec);
+  static std::unique_ptr<trace_writer> create(const std::string& dir, std::string_view odcid_hex,
+                                              vantage side, time_point reference, std::error_code& ec);
   /// The file name create() uses, without the directory.
   static std::string file_name(std::string_view odcid_hex, vantage side);
 

@@ -36,7 +36,8 @@ time_point now_steady() { return from_steady(std::chrono::steady_clock::now()); 
 
 } // namespace
 
-nat::nat(nat_config config) : config_(std::move(config)), table_(config_.filtering, config_.mapping_timeout) {}
+nat::nat(nat_config config)
+    : config_(std::move(config)), table_(config_.filtering, config_.mapping_timeout) {}
 
 nat::~nat() {
   if (outside_fd_ >= 0) ::close(outside_fd_);
@@ -47,12 +48,15 @@ nat::~nat() {
 std::error_code nat::open() {
   std::error_code ec;
   for (const auto& r : config_.remotes)
-    if (r.family() != config_.outside.family()) return std::make_error_code(std::errc::address_family_not_supported);
+    if (r.family() != config_.outside.family())
+      return std::make_error_code(std::errc::address_family_not_supported);
   outside_fd_ = bind_udp(config_.outside, outside_bound_, ec);
   if (ec) return ec;
   endpoint any_port = config_.alias_host;
-  if (any_port.family() == AF_INET) reinterpret_cast<sockaddr_in*>(any_port.addr())->sin_port = 0;
-  else reinterpret_cast<sockaddr_in6*>(any_port.addr())->sin6_port = 0;
+  if (any_port.family() == AF_INET)
+    reinterpret_cast<sockaddr_in*>(any_port.addr())->sin_port = 0;
+  else
+    reinterpret_cast<sockaddr_in6*>(any_port.addr())->sin6_port = 0;
   for (std::size_t i = 0; i < config_.remotes.size(); ++i) {
     alias_socket a;
     a.fd = bind_udp(any_port, a.bound, ec);
@@ -117,7 +121,8 @@ void nat::read_alias(std::size_t index, time_point now) {
     }
     const endpoint& remote = config_.remotes[index];
     table_.on_outbound(remote, now);
-    if (::sendto(outside_fd_, buffer_.data(), static_cast<std::size_t>(n), 0, remote.addr(), remote.length) < 0)
+    if (::sendto(outside_fd_, buffer_.data(), static_cast<std::size_t>(n), 0, remote.addr(), remote.length) <
+        0)
       ++stats_.send_errors;
     else
       ++stats_.outbound;
@@ -127,18 +132,19 @@ void nat::read_alias(std::size_t index, time_point now) {
 std::string nat::stats_json() const {
   std::ostringstream o;
   o << R"({"filtering":")" << to_string(config_.filtering) << R"(","outside":")" << to_string(outside_bound_)
-    << R"(","outbound":)" << stats_.outbound << R"(,"inbound":)" << stats_.inbound << R"(,"inbound_filtered":)"
-    << stats_.inbound_filtered << R"(,"inbound_unknown":)" << stats_.inbound_unknown << R"(,"foreign_inside":)"
-    << stats_.foreign_inside << R"(,"send_errors":)" << stats_.send_errors << "}";
+    << R"(","outbound":)" << stats_.outbound << R"(,"inbound":)" << stats_.inbound
+    << R"(,"inbound_filtered":)" << stats_.inbound_filtered << R"(,"inbound_unknown":)"
+    << stats_.inbound_unknown << R"(,"foreign_inside":)" << stats_.foreign_inside << R"(,"send_errors":)"
+    << stats_.send_errors << "}";
   return o.str();
 }
 
 std::string nat::stats_text() const {
   std::ostringstream o;
-  o << "nat " << to_string(config_.filtering) << " outside " << to_string(outside_bound_) << ": " << stats_.outbound
-    << " out, " << stats_.inbound << " in, " << stats_.inbound_filtered << " filtered, " << stats_.inbound_unknown
-    << " from remotes without an alias, " << stats_.foreign_inside << " from a second inside source, "
-    << stats_.send_errors << " send errors\n";
+  o << "nat " << to_string(config_.filtering) << " outside " << to_string(outside_bound_) << ": "
+    << stats_.outbound << " out, " << stats_.inbound << " in, " << stats_.inbound_filtered << " filtered, "
+    << stats_.inbound_unknown << " from remotes without an alias, " << stats_.foreign_inside
+    << " from a second inside source, " << stats_.send_errors << " send errors\n";
   return o.str();
 }
 

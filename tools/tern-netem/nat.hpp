@@ -41,11 +41,11 @@ struct nat_config {
 };
 
 struct nat_stats {
-  std::uint64_t outbound = 0;          ///< inside -> remote, relayed
-  std::uint64_t inbound = 0;           ///< remote -> inside, relayed
-  std::uint64_t inbound_filtered = 0;  ///< refused: no live permission for the remote
-  std::uint64_t inbound_unknown = 0;   ///< permitted but from a remote without an alias
-  std::uint64_t foreign_inside = 0;    ///< from a second inside source, dropped
+  std::uint64_t outbound = 0;         ///< inside -> remote, relayed
+  std::uint64_t inbound = 0;          ///< remote -> inside, relayed
+  std::uint64_t inbound_filtered = 0; ///< refused: no live permission for the remote
+  std::uint64_t inbound_unknown = 0;  ///< permitted but from a remote without an alias
+  std::uint64_t foreign_inside = 0;   ///< from a second inside source, dropped
   std::uint64_t send_errors = 0;
 };
 

@@ -39,10 +39,12 @@ int nat_main(int argc, char** argv) {
   std::string filtering, outside = "127.0.0.1:0", alias_host = "127.0.0.1", timeout = "30s", run_for;
   std::vector<std::string> remotes;
   bool stats_json = false;
-  app.add_option("--nat", filtering,
-                 "filtering: apdf (address and port dependent), adf (address dependent), eif (endpoint independent)")
+  app.add_option(
+         "--nat", filtering,
+         "filtering: apdf (address and port dependent), adf (address dependent), eif (endpoint independent)")
       ->required();
-  app.add_option("--remote", remotes, "an outside address the inside peer can reach (repeatable)")->required();
+  app.add_option("--remote", remotes, "an outside address the inside peer can reach (repeatable)")
+      ->required();
   app.add_option("--outside", outside, "the NAT's public address (port 0: pick one)")->capture_default_str();
   app.add_option("--alias-host", alias_host, "address of the inside aliases")->capture_default_str();
   app.add_option("--mapping-timeout", timeout, "a permission's lifetime without outbound traffic")
@@ -64,7 +66,8 @@ int nat_main(int argc, char** argv) {
   config.alias_host = a ? *a : *a6;
   for (const auto& r : remotes) {
     const auto e = parse_endpoint(r);
-    if (!e || e->port() == 0) return nat_usage_error("--remote: bad address \"" + r + "\": expected HOST:PORT");
+    if (!e || e->port() == 0)
+      return nat_usage_error("--remote: bad address \"" + r + "\": expected HOST:PORT");
     if (e->family() != config.outside.family())
       return nat_usage_error("--remote " + r + ": not of the address family of --outside " + outside);
     config.remotes.push_back(*e);
@@ -81,7 +84,7 @@ int nat_main(int argc, char** argv) {
   nat n(config);
   if (const auto ec = n.open()) return nat_usage_error("cannot bind: " + ec.message());
 
-  struct sigaction sa{};
+  struct sigaction sa {};
   sa.sa_handler = on_nat_signal;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);

@@ -13,9 +13,12 @@ std::optional<nat_filtering> parse_nat_filtering(std::string_view text) {
 
 std::string_view to_string(nat_filtering f) noexcept {
   switch (f) {
-  case nat_filtering::endpoint_independent: return "eif";
-  case nat_filtering::address_dependent: return "adf";
-  case nat_filtering::address_and_port_dependent: return "apdf";
+  case nat_filtering::endpoint_independent:
+    return "eif";
+  case nat_filtering::address_dependent:
+    return "adf";
+  case nat_filtering::address_and_port_dependent:
+    return "apdf";
   }
   return "apdf";
 }
@@ -27,7 +30,8 @@ std::string nat_table::key_of(const endpoint& remote) const {
   if (remote.family() == AF_INET)
     ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(remote.addr())->sin_addr, text, sizeof text);
   else
-    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(remote.addr())->sin6_addr, text, sizeof text);
+    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(remote.addr())->sin6_addr, text,
+                sizeof text);
   return text;
 }
 

@@ -33,7 +33,11 @@
 
 namespace tern::netem {
 
-enum class nat_filtering : std::uint8_t { endpoint_independent, address_dependent, address_and_port_dependent };
+enum class nat_filtering : std::uint8_t {
+  endpoint_independent,
+  address_dependent,
+  address_and_port_dependent
+};
 
 /// "eif", "adf" or "apdf" (the names docs/nat.md uses); nothing otherwise.
 std::optional<nat_filtering> parse_nat_filtering(std::string_view text);

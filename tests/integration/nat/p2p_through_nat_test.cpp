@@ -5,7 +5,9 @@
 // test is the signalling channel) and connect by simultaneous open: A
 // accepts and punches its pinhole towards B with Binding requests, B dials.
 // Data then flows both ways. Without A's punching, B's Initials die at A's
-// NAT and the handshake times out, which the second case checks.
+// NAT and the handshake times out, which the second case checks. The third
+// shows why keepalives matter: with pinholes that close after 1 s of
+// silence, an idle connection stays reachable only while both sides PING.
 //
 // Loopback has no routing, so each NAT gives every remote an inside alias
 // (nat.hpp): a peer reaches a remote through its NAT's alias for it. That is
@@ -21,7 +23,9 @@
 #include <asio/read.hpp>
 #include <asio/write.hpp>
 
+#include <array>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -57,7 +61,8 @@ std::string text(const udp::endpoint& e) { return e.address().to_string() + ":" 
 
 udp::endpoint parse(const std::string& s) {
   const auto colon = s.rfind(':');
-  return {asio::ip::make_address(s.substr(0, colon)), static_cast<unsigned short>(std::stoi(s.substr(colon + 1)))};
+  return {asio::ip::make_address(s.substr(0, colon)),
+          static_cast<unsigned short>(std::stoi(s.substr(colon + 1)))};
 }
 
 /// A running `tern-netem --nat`: its outside address and the inside alias
@@ -69,9 +74,10 @@ struct nat_process {
 
   /// Starts it on outside port `port`; false if it did not come up (the
   /// port was taken meanwhile).
-  bool start(int port, const std::vector<udp::endpoint>& remotes) {
-    std::vector<std::string> argv{netem_tool(), "--nat", "apdf", "--outside", "127.0.0.1:" + std::to_string(port),
-                                  "--mapping-timeout", "30s", "--stats-json"};
+  bool start(int port, const std::vector<udp::endpoint>& remotes, const std::string& mapping_timeout) {
+    std::vector<std::string> argv{
+        netem_tool(),        "--nat",         "apdf",        "--outside", "127.0.0.1:" + std::to_string(port),
+        "--mapping-timeout", mapping_timeout, "--stats-json"};
     for (const auto& r : remotes) argv.insert(argv.end(), {"--remote", text(r)});
     proc.emplace(argv);
     if (!proc->wait_for_output("ready\n", 20s)) return false;
@@ -117,19 +123,22 @@ struct topology {
 /// tern-stun serve, then the two NATs, each able to reach the STUN server
 /// and the other NAT's outside address. Outside ports are picked free and
 /// retried if one is taken before the NAT binds it.
-void start_topology(topology& t) {
+void start_topology(topology& t, const std::string& mapping_timeout = "30s") {
   const std::string prefix = "listening on 127.0.0.1:";
   t.stun.emplace(std::vector<std::string>{tern_stun_tool(), "serve", "--listen", "127.0.0.1:0"});
   REQUIRE_MESSAGE(t.stun->wait_for_output(prefix, 20s), t.stun->output());
   const auto out = t.stun->output();
-  t.stun_at = {loopback, static_cast<unsigned short>(std::stoi(out.substr(out.find(prefix) + prefix.size())))};
+  t.stun_at = {loopback,
+               static_cast<unsigned short>(std::stoi(out.substr(out.find(prefix) + prefix.size())))};
   for (int attempt = 0; attempt < 5; ++attempt) {
     const int pa = tern::test::free_udp_port("127.0.0.1");
     const int pb = tern::test::free_udp_port("127.0.0.1");
     if (pa == pb) continue;
     const udp::endpoint a_out{loopback, static_cast<unsigned short>(pa)};
     const udp::endpoint b_out{loopback, static_cast<unsigned short>(pb)};
-    if (t.nat_a.start(pa, {t.stun_at, b_out}) && t.nat_b.start(pb, {t.stun_at, a_out})) return;
+    if (t.nat_a.start(pa, {t.stun_at, b_out}, mapping_timeout) &&
+        t.nat_b.start(pb, {t.stun_at, a_out}, mapping_timeout))
+      return;
   }
   FAIL("the NATs did not come up: " << (t.nat_a.proc ? t.nat_a.proc->output() : "")
                                     << (t.nat_b.proc ? t.nat_b.proc->output() : ""));
@@ -152,12 +161,13 @@ struct peers {
   std::optional<tern::endpoint> a, b;
   udp::endpoint a_ref, b_ref; // reflexive addresses, as the STUN server saw them
 
-  explicit peers(topology& t) {
+  explicit peers(topology& t, std::chrono::nanoseconds keepalive = tern::config{}.keepalive_interval) {
     tern::config ca;
     ca.accept_connections = true;
     ca.handshake_timeout = 6s;
-    tern::config cb;
-    cb.handshake_timeout = 6s;
+    ca.keepalive_interval = keepalive;
+    tern::config cb = ca;
+    cb.accept_connections = false;
     a.emplace(io.get_executor(), udp::endpoint{loopback, 0}, ca);
     b.emplace(io.get_executor(), udp::endpoint{loopback, 0}, cb);
     // 1. Each learns its reflexive address from the STUN server, through its NAT.
@@ -169,6 +179,47 @@ struct peers {
     b_ref = db.reflexive;
   }
 };
+
+struct p2p_connection {
+  std::optional<tern::connection> at_a, at_b;
+  bool punched = false; // A's discovery towards B completed
+};
+
+/// Steps 2 and 3 of docs/nat.md's peer-to-peer setup. `out` must outlive
+/// the io_context's runs: A's discovery completes later.
+void simultaneous_open(topology& t, peers& p, p2p_connection& out) {
+  // 2. Signalling: A gets b_ref, B gets a_ref and A's fingerprint. Each
+  // reaches the other's reflexive address through its own NAT's alias.
+  const udp::endpoint a_to_b = t.nat_a.alias_of(p.b_ref);
+  const udp::endpoint b_to_a = t.nat_b.alias_of(p.a_ref);
+
+  // 3. Simultaneous open: A accepts and punches towards B; B dials A.
+  std::error_code accept_ec, connect_ec;
+  bool accepted = false, connected = false;
+  p.a->async_accept([&](std::error_code ec, tern::connection c) {
+    accepted = true;
+    accept_ec = ec;
+    if (!ec) out.at_a = std::move(c);
+  });
+  p.a->async_discover(a_to_b, [&](std::error_code ec, udp::endpoint) { out.punched = !ec; });
+  tern::connect_options pin;
+  pin.pinned_fingerprints = {p.a->fingerprint()};
+  p.b->async_connect(b_to_a, pin, [&](std::error_code ec, tern::connection c) {
+    connected = true;
+    connect_ec = ec;
+    if (!ec) out.at_b = std::move(c);
+  });
+  p.io.restart();
+  const auto dialled = std::chrono::steady_clock::now();
+  const auto until = dialled + 60s;
+  while (!(accepted && connected) && std::chrono::steady_clock::now() < until) p.io.run_one_for(200ms);
+  REQUIRE(connected);
+  REQUIRE_FALSE(connect_ec);
+  REQUIRE(accepted);
+  REQUIRE_FALSE(accept_ec);
+  MESSAGE("connected through both NATs after "
+          << std::chrono::duration<double>(std::chrono::steady_clock::now() - dialled).count() << " s");
+}
 
 } // namespace
 
@@ -185,39 +236,12 @@ TEST_CASE("p2p: simultaneous open through two port-restricted NATs, data both wa
   CHECK(p.a_ref == t.nat_a.outside);
   CHECK(p.b_ref == t.nat_b.outside);
 
-  // 2. Signalling: A gets b_ref, B gets a_ref and A's fingerprint. Each
-  // reaches the other's reflexive address through its own NAT's alias.
+  p2p_connection conn;
+  simultaneous_open(t, p, conn);
+  auto& at_a = conn.at_a;
+  auto& at_b = conn.at_b;
+  bool& punched = conn.punched;
   const udp::endpoint a_to_b = t.nat_a.alias_of(p.b_ref);
-  const udp::endpoint b_to_a = t.nat_b.alias_of(p.a_ref);
-
-  // 3. Simultaneous open: A accepts and punches towards B; B dials A.
-  std::optional<tern::connection> at_a, at_b;
-  std::error_code accept_ec, connect_ec;
-  bool accepted = false, connected = false;
-  p.a->async_accept([&](std::error_code ec, tern::connection c) {
-    accepted = true;
-    accept_ec = ec;
-    if (!ec) at_a = std::move(c);
-  });
-  bool punched = false;
-  p.a->async_discover(a_to_b, [&](std::error_code ec, udp::endpoint) { punched = !ec; });
-  tern::connect_options pin;
-  pin.pinned_fingerprints = {p.a->fingerprint()};
-  p.b->async_connect(b_to_a, pin, [&](std::error_code ec, tern::connection c) {
-    connected = true;
-    connect_ec = ec;
-    if (!ec) at_b = std::move(c);
-  });
-  p.io.restart();
-  const auto dialled = std::chrono::steady_clock::now();
-  auto until = dialled + 60s;
-  while (!(accepted && connected) && std::chrono::steady_clock::now() < until) p.io.run_one_for(200ms);
-  REQUIRE(connected);
-  REQUIRE_FALSE(connect_ec);
-  REQUIRE(accepted);
-  REQUIRE_FALSE(accept_ec);
-  MESSAGE("connected through both NATs after "
-          << std::chrono::duration<double>(std::chrono::steady_clock::now() - dialled).count() << " s");
 
   // 4. Data both ways on one stream: B -> A, then A -> B.
   const std::string from_b(40'000, 'b'), from_a(30'000, 'a');
@@ -247,7 +271,7 @@ TEST_CASE("p2p: simultaneous open through two port-restricted NATs, data both wa
       });
     });
   });
-  until = std::chrono::steady_clock::now() + 60s;
+  auto until = std::chrono::steady_clock::now() + 60s;
   while (!(a_done && b_done) && std::chrono::steady_clock::now() < until) p.io.run_one_for(200ms);
   REQUIRE(a_done);
   REQUIRE(b_done);
@@ -303,4 +327,61 @@ TEST_CASE("p2p: without A's punching, B's Initials die at A's NAT and the handsh
   const auto stats_a = stop_and_read_stats(t.nat_a);
   INFO("NAT A: " << stats_a);
   CHECK(stat(stats_a, "inbound_filtered") > 0); // B's Initials, refused by A's filtering
+}
+
+namespace {
+
+/// After `idle` with no application traffic, A sends `count` datagrams to B
+/// 100 ms apart; returns how many B received within a second after the last.
+int datagrams_after_idle(peers& p, p2p_connection& conn, std::chrono::milliseconds idle, int count) {
+  p.io.restart();
+  const auto wake = std::chrono::steady_clock::now() + idle;
+  while (std::chrono::steady_clock::now() < wake) p.io.run_one_for(50ms);
+  int received = 0;
+  std::array<char, 64> buf{};
+  std::function<void()> receive = [&] {
+    conn.at_b->async_receive_datagram(asio::buffer(buf), [&](std::error_code ec, std::size_t) {
+      if (ec) return;
+      ++received;
+      receive();
+    });
+  };
+  receive();
+  const std::string payload = "after idle";
+  for (int i = 0; i < count; ++i) {
+    conn.at_a->async_send_datagram(asio::buffer(payload), [](std::error_code) {});
+    const auto next = std::chrono::steady_clock::now() + 100ms;
+    while (std::chrono::steady_clock::now() < next) p.io.run_one_for(20ms);
+  }
+  const auto until = std::chrono::steady_clock::now() + 1s;
+  while (std::chrono::steady_clock::now() < until) p.io.run_one_for(50ms);
+  return received;
+}
+
+} // namespace
+
+TEST_CASE("p2p: keepalives hold the NAT pinholes open; without them an idle connection is cut off") {
+  if (tern_stun_tool().empty() || netem_tool().empty()) {
+    skip("tern-stun or tern-netem is not built (TERN_BUILD_TOOLS=OFF)");
+    return;
+  }
+  // Pinholes that close after 1 s without outbound traffic, 2.5 s of idle.
+  for (const bool keepalive : {true, false}) {
+    CAPTURE(keepalive);
+    topology t;
+    start_topology(t, "1s");
+    peers p(t, keepalive ? std::chrono::nanoseconds(300ms) : std::chrono::nanoseconds(0));
+    p2p_connection conn;
+    simultaneous_open(t, p, conn);
+    const int received = datagrams_after_idle(p, conn, 2500ms, 5);
+    const auto stats_b = stop_and_read_stats(t.nat_b);
+    INFO("NAT B: " << stats_b);
+    if (keepalive) {
+      CHECK(received == 5); // loopback loses nothing
+    } else {
+      // B sent nothing for longer than the timeout: its NAT refuses A.
+      CHECK(received == 0);
+      CHECK(stat(stats_b, "inbound_filtered") >= 5);
+    }
+  }
 }

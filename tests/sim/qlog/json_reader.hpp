@@ -64,7 +64,8 @@ private:
     return false;
   }
   void skip_space() {
-    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) ++pos_;
+    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r'))
+      ++pos_;
   }
   bool literal(std::string_view word) {
     if (s_.substr(pos_, word.size()) != word) return false;
@@ -120,12 +121,26 @@ private:
       if (pos_ >= s_.size()) break;
       const char e = s_[pos_++];
       switch (e) {
-      case '"': case '\\': case '/': out += e; break;
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'r': out += '\r'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
+      case '"':
+      case '\\':
+      case '/':
+        out += e;
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
       case 'u': {
         if (pos_ + 4 > s_.size()) return fail("bad \\u escape");
         const long code = std::strtol(std::string(s_.substr(pos_, 4)).c_str(), nullptr, 16);
@@ -133,7 +148,8 @@ private:
         out += code < 0x80 ? static_cast<char>(code) : '?';
         break;
       }
-      default: return fail("bad escape");
+      default:
+        return fail("bad escape");
       }
     }
     return fail("unterminated string");

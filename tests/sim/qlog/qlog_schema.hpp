@@ -19,10 +19,10 @@
 namespace tern::test::qlog_schema {
 
 struct trace_summary {
-  std::vector<std::string> errors;  ///< empty when the file is valid
-  std::string vantage;              ///< trace.vantage_point.type
-  std::string odcid;                ///< trace.common_fields.ODCID
-  std::map<std::string, std::size_t> events; ///< count per event name
+  std::vector<std::string> errors;            ///< empty when the file is valid
+  std::string vantage;                        ///< trace.vantage_point.type
+  std::string odcid;                          ///< trace.common_fields.ODCID
+  std::map<std::string, std::size_t> events;  ///< count per event name
   std::vector<std::string> connection_states; ///< each `new` of connection_state_updated, in order
   std::set<std::string> key_triggers;         ///< triggers of security:key_updated
   std::set<std::string> loss_triggers;
@@ -66,15 +66,20 @@ inline void check_event(const json::value& data, const std::string& name, trace_
     if (!one_of(member(data, {"header", "packet_type"}), {"initial", "handshake", "1RTT"}))
       error("header.packet_type missing or unknown");
     const auto* t = data.find("trigger");
-    if (!one_of(t, {"reordering_threshold", "time_threshold", "pto_expired"})) error("bad trigger");
-    else out.loss_triggers.insert(t->string());
+    if (!one_of(t, {"reordering_threshold", "time_threshold", "pto_expired"}))
+      error("bad trigger");
+    else
+      out.loss_triggers.insert(t->string());
   } else if (name == "recovery:metrics_updated") {
-    static const std::set<std::string> known{"min_rtt",         "smoothed_rtt", "latest_rtt", "rtt_variance",
-                                             "congestion_window", "bytes_in_flight", "pacing_rate"};
+    static const std::set<std::string> known{"min_rtt",      "smoothed_rtt",      "latest_rtt",
+                                             "rtt_variance", "congestion_window", "bytes_in_flight",
+                                             "pacing_rate"};
     if (data.members().empty()) error("no metric");
     for (const auto& [key, v] : data.members()) {
-      if (!known.count(key)) error("unknown metric " + key);
-      else number(key.c_str());
+      if (!known.count(key))
+        error("unknown metric " + key);
+      else
+        number(key.c_str());
     }
     out.saw_congestion_window = out.saw_congestion_window || data.find("congestion_window");
     out.saw_smoothed_rtt = out.saw_smoothed_rtt || data.find("smoothed_rtt");
@@ -85,17 +90,20 @@ inline void check_event(const json::value& data, const std::string& name, trace_
     if (!one_of(data.find("key_type"), {"client_1rtt_secret", "server_1rtt_secret"})) error("bad key_type");
     number("generation");
     const auto* t = data.find("trigger");
-    if (!one_of(t, {"tls", "local_update", "remote_update"})) error("bad trigger");
-    else out.key_triggers.insert(t->string());
+    if (!one_of(t, {"tls", "local_update", "remote_update"}))
+      error("bad trigger");
+    else
+      out.key_triggers.insert(t->string());
     if (data.find("new") || data.find("old")) error("key material must not be logged");
   } else if (name == "connectivity:connection_state_updated") {
-    static const std::initializer_list<const char*> states{"attempted",          "handshake_started",
-                                                           "handshake_complete", "handshake_confirmed",
-                                                           "closing",            "draining",
-                                                           "closed"};
+    static const std::initializer_list<const char*> states{
+        "attempted", "handshake_started", "handshake_complete", "handshake_confirmed", "closing", "draining",
+        "closed"};
     const auto* v = data.find("new");
-    if (!one_of(v, states)) error("bad `new` state");
-    else out.connection_states.push_back(v->string());
+    if (!one_of(v, states))
+      error("bad `new` state");
+    else
+      out.connection_states.push_back(v->string());
     if (data.find("old") && !one_of(data.find("old"), states)) error("bad `old` state");
   } else {
     error("unexpected event name");
@@ -135,12 +143,15 @@ inline trace_summary check_file(const std::string& path) {
       if (!one_of(v->find("qlog_format"), {"JSON-SEQ"})) out.errors.push_back(where + ": qlog_format");
       if (!one_of(v->find("qlog_version"), {"0.3"})) out.errors.push_back(where + ": qlog_version");
       const auto* vp = member(*v, {"trace", "vantage_point", "type"});
-      if (!one_of(vp, {"client", "server"})) out.errors.push_back(where + ": trace.vantage_point.type");
-      else out.vantage = vp->string();
+      if (!one_of(vp, {"client", "server"}))
+        out.errors.push_back(where + ": trace.vantage_point.type");
+      else
+        out.vantage = vp->string();
       const auto* odcid = member(*v, {"trace", "common_fields", "ODCID"});
       if (!odcid || !odcid->is_string() || odcid->string().empty())
         out.errors.push_back(where + ": trace.common_fields.ODCID");
-      else out.odcid = odcid->string();
+      else
+        out.odcid = odcid->string();
       if (!one_of(member(*v, {"trace", "common_fields", "time_format"}), {"relative"}))
         out.errors.push_back(where + ": trace.common_fields.time_format");
       const auto* ref = member(*v, {"trace", "common_fields", "reference_time"});

@@ -55,8 +55,8 @@ sim::netem_spec spec(const std::string& text) {
 struct scratch_dir {
   fs::path path;
   explicit scratch_dir(std::uint64_t seed) {
-    path = fs::temp_directory_path() /
-           ("tern-qlog-" + std::to_string(::getpid()) + "-" + std::to_string(seed));
+    path =
+        fs::temp_directory_path() / ("tern-qlog-" + std::to_string(::getpid()) + "-" + std::to_string(seed));
     fs::remove_all(path);
     fs::create_directories(path);
   }
@@ -103,7 +103,8 @@ transfer_result run_transfer(const std::string& qlog_dir, const std::string& lin
   sim::simulator s(seed);
   const sim::address client_addr{1, 5000};
   const sim::address server_addr{2, 4433};
-  auto conn = core::connection::connect(client_cfg, client_tls, core::from_sim(server_addr), rng, s.now(), ec);
+  auto conn =
+      core::connection::connect(client_cfg, client_tls, core::from_sim(server_addr), rng, s.now(), ec);
   REQUIRE(conn);
   transfer_result out;
   out.client_qlog_error = conn->qlog_error();
@@ -137,7 +138,8 @@ transfer_result run_transfer(const std::string& qlog_dir, const std::string& lin
   std::optional<std::uint64_t> server_stream;
   std::vector<std::byte> buf(65536);
   server.on_activity = [&](core::connection& c, time_point) {
-    while (auto id = c.accept_stream(stream::direction::uni)) server_stream = server_stream ? server_stream : id;
+    while (auto id = c.accept_stream(stream::direction::uni))
+      server_stream = server_stream ? server_stream : id;
     if (!server_stream) return;
     for (;;) {
       std::error_code rec;
@@ -193,8 +195,8 @@ TEST_CASE("qlog: a lossy transfer leaves one valid trace per side") {
     CHECK_MESSAGE(t.errors.empty(), describe(t.errors));
     // Named by ODCID and role.
     CHECK(f.filename().string() == qlog::trace_writer::file_name(t.odcid, t.vantage == "client"
-                                                                               ? qlog::vantage::client
-                                                                               : qlog::vantage::server));
+                                                                              ? qlog::vantage::client
+                                                                              : qlog::vantage::server));
     by_side[t.vantage] = std::move(t);
   }
   REQUIRE(by_side.count("client") == 1);
@@ -220,9 +222,9 @@ TEST_CASE("qlog: a lossy transfer leaves one valid trace per side") {
   // attempted, a server at handshake_started; the client closes, the
   // server drains; both end closed.
   const auto in_order = [](const std::vector<std::string>& states) {
-    static const std::vector<std::string> rank{"attempted",           "handshake_started", "handshake_complete",
-                                               "handshake_confirmed", "closing",           "draining",
-                                               "closed"};
+    static const std::vector<std::string> rank{
+        "attempted", "handshake_started", "handshake_complete", "handshake_confirmed", "closing", "draining",
+        "closed"};
     std::ptrdiff_t last = -1;
     for (const auto& s : states) {
       const auto at = std::find(rank.begin(), rank.end(), s) - rank.begin();
@@ -275,8 +277,8 @@ TEST_CASE("qlog: the writer records metrics, congestion and connection states on
     m.congestion_window = 12000;
     const time_point t{std::chrono::milliseconds(5)};
     w->metrics_updated(t, m);
-    w->metrics_updated(t, m);            // unchanged: nothing
-    m.smoothed_rtt = 40ms;                // an RTT sample arrives
+    w->metrics_updated(t, m); // unchanged: nothing
+    m.smoothed_rtt = 40ms;    // an RTT sample arrives
     w->metrics_updated(t + 1ms, m);
     w->congestion_state_updated(t + 1ms, "startup");
     w->congestion_state_updated(t + 1ms, "startup");

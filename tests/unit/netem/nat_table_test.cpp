@@ -55,11 +55,12 @@ TEST_CASE("nat_table: endpoint-independent filtering admits anyone while the map
   CHECK_FALSE(t.permits(at("127.0.0.9:9"), t0 + 30s));
 }
 
-TEST_CASE("nat_table: a permission expires without outbound traffic; outbound refreshes it, inbound does not") {
+TEST_CASE(
+    "nat_table: a permission expires without outbound traffic; outbound refreshes it, inbound does not") {
   nat_table t(nat_filtering::address_and_port_dependent, 30s);
   const auto peer = at("127.0.0.1:4000");
   t.on_outbound(peer, t0);
-  CHECK(t.permits(peer, t0 + 29s));      // inbound at 29 s does not refresh...
+  CHECK(t.permits(peer, t0 + 29s));       // inbound at 29 s does not refresh...
   CHECK_FALSE(t.permits(peer, t0 + 30s)); // ...so the permission ends at 30 s
   t.on_outbound(peer, t0 + 31s);          // a keepalive reopens it
   CHECK(t.permits(peer, t0 + 60s));
