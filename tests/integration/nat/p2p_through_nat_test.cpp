@@ -362,7 +362,7 @@ int datagrams_after_idle(peers& p, p2p_connection& conn, std::chrono::millisecon
 
 } // namespace
 
-TEST_CASE("p2p: keepalives hold the NAT pinholes open; without them an idle connection is cut off") {
+TEST_CASE("p2p: keepalives hold the NAT pinholes open, without them an idle connection is cut off") {
   if (tern_stun_tool().empty() || netem_tool().empty()) {
     skip("tern-stun or tern-netem is not built (TERN_BUILD_TOOLS=OFF)");
     return;

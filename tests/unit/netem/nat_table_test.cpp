@@ -56,7 +56,7 @@ TEST_CASE("nat_table: endpoint-independent filtering admits anyone while the map
 }
 
 TEST_CASE(
-    "nat_table: a permission expires without outbound traffic; outbound refreshes it, inbound does not") {
+    "nat_table: a permission expires without outbound traffic, outbound refreshes it, inbound does not") {
   nat_table t(nat_filtering::address_and_port_dependent, 30s);
   const auto peer = at("127.0.0.1:4000");
   t.on_outbound(peer, t0);
