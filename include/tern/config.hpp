@@ -140,6 +140,16 @@ struct config {
   /// Answer STUN Binding requests arriving on the socket with the sender's
   /// reflexive address (XOR-MAPPED-ADDRESS), so peers learn theirs.
   bool answer_stun_requests = true;
+
+  // --- observability (docs/observability.md) -------------------------------
+
+  /// Write a qlog trace (JSON-SEQ, loadable in qvis) of every connection into
+  /// this existing directory, one file per connection named
+  /// <original destination connection ID>_<client|server>.sqlog. Empty: the
+  /// TERN_QLOG_DIR environment variable decides; unset too, nothing is
+  /// traced. Opening an endpoint with a directory that does not exist fails
+  /// with errc::invalid_argument.
+  std::string qlog_dir;
 };
 
 /// Per-connection overrides for endpoint::async_connect. Empty fields take

@@ -52,7 +52,11 @@ core::address to_core(const asio::ip::udp::endpoint& e) noexcept;
 asio::ip::udp::endpoint to_asio(const core::address& a) noexcept;
 
 /// tern::config -> the core's connection config (TLS fields excluded).
+/// qlog_dir falls back to the TERN_QLOG_DIR environment variable.
 core::connection_config core_config(const config& cfg);
+/// invalid_argument when `qlog_dir` is set and is not an existing
+/// directory: a typo must not silently leave every connection untraced.
+std::error_code check_qlog_dir(const std::string& qlog_dir);
 
 /// The core's counters as the public API reports them (path_changes is the
 /// driver's to fill in).

@@ -5,6 +5,8 @@
 
 #include <tern/error.hpp>
 
+#include <cstdlib>
+#include <filesystem>
 #include <string>
 
 namespace tern {
@@ -121,7 +123,17 @@ core::connection_config core_config(const config& cfg) {
   c.max_stream_send_buffer = cfg.max_stream_send_buffer;
   c.message_tail_probes = cfg.message_tail_probes;
   c.message_cwnd_allowance = cfg.message_cwnd_allowance;
+  c.qlog_dir = cfg.qlog_dir;
+  if (c.qlog_dir.empty())
+    if (const char* env = std::getenv("TERN_QLOG_DIR")) c.qlog_dir = env;
   return c;
+}
+
+std::error_code check_qlog_dir(const std::string& qlog_dir) {
+  if (qlog_dir.empty()) return {};
+  std::error_code ec;
+  if (!std::filesystem::is_directory(qlog_dir, ec)) return errc::invalid_argument;
+  return {};
 }
 
 connection_stats public_stats(const core::connection_stats& c) noexcept {

@@ -115,6 +115,7 @@ std::unique_ptr<connection> connection::accept(const connection_config& config,
 std::error_code connection::start(std::shared_ptr<const crypto::tls_context> tls, time_point now) {
   created_ = now;
   last_received_ = now;
+  open_qlog(now);
   handshake_deadline_ = now + config_.handshake_timeout;
   if (auto ec = keys_.install_handshake(role_, original_dcid_.bytes())) return ec;
   std::error_code ec;
@@ -124,6 +125,7 @@ std::error_code connection::start(std::shared_ptr<const crypto::tls_context> tls
   if (auto e = tls_->start()) return e;
   crypto_scratch_.resize(16 * 1024);
   pump_tls_output();
+  if (qlog_) qlog_sync(now);
   return {};
 }
 
@@ -262,6 +264,7 @@ void connection::close(std::uint64_t app_error, std::string_view reason, time_po
   info.code = app_error;
   info.reason = std::string(reason);
   enter_closing(info, now);
+  if (qlog_) qlog_sync(now);
 }
 
 // --- timers -----------------------------------------------------------------
@@ -287,6 +290,11 @@ time_point connection::next_timeout() const noexcept {
 }
 
 void connection::on_timeout(time_point now) {
+  handle_timeout(now);
+  if (qlog_) qlog_sync(now);
+}
+
+void connection::handle_timeout(time_point now) {
   if (state_ == connection_state::closed) return;
   if (state_ == connection_state::closing || state_ == connection_state::draining) {
     if (now >= close_deadline_) state_ = connection_state::closed;
@@ -313,7 +321,7 @@ void connection::on_timeout(time_point now) {
   if (now >= pacing_release_) pacing_release_ = never;
   if (sender_.next_timeout() <= now) {
     const auto& out = sender_.on_timeout(now);
-    handle_losses(out.lost);
+    handle_losses(out.lost, true, now);
     if (out.probes > 0) {
       ping_pending_ = true;
       if (!handshake_confirmed_) requeue_crypto_in_flight();

@@ -19,6 +19,7 @@
 #include "core/packet_protection.hpp"
 #include "core/sent_frames.hpp"
 #include "crypto/tls_session.hpp"
+#include "qlog/observer.hpp"
 #include "recovery/ack_tracker.hpp"
 #include "recovery/sender.hpp"
 #include "stream/datagram_queue.hpp"
@@ -236,6 +237,15 @@ public:
   /// CONNECTION_CLOSE and enters closing.
   void close(std::uint64_t app_error, std::string_view reason, time_point now);
 
+  // --- tracing ------------------------------------------------------------
+
+  /// Attaches `observer` (replacing the qlog file of config.qlog_dir, if
+  /// any); null detaches. It sees every event from the next call on.
+  void set_qlog_observer(std::unique_ptr<qlog::observer> observer) noexcept { qlog_ = std::move(observer); }
+  /// Why the qlog file of config.qlog_dir could not be created (the
+  /// connection then runs untraced).
+  std::error_code qlog_error() const noexcept { return qlog_error_; }
+
   // --- for tests ----------------------------------------------------------
 
   /// Starts a key update now if allowed (otherwise they happen on their own
@@ -255,6 +265,7 @@ private:
   // connection.cpp: lifecycle and application API.
   std::error_code start(std::shared_ptr<const crypto::tls_context> tls, time_point now);
   void emit(connection_event::kind k, std::uint64_t id = 0);
+  void handle_timeout(time_point now);
   void enter_closing(const close_info& info, time_point now);
   void enter_draining(const close_info& info, time_point now);
   void close_transport(wire::transport_error code, std::uint64_t frame_type, std::string_view reason, time_point now);
@@ -270,6 +281,14 @@ private:
   void requeue_crypto_in_flight();
   void pump_tls_output();
 
+  // connection_qlog.cpp: the hooks, each called only when qlog_ is set.
+  void open_qlog(time_point now);
+  void qlog_packet(bool sent, wire::packet_type type, std::uint64_t number, std::size_t bytes,
+                   time_point now);
+  void qlog_losses(std::span<const recovery::sent_packet> lost, bool by_timer, time_point now);
+  /// Reports the state, metrics and keys after a call into the connection.
+  void qlog_sync(time_point now);
+
   // connection_recv.cpp: packet and frame processing.
   void process_packet(std::span<std::byte> datagram_rest, std::size_t& consumed, const address& from,
                       std::size_t datagram_size, time_point now, bool& stop);
@@ -280,7 +299,7 @@ private:
   std::error_code on_stream(const wire::stream_frame& f);
   void on_acked_frames(std::uint64_t cookie);
   void on_lost_frames(std::uint64_t cookie);
-  void handle_losses(std::span<const recovery::sent_packet> lost);
+  void handle_losses(std::span<const recovery::sent_packet> lost, bool by_timer, time_point now);
   void on_peer_close(const wire::connection_close_frame& f, time_point now);
   void start_path_validation(const address& to, time_point now);
   void replay_early_datagrams(time_point now);
@@ -407,6 +426,17 @@ private:
   std::uint64_t delivery_rate_ = 0;
   std::uint64_t rate_bytes_ = 0;
   time_point rate_start_{};
+
+  // qlog: the trace, and the key generations it was last told about.
+  std::unique_ptr<qlog::observer> qlog_;
+  std::error_code qlog_error_;
+  struct qlog_keys_seen {
+    bool installed = false;
+    std::uint64_t send = 0;
+    std::uint64_t receive = 0;
+    std::uint64_t local_updates = 0;
+    bool last_local = false;
+  } qlog_keys_;
 
   // Counters.
   std::uint64_t packets_received_ = 0;

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace tern::core {
 
@@ -107,6 +108,12 @@ struct connection_config {
   /// random_source instead of OpenSSL's CSPRNG: for reproducible tests and
   /// simulations only.
   bool deterministic_ids_for_tests = false;
+
+  /// Write a qlog trace of the connection into this directory (which must
+  /// exist), one file per connection named by original Destination
+  /// Connection ID and role (docs/observability.md). Empty: no trace, and
+  /// no cost beyond one null check per event.
+  std::string qlog_dir;
 };
 
 } // namespace tern::core

@@ -66,6 +66,7 @@ void connection::on_datagram(std::span<const std::byte> datagram, const address&
     replay_early_pending_ = false;
     replay_early_datagrams(now);
   }
+  if (qlog_) qlog_sync(now);
 }
 
 void connection::replay_early_datagrams(time_point now) {
@@ -141,6 +142,7 @@ void connection::process_packet(std::span<std::byte> rest, std::size_t& consumed
     return;
   }
   ++packets_received_;
+  if (qlog_) qlog_packet(false, type, pn, layout.packet_length, now);
   if (!datagram_counted_) {
     datagram_counted_ = true;
     if (from == peer_address_) path_bytes_received_ += datagram_size;
@@ -402,12 +404,13 @@ std::error_code connection::on_ack(const wire::ack_frame& f, time_point now) {
     rate_bytes_ = 0;
     rate_start_ = now;
   }
-  handle_losses(out.lost);
+  handle_losses(out.lost, false, now);
   update_handshake_probe(now);
   return {};
 }
 
-void connection::handle_losses(std::span<const recovery::sent_packet> lost) {
+void connection::handle_losses(std::span<const recovery::sent_packet> lost, bool by_timer, time_point now) {
+  if (qlog_) qlog_losses(lost, by_timer, now);
   for (const auto& p : lost) on_lost_frames(p.cookie);
 }
 

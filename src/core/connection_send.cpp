@@ -289,6 +289,10 @@ std::size_t connection::build_packet(std::span<std::byte> out, wire::packet_type
   p.cookie = ack_eliciting ? cookie : 0;
   p.carried_ack_largest = carried_ack;
   (void)sender_.on_packet_sent(p, now);
+  if (qlog_) {
+    qlog_packet(true, type, pn, total, now);
+    qlog_sync(now);
+  }
   if (!ack_eliciting) sent_.release(cookie);
   if (retransmitted) ++packets_retransmitted_;
   return total;
@@ -540,6 +544,7 @@ std::optional<transmit> connection::build_close(std::span<std::byte> out, time_p
   p.ack_eliciting = false;
   p.in_flight = false;
   (void)sender_.on_packet_sent(p, now);
+  if (qlog_) qlog_packet(true, type, pn, total, now);
   bytes_sent_ += total;
   path_bytes_sent_ += total;
   return transmit{total, peer_address_};

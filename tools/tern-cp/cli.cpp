@@ -53,6 +53,9 @@ int main(int argc, char** argv) try {
   app.add_option("--cipher", cipher, "AEAD cipher")->check(CLI::IsMember({"any", "aes128", "chacha20"}));
   app.add_option("--idle-timeout", idle_seconds, "seconds without hearing the peer before giving up")
       ->check(CLI::Range(0.5, 3600.0));
+  std::string qlog_dir;
+  app.add_option("--qlog", qlog_dir, "write a qlog trace of each connection into DIR (docs/observability.md)")
+      ->check(CLI::ExistingDirectory);
 
   auto* serve = app.add_subcommand("serve", "receive files into DIR");
   std::string bind = "::", dir;
@@ -83,6 +86,7 @@ int main(int argc, char** argv) try {
   cfg.ciphers = parse_cipher(cipher);
   cfg.idle_timeout = std::chrono::milliseconds(static_cast<long>(idle_seconds * 1000));
   cfg.keepalive_interval = cfg.idle_timeout / 3;
+  cfg.qlog_dir = qlog_dir;
   asio::io_context io;
 
   if (serve->parsed()) {

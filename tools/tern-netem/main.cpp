@@ -1,8 +1,9 @@
 // tern-netem: a UDP relay on loopback that applies netem impairments in
 // real time, one netem_link per direction (the same model the simulator
-// uses).
+// uses). With --nat it plays a NAT instead (nat_cli.hpp).
 
 #include "endpoint.hpp"
+#include "nat_cli.hpp"
 #include "relay.hpp"
 
 #include "sim/netem_spec.hpp"
@@ -34,6 +35,7 @@ int usage_error(const std::string& message) {
 } // namespace
 
 int main(int argc, char** argv) {
+  if (tern::netem::nat_mode_requested(argc, argv)) return tern::netem::nat_main(argc, argv);
   CLI::App app{"tern-netem: a UDP relay applying netem impairments (tc-netem(8) syntax), one spec per direction"};
   std::string listen, connect, up = "", down = "", schedule_file, rebind_after, run_for;
   bool stats_json = false;

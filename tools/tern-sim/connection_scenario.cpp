@@ -161,6 +161,7 @@ scenario_result run_scenario(const scenario_config& config) {
   client_cfg.max_datagram_size = config.mtu;
   client_cfg.deterministic_ids_for_tests = true;
   if (config.send_buffer != 0) client_cfg.stream_send_buffer = config.send_buffer;
+  client_cfg.qlog_dir = config.qlog_dir;
   core::connection_config server_cfg = client_cfg;
   server_cfg.tls = {};
   server_cfg.tls.identity = identity;
@@ -184,6 +185,10 @@ scenario_result run_scenario(const scenario_config& config) {
   auto conn = core::connection::connect(client_cfg, client_tls, core::from_sim(server_addr), client_rng, origin, ec);
   if (!conn) {
     result.error = "connect: " + ec.message();
+    return result;
+  }
+  if (conn->qlog_error()) {
+    result.error = "qlog: " + config.qlog_dir + ": " + conn->qlog_error().message();
     return result;
   }
   core::connection_node client(std::move(conn));

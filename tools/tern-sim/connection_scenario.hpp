@@ -57,6 +57,8 @@ struct scenario_config {
   duration time_limit = std::chrono::hours(1);
   media_config media;
   bool trace = false;
+  /// Write both connections' qlog traces into this directory (empty: none).
+  std::string qlog_dir;
 };
 
 struct media_result {

@@ -14,6 +14,7 @@
 //            [--deadline 400ms] [--duration 60s | --frames N]
 //            [--gop 30 --iframe-scale 4] [--frame-latencies FILE]
 //            --link ... --down ...
+//   tern-sim --mode connection ... --qlog DIR   (qlog traces of both sides)
 //
 // Exit status: 0 when every flow completed, 1 when the time limit came
 // first, 2 on bad arguments.
@@ -154,6 +155,8 @@ int main(int argc, char** argv) {
   app.add_option("--time-limit", limit, "virtual time limit, e.g. 600s")->capture_default_str();
   app.add_flag("--trace", config.trace, "print per-flow progress every 100 ms to stderr");
   app.add_flag("--json", json, "print the JSON result (the default output)");
+  std::string qlog_dir;
+  app.add_option("--qlog", qlog_dir, "connection mode: write qlog traces of both connections into DIR");
   CLI11_PARSE(app, argc, argv);
   (void)json;
 
@@ -202,6 +205,7 @@ int main(int argc, char** argv) {
     cconfig.mtu = config.mtu;
     cconfig.time_limit = config.time_limit;
     cconfig.trace = config.trace;
+    cconfig.qlog_dir = qlog_dir;
     const auto wall_start = std::chrono::steady_clock::now();
     const auto result = tern::connsim::run_scenario(cconfig);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
@@ -219,6 +223,10 @@ int main(int argc, char** argv) {
   }
   if (mode != "packet") {
     std::cerr << "tern-sim: unknown --mode '" << mode << "' (packet, connection)\n";
+    return 2;
+  }
+  if (!qlog_dir.empty()) {
+    std::cerr << "tern-sim: --qlog needs --mode connection (packet mode has no tern connections)\n";
     return 2;
   }
 
