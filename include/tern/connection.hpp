@@ -52,7 +52,14 @@ struct connection_stats {
   std::uint64_t stream_bytes_sent = 0; ///< new stream data, all streams
   std::uint64_t stream_bytes_received = 0;
   std::uint64_t path_changes = 0;      ///< validated peer address changes
-  std::size_t datagram_size = 0;       ///< current UDP payload size, bytes
+  /// Path MTU discovery (DPLPMTUD): the UDP payload size datagrams have now
+  /// (config::initial_datagram_size until a probe proves more), the padded
+  /// probes sent and lost, and falls back to the initial size after larger
+  /// packets stopped getting through.
+  std::size_t datagram_size = 0;       ///< bytes
+  std::uint64_t mtu_probes_sent = 0;
+  std::uint64_t mtu_probes_lost = 0;
+  std::uint64_t mtu_black_holes = 0;
 };
 
 class connection {

@@ -115,6 +115,7 @@ core::connection_config core_config(const config& cfg) {
   // Only what the path has proven: the core has no probing hook yet, so a
   // connection stays at the initial size (docs/api.md, "Path MTU").
   c.max_datagram_size = std::max<std::size_t>(cfg.initial_datagram_size, 1200);
+  c.max_probed_datagram_size = cfg.max_datagram_size;
   c.max_stream_window = cfg.max_stream_window;
   c.max_connection_window = cfg.max_connection_window;
   c.stream_send_buffer = cfg.stream_send_buffer;
@@ -142,6 +143,10 @@ connection_stats public_stats(const core::connection_stats& c) noexcept {
   s.bytes_received = c.bytes_received;
   s.stream_bytes_sent = c.stream_bytes_sent;
   s.stream_bytes_received = c.stream_bytes_received;
+  s.datagram_size = c.datagram_size;
+  s.mtu_probes_sent = c.mtu_probes_sent;
+  s.mtu_probes_lost = c.mtu_probes_lost;
+  s.mtu_black_holes = c.mtu_black_holes;
   return s;
 }
 

@@ -17,6 +17,7 @@
 #include "core/connection_ids.hpp"
 #include "core/errc.hpp"
 #include "core/packet_protection.hpp"
+#include "core/path_mtu.hpp"
 #include "core/sent_frames.hpp"
 #include "crypto/tls_session.hpp"
 #include "recovery/ack_tracker.hpp"
@@ -121,6 +122,12 @@ struct connection_stats {
   std::uint64_t message_retransmissions = 0;
   std::uint64_t message_duplicates = 0;
   std::uint64_t messages_abandoned = 0;
+  /// Path MTU discovery: the UDP payload size datagrams may have now, and
+  /// the probes (core::pmtud_stats).
+  std::size_t datagram_size = 0;
+  std::uint64_t mtu_probes_sent = 0;
+  std::uint64_t mtu_probes_lost = 0;
+  std::uint64_t mtu_black_holes = 0;
 };
 
 /// One tern connection, client or server. Not thread-safe. Errors caused by
@@ -276,7 +283,7 @@ private:
   std::error_code on_stream(const wire::stream_frame& f);
   void on_acked_frames(std::uint64_t cookie);
   void on_lost_frames(std::uint64_t cookie);
-  void handle_losses(std::span<const recovery::sent_packet> lost);
+  void handle_losses(std::span<const recovery::sent_packet> lost, time_point now);
   void on_peer_close(const wire::connection_close_frame& f, time_point now);
   void start_path_validation(const address& to, time_point now);
   void replay_early_datagrams(time_point now);
@@ -286,6 +293,18 @@ private:
   /// Per-stream send buffer cap for the current congestion window.
   std::size_t send_buffer_limit() const noexcept;
   void update_handshake_probe(time_point now);
+  // connection_path_mtu.cpp: DPLPMTUD hooks.
+  /// The probe size the datagram being built should have (it fits in
+  /// `room` bytes), or 0 for an ordinary datagram.
+  std::size_t mtu_probe_size(std::size_t room) const noexcept;
+  void on_mtu_probe_sent(std::uint64_t packet_number, std::size_t size);
+  /// Path MTU discovery's view of acknowledged and lost packets.
+  void on_path_mtu_acked(const recovery::sent_packet& p, time_point now);
+  void on_path_mtu_lost(const recovery::sent_packet& p, time_point now);
+  /// A probe timeout fired (RFC 9002 §6.2).
+  void on_path_mtu_timeout(time_point now);
+  /// A new path starts again from max_datagram_size.
+  void restart_path_mtu();
 
   // connection_send.cpp: packet building.
   std::optional<transmit> build_datagram(std::span<std::byte> out, time_point now);
@@ -381,6 +400,12 @@ private:
   time_point handshake_probe_at_ = never;
   std::uint64_t close_frame_type_ = 0;
   time_point pacing_release_ = never; // data waits for the pacer until then
+
+  // Path MTU discovery: the datagram size, and the one probe in flight
+  // (its packet number tells its acknowledgement or loss apart).
+  pmtud path_mtu_;
+  std::uint64_t mtu_probe_packet_ = recovery::no_packet;
+  std::uint32_t silent_timeouts_ = 0; // probe timeouts since anything was acknowledged
 
   // 1-RTT datagrams that arrived before 1-RTT keys.
   struct early_datagram {

@@ -387,6 +387,7 @@ std::error_code connection::on_ack(const wire::ack_frame& f, time_point now) {
   const auto& out = sender_.on_ack_received(info, now);
   if (out.error) return core_errc::transport_error;
   for (const auto& p : out.acked) {
+    on_path_mtu_acked(p, now);
     on_acked_frames(p.cookie);
     keys_.one_rtt().on_packet_acknowledged(p.packet_number);
     if (p.carried_ack_largest != recovery::no_packet) acks_.on_ack_acknowledged(p.carried_ack_largest);
@@ -402,13 +403,16 @@ std::error_code connection::on_ack(const wire::ack_frame& f, time_point now) {
     rate_bytes_ = 0;
     rate_start_ = now;
   }
-  handle_losses(out.lost);
+  handle_losses(out.lost, now);
   update_handshake_probe(now);
   return {};
 }
 
-void connection::handle_losses(std::span<const recovery::sent_packet> lost) {
-  for (const auto& p : lost) on_lost_frames(p.cookie);
+void connection::handle_losses(std::span<const recovery::sent_packet> lost, time_point now) {
+  for (const auto& p : lost) {
+    on_path_mtu_lost(p, now);
+    on_lost_frames(p.cookie);
+  }
 }
 
 void connection::on_acked_frames(std::uint64_t cookie) {
@@ -500,6 +504,9 @@ void connection::start_path_validation(const address& to, time_point now) {
   random_bytes(path_.data);
   path_.challenge_pending = true;
   path_.deadline = now + std::max<duration>(3 * pto(), std::chrono::milliseconds(100));
+  // Another IP address is another path, whose MTU is unknown (a port change
+  // alone is a NAT rebinding on the same path).
+  if (!same_host(to, peer_address_)) restart_path_mtu();
   peer_address_ = to;
   address_validated_ = false;
   path_bytes_received_ = 0;

@@ -114,11 +114,15 @@ std::optional<transmit> connection::poll_transmit(std::span<std::byte> out, time
 }
 
 std::optional<transmit> connection::build_datagram(std::span<std::byte> out, time_point now) {
-  std::size_t budget = std::min(out.size(), config_.max_datagram_size);
+  // Path MTU discovery (connection_path_mtu.cpp): datagrams are as large as
+  // the path has proven; a due probe makes this one exactly the probe size,
+  // padded, carrying whatever else is queued (a PING if nothing is).
+  const std::size_t probe = mtu_probe_size(out.size());
+  std::size_t budget = std::min(out.size(), probe != 0 ? probe : path_mtu_.usable_size());
   budget = std::min(budget, amplification_budget());
   if (budget < 64) return std::nullopt;
 
-  const bool want_eliciting = has_ack_eliciting_to_send(now);
+  const bool want_eliciting = probe != 0 || has_ack_eliciting_to_send(now);
   const bool ack_due = acks_.has_unacknowledged() && acks_.ack_due(now);
   if (!want_eliciting && !ack_due) {
     if (handshake_confirmed_ && sender_.bytes_in_flight() > 0) sender_.on_app_limited(now);
@@ -166,9 +170,17 @@ std::optional<transmit> connection::build_datagram(std::span<std::byte> out, tim
     bool wrote = false;
     // A PATH_CHALLENGE datagram is padded to 1200 bytes to probe the path's
     // MTU, as far as the amplification limit allows.
-    const std::size_t min_size = path_.challenge_pending ? std::min(budget - pos, min_client_datagram) : 0;
-    pos += build_packet(out.subspan(pos, budget - pos), wire::packet_type::one_rtt, now, eliciting, min_size,
-                        allow_data, wrote, false);
+    std::size_t min_size = path_.challenge_pending ? std::min(budget - pos, min_client_datagram) : 0;
+    const std::uint64_t pn = sender_.next_packet_number();
+    const bool probing = probe != 0 && allow_data && pos == 0;
+    if (probing) {
+      min_size = probe;
+      ping_pending_ = true; // a probe must be acknowledged
+    }
+    const std::size_t n = build_packet(out.subspan(pos, budget - pos), wire::packet_type::one_rtt, now, eliciting,
+                                       min_size, allow_data, wrote, false);
+    if (probing && eliciting && n == probe) on_mtu_probe_sent(pn, probe);
+    pos += n;
     any_eliciting = any_eliciting || eliciting;
   }
   if (pos == 0) {

@@ -2,7 +2,7 @@
 
 #include "support/seed.hpp"
 
-#include "asio/udp_pmtud.hpp"
+#include "core/path_mtu.hpp"
 
 #include <tern/random.hpp>
 
@@ -10,9 +10,9 @@
 
 using namespace std::chrono_literals;
 using tern::time_point;
-using tern::io::pmtud;
-using tern::io::pmtud_config;
-using tern::io::pmtud_state;
+using tern::core::pmtud;
+using tern::core::pmtud_config;
+using tern::core::pmtud_state;
 
 namespace {
 
