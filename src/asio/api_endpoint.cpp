@@ -76,11 +76,19 @@ std::error_code endpoint_impl::open(const asio::ip::udp::endpoint& local, const 
   opts.send_buffer = cfg.socket_send_buffer;
   opts.ecn = cfg.ecn;
   opts.gso = cfg.gso;
+  opts.gro = cfg.gro;
   if (auto e = socket_.open(local, opts)) return e;
   dual_stack_ = opts.dual_stack;
   open_nat();
 
-  rx_.emplace(cfg.io_batch, std::max<std::size_t>(cfg.max_datagram_size + 64, 2048));
+  if (socket_.caps().gro) {
+    // One GRO buffer holds up to 64 datagrams, so an eighth of the slots
+    // still takes in a full io_batch per call; each must hold 64 KiB or
+    // coalesced buffers arrive truncated.
+    rx_.emplace(std::max<std::size_t>(cfg.io_batch / 8, 4), 65535);
+  } else {
+    rx_.emplace(cfg.io_batch, std::max<std::size_t>(cfg.max_datagram_size + 64, 2048));
+  }
   tx_slot_size_ = std::max<std::size_t>(cfg.max_datagram_size, 1500);
   tx_storage_.assign(cfg.io_batch * tx_slot_size_, std::byte{0});
   tx_.reserve(cfg.io_batch);
@@ -131,6 +139,7 @@ endpoint_info endpoint_impl::info() const noexcept {
   i.send_buffer = caps.send_buffer;
   i.batched = caps.batched;
   i.gso = caps.gso;
+  i.gro = caps.gro;
   i.ecn = caps.ecn;
   i.datagrams_received = datagrams_received_;
   i.datagrams_sent = n.send_datagrams;
