@@ -351,6 +351,14 @@ void endpoint_impl::reschedule(connection_impl& c) {
   const time_point t = c.core().next_timeout();
   if (c.has_timer) {
     if (c.timer_entry->first == t) return;
+    if (t != never) {
+      // Moves the entry without freeing and allocating a node: this runs
+      // after nearly every datagram.
+      auto node = timers_.extract(c.timer_entry);
+      node.key() = t;
+      c.timer_entry = timers_.insert(std::move(node));
+      return;
+    }
     timers_.erase(c.timer_entry);
     c.has_timer = false;
   }
@@ -364,13 +372,13 @@ void endpoint_impl::arm_timer() {
   if (!open_) return;
   time_point earliest = timers_.empty() ? never : timers_.begin()->first;
   if (nat_) earliest = std::min(earliest, nat_->next_timeout());
-  if (earliest == timer_at_) return;
+  // The timer only ever moves earlier. Moving it costs a timerfd_settime and
+  // a cancelled wait, and deadlines move after nearly every datagram (ACK
+  // delay, pacing, loss timers); a timer left armed too early costs one
+  // wakeup that finds nothing due and arms it again (on_timer).
+  if (earliest >= timer_at_) return;
   timer_at_ = earliest;
   ++timer_generation_;
-  if (earliest == never) {
-    timer_.cancel();
-    return;
-  }
   timer_.expires_at(to_steady(earliest));
   timer_.async_wait([self = shared_from_this(), gen = timer_generation_](std::error_code ec) {
     if (ec == asio::error::operation_aborted || gen != self->timer_generation_ || !self->open_) return;
