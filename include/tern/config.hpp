@@ -121,7 +121,10 @@ struct config {
   /// buffer (UDP_GRO): far fewer per-datagram kernel costs on receive, for
   /// io_batch / 8 (at least 4) receive buffers of 64 KiB each.
   bool gro = true;
-  /// Read and write ECN bits where the platform allows.
+  /// ECN where the platform allows: mark 1-RTT packets ECT(0), count the
+  /// codepoints received and report them in ACKs, and let the congestion
+  /// controller react to CE marks. Marking stops on a connection whose peer's
+  /// ACKs show the marks do not survive the path.
   bool ecn = true;
 
   // --- NAT traversal (STUN on the endpoint's socket, docs/nat.md) ----------

@@ -60,6 +60,14 @@ struct connection_stats {
   std::uint64_t mtu_probes_sent = 0;
   std::uint64_t mtu_probes_lost = 0;
   std::uint64_t mtu_black_holes = 0;
+  /// ECN (config::ecn): packets received marked ECT(0) and CE, the CE count
+  /// the peer reported for this side's packets, and whether this side still
+  /// marks its packets ECT(0) (it stops if the marks prove not to survive
+  /// the path).
+  std::uint64_t ecn_ect0_received = 0;
+  std::uint64_t ecn_ce_received = 0;
+  std::uint64_t ecn_ce_reported = 0;
+  bool ecn_marking = false;
 };
 
 class connection {

@@ -288,7 +288,8 @@ void endpoint_impl::flush(connection_impl& c, time_point t) {
     std::span<std::byte> slot(tx_storage_.data() + tx_.size() * tx_slot_size_, tx_slot_size_);
     auto out = c.core().poll_transmit(slot, t);
     if (!out) return;
-    tx_.push_back(io::tx_datagram{slot.first(out->size), to_asio(out->to), io::ecn_codepoint::not_ect});
+    tx_.push_back(io::tx_datagram{slot.first(out->size), to_asio(out->to),
+                                  out->ect0 ? io::ecn_codepoint::ect0 : io::ecn_codepoint::not_ect});
     // Traffic to a peer is its NAT keepalive: no Binding Indication is due
     // while it flows.
     if (nat_ && nat_->tracking()) nat_->on_sent(out->to, t);
@@ -444,7 +445,7 @@ void endpoint_impl::on_readable(std::error_code ec) {
     if (rec) break;
     const time_point t = now();
     rx_->for_each_datagram([&](std::span<const std::byte> payload, const asio::ip::udp::endpoint& from,
-                               io::ecn_codepoint) { on_datagram(payload, from, t); });
+                               io::ecn_codepoint ecn) { on_datagram(payload, from, ecn, t); });
     run_dirty(t);
     pump_nat(t);
     submit();
@@ -462,7 +463,7 @@ void endpoint_impl::drain_path_errors() {
 }
 
 void endpoint_impl::on_datagram(std::span<const std::byte> payload, const asio::ip::udp::endpoint& from,
-                                time_point t) {
+                                io::ecn_codepoint ecn, time_point t) {
   ++datagrams_received_;
   // RFC 7983: STUN starts with 0-3, tern never does.
   if (nat_ && nat_->on_datagram(payload, to_core(from), t)) return;
@@ -474,7 +475,7 @@ void endpoint_impl::on_datagram(std::span<const std::byte> payload, const asio::
   auto it = routes_.find(cid_key(h.header.dcid));
   if (it != routes_.end()) {
     auto& c = *it->second;
-    c.core().on_datagram(payload, to_core(from), t);
+    c.core().on_datagram(payload, to_core(from), t, to_core(ecn));
     mark_dirty(c);
     return;
   }
@@ -499,7 +500,7 @@ void endpoint_impl::on_datagram(std::span<const std::byte> payload, const asio::
   routes_[original] = c;
   c->routes.push_back(original);
   sync_routes(*c);
-  c->core().on_datagram(payload, to_core(from), t);
+  c->core().on_datagram(payload, to_core(from), t, to_core(ecn));
   mark_dirty(*c);
 }
 

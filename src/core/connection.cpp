@@ -394,6 +394,11 @@ connection_stats connection::stats() const {
   s.mtu_probes_sent = path_mtu_.stats().probes_sent;
   s.mtu_probes_lost = path_mtu_.stats().probes_lost;
   s.mtu_black_holes = path_mtu_.stats().black_holes;
+  s.ecn_ect0_received = acks_.ecn().ect0;
+  s.ecn_ect1_received = acks_.ecn().ect1;
+  s.ecn_ce_received = acks_.ecn().ce;
+  s.ecn_ce_reported = peer_ce_;
+  s.ecn_marking = ecn_marks_now();
   return s;
 }
 

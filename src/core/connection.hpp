@@ -52,6 +52,9 @@ namespace tern::core {
 struct transmit {
   std::size_t size = 0;
   address to;
+  /// Send it with the ECT(0) codepoint (connection_config::ecn, and ECN not
+  /// found broken on this path); otherwise Not-ECT.
+  bool ect0 = false;
 };
 
 /// docs/protocol.md §9.1.
@@ -128,6 +131,14 @@ struct connection_stats {
   std::uint64_t mtu_probes_sent = 0;
   std::uint64_t mtu_probes_lost = 0;
   std::uint64_t mtu_black_holes = 0;
+  /// ECN (RFC 9000 §13.4): packets received with ECT(0), ECT(1) and CE
+  /// marks; the CE count the peer last reported for packets this side sent;
+  /// whether this side still marks ECT(0) (it stops when validation fails).
+  std::uint64_t ecn_ect0_received = 0;
+  std::uint64_t ecn_ect1_received = 0;
+  std::uint64_t ecn_ce_received = 0;
+  std::uint64_t ecn_ce_reported = 0;
+  bool ecn_marking = false;
 };
 
 /// One tern connection, client or server. Not thread-safe. Errors caused by
@@ -161,7 +172,8 @@ public:
 
   /// Processes one received UDP payload from `from`. Never fails: garbage is
   /// dropped and counted, protocol violations close the connection.
-  void on_datagram(std::span<const std::byte> datagram, const address& from, time_point now);
+  void on_datagram(std::span<const std::byte> datagram, const address& from, time_point now,
+                   recovery::ecn_mark ecn = recovery::ecn_mark::not_ect);
   /// Writes the next datagram to send into `out` (at least 1200 bytes), or
   /// returns nothing when there is nothing to send now.
   std::optional<transmit> poll_transmit(std::span<std::byte> out, time_point now);
@@ -306,6 +318,16 @@ private:
   /// A new path starts again from max_datagram_size.
   void restart_path_mtu();
 
+  // connection_ecn.cpp: ECN marking and its validation.
+  /// Whether the datagram being built goes out ECT(0).
+  bool ecn_marks_now() const noexcept;
+  void on_ecn_marked_sent(std::uint64_t packet_number);
+  /// Checks an ACK's ECN counts against the marked packets it newly
+  /// acknowledges (`newly_marked`).
+  void on_ack_ecn(const wire::ack_frame& f, std::uint64_t newly_marked);
+  /// Newly acknowledged packets that were sent marked.
+  bool was_ecn_marked(std::uint64_t packet_number) const noexcept;
+
   // connection_send.cpp: packet building.
   std::optional<transmit> build_datagram(std::span<std::byte> out, time_point now);
   std::optional<transmit> build_close(std::span<std::byte> out, time_point now);
@@ -406,6 +428,14 @@ private:
   pmtud path_mtu_;
   std::uint64_t mtu_probe_packet_ = recovery::no_packet;
   std::uint32_t silent_timeouts_ = 0; // probe timeouts since anything was acknowledged
+
+  // ECN: the codepoint of the datagram being processed, the first packet
+  // sent ECT(0), the peer's counts so far, and whether validation failed.
+  recovery::ecn_mark rx_ecn_ = recovery::ecn_mark::not_ect;
+  std::uint64_t ecn_first_marked_ = recovery::no_packet;
+  std::uint64_t peer_ect0_ = 0;
+  std::uint64_t peer_ce_ = 0;
+  bool ecn_failed_ = false;
 
   // 1-RTT datagrams that arrived before 1-RTT keys.
   struct early_datagram {

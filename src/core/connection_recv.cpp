@@ -44,7 +44,8 @@ std::uint64_t transport_code_of(std::error_code ec) {
 
 } // namespace
 
-void connection::on_datagram(std::span<const std::byte> datagram, const address& from, time_point now) {
+void connection::on_datagram(std::span<const std::byte> datagram, const address& from, time_point now,
+                             recovery::ecn_mark ecn) {
   if (state_ == connection_state::closed || state_ == connection_state::draining) return;
   if (datagram.empty()) {
     ++packets_dropped_;
@@ -52,6 +53,7 @@ void connection::on_datagram(std::span<const std::byte> datagram, const address&
   }
   bytes_received_ += datagram.size();
   rx_buffer_.assign(datagram.begin(), datagram.end());
+  rx_ecn_ = ecn;
   std::span<std::byte> rest(rx_buffer_);
   datagram_counted_ = false;
   while (!rest.empty()) {
@@ -173,7 +175,7 @@ void connection::process_packet(std::span<std::byte> rest, std::size_t& consumed
     stop = true;
     return;
   }
-  (void)acks_.on_packet_received(pn, ack_eliciting, now);
+  (void)acks_.on_packet_received(pn, ack_eliciting, now, rx_ecn_);
 
   // Peer address change on a non-probing packet that is the newest so far:
   // a NAT rebinding or migration (RFC 9000 §9.3). Validate the new path.
@@ -386,6 +388,10 @@ std::error_code connection::on_ack(const wire::ack_frame& f, time_point now) {
   }
   const auto& out = sender_.on_ack_received(info, now);
   if (out.error) return core_errc::transport_error;
+  std::uint64_t newly_marked = 0;
+  for (const auto& p : out.acked)
+    if (was_ecn_marked(p.packet_number)) ++newly_marked;
+  on_ack_ecn(f, newly_marked);
   for (const auto& p : out.acked) {
     on_path_mtu_acked(p, now);
     on_acked_frames(p.cookie);

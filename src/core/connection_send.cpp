@@ -46,6 +46,8 @@ void to_wire_ack(const recovery::ack_info& in, wire::ack_frame& out) {
   for (const auto& r : in.ranges()) out.ranges.push_back(wire::ack_range{r.smallest, r.largest});
   out.ack_delay = in.ack_delay;
   out.ecn.reset();
+  // ACK_ECN once any marked packet arrived (RFC 9000 §13.4.1).
+  if (in.has_ecn) out.ecn = wire::ecn_counts{in.ecn.ect0, in.ecn.ect1, in.ecn.ce};
 }
 
 } // namespace
@@ -165,6 +167,7 @@ std::optional<transmit> connection::build_datagram(std::span<std::byte> out, tim
     any_eliciting = any_eliciting || eliciting;
     long_packet = pos > 0;
   }
+  bool ect0 = false;
   if (keys_.has_one_rtt_keys() && handshake_complete_ && budget - pos >= 64 && !(is_client() && long_packet)) {
     bool eliciting = false;
     bool wrote = false;
@@ -180,6 +183,11 @@ std::optional<transmit> connection::build_datagram(std::span<std::byte> out, tim
     const std::size_t n = build_packet(out.subspan(pos, budget - pos), wire::packet_type::one_rtt, now, eliciting,
                                        min_size, allow_data, wrote, false);
     if (probing && eliciting && n == probe) on_mtu_probe_sent(pn, probe);
+    // Only datagrams holding nothing but a 1-RTT packet are marked.
+    if (n > 0 && pos == 0 && ecn_marks_now()) {
+      ect0 = true;
+      on_ecn_marked_sent(pn);
+    }
     pos += n;
     any_eliciting = any_eliciting || eliciting;
   }
@@ -206,7 +214,7 @@ std::optional<transmit> connection::build_datagram(std::span<std::byte> out, tim
   }
   tail_in_packet_ = false;
   update_handshake_probe(now);
-  return transmit{pos, peer_address_};
+  return transmit{pos, peer_address_, ect0};
 }
 
 std::size_t connection::build_packet(std::span<std::byte> out, wire::packet_type type, time_point now,
