@@ -6,7 +6,6 @@
 #include "fixture.hpp"
 
 #include <asio/ip/udp.hpp>
-#include <asio/read.hpp>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -41,55 +40,13 @@ struct ce_relay {
   }
 };
 
-struct ecn_outcome {
-  connection_stats client;
-  connection_stats server;
-};
-
-// Echoes `bytes` over one stream, the client connecting to `to`.
-ecn_outcome echo(loopback& net, const asio::ip::udp::endpoint& to, std::size_t bytes,
-                 std::function<void()> on_done = {}) {
-  ecn_outcome out;
-  net.run([&]() -> asio::awaitable<void> {
-    connection server_conn;
-    asio::co_spawn(
-        net.io,
-        [&]() -> asio::awaitable<void> {
-          server_conn = co_await net.server.async_accept(use_awaitable);
-          auto s = co_await server_conn.async_accept_stream(use_awaitable);
-          std::vector<std::byte> buf(64 * 1024);
-          for (;;) {
-            auto [ec, n] = co_await s.async_read_some(asio::buffer(buf), as_tuple);
-            if (ec) break;
-            co_await asio::async_write(s, asio::buffer(buf.data(), n), use_awaitable);
-          }
-          s.shutdown_send();
-        },
-        asio::detached);
-    auto c = co_await net.client.async_connect(to, net.pin(), use_awaitable);
-    auto s = co_await c.async_open_stream(use_awaitable);
-    const auto data = pattern(bytes, tern::test::seed());
-    co_await asio::async_write(s, asio::buffer(data), use_awaitable);
-    s.shutdown_send();
-    std::vector<std::byte> back(bytes);
-    const std::size_t n = co_await asio::async_read(s, asio::buffer(back), use_awaitable);
-    CHECK(n == bytes);
-    CHECK(back == data);
-    out.client = c.stats();
-    out.server = server_conn.stats();
-    c.close();
-    if (on_done) on_done();
-  });
-  return out;
-}
-
 TEST_CASE("ecn on loopback: packets go out ECT(0), are counted on arrival, and marking survives validation") {
   loopback net;
   if (!net.client.info().ecn || !net.server.info().ecn) {
     MESSAGE("the socket reports no ECN here: skipped");
     return;
   }
-  const auto o = echo(net, net.server.local_endpoint(), 300'000);
+  const auto o = echo_transfer(net, net.server.local_endpoint(), 300'000);
   CHECK(o.server.ecn_ect0_received > 100);
   CHECK(o.client.ecn_ect0_received > 100);
   CHECK(o.server.ecn_ce_received == 0);
@@ -108,7 +65,7 @@ TEST_CASE("ecn on loopback: CE marks on the path are counted, reported back, and
   }
   ce_relay relay(net.io, net.server.local_endpoint());
   asio::co_spawn(net.io, relay.run(), asio::detached);
-  const auto o = echo(net, relay.socket.local_endpoint(), 300'000, [&] { relay.socket.close(); });
+  const auto o = echo_transfer(net, relay.socket.local_endpoint(), 300'000, [&] { relay.socket.close(); });
   CHECK(relay.forwarded > 100);
   CHECK(o.server.ecn_ce_received > 100);
   CHECK(o.server.ecn_ect0_received == 0);
@@ -122,7 +79,7 @@ TEST_CASE("ecn off: nothing is marked and nothing is reported") {
   config cc;
   cc.ecn = false;
   loopback net(sc, cc);
-  const auto o = echo(net, net.server.local_endpoint(), 100'000);
+  const auto o = echo_transfer(net, net.server.local_endpoint(), 100'000);
   CHECK(o.server.ecn_ect0_received == 0);
   CHECK_FALSE(o.client.ecn_marking);
 }
