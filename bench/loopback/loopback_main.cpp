@@ -4,7 +4,12 @@
 //
 //   tern-bench-loopback [--duration-ms N] [--sizes 1200,1452]
 //                       [--modes plain,sendmmsg,gso] [--batch N]
-//                       [--buffer BYTES] [--ipv6]
+//                       [--buffer BYTES] [--ipv6] [--no-ceiling]
+//                       [--tern-gso 0|1] [--tern-gro 0|1] [--tern-max-datagram N]
+//                       [--tern-pacing 0|1] [--tern-cc bbr|cubic|new_reno]
+//
+// --no-ceiling measures tern alone; the --tern-* options set tern::config on
+// both endpoints, to see what GSO, GRO and path MTU discovery are worth.
 
 #include "tern_goodput.hpp"
 #include "udp_ceiling.hpp"
@@ -42,7 +47,9 @@ std::vector<std::string> split(const std::string& s) {
   std::fprintf(stderr,
                "tern-bench-loopback: %s\n"
                "usage: tern-bench-loopback [--duration-ms N] [--sizes 1200,1452] "
-               "[--modes plain,sendmmsg,gso] [--batch N] [--buffer BYTES] [--ipv6]\n",
+               "[--modes plain,sendmmsg,gso] [--batch N] [--buffer BYTES] [--ipv6] [--no-ceiling]\n"
+               "       [--tern-gso 0|1] [--tern-gro 0|1] [--tern-max-datagram N] [--tern-pacing 0|1]\n"
+               "       [--tern-cc bbr|cubic|new_reno]\n",
                why);
   std::exit(2);
 }
@@ -82,6 +89,11 @@ int main(int argc, char** argv) {
   ceiling_config base;
   std::vector<std::size_t> sizes{1200, 1452};
   std::vector<udp_mode> modes{udp_mode::plain, udp_mode::sendmmsg, udp_mode::gso};
+  tern::bench::goodput_config gc;
+  const auto flag = [&](const std::string& v) {
+    if (v != "0" && v != "1") usage("expected 0 or 1");
+    return v == "1";
+  };
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     const auto value = [&]() -> std::string {
@@ -111,11 +123,26 @@ int main(int argc, char** argv) {
       base.socket_buffer = std::strtoull(value().c_str(), nullptr, 10);
     } else if (a == "--ipv6") {
       base.ipv6 = true;
+    } else if (a == "--no-ceiling") {
+      modes.clear();
+    } else if (a == "--tern-gso") {
+      gc.gso = flag(value());
+    } else if (a == "--tern-gro") {
+      gc.gro = flag(value());
+    } else if (a == "--tern-pacing") {
+      gc.pacing = flag(value());
+    } else if (a == "--tern-cc") {
+      gc.congestion = value();
+      if (gc.congestion != "bbr" && gc.congestion != "cubic" && gc.congestion != "new_reno")
+        usage("--tern-cc must be bbr, cubic or new_reno");
+    } else if (a == "--tern-max-datagram") {
+      gc.max_datagram_size = std::strtoull(value().c_str(), nullptr, 10);
+      if (gc.max_datagram_size < 1200 || gc.max_datagram_size > 65000) usage("--tern-max-datagram must be 1200..65000");
     } else {
       usage(("unknown argument " + a).c_str());
     }
   }
-  if (sizes.empty() || modes.empty() || base.batch == 0) usage("nothing to measure");
+  if (sizes.empty() || base.batch == 0) usage("nothing to measure");
 
   // Every measurement first, so the JSON goes out in one piece.
   std::map<std::size_t, std::map<udp_mode, ceiling_result>> results;
@@ -127,7 +154,6 @@ int main(int argc, char** argv) {
       results[size][mode] = tern::bench::measure_udp_ceiling(c);
     }
 
-  tern::bench::goodput_config gc;
   gc.duration = base.duration;
   gc.ipv6 = base.ipv6;
   const tern::bench::goodput_result g = tern::bench::measure_tern_goodput(gc);
@@ -167,6 +193,9 @@ int main(int argc, char** argv) {
   }
   std::printf("  },\n");
   const double mmsg = bps(primary, udp_mode::sendmmsg);
+  // tern is compared with the ceiling at the datagram size it ended up using
+  // (path MTU discovery grows it on loopback) when that size was measured.
+  const std::size_t tern_basis = results.contains(g.datagram_size) ? g.datagram_size : primary;
   std::printf("  \"plain_bps\": %.0f,\n", bps(primary, udp_mode::plain));
   std::printf("  \"sendmmsg_bps\": %.0f,\n", mmsg);
   std::printf("  \"gso_bps\": %.0f,\n", bps(primary, udp_mode::gso));
@@ -176,16 +205,25 @@ int main(int argc, char** argv) {
   const double tern_bps = g.seconds > 0 ? static_cast<double>(g.bytes) * 8 / g.seconds : 0;
   const double tern_cpu = g.client_cpu_s + g.server_cpu_s;
   std::printf("  \"tern\": {\n");
+  std::printf("    \"config\": {\"gso\": %s, \"gro\": %s, \"pacing\": %s, \"congestion\": \"%s\", "
+              "\"max_datagram_size\": %zu},\n",
+              gc.gso ? "true" : "false", gc.gro ? "true" : "false", gc.pacing ? "true" : "false",
+              gc.congestion.c_str(), gc.max_datagram_size);
   std::printf("    \"goodput_bytes\": %llu,\n", static_cast<unsigned long long>(g.bytes));
   std::printf("    \"seconds\": %.3f,\n", g.seconds);
   std::printf("    \"datagram_size\": %zu,\n", g.datagram_size);
+  std::printf("    \"mtu_probes_sent\": %llu,\n", static_cast<unsigned long long>(g.mtu_probes_sent));
   std::printf("    \"packets_sent\": %llu,\n", static_cast<unsigned long long>(g.packets_sent));
   std::printf("    \"packets_lost\": %llu,\n", static_cast<unsigned long long>(g.packets_lost));
   std::printf("    \"send_syscalls\": %llu,\n", static_cast<unsigned long long>(g.send_syscalls));
   std::printf("    \"datagrams_per_send_syscall\": %.1f,\n",
               g.send_syscalls ? static_cast<double>(g.datagrams_sent) / static_cast<double>(g.send_syscalls) : 0);
   std::printf("    \"gso\": %s,\n", g.gso ? "true" : "false");
+  std::printf("    \"gro\": %s,\n", g.gro ? "true" : "false");
   std::printf("    \"srtt_us\": %llu,\n", static_cast<unsigned long long>(g.srtt_us));
+  std::printf("    \"min_rtt_us\": %llu,\n", static_cast<unsigned long long>(g.min_rtt_us));
+  std::printf("    \"pacing_rate_bps\": %llu,\n", static_cast<unsigned long long>(g.pacing_rate_bps));
+  std::printf("    \"delivery_rate_bps\": %llu,\n", static_cast<unsigned long long>(g.delivery_rate_bps));
   std::printf("    \"cwnd\": %llu,\n", static_cast<unsigned long long>(g.cwnd));
   std::printf("    \"client_cpu_s\": %.3f,\n", g.client_cpu_s);
   std::printf("    \"server_cpu_s\": %.3f,\n", g.server_cpu_s);
@@ -194,8 +232,9 @@ int main(int argc, char** argv) {
   if (!g.error.empty()) std::printf("    \"error\": \"%s\"\n", g.error.c_str());
   std::printf("  },\n");
   std::printf("  \"tern_goodput_bps\": %.0f,\n", tern_bps);
-  std::printf("  \"ratio_to_sendmmsg\": %.3f,\n", ratio(tern_bps, mmsg));
-  std::printf("  \"ratio_to_gso\": %.3f\n", ratio(tern_bps, bps(primary, udp_mode::gso)));
+  std::printf("  \"ratio_basis_datagram_size\": %zu,\n", tern_basis);
+  std::printf("  \"ratio_to_sendmmsg\": %.3f,\n", ratio(tern_bps, bps(tern_basis, udp_mode::sendmmsg)));
+  std::printf("  \"ratio_to_gso\": %.3f\n", ratio(tern_bps, bps(tern_basis, udp_mode::gso)));
   std::printf("}\n");
   bool failed = false;
   for (auto& [size, by_mode] : results)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Cost per byte of each UDP ceiling mode, beside tern-bench-loopback's JSON.
 #
-#   bench/loopback/profile.sh [path/to/tern-bench-loopback] [duration-ms]
+#   bench/loopback/profile.sh [path/to/tern-bench-loopback] [duration-ms] [--tern-* options]
+#   TERN_ONLY=1 bench/loopback/profile.sh ...   # skip the UDP ceiling modes
 #
 # For each mode (plain, sendmmsg, gso) at 1200-byte datagrams:
 # - user-space instructions per received byte, sender and receiver thread
@@ -10,14 +11,20 @@
 # - where the CPU time goes, kernel included, from perf sampling the
 #   cpu-clock software event (works where hardware counters do not, e.g. in a
 #   VM): the top symbols by share of samples.
+# Then tern's own connection (--no-ceiling): callgrind instructions per
+# goodput byte and per packet over both threads with the top functions by
+# self cost, and perf's top symbols, kernel included.
 set -euo pipefail
 bin=${1:-build/release/bench/loopback/tern-bench-loopback}
 ms=${2:-2000}
+shift $(( $# < 2 ? $# : 2 ))
 out=$(mktemp -d /tmp/tern-bench-profile.XXXXXX)
 have_perf=0
 if command -v perf >/dev/null && perf stat -e cpu-clock true >/dev/null 2>&1; then have_perf=1; fi
 
-for mode in plain sendmmsg gso; do
+modes="plain sendmmsg gso"
+[ "${TERN_ONLY:-0}" = 1 ] && modes=""
+for mode in $modes; do
   echo "== $mode (1200-byte datagrams, ${ms} ms)"
   if command -v valgrind >/dev/null; then
     valgrind --tool=callgrind --separate-threads=yes --collect-atstart=no \
@@ -57,4 +64,36 @@ PY
       { grep -E '^ +[0-9.]+%' || true; } | head -12 | sed 's/^/  /' || true
   fi
 done
+# tern itself: one encrypted connection, one stream (both threads), with the
+# tern::config of the remaining arguments (e.g. --tern-gro 0).
+echo "== tern (${ms} ms) $*"
+if command -v valgrind >/dev/null; then
+  valgrind --tool=callgrind --collect-atstart=no '--toggle-collect=*measure_tern_goodput*' \
+    --callgrind-out-file="$out/cg.tern" \
+    "$bin" --no-ceiling --duration-ms "$ms" "$@" >"$out/tern.cg.json" 2>"$out/tern.cg.err"
+  python3 - "$out" <<'PY'
+import json, re, sys
+out = sys.argv[1]
+t = json.load(open(f"{out}/tern.cg.json"))["tern"]
+ir = int(re.search(r"^summary:\s*(\d+)", open(f"{out}/cg.tern").read(), re.M).group(1))
+b = t["goodput_bytes"]
+print(f"  callgrind both threads: {ir} Ir, {b} goodput bytes, {ir / max(b, 1):.2f} Ir/byte, "
+      f"{ir / max(t['packets_sent'], 1):.0f} Ir/packet sent ({t['datagram_size']}-byte datagrams)")
+PY
+  callgrind_annotate --threshold=100 "$out/cg.tern" 2>/dev/null |
+    awk '/^ *[0-9,]+ \([ 0-9.]+%\)/ {print}' | head -15 | sed 's/^/  /' || true
+fi
+if [ "$have_perf" = 1 ]; then
+  perf record -q -e cpu-clock -o "$out/perf.tern" "$bin" --no-ceiling --duration-ms "$ms" "$@" \
+    >"$out/tern.perf.json" 2>/dev/null
+  python3 - "$out" <<'PY'
+import json, sys
+t = json.load(open(f"{sys.argv[1]}/tern.perf.json"))
+g = t["tern"]
+print(f"  perf run: {t['tern_goodput_bps'] / 1e9:.2f} Gbit/s, cpu {g['client_cpu_s'] + g['server_cpu_s']:.2f} s, "
+      f"{g['cpu_ns_per_goodput_byte']:.2f} cpu-ns/byte")
+PY
+  perf report -i "$out/perf.tern" --no-children --sort sym --stdio 2>/dev/null |
+    { grep -E '^ +[0-9.]+%' || true; } | head -15 | sed 's/^/  /' || true
+fi
 echo "(raw files in $out)"

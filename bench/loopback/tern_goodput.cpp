@@ -70,10 +70,18 @@ goodput_result measure_tern_goodput(const goodput_config& cfg) {
 
   asio::io_context server_io(1);
   asio::io_context client_io(1);
-  config server_cfg;
+  config client_cfg;
+  client_cfg.gso = cfg.gso;
+  client_cfg.gro = cfg.gro;
+  client_cfg.max_datagram_size = cfg.max_datagram_size;
+  client_cfg.pacing = cfg.pacing;
+  client_cfg.congestion = cfg.congestion == "cubic"      ? congestion_controller::cubic
+                          : cfg.congestion == "new_reno" ? congestion_controller::new_reno
+                                                         : congestion_controller::bbr;
+  config server_cfg = client_cfg;
   server_cfg.accept_connections = true;
   endpoint server(server_io.get_executor(), {loop, 0}, server_cfg);
-  endpoint client(client_io.get_executor(), {loop, 0});
+  endpoint client(client_io.get_executor(), {loop, 0}, client_cfg);
   const auto server_at = server.local_endpoint();
   const auto pin = server.fingerprint();
 
@@ -144,14 +152,18 @@ goodput_result measure_tern_goodput(const goodput_config& cfg) {
     out.packets_sent = st.packets_sent;
     out.packets_lost = st.packets_lost;
     out.srtt_us = static_cast<std::uint64_t>(st.srtt.count() / 1000);
+    out.min_rtt_us = static_cast<std::uint64_t>(st.min_rtt.count() / 1000);
+    out.delivery_rate_bps = st.delivery_rate * 8;
     out.cwnd = st.cwnd;
     out.pacing_rate_bps = st.pacing_rate * 8;
+    out.datagram_size = st.datagram_size;
+    out.mtu_probes_sent = st.mtu_probes_sent;
   }
   const auto info = client.info();
   out.send_syscalls = info.send_syscalls;
   out.datagrams_sent = info.datagrams_sent;
   out.gso = info.gso;
-  out.datagram_size = 1200;
+  out.gro = server.info().gro;
   if (r) {
     out.bytes = r->bytes;
     out.seconds = std::chrono::duration<double>(r->last - r->first).count();

@@ -49,6 +49,13 @@ struct udp_socket {
       std::perror("socket/bind");
       std::exit(2);
     }
+    // Don't fragment: tern's path MTU probes must be dropped, not split, when
+    // the path cannot carry them (PROBE also ignores the kernel's own PMTU
+    // guess, leaving the sizes to tern).
+#ifdef IP_PMTUDISC_PROBE
+    const int probe = IP_PMTUDISC_PROBE;
+    (void)::setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &probe, sizeof probe);
+#endif
     socklen_t len = sizeof a;
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
     local = {asio::ip::address_v4(ntohl(a.sin_addr.s_addr)), ntohs(a.sin_port)};

@@ -52,7 +52,22 @@ struct connection_stats {
   std::uint64_t stream_bytes_sent = 0; ///< new stream data, all streams
   std::uint64_t stream_bytes_received = 0;
   std::uint64_t path_changes = 0;      ///< validated peer address changes
-  std::size_t datagram_size = 0;       ///< current UDP payload size, bytes
+  /// Path MTU discovery (DPLPMTUD): the UDP payload size datagrams have now
+  /// (config::initial_datagram_size until a probe proves more), the padded
+  /// probes sent and lost, and falls back to the initial size after larger
+  /// packets stopped getting through.
+  std::size_t datagram_size = 0;       ///< bytes
+  std::uint64_t mtu_probes_sent = 0;
+  std::uint64_t mtu_probes_lost = 0;
+  std::uint64_t mtu_black_holes = 0;
+  /// ECN (config::ecn): packets received marked ECT(0) and CE, the CE count
+  /// the peer reported for this side's packets, and whether this side still
+  /// marks its packets ECT(0) (it stops if the marks prove not to survive
+  /// the path).
+  std::uint64_t ecn_ect0_received = 0;
+  std::uint64_t ecn_ce_received = 0;
+  std::uint64_t ecn_ce_reported = 0;
+  bool ecn_marking = false;
 };
 
 class connection {

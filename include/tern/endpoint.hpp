@@ -34,6 +34,7 @@ struct endpoint_info {
   std::size_t send_buffer = 0;       ///< SO_SNDBUF as granted, bytes
   bool batched = false;              ///< recvmmsg / sendmmsg in use
   bool gso = false;                  ///< UDP_SEGMENT in use
+  bool gro = false;                  ///< UDP_GRO in use
   bool ecn = false;
   std::size_t datagrams_received = 0;
   std::size_t datagrams_sent = 0;

@@ -77,11 +77,19 @@ std::error_code endpoint_impl::open(const asio::ip::udp::endpoint& local, const 
   opts.send_buffer = cfg.socket_send_buffer;
   opts.ecn = cfg.ecn;
   opts.gso = cfg.gso;
+  opts.gro = cfg.gro;
   if (auto e = socket_.open(local, opts)) return e;
   dual_stack_ = opts.dual_stack;
   open_nat();
 
-  rx_.emplace(cfg.io_batch, std::max<std::size_t>(cfg.max_datagram_size + 64, 2048));
+  if (socket_.caps().gro) {
+    // One GRO buffer holds up to 64 datagrams, so an eighth of the slots
+    // still takes in a full io_batch per call; each must hold 64 KiB or
+    // coalesced buffers arrive truncated.
+    rx_.emplace(std::max<std::size_t>(cfg.io_batch / 8, 4), 65535);
+  } else {
+    rx_.emplace(cfg.io_batch, std::max<std::size_t>(cfg.max_datagram_size + 64, 2048));
+  }
   tx_slot_size_ = std::max<std::size_t>(cfg.max_datagram_size, 1500);
   tx_storage_.assign(cfg.io_batch * tx_slot_size_, std::byte{0});
   tx_.reserve(cfg.io_batch);
@@ -132,6 +140,7 @@ endpoint_info endpoint_impl::info() const noexcept {
   i.send_buffer = caps.send_buffer;
   i.batched = caps.batched;
   i.gso = caps.gso;
+  i.gro = caps.gro;
   i.ecn = caps.ecn;
   i.datagrams_received = datagrams_received_;
   i.datagrams_sent = n.send_datagrams;
@@ -280,7 +289,8 @@ void endpoint_impl::flush(connection_impl& c, time_point t) {
     std::span<std::byte> slot(tx_storage_.data() + tx_.size() * tx_slot_size_, tx_slot_size_);
     auto out = c.core().poll_transmit(slot, t);
     if (!out) return;
-    tx_.push_back(io::tx_datagram{slot.first(out->size), to_asio(out->to), io::ecn_codepoint::not_ect});
+    tx_.push_back(io::tx_datagram{slot.first(out->size), to_asio(out->to),
+                                  out->ect0 ? io::ecn_codepoint::ect0 : io::ecn_codepoint::not_ect});
     // Traffic to a peer is its NAT keepalive: no Binding Indication is due
     // while it flows.
     if (nat_ && nat_->tracking()) nat_->on_sent(out->to, t);
@@ -343,6 +353,14 @@ void endpoint_impl::reschedule(connection_impl& c) {
   const time_point t = c.core().next_timeout();
   if (c.has_timer) {
     if (c.timer_entry->first == t) return;
+    if (t != never) {
+      // Moves the entry without freeing and allocating a node: this runs
+      // after nearly every datagram.
+      auto node = timers_.extract(c.timer_entry);
+      node.key() = t;
+      c.timer_entry = timers_.insert(std::move(node));
+      return;
+    }
     timers_.erase(c.timer_entry);
     c.has_timer = false;
   }
@@ -356,13 +374,13 @@ void endpoint_impl::arm_timer() {
   if (!open_) return;
   time_point earliest = timers_.empty() ? never : timers_.begin()->first;
   if (nat_) earliest = std::min(earliest, nat_->next_timeout());
-  if (earliest == timer_at_) return;
+  // The timer only ever moves earlier. Moving it costs a timerfd_settime and
+  // a cancelled wait, and deadlines move after nearly every datagram (ACK
+  // delay, pacing, loss timers); a timer left armed too early costs one
+  // wakeup that finds nothing due and arms it again (on_timer).
+  if (earliest >= timer_at_) return;
   timer_at_ = earliest;
   ++timer_generation_;
-  if (earliest == never) {
-    timer_.cancel();
-    return;
-  }
   timer_.expires_at(to_steady(earliest));
   timer_.async_wait([self = shared_from_this(), gen = timer_generation_](std::error_code ec) {
     if (ec == asio::error::operation_aborted || gen != self->timer_generation_ || !self->open_) return;
@@ -428,7 +446,7 @@ void endpoint_impl::on_readable(std::error_code ec) {
     if (rec) break;
     const time_point t = now();
     rx_->for_each_datagram([&](std::span<const std::byte> payload, const asio::ip::udp::endpoint& from,
-                               io::ecn_codepoint) { on_datagram(payload, from, t); });
+                               io::ecn_codepoint ecn) { on_datagram(payload, from, ecn, t); });
     run_dirty(t);
     pump_nat(t);
     submit();
@@ -446,7 +464,7 @@ void endpoint_impl::drain_path_errors() {
 }
 
 void endpoint_impl::on_datagram(std::span<const std::byte> payload, const asio::ip::udp::endpoint& from,
-                                time_point t) {
+                                io::ecn_codepoint ecn, time_point t) {
   ++datagrams_received_;
   // RFC 7983: STUN starts with 0-3, tern never does.
   if (nat_ && nat_->on_datagram(payload, to_core(from), t)) return;
@@ -458,7 +476,7 @@ void endpoint_impl::on_datagram(std::span<const std::byte> payload, const asio::
   auto it = routes_.find(cid_key(h.header.dcid));
   if (it != routes_.end()) {
     auto& c = *it->second;
-    c.core().on_datagram(payload, to_core(from), t);
+    c.core().on_datagram(payload, to_core(from), t, to_core(ecn));
     mark_dirty(c);
     return;
   }
@@ -483,7 +501,7 @@ void endpoint_impl::on_datagram(std::span<const std::byte> payload, const asio::
   routes_[original] = c;
   c->routes.push_back(original);
   sync_routes(*c);
-  c->core().on_datagram(payload, to_core(from), t);
+  c->core().on_datagram(payload, to_core(from), t, to_core(ecn));
   mark_dirty(*c);
 }
 

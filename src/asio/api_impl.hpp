@@ -50,6 +50,8 @@ std::error_code public_error(std::error_code ec) noexcept;
 /// peer has one address however it is reached.
 core::address to_core(const asio::ip::udp::endpoint& e) noexcept;
 asio::ip::udp::endpoint to_asio(const core::address& a) noexcept;
+/// A received datagram's ECN codepoint as the core counts it.
+recovery::ecn_mark to_core(io::ecn_codepoint e) noexcept;
 
 /// tern::config -> the core's connection config (TLS fields excluded).
 /// qlog_dir falls back to the TERN_QLOG_DIR environment variable.
@@ -186,7 +188,8 @@ public:
 private:
   void start_receive();
   void on_readable(std::error_code ec);
-  void on_datagram(std::span<const std::byte> payload, const asio::ip::udp::endpoint& from, time_point now);
+  void on_datagram(std::span<const std::byte> payload, const asio::ip::udp::endpoint& from, io::ecn_codepoint ecn,
+                   time_point now);
   void on_timer();
   void run_dirty(time_point now);
   /// Events, transmissions, routes and timer of one connection.

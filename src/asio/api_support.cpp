@@ -103,6 +103,16 @@ asio::ip::udp::endpoint to_asio(const core::address& a) noexcept {
   return {asio::ip::address_v6(b), a.port};
 }
 
+recovery::ecn_mark to_core(io::ecn_codepoint e) noexcept {
+  switch (e) {
+  case io::ecn_codepoint::ect0: return recovery::ecn_mark::ect0;
+  case io::ecn_codepoint::ect1: return recovery::ecn_mark::ect1;
+  case io::ecn_codepoint::ce: return recovery::ecn_mark::ce;
+  case io::ecn_codepoint::not_ect: break;
+  }
+  return recovery::ecn_mark::not_ect;
+}
+
 core::connection_config core_config(const config& cfg) {
   core::connection_config c;
   c.idle_timeout = std::chrono::duration_cast<duration>(cfg.idle_timeout);
@@ -117,6 +127,8 @@ core::connection_config core_config(const config& cfg) {
   // Only what the path has proven: the core has no probing hook yet, so a
   // connection stays at the initial size (docs/api.md, "Path MTU").
   c.max_datagram_size = std::max<std::size_t>(cfg.initial_datagram_size, 1200);
+  c.max_probed_datagram_size = cfg.max_datagram_size;
+  c.ecn = cfg.ecn;
   c.max_stream_window = cfg.max_stream_window;
   c.max_connection_window = cfg.max_connection_window;
   c.stream_send_buffer = cfg.stream_send_buffer;
@@ -154,6 +166,14 @@ connection_stats public_stats(const core::connection_stats& c) noexcept {
   s.bytes_received = c.bytes_received;
   s.stream_bytes_sent = c.stream_bytes_sent;
   s.stream_bytes_received = c.stream_bytes_received;
+  s.datagram_size = c.datagram_size;
+  s.mtu_probes_sent = c.mtu_probes_sent;
+  s.mtu_probes_lost = c.mtu_probes_lost;
+  s.mtu_black_holes = c.mtu_black_holes;
+  s.ecn_ect0_received = c.ecn_ect0_received;
+  s.ecn_ce_received = c.ecn_ce_received;
+  s.ecn_ce_reported = c.ecn_ce_reported;
+  s.ecn_marking = c.ecn_marking;
   return s;
 }
 

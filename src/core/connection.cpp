@@ -61,6 +61,7 @@ connection::connection(const connection_config& config, crypto::tls_role role, r
       datagrams_out_(config.datagram_send), datagrams_in_(config.datagram_receive, config.datagram_overflow),
       messages_out_(config.message_sender), messages_in_(config.message_receiver) {
   config_.max_datagram_size = std::max<std::size_t>(config_.max_datagram_size, 1200);
+  restart_path_mtu();
   config_.connection_id_length = std::clamp<std::size_t>(config_.connection_id_length, 4, 20);
   config_.active_connection_ids = std::max<std::size_t>(config_.active_connection_ids, 2);
   stream::peer_stream_limits limits;
@@ -284,6 +285,7 @@ time_point connection::next_timeout() const noexcept {
     if (!message_event_pending_) t = std::min(t, messages_in_.next_timeout());
     if (config_.keepalive_interval > duration::zero() && !ping_pending_)
       t = std::min(t, std::max(last_ack_eliciting_sent_, last_received_) + config_.keepalive_interval);
+    t = std::min(t, path_mtu_.next_timeout());
   }
   if (pacing_release_ != never) t = std::min(t, pacing_release_);
   return t;
@@ -323,6 +325,7 @@ void connection::handle_timeout(time_point now) {
     const auto& out = sender_.on_timeout(now);
     handle_losses(out.lost, true, now);
     if (out.probes > 0) {
+      on_path_mtu_timeout(now);
       ping_pending_ = true;
       if (!handshake_confirmed_) requeue_crypto_in_flight();
     }
@@ -332,6 +335,7 @@ void connection::handle_timeout(time_point now) {
     handshake_probe_at_ = never;
   }
   keys_.one_rtt().on_timeout(now);
+  if (handshake_confirmed_) path_mtu_.on_timeout(now);
   if (path_.active && now >= path_.deadline) {
     // The new address never answered: go back to the previous one.
     path_.active = false;
@@ -395,6 +399,15 @@ connection_stats connection::stats() const {
   s.message_retransmissions = ms.retransmissions;
   s.message_duplicates = ms.duplicates;
   s.messages_abandoned = ms.messages_abandoned;
+  s.datagram_size = path_mtu_.usable_size();
+  s.mtu_probes_sent = path_mtu_.stats().probes_sent;
+  s.mtu_probes_lost = path_mtu_.stats().probes_lost;
+  s.mtu_black_holes = path_mtu_.stats().black_holes;
+  s.ecn_ect0_received = acks_.ecn().ect0;
+  s.ecn_ect1_received = acks_.ecn().ect1;
+  s.ecn_ce_received = acks_.ecn().ce;
+  s.ecn_ce_reported = peer_ce_;
+  s.ecn_marking = ecn_marks_now();
   return s;
 }
 

@@ -17,6 +17,7 @@
 #include "core/connection_ids.hpp"
 #include "core/errc.hpp"
 #include "core/packet_protection.hpp"
+#include "core/path_mtu.hpp"
 #include "core/sent_frames.hpp"
 #include "crypto/tls_session.hpp"
 #include "qlog/observer.hpp"
@@ -52,6 +53,9 @@ namespace tern::core {
 struct transmit {
   std::size_t size = 0;
   address to;
+  /// Send it with the ECT(0) codepoint (connection_config::ecn, and ECN not
+  /// found broken on this path); otherwise Not-ECT.
+  bool ect0 = false;
 };
 
 /// docs/protocol.md §9.1.
@@ -126,6 +130,20 @@ struct connection_stats {
   std::uint64_t message_retransmissions = 0;
   std::uint64_t message_duplicates = 0;
   std::uint64_t messages_abandoned = 0;
+  /// Path MTU discovery: the UDP payload size datagrams may have now, and
+  /// the probes (core::pmtud_stats).
+  std::size_t datagram_size = 0;
+  std::uint64_t mtu_probes_sent = 0;
+  std::uint64_t mtu_probes_lost = 0;
+  std::uint64_t mtu_black_holes = 0;
+  /// ECN (RFC 9000 §13.4): packets received with ECT(0), ECT(1) and CE
+  /// marks; the CE count the peer last reported for packets this side sent;
+  /// whether this side still marks ECT(0) (it stops when validation fails).
+  std::uint64_t ecn_ect0_received = 0;
+  std::uint64_t ecn_ect1_received = 0;
+  std::uint64_t ecn_ce_received = 0;
+  std::uint64_t ecn_ce_reported = 0;
+  bool ecn_marking = false;
 };
 
 /// One tern connection, client or server. Not thread-safe. Errors caused by
@@ -159,7 +177,8 @@ public:
 
   /// Processes one received UDP payload from `from`. Never fails: garbage is
   /// dropped and counted, protocol violations close the connection.
-  void on_datagram(std::span<const std::byte> datagram, const address& from, time_point now);
+  void on_datagram(std::span<const std::byte> datagram, const address& from, time_point now,
+                   recovery::ecn_mark ecn = recovery::ecn_mark::not_ect);
   /// Writes the next datagram to send into `out` (at least 1200 bytes), or
   /// returns nothing when there is nothing to send now.
   std::optional<transmit> poll_transmit(std::span<std::byte> out, time_point now);
@@ -309,6 +328,28 @@ private:
   /// Per-stream send buffer cap for the current congestion window.
   std::size_t send_buffer_limit() const noexcept;
   void update_handshake_probe(time_point now);
+  // connection_path_mtu.cpp: DPLPMTUD hooks.
+  /// The probe size the datagram being built should have (it fits in
+  /// `room` bytes), or 0 for an ordinary datagram.
+  std::size_t mtu_probe_size(std::size_t room) const noexcept;
+  void on_mtu_probe_sent(std::uint64_t packet_number, std::size_t size);
+  /// Path MTU discovery's view of acknowledged and lost packets.
+  void on_path_mtu_acked(const recovery::sent_packet& p, time_point now);
+  void on_path_mtu_lost(const recovery::sent_packet& p, time_point now);
+  /// A probe timeout fired (RFC 9002 §6.2).
+  void on_path_mtu_timeout(time_point now);
+  /// A new path starts again from max_datagram_size.
+  void restart_path_mtu();
+
+  // connection_ecn.cpp: ECN marking and its validation.
+  /// Whether the datagram being built goes out ECT(0).
+  bool ecn_marks_now() const noexcept;
+  void on_ecn_marked_sent(std::uint64_t packet_number);
+  /// Checks an ACK's ECN counts against the marked packets it newly
+  /// acknowledges (`newly_marked`).
+  void on_ack_ecn(const wire::ack_frame& f, std::uint64_t newly_marked);
+  /// Newly acknowledged packets that were sent marked.
+  bool was_ecn_marked(std::uint64_t packet_number) const noexcept;
 
   // connection_send.cpp: packet building.
   std::optional<transmit> build_datagram(std::span<std::byte> out, time_point now);
@@ -404,6 +445,20 @@ private:
   time_point handshake_probe_at_ = never;
   std::uint64_t close_frame_type_ = 0;
   time_point pacing_release_ = never; // data waits for the pacer until then
+
+  // Path MTU discovery: the datagram size, and the one probe in flight
+  // (its packet number tells its acknowledgement or loss apart).
+  pmtud path_mtu_;
+  std::uint64_t mtu_probe_packet_ = recovery::no_packet;
+  std::uint32_t silent_timeouts_ = 0; // probe timeouts since anything was acknowledged
+
+  // ECN: the codepoint of the datagram being processed, the first packet
+  // sent ECT(0), the peer's counts so far, and whether validation failed.
+  recovery::ecn_mark rx_ecn_ = recovery::ecn_mark::not_ect;
+  std::uint64_t ecn_first_marked_ = recovery::no_packet;
+  std::uint64_t peer_ect0_ = 0;
+  std::uint64_t peer_ce_ = 0;
+  bool ecn_failed_ = false;
 
   // 1-RTT datagrams that arrived before 1-RTT keys.
   struct early_datagram {

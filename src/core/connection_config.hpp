@@ -55,8 +55,20 @@ struct connection_config {
   /// Congestion control and pacing.
   cc::algorithm congestion = cc::algorithm::bbr;
   bool pacing = true;
-  /// Size of the UDP payloads this side sends, bytes (at least 1200).
+  /// Size of the UDP payloads this side sends, bytes (at least 1200): every
+  /// datagram until path MTU discovery proves more.
   std::size_t max_datagram_size = 1200;
+  /// DPLPMTUD (RFC 8899, core/path_mtu.hpp): once the handshake is confirmed,
+  /// padded probes raise the datagram size one acknowledged probe at a time,
+  /// up to this many UDP payload bytes. At or below max_datagram_size (the
+  /// default) the connection never probes.
+  std::size_t max_probed_datagram_size = 0;
+  /// Mark 1-RTT datagrams ECT(0) (RFC 9000 §13.4), for a driver that writes
+  /// transmit::ect0 to the socket and passes received codepoints to
+  /// on_datagram. Marking stops for good when the peer's ACKs show the marks
+  /// do not survive the path. Received codepoints are counted and reported
+  /// in ACK frames whatever this says.
+  bool ecn = false;
 
   /// Receive windows: the initial values are fixed by the protocol
   /// (initial_limits); `max` bounds auto-tuning and so memory per stream and

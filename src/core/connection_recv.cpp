@@ -44,7 +44,8 @@ std::uint64_t transport_code_of(std::error_code ec) {
 
 } // namespace
 
-void connection::on_datagram(std::span<const std::byte> datagram, const address& from, time_point now) {
+void connection::on_datagram(std::span<const std::byte> datagram, const address& from, time_point now,
+                             recovery::ecn_mark ecn) {
   if (state_ == connection_state::closed || state_ == connection_state::draining) return;
   if (datagram.empty()) {
     ++packets_dropped_;
@@ -52,6 +53,7 @@ void connection::on_datagram(std::span<const std::byte> datagram, const address&
   }
   bytes_received_ += datagram.size();
   rx_buffer_.assign(datagram.begin(), datagram.end());
+  rx_ecn_ = ecn;
   std::span<std::byte> rest(rx_buffer_);
   datagram_counted_ = false;
   while (!rest.empty()) {
@@ -175,7 +177,7 @@ void connection::process_packet(std::span<std::byte> rest, std::size_t& consumed
     stop = true;
     return;
   }
-  (void)acks_.on_packet_received(pn, ack_eliciting, now);
+  (void)acks_.on_packet_received(pn, ack_eliciting, now, rx_ecn_);
 
   // Peer address change on a non-probing packet that is the newest so far:
   // a NAT rebinding or migration (RFC 9000 §9.3). Validate the new path.
@@ -388,7 +390,12 @@ std::error_code connection::on_ack(const wire::ack_frame& f, time_point now) {
   }
   const auto& out = sender_.on_ack_received(info, now);
   if (out.error) return core_errc::transport_error;
+  std::uint64_t newly_marked = 0;
+  for (const auto& p : out.acked)
+    if (was_ecn_marked(p.packet_number)) ++newly_marked;
+  on_ack_ecn(f, newly_marked);
   for (const auto& p : out.acked) {
+    on_path_mtu_acked(p, now);
     on_acked_frames(p.cookie);
     keys_.one_rtt().on_packet_acknowledged(p.packet_number);
     if (p.carried_ack_largest != recovery::no_packet) acks_.on_ack_acknowledged(p.carried_ack_largest);
@@ -411,7 +418,10 @@ std::error_code connection::on_ack(const wire::ack_frame& f, time_point now) {
 
 void connection::handle_losses(std::span<const recovery::sent_packet> lost, bool by_timer, time_point now) {
   if (qlog_) qlog_losses(lost, by_timer, now);
-  for (const auto& p : lost) on_lost_frames(p.cookie);
+  for (const auto& p : lost) {
+    on_path_mtu_lost(p, now);
+    on_lost_frames(p.cookie);
+  }
 }
 
 void connection::on_acked_frames(std::uint64_t cookie) {
@@ -503,6 +513,9 @@ void connection::start_path_validation(const address& to, time_point now) {
   random_bytes(path_.data);
   path_.challenge_pending = true;
   path_.deadline = now + std::max<duration>(3 * pto(), std::chrono::milliseconds(100));
+  // Another IP address is another path, whose MTU is unknown (a port change
+  // alone is a NAT rebinding on the same path).
+  if (!same_host(to, peer_address_)) restart_path_mtu();
   peer_address_ = to;
   address_validated_ = false;
   path_bytes_received_ = 0;

@@ -46,6 +46,8 @@ void to_wire_ack(const recovery::ack_info& in, wire::ack_frame& out) {
   for (const auto& r : in.ranges()) out.ranges.push_back(wire::ack_range{r.smallest, r.largest});
   out.ack_delay = in.ack_delay;
   out.ecn.reset();
+  // ACK_ECN once any marked packet arrived (RFC 9000 §13.4.1).
+  if (in.has_ecn) out.ecn = wire::ecn_counts{in.ecn.ect0, in.ecn.ect1, in.ecn.ce};
 }
 
 } // namespace
@@ -114,11 +116,15 @@ std::optional<transmit> connection::poll_transmit(std::span<std::byte> out, time
 }
 
 std::optional<transmit> connection::build_datagram(std::span<std::byte> out, time_point now) {
-  std::size_t budget = std::min(out.size(), config_.max_datagram_size);
+  // Path MTU discovery (connection_path_mtu.cpp): datagrams are as large as
+  // the path has proven; a due probe makes this one exactly the probe size,
+  // padded, carrying whatever else is queued (a PING if nothing is).
+  const std::size_t probe = mtu_probe_size(out.size());
+  std::size_t budget = std::min(out.size(), probe != 0 ? probe : path_mtu_.usable_size());
   budget = std::min(budget, amplification_budget());
   if (budget < 64) return std::nullopt;
 
-  const bool want_eliciting = has_ack_eliciting_to_send(now);
+  const bool want_eliciting = probe != 0 || has_ack_eliciting_to_send(now);
   const bool ack_due = acks_.has_unacknowledged() && acks_.ack_due(now);
   if (!want_eliciting && !ack_due) {
     if (handshake_confirmed_ && sender_.bytes_in_flight() > 0) sender_.on_app_limited(now);
@@ -161,14 +167,28 @@ std::optional<transmit> connection::build_datagram(std::span<std::byte> out, tim
     any_eliciting = any_eliciting || eliciting;
     long_packet = pos > 0;
   }
+  bool ect0 = false;
   if (keys_.has_one_rtt_keys() && handshake_complete_ && budget - pos >= 64 && !(is_client() && long_packet)) {
     bool eliciting = false;
     bool wrote = false;
     // A PATH_CHALLENGE datagram is padded to 1200 bytes to probe the path's
     // MTU, as far as the amplification limit allows.
-    const std::size_t min_size = path_.challenge_pending ? std::min(budget - pos, min_client_datagram) : 0;
-    pos += build_packet(out.subspan(pos, budget - pos), wire::packet_type::one_rtt, now, eliciting, min_size,
-                        allow_data, wrote, false);
+    std::size_t min_size = path_.challenge_pending ? std::min(budget - pos, min_client_datagram) : 0;
+    const std::uint64_t pn = sender_.next_packet_number();
+    const bool probing = probe != 0 && allow_data && pos == 0;
+    if (probing) {
+      min_size = probe;
+      ping_pending_ = true; // a probe must be acknowledged
+    }
+    const std::size_t n = build_packet(out.subspan(pos, budget - pos), wire::packet_type::one_rtt, now, eliciting,
+                                       min_size, allow_data, wrote, false);
+    if (probing && eliciting && n == probe) on_mtu_probe_sent(pn, probe);
+    // Only datagrams holding nothing but a 1-RTT packet are marked.
+    if (n > 0 && pos == 0 && ecn_marks_now()) {
+      ect0 = true;
+      on_ecn_marked_sent(pn);
+    }
+    pos += n;
     any_eliciting = any_eliciting || eliciting;
   }
   if (pos == 0) {
@@ -194,7 +214,7 @@ std::optional<transmit> connection::build_datagram(std::span<std::byte> out, tim
   }
   tail_in_packet_ = false;
   update_handshake_probe(now);
-  return transmit{pos, peer_address_};
+  return transmit{pos, peer_address_, ect0};
 }
 
 std::size_t connection::build_packet(std::span<std::byte> out, wire::packet_type type, time_point now,

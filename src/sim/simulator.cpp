@@ -120,6 +120,11 @@ void simulator::apply_schedule(link_id l, const schedule& s, time_point origin) 
     if (e.target.empty() || e.target == links_[l].name) schedule_spec(origin + e.at, l, e.spec);
 }
 
+void simulator::set_link_mtu(link_id l, std::size_t max_payload) {
+  if (l >= links_.size()) fail(sim_errc::unknown_link, "set_link_mtu");
+  links_[l].mtu = max_payload;
+}
+
 void simulator::schedule_call(time_point at, std::function<void()> fn) {
   actions_.push_back(std::move(fn));
   push(std::max(at, now_), event_kind::action, static_cast<std::uint32_t>(actions_.size() - 1));
@@ -275,6 +280,15 @@ void simulator::enter_link(link_id l, packet&& p) {
     ev.from = p.from;
     ev.to = p.to;
     ev.size = static_cast<std::uint32_t>(p.payload.size());
+  }
+  if (links_[l].mtu != 0 && p.payload.size() > links_[l].mtu) {
+    ++stats_.dropped_mtu;
+    if (tracing) {
+      ev.kind = trace_kind::lost;
+      emit(ev);
+    }
+    pool_.release(std::move(p.payload));
+    return;
   }
   const auto outcome = links_[l].model.enqueue(std::move(p), now_);
   if (tracing) {

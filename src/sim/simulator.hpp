@@ -23,6 +23,7 @@ struct network_stats {
   std::uint64_t sent = 0;        ///< datagrams nodes handed to the network
   std::uint64_t delivered = 0;   ///< datagrams nodes received (duplicates counted)
   std::uint64_t unroutable = 0;  ///< sent to, or arriving at, an address no node holds
+  std::uint64_t dropped_mtu = 0; ///< larger than the MTU of a link they entered (set_link_mtu)
   std::uint64_t events = 0;      ///< events the loop processed
   std::uint64_t link_events = 0; ///< packets offered to links plus packets leaving them
 };
@@ -73,6 +74,12 @@ public:
   void rebind(node_id n, address public_addr);
   void schedule_rebind(time_point at, node_id n, address public_addr);
 
+  /// Datagrams of more than `max_payload` bytes entering link `l` are dropped
+  /// without a trace on the wire: a path MTU with the don't-fragment bit set
+  /// and no ICMP coming back (the black hole DPLPMTUD must cope with). Zero
+  /// removes the limit. Takes effect for datagrams entering from now on, so
+  /// schedule_call can change it mid-run. Traced as `lost`.
+  void set_link_mtu(link_id l, std::size_t max_payload);
   /// Replaces link `l`'s spec at `at` (tc qdisc change semantics).
   void schedule_spec(time_point at, link_id l, const netem_spec& spec);
   /// Schedules every entry of `s` for link `l` relative to `origin`
@@ -137,6 +144,7 @@ private:
     netem_link model;
     std::string name;
     time_point scheduled = never;
+    std::size_t mtu = 0; ///< largest payload admitted; 0 for no limit
   };
   struct route {
     node_id from, to;

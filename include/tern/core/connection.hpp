@@ -132,7 +132,13 @@ public:
   /// One received UDP payload from `from`. Never fails.
   void on_datagram(std::span<const std::byte> datagram, const asio::ip::udp::endpoint& from, time_point now);
   /// Writes the next datagram into `out` (at least 1500 bytes) or returns
-  /// nothing when nothing may be sent now.
+  /// nothing when nothing may be sent now. Datagrams grow from
+  /// config::initial_datagram_size towards config::max_datagram_size as path
+  /// MTU probes are acknowledged, so `out` should hold max_datagram_size
+  /// bytes (a probe that does not fit is not sent), and the socket should
+  /// set the don't-fragment bit (IP_MTU_DISCOVER = IP_PMTUDISC_PROBE on
+  /// Linux), or a fragmented probe proves a size the path does not carry;
+  /// without it, set max_datagram_size = initial_datagram_size.
   std::optional<transmit> poll_transmit(std::span<std::byte> out, time_point now);
   /// When on_timeout() is due; tern::never when nothing is pending.
   time_point next_timeout() const noexcept;

@@ -17,6 +17,7 @@
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/io_context.hpp>
 #include <asio/use_awaitable.hpp>
+#include <asio/read.hpp>
 #include <asio/write.hpp>
 
 #include <openssl/evp.h>
@@ -138,6 +139,52 @@ inline std::array<unsigned char, 32> sha256(std::span<const std::byte> data) {
   std::array<unsigned char, 32> out{};
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr);
+  return out;
+}
+
+/// Both sides' stats after a transfer.
+struct transfer_stats {
+  connection_stats client;
+  connection_stats server;
+};
+
+/// Runs one connection from net.client to `to` (the server, or something
+/// that relays to it): `bytes` go out on one stream, the server echoes them
+/// and they must come back intact. `on_done` runs at the end of the scenario
+/// (e.g. to close a relay so the loop can drain).
+inline transfer_stats echo_transfer(loopback& net, const asio::ip::udp::endpoint& to, std::size_t bytes,
+                                    std::function<void()> on_done = {}) {
+  transfer_stats out;
+  net.run([&]() -> asio::awaitable<void> {
+    connection server_conn;
+    asio::co_spawn(
+        net.io,
+        [&]() -> asio::awaitable<void> {
+          server_conn = co_await net.server.async_accept(use_awaitable);
+          auto s = co_await server_conn.async_accept_stream(use_awaitable);
+          std::vector<std::byte> buf(64 * 1024);
+          for (;;) {
+            auto [ec, n] = co_await s.async_read_some(asio::buffer(buf), as_tuple);
+            if (ec) break;
+            co_await asio::async_write(s, asio::buffer(buf.data(), n), use_awaitable);
+          }
+          s.shutdown_send();
+        },
+        asio::detached);
+    auto c = co_await net.client.async_connect(to, net.pin(), use_awaitable);
+    auto s = co_await c.async_open_stream(use_awaitable);
+    const auto data = pattern(bytes, tern::test::seed());
+    co_await asio::async_write(s, asio::buffer(data), use_awaitable);
+    s.shutdown_send();
+    std::vector<std::byte> back(bytes);
+    const std::size_t n = co_await asio::async_read(s, asio::buffer(back), use_awaitable);
+    CHECK(n == bytes);
+    CHECK(back == data);
+    out.client = c.stats();
+    out.server = server_conn.stats();
+    c.close();
+    if (on_done) on_done();
+  });
   return out;
 }
 

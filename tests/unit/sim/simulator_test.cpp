@@ -135,6 +135,25 @@ TEST_CASE("point-to-point: echo round trips take the two one-way delays") {
   CHECK(sim.now() == time_point{} + 5s);
 }
 
+TEST_CASE("set_link_mtu drops larger datagrams on that link only, from the moment it is set") {
+  simulator sim(tern::test::seed());
+  pinger big(server_addr, 20, 10ms, 1300);
+  echo server;
+  const auto c = sim.add_node(big, client_addr);
+  const auto s = sim.add_node(server, server_addr);
+  const auto path = connect(sim, c, s, spec_of("delay 5ms"), spec_of("delay 5ms"));
+  sim.set_link_mtu(path.forward, 1300); // exactly the datagram size: carried
+  sim.run_until(time_point{} + 99ms); // sent at 0-90 ms, the last arrives at 95 ms
+  CHECK(server.received == 10);
+  sim.set_link_mtu(path.forward, 1299);
+  sim.run_until(time_point{} + 1s);
+  CHECK(server.received == 10);
+  CHECK(sim.stats().dropped_mtu == 10);
+  CHECK(sim.stats(path.forward).packets_in == 10); // the netem model never saw the others
+  CHECK(big.rtts.size() == 10);                     // the echoes came back over the unlimited link
+  CHECK_THROWS_AS(sim.set_link_mtu(99, 1200), std::system_error);
+}
+
 TEST_CASE("run_until with a condition stops at the instant it holds") {
   simulator sim(tern::test::seed());
   pinger client(server_addr, 10, 10ms);

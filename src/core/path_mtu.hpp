@@ -1,11 +1,17 @@
 #pragma once
 
+// DPLPMTUD (RFC 8899): how large the connection's datagrams may be. The
+// connection asks probe_due(), sends a padded ack-eliciting packet of that
+// size, and reports its fate from its own loss detection (docs/io.md,
+// "DPLPMTUD").
+
 #include <tern/time.hpp>
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 
-namespace tern::io {
+namespace tern::core {
 
 /// Settings of the DPLPMTUD search. Sizes are UDP payload bytes (what the
 /// connection may put in one datagram), not IP packet sizes.
@@ -42,6 +48,14 @@ struct pmtud_config {
 /// and base_size is probed again after raise_interval.
 enum class pmtud_state { base, searching, search_complete, error };
 
+/// What the search did, for connection statistics.
+struct pmtud_stats {
+  std::uint64_t probes_sent = 0;
+  std::uint64_t probes_acked = 0;
+  std::uint64_t probes_lost = 0;  ///< declared lost or refused as too big
+  std::uint64_t black_holes = 0;  ///< falls back to base_size after sizes that had worked
+};
+
 /// Datagram Packetization Layer PMTU Discovery (RFC 8899) as a sans-IO state
 /// machine. It never sends: poll_probe says which probe size to send next;
 /// the caller builds a padded, ack-eliciting probe of exactly that size and
@@ -56,10 +70,17 @@ public:
   /// Largest UDP payload, in bytes, the connection may send now.
   std::size_t usable_size() const noexcept { return current_; }
   pmtud_state state() const noexcept { return state_; }
+  const pmtud_stats& stats() const noexcept { return stats_; }
 
   /// The size of the probe to send now, in bytes, or 0 when none is due (a
   /// probe is already in flight, the search is complete, or it waits for the
-  /// raise timer). A returned size counts as in flight until reported.
+  /// raise timer). Changes nothing: a caller that cannot send now (congestion
+  /// window, pacing) asks again later.
+  std::size_t probe_due() const noexcept;
+  /// A probe of `size` bytes (what probe_due() returned) went out; it counts
+  /// as in flight until reported acked, lost or too big.
+  void on_probe_sent(std::size_t size) noexcept;
+  /// probe_due() and, when a size is due, on_probe_sent() for it.
   std::size_t poll_probe(time_point now) noexcept;
   /// The probe size in flight, or 0.
   std::size_t probe_in_flight() const noexcept { return in_flight_; }
@@ -82,6 +103,13 @@ public:
   void on_packet_acked(std::size_t size) noexcept;
   void on_packet_lost(std::size_t size, time_point now) noexcept;
 
+  /// Nothing sent has been acknowledged across repeated probe timeouts, so
+  /// no loss can be declared and on_packet_lost never runs: the usable size
+  /// may have become a black hole. Above base_size it falls back to
+  /// base_size and the search starts again; the size is suspected, not ruled
+  /// out, since an outage looks the same.
+  void on_path_silent(time_point now) noexcept;
+
   /// When on_timeout should next be called (the raise timer), or tern::never.
   time_point next_timeout() const noexcept { return timer_; }
   void on_timeout(time_point now) noexcept;
@@ -101,6 +129,7 @@ private:
   std::size_t losses_ = 0;   // consecutive losses of the size in flight
   std::size_t big_losses_ = 0;
   time_point timer_ = never;
+  pmtud_stats stats_;
 };
 
-} // namespace tern::io
+} // namespace tern::core

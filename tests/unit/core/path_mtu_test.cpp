@@ -2,7 +2,7 @@
 
 #include "support/seed.hpp"
 
-#include "asio/udp_pmtud.hpp"
+#include "core/path_mtu.hpp"
 
 #include <tern/random.hpp>
 
@@ -10,9 +10,9 @@
 
 using namespace std::chrono_literals;
 using tern::time_point;
-using tern::io::pmtud;
-using tern::io::pmtud_config;
-using tern::io::pmtud_state;
+using tern::core::pmtud;
+using tern::core::pmtud_config;
+using tern::core::pmtud_state;
 
 namespace {
 
@@ -221,4 +221,43 @@ TEST_CASE("pmtud: a maximum below the base is treated as the base") {
   CHECK(m.usable_size() == 1200);
   CHECK(m.state() == pmtud_state::search_complete);
   CHECK(m.poll_probe(t0) == 0);
+}
+
+TEST_CASE("pmtud: probe_due changes nothing until on_probe_sent") {
+  pmtud m;
+  CHECK(m.probe_due() == 1452);
+  CHECK(m.probe_due() == 1452);
+  CHECK(m.probe_in_flight() == 0);
+  m.on_probe_sent(1300); // not the size that is due: ignored
+  CHECK(m.probe_in_flight() == 0);
+  m.on_probe_sent(1452);
+  CHECK(m.probe_in_flight() == 1452);
+  CHECK(m.probe_due() == 0);
+  CHECK(m.stats().probes_sent == 1);
+  m.on_probe_acked(1452, t0);
+  CHECK(m.stats().probes_acked == 1);
+  CHECK(m.usable_size() == 1452);
+}
+
+TEST_CASE("pmtud: a silent path falls back to the base but keeps the size as a candidate") {
+  pmtud m;
+  time_point now = t0;
+  run_search(m, 1452, now);
+  REQUIRE(m.usable_size() == 1452);
+  m.on_path_silent(now);
+  CHECK(m.usable_size() == 1200);
+  CHECK(m.state() == pmtud_state::base);
+  CHECK(m.stats().black_holes == 1);
+  // The base is confirmed first, then the old size is tried again (an outage
+  // looks the same as a black hole), and found once the path carries it.
+  CHECK(m.poll_probe(now) == 1200);
+  m.on_probe_acked(1200, now);
+  CHECK(m.poll_probe(now) == 1452);
+  m.on_probe_acked(1452, now);
+  CHECK(m.usable_size() == 1452);
+  // At the base already there is nothing to fall back from.
+  pmtud base_only;
+  base_only.on_path_silent(now);
+  CHECK(base_only.stats().black_holes == 0);
+  CHECK(base_only.usable_size() == 1200);
 }

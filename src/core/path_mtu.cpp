@@ -19,14 +19,17 @@
 //   none of them acknowledged, and no base-size packet lost meanwhile (a lost
 //   small packet points to congestion rather than size), drops the usable
 //   size to base_size and restarts from BASE below the size that vanished.
+// - A black hole that swallows every packet leaves loss detection nothing to
+//   declare (no ACK arrives): repeated probe timeouts with nothing
+//   acknowledged (on_path_silent) fall back to base_size as well.
 // - PMTU_RAISE_TIMER (§5.1.1, default 600 s): a completed or failed search is
 //   retried later, up to max_size again, since paths change.
 
-#include "asio/udp_pmtud.hpp"
+#include "core/path_mtu.hpp"
 
 #include <algorithm>
 
-namespace tern::io {
+namespace tern::core {
 
 pmtud::pmtud(const pmtud_config& config)
     : config_(config), state_(config.base_confirmed ? pmtud_state::searching : pmtud_state::base),
@@ -44,11 +47,22 @@ std::size_t pmtud::next_probe_size() const noexcept {
   return current_ + (high_ - current_ + 1) / 2;
 }
 
-std::size_t pmtud::poll_probe(time_point) noexcept {
+std::size_t pmtud::probe_due() const noexcept {
   if (in_flight_ != 0) return 0;
   if (state_ != pmtud_state::base && state_ != pmtud_state::searching) return 0;
-  in_flight_ = next_probe_size();
-  return in_flight_;
+  return next_probe_size();
+}
+
+void pmtud::on_probe_sent(std::size_t size) noexcept {
+  if (size == 0 || size != probe_due()) return;
+  in_flight_ = size;
+  ++stats_.probes_sent;
+}
+
+std::size_t pmtud::poll_probe(time_point) noexcept {
+  const std::size_t size = probe_due();
+  on_probe_sent(size);
+  return size;
 }
 
 void pmtud::finish_if_narrow(time_point now) noexcept {
@@ -83,6 +97,7 @@ void pmtud::fail_size(std::size_t size, time_point now) noexcept {
 }
 
 void pmtud::black_hole(std::size_t bad_size) noexcept {
+  ++stats_.black_holes;
   current_ = config_.base_size;
   high_ = std::max(config_.base_size, bad_size - 1);
   state_ = pmtud_state::base;
@@ -96,12 +111,14 @@ void pmtud::on_probe_acked(std::size_t size, time_point now) noexcept {
   if (size == 0 || size != in_flight_) return;
   in_flight_ = 0;
   losses_ = 0;
+  ++stats_.probes_acked;
   confirm(size, now);
 }
 
 void pmtud::on_probe_lost(std::size_t size, time_point now) noexcept {
   if (size == 0 || size != in_flight_) return;
   in_flight_ = 0;
+  ++stats_.probes_lost;
   if (++losses_ >= config_.max_probes) fail_size(size, now);
 }
 
@@ -109,6 +126,7 @@ void pmtud::on_packet_too_big(std::size_t size, time_point now) noexcept {
   if (size == 0) return;
   if (size == in_flight_) {
     in_flight_ = 0;
+    ++stats_.probes_lost;
     fail_size(size, now);
     return;
   }
@@ -137,6 +155,12 @@ void pmtud::on_packet_lost(std::size_t size, time_point) noexcept {
   if (++big_losses_ >= config_.black_hole_threshold) black_hole(std::min(size, current_));
 }
 
+void pmtud::on_path_silent(time_point) noexcept {
+  if (current_ <= config_.base_size) return;
+  black_hole(current_);
+  high_ = config_.max_size;
+}
+
 void pmtud::on_timeout(time_point now) noexcept {
   if (timer_ == never || now < timer_) return;
   timer_ = never;
@@ -150,4 +174,4 @@ void pmtud::on_timeout(time_point now) noexcept {
   }
 }
 
-} // namespace tern::io
+} // namespace tern::core

@@ -1,0 +1,73 @@
+// DPLPMTUD in the connection (RFC 8899 §4-5, RFC 9000 §14.3): how the
+// sans-IO path MTU search (core/path_mtu.hpp) meets the packet path.
+//
+// - A probe is an ordinary 1-RTT packet padded to the probe size: it carries
+//   whatever is queued (stream data, ACK) plus a PING, so a probe costs
+//   nothing extra while data flows, and data in a lost probe is retransmitted
+//   like any other. Probing starts once the handshake is confirmed (the
+//   handshake's 1200-byte datagrams confirmed the base size) and pauses while
+//   a new peer address is being validated.
+// - Its fate comes from the connection's loss detection, told apart from
+//   other packets by its packet number; one probe is in flight at a time.
+// - Every other datagram is at most usable_size(): the size rises only when a
+//   probe was acknowledged, so the connection never sends more than the path
+//   proved. Losses and acknowledgements of ordinary packets feed black-hole
+//   detection, which falls back to the base size. So do two probe timeouts
+//   in a row with nothing acknowledged (a black hole that swallows every
+//   packet leaves nothing to declare lost).
+// - A probe's loss still reaches the congestion controller as a loss (the
+//   recovery sender does not know probes). With at most max_probes losses per
+//   size and a binary search over 1200-1452 bytes, that is a handful of
+//   reductions per search.
+
+#include "core/connection.hpp"
+
+#include <algorithm>
+
+namespace tern::core {
+
+std::size_t connection::mtu_probe_size(std::size_t room) const noexcept {
+  if (state_ != connection_state::established || !handshake_confirmed_ || path_.active) return 0;
+  const std::size_t size = path_mtu_.probe_due();
+  return size <= room ? size : 0;
+}
+
+void connection::on_mtu_probe_sent(std::uint64_t packet_number, std::size_t size) {
+  path_mtu_.on_probe_sent(size);
+  mtu_probe_packet_ = packet_number;
+}
+
+void connection::on_path_mtu_acked(const recovery::sent_packet& p, time_point now) {
+  silent_timeouts_ = 0;
+  if (p.packet_number == mtu_probe_packet_) {
+    mtu_probe_packet_ = recovery::no_packet;
+    path_mtu_.on_probe_acked(path_mtu_.probe_in_flight(), now);
+    return;
+  }
+  path_mtu_.on_packet_acked(p.bytes);
+}
+
+void connection::on_path_mtu_lost(const recovery::sent_packet& p, time_point now) {
+  if (p.packet_number == mtu_probe_packet_) {
+    mtu_probe_packet_ = recovery::no_packet;
+    path_mtu_.on_probe_lost(path_mtu_.probe_in_flight(), now);
+    return;
+  }
+  path_mtu_.on_packet_lost(p.bytes, now);
+}
+
+void connection::on_path_mtu_timeout(time_point now) {
+  // Two probe timeouts in a row with nothing acknowledged: whatever the
+  // cause, the next probes go at the base size, which the path carried.
+  if (++silent_timeouts_ >= 2 && handshake_confirmed_) path_mtu_.on_path_silent(now);
+}
+
+void connection::restart_path_mtu() {
+  pmtud_config c;
+  c.base_size = config_.max_datagram_size;
+  c.max_size = std::max(config_.max_probed_datagram_size, c.base_size);
+  path_mtu_ = pmtud(c);
+  mtu_probe_packet_ = recovery::no_packet;
+}
+
+} // namespace tern::core
