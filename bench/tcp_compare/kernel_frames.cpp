@@ -6,7 +6,10 @@
 //   kernel_frames udp-send HOST PORT [shape]
 //
 // shape: --rate BITS_PER_SECOND --fps N --seconds S (the same on both ends).
-// TCP carries each frame whole, with TCP_NODELAY as media senders set it;
+// A receiver stops --grace seconds after the last frame's capture time:
+// frames still missing then count as never delivered, so a transport that
+// cannot keep up (its queue, and the latency, growing without bound) ends
+// the run in bounded time. TCP carries each frame whole, with TCP_NODELAY as media senders set it;
 // UDP cuts frames into datagrams of at most 1316 bytes (the SRT live-mode
 // payload), so srt-live-transmit can carry them one SRT packet each. A UDP
 // frame counts as delivered once all its pieces arrived.
@@ -22,7 +25,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -58,18 +64,25 @@ int bound_socket(int type, std::uint16_t port) {
   return fd;
 }
 
-void write_all(int fd, const std::byte* p, std::size_t n) {
+// False when the receiver has gone (it stops at the end of its run).
+bool write_all(int fd, const std::byte* p, std::size_t n) {
   while (n > 0) {
     const ssize_t k = ::send(fd, p, n, MSG_NOSIGNAL);
     if (k < 0 && errno == EINTR) continue;
+    if (k < 0 && (errno == EPIPE || errno == ECONNRESET)) return false;
     if (k <= 0) fail("send");
     p += k;
     n -= static_cast<std::size_t>(k);
   }
+  return true;
 }
 
-bool read_all(int fd, std::byte* p, std::size_t n) {
+// Reads n bytes unless the stream ends or `end_ns` (CLOCK_MONOTONIC) comes first.
+bool read_all(int fd, std::byte* p, std::size_t n, std::int64_t end_ns) {
   while (n > 0) {
+    pollfd w{fd, POLLIN, 0};
+    const std::int64_t left_ms = (end_ns - monotonic_ns()) / 1'000'000;
+    if (left_ms <= 0 || ::poll(&w, 1, static_cast<int>(std::min<std::int64_t>(left_ms, 1'000'000))) == 0) return false;
     const ssize_t k = ::recv(fd, p, n, 0);
     if (k < 0 && errno == EINTR) continue;
     if (k <= 0) return false;
@@ -79,14 +92,23 @@ bool read_all(int fd, std::byte* p, std::size_t n) {
   return true;
 }
 
-// Calls send_frame(seq, capture_ns) at each frame's capture time.
+// When a receiver stops: `grace` after the capture of the last frame.
+std::int64_t end_of_run(const frame_header& first, const stream_shape& shape, double grace) {
+  return first.capture_ns + static_cast<std::int64_t>(shape.frames()) * shape.interval().count() +
+         static_cast<std::int64_t>(grace * 1e9);
+}
+
+constexpr std::int64_t no_end = INT64_MAX;
+
+// Calls send_frame(seq, capture_ns) at each frame's capture time, until it
+// returns false.
 template <class Send>
 void paced(const stream_shape& shape, Send send_frame) {
   const std::int64_t start = monotonic_ns() + 100'000'000; // a moment for the receiver to settle
   for (std::uint32_t seq = 0; seq < shape.frames(); ++seq) {
     const std::int64_t capture = start + seq * shape.interval().count();
     sleep_until_ns(capture);
-    send_frame(seq, capture);
+    if (!send_frame(seq, capture)) return;
   }
 }
 
@@ -100,10 +122,13 @@ void tcp_send(const std::string& host, std::uint16_t port, const stream_shape& s
   const auto to = ipv4(host, port);
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0) fail("connect");
   std::vector<std::byte> frame(shape.frame_bytes(), std::byte{0x42});
+  bool receiver_stopped = false;
   paced(shape, [&](std::uint32_t seq, std::int64_t capture) {
     write_header(frame.data(), {seq, static_cast<std::uint32_t>(frame.size()), 0, 1, capture});
-    write_all(fd, frame.data(), frame.size());
+    receiver_stopped = !write_all(fd, frame.data(), frame.size());
+    return !receiver_stopped;
   });
+  if (receiver_stopped) std::fprintf(stderr, "kernel_frames: the receiver stopped before the stream ended\n");
   ::shutdown(fd, SHUT_WR);
   std::byte sink[64];
   while (::recv(fd, sink, sizeof sink, 0) > 0) { // until the receiver has read everything and closed
@@ -111,7 +136,7 @@ void tcp_send(const std::string& host, std::uint16_t port, const stream_shape& s
   ::close(fd);
 }
 
-void tcp_recv(std::uint16_t port, const stream_shape& shape) {
+void tcp_recv(std::uint16_t port, const stream_shape& shape, double grace) {
   const int lfd = bound_socket(SOCK_STREAM, port);
   if (::listen(lfd, 1) != 0) fail("listen");
   std::printf("listening %u\n", port);
@@ -120,12 +145,14 @@ void tcp_recv(std::uint16_t port, const stream_shape& shape) {
   if (fd < 0) fail("accept");
   latency_report report(shape.frames());
   std::vector<std::byte> buf(frame_header_bytes);
+  std::int64_t end = no_end;
   for (;;) {
-    if (!read_all(fd, buf.data(), frame_header_bytes)) break;
+    if (!read_all(fd, buf.data(), frame_header_bytes, end)) break;
     const auto h = read_header(buf.data(), frame_header_bytes);
     if (!h) throw std::runtime_error("tcp-recv: the stream is not a frame stream");
+    if (end == no_end) end = end_of_run(*h, shape, grace);
     buf.resize(h->size);
-    if (!read_all(fd, buf.data() + frame_header_bytes, h->size - frame_header_bytes)) break;
+    if (!read_all(fd, buf.data() + frame_header_bytes, h->size - frame_header_bytes, end)) break;
     report.delivered(h->capture_ns, monotonic_ns());
     buf.resize(frame_header_bytes);
   }
@@ -150,11 +177,12 @@ void udp_send(const std::string& host, std::uint16_t port, const stream_shape& s
       // A full socket buffer loses the piece, as a live encoder would.
       (void)::send(fd, dgram.data(), frame_header_bytes + body, 0);
     }
+    return true;
   });
   ::close(fd);
 }
 
-void udp_recv(std::uint16_t port, const stream_shape& shape, double idle_seconds) {
+void udp_recv(std::uint16_t port, const stream_shape& shape, double idle_seconds, double grace) {
   const int fd = bound_socket(SOCK_DGRAM, port);
   const int size = 4 << 20;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
@@ -164,17 +192,18 @@ void udp_recv(std::uint16_t port, const stream_shape& shape, double idle_seconds
   std::map<std::uint32_t, std::uint16_t> pieces_seen; // frames still incomplete
   std::vector<bool> done(shape.frames());
   std::vector<std::byte> buf(65536);
-  bool started = false;
-  // Until every frame arrived, or nothing came for idle_seconds after the first piece.
-  while (report.count() < shape.frames()) {
+  std::int64_t end = no_end;
+  // Until every frame arrived, the end of the run, or nothing came for
+  // idle_seconds after the first piece.
+  while (report.count() < shape.frames() && monotonic_ns() < end) {
     pollfd p{fd, POLLIN, 0};
-    const int timeout = started ? static_cast<int>(idle_seconds * 1000) : 60'000;
+    const int timeout = end != no_end ? static_cast<int>(idle_seconds * 1000) : 60'000;
     if (::poll(&p, 1, timeout) <= 0) break;
     const ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
     if (n <= 0) continue;
     const auto h = read_header(buf.data(), static_cast<std::size_t>(n));
     if (!h || h->seq >= done.size() || done[h->seq]) continue;
-    started = true;
+    if (end == no_end) end = end_of_run(*h, shape, grace);
     if (++pieces_seen[h->seq] == h->chunks) { // pieces are not duplicated by SRT, so a count suffices
       done[h->seq] = true;
       pieces_seen.erase(h->seq);
@@ -193,7 +222,7 @@ int main(int argc, char** argv) try {
   stream_shape shape;
   std::string host, cc;
   std::uint16_t port = 0;
-  double idle = 3;
+  double idle = 3, grace = 10;
   auto add_shape = [&](CLI::App* c) {
     c->add_option("--rate", shape.bits_per_second, "bits per second")->check(CLI::Range(1e3, 1e10));
     c->add_option("--fps", shape.fps, "frames per second")->check(CLI::Range(1, 1000));
@@ -208,13 +237,16 @@ int main(int argc, char** argv) try {
     c->add_option("PORT", port, "port")->required();
     add_shape(c);
   }
+  for (auto* c : {tr, ur})
+    c->add_option("--grace", grace, "stop this many seconds after the last frame's capture time")
+        ->check(CLI::Range(0.0, 600.0));
   ts->add_option("--cc", cc, "TCP congestion control (TCP_CONGESTION), e.g. cubic or bbr");
   ur->add_option("--idle", idle, "give up after this many seconds without a datagram")->check(CLI::Range(0.1, 600.0));
   CLI11_PARSE(app, argc, argv);
   if (*ts) tcp_send(host, port, shape, cc);
-  if (*tr) tcp_recv(port, shape);
+  if (*tr) tcp_recv(port, shape, grace);
   if (*us) udp_send(host, port, shape);
-  if (*ur) udp_recv(port, shape, idle);
+  if (*ur) udp_recv(port, shape, idle, grace);
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "kernel_frames: %s\n", e.what());

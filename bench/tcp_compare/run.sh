@@ -139,7 +139,7 @@ bulk_tern() {
   local r=$!
   wait_for "$work/serve.out" '^fingerprint'
   in_a timeout $limit "$terncp" --cc bbr send --json --known-hosts "$work/known_hosts" --fingerprint "$(awk '/^fingerprint/{print $2}' "$work/serve.out")" \
-    198.18.0.2 "$(awk '/^port/{print $2}' "$work/serve.out")" "$work/bulk.bin" > "$work/cp.json"
+    198.18.0.2 "$(awk '/^port/{print $2}' "$work/serve.out")" "$work/bulk.bin" > "$work/cp.json" 2> "$work/cp.err"
   wait $r || true
   jq -c '{bytes, seconds, mbit_per_s}' "$work/cp.json"
 }

@@ -5,7 +5,8 @@
 //   tern_frames recv PORT [shape]     prints "port P" and "fingerprint F", then one JSON line
 //   tern_frames send HOST PORT FINGERPRINT [shape] [--deadline MS] [--cc bbr|cubic|newreno]
 //
-// shape: --rate BITS_PER_SECOND --fps N --seconds S (the same on both ends).
+// shape: --rate BITS_PER_SECOND --fps N --seconds S (the same on both ends);
+// recv also takes --grace SECONDS (see kernel_frames.cpp).
 
 #include "frame_stream.hpp"
 
@@ -60,19 +61,45 @@ asio::awaitable<void> send_frames(tern::connection c, stream_shape shape, std::c
   // The last frames are in flight until their deadline.
   timer.expires_after(deadline + std::chrono::milliseconds{500});
   co_await timer.async_wait(as_tuple);
+  // What the sender saw, to explain the receiver's figures.
+  const auto st = c.stats();
+  std::fprintf(stderr,
+               "tern_frames: sender srtt %.1f ms, min_rtt %.1f ms, cwnd %llu B, pacing %.2f Mbit/s, delivery %.2f "
+               "Mbit/s, packets sent %llu lost %llu retransmitted %llu\n",
+               std::chrono::duration<double, std::milli>(st.srtt).count(),
+               std::chrono::duration<double, std::milli>(st.min_rtt).count(),
+               static_cast<unsigned long long>(st.cwnd), static_cast<double>(st.pacing_rate) * 8 / 1e6,
+               static_cast<double>(st.delivery_rate) * 8 / 1e6, static_cast<unsigned long long>(st.packets_sent),
+               static_cast<unsigned long long>(st.packets_lost),
+               static_cast<unsigned long long>(st.packets_retransmitted));
   c.close(0, "end of stream");
 }
 
-asio::awaitable<void> receive_frames(tern::connection c, latency_report& report, std::uint64_t& notices) {
+// Receives until the sender closes, or `grace` after the last frame's
+// capture time (as kernel_frames does), whichever comes first.
+asio::awaitable<void> receive_frames(tern::connection c, stream_shape shape, std::chrono::milliseconds grace,
+                                     latency_report& report, std::uint64_t& notices) {
+  asio::steady_timer end_of_run(co_await asio::this_coro::executor);
+  bool armed = false;
   for (;;) {
     auto [ec, m] = co_await c.async_receive_message(as_tuple);
-    if (ec) co_return;
+    if (ec) break;
     if (m.dropped) {
       notices += m.count;
       continue;
     }
-    if (const auto h = read_header(m.data.data(), m.data.size())) report.delivered(h->capture_ns, monotonic_ns());
+    const auto h = read_header(m.data.data(), m.data.size());
+    if (!h) continue;
+    report.delivered(h->capture_ns, monotonic_ns());
+    if (!armed) {
+      armed = true;
+      end_of_run.expires_at(at_ns(h->capture_ns) + shape.frames() * shape.interval() + grace);
+      end_of_run.async_wait([c](std::error_code wait_ec) mutable {
+        if (!wait_ec) c.close(0, "end of run");
+      });
+    }
   }
+  end_of_run.cancel();
 }
 
 tern::congestion_controller controller(const std::string& name) {
@@ -90,6 +117,7 @@ int main(int argc, char** argv) try {
   std::string host, fingerprint, cc = "bbr";
   std::uint16_t port = 0;
   int deadline_ms = 400;
+  double grace_seconds = 10;
   auto* rs = app.add_subcommand("recv", "accept one connection and receive the stream");
   auto* ss = app.add_subcommand("send", "connect and send the stream");
   ss->add_option("HOST", host, "receiver address")->required();
@@ -100,6 +128,8 @@ int main(int argc, char** argv) try {
     c->add_option("--seconds", shape.seconds, "length of the stream")->check(CLI::Range(0.1, 3600.0));
     c->add_option("--cc", cc, "congestion controller")->check(CLI::IsMember({"bbr", "cubic", "newreno"}));
   }
+  rs->add_option("--grace", grace_seconds, "stop this many seconds after the last frame's capture time")
+      ->check(CLI::Range(0.0, 600.0));
   ss->add_option("FINGERPRINT", fingerprint, "the receiver's certificate fingerprint, as recv prints it")->required();
   ss->add_option("--deadline", deadline_ms, "ms after capture a frame is still worth delivering")
       ->check(CLI::Range(1, 60000));
@@ -118,7 +148,8 @@ int main(int argc, char** argv) try {
         io,
         [&]() -> asio::awaitable<void> {
           auto c = co_await ep.async_accept(use_awaitable);
-          co_await receive_frames(c, report, notices);
+          co_await receive_frames(c, shape, std::chrono::milliseconds{static_cast<long>(grace_seconds * 1000)},
+                                  report, notices);
           ep.close();
         },
         asio::detached);
