@@ -91,6 +91,10 @@ int relay_process::wait() {
   return *status_;
 }
 
+void relay_process::interrupt() {
+  if (pid_ > 0 && !status_) ::kill(pid_, SIGINT);
+}
+
 int relay_process::terminate() {
   if (pid_ > 0 && !status_) ::kill(pid_, SIGTERM);
   return wait();
@@ -137,6 +141,15 @@ std::optional<std::pair<std::vector<std::uint8_t>, std::uint16_t>> udp_socket::r
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
+}
+
+// The value of "key":N inside the JSON object that follows "section".
+long json_number(const std::string& json, const std::string& section, const std::string& key) {
+  const auto s = json.find("\"" + section + "\":{");
+  if (s == std::string::npos) return -1;
+  const auto k = json.find("\"" + key + "\":", s);
+  if (k == std::string::npos) return -1;
+  return std::stol(json.substr(k + key.size() + 3));
 }
 
 } // namespace tern::netem::test

@@ -24,8 +24,13 @@ public:
   /// The relay's client-facing port, or 0 if it never said it was listening.
   std::uint16_t port() const noexcept { return port_; }
 
+  /// The child's process id (-1 if it could not start).
+  pid_t pid() const noexcept { return pid_; }
+
   /// Sends SIGTERM and waits for the exit; returns the exit status.
   int terminate();
+  /// Sends SIGINT (as Ctrl-C does) without waiting.
+  void interrupt();
   /// Waits (up to 20 s, then kills) and returns the exit status.
   int wait();
 
@@ -62,5 +67,9 @@ private:
 
 /// Monotonic nanoseconds, for timestamps carried inside datagrams.
 std::int64_t now_ns();
+
+/// The value of "key":N inside the object that follows "section" in
+/// tern-netem's --stats-json output; -1 when absent.
+long json_number(const std::string& json, const std::string& section, const std::string& key);
 
 } // namespace tern::netem::test

@@ -16,6 +16,7 @@
 #include "relay_process.hpp"
 
 using namespace std::chrono_literals;
+using tern::netem::test::json_number;
 using tern::netem::test::now_ns;
 using tern::netem::test::relay_process;
 using tern::netem::test::udp_socket;
@@ -43,15 +44,6 @@ std::vector<std::string> relay_args(std::uint16_t server_port, std::vector<std::
   std::vector<std::string> args{"--listen", "127.0.0.1:0", "--connect", "127.0.0.1:" + std::to_string(server_port)};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
-}
-
-// The value of "key":N inside the JSON object that follows "section".
-long json_number(const std::string& json, const std::string& section, const std::string& key) {
-  const auto s = json.find("\"" + section + "\":{");
-  if (s == std::string::npos) return -1;
-  const auto k = json.find("\"" + key + "\":", s);
-  if (k == std::string::npos) return -1;
-  return std::stol(json.substr(k + key.size() + 3));
 }
 
 } // namespace

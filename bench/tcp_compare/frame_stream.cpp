@@ -1,0 +1,100 @@
+#include "frame_stream.hpp"
+
+#include <time.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+namespace tern::bench {
+
+namespace {
+
+constexpr std::uint32_t magic = 0x7465726e; // "tern"
+
+template <class T>
+void put(std::byte*& out, T v) noexcept {
+  std::memcpy(out, &v, sizeof v);
+  out += sizeof v;
+}
+
+template <class T>
+T get(const std::byte*& in) noexcept {
+  T v;
+  std::memcpy(&v, in, sizeof v);
+  in += sizeof v;
+  return v;
+}
+
+} // namespace
+
+std::size_t stream_shape::frame_bytes() const noexcept {
+  const double bytes = bits_per_second / 8 / fps;
+  return std::max<std::size_t>(frame_header_bytes, static_cast<std::size_t>(bytes));
+}
+
+std::uint32_t stream_shape::frames() const noexcept { return static_cast<std::uint32_t>(std::lround(seconds * fps)); }
+
+std::chrono::nanoseconds stream_shape::interval() const noexcept {
+  return std::chrono::nanoseconds{1'000'000'000LL / fps};
+}
+
+void write_header(std::byte* out, const frame_header& h) noexcept {
+  put(out, magic);
+  put(out, h.seq);
+  put(out, h.size);
+  put(out, h.chunk);
+  put(out, h.chunks);
+  put(out, h.capture_ns);
+}
+
+std::optional<frame_header> read_header(const std::byte* in, std::size_t size) noexcept {
+  if (size < frame_header_bytes || get<std::uint32_t>(in) != magic) return std::nullopt;
+  frame_header h;
+  h.seq = get<std::uint32_t>(in);
+  h.size = get<std::uint32_t>(in);
+  h.chunk = get<std::uint16_t>(in);
+  h.chunks = get<std::uint16_t>(in);
+  h.capture_ns = get<std::int64_t>(in);
+  if (h.size < frame_header_bytes || h.chunks == 0 || h.chunk >= h.chunks) return std::nullopt;
+  return h;
+}
+
+std::int64_t monotonic_ns() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+void sleep_until_ns(std::int64_t ns) noexcept {
+  const timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) != 0) {
+  }
+}
+
+void latency_report::delivered(std::int64_t capture_ns, std::int64_t now_ns) {
+  ms_.push_back(static_cast<double>(now_ns - capture_ns) / 1e6);
+}
+
+std::string latency_report::json(const std::string& extra) const {
+  std::vector<double> sorted = ms_;
+  std::sort(sorted.begin(), sorted.end());
+  auto pct = [&](double q) {
+    if (sorted.empty()) return 0.0;
+    return sorted[std::min(sorted.size() - 1, static_cast<std::size_t>(q * static_cast<double>(sorted.size())))];
+  };
+  const double drop = expected_ == 0 ? 0.0
+                                     : 1.0 - static_cast<double>(std::min<std::size_t>(sorted.size(), expected_)) /
+                                                 static_cast<double>(expected_);
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "{\"frames\":%u,\"delivered\":%zu,\"drop_rate\":%.4f,\"p50_ms\":%.1f,\"p90_ms\":%.1f,"
+                "\"p99_ms\":%.1f,\"max_ms\":%.1f",
+                expected_, sorted.size(), drop, pct(0.5), pct(0.9), pct(0.99), sorted.empty() ? 0.0 : sorted.back());
+  std::string out = buf;
+  if (!extra.empty()) out += "," + extra;
+  return out + "}";
+}
+
+} // namespace tern::bench

@@ -1,0 +1,182 @@
+// The frame stream over tern, on the public API: each frame is one deadline
+// message (retransmitted until capture + deadline, then dropped with a
+// notice to the receiver), which is how a real-time video sender uses tern.
+//
+//   tern_frames recv PORT [shape]     prints "port P" and "fingerprint F", then one JSON line
+//   tern_frames send HOST PORT FINGERPRINT [shape] [--deadline MS] [--cc bbr|cubic|newreno]
+//
+// shape: --rate BITS_PER_SECOND --fps N --seconds S (the same on both ends);
+// recv also takes --grace SECONDS (see kernel_frames.cpp).
+
+#include "frame_stream.hpp"
+
+#include <tern/tern.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+using namespace tern::bench;
+using asio::use_awaitable;
+namespace ip = asio::ip;
+using steady = std::chrono::steady_clock;
+constexpr auto as_tuple = asio::experimental::as_tuple(use_awaitable);
+
+namespace {
+
+// steady_clock is CLOCK_MONOTONIC on Linux, the clock of frame_stream.
+steady::time_point at_ns(std::int64_t ns) { return steady::time_point{std::chrono::nanoseconds{ns}}; }
+
+asio::awaitable<void> send_frames(tern::connection c, stream_shape shape, std::chrono::milliseconds deadline,
+                                  std::uint64_t& refused) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  std::vector<std::byte> frame(shape.frame_bytes(), std::byte{0x42});
+  const std::int64_t start = monotonic_ns() + 100'000'000;
+  for (std::uint32_t seq = 0; seq < shape.frames(); ++seq) {
+    const std::int64_t capture = start + seq * shape.interval().count();
+    timer.expires_at(at_ns(capture));
+    co_await timer.async_wait(as_tuple);
+    write_header(frame.data(), {seq, static_cast<std::uint32_t>(frame.size()), 0, 1, capture});
+    auto [ec, id] = co_await c.async_send_message(asio::buffer(frame), at_ns(capture) + deadline, as_tuple);
+    if (ec == tern::errc::buffer_full || ec == tern::errc::deadline_passed) {
+      ++refused; // the receiver counts it as never delivered
+      continue;
+    }
+    if (ec) {
+      std::fprintf(stderr, "tern_frames: send: %s\n", ec.message().c_str());
+      co_return;
+    }
+  }
+  // The last frames are in flight until their deadline.
+  timer.expires_after(deadline + std::chrono::milliseconds{500});
+  co_await timer.async_wait(as_tuple);
+  // What the sender saw, to explain the receiver's figures.
+  const auto st = c.stats();
+  std::fprintf(stderr,
+               "tern_frames: sender srtt %.1f ms, min_rtt %.1f ms, cwnd %llu B, pacing %.2f Mbit/s, delivery %.2f "
+               "Mbit/s, packets sent %llu lost %llu retransmitted %llu\n",
+               std::chrono::duration<double, std::milli>(st.srtt).count(),
+               std::chrono::duration<double, std::milli>(st.min_rtt).count(),
+               static_cast<unsigned long long>(st.cwnd), static_cast<double>(st.pacing_rate) * 8 / 1e6,
+               static_cast<double>(st.delivery_rate) * 8 / 1e6, static_cast<unsigned long long>(st.packets_sent),
+               static_cast<unsigned long long>(st.packets_lost),
+               static_cast<unsigned long long>(st.packets_retransmitted));
+  c.close(0, "end of stream");
+}
+
+// Receives until the sender closes, or `grace` after the last frame's
+// capture time (as kernel_frames does), whichever comes first.
+asio::awaitable<void> receive_frames(tern::connection c, stream_shape shape, std::chrono::milliseconds grace,
+                                     latency_report& report, std::uint64_t& notices) {
+  asio::steady_timer end_of_run(co_await asio::this_coro::executor);
+  bool armed = false;
+  for (;;) {
+    auto [ec, m] = co_await c.async_receive_message(as_tuple);
+    if (ec) break;
+    if (m.dropped) {
+      notices += m.count;
+      continue;
+    }
+    const auto h = read_header(m.data.data(), m.data.size());
+    if (!h) continue;
+    report.delivered(h->capture_ns, monotonic_ns());
+    if (!armed) {
+      armed = true;
+      end_of_run.expires_at(at_ns(h->capture_ns) + shape.frames() * shape.interval() + grace);
+      end_of_run.async_wait([c](std::error_code wait_ec) mutable {
+        if (!wait_ec) c.close(0, "end of run");
+      });
+    }
+  }
+  end_of_run.cancel();
+}
+
+tern::congestion_controller controller(const std::string& name) {
+  if (name == "cubic") return tern::congestion_controller::cubic;
+  if (name == "newreno") return tern::congestion_controller::new_reno;
+  return tern::congestion_controller::bbr;
+}
+
+} // namespace
+
+int main(int argc, char** argv) try {
+  CLI::App app{"the paced frame stream over tern deadline messages"};
+  app.require_subcommand(1);
+  stream_shape shape;
+  std::string host, fingerprint, cc = "bbr";
+  std::uint16_t port = 0;
+  int deadline_ms = 400;
+  double grace_seconds = 10;
+  auto* rs = app.add_subcommand("recv", "accept one connection and receive the stream");
+  auto* ss = app.add_subcommand("send", "connect and send the stream");
+  ss->add_option("HOST", host, "receiver address")->required();
+  for (auto* c : {rs, ss}) {
+    c->add_option("PORT", port, "UDP port (recv: 0 picks one)")->required();
+    c->add_option("--rate", shape.bits_per_second, "bits per second")->check(CLI::Range(1e3, 1e10));
+    c->add_option("--fps", shape.fps, "frames per second")->check(CLI::Range(1, 1000));
+    c->add_option("--seconds", shape.seconds, "length of the stream")->check(CLI::Range(0.1, 3600.0));
+    c->add_option("--cc", cc, "congestion controller")->check(CLI::IsMember({"bbr", "cubic", "newreno"}));
+  }
+  rs->add_option("--grace", grace_seconds, "stop this many seconds after the last frame's capture time")
+      ->check(CLI::Range(0.0, 600.0));
+  ss->add_option("FINGERPRINT", fingerprint, "the receiver's certificate fingerprint, as recv prints it")->required();
+  ss->add_option("--deadline", deadline_ms, "ms after capture a frame is still worth delivering")
+      ->check(CLI::Range(1, 60000));
+  CLI11_PARSE(app, argc, argv);
+
+  asio::io_context io;
+  tern::config cfg;
+  cfg.congestion = controller(cc);
+  if (*rs) {
+    cfg.accept_connections = true;
+    tern::endpoint ep(io.get_executor(), {ip::udp::v4(), port}, cfg);
+    std::cout << "port " << ep.local_endpoint().port() << "\nfingerprint " << ep.fingerprint() << std::endl;
+    latency_report report(shape.frames());
+    std::uint64_t notices = 0;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          auto c = co_await ep.async_accept(use_awaitable);
+          co_await receive_frames(c, shape, std::chrono::milliseconds{static_cast<long>(grace_seconds * 1000)},
+                                  report, notices);
+          ep.close();
+        },
+        asio::detached);
+    io.run();
+    std::printf("%s\n", report.json("\"drop_notices\":" + std::to_string(notices)).c_str());
+    return 0;
+  }
+  const ip::udp::endpoint to(ip::make_address(host), port);
+  tern::endpoint ep(io.get_executor(), {ip::udp::v4(), 0}, cfg);
+  std::uint64_t refused = 0;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        tern::connect_options o;
+        o.pinned_fingerprints = {fingerprint};
+        auto c = co_await ep.async_connect(to, o, use_awaitable);
+        co_await send_frames(c, shape, std::chrono::milliseconds{deadline_ms}, refused);
+        ep.close();
+      },
+      [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+      });
+  io.run();
+  if (refused) std::fprintf(stderr, "tern_frames: %llu frames refused by the send buffer\n",
+                            static_cast<unsigned long long>(refused));
+  return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "tern_frames: %s\n", e.what());
+  return 1;
+}
