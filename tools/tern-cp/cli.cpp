@@ -1,7 +1,8 @@
 // tern-cp: copy files and directories over tern.
 //   tern-cp serve [--bind ADDR] [--port N] [--once] DIR
-//   tern-cp send [--fingerprint FP] [--parallel N] [--rate-limit B/s] HOST PORT SOURCE...
+//   tern-cp send [--fingerprint FP | --insecure] [--resume] [--parallel N] [--rate-limit B/s] HOST PORT SOURCE...
 #include "known_hosts.hpp"
+#include "server_trust.hpp"
 #include "transfer.hpp"
 
 #include <CLI/CLI.hpp>
@@ -66,10 +67,11 @@ int main(int argc, char** argv) try {
   auto* send = app.add_subcommand("send", "send files or directories");
   std::string host, fingerprint, known_hosts = tern_cp::default_known_hosts_path();
   unsigned short dport = 0;
-  bool json = false;
+  bool json = false, insecure = false;
   tern_cp::send_options so;
   send->add_option("--fingerprint", fingerprint, "pin the server's fingerprint (as serve prints it)");
   send->add_option("--known-hosts", known_hosts, "trust-on-first-use file");
+  send->add_flag("--insecure", insecure, "accept any server key, record nothing (demos only)");
   send->add_option("--parallel", so.parallel, "files in flight at once")->check(CLI::Range(1, 256));
   send->add_option("--rate-limit", so.rate_limit, "bytes per second (app-level pacing), 0 = none");
   send->add_flag("--json", json, "print final stats as JSON");
@@ -101,45 +103,34 @@ int main(int argc, char** argv) try {
 
   const ip::udp::endpoint server(ip::make_address(host), dport);
   const std::string host_key = host + ":" + std::to_string(dport);
-  tern::connect_options co;
-  // The library cannot complete a handshake without something to verify
-  // against, so the first use of a server needs --fingerprint (serve prints
-  // it); it is then recorded and later runs pin it by themselves.
-  bool tofu_record = false;
-  const auto known = tern_cp::lookup_known_host(known_hosts, host_key);
-  if (!fingerprint.empty()) {
-    if (known && *known != fingerprint) {
-      std::cerr << "tern-cp: @@@ WARNING: FINGERPRINT FOR " << host_key << " CHANGED @@@\n"
-                << "tern-cp: recorded in " << known_hosts << ": " << *known << "\n"
-                << "tern-cp: given now: " << fingerprint << "\n"
-                << "tern-cp: refusing; remove the line from the known-hosts file if the change is legitimate.\n";
-      return 1;
-    }
-    co.pinned_fingerprints = {fingerprint};
-    tofu_record = !known;
-  } else if (known) {
-    co.pinned_fingerprints = {*known};
-  } else {
-    std::cerr << "tern-cp: " << host_key << " is not in " << known_hosts
-              << "; pass --fingerprint (tern-cp serve prints it) the first time\n";
+  std::string refusal;
+  const auto plan =
+      tern_cp::plan_trust(fingerprint, insecure, tern_cp::lookup_known_host(known_hosts, host_key), refusal);
+  if (!plan) {
+    std::cerr << "tern-cp: " << refusal << "\n";
     return 1;
   }
+  tern::connect_options co;
+  if (plan->mode == tern_cp::trust_mode::pinned) co.pinned_fingerprints = {plan->expected};
+  else co.accept_any_server_key = true; // judged by check_server_key before anything is sent
   tern::endpoint ep(io.get_executor(), {server.address().is_v4() ? ip::udp::v4() : ip::udp::v6(), 0}, cfg);
   int status = 1;
   auto run = [&]() -> asio::awaitable<void> {
     auto [ec, c] = co_await ep.async_connect(server, co, asio::experimental::as_tuple(use_awaitable));
     if (ec) {
       std::cerr << "tern-cp: cannot connect to " << host_key << ": " << ec.message() << "\n";
-      if (!co.pinned_fingerprints.empty() && fingerprint.empty())
-        std::cerr << "tern-cp: WARNING: the server's fingerprint differs from the one recorded in " << known_hosts
-                  << " (or the handshake failed). Refusing. If the server's key really changed, remove its line.\n";
+      if (plan->mode == tern_cp::trust_mode::pinned)
+        std::cerr << "tern-cp: (if the handshake was refused, the server's key is not " << plan->expected << ")\n";
       ep.close();
       co_return;
     }
-    if (tofu_record) {
-      std::cerr << "tern-cp: first connection to " << host_key << ", trusting fingerprint " << c.peer_fingerprint()
-                << " (recorded in " << known_hosts << ")\n";
-      tern_cp::record_known_host(known_hosts, host_key, c.peer_fingerprint());
+    if (const std::string why =
+            tern_cp::check_server_key(*plan, host_key, c.peer_fingerprint(), known_hosts, std::cerr);
+        !why.empty()) {
+      std::cerr << "tern-cp: " << why << "\n";
+      c.close(1, "server key refused");
+      ep.close();
+      co_return;
     }
     const tern_cp::send_summary sum = co_await tern_cp::send_all(c, so);
     const auto stats = c.stats();

@@ -1,13 +1,15 @@
-// Unit tests of tern-cp's protocol codec, safe_path and known_hosts.
+// Unit tests of tern-cp's protocol codec, safe_path, known_hosts and server_trust.
 #include "known_hosts.hpp"
 #include "protocol.hpp"
 #include "safe_path.hpp"
+#include "server_trust.hpp"
 
 #include <doctest/doctest.h>
 
 #include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <unistd.h>
 
@@ -100,5 +102,52 @@ TEST_CASE("known_hosts records and looks up") {
   CHECK(lookup_known_host(file, "h:1") == std::optional<std::string>("AA:BB"));
   CHECK(lookup_known_host(file, "h:2") == std::optional<std::string>("CC:DD"));
   CHECK_FALSE(lookup_known_host(file, "h:3"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("server_trust: first use records and prints the key, a changed key is then refused loudly") {
+  const fs::path dir = temp_dir();
+  const std::string file = (dir / "known_hosts").string();
+  std::string refusal;
+  auto plan = plan_trust("", false, lookup_known_host(file, "h:1"), refusal);
+  REQUIRE(plan);
+  CHECK(plan->mode == trust_mode::first_use);
+  std::ostringstream notes;
+  CHECK(check_server_key(*plan, "h:1", "AA:BB", file, notes).empty());
+  CHECK(notes.str().find("AA:BB") != std::string::npos);
+  CHECK(lookup_known_host(file, "h:1") == std::optional<std::string>("AA:BB"));
+
+  plan = plan_trust("", false, lookup_known_host(file, "h:1"), refusal);
+  REQUIRE(plan);
+  CHECK(plan->mode == trust_mode::recorded);
+  CHECK(check_server_key(*plan, "h:1", "AA:BB", file, notes).empty());
+  const std::string why = check_server_key(*plan, "h:1", "CC:DD", file, notes);
+  CHECK(why.find("CHANGED") != std::string::npos);
+  CHECK(why.find("CC:DD") != std::string::npos);
+  CHECK(lookup_known_host(file, "h:1") == std::optional<std::string>("AA:BB")); // the record is not replaced
+  fs::remove_all(dir);
+}
+
+TEST_CASE("server_trust: --fingerprint against a different record, and with --insecure, is refused") {
+  std::string refusal;
+  CHECK_FALSE(plan_trust("CC:DD", false, std::string("AA:BB"), refusal));
+  CHECK(refusal.find("AA:BB") != std::string::npos);
+  CHECK_FALSE(plan_trust("CC:DD", true, std::nullopt, refusal));
+  const auto pinned = plan_trust("AA:BB", false, std::string("AA:BB"), refusal);
+  REQUIRE(pinned);
+  CHECK(pinned->mode == trust_mode::pinned);
+}
+
+TEST_CASE("server_trust: --insecure accepts any key, warns and records nothing") {
+  const fs::path dir = temp_dir();
+  const std::string file = (dir / "known_hosts").string();
+  std::string refusal;
+  const auto plan = plan_trust("", true, std::string("AA:BB"), refusal);
+  REQUIRE(plan);
+  CHECK(plan->mode == trust_mode::insecure);
+  std::ostringstream notes;
+  CHECK(check_server_key(*plan, "h:1", "CC:DD", file, notes).empty());
+  CHECK(notes.str().find("WARNING") != std::string::npos);
+  CHECK_FALSE(fs::exists(file));
   fs::remove_all(dir);
 }
