@@ -74,6 +74,7 @@ int main(int argc, char** argv) try {
   send->add_flag("--insecure", insecure, "accept any server key, record nothing (demos only)");
   send->add_option("--parallel", so.parallel, "files in flight at once")->check(CLI::Range(1, 256));
   send->add_option("--rate-limit", so.rate_limit, "bytes per second (app-level pacing), 0 = none");
+  send->add_flag("--resume", so.resume, "continue interrupted transfers from what the receiver kept and verified");
   send->add_flag("--json", json, "print final stats as JSON");
   send->add_option("HOST", host, "server address")->required();
   send->add_option("PORT", dport, "server UDP port")->required();
@@ -138,9 +139,10 @@ int main(int argc, char** argv) try {
     for (const auto& f : sum.failures) std::cerr << "tern-cp: FAILED " << f << "\n";
     const double mbps = sum.seconds > 0 ? double(sum.bytes) * 8 / sum.seconds / 1e6 : 0;
     if (json) {
-      std::printf("{\"files\":%zu,\"confirmed\":%zu,\"bytes\":%llu,\"seconds\":%.3f,\"mbit_per_s\":%.2f,"
+      std::printf("{\"files\":%zu,\"confirmed\":%zu,\"bytes\":%llu,\"resumed_bytes\":%llu,\"seconds\":%.3f,\"mbit_per_s\":%.2f,"
                   "\"srtt_ms\":%.2f,\"packets_sent\":%llu,\"packets_lost\":%llu,\"path_changes\":%llu,\"failures\":[",
-                  sum.files, sum.confirmed, static_cast<unsigned long long>(sum.bytes), sum.seconds, mbps,
+                  sum.files, sum.confirmed, static_cast<unsigned long long>(sum.bytes),
+                  static_cast<unsigned long long>(sum.resumed_bytes), sum.seconds, mbps,
                   std::chrono::duration<double, std::milli>(stats.srtt).count(),
                   static_cast<unsigned long long>(stats.packets_sent),
                   static_cast<unsigned long long>(stats.packets_lost), static_cast<unsigned long long>(stats.path_changes));
@@ -148,8 +150,11 @@ int main(int argc, char** argv) try {
         std::printf("%s\"%s\"", i ? "," : "", json_escape(sum.failures[i]).c_str());
       std::printf("]}\n");
     } else {
-      std::fprintf(stderr, "tern-cp: %zu/%zu files confirmed, %llu bytes in %.2f s (%.1f Mbit/s)\n", sum.confirmed,
+      std::fprintf(stderr, "tern-cp: %zu/%zu files confirmed, %llu bytes in %.2f s (%.1f Mbit/s)", sum.confirmed,
                    sum.files, static_cast<unsigned long long>(sum.bytes), sum.seconds, mbps);
+      if (sum.resumed_bytes > 0)
+        std::fprintf(stderr, ", %llu bytes the receiver already had", static_cast<unsigned long long>(sum.resumed_bytes));
+      std::fprintf(stderr, "\n");
     }
     status = (sum.files > 0 && sum.confirmed == sum.files) ? 0 : 1;
     ep.close();

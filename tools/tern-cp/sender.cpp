@@ -1,6 +1,7 @@
 // Sender: walks the sources, then `parallel` workers each take the next
 // file, open a stream, send header + content, finish the stream and wait
 // for the receiver's result line. Only files answered "OK" count as confirmed.
+// With --resume, each file first agrees with the receiver where to start.
 #include "protocol.hpp"
 #include "transfer.hpp"
 
@@ -88,6 +89,7 @@ struct shared_state {
   std::size_t next = 0;
   send_summary summary;
   std::uint64_t rate_limit = 0;
+  bool resume = false;
   std::uint64_t paced_bytes = 0;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 };
@@ -103,6 +105,42 @@ asio::awaitable<void> pace(shared_state& st, std::size_t n) {
   co_await t.async_wait(tuple);
 }
 
+// SHA-256 of the first `n` bytes of `fd` (then rewound to 0); false if the
+// file is shorter or unreadable.
+bool prefix_hash(int fd, std::uint64_t n, std::string& hex) {
+  sha256 h;
+  std::array<char, 64 * 1024> buf;
+  std::uint64_t done = 0;
+  while (done < n) {
+    const ssize_t r = ::pread(fd, buf.data(), static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), n - done)),
+                              static_cast<off_t>(done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    h.update(buf.data(), static_cast<std::size_t>(r));
+    done += static_cast<std::uint64_t>(r);
+  }
+  hex = h.hex_digest();
+  return true;
+}
+
+// --resume: learns what the receiver kept and answers where the content
+// starts: after the kept prefix if it is this file's, else at 0. The file
+// offset is moved there.
+asio::awaitable<std::string> agree_offset(tern::byte_stream& s, int fd, std::uint64_t size, std::uint64_t& offset) {
+  std::string reply, their_hash, our_hash;
+  auto [ec, len] = co_await asio::async_read_until(s, asio::dynamic_buffer(reply, max_header_line), '\n', tuple);
+  if (ec) co_return "no resume answer from receiver: " + ec.message();
+  const std::string_view line = std::string_view(reply).substr(0, len - 1);
+  std::string why;
+  const auto kept = decode_have(line, their_hash);
+  if (!kept) co_return decode_result(line, why) ? "malformed resume answer" : "receiver refused: " + why;
+  offset = *kept <= size && prefix_hash(fd, *kept, our_hash) && our_hash == their_hash ? *kept : 0;
+  if (::lseek(fd, static_cast<off_t>(offset), SEEK_SET) < 0) co_return "cannot seek";
+  const std::string from = encode_from(offset);
+  if (auto [wec, n] = co_await asio::async_write(s, asio::buffer(from), tuple); wec) co_return "send: " + wec.message();
+  co_return std::string();
+}
+
 asio::awaitable<std::string> send_file(tern::connection& c, const source_file& f, shared_state& st) {
   fd_guard in{::open(f.local.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)};
   if (in.fd < 0) co_return std::string("cannot open: ") + std::strerror(errno);
@@ -112,6 +150,7 @@ asio::awaitable<std::string> send_file(tern::connection& c, const source_file& f
   h.path = f.relative;
   h.size = static_cast<std::uint64_t>(sb.st_size);
   h.mode = sb.st_mode & 0777;
+  h.resume = st.resume;
   std::string why;
   if (!hash_file(in.fd, h.sha256_hex, why)) co_return why;
 
@@ -119,8 +158,15 @@ asio::awaitable<std::string> send_file(tern::connection& c, const source_file& f
   if (oec) co_return "cannot open stream: " + oec.message();
   const std::string line = encode_header(h);
   if (auto [ec, n] = co_await asio::async_write(s, asio::buffer(line), tuple); ec) co_return "send: " + ec.message();
-  std::array<char, 64 * 1024> buf;
   std::uint64_t sent = 0;
+  if (h.resume) {
+    if (why = co_await agree_offset(s, in.fd, h.size, sent); !why.empty()) {
+      s.reset(1, oec);
+      co_return why;
+    }
+  }
+  const std::uint64_t skipped = sent;
+  std::array<char, 64 * 1024> buf;
   while (sent < h.size) {
     const ssize_t n = ::read(in.fd, buf.data(), static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), h.size - sent)));
     if (n < 0 && errno == EINTR) continue;
@@ -148,7 +194,8 @@ asio::awaitable<std::string> send_file(tern::connection& c, const source_file& f
   auto [rec, len] = co_await asio::async_read_until(s, asio::dynamic_buffer(reply, 4096), '\n', tuple);
   if (rec) co_return "no result from receiver: " + rec.message();
   if (!decode_result(std::string_view(reply).substr(0, len - 1), why)) co_return "receiver refused: " + why;
-  st.summary.bytes += h.size;
+  st.summary.bytes += h.size - skipped;
+  st.summary.resumed_bytes += skipped;
   co_return std::string();
 }
 
@@ -166,6 +213,7 @@ asio::awaitable<void> worker(tern::connection c, std::shared_ptr<shared_state> s
 asio::awaitable<send_summary> send_all(tern::connection c, send_options options) {
   auto st = std::make_shared<shared_state>();
   st->rate_limit = options.rate_limit;
+  st->resume = options.resume;
   collect(options.sources, st->files, st->summary.failures);
   st->summary.files = st->files.size() + st->summary.failures.size();
   auto ex = co_await asio::this_coro::executor;

@@ -25,13 +25,15 @@ struct send_options {
   std::vector<std::string> sources; ///< files or directories (recursive)
   std::size_t parallel = 4;         ///< files in flight at once, one stream each
   std::uint64_t rate_limit = 0;     ///< bytes per second, app-level pacing; 0 = none
+  bool resume = false;              ///< continue from what the receiver kept of an interrupted transfer
   bool json = false;
 };
 
 struct send_summary {
   std::size_t files = 0;
   std::size_t confirmed = 0;
-  std::uint64_t bytes = 0;
+  std::uint64_t bytes = 0;         ///< content bytes sent (and confirmed) by this run
+  std::uint64_t resumed_bytes = 0; ///< confirmed bytes the receiver already had (--resume)
   double seconds = 0;
   std::vector<std::string> failures; ///< "path: reason"
 };
