@@ -48,6 +48,7 @@ std::string json_escape(const std::string& s) {
 int main(int argc, char** argv) try {
   CLI::App app{"tern-cp: copy files over tern"};
   app.require_subcommand(1);
+  app.fallthrough(); // global options may follow the subcommand too
   std::string cc = "bbr", cipher = "any";
   double idle_seconds = 10;
   app.add_option("--cc", cc, "congestion controller")->check(CLI::IsMember({"bbr", "cubic", "newreno"}));
