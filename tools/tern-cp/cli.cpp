@@ -94,12 +94,18 @@ int main(int argc, char** argv) try {
     tern::endpoint ep(io.get_executor(), {ip::make_address(bind), port}, cfg);
     std::cout << "port " << ep.local_endpoint().port() << "\nfingerprint " << ep.fingerprint() << std::endl;
     std::exception_ptr error;
-    asio::co_spawn(io, tern_cp::serve(ep, {dir, once}), [&](std::exception_ptr e) {
+    tern_cp::serve_summary served;
+    asio::co_spawn(io, tern_cp::serve(ep, {dir, once}), [&](std::exception_ptr e, tern_cp::serve_summary s) {
       error = e;
+      served = s;
       io.stop(); // serve ended (--once, or the directory could not be opened)
     });
     io.run();
     if (error) std::rethrow_exception(error);
+    if (served.refused > 0) {
+      std::cerr << "tern-cp: " << served.refused << " file(s) refused, " << served.received << " received\n";
+      return 1;
+    }
     return 0;
   }
 

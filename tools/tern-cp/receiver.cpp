@@ -117,11 +117,18 @@ asio::awaitable<std::string> receive_file(tern::byte_stream s, int root_fd, std:
   co_return std::string();
 }
 
-asio::awaitable<void> handle_stream(tern::byte_stream s, std::shared_ptr<fd_guard> root) {
+// What the streams of a serve share: the destination and the tally.
+struct serve_state {
+  fd_guard root;
+  serve_summary summary;
+};
+
+asio::awaitable<void> handle_stream(tern::byte_stream s, std::shared_ptr<serve_state> st) {
   std::string display = "?";
-  const std::string why = co_await receive_file(s, root->fd, display);
+  const std::string why = co_await receive_file(s, st->root.fd, display);
   if (why.empty()) std::cerr << "tern-cp: received " << display << "\n";
   else std::cerr << "tern-cp: refused " << display << ": " << why << "\n";
+  ++(why.empty() ? st->summary.received : st->summary.refused);
   // A refused file: tell the sender to stop, or its writes would wait
   // forever for flow-control credit this side will never grant.
   std::error_code ignored;
@@ -132,7 +139,7 @@ asio::awaitable<void> handle_stream(tern::byte_stream s, std::shared_ptr<fd_guar
   if (!ec) s.shutdown_send(ec);
 }
 
-asio::awaitable<void> serve_connection(tern::connection c, std::shared_ptr<fd_guard> root) {
+asio::awaitable<void> serve_connection(tern::connection c, std::shared_ptr<serve_state> st) {
   for (;;) {
     auto [ec, s] = co_await c.async_accept_stream(tuple);
     if (ec) {
@@ -140,27 +147,27 @@ asio::awaitable<void> serve_connection(tern::connection c, std::shared_ptr<fd_gu
       co_return;
     }
     auto ex = co_await asio::this_coro::executor;
-    asio::co_spawn(ex, handle_stream(std::move(s), root), asio::detached);
+    asio::co_spawn(ex, handle_stream(std::move(s), st), asio::detached);
   }
 }
 
 } // namespace
 
-asio::awaitable<void> serve(tern::endpoint& ep, receive_options options) {
-  auto root = std::make_shared<fd_guard>();
-  root->fd = ::open(options.directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (root->fd < 0)
+asio::awaitable<serve_summary> serve(tern::endpoint& ep, receive_options options) {
+  auto st = std::make_shared<serve_state>();
+  st->root.fd = ::open(options.directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (st->root.fd < 0)
     throw std::system_error(errno, std::generic_category(), "cannot open directory " + options.directory);
   for (;;) {
     auto [ec, c] = co_await ep.async_accept(tuple);
-    if (ec) co_return;
+    if (ec) co_return st->summary;
     if (options.once) {
-      co_await serve_connection(std::move(c), root);
+      co_await serve_connection(std::move(c), st);
       ep.close();
-      co_return;
+      co_return st->summary;
     }
     auto ex = co_await asio::this_coro::executor;
-    asio::co_spawn(ex, serve_connection(std::move(c), root), asio::detached);
+    asio::co_spawn(ex, serve_connection(std::move(c), st), asio::detached);
   }
 }
 

@@ -17,9 +17,15 @@ struct receive_options {
   bool once = false; ///< exit after the first connection ended
 };
 
+struct serve_summary {
+  std::size_t received = 0;
+  std::size_t refused = 0; ///< files refused or interrupted (each told why on stderr)
+};
+
 /// Serves one file per stream into options.directory; runs until the
-/// endpoint closes (or after one connection with `once`).
-asio::awaitable<void> serve(tern::endpoint& ep, receive_options options);
+/// endpoint closes (or after one connection with `once`). Throws
+/// std::system_error if the directory cannot be opened.
+asio::awaitable<serve_summary> serve(tern::endpoint& ep, receive_options options);
 
 struct send_options {
   std::vector<std::string> sources; ///< files or directories (recursive)
