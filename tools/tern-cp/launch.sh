@@ -19,10 +19,11 @@ start_serve() {
 
 # start_server DIR [ARGS...]: a server into DIR that stays up across
 # connections (ARGS: serve's options, global ones included); sets $port,
-# $fp and $server_pid.
+# $fp and $server_pid. $serve_launcher, if set, is put in front (e.g. a
+# setpriv command running the server as another user).
 start_server() {
   local dir=$1; shift
-  "$bin/tern-cp/tern-cp" serve --bind 127.0.0.1 "$@" "$dir" > "$work/serve.out" 2> "$work/serve.err" &
+  ${serve_launcher:-} "$bin/tern-cp/tern-cp" serve --bind 127.0.0.1 "$@" "$dir" > "$work/serve.out" 2> "$work/serve.err" &
   server_pid=$!
   pids+=($!)
   wait_for_line "$work/serve.out" '^fingerprint' || { cat "$work/serve.err" >&2; return 1; }
