@@ -15,6 +15,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <unistd.h>
 
 namespace {
 
@@ -68,7 +69,7 @@ int main(int argc, char** argv) try {
   auto* send = app.add_subcommand("send", "send files or directories");
   std::string host, fingerprint, known_hosts = tern_cp::default_known_hosts_path();
   unsigned short dport = 0;
-  bool json = false, insecure = false;
+  bool json = false, insecure = false, no_progress = false;
   tern_cp::send_options so;
   send->add_option("--fingerprint", fingerprint, "pin the server's fingerprint (as serve prints it)");
   send->add_option("--known-hosts", known_hosts, "trust-on-first-use file");
@@ -77,6 +78,7 @@ int main(int argc, char** argv) try {
   send->add_option("--rate-limit", so.rate_limit, "bytes per second (app-level pacing), 0 = none");
   send->add_flag("--resume", so.resume, "continue interrupted transfers from what the receiver kept and verified");
   send->add_flag("--json", json, "print final stats as JSON");
+  send->add_flag("--no-progress", no_progress, "no progress line (there is none unless stderr is a terminal)");
   send->add_option("HOST", host, "server address")->required();
   send->add_option("PORT", dport, "server UDP port")->required();
   send->add_option("SOURCE", so.sources, "files or directories")->required();
@@ -109,6 +111,7 @@ int main(int argc, char** argv) try {
     return 0;
   }
 
+  so.progress = !no_progress && !json && ::isatty(STDERR_FILENO) == 1;
   const ip::udp::endpoint server(ip::make_address(host), dport);
   const std::string host_key = host + ":" + std::to_string(dport);
   std::string refusal;

@@ -2,6 +2,7 @@
 // file, open a stream, send header + content, finish the stream and wait
 // for the receiver's result line. Only files answered "OK" count as confirmed.
 // With --resume, each file first agrees with the receiver where to start.
+#include "progress.hpp"
 #include "protocol.hpp"
 #include "transfer.hpp"
 
@@ -15,10 +16,12 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
 #include <memory>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -84,6 +87,11 @@ bool hash_file(int fd, std::string& hex, std::string& why) {
   return ::lseek(fd, 0, SEEK_SET) == 0 || (why = "cannot rewind", false);
 }
 
+std::size_t terminal_width() {
+  struct winsize ws {};
+  return ::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
+}
+
 struct shared_state {
   std::vector<source_file> files;
   std::size_t next = 0;
@@ -91,6 +99,8 @@ struct shared_state {
   std::uint64_t rate_limit = 0;
   bool resume = false;
   std::uint64_t paced_bytes = 0;
+  std::uint64_t total_bytes = 0; ///< of all files, for the progress line
+  std::uint64_t done_bytes = 0;  ///< written or already held by the receiver
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 };
 
@@ -166,6 +176,7 @@ asio::awaitable<std::string> send_file(tern::connection& c, const source_file& f
     }
   }
   const std::uint64_t skipped = sent;
+  st.done_bytes += skipped;
   std::array<char, 64 * 1024> buf;
   while (sent < h.size) {
     const ssize_t n = ::read(in.fd, buf.data(), static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), h.size - sent)));
@@ -188,6 +199,7 @@ asio::awaitable<std::string> send_file(tern::connection& c, const source_file& f
       co_return "send: " + ec.message();
     }
     sent += static_cast<std::uint64_t>(n);
+    st.done_bytes += static_cast<std::uint64_t>(n);
   }
   s.shutdown_send(oec);
   std::string reply;
@@ -197,6 +209,20 @@ asio::awaitable<std::string> send_file(tern::connection& c, const source_file& f
   st.summary.bytes += h.size - skipped;
   st.summary.resumed_bytes += skipped;
   co_return std::string();
+}
+
+void show_progress(const tern::connection& c, const shared_state& st, rate_meter& meter) {
+  const auto stats = c.stats();
+  progress_sample p;
+  p.done = st.done_bytes;
+  p.total = st.total_bytes;
+  p.bytes_per_second =
+      meter.update(st.done_bytes, std::chrono::duration<double>(std::chrono::steady_clock::now() - st.start).count());
+  p.rtt_ms = std::chrono::duration<double, std::milli>(stats.srtt).count();
+  p.loss_percent = stats.packets_sent ? 100.0 * double(stats.packets_lost) / double(stats.packets_sent) : 0;
+  // \r and erase-to-end-of-line: the line is redrawn in place.
+  std::fprintf(stderr, "\r%s\x1b[K", format_progress(p, terminal_width()).c_str());
+  std::fflush(stderr);
 }
 
 asio::awaitable<void> worker(tern::connection c, std::shared_ptr<shared_state> st) {
@@ -216,15 +242,28 @@ asio::awaitable<send_summary> send_all(tern::connection c, send_options options)
   st->resume = options.resume;
   collect(options.sources, st->files, st->summary.failures);
   st->summary.files = st->files.size() + st->summary.failures.size();
+  for (const auto& f : st->files) {
+    std::error_code ec;
+    if (const auto n = fs::file_size(f.local, ec); !ec) st->total_bytes += n;
+  }
   auto ex = co_await asio::this_coro::executor;
   const std::size_t workers = std::min(std::max<std::size_t>(1, options.parallel), st->files.size());
   std::size_t done = 0;
-  asio::steady_timer all_done(ex, std::chrono::steady_clock::time_point::max());
+  // Wakes for the progress line, and at once when the last worker ends
+  // (its completion can only run while this coroutine waits, so the
+  // cancel always finds the wait).
+  asio::steady_timer tick(ex);
   for (std::size_t i = 0; i < workers; ++i)
-    asio::co_spawn(ex, worker(c, st), [&done, &all_done, workers](std::exception_ptr) {
-      if (++done == workers) all_done.cancel();
+    asio::co_spawn(ex, worker(c, st), [&done, &tick, workers](std::exception_ptr) {
+      if (++done == workers) tick.cancel();
     });
-  if (workers > 0) co_await all_done.async_wait(tuple);
+  rate_meter meter;
+  while (done < workers) {
+    tick.expires_after(std::chrono::milliseconds(250));
+    co_await tick.async_wait(tuple);
+    if (options.progress) show_progress(c, *st, meter);
+  }
+  if (options.progress && workers > 0) std::fprintf(stderr, "\n");
   st->summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - st->start).count();
   co_return st->summary;
 }
