@@ -2,6 +2,7 @@
 // (partial_file.hpp) that becomes the target only once size and SHA-256
 // match the header; the result line tells the sender. A resume request
 // first agrees on where the content starts.
+#include "fd_guard.hpp"
 #include "partial_file.hpp"
 #include "protocol.hpp"
 #include "safe_path.hpp"
@@ -27,13 +28,6 @@ namespace {
 
 using asio::use_awaitable;
 constexpr auto tuple = asio::experimental::as_tuple(use_awaitable);
-
-struct fd_guard {
-  int fd = -1;
-  ~fd_guard() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 // Reads one line (without its newline) into `line`, keeping what follows in `buf`.
 asio::awaitable<std::error_code> read_line(tern::byte_stream& s, std::string& buf, std::string& line) {

@@ -2,6 +2,7 @@
 // file, open a stream, send header + content, finish the stream and wait
 // for the receiver's result line. Only files answered "OK" count as confirmed.
 // With --resume, each file first agrees with the receiver where to start.
+#include "fd_guard.hpp"
 #include "progress.hpp"
 #include "protocol.hpp"
 #include "transfer.hpp"
@@ -65,13 +66,6 @@ void collect(const std::vector<std::string>& sources, std::vector<source_file>& 
     }
   }
 }
-
-struct fd_guard {
-  int fd = -1;
-  ~fd_guard() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 bool hash_file(int fd, std::string& hex, std::string& why) {
   sha256 h;
