@@ -1,6 +1,7 @@
 // tern-cp: copy files and directories over tern.
 //   tern-cp serve [--bind ADDR] [--port N] [--once] DIR
-//   tern-cp send [--fingerprint FP | --insecure] [--resume] [--parallel N] [--rate-limit B/s] HOST PORT SOURCE...
+//   tern-cp send [--fingerprint FP | --insecure] [--resume] [--parallel N] [--rate-limit B/s] HOST PORT
+//   SOURCE...
 #include "known_hosts.hpp"
 #include "server_trust.hpp"
 #include "transfer.hpp"
@@ -38,8 +39,10 @@ std::string json_escape(const std::string& s) {
   std::string o;
   for (char c : s) {
     if (c == '"' || c == '\\') o += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) o += ' ';
-    else o += c;
+    if (static_cast<unsigned char>(c) < 0x20)
+      o += ' ';
+    else
+      o += c;
   }
   return o;
 }
@@ -76,9 +79,11 @@ int main(int argc, char** argv) try {
   send->add_flag("--insecure", insecure, "accept any server key, record nothing (demos only)");
   send->add_option("--parallel", so.parallel, "files in flight at once")->check(CLI::Range(1, 256));
   send->add_option("--rate-limit", so.rate_limit, "bytes per second (app-level pacing), 0 = none");
-  send->add_flag("--resume", so.resume, "continue interrupted transfers from what the receiver kept and verified");
+  send->add_flag("--resume", so.resume,
+                 "continue interrupted transfers from what the receiver kept and verified");
   send->add_flag("--json", json, "print final stats as JSON");
-  send->add_flag("--no-progress", no_progress, "no progress line (there is none unless stderr is a terminal)");
+  send->add_flag("--no-progress", no_progress,
+                 "no progress line (there is none unless stderr is a terminal)");
   send->add_option("HOST", host, "server address")->required();
   send->add_option("PORT", dport, "server UDP port")->required();
   send->add_option("SOURCE", so.sources, "files or directories")->required();
@@ -122,8 +127,10 @@ int main(int argc, char** argv) try {
     return 1;
   }
   tern::connect_options co;
-  if (plan->mode == tern_cp::trust_mode::pinned) co.pinned_fingerprints = {plan->expected};
-  else co.accept_any_server_key = true; // judged by check_server_key before anything is sent
+  if (plan->mode == tern_cp::trust_mode::pinned)
+    co.pinned_fingerprints = {plan->expected};
+  else
+    co.accept_any_server_key = true; // judged by check_server_key before anything is sent
   tern::endpoint ep(io.get_executor(), {server.address().is_v4() ? ip::udp::v4() : ip::udp::v6(), 0}, cfg);
   int status = 1;
   auto run = [&]() -> asio::awaitable<void> {
@@ -131,7 +138,8 @@ int main(int argc, char** argv) try {
     if (ec) {
       std::cerr << "tern-cp: cannot connect to " << host_key << ": " << ec.message() << "\n";
       if (plan->mode == tern_cp::trust_mode::pinned)
-        std::cerr << "tern-cp: (if the handshake was refused, the server's key is not " << plan->expected << ")\n";
+        std::cerr << "tern-cp: (if the handshake was refused, the server's key is not " << plan->expected
+                  << ")\n";
       ep.close();
       co_return;
     }
@@ -149,21 +157,25 @@ int main(int argc, char** argv) try {
     for (const auto& f : sum.failures) std::cerr << "tern-cp: FAILED " << f << "\n";
     const double mbps = sum.seconds > 0 ? double(sum.bytes) * 8 / sum.seconds / 1e6 : 0;
     if (json) {
-      std::printf("{\"files\":%zu,\"confirmed\":%zu,\"bytes\":%llu,\"resumed_bytes\":%llu,\"seconds\":%.3f,\"mbit_per_s\":%.2f,"
-                  "\"srtt_ms\":%.2f,\"packets_sent\":%llu,\"packets_lost\":%llu,\"path_changes\":%llu,\"failures\":[",
-                  sum.files, sum.confirmed, static_cast<unsigned long long>(sum.bytes),
-                  static_cast<unsigned long long>(sum.resumed_bytes), sum.seconds, mbps,
-                  std::chrono::duration<double, std::milli>(stats.srtt).count(),
-                  static_cast<unsigned long long>(stats.packets_sent),
-                  static_cast<unsigned long long>(stats.packets_lost), static_cast<unsigned long long>(stats.path_changes));
+      std::printf(
+          "{\"files\":%zu,\"confirmed\":%zu,\"bytes\":%llu,\"resumed_bytes\":%llu,\"seconds\":%.3f,\"mbit_"
+          "per_s\":%.2f,"
+          "\"srtt_ms\":%.2f,\"packets_sent\":%llu,\"packets_lost\":%llu,\"path_changes\":%llu,\"failures\":[",
+          sum.files, sum.confirmed, static_cast<unsigned long long>(sum.bytes),
+          static_cast<unsigned long long>(sum.resumed_bytes), sum.seconds, mbps,
+          std::chrono::duration<double, std::milli>(stats.srtt).count(),
+          static_cast<unsigned long long>(stats.packets_sent),
+          static_cast<unsigned long long>(stats.packets_lost),
+          static_cast<unsigned long long>(stats.path_changes));
       for (std::size_t i = 0; i < sum.failures.size(); ++i)
         std::printf("%s\"%s\"", i ? "," : "", json_escape(sum.failures[i]).c_str());
       std::printf("]}\n");
     } else {
-      std::fprintf(stderr, "tern-cp: %zu/%zu files confirmed, %llu bytes in %.2f s (%.1f Mbit/s)", sum.confirmed,
-                   sum.files, static_cast<unsigned long long>(sum.bytes), sum.seconds, mbps);
+      std::fprintf(stderr, "tern-cp: %zu/%zu files confirmed, %llu bytes in %.2f s (%.1f Mbit/s)",
+                   sum.confirmed, sum.files, static_cast<unsigned long long>(sum.bytes), sum.seconds, mbps);
       if (sum.resumed_bytes > 0)
-        std::fprintf(stderr, ", %llu bytes the receiver already had", static_cast<unsigned long long>(sum.resumed_bytes));
+        std::fprintf(stderr, ", %llu bytes the receiver already had",
+                     static_cast<unsigned long long>(sum.resumed_bytes));
       std::fprintf(stderr, "\n");
     }
     status = (sum.files > 0 && sum.confirmed == sum.files) ? 0 : 1;

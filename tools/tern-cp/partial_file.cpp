@@ -22,12 +22,14 @@ partial_file::~partial_file() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::unique_ptr<partial_file> partial_file::open(int dir_fd, const std::string& name, bool fresh, std::string& why) {
+std::unique_ptr<partial_file> partial_file::open(int dir_fd, const std::string& name, bool fresh,
+                                                 std::string& why) {
   const std::string temp = ".tern-partial-" + name;
   const int fd = ::openat(dir_fd, temp.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return why = errno_text(("cannot create " + temp).c_str()), nullptr;
   std::unique_ptr<partial_file> f(new partial_file(dir_fd, fd, name, temp));
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) return why = "busy: another transfer of " + name + " is running", nullptr;
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0)
+    return why = "busy: another transfer of " + name + " is running", nullptr;
   struct stat sb {};
   if (::fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
     why = temp + " is not a regular file";
@@ -76,7 +78,8 @@ bool partial_file::append(const char* p, std::size_t n, std::string& why) {
 bool partial_file::commit(std::uint32_t mode, std::string& why) {
   if (::fsync(fd_) != 0) return why = errno_text("fsync failed"), false;
   ::fchmod(fd_, mode & 0777);
-  if (::renameat(dir_fd_, temp_.c_str(), dir_fd_, name_.c_str()) != 0) return why = errno_text("rename failed"), false;
+  if (::renameat(dir_fd_, temp_.c_str(), dir_fd_, name_.c_str()) != 0)
+    return why = errno_text("rename failed"), false;
   ::fsync(dir_fd_);
   return true;
 }

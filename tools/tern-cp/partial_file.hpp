@@ -21,7 +21,8 @@ public:
   /// Opens (creating, without following a symlink) and locks the partial of
   /// `name` in `dir_fd`. `fresh` empties it (a transfer not resuming).
   /// nullptr with `why` set on failure, "busy" if another transfer holds it.
-  static std::unique_ptr<partial_file> open(int dir_fd, const std::string& name, bool fresh, std::string& why);
+  static std::unique_ptr<partial_file> open(int dir_fd, const std::string& name, bool fresh,
+                                            std::string& why);
   ~partial_file();
   partial_file(const partial_file&) = delete;
   partial_file& operator=(const partial_file&) = delete;

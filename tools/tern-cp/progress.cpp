@@ -25,8 +25,10 @@ std::string format_eta(const progress_sample& s) {
   if (!std::isfinite(secs) || secs > 99 * 3600) return "--:--";
   const auto t = static_cast<long>(std::lround(secs));
   char buf[32];
-  if (t >= 3600) std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
-  else std::snprintf(buf, sizeof buf, "%ld:%02ld", t / 60, t % 60);
+  if (t >= 3600)
+    std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%ld:%02ld", t / 60, t % 60);
   return buf;
 }
 
@@ -41,8 +43,8 @@ std::string format_progress(const progress_sample& s, std::size_t width) {
   char head[64], tail[128];
   std::snprintf(head, sizeof head, "%6.1f / %.1f %s %3d%%", double(s.done) / div, double(s.total) / div, unit,
                 static_cast<int>(fraction * 100));
-  std::snprintf(tail, sizeof tail, "%6.1f %s/s  ETA %s  RTT %.0f ms  loss %.1f%%", s.bytes_per_second / rate_div,
-                rate_unit, format_eta(s).c_str(), s.rtt_ms, s.loss_percent);
+  std::snprintf(tail, sizeof tail, "%6.1f %s/s  ETA %s  RTT %.0f ms  loss %.1f%%",
+                s.bytes_per_second / rate_div, rate_unit, format_eta(s).c_str(), s.rtt_ms, s.loss_percent);
   std::string line = head;
   const std::size_t fixed = line.size() + 2 + std::char_traits<char>::length(tail);
   // " [" + bar + "] " around at least 10 cells, else no bar at all.

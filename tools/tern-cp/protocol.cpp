@@ -10,8 +10,8 @@ namespace tern_cp {
 std::string encode_header(const file_header& h) {
   char mode[16];
   std::snprintf(mode, sizeof mode, "%o", static_cast<unsigned>(h.mode & 07777));
-  return std::string(h.resume ? resume_magic : protocol_magic) + " " + std::to_string(h.size) + " " + mode + " " + h.sha256_hex + " " +
-         h.path + "\n";
+  return std::string(h.resume ? resume_magic : protocol_magic) + " " + std::to_string(h.size) + " " + mode +
+         " " + h.sha256_hex + " " + h.path + "\n";
 }
 
 namespace {
@@ -57,7 +57,8 @@ std::string encode_have(std::uint64_t n, std::string_view sha256_hex) {
 std::optional<std::uint64_t> decode_have(std::string_view line, std::string& sha256_hex) {
   std::string_view rest = line, word, count;
   std::uint64_t n = 0;
-  if (!next_field(rest, word) || word != "HAVE" || !next_field(rest, count) || !parse_u64(count, n)) return std::nullopt;
+  if (!next_field(rest, word) || word != "HAVE" || !next_field(rest, count) || !parse_u64(count, n))
+    return std::nullopt;
   if (!is_hex64(rest)) return std::nullopt;
   sha256_hex = rest;
   return n;
@@ -80,15 +81,21 @@ std::string encode_result(bool ok, std::string_view reason) {
 
 bool decode_result(std::string_view line, std::string& reason) {
   if (line == "OK") return true;
-  if (line.starts_with("ERR ")) reason = line.substr(4);
-  else reason = "malformed result line from receiver";
+  if (line.starts_with("ERR "))
+    reason = line.substr(4);
+  else
+    reason = "malformed result line from receiver";
   return false;
 }
 
-sha256::sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr); }
+sha256::sha256() : ctx_(EVP_MD_CTX_new()) {
+  EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
+}
 sha256::~sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
 void sha256::reset() { EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr); }
-void sha256::update(const void* data, std::size_t n) { EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data, n); }
+void sha256::update(const void* data, std::size_t n) {
+  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data, n);
+}
 namespace {
 std::string finish_hex(EVP_MD_CTX* ctx) {
   unsigned char md[32];

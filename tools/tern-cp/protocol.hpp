@@ -57,8 +57,8 @@ public:
   sha256(const sha256&) = delete;
   sha256& operator=(const sha256&) = delete;
   void update(const void* data, std::size_t n);
-  void reset(); ///< back to the hash of nothing
-  std::string hex_digest(); ///< finishes; call once
+  void reset();                          ///< back to the hash of nothing
+  std::string hex_digest();              ///< finishes; call once
   std::string hex_digest_so_far() const; ///< of the bytes so far; update() may go on
 private:
   void* ctx_;

@@ -46,7 +46,8 @@ asio::awaitable<std::string> agree_offset(tern::byte_stream& s, std::string& buf
   std::uint64_t kept = 0;
   if (!partial.measure(header.size, hash, kept, why)) co_return why;
   const std::string have = encode_have(kept, hash.hex_digest_so_far());
-  if (auto [ec, n] = co_await asio::async_write(s, asio::buffer(have), tuple); ec) co_return "send: " + ec.message();
+  if (auto [ec, n] = co_await asio::async_write(s, asio::buffer(have), tuple); ec)
+    co_return "send: " + ec.message();
   if (auto ec = co_await read_line(s, buf, line)) co_return "no resume offset: " + ec.message();
   const auto from = decode_from(line);
   if (!from || (*from != 0 && *from != kept)) co_return "bad resume offset";
@@ -82,7 +83,8 @@ asio::awaitable<std::string> receive_file(tern::byte_stream s, int root_fd, std:
   sha256 hash;
   std::uint64_t received = 0;
   if (header->resume) {
-    if (why = co_await agree_offset(s, buf, *header, *partial, hash, received); !why.empty()) co_return fail(why);
+    if (why = co_await agree_offset(s, buf, *header, *partial, hash, received); !why.empty())
+      co_return fail(why);
   }
   auto take = [&](const char* p, std::size_t n) -> bool {
     if (received + n > header->size) return why = "peer sent more bytes than its header said", false;
@@ -105,7 +107,8 @@ asio::awaitable<std::string> receive_file(tern::byte_stream s, int root_fd, std:
     if (!take(chunk.data(), n)) co_return fail(why);
   }
   if (received != header->size)
-    co_return fail("short file: " + std::to_string(received) + " of " + std::to_string(header->size) + " bytes");
+    co_return fail("short file: " + std::to_string(received) + " of " + std::to_string(header->size) +
+                   " bytes");
   if (hash.hex_digest() != header->sha256_hex) co_return fail("SHA-256 mismatch");
   if (!partial->commit(header->mode, why)) co_return fail(why);
   co_return std::string();
@@ -120,8 +123,10 @@ struct serve_state {
 asio::awaitable<void> handle_stream(tern::byte_stream s, std::shared_ptr<serve_state> st) {
   std::string display = "?";
   const std::string why = co_await receive_file(s, st->root.fd, display);
-  if (why.empty()) std::cerr << "tern-cp: received " << display << "\n";
-  else std::cerr << "tern-cp: refused " << display << ": " << why << "\n";
+  if (why.empty())
+    std::cerr << "tern-cp: received " << display << "\n";
+  else
+    std::cerr << "tern-cp: refused " << display << ": " << why << "\n";
   ++(why.empty() ? st->summary.received : st->summary.refused);
   // A refused file: tell the sender to stop, or its writes would wait
   // forever for flow-control credit this side will never grant.

@@ -48,17 +48,20 @@ void collect(const std::vector<std::string>& sources, std::vector<source_file>& 
       failures.push_back(src + ": " + ec.message());
       continue;
     }
-    const std::string base = p.lexically_normal().filename().empty() ? p.lexically_normal().parent_path().filename()
-                                                                     : p.lexically_normal().filename();
+    const std::string base = p.lexically_normal().filename().empty()
+                                 ? p.lexically_normal().parent_path().filename()
+                                 : p.lexically_normal().filename();
     if (fs::is_regular_file(st)) {
       files.push_back({src, base});
     } else if (fs::is_directory(st)) {
       for (auto it = fs::recursive_directory_iterator(p, ec); !ec && it != fs::recursive_directory_iterator();
            it.increment(ec)) {
         const auto est = it->symlink_status();
-        if (fs::is_symlink(est)) failures.push_back(it->path().string() + ": symlink skipped");
+        if (fs::is_symlink(est))
+          failures.push_back(it->path().string() + ": symlink skipped");
         else if (fs::is_regular_file(est))
-          files.push_back({it->path().string(), (fs::path(base) / fs::relative(it->path(), p)).generic_string()});
+          files.push_back(
+              {it->path().string(), (fs::path(base) / fs::relative(it->path(), p)).generic_string()});
       }
       if (ec) failures.push_back(src + ": " + ec.message());
     } else {
@@ -102,8 +105,8 @@ struct shared_state {
 asio::awaitable<void> pace(shared_state& st, std::size_t n) {
   if (st.rate_limit == 0) co_return;
   st.paced_bytes += n;
-  const auto due = st.start + std::chrono::nanoseconds(
-                                  static_cast<std::int64_t>(double(st.paced_bytes) * 1e9 / double(st.rate_limit)));
+  const auto due = st.start + std::chrono::nanoseconds(static_cast<std::int64_t>(
+                                  double(st.paced_bytes) * 1e9 / double(st.rate_limit)));
   if (due <= std::chrono::steady_clock::now()) co_return;
   asio::steady_timer t(co_await asio::this_coro::executor, due);
   co_await t.async_wait(tuple);
@@ -116,8 +119,9 @@ bool prefix_hash(int fd, std::uint64_t n, std::string& hex) {
   std::array<char, 64 * 1024> buf;
   std::uint64_t done = 0;
   while (done < n) {
-    const ssize_t r = ::pread(fd, buf.data(), static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), n - done)),
-                              static_cast<off_t>(done));
+    const ssize_t r =
+        ::pread(fd, buf.data(), static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), n - done)),
+                static_cast<off_t>(done));
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) return false;
     h.update(buf.data(), static_cast<std::size_t>(r));
@@ -130,9 +134,11 @@ bool prefix_hash(int fd, std::uint64_t n, std::string& hex) {
 // --resume: learns what the receiver kept and answers where the content
 // starts: after the kept prefix if it is this file's, else at 0. The file
 // offset is moved there.
-asio::awaitable<std::string> agree_offset(tern::byte_stream& s, int fd, std::uint64_t size, std::uint64_t& offset) {
+asio::awaitable<std::string> agree_offset(tern::byte_stream& s, int fd, std::uint64_t size,
+                                          std::uint64_t& offset) {
   std::string reply, their_hash, our_hash;
-  auto [ec, len] = co_await asio::async_read_until(s, asio::dynamic_buffer(reply, max_header_line), '\n', tuple);
+  auto [ec, len] =
+      co_await asio::async_read_until(s, asio::dynamic_buffer(reply, max_header_line), '\n', tuple);
   if (ec) co_return "no resume answer from receiver: " + ec.message();
   const std::string_view line = std::string_view(reply).substr(0, len - 1);
   std::string why;
@@ -141,7 +147,8 @@ asio::awaitable<std::string> agree_offset(tern::byte_stream& s, int fd, std::uin
   offset = *kept <= size && prefix_hash(fd, *kept, our_hash) && our_hash == their_hash ? *kept : 0;
   if (::lseek(fd, static_cast<off_t>(offset), SEEK_SET) < 0) co_return "cannot seek";
   const std::string from = encode_from(offset);
-  if (auto [wec, n] = co_await asio::async_write(s, asio::buffer(from), tuple); wec) co_return "send: " + wec.message();
+  if (auto [wec, n] = co_await asio::async_write(s, asio::buffer(from), tuple); wec)
+    co_return "send: " + wec.message();
   co_return std::string();
 }
 
@@ -161,7 +168,8 @@ asio::awaitable<std::string> send_file(tern::connection& c, const source_file& f
   auto [oec, s] = co_await c.async_open_stream(tuple);
   if (oec) co_return "cannot open stream: " + oec.message();
   const std::string line = encode_header(h);
-  if (auto [ec, n] = co_await asio::async_write(s, asio::buffer(line), tuple); ec) co_return "send: " + ec.message();
+  if (auto [ec, n] = co_await asio::async_write(s, asio::buffer(line), tuple); ec)
+    co_return "send: " + ec.message();
   std::uint64_t sent = 0;
   if (h.resume) {
     if (why = co_await agree_offset(s, in.fd, h.size, sent); !why.empty()) {
@@ -173,7 +181,8 @@ asio::awaitable<std::string> send_file(tern::connection& c, const source_file& f
   st.done_bytes += skipped;
   std::array<char, 64 * 1024> buf;
   while (sent < h.size) {
-    const ssize_t n = ::read(in.fd, buf.data(), static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), h.size - sent)));
+    const ssize_t n = ::read(in.fd, buf.data(),
+                             static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), h.size - sent)));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       s.reset(1, oec);
@@ -184,12 +193,14 @@ asio::awaitable<std::string> send_file(tern::connection& c, const source_file& f
       co_return "file shrank while sending";
     }
     co_await pace(st, static_cast<std::size_t>(n));
-    if (auto [ec, w] = co_await asio::async_write(s, asio::buffer(buf.data(), static_cast<std::size_t>(n)), tuple);
+    if (auto [ec, w] =
+            co_await asio::async_write(s, asio::buffer(buf.data(), static_cast<std::size_t>(n)), tuple);
         ec) {
       // The receiver stopped us (it refused the file): its result line says why.
       std::string reply;
       auto [rec, len] = co_await asio::async_read_until(s, asio::dynamic_buffer(reply, 4096), '\n', tuple);
-      if (!rec && !decode_result(std::string_view(reply).substr(0, len - 1), why)) co_return "receiver refused: " + why;
+      if (!rec && !decode_result(std::string_view(reply).substr(0, len - 1), why))
+        co_return "receiver refused: " + why;
       co_return "send: " + ec.message();
     }
     sent += static_cast<std::uint64_t>(n);
@@ -210,8 +221,8 @@ void show_progress(const tern::connection& c, const shared_state& st, rate_meter
   progress_sample p;
   p.done = st.done_bytes;
   p.total = st.total_bytes;
-  p.bytes_per_second =
-      meter.update(st.done_bytes, std::chrono::duration<double>(std::chrono::steady_clock::now() - st.start).count());
+  p.bytes_per_second = meter.update(
+      st.done_bytes, std::chrono::duration<double>(std::chrono::steady_clock::now() - st.start).count());
   p.rtt_ms = std::chrono::duration<double, std::milli>(stats.srtt).count();
   p.loss_percent = stats.packets_sent ? 100.0 * double(stats.packets_lost) / double(stats.packets_sent) : 0;
   // \r and erase-to-end-of-line: the line is redrawn in place.
@@ -223,8 +234,10 @@ asio::awaitable<void> worker(tern::connection c, std::shared_ptr<shared_state> s
   while (st->next < st->files.size()) {
     const source_file& f = st->files[st->next++];
     const std::string why = co_await send_file(c, f, *st);
-    if (why.empty()) ++st->summary.confirmed;
-    else st->summary.failures.push_back(f.relative + ": " + why);
+    if (why.empty())
+      ++st->summary.confirmed;
+    else
+      st->summary.failures.push_back(f.relative + ": " + why);
   }
 }
 

@@ -33,7 +33,8 @@ std::optional<trust_plan> plan_trust(const std::string& given_fingerprint, bool 
 /// the transfer may go on, otherwise the refusal to print. Records the key
 /// in `known_hosts` for pinned and first_use (first contact) and says so on
 /// `notes`; warns on `notes` in insecure mode.
-std::string check_server_key(const trust_plan& plan, const std::string& host, const std::string& server_fingerprint,
-                             const std::string& known_hosts, std::ostream& notes);
+std::string check_server_key(const trust_plan& plan, const std::string& host,
+                             const std::string& server_fingerprint, const std::string& known_hosts,
+                             std::ostream& notes);
 
 } // namespace tern_cp

@@ -33,7 +33,7 @@ struct send_options {
   std::uint64_t rate_limit = 0;     ///< bytes per second, app-level pacing; 0 = none
   bool resume = false;              ///< continue from what the receiver kept of an interrupted transfer
   bool json = false;
-  bool progress = false;            ///< redraw a progress line on stderr (a terminal) 4 times a second
+  bool progress = false; ///< redraw a progress line on stderr (a terminal) 4 times a second
 };
 
 struct send_summary {

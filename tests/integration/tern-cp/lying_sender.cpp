@@ -64,7 +64,8 @@ bool make_lie(const std::string& mode, lie& l) {
   return true;
 }
 
-asio::awaitable<bool> tell(tern::endpoint& ep, asio::ip::udp::endpoint server, std::string fingerprint, lie l) {
+asio::awaitable<bool> tell(tern::endpoint& ep, asio::ip::udp::endpoint server, std::string fingerprint,
+                           lie l) {
   tern::connect_options co;
   co.pinned_fingerprints = {fingerprint};
   auto [ec, c] = co_await ep.async_connect(server, co, tuple);
@@ -108,7 +109,8 @@ int main(int argc, char** argv) try {
     return 2;
   }
   asio::io_context io;
-  const asio::ip::udp::endpoint server(asio::ip::make_address(argv[1]), static_cast<unsigned short>(std::stoi(argv[2])));
+  const asio::ip::udp::endpoint server(asio::ip::make_address(argv[1]),
+                                       static_cast<unsigned short>(std::stoi(argv[2])));
   tern::config cfg;
   cfg.idle_timeout = std::chrono::seconds(5);
   tern::endpoint ep(io.get_executor(), {asio::ip::udp::v4(), 0}, cfg);

@@ -66,7 +66,8 @@ TEST_CASE("resume lines: header flag, HAVE and FROM round trip; malformed ones a
   CHECK(d->resume);
   std::string hex;
   const std::string have = encode_have(123, hash_of_abc);
-  CHECK(decode_have(std::string_view(have).substr(0, have.size() - 1), hex) == std::optional<std::uint64_t>(123));
+  CHECK(decode_have(std::string_view(have).substr(0, have.size() - 1), hex) ==
+        std::optional<std::uint64_t>(123));
   CHECK(hex == hash_of_abc);
   CHECK_FALSE(decode_have("HAVE 12", hex));
   CHECK_FALSE(decode_have("HAVE x " + hash_of_abc, hex));
