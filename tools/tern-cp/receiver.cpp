@@ -39,16 +39,23 @@ asio::awaitable<std::error_code> read_line(tern::byte_stream& s, std::string& bu
 }
 
 // Answers a resume request: offers the kept prefix, learns where the
-// sender starts, and leaves `hash` and `received` at that point.
+// sender starts, and leaves `hash` and `received` at that point. `cut_off`
+// tells a lost stream (the prefix stays worth keeping) from a refusal.
 asio::awaitable<std::string> agree_offset(tern::byte_stream& s, std::string& buf, const file_header& header,
-                                          partial_file& partial, sha256& hash, std::uint64_t& received) {
+                                          partial_file& partial, sha256& hash, std::uint64_t& received,
+                                          bool& cut_off) {
   std::string why, line;
   std::uint64_t kept = 0;
   if (!partial.measure(header.size, hash, kept, why)) co_return why;
   const std::string have = encode_have(kept, hash.hex_digest_so_far());
-  if (auto [ec, n] = co_await asio::async_write(s, asio::buffer(have), tuple); ec)
+  if (auto [ec, n] = co_await asio::async_write(s, asio::buffer(have), tuple); ec) {
+    cut_off = true;
     co_return "send: " + ec.message();
-  if (auto ec = co_await read_line(s, buf, line)) co_return "no resume offset: " + ec.message();
+  }
+  if (auto ec = co_await read_line(s, buf, line)) {
+    cut_off = ec != asio::error::eof; // FIN instead of an offset is the sender's choice: refused
+    co_return "no resume offset: " + ec.message();
+  }
   const auto from = decode_from(line);
   if (!from || (*from != 0 && *from != kept)) co_return "bad resume offset";
   if (*from == 0 && kept != 0) {
@@ -83,8 +90,12 @@ asio::awaitable<std::string> receive_file(tern::byte_stream s, int root_fd, std:
   sha256 hash;
   std::uint64_t received = 0;
   if (header->resume) {
-    if (why = co_await agree_offset(s, buf, *header, *partial, hash, received); !why.empty())
-      co_return fail(why);
+    bool cut_off = false;
+    if (why = co_await agree_offset(s, buf, *header, *partial, hash, received, cut_off); !why.empty()) {
+      if (!cut_off) co_return fail(why);
+      partial->keep();
+      co_return why + " (partial kept for --resume)";
+    }
   }
   auto take = [&](const char* p, std::size_t n) -> bool {
     if (received + n > header->size) return why = "peer sent more bytes than its header said", false;
