@@ -21,7 +21,8 @@ echo "demo: tern-cp serve on port $port, fingerprint $fp"
 start_relay "$port" "$spec"
 echo "demo: tern-netem relay on port $relay_port with '$spec' each way"
 
-TERN_KNOWN_HOSTS="$work/known_hosts" "$bin/tern-cp/tern-cp" send --json --fingerprint "$fp" \
+# On a terminal, send shows its progress line.
+TERN_KNOWN_HOSTS="$work/known_hosts" "$bin/tern-cp/tern-cp" send --fingerprint "$fp" \
   127.0.0.1 "$relay_port" "$work/demo.bin"
 
 a=$(sha256sum < "$work/demo.bin"); b=$(sha256sum < "$work/dst/demo.bin")

@@ -164,6 +164,11 @@ struct config {
 struct connect_options {
   std::string server_name;
   std::vector<std::string> pinned_fingerprints;
+  /// Accept whatever key the server presents, with no pin and no CA, so the
+  /// caller can check connection::peer_fingerprint() itself (trust on first
+  /// use against its own record, or a demo). Unauthenticated until the
+  /// caller checks: an active attacker can impersonate the server.
+  bool accept_any_server_key = false;
   std::vector<std::string> alpn;
 };
 

@@ -45,9 +45,11 @@ std::shared_ptr<const crypto::tls_context> make_client_tls(const config& cfg, co
                                                            std::error_code& ec) {
   crypto::tls_config t;
   t.identity = identity;
-  t.peer.pinned_fingerprints =
-      options.pinned_fingerprints.empty() ? cfg.pinned_fingerprints : options.pinned_fingerprints;
-  if (t.peer.pinned_fingerprints.empty()) {
+  t.peer.accept_any = options.accept_any_server_key;
+  if (!t.peer.accept_any)
+    t.peer.pinned_fingerprints =
+        options.pinned_fingerprints.empty() ? cfg.pinned_fingerprints : options.pinned_fingerprints;
+  if (t.peer.pinned_fingerprints.empty() && !t.peer.accept_any) {
     t.peer.ca_file = cfg.ca_file;
     t.peer.ca_pem = cfg.ca_pem;
   }

@@ -6,11 +6,13 @@
 // handshake-key encryption stay in place inside tern's packet protection.
 //
 // Peer authentication is done in one certificate-verification callback
-// (SSL_CTX_set_cert_verify_callback) for both modes:
+// (SSL_CTX_set_cert_verify_callback) for all modes:
 //  - pinned fingerprints: SHA-256 of the leaf's SPKI against the pins; the
 //    chain is not built (self-signed certificates are the point);
 //  - CA: X509_verify_cert with the trust store and, on a client, the host
-//    name (SSL_set1_host / IP) OpenSSL put into the verification parameters.
+//    name (SSL_set1_host / IP) OpenSSL put into the verification parameters;
+//  - accept any: the certificate still proves the key (CertificateVerify),
+//    but which key is acceptable is the caller's call, after completion.
 // The same callback makes the client insist on an ALPN answer: OpenSSL
 // processes EncryptedExtensions (which carries the server's ALPN choice)
 // before the Certificate, so rejecting there aborts the handshake with an
@@ -106,9 +108,10 @@ std::shared_ptr<const tls_context> tls_context::create(tls_role role, const tls_
     ec = crypto_errc::invalid_configuration;
     return nullptr;
   };
-  if (peer.uses_pins() && peer.uses_ca()) return invalid();
-  if (verify_peer && !peer.uses_pins() && !peer.uses_ca()) return invalid();
-  if (!verify_peer && (peer.uses_pins() || peer.uses_ca())) return invalid();
+  const int modes = int(peer.uses_pins()) + int(peer.uses_ca()) + int(peer.accept_any);
+  if (modes > 1) return invalid();
+  if (verify_peer && modes == 0) return invalid();
+  if (!verify_peer && modes != 0) return invalid();
   if (server && config.identity.empty()) return invalid();
   if (!server && peer.uses_ca() && config.server_name.empty()) return invalid();
   if (config.cipher_suites.empty()) return invalid();
@@ -439,6 +442,10 @@ int tls_session::verify_callback(X509_STORE_CTX* store, void* arg) noexcept {
     self->alpn_mismatch_ = true;
     X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
     return 0;
+  }
+  if (ctx->config_.peer.accept_any) {
+    X509_STORE_CTX_set_error(store, X509_V_OK);
+    return 1;
   }
   if (!ctx->pins_.empty()) {
     spki_digest d{};

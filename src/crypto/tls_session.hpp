@@ -34,6 +34,10 @@ struct peer_verification {
   std::string ca_file;
   std::string ca_directory;
   std::string ca_pem;
+  /// Neither pins nor CA: any certificate is accepted and the caller judges
+  /// peer_spki() after the handshake (trust on first use). Exclusive with
+  /// both; an active attacker can impersonate the peer until it is checked.
+  bool accept_any = false;
 
   bool uses_pins() const noexcept { return !pinned_fingerprints.empty(); }
   bool uses_ca() const noexcept { return !ca_file.empty() || !ca_directory.empty() || !ca_pem.empty(); }

@@ -1,7 +1,9 @@
 // tern-cp: copy files and directories over tern.
 //   tern-cp serve [--bind ADDR] [--port N] [--once] DIR
-//   tern-cp send [--fingerprint FP] [--parallel N] [--rate-limit B/s] HOST PORT SOURCE...
+//   tern-cp send [--fingerprint FP | --insecure] [--resume] [--parallel N] [--rate-limit B/s] HOST PORT
+//   SOURCE...
 #include "known_hosts.hpp"
+#include "server_trust.hpp"
 #include "transfer.hpp"
 
 #include <CLI/CLI.hpp>
@@ -14,6 +16,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <unistd.h>
 
 namespace {
 
@@ -36,8 +39,10 @@ std::string json_escape(const std::string& s) {
   std::string o;
   for (char c : s) {
     if (c == '"' || c == '\\') o += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) o += ' ';
-    else o += c;
+    if (static_cast<unsigned char>(c) < 0x20)
+      o += ' ';
+    else
+      o += c;
   }
   return o;
 }
@@ -47,6 +52,7 @@ std::string json_escape(const std::string& s) {
 int main(int argc, char** argv) try {
   CLI::App app{"tern-cp: copy files over tern"};
   app.require_subcommand(1);
+  app.fallthrough(); // global options may follow the subcommand too
   std::string cc = "bbr", cipher = "any";
   double idle_seconds = 10;
   app.add_option("--cc", cc, "congestion controller")->check(CLI::IsMember({"bbr", "cubic", "newreno"}));
@@ -69,13 +75,18 @@ int main(int argc, char** argv) try {
   auto* send = app.add_subcommand("send", "send files or directories");
   std::string host, fingerprint, known_hosts = tern_cp::default_known_hosts_path();
   unsigned short dport = 0;
-  bool json = false;
+  bool json = false, insecure = false, no_progress = false;
   tern_cp::send_options so;
   send->add_option("--fingerprint", fingerprint, "pin the server's fingerprint (as serve prints it)");
   send->add_option("--known-hosts", known_hosts, "trust-on-first-use file");
+  send->add_flag("--insecure", insecure, "accept any server key, record nothing (demos only)");
   send->add_option("--parallel", so.parallel, "files in flight at once")->check(CLI::Range(1, 256));
   send->add_option("--rate-limit", so.rate_limit, "bytes per second (app-level pacing), 0 = none");
+  send->add_flag("--resume", so.resume,
+                 "continue interrupted transfers from what the receiver kept and verified");
   send->add_flag("--json", json, "print final stats as JSON");
+  send->add_flag("--no-progress", no_progress,
+                 "no progress line (there is none unless stderr is a terminal)");
   send->add_option("HOST", host, "server address")->required();
   send->add_option("PORT", dport, "server UDP port")->required();
   send->add_option("SOURCE", so.sources, "files or directories")->required();
@@ -94,56 +105,55 @@ int main(int argc, char** argv) try {
     tern::endpoint ep(io.get_executor(), {ip::make_address(bind), port}, cfg);
     std::cout << "port " << ep.local_endpoint().port() << "\nfingerprint " << ep.fingerprint() << std::endl;
     std::exception_ptr error;
-    asio::co_spawn(io, tern_cp::serve(ep, {dir, once}), [&](std::exception_ptr e) {
+    tern_cp::serve_summary served;
+    asio::co_spawn(io, tern_cp::serve(ep, {dir, once}), [&](std::exception_ptr e, tern_cp::serve_summary s) {
       error = e;
+      served = s;
       io.stop(); // serve ended (--once, or the directory could not be opened)
     });
     io.run();
     if (error) std::rethrow_exception(error);
+    if (served.refused > 0) {
+      std::cerr << "tern-cp: " << served.refused << " file(s) refused, " << served.received << " received\n";
+      return 1;
+    }
     return 0;
   }
 
+  so.progress = !no_progress && !json && ::isatty(STDERR_FILENO) == 1;
   const ip::udp::endpoint server(ip::make_address(host), dport);
   const std::string host_key = host + ":" + std::to_string(dport);
-  tern::connect_options co;
-  // The library cannot complete a handshake without something to verify
-  // against, so the first use of a server needs --fingerprint (serve prints
-  // it); it is then recorded and later runs pin it by themselves.
-  bool tofu_record = false;
-  const auto known = tern_cp::lookup_known_host(known_hosts, host_key);
-  if (!fingerprint.empty()) {
-    if (known && *known != fingerprint) {
-      std::cerr << "tern-cp: @@@ WARNING: FINGERPRINT FOR " << host_key << " CHANGED @@@\n"
-                << "tern-cp: recorded in " << known_hosts << ": " << *known << "\n"
-                << "tern-cp: given now: " << fingerprint << "\n"
-                << "tern-cp: refusing; remove the line from the known-hosts file if the change is legitimate.\n";
-      return 1;
-    }
-    co.pinned_fingerprints = {fingerprint};
-    tofu_record = !known;
-  } else if (known) {
-    co.pinned_fingerprints = {*known};
-  } else {
-    std::cerr << "tern-cp: " << host_key << " is not in " << known_hosts
-              << "; pass --fingerprint (tern-cp serve prints it) the first time\n";
+  std::string refusal;
+  const auto plan =
+      tern_cp::plan_trust(fingerprint, insecure, tern_cp::lookup_known_host(known_hosts, host_key), refusal);
+  if (!plan) {
+    std::cerr << "tern-cp: " << refusal << "\n";
     return 1;
   }
+  tern::connect_options co;
+  if (plan->mode == tern_cp::trust_mode::pinned)
+    co.pinned_fingerprints = {plan->expected};
+  else
+    co.accept_any_server_key = true; // judged by check_server_key before anything is sent
   tern::endpoint ep(io.get_executor(), {server.address().is_v4() ? ip::udp::v4() : ip::udp::v6(), 0}, cfg);
   int status = 1;
   auto run = [&]() -> asio::awaitable<void> {
     auto [ec, c] = co_await ep.async_connect(server, co, asio::experimental::as_tuple(use_awaitable));
     if (ec) {
       std::cerr << "tern-cp: cannot connect to " << host_key << ": " << ec.message() << "\n";
-      if (!co.pinned_fingerprints.empty() && fingerprint.empty())
-        std::cerr << "tern-cp: WARNING: the server's fingerprint differs from the one recorded in " << known_hosts
-                  << " (or the handshake failed). Refusing. If the server's key really changed, remove its line.\n";
+      if (plan->mode == tern_cp::trust_mode::pinned)
+        std::cerr << "tern-cp: (if the handshake was refused, the server's key is not " << plan->expected
+                  << ")\n";
       ep.close();
       co_return;
     }
-    if (tofu_record) {
-      std::cerr << "tern-cp: first connection to " << host_key << ", trusting fingerprint " << c.peer_fingerprint()
-                << " (recorded in " << known_hosts << ")\n";
-      tern_cp::record_known_host(known_hosts, host_key, c.peer_fingerprint());
+    if (const std::string why =
+            tern_cp::check_server_key(*plan, host_key, c.peer_fingerprint(), known_hosts, std::cerr);
+        !why.empty()) {
+      std::cerr << "tern-cp: " << why << "\n";
+      c.close(1, "server key refused");
+      ep.close();
+      co_return;
     }
     const tern_cp::send_summary sum = co_await tern_cp::send_all(c, so);
     const auto stats = c.stats();
@@ -151,18 +161,26 @@ int main(int argc, char** argv) try {
     for (const auto& f : sum.failures) std::cerr << "tern-cp: FAILED " << f << "\n";
     const double mbps = sum.seconds > 0 ? double(sum.bytes) * 8 / sum.seconds / 1e6 : 0;
     if (json) {
-      std::printf("{\"files\":%zu,\"confirmed\":%zu,\"bytes\":%llu,\"seconds\":%.3f,\"mbit_per_s\":%.2f,"
-                  "\"srtt_ms\":%.2f,\"packets_sent\":%llu,\"packets_lost\":%llu,\"path_changes\":%llu,\"failures\":[",
-                  sum.files, sum.confirmed, static_cast<unsigned long long>(sum.bytes), sum.seconds, mbps,
-                  std::chrono::duration<double, std::milli>(stats.srtt).count(),
-                  static_cast<unsigned long long>(stats.packets_sent),
-                  static_cast<unsigned long long>(stats.packets_lost), static_cast<unsigned long long>(stats.path_changes));
+      std::printf(
+          "{\"files\":%zu,\"confirmed\":%zu,\"bytes\":%llu,\"resumed_bytes\":%llu,\"seconds\":%.3f,\"mbit_"
+          "per_s\":%.2f,"
+          "\"srtt_ms\":%.2f,\"packets_sent\":%llu,\"packets_lost\":%llu,\"path_changes\":%llu,\"failures\":[",
+          sum.files, sum.confirmed, static_cast<unsigned long long>(sum.bytes),
+          static_cast<unsigned long long>(sum.resumed_bytes), sum.seconds, mbps,
+          std::chrono::duration<double, std::milli>(stats.srtt).count(),
+          static_cast<unsigned long long>(stats.packets_sent),
+          static_cast<unsigned long long>(stats.packets_lost),
+          static_cast<unsigned long long>(stats.path_changes));
       for (std::size_t i = 0; i < sum.failures.size(); ++i)
         std::printf("%s\"%s\"", i ? "," : "", json_escape(sum.failures[i]).c_str());
       std::printf("]}\n");
     } else {
-      std::fprintf(stderr, "tern-cp: %zu/%zu files confirmed, %llu bytes in %.2f s (%.1f Mbit/s)\n", sum.confirmed,
-                   sum.files, static_cast<unsigned long long>(sum.bytes), sum.seconds, mbps);
+      std::fprintf(stderr, "tern-cp: %zu/%zu files confirmed, %llu bytes in %.2f s (%.1f Mbit/s)",
+                   sum.confirmed, sum.files, static_cast<unsigned long long>(sum.bytes), sum.seconds, mbps);
+      if (sum.resumed_bytes > 0)
+        std::fprintf(stderr, ", %llu bytes the receiver already had",
+                     static_cast<unsigned long long>(sum.resumed_bytes));
+      std::fprintf(stderr, "\n");
     }
     status = (sum.files > 0 && sum.confirmed == sum.files) ? 0 : 1;
     ep.close();

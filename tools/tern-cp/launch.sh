@@ -14,7 +14,17 @@ wait_for_line() {
 # start_serve DIR [ARGS...]: one-shot server into DIR; sets $port and $fp.
 start_serve() {
   local dir=$1; shift
-  "$bin/tern-cp/tern-cp" serve --bind 127.0.0.1 --once "$@" "$dir" > "$work/serve.out" 2> "$work/serve.err" &
+  start_server "$dir" --once "$@"
+}
+
+# start_server DIR [ARGS...]: a server into DIR that stays up across
+# connections (ARGS: serve's options, global ones included); sets $port,
+# $fp and $server_pid. $serve_launcher, if set, is put in front (e.g. a
+# setpriv command running the server as another user).
+start_server() {
+  local dir=$1; shift
+  ${serve_launcher:-} "$bin/tern-cp/tern-cp" serve --bind 127.0.0.1 "$@" "$dir" > "$work/serve.out" 2> "$work/serve.err" &
+  server_pid=$!
   pids+=($!)
   wait_for_line "$work/serve.out" '^fingerprint' || { cat "$work/serve.err" >&2; return 1; }
   port=$(awk '/^port/{print $2}' "$work/serve.out")
@@ -22,10 +32,11 @@ start_serve() {
 }
 
 # start_relay SERVER_PORT SPEC [ARGS...]: tern-netem with SPEC both ways in
-# front of SERVER_PORT; sets $relay_port and $relay_pid.
+# front of SERVER_PORT, listening on $relay_listen (default any free port);
+# sets $relay_port and $relay_pid.
 start_relay() {
   local server_port=$1 spec=$2; shift 2
-  "$bin/tern-netem/tern-netem" --listen 127.0.0.1:0 --connect "127.0.0.1:$server_port" --up "$spec" --down "$spec" \
+  "$bin/tern-netem/tern-netem" --listen "${relay_listen:-127.0.0.1:0}" --connect "127.0.0.1:$server_port" --up "$spec" --down "$spec" \
     "$@" > "$work/netem.out" 2> "$work/netem.err" &
   relay_pid=$!
   pids+=($relay_pid)

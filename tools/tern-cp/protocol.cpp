@@ -10,8 +10,8 @@ namespace tern_cp {
 std::string encode_header(const file_header& h) {
   char mode[16];
   std::snprintf(mode, sizeof mode, "%o", static_cast<unsigned>(h.mode & 07777));
-  return std::string(protocol_magic) + " " + std::to_string(h.size) + " " + mode + " " + h.sha256_hex + " " +
-         h.path + "\n";
+  return std::string(h.resume ? resume_magic : protocol_magic) + " " + std::to_string(h.size) + " " + mode +
+         " " + h.sha256_hex + " " + h.path + "\n";
 }
 
 namespace {
@@ -21,6 +21,10 @@ bool next_field(std::string_view& rest, std::string_view& field) {
   field = rest.substr(0, sp);
   rest.remove_prefix(sp + 1);
   return true;
+}
+bool parse_u64(std::string_view s, std::uint64_t& v) {
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  return !s.empty() && r.ec == std::errc{} && r.ptr == s.data() + s.size();
 }
 bool is_hex64(std::string_view s) {
   if (s.size() != 64) return false;
@@ -32,11 +36,11 @@ bool is_hex64(std::string_view s) {
 
 std::optional<file_header> decode_header(std::string_view line) {
   std::string_view rest = line, magic, size, mode, hash;
-  if (!next_field(rest, magic) || magic != protocol_magic) return std::nullopt;
+  if (!next_field(rest, magic) || (magic != protocol_magic && magic != resume_magic)) return std::nullopt;
   if (!next_field(rest, size) || !next_field(rest, mode) || !next_field(rest, hash)) return std::nullopt;
   file_header h;
-  auto r1 = std::from_chars(size.data(), size.data() + size.size(), h.size);
-  if (r1.ec != std::errc{} || r1.ptr != size.data() + size.size()) return std::nullopt;
+  h.resume = magic == resume_magic;
+  if (!parse_u64(size, h.size)) return std::nullopt;
   auto r2 = std::from_chars(mode.data(), mode.data() + mode.size(), h.mode, 8);
   if (r2.ec != std::errc{} || r2.ptr != mode.data() + mode.size() || h.mode > 07777) return std::nullopt;
   if (!is_hex64(hash)) return std::nullopt;
@@ -44,6 +48,28 @@ std::optional<file_header> decode_header(std::string_view line) {
   h.sha256_hex = hash;
   h.path = rest;
   return h;
+}
+
+std::string encode_have(std::uint64_t n, std::string_view sha256_hex) {
+  return "HAVE " + std::to_string(n) + " " + std::string(sha256_hex) + "\n";
+}
+
+std::optional<std::uint64_t> decode_have(std::string_view line, std::string& sha256_hex) {
+  std::string_view rest = line, word, count;
+  std::uint64_t n = 0;
+  if (!next_field(rest, word) || word != "HAVE" || !next_field(rest, count) || !parse_u64(count, n))
+    return std::nullopt;
+  if (!is_hex64(rest)) return std::nullopt;
+  sha256_hex = rest;
+  return n;
+}
+
+std::string encode_from(std::uint64_t n) { return "FROM " + std::to_string(n) + "\n"; }
+
+std::optional<std::uint64_t> decode_from(std::string_view line) {
+  std::uint64_t n = 0;
+  if (!line.starts_with("FROM ") || !parse_u64(line.substr(5), n)) return std::nullopt;
+  return n;
 }
 
 std::string encode_result(bool ok, std::string_view reason) {
@@ -55,24 +81,43 @@ std::string encode_result(bool ok, std::string_view reason) {
 
 bool decode_result(std::string_view line, std::string& reason) {
   if (line == "OK") return true;
-  if (line.starts_with("ERR ")) reason = line.substr(4);
-  else reason = "malformed result line from receiver";
+  if (line.starts_with("ERR "))
+    reason = line.substr(4);
+  else
+    reason = "malformed result line from receiver";
   return false;
 }
 
-sha256::sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr); }
+sha256::sha256() : ctx_(EVP_MD_CTX_new()) {
+  EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
+}
 sha256::~sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
-void sha256::update(const void* data, std::size_t n) { EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data, n); }
-std::string sha256::hex_digest() {
+void sha256::reset() { EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr); }
+void sha256::update(const void* data, std::size_t n) {
+  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data, n);
+}
+namespace {
+std::string finish_hex(EVP_MD_CTX* ctx) {
   unsigned char md[32];
   unsigned int len = 0;
-  EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), md, &len);
+  EVP_DigestFinal_ex(ctx, md, &len);
   static const char* digits = "0123456789abcdef";
   std::string out;
   for (unsigned i = 0; i < len; ++i) {
     out += digits[md[i] >> 4];
     out += digits[md[i] & 15];
   }
+  return out;
+}
+} // namespace
+
+std::string sha256::hex_digest() { return finish_hex(static_cast<EVP_MD_CTX*>(ctx_)); }
+
+std::string sha256::hex_digest_so_far() const {
+  EVP_MD_CTX* copy = EVP_MD_CTX_new();
+  EVP_MD_CTX_copy_ex(copy, static_cast<EVP_MD_CTX*>(ctx_));
+  std::string out = finish_hex(copy);
+  EVP_MD_CTX_free(copy);
   return out;
 }
 

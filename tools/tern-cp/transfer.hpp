@@ -17,21 +17,30 @@ struct receive_options {
   bool once = false; ///< exit after the first connection ended
 };
 
+struct serve_summary {
+  std::size_t received = 0;
+  std::size_t refused = 0; ///< files refused or interrupted (each told why on stderr)
+};
+
 /// Serves one file per stream into options.directory; runs until the
-/// endpoint closes (or after one connection with `once`).
-asio::awaitable<void> serve(tern::endpoint& ep, receive_options options);
+/// endpoint closes (or after one connection with `once`). Throws
+/// std::system_error if the directory cannot be opened.
+asio::awaitable<serve_summary> serve(tern::endpoint& ep, receive_options options);
 
 struct send_options {
   std::vector<std::string> sources; ///< files or directories (recursive)
   std::size_t parallel = 4;         ///< files in flight at once, one stream each
   std::uint64_t rate_limit = 0;     ///< bytes per second, app-level pacing; 0 = none
+  bool resume = false;              ///< continue from what the receiver kept of an interrupted transfer
   bool json = false;
+  bool progress = false; ///< redraw a progress line on stderr (a terminal) 4 times a second
 };
 
 struct send_summary {
   std::size_t files = 0;
   std::size_t confirmed = 0;
-  std::uint64_t bytes = 0;
+  std::uint64_t bytes = 0;         ///< content bytes sent (and confirmed) by this run
+  std::uint64_t resumed_bytes = 0; ///< confirmed bytes the receiver already had (--resume)
   double seconds = 0;
   std::vector<std::string> failures; ///< "path: reason"
 };

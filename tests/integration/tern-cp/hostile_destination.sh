@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A destination the receiver must not write through: MODE=symlink plants
-# DIR/tree -> an outside directory; MODE=readonly makes DIR/tree read-only.
+# DIR/tree -> an outside directory; MODE=readonly makes DIR/tree read-only
+# (as root, the server runs as nobody, so the permission does apply).
 # Passes only if tern-cp send exits non-zero, nothing lands outside, and no
 # partial file is left. MODE=full mounts a 512 KiB tmpfs as DIR (root only)
 # and sends 2 MB: ENOSPC must be reported.  Usage: hostile_destination.sh BIN_DIR MODE
@@ -17,7 +18,12 @@ head -c 100000 /dev/urandom > "$work/src/tree/f"
 case $mode in
   symlink) ln -s "$work/outside" "$work/dst/tree" ;;
   readonly) mkdir "$work/dst/tree"; chmod 555 "$work/dst/tree"
-            if [ "$(id -u)" -eq 0 ]; then echo "SKIP: running as root, which ignores directory permissions"; exit 77; fi ;;
+            # Root ignores directory permissions: the server then runs as nobody.
+            if [ "$(id -u)" -eq 0 ]; then
+              serve_launcher="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+              chmod 755 "$work"; chmod 777 "$work/dst"
+              $serve_launcher true 2>/dev/null || { echo "SKIP: root, and cannot run the server as nobody"; exit 77; }
+            fi ;;
   full) if [ "$(id -u)" -ne 0 ]; then echo "SKIP: mounting a small tmpfs needs root"; exit 77; fi
         mount -t tmpfs -o size=512k tmpfs "$work/dst" || { echo "SKIP: cannot mount tmpfs here"; exit 77; } ;;
 esac

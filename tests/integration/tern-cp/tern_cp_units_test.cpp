@@ -1,13 +1,16 @@
-// Unit tests of tern-cp's protocol codec, safe_path and known_hosts.
+// Unit tests of tern-cp's protocol codec, safe_path, known_hosts, server_trust and progress.
 #include "known_hosts.hpp"
+#include "progress.hpp"
 #include "protocol.hpp"
 #include "safe_path.hpp"
+#include "server_trust.hpp"
 
 #include <doctest/doctest.h>
 
 #include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <unistd.h>
 
@@ -52,6 +55,39 @@ TEST_CASE("malformed headers are refused") {
   CHECK_FALSE(decode_header("TERNCP1 1 644 ABC a"));
   CHECK_FALSE(decode_header("TERNCP1 1 644 " + hash_of_abc + " "));
   CHECK_FALSE(decode_header("TERNCP1 99999999999999999999999 644 " + hash_of_abc + " a"));
+}
+
+TEST_CASE("resume lines: header flag, HAVE and FROM round trip; malformed ones are refused") {
+  file_header h{"a", 10, 0644, hash_of_abc, true};
+  const std::string line = encode_header(h);
+  CHECK(line.starts_with("TERNCP1R "));
+  const auto d = decode_header(std::string_view(line).substr(0, line.size() - 1));
+  REQUIRE(d);
+  CHECK(d->resume);
+  std::string hex;
+  const std::string have = encode_have(123, hash_of_abc);
+  CHECK(decode_have(std::string_view(have).substr(0, have.size() - 1), hex) ==
+        std::optional<std::uint64_t>(123));
+  CHECK(hex == hash_of_abc);
+  CHECK_FALSE(decode_have("HAVE 12", hex));
+  CHECK_FALSE(decode_have("HAVE x " + hash_of_abc, hex));
+  CHECK_FALSE(decode_have("OK", hex));
+  CHECK(decode_from("FROM 42") == std::optional<std::uint64_t>(42));
+  CHECK(encode_from(42) == "FROM 42\n");
+  CHECK_FALSE(decode_from("FROM -1"));
+  CHECK_FALSE(decode_from("FROM "));
+  CHECK_FALSE(decode_from("ERR x"));
+}
+
+TEST_CASE("sha256: the digest so far does not end the hash") {
+  sha256 h;
+  h.update("ab", 2);
+  const std::string ab = h.hex_digest_so_far();
+  h.update("c", 1);
+  CHECK(h.hex_digest() == hash_of_abc);
+  sha256 only_ab;
+  only_ab.update("ab", 2);
+  CHECK(only_ab.hex_digest() == ab);
 }
 
 TEST_CASE("result lines") {
@@ -101,4 +137,89 @@ TEST_CASE("known_hosts records and looks up") {
   CHECK(lookup_known_host(file, "h:2") == std::optional<std::string>("CC:DD"));
   CHECK_FALSE(lookup_known_host(file, "h:3"));
   fs::remove_all(dir);
+}
+
+TEST_CASE("server_trust: first use records and prints the key, a changed key is then refused loudly") {
+  const fs::path dir = temp_dir();
+  const std::string file = (dir / "known_hosts").string();
+  std::string refusal;
+  auto plan = plan_trust("", false, lookup_known_host(file, "h:1"), refusal);
+  REQUIRE(plan);
+  CHECK(plan->mode == trust_mode::first_use);
+  std::ostringstream notes;
+  CHECK(check_server_key(*plan, "h:1", "AA:BB", file, notes).empty());
+  CHECK(notes.str().find("AA:BB") != std::string::npos);
+  CHECK(lookup_known_host(file, "h:1") == std::optional<std::string>("AA:BB"));
+
+  plan = plan_trust("", false, lookup_known_host(file, "h:1"), refusal);
+  REQUIRE(plan);
+  CHECK(plan->mode == trust_mode::recorded);
+  CHECK(check_server_key(*plan, "h:1", "AA:BB", file, notes).empty());
+  const std::string why = check_server_key(*plan, "h:1", "CC:DD", file, notes);
+  CHECK(why.find("CHANGED") != std::string::npos);
+  CHECK(why.find("CC:DD") != std::string::npos);
+  CHECK(lookup_known_host(file, "h:1") == std::optional<std::string>("AA:BB")); // the record is not replaced
+  fs::remove_all(dir);
+}
+
+TEST_CASE("server_trust: --fingerprint against a different record, and with --insecure, is refused") {
+  std::string refusal;
+  CHECK_FALSE(plan_trust("CC:DD", false, std::string("AA:BB"), refusal));
+  CHECK(refusal.find("AA:BB") != std::string::npos);
+  CHECK_FALSE(plan_trust("CC:DD", true, std::nullopt, refusal));
+  const auto pinned = plan_trust("AA:BB", false, std::string("AA:BB"), refusal);
+  REQUIRE(pinned);
+  CHECK(pinned->mode == trust_mode::pinned);
+}
+
+TEST_CASE("server_trust: --insecure accepts any key, warns and records nothing") {
+  const fs::path dir = temp_dir();
+  const std::string file = (dir / "known_hosts").string();
+  std::string refusal;
+  const auto plan = plan_trust("", true, std::string("AA:BB"), refusal);
+  REQUIRE(plan);
+  CHECK(plan->mode == trust_mode::insecure);
+  std::ostringstream notes;
+  CHECK(check_server_key(*plan, "h:1", "CC:DD", file, notes).empty());
+  CHECK(notes.str().find("WARNING") != std::string::npos);
+  CHECK_FALSE(fs::exists(file));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("progress: bytes, percentage, bar, rate, ETA, RTT and loss") {
+  progress_sample p{52'400'000, 200'000'000, 11'800'000, 31.2, 1.04};
+  const std::string line = format_progress(p, 120);
+  CHECK(line.find("52.4 / 200.0 MB") != std::string::npos);
+  CHECK(line.find(" 26%") != std::string::npos);
+  CHECK(line.find("[#######") != std::string::npos);
+  CHECK(line.find("11.8 MB/s") != std::string::npos);
+  CHECK(line.find("ETA 0:13") != std::string::npos); // 147.6 MB at 11.8 MB/s
+  CHECK(line.find("RTT 31 ms") != std::string::npos);
+  CHECK(line.find("loss 1.0%") != std::string::npos);
+}
+
+TEST_CASE("progress: narrow terminals lose the bar, never exceed the width; unknown rate has no ETA") {
+  progress_sample p{0, 5'000'000'000ull, 0, 0, 0};
+  const std::string narrow = format_progress(p, 60);
+  CHECK(narrow.size() <= 60);
+  CHECK(narrow.find('[') == std::string::npos);
+  CHECK(format_progress(p, 120).find("ETA --:--") != std::string::npos);
+  CHECK(format_progress(p, 120).find("0.0 / 5.0 GB") != std::string::npos);
+  p.done = p.total;
+  p.bytes_per_second = 1e6;
+  CHECK(format_progress(p, 120).find("100%") != std::string::npos);
+  CHECK(format_progress(p, 120).find("ETA 0:00") != std::string::npos);
+  CHECK(format_progress(progress_sample{}, 120).find("100%") != std::string::npos); // nothing to send
+  p.done = 0;
+  p.bytes_per_second = 1000;
+  CHECK(format_progress(p, 120).find("ETA --:--") != std::string::npos); // beyond 99 h: shown as unknown
+}
+
+TEST_CASE("rate_meter smooths: a stall lowers the rate gradually, not to zero at once") {
+  rate_meter m;
+  CHECK(m.update(1'000'000, 1.0) == doctest::Approx(1e6));
+  CHECK(m.update(2'000'000, 2.0) == doctest::Approx(1e6));
+  const double after_stall = m.update(2'000'000, 3.0);
+  CHECK(after_stall == doctest::Approx(0.7e6));
+  CHECK(m.update(2'000'000, 3.0) == doctest::Approx(after_stall)); // no time passed: unchanged
 }

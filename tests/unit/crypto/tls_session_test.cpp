@@ -192,6 +192,18 @@ TEST_CASE("tls_session: a wrong pinned fingerprint fails on the client, the serv
   CHECK_FALSE(server->handshake_complete());
 }
 
+TEST_CASE("tls_session: accept_any completes with any server key and reports it for the caller to judge") {
+  auto pair = pinned_pair::make();
+  pair.client.peer.pinned_fingerprints.clear();
+  pair.client.peer.accept_any = true;
+  auto client = make_session(tls_role::client, pair.client);
+  auto server = make_session(tls_role::server, pair.server);
+  run_handshake(*client, *server);
+  check_success(*client, *server);
+  REQUIRE(client->peer_spki().has_value());
+  CHECK(format_fingerprint(*client->peer_spki()) == pair.server.identity.fingerprint());
+}
+
 TEST_CASE("tls_session: a certificate from an unknown CA fails as untrusted") {
   const auto pki = test_pki::make("real root");
   const auto other = test_pki::make("other root");
@@ -505,6 +517,18 @@ TEST_CASE("tls_context: invalid configurations are refused") {
   tls_config ca_without_name;
   ca_without_name.peer.ca_pem = id.certificate_chain_pem();
   CHECK_FALSE(tls_context::create(tls_role::client, ca_without_name, ec));
+  CHECK(ec == crypto_errc::invalid_configuration);
+
+  tls_config accept_any_and_pins;
+  accept_any_and_pins.peer.accept_any = true;
+  accept_any_and_pins.peer.pinned_fingerprints = {id.fingerprint()};
+  CHECK_FALSE(tls_context::create(tls_role::client, accept_any_and_pins, ec));
+  CHECK(ec == crypto_errc::invalid_configuration);
+
+  tls_config server_accepting_any_without_client_auth;
+  server_accepting_any_without_client_auth.identity = id;
+  server_accepting_any_without_client_auth.peer.accept_any = true;
+  CHECK_FALSE(tls_context::create(tls_role::server, server_accepting_any_without_client_auth, ec));
   CHECK(ec == crypto_errc::invalid_configuration);
 
   tls_config bad_pin;

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# A lying sender (lying_sender.cpp: MODE short, long, hash or offset) against
+# `tern-cp serve --once`: the receiver must answer ERR with the reason,
+# present no file as complete, leave no partial, and exit non-zero.
+# Usage: lying_peer.sh BIN_DIR LYING_SENDER MODE EXPECTED_REASON
+set -euo pipefail
+bin=$1; liar=$2; mode=$3; reason=$4
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT INT TERM
+. "$(dirname "$0")/../../../tools/tern-cp/launch.sh"
+mkdir -p "$work/dst"
+start_serve "$work/dst"
+timeout 30 "$liar" 127.0.0.1 "$port" "$fp" "$mode" > "$work/liar.out" ||
+  { echo "FAIL: the lying sender got no result line"; cat "$work/serve.err"; exit 1; }
+cat "$work/liar.out"
+grep -q "^ERR .*$reason" "$work/liar.out" || { echo "FAIL: expected ERR ... $reason"; exit 1; }
+status=0
+timeout 30 tail --pid="$server_pid" -f /dev/null
+wait "$server_pid" || status=$?
+cat "$work/serve.err"
+[ "$status" -ne 0 ] || { echo "FAIL: serve --once exited 0 after refusing a file"; exit 1; }
+grep -q "refused f: .*$reason" "$work/serve.err" || { echo "FAIL: serve did not say why it refused"; exit 1; }
+[ -z "$(ls -A "$work/dst")" ] || { echo "FAIL: something was left in DIR:"; ls -la "$work/dst"; exit 1; }
+echo "PASS: lying sender ($mode) refused: $reason"

@@ -1,0 +1,127 @@
+// A tern-cp sender that lies, to test the receiver against it:
+//   lying_sender HOST PORT FINGERPRINT MODE
+// MODE: short  (announces 100000 bytes, sends 50000, then FIN)
+//       long   (announces 1000 bytes, sends 5000)
+//       hash   (the right size, another file's SHA-256)
+//       offset (a resume request, then a start offset the receiver never offered)
+// Announces the file "f", prints the receiver's result line on stdout and
+// exits 0 once it has one (whatever it says), 1 otherwise.
+#include "protocol.hpp"
+
+#include <tern/tern.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/io_context.hpp>
+#include <asio/read_until.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+namespace {
+
+using namespace tern_cp;
+constexpr auto tuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+struct lie {
+  file_header header;
+  std::string content;
+  bool bogus_offset = false;
+};
+
+std::string hash_of(const std::string& s) {
+  sha256 h;
+  h.update(s.data(), s.size());
+  return h.hex_digest();
+}
+
+bool make_lie(const std::string& mode, lie& l) {
+  l.header.path = "f";
+  if (mode == "short") {
+    l.content.assign(50000, 's');
+    l.header.size = 100000;
+    l.header.sha256_hex = hash_of(std::string(100000, 's'));
+  } else if (mode == "long") {
+    l.content.assign(5000, 'l');
+    l.header.size = 1000;
+    l.header.sha256_hex = hash_of(l.content.substr(0, 1000));
+  } else if (mode == "hash") {
+    l.content.assign(20000, 'h');
+    l.header.size = l.content.size();
+    l.header.sha256_hex = hash_of("another file");
+  } else if (mode == "offset") {
+    l.content.assign(20000, 'o');
+    l.header.size = l.content.size();
+    l.header.sha256_hex = hash_of(l.content);
+    l.header.resume = true;
+    l.bogus_offset = true;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+asio::awaitable<bool> tell(tern::endpoint& ep, asio::ip::udp::endpoint server, std::string fingerprint,
+                           lie l) {
+  tern::connect_options co;
+  co.pinned_fingerprints = {fingerprint};
+  auto [ec, c] = co_await ep.async_connect(server, co, tuple);
+  if (ec) {
+    std::cerr << "lying_sender: cannot connect: " << ec.message() << "\n";
+    co_return false;
+  }
+  auto [oec, s] = co_await c.async_open_stream(tuple);
+  if (oec) co_return false;
+  std::string out = encode_header(l.header);
+  if (l.bogus_offset) out += encode_from(7); // answered before hearing HAVE
+  out += l.content;
+  // The receiver may stop the stream before all of it is written: that is
+  // what refusing looks like; its result line still follows.
+  co_await asio::async_write(s, asio::buffer(out), tuple);
+  std::error_code ignored;
+  s.shutdown_send(ignored);
+  std::string reply;
+  for (;;) {
+    auto [rec, n] = co_await asio::async_read_until(s, asio::dynamic_buffer(reply, 4096), '\n', tuple);
+    if (rec) {
+      std::cerr << "lying_sender: no result line: " << rec.message() << "\n";
+      co_return false;
+    }
+    const std::string line = reply.substr(0, n - 1);
+    reply.erase(0, n);
+    if (line.starts_with("HAVE ")) continue; // the resume offer, ignored by this liar
+    std::cout << line << std::endl;
+    break;
+  }
+  c.close(0, "done");
+  co_return true;
+}
+
+} // namespace
+
+int main(int argc, char** argv) try {
+  lie l;
+  if (argc != 5 || !make_lie(argv[4], l)) {
+    std::cerr << "usage: lying_sender HOST PORT FINGERPRINT short|long|hash|offset\n";
+    return 2;
+  }
+  asio::io_context io;
+  const asio::ip::udp::endpoint server(asio::ip::make_address(argv[1]),
+                                       static_cast<unsigned short>(std::stoi(argv[2])));
+  tern::config cfg;
+  cfg.idle_timeout = std::chrono::seconds(5);
+  tern::endpoint ep(io.get_executor(), {asio::ip::udp::v4(), 0}, cfg);
+  bool answered = false;
+  asio::co_spawn(io, tell(ep, server, argv[3], l), [&](std::exception_ptr e, bool ok) {
+    answered = !e && ok;
+    ep.close();
+  });
+  io.run();
+  return answered ? 0 : 1;
+} catch (const std::exception& e) {
+  std::cerr << "lying_sender: " << e.what() << "\n";
+  return 1;
+}
