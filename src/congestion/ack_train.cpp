@@ -1,6 +1,7 @@
 #include "congestion/ack_train.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace tern::cc {
 
@@ -11,7 +12,16 @@ void ack_train::on_ack(time_point now, std::uint64_t bytes) noexcept {
     return;
   }
   bytes_after_first_ += bytes;
+  const duration gap = std::max(now - last_, duration::zero());
+  min_gap_ = std::min(min_gap_, gap);
+  max_gap_ = std::max(max_gap_, gap);
   last_ = std::max(last_, now);
+}
+
+double ack_train::gap_ratio() const noexcept {
+  if (acks_ < 3) return 1.0;
+  if (min_gap_ <= duration::zero()) return std::numeric_limits<double>::infinity();
+  return static_cast<double>(max_gap_.count()) / static_cast<double>(min_gap_.count());
 }
 
 std::optional<std::uint64_t> ack_train::rate(std::uint64_t min_acks) const noexcept {

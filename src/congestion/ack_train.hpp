@@ -33,12 +33,20 @@ public:
   /// (at least two) or when they all arrived at the same instant (the ACKs
   /// were compressed: the train says nothing about the path).
   [[nodiscard]] std::optional<std::uint64_t> rate(std::uint64_t min_acks = 2) const noexcept;
+  /// The largest over the smallest gap between successive ACKs (infinite
+  /// when two arrived at the same instant; 1 before three ACKs). A bottleneck
+  /// spaces a train evenly, give or take a lost packet; ACKs released in
+  /// batches (aggregation on the return path) show gaps of very different
+  /// lengths, and their rate over the span measures the batching.
+  [[nodiscard]] double gap_ratio() const noexcept;
 
 private:
   std::uint64_t acks_ = 0;
   std::uint64_t bytes_after_first_ = 0;
   time_point first_{};
   time_point last_{};
+  duration min_gap_{duration::max()};
+  duration max_gap_{0};
 };
 
 } // namespace tern::cc

@@ -84,6 +84,10 @@ struct bbr_config {
   double startup_jump_max_multiple = 256;
   /// Jump start: the initial window's train needs this many ACKs.
   std::uint64_t startup_jump_min_acks = 3;
+  /// Jump start: no jump when the initial window's ACK gaps differ by more
+  /// than this factor (largest over smallest): the return path batched them.
+  /// A lost packet in the initial window makes gaps of one to three packets.
+  double startup_jump_max_gap_ratio = 4;
   /// Jump start: pace at this gain times the train's rate.
   double startup_jump_pacing_gain = 1.0;
   /// Jump start: the rate is checked on the ACKs of what was sent at it,

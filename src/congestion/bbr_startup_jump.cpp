@@ -11,8 +11,9 @@
 //  1. First flight. The ACKs of the packets sent before any ACK form a
 //     train; once the initial window is acknowledged (or declared lost), the
 //     train's rate E is the estimate. No jump, and standard Startup, when the
-//     train has fewer than startup_jump_min_acks ACKs or none of them are
-//     apart in time (compressed).
+//     train has fewer than startup_jump_min_acks ACKs, or its gaps are
+//     uneven (startup_jump_max_gap_ratio: ACKs batched by the return path,
+//     whose rate over the span measures the batching, not the bottleneck).
 //  2. Jump. Pace at startup_jump_pacing_gain × E, window startup_cwnd_gain ×
 //     E × min RTT. E is believed up to startup_jump_max_multiple × initial
 //     window per min RTT: ACKs compressed by the return path can make the
@@ -68,7 +69,7 @@ void bbr::update_startup_jump(const ack_event& e) {
 void bbr::try_jump(const ack_event& e) {
   jump_phase_ = jump_phase::done;
   const auto rate = first_flight_train_.rate(tuning_.startup_jump_min_acks);
-  if (!rate || !has_min_rtt_) return;
+  if (!rate || !has_min_rtt_ || first_flight_train_.gap_ratio() > tuning_.startup_jump_max_gap_ratio) return;
   const double min_rtt_s = static_cast<double>(min_rtt_.count()) * 1e-9;
   const double iw = static_cast<double>(config_.initial_window_packets * config_.max_datagram_size);
   const double cap = tuning_.startup_jump_max_multiple * iw / min_rtt_s;

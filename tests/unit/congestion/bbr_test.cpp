@@ -491,7 +491,7 @@ TEST_CASE("bbr jump start: a rate that was too high (a second flow on the link) 
   j.ack_jump_round(ack_spacing * 2, 52ms, 3'000'000);
   CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::done);
   CHECK(j.cc.filled_pipe());
-  CHECK(j.cc.max_bandwidth() == doctest::Approx(jumped / 2).epsilon(0.01));
+  CHECK(j.cc.max_bandwidth() == doctest::Approx(static_cast<double>(jumped) / 2).epsilon(0.01));
   CHECK(j.cc.current_mode() == bbr::mode::drain);
   CHECK(j.cc.pacing_rate() == doctest::Approx(0.5 * 0.99 * link_rate / 2).epsilon(0.01));
   // The window follows the corrected model: 2 × 6.25 MB/s × 200 ms.
@@ -516,6 +516,19 @@ TEST_CASE("bbr jump start: ACKs of the initial window compressed into one instan
   CHECK(j.cc.jump_rate() == 0);
   // Standard Startup: the initial window per SRTT at the Startup gain.
   CHECK(j.cc.pacing_rate() == static_cast<std::uint64_t>(2.77 * 12000 / 0.2));
+}
+
+TEST_CASE("bbr jump start: ACKs of the initial window released in two batches give no jump") {
+  jump_start j;
+  j.send_first_flight();
+  // A return path that releases ACKs every 2 ms (netem's slot): three ACKs
+  // at once, two more 2 ms later. Over the span that is 1.8 MB/s, a rate
+  // of the batching, not of the bottleneck.
+  j.now += 200ms;
+  for (int i = 0; i < 5; ++i) j.cc.on_ack(j.make(j.now + (i < 3 ? 1us * i : 2ms + 1us * i), 0));
+  CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::done);
+  CHECK(j.cc.jump_rate() == 0);
+  CHECK(j.cc.current_mode() == bbr::mode::startup);
 }
 
 TEST_CASE("bbr jump start: too few ACKs give no jump") {
