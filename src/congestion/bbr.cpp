@@ -6,7 +6,7 @@
 // sample into a max filter over ten round trips (the bottleneck bandwidth),
 // the sample's RTT into a min estimate that expires after ten seconds (the
 // propagation RTT), run the state machine (bbr_startup.cpp, bbr_probe_bw.cpp,
-// bbr_probe_rtt.cpp), then set pacing rate = pacing_gain × bandwidth (1%
+// bbr_startup_jump.cpp, bbr_probe_rtt.cpp), then set pacing rate = pacing_gain × bandwidth (1%
 // below, so an exact estimate keeps the queue empty) and cwnd = cwnd_gain ×
 // BDP, but at least three send quanta (batching in the sender and in ACKs).
 // Gains and the quantization budget follow draft-cardwell-iccrg-bbr-

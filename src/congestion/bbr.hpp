@@ -17,7 +17,9 @@ namespace tern::cc {
 /// (exponential search for the bandwidth), Drain (empty the queue Startup
 /// built), ProbeBW (cycle gains 1.25, 0.75, 1 × 6 to probe for more bandwidth
 /// and drain what a probe queued) and ProbeRTT (drop to four packets every
-/// 10 s without a new min RTT, to measure it again). Random loss does not
+/// 10 s without a new min RTT, to measure it again). By default Startup
+/// jumps to the rate the initial window's ACK spacing shows after one round
+/// trip and checks it (bbr_startup_jump.cpp). Random loss does not
 /// change the model; see docs/congestion.md for the loss responses.
 class bbr final : public controller {
 public:
