@@ -79,7 +79,7 @@ void bbr::try_jump(const ack_event& e) {
   // The initial window's own send rate: a train no faster than that
   // measured the sender's pacing, not the bottleneck.
   const duration send_span = first_flight_last_send_ - first_flight_first_send_;
-  if (send_span > duration::zero()) {
+  if (send_span > duration::zero() && first_flight_sent_ > config_.max_datagram_size) {
     const double sent_after_first = static_cast<double>(first_flight_sent_ - config_.max_datagram_size);
     const double send_rate = sent_after_first * 1e9 / static_cast<double>(send_span.count());
     if (estimate >= 0.9 * send_rate) jump_is_floor_ = true;

@@ -508,6 +508,25 @@ TEST_CASE("bbr jump start: the check waits for a quarter of the min RTT of ACKs"
   CHECK(j.cc.current_mode() == bbr::mode::startup);
 }
 
+TEST_CASE("bbr jump start: without a check train within two round trips, standard Startup goes on from the jump") {
+  jump_start j;
+  j.send_first_flight();
+  j.ack_first_flight(ack_spacing);
+  REQUIRE(j.cc.startup_jump_phase() == bbr::jump_phase::checking);
+  const std::uint64_t paced = j.cc.pacing_rate();
+  // Each ACK ends a round trip, and they all arrive at one instant: no span
+  // to measure a rate over.
+  j.now += 200ms;
+  for (int i = 0; i < 2; ++i) j.cc.on_ack(j.make(j.now, j.delivered));
+  CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::checking);
+  j.cc.on_ack(j.make(j.now, j.delivered));
+  CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::done);
+  CHECK_FALSE(j.cc.filled_pipe());
+  CHECK(j.cc.current_mode() == bbr::mode::startup);
+  // Startup's rate only rises: the jump rate stays the floor.
+  CHECK(j.cc.pacing_rate() >= paced);
+}
+
 TEST_CASE("bbr jump start: ACKs of the initial window compressed into one instant give no jump") {
   jump_start j;
   j.send_first_flight();
