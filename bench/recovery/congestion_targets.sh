@@ -38,6 +38,8 @@ for cc in bbr cubic; do
   run --link "rate 100mbit delay 100ms loss 1% limit 3000" --down "delay 100ms" --cc $cc --bytes 100M \
     | summarise "1. 100M, 200ms, 1% loss, limit 3000"
 done
+run --link "rate 100mbit delay 100ms loss 1% limit 3000" --down "delay 100ms" --cc bbr --bytes 100M \
+  --bbr-startup standard | summarise "1. same, --bbr-startup standard"
 run --link "rate 100mbit delay 100ms loss 1%" --down "delay 100ms" --cc bbr --bytes 100M \
   | summarise "1b. same, netem default limit 1000"
 for cc in bbr cubic; do

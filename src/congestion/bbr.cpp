@@ -6,7 +6,7 @@
 // sample into a max filter over ten round trips (the bottleneck bandwidth),
 // the sample's RTT into a min estimate that expires after ten seconds (the
 // propagation RTT), run the state machine (bbr_startup.cpp, bbr_probe_bw.cpp,
-// bbr_probe_rtt.cpp), then set pacing rate = pacing_gain × bandwidth (1%
+// bbr_startup_jump.cpp, bbr_probe_rtt.cpp), then set pacing rate = pacing_gain × bandwidth (1%
 // below, so an exact estimate keeps the queue empty) and cwnd = cwnd_gain ×
 // BDP, but at least three send quanta (batching in the sender and in ACKs).
 // Gains and the quantization budget follow draft-cardwell-iccrg-bbr-
@@ -36,6 +36,7 @@ bbr::bbr(const controller_config& config, const bbr_config& tuning, random_sourc
   // Before any RTT sample the initial window is paced over a nominal 1 ms.
   const double nominal = static_cast<double>(cwnd_) / 1e-3;
   pacing_rate_ = static_cast<std::uint64_t>(tuning_.startup_pacing_gain * nominal);
+  if (tuning_.startup != bbr_startup_mode::jump) jump_phase_ = jump_phase::done;
   enter_startup();
 }
 
@@ -89,6 +90,7 @@ void bbr::restore_cwnd() noexcept { cwnd_ = std::max(cwnd_, prior_cwnd_); }
 
 void bbr::on_packet_sent(const packet_sent_event& e) {
   if (!e.in_flight) return;
+  on_first_flight_sent(e);
   // Restarting from idle: the bandwidth estimate still holds, so resume at
   // the estimated rate instead of a probing or draining gain.
   if (e.prior_in_flight == 0 && e.app_limited) {
@@ -104,6 +106,7 @@ void bbr::on_ack(const ack_event& e) {
   update_round(e);
   update_recovery(e);
   update_max_bandwidth(e);
+  update_startup_jump(e);
   if (round_start_) check_startup_high_loss();
   check_cycle_phase(e);
   check_full_pipe(e);
@@ -119,7 +122,7 @@ void bbr::on_ack(const ack_event& e) {
     // With the window following the model it has already grown on this ACK,
     // and pacing the initial window would spread the second flight over more
     // than a round trip; otherwise the initial window is the reference.
-    const std::uint64_t window = tuning_.startup_window_follows_model
+    const std::uint64_t window = tuning_.startup == bbr_startup_mode::window_follows_model
                                      ? cwnd_
                                      : config_.initial_window_packets * config_.max_datagram_size;
     const double nominal = static_cast<double>(window) * 1e9 / static_cast<double>(e.smoothed_rtt.count());
@@ -136,6 +139,7 @@ void bbr::on_ack(const ack_event& e) {
 void bbr::on_loss(const loss_event& e) {
   if (e.bytes_lost == 0) return;
   round_lost_bytes_ += e.bytes_lost;
+  if (jump_phase_ == jump_phase::first_flight) first_flight_lost_ += e.bytes_lost;
   ++round_loss_events_;
   lost_in_phase_ = true;
   cwnd_ = std::max(cwnd_ > e.bytes_lost ? cwnd_ - e.bytes_lost : 0, min_pipe_cwnd());
@@ -221,7 +225,7 @@ void bbr::set_cwnd(const ack_event& e) {
     // Growing by the acknowledged bytes alone doubles the window per round
     // trip whatever the pacing gain; following the model instead lets the
     // window keep up with a rate that grows by the pacing gain per round.
-    if (tuning_.startup_window_follows_model && has_min_rtt_ && !max_bw_.empty()) cwnd_ = std::max(cwnd_, target);
+    if (tuning_.startup == bbr_startup_mode::window_follows_model && has_min_rtt_ && !max_bw_.empty()) cwnd_ = std::max(cwnd_, target);
   }
   cwnd_ = std::max(cwnd_, min_pipe_cwnd());
   if (mode_ == mode::probe_rtt) cwnd_ = std::min(cwnd_, min_pipe_cwnd());

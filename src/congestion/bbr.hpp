@@ -1,5 +1,7 @@
 #pragma once
 
+#include "congestion/ack_train.hpp"
+#include "congestion/bbr_config.hpp"
 #include "congestion/controller.hpp"
 #include "congestion/windowed_filter.hpp"
 
@@ -8,61 +10,6 @@
 
 namespace tern::cc {
 
-/// Tunables of the BBR model. The defaults are the published constants.
-struct bbr_config {
-  /// Startup pacing gain, 4·ln 2: the least that still doubles the delivery
-  /// rate every round trip.
-  double startup_pacing_gain = 2.77;
-  /// Startup cwnd gain: room for the doubling without a deeper queue.
-  double startup_cwnd_gain = 2.0;
-  /// Drain pacing gain: the inverse of the Startup cwnd gain, to empty in
-  /// about one round trip the queue Startup may have built.
-  double drain_pacing_gain = 0.5;
-  /// cwnd gain in ProbeBW.
-  double cwnd_gain = 2.0;
-  /// ProbeBW pacing gains, one phase per min RTT.
-  std::array<double, 8> probe_bw_gains{1.25, 0.75, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0};
-  /// The bandwidth estimate is the maximum delivery rate over this many
-  /// round trips.
-  std::uint64_t bandwidth_window_rounds = 10;
-  /// The min RTT estimate expires after this long; ProbeRTT then refreshes it.
-  duration min_rtt_window = std::chrono::seconds(10);
-  /// Time spent at the minimal window in ProbeRTT (at least one round trip).
-  duration probe_rtt_duration = std::chrono::milliseconds(200);
-  /// The window floor, in datagrams (ProbeRTT's window).
-  std::uint64_t min_pipe_cwnd_packets = 4;
-  /// The pipe is full after this many round trips in which the bandwidth
-  /// estimate grew by less than full_bandwidth_growth.
-  std::uint64_t full_bandwidth_rounds = 3;
-  double full_bandwidth_growth = 1.25;
-  /// Pacing runs this fraction below the estimate, so an estimate that is
-  /// exact does not build a queue.
-  double pacing_margin = 0.01;
-  /// Startup also ends after a round trip whose loss rate exceeds
-  /// startup_loss_threshold with at least startup_loss_events separate
-  /// losses: the queue overflowed before the bandwidth estimate stopped
-  /// growing. Overflow while sending at twice the bottleneck rate loses
-  /// about half a round's data, so 20% separates it from random loss of a
-  /// few percent, which must not end Startup (BBRv2's 2% does: at 1% random
-  /// loss a round of a few hundred packets crosses it every few runs).
-  double startup_loss_threshold = 0.2;
-  std::uint64_t startup_loss_events = 8;
-  /// Packet conservation for the first round trip of a recovery period
-  /// outside Startup (cwnd = in flight + newly acknowledged). Off by default:
-  /// under random loss every round trip holds a loss, and conservation would
-  /// then stop each ProbeBW up-phase from probing.
-  bool packet_conservation = false;
-  /// Startup: the window is at least startup_cwnd_gain × the estimated BDP
-  /// (not only the previous window plus the acknowledged bytes), so it does
-  /// not cap the growth at a doubling per round trip, and the first pacing
-  /// rate is based on the window grown on the first ACK. Off by default:
-  /// it lifts 100 Mbit/s, 200 ms, 1% loss from 79.6% to 83.3% of the link,
-  /// but a second flow joining a busy link then takes a share that ProbeBW
-  /// does not even out within 40 s at some seeds (Jain 0.938; see
-  /// docs/congestion.md).
-  bool startup_window_follows_model = false;
-};
-
 /// BBR congestion control: a model-based controller that estimates the
 /// bottleneck bandwidth (windowed maximum of delivery-rate samples) and the
 /// round-trip propagation time (windowed minimum RTT), paces at gain × bandwidth
@@ -70,14 +17,19 @@ struct bbr_config {
 /// (exponential search for the bandwidth), Drain (empty the queue Startup
 /// built), ProbeBW (cycle gains 1.25, 0.75, 1 × 6 to probe for more bandwidth
 /// and drain what a probe queued) and ProbeRTT (drop to four packets every
-/// 10 s without a new min RTT, to measure it again). Random loss does not
+/// 10 s without a new min RTT, to measure it again). By default Startup
+/// jumps to the rate the initial window's ACK spacing shows after one round
+/// trip and checks it (bbr_startup_jump.cpp). Random loss does not
 /// change the model; see docs/congestion.md for the loss responses.
 class bbr final : public controller {
 public:
   enum class mode : std::uint8_t { startup, drain, probe_bw, probe_rtt };
+  /// Jump start (bbr_startup_mode::jump): timing the initial window's ACKs,
+  /// checking the rate jumped to, or over (also when not jumping at all).
+  enum class jump_phase : std::uint8_t { first_flight, checking, done };
 
   bbr(const controller_config& config, const bbr_config& tuning, random_source& rng) noexcept;
-  bbr(const controller_config& config, random_source& rng) noexcept : bbr{config, bbr_config{}, rng} {}
+  bbr(const controller_config& config, random_source& rng) noexcept : bbr{config, config.bbr, rng} {}
 
   void on_packet_sent(const packet_sent_event& e) override;
   void on_ack(const ack_event& e) override;
@@ -99,6 +51,9 @@ public:
   [[nodiscard]] bool filled_pipe() const noexcept { return filled_pipe_; }
   [[nodiscard]] std::size_t cycle_index() const noexcept { return cycle_index_; }
   [[nodiscard]] bool in_recovery() const noexcept { return in_recovery_; }
+  [[nodiscard]] jump_phase startup_jump_phase() const noexcept { return jump_phase_; }
+  /// The rate Startup jumped to, bytes per second (0: no jump).
+  [[nodiscard]] std::uint64_t jump_rate() const noexcept { return jump_rate_; }
   /// gain × bandwidth × min RTT in bytes; the initial window before a model.
   [[nodiscard]] std::uint64_t bdp(double gain) const noexcept;
 
@@ -122,6 +77,13 @@ private:
   void check_startup_high_loss();
   void enter_drain();
   void check_drain(const ack_event& e);
+
+  // bbr_startup_jump.cpp: jump start.
+  void on_first_flight_sent(const packet_sent_event& e);
+  void update_startup_jump(const ack_event& e);
+  void try_jump(const ack_event& e);
+  void check_jump(const ack_event& e);
+  void finish_jump(std::uint64_t measured);
 
   // bbr_probe_bw.cpp: gain cycling.
   void enter_probe_bw(time_point now);
@@ -165,6 +127,24 @@ private:
   std::uint64_t round_loss_events_ = 0;
   std::uint64_t round_delivered_start_ = 0;
   std::uint64_t round_delivered_ = 0;
+
+  // Jump start: the initial window (sent before any ACK) and its ACK train,
+  // then the train of what was sent at the jump rate.
+  jump_phase jump_phase_ = jump_phase::first_flight;
+  std::uint64_t first_flight_sent_ = 0;
+  std::uint64_t first_flight_acked_ = 0;
+  std::uint64_t first_flight_lost_ = 0;
+  time_point first_flight_first_send_{};
+  time_point first_flight_last_send_{};
+  ack_train first_flight_train_;
+  std::uint64_t jump_rate_ = 0;
+  /// The jump rate is only a lower bound (capped, or no faster than the
+  /// initial window was sent): when confirmed, Startup goes on searching.
+  bool jump_is_floor_ = false;
+  /// Packets sent once delivered reached this went out at the jump rate.
+  std::uint64_t jump_mark_ = 0;
+  std::uint64_t jump_round_ = 0;
+  ack_train jump_train_;
 
   // ProbeBW.
   std::size_t cycle_index_ = 0;

@@ -29,7 +29,7 @@ std::unique_ptr<controller> make_controller(algorithm a, const controller_config
                                             random_source& rng) {
   switch (a) {
   case algorithm::bbr:
-    return std::make_unique<bbr>(config, rng);
+    return std::make_unique<bbr>(config, config.bbr, rng);
   case algorithm::cubic:
     return std::make_unique<cubic>(config);
   case algorithm::new_reno:

@@ -6,6 +6,7 @@
 // never sees a connection, a packet encoding or a clock: `now` comes in the
 // events.
 
+#include "congestion/bbr_config.hpp"
 #include "congestion/rate_sample.hpp"
 
 #include <tern/random.hpp>
@@ -45,6 +46,8 @@ struct controller_config {
   bool slow_start_after_idle = false;
   /// Before the first RTT sample, pacing-rate estimates use this RTT.
   duration initial_rtt = std::chrono::milliseconds(333);
+  /// BBR's tunables (ignored by the other controllers).
+  bbr_config bbr{};
 };
 
 /// A packet left the sender (counted in flight when `in_flight`).

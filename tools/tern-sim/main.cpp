@@ -3,6 +3,7 @@
 //
 //   tern-sim --link "rate 100mbit delay 100ms loss 1%" [--down "delay 100ms"]
 //            --cc bbr|cubic|newreno --bytes 100M --seed N --json
+//            [--bbr-startup jump|standard|model]
 //            [--flows 2 --stagger 2s --fairness-warmup 15s] [--mtu 1200] [--trace]
 //
 // --mode packet (the default) runs the packet-level bulk sender/receiver
@@ -144,6 +145,11 @@ int main(int argc, char** argv) {
   app.add_option("--link", config.link, "netem spec of the data direction (tc syntax)")->required();
   app.add_option("--down", config.down, "netem spec of the return path (default: unimpaired)");
   app.add_option("--cc", cc, "congestion control: bbr, cubic or newreno")->capture_default_str();
+  std::string bbr_startup{tern::cc::to_string(config.bbr.startup)};
+  app.add_option("--bbr-startup", bbr_startup,
+                 "packet mode, BBR Startup: jump (from the initial window's ACK spacing), standard "
+                 "(doubling per round trip) or model (window follows the model)")
+      ->capture_default_str();
   app.add_option("--bytes", bytes, "bytes per flow, e.g. 100M (decimal units)")->capture_default_str();
   app.add_option("--seed", config.seed, "random seed")->capture_default_str();
   app.add_option("--flows", config.flows, "flows sharing the bottleneck")->capture_default_str();
@@ -166,6 +172,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   config.algorithm = *algorithm;
+  const auto startup = tern::cc::parse_bbr_startup_mode(bbr_startup);
+  if (!startup) {
+    std::cerr << "tern-sim: unknown --bbr-startup '" << bbr_startup << "' (jump, standard, model)\n";
+    return 2;
+  }
+  config.bbr.startup = *startup;
   if (!parse_bytes(bytes, config.bytes)) {
     std::cerr << "tern-sim: bad --bytes '" << bytes << "'\n";
     return 2;

@@ -75,6 +75,7 @@ scenario_result run_scenario(const scenario_config& config) {
     so.start = f.start;
     so.peer = b;
     so.transport.algorithm = config.algorithm;
+    so.transport.controller.bbr = config.bbr;
     receiver_options ro;
     ro.bytes = config.bytes;
     ro.mtu = config.mtu;
@@ -242,8 +243,10 @@ void flow_fields(std::ostringstream& o, const flow_result& f, bool single) {
 std::string to_json(const scenario_config& config, const scenario_result& r, double wall_seconds) {
   std::ostringstream o;
   o << "{\"link\":" << quoted(config.link) << ",\"down\":" << quoted(config.down)
-    << ",\"cc\":" << quoted(std::string{cc::to_string(config.algorithm)}) << ",\"bytes\":" << config.bytes
-    << ",\"seed\":" << config.seed << ",\"mtu\":" << config.mtu << ",\"flows\":" << config.flows;
+    << ",\"cc\":" << quoted(std::string{cc::to_string(config.algorithm)});
+  if (config.algorithm == cc::algorithm::bbr)
+    o << ",\"bbr_startup\":" << quoted(std::string{cc::to_string(config.bbr.startup)});
+  o << ",\"bytes\":" << config.bytes << ",\"seed\":" << config.seed << ",\"mtu\":" << config.mtu << ",\"flows\":" << config.flows;
   if (!r.error.empty()) {
     o << ",\"error\":" << quoted(r.error) << "}";
     return o.str();

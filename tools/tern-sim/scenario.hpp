@@ -19,6 +19,8 @@ struct scenario_config {
   /// netem spec of the return path; empty: unimpaired.
   std::string down;
   cc::algorithm algorithm = cc::algorithm::bbr;
+  /// BBR's tunables (--bbr-startup).
+  cc::bbr_config bbr{};
   /// Bytes each flow transfers.
   std::uint64_t bytes = 10'000'000;
   std::uint64_t seed = 1;

@@ -2,6 +2,8 @@
 
 #include "congestion/bbr.hpp"
 
+#include "events.hpp"
+
 #include "support/seed.hpp"
 
 using namespace std::chrono_literals;
@@ -109,7 +111,7 @@ TEST_CASE("bbr: the first RTT sample re-bases the pacing rate on the initial win
 TEST_CASE("bbr: following the model, the first RTT sample re-bases the pacing rate on the grown window") {
   tern::random_source rng{tern::test::seed()};
   bbr_config tuning;
-  tuning.startup_window_follows_model = true;
+  tuning.startup = bbr_startup_mode::window_follows_model;
   bbr cc{config(), tuning, rng};
   cc.on_ack(first_ack()); // no valid rate sample yet
   // The window has already grown by the acknowledged 1200 bytes; pacing the
@@ -121,7 +123,7 @@ TEST_CASE("bbr: following the model, the first RTT sample re-bases the pacing ra
 TEST_CASE("bbr: following the model, Startup's window is at least twice the estimated BDP") {
   tern::random_source rng{tern::test::seed()};
   bbr_config tuning;
-  tuning.startup_window_follows_model = true;
+  tuning.startup = bbr_startup_mode::window_follows_model;
   bbr cc{config(), tuning, rng};
   driver d{cc};
   // 1 MB/s × 100 ms = 100 kB BDP: 2 × BDP = 200 kB beats 12 kB + 100 kB acknowledged.
@@ -135,9 +137,11 @@ TEST_CASE("bbr: following the model, Startup's window is at least twice the esti
   CHECK(cc.min_rtt() == 100ms);
 }
 
-TEST_CASE("bbr: by default Startup grows the window by each acknowledged byte while the bandwidth keeps rising") {
+TEST_CASE("bbr: standard Startup grows the window by each acknowledged byte while the bandwidth keeps rising") {
   tern::random_source rng{tern::test::seed()};
-  bbr cc{config(), rng};
+  bbr_config tuning;
+  tuning.startup = bbr_startup_mode::standard;
+  bbr cc{config(), tuning, rng};
   driver d{cc};
   d.round(1'000'000, 100ms, 0);
   CHECK(cc.congestion_window() == 12000 + 100'000);
@@ -380,4 +384,239 @@ TEST_CASE("bbr: packet conservation, when enabled, holds the window at in flight
   e.largest_acked_sent_time = d.now - 200ms;           // sent before recovery began
   cc.on_ack(e);
   CHECK(cc.congestion_window() == 610'000);
+}
+
+namespace {
+
+// Jump start, by hand: the initial window (ten 1200-byte packets) leaves at
+// t = 1 s, the path has a 200 ms RTT, and the ACKs (one per two packets)
+// come back spaced by whatever the bottleneck did to the packets.
+struct jump_start {
+  tern::random_source rng{tern::test::seed()};
+  bbr cc;
+  time_point now = time_point{} + 1s;
+  std::uint64_t delivered = 0;
+  std::uint64_t in_flight = 0;
+
+  explicit jump_start(const bbr_config& tuning = {}) : cc{config(), tuning, rng} {}
+
+  // The initial window, `spacing` apart (zero: one burst).
+  void send_first_flight(duration spacing = 0ns) {
+    for (std::uint64_t pn = 0; pn < 10; ++pn) {
+      cc.on_packet_sent(tern::cc::test::sent(now + spacing * pn, pn, mss, in_flight));
+      in_flight += mss;
+    }
+  }
+
+  ack_event make(time_point at, std::uint64_t prior_delivered) {
+    ack_event e;
+    e.now = at;
+    e.bytes_acked = 2 * mss;
+    e.prior_in_flight = in_flight;
+    in_flight = in_flight > e.bytes_acked ? in_flight - e.bytes_acked : 0;
+    e.bytes_in_flight = in_flight;
+    e.largest_acked_sent_time = at - 200ms;
+    e.latest_rtt = e.smoothed_rtt = e.min_rtt = 200ms;
+    delivered += e.bytes_acked;
+    e.delivered = delivered;
+    e.sample.has_packet = true;
+    e.sample.prior_delivered = prior_delivered;
+    e.sample.rtt = 200ms;
+    e.sample.delivered = e.bytes_acked;
+    return e;
+  }
+
+  // `acks` ACKs of the initial window, `spacing` apart, the first 200 ms
+  // after it was sent.
+  void ack_first_flight(duration spacing, int acks = 5) {
+    now += 200ms;
+    for (int i = 0; i < acks; ++i) cc.on_ack(make(now + spacing * i, 0));
+    now += spacing * (acks - 1);
+  }
+
+  // ACKs of what was sent after the jump, one per two packets `spacing`
+  // apart, for `span`; `in_flight_after` bytes remain in flight.
+  void ack_jump_round(duration spacing, duration span, std::uint64_t in_flight_after) {
+    const std::uint64_t mark = delivered;
+    now += 200ms;
+    for (duration t{0}; t <= span; t += spacing) {
+      in_flight = in_flight_after + 2 * mss;
+      cc.on_ack(make(now + t, mark));
+    }
+    now += span;
+  }
+};
+
+// 100 Mbit/s: a 1200-byte packet every 96 µs, an ACK of two every 192 µs.
+constexpr std::uint64_t link_rate = 12'500'000;
+constexpr duration ack_spacing = 192us;
+
+} // namespace
+
+TEST_CASE("bbr jump start: the initial window's ACK spacing sets the rate and window after one round trip") {
+  jump_start j;
+  CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::first_flight);
+  j.send_first_flight();
+  j.ack_first_flight(ack_spacing);
+  // 4 × 2400 bytes after the first ACK, over 4 × 192 µs.
+  CHECK(j.cc.jump_rate() == doctest::Approx(link_rate).epsilon(0.001));
+  CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::checking);
+  CHECK(j.cc.current_mode() == bbr::mode::startup);
+  CHECK(j.cc.pacing_rate() == doctest::Approx(0.99 * link_rate).epsilon(0.001));
+  // Twice the BDP the train shows: 2 × 12.5 MB/s × 200 ms.
+  CHECK(j.cc.congestion_window() == doctest::Approx(5'000'000).epsilon(0.001));
+}
+
+TEST_CASE("bbr jump start: a rate the next ACKs confirm fills the pipe at it") {
+  jump_start j;
+  j.send_first_flight();
+  j.ack_first_flight(ack_spacing);
+  // The jump round delivers at the link rate (1% less, as random loss would).
+  j.ack_jump_round(ack_spacing * 101 / 100, 60ms, 3'000'000);
+  CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::done);
+  CHECK(j.cc.filled_pipe());
+  CHECK(j.cc.max_bandwidth() == j.cc.jump_rate());
+  // 3 MB in flight is more than one BDP: Drain, at half the rate.
+  CHECK(j.cc.current_mode() == bbr::mode::drain);
+  CHECK(j.cc.pacing_rate() == doctest::Approx(0.5 * 0.99 * link_rate).epsilon(0.001));
+}
+
+TEST_CASE("bbr jump start: a rate that was too high (a second flow on the link) is replaced within the round") {
+  jump_start j;
+  j.send_first_flight();
+  j.ack_first_flight(ack_spacing);
+  const std::uint64_t jumped = j.cc.jump_rate();
+  // Another flow takes half the bottleneck: what was sent at the jump rate
+  // comes back at half of it. A quarter of the min RTT of such ACKs is enough.
+  j.ack_jump_round(ack_spacing * 2, 52ms, 3'000'000);
+  CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::done);
+  CHECK(j.cc.filled_pipe());
+  CHECK(j.cc.max_bandwidth() == doctest::Approx(static_cast<double>(jumped) / 2).epsilon(0.01));
+  CHECK(j.cc.current_mode() == bbr::mode::drain);
+  CHECK(j.cc.pacing_rate() == doctest::Approx(0.5 * 0.99 * link_rate / 2).epsilon(0.01));
+  // The window follows the corrected model: 2 × 6.25 MB/s × 200 ms.
+  CHECK(j.cc.congestion_window() <= 2'500'000 + 10 * mss);
+}
+
+TEST_CASE("bbr jump start: the check waits for a quarter of the min RTT of ACKs") {
+  jump_start j;
+  j.send_first_flight();
+  j.ack_first_flight(ack_spacing);
+  j.ack_jump_round(ack_spacing * 2, 40ms, 3'000'000);
+  CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::checking);
+  CHECK_FALSE(j.cc.filled_pipe());
+  CHECK(j.cc.current_mode() == bbr::mode::startup);
+}
+
+TEST_CASE("bbr jump start: without a check train within two round trips, standard Startup goes on from the jump") {
+  jump_start j;
+  j.send_first_flight();
+  j.ack_first_flight(ack_spacing);
+  REQUIRE(j.cc.startup_jump_phase() == bbr::jump_phase::checking);
+  const std::uint64_t paced = j.cc.pacing_rate();
+  // Each ACK ends a round trip, and they all arrive at one instant: no span
+  // to measure a rate over.
+  j.now += 200ms;
+  for (int i = 0; i < 2; ++i) j.cc.on_ack(j.make(j.now, j.delivered));
+  CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::checking);
+  j.cc.on_ack(j.make(j.now, j.delivered));
+  CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::done);
+  CHECK_FALSE(j.cc.filled_pipe());
+  CHECK(j.cc.current_mode() == bbr::mode::startup);
+  // Startup's rate only rises: the jump rate stays the floor.
+  CHECK(j.cc.pacing_rate() >= paced);
+}
+
+TEST_CASE("bbr jump start: ACKs of the initial window compressed into one instant give no jump") {
+  jump_start j;
+  j.send_first_flight();
+  j.ack_first_flight(0ns);
+  CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::done);
+  CHECK(j.cc.jump_rate() == 0);
+  // Standard Startup: the initial window per SRTT at the Startup gain.
+  CHECK(j.cc.pacing_rate() == static_cast<std::uint64_t>(2.77 * 12000 / 0.2));
+}
+
+TEST_CASE("bbr jump start: ACKs of the initial window released in two batches give no jump") {
+  jump_start j;
+  j.send_first_flight();
+  // A return path that releases ACKs every 2 ms (netem's slot): three ACKs
+  // at once, two more 2 ms later. Over the span that is 1.8 MB/s, a rate
+  // of the batching, not of the bottleneck.
+  j.now += 200ms;
+  for (int i = 0; i < 5; ++i) j.cc.on_ack(j.make(j.now + (i < 3 ? 1us * i : 2ms + 1us * i), 0));
+  CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::done);
+  CHECK(j.cc.jump_rate() == 0);
+  CHECK(j.cc.current_mode() == bbr::mode::startup);
+}
+
+TEST_CASE("bbr jump start: too few ACKs give no jump") {
+  jump_start j;
+  j.send_first_flight();
+  // Two ACKs of 2400 bytes: 8 packets are still unaccounted for, then a
+  // later packet's ACK ends the first flight with a two-ACK train.
+  j.ack_first_flight(ack_spacing, 2);
+  CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::first_flight);
+  j.cc.on_ack(j.make(j.now + ack_spacing, 2400));
+  CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::done);
+  CHECK(j.cc.jump_rate() == 0);
+}
+
+TEST_CASE("bbr jump start: a nearly compressed train is capped, and only a floor for Startup") {
+  jump_start j;
+  j.send_first_flight();
+  j.ack_first_flight(1us); // 2.4 GB/s
+  // 256 × initial window per min RTT.
+  const auto cap = static_cast<std::uint64_t>(256 * 12000 / 0.2);
+  CHECK(j.cc.jump_rate() == doctest::Approx(cap).epsilon(0.001));
+  // The path does carry the capped rate: confirmed, but Startup goes on.
+  const auto spacing = duration{static_cast<duration::rep>(2.0 * mss * 1e9 / static_cast<double>(cap))};
+  j.ack_jump_round(spacing, 60ms, 3'000'000);
+  CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::done);
+  CHECK_FALSE(j.cc.filled_pipe());
+  CHECK(j.cc.current_mode() == bbr::mode::startup);
+  CHECK(j.cc.max_bandwidth() == doctest::Approx(cap).epsilon(0.001));
+}
+
+TEST_CASE("bbr jump start: a capped rate the path does not carry is corrected like any other") {
+  jump_start j;
+  j.send_first_flight();
+  j.ack_first_flight(1us);
+  j.ack_jump_round(ack_spacing, 60ms, 3'000'000);
+  CHECK(j.cc.filled_pipe());
+  CHECK(j.cc.max_bandwidth() == doctest::Approx(link_rate).epsilon(0.01));
+  CHECK(j.cc.current_mode() == bbr::mode::drain);
+}
+
+TEST_CASE("bbr jump start: a train no faster than the initial window was sent is a floor") {
+  jump_start j;
+  // The sender itself spaced the initial window at the link rate: the ACKs
+  // show the sender's pacing, the bottleneck may be faster.
+  j.send_first_flight(96us);
+  j.ack_first_flight(ack_spacing);
+  CHECK(j.cc.jump_rate() == doctest::Approx(link_rate).epsilon(0.001));
+  j.ack_jump_round(ack_spacing, 60ms, 3'000'000);
+  CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::done);
+  CHECK_FALSE(j.cc.filled_pipe());
+  CHECK(j.cc.current_mode() == bbr::mode::startup);
+}
+
+TEST_CASE("bbr jump start: off in the standard and model modes") {
+  for (auto mode : {bbr_startup_mode::standard, bbr_startup_mode::window_follows_model}) {
+    CAPTURE(to_string(mode));
+    bbr_config tuning;
+    tuning.startup = mode;
+    jump_start j{tuning};
+    CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::done);
+    j.send_first_flight();
+    j.ack_first_flight(ack_spacing);
+    CHECK(j.cc.jump_rate() == 0);
+  }
+}
+
+TEST_CASE("bbr startup modes: names parse back") {
+  for (auto mode : {bbr_startup_mode::standard, bbr_startup_mode::window_follows_model, bbr_startup_mode::jump})
+    CHECK(parse_bbr_startup_mode(to_string(mode)) == mode);
+  CHECK_FALSE(parse_bbr_startup_mode("fast").has_value());
+  CHECK(bbr_config{}.startup == bbr_startup_mode::jump);
 }

@@ -1,0 +1,101 @@
+#pragma once
+
+#include <tern/time.hpp>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace tern::cc {
+
+/// How BBR's Startup finds the bottleneck rate.
+enum class bbr_startup_mode : std::uint8_t {
+  /// draft-cardwell-iccrg-bbr-congestion-control: pace at 2.77 × the
+  /// estimate, grow the window by the acknowledged bytes (×2 per round trip).
+  standard,
+  /// As standard, but the window is at least startup_cwnd_gain × the
+  /// estimated BDP (not only the previous window plus the acknowledged
+  /// bytes), and the first pacing rate is based on the window already grown
+  /// on the first ACK.
+  window_follows_model,
+  /// Jump start: the ACK spacing of the initial window gives the bottleneck
+  /// rate after one round trip; pace at it at once, check it on the ACKs of
+  /// what was sent at it, and fall back to standard Startup when the train
+  /// gave no usable rate (bbr_startup_jump.cpp).
+  jump,
+};
+
+/// "standard", "model", "jump"; nullopt for anything else.
+std::optional<bbr_startup_mode> parse_bbr_startup_mode(std::string_view name) noexcept;
+/// The name parse_bbr_startup_mode accepts for `m`.
+std::string_view to_string(bbr_startup_mode m) noexcept;
+
+/// Tunables of the BBR model. The defaults are the published constants.
+struct bbr_config {
+  /// Startup pacing gain, 4·ln 2: the least that still doubles the delivery
+  /// rate every round trip.
+  double startup_pacing_gain = 2.77;
+  /// Startup cwnd gain: room for the doubling without a deeper queue.
+  double startup_cwnd_gain = 2.0;
+  /// Drain pacing gain: the inverse of the Startup cwnd gain, to empty in
+  /// about one round trip the queue Startup may have built.
+  double drain_pacing_gain = 0.5;
+  /// cwnd gain in ProbeBW.
+  double cwnd_gain = 2.0;
+  /// ProbeBW pacing gains, one phase per min RTT.
+  std::array<double, 8> probe_bw_gains{1.25, 0.75, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0};
+  /// The bandwidth estimate is the maximum delivery rate over this many
+  /// round trips.
+  std::uint64_t bandwidth_window_rounds = 10;
+  /// The min RTT estimate expires after this long; ProbeRTT then refreshes it.
+  duration min_rtt_window = std::chrono::seconds(10);
+  /// Time spent at the minimal window in ProbeRTT (at least one round trip).
+  duration probe_rtt_duration = std::chrono::milliseconds(200);
+  /// The window floor, in datagrams (ProbeRTT's window).
+  std::uint64_t min_pipe_cwnd_packets = 4;
+  /// The pipe is full after this many round trips in which the bandwidth
+  /// estimate grew by less than full_bandwidth_growth.
+  std::uint64_t full_bandwidth_rounds = 3;
+  double full_bandwidth_growth = 1.25;
+  /// Pacing runs this fraction below the estimate, so an estimate that is
+  /// exact does not build a queue.
+  double pacing_margin = 0.01;
+  /// Startup also ends after a round trip whose loss rate exceeds
+  /// startup_loss_threshold with at least startup_loss_events separate
+  /// losses: the queue overflowed before the bandwidth estimate stopped
+  /// growing. Overflow while sending at twice the bottleneck rate loses
+  /// about half a round's data, so 20% separates it from random loss of a
+  /// few percent, which must not end Startup (BBRv2's 2% does: at 1% random
+  /// loss a round of a few hundred packets crosses it every few runs).
+  double startup_loss_threshold = 0.2;
+  std::uint64_t startup_loss_events = 8;
+  /// Packet conservation for the first round trip of a recovery period
+  /// outside Startup (cwnd = in flight + newly acknowledged). Off by default:
+  /// under random loss every round trip holds a loss, and conservation would
+  /// then stop each ProbeBW up-phase from probing.
+  bool packet_conservation = false;
+  /// How Startup ramps up (bbr_startup_mode).
+  bbr_startup_mode startup = bbr_startup_mode::jump;
+  /// Jump start: the rate the initial window's ACK train shows is believed
+  /// up to this multiple of initial window per min RTT (256: eight
+  /// doublings); beyond it the jump is only a floor and Startup goes on from
+  /// it. Bounds what ACKs compressed into a burst can make BBR send.
+  double startup_jump_max_multiple = 256;
+  /// Jump start: the initial window's train needs this many ACKs.
+  std::uint64_t startup_jump_min_acks = 3;
+  /// Jump start: no jump when the initial window's ACK gaps differ by more
+  /// than this factor (largest over smallest): the return path batched them.
+  /// A lost packet in the initial window makes gaps of one to three packets.
+  double startup_jump_max_gap_ratio = 4;
+  /// Jump start: pace at this gain times the train's rate.
+  double startup_jump_pacing_gain = 1.0;
+  /// Jump start: the rate is checked on the ACKs of what was sent at it,
+  /// over this fraction of the min RTT...
+  double startup_jump_check_fraction = 0.25;
+  /// ...and confirmed when they deliver at least this fraction of it;
+  /// otherwise the rate they show replaces it.
+  double startup_jump_confirm_ratio = 0.85;
+};
+
+} // namespace tern::cc
