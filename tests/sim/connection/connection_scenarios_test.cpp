@@ -9,6 +9,7 @@
 #include "sim/netem_spec.hpp"
 #include "sim/simulator.hpp"
 #include "support/seed.hpp"
+#include "support/sim_connection.hpp"
 
 #include <doctest/doctest.h>
 
@@ -29,22 +30,6 @@ constexpr std::size_t transfer_bytes = 150'000;
 constexpr std::size_t transfer_bytes = 1'000'000;
 #endif
 
-const crypto::tls_identity& identity() {
-  static const crypto::tls_identity id = [] {
-    std::error_code ec;
-    auto i = crypto::generate_self_signed(crypto::key_algorithm::ec_p256, "sim.tern.test", ec);
-    REQUIRE_FALSE(ec);
-    return i;
-  }();
-  return id;
-}
-
-sim::netem_spec spec(const std::string& text) {
-  auto s = sim::parse_netem_spec(text);
-  REQUIRE_MESSAGE(static_cast<bool>(s), text);
-  return *s;
-}
-
 struct outcome {
   bool complete = false;
   bool intact = true;
@@ -64,8 +49,8 @@ outcome run(const scenario& sc, std::uint64_t seed) {
   random_source rng(seed);
   core::connection_config client_cfg;
   core::connection_config server_cfg;
-  server_cfg.tls.identity = identity();
-  client_cfg.tls.peer.pinned_fingerprints = {identity().fingerprint()};
+  server_cfg.tls.identity = test::sim_server_identity();
+  client_cfg.tls.peer.pinned_fingerprints = {test::sim_server_identity().fingerprint()};
   client_cfg.deterministic_ids_for_tests = true;
   server_cfg.deterministic_ids_for_tests = true;
   std::error_code ec;
@@ -123,16 +108,16 @@ outcome run(const scenario& sc, std::uint64_t seed) {
 
   const auto c = s.add_node(client, client_addr);
   const auto srv = s.add_node(server, server_addr);
-  const auto fwd = s.add_link(spec(sc.forward), "forward");
-  const auto back = s.add_link(spec(sc.backward), "backward");
+  const auto fwd = s.add_link(test::netem(sc.forward), "forward");
+  const auto back = s.add_link(test::netem(sc.backward), "backward");
   s.add_route(c, srv, {fwd});
   s.add_route(srv, c, {back});
   const time_point start = s.now();
   if (sc.blackout) {
-    s.schedule_spec(start + 300ms, fwd, spec("loss 100%"));
-    s.schedule_spec(start + 300ms, back, spec("loss 100%"));
-    s.schedule_spec(start + 5300ms, fwd, spec(sc.forward));
-    s.schedule_spec(start + 5300ms, back, spec(sc.backward));
+    s.schedule_spec(start + 300ms, fwd, test::netem("loss 100%"));
+    s.schedule_spec(start + 300ms, back, test::netem("loss 100%"));
+    s.schedule_spec(start + 5300ms, fwd, test::netem(sc.forward));
+    s.schedule_spec(start + 5300ms, back, test::netem(sc.backward));
   }
   if (sc.rebind) s.schedule_rebind(start + 400ms, c, sim::address{1, 6000});
   // Kick the client's application side once the handshake is done.

@@ -10,6 +10,7 @@
 #include "sim/simulator.hpp"
 #include "sim/topology.hpp"
 #include "support/seed.hpp"
+#include "support/sim_connection.hpp"
 
 #include <doctest/doctest.h>
 
@@ -33,22 +34,6 @@ constexpr duration warmup = 4s;
 constexpr duration run_time = 15s;
 constexpr duration warmup = 5s;
 #endif
-
-const crypto::tls_identity& identity() {
-  static const crypto::tls_identity id = [] {
-    std::error_code ec;
-    auto i = crypto::generate_self_signed(crypto::key_algorithm::ec_p256, "fair.tern.test", ec);
-    REQUIRE_FALSE(ec);
-    return i;
-  }();
-  return id;
-}
-
-sim::netem_spec spec(const std::string& text) {
-  auto s = sim::parse_netem_spec(text);
-  REQUIRE_MESSAGE(static_cast<bool>(s), text);
-  return *s;
-}
 
 /// Stream byte at `offset`: a function of the offset only, so the reader
 /// checks every byte without keeping a copy.
@@ -87,10 +72,10 @@ struct fairness_result {
 
 fairness_result run_two_flows(const std::string& bottleneck, double link_mbps, std::uint64_t seed) {
   core::connection_config client_cfg;
-  client_cfg.tls.peer.pinned_fingerprints = {identity().fingerprint()};
+  client_cfg.tls.peer.pinned_fingerprints = {test::sim_server_identity().fingerprint()};
   client_cfg.deterministic_ids_for_tests = true;
   core::connection_config server_cfg;
-  server_cfg.tls.identity = identity();
+  server_cfg.tls.identity = test::sim_server_identity();
   server_cfg.deterministic_ids_for_tests = true;
   std::error_code ec;
   auto client_tls = crypto::tls_context::create(crypto::tls_role::client, client_cfg.tls, ec);
@@ -137,7 +122,7 @@ fairness_result run_two_flows(const std::string& bottleneck, double link_mbps, s
     };
     pairs.push_back(sim::dumbbell_pair{s.add_node(*f.client, client_addr), s.add_node(*f.server, server_addr), {}, {}});
   }
-  (void)sim::make_dumbbell(s, pairs, spec(bottleneck), spec("delay 20ms"));
+  (void)sim::make_dumbbell(s, pairs, test::netem(bottleneck), test::netem("delay 20ms"));
   s.schedule_call(start + warmup, [&] {
     for (auto& f : flows) f.read_at_warmup = f.read;
   });

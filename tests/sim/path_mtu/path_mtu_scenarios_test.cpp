@@ -10,6 +10,7 @@
 #include "sim/netem_spec.hpp"
 #include "sim/simulator.hpp"
 #include "support/seed.hpp"
+#include "support/sim_connection.hpp"
 
 #include <doctest/doctest.h>
 
@@ -27,22 +28,6 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr std::size_t transfer_bytes = 600'000;
-
-const crypto::tls_identity& identity() {
-  static const crypto::tls_identity id = [] {
-    std::error_code ec;
-    auto i = crypto::generate_self_signed(crypto::key_algorithm::ec_p256, "pmtud.tern.test", ec);
-    REQUIRE_FALSE(ec);
-    return i;
-  }();
-  return id;
-}
-
-sim::netem_spec spec(const std::string& text) {
-  auto s = sim::parse_netem_spec(text);
-  REQUIRE_MESSAGE(static_cast<bool>(s), text);
-  return *s;
-}
 
 struct scenario {
   std::string netem = "delay 10ms";      // both directions
@@ -69,8 +54,8 @@ outcome run(const scenario& sc, std::uint64_t seed) {
   random_source rng(seed);
   core::connection_config client_cfg;
   core::connection_config server_cfg;
-  server_cfg.tls.identity = identity();
-  client_cfg.tls.peer.pinned_fingerprints = {identity().fingerprint()};
+  server_cfg.tls.identity = test::sim_server_identity();
+  client_cfg.tls.peer.pinned_fingerprints = {test::sim_server_identity().fingerprint()};
   client_cfg.deterministic_ids_for_tests = true;
   server_cfg.deterministic_ids_for_tests = true;
   client_cfg.max_probed_datagram_size = sc.max_probed;
@@ -126,8 +111,8 @@ outcome run(const scenario& sc, std::uint64_t seed) {
 
   const auto c = s.add_node(client, client_addr);
   const auto srv = s.add_node(server, server_addr);
-  const auto fwd = s.add_link(spec(sc.netem), "forward");
-  const auto back = s.add_link(spec(sc.netem), "backward");
+  const auto fwd = s.add_link(test::netem(sc.netem), "forward");
+  const auto back = s.add_link(test::netem(sc.netem), "backward");
   s.add_route(c, srv, {fwd});
   s.add_route(srv, c, {back});
   s.set_link_mtu(fwd, sc.link_mtu);

@@ -11,6 +11,7 @@
 #include "sim/netem_spec.hpp"
 #include "sim/simulator.hpp"
 #include "support/seed.hpp"
+#include "support/sim_connection.hpp"
 
 #include <doctest/doctest.h>
 
@@ -33,22 +34,6 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
-
-const crypto::tls_identity& identity() {
-  static const crypto::tls_identity id = [] {
-    std::error_code ec;
-    auto i = crypto::generate_self_signed(crypto::key_algorithm::ec_p256, "qlog.tern.test", ec);
-    REQUIRE_FALSE(ec);
-    return i;
-  }();
-  return id;
-}
-
-sim::netem_spec spec(const std::string& text) {
-  auto s = sim::parse_netem_spec(text);
-  REQUIRE_MESSAGE(static_cast<bool>(s), text);
-  return *s;
-}
 
 /// A fresh directory under the system's temporary directory, removed at
 /// the end of the test.
@@ -88,8 +73,8 @@ transfer_result run_transfer(const std::string& qlog_dir, const std::string& lin
   random_source rng(seed);
   core::connection_config client_cfg;
   core::connection_config server_cfg;
-  server_cfg.tls.identity = identity();
-  client_cfg.tls.peer.pinned_fingerprints = {identity().fingerprint()};
+  server_cfg.tls.identity = test::sim_server_identity();
+  client_cfg.tls.peer.pinned_fingerprints = {test::sim_server_identity().fingerprint()};
   client_cfg.deterministic_ids_for_tests = true;
   server_cfg.deterministic_ids_for_tests = true;
   client_cfg.qlog_dir = qlog_dir;
@@ -153,8 +138,8 @@ transfer_result run_transfer(const std::string& qlog_dir, const std::string& lin
 
   const auto c = s.add_node(client, client_addr);
   const auto srv = s.add_node(server, server_addr);
-  const auto fwd = s.add_link(spec(link), "forward");
-  const auto back = s.add_link(spec(link), "backward");
+  const auto fwd = s.add_link(test::netem(link), "forward");
+  const auto back = s.add_link(test::netem(link), "backward");
   s.add_route(c, srv, {fwd});
   s.add_route(srv, c, {back});
   const time_point start = s.now();
