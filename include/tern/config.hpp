@@ -109,7 +109,8 @@ struct config {
   /// client proves it receives at its source address, which then counts as
   /// validated (no 3x amplification limit). Costs one round trip.
   bool require_address_validation = false;
-  /// How long a Retry token stays valid.
+  /// How long a Retry token stays valid; must be positive when
+  /// require_address_validation is on (invalid_argument otherwise).
   std::chrono::nanoseconds address_token_lifetime = std::chrono::seconds(10);
   /// Connections this endpoint carries at once, both directions.
   std::size_t max_connections = 10000;

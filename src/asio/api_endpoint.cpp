@@ -56,7 +56,8 @@ std::error_code endpoint_impl::open(const asio::ip::udp::endpoint& local, const 
   if (cfg.io_batch == 0 || cfg.max_datagram_size < 1200 || cfg.initial_datagram_size < 1200 ||
       cfg.initial_datagram_size > cfg.max_datagram_size || cfg.stun_max_requests == 0 ||
       cfg.stun_initial_rto <= std::chrono::nanoseconds::zero() || cfg.nat_keepalive_interval.count() < 0 ||
-      cfg.nat_keepalive_jitter.count() < 0)
+      cfg.nat_keepalive_jitter.count() < 0 ||
+      (cfg.require_address_validation && cfg.address_token_lifetime <= std::chrono::nanoseconds::zero()))
     return errc::invalid_argument;
   cfg_ = cfg;
   core_cfg_ = core_config(cfg);

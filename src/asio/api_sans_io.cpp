@@ -48,7 +48,8 @@ stream::direction direction_of(bool unidirectional) noexcept {
 
 context::context(const config& cfg, std::error_code& ec, std::uint64_t seed) : state_(std::make_shared<state>()) {
   ec.clear();
-  if (cfg.initial_datagram_size < 1200 || cfg.max_datagram_size < cfg.initial_datagram_size) {
+  if (cfg.initial_datagram_size < 1200 || cfg.max_datagram_size < cfg.initial_datagram_size ||
+      (cfg.require_address_validation && cfg.address_token_lifetime <= std::chrono::nanoseconds::zero())) {
     ec = make_error_code(errc::invalid_argument);
     return;
   }
