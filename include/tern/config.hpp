@@ -104,6 +104,14 @@ struct config {
   /// Handshaked connections waiting for async_accept; Initial packets that
   /// would start more are dropped (the client retries).
   std::size_t accept_backlog = 1024;
+  /// Answer every Initial without a valid address-validation token with a
+  /// stateless Retry (docs/protocol.md §9.4): no state is created until the
+  /// client proves it receives at its source address, which then counts as
+  /// validated (no 3x amplification limit). Costs one round trip.
+  bool require_address_validation = false;
+  /// How long a Retry token stays valid; must be positive when
+  /// require_address_validation is on (invalid_argument otherwise).
+  std::chrono::nanoseconds address_token_lifetime = std::chrono::seconds(10);
   /// Connections this endpoint carries at once, both directions.
   std::size_t max_connections = 10000;
   /// SO_RCVBUF / SO_SNDBUF requested: large, for high bandwidth-delay

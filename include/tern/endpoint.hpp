@@ -41,6 +41,7 @@ struct endpoint_info {
   std::size_t send_syscalls = 0;
   std::size_t receive_syscalls = 0;
   std::size_t datagrams_dropped = 0; ///< unroutable or malformed
+  std::size_t retries_sent = 0;      ///< Retry packets (require_address_validation)
   std::size_t path_errors = 0;       ///< ICMP and other per-destination errors, absorbed
   std::size_t stun_requests_sent = 0;     ///< Binding requests (discoveries, keepalive re-queries, retransmissions)
   std::size_t stun_indications_sent = 0;  ///< NAT keepalive Binding Indications

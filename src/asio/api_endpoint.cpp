@@ -56,7 +56,8 @@ std::error_code endpoint_impl::open(const asio::ip::udp::endpoint& local, const 
   if (cfg.io_batch == 0 || cfg.max_datagram_size < 1200 || cfg.initial_datagram_size < 1200 ||
       cfg.initial_datagram_size > cfg.max_datagram_size || cfg.stun_max_requests == 0 ||
       cfg.stun_initial_rto <= std::chrono::nanoseconds::zero() || cfg.nat_keepalive_interval.count() < 0 ||
-      cfg.nat_keepalive_jitter.count() < 0)
+      cfg.nat_keepalive_jitter.count() < 0 ||
+      (cfg.require_address_validation && cfg.address_token_lifetime <= std::chrono::nanoseconds::zero()))
     return errc::invalid_argument;
   cfg_ = cfg;
   core_cfg_ = core_config(cfg);
@@ -65,6 +66,8 @@ std::error_code endpoint_impl::open(const asio::ip::udp::endpoint& local, const 
   std::error_code ec;
   identity_ = load_identity(cfg, cfg.accept_connections, ec);
   if (ec) return ec;
+  if (cfg.accept_connections && cfg.require_address_validation)
+    retry_validator_.emplace(std::chrono::duration_cast<duration>(cfg.address_token_lifetime));
   if (cfg.accept_connections) {
     server_tls_ = make_server_tls(cfg, identity_, ec);
     if (ec) return ec;
@@ -147,6 +150,7 @@ endpoint_info endpoint_impl::info() const noexcept {
   i.send_syscalls = n.send_syscalls;
   i.receive_syscalls = n.recv_syscalls;
   i.datagrams_dropped = datagrams_dropped_;
+  i.retries_sent = retries_sent_;
   i.path_errors = path_errors_;
   if (nat_) {
     i.stun_requests_sent = nat_->stats().requests_sent;
@@ -488,9 +492,11 @@ void endpoint_impl::on_datagram(std::span<const std::byte> payload, const asio::
     ++datagrams_dropped_;
     return;
   }
+  std::optional<wire::connection_id> original_dcid;
+  if (!admit_initial(h, from, t, original_dcid)) return;
   std::error_code ec;
   auto core = core::connection::accept(core_cfg_, server_tls_, to_core(from), h.header.dcid, h.header.scid, rng_, t,
-                                       ec);
+                                       ec, original_dcid);
   if (ec || !core) {
     ++datagrams_dropped_;
     return;

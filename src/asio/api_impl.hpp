@@ -9,6 +9,7 @@
 
 #include "asio/udp_socket.hpp"
 #include "core/connection.hpp"
+#include "core/retry.hpp"
 #include "crypto/certificate.hpp"
 #include "crypto/tls_session.hpp"
 #include "stun/nat_agent.hpp"
@@ -202,6 +203,12 @@ private:
   void arm_timer();
   void remove(connection_impl& c);
   void drain_path_errors();
+  /// With require_address_validation (api_address_validation.cpp): whether
+  /// the Initial `h` from `from` may create a connection; if so, the
+  /// original DCID its token names. Otherwise it was answered with a Retry
+  /// or dropped.
+  bool admit_initial(const wire::decoded_header& h, const asio::ip::udp::endpoint& from, time_point now,
+                     std::optional<wire::connection_id>& original_dcid);
   std::shared_ptr<connection_impl> adopt(std::unique_ptr<core::connection> core);
   // NAT traversal (api_nat.cpp).
   void open_nat();
@@ -252,6 +259,8 @@ private:
 
   std::size_t datagrams_received_ = 0;
   std::size_t datagrams_dropped_ = 0;
+  std::optional<core::retry_validator> retry_validator_; // require_address_validation
+  std::size_t retries_sent_ = 0;
   std::size_t path_errors_ = 0;
 };
 

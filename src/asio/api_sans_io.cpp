@@ -22,6 +22,7 @@ struct context::state {
   std::shared_ptr<const crypto::tls_context> server_tls;
   std::shared_ptr<const crypto::tls_context> client_tls; // for default connect options
   random_source rng{0};
+  std::optional<core::retry_validator> retry_validator; // require_address_validation
 };
 
 struct connection::impl {
@@ -47,7 +48,8 @@ stream::direction direction_of(bool unidirectional) noexcept {
 
 context::context(const config& cfg, std::error_code& ec, std::uint64_t seed) : state_(std::make_shared<state>()) {
   ec.clear();
-  if (cfg.initial_datagram_size < 1200 || cfg.max_datagram_size < cfg.initial_datagram_size) {
+  if (cfg.initial_datagram_size < 1200 || cfg.max_datagram_size < cfg.initial_datagram_size ||
+      (cfg.require_address_validation && cfg.address_token_lifetime <= std::chrono::nanoseconds::zero())) {
     ec = make_error_code(errc::invalid_argument);
     return;
   }
@@ -58,6 +60,8 @@ context::context(const config& cfg, std::error_code& ec, std::uint64_t seed) : s
   state_->identity = detail::load_identity(cfg, cfg.accept_connections, ec);
   if (ec) return;
   if (cfg.accept_connections) state_->server_tls = detail::make_server_tls(cfg, state_->identity, ec);
+  if (cfg.accept_connections && cfg.require_address_validation)
+    state_->retry_validator.emplace(std::chrono::duration_cast<duration>(cfg.address_token_lifetime));
 }
 
 context::~context() = default;
@@ -93,6 +97,20 @@ bool context::is_initial(std::span<const std::byte> datagram) const noexcept {
          h.header.type == wire::packet_type::initial;
 }
 
+std::size_t context::retry(std::span<const std::byte> datagram, const asio::ip::udp::endpoint& from, time_point now,
+                           std::span<std::byte> out) {
+  wire::decoded_header h;
+  if (!state_->retry_validator || !is_initial(datagram) ||
+      wire::decode_header_layout(datagram, state_->core_cfg.connection_id_length, h) || !h.header.token.empty() ||
+      h.header.dcid.size() < 8)
+    return 0;
+  std::error_code ec;
+  const std::size_t n = state_->retry_validator->write_retry(h.header, detail::to_core(from),
+                                                             state_->core_cfg.connection_id_length, state_->rng, now,
+                                                             out, ec);
+  return ec || n > datagram.size() ? 0 : n;
+}
+
 std::unique_ptr<connection> context::accept(std::span<const std::byte> first_datagram,
                                             const asio::ip::udp::endpoint& from, time_point now,
                                             std::error_code& ec) {
@@ -105,8 +123,17 @@ std::unique_ptr<connection> context::accept(std::span<const std::byte> first_dat
     return nullptr;
   }
   const auto peer = detail::to_core(from);
+  std::optional<wire::connection_id> original_dcid;
+  if (state_->retry_validator) {
+    wire::connection_id odcid;
+    if (state_->retry_validator->validate(h.header, peer, now, odcid)) {
+      ec = make_error_code(errc::invalid_argument);
+      return nullptr;
+    }
+    original_dcid = odcid;
+  }
   auto core = core::connection::accept(state_->core_cfg, state_->server_tls, peer, h.header.dcid, h.header.scid,
-                                       state_->rng, now, ec);
+                                       state_->rng, now, ec, original_dcid);
   if (ec || !core) {
     ec = detail::public_error(ec);
     return nullptr;

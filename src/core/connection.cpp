@@ -97,15 +97,22 @@ std::unique_ptr<connection> connection::accept(const connection_config& config,
                                                std::shared_ptr<const crypto::tls_context> tls, const address& peer,
                                                const wire::connection_id& client_dcid,
                                                const wire::connection_id& client_scid, random_source& rng,
-                                               time_point now, std::error_code& ec) {
+                                               time_point now, std::error_code& ec,
+                                               const std::optional<wire::connection_id>& retry_original_dcid) {
   if (client_dcid.empty()) {
     ec = crypto::crypto_errc::invalid_argument;
     return nullptr;
   }
   std::unique_ptr<connection> c(new connection(config, crypto::tls_role::server, rng));
   c->peer_address_ = peer;
-  c->original_dcid_ = client_dcid;
-  c->make_connection_id(c->local_initial_cid_);
+  if (retry_original_dcid) {
+    c->original_dcid_ = *retry_original_dcid;
+    c->local_initial_cid_ = client_dcid;
+    c->address_validated_ = true; // the token proved the client receives at `peer`
+  } else {
+    c->original_dcid_ = client_dcid;
+    c->make_connection_id(c->local_initial_cid_);
+  }
   c->ids_.set_initial_local(c->local_initial_cid_);
   c->ids_.set_initial_peer(client_scid);
   ec = c->start(std::move(tls), now);

@@ -163,11 +163,18 @@ public:
   /// `peer`. Feed that datagram with on_datagram() next. `tls` must be a
   /// server context. Errors: as connect(), invalid_argument for an empty
   /// client_dcid.
+  ///
+  /// After a Retry (core/retry.hpp), `retry_original_dcid` is the DCID of
+  /// the client's very first Initial, recovered from its validated token:
+  /// the handshake keys come from it, `client_dcid` (the Retry's Source
+  /// Connection ID) becomes this side's first connection ID, and the
+  /// client's address counts as validated (no amplification limit).
   static std::unique_ptr<connection> accept(const connection_config& config,
                                             std::shared_ptr<const crypto::tls_context> tls, const address& peer,
                                             const wire::connection_id& client_dcid,
                                             const wire::connection_id& client_scid, random_source& rng,
-                                            time_point now, std::error_code& ec);
+                                            time_point now, std::error_code& ec,
+                                            const std::optional<wire::connection_id>& retry_original_dcid = std::nullopt);
 
   ~connection();
   connection(const connection&) = delete;
@@ -205,7 +212,8 @@ public:
   /// Destination Connection ID is one of them (retired ones flagged).
   const std::vector<connection_ids::local_id>& local_connection_ids() const noexcept { return ids_.local_ids(); }
   /// The client's original Destination Connection ID (the endpoint routes
-  /// the client's retransmitted Initials by it).
+  /// the client's retransmitted Initials by it; after a Retry they carry a
+  /// connection ID of ours instead).
   const wire::connection_id& original_dcid() const noexcept { return original_dcid_; }
 
   // --- streams ------------------------------------------------------------
@@ -308,6 +316,9 @@ private:
   /// Reports the state, metrics and keys after a call into the connection.
   void qlog_sync(time_point now);
 
+  // connection_retry.cpp: the client's side of a Retry.
+  void on_retry(std::span<const std::byte> packet, const wire::decoded_header& layout);
+
   // connection_recv.cpp: packet and frame processing.
   void process_packet(std::span<std::byte> datagram_rest, std::size_t& consumed, const address& from,
                       std::size_t datagram_size, time_point now, bool& stop);
@@ -378,6 +389,8 @@ private:
   bool handshake_confirmed_ = false; // server: = complete; client: HANDSHAKE_DONE received
   bool handshake_done_pending_ = false;
   bool heard_from_peer_ = false;     // client: a server packet arrived (Initial -> Handshake packets)
+  bool retry_received_ = false;      // client: a Retry was accepted; no other one is
+  std::vector<std::byte> retry_token_; // client: echoed in every Initial after the Retry
   time_point handshake_deadline_ = never;
   time_point created_{};
 

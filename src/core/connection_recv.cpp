@@ -88,8 +88,8 @@ void connection::process_packet(std::span<std::byte> rest, std::size_t& consumed
   consumed = layout.packet_length;
   const auto type = layout.header.type;
   const bool is_long = type != wire::packet_type::one_rtt;
-  if (type == wire::packet_type::retry) { // no Retry in a connection's life (endpoint's business)
-    ++packets_dropped_;
+  if (type == wire::packet_type::retry) {
+    on_retry(rest.first(layout.packet_length), layout);
     return;
   }
   auto packet = rest.first(layout.packet_length);

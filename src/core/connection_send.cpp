@@ -233,6 +233,7 @@ std::size_t connection::build_packet(std::span<std::byte> out, wire::packet_type
   h.type = type;
   h.dcid = ids_.peer();
   h.scid = local_initial_cid_;
+  if (type == wire::packet_type::initial) h.token = retry_token_; // empty unless a Retry came
   h.key_phase = !is_long && keys_.one_rtt().send_key_phase();
   h.packet_number = wire::truncate_packet_number(pn);
   wire::writer w(out);
@@ -532,6 +533,7 @@ std::optional<transmit> connection::build_close(std::span<std::byte> out, time_p
   h.type = type;
   h.dcid = ids_.peer();
   h.scid = local_initial_cid_;
+  if (type == wire::packet_type::initial) h.token = retry_token_; // empty unless a Retry came
   h.key_phase = !is_long && keys_.one_rtt().send_key_phase();
   h.packet_number = wire::truncate_packet_number(pn);
   const std::size_t budget = std::min({out.size(), config_.max_datagram_size, amplification_budget()});

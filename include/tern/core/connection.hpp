@@ -104,10 +104,20 @@ public:
   /// dropped without an answer).
   bool is_initial(std::span<const std::byte> datagram) const noexcept;
 
+  /// With config::require_address_validation: for an Initial that carries
+  /// no token, writes into `out` the stateless Retry to send back to `from`
+  /// and returns its size (smaller than the Initial); 0 for anything else
+  /// (a datagram with a token goes to accept(), which checks it). 0 also
+  /// when `out` is too small or the flag is off.
+  std::size_t retry(std::span<const std::byte> datagram, const asio::ip::udp::endpoint& from, time_point now,
+                    std::span<std::byte> out);
+
   /// A server connection from a client's first datagram, already fed to it
   /// (call poll_transmit() next). Needs config::accept_connections.
-  /// Errors: errc::invalid_argument when the context does not accept or the
-  /// datagram is not an Initial (is_initial() false); nullptr then.
+  /// Errors: errc::invalid_argument when the context does not accept, the
+  /// datagram is not an Initial (is_initial() false) or, with
+  /// require_address_validation, its token is missing (see retry()),
+  /// forged, expired or for another address; nullptr then.
   std::unique_ptr<connection> accept(std::span<const std::byte> first_datagram, const asio::ip::udp::endpoint& from,
                                      time_point now, std::error_code& ec);
 

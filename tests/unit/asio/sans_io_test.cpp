@@ -44,6 +44,7 @@ struct network {
   tern::random_source rng{tern::test::seed()};
   double loss = 0;
   int rejected_initials = 0;
+  int retries = 0;
 
   static tern::config server_config() {
     tern::config c;
@@ -62,8 +63,8 @@ struct network {
     return ctx;
   }
 
-  network()
-      : server_ctx(make(server_config(), 1)), client_ctx(make(client_config(server_ctx), 2)) {
+  explicit network(const tern::config& server_cfg = server_config())
+      : server_ctx(make(server_cfg, 1)), client_ctx(make(client_config(server_ctx), 2)) {
     std::error_code ec;
     client = client_ctx.connect(server_addr, {}, now, ec);
     REQUIRE(client);
@@ -94,6 +95,14 @@ struct network {
       } else if (server) {
         server->on_datagram(d.bytes, d.from, now);
       } else if (server_ctx.is_initial(d.bytes)) {
+        std::array<std::byte, 1500> retry{};
+        if (const std::size_t n = server_ctx.retry(d.bytes, d.from, now, retry)) {
+          REQUIRE(n < d.bytes.size());
+          ++retries;
+          in_flight.push_back({{retry.begin(), retry.begin() + static_cast<std::ptrdiff_t>(n)}, server_addr, d.from,
+                               now + 10ms});
+          continue;
+        }
         std::error_code ec;
         server = server_ctx.accept(d.bytes, d.from, now, ec);
         REQUIRE(server);
@@ -133,6 +142,27 @@ TEST_CASE("sans_io: handshake, pinned fingerprint and ALPN, over a lossy path") 
   CHECK(net.client->peer_fingerprint() == net.server_ctx.fingerprint());
   CHECK(net.server->remote_endpoint() == client_addr);
   CHECK(net.client->remote_endpoint() == server_addr);
+}
+
+TEST_CASE("sans_io: with require_address_validation the client follows one Retry, then a token-less Initial is refused") {
+  tern::config cfg = network::server_config();
+  cfg.require_address_validation = true;
+  network net(cfg);
+  net.run_until([&] { return net.handshaked(); });
+  CHECK(net.retries == 1);
+  CHECK(net.rejected_initials == 0);
+  // A token-less Initial may not create a connection through accept().
+  std::error_code ec;
+  auto other = net.client_ctx.connect(server_addr, {}, net.now, ec);
+  REQUIRE(other);
+  std::array<std::byte, 1500> out{};
+  auto t = other->poll_transmit(out, net.now);
+  REQUIRE(t);
+  const std::span<const std::byte> initial(out.data(), t->size);
+  CHECK(net.server_ctx.accept(initial, client_addr, net.now, ec) == nullptr);
+  CHECK(ec == tern::errc::invalid_argument);
+  std::array<std::byte, 1500> retry{};
+  CHECK(net.server_ctx.retry(initial, client_addr, net.now, retry) > 0);
 }
 
 TEST_CASE("sans_io: a stream carries 1 MiB intact through 5% loss and FIN") {

@@ -6,6 +6,7 @@
 // due. Everything is driven by one seeded random_source.
 
 #include "core/connection.hpp"
+#include "core/retry.hpp"
 #include "crypto/certificate.hpp"
 #include "crypto/tls_session.hpp"
 #include "support/seed.hpp"
@@ -97,6 +98,11 @@ public:
   bool server_validated_seen = false;
   std::vector<connection_event> client_events;
   std::vector<connection_event> server_events;
+  /// When set, the server requires a Retry token before accepting (as the
+  /// endpoint does with require_address_validation).
+  retry_validator* validator = nullptr;
+  std::size_t retries_sent = 0;
+  std::size_t initials_refused = 0; ///< carried a token that did not validate
 
   void start() {
     std::error_code ec;
@@ -117,7 +123,30 @@ public:
         if (wire::decode_header_layout(d.bytes, server_config.connection_id_length, h)) return;
         if (h.header.type != wire::packet_type::initial) return;
         std::error_code ec;
-        server = connection::accept(server_config, server_tls, d.from, h.header.dcid, h.header.scid, rng, now, ec);
+        std::optional<wire::connection_id> original;
+        if (validator) {
+          if (h.header.token.empty()) {
+            std::vector<std::byte> retry(1500);
+            const std::size_t n = validator->write_retry(h.header, d.from, server_config.connection_id_length, rng,
+                                                         now, retry, ec);
+            REQUIRE_FALSE(ec);
+            REQUIRE(n <= d.bytes.size());
+            retry.resize(n);
+            ++retries_sent;
+            bytes_from_server += n;
+            if (hook && !hook(false, retry)) return;
+            queue.push_back(in_flight{now + one_way, false, std::move(retry), server_addr});
+            return;
+          }
+          wire::connection_id odcid;
+          if (validator->validate(h.header, d.from, now, odcid)) {
+            ++initials_refused;
+            return;
+          }
+          original = odcid;
+        }
+        server = connection::accept(server_config, server_tls, d.from, h.header.dcid, h.header.scid, rng, now, ec,
+                                    original);
         REQUIRE_MESSAGE(!ec, ec.message());
       }
       server->on_datagram(d.bytes, d.from, now);

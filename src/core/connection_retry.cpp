@@ -1,0 +1,31 @@
+// The client's side of a Retry (docs/protocol.md §4.5, §9.4): accept at
+// most one, only before any other server packet, only with the right
+// integrity tag; then send the Initial again to the server's new
+// connection ID with the token. Anything else is dropped and counted.
+
+#include "core/connection.hpp"
+#include "core/retry.hpp"
+
+namespace tern::core {
+
+void connection::on_retry(std::span<const std::byte> packet, const wire::decoded_header& layout) {
+  const auto& h = layout.header;
+  const bool acceptable = is_client() && !heard_from_peer_ && !retry_received_ &&
+                          (std::to_integer<std::uint8_t>(packet[0]) & wire::long_reserved_mask) == 0 &&
+                          h.dcid == local_initial_cid_ && !h.token.empty() && h.scid != original_dcid_ &&
+                          h.scid.size() >= 4 && retry_integrity_valid(original_dcid_, packet);
+  if (!acceptable) {
+    ++packets_dropped_;
+    return;
+  }
+  retry_received_ = true;
+  retry_token_.assign(h.token.begin(), h.token.end());
+  ids_.set_initial_peer(h.scid);
+  // Everything sent so far went unanswered by design: send the crypto data
+  // again now. Handshake keys stay those of the original DCID, which the
+  // server recovers from the token.
+  requeue_crypto_in_flight();
+  ++packets_received_;
+}
+
+} // namespace tern::core
