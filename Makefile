@@ -36,6 +36,7 @@ fuzz: deps
 # results (JSON) in bench/results/latest, plots in docs/bench, a short table.
 # BENCH_QUICK=1 for a fast pass; docs/benchmarks.md.
 bench: build
+	cmake --build --preset release -j $(JOBS) --target benchmarks
 	bench/run.sh
 
 clean:

@@ -49,7 +49,7 @@ kframes=$build/bench/tcp_compare/kernel_frames
 tframes=$build/bench/tcp_compare/tern_frames
 terncp=$build/tools/tern-cp/tern-cp
 for b in "$netem" "$kframes" "$tframes" "$terncp"; do
-  [ -x "$b" ] || { echo "tcp_compare: $b is not built (cmake --build --preset release)" >&2; exit 1; }
+  [ -x "$b" ] || { echo "tcp_compare: $b is not built (cmake --build --preset release --target benchmarks)" >&2; exit 1; }
 done
 
 if [ $quick = 1 ]; then media_seconds=6; bulk_bytes=$((2 * 1024 * 1024)); else media_seconds=30; bulk_bytes=$((8 * 1024 * 1024)); fi
