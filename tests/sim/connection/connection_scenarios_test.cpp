@@ -47,17 +47,12 @@ struct scenario {
 
 outcome run(const scenario& sc, std::uint64_t seed) {
   random_source rng(seed);
-  core::connection_config client_cfg;
-  core::connection_config server_cfg;
-  server_cfg.tls.identity = test::sim_server_identity();
-  client_cfg.tls.peer.pinned_fingerprints = {test::sim_server_identity().fingerprint()};
-  client_cfg.deterministic_ids_for_tests = true;
-  server_cfg.deterministic_ids_for_tests = true;
+  auto configs = test::pinned_sim_configs();
+  auto& client_cfg = configs.client;
+  auto& server_cfg = configs.server;
+  const auto client_tls = test::sim_tls(crypto::tls_role::client, client_cfg);
+  const auto server_tls = test::sim_tls(crypto::tls_role::server, server_cfg);
   std::error_code ec;
-  auto client_tls = crypto::tls_context::create(crypto::tls_role::client, client_cfg.tls, ec);
-  REQUIRE_FALSE(ec);
-  auto server_tls = crypto::tls_context::create(crypto::tls_role::server, server_cfg.tls, ec);
-  REQUIRE_FALSE(ec);
 
   sim::simulator s(seed);
   const sim::address client_addr{1, 5000};

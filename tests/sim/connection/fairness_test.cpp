@@ -71,17 +71,12 @@ struct fairness_result {
 };
 
 fairness_result run_two_flows(const std::string& bottleneck, double link_mbps, std::uint64_t seed) {
-  core::connection_config client_cfg;
-  client_cfg.tls.peer.pinned_fingerprints = {test::sim_server_identity().fingerprint()};
-  client_cfg.deterministic_ids_for_tests = true;
-  core::connection_config server_cfg;
-  server_cfg.tls.identity = test::sim_server_identity();
-  server_cfg.deterministic_ids_for_tests = true;
+  const auto configs = test::pinned_sim_configs();
+  const auto& client_cfg = configs.client;
+  const auto& server_cfg = configs.server;
+  const auto client_tls = test::sim_tls(crypto::tls_role::client, client_cfg);
+  const auto server_tls = test::sim_tls(crypto::tls_role::server, server_cfg);
   std::error_code ec;
-  auto client_tls = crypto::tls_context::create(crypto::tls_role::client, client_cfg.tls, ec);
-  REQUIRE_FALSE(ec);
-  auto server_tls = crypto::tls_context::create(crypto::tls_role::server, server_cfg.tls, ec);
-  REQUIRE_FALSE(ec);
 
   sim::simulator s(seed);
   const time_point start = s.now();
