@@ -3,6 +3,7 @@
 // ports. Outcomes only; time bounds are generous and never asserted.
 #include <doctest/doctest.h>
 
+#include "discover.hpp"
 #include "process.hpp"
 
 #include "stun/binding_responder.hpp"
@@ -33,35 +34,15 @@ struct doctest::StringMaker<std::error_code> {
 using namespace std::chrono_literals;
 using asio::ip::udp;
 using tern::test::child_process;
+using tern::test::discover;
+using tern::test::discovery;
 using tern::test::find_program;
 using tern::test::skip;
 using tern::test::tern_stun_tool;
 
 namespace {
 
-
 const auto loopback = asio::ip::make_address("127.0.0.1");
-
-struct discovery {
-  bool done = false;
-  std::error_code ec;
-  udp::endpoint reflexive;
-};
-
-// Runs one async_discover to completion (the bound only turns a hang into a failure).
-discovery discover(asio::io_context& io, tern::endpoint& ep, const udp::endpoint& server) {
-  discovery d;
-  ep.async_discover(server, [&](std::error_code ec, udp::endpoint r) {
-    d.done = true;
-    d.ec = ec;
-    d.reflexive = r;
-  });
-  io.restart();
-  const auto until = std::chrono::steady_clock::now() + 60s;
-  while (!d.done && std::chrono::steady_clock::now() < until) io.run_one_for(1s);
-  REQUIRE_MESSAGE(d.done, "async_discover did not complete within 60 s");
-  return d;
-}
 
 // Starts `tern-stun serve` on an ephemeral port of 127.0.0.1 and returns it.
 int start_tern_serve(std::optional<child_process>& server) {

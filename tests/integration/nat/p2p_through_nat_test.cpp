@@ -15,6 +15,7 @@
 
 #include <doctest/doctest.h>
 
+#include "discover.hpp"
 #include "process.hpp"
 
 #include <tern/tern.hpp>
@@ -42,6 +43,8 @@ struct doctest::StringMaker<std::error_code> {
 using namespace std::chrono_literals;
 using asio::ip::udp;
 using tern::test::child_process;
+using tern::test::discover;
+using tern::test::discovery;
 using tern::test::skip;
 using tern::test::tern_stun_tool;
 
@@ -93,26 +96,6 @@ struct nat_process {
   }
   udp::endpoint alias_of(const udp::endpoint& remote) const { return alias.at(text(remote)); }
 };
-
-struct discovery {
-  bool done = false;
-  std::error_code ec;
-  udp::endpoint reflexive;
-};
-
-discovery discover(asio::io_context& io, tern::endpoint& ep, const udp::endpoint& server) {
-  discovery d;
-  ep.async_discover(server, [&](std::error_code ec, udp::endpoint r) {
-    d.done = true;
-    d.ec = ec;
-    d.reflexive = r;
-  });
-  io.restart();
-  const auto until = std::chrono::steady_clock::now() + 60s;
-  while (!d.done && std::chrono::steady_clock::now() < until) io.run_one_for(1s);
-  REQUIRE_MESSAGE(d.done, "async_discover did not complete within 60 s");
-  return d;
-}
 
 struct topology {
   std::optional<child_process> stun;
