@@ -58,6 +58,10 @@ std::uint64_t bbr::min_pipe_cwnd() const noexcept {
   return tuning_.min_pipe_cwnd_packets * config_.max_datagram_size;
 }
 
+std::uint64_t bbr::probe_rtt_cwnd() const noexcept {
+  return std::max(bdp(tuning_.probe_rtt_cwnd_gain), min_pipe_cwnd());
+}
+
 std::uint64_t bbr::bdp(double gain) const noexcept {
   if (!has_min_rtt_ || max_bw_.empty()) return config_.initial_window_packets * config_.max_datagram_size;
   const double bytes = static_cast<double>(max_bw_.best()) * static_cast<double>(min_rtt_.count()) * 1e-9;
@@ -228,7 +232,7 @@ void bbr::set_cwnd(const ack_event& e) {
     if (tuning_.startup == bbr_startup_mode::window_follows_model && has_min_rtt_ && !max_bw_.empty()) cwnd_ = std::max(cwnd_, target);
   }
   cwnd_ = std::max(cwnd_, min_pipe_cwnd());
-  if (mode_ == mode::probe_rtt) cwnd_ = std::min(cwnd_, min_pipe_cwnd());
+  if (mode_ == mode::probe_rtt) cwnd_ = std::min(cwnd_, probe_rtt_cwnd());
 }
 
 } // namespace tern::cc

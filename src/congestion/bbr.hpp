@@ -39,6 +39,7 @@ public:
   [[nodiscard]] std::uint64_t pacing_rate() const noexcept override { return pacing_rate_; }
   [[nodiscard]] std::string_view state_name() const noexcept override;
   [[nodiscard]] algorithm kind() const noexcept override { return algorithm::bbr; }
+  [[nodiscard]] bool in_startup() const noexcept override { return mode_ == mode::startup; }
 
   [[nodiscard]] mode current_mode() const noexcept { return mode_; }
   /// Bottleneck bandwidth estimate, bytes per second (0 before any sample).
@@ -68,6 +69,8 @@ private:
   [[nodiscard]] std::uint64_t send_quantum() const noexcept;
   [[nodiscard]] std::uint64_t target_inflight(double gain) const noexcept;
   [[nodiscard]] std::uint64_t min_pipe_cwnd() const noexcept;
+  /// ProbeRTT's window: probe_rtt_cwnd_gain × BDP, at least min_pipe_cwnd.
+  [[nodiscard]] std::uint64_t probe_rtt_cwnd() const noexcept;
   void save_cwnd() noexcept;
   void restore_cwnd() noexcept;
 

@@ -52,7 +52,13 @@ struct bbr_config {
   duration min_rtt_window = std::chrono::seconds(10);
   /// Time spent at the minimal window in ProbeRTT (at least one round trip).
   duration probe_rtt_duration = std::chrono::milliseconds(200);
-  /// The window floor, in datagrams (ProbeRTT's window).
+  /// ProbeRTT's window as a fraction of the estimated BDP (the draft's
+  /// BBRv2/v3 value): half a BDP in flight drains the queue of a flow that
+  /// filled the pipe, while a flow sending at a rate well below the
+  /// estimate (a media stream) goes on almost unhindered. 0 gives BBRv1's
+  /// window of min_pipe_cwnd_packets.
+  double probe_rtt_cwnd_gain = 0.5;
+  /// The window floor, in datagrams (also ProbeRTT's least window).
   std::uint64_t min_pipe_cwnd_packets = 4;
   /// The pipe is full after this many round trips in which the bandwidth
   /// estimate grew by less than full_bandwidth_growth.

@@ -32,7 +32,7 @@ void bbr::handle_probe_rtt(const ack_event& e) {
   // Whatever is sent from now until the data now in flight is delivered is
   // limited by the ProbeRTT window, not by the path.
   probe_rtt_app_limited_until_ = std::max(probe_rtt_app_limited_until_, e.delivered + e.bytes_in_flight + 1);
-  if (!probe_rtt_done_stamp_set_ && e.bytes_in_flight <= min_pipe_cwnd()) {
+  if (!probe_rtt_done_stamp_set_ && e.bytes_in_flight <= probe_rtt_cwnd()) {
     probe_rtt_done_stamp_ = e.now + tuning_.probe_rtt_duration;
     probe_rtt_done_stamp_set_ = true;
     probe_rtt_round_done_ = false;

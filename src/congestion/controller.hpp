@@ -153,6 +153,11 @@ public:
   /// "probe_bw", ...), for stats and logs.
   [[nodiscard]] virtual std::string_view state_name() const noexcept = 0;
   [[nodiscard]] virtual algorithm kind() const noexcept = 0;
+  /// True while the window is still growing from the initial window towards
+  /// the path's capacity (BBR's Startup, slow start before the first
+  /// congestion event). Outside start-up a small window is the controller's
+  /// decision (a loss response, ProbeRTT's drain) and must be honoured.
+  [[nodiscard]] virtual bool in_startup() const noexcept = 0;
 };
 
 /// Builds a controller. `rng` must outlive it (BBR draws its ProbeBW phase).

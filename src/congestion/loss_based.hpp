@@ -2,6 +2,8 @@
 
 #include "congestion/controller.hpp"
 
+#include <limits>
+
 namespace tern::cc {
 
 /// What NewReno and CUBIC share: the recovery period (RFC 9002 §7.3.2: one
@@ -26,6 +28,10 @@ public:
   [[nodiscard]] std::uint64_t slow_start_threshold() const noexcept { return ssthresh_; }
   [[nodiscard]] bool in_recovery() const noexcept { return in_recovery_; }
   [[nodiscard]] bool in_slow_start() const noexcept { return cwnd_ < ssthresh_; }
+  /// Slow start before any congestion event (ssthresh still unset).
+  [[nodiscard]] bool in_startup() const noexcept override {
+    return ssthresh_ == std::numeric_limits<std::uint64_t>::max();
+  }
 
 protected:
   explicit loss_based_controller(const controller_config& config) noexcept;

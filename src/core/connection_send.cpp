@@ -134,12 +134,15 @@ std::optional<transmit> connection::build_datagram(std::span<std::byte> out, tim
   if (want_eliciting) {
     auto perm = sender_.can_send(budget, now);
     // Deadline messages may exceed the congestion window by a bounded
-    // allowance: a message queued behind the window's start-up would
-    // otherwise expire (docs/streams.md, "Congestion-window allowance").
-    // Those packets carry only messages (and ACKs/control), never stream
-    // data or datagrams.
+    // allowance while the window is still in start-up: a message queued
+    // behind the window's growth would otherwise expire (docs/streams.md,
+    // "Congestion-window allowance"). Once start-up is over a small window
+    // is the controller's decision (a loss response; ProbeRTT, which could
+    // never drain if the allowance kept refilling the pipe). Those packets
+    // carry only messages (and ACKs/control), never stream data or datagrams.
     messages_only_ = false;
     if (perm.limit == recovery::send_limit::congestion_window && config_.message_cwnd_allowance > 0 &&
+        sender_.controller().in_startup() &&
         messages_out_.has_pending(now, sender_.rtt().smoothed_rtt() / 2) &&
         sender_.bytes_in_flight() + budget <= sender_.congestion_window() + config_.message_cwnd_allowance) {
       perm = {};

@@ -75,9 +75,9 @@ struct driver {
 // A BBR that went through Startup and Drain at 10 MB/s, 100 ms: BDP 1 MB.
 struct probing {
   tern::random_source rng{tern::test::seed()};
-  bbr cc{config(), rng};
+  bbr cc;
   driver d{cc};
-  probing() {
+  explicit probing(const bbr_config& tuning = {}) : cc{config(), tuning, rng} {
     for (std::uint64_t rate : {1'000'000ULL, 2'500'000ULL, 5'000'000ULL, 10'000'000ULL})
       d.round(rate, 100ms, 0);
     for (int i = 0; i < 3; ++i) d.round(10'000'000, 100ms, 2'000'000);
@@ -94,6 +94,7 @@ TEST_CASE("bbr: starts in Startup with the startup gains and ten datagrams") {
   bbr cc{config(), rng};
   CHECK(cc.current_mode() == bbr::mode::startup);
   CHECK(cc.state_name() == "startup");
+  CHECK(cc.in_startup());
   CHECK(cc.pacing_gain() == doctest::Approx(2.77));
   CHECK(cc.cwnd_gain() == doctest::Approx(2.0));
   CHECK(cc.congestion_window() == 12000);
@@ -261,7 +262,7 @@ TEST_CASE("bbr: random loss changes neither the bandwidth estimate nor the pacin
   CHECK(cc.congestion_window() >= 2'000'000);
 }
 
-TEST_CASE("bbr: ProbeRTT after ten seconds without a lower RTT, four packets for 200 ms, then back") {
+TEST_CASE("bbr: ProbeRTT after ten seconds without a lower RTT, half a BDP for 200 ms, then back") {
   probing p;
   auto& cc = p.cc;
   const auto cwnd_before = cc.congestion_window();
@@ -270,17 +271,36 @@ TEST_CASE("bbr: ProbeRTT after ten seconds without a lower RTT, four packets for
   p.d.round(10'000'000, 120ms, 1'000'000, 100ms); // 10.1 s since the min was seen
   CHECK(cc.current_mode() == bbr::mode::probe_rtt);
   CHECK(cc.state_name() == "probe_rtt");
-  CHECK(cc.congestion_window() == 4 * mss);
+  CHECK_FALSE(cc.in_startup());
   CHECK(cc.min_rtt() == 120ms); // the expired estimate took the new sample
-  // In flight falls to four packets: the 200 ms starts.
-  p.d.round(10'000'000, 100ms, 4 * mss, 10ms);
+  // Half of 10 MB/s × 120 ms.
+  CHECK(cc.congestion_window() >= 599'000);
+  CHECK(cc.congestion_window() <= 600'000);
+  // Still more in flight than the ProbeRTT window: the 200 ms has not begun.
+  p.d.round(10'000'000, 120ms, 700'000, 300ms);
   CHECK(cc.current_mode() == bbr::mode::probe_rtt);
-  p.d.round(10'000'000, 100ms, 4 * mss, 100ms);
+  // In flight falls to half the BDP (now 10 MB/s × 100 ms): the 200 ms starts.
+  p.d.round(10'000'000, 100ms, 500'000, 10ms);
   CHECK(cc.current_mode() == bbr::mode::probe_rtt);
-  p.d.round(10'000'000, 100ms, 4 * mss, 101ms); // 201 ms and a round trip later
+  CHECK(cc.congestion_window() <= 500'000);
+  p.d.round(10'000'000, 100ms, 500'000, 100ms);
+  CHECK(cc.current_mode() == bbr::mode::probe_rtt);
+  p.d.round(10'000'000, 100ms, 500'000, 101ms); // 201 ms and a round trip later
   CHECK(cc.current_mode() == bbr::mode::probe_bw);
   CHECK(cc.min_rtt() == 100ms);
   CHECK(cc.congestion_window() >= cwnd_before);
+}
+
+TEST_CASE("bbr: a ProbeRTT window gain of 0 gives the four-packet window") {
+  bbr_config tuning;
+  tuning.probe_rtt_cwnd_gain = 0;
+  probing p{tuning};
+  auto& cc = p.cc;
+  for (int i = 0; i < 101; ++i) p.d.round(10'000'000, 120ms, 1'000'000, 100ms);
+  REQUIRE(cc.current_mode() == bbr::mode::probe_rtt);
+  CHECK(cc.congestion_window() == 4 * mss);
+  p.d.round(10'000'000, 100ms, 8 * mss, 300ms); // above four packets: not started
+  CHECK(cc.current_mode() == bbr::mode::probe_rtt);
 }
 
 TEST_CASE("bbr: rates measured during ProbeRTT do not pull the bandwidth estimate down") {
