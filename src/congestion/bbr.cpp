@@ -111,6 +111,7 @@ void bbr::on_ack(const ack_event& e) {
   update_recovery(e);
   update_max_bandwidth(e);
   update_startup_jump(e);
+  if (jump_phase_ != jump_phase::first_flight) first_flight_unpaced_ = false;
   if (round_start_) check_startup_high_loss();
   check_cycle_phase(e);
   check_full_pipe(e);

@@ -34,9 +34,14 @@ public:
   void on_packet_sent(const packet_sent_event& e) override;
   void on_ack(const ack_event& e) override;
   void on_loss(const loss_event& e) override;
+  void on_handshake_confirmed(time_point now) override;
 
   [[nodiscard]] std::uint64_t congestion_window() const noexcept override { return cwnd_; }
-  [[nodiscard]] std::uint64_t pacing_rate() const noexcept override { return pacing_rate_; }
+  /// Unpaced while a jump start's first flight leaves as the burst it
+  /// measures the path with (bbr_startup_jump.cpp).
+  [[nodiscard]] std::uint64_t pacing_rate() const noexcept override {
+    return first_flight_unpaced_ ? unlimited_rate : pacing_rate_;
+  }
   [[nodiscard]] std::string_view state_name() const noexcept override;
   [[nodiscard]] algorithm kind() const noexcept override { return algorithm::bbr; }
   [[nodiscard]] bool in_startup() const noexcept override { return mode_ == mode::startup; }
@@ -87,6 +92,8 @@ private:
   void try_jump(const ack_event& e);
   void check_jump(const ack_event& e);
   void finish_jump(std::uint64_t measured);
+  /// The jump did not find the pipe full: Startup's own search takes over.
+  void end_jump_search();
 
   // bbr_probe_bw.cpp: gain cycling.
   void enter_probe_bw(time_point now);
@@ -134,6 +141,10 @@ private:
   // Jump start: the initial window (sent before any ACK) and its ACK train,
   // then the train of what was sent at the jump rate.
   jump_phase jump_phase_ = jump_phase::first_flight;
+  /// delivered_ when the first flight began: 0, or the handshake's bytes
+  /// when on_handshake_confirmed re-armed the jump.
+  std::uint64_t first_flight_mark_ = 0;
+  bool first_flight_unpaced_ = false;
   std::uint64_t first_flight_sent_ = 0;
   std::uint64_t first_flight_acked_ = 0;
   std::uint64_t first_flight_lost_ = 0;

@@ -21,7 +21,9 @@
 //     can make BBR send. A capped E, or an E no faster than the initial
 //     window was sent (the sender, not the bottleneck, spaced it), is only a
 //     floor.
-//  3. Check. The ACKs of what was sent at the jump rate form a second train;
+//  3. Check. The ACKs of what was sent at the jump rate form a second train
+//     (packets sent while the sender was app-limited, e.g. by a receive
+//     window still growing, restart it: they measure the sender);
 //     once it spans startup_jump_check_fraction of the min RTT its rate A is
 //     what the path really delivers of it. A ≥ startup_jump_confirm_ratio ×
 //     E: confirmed; the pipe is full at E (Drain, then ProbeBW, which probes
@@ -44,9 +46,31 @@
 
 namespace tern::cc {
 
+void bbr::on_handshake_confirmed(time_point /*now*/) {
+  // The handshake's flights (an Initial, a few Handshake packets, spaced by
+  // the handshake's own round trips) are too few and too small for an ACK
+  // train, and the RTT they measured would pace the next flight over a
+  // third of a round trip; the first flight of application data, sent as a
+  // burst of up to the window, is the one that shows the bottleneck.
+  if (tuning_.startup != bbr_startup_mode::jump || mode_ != mode::startup || filled_pipe_ ||
+      jump_phase_ == jump_phase::checking)
+    return;
+  jump_phase_ = jump_phase::first_flight;
+  first_flight_sent_ = first_flight_acked_ = first_flight_lost_ = 0;
+  first_flight_train_ = ack_train{};
+  first_flight_unpaced_ = true;
+}
+
 void bbr::on_first_flight_sent(const packet_sent_event& e) {
-  if (jump_phase_ != jump_phase::first_flight || delivered_ > 0 || first_flight_train_.acks() > 0) return;
-  if (first_flight_sent_ == 0) first_flight_first_send_ = e.now;
+  if (jump_phase_ != jump_phase::first_flight || first_flight_train_.acks() > 0) return;
+  // The flight is what leaves before the next ACK: every packet of it
+  // carries the delivered count of its first one.
+  if (first_flight_sent_ == 0) {
+    first_flight_mark_ = delivered_;
+    first_flight_first_send_ = e.now;
+  } else if (delivered_ > first_flight_mark_) {
+    return;
+  }
   first_flight_last_send_ = e.now;
   first_flight_sent_ += e.bytes;
 }
@@ -54,7 +78,9 @@ void bbr::on_first_flight_sent(const packet_sent_event& e) {
 void bbr::update_startup_jump(const ack_event& e) {
   if (mode_ != mode::startup || filled_pipe_) jump_phase_ = jump_phase::done;
   if (jump_phase_ == jump_phase::first_flight) {
-    const bool first_flight_ack = e.sample.has_packet && e.sample.prior_delivered == 0;
+    const bool first_flight_ack =
+        first_flight_sent_ > 0 && e.sample.has_packet && e.sample.prior_delivered == first_flight_mark_;
+    if (first_flight_ack) first_flight_unpaced_ = false;
     if (first_flight_ack) {
       first_flight_train_.on_ack(e.now, e.bytes_acked);
       first_flight_acked_ += e.bytes_acked;
@@ -91,10 +117,24 @@ void bbr::try_jump(const ack_event& e) {
   jump_mark_ = e.delivered;
   jump_round_ = round_count_;
   jump_phase_ = jump_phase::checking;
+  // Until the check is done the jump rate is the rate: Startup's gain on
+  // the delivery rates measured meanwhile would overshoot it (a check that
+  // waits for a receive window to open can span several round trips).
+  pacing_gain_ = tuning_.startup_jump_pacing_gain;
 }
 
 void bbr::check_jump(const ack_event& e) {
   if (!e.sample.has_packet) return;
+  if (e.sample.prior_delivered >= jump_mark_ && e.sample.is_app_limited) {
+    // Sent while the application (or flow control: a receive window that
+    // is still auto-tuning up) had less to send than the jump rate allows:
+    // the train would measure the sender, not the path. Check again on what
+    // is sent from now on, for as long as the sender stays limited.
+    jump_train_ = ack_train{};
+    jump_mark_ = e.delivered;
+    jump_round_ = round_count_;
+    return;
+  }
   if (e.sample.prior_delivered >= jump_mark_) jump_train_.on_ack(e.now, e.bytes_acked);
   const auto check_span = std::chrono::duration_cast<duration>(min_rtt_ * tuning_.startup_jump_check_fraction);
   if (jump_train_.span() >= check_span) {
@@ -103,19 +143,27 @@ void bbr::check_jump(const ack_event& e) {
       return;
     }
   }
-  // Two round trips after the jump without a usable train (app-limited, or
-  // ACKs too sparse): standard Startup carries on from where the jump left it.
-  if (round_count_ > jump_round_ + 2) jump_phase_ = jump_phase::done;
+  // Two round trips after the jump without a usable train (ACKs too
+  // sparse): standard Startup carries on from where the jump left it.
+  if (round_count_ > jump_round_ + 2) end_jump_search();
+}
+
+void bbr::end_jump_search() {
+  jump_phase_ = jump_phase::done;
+  pacing_gain_ = tuning_.startup_pacing_gain;
 }
 
 void bbr::finish_jump(std::uint64_t measured) {
-  jump_phase_ = jump_phase::done;
   const bool confirmed =
       static_cast<double>(measured) >= tuning_.startup_jump_confirm_ratio * static_cast<double>(jump_rate_);
   // What was sent at the jump rate cannot be delivered faster than it; the
   // smaller of the two is what the path has shown it carries.
   max_bw_.update(confirmed ? jump_rate_ : std::min(measured, jump_rate_), round_count_);
-  if (confirmed && jump_is_floor_) return;
+  if (confirmed && jump_is_floor_) {
+    end_jump_search(); // Startup searches on above the floor
+    return;
+  }
+  jump_phase_ = jump_phase::done;
   filled_pipe_ = true;
 }
 

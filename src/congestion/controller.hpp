@@ -144,6 +144,12 @@ public:
   /// Default: ignored.
   virtual void on_ecn(const ecn_event&) {}
   virtual void on_app_limited(const app_limited_event&) {}
+  /// The connection's handshake is confirmed at `now`: what was sent so far
+  /// were the handshake's few packets, which show little of the path. A
+  /// controller that measures the path from its first flight (BBR's jump
+  /// start) measures the first flight of application data instead.
+  /// Default: ignored.
+  virtual void on_handshake_confirmed(time_point /*now*/) {}
 
   /// Bytes that may be in flight.
   [[nodiscard]] virtual std::uint64_t congestion_window() const noexcept = 0;

@@ -208,7 +208,7 @@ void connection::on_handshake_confirmed(time_point now) {
   keys_.discard_handshake();
   issue_connection_ids();
   emit(connection_event::kind::handshake_complete);
-  (void)now;
+  sender_.on_handshake_confirmed(now);
 }
 
 void connection::enter_closing(const close_info& info, time_point now) {

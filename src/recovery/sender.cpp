@@ -183,6 +183,11 @@ const timeout_outcome& sender::on_timeout(time_point now) {
   return out;
 }
 
+void sender::on_handshake_confirmed(time_point now) {
+  controller_->on_handshake_confirmed(now);
+  update_pacer(now);
+}
+
 void sender::on_app_limited(time_point now) {
   sampler_.on_app_limited(detector_.bytes_in_flight());
   controller_->on_app_limited(

@@ -105,6 +105,8 @@ public:
 
   /// The application has nothing more to send right now.
   void on_app_limited(time_point now);
+  /// The connection's handshake is confirmed (cc::controller::on_handshake_confirmed).
+  void on_handshake_confirmed(time_point now);
 
   [[nodiscard]] const sender_stats& stats() const noexcept { return stats_; }
   [[nodiscard]] const rtt_estimator& rtt() const noexcept { return detector_.rtt(); }
