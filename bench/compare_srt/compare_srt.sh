@@ -95,7 +95,8 @@ received_problem() {
   if [ "$got" != "$size" ]; then echo "received $got of $size bytes"; return; fi
   cmp -s "$work/payload.bin" "$1" || echo "all $size bytes arrived but the content differs"
 }
-# keep_logs CASE FILE...: copies the files into --logs DIR, prefixed by CASE.
+# keep_logs NAME FILE...: copies the files into --logs DIR, prefixed by NAME
+# (case and tool).
 keep_logs() {
   [ -n "$logs" ] || return 0
   local name=$1; shift
@@ -119,7 +120,7 @@ run_tern() {
   t1=$(now)
   stop_all
   rm -f "$work/known_hosts"
-  keep_logs "$2" "$work/tern-send.err" "$work/serve.err" "$work/netem.err"
+  keep_logs "$2.tern" "$work/tern-send.err" "$work/serve.err" "$work/netem.err"
   problem=$(received_problem "$work/dst/payload.bin")
   if [ $rc = 124 ]; then echo "failed timed out after $limit s (${problem:-file complete})"
   elif [ $rc != 0 ]; then echo "failed send exited $rc: $(tail -n 1 "$work/tern-send.err")"
@@ -166,7 +167,7 @@ run_srt() {
   sleep 0.1 # the poller's last look
   stop_all
   t_full=$(cat "$work/srt-full.at" 2> /dev/null || echo "$t1")
-  keep_logs "$2" "$work/srt-send.err" "$work/srt-recv.err" "$work/netem.err"
+  keep_logs "$2.srt" "$work/srt-send.err" "$work/srt-recv.err" "$work/netem.err"
   problem=$(received_problem "$work/dst/payload.bin")
   if [ $rc = 124 ]; then echo "failed sender timed out after $limit s (${problem:-file complete})"
   elif [ $rc != 0 ]; then echo "failed sender exited $rc: $(tail -n 1 "$work/srt-send.err")"
