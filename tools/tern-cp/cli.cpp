@@ -10,8 +10,6 @@
 #include <CLI/CLI.hpp>
 
 #include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
-#include <asio/experimental/as_tuple.hpp>
 #include <asio/io_context.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -22,7 +20,6 @@
 namespace {
 
 namespace ip = asio::ip;
-using asio::use_awaitable;
 
 tern::congestion_controller parse_cc(const std::string& s) {
   if (s == "cubic") return tern::congestion_controller::cubic;
