@@ -44,7 +44,7 @@ void connection::on_path_mtu_acked(const recovery::sent_packet& p, time_point no
     path_mtu_.on_probe_acked(path_mtu_.probe_in_flight(), now);
     return;
   }
-  path_mtu_.on_packet_acked(p.bytes);
+  path_mtu_.on_packet_acked(p.bytes, p.packet_number);
 }
 
 void connection::on_path_mtu_lost(const recovery::sent_packet& p, time_point now) {
@@ -53,7 +53,7 @@ void connection::on_path_mtu_lost(const recovery::sent_packet& p, time_point now
     path_mtu_.on_probe_lost(path_mtu_.probe_in_flight(), now);
     return;
   }
-  path_mtu_.on_packet_lost(p.bytes, now);
+  path_mtu_.on_packet_lost(p.bytes, p.packet_number, now);
 }
 
 void connection::on_path_mtu_timeout(time_point now) {

@@ -16,9 +16,10 @@
 // - The usable size only rises on an acknowledged probe, so it can never
 //   exceed what the path has proven.
 // - Black holes (§4.3): a run of losses of packets larger than base_size with
-//   none of them acknowledged, and no base-size packet lost meanwhile (a lost
-//   small packet points to congestion rather than size), drops the usable
-//   size to base_size and restarts from BASE below the size that vanished.
+//   none of them acknowledged, no later big packet acknowledged, and no
+//   base-size packet lost meanwhile (either points to congestion rather than
+//   size), drops the usable size to base_size and restarts from BASE below
+//   the size that vanished.
 // - A black hole that swallows every packet leaves loss detection nothing to
 //   declare (no ACK arrives): repeated probe timeouts with nothing
 //   acknowledged (on_path_silent) fall back to base_size as well.
@@ -68,8 +69,8 @@ std::size_t pmtud::poll_probe(time_point) noexcept {
 void pmtud::finish_if_narrow(time_point now) noexcept {
   if (state_ != pmtud_state::searching) return;
   // max_size itself is always tried before the search may end below it.
-  const bool narrow = current_ >= high_ ||
-                      (high_ != config_.max_size && high_ - current_ < config_.search_granularity);
+  const bool narrow =
+      current_ >= high_ || (high_ != config_.max_size && high_ - current_ < config_.search_granularity);
   if (!narrow) return;
   state_ = pmtud_state::search_complete;
   timer_ = current_ < config_.max_size ? now + config_.raise_interval : never;
@@ -142,12 +143,17 @@ void pmtud::on_packet_too_big(std::size_t size, time_point now) noexcept {
   black_hole(size);
 }
 
-void pmtud::on_packet_acked(std::size_t size) noexcept {
-  if (size > config_.base_size) big_losses_ = 0;
+void pmtud::on_packet_acked(std::size_t size, std::uint64_t packet_number) noexcept {
+  if (size <= config_.base_size) return;
+  big_losses_ = 0;
+  largest_big_acked_ = std::max(largest_big_acked_, packet_number + 1);
 }
 
-void pmtud::on_packet_lost(std::size_t size, time_point) noexcept {
-  if (size <= config_.base_size) {
+void pmtud::on_packet_lost(std::size_t size, std::uint64_t packet_number, time_point) noexcept {
+  // Losses are declared after the acknowledgements of the same ACK, so a
+  // burst dropped by a full queue arrives as a run of losses right after the
+  // ack of a later big packet: the run must not count.
+  if (size <= config_.base_size || packet_number + 1 < largest_big_acked_) {
     big_losses_ = 0;
     return;
   }

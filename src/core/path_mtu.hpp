@@ -34,9 +34,9 @@ struct pmtud_config {
   /// in case the path now carries more.
   duration raise_interval = std::chrono::seconds(600);
   /// Black-hole detection: this many consecutive losses of packets larger than
-  /// base_size, with no packet larger than base_size acknowledged and no
-  /// base-size packet lost in between (which would point to congestion), drop
-  /// the usable size back to base_size.
+  /// base_size, with no packet larger than base_size acknowledged in between
+  /// or sent after them, and no base-size packet lost in between (which
+  /// would point to congestion), drop the usable size back to base_size.
   std::size_t black_hole_threshold = 4;
   /// True when base_size is already confirmed (the handshake proved it);
   /// false starts by probing base_size itself (RFC 8899 BASE state).
@@ -98,10 +98,13 @@ public:
   /// size, the usable size falls back to base_size and is searched again.
   void on_packet_too_big(std::size_t size, time_point now) noexcept;
 
-  /// A non-probe packet of `size` bytes was acknowledged / declared lost:
-  /// the input of black-hole detection.
-  void on_packet_acked(std::size_t size) noexcept;
-  void on_packet_lost(std::size_t size, time_point now) noexcept;
+  /// A non-probe packet of `size` bytes, number `packet_number`, was
+  /// acknowledged / declared lost: the input of black-hole detection. A lost
+  /// packet sent before a larger-than-base packet that was acknowledged
+  /// proves nothing about size (the path carried that later one): that is
+  /// congestion, such as a queue dropping a burst.
+  void on_packet_acked(std::size_t size, std::uint64_t packet_number) noexcept;
+  void on_packet_lost(std::size_t size, std::uint64_t packet_number, time_point now) noexcept;
 
   /// Nothing sent has been acknowledged across repeated probe timeouts, so
   /// no loss can be declared and on_packet_lost never runs: the usable size
@@ -128,6 +131,7 @@ private:
   std::size_t in_flight_ = 0;
   std::size_t losses_ = 0;   // consecutive losses of the size in flight
   std::size_t big_losses_ = 0;
+  std::uint64_t largest_big_acked_ = 0; // packet number + 1 (0: none yet)
   time_point timer_ = never;
   pmtud_stats stats_;
 };

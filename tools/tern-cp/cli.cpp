@@ -1,16 +1,15 @@
 // tern-cp: copy files and directories over tern.
 //   tern-cp serve [--bind ADDR] [--port N] [--once] DIR
-//   tern-cp send [--fingerprint FP | --insecure] [--resume] [--parallel N] [--rate-limit B/s] HOST PORT
-//   SOURCE...
+//   tern-cp send [--fingerprint FP | --insecure] [--resume] [--retries N] [--parallel N] [--rate-limit B/s]
+//   HOST PORT SOURCE...
 #include "known_hosts.hpp"
+#include "send_session.hpp"
 #include "server_trust.hpp"
 #include "transfer.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
-#include <asio/experimental/as_tuple.hpp>
 #include <asio/io_context.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -21,7 +20,6 @@
 namespace {
 
 namespace ip = asio::ip;
-using asio::use_awaitable;
 
 tern::congestion_controller parse_cc(const std::string& s) {
   if (s == "cubic") return tern::congestion_controller::cubic;
@@ -77,6 +75,8 @@ int main(int argc, char** argv) try {
   unsigned short dport = 0;
   bool json = false, insecure = false, no_progress = false;
   tern_cp::send_options so;
+  std::vector<std::string> sources;
+  unsigned retries = 0;
   send->add_option("--fingerprint", fingerprint, "pin the server's fingerprint (as serve prints it)");
   send->add_option("--known-hosts", known_hosts, "trust-on-first-use file");
   send->add_flag("--insecure", insecure, "accept any server key, record nothing (demos only)");
@@ -84,12 +84,15 @@ int main(int argc, char** argv) try {
   send->add_option("--rate-limit", so.rate_limit, "bytes per second (app-level pacing), 0 = none");
   send->add_flag("--resume", so.resume,
                  "continue interrupted transfers from what the receiver kept and verified");
+  send->add_option("--retries", retries,
+                   "after a lost connection, reconnect up to N times and resume the unconfirmed files")
+      ->check(CLI::Range(0, 1000));
   send->add_flag("--json", json, "print final stats as JSON");
   send->add_flag("--no-progress", no_progress,
                  "no progress line (there is none unless stderr is a terminal)");
   send->add_option("HOST", host, "server address")->required();
   send->add_option("PORT", dport, "server UDP port")->required();
-  send->add_option("SOURCE", so.sources, "files or directories")->required();
+  send->add_option("SOURCE", sources, "files or directories")->required();
   CLI11_PARSE(app, argc, argv);
 
   tern::config cfg;
@@ -130,60 +133,49 @@ int main(int argc, char** argv) try {
     std::cerr << "tern-cp: " << refusal << "\n";
     return 1;
   }
-  tern::connect_options co;
-  if (plan->mode == tern_cp::trust_mode::pinned)
-    co.pinned_fingerprints = {plan->expected};
-  else
-    co.accept_any_server_key = true; // judged by check_server_key before anything is sent
+  std::vector<std::string> unreadable;
+  so.files = tern_cp::collect_sources(sources, unreadable);
+  const std::size_t file_count = so.files.size() + unreadable.size();
+  tern_cp::session_options session{server, host_key, *plan, known_hosts, std::move(so), retries};
   tern::endpoint ep(io.get_executor(), {server.address().is_v4() ? ip::udp::v4() : ip::udp::v6(), 0}, cfg);
   int status = 1;
   auto run = [&]() -> asio::awaitable<void> {
-    auto [ec, c] = co_await ep.async_connect(server, co, asio::experimental::as_tuple(use_awaitable));
-    if (ec) {
-      std::cerr << "tern-cp: cannot connect to " << host_key << ": " << ec.message() << "\n";
-      if (plan->mode == tern_cp::trust_mode::pinned)
-        std::cerr << "tern-cp: (if the handshake was refused, the server's key is not " << plan->expected
-                  << ")\n";
-      ep.close();
+    const tern_cp::session_result r = co_await tern_cp::run_send_session(ep, std::move(session), std::cerr);
+    ep.close();
+    if (!r.error.empty()) {
+      std::cerr << "tern-cp: " << r.error << "\n";
       co_return;
     }
-    if (const std::string why =
-            tern_cp::check_server_key(*plan, host_key, c.peer_fingerprint(), known_hosts, std::cerr);
-        !why.empty()) {
-      std::cerr << "tern-cp: " << why << "\n";
-      c.close(1, "server key refused");
-      ep.close();
-      co_return;
-    }
-    const tern_cp::send_summary sum = co_await tern_cp::send_all(c, so);
-    const auto stats = c.stats();
-    c.close(0, "done");
-    for (const auto& f : sum.failures) std::cerr << "tern-cp: FAILED " << f << "\n";
+    const tern_cp::send_summary& sum = r.summary;
+    std::vector<std::string> failures = unreadable;
+    for (const auto& f : sum.failures) failures.push_back(f.file.relative + ": " + f.reason);
+    for (const auto& f : failures) std::cerr << "tern-cp: FAILED " << f << "\n";
     const double mbps = sum.seconds > 0 ? double(sum.bytes) * 8 / sum.seconds / 1e6 : 0;
+    const auto& stats = r.stats;
     if (json) {
       std::printf(
           "{\"files\":%zu,\"confirmed\":%zu,\"bytes\":%llu,\"resumed_bytes\":%llu,\"seconds\":%.3f,\"mbit_"
-          "per_s\":%.2f,"
+          "per_s\":%.2f,\"attempts\":%u,"
           "\"srtt_ms\":%.2f,\"packets_sent\":%llu,\"packets_lost\":%llu,\"path_changes\":%llu,\"failures\":[",
-          sum.files, sum.confirmed, static_cast<unsigned long long>(sum.bytes),
-          static_cast<unsigned long long>(sum.resumed_bytes), sum.seconds, mbps,
+          file_count, sum.confirmed, static_cast<unsigned long long>(sum.bytes),
+          static_cast<unsigned long long>(sum.resumed_bytes), sum.seconds, mbps, r.attempts,
           std::chrono::duration<double, std::milli>(stats.srtt).count(),
           static_cast<unsigned long long>(stats.packets_sent),
           static_cast<unsigned long long>(stats.packets_lost),
           static_cast<unsigned long long>(stats.path_changes));
-      for (std::size_t i = 0; i < sum.failures.size(); ++i)
-        std::printf("%s\"%s\"", i ? "," : "", json_escape(sum.failures[i]).c_str());
+      for (std::size_t i = 0; i < failures.size(); ++i)
+        std::printf("%s\"%s\"", i ? "," : "", json_escape(failures[i]).c_str());
       std::printf("]}\n");
     } else {
       std::fprintf(stderr, "tern-cp: %zu/%zu files confirmed, %llu bytes in %.2f s (%.1f Mbit/s)",
-                   sum.confirmed, sum.files, static_cast<unsigned long long>(sum.bytes), sum.seconds, mbps);
+                   sum.confirmed, file_count, static_cast<unsigned long long>(sum.bytes), sum.seconds, mbps);
       if (sum.resumed_bytes > 0)
         std::fprintf(stderr, ", %llu bytes the receiver already had",
                      static_cast<unsigned long long>(sum.resumed_bytes));
+      if (r.attempts > 1) std::fprintf(stderr, ", %u connections", r.attempts);
       std::fprintf(stderr, "\n");
     }
-    status = (sum.files > 0 && sum.confirmed == sum.files) ? 0 : 1;
-    ep.close();
+    status = (file_count > 0 && sum.confirmed == file_count) ? 0 : 1;
   };
   std::exception_ptr error;
   asio::co_spawn(io, run(), [&](std::exception_ptr e) { error = e; });

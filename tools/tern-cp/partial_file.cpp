@@ -56,11 +56,13 @@ bool partial_file::measure(std::uint64_t limit, sha256& hash, std::uint64_t& len
     hash.update(buf.data(), static_cast<std::size_t>(n));
     done += static_cast<std::uint64_t>(n);
   }
+  end_ = written_back_ = length;
   return ::lseek(fd_, static_cast<off_t>(length), SEEK_SET) >= 0 || (why = errno_text("seek"), false);
 }
 
 bool partial_file::truncate(std::uint64_t offset, std::string& why) {
   if (::ftruncate(fd_, static_cast<off_t>(offset)) != 0) return why = errno_text("truncate"), false;
+  end_ = written_back_ = offset;
   return ::lseek(fd_, static_cast<off_t>(offset), SEEK_SET) >= 0 || (why = errno_text("seek"), false);
 }
 
@@ -71,6 +73,13 @@ bool partial_file::append(const char* p, std::size_t n, std::string& why) {
     if (w < 0) return why = errno_text("write failed"), false;
     p += w;
     n -= static_cast<std::size_t>(w);
+    end_ += static_cast<std::uint64_t>(w);
+  }
+  if (end_ - written_back_ >= writeback_step) {
+    // Only a hint: an error here changes nothing, commit()'s fsync decides.
+    ::sync_file_range(fd_, static_cast<off_t>(written_back_), static_cast<off_t>(end_ - written_back_),
+                      SYNC_FILE_RANGE_WRITE);
+    written_back_ = end_;
   }
   return true;
 }

@@ -32,6 +32,9 @@ public:
   bool measure(std::uint64_t limit, sha256& hash, std::uint64_t& length, std::string& why);
   /// Cuts the partial to `offset` bytes; appends go on from there.
   bool truncate(std::uint64_t offset, std::string& why);
+  /// Writes at the end. Every writeback_step bytes, the kernel is asked to
+  /// start writing the new part to disk (without waiting), so commit()'s
+  /// fsync finds little left to do.
   bool append(const char* p, std::size_t n, std::string& why);
   /// fsync, chmod `mode`, rename to the target name, fsync the directory.
   bool commit(std::uint32_t mode, std::string& why);
@@ -45,6 +48,9 @@ private:
   int dir_fd_; ///< not owned
   int fd_;
   std::string name_, temp_;
+  static constexpr std::uint64_t writeback_step = 8 * 1024 * 1024;
+  std::uint64_t end_ = 0;          ///< bytes in the file, for writeback
+  std::uint64_t written_back_ = 0; ///< writeback was started up to here
 };
 
 } // namespace tern_cp

@@ -1,6 +1,6 @@
-// Sender: walks the sources, then `parallel` workers each take the next
-// file, open a stream, send header + content, finish the stream and wait
-// for the receiver's result line. Only files answered "OK" count as confirmed.
+// Sender: collect_sources walks the sources; send_all's `parallel` workers
+// each take the next file, open a stream, send header + content, finish the
+// stream and wait for the receiver's result line. Only files answered "OK" count as confirmed.
 // With --resume, each file first agrees with the receiver where to start.
 #include "fd_guard.hpp"
 #include "progress.hpp"
@@ -33,13 +33,11 @@ namespace fs = std::filesystem;
 using asio::use_awaitable;
 constexpr auto tuple = asio::experimental::as_tuple(use_awaitable);
 
-struct source_file {
-  std::string local;    ///< path to read
-  std::string relative; ///< path announced to the receiver
-};
+} // namespace
 
-void collect(const std::vector<std::string>& sources, std::vector<source_file>& files,
-             std::vector<std::string>& failures) {
+std::vector<source_file> collect_sources(const std::vector<std::string>& sources,
+                                         std::vector<std::string>& failures) {
+  std::vector<source_file> files;
   for (const auto& src : sources) {
     std::error_code ec;
     const fs::path p(src);
@@ -68,7 +66,10 @@ void collect(const std::vector<std::string>& sources, std::vector<source_file>& 
       failures.push_back(src + ": not a regular file or directory");
     }
   }
+  return files;
 }
+
+namespace {
 
 bool hash_file(int fd, std::string& hex, std::string& why) {
   sha256 h;
@@ -237,7 +238,7 @@ asio::awaitable<void> worker(tern::connection c, std::shared_ptr<shared_state> s
     if (why.empty())
       ++st->summary.confirmed;
     else
-      st->summary.failures.push_back(f.relative + ": " + why);
+      st->summary.failures.push_back({f, why});
   }
 }
 
@@ -247,8 +248,7 @@ asio::awaitable<send_summary> send_all(tern::connection c, send_options options)
   auto st = std::make_shared<shared_state>();
   st->rate_limit = options.rate_limit;
   st->resume = options.resume;
-  collect(options.sources, st->files, st->summary.failures);
-  st->summary.files = st->files.size() + st->summary.failures.size();
+  st->files = std::move(options.files);
   for (const auto& f : st->files) {
     std::error_code ec;
     if (const auto n = fs::file_size(f.local, ec); !ec) st->total_bytes += n;

@@ -5,11 +5,7 @@
 # Usage: lying_peer.sh BIN_DIR LYING_SENDER MODE EXPECTED_REASON
 set -euo pipefail
 bin=$1; liar=$2; mode=$3; reason=$4
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT INT TERM
-. "$(dirname "$0")/../../../tools/tern-cp/launch.sh"
+. "$(dirname "$0")/scratch.sh"
 mkdir -p "$work/dst"
 start_serve "$work/dst"
 timeout 30 "$liar" 127.0.0.1 "$port" "$fp" "$mode" > "$work/liar.out" ||

@@ -4,13 +4,8 @@
 # stderr not a terminal there is none.  Usage: progress_on_terminal.sh BIN_DIR
 set -euo pipefail
 bin=$1
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT INT TERM
 command -v script > /dev/null || { echo "SKIP: script(1) (util-linux) not installed"; exit 77; }
-. "$(dirname "$0")/../../../tools/tern-cp/launch.sh"
-export TERN_KNOWN_HOSTS="$work/known_hosts"
+. "$(dirname "$0")/scratch.sh"
 mkdir -p "$work/dst"
 head -c 2000000 /dev/urandom > "$work/f"
 

@@ -6,18 +6,8 @@
 # Usage: resume_after_relay_restart.sh BIN_DIR
 set -euo pipefail
 bin=$1
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT INT TERM
-. "$(dirname "$0")/../../../tools/tern-cp/launch.sh"
-export TERN_KNOWN_HOSTS="$work/known_hosts"
-size=8000000
-spec="delay 10ms rate 20mbit" # about 3.5 s for the file: time to cut it
-mkdir -p "$work/src" "$work/dst"
-head -c "$size" /dev/urandom > "$work/src/big.bin"
-partial="$work/dst/.tern-partial-big.bin"
-partial_size() { stat -c %s "$partial" 2>/dev/null || echo 0; }
+. "$(dirname "$0")/scratch.sh"
+. "$(dirname "$0")/relay_cut.sh"
 send() { timeout 60 "$bin/tern-cp/tern-cp" send --idle-timeout 2 --json --fingerprint "$fp" "$@" \
   127.0.0.1 "$relay_port" "$work/src/big.bin"; }
 
@@ -26,9 +16,7 @@ start_relay "$port" "$spec" --seed 7
 send > "$work/first.json" 2> "$work/first.err" &
 sender=$!
 pids+=($sender)
-for _ in $(seq 300); do [ "$(partial_size)" -ge 1000000 ] && break; sleep 0.05; done
-[ "$(partial_size)" -ge 1000000 ] || { echo "FAIL: the transfer never got going"; cat "$work/first.err"; exit 1; }
-kill -KILL "$relay_pid"; wait "$relay_pid" 2>/dev/null || true
+kill_relay_mid_transfer "$work/first.err"
 status=0
 wait "$sender" || status=$?
 cat "$work/first.err"

@@ -7,12 +7,7 @@
 # Usage: server_key_trust.sh BIN_DIR
 set -euo pipefail
 bin=$1
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT INT TERM
-. "$(dirname "$0")/../../../tools/tern-cp/launch.sh"
-export TERN_KNOWN_HOSTS="$work/known_hosts"
+. "$(dirname "$0")/scratch.sh"
 mkdir -p "$work/dst"
 head -c 50000 /dev/urandom > "$work/f"
 send() { timeout 60 "$bin/tern-cp/tern-cp" --idle-timeout 5 send "$@" 127.0.0.1 "$port" "$work/f"; }

@@ -47,7 +47,7 @@ TEST_CASE("pmtud: a path carrying the maximum is confirmed by one probe") {
   CHECK(m.state() == pmtud_state::searching);
   const std::size_t first = m.poll_probe(now);
   CHECK(first == 1452);
-  CHECK(m.poll_probe(now) == 0); // one probe in flight at a time
+  CHECK(m.poll_probe(now) == 0);  // one probe in flight at a time
   CHECK(m.usable_size() == 1200); // not before the ack
   m.on_probe_acked(1452, now);
   CHECK(m.usable_size() == 1452);
@@ -120,10 +120,12 @@ TEST_CASE("pmtud: full-size packets that keep vanishing fall back to base and se
   time_point now = t0;
   run_search(m, 1452, now);
   REQUIRE(m.usable_size() == 1452);
-  // The path shrinks to 1350: every full-size packet is now lost.
-  for (int i = 0; i < 3; ++i) m.on_packet_lost(1452, now);
+  // The path shrinks to 1350: every full-size packet from number 100 on is
+  // lost; only ones sent before were acknowledged.
+  m.on_packet_acked(1452, 99);
+  for (std::uint64_t pn = 100; pn < 103; ++pn) m.on_packet_lost(1452, pn, now);
   CHECK(m.usable_size() == 1452); // below the threshold
-  m.on_packet_lost(1452, now);
+  m.on_packet_lost(1452, 103, now);
   CHECK(m.usable_size() == 1200);
   CHECK(m.state() == pmtud_state::base);
   CHECK(m.poll_probe(now) == 1200); // confirm the base first
@@ -140,15 +142,32 @@ TEST_CASE("pmtud: losses of small packets or acks of big ones mean congestion, n
   time_point now = t0;
   run_search(m, 1452, now);
   REQUIRE(m.usable_size() == 1452);
+  std::uint64_t pn = 0;
   for (int round = 0; round < 10; ++round) {
-    for (int i = 0; i < 3; ++i) m.on_packet_lost(1452, now);
+    for (int i = 0; i < 3; ++i) m.on_packet_lost(1452, pn++, now);
     if (round % 2 == 0)
-      m.on_packet_lost(1000, now);
+      m.on_packet_lost(1000, pn++, now);
     else
-      m.on_packet_acked(1452);
+      m.on_packet_acked(1452, pn++);
   }
   CHECK(m.usable_size() == 1452);
   CHECK(m.state() == pmtud_state::search_complete);
+}
+
+TEST_CASE("pmtud: a burst of big packets dropped before a later big one got through is congestion") {
+  pmtud m;
+  time_point now = t0;
+  run_search(m, 1452, now);
+  REQUIRE(m.usable_size() == 1452);
+  // A full queue drops 20 packets in a row; the ack of packet 125 declares
+  // them lost (acknowledgements are reported before the losses of one ACK).
+  for (int burst = 0; burst < 5; ++burst) {
+    const std::uint64_t first = 1000 + burst * 100;
+    m.on_packet_acked(1452, first + 25);
+    for (std::uint64_t pn = first; pn < first + 20; ++pn) m.on_packet_lost(1452, pn, now);
+  }
+  CHECK(m.usable_size() == 1452);
+  CHECK(m.stats().black_holes == 0);
 }
 
 TEST_CASE("pmtud: the raise timer searches again and finds a path that grew") {

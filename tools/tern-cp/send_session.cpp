@@ -1,0 +1,109 @@
+// The retry loop of `tern-cp send`. Every attempt after the first resumes
+// (a resumed file whose receiver kept nothing starts at 0, so resuming is
+// never wrong) and sends only the files the previous attempts did not get
+// confirmed. An attempt is worth repeating when its connection ended under
+// it, or when the receiver refused a file as busy: the receiver's side of
+// the lost connection may still hold that file's partial until its own
+// idle timeout ends it.
+#include "send_session.hpp"
+
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <ostream>
+
+namespace tern_cp {
+namespace {
+
+using asio::use_awaitable;
+constexpr auto tuple = asio::experimental::as_tuple(use_awaitable);
+
+bool refused_as_busy(const unconfirmed_file& f) {
+  // partial_file.cpp's reason, as the sender reports a refusal.
+  return f.reason.starts_with("receiver refused: busy:");
+}
+
+// Before retry `n` (1-based): 1, 2, 4, then 5 s.
+std::chrono::seconds retry_delay(unsigned n) {
+  return std::chrono::seconds(std::min(5U, 1U << std::min(n - 1, 3U)));
+}
+
+void add_attempt(send_summary& total, send_summary attempt) {
+  total.confirmed += attempt.confirmed;
+  total.bytes += attempt.bytes;
+  total.resumed_bytes += attempt.resumed_bytes;
+  total.seconds += attempt.seconds;
+  total.failures = std::move(attempt.failures);
+}
+
+} // namespace
+
+asio::awaitable<session_result> run_send_session(tern::endpoint& ep, session_options o, std::ostream& notes) {
+  session_result result;
+  bool authenticated = false;
+  std::string last_error;
+  for (unsigned attempt = 0; attempt <= o.retries; ++attempt) {
+    if (attempt > 0) {
+      const auto delay = retry_delay(attempt);
+      notes << "tern-cp: " << last_error << "; retry " << attempt << " of " << o.retries << " in "
+            << delay.count() << " s" << std::endl;
+      asio::steady_timer t(co_await asio::this_coro::executor, delay);
+      co_await t.async_wait(tuple);
+    }
+    ++result.attempts;
+    tern::connect_options co;
+    if (o.trust.mode == trust_mode::pinned)
+      co.pinned_fingerprints = {o.trust.expected};
+    else
+      co.accept_any_server_key = true; // judged by check_server_key before anything is sent
+    auto [ec, c] = co_await ep.async_connect(o.server, co, tuple);
+    if (ec) {
+      last_error = "cannot connect to " + o.host_key + ": " + ec.message();
+      if (o.trust.mode == trust_mode::pinned)
+        last_error += " (if the handshake was refused, the server's key is not " + o.trust.expected + ")";
+      continue;
+    }
+    if (!authenticated) {
+      if (const std::string why =
+              check_server_key(o.trust, o.host_key, c.peer_fingerprint(), o.known_hosts, notes);
+          !why.empty()) {
+        c.close(1, "server key refused");
+        result.error = why;
+        co_return result;
+      }
+      // Later attempts must reach this very server: its key is pinned in
+      // the handshake from now on, whatever the first attempt's mode.
+      authenticated = true;
+      o.trust = {trust_mode::pinned, c.peer_fingerprint()};
+    }
+    send_summary sent = co_await send_all(c, o.send);
+    result.stats = c.stats();
+    const bool lost = !c.is_open();
+    if (lost)
+      last_error = "connection lost: " + c.close_error().message();
+    else if (std::any_of(sent.failures.begin(), sent.failures.end(), refused_as_busy))
+      last_error = "the receiver still holds an interrupted transfer";
+    else
+      last_error.clear();
+    c.close(0, "done");
+    const bool worth_retrying = !sent.failures.empty() && !last_error.empty();
+    if (sent.failures.empty()) last_error.clear(); // lost only after the last confirmation
+    o.send.files.clear();
+    for (const auto& f : sent.failures) o.send.files.push_back(f.file);
+    o.send.resume = true;
+    add_attempt(result.summary, std::move(sent));
+    if (!worth_retrying) break;
+  }
+  if (!last_error.empty()) {
+    if (authenticated)
+      notes << "tern-cp: " << last_error << (o.retries > 0 ? ", no retries left" : "") << std::endl;
+    else
+      result.error = last_error;
+  }
+  co_return result;
+}
+
+} // namespace tern_cp
