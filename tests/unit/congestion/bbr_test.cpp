@@ -543,6 +543,7 @@ TEST_CASE("bbr jump start: without a check train within two round trips, standar
   CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::done);
   CHECK_FALSE(j.cc.filled_pipe());
   CHECK(j.cc.current_mode() == bbr::mode::startup);
+  CHECK(j.cc.pacing_gain() == doctest::Approx(2.77));
   // Startup's rate only rises: the jump rate stays the floor.
   CHECK(j.cc.pacing_rate() >= paced);
 }
@@ -639,4 +640,71 @@ TEST_CASE("bbr startup modes: names parse back") {
     CHECK(parse_bbr_startup_mode(to_string(mode)) == mode);
   CHECK_FALSE(parse_bbr_startup_mode("fast").has_value());
   CHECK(bbr_config{}.startup == bbr_startup_mode::jump);
+}
+
+TEST_CASE("bbr jump start: in a connection the first data flight after the handshake is the train") {
+  jump_start j;
+  // The handshake: one Initial, acknowledged a round trip later. One ACK is
+  // no train, so no jump comes of it.
+  j.cc.on_packet_sent(tern::cc::test::sent(j.now, 0, mss, 0));
+  j.in_flight = mss;
+  j.now += 200ms;
+  auto hs = j.make(j.now, 0);
+  hs.bytes_acked = mss;
+  j.delivered = hs.delivered = mss;
+  j.in_flight = hs.bytes_in_flight = 0;
+  j.cc.on_ack(hs);
+  REQUIRE(j.cc.startup_jump_phase() == bbr::jump_phase::done);
+  const std::uint64_t handshake_paced = j.cc.pacing_rate();
+  CHECK(handshake_paced < link_rate);
+  // Confirmed: the next flight is measured instead, and leaves as a burst.
+  j.cc.on_handshake_confirmed(j.now);
+  CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::first_flight);
+  CHECK(j.cc.pacing_rate() == tern::cc::unlimited_rate);
+  for (std::uint64_t pn = 1; pn <= 10; ++pn) {
+    j.cc.on_packet_sent(tern::cc::test::sent(j.now, pn, mss, j.in_flight));
+    j.in_flight += mss;
+  }
+  j.now += 200ms;
+  for (int i = 0; i < 5; ++i) j.cc.on_ack(j.make(j.now + ack_spacing * i, mss));
+  CHECK(j.cc.jump_rate() == doctest::Approx(link_rate).epsilon(0.001));
+  CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::checking);
+  CHECK(j.cc.pacing_rate() == doctest::Approx(0.99 * link_rate).epsilon(0.001));
+}
+
+TEST_CASE("bbr jump start: confirming the handshake after the pipe is full changes nothing") {
+  jump_start j;
+  j.send_first_flight();
+  j.ack_first_flight(ack_spacing);
+  j.ack_jump_round(ack_spacing, 60ms, 3'000'000);
+  REQUIRE(j.cc.filled_pipe());
+  const std::uint64_t paced = j.cc.pacing_rate();
+  j.cc.on_handshake_confirmed(j.now);
+  CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::done);
+  CHECK(j.cc.pacing_rate() == paced);
+}
+
+TEST_CASE("bbr jump start: the check holds the jump's gain, and app-limited ACKs restart it") {
+  jump_start j;
+  j.send_first_flight();
+  j.ack_first_flight(ack_spacing);
+  REQUIRE(j.cc.startup_jump_phase() == bbr::jump_phase::checking);
+  CHECK(j.cc.pacing_gain() == doctest::Approx(1.0));
+  // A receive window still opening holds the sender to half the jump rate:
+  // those ACKs measure the sender, so they neither confirm nor correct.
+  const std::uint64_t mark = j.delivered;
+  j.now += 200ms;
+  for (duration t{0}; t <= 60ms; t += 2 * ack_spacing) {
+    auto e = j.make(j.now + t, mark);
+    e.sample.is_app_limited = true;
+    j.cc.on_ack(e);
+  }
+  j.now += 60ms;
+  CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::checking);
+  CHECK_FALSE(j.cc.filled_pipe());
+  // Once the window is open, ACKs at the jump rate confirm it.
+  j.ack_jump_round(ack_spacing, 60ms, 3'000'000);
+  CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::done);
+  CHECK(j.cc.filled_pipe());
+  CHECK(j.cc.max_bandwidth() == j.cc.jump_rate());
 }
