@@ -13,6 +13,10 @@
 //    less than four RTTs after the previous one: what delayed it was loss
 //    recovery (a hole at the read offset), not the reader, and a stalled
 //    reader is exactly when a small window starves the path.
+// Each such update doubles the window once per quarter window consumed
+// since the previous one (at most three times): one doubling for an update
+// that came due on time, and the doublings a hole held back when the data
+// above it became readable at once.
 // A reader slower than window / (4 * RTT) that always leaves data unread
 // never triggers growth, so memory stays bounded by what the application
 // keeps up with, and always by window_config::max.
@@ -84,9 +88,18 @@ std::optional<std::uint64_t> recv_window::poll_update(time_point now, duration r
   }
   if (last_update_ != time_point::min() && rtt > duration::zero()) {
     const duration since = now - last_update_;
-    if (since < rtt || (reader_caught_up && since < 4 * rtt)) window_ = std::min(window_ * 2, cfg_.max);
+    if (since < rtt || (reader_caught_up && since < 4 * rtt)) {
+      // One doubling per quarter window drained since the last update: an
+      // update is due every quarter, so this is one doubling per update
+      // when they come as due, and the doublings a hole held back (the
+      // data above it became readable all at once) when they did not.
+      const std::uint64_t quarters = std::max<std::uint64_t>((consumed_ - consumed_at_update_) / (window_ / 4), 1);
+      for (std::uint64_t i = 0; i < std::min<std::uint64_t>(quarters, 3) && window_ < cfg_.max; ++i)
+        window_ = std::min(window_ * 2, cfg_.max);
+    }
   }
   last_update_ = now;
+  consumed_at_update_ = consumed_;
   limit_ = consumed_ + window_;
   repeat_pending_ = false;
   return limit_;

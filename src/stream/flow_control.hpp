@@ -134,6 +134,7 @@ private:
   std::uint64_t received_ = 0;
   std::uint64_t consumed_ = 0;
   time_point last_update_ = time_point::min(); // min: no update sent yet
+  std::uint64_t consumed_at_update_ = 0;
   bool repeat_pending_ = false;
   bool updates_stopped_ = false;
 };

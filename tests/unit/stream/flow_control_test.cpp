@@ -102,7 +102,7 @@ TEST_CASE("recv_window: grows when updates come less than 1 RTT apart, never pas
 }
 
 TEST_CASE("recv_window: a reader stalled by loss recovery, not by itself, still grows the window") {
-  recv_window w{{.initial = 1000, .max = 8000}};
+  recv_window w{{.initial = 1000, .max = 64'000}};
   auto update_after = [&](time_point now, bool caught_up) {
     // A hole at the read offset held the reader back; the retransmission
     // filled it and the reader read everything at once.
@@ -114,10 +114,28 @@ TEST_CASE("recv_window: a reader stalled by loss recovery, not by itself, still 
   CHECK(w.window() == 1000);
   update_after(at(250ms), false); // 2.5 RTT, data left unread: the reader is slow
   CHECK(w.window() == 1000);
-  update_after(at(500ms), true); // 2.5 RTT, nothing left unread: recovery delayed it
-  CHECK(w.window() == 2000);
+  // 2.5 RTT, nothing left unread: recovery delayed it. A whole window was
+  // drained since the last update, four quarters, so the window catches up
+  // on the doublings the hole held back (three at most: × 8).
+  update_after(at(500ms), true);
+  CHECK(w.window() == 8000);
   update_after(at(900ms), true); // 4 RTT: too slow to blame on one recovery
-  CHECK(w.window() == 2000);
+  CHECK(w.window() == 8000);
+}
+
+TEST_CASE("recv_window: an update that comes due as it should doubles the window once") {
+  recv_window w{{.initial = 4000, .max = 64'000}};
+  auto drain = [&](std::uint64_t bytes, time_point now) {
+    REQUIRE_FALSE(w.on_received(w.consumed() + bytes));
+    w.on_consumed(bytes);
+    return w.poll_update(now, 100ms, true);
+  };
+  REQUIRE(drain(1000, at(0ms)));
+  CHECK(w.window() == 4000);
+  REQUIRE(drain(1000, at(50ms))); // one quarter within a round trip
+  CHECK(w.window() == 8000);
+  REQUIRE(drain(4000, at(90ms))); // two quarters of the new window at once
+  CHECK(w.window() == 32'000);
 }
 
 namespace {
