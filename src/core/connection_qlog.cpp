@@ -10,6 +10,7 @@
 
 #include "core/connection.hpp"
 
+#include "qlog/json_out.hpp"
 #include "qlog/trace_writer.hpp"
 #include "wire/frame_reader.hpp"
 
@@ -29,12 +30,8 @@ qlog::packet_type qlog_type(wire::packet_type t) {
 }
 
 std::string hex(std::span<const std::byte> bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
   std::string out;
-  for (auto b : bytes) {
-    out += digits[std::to_integer<unsigned>(b) >> 4];
-    out += digits[std::to_integer<unsigned>(b) & 0xf];
-  }
+  qlog::json::append_hex_digits(out, bytes);
   return out;
 }
 

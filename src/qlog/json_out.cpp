@@ -34,13 +34,17 @@ void append_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
-void append_hex(std::string& out, std::span<const std::byte> bytes) {
+void append_hex_digits(std::string& out, std::span<const std::byte> bytes) {
   static constexpr char digits[] = "0123456789abcdef";
-  out += '"';
   for (auto b : bytes) {
     out += digits[std::to_integer<unsigned>(b) >> 4];
     out += digits[std::to_integer<unsigned>(b) & 0xf];
   }
+}
+
+void append_hex(std::string& out, std::span<const std::byte> bytes) {
+  out += '"';
+  append_hex_digits(out, bytes);
   out += '"';
 }
 
