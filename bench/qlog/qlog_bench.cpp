@@ -4,6 +4,8 @@
 // directory under the system's temporary directory, removed afterwards.
 
 #include "qlog/trace_writer.hpp"
+#include "wire/frame_reader.hpp"
+#include "wire/writer.hpp"
 
 #include <benchmark/benchmark.h>
 
@@ -11,6 +13,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <vector>
 
 namespace {
 
@@ -57,6 +60,39 @@ void BM_packet_sent_traced(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_packet_sent_traced);
+
+// What a traced connection pays per data packet since packets carry their
+// frames: decoding the plaintext (an ACK with two ranges and a 1100-byte
+// STREAM frame) into the reused frame list, then writing the event.
+void BM_packet_with_frames_traced(benchmark::State& state) {
+  trace_dir dir;
+  auto w = open_writer(dir);
+  std::vector<std::byte> payload(1200);
+  std::vector<std::byte> data(1100, std::byte{0x5a});
+  wire::writer pw(payload);
+  wire::ack_frame ack;
+  (void)ack.ranges.push_back({900, 950});
+  (void)ack.ranges.push_back({800, 897});
+  ack.ack_delay = std::chrono::microseconds(250);
+  (void)wire::encode(pw, ack);
+  wire::stream_frame stream;
+  stream.stream_id = 2;
+  stream.offset = 1'000'000;
+  stream.data = data;
+  (void)wire::encode(pw, stream);
+  const std::span<const std::byte> plaintext(payload.data(), pw.position());
+  std::vector<wire::frame> frames;
+  std::uint64_t pn = 0;
+  time_point t{};
+  for (auto _ : state) {
+    t += std::chrono::microseconds(10);
+    frames.clear();
+    (void)wire::for_each_frame(plaintext, wire::packet_type::one_rtt,
+                               [&](const wire::frame& f) { frames.push_back(f); });
+    w->packet_sent(t, qlog::packet_info{qlog::packet_type::one_rtt, pn++, 1200, frames});
+  }
+}
+BENCHMARK(BM_packet_with_frames_traced);
 
 // metrics_updated after every packet: bytes_in_flight changes each time.
 void BM_metrics_updated_traced(benchmark::State& state) {

@@ -310,6 +310,9 @@ private:
 
   // connection_qlog.cpp: the hooks, each called only when qlog_ is set.
   void open_qlog(time_point now);
+  /// Decodes `plaintext` (a packet's payload, before sealing or after
+  /// opening) into the frame list the next qlog_packet reports.
+  void qlog_frames(wire::packet_type type, std::span<const std::byte> plaintext);
   void qlog_packet(bool sent, wire::packet_type type, std::uint64_t number, std::size_t bytes,
                    time_point now);
   void qlog_losses(std::span<const recovery::sent_packet> lost, bool by_timer, time_point now);
@@ -498,6 +501,7 @@ private:
   // qlog: the trace, and the key generations it was last told about.
   std::unique_ptr<qlog::observer> qlog_;
   std::error_code qlog_error_;
+  std::vector<wire::frame> qlog_frames_; ///< of the packet being reported, reused
   struct qlog_keys_seen {
     bool installed = false;
     std::uint64_t send = 0;

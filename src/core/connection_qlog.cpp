@@ -10,7 +10,9 @@
 
 #include "core/connection.hpp"
 
+#include "qlog/json_out.hpp"
 #include "qlog/trace_writer.hpp"
+#include "wire/frame_reader.hpp"
 
 namespace tern::core {
 
@@ -28,12 +30,8 @@ qlog::packet_type qlog_type(wire::packet_type t) {
 }
 
 std::string hex(std::span<const std::byte> bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
   std::string out;
-  for (auto b : bytes) {
-    out += digits[std::to_integer<unsigned>(b) >> 4];
-    out += digits[std::to_integer<unsigned>(b) & 0xf];
-  }
+  qlog::json::append_hex_digits(out, bytes);
   return out;
 }
 
@@ -45,9 +43,17 @@ void connection::open_qlog(time_point now) {
   qlog_ = qlog::trace_writer::create(config_.qlog_dir, hex(original_dcid_.bytes()), side, now, qlog_error_);
 }
 
+void connection::qlog_frames(wire::packet_type type, std::span<const std::byte> plaintext) {
+  // The packet was built or already accepted by the frame parser, so a
+  // decode error cannot happen here; should one, the frames decoded up to
+  // it are what the trace shows.
+  qlog_frames_.clear();
+  (void)wire::for_each_frame(plaintext, type, [this](const wire::frame& f) { qlog_frames_.push_back(f); });
+}
+
 void connection::qlog_packet(bool sent, wire::packet_type type, std::uint64_t number, std::size_t bytes,
                              time_point now) {
-  const qlog::packet_info p{qlog_type(type), number, bytes};
+  const qlog::packet_info p{qlog_type(type), number, bytes, qlog_frames_};
   if (sent)
     qlog_->packet_sent(now, p);
   else

@@ -144,7 +144,10 @@ void connection::process_packet(std::span<std::byte> rest, std::size_t& consumed
     return;
   }
   ++packets_received_;
-  if (qlog_) qlog_packet(false, type, pn, layout.packet_length, now);
+  if (qlog_) {
+    qlog_frames(type, payload);
+    qlog_packet(false, type, pn, layout.packet_length, now);
+  }
   if (!datagram_counted_) {
     datagram_counted_ = true;
     if (from == peer_address_) path_bytes_received_ += datagram_size;

@@ -300,6 +300,7 @@ std::size_t connection::build_packet(std::span<std::byte> out, wire::packet_type
     on_lost_frames(cookie);
     return 0;
   }
+  if (qlog_) qlog_frames(type, out.subspan(header_len, payload_len));
   if (auto ec = keys_.seal(is_long, pn, out.first(total), header_len, pn_offset)) {
     on_lost_frames(cookie);
     if (ec == crypto::crypto_errc::usage_limit_reached)
@@ -562,6 +563,7 @@ std::optional<transmit> connection::build_close(std::span<std::byte> out, time_p
   }
   const std::size_t total = header_len + pw.position() + crypto::aead_tag_length;
   if (is_long && wire::set_length_field(out, h, pw.position() + crypto::aead_tag_length, 2)) return std::nullopt;
+  if (qlog_) qlog_frames(type, out.subspan(header_len, pw.position()));
   if (keys_.seal(is_long, pn, out.first(total), header_len, header_len - wire::packet_number_length))
     return std::nullopt;
   recovery::outgoing_packet p;

@@ -8,8 +8,11 @@
 // (draft-ietf-quic-qlog-quic-events-03, qlog 0.3): transport:packet_sent and
 // packet_received, recovery:packet_lost, metrics_updated and
 // congestion_state_updated, security:key_updated and
-// connectivity:connection_state_updated. The observer sees plain values;
-// it never reaches back into the connection.
+// connectivity:connection_state_updated. The observer sees plain values
+// and the packet's decoded frames; it never reaches back into the
+// connection.
+
+#include "wire/frames.hpp"
 
 #include <tern/time.hpp>
 
@@ -26,6 +29,10 @@ struct packet_info {
   std::uint64_t number = 0;
   /// Bytes of the protected packet (header, payload and AEAD tag).
   std::size_t length = 0;
+  /// The packet's frames, decoded from its plaintext. Data-bearing frames'
+  /// spans are only valid for their size: on the send side the bytes were
+  /// encrypted in place afterwards.
+  std::span<const wire::frame> frames;
 };
 
 /// Why the loss detector gave a packet up (RFC 9002 §6.1).

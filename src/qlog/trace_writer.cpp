@@ -5,14 +5,20 @@
 
 #include "qlog/trace_writer.hpp"
 
+#include "qlog/frame_json.hpp"
+#include "qlog/json_out.hpp"
+
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 
 namespace tern::qlog {
 
 namespace {
+
+using json::append;
+using json::append_ms;
+using json::append_string;
 
 constexpr char record_separator = '\x1e';
 constexpr std::size_t file_buffer = 64 * 1024;
@@ -75,37 +81,6 @@ std::string_view name_of(key_trigger t) {
     return "remote_update";
   }
   return "tls";
-}
-
-void append(std::string& out, std::uint64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
-
-/// Milliseconds with microsecond precision, qlog's unit for times and RTTs
-/// (integer formatting, without printf and its locale).
-void append_ms(std::string& out, duration d) {
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
-  if (us < 0) {
-    out += '-';
-    us = -us;
-  }
-  append(out, static_cast<std::uint64_t>(us / 1000));
-  const auto frac = static_cast<unsigned>(us % 1000);
-  out += '.';
-  out += static_cast<char>('0' + frac / 100);
-  out += static_cast<char>('0' + frac / 10 % 10);
-  out += static_cast<char>('0' + frac % 10);
-}
-
-/// A JSON string of a name we control or a controller's state name:
-/// anything outside printable ASCII, quotes and backslashes is dropped.
-void append_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (char c : s)
-    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') out += c;
-  out += '"';
 }
 
 } // namespace
@@ -185,7 +160,8 @@ void trace_writer::packet_event(time_point now, std::string_view name, const pac
   append(line_, p.number);
   line_ += R"(},"raw":{"length":)";
   append(line_, p.length);
-  line_ += '}';
+  line_ += "},";
+  append_frames(line_, p.frames);
   end_event();
 }
 

@@ -24,6 +24,7 @@ using array = std::vector<value>;
 struct value {
   std::variant<std::nullptr_t, bool, double, std::string, std::shared_ptr<array>, std::shared_ptr<object>> v;
 
+  bool is_bool() const { return std::holds_alternative<bool>(v); }
   bool is_number() const { return std::holds_alternative<double>(v); }
   bool is_string() const { return std::holds_alternative<std::string>(v); }
   bool is_object() const { return std::holds_alternative<std::shared_ptr<object>>(v); }

@@ -6,9 +6,14 @@
 // (qlog_format "JSON-SEQ", qlog_version, a trace with common_fields and a
 // vantage point); each event has a numeric `time`, a `name` and an object
 // `data` with the members its type requires; times never go backwards.
+// Packets carry a `frames` array of qlog QuicFrame objects with the members
+// qvis reads: ACK frames' acked_ranges as [smallest, largest] pairs, stream
+// frames' stream_id / offset / length / fin (docs/observability.md).
 
 #include "json_reader.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <map>
 #include <set>
@@ -28,7 +33,27 @@ struct trace_summary {
   std::set<std::string> loss_triggers;
   bool saw_congestion_window = false;
   bool saw_smoothed_rtt = false;
+  std::map<std::string, std::size_t> frames_sent;     ///< count per frame_type
+  std::map<std::string, std::size_t> frames_received; ///< count per frame_type
+  /// Per stream, the [offset, end) ranges of stream frames received.
+  std::map<std::uint64_t, std::vector<std::pair<std::uint64_t, std::uint64_t>>> stream_ranges_received;
+  std::set<std::uint64_t> packets_sent;  ///< packet numbers of packet_sent
+  std::set<std::uint64_t> packets_acked; ///< numbers in the acked_ranges of received ACK frames
 };
+
+/// Bytes of a stream covered by `ranges` (overlaps, i.e. retransmissions
+/// received twice, count once).
+inline std::uint64_t covered_bytes(std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges) {
+  std::sort(ranges.begin(), ranges.end());
+  std::uint64_t total = 0;
+  std::uint64_t reached = 0;
+  for (const auto& [lo, hi] : ranges) {
+    const std::uint64_t from = std::max(lo, reached);
+    if (hi > from) total += hi - from;
+    reached = std::max(reached, hi);
+  }
+  return total;
+}
 
 inline const json::value* member(const json::value& v, std::initializer_list<const char*> path) {
   const json::value* at = &v;
@@ -46,6 +71,97 @@ inline bool one_of(const json::value* v, std::initializer_list<const char*> allo
   return false;
 }
 
+inline bool non_negative(const json::value* v) { return v && v->is_number() && v->number() >= 0; }
+
+/// The frames of a packet_sent / packet_received, with the members each
+/// frame_type needs (the ones qvis draws from, and the qlog draft's
+/// required ones).
+template <class Error>
+void check_frames(const json::value& data, bool sent, trace_summary& out, const Error& error) {
+  const auto* frames = data.find("frames");
+  if (!frames || !frames->is_array() || frames->elements().empty()) {
+    error("needs a non-empty frames array");
+    return;
+  }
+  for (const auto& f : frames->elements()) {
+    const auto* type = f.find("frame_type");
+    if (!f.is_object() || !type || !type->is_string()) {
+      error("a frame needs a frame_type");
+      continue;
+    }
+    const std::string& t = type->string();
+    ++(sent ? out.frames_sent : out.frames_received)[t];
+    auto needs = [&](std::initializer_list<const char*> keys) {
+      for (const char* k : keys)
+        if (!non_negative(f.find(k))) error(t + " frame needs a non-negative number " + k);
+    };
+    if (t == "ack") {
+      needs({"ack_delay"});
+      const auto* ranges = f.find("acked_ranges");
+      if (!ranges || !ranges->is_array() || ranges->elements().empty()) {
+        error("ack frame needs acked_ranges");
+        continue;
+      }
+      for (const auto& r : ranges->elements()) {
+        if (!r.is_array() || r.elements().size() != 2 || !non_negative(&r.elements()[0]) ||
+            !non_negative(&r.elements()[1]) || r.elements()[0].number() > r.elements()[1].number()) {
+          error("acked_ranges entries must be [smallest, largest] with smallest <= largest");
+          continue;
+        }
+        if (sent) continue;
+        const auto lo = static_cast<std::uint64_t>(r.elements()[0].number());
+        const auto hi = static_cast<std::uint64_t>(r.elements()[1].number());
+        for (std::uint64_t pn = lo; pn <= hi && pn - lo < 100000; ++pn) out.packets_acked.insert(pn);
+      }
+    } else if (t == "stream") {
+      needs({"stream_id", "offset", "length"});
+      const auto* fin = f.find("fin");
+      if (!fin || !fin->is_bool()) error("stream frame needs a boolean fin");
+      if (!sent && non_negative(f.find("stream_id")) && non_negative(f.find("offset")) &&
+          non_negative(f.find("length"))) {
+        const auto offset = static_cast<std::uint64_t>(f.find("offset")->number());
+        const auto length = static_cast<std::uint64_t>(f.find("length")->number());
+        out.stream_ranges_received[static_cast<std::uint64_t>(f.find("stream_id")->number())].emplace_back(
+            offset, offset + length);
+      }
+    } else if (t == "crypto") {
+      needs({"offset", "length"});
+    } else if (t == "padding" || t == "datagram") {
+      needs({"length"});
+    } else if (t == "max_data") {
+      needs({"maximum"});
+    } else if (t == "max_stream_data") {
+      needs({"stream_id", "maximum"});
+    } else if (t == "max_streams" || t == "streams_blocked") {
+      if (!one_of(f.find("stream_type"), {"bidirectional", "unidirectional"})) error(t + " needs stream_type");
+    } else if (t == "reset_stream") {
+      needs({"stream_id", "error_code", "final_size"});
+    } else if (t == "stop_sending") {
+      needs({"stream_id", "error_code"});
+    } else if (t == "data_blocked") {
+      needs({"limit"});
+    } else if (t == "stream_data_blocked") {
+      needs({"stream_id", "limit"});
+    } else if (t == "new_connection_id") {
+      needs({"sequence_number", "retire_prior_to", "connection_id_length"});
+    } else if (t == "retire_connection_id") {
+      needs({"sequence_number"});
+    } else if (t == "path_challenge" || t == "path_response") {
+      const auto* d = f.find("data");
+      if (!d || !d->is_string() || d->string().size() != 16) error(t + " needs 8 bytes of hex data");
+    } else if (t == "connection_close") {
+      if (!one_of(f.find("error_space"), {"transport", "application"})) error("connection_close needs error_space");
+      needs({"error_code"});
+    } else if (t == "new_token") {
+      if (!non_negative(member(f, {"token", "length"}))) error("new_token needs token.length");
+    } else if (t == "unknown") {
+      needs({"raw_frame_type"});
+    } else if (t != "ping" && t != "handshake_done") {
+      error("unknown frame_type " + t);
+    }
+  }
+}
+
 inline void check_event(const json::value& data, const std::string& name, trace_summary& out,
                         const std::string& where) {
   auto error = [&](const std::string& what) { out.errors.push_back(where + ": " + name + ": " + what); };
@@ -60,6 +176,9 @@ inline void check_event(const json::value& data, const std::string& name, trace_
     if (!pn || !pn->is_number()) error("header.packet_number missing");
     const auto* len = member(data, {"raw", "length"});
     if (!len || !len->is_number() || len->number() <= 0) error("raw.length missing");
+    const bool sent = name == "transport:packet_sent";
+    if (sent && pn && pn->is_number()) out.packets_sent.insert(static_cast<std::uint64_t>(pn->number()));
+    check_frames(data, sent, out, error);
   } else if (name == "recovery:packet_lost") {
     const auto* pn = member(data, {"header", "packet_number"});
     if (!pn || !pn->is_number()) error("header.packet_number missing");
@@ -160,11 +279,14 @@ inline trace_summary check_file(const std::string& path) {
     }
     const auto* time = v->find("time");
     const auto* name = v->find("name");
+    // qvis splits `name` at ':' into category and event type.
     const auto* data = v->find("data");
     if (!time || !time->is_number() || !name || !name->is_string() || !data || !data->is_object()) {
       out.errors.push_back(where + ": an event needs time, name and data");
       continue;
     }
+    if (name->string().find(':') == std::string::npos)
+      out.errors.push_back(where + ": name must be category:event");
     if (time->number() < last_time) out.errors.push_back(where + ": time goes backwards");
     last_time = time->number();
     ++out.events[name->string()];

@@ -229,6 +229,25 @@ TEST_CASE("qlog: a lossy transfer leaves one valid trace per side") {
   CHECK(has(server.connection_states, "draining"));
   CHECK(server.connection_states.back() == "closed");
 
+  // Frames: the stream frames the server received cover exactly the bytes
+  // sent (retransmissions overlap and count once); every packet number the
+  // client saw acknowledged is one it sent.
+  CHECK(client.frames_sent.count("crypto") == 1);
+  CHECK(client.frames_sent.count("padding") == 1); // the Initial is padded
+  CHECK(client.frames_sent.count("stream") == 1);
+  CHECK(client.frames_sent.count("connection_close") == 1);
+  CHECK(server.frames_sent.count("handshake_done") == 1);
+  CHECK(server.frames_sent.count("ack") == 1);
+  REQUIRE(server.stream_ranges_received.size() == 1);
+  CHECK(test::qlog_schema::covered_bytes(server.stream_ranges_received.begin()->second) == 300'000);
+  REQUIRE_FALSE(client.packets_acked.empty());
+  std::size_t acked_but_not_sent = 0;
+  for (auto pn : client.packets_acked) acked_but_not_sent += client.packets_sent.count(pn) == 0;
+  CHECK(acked_but_not_sent == 0);
+  // Losses show as stream data sent more than once.
+  std::size_t stream_frames_received = server.frames_received.at("stream");
+  CHECK(client.frames_sent.at("stream") >= stream_frames_received);
+
   // 1-RTT keys from TLS, then the client's update, seen by the server as
   // the peer's.
   CHECK(client.key_triggers == std::set<std::string>{"tls", "local_update"});
@@ -264,7 +283,8 @@ TEST_CASE("qlog: the writer records metrics, congestion and connection states on
     w->congestion_state_updated(t + 1ms, "startup");
     w->connection_state_updated(t + 1ms, qlog::connection_state::attempted);
     w->connection_state_updated(t + 1ms, qlog::connection_state::attempted);
-    w->packet_sent(t + 1ms, qlog::packet_info{qlog::packet_type::initial, 0, 1200});
+    const std::vector<wire::frame> frames{wire::ping_frame{}, wire::padding_frame{1150}};
+    w->packet_sent(t + 1ms, qlog::packet_info{qlog::packet_type::initial, 0, 1200, frames});
     w->packet_lost(t + 2ms, 0, qlog::loss_trigger::time_threshold);
     CHECK_FALSE(w->error());
   }
