@@ -4,7 +4,7 @@ name and skipped with a note when absent:
 
   build/release/bench/loopback/tern-bench-loopback   prints one JSON object
   bench/tcp_compare/run.sh [--quick] --out FILE      tern vs TCP vs SRT via tern-netem --tun (root)
-  bench/compare_srt/run.sh                            tern-cp vs srt-file-transmit
+  bench/compare_srt/compare_srt.sh --size BYTES       tern-cp vs srt-file-transmit (50 MB; 10 MB quick)
 
 Writes <out>/loopback.json, <out>/tcp_compare.json and <out>/compare_srt.json
 (each {"machine": ..., "<name>": ...}); a skipped or failed step is recorded
@@ -70,15 +70,44 @@ def tcp_compare(build_dir, out_dir, quick):
     return value if value is not None else {"error": "%s: missing or not JSON" % raw.name}
 
 
-def compare_srt():
-    script = common.REPO / "bench/compare_srt/run.sh"
+# compare_srt.sh prints a table; each row is "RTT loss tern-cp srt ratio
+# srt-full", a time being seconds or "failed".
+COMPARE_SRT_BYTES = 50_000_000
+COMPARE_SRT_QUICK_BYTES = 10_000_000
+
+
+def seconds_or_none(text):
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def compare_srt_rows(stdout):
+    rows, failures = [], []
+    for line in stdout.splitlines():
+        fields = line.split()
+        if len(fields) == 6 and fields[0].endswith("ms") and fields[1].endswith("%"):
+            rows.append({"rtt_ms": int(fields[0][:-2]), "loss_percent": float(fields[1][:-1]),
+                         "tern_cp_s": seconds_or_none(fields[2]), "srt_s": seconds_or_none(fields[3]),
+                         "ratio": seconds_or_none(fields[4]), "srt_file_complete_s": seconds_or_none(fields[5])})
+        elif line.startswith("compare_srt: FAILED "):
+            failures.append(line[len("compare_srt: FAILED "):])
+    return rows, failures
+
+
+def compare_srt(quick):
+    script = common.REPO / "bench/compare_srt/compare_srt.sh"
     if not script.exists():
-        return {"skipped": "bench/compare_srt/run.sh is not in this tree"}
-    stdout, _, error = call([str(script)])
-    if error:
-        return {"error": error}
-    value = parsed_json(stdout)
-    return value if value is not None else {"output": stdout.strip().splitlines()}
+        return {"skipped": "bench/compare_srt/compare_srt.sh is not in this tree"}
+    size = COMPARE_SRT_QUICK_BYTES if quick else COMPARE_SRT_BYTES
+    stdout, status, error = call([str(script), "--size", str(size)])
+    rows, failures = compare_srt_rows(stdout)
+    if not rows:
+        return {"error": error or "compare_srt.sh printed no result rows"}
+    # A failed transfer is a result (the other tool's time is kept), not a
+    # failed benchmark step.
+    return {"bytes": size, "runs": rows, "failures": failures, "exit_status": status}
 
 
 def main():
@@ -87,7 +116,7 @@ def main():
     steps = {
         "loopback": lambda: loopback(args.build, args.quick),
         "tcp_compare": lambda: tcp_compare(args.build, args.out, args.quick),
-        "compare_srt": compare_srt,
+        "compare_srt": lambda: compare_srt(args.quick),
     }
     failed = 0
     for name, step in steps.items():

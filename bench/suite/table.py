@@ -96,6 +96,18 @@ def real_socket_lines(out):
             lines.append("  %-12s UDP plain %.0f / sendmmsg %.0f / GSO %.0f Mbit/s; tern %.0f Mbit/s" % (
                 name, value.get("plain_bps", 0) / 1e6, value.get("sendmmsg_bps", 0) / 1e6,
                 value.get("gso_bps", 0) / 1e6, value.get("tern_goodput_bps", 0) / 1e6))
+        elif name == "compare_srt" and value.get("runs"):
+            for r in value["runs"]:
+                fmt = lambda x: "failed" if x is None else "%.2f s" % x
+                lines.append("  %-12s %d ms, %g%% loss: tern-cp %s, srt %s%s" % (
+                    name, r["rtt_ms"], r["loss_percent"], fmt(r["tern_cp_s"]), fmt(r["srt_s"]),
+                    "" if r["ratio"] is None else " (%.2fx)" % r["ratio"]))
+        elif name == "tcp_compare" and value.get("runs"):
+            for r in value["runs"]:
+                m, b = r.get("media") or {}, r.get("bulk")
+                lines.append("  %-12s %-20s %-10s frames p99 %s ms, %.1f%% dropped%s" % (
+                    name, r["path"], r["transport"], m.get("p99_ms"), 100 * m.get("drop_rate", 0),
+                    "" if not b else ", bulk %s Mbit/s" % b.get("mbit_per_s")))
         else:
             lines.append("  %-12s done (%s.json)" % (name, name))
     return lines
