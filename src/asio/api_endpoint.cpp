@@ -24,6 +24,7 @@
 
 #include "asio/api_impl.hpp"
 #include "asio/api_tls.hpp"
+#include "asio/timer_slack.hpp"
 #include "core/errc.hpp"
 #include "wire/header.hpp"
 
@@ -381,8 +382,9 @@ void endpoint_impl::arm_timer() {
   // The timer only ever moves earlier. Moving it costs a timerfd_settime and
   // a cancelled wait, and deadlines move after nearly every datagram (ACK
   // delay, pacing, loss timers); a timer left armed too early costs one
-  // wakeup that finds nothing due and arms it again (on_timer).
-  if (earliest >= timer_at_) return;
+  // wakeup that finds nothing due and arms it again (on_timer). A deadline
+  // less than timer_slack earlier than the armed one keeps the armed timer.
+  if (!timer_needs_moving(earliest, timer_at_)) return;
   timer_at_ = earliest;
   ++timer_generation_;
   timer_.expires_at(to_steady(earliest));

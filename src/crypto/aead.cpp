@@ -19,7 +19,9 @@
 #include "crypto/crypto_error.hpp"
 #include "crypto/openssl_util.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/params.h>
 
 #include <climits>
 #include <cstring>
@@ -61,6 +63,15 @@ void null_tag(std::span<const std::byte> key, std::uint64_t packet_number, std::
   for (const std::byte b : payload) mix(b);
   for (int lane = 0; lane < 2; ++lane)
     for (int i = 0; i < 8; ++i) tag[lane * 8 + i] = static_cast<std::byte>((lanes[lane] >> (8 * i)) & 0xff);
+}
+
+// Reads (seal) or sets (open) the tag through the provider parameter
+// directly: EVP_CIPHER_CTX_ctrl builds the same parameter per call on
+// OpenSSL 3 after translating the ctrl code.
+bool tag_param(EVP_CIPHER_CTX* ctx, unsigned char* tag, bool set) noexcept {
+  OSSL_PARAM params[2] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, aead_tag_length),
+                          OSSL_PARAM_construct_end()};
+  return (set ? EVP_CIPHER_CTX_set_params(ctx, params) : EVP_CIPHER_CTX_get_params(ctx, params)) == 1;
 }
 
 } // namespace
@@ -184,7 +195,7 @@ std::error_code packet_protector::seal(std::uint64_t packet_number, std::span<co
       EVP_EncryptUpdate(ctx, nullptr, &out, non_null(header), static_cast<int>(header.size())) != 1 ||
       EVP_EncryptUpdate(ctx, data, &out, data, static_cast<int>(length)) != 1 ||
       EVP_EncryptFinal_ex(ctx, data + out, &final_out) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(aead_tag_length), detail::uc(tag)) != 1)
+      !tag_param(ctx, detail::uc(tag), false))
     return detail::openssl_failure();
   return {};
 }
@@ -220,7 +231,7 @@ std::error_code packet_protector::open(std::uint64_t packet_number, std::span<co
   if (EVP_DecryptInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data()) != 1 ||
       EVP_DecryptUpdate(ctx, nullptr, &out, non_null(header), static_cast<int>(header.size())) != 1 ||
       EVP_DecryptUpdate(ctx, data, &out, data, static_cast<int>(length)) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(aead_tag_length), tag) != 1)
+      !tag_param(ctx, tag, true))
     return detail::openssl_failure();
   if (EVP_DecryptFinal_ex(ctx, data + out, &final_out) != 1) {
     ERR_clear_error(); // a tag mismatch may leave an entry behind

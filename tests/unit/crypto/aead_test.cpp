@@ -168,3 +168,33 @@ TEST_CASE("aead: re-keying in place, clearing, and argument errors") {
   moved.clear();
   CHECK(moved.seal(0, pkt.header(), pkt.body()) == crypto_errc::key_unavailable);
 }
+
+TEST_CASE("aead: reused contexts stay correct across many packets, a rejected tag, and a re-key") {
+  // The tag is read and set per packet through the provider parameter on
+  // contexts keyed once; a rejected packet must not disturb the next one.
+  tern::random_source rng{tern::test::seed()};
+  for (const auto a : {aead_algorithm::aes_128_gcm, aead_algorithm::chacha20_poly1305}) {
+    CAPTURE(to_string(a));
+    auto keys = make_pair(a, rng);
+    for (int generation = 0; generation < 2; ++generation) {
+      for (std::uint64_t pn = 0; pn < 200; ++pn) {
+        auto pkt = make_packet(rng, 1 + rng.uniform(21), rng.uniform(1453));
+        const std::vector<std::byte> plaintext(pkt.body().begin(), pkt.body().end() - aead_tag_length);
+        REQUIRE_FALSE(keys.sender.seal(pn, pkt.header(), pkt.body()));
+        if (pn % 50 == 7) {
+          auto forged = pkt;
+          forged.bytes.back() ^= std::byte{0x01};
+          CHECK(keys.receiver.open(pn, forged.header(), forged.body()) == crypto_errc::authentication_failed);
+        }
+        REQUIRE_FALSE(keys.receiver.open(pn, pkt.header(), pkt.body()));
+        CHECK(std::equal(plaintext.begin(), plaintext.end(), pkt.body().begin()));
+      }
+      std::vector<std::byte> key(aead_key_length(a));
+      std::vector<std::byte> iv(aead_iv_length);
+      rng.fill(key);
+      rng.fill(iv);
+      REQUIRE_FALSE(keys.sender.set_key(a, key, iv));
+      REQUIRE_FALSE(keys.receiver.set_key(a, key, iv));
+    }
+  }
+}
