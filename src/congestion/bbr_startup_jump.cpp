@@ -82,7 +82,9 @@ void bbr::update_startup_jump(const ack_event& e) {
         first_flight_sent_ > 0 && e.sample.has_packet && e.sample.prior_delivered == first_flight_mark_;
     if (first_flight_ack) first_flight_unpaced_ = false;
     if (first_flight_ack) {
-      first_flight_train_.on_ack(e.now, e.bytes_acked);
+      // The receiver's ack delay is not the bottleneck's spacing: a flight
+      // of odd length ends in an ACK held back by the delayed-ack timer.
+      first_flight_train_.on_ack(e.now - e.ack_delay, e.bytes_acked);
       first_flight_acked_ += e.bytes_acked;
     }
     const bool complete = !first_flight_ack || first_flight_acked_ + first_flight_lost_ >= first_flight_sent_;

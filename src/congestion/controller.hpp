@@ -83,6 +83,10 @@ struct ack_event {
   std::uint64_t delivered = 0;
   /// Delivery-rate sample built from the newly acknowledged packets.
   rate_sample sample{};
+  /// How long the peer says it held this ACK back (capped at its
+  /// max_ack_delay): now - ack_delay is when the ACK would have left
+  /// without delayed acknowledgement.
+  duration ack_delay{0};
 };
 
 /// Packets newly declared lost (by an ACK or by the loss timer).

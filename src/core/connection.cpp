@@ -40,8 +40,9 @@ stream::stream_map_config make_stream_config(const connection_config& c, crypto:
   s.self = role == crypto::tls_role::client ? stream::role::client : stream::role::server;
   s.max_concurrent_bidi = initial_limits::max_streams_bidi;
   s.max_concurrent_uni = initial_limits::max_streams_uni;
-  s.stream_window = stream::window_config{initial_limits::max_stream_data,
-                                          std::max(c.max_stream_window, initial_limits::max_stream_data)};
+  s.stream_window = stream::window_config{.initial = initial_limits::max_stream_data,
+                                          .max = c.max_stream_window,
+                                          .granted = c.initial_stream_window};
   s.send.buffer_limit = c.stream_send_buffer;
   return s;
 }
@@ -56,8 +57,9 @@ connection::connection(const connection_config& config, crypto::tls_role role, r
       crypto_recv_(stream::window_config{crypto_buffer, crypto_buffer}), sender_(make_sender_config(config), rng),
       acks_(make_ack_config(config)), streams_(make_stream_config(config, role)),
       conn_send_credit_(initial_limits::max_data),
-      conn_recv_window_(stream::window_config{initial_limits::max_data,
-                                              std::max(config.max_connection_window, initial_limits::max_data)}),
+      conn_recv_window_(stream::window_config{.initial = initial_limits::max_data,
+                                              .max = config.max_connection_window,
+                                              .granted = config.initial_connection_window}),
       datagrams_out_(config.datagram_send), datagrams_in_(config.datagram_receive, config.datagram_overflow),
       messages_out_(config.message_sender), messages_in_(config.message_receiver) {
   config_.max_datagram_size = std::max<std::size_t>(config_.max_datagram_size, 1200);

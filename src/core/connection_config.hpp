@@ -75,6 +75,15 @@ struct connection_config {
   /// per connection.
   std::uint64_t max_stream_window = 16 * 1024 * 1024;
   std::uint64_t max_connection_window = 24 * 1024 * 1024;
+  /// The windows granted as soon as the peer can use them (one MAX_DATA
+  /// after the handshake, one MAX_STREAM_DATA when a stream is first seen),
+  /// before auto-tuning takes over: a sender that reaches full rate in its
+  /// second round trip (BBR's jump start) needs a bandwidth-delay product
+  /// of credit by then. The default covers 100 Mbit/s at 200 ms with room
+  /// for loss recovery; it is also what a peer can make a reader that never
+  /// reads buffer, per stream and per connection.
+  std::uint64_t initial_stream_window = 4 * 1024 * 1024;
+  std::uint64_t initial_connection_window = 6 * 1024 * 1024;
   /// Bytes an application may have written to one stream and not yet had
   /// acknowledged, at least. The buffer grows beyond this to four times the
   /// congestion window (what a long fat path needs in flight plus the data

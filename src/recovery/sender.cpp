@@ -153,7 +153,9 @@ const ack_outcome& sender::on_ack_received(const ack_info& ack, time_point now) 
                                       .min_rtt = rtt.min_rtt(),
                                       .rttvar = sampled ? rtt.rttvar() : duration::zero(),
                                       .delivered = sampler_.delivered(),
-                                      .sample = sample});
+                                      .sample = sample,
+                                      .ack_delay = std::clamp(ack.ack_delay, duration::zero(),
+                                                              rtt.config().max_ack_delay)});
   }
   for (const auto& p : out.spurious) {
     ++stats_.spurious_losses;

@@ -33,6 +33,7 @@
 
 namespace tern::stream {
 
+
 bool send_credit::on_max(std::uint64_t new_limit) noexcept {
   if (new_limit <= limit_) return false;
   limit_ = new_limit;
@@ -61,8 +62,12 @@ void send_credit::on_blocked_lost(std::uint64_t reported_limit) noexcept {
   if (reported_limit == limit_ && used_ >= limit_) blocked_pending_ = true;
 }
 
-recv_window::recv_window(window_config cfg) noexcept
-    : cfg_{cfg}, window_{std::min(cfg.initial, cfg.max)}, limit_{window_} {}
+recv_window::recv_window(window_config cfg) noexcept : cfg_{cfg} {
+  // The peer may use the initial limit whatever we configure.
+  cfg_.max = std::max(cfg_.max, cfg_.initial);
+  window_ = std::min(std::max(cfg_.initial, cfg_.granted), cfg_.max);
+  limit_ = cfg_.initial;
+}
 
 std::error_code recv_window::on_received(std::uint64_t new_highest) noexcept {
   if (new_highest > limit_) return stream_errc::flow_control_error;
@@ -80,13 +85,27 @@ bool recv_window::update_due() const noexcept {
   return limit_ - consumed_ <= window_ - window_ / 4;
 }
 
+bool recv_window::hole_growth_due(bool reader_caught_up) const noexcept {
+  return reader_caught_up && !reader_lagged_ && !updates_stopped_ && window_ < cfg_.max &&
+         received_ - consumed_ > window_ / 2;
+}
+
 std::optional<std::uint64_t> recv_window::poll_update(time_point now, duration rtt, bool reader_caught_up) noexcept {
+  if (!reader_caught_up) reader_lagged_ = true;
+  // The reader has read everything up to a hole and kept up all along, yet
+  // more than half the window is data held above the hole: it arrives
+  // faster than the window allows while the retransmission comes, and
+  // waiting for the hole to fill would stall the peer for that round trip.
+  // The window doubles now (once: afterwards the data held is at most half
+  // of it). Consumption has not moved, so the rules below do not apply.
+  const bool hole_growth = hole_growth_due(reader_caught_up);
+  if (hole_growth) window_ = std::min(window_ * 2, cfg_.max);
   if (!update_due()) {
     if (!repeat_pending_ || updates_stopped_) return std::nullopt;
     repeat_pending_ = false;
     return limit_;
   }
-  if (last_update_ != time_point::min() && rtt > duration::zero()) {
+  if (!hole_growth && last_update_ != time_point::min() && rtt > duration::zero()) {
     const duration since = now - last_update_;
     if (since < rtt || (reader_caught_up && since < 4 * rtt)) {
       // One doubling per quarter window drained since the last update: an
@@ -100,6 +119,7 @@ std::optional<std::uint64_t> recv_window::poll_update(time_point now, duration r
   }
   last_update_ = now;
   consumed_at_update_ = consumed_;
+  reader_lagged_ = false;
   limit_ = consumed_ + window_;
   repeat_pending_ = false;
   return limit_;

@@ -53,11 +53,15 @@ private:
 
 /// Receive-window auto-tuning parameters.
 struct window_config {
-  /// The window first advertised, bytes.
+  /// The limit the peer starts with, bytes (the protocol's initial limits).
   std::uint64_t initial = 256 * 1024;
   /// The largest the window may grow to, bytes. Memory per stream (or per
   /// connection) is bounded by this.
   std::uint64_t max = 16 * 1024 * 1024;
+  /// The window granted with the first update, bytes, sent as soon as the
+  /// connection next builds a packet; at most `initial` (the default, 0)
+  /// grants nothing early.
+  std::uint64_t granted = 0;
 };
 
 /// Receive-side window: what we allow the peer to send (RFC 9000 §4.1-4.2),
@@ -108,8 +112,10 @@ public:
   /// byte that is readable in order (for a stream: recv_stream::readable()
   /// is 0), so what is held is out-of-order data above a hole.
   std::optional<std::uint64_t> poll_update(time_point now, duration rtt, bool reader_caught_up = false) noexcept;
-  /// Whether poll_update() would return a value now.
-  bool has_update() const noexcept { return update_due() || (repeat_pending_ && !updates_stopped_); }
+  /// Whether poll_update(..., reader_caught_up) would return a value now.
+  bool has_update(bool reader_caught_up = false) const noexcept {
+    return update_due() || (repeat_pending_ && !updates_stopped_) || hole_growth_due(reader_caught_up);
+  }
 
   /// The packet carrying an update with `value` was lost: repeat it if it is
   /// still the current limit (a newer one supersedes it).
@@ -128,15 +134,20 @@ public:
   }
 
 private:
+  /// The reader has kept up and waits on a hole while the peer is nearly
+  /// out of credit (see poll_update).
+  bool hole_growth_due(bool reader_caught_up) const noexcept;
+
   window_config cfg_;
-  std::uint64_t window_;
-  std::uint64_t limit_;
+  std::uint64_t window_ = 0;
+  std::uint64_t limit_ = 0;
   std::uint64_t received_ = 0;
   std::uint64_t consumed_ = 0;
   time_point last_update_ = time_point::min(); // min: no update sent yet
   std::uint64_t consumed_at_update_ = 0;
   bool repeat_pending_ = false;
   bool updates_stopped_ = false;
+  bool reader_lagged_ = false; // in-order data was left unread at a poll since the last update
 };
 
 } // namespace tern::stream

@@ -100,7 +100,7 @@ public:
 
   /// Whether a MAX_STREAM_DATA or STOP_SENDING waits to be polled.
   bool has_control_pending() const noexcept {
-    return stop_pending_ || (state_ == recv_state::recv && window_.has_update());
+    return stop_pending_ || (state_ == recv_state::recv && window_.has_update(readable() == 0));
   }
 
   // --- inspection ---

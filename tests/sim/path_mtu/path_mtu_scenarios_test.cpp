@@ -27,10 +27,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr std::size_t transfer_bytes = 600'000;
+// With the default 50 Mbit/s path, a transfer of 48 round trips: time for
+// a search of a dozen probes, each lost one detected a round trip later,
+// to finish before the transfer does.
+constexpr std::size_t transfer_bytes = 3'000'000;
 
 struct scenario {
-  std::string netem = "delay 10ms";      // both directions
+  std::string netem = "delay 10ms rate 50mbit"; // both directions
   std::size_t max_probed = 1452;         // connection_config::max_probed_datagram_size, both sides
   std::size_t link_mtu = 0;              // both directions; 0 for none
   /// Lowers the MTU of both links to this at `drop_at` (0: never).
@@ -206,7 +209,7 @@ TEST_CASE("path mtu sim: random loss does not lower the size below what the path
     const std::uint64_t seed = base + k * 7919;
     CAPTURE(seed);
     scenario sc;
-    sc.netem = "delay 10ms loss 2%";
+    sc.netem = "delay 10ms rate 50mbit loss 2%";
     const auto o = run(sc, seed);
     check_delivered(o);
     // A probe lost by chance is retried (max_probes), so the full size is

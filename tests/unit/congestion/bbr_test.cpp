@@ -571,6 +571,26 @@ TEST_CASE("bbr jump start: ACKs of the initial window released in two batches gi
   CHECK(j.cc.current_mode() == bbr::mode::startup);
 }
 
+TEST_CASE("bbr jump start: a last ACK held back by the receiver's ack delay still jumps at the link rate") {
+  jump_start j;
+  // Eleven packets: five ACKs of two at the link spacing, then the odd one
+  // acknowledged by the delayed-ack timer 25 ms later, which says so.
+  for (std::uint64_t pn = 0; pn < 11; ++pn) {
+    j.cc.on_packet_sent(tern::cc::test::sent(j.now, pn, mss, j.in_flight));
+    j.in_flight += mss;
+  }
+  j.now += 200ms;
+  for (int i = 0; i < 5; ++i) j.cc.on_ack(j.make(j.now + ack_spacing * i, 0));
+  auto last = j.make(j.now + ack_spacing * 4 + ack_spacing / 2 + 25ms, 0);
+  last.bytes_acked = mss;
+  last.ack_delay = 25ms;
+  j.cc.on_ack(last);
+  // 4 × 2400 + 1200 bytes over 4.5 ACK spacings: the link rate, not 1200
+  // bytes stretched over 25 ms (which would read as uneven gaps: no jump).
+  CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::checking);
+  CHECK(j.cc.jump_rate() == doctest::Approx(link_rate).epsilon(0.001));
+}
+
 TEST_CASE("bbr jump start: too few ACKs give no jump") {
   jump_start j;
   j.send_first_flight();

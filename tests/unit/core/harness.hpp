@@ -90,6 +90,9 @@ public:
   /// Called for every datagram before delivery; return false to drop it.
   std::function<bool(bool to_server, std::vector<std::byte>& bytes)> hook;
   std::vector<in_flight> queue;
+  /// When the application next wants to run (e.g. a paced reader), so that
+  /// run_until's predicate is called then even with no packet or timer due.
+  time_point app_wakeup = never;
   std::uint64_t bytes_to_server = 0;
   std::uint64_t bytes_from_server = 0;
   /// Largest amount the server ever had sent beyond 3x what it received
@@ -195,6 +198,7 @@ public:
     for (const auto& d : queue) next = std::min(next, d.deliver_at);
     next = std::min(next, client->next_timeout());
     if (server) next = std::min(next, server->next_timeout());
+    if (app_wakeup > now) next = std::min(next, app_wakeup);
     if (next == never || next > limit) return false;
     now = std::max(now, next);
     std::stable_sort(queue.begin(), queue.end(),

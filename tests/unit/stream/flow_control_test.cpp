@@ -138,6 +138,68 @@ TEST_CASE("recv_window: an update that comes due as it should doubles the window
   CHECK(w.window() == 32'000);
 }
 
+TEST_CASE("recv_window: the granted window goes out with the first update, before anything is consumed") {
+  recv_window w{{.initial = 1000, .max = 64'000, .granted = 8000}};
+  // The peer starts from the protocol's initial limit.
+  CHECK(w.limit() == 1000);
+  CHECK(w.window() == 8000);
+  REQUIRE(w.has_update());
+  CHECK(w.poll_update(at(0ms), 100ms) == 8000u);
+  CHECK_FALSE(w.has_update());
+  CHECK_FALSE(w.on_received(8000));
+  CHECK(w.on_received(8001) == stream_errc::flow_control_error);
+}
+
+TEST_CASE("recv_window: a granted window above max is capped, one below the initial limit grants nothing") {
+  recv_window capped{{.initial = 1000, .max = 4000, .granted = 8000}};
+  CHECK(capped.poll_update(at(0ms), 100ms) == 4000u);
+  recv_window small{{.initial = 1000, .max = 4000, .granted = 500}};
+  CHECK(small.limit() == 1000);
+  CHECK_FALSE(small.has_update());
+}
+
+TEST_CASE("recv_window: a reader waiting on a hole doubles the window once more than half of it is held") {
+  recv_window w{{.initial = 1000, .max = 64'000}};
+  // Bytes 0-99 are missing; 100-500 arrived and cannot be read.
+  REQUIRE_FALSE(w.on_received(500));
+  CHECK_FALSE(w.has_update(true)); // exactly half held
+  CHECK_FALSE(w.poll_update(at(10ms), 100ms, true));
+  REQUIRE_FALSE(w.on_received(501));
+  REQUIRE(w.has_update(true));
+  CHECK_FALSE(w.has_update(false)); // only a reader that has read all it can
+  CHECK(w.poll_update(at(10ms), 100ms, true) == 2000u);
+  CHECK(w.window() == 2000);
+  // What is held is now at most half of the window: no second doubling.
+  CHECK_FALSE(w.has_update(true));
+  CHECK_FALSE(w.poll_update(at(11ms), 100ms, true));
+  // More data above the hole arrives at the new limit's pace: again.
+  REQUIRE_FALSE(w.on_received(1001));
+  CHECK(w.poll_update(at(12ms), 100ms, true) == 4000u);
+}
+
+TEST_CASE("recv_window: a reader that left data unread does not grow the window at a hole") {
+  recv_window w{{.initial = 1000, .max = 64'000}};
+  REQUIRE_FALSE(w.on_received(200));
+  w.on_consumed(100);
+  // The reader left bytes 100-199 unread at this poll: it is the bottleneck.
+  CHECK_FALSE(w.poll_update(at(10ms), 100ms, false));
+  // It reads up to a hole at 200 while 300-900 arrive above it (not yet a
+  // quarter of the window consumed, so no ordinary update either).
+  w.on_consumed(100);
+  REQUIRE_FALSE(w.on_received(900));
+  CHECK_FALSE(w.has_update(true));
+  CHECK_FALSE(w.poll_update(at(20ms), 100ms, true));
+  CHECK(w.window() == 1000);
+}
+
+TEST_CASE("recv_window: no growth at a hole once the final size is known") {
+  recv_window w{{.initial = 1000, .max = 64'000}};
+  REQUIRE_FALSE(w.on_received(900));
+  w.stop_updates();
+  CHECK_FALSE(w.has_update(true));
+  CHECK_FALSE(w.poll_update(at(10ms), 100ms, true));
+}
+
 namespace {
 
 // A bulk transfer over a path with `rtt` and `rate_bytes_per_ms`, through a
