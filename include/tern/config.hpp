@@ -76,8 +76,15 @@ struct config {
 
   // --- flow control and buffers -------------------------------------------
 
-  /// Upper bounds of the receive windows' auto-tuning: memory a peer can
-  /// make this side buffer per stream and per connection.
+  /// Receive windows granted as soon as the peer can use them, per stream
+  /// and per connection: what a sender may have in flight from its second
+  /// round trip (the defaults cover 100 Mbit/s at 200 ms with loss), and
+  /// what a peer can make an application that stops reading buffer.
+  std::uint64_t initial_stream_window = 4 * 1024 * 1024;
+  std::uint64_t initial_connection_window = 6 * 1024 * 1024;
+  /// Upper bounds of the receive windows' auto-tuning, which grows them
+  /// only while the application keeps up: memory per stream and per
+  /// connection never exceeds these.
   std::uint64_t max_stream_window = 16 * 1024 * 1024;
   std::uint64_t max_connection_window = 24 * 1024 * 1024;
   /// Bytes written to one stream and not yet acknowledged before a write

@@ -129,6 +129,8 @@ core::connection_config core_config(const config& cfg) {
   c.max_datagram_size = std::max<std::size_t>(cfg.initial_datagram_size, 1200);
   c.max_probed_datagram_size = cfg.max_datagram_size;
   c.ecn = cfg.ecn;
+  c.initial_stream_window = cfg.initial_stream_window;
+  c.initial_connection_window = cfg.initial_connection_window;
   c.max_stream_window = cfg.max_stream_window;
   c.max_connection_window = cfg.max_connection_window;
   c.stream_send_buffer = cfg.stream_send_buffer;
