@@ -53,6 +53,8 @@ void echo_once(config server_cfg, config client_cfg) {
         asio::detached);
     std::vector<std::byte> back;
     auto [ec, n] = co_await asio::async_read(s, asio::dynamic_buffer(back), as_tuple);
+    CHECK(ec == asio::error::eof); // the echo ends with the peer's FIN
+    CHECK(n == back.size());
     CHECK(back == data);
     c.close();
   });

@@ -90,6 +90,37 @@ TEST_CASE("retry: a server requiring a token answers with one Retry, the token c
   CHECK(transfer(net, data) == data);
 }
 
+TEST_CASE("retry: an address validated by its token is not held to 3x what the server received") {
+  // The server's handshake flight is never acknowledged and goes out again
+  // at every probe timeout (about 1, 3, 7 and 15 s: four times in 20 s,
+  // beyond three times one Initial).
+  auto configs = pinned_configs();
+  configs.second.handshake_timeout = 25s;
+  configs.second.idle_timeout = 60s;
+  const auto run = [&](bool require_token) {
+    network net(configs);
+    retry_validator v(10s);
+    if (require_token) net.validator = &v;
+    // Deliver the client's Initials up to the one the connection is made
+    // from (the second, with the token, when a Retry answers the first),
+    // then nothing more.
+    const int deliver = require_token ? 2 : 1;
+    int client_datagrams = 0;
+    net.hook = [&](bool to_server, std::vector<std::byte>&) { return !to_server || ++client_datagrams <= deliver; };
+    net.start();
+    net.run_until([&] { return false; }, 20s);
+    REQUIRE(net.server);
+    CHECK(net.retries_sent == (require_token ? 1 : 0));
+    return net.bytes_from_server;
+  };
+  const std::uint64_t unvalidated = run(false);
+  const std::uint64_t validated = run(true);
+  MESSAGE("server sent ", unvalidated, " bytes unvalidated, ", validated, " after a token");
+  // The connection itself received one 1200-byte Initial either way.
+  CHECK(unvalidated <= 3 * 1200);
+  CHECK(validated > 3 * 1200);
+}
+
 TEST_CASE("retry: forged, corrupted, expired, other-address and other-ID tokens are refused") {
   network net(pinned_configs());
   net.start();
