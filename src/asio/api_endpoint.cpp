@@ -451,7 +451,8 @@ void endpoint_impl::on_readable(std::error_code ec) {
     socket_.receive(*rx_, rec);
     if (rec) break;
     const time_point t = now();
-    rx_->for_each_datagram([&](std::span<const std::byte> payload, const asio::ip::udp::endpoint& from,
+    // Each connection decrypts in the receive slot itself: no copy.
+    rx_->for_each_datagram([&](std::span<std::byte> payload, const asio::ip::udp::endpoint& from,
                                io::ecn_codepoint ecn) { on_datagram(payload, from, ecn, t); });
     run_dirty(t);
     pump_nat(t);
@@ -469,7 +470,7 @@ void endpoint_impl::drain_path_errors() {
   while (socket_.pop_path_error(e)) ++path_errors_;
 }
 
-void endpoint_impl::on_datagram(std::span<const std::byte> payload, const asio::ip::udp::endpoint& from,
+void endpoint_impl::on_datagram(std::span<std::byte> payload, const asio::ip::udp::endpoint& from,
                                 io::ecn_codepoint ecn, time_point t) {
   ++datagrams_received_;
   // RFC 7983: STUN starts with 0-3, tern never does.
@@ -482,7 +483,7 @@ void endpoint_impl::on_datagram(std::span<const std::byte> payload, const asio::
   auto it = routes_.find(cid_key(h.header.dcid));
   if (it != routes_.end()) {
     auto& c = *it->second;
-    c.core().on_datagram(payload, to_core(from), t, to_core(ecn));
+    c.core().on_datagram_in_place(payload, to_core(from), t, to_core(ecn));
     mark_dirty(c);
     return;
   }
@@ -509,7 +510,7 @@ void endpoint_impl::on_datagram(std::span<const std::byte> payload, const asio::
   routes_[original] = c;
   c->routes.push_back(original);
   sync_routes(*c);
-  c->core().on_datagram(payload, to_core(from), t, to_core(ecn));
+  c->core().on_datagram_in_place(payload, to_core(from), t, to_core(ecn));
   mark_dirty(*c);
 }
 

@@ -189,7 +189,7 @@ public:
 private:
   void start_receive();
   void on_readable(std::error_code ec);
-  void on_datagram(std::span<const std::byte> payload, const asio::ip::udp::endpoint& from, io::ecn_codepoint ecn,
+  void on_datagram(std::span<std::byte> payload, const asio::ip::udp::endpoint& from, io::ecn_codepoint ecn,
                    time_point now);
   void on_timer();
   void run_dirty(time_point now);
