@@ -250,6 +250,7 @@ int main(int argc, char** argv) {
   std::printf("    \"mtu_probes_sent\": %llu,\n", static_cast<unsigned long long>(g.mtu_probes_sent));
   std::printf("    \"packets_sent\": %llu,\n", static_cast<unsigned long long>(g.packets_sent));
   std::printf("    \"packets_lost\": %llu,\n", static_cast<unsigned long long>(g.packets_lost));
+  std::printf("    \"server_packets_sent\": %llu,\n", static_cast<unsigned long long>(g.server_packets_sent));
   std::printf("    \"send_syscalls\": %llu,\n", static_cast<unsigned long long>(g.send_syscalls));
   std::printf("    \"datagrams_per_send_syscall\": %.1f,\n",
               g.send_syscalls ? static_cast<double>(g.datagrams_sent) / static_cast<double>(g.send_syscalls) : 0);
