@@ -6,7 +6,7 @@
 //     Connection ID (a new server connection is made from a valid Initial,
 //     anything else unroutable is dropped without an answer), then each
 //     touched connection is serviced;
-//   - the one steady_timer fires at the earliest next_timeout() of all
+//   - the one timer (io::wakeup_timer) fires at the earliest next_timeout() of all
 //     connections (pacing releases included, so pacing is as fine as the
 //     timer: sub-millisecond on Linux), and the due connections run
 //     on_timeout();
@@ -386,11 +386,8 @@ void endpoint_impl::arm_timer() {
   // less than timer_slack earlier than the armed one keeps the armed timer.
   if (!timer_needs_moving(earliest, timer_at_)) return;
   timer_at_ = earliest;
-  ++timer_generation_;
-  timer_.expires_at(to_steady(earliest));
-  timer_.async_wait([self = shared_from_this(), gen = timer_generation_](std::error_code ec) {
-    if (ec == asio::error::operation_aborted || gen != self->timer_generation_ || !self->open_) return;
-    self->on_timer();
+  timer_.arm(earliest, [self = shared_from_this()] {
+    if (self->open_) self->on_timer();
   });
 }
 
