@@ -93,18 +93,18 @@ void arm_fallback(const state_ptr& s, time_point deadline) {
   s->fallback_armed = true;
   s->fallback.expires_at(to_steady(deadline)); // cancels a queued wait
   s->fallback.async_wait([s, generation = ++s->fallback_generation](std::error_code ec) {
-    if (ec || s->closed || generation != s->fallback_generation || !s->callback) return;
+    if (ec || s->closed || generation != s->fallback_generation) return;
     s->fallback_armed = false;
-    auto callback = std::move(s->callback);
-    s->callback = nullptr;
-    callback();
+    if (!fire_if_due(s)) arm_fallback(s, s->deadline); // not expected: steady_timer shares the clock
   });
 }
 
 } // namespace
 
-wakeup_timer::wakeup_timer(const asio::any_io_executor& ex) : state_(std::make_shared<state>(ex)) {
+wakeup_timer::wakeup_timer(const asio::any_io_executor& ex, bool allow_timerfd)
+    : state_(std::make_shared<state>(ex)) {
 #if TERN_WAKEUP_TIMERFD
+  if (!allow_timerfd) return;
   const int fd = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
   if (fd < 0) return;
   std::error_code ec;

@@ -25,7 +25,8 @@ namespace tern::io {
 
 class wakeup_timer {
 public:
-  explicit wakeup_timer(const asio::any_io_executor& ex);
+  /// `allow_timerfd` false forces the steady_timer fallback (for tests).
+  explicit wakeup_timer(const asio::any_io_executor& ex, bool allow_timerfd = true);
   ~wakeup_timer();
   wakeup_timer(const wakeup_timer&) = delete;
   wakeup_timer& operator=(const wakeup_timer&) = delete;
