@@ -6,9 +6,9 @@
 // reprograms that timerfd (a timerfd_settime) every time a wait is started
 // on a new earliest timer and again every time one fires. A pacing sender
 // wakes thousands of times a second, so that is two timerfd_settime calls per
-// wakeup, and in a virtual machine each one traps to the hypervisor to
-// program the CPU's timer: on this project's 2-vCPU VM about 12 us of wall
-// time each, and `_raw_spin_unlock_irq` under `do_timerfd_settime` was 7 % of
+// wakeup, and in a virtual machine programming the CPU's timer is costly
+// (a trap to the hypervisor, most likely): on this project's 2-vCPU VM about
+// 12 us of wall time each, and `_raw_spin_unlock_irq` under `do_timerfd_settime` was 7 % of
 // all CPU samples of the loopback benchmark. A one-shot timerfd waited on as
 // a descriptor costs one timerfd_settime per arm and nothing when it fires.
 //

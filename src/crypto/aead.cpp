@@ -20,8 +20,8 @@
 // IV"): the provider copies it and starts the next message with it exactly as
 // an init with that IV would, for about 380 instructions; on open the same
 // call also carries the received tag. ChaCha20-Poly1305 keeps EVP_*Init_ex:
-// its provider takes that parameter as the nonce alone, without restarting
-// the MAC, so there only an init is correct. The per-packet calls do not
+// its provider refuses the whole-IV form of that parameter (the call
+// fails). The per-packet calls do not
 // clear OpenSSL's thread-local error queue up front (that costs more than
 // header protection itself); they clear it whenever a call fails, so they
 // never leave an entry behind, and they never read entries others left.
