@@ -74,7 +74,8 @@ void print_list(const std::vector<double>& values, const char* format) {
   std::printf("]");
 }
 
-void print_result(const ceiling_result& r, std::size_t size, const std::vector<double>& trials_bps, bool last) {
+void print_result(const ceiling_result& r, std::size_t size, const std::vector<double>& trials_bps,
+                  bool last) {
   const double s = r.seconds > 0 ? r.seconds : 1;
   const double bps = static_cast<double>(r.received_bytes) * 8 / s;
   const double pps = static_cast<double>(r.received_datagrams) / s;
@@ -221,7 +222,8 @@ int main(int argc, char** argv) {
     std::printf("    \"%zu\": {\n", sizes[si]);
     for (std::size_t mi = 0; mi < modes.size(); ++mi) {
       std::printf("      \"%s\": {\n", tern::bench::to_string(modes[mi]));
-      print_result(best(sizes[si], modes[mi]), sizes[si], ceiling_trials(sizes[si], modes[mi]), mi + 1 == modes.size());
+      print_result(best(sizes[si], modes[mi]), sizes[si], ceiling_trials(sizes[si], modes[mi]),
+                   mi + 1 == modes.size());
     }
     std::printf("    }%s\n", si + 1 == sizes.size() ? "" : ",");
   }

@@ -22,10 +22,10 @@
 namespace tern::bench {
 
 struct trial_plan {
-  ceiling_config ceiling;              ///< datagram_size and mode are set per measurement
-  std::vector<std::size_t> sizes;      ///< ceiling datagram sizes; the first is the primary one
-  std::vector<udp_mode> modes;         ///< empty: tern alone
-  goodput_config tern;                 ///< duration and ipv6 are taken from `ceiling`
+  ceiling_config ceiling;         ///< datagram_size and mode are set per measurement
+  std::vector<std::size_t> sizes; ///< ceiling datagram sizes; the first is the primary one
+  std::vector<udp_mode> modes;    ///< empty: tern alone
+  goodput_config tern;            ///< duration and ipv6 are taken from `ceiling`
   std::size_t trials = 5;
 };
 

@@ -69,15 +69,16 @@ bool fire_if_due(const state_ptr& s) {
 #if TERN_WAKEUP_TIMERFD
 void wait_on_fd(const state_ptr& s) {
   s->waiting = true;
-  s->fd->async_wait(asio::posix::descriptor_base::wait_read, [s, generation = ++s->wait_generation](std::error_code ec) {
-    if (generation != s->wait_generation) return; // cancelled; a newer wait may be queued
-    s->waiting = false;
-    if (ec || s->closed || fire_if_due(s)) return;
-    // An edge of an earlier setting: wait for this one's, unless it passed
-    // while no wait was queued.
-    wait_on_fd(s);
-    (void)fire_if_due(s);
-  });
+  s->fd->async_wait(asio::posix::descriptor_base::wait_read,
+                    [s, generation = ++s->wait_generation](std::error_code ec) {
+                      if (generation != s->wait_generation) return; // cancelled; a newer wait may be queued
+                      s->waiting = false;
+                      if (ec || s->closed || fire_if_due(s)) return;
+                      // An edge of an earlier setting: wait for this one's, unless it passed
+                      // while no wait was queued.
+                      wait_on_fd(s);
+                      (void)fire_if_due(s);
+                    });
 }
 
 bool program_fd(wakeup_timer::state& s, time_point deadline) noexcept {

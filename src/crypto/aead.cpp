@@ -20,11 +20,13 @@
 // IV"): the provider copies it and starts the next message with it exactly as
 // an init with that IV would, for about 380 instructions; on open the same
 // call also carries the received tag. ChaCha20-Poly1305 keeps EVP_*Init_ex:
-// its provider refuses the whole-IV form of that parameter (the call
-// fails). The per-packet calls do not
-// clear OpenSSL's thread-local error queue up front (that costs more than
-// header protection itself); they clear it whenever a call fails, so they
-// never leave an entry behind, and they never read entries others left.
+// its provider refuses the whole-IV form of that parameter (the call fails),
+// and so would any provider without it, which then takes the init path too.
+//
+// The per-packet calls do not clear OpenSSL's thread-local error queue up
+// front (that costs more than header protection itself); they clear it
+// whenever a call fails, so they never leave an entry behind, and they never
+// read entries others left.
 
 #include "crypto/aead.hpp"
 
@@ -88,14 +90,18 @@ bool tag_param(EVP_CIPHER_CTX* ctx, unsigned char* tag, bool set) noexcept {
 }
 
 // Starts the next AES-GCM message with `nonce` (and, when opening, the tag to
-// check at the end) in one provider call; see the note at the top.
+// check at the end) in one provider call; see the note at the top. False
+// (and nothing left in the error queue) if the provider refuses: the caller
+// then takes the EVP_*Init_ex path, which every provider supports.
 bool start_gcm_message(EVP_CIPHER_CTX* ctx, unsigned char* nonce, unsigned char* tag_to_check) noexcept {
-  OSSL_PARAM params[3] = {
-      OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED, nonce, static_cast<std::size_t>(-1)),
-      OSSL_PARAM_construct_end(), OSSL_PARAM_construct_end()};
+  OSSL_PARAM params[3] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED, nonce,
+                                                            static_cast<std::size_t>(-1)),
+                          OSSL_PARAM_construct_end(), OSSL_PARAM_construct_end()};
   if (tag_to_check)
     params[1] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag_to_check, aead_tag_length);
-  return EVP_CIPHER_CTX_set_params(ctx, params) == 1;
+  if (EVP_CIPHER_CTX_set_params(ctx, params) == 1) return true;
+  ERR_clear_error();
+  return false;
 }
 
 } // namespace
@@ -221,14 +227,13 @@ std::error_code packet_protector::seal(std::uint64_t packet_number, std::span<co
   unsigned char* data = detail::uc(payload_and_tag.data());
   int out = 0;
   int final_out = 0;
-  const bool nonce_set = algorithm_ == aead_algorithm::aes_128_gcm
-                             ? start_gcm_message(ctx, nonce.data(), nullptr)
-                             : EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data()) == 1;
+  const bool nonce_set =
+      (algorithm_ == aead_algorithm::aes_128_gcm && start_gcm_message(ctx, nonce.data(), nullptr)) ||
+      EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data()) == 1;
   if (!nonce_set ||
       EVP_EncryptUpdate(ctx, nullptr, &out, non_null(header), static_cast<int>(header.size())) != 1 ||
       EVP_EncryptUpdate(ctx, data, &out, data, static_cast<int>(length)) != 1 ||
-      EVP_EncryptFinal_ex(ctx, data + out, &final_out) != 1 ||
-      !tag_param(ctx, detail::uc(tag), false))
+      EVP_EncryptFinal_ex(ctx, data + out, &final_out) != 1 || !tag_param(ctx, detail::uc(tag), false))
     return detail::openssl_failure();
   return {};
 }
@@ -261,13 +266,11 @@ std::error_code packet_protector::open(std::uint64_t packet_number, std::span<co
   unsigned char* data = detail::uc(ciphertext_and_tag.data());
   int out = 0;
   int final_out = 0;
-  const bool gcm = algorithm_ == aead_algorithm::aes_128_gcm;
-  const bool started = gcm ? start_gcm_message(ctx, nonce.data(), tag)
-                           : EVP_DecryptInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data()) == 1;
-  if (!started ||
+  const bool tag_set = algorithm_ == aead_algorithm::aes_128_gcm && start_gcm_message(ctx, nonce.data(), tag);
+  if ((!tag_set && EVP_DecryptInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data()) != 1) ||
       EVP_DecryptUpdate(ctx, nullptr, &out, non_null(header), static_cast<int>(header.size())) != 1 ||
       EVP_DecryptUpdate(ctx, data, &out, data, static_cast<int>(length)) != 1 ||
-      (!gcm && !tag_param(ctx, tag, true)))
+      (!tag_set && !tag_param(ctx, tag, true)))
     return detail::openssl_failure();
   if (EVP_DecryptFinal_ex(ctx, data + out, &final_out) != 1) {
     ERR_clear_error(); // a tag mismatch may leave an entry behind

@@ -106,7 +106,7 @@ TEST_CASE("wakeup_timer: the callback may arm again; cancel and destruction leav
 
       io.restart();
       t.arm(clock_now() + 30s, [&] { ++fired; });
-    } // destroyed with a wait queued
+    }         // destroyed with a wait queued
     io.run(); // the aborted wait completes; nothing else runs
     CHECK(fired == 6);
   }

@@ -55,15 +55,18 @@ unsigned char* uc(std::byte* p) { return reinterpret_cast<unsigned char*>(p); }
 // The plain OpenSSL way, with nothing reused: a fresh context keyed with the
 // nonce, one packet. The reference the protector's per-packet shortcuts are
 // checked against. Returns ciphertext | tag.
-std::vector<std::byte> reference_aes_gcm_seal(std::span<const std::byte> key, std::span<const std::byte> nonce,
-                                              std::span<const std::byte> aad, std::span<const std::byte> plaintext) {
+std::vector<std::byte> reference_aes_gcm_seal(std::span<const std::byte> key,
+                                              std::span<const std::byte> nonce,
+                                              std::span<const std::byte> aad,
+                                              std::span<const std::byte> plaintext) {
   std::vector<std::byte> out(plaintext.size() + aead_tag_length);
   EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
   REQUIRE(ctx != nullptr);
   int n = 0;
   REQUIRE(EVP_EncryptInit_ex(ctx, EVP_aes_128_gcm(), nullptr, uc(key.data()), uc(nonce.data())) == 1);
   REQUIRE(EVP_EncryptUpdate(ctx, nullptr, &n, uc(aad.data()), static_cast<int>(aad.size())) == 1);
-  REQUIRE(EVP_EncryptUpdate(ctx, uc(out.data()), &n, uc(plaintext.data()), static_cast<int>(plaintext.size())) == 1);
+  REQUIRE(EVP_EncryptUpdate(ctx, uc(out.data()), &n, uc(plaintext.data()),
+                            static_cast<int>(plaintext.size())) == 1);
   REQUIRE(EVP_EncryptFinal_ex(ctx, uc(out.data()) + n, &n) == 1);
   REQUIRE(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(aead_tag_length),
                               uc(out.data() + plaintext.size())) == 1);
@@ -134,7 +137,8 @@ TEST_CASE("aead: AES-128-GCM on reused contexts matches a fresh context per pack
     auto pkt = make_packet(rng, 1 + rng.uniform(21), rng.uniform(1453));
     const std::vector<std::byte> plaintext(pkt.body().begin(), pkt.body().end() - aead_tag_length);
     std::vector<std::byte> nonce(iv);
-    for (std::size_t i = 0; i < 8; ++i) nonce[aead_iv_length - 1 - i] ^= static_cast<std::byte>((number >> (8 * i)) & 0xff);
+    for (std::size_t i = 0; i < 8; ++i)
+      nonce[aead_iv_length - 1 - i] ^= static_cast<std::byte>((number >> (8 * i)) & 0xff);
     const auto expected = reference_aes_gcm_seal(key, nonce, pkt.header(), plaintext);
     REQUIRE_FALSE(sender.seal(number, pkt.header(), pkt.body()));
     CHECK(std::equal(expected.begin(), expected.end(), pkt.body().begin(), pkt.body().end()));
