@@ -13,7 +13,15 @@
 #   VM): the top symbols by share of samples.
 # Then tern's own connection (--no-ceiling): callgrind instructions per
 # goodput byte and per packet over both threads with the top functions by
-# self cost, and perf's top symbols, kernel included.
+# self cost, the instructions per call of the per-packet functions, and
+# perf's top symbols, kernel included. Every run is one trial (--trials 1).
+#
+# Under valgrind the two endpoint threads run one at a time, many times
+# slower, so the transfer runs in another regime (a few packets per wakeup,
+# setup a large share): its instructions per byte overstate the real cost.
+# The per-call figures of the per-packet functions (seal, open, building and
+# processing a packet) do not depend on the regime; perf's shares describe
+# the real run.
 set -euo pipefail
 bin=${1:-build/release/bench/loopback/tern-bench-loopback}
 ms=${2:-2000}
@@ -30,7 +38,7 @@ for mode in $modes; do
     valgrind --tool=callgrind --separate-threads=yes --collect-atstart=no \
       '--toggle-collect=*run_sender*' '--toggle-collect=*run_receiver*' \
       --callgrind-out-file="$out/cg.$mode" \
-      "$bin" --sizes 1200 --modes "$mode" --duration-ms "$ms" >"$out/$mode.cg.json" 2>"$out/$mode.cg.err"
+      "$bin" --trials 1 --sizes 1200 --modes "$mode" --duration-ms "$ms" >"$out/$mode.cg.json" 2>"$out/$mode.cg.err"
     python3 - "$out" "$mode" <<'PY'
 import glob, json, re, sys
 out, mode = sys.argv[1], sys.argv[2]
@@ -49,7 +57,7 @@ PY
   fi
   if [ "$have_perf" = 1 ]; then
     perf record -q -e cpu-clock -o "$out/perf.$mode" \
-      "$bin" --sizes 1200 --modes "$mode" --duration-ms "$ms" >"$out/$mode.perf.json" 2>/dev/null
+      "$bin" --trials 1 --sizes 1200 --modes "$mode" --duration-ms "$ms" >"$out/$mode.perf.json" 2>/dev/null
     python3 - "$out" "$mode" <<'PY'
 import json, sys
 out, mode = sys.argv[1], sys.argv[2]
@@ -70,7 +78,7 @@ echo "== tern (${ms} ms) $*"
 if command -v valgrind >/dev/null; then
   valgrind --tool=callgrind --collect-atstart=no '--toggle-collect=*measure_tern_goodput*' \
     --callgrind-out-file="$out/cg.tern" \
-    "$bin" --no-ceiling --duration-ms "$ms" "$@" >"$out/tern.cg.json" 2>"$out/tern.cg.err"
+    "$bin" --trials 1 --no-ceiling --duration-ms "$ms" "$@" >"$out/tern.cg.json" 2>"$out/tern.cg.err"
   python3 - "$out" <<'PY'
 import json, re, sys
 out = sys.argv[1]
@@ -82,9 +90,34 @@ print(f"  callgrind both threads: {ir} Ir, {b} goodput bytes, {ir / max(b, 1):.2
 PY
   callgrind_annotate --threshold=100 "$out/cg.tern" 2>/dev/null |
     awk '/^ *[0-9,]+ \([ 0-9.]+%\)/ {print}' | head -15 | sed 's/^/  /' || true
+  # Inclusive instructions per call, from the call records (cfn= / calls=).
+  python3 - "$out/cg.tern" <<'PY'
+import re, sys
+lines = open(sys.argv[1]).read().split("\n")
+names, calls, cost = {}, {}, {}
+for i, line in enumerate(lines):
+    m = re.match(r"^c?fn=\((\d+)\)(?: (.*))?$", line)
+    if m and m.group(2):
+        names[m.group(1)] = m.group(2)
+    m = re.match(r"^cfn=\((\d+)\)", line)
+    if m and i + 2 < len(lines) and lines[i + 1].startswith("calls="):
+        k = m.group(1)
+        calls[k] = calls.get(k, 0) + int(lines[i + 1].split("=")[1].split()[0])
+        cost[k] = cost.get(k, 0) + int(lines[i + 2].split()[1])
+wanted = ["packet_protector::seal(", "packet_protector::open(", "header_protector::apply(",
+          "header_protector::remove(", "connection::build_packet(", "connection::poll_transmit(",
+          "connection::process_packet(", "connection::on_datagram_in_place(", "connection::on_datagram(",
+          "udp_socket::send(", "udp_socket::receive("]
+print("  per call (inclusive Ir / calls):")
+for w in wanted:
+    ks = [k for k, v in names.items() if w in v and k in calls]
+    n, c = sum(calls[k] for k in ks), sum(cost[k] for k in ks)
+    if n:
+        print(f"    {w.rstrip('('):36s} {c / n:9.0f} Ir/call  ({n} calls)")
+PY
 fi
 if [ "$have_perf" = 1 ]; then
-  perf record -q -e cpu-clock -o "$out/perf.tern" "$bin" --no-ceiling --duration-ms "$ms" "$@" \
+  perf record -q -e cpu-clock -o "$out/perf.tern" "$bin" --trials 1 --no-ceiling --duration-ms "$ms" "$@" \
     >"$out/tern.perf.json" 2>/dev/null
   python3 - "$out" <<'PY'
 import json, sys

@@ -147,6 +147,7 @@ goodput_result measure_tern_goodput(const goodput_config& cfg) {
   server_thread.join();
   out.server_cpu_s = server_cpu;
 
+  if (server_conn) out.server_packets_sent = server_conn.stats().packets_sent;
   if (client_conn) {
     const auto st = client_conn.stats();
     out.packets_sent = st.packets_sent;

@@ -31,6 +31,7 @@ struct goodput_result {
   double server_cpu_s = 0;
   std::uint64_t packets_sent = 0;
   std::uint64_t packets_lost = 0;
+  std::uint64_t server_packets_sent = 0; ///< nearly all ACK-only packets
   std::uint64_t send_syscalls = 0;
   std::uint64_t datagrams_sent = 0;
   std::uint64_t srtt_us = 0;

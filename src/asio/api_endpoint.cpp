@@ -6,7 +6,7 @@
 //     Connection ID (a new server connection is made from a valid Initial,
 //     anything else unroutable is dropped without an answer), then each
 //     touched connection is serviced;
-//   - the one steady_timer fires at the earliest next_timeout() of all
+//   - the one timer (io::wakeup_timer) fires at the earliest next_timeout() of all
 //     connections (pacing releases included, so pacing is as fine as the
 //     timer: sub-millisecond on Linux), and the due connections run
 //     on_timeout();
@@ -386,11 +386,8 @@ void endpoint_impl::arm_timer() {
   // less than timer_slack earlier than the armed one keeps the armed timer.
   if (!timer_needs_moving(earliest, timer_at_)) return;
   timer_at_ = earliest;
-  ++timer_generation_;
-  timer_.expires_at(to_steady(earliest));
-  timer_.async_wait([self = shared_from_this(), gen = timer_generation_](std::error_code ec) {
-    if (ec == asio::error::operation_aborted || gen != self->timer_generation_ || !self->open_) return;
-    self->on_timer();
+  timer_.arm(earliest, [self = shared_from_this()] {
+    if (self->open_) self->on_timer();
   });
 }
 
@@ -451,7 +448,8 @@ void endpoint_impl::on_readable(std::error_code ec) {
     socket_.receive(*rx_, rec);
     if (rec) break;
     const time_point t = now();
-    rx_->for_each_datagram([&](std::span<const std::byte> payload, const asio::ip::udp::endpoint& from,
+    // Each connection decrypts in the receive slot itself: no copy.
+    rx_->for_each_datagram([&](std::span<std::byte> payload, const asio::ip::udp::endpoint& from,
                                io::ecn_codepoint ecn) { on_datagram(payload, from, ecn, t); });
     run_dirty(t);
     pump_nat(t);
@@ -469,7 +467,7 @@ void endpoint_impl::drain_path_errors() {
   while (socket_.pop_path_error(e)) ++path_errors_;
 }
 
-void endpoint_impl::on_datagram(std::span<const std::byte> payload, const asio::ip::udp::endpoint& from,
+void endpoint_impl::on_datagram(std::span<std::byte> payload, const asio::ip::udp::endpoint& from,
                                 io::ecn_codepoint ecn, time_point t) {
   ++datagrams_received_;
   // RFC 7983: STUN starts with 0-3, tern never does.
@@ -482,7 +480,7 @@ void endpoint_impl::on_datagram(std::span<const std::byte> payload, const asio::
   auto it = routes_.find(cid_key(h.header.dcid));
   if (it != routes_.end()) {
     auto& c = *it->second;
-    c.core().on_datagram(payload, to_core(from), t, to_core(ecn));
+    c.core().on_datagram_in_place(payload, to_core(from), t, to_core(ecn));
     mark_dirty(c);
     return;
   }
@@ -509,7 +507,7 @@ void endpoint_impl::on_datagram(std::span<const std::byte> payload, const asio::
   routes_[original] = c;
   c->routes.push_back(original);
   sync_routes(*c);
-  c->core().on_datagram(payload, to_core(from), t, to_core(ecn));
+  c->core().on_datagram_in_place(payload, to_core(from), t, to_core(ecn));
   mark_dirty(*c);
 }
 

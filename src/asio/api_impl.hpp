@@ -2,12 +2,13 @@
 
 // The Asio driver behind tern::endpoint, tern::connection and tern::stream
 // (docs/api.md). One endpoint_impl owns the UDP socket, the routing table
-// (Destination Connection ID -> connection), one steady_timer armed at the
+// (Destination Connection ID -> connection), one timer (io::wakeup_timer) armed at the
 // earliest next_timeout() of all its connections, and the send batch that
 // poll_transmit() fills and sendmmsg / GSO drains. One connection_impl wraps
 // a sans-IO core::connection and the operations parked on it.
 
 #include "asio/udp_socket.hpp"
+#include "asio/wakeup_timer.hpp"
 #include "core/connection.hpp"
 #include "core/retry.hpp"
 #include "crypto/certificate.hpp"
@@ -23,7 +24,6 @@
 
 #include <asio/any_io_executor.hpp>
 #include <asio/ip/udp.hpp>
-#include <asio/steady_timer.hpp>
 
 #include <array>
 #include <cstddef>
@@ -189,7 +189,7 @@ public:
 private:
   void start_receive();
   void on_readable(std::error_code ec);
-  void on_datagram(std::span<const std::byte> payload, const asio::ip::udp::endpoint& from, io::ecn_codepoint ecn,
+  void on_datagram(std::span<std::byte> payload, const asio::ip::udp::endpoint& from, io::ecn_codepoint ecn,
                    time_point now);
   void on_timer();
   void run_dirty(time_point now);
@@ -223,9 +223,8 @@ private:
   asio::any_io_executor ex_;
   io::udp_socket socket_;
   std::optional<io::udp_recv_batch> rx_;
-  asio::steady_timer timer_;
+  io::wakeup_timer timer_;
   time_point timer_at_ = never;
-  std::uint64_t timer_generation_ = 0;
   bool open_ = false;
 
   config cfg_;

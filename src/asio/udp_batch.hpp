@@ -64,11 +64,13 @@ public:
   std::size_t size() const noexcept { return filled_; }
   const rx_slot& operator[](std::size_t i) const noexcept { return slots_[i]; }
 
-  /// Calls fn(std::span<const std::byte> payload, const udp::endpoint& from,
+  /// Calls fn(std::span<std::byte> payload, const udp::endpoint& from,
   /// ecn_codepoint) once per datagram of the last receive, splitting GRO
   /// buffers back into the datagrams the sender sent. Truncated slots are
-  /// skipped. Returns the number of datagrams visited.
-  template <class F> std::size_t for_each_datagram(F&& fn) const;
+  /// skipped. Returns the number of datagrams visited. The payload is the
+  /// batch's own buffer: fn may overwrite it (the endpoint decrypts packets
+  /// there instead of copying them out first).
+  template <class F> std::size_t for_each_datagram(F&& fn);
 
 private:
   friend class udp_socket;
@@ -80,7 +82,7 @@ private:
   std::unique_ptr<recv_batch_native> native_;
 };
 
-template <class F> std::size_t udp_recv_batch::for_each_datagram(F&& fn) const {
+template <class F> std::size_t udp_recv_batch::for_each_datagram(F&& fn) {
   std::size_t count = 0;
   for (std::size_t i = 0; i < filled_; ++i) {
     const rx_slot& s = slots_[i];
@@ -89,7 +91,7 @@ template <class F> std::size_t udp_recv_batch::for_each_datagram(F&& fn) const {
     std::size_t off = 0;
     do {
       const std::size_t n = std::min(seg, s.data.size() - off);
-      fn(std::span<const std::byte>(s.data.data() + off, n), s.source, s.ecn);
+      fn(std::span<std::byte>(s.data.data() + off, n), s.source, s.ecn);
       ++count;
       off += n;
     } while (off < s.data.size());

@@ -186,6 +186,12 @@ public:
   /// dropped and counted, protocol violations close the connection.
   void on_datagram(std::span<const std::byte> datagram, const address& from, time_point now,
                    recovery::ecn_mark ecn = recovery::ecn_mark::not_ect);
+  /// The same, working in the caller's buffer instead of a copy of it:
+  /// header protection is removed and payloads are decrypted in place, so
+  /// afterwards the bytes are unspecified. Nothing refers to them once this
+  /// returns. For drivers that own the receive buffer (the endpoint).
+  void on_datagram_in_place(std::span<std::byte> datagram, const address& from, time_point now,
+                            recovery::ecn_mark ecn = recovery::ecn_mark::not_ect);
   /// Writes the next datagram to send into `out` (at least 1200 bytes), or
   /// returns nothing when there is nothing to send now.
   std::optional<transmit> poll_transmit(std::span<std::byte> out, time_point now);

@@ -1,7 +1,9 @@
 // Receiving: datagrams -> packets -> frames (docs/protocol.md §3.2, §8, §9).
 //
-// A datagram is copied once into a reusable buffer (packet protection works
-// in place), then split into its coalesced packets. Per packet, in order:
+// Packet protection works in place: on_datagram_in_place() works in the
+// driver's receive buffer (the endpoint's recvmmsg slots); on_datagram()
+// first copies the datagram into a reusable buffer of the connection. The
+// datagram is then split into its coalesced packets. Per packet, in order:
 // header layout (no state change on error: drop the rest of the datagram),
 // Destination Connection ID (ours, or the client's original DCID for a
 // server's handshake packets), header protection, packet number expansion
@@ -47,14 +49,20 @@ std::uint64_t transport_code_of(std::error_code ec) {
 void connection::on_datagram(std::span<const std::byte> datagram, const address& from, time_point now,
                              recovery::ecn_mark ecn) {
   if (state_ == connection_state::closed || state_ == connection_state::draining) return;
+  rx_buffer_.assign(datagram.begin(), datagram.end());
+  on_datagram_in_place(rx_buffer_, from, now, ecn);
+}
+
+void connection::on_datagram_in_place(std::span<std::byte> datagram, const address& from, time_point now,
+                                      recovery::ecn_mark ecn) {
+  if (state_ == connection_state::closed || state_ == connection_state::draining) return;
   if (datagram.empty()) {
     ++packets_dropped_;
     return;
   }
   bytes_received_ += datagram.size();
-  rx_buffer_.assign(datagram.begin(), datagram.end());
   rx_ecn_ = ecn;
-  std::span<std::byte> rest(rx_buffer_);
+  std::span<std::byte> rest(datagram);
   datagram_counted_ = false;
   while (!rest.empty()) {
     std::size_t consumed = 0;
@@ -74,7 +82,7 @@ void connection::on_datagram(std::span<const std::byte> datagram, const address&
 void connection::replay_early_datagrams(time_point now) {
   auto early = std::move(early_);
   early_.clear();
-  for (auto& d : early) on_datagram(d.bytes, d.from, now);
+  for (auto& d : early) on_datagram_in_place(d.bytes, d.from, now);
 }
 
 void connection::process_packet(std::span<std::byte> rest, std::size_t& consumed, const address& from,
