@@ -2,7 +2,18 @@
 # the library parse over and over: doctest, Asio and the standard library
 # (docs/building.md has the figures). Only third-party and standard headers
 # go in, so editing a tern header rebuilds what includes it and no more.
-option(TERN_PRECOMPILE_HEADERS "Precompile the Asio, doctest and standard headers of the library and the tests" ON)
+#
+# ccache treats a compilation that uses a precompiled header as uncacheable
+# unless CCACHE_SLOPPINESS has pch_defines,time_macros; so with a compiler
+# launcher (ccache, a warm cache) the default is off, and CI and
+# fresh machines (no launcher) get it.
+if(CMAKE_CXX_COMPILER_LAUNCHER)
+  set(tern_pch_default OFF)
+else()
+  set(tern_pch_default ON)
+endif()
+option(TERN_PRECOMPILE_HEADERS "Precompile the Asio, doctest and standard headers of the library and the tests"
+       ${tern_pch_default})
 
 set(TERN_PCH_STANDARD_HEADERS
   <algorithm> <array> <chrono> <cstddef> <cstdint> <cstring> <functional> <map> <memory> <optional>
