@@ -19,6 +19,7 @@
 #include <array>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,9 @@ struct flow {
   std::uint64_t read_at_warmup = 0;
   bool intact = true;
   std::vector<std::byte> chunk = std::vector<std::byte>(16 * 1024);
+  /// Stream offset `chunk` holds, so a write the window refuses (most
+  /// activity calls) does not refill 16 KiB byte by byte.
+  std::optional<std::uint64_t> chunk_at;
   std::vector<std::byte> buf = std::vector<std::byte>(64 * 1024);
 };
 
@@ -97,7 +101,10 @@ fairness_result run_two_flows(const std::string& bottleneck, double link_mbps, s
       if (!f.out_id) f.out_id = c.open_stream(stream::direction::uni, oec);
       if (!f.out_id) return;
       for (;;) {
-        for (std::size_t i = 0; i < f.chunk.size(); ++i) f.chunk[i] = byte_at(f.written + i);
+        if (f.chunk_at != f.written) {
+          for (std::size_t i = 0; i < f.chunk.size(); ++i) f.chunk[i] = byte_at(f.written + i);
+          f.chunk_at = f.written;
+        }
         const std::size_t n = c.write(*f.out_id, f.chunk, oec);
         f.written += n;
         if (oec || n < f.chunk.size()) break;
