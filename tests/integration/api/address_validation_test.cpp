@@ -63,7 +63,7 @@ TEST_CASE("address validation: a client follows the Retry and transfers data") {
 TEST_CASE("address validation: the NEW_TOKEN token of one connection spares the next one the Retry") {
   loopback net(validating_server());
   net.run([&]() -> asio::awaitable<void> {
-    asio::co_spawn(net.io, echo_server(net.server), asio::detached);
+    asio::co_spawn(net.io, echo_server(net.server, 3), asio::detached);
     auto first = co_await net.client.async_connect(net.server.local_endpoint(), net.pin(), use_awaitable);
     REQUIRE(first.is_open());
     co_await wait_until([&] { return !first.address_token().empty(); });
