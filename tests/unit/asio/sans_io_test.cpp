@@ -200,6 +200,23 @@ TEST_CASE("sans_io: the NEW_TOKEN token of a first connection admits the next In
   CHECK(ec == tern::errc::invalid_argument);
 }
 
+TEST_CASE("sans_io: new_token_lifetime zero sends no NEW_TOKEN, negative is invalid") {
+  tern::config cfg = network::server_config();
+  cfg.require_address_validation = true;
+  cfg.new_token_lifetime = std::chrono::nanoseconds(-1);
+  std::error_code ec;
+  context bad(cfg, ec, 1);
+  CHECK(ec == tern::errc::invalid_argument);
+
+  cfg.new_token_lifetime = std::chrono::nanoseconds::zero();
+  network net(cfg);
+  net.run_until([&] { return net.handshaked(); });
+  // Long enough for a NEW_TOKEN sent with the handshake's last flight.
+  const auto until = net.now + 500ms;
+  net.run_until([&] { return net.now >= until; });
+  CHECK(net.client->address_token().empty());
+}
+
 TEST_CASE("sans_io: a stream carries 1 MiB intact through 5% loss and FIN") {
   network net;
   net.loss = 0.05;
