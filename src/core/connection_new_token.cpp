@@ -9,7 +9,8 @@
 namespace tern::core {
 
 std::error_code connection::send_new_token(std::span<const std::byte> token) {
-  if (is_client() || token.empty() || token.size() > max_new_token_length) return crypto::crypto_errc::invalid_argument;
+  if (is_client() || token.empty() || token.size() > max_new_token_length)
+    return crypto::crypto_errc::invalid_argument;
   if (state_ == connection_state::handshaking) return core_errc::not_established;
   if (state_ != connection_state::established) return core_errc::connection_closed;
   new_token_out_.assign(token.begin(), token.end());

@@ -48,8 +48,8 @@ std::error_code retry_validator::validate_new_token(std::span<const std::byte> t
   return authority_.validate(token.subspan(cookie_offset), context_of(from), now, new_token_lifetime_);
 }
 
-initial_admission retry_validator::admit(const wire::packet_header& initial, const address& from, time_point now,
-                                         wire::connection_id& original_dcid) const noexcept {
+initial_admission retry_validator::admit(const wire::packet_header& initial, const address& from,
+                                         time_point now, wire::connection_id& original_dcid) const noexcept {
   if (initial.token.empty()) return initial_admission::send_retry;
   switch (static_cast<token_kind>(std::to_integer<std::uint8_t>(initial.token[0]))) {
   case token_kind::new_token:

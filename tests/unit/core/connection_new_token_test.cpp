@@ -47,7 +47,8 @@ duration time_to_established(network& net) {
 
 } // namespace
 
-TEST_CASE("new_token: the server sends one once the handshake is confirmed; the next connection needs no Retry") {
+TEST_CASE(
+    "new_token: the server sends one once the handshake is confirmed; the next connection needs no Retry") {
   retry_validator v(10s);
   const auto first = get_token(v);
   CHECK(first.token.size() == new_token_length);
@@ -67,9 +68,11 @@ TEST_CASE("new_token: the server sends one once the handshake is confirmed; the 
   CHECK(net.initials_refused == 0);
   REQUIRE(net.admission);
   CHECK(*net.admission == initial_admission::accept_validated);
-  MESSAGE("handshake with a Retry ", std::chrono::duration_cast<std::chrono::milliseconds>(with_retry).count(),
-          " ms, with a NEW_TOKEN token ", std::chrono::duration_cast<std::chrono::milliseconds>(with_token).count(),
-          " ms (RTT ", std::chrono::duration_cast<std::chrono::milliseconds>(2 * net.one_way).count(), " ms)");
+  MESSAGE("handshake with a Retry ",
+          std::chrono::duration_cast<std::chrono::milliseconds>(with_retry).count(),
+          " ms, with a NEW_TOKEN token ",
+          std::chrono::duration_cast<std::chrono::milliseconds>(with_token).count(), " ms (RTT ",
+          std::chrono::duration_cast<std::chrono::milliseconds>(2 * net.one_way).count(), " ms)");
   // The Retry's round trip is exactly what the token saves.
   CHECK(with_retry - with_token == 2 * net.one_way);
   // The second connection gets a fresh token too.
@@ -92,7 +95,9 @@ TEST_CASE("new_token: an address validated by a NEW_TOKEN token is not held to 3
     // the server's flight goes out again at every probe timeout.
     const int deliver = with_token ? 1 : 2;
     int client_datagrams = 0;
-    net.hook = [&](bool to_server, std::vector<std::byte>&) { return !to_server || ++client_datagrams <= deliver; };
+    net.hook = [&](bool to_server, std::vector<std::byte>&) {
+      return !to_server || ++client_datagrams <= deliver;
+    };
     net.start();
     net.run_until([&] { return false; }, 20s);
     REQUIRE(net.server);
@@ -102,7 +107,7 @@ TEST_CASE("new_token: an address validated by a NEW_TOKEN token is not held to 3
   const std::uint64_t retried = run(false);
   const std::uint64_t token = run(true);
   MESSAGE("server sent ", retried, " bytes after a Retry, ", token, " after a NEW_TOKEN token");
-  CHECK(token > 3 * 1200); // one 1200-byte Initial received, more than 3x sent
+  CHECK(token > 3 * 1200);       // one 1200-byte Initial received, more than 3x sent
   CHECK(token >= retried - 100); // as much as a Retry-validated address (the Retry itself is in `retried`)
 }
 
@@ -165,7 +170,8 @@ TEST_CASE("new_token: the two kinds of token never pass as each other") {
   CHECK_FALSE(v.validate_new_token(token, client, t0 + 1h));
   CHECK_FALSE(v.validate_new_token(token, address::ipv4({10, 0, 0, 1}, 1), t0)); // the port does not count
   CHECK(v.validate_new_token(token, client, t0 + 1h + 1us) == crypto::crypto_errc::token_expired);
-  CHECK(v.validate_new_token(token, address::ipv4({10, 0, 0, 2}, 40000), t0) == crypto::crypto_errc::token_invalid);
+  CHECK(v.validate_new_token(token, address::ipv4({10, 0, 0, 2}, 40000), t0) ==
+        crypto::crypto_errc::token_invalid);
   address v6;
   v6.family = stun::address_family::ipv6;
   v6.port = 40000;
@@ -201,7 +207,8 @@ TEST_CASE("new_token: a client that sends NEW_TOKEN is closed with PROTOCOL_VIOL
   net.client->inject_frames_for_tests(encode_frame(wire::new_token_frame{token}));
   REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
   CHECK(net.server->close_reason().error == core_errc::transport_error);
-  CHECK(net.server->close_reason().code == static_cast<std::uint64_t>(wire::transport_error::protocol_violation));
+  CHECK(net.server->close_reason().code ==
+        static_cast<std::uint64_t>(wire::transport_error::protocol_violation));
 }
 
 TEST_CASE("new_token: only an established server sends one, and a client keeps the last it received") {
