@@ -119,6 +119,12 @@ struct config {
   /// How long a Retry token stays valid; must be positive when
   /// require_address_validation is on (invalid_argument otherwise).
   std::chrono::nanoseconds address_token_lifetime = std::chrono::seconds(10);
+  /// With require_address_validation: once a client's handshake is
+  /// confirmed, the server sends it a NEW_TOKEN token valid this long for
+  /// its IP address (any port); a later connection that presents it
+  /// (connect_options::address_token) is admitted without a Retry, its
+  /// address validated. Zero sends none; negative is invalid_argument.
+  std::chrono::nanoseconds new_token_lifetime = std::chrono::hours(24);
   /// Connections this endpoint carries at once, both directions.
   std::size_t max_connections = 10000;
   /// SO_RCVBUF / SO_SNDBUF requested: large, for high bandwidth-delay
@@ -185,6 +191,12 @@ struct connect_options {
   /// caller checks: an active attacker can impersonate the server.
   bool accept_any_server_key = false;
   std::vector<std::string> alpn;
+  /// A token an earlier connection to the same server received
+  /// (connection::address_token()): sent in this connection's Initials, it
+  /// spares the Retry round trip of a server with
+  /// require_address_validation. A stale or foreign token costs nothing but
+  /// that Retry.
+  std::vector<std::byte> address_token;
 };
 
 } // namespace tern

@@ -164,6 +164,12 @@ public:
   std::string alpn() const;
   /// The peer certificate's SPKI fingerprint ("" if it sent none).
   std::string peer_fingerprint() const;
+  /// Client: the address-validation token the server sent in a NEW_TOKEN
+  /// frame (empty until it came: a tern server with
+  /// require_address_validation sends one right after the handshake). Give
+  /// it to connect_options::address_token of a later connection to the same
+  /// server to skip the Retry round trip; it stays readable after close.
+  std::vector<std::byte> address_token() const;
 
 private:
   friend class detail::endpoint_impl;

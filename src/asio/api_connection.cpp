@@ -516,6 +516,10 @@ asio::ip::udp::endpoint connection::remote_endpoint() const noexcept {
 
 std::string connection::alpn() const { return impl_ ? impl_->core().alpn() : std::string{}; }
 
+std::vector<std::byte> connection::address_token() const {
+  return impl_ ? impl_->core().received_token() : std::vector<std::byte>{};
+}
+
 std::string connection::peer_fingerprint() const {
   if (!impl_) return {};
   auto fp = impl_->core().peer_fingerprint();

@@ -58,7 +58,8 @@ std::error_code endpoint_impl::open(const asio::ip::udp::endpoint& local, const 
       cfg.initial_datagram_size > cfg.max_datagram_size || cfg.stun_max_requests == 0 ||
       cfg.stun_initial_rto <= std::chrono::nanoseconds::zero() || cfg.nat_keepalive_interval.count() < 0 ||
       cfg.nat_keepalive_jitter.count() < 0 ||
-      (cfg.require_address_validation && cfg.address_token_lifetime <= std::chrono::nanoseconds::zero()))
+      (cfg.require_address_validation && cfg.address_token_lifetime <= std::chrono::nanoseconds::zero()) ||
+      cfg.new_token_lifetime < std::chrono::nanoseconds::zero())
     return errc::invalid_argument;
   cfg_ = cfg;
   core_cfg_ = core_config(cfg);
@@ -67,8 +68,7 @@ std::error_code endpoint_impl::open(const asio::ip::udp::endpoint& local, const 
   std::error_code ec;
   identity_ = load_identity(cfg, cfg.accept_connections, ec);
   if (ec) return ec;
-  if (cfg.accept_connections && cfg.require_address_validation)
-    retry_validator_.emplace(std::chrono::duration_cast<duration>(cfg.address_token_lifetime));
+  make_address_validator(cfg, retry_validator_);
   if (cfg.accept_connections) {
     server_tls_ = make_server_tls(cfg, identity_, ec);
     if (ec) return ec;
@@ -182,7 +182,7 @@ void endpoint_impl::connect(const asio::ip::udp::endpoint& remote, const connect
   }
 
   const time_point t = now();
-  auto core = core::connection::connect(core_cfg_, tls, to_core(remote), rng_, t, ec);
+  auto core = core::connection::connect(core_cfg_, tls, to_core(remote), rng_, t, ec, options.address_token);
   if (ec || !core) return complete(op, public_error(ec), tern::connection{});
   auto c = adopt(std::move(core));
   c->connect_op = std::move(op);
@@ -225,6 +225,7 @@ void endpoint_impl::accept(connection_op op) {
 }
 
 void endpoint_impl::on_established(connection_impl& c) {
+  send_new_token(retry_validator_, c.core(), now());
   if (!accept_ops_.empty()) {
     auto op = std::move(accept_ops_.front());
     accept_ops_.pop_front();
@@ -493,10 +494,11 @@ void endpoint_impl::on_datagram(std::span<std::byte> payload, const asio::ip::ud
     return;
   }
   std::optional<wire::connection_id> original_dcid;
-  if (!admit_initial(h, from, t, original_dcid)) return;
+  bool validated = false;
+  if (!admit_initial(h, from, t, original_dcid, validated)) return;
   std::error_code ec;
   auto core = core::connection::accept(core_cfg_, server_tls_, to_core(from), h.header.dcid, h.header.scid, rng_, t,
-                                       ec, original_dcid);
+                                       ec, original_dcid, validated);
   if (ec || !core) {
     ++datagrams_dropped_;
     return;

@@ -61,6 +61,14 @@ core::connection_config core_config(const config& cfg);
 /// directory: a typo must not silently leave every connection untraced.
 std::error_code check_qlog_dir(const std::string& qlog_dir);
 
+/// Address validation, shared by the endpoint and the sans-IO context
+/// (api_address_validation.cpp): the validator a server with
+/// require_address_validation keeps (none otherwise), and the NEW_TOKEN
+/// token it gives a server connection once its handshake is confirmed
+/// (none without a validator or with new_token_lifetime zero).
+void make_address_validator(const config& cfg, std::optional<core::retry_validator>& out);
+void send_new_token(const std::optional<core::retry_validator>& validator, core::connection& c, time_point now);
+
 /// The core's counters as the public API reports them (path_changes is the
 /// driver's to fill in).
 connection_stats public_stats(const core::connection_stats& c) noexcept;
@@ -205,10 +213,10 @@ private:
   void drain_path_errors();
   /// With require_address_validation (api_address_validation.cpp): whether
   /// the Initial `h` from `from` may create a connection; if so, the
-  /// original DCID its token names. Otherwise it was answered with a Retry
-  /// or dropped.
+  /// original DCID its Retry token names, or `validated` for a NEW_TOKEN
+  /// token. Otherwise it was answered with a Retry or dropped.
   bool admit_initial(const wire::decoded_header& h, const asio::ip::udp::endpoint& from, time_point now,
-                     std::optional<wire::connection_id>& original_dcid);
+                     std::optional<wire::connection_id>& original_dcid, bool& validated);
   std::shared_ptr<connection_impl> adopt(std::unique_ptr<core::connection> core);
   // NAT traversal (api_nat.cpp).
   void open_nat();

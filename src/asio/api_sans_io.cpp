@@ -29,6 +29,7 @@ struct connection::impl {
   std::shared_ptr<context::state> ctx; // keeps the TLS contexts and the random source alive
   std::unique_ptr<core::connection> core;
   std::uint64_t path_changes = 0;
+  bool new_token_offered = false; // server: the NEW_TOKEN token was queued
 };
 
 namespace {
@@ -49,7 +50,8 @@ stream::direction direction_of(bool unidirectional) noexcept {
 context::context(const config& cfg, std::error_code& ec, std::uint64_t seed) : state_(std::make_shared<state>()) {
   ec.clear();
   if (cfg.initial_datagram_size < 1200 || cfg.max_datagram_size < cfg.initial_datagram_size ||
-      (cfg.require_address_validation && cfg.address_token_lifetime <= std::chrono::nanoseconds::zero())) {
+      (cfg.require_address_validation && cfg.address_token_lifetime <= std::chrono::nanoseconds::zero()) ||
+      cfg.new_token_lifetime < std::chrono::nanoseconds::zero()) {
     ec = make_error_code(errc::invalid_argument);
     return;
   }
@@ -60,8 +62,7 @@ context::context(const config& cfg, std::error_code& ec, std::uint64_t seed) : s
   state_->identity = detail::load_identity(cfg, cfg.accept_connections, ec);
   if (ec) return;
   if (cfg.accept_connections) state_->server_tls = detail::make_server_tls(cfg, state_->identity, ec);
-  if (cfg.accept_connections && cfg.require_address_validation)
-    state_->retry_validator.emplace(std::chrono::duration_cast<duration>(cfg.address_token_lifetime));
+  detail::make_address_validator(cfg, state_->retry_validator);
 }
 
 context::~context() = default;
@@ -82,7 +83,8 @@ std::unique_ptr<connection> context::connect(const asio::ip::udp::endpoint& serv
     if (ec) return nullptr;
     if (defaults) state_->client_tls = tls;
   }
-  auto core = core::connection::connect(state_->core_cfg, tls, detail::to_core(server), state_->rng, now, ec);
+  auto core = core::connection::connect(state_->core_cfg, tls, detail::to_core(server), state_->rng, now, ec,
+                                        options.address_token);
   if (ec || !core) {
     ec = detail::public_error(ec);
     return nullptr;
@@ -101,8 +103,11 @@ std::size_t context::retry(std::span<const std::byte> datagram, const asio::ip::
                            std::span<std::byte> out) {
   wire::decoded_header h;
   if (!state_->retry_validator || !is_initial(datagram) ||
-      wire::decode_header_layout(datagram, state_->core_cfg.connection_id_length, h) || !h.header.token.empty() ||
-      h.header.dcid.size() < 8)
+      wire::decode_header_layout(datagram, state_->core_cfg.connection_id_length, h) || h.header.dcid.size() < 8)
+    return 0;
+  wire::connection_id odcid;
+  if (state_->retry_validator->admit(h.header, detail::to_core(from), now, odcid) !=
+      core::initial_admission::send_retry)
     return 0;
   std::error_code ec;
   const std::size_t n = state_->retry_validator->write_retry(h.header, detail::to_core(from),
@@ -124,16 +129,18 @@ std::unique_ptr<connection> context::accept(std::span<const std::byte> first_dat
   }
   const auto peer = detail::to_core(from);
   std::optional<wire::connection_id> original_dcid;
+  bool validated = false;
   if (state_->retry_validator) {
     wire::connection_id odcid;
-    if (state_->retry_validator->validate(h.header, peer, now, odcid)) {
-      ec = make_error_code(errc::invalid_argument);
-      return nullptr;
+    switch (state_->retry_validator->admit(h.header, peer, now, odcid)) {
+    case core::initial_admission::accept_after_retry: original_dcid = odcid; break;
+    case core::initial_admission::accept_validated: validated = true; break;
+    case core::initial_admission::send_retry:
+    case core::initial_admission::drop: ec = make_error_code(errc::invalid_argument); return nullptr;
     }
-    original_dcid = odcid;
   }
   auto core = core::connection::accept(state_->core_cfg, state_->server_tls, peer, h.header.dcid, h.header.scid,
-                                       state_->rng, now, ec, original_dcid);
+                                       state_->rng, now, ec, original_dcid, validated);
   if (ec || !core) {
     ec = detail::public_error(ec);
     return nullptr;
@@ -150,7 +157,14 @@ connection::~connection() = default;
 
 void connection::on_datagram(std::span<const std::byte> datagram, const asio::ip::udp::endpoint& from,
                              time_point now) {
-  impl_->core->on_datagram(datagram, detail::to_core(from), now);
+  auto& core = *impl_->core;
+  core.on_datagram(datagram, detail::to_core(from), now);
+  // A server's handshake completes on a client datagram: time to give the
+  // client a token for its next connection.
+  if (!impl_->new_token_offered && !core.is_client() && core.is_established()) {
+    impl_->new_token_offered = true;
+    detail::send_new_token(impl_->ctx->retry_validator, core, now);
+  }
 }
 
 std::optional<transmit> connection::poll_transmit(std::span<std::byte> out, time_point now) {
@@ -213,6 +227,8 @@ asio::ip::udp::endpoint connection::remote_endpoint() const noexcept {
   return detail::to_asio(impl_->core->peer_address());
 }
 std::string connection::alpn() const { return impl_->core->alpn(); }
+std::vector<std::byte> connection::address_token() const { return impl_->core->received_token(); }
+
 std::string connection::peer_fingerprint() const {
   const auto fp = impl_->core->peer_fingerprint();
   return fp ? crypto::format_fingerprint(*fp) : std::string{};

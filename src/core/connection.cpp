@@ -79,9 +79,11 @@ connection::~connection() = default;
 
 std::unique_ptr<connection> connection::connect(const connection_config& config,
                                                 std::shared_ptr<const crypto::tls_context> tls, const address& peer,
-                                                random_source& rng, time_point now, std::error_code& ec) {
+                                                random_source& rng, time_point now, std::error_code& ec,
+                                                std::span<const std::byte> address_token) {
   std::unique_ptr<connection> c(new connection(config, crypto::tls_role::client, rng));
   c->peer_address_ = peer;
+  c->initial_token_.assign(address_token.begin(), address_token.end());
   c->address_validated_ = true; // a client sends only where it chose to
   c->make_connection_id(c->local_initial_cid_);
   // The original DCID is at least 8 bytes (RFC 9000 §7.2) whatever our own length.
@@ -100,7 +102,8 @@ std::unique_ptr<connection> connection::accept(const connection_config& config,
                                                const wire::connection_id& client_dcid,
                                                const wire::connection_id& client_scid, random_source& rng,
                                                time_point now, std::error_code& ec,
-                                               const std::optional<wire::connection_id>& retry_original_dcid) {
+                                               const std::optional<wire::connection_id>& retry_original_dcid,
+                                               bool address_validated) {
   if (client_dcid.empty()) {
     ec = crypto::crypto_errc::invalid_argument;
     return nullptr;
@@ -114,6 +117,7 @@ std::unique_ptr<connection> connection::accept(const connection_config& config,
   } else {
     c->original_dcid_ = client_dcid;
     c->make_connection_id(c->local_initial_cid_);
+    c->address_validated_ = address_validated; // a NEW_TOKEN token proved it
   }
   c->ids_.set_initial_local(c->local_initial_cid_);
   c->ids_.set_initial_peer(client_scid);

@@ -154,9 +154,15 @@ public:
   /// A client connection to `peer`; the first poll_transmit() produces the
   /// Initial packet. `tls` must be a client context; `rng` must outlive the
   /// connection. Errors: the TLS session's (internal_error), key derivation.
+  ///
+  /// `address_token` is a token an earlier connection to the same server
+  /// received in a NEW_TOKEN frame (received_token()); the client puts it in
+  /// its Initials so a server requiring address validation needs no Retry.
+  /// A Retry, if one comes anyway, replaces it.
   static std::unique_ptr<connection> connect(const connection_config& config,
                                              std::shared_ptr<const crypto::tls_context> tls, const address& peer,
-                                             random_source& rng, time_point now, std::error_code& ec);
+                                             random_source& rng, time_point now, std::error_code& ec,
+                                             std::span<const std::byte> address_token = {});
 
   /// A server connection for a client whose first Initial packet carried
   /// `client_dcid` (destination) and `client_scid` (source) and came from
@@ -169,12 +175,15 @@ public:
   /// the handshake keys come from it, `client_dcid` (the Retry's Source
   /// Connection ID) becomes this side's first connection ID, and the
   /// client's address counts as validated (no amplification limit).
+  /// `address_validated` says the same without a Retry: the Initial carried
+  /// a valid NEW_TOKEN token (retry_validator::admit, accept_validated).
   static std::unique_ptr<connection> accept(const connection_config& config,
                                             std::shared_ptr<const crypto::tls_context> tls, const address& peer,
                                             const wire::connection_id& client_dcid,
                                             const wire::connection_id& client_scid, random_source& rng,
                                             time_point now, std::error_code& ec,
-                                            const std::optional<wire::connection_id>& retry_original_dcid = std::nullopt);
+                                            const std::optional<wire::connection_id>& retry_original_dcid = std::nullopt,
+                                            bool address_validated = false);
 
   ~connection();
   connection(const connection&) = delete;
@@ -221,6 +230,19 @@ public:
   /// the client's retransmitted Initials by it; after a Retry they carry a
   /// connection ID of ours instead).
   const wire::connection_id& original_dcid() const noexcept { return original_dcid_; }
+
+  // --- address-validation tokens for future connections (NEW_TOKEN) --------
+
+  /// Server: sends `token` (retry_validator::write_new_token) to the client
+  /// in a NEW_TOKEN frame, again if lost; a later call replaces a token not
+  /// yet sent. Errors: invalid_argument (a client, or a token empty or
+  /// longer than max_new_token_length), not_established, connection_closed.
+  std::error_code send_new_token(std::span<const std::byte> token);
+  /// Client: the token of the last NEW_TOKEN frame received (empty if none),
+  /// for connect()'s `address_token` on a later connection to this server.
+  const std::vector<std::byte>& received_token() const noexcept { return received_token_; }
+  /// Longest token either side handles; a longer NEW_TOKEN is ignored.
+  static constexpr std::size_t max_new_token_length = 256;
 
   // --- streams ------------------------------------------------------------
 
@@ -327,6 +349,8 @@ private:
 
   // connection_retry.cpp: the client's side of a Retry.
   void on_retry(std::span<const std::byte> packet, const wire::decoded_header& layout);
+  // connection_new_token.cpp: a NEW_TOKEN frame received.
+  std::error_code on_new_token(const wire::new_token_frame& f);
 
   // connection_recv.cpp: packet and frame processing.
   void process_packet(std::span<std::byte> datagram_rest, std::size_t& consumed, const address& from,
@@ -399,7 +423,12 @@ private:
   bool handshake_done_pending_ = false;
   bool heard_from_peer_ = false;     // client: a server packet arrived (Initial -> Handshake packets)
   bool retry_received_ = false;      // client: a Retry was accepted; no other one is
-  std::vector<std::byte> retry_token_; // client: echoed in every Initial after the Retry
+  // client: the Token field of every Initial: connect()'s NEW_TOKEN token,
+  // replaced by the token of an accepted Retry.
+  std::vector<std::byte> initial_token_;
+  std::vector<std::byte> new_token_out_;   // server: to send in NEW_TOKEN (resent if lost)
+  bool new_token_pending_ = false;
+  std::vector<std::byte> received_token_; // client: from the last NEW_TOKEN
   time_point handshake_deadline_ = never;
   time_point created_{};
 

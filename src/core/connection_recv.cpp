@@ -262,8 +262,8 @@ std::error_code connection::process_frames(std::span<const std::byte> payload, w
     } else if (auto* sdb = std::get_if<wire::stream_data_blocked_frame>(&fr)) {
       auto* st = streams_.get_for_frame(sdb->stream_id, stream::frame_target::receive_side, ec);
       if (!ec && st) note_peer_stream(sdb->stream_id);
-    } else if (std::holds_alternative<wire::new_token_frame>(fr)) {
-      if (!is_client()) ec = core_errc::transport_error; // only servers send NEW_TOKEN
+    } else if (auto* nt = std::get_if<wire::new_token_frame>(&fr)) {
+      ec = on_new_token(*nt);
     } else if (auto* nc = std::get_if<wire::new_connection_id_frame>(&fr)) {
       wire::transport_error te{};
       if (!ids_.on_new_connection_id(*nc, peer_connection_id_limit, te)) {
@@ -492,6 +492,7 @@ void connection::on_lost_frames(std::uint64_t cookie) {
     case sent_frame::kind::new_connection_id: ids_.on_new_lost(f.a); break;
     case sent_frame::kind::retire_connection_id: ids_.on_retire_lost(f.a); break;
     case sent_frame::kind::handshake_done: handshake_done_pending_ = true; break;
+    case sent_frame::kind::new_token: new_token_pending_ = !new_token_out_.empty(); break;
     case sent_frame::kind::message_fragment: messages_out_.on_lost(stream::fragment_ref{f.id, f.a, f.b}); break;
     case sent_frame::kind::message_abandon: messages_out_.on_abandon_lost(f.id); break;
     }

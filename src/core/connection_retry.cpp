@@ -19,7 +19,7 @@ void connection::on_retry(std::span<const std::byte> packet, const wire::decoded
     return;
   }
   retry_received_ = true;
-  retry_token_.assign(h.token.begin(), h.token.end());
+  initial_token_.assign(h.token.begin(), h.token.end());
   ids_.set_initial_peer(h.scid);
   // Everything sent so far went unanswered by design: send the crypto data
   // again now. Handshake keys stay those of the original DCID, which the

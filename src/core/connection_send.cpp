@@ -70,7 +70,7 @@ bool connection::has_ack_eliciting_to_send(time_point now) {
   if (ping_pending_ || crypto_send_.has_data_to_send()) return true;
   if (!keys_.has_one_rtt_keys() || !handshake_complete_) return false;
   if (!injected_frames_.empty()) return true;
-  if (handshake_done_pending_ || path_.challenge_pending || !responses_.empty()) return true;
+  if (handshake_done_pending_ || new_token_pending_ || path_.challenge_pending || !responses_.empty()) return true;
   if (tail_probes_pending_ > 0) return true;
   if (conn_recv_window_.has_update() || conn_send_credit_.blocked_pending() || control_dirty_) return true;
   if (messages_out_.has_pending(now, sender_.rtt().smoothed_rtt() / 2)) return true;
@@ -236,7 +236,7 @@ std::size_t connection::build_packet(std::span<std::byte> out, wire::packet_type
   h.type = type;
   h.dcid = ids_.peer();
   h.scid = local_initial_cid_;
-  if (type == wire::packet_type::initial) h.token = retry_token_; // empty unless a Retry came
+  if (type == wire::packet_type::initial) h.token = initial_token_;
   h.key_phase = !is_long && keys_.one_rtt().send_key_phase();
   h.packet_number = wire::truncate_packet_number(pn);
   wire::writer w(out);
@@ -351,6 +351,13 @@ void connection::write_frames(wire::writer& w, wire::packet_type type, time_poin
       (void)wire::encode(w, wire::handshake_done_frame{});
       handshake_done_pending_ = false;
       record(sent_frame{sent_frame::kind::handshake_done});
+    }
+    if (new_token_pending_) {
+      const wire::new_token_frame f{new_token_out_};
+      if (w.remaining() >= wire::encoded_size(f) && !wire::encode(w, f)) {
+        new_token_pending_ = false;
+        record(sent_frame{sent_frame::kind::new_token});
+      }
     }
   }
 
@@ -537,7 +544,7 @@ std::optional<transmit> connection::build_close(std::span<std::byte> out, time_p
   h.type = type;
   h.dcid = ids_.peer();
   h.scid = local_initial_cid_;
-  if (type == wire::packet_type::initial) h.token = retry_token_; // empty unless a Retry came
+  if (type == wire::packet_type::initial) h.token = initial_token_;
   h.key_phase = !is_long && keys_.one_rtt().send_key_phase();
   h.packet_number = wire::truncate_packet_number(pn);
   const std::size_t budget = std::min({out.size(), config_.max_datagram_size, amplification_budget()});

@@ -1,9 +1,10 @@
 // Retry integrity tag and the stateless Retry token (see retry.hpp).
 //
-// Token on the wire: cookie (41 bytes, crypto::address_token_authority) ||
-// ODCID length (1) || ODCID. The cookie's MAC covers what the server must
-// see again for the token to count: the client's IP and port, the ODCID and
-// the Retry's Source Connection ID (the DCID of the client's next Initial).
+// Token on the wire: kind (1, token_kind::retry) || cookie (41 bytes,
+// crypto::address_token_authority) || ODCID length (1) || ODCID. The
+// cookie's MAC covers the kind and what the server must see again for the
+// token to count: the client's IP and port, the ODCID and the Retry's Source
+// Connection ID (the DCID of the client's next Initial).
 
 #include "core/retry.hpp"
 
@@ -33,11 +34,15 @@ void append_cid(std::vector<std::byte>& to, const wire::connection_id& cid) {
   append(to, cid.bytes());
 }
 
-/// The bytes the cookie's MAC binds: family, IP, port, ODCID, Retry SCID.
+constexpr std::size_t cookie_offset = 1;
+constexpr std::size_t odcid_offset = cookie_offset + crypto::address_token_length;
+
+/// The bytes the cookie's MAC binds: kind, family, IP, port, ODCID, Retry SCID.
 std::vector<std::byte> token_context(const address& from, const wire::connection_id& original_dcid,
                                      const wire::connection_id& retry_scid) {
   std::vector<std::byte> c;
-  c.reserve(1 + 16 + 2 + 2 * (1 + wire::max_connection_id_length));
+  c.reserve(2 + 16 + 2 + 2 * (1 + wire::max_connection_id_length));
+  c.push_back(static_cast<std::byte>(token_kind::retry));
   c.push_back(static_cast<std::byte>(from.family));
   append(c, std::as_bytes(from.ip_bytes()));
   c.push_back(static_cast<std::byte>(from.port >> 8));
@@ -88,8 +93,9 @@ std::size_t retry_validator::write_retry(const wire::packet_header& initial, con
 
     std::array<std::byte, retry_token_max_length> token{};
     const auto context = token_context(from, initial.dcid, retry_scid);
-    if ((ec = authority_.issue(context, now, token))) return 0;
-    std::size_t token_length = crypto::address_token_length;
+    token[0] = static_cast<std::byte>(token_kind::retry);
+    if ((ec = authority_.issue(context, now, std::span(token).subspan(cookie_offset)))) return 0;
+    std::size_t token_length = odcid_offset;
     token[token_length++] = static_cast<std::byte>(initial.dcid.size());
     std::copy(initial.dcid.bytes().begin(), initial.dcid.bytes().end(), token.begin() + token_length);
     token_length += initial.dcid.size();
@@ -119,15 +125,17 @@ std::size_t retry_validator::write_retry(const wire::packet_header& initial, con
 std::error_code retry_validator::validate(const wire::packet_header& initial, const address& from, time_point now,
                                           wire::connection_id& original_dcid) const noexcept {
   const auto token = initial.token;
-  if (token.size() < crypto::address_token_length + 1) return crypto::crypto_errc::token_invalid;
-  const auto odcid_length = std::to_integer<std::size_t>(token[crypto::address_token_length]);
-  const auto odcid_bytes = token.subspan(crypto::address_token_length + 1);
+  if (token.size() < odcid_offset + 1 || token[0] != static_cast<std::byte>(token_kind::retry))
+    return crypto::crypto_errc::token_invalid;
+  const auto odcid_length = std::to_integer<std::size_t>(token[odcid_offset]);
+  const auto odcid_bytes = token.subspan(odcid_offset + 1);
   if (odcid_bytes.size() != odcid_length || odcid_length < 8) return crypto::crypto_errc::token_invalid;
   wire::connection_id odcid;
   if (wire::connection_id::from_bytes(odcid_bytes, odcid)) return crypto::crypto_errc::token_invalid;
   try {
     const auto context = token_context(from, odcid, initial.dcid);
-    if (auto ec = authority_.validate(token.first(crypto::address_token_length), context, now)) return ec;
+    if (auto ec = authority_.validate(token.subspan(cookie_offset, crypto::address_token_length), context, now))
+      return ec;
   } catch (...) {
     return crypto::crypto_errc::internal_error;
   }

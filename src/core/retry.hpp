@@ -14,6 +14,12 @@
 // Retry this client followed. That is tern's equivalent of QUIC's
 // original/retry connection ID transport parameters (RFC 9000 §7.3): an
 // injected Retry makes the handshake fail instead of silently redirecting it.
+//
+// The same validator issues the tokens of NEW_TOKEN frames (new_token.cpp):
+// given to a client once its handshake is confirmed, presented in the
+// Initials of a later connection, they prove the address without a Retry.
+// Every token starts with its kind, which the MAC covers, so a token of one
+// kind never passes as the other.
 
 #include "core/address.hpp"
 #include "crypto/address_token.hpp"
@@ -24,15 +30,41 @@
 #include <tern/time.hpp>
 
 #include <array>
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <system_error>
 
 namespace tern::core {
 
-/// Longest token a tern server puts in a Retry: the HMAC cookie followed by
+/// The first byte of every token a tern server issues.
+enum class token_kind : std::uint8_t {
+  retry = 0x01,     ///< from a Retry: binds IP, port and both connection IDs
+  new_token = 0x02, ///< from a NEW_TOKEN frame: binds the IP only
+};
+
+/// Longest token a tern server puts in a Retry: the kind, the HMAC cookie,
 /// the original DCID (length byte and up to 20 bytes).
-inline constexpr std::size_t retry_token_max_length = crypto::address_token_length + 1 + wire::max_connection_id_length;
+inline constexpr std::size_t retry_token_max_length =
+    1 + crypto::address_token_length + 1 + wire::max_connection_id_length;
+/// Length of a NEW_TOKEN token: the kind and the HMAC cookie.
+inline constexpr std::size_t new_token_length = 1 + crypto::address_token_length;
+
+/// What a server validating addresses does with a client's first Initial,
+/// by the token it carries (retry_validator::admit).
+enum class initial_admission : std::uint8_t {
+  /// No token, or a NEW_TOKEN token that does not validate (forged, expired,
+  /// another IP, another server's): as if there were none, answer a Retry.
+  send_retry,
+  /// A valid Retry token: accept with its original DCID, address validated.
+  accept_after_retry,
+  /// A valid NEW_TOKEN token: accept with the address validated, no Retry.
+  accept_validated,
+  /// A Retry token that does not validate, or a token of no known kind: the
+  /// client already had its one Retry (RFC 9000 §8.1.2), drop the Initial.
+  drop,
+};
 
 /// The Retry Integrity Tag: the first 16 bytes of
 /// HMAC-SHA256("tern retry integrity", ODCID length || ODCID || Retry packet
@@ -45,12 +77,14 @@ std::error_code retry_integrity_tag(const wire::connection_id& original_dcid, st
 /// for a client whose first Initial had `original_dcid`. Constant time.
 bool retry_integrity_valid(const wire::connection_id& original_dcid, std::span<const std::byte> retry_packet) noexcept;
 
-/// Server side: issues and checks Retry tokens. Keeps no per-client state.
-/// Not thread-safe.
+/// Server side: issues and checks Retry and NEW_TOKEN tokens. Keeps no
+/// per-client state. Not thread-safe.
 class retry_validator {
 public:
-  /// Tokens are accepted for `lifetime` after their Retry was sent.
-  explicit retry_validator(duration lifetime) : authority_(lifetime) {}
+  /// Retry tokens are accepted for `lifetime` after their Retry was sent,
+  /// NEW_TOKEN tokens for `new_token_lifetime` after they were issued.
+  explicit retry_validator(duration lifetime, duration new_token_lifetime = std::chrono::hours(24))
+      : authority_(lifetime), new_token_lifetime_(new_token_lifetime) {}
 
   /// Writes into `out` the Retry answering `initial` (a decoded Initial
   /// header without a valid token) from `from`: a fresh Source Connection ID
@@ -66,11 +100,30 @@ public:
   std::error_code validate(const wire::packet_header& initial, const address& from, time_point now,
                            wire::connection_id& original_dcid) const noexcept;
 
-  /// The HMAC secrets (rotate them at least once per lifetime).
+  /// Sorts a client's first Initial (from `from`) by its token; sets
+  /// `original_dcid` for accept_after_retry.
+  initial_admission admit(const wire::packet_header& initial, const address& from, time_point now,
+                          wire::connection_id& original_dcid) const noexcept;
+
+  /// Writes into out[0, new_token_length) a NEW_TOKEN token for a client at
+  /// `client` (its IP counts, not its port: NAT rebinding changes ports
+  /// between connections). Errors: invalid_argument (`out` too small), the
+  /// token authority's.
+  std::error_code write_new_token(const address& client, time_point now, std::span<std::byte> out) const noexcept;
+
+  /// Checks a NEW_TOKEN token presented from `from`. Errors: token_invalid
+  /// (malformed, another kind, forged, another IP or family), token_expired.
+  std::error_code validate_new_token(std::span<const std::byte> token, const address& from,
+                                     time_point now) const noexcept;
+
+  /// The HMAC secrets of both kinds (rotate them at least once per the
+  /// longer lifetime).
   crypto::address_token_authority& authority() noexcept { return authority_; }
+  duration new_token_lifetime() const noexcept { return new_token_lifetime_; }
 
 private:
   crypto::address_token_authority authority_;
+  duration new_token_lifetime_;
 };
 
 } // namespace tern::core

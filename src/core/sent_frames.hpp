@@ -26,6 +26,7 @@ struct sent_frame {
     new_connection_id,    ///< a = sequence
     retire_connection_id, ///< a = sequence
     handshake_done,
+    new_token,            ///< the token is the connection's new_token_out_
     message_fragment,     ///< id = message id, a = offset, b = length
     message_abandon,      ///< id = message id
   };

@@ -97,6 +97,11 @@ std::error_code address_token_authority::issue(std::span<const std::byte> addres
 
 std::error_code address_token_authority::validate(std::span<const std::byte> token, std::span<const std::byte> address,
                                                   time_point now) const noexcept {
+  return validate(token, address, now, lifetime_);
+}
+
+std::error_code address_token_authority::validate(std::span<const std::byte> token, std::span<const std::byte> address,
+                                                  time_point now, duration lifetime) const noexcept {
   if (token.size() != address_token_length) return crypto_errc::token_invalid;
   const auto id = static_cast<std::uint8_t>(token[0]);
   const secret_slot* secret = nullptr;
@@ -119,8 +124,8 @@ std::error_code address_token_authority::validate(std::span<const std::byte> tok
   const std::int64_t current = microseconds_of(now);
   if (issued > current) return crypto_errc::token_invalid;
   const std::uint64_t age = static_cast<std::uint64_t>(current) - static_cast<std::uint64_t>(issued);
-  const auto lifetime = std::chrono::duration_cast<std::chrono::microseconds>(lifetime_).count();
-  if (lifetime < 0 || age > static_cast<std::uint64_t>(lifetime)) return crypto_errc::token_expired;
+  const auto max_age = std::chrono::duration_cast<std::chrono::microseconds>(lifetime).count();
+  if (max_age < 0 || age > static_cast<std::uint64_t>(max_age)) return crypto_errc::token_expired;
   return {};
 }
 

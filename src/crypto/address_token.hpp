@@ -60,6 +60,11 @@ public:
   /// The MAC is checked first, so only authentic tokens can be "expired".
   std::error_code validate(std::span<const std::byte> token, std::span<const std::byte> address,
                            time_point now) const noexcept;
+  /// The same with a `lifetime` of the caller's instead of lifetime(): one
+  /// authority (one set of secrets) serves tokens of different lifetimes,
+  /// which the caller tells apart by what `address` binds.
+  std::error_code validate(std::span<const std::byte> token, std::span<const std::byte> address, time_point now,
+                           duration lifetime) const noexcept;
 
   duration lifetime() const noexcept { return lifetime_; }
 

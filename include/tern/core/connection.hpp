@@ -36,6 +36,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 namespace tern::sans_io {
 
@@ -105,10 +106,12 @@ public:
   bool is_initial(std::span<const std::byte> datagram) const noexcept;
 
   /// With config::require_address_validation: for an Initial that carries
-  /// no token, writes into `out` the stateless Retry to send back to `from`
-  /// and returns its size (smaller than the Initial); 0 for anything else
-  /// (a datagram with a token goes to accept(), which checks it). 0 also
-  /// when `out` is too small or the flag is off.
+  /// no token, or a NEW_TOKEN token that does not validate (forged, expired,
+  /// another IP), writes into `out` the stateless Retry to send back to
+  /// `from` and returns its size (smaller than the Initial); 0 for anything
+  /// else (a datagram with a valid token goes to accept(); one with a bad
+  /// Retry token is dropped). 0 also when `out` is too small or the flag is
+  /// off.
   std::size_t retry(std::span<const std::byte> datagram, const asio::ip::udp::endpoint& from, time_point now,
                     std::span<std::byte> out);
 
@@ -117,7 +120,9 @@ public:
   /// Errors: errc::invalid_argument when the context does not accept, the
   /// datagram is not an Initial (is_initial() false) or, with
   /// require_address_validation, its token is missing (see retry()),
-  /// forged, expired or for another address; nullptr then.
+  /// forged, expired or for another address; nullptr then. A server
+  /// connection with require_address_validation gives its client a
+  /// NEW_TOKEN token once the handshake is confirmed.
   std::unique_ptr<connection> accept(std::span<const std::byte> first_datagram, const asio::ip::udp::endpoint& from,
                                      time_point now, std::error_code& ec);
 
@@ -173,6 +178,9 @@ public:
   asio::ip::udp::endpoint remote_endpoint() const noexcept;
   std::string alpn() const;
   std::string peer_fingerprint() const;
+  /// Client: the last NEW_TOKEN token the server gave (empty if none), for
+  /// connect_options::address_token on a later connection to it.
+  std::vector<std::byte> address_token() const;
 
   // --- streams ------------------------------------------------------------
 

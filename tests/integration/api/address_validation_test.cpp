@@ -1,7 +1,8 @@
 // config::require_address_validation over loopback: a client follows the
 // server's Retry and transfers data; a flood of token-less Initials from
 // many source addresses creates no connection and gets at most one Retry
-// per Initial, none larger than the Initial; forged tokens get nothing.
+// per Initial, none larger than the Initial; forged tokens get nothing; the
+// NEW_TOKEN token of a first connection lets a second one skip the Retry.
 
 #include "fixture.hpp"
 
@@ -56,6 +57,41 @@ TEST_CASE("address validation: a client follows the Retry and transfers data") {
     CHECK(sha256(back) == sha256(data));
     CHECK(net.server.info().retries_sent == 1);
     c.close();
+  });
+}
+
+TEST_CASE("address validation: the NEW_TOKEN token of one connection spares the next one the Retry") {
+  loopback net(validating_server());
+  net.run([&]() -> asio::awaitable<void> {
+    asio::co_spawn(net.io, echo_server(net.server, 3), asio::detached);
+    auto first = co_await net.client.async_connect(net.server.local_endpoint(), net.pin(), use_awaitable);
+    REQUIRE(first.is_open());
+    co_await wait_until([&] { return !first.address_token().empty(); });
+    const auto token = first.address_token();
+    first.close();
+    CHECK(net.server.info().retries_sent == 1);
+
+    auto options = net.pin();
+    options.address_token = token;
+    auto second = co_await net.client.async_connect(net.server.local_endpoint(), options, use_awaitable);
+    REQUIRE(second.is_open());
+    CHECK(net.server.info().retries_sent == 1); // none for the second connection
+    auto s = co_await second.async_open_stream(use_awaitable);
+    const auto data = pattern(20'000, 8);
+    co_await asio::async_write(s, asio::buffer(data), use_awaitable);
+    s.shutdown_send();
+    std::vector<std::byte> back;
+    auto [ec, n] = co_await asio::async_read(s, asio::dynamic_buffer(back), as_tuple);
+    CHECK(ec == asio::error::eof);
+    CHECK(back == data);
+    // A token the server never issued only costs the Retry.
+    options.address_token = pattern(42, 9);
+    options.address_token[0] = std::byte{0x02};
+    auto third = co_await net.client.async_connect(net.server.local_endpoint(), options, use_awaitable);
+    CHECK(third.is_open());
+    CHECK(net.server.info().retries_sent == 2);
+    second.close();
+    third.close();
   });
 }
 

@@ -165,6 +165,58 @@ TEST_CASE("sans_io: with require_address_validation the client follows one Retry
   CHECK(net.server_ctx.retry(initial, client_addr, net.now, retry) > 0);
 }
 
+TEST_CASE("sans_io: the NEW_TOKEN token of a first connection admits the next Initial without a Retry") {
+  tern::config cfg = network::server_config();
+  cfg.require_address_validation = true;
+  network net(cfg);
+  net.run_until([&] { return net.handshaked() && !net.client->address_token().empty(); });
+  CHECK(net.retries == 1);
+  const auto token = net.client->address_token();
+
+  const auto first_initial = [&](const std::vector<std::byte>& t, std::array<std::byte, 1500>& out) {
+    tern::connect_options options;
+    options.address_token = t;
+    std::error_code ec;
+    auto c = net.client_ctx.connect(server_addr, options, net.now, ec);
+    REQUIRE(c);
+    auto sent = c->poll_transmit(out, net.now);
+    REQUIRE(sent);
+    return std::span<const std::byte>(out.data(), sent->size);
+  };
+  std::array<std::byte, 1500> out{};
+  std::array<std::byte, 1500> retry{};
+  std::error_code ec;
+  const auto with_token = first_initial(token, out);
+  CHECK(net.server_ctx.retry(with_token, client_addr, net.now, retry) == 0);
+  CHECK(net.server_ctx.accept(with_token, client_addr, net.now, ec) != nullptr);
+  CHECK_FALSE(ec);
+
+  // Tampered: as if there were no token, a Retry and no connection.
+  auto forged = token;
+  forged.back() ^= std::byte{0x01};
+  const auto with_forged = first_initial(forged, out);
+  CHECK(net.server_ctx.retry(with_forged, client_addr, net.now, retry) > 0);
+  CHECK(net.server_ctx.accept(with_forged, client_addr, net.now, ec) == nullptr);
+  CHECK(ec == tern::errc::invalid_argument);
+}
+
+TEST_CASE("sans_io: new_token_lifetime zero sends no NEW_TOKEN, negative is invalid") {
+  tern::config cfg = network::server_config();
+  cfg.require_address_validation = true;
+  cfg.new_token_lifetime = std::chrono::nanoseconds(-1);
+  std::error_code ec;
+  context bad(cfg, ec, 1);
+  CHECK(ec == tern::errc::invalid_argument);
+
+  cfg.new_token_lifetime = std::chrono::nanoseconds::zero();
+  network net(cfg);
+  net.run_until([&] { return net.handshaked(); });
+  // Long enough for a NEW_TOKEN sent with the handshake's last flight.
+  const auto until = net.now + 500ms;
+  net.run_until([&] { return net.now >= until; });
+  CHECK(net.client->address_token().empty());
+}
+
 TEST_CASE("sans_io: a stream carries 1 MiB intact through 5% loss and FIN") {
   network net;
   net.loss = 0.05;

@@ -549,15 +549,6 @@ TEST_CASE("connection: garbage, truncated, replayed and forged datagrams are dro
   CHECK(transfer(net, *net.client, *net.server, *id2, data) == data);
 }
 
-namespace {
-std::vector<std::byte> encode_frame(const wire::frame& f) {
-  std::vector<std::byte> out(wire::encoded_size(f));
-  wire::writer w(out);
-  REQUIRE_FALSE(wire::encode(w, f));
-  return out;
-}
-} // namespace
-
 TEST_CASE("connection: a peer that exceeds the stream window is closed with FLOW_CONTROL_ERROR") {
   network net(pinned_configs());
   REQUIRE(net.handshake());

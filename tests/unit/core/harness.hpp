@@ -18,6 +18,7 @@
 #include <tern/time.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <functional>
 #include <iterator>
@@ -103,16 +104,21 @@ public:
   std::vector<connection_event> client_events;
   std::vector<connection_event> server_events;
   /// When set, the server requires a Retry token before accepting (as the
-  /// endpoint does with require_address_validation).
+  /// endpoint does with require_address_validation), and, as the endpoint
+  /// does, sends a NEW_TOKEN token once the handshake is confirmed.
   retry_validator* validator = nullptr;
   std::size_t retries_sent = 0;
-  std::size_t initials_refused = 0; ///< carried a token that did not validate
+  std::size_t initials_refused = 0; ///< carried a Retry token that did not validate
+  /// How the server admitted the connection (validator set).
+  std::optional<initial_admission> admission;
+  /// Given to the client's connect(): a NEW_TOKEN token from an earlier run.
+  std::vector<std::byte> client_address_token;
 
   void start() {
     std::error_code ec;
     auto ctx = crypto::tls_context::create(crypto::tls_role::client, client_config.tls, ec);
     REQUIRE_MESSAGE(!ec, ec.message());
-    client = connection::connect(client_config, ctx, server_addr, rng, now, ec);
+    client = connection::connect(client_config, ctx, server_addr, rng, now, ec, client_address_token);
     REQUIRE_MESSAGE(!ec, ec.message());
     REQUIRE(client);
     server_tls = crypto::tls_context::create(crypto::tls_role::server, server_config.tls, ec);
@@ -128,8 +134,11 @@ public:
         if (h.header.type != wire::packet_type::initial) return;
         std::error_code ec;
         std::optional<wire::connection_id> original;
+        bool validated = false;
         if (validator) {
-          if (h.header.token.empty()) {
+          wire::connection_id odcid;
+          const auto verdict = validator->admit(h.header, d.from, now, odcid);
+          if (verdict == initial_admission::send_retry) {
             std::vector<std::byte> retry(1500);
             const std::size_t n = validator->write_retry(h.header, d.from, server_config.connection_id_length, rng,
                                                          now, retry, ec);
@@ -142,15 +151,16 @@ public:
             queue.push_back(in_flight{now + one_way, false, std::move(retry), server_addr});
             return;
           }
-          wire::connection_id odcid;
-          if (validator->validate(h.header, d.from, now, odcid)) {
+          if (verdict == initial_admission::drop) {
             ++initials_refused;
             return;
           }
-          original = odcid;
+          admission = verdict;
+          if (verdict == initial_admission::accept_after_retry) original = odcid;
+          validated = verdict == initial_admission::accept_validated;
         }
         server = connection::accept(server_config, server_tls, d.from, h.header.dcid, h.header.scid, rng, now, ec,
-                                    original);
+                                    original, validated);
         REQUIRE_MESSAGE(!ec, ec.message());
       }
       server->on_datagram(d.bytes, d.from, now);
@@ -185,7 +195,14 @@ public:
     if (client)
       while (auto e = client->poll_event()) client_events.push_back(*e);
     if (server)
-      while (auto e = server->poll_event()) server_events.push_back(*e);
+      while (auto e = server->poll_event()) {
+        server_events.push_back(*e);
+        if (validator && e->what == connection_event::kind::handshake_complete) {
+          std::array<std::byte, new_token_length> token{};
+          REQUIRE_FALSE(validator->write_new_token(server->peer_address(), now, token));
+          REQUIRE_FALSE(server->send_new_token(token));
+        }
+      }
   }
 
   /// One step: send everything sendable, then advance to the next event.
@@ -235,6 +252,14 @@ public:
 
   std::shared_ptr<const crypto::tls_context> server_tls;
 };
+
+/// One frame's bytes, for connection::inject_frames_for_tests.
+inline std::vector<std::byte> encode_frame(const wire::frame& f) {
+  std::vector<std::byte> out(wire::encoded_size(f));
+  wire::writer w(out);
+  REQUIRE_FALSE(wire::encode(w, f));
+  return out;
+}
 
 inline std::vector<std::byte> pattern(std::size_t n, std::uint64_t seed) {
   random_source r(seed);
