@@ -93,16 +93,10 @@ TEST_CASE("new_token: an address validated by a NEW_TOKEN token is not held to 3
     // Deliver the client's Initials up to the one the connection is made
     // from (the second, after a Retry, without a token), then nothing more:
     // the server's flight goes out again at every probe timeout.
-    const int deliver = with_token ? 1 : 2;
-    int client_datagrams = 0;
-    net.hook = [&](bool to_server, std::vector<std::byte>&) {
-      return !to_server || ++client_datagrams <= deliver;
-    };
-    net.start();
-    net.run_until([&] { return false; }, 20s);
+    const std::uint64_t sent = net.run_with_client_silent_after(with_token ? 1 : 2, 20s);
     REQUIRE(net.server);
     CHECK(net.retries_sent == (with_token ? 0 : 1));
-    return net.bytes_from_server;
+    return sent;
   };
   const std::uint64_t retried = run(false);
   const std::uint64_t token = run(true);

@@ -104,14 +104,10 @@ TEST_CASE("retry: an address validated by its token is not held to 3x what the s
     // Deliver the client's Initials up to the one the connection is made
     // from (the second, with the token, when a Retry answers the first),
     // then nothing more.
-    const int deliver = require_token ? 2 : 1;
-    int client_datagrams = 0;
-    net.hook = [&](bool to_server, std::vector<std::byte>&) { return !to_server || ++client_datagrams <= deliver; };
-    net.start();
-    net.run_until([&] { return false; }, 20s);
+    const std::uint64_t sent = net.run_with_client_silent_after(require_token ? 2 : 1, 20s);
     REQUIRE(net.server);
     CHECK(net.retries_sent == (require_token ? 1 : 0));
-    return net.bytes_from_server;
+    return sent;
   };
   const std::uint64_t unvalidated = run(false);
   const std::uint64_t validated = run(true);

@@ -473,10 +473,7 @@ TEST_CASE("connection: the server never sends more than 3x what it received befo
   network net(pinned_configs());
   // Drop every client datagram after the first, so the server stays
   // unvalidated and can only retransmit within its budget.
-  int client_datagrams = 0;
-  net.hook = [&](bool to_server, std::vector<std::byte>&) { return !to_server || ++client_datagrams == 1; };
-  net.start();
-  net.run_until([&] { return false; }, 5s);
+  net.run_with_client_silent_after(1, 5s);
   REQUIRE(net.server);
   CHECK(net.bytes_to_server == 1200);
   CHECK(net.bytes_from_server > 0);

@@ -245,6 +245,21 @@ public:
     return true;
   }
 
+  /// Starts the connection, delivers only the client's first `datagrams`
+  /// datagrams (every later one is dropped), runs for `span` and returns
+  /// the bytes the server sent: what an unanswered server does within its
+  /// amplification budget, or without one.
+  std::uint64_t run_with_client_silent_after(int datagrams, duration span) {
+    int client_datagrams = 0;
+    hook = [&, datagrams](bool to_server, std::vector<std::byte>&) {
+      return !to_server || ++client_datagrams <= datagrams;
+    };
+    start();
+    run_until([] { return false; }, span);
+    hook = nullptr;
+    return bytes_from_server;
+  }
+
   bool handshake(duration deadline = 5s) {
     if (!client) start();
     return run_until([&] { return client->is_established() && server && server->is_established(); }, deadline);
