@@ -1,5 +1,6 @@
-// Bring your own I/O: two tern connections driven by a hand-written poll(2)
-// loop on plain POSIX UDP sockets, no Asio event loop at all.
+// Bring your own I/O: two tern endpoints, one connection each, driven by a
+// hand-written poll(2) loop on plain POSIX UDP sockets. Nothing here needs
+// Asio: it builds and runs with TERN_BUILD_ASIO=OFF.
 //
 // The server and the client run in one process on loopback. The client
 // opens a stream, sends a payload and finishes it; the server echoes every
@@ -7,9 +8,9 @@
 // deadline message and one datagram, and closes. Exit status 0 means every
 // byte came back intact.
 //
-//   poll_loop [BYTES]        (default 4 MiB)
+//   poll_loop [BYTES]        (default 4 MiB; at most 1 GiB)
 
-#include <tern/core/connection.hpp>
+#include <tern/sans_io.hpp>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -19,6 +20,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -38,7 +40,7 @@ tern::time_point now() { return tern::from_steady(std::chrono::steady_clock::now
 // A UDP socket bound to 127.0.0.1 on an ephemeral port.
 struct udp_socket {
   int fd = -1;
-  asio::ip::udp::endpoint local;
+  tern::address local;
 
   udp_socket() {
     fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
@@ -58,54 +60,68 @@ struct udp_socket {
 #endif
     socklen_t len = sizeof a;
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    local = {asio::ip::address_v4(ntohl(a.sin_addr.s_addr)), ntohs(a.sin_port)};
+    local = from_sockaddr(a);
   }
   ~udp_socket() { ::close(fd); }
   udp_socket(const udp_socket&) = delete;
   udp_socket& operator=(const udp_socket&) = delete;
 
-  void send(std::span<const std::byte> bytes, const asio::ip::udp::endpoint& to) const {
+  static tern::address from_sockaddr(const sockaddr_in& a) {
+    std::array<std::uint8_t, 4> ip{};
+    std::memcpy(ip.data(), &a.sin_addr.s_addr, 4); // both in network byte order
+    return tern::address::ipv4(ip, ntohs(a.sin_port));
+  }
+
+  void send(std::span<const std::byte> bytes, const tern::address& to) const {
     sockaddr_in a{};
     a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(to.address().to_v4().to_uint());
-    a.sin_port = htons(to.port());
+    std::memcpy(&a.sin_addr.s_addr, to.ip.data(), 4);
+    a.sin_port = htons(to.port);
     // A full socket buffer drops the datagram: tern's loss recovery resends.
     (void)::sendto(fd, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
   }
 
   // One datagram, or an empty span when none is waiting.
-  std::span<const std::byte> receive(std::span<std::byte> buffer, asio::ip::udp::endpoint& from) const {
+  std::span<const std::byte> receive(std::span<std::byte> buffer, tern::address& from) const {
     sockaddr_in a{};
     socklen_t len = sizeof a;
     const ssize_t n = ::recvfrom(fd, buffer.data(), buffer.size(), 0, reinterpret_cast<sockaddr*>(&a), &len);
     if (n <= 0) return {};
-    from = {asio::ip::address_v4(ntohl(a.sin_addr.s_addr)), ntohs(a.sin_port)};
+    from = from_sockaddr(a);
     return buffer.first(static_cast<std::size_t>(n));
   }
 };
 
-// Sends everything a connection has to send now.
-void flush(tern::sans_io::connection& c, const udp_socket& socket) {
+// Sends everything an endpoint (its Retries) and a connection have to send now.
+void flush(tern::sans_io::endpoint& ep, tern::sans_io::connection* c, const udp_socket& socket) {
   std::array<std::byte, 1500> out{};
-  while (auto t = c.poll_transmit(out, now())) socket.send(std::span(out).first(t->size), t->to);
+  while (auto t = ep.poll_transmit(out, now())) socket.send(std::span(out).first(t->size), t->to);
+  if (!c) return;
+  while (auto t = c->poll_transmit(out, now())) socket.send(std::span(out).first(t->size), t->to);
 }
 
-// The server side: accepts the first Initial, echoes stream bytes back.
+// Feeds every waiting datagram to the endpoint; returns a connection the
+// datagrams started, if any.
+std::unique_ptr<tern::sans_io::connection> receive_all(tern::sans_io::endpoint& ep, const udp_socket& socket) {
+  std::unique_ptr<tern::sans_io::connection> accepted;
+  std::array<std::byte, 2048> rx{};
+  tern::address from;
+  while (true) {
+    auto d = socket.receive(rx, from);
+    if (d.empty()) break;
+    auto r = ep.on_datagram(d, from, now());
+    if (r.accepted && !accepted) accepted = std::move(r.accepted);
+  }
+  return accepted;
+}
+
+// The server side: keeps the first connection its endpoint accepts, echoes
+// stream bytes back.
 struct echo_server {
-  tern::sans_io::context& ctx;
   std::unique_ptr<tern::sans_io::connection> conn;
   std::vector<std::byte> pending; // read but not yet accepted by write()
   std::optional<std::uint64_t> stream;
   bool fin_read = false, fin_sent = false;
-
-  void on_datagram(std::span<const std::byte> d, const asio::ip::udp::endpoint& from) {
-    if (!conn) {
-      std::error_code ec;
-      if (ctx.is_initial(d)) conn = ctx.accept(d, from, now(), ec);
-      return;
-    }
-    conn->on_datagram(d, from, now());
-  }
 
   void service() {
     if (!conn) return;
@@ -194,34 +210,51 @@ struct echo_client {
 
 } // namespace
 
+constexpr const char* usage = "usage: poll_loop [BYTES]   (an echo of BYTES, default 4194304, at most 1 GiB)";
+
 int main(int argc, char** argv) {
-  const std::size_t bytes = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 4u << 20;
+  std::size_t bytes = 4u << 20;
+  if (argc > 2) {
+    std::fprintf(stderr, "%s\n", usage);
+    return 2;
+  }
+  if (argc == 2) {
+    const std::string_view arg = argv[1];
+    if (arg == "--help" || arg == "-h") {
+      std::printf("%s\n", usage);
+      return 0;
+    }
+    const auto [end, err] = std::from_chars(arg.data(), arg.data() + arg.size(), bytes);
+    if (err != std::errc{} || end != arg.data() + arg.size() || bytes > (std::size_t{1} << 30)) {
+      std::fprintf(stderr, "poll_loop: BYTES must be a number of bytes up to 1 GiB, not '%s'\n", argv[1]);
+      return 2;
+    }
+  }
 
   std::error_code ec;
   tern::config server_cfg;
   server_cfg.accept_connections = true;
-  tern::sans_io::context server_ctx(server_cfg, ec);
+  tern::sans_io::endpoint server_ep(server_cfg, ec);
   if (ec) {
-    std::fprintf(stderr, "server context: %s\n", ec.message().c_str());
+    std::fprintf(stderr, "server endpoint: %s\n", ec.message().c_str());
     return 2;
   }
   tern::config client_cfg;
-  client_cfg.pinned_fingerprints = {server_ctx.fingerprint()};
-  tern::sans_io::context client_ctx(client_cfg, ec);
+  client_cfg.pinned_fingerprints = {server_ep.fingerprint()};
+  tern::sans_io::endpoint client_ep(client_cfg, ec);
 
   udp_socket server_socket, client_socket;
-  echo_server server{server_ctx, nullptr, {}, 0, false, false};
+  echo_server server;
   echo_client client;
   client.payload.resize(bytes);
   for (std::size_t i = 0; i < bytes; ++i) client.payload[i] = static_cast<std::byte>((i * 131) ^ (i >> 9));
-  client.conn = client_ctx.connect(server_socket.local, {}, now(), ec);
+  client.conn = client_ep.connect(server_socket.local, {}, now(), ec);
   if (!client.conn) {
     std::fprintf(stderr, "connect: %s\n", ec.message().c_str());
     return 2;
   }
 
   const auto started = std::chrono::steady_clock::now();
-  std::array<std::byte, 2048> rx{};
   while (!(client.done && client.conn->is_closed())) {
     if (std::chrono::steady_clock::now() - started > std::chrono::seconds(60)) {
       std::fprintf(stderr, "timed out after 60 s (%zu of %zu bytes echoed)\n", client.echoed.size(), bytes);
@@ -231,11 +264,10 @@ int main(int argc, char** argv) {
     // earliest connection timeout (retransmission, ack delay, pacing) is due.
     client.service();
     server.service();
-    flush(*client.conn, client_socket);
-    if (server.conn) flush(*server.conn, server_socket);
+    flush(client_ep, client.conn.get(), client_socket);
+    flush(server_ep, server.conn.get(), server_socket);
 
-    tern::time_point deadline = client.conn->next_timeout();
-    if (server.conn) deadline = std::min(deadline, server.conn->next_timeout());
+    const tern::time_point deadline = std::min(client_ep.next_timeout(), server_ep.next_timeout());
     int wait_ms = 100;
     if (deadline != tern::never) {
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now()).count();
@@ -244,20 +276,12 @@ int main(int argc, char** argv) {
     std::array<pollfd, 2> fds{{{server_socket.fd, POLLIN, 0}, {client_socket.fd, POLLIN, 0}}};
     ::poll(fds.data(), fds.size(), wait_ms);
 
-    asio::ip::udp::endpoint from;
-    while (true) {
-      auto d = server_socket.receive(rx, from);
-      if (d.empty()) break;
-      server.on_datagram(d, from);
-    }
-    while (true) {
-      auto d = client_socket.receive(rx, from);
-      if (d.empty()) break;
-      client.conn->on_datagram(d, from, now());
-    }
+    if (auto c = receive_all(server_ep, server_socket); c && !server.conn) server.conn = std::move(c);
+    (void)receive_all(client_ep, client_socket);
+    // Every due connection runs its timers; the loop services both next turn.
     const auto t = now();
-    if (client.conn->next_timeout() <= t) client.conn->on_timeout(t);
-    if (server.conn && server.conn->next_timeout() <= t) server.conn->on_timeout(t);
+    (void)client_ep.on_timeout(t);
+    (void)server_ep.on_timeout(t);
   }
 
   const auto s = client.conn->stats();

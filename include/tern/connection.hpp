@@ -5,6 +5,7 @@
 // (copies refer to the same connection); it is used on its endpoint's
 // executor only. Dropping every handle does not close it: call close().
 
+#include <tern/connection_stats.hpp>
 #include <tern/detail/entry_points.hpp>
 #include <tern/stream.hpp>
 
@@ -22,53 +23,6 @@
 #include <vector>
 
 namespace tern {
-
-/// What async_receive_message delivers: a whole message, or a notice that
-/// `count` consecutive messages from `id` were dropped (their deadline
-/// passed, the sender gave up, or memory ran out), in message id order.
-struct received_message {
-  bool dropped = false;
-  std::uint64_t id = 0;
-  std::uint64_t count = 1;     ///< dropped messages (1 for a delivery)
-  std::vector<std::byte> data; ///< the message (empty for a drop notice)
-};
-
-/// For monitoring. Durations are zero before the first RTT sample.
-struct connection_stats {
-  std::chrono::nanoseconds srtt{0};
-  std::chrono::nanoseconds rttvar{0};
-  std::chrono::nanoseconds min_rtt{0};
-  std::uint64_t cwnd = 0;              ///< bytes
-  std::uint64_t pacing_rate = 0;       ///< bytes per second
-  std::uint64_t delivery_rate = 0;     ///< bytes per second: the controller's bandwidth estimate
-  std::uint64_t bytes_in_flight = 0;
-  std::uint64_t packets_sent = 0;
-  std::uint64_t packets_received = 0;
-  std::uint64_t packets_lost = 0;
-  std::uint64_t packets_retransmitted = 0;
-  std::uint64_t packets_dropped = 0;   ///< undecodable, unauthenticated or duplicate
-  std::uint64_t bytes_sent = 0;        ///< UDP payload bytes
-  std::uint64_t bytes_received = 0;
-  std::uint64_t stream_bytes_sent = 0; ///< new stream data, all streams
-  std::uint64_t stream_bytes_received = 0;
-  std::uint64_t path_changes = 0;      ///< validated peer address changes
-  /// Path MTU discovery (DPLPMTUD): the UDP payload size datagrams have now
-  /// (config::initial_datagram_size until a probe proves more), the padded
-  /// probes sent and lost, and falls back to the initial size after larger
-  /// packets stopped getting through.
-  std::size_t datagram_size = 0;       ///< bytes
-  std::uint64_t mtu_probes_sent = 0;
-  std::uint64_t mtu_probes_lost = 0;
-  std::uint64_t mtu_black_holes = 0;
-  /// ECN (config::ecn): packets received marked ECT(0) and CE, the CE count
-  /// the peer reported for this side's packets, and whether this side still
-  /// marks its packets ECT(0) (it stops if the marks prove not to survive
-  /// the path).
-  std::uint64_t ecn_ect0_received = 0;
-  std::uint64_t ecn_ce_received = 0;
-  std::uint64_t ecn_ce_reported = 0;
-  bool ecn_marking = false;
-};
 
 class connection {
 public:

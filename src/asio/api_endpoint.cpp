@@ -1,15 +1,15 @@
 // The endpoint's I/O loop (docs/api.md, "Inside the endpoint").
 //
-// Three kinds of event drive every connection of an endpoint, all on the
-// endpoint's executor:
-//   - the socket is readable: recvmmsg batches are routed by Destination
-//     Connection ID (a new server connection is made from a valid Initial,
-//     anything else unroutable is dropped without an answer), then each
-//     touched connection is serviced;
-//   - the one timer (io::wakeup_timer) fires at the earliest next_timeout() of all
-//     connections (pacing releases included, so pacing is as fine as the
-//     timer: sub-millisecond on Linux), and the due connections run
-//     on_timeout();
+// The sans-IO core::endpoint (src/core/endpoint.hpp) routes, admits and
+// times every connection; this file gives it a socket, a timer and a send
+// batch. Three kinds of event drive it, all on the endpoint's executor:
+//   - the socket is readable: each datagram of a recvmmsg batch goes to
+//     core::endpoint::on_datagram (delivered, a new server connection, a
+//     Retry to send, or dropped), then each touched connection is serviced;
+//   - the one timer (io::wakeup_timer) fires at the core endpoint's
+//     next_timeout(), the earliest of all connections (pacing releases
+//     included, so pacing is as fine as the timer: sub-millisecond on
+//     Linux), and the due connections run on_timeout();
 //   - an application call changed a connection: it is marked dirty and one
 //     posted flush services all dirty connections together.
 // Servicing a connection drains its events into parked operations and then
@@ -23,10 +23,7 @@
 // earliest, and what it sends joins the same batch after the connections'.
 
 #include "asio/api_impl.hpp"
-#include "asio/api_tls.hpp"
 #include "asio/timer_slack.hpp"
-#include "core/errc.hpp"
-#include "wire/header.hpp"
 
 #include <tern/error.hpp>
 
@@ -34,45 +31,20 @@
 #include <asio/post.hpp>
 
 #include <algorithm>
-#include <random>
 
 namespace tern::detail {
 
-namespace {
-
-std::uint64_t random_seed() {
-  std::random_device rd;
-  return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
-}
-
-} // namespace
-
-endpoint_impl::endpoint_impl(asio::any_io_executor ex)
-    : ex_(ex), socket_(ex), timer_(ex), rng_(random_seed()) {}
+endpoint_impl::endpoint_impl(asio::any_io_executor ex) : ex_(ex), socket_(ex), timer_(ex) {}
 
 endpoint_impl::~endpoint_impl() = default;
 
 std::error_code endpoint_impl::open(const asio::ip::udp::endpoint& local, const config& cfg) {
   if (open_) return errc::invalid_argument;
-  if (cfg.io_batch == 0 || cfg.max_datagram_size < 1200 || cfg.initial_datagram_size < 1200 ||
-      cfg.initial_datagram_size > cfg.max_datagram_size || cfg.stun_max_requests == 0 ||
-      cfg.stun_initial_rto <= std::chrono::nanoseconds::zero() || cfg.nat_keepalive_interval.count() < 0 ||
-      cfg.nat_keepalive_jitter.count() < 0 ||
-      (cfg.require_address_validation && cfg.address_token_lifetime <= std::chrono::nanoseconds::zero()) ||
-      cfg.new_token_lifetime < std::chrono::nanoseconds::zero())
-    return errc::invalid_argument;
-  cfg_ = cfg;
-  core_cfg_ = core_config(cfg);
-  if (auto e = check_qlog_dir(core_cfg_.qlog_dir)) return e;
-
   std::error_code ec;
-  identity_ = load_identity(cfg, cfg.accept_connections, ec);
+  auto fe = std::make_unique<front_end>(cfg, 0, ec);
   if (ec) return ec;
-  make_address_validator(cfg, retry_validator_);
-  if (cfg.accept_connections) {
-    server_tls_ = make_server_tls(cfg, identity_, ec);
-    if (ec) return ec;
-  }
+  fe_ = std::move(fe);
+  cfg_ = cfg;
 
   io::udp_socket_options opts;
   opts.dual_stack = local.address().is_v6() && local.address().is_unspecified();
@@ -107,13 +79,13 @@ void endpoint_impl::close() noexcept {
   const time_point t = now();
   // Tell every peer, in one last batch.
   auto all = connections_;
-  for (auto& [p, c] : all) {
+  for (auto& [h, c] : all) {
     if (c->usable()) c->core().close(0, "endpoint closed", t);
     flush(*c, t);
   }
   submit();
   open_ = false;
-  for (auto& [p, c] : all) {
+  for (auto& [h, c] : all) {
     c->fail_all(asio::error::operation_aborted);
     if (c->connect_op) complete(c->connect_op, asio::error::operation_aborted, tern::connection{});
     c->removed = true;
@@ -124,9 +96,8 @@ void endpoint_impl::close() noexcept {
     complete(op, asio::error::operation_aborted, tern::connection{});
   }
   close_nat();
-  routes_.clear();
+  for (auto& [h, c] : all) fe_->core().remove(h);
   connections_.clear();
-  timers_.clear();
   dirty_.clear();
   backlog_.clear();
   tx_waiting_.clear();
@@ -150,8 +121,11 @@ endpoint_info endpoint_impl::info() const noexcept {
   i.datagrams_sent = n.send_datagrams;
   i.send_syscalls = n.send_syscalls;
   i.receive_syscalls = n.recv_syscalls;
-  i.datagrams_dropped = datagrams_dropped_;
-  i.retries_sent = retries_sent_;
+  if (fe_) {
+    const auto core = fe_->core().stats();
+    i.datagrams_dropped = core.datagrams_dropped;
+    i.retries_sent = core.retries_sent;
+  }
   i.path_errors = path_errors_;
   if (nat_) {
     i.stun_requests_sent = nat_->stats().requests_sent;
@@ -161,30 +135,24 @@ endpoint_info endpoint_impl::info() const noexcept {
   return i;
 }
 
-std::shared_ptr<connection_impl> endpoint_impl::adopt(std::unique_ptr<core::connection> core) {
+std::shared_ptr<connection_impl> endpoint_impl::adopt(core::connection_handle handle,
+                                                     std::unique_ptr<core::connection> core) {
   auto c = std::make_shared<connection_impl>(shared_from_this(), std::move(core));
-  connections_.emplace(c.get(), c);
+  c->core_handle = handle;
+  connections_.emplace(handle, c);
   return c;
 }
 
 void endpoint_impl::connect(const asio::ip::udp::endpoint& remote, const connect_options& options, connection_op op) {
   if (!open_) return complete(op, make_error_code(errc::endpoint_closed), tern::connection{});
-  if (connections_.size() >= cfg_.max_connections)
-    return complete(op, make_error_code(errc::too_many_connections), tern::connection{});
-
   std::error_code ec;
-  const bool defaults = is_default(options);
-  std::shared_ptr<const crypto::tls_context> tls = defaults ? client_tls_ : nullptr;
-  if (!tls) {
-    tls = make_client_tls(cfg_, options, identity_, ec);
-    if (ec) return complete(op, public_error(ec), tern::connection{});
-    if (defaults) client_tls_ = tls;
-  }
-
+  auto tls = fe_->client_tls(options, ec);
+  if (ec) return complete(op, public_error(ec), tern::connection{});
   const time_point t = now();
-  auto core = core::connection::connect(core_cfg_, tls, to_core(remote), rng_, t, ec, options.address_token);
+  core::connection_handle handle = core::no_connection;
+  auto core = fe_->core().connect(to_core(remote), tls, t, ec, handle, options.address_token);
   if (ec || !core) return complete(op, public_error(ec), tern::connection{});
-  auto c = adopt(std::move(core));
+  auto c = adopt(handle, std::move(core));
   c->connect_op = std::move(op);
   std::weak_ptr<connection_impl> weak = c;
   c->connect_op->set_canceller([weak] {
@@ -195,7 +163,6 @@ void endpoint_impl::connect(const asio::ip::udp::endpoint& remote, const connect
     self->touch();
     complete(self->connect_op, asio::error::operation_aborted, tern::connection{});
   });
-  sync_routes(*c);
   mark_dirty(*c);
 }
 
@@ -207,6 +174,7 @@ void endpoint_impl::accept(connection_op op) {
     backlog_.pop_front();
     c->in_backlog = false;
     if (c->removed) continue;
+    fe_->core().claim(c->core_handle);
     return complete(op, std::error_code{}, c->handle());
   }
   auto* raw = op.get();
@@ -225,10 +193,10 @@ void endpoint_impl::accept(connection_op op) {
 }
 
 void endpoint_impl::on_established(connection_impl& c) {
-  send_new_token(retry_validator_, c.core(), now());
   if (!accept_ops_.empty()) {
     auto op = std::move(accept_ops_.front());
     accept_ops_.pop_front();
+    fe_->core().claim(c.core_handle);
     complete(op, std::error_code{}, c.handle());
     return;
   }
@@ -270,8 +238,7 @@ void endpoint_impl::service(connection_impl& c, time_point t) {
   c.process_events(t);
   flush(c, t);
   c.process_events(t);
-  sync_routes(c);
-  reschedule(c);
+  fe_->core().update(c.core_handle, t);
   if (c.core().is_closed()) {
     remove(c);
     return;
@@ -337,48 +304,9 @@ void endpoint_impl::on_writable(std::error_code ec) {
   arm_timer();
 }
 
-void endpoint_impl::sync_routes(connection_impl& c) {
-  auto self = c.shared_from_this();
-  for (const auto& id : c.core().local_connection_ids()) {
-    cid_key k(id.cid);
-    auto it = std::find(c.routes.begin(), c.routes.end(), k);
-    if (id.retired) {
-      if (it != c.routes.end()) {
-        auto r = routes_.find(k);
-        if (r != routes_.end() && r->second.get() == &c) routes_.erase(r);
-        c.routes.erase(it);
-      }
-    } else if (it == c.routes.end()) {
-      routes_[k] = self;
-      c.routes.push_back(k);
-    }
-  }
-}
-
-void endpoint_impl::reschedule(connection_impl& c) {
-  const time_point t = c.core().next_timeout();
-  if (c.has_timer) {
-    if (c.timer_entry->first == t) return;
-    if (t != never) {
-      // Moves the entry without freeing and allocating a node: this runs
-      // after nearly every datagram.
-      auto node = timers_.extract(c.timer_entry);
-      node.key() = t;
-      c.timer_entry = timers_.insert(std::move(node));
-      return;
-    }
-    timers_.erase(c.timer_entry);
-    c.has_timer = false;
-  }
-  if (t != never) {
-    c.timer_entry = timers_.emplace(t, &c);
-    c.has_timer = true;
-  }
-}
-
 void endpoint_impl::arm_timer() {
   if (!open_) return;
-  time_point earliest = timers_.empty() ? never : timers_.begin()->first;
+  time_point earliest = fe_->core().next_timeout();
   if (nat_) earliest = std::min(earliest, nat_->next_timeout());
   // The timer only ever moves earlier. Moving it costs a timerfd_settime and
   // a cancelled wait, and deadlines move after nearly every datagram (ACK
@@ -395,12 +323,13 @@ void endpoint_impl::arm_timer() {
 void endpoint_impl::on_timer() {
   timer_at_ = never;
   const time_point t = now();
-  std::vector<std::shared_ptr<connection_impl>> due;
-  for (auto it = timers_.begin(); it != timers_.end() && it->first <= t; ++it)
-    due.push_back(it->second->shared_from_this());
+  std::vector<core::connection_handle> ran;
   in_io_ = true;
-  for (auto& c : due) {
-    c->core().on_timeout(t);
+  fe_->core().on_timeout(t, ran);
+  for (const auto h : ran) {
+    auto it = connections_.find(h);
+    if (it == connections_.end()) continue;
+    auto c = it->second; // service() may remove it from connections_
     service(*c, t);
   }
   run_dirty(t);
@@ -415,16 +344,8 @@ void endpoint_impl::remove(connection_impl& c) {
   if (c.removed) return;
   auto keep = c.shared_from_this();
   c.removed = true;
-  for (const auto& k : c.routes) {
-    auto r = routes_.find(k);
-    if (r != routes_.end() && r->second.get() == &c) routes_.erase(r);
-  }
-  c.routes.clear();
+  fe_->core().remove(c.core_handle);
   unwatch_peer(c);
-  if (c.has_timer) {
-    timers_.erase(c.timer_entry);
-    c.has_timer = false;
-  }
   std::error_code why = public_error(c.core().close_reason().error);
   if (!why) why = errc::connection_closed;
   c.fail_all(why);
@@ -433,7 +354,7 @@ void endpoint_impl::remove(connection_impl& c) {
     backlog_.erase(std::remove(backlog_.begin(), backlog_.end(), keep), backlog_.end());
     c.in_backlog = false;
   }
-  connections_.erase(&c);
+  connections_.erase(c.core_handle);
 }
 
 void endpoint_impl::start_receive() {
@@ -453,6 +374,7 @@ void endpoint_impl::on_readable(std::error_code ec) {
     rx_->for_each_datagram([&](std::span<std::byte> payload, const asio::ip::udp::endpoint& from,
                                io::ecn_codepoint ecn) { on_datagram(payload, from, ecn, t); });
     run_dirty(t);
+    send_answers();
     pump_nat(t);
     submit();
   }
@@ -473,44 +395,25 @@ void endpoint_impl::on_datagram(std::span<std::byte> payload, const asio::ip::ud
   ++datagrams_received_;
   // RFC 7983: STUN starts with 0-3, tern never does.
   if (nat_ && nat_->on_datagram(payload, to_core(from), t)) return;
-  wire::decoded_header h;
-  if (wire::decode_header_layout(payload, core_cfg_.connection_id_length, h)) {
-    ++datagrams_dropped_;
-    return;
+  auto outcome = fe_->core().on_datagram(payload, to_core(from), t, to_core(ecn));
+  using kind = core::datagram_outcome::kind;
+  if (outcome.what == kind::accepted) {
+    mark_dirty(*adopt(outcome.handle, std::move(outcome.accepted)));
+  } else if (outcome.what == kind::delivered) {
+    mark_dirty(*connections_.at(outcome.handle));
   }
-  auto it = routes_.find(cid_key(h.header.dcid));
-  if (it != routes_.end()) {
-    auto& c = *it->second;
-    c.core().on_datagram_in_place(payload, to_core(from), t, to_core(ecn));
-    mark_dirty(c);
-    return;
+  // A Retry (kind::answered) waits in the core endpoint until send_answers().
+}
+
+void endpoint_impl::send_answers() {
+  while (!tx_blocked_ && open_) {
+    if (tx_.size() == cfg_.io_batch) submit();
+    if (tx_blocked_ || tx_.size() == cfg_.io_batch) return;
+    std::span<std::byte> slot(tx_storage_.data() + tx_.size() * tx_slot_size_, tx_slot_size_);
+    auto out = fe_->core().poll_transmit(slot);
+    if (!out) return;
+    tx_.push_back(io::tx_datagram{slot.first(out->size), to_asio(out->to), io::ecn_codepoint::not_ect});
   }
-  // Only a full-size Initial may create state (RFC 9000 §14.1); everything
-  // else unknown is dropped without an answer.
-  if (!server_tls_ || h.header.type != wire::packet_type::initial || payload.size() < 1200 ||
-      h.header.dcid.size() < 8 || connections_.size() >= cfg_.max_connections ||
-      backlog_.size() >= cfg_.accept_backlog) {
-    ++datagrams_dropped_;
-    return;
-  }
-  std::optional<wire::connection_id> original_dcid;
-  bool validated = false;
-  if (!admit_initial(h, from, t, original_dcid, validated)) return;
-  std::error_code ec;
-  auto core = core::connection::accept(core_cfg_, server_tls_, to_core(from), h.header.dcid, h.header.scid, rng_, t,
-                                       ec, original_dcid, validated);
-  if (ec || !core) {
-    ++datagrams_dropped_;
-    return;
-  }
-  auto c = adopt(std::move(core));
-  // The client's retransmitted Initials still carry its chosen DCID.
-  cid_key original(h.header.dcid);
-  routes_[original] = c;
-  c->routes.push_back(original);
-  sync_routes(*c);
-  c->core().on_datagram_in_place(payload, to_core(from), t, to_core(ecn));
-  mark_dirty(*c);
 }
 
 // --- entry points ------------------------------------------------------------
@@ -573,7 +476,7 @@ asio::ip::udp::endpoint endpoint::local_endpoint() const noexcept {
   return impl_ ? impl_->local_endpoint() : asio::ip::udp::endpoint{};
 }
 
-std::string endpoint::fingerprint() const { return impl_ ? impl_->identity().fingerprint() : std::string{}; }
+std::string endpoint::fingerprint() const { return impl_ ? impl_->fingerprint() : std::string{}; }
 
 endpoint_info endpoint::info() const noexcept { return impl_ ? impl_->info() : endpoint_info{}; }
 

@@ -1,18 +1,18 @@
 #pragma once
 
 // The Asio driver behind tern::endpoint, tern::connection and tern::stream
-// (docs/api.md). One endpoint_impl owns the UDP socket, the routing table
-// (Destination Connection ID -> connection), one timer (io::wakeup_timer) armed at the
-// earliest next_timeout() of all its connections, and the send batch that
-// poll_transmit() fills and sendmmsg / GSO drains. One connection_impl wraps
+// (docs/api.md). One endpoint_impl owns the UDP socket, one timer
+// (io::wakeup_timer) armed at the sans-IO core::endpoint's next_timeout(),
+// and the send batch that poll_transmit() fills and sendmmsg / GSO drains;
+// routing, admission and the connections' timers are the core endpoint's
+// (in the front end it shares with tern::sans_io). One connection_impl wraps
 // a sans-IO core::connection and the operations parked on it.
 
+#include "api/front_end.hpp"
 #include "asio/udp_socket.hpp"
 #include "asio/wakeup_timer.hpp"
 #include "core/connection.hpp"
-#include "core/retry.hpp"
-#include "crypto/certificate.hpp"
-#include "crypto/tls_session.hpp"
+#include "core/endpoint.hpp"
 #include "stun/nat_agent.hpp"
 
 #include <tern/config.hpp>
@@ -43,45 +43,12 @@ inline time_point to_tern(std::chrono::steady_clock::time_point t) noexcept {
   return t == std::chrono::steady_clock::time_point::max() ? never : from_steady(t);
 }
 
-/// Converts the core's and the stream layer's local error codes to
-/// tern::errc; others (TLS, system, Asio) pass through unchanged.
-std::error_code public_error(std::error_code ec) noexcept;
-
 /// IPv4-mapped IPv6 addresses (a dual-stack socket) become plain IPv4, so a
 /// peer has one address however it is reached.
 core::address to_core(const asio::ip::udp::endpoint& e) noexcept;
 asio::ip::udp::endpoint to_asio(const core::address& a) noexcept;
 /// A received datagram's ECN codepoint as the core counts it.
 recovery::ecn_mark to_core(io::ecn_codepoint e) noexcept;
-
-/// tern::config -> the core's connection config (TLS fields excluded).
-/// qlog_dir falls back to the TERN_QLOG_DIR environment variable.
-core::connection_config core_config(const config& cfg);
-/// invalid_argument when `qlog_dir` is set and is not an existing
-/// directory: a typo must not silently leave every connection untraced.
-std::error_code check_qlog_dir(const std::string& qlog_dir);
-
-/// Address validation, shared by the endpoint and the sans-IO context
-/// (api_address_validation.cpp): the validator a server with
-/// require_address_validation keeps (none otherwise), and the NEW_TOKEN
-/// token it gives a server connection once its handshake is confirmed
-/// (none without a validator or with new_token_lifetime zero).
-void make_address_validator(const config& cfg, std::optional<core::retry_validator>& out);
-void send_new_token(const std::optional<core::retry_validator>& validator, core::connection& c, time_point now);
-
-/// The core's counters as the public API reports them (path_changes is the
-/// driver's to fill in).
-connection_stats public_stats(const core::connection_stats& c) noexcept;
-
-struct cid_key {
-  std::array<std::byte, wire::max_connection_id_length> bytes{};
-  std::uint8_t size = 0;
-  explicit cid_key(const wire::connection_id& cid) noexcept;
-  friend bool operator==(const cid_key&, const cid_key&) = default;
-};
-struct cid_hash {
-  std::size_t operator()(const cid_key& k) const noexcept;
-};
 
 class endpoint_impl;
 
@@ -139,9 +106,7 @@ public:
   bool in_backlog = false;
   bool dirty = false;
   bool removed = false;
-  std::multimap<time_point, connection_impl*>::iterator timer_entry;
-  bool has_timer = false;
-  std::vector<cid_key> routes;                   // DCIDs routed to this connection
+  core::connection_handle core_handle = core::no_connection; // in the core endpoint
   std::uint64_t path_changes = 0;
   std::optional<core::address> nat_peer;        // the peer address the NAT keepalive watches
 
@@ -191,7 +156,8 @@ public:
 
   const asio::any_io_executor& executor() const noexcept { return ex_; }
   asio::ip::udp::endpoint local_endpoint() const noexcept { return socket_.local_endpoint(); }
-  const crypto::tls_identity& identity() const noexcept { return identity_; }
+  /// This side's certificate (empty before open()).
+  std::string fingerprint() const { return fe_ ? fe_->identity().fingerprint() : std::string{}; }
   endpoint_info info() const noexcept;
 
 private:
@@ -206,18 +172,12 @@ private:
   void flush(connection_impl& c, time_point now);
   void submit();
   void on_writable(std::error_code ec);
-  void sync_routes(connection_impl& c);
-  void reschedule(connection_impl& c);
   void arm_timer();
   void remove(connection_impl& c);
   void drain_path_errors();
-  /// With require_address_validation (api_address_validation.cpp): whether
-  /// the Initial `h` from `from` may create a connection; if so, the
-  /// original DCID its Retry token names, or `validated` for a NEW_TOKEN
-  /// token. Otherwise it was answered with a Retry or dropped.
-  bool admit_initial(const wire::decoded_header& h, const asio::ip::udp::endpoint& from, time_point now,
-                     std::optional<wire::connection_id>& original_dcid, bool& validated);
-  std::shared_ptr<connection_impl> adopt(std::unique_ptr<core::connection> core);
+  /// Moves the core endpoint's stateless answers (Retries) into the batch.
+  void send_answers();
+  std::shared_ptr<connection_impl> adopt(core::connection_handle handle, std::unique_ptr<core::connection> core);
   // NAT traversal (api_nat.cpp).
   void open_nat();
   void close_nat() noexcept;
@@ -236,15 +196,8 @@ private:
   bool open_ = false;
 
   config cfg_;
-  core::connection_config core_cfg_;
-  crypto::tls_identity identity_;
-  std::shared_ptr<const crypto::tls_context> server_tls_;
-  std::shared_ptr<const crypto::tls_context> client_tls_; // for default connect_options
-  random_source rng_;
-
-  std::unordered_map<cid_key, std::shared_ptr<connection_impl>, cid_hash> routes_;
-  std::unordered_map<connection_impl*, std::shared_ptr<connection_impl>> connections_;
-  std::multimap<time_point, connection_impl*> timers_;
+  std::unique_ptr<front_end> fe_; // set by open()
+  std::unordered_map<core::connection_handle, std::shared_ptr<connection_impl>> connections_;
   std::vector<std::shared_ptr<connection_impl>> dirty_;
   bool flush_posted_ = false;
   bool in_io_ = false;
@@ -264,10 +217,7 @@ private:
   std::deque<endpoint_op> mapping_change_ops_;
   bool dual_stack_ = false;
 
-  std::size_t datagrams_received_ = 0;
-  std::size_t datagrams_dropped_ = 0;
-  std::optional<core::retry_validator> retry_validator_; // require_address_validation
-  std::size_t retries_sent_ = 0;
+  std::size_t datagrams_received_ = 0; // STUN included
   std::size_t path_errors_ = 0;
 };
 

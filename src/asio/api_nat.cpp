@@ -31,7 +31,7 @@ void endpoint_impl::open_nat() {
   o.answer_requests = cfg_.answer_stun_requests;
   // The cookie is part of telling STUN from other traffic on a shared socket.
   o.responder.accept_rfc3489 = false;
-  nat_.emplace(rng_, std::move(o));
+  nat_.emplace(fe_->rng(), std::move(o));
 }
 
 void endpoint_impl::close_nat() noexcept {

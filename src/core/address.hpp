@@ -1,12 +1,12 @@
 #pragma once
 
-#include "stun/address.hpp"
+#include <tern/address.hpp>
 
 namespace tern::core {
 
-/// A peer's UDP transport address (IPv4 or IPv6 and port). The sans-IO core
-/// only compares and stores addresses; drivers convert from their sockets.
-using address = stun::transport_address;
+/// A peer's UDP transport address. The sans-IO core only compares and
+/// stores addresses; drivers convert from their sockets.
+using address = tern::address;
 
 /// Whether `a` and `b` differ only in their port (a NAT rebinding that kept
 /// the IP address): RFC 9000 §9.4 lets the congestion state be kept then.

@@ -170,13 +170,13 @@ public:
   /// server context. Errors: as connect(), invalid_argument for an empty
   /// client_dcid.
   ///
-  /// After a Retry (core/retry.hpp), `retry_original_dcid` is the DCID of
+  /// After a Retry (core/address_validation.hpp), `retry_original_dcid` is the DCID of
   /// the client's very first Initial, recovered from its validated token:
   /// the handshake keys come from it, `client_dcid` (the Retry's Source
   /// Connection ID) becomes this side's first connection ID, and the
   /// client's address counts as validated (no amplification limit).
   /// `address_validated` says the same without a Retry: the Initial carried
-  /// a valid NEW_TOKEN token (retry_validator::admit, accept_validated).
+  /// a valid NEW_TOKEN token (address_validation::admit, accept_validated).
   static std::unique_ptr<connection> accept(const connection_config& config,
                                             std::shared_ptr<const crypto::tls_context> tls, const address& peer,
                                             const wire::connection_id& client_dcid,
@@ -233,7 +233,7 @@ public:
 
   // --- address-validation tokens for future connections (NEW_TOKEN) --------
 
-  /// Server: sends `token` (retry_validator::write_new_token) to the client
+  /// Server: sends `token` (address_validation::write_new_token) to the client
   /// in a NEW_TOKEN frame, again if lost; a later call replaces a token not
   /// yet sent. Errors: invalid_argument (a client, or a token empty or
   /// longer than max_new_token_length), not_established, connection_closed.

@@ -1,6 +1,6 @@
 // NEW_TOKEN (docs/protocol.md §7.7, §9.4): a server hands the client a token
 // for its next connection, the client keeps the latest one. The token's
-// meaning is the server's business (core/retry.hpp); the connection only
+// meaning is the server's business (core/address_validation.hpp); the connection only
 // carries it: sent in 1-RTT packets, queued again if the packet is lost.
 
 #include "core/connection.hpp"

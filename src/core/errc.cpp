@@ -21,6 +21,7 @@ public:
     case core_errc::invalid_stream_direction: return "stream has no half for this operation";
     case core_errc::path_validation_failed: return "path validation failed";
     case core_errc::aead_limit_reached: return "AEAD usage limit reached";
+    case core_errc::too_many_connections: return "too many connections";
     }
     return "unknown tern.core error";
   }

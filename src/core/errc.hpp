@@ -20,6 +20,8 @@ enum class core_errc {
   invalid_stream_direction, ///< the stream has no half for that operation (e.g. write on a peer's uni stream)
   path_validation_failed,  ///< the peer's new address did not answer PATH_CHALLENGE
   aead_limit_reached,      ///< too many packets failed authentication, or the key could not be updated
+  // 12 is the front end's endpoint_closed: values stay equal to tern::errc's.
+  too_many_connections = 13, ///< the endpoint holds endpoint_config::max_connections already
 };
 
 const std::error_category& core_category() noexcept;

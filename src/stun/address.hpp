@@ -1,46 +1,16 @@
 #pragma once
 
-#include <array>
-#include <cstdint>
-#include <optional>
-#include <span>
-#include <string>
-#include <string_view>
+#include <tern/address.hpp>
 
 namespace tern::stun {
 
-/// Address family codes as they appear in (XOR-)MAPPED-ADDRESS (RFC 8489 §14.1).
-enum class address_family : std::uint8_t { ipv4 = 0x01, ipv6 = 0x02 };
+/// What STUN calls a transport address is tern's address type; the family
+/// codes are already the ones (XOR-)MAPPED-ADDRESS carries.
+using transport_address = tern::address;
+using address_family = tern::address_family;
 
-/// An IP address and UDP port: what STUN calls a transport address. A plain
-/// value type so the sans-IO core needs no socket library; the Asio driver
-/// and the tools convert to and from asio::ip::udp::endpoint.
-struct transport_address {
-  address_family family = address_family::ipv4;
-  /// Network byte order. IPv4 uses the first 4 bytes; the rest stay zero so
-  /// that == compares values, not leftovers.
-  std::array<std::uint8_t, 16> ip{};
-  std::uint16_t port = 0;
-
-  static transport_address ipv4(std::array<std::uint8_t, 4> octets, std::uint16_t port) noexcept;
-  static transport_address ipv6(const std::array<std::uint8_t, 16>& octets, std::uint16_t port) noexcept;
-
-  /// 4 bytes for IPv4, 16 for IPv6.
-  std::span<const std::uint8_t> ip_bytes() const noexcept {
-    return {ip.data(), family == address_family::ipv4 ? std::size_t{4} : std::size_t{16}};
-  }
-
-  /// "192.0.2.1:32853" or "[2001:db8::1]:32853".
-  std::string to_string() const;
-  /// The address alone, without port or brackets: "192.0.2.1", "2001:db8::1".
-  std::string ip_string() const;
-
-  friend bool operator==(const transport_address&, const transport_address&) = default;
-};
-
-/// Parses "a.b.c.d:port" or "[v6]:port" (numeric only, no name lookup).
-/// Returns nullopt on anything else: a missing or out-of-range port, an
-/// unbracketed IPv6 address, trailing characters.
-std::optional<transport_address> parse_transport_address(std::string_view text);
+inline std::optional<transport_address> parse_transport_address(std::string_view text) {
+  return tern::parse_address(text);
+}
 
 } // namespace tern::stun

@@ -1,6 +1,6 @@
 // Full connections on the simulator. Virtual time starts at 1 s with the
 // client's connect(); the client node's application side runs after every
-// datagram and timer (core::connection_node::on_activity).
+// datagram and timer (sim::connection_node::on_activity).
 //
 // Bulk: once the handshake completes the client opens `streams`
 // unidirectional streams and writes its share of the bytes to each, in 64 kB
@@ -24,7 +24,7 @@
 #include "connection_scenario.hpp"
 #include "json_text.hpp"
 
-#include "core/sim_node.hpp"
+#include "sim/connection_node.hpp"
 #include "crypto/certificate.hpp"
 #include "sim/netem_spec.hpp"
 #include "sim/simulator.hpp"
@@ -182,7 +182,8 @@ scenario_result run_scenario(const scenario_config& config) {
   random_source server_rng(config.seed * 1000 + 2);
   const sim::address client_addr{10, 5000};
   const sim::address server_addr{11, 4433};
-  auto conn = core::connection::connect(client_cfg, client_tls, core::from_sim(server_addr), client_rng, origin, ec);
+  sim::connection_node client(client_cfg, client_rng);
+  auto* conn = client.connect(client_tls, server_addr, origin, ec);
   if (!conn) {
     result.error = "connect: " + ec.message();
     return result;
@@ -191,8 +192,7 @@ scenario_result run_scenario(const scenario_config& config) {
     result.error = "qlog: " + config.qlog_dir + ": " + conn->qlog_error().message();
     return result;
   }
-  core::connection_node client(std::move(conn));
-  core::connection_node server(server_cfg, server_tls, server_rng);
+  sim::connection_node server(server_cfg, server_tls, server_rng);
   const sim::node_id client_id = net.add_node(client, client_addr);
   const sim::node_id server_id = net.add_node(server, server_addr);
   const sim::link_id forward = sim::connect(net, client_id, server_id, *up, *down).forward;

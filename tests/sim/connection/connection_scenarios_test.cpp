@@ -4,7 +4,7 @@
 // loss, burst loss, reordering, duplication, corruption, rate limits, a 5 s
 // blackout and a NAT rebinding, for several seeds.
 
-#include "core/sim_node.hpp"
+#include "sim/connection_node.hpp"
 #include "crypto/certificate.hpp"
 #include "sim/netem_spec.hpp"
 #include "sim/simulator.hpp"
@@ -57,10 +57,10 @@ outcome run(const scenario& sc, std::uint64_t seed) {
   sim::simulator s(seed);
   const sim::address client_addr{1, 5000};
   const sim::address server_addr{2, 4433};
-  auto conn = core::connection::connect(client_cfg, client_tls, core::from_sim(server_addr), rng, s.now(), ec);
+  sim::connection_node client(client_cfg, rng);
+  auto* conn = client.connect(client_tls, server_addr, s.now(), ec);
   REQUIRE(conn);
-  core::connection_node client(std::move(conn));
-  core::connection_node server(server_cfg, server_tls, rng);
+  sim::connection_node server(server_cfg, server_tls, rng);
 
   const auto data = [&] {
     random_source r(seed ^ 0x5eed);
@@ -123,7 +123,7 @@ outcome run(const scenario& sc, std::uint64_t seed) {
   out.elapsed = s.now() - start;
   if (sc.rebind) {
     REQUIRE(server.get());
-    CHECK(server.get()->peer_address() == core::from_sim(sim::address{1, 6000}));
+    CHECK(server.get()->peer_address() == sim::to_tern(sim::address{1, 6000}));
   }
   return out;
 }

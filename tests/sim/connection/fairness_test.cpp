@@ -4,7 +4,7 @@
 // shares of the bottleneck must be fair (Jain's index over the steady
 // part), the link well used, and every byte intact.
 
-#include "core/sim_node.hpp"
+#include "sim/connection_node.hpp"
 #include "crypto/certificate.hpp"
 #include "sim/netem_spec.hpp"
 #include "sim/simulator.hpp"
@@ -43,8 +43,8 @@ std::byte byte_at(std::uint64_t offset) { return static_cast<std::byte>((offset 
 /// One client -> server bulk flow.
 struct flow {
   std::unique_ptr<random_source> rng;
-  std::unique_ptr<core::connection_node> client;
-  std::unique_ptr<core::connection_node> server;
+  std::unique_ptr<sim::connection_node> client;
+  std::unique_ptr<sim::connection_node> server;
   std::optional<std::uint64_t> out_id;
   std::optional<std::uint64_t> in_id;
   std::uint64_t written = 0;
@@ -91,10 +91,10 @@ fairness_result run_two_flows(const std::string& bottleneck, double link_mbps, s
     f.rng = std::make_unique<random_source>(seed * 31 + k);
     const sim::address client_addr{static_cast<std::uint32_t>(10 + k), 5000};
     const sim::address server_addr{static_cast<std::uint32_t>(20 + k), 4433};
-    auto conn = core::connection::connect(client_cfg, client_tls, core::from_sim(server_addr), *f.rng, s.now(), ec);
+    f.client = std::make_unique<sim::connection_node>(client_cfg, *f.rng);
+    auto* conn = f.client->connect(client_tls, server_addr, s.now(), ec);
     REQUIRE(conn);
-    f.client = std::make_unique<core::connection_node>(std::move(conn));
-    f.server = std::make_unique<core::connection_node>(server_cfg, server_tls, *f.rng);
+    f.server = std::make_unique<sim::connection_node>(server_cfg, server_tls, *f.rng);
     f.client->on_activity = [&f](core::connection& c, time_point) {
       if (!c.is_established()) return;
       std::error_code oec;

@@ -5,7 +5,7 @@
 // connections settle on, and that nothing but probes ever exceeded what the
 // path carries.
 
-#include "core/sim_node.hpp"
+#include "sim/connection_node.hpp"
 #include "crypto/certificate.hpp"
 #include "sim/netem_spec.hpp"
 #include "sim/simulator.hpp"
@@ -67,10 +67,10 @@ outcome run(const scenario& sc, std::uint64_t seed) {
   sim::simulator s(seed);
   const sim::address client_addr{1, 5000};
   const sim::address server_addr{2, 4433};
-  auto conn = core::connection::connect(client_cfg, client_tls, core::from_sim(server_addr), rng, s.now(), ec);
+  sim::connection_node client(client_cfg, rng);
+  auto* conn = client.connect(client_tls, server_addr, s.now(), ec);
   REQUIRE(conn);
-  core::connection_node client(std::move(conn));
-  core::connection_node server(server_cfg, server_tls, rng);
+  sim::connection_node server(server_cfg, server_tls, rng);
 
   std::vector<std::byte> data(transfer_bytes);
   random_source(seed ^ 0x5eed).fill(data);

@@ -4,7 +4,7 @@
 // the schema's required fields (qlog_schema.hpp) and whose events agree
 // with the connection's own counters.
 
-#include "core/sim_node.hpp"
+#include "sim/connection_node.hpp"
 #include "crypto/certificate.hpp"
 #include "qlog/trace_writer.hpp"
 #include "qlog_schema.hpp"
@@ -83,13 +83,12 @@ transfer_result run_transfer(const std::string& qlog_dir, const std::string& lin
   sim::simulator s(seed);
   const sim::address client_addr{1, 5000};
   const sim::address server_addr{2, 4433};
-  auto conn =
-      core::connection::connect(client_cfg, client_tls, core::from_sim(server_addr), rng, s.now(), ec);
+  sim::connection_node client(client_cfg, rng);
+  auto* conn = client.connect(client_tls, server_addr, s.now(), ec);
   REQUIRE(conn);
   transfer_result out;
   out.client_qlog_error = conn->qlog_error();
-  core::connection_node client(std::move(conn));
-  core::connection_node server(server_cfg, server_tls, rng);
+  sim::connection_node server(server_cfg, server_tls, rng);
 
   std::vector<std::byte> data(bytes, std::byte{0x5a});
   std::size_t written = 0;

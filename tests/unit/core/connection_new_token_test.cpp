@@ -1,4 +1,4 @@
-// NEW_TOKEN (core/retry.hpp, new_token.cpp, connection_new_token.cpp): a
+// NEW_TOKEN (core/address_validation.hpp, connection_new_token.cpp): a
 // server requiring address validation gives the client a token once the
 // handshake is confirmed; the client's next connection presents it and is
 // admitted without a Retry, its address already validated.
@@ -20,7 +20,7 @@ struct first_connection {
   time_point ended{};
 };
 
-first_connection get_token(retry_validator& validator) {
+first_connection get_token(address_validation& validator) {
   network net(pinned_configs());
   net.validator = &validator;
   REQUIRE(net.handshake());
@@ -49,7 +49,7 @@ duration time_to_established(network& net) {
 
 TEST_CASE(
     "new_token: the server sends one once the handshake is confirmed; the next connection needs no Retry") {
-  retry_validator v(10s);
+  address_validation v(10s);
   const auto first = get_token(v);
   CHECK(first.token.size() == new_token_length);
 
@@ -84,7 +84,7 @@ TEST_CASE("new_token: an address validated by a NEW_TOKEN token is not held to 3
   auto configs = pinned_configs();
   configs.second.handshake_timeout = 25s;
   configs.second.idle_timeout = 60s;
-  retry_validator v(10s);
+  address_validation v(10s);
   const auto first = get_token(v);
   const auto run = [&](bool with_token) {
     auto net = later_network(first, 1min, configs);
@@ -106,7 +106,7 @@ TEST_CASE("new_token: an address validated by a NEW_TOKEN token is not held to 3
 }
 
 TEST_CASE("new_token: a token that does not validate counts as none: the server answers with a Retry") {
-  retry_validator v(10s);
+  address_validation v(10s);
   const auto first = get_token(v);
   auto try_with = [&](std::vector<std::byte> token, duration later, address client) {
     auto net = later_network(first, later);
@@ -128,7 +128,7 @@ TEST_CASE("new_token: a token that does not validate counts as none: the server 
   SUBCASE("expired") { try_with(first.token, 24h + 1s, same_ip); }
   SUBCASE("another IP address") { try_with(first.token, 1min, address::ipv4({10, 0, 0, 7}, 40000)); }
   SUBCASE("another server's") {
-    retry_validator stranger(10s);
+    address_validation stranger(10s);
     std::vector<std::byte> t(new_token_length);
     REQUIRE_FALSE(stranger.write_new_token(same_ip, first.ended, t));
     try_with(t, 1min, same_ip);
@@ -155,7 +155,7 @@ TEST_CASE("new_token: a token that does not validate counts as none: the server 
 }
 
 TEST_CASE("new_token: the two kinds of token never pass as each other") {
-  retry_validator v(10s, 1h);
+  address_validation v(10s, 1h);
   const auto client = address::ipv4({10, 0, 0, 1}, 40000);
   const time_point t0 = time_point{} + 1s;
   std::vector<std::byte> token(new_token_length);
@@ -167,7 +167,7 @@ TEST_CASE("new_token: the two kinds of token never pass as each other") {
   CHECK(v.validate_new_token(token, address::ipv4({10, 0, 0, 2}, 40000), t0) ==
         crypto::crypto_errc::token_invalid);
   address v6;
-  v6.family = stun::address_family::ipv6;
+  v6.family = address_family::ipv6;
   v6.port = 40000;
   CHECK(v.validate_new_token(token, v6, t0) == crypto::crypto_errc::token_invalid);
   CHECK(v.validate_new_token(std::span<const std::byte>(token).first(new_token_length - 1), client, t0) ==
@@ -224,7 +224,7 @@ TEST_CASE("new_token: only an established server sends one, and a client keeps t
 }
 
 TEST_CASE("new_token: a lost NEW_TOKEN is sent again") {
-  retry_validator v(10s);
+  address_validation v(10s);
   network net(pinned_configs());
   net.validator = &v;
   // The first datagrams the established server sends carry HANDSHAKE_DONE

@@ -1,4 +1,4 @@
-// Address validation with Retry (core/retry.hpp, connection_retry.cpp): the
+// Address validation with Retry (core/address_validation.hpp, core/retry.hpp, connection_retry.cpp): the
 // server's stateless token check and the client's one-Retry rule.
 
 #include "harness.hpp"
@@ -27,7 +27,7 @@ struct initial_capture {
   }
 };
 
-std::vector<std::byte> make_retry(retry_validator& v, const wire::packet_header& initial, const address& from,
+std::vector<std::byte> make_retry(address_validation& v, const wire::packet_header& initial, const address& from,
                                   random_source& rng, time_point now) {
   std::vector<std::byte> out(1500);
   std::error_code ec;
@@ -69,7 +69,7 @@ std::vector<std::byte> transfer(network& net, const std::vector<std::byte>& data
 
 TEST_CASE("retry: a server requiring a token answers with one Retry, the token creates the connection") {
   network net(pinned_configs());
-  retry_validator v(10s);
+  address_validation v(10s);
   net.validator = &v;
   std::size_t initials = 0;
   std::size_t initials_with_token = 0;
@@ -99,7 +99,7 @@ TEST_CASE("retry: an address validated by its token is not held to 3x what the s
   configs.second.idle_timeout = 60s;
   const auto run = [&](bool require_token) {
     network net(configs);
-    retry_validator v(10s);
+    address_validation v(10s);
     if (require_token) net.validator = &v;
     // Deliver the client's Initials up to the one the connection is made
     // from (the second, with the token, when a Retry answers the first),
@@ -125,7 +125,7 @@ TEST_CASE("retry: forged, corrupted, expired, other-address and other-ID tokens 
   auto t = net.client->poll_transmit(buf, net.now);
   REQUIRE(t);
   first.take(true, std::vector<std::byte>(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(t->size)));
-  retry_validator v(10s);
+  address_validation v(10s);
   const auto retry_bytes = make_retry(v, first.header.header, net.client_addr, net.rng, net.now);
   CHECK(retry_bytes.size() < first.bytes.size());
   wire::decoded_header retry;
@@ -160,13 +160,13 @@ TEST_CASE("retry: forged, corrupted, expired, other-address and other-ID tokens 
   wire::packet_header none = next;
   none.token = {};
   CHECK(v.validate(none, net.client_addr, net.now, odcid) == crypto::crypto_errc::token_invalid);
-  retry_validator stranger(10s); // another server's secret
+  address_validation stranger(10s); // another server's secret
   CHECK(stranger.validate(next, net.client_addr, net.now, odcid) == crypto::crypto_errc::token_invalid);
 }
 
 TEST_CASE("retry: a Retry with a bad integrity tag is ignored; the retransmitted Initial gets a good one") {
   network net(pinned_configs());
-  retry_validator v(10s);
+  address_validation v(10s);
   net.validator = &v;
   bool corrupted = false;
   net.hook = [&](bool to_server, std::vector<std::byte>& b) {
@@ -184,7 +184,7 @@ TEST_CASE("retry: a Retry with a bad integrity tag is ignored; the retransmitted
 
 TEST_CASE("retry: a second Retry, and a Retry after the server's packets, are dropped") {
   network net(pinned_configs());
-  retry_validator v(10s);
+  address_validation v(10s);
   net.validator = &v;
   initial_capture first;
   std::size_t retries_seen = 0;

@@ -1,12 +1,15 @@
 #pragma once
 
-// An in-memory network for two sans-IO connections in virtual time: each
-// datagram a side produces is delivered to the other after `one_way`
-// (optionally dropped, or altered by a test hook), timers fire exactly when
-// due. Everything is driven by one seeded random_source.
+// An in-memory network for two sans-IO endpoints in virtual time, one
+// connection each: each datagram a side produces is delivered to the other
+// after `one_way` (optionally dropped, or altered by a test hook), timers
+// fire exactly when due. The harness is a driver like the Asio endpoint:
+// datagrams and timers go through core::endpoint, so every test runs the
+// production routing and admission (Retry, NEW_TOKEN). Everything is driven
+// by one seeded random_source.
 
 #include "core/connection.hpp"
-#include "core/retry.hpp"
+#include "core/endpoint.hpp"
 #include "crypto/certificate.hpp"
 #include "crypto/tls_session.hpp"
 #include "support/seed.hpp"
@@ -103,10 +106,9 @@ public:
   bool server_validated_seen = false;
   std::vector<connection_event> client_events;
   std::vector<connection_event> server_events;
-  /// When set, the server requires a Retry token before accepting (as the
-  /// endpoint does with require_address_validation), and, as the endpoint
-  /// does, sends a NEW_TOKEN token once the handshake is confirmed.
-  retry_validator* validator = nullptr;
+  /// When set, the server endpoint validates addresses with it (a Retry
+  /// before accepting, a NEW_TOKEN token once the handshake is confirmed).
+  address_validation* validator = nullptr;
   std::size_t retries_sent = 0;
   std::size_t initials_refused = 0; ///< carried a Retry token that did not validate
   /// How the server admitted the connection (validator set).
@@ -116,56 +118,59 @@ public:
 
   void start() {
     std::error_code ec;
-    auto ctx = crypto::tls_context::create(crypto::tls_role::client, client_config.tls, ec);
-    REQUIRE_MESSAGE(!ec, ec.message());
-    client = connection::connect(client_config, ctx, server_addr, rng, now, ec, client_address_token);
-    REQUIRE_MESSAGE(!ec, ec.message());
-    REQUIRE(client);
     server_tls = crypto::tls_context::create(crypto::tls_role::server, server_config.tls, ec);
     REQUIRE_MESSAGE(!ec, ec.message());
+    endpoint_config server_side;
+    server_side.connection = server_config;
+    server_side.server_tls = server_tls;
+    // The test owns the validator; the endpoint only borrows it.
+    if (validator) server_side.shared_validation = std::shared_ptr<address_validation>(std::shared_ptr<void>{}, validator);
+    REQUIRE_FALSE(check(server_side));
+    server_endpoint = std::make_unique<endpoint>(server_side, rng);
+    endpoint_config client_side;
+    client_side.connection = client_config;
+    client_endpoint = std::make_unique<endpoint>(client_side, rng);
+    auto ctx = crypto::tls_context::create(crypto::tls_role::client, client_config.tls, ec);
+    REQUIRE_MESSAGE(!ec, ec.message());
+    client = client_endpoint->connect(server_addr, ctx, now, ec, client_handle, client_address_token);
+    REQUIRE_MESSAGE(!ec, ec.message());
+    REQUIRE(client);
   }
 
   void deliver(in_flight& d) {
-    if (d.to_server) {
-      bytes_to_server += d.bytes.size();
-      if (!server) {
-        wire::decoded_header h;
-        if (wire::decode_header_layout(d.bytes, server_config.connection_id_length, h)) return;
-        if (h.header.type != wire::packet_type::initial) return;
-        std::error_code ec;
-        std::optional<wire::connection_id> original;
-        bool validated = false;
-        if (validator) {
-          wire::connection_id odcid;
-          const auto verdict = validator->admit(h.header, d.from, now, odcid);
-          if (verdict == initial_admission::send_retry) {
-            std::vector<std::byte> retry(1500);
-            const std::size_t n = validator->write_retry(h.header, d.from, server_config.connection_id_length, rng,
-                                                         now, retry, ec);
-            REQUIRE_FALSE(ec);
-            REQUIRE(n <= d.bytes.size());
-            retry.resize(n);
-            ++retries_sent;
-            bytes_from_server += n;
-            if (hook && !hook(false, retry)) return;
-            queue.push_back(in_flight{now + one_way, false, std::move(retry), server_addr});
-            return;
-          }
-          if (verdict == initial_admission::drop) {
-            ++initials_refused;
-            return;
-          }
-          admission = verdict;
-          if (verdict == initial_admission::accept_after_retry) original = odcid;
-          validated = verdict == initial_admission::accept_validated;
-        }
-        server = connection::accept(server_config, server_tls, d.from, h.header.dcid, h.header.scid, rng, now, ec,
-                                    original, validated);
-        REQUIRE_MESSAGE(!ec, ec.message());
-      }
-      server->on_datagram(d.bytes, d.from, now);
-    } else {
-      client->on_datagram(d.bytes, d.from, now);
+    if (!d.to_server) {
+      client_endpoint->on_datagram(d.bytes, d.from, now);
+      return;
+    }
+    bytes_to_server += d.bytes.size();
+    auto outcome = server_endpoint->on_datagram(d.bytes, d.from, now);
+    const auto counts = server_endpoint->stats();
+    retries_sent = counts.retries_sent;
+    initials_refused = counts.initials_refused;
+    if (outcome.what != datagram_outcome::kind::accepted) return;
+    // One connection per test: a second one would be a routing bug.
+    REQUIRE_FALSE(server);
+    server = std::move(outcome.accepted);
+    server_handle = outcome.handle;
+    server_endpoint->claim(server_handle);
+    admission = outcome.admission;
+  }
+
+  /// Queues `bytes` for the other side, through the hook and the loss model.
+  void transmit(std::vector<std::byte> bytes, bool to_server) {
+    if (hook && !hook(to_server, bytes)) return;
+    if (loss > 0 && rng.uniform01() < loss) return;
+    duration delay = one_way;
+    if (reorder > 0 && rng.uniform01() < reorder) delay += one_way;
+    queue.push_back(in_flight{now + delay, to_server, std::move(bytes), to_server ? client_addr : server_addr});
+  }
+
+  /// The server endpoint's stateless answers (Retries).
+  void send_answers() {
+    std::vector<std::byte> buf(1500);
+    while (auto t = server_endpoint->poll_transmit(buf)) {
+      bytes_from_server += t->size;
+      transmit(std::vector<std::byte>(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(t->size)), false);
     }
   }
 
@@ -183,26 +188,20 @@ public:
               std::max(worst_amplification_excess,
                        static_cast<std::int64_t>(bytes_from_server) - 3 * static_cast<std::int64_t>(bytes_to_server));
       }
-      if (hook && !hook(to_server, bytes)) continue;
-      if (loss > 0 && rng.uniform01() < loss) continue;
-      duration delay = one_way;
-      if (reorder > 0 && rng.uniform01() < reorder) delay += one_way;
-      queue.push_back(in_flight{now + delay, to_server, std::move(bytes), to_server ? client_addr : server_addr});
+      transmit(std::move(bytes), to_server);
     }
+    // What the application did and what was sent moved the timers.
+    if (to_server)
+      client_endpoint->update(client_handle, now);
+    else
+      server_endpoint->update(server_handle, now);
   }
 
   void collect_events() {
     if (client)
       while (auto e = client->poll_event()) client_events.push_back(*e);
     if (server)
-      while (auto e = server->poll_event()) {
-        server_events.push_back(*e);
-        if (validator && e->what == connection_event::kind::handshake_complete) {
-          std::array<std::byte, new_token_length> token{};
-          REQUIRE_FALSE(validator->write_new_token(server->peer_address(), now, token));
-          REQUIRE_FALSE(server->send_new_token(token));
-        }
-      }
+      while (auto e = server->poll_event()) server_events.push_back(*e);
   }
 
   /// One step: send everything sendable, then advance to the next event.
@@ -211,11 +210,12 @@ public:
     if (server && server->is_established()) server_validated_seen = true;
     send_from(*client, true);
     if (server) send_from(*server, false);
+    send_answers();
     collect_events();
     time_point next = never;
     for (const auto& d : queue) next = std::min(next, d.deliver_at);
-    next = std::min(next, client->next_timeout());
-    if (server) next = std::min(next, server->next_timeout());
+    next = std::min(next, client_endpoint->next_timeout());
+    next = std::min(next, server_endpoint->next_timeout());
     if (app_wakeup > now) next = std::min(next, app_wakeup);
     if (next == never || next > limit) return false;
     now = std::max(now, next);
@@ -230,8 +230,9 @@ public:
     std::stable_sort(due.begin(), due.end(),
                      [](const in_flight& a, const in_flight& b) { return a.deliver_at < b.deliver_at; });
     for (auto& d : due) deliver(d);
-    if (client->next_timeout() <= now) client->on_timeout(now);
-    if (server && server->next_timeout() <= now) server->on_timeout(now);
+    std::vector<connection_handle> ran;
+    client_endpoint->on_timeout(now, ran);
+    server_endpoint->on_timeout(now, ran);
     collect_events();
     return true;
   }
@@ -266,6 +267,12 @@ public:
   }
 
   std::shared_ptr<const crypto::tls_context> server_tls;
+  // Pointers, so a network can be returned by value (connections and
+  // endpoints keep a reference to `rng`: only a copy-elided return is safe).
+  std::unique_ptr<endpoint> client_endpoint;
+  std::unique_ptr<endpoint> server_endpoint;
+  connection_handle client_handle = no_connection;
+  connection_handle server_handle = no_connection;
 };
 
 /// One frame's bytes, for connection::inject_frames_for_tests.

@@ -1,42 +1,42 @@
-#include "stun/address.hpp"
+#include <tern/address.hpp>
 
 #include <arpa/inet.h>
 
 #include <charconv>
 
-namespace tern::stun {
+namespace tern {
 
-transport_address transport_address::ipv4(std::array<std::uint8_t, 4> octets, std::uint16_t port) noexcept {
-  transport_address a;
+address address::ipv4(std::array<std::uint8_t, 4> octets, std::uint16_t port) noexcept {
+  address a;
   a.family = address_family::ipv4;
   for (std::size_t i = 0; i < 4; ++i) a.ip[i] = octets[i];
   a.port = port;
   return a;
 }
 
-transport_address transport_address::ipv6(const std::array<std::uint8_t, 16>& octets,
+address address::ipv6(const std::array<std::uint8_t, 16>& octets,
                                           std::uint16_t port) noexcept {
-  transport_address a;
+  address a;
   a.family = address_family::ipv6;
   a.ip = octets;
   a.port = port;
   return a;
 }
 
-std::string transport_address::ip_string() const {
+std::string address::ip_string() const {
   char text[INET6_ADDRSTRLEN] = {};
   const int af = family == address_family::ipv4 ? AF_INET : AF_INET6;
   if (inet_ntop(af, ip.data(), text, sizeof text) == nullptr) return {};
   return text;
 }
 
-std::string transport_address::to_string() const {
+std::string address::to_string() const {
   const std::string host = ip_string();
   const std::string p = std::to_string(port);
   return family == address_family::ipv4 ? host + ":" + p : "[" + host + "]:" + p;
 }
 
-std::optional<transport_address> parse_transport_address(std::string_view text) {
+std::optional<address> parse_address(std::string_view text) {
   std::string host;
   std::string_view port_text;
   bool v6 = false;
@@ -57,7 +57,7 @@ std::optional<transport_address> parse_transport_address(std::string_view text) 
   const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (port_text.empty() || ec != std::errc{} || end != port_text.data() + port_text.size() || port > 65535)
     return std::nullopt;
-  transport_address a;
+  address a;
   a.port = static_cast<std::uint16_t>(port);
   if (v6) {
     a.family = address_family::ipv6;
@@ -69,4 +69,4 @@ std::optional<transport_address> parse_transport_address(std::string_view text) 
   return a;
 }
 
-} // namespace tern::stun
+} // namespace tern

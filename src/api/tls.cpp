@@ -1,4 +1,4 @@
-#include "asio/api_tls.hpp"
+#include "api/tls.hpp"
 
 #include <tern/error.hpp>
 

@@ -1,12 +1,13 @@
-// The public sans-IO connection (tern/core/connection.hpp), driven the way a
-// bring-your-own-I/O application drives it, over an in-memory "network" in
-// virtual time with seeded loss.
+// The public bring-your-own-I/O API (tern/sans_io.hpp), driven the way an
+// application with its own loop drives it, over an in-memory "network" in
+// virtual time with seeded loss. Every datagram goes through the endpoints,
+// so routing, admission and timers are the production core::endpoint's.
 
 #include "support/seed.hpp"
 
-#include <tern/core/connection.hpp>
 #include <tern/error.hpp>
 #include <tern/random.hpp>
+#include <tern/sans_io.hpp>
 
 #include <doctest/doctest.h>
 
@@ -21,69 +22,70 @@ namespace {
 
 using namespace std::chrono_literals;
 using tern::sans_io::connection;
-using tern::sans_io::context;
+using tern::sans_io::endpoint;
 using tern::sans_io::event;
 
-const asio::ip::udp::endpoint client_addr{asio::ip::make_address("192.0.2.1"), 5000};
-const asio::ip::udp::endpoint server_addr{asio::ip::make_address("192.0.2.2"), 6000};
+const tern::address client_addr = tern::address::ipv4({192, 0, 2, 1}, 5000);
+const tern::address server_addr = tern::address::ipv4({192, 0, 2, 2}, 6000);
 
 struct datagram {
   std::vector<std::byte> bytes;
-  asio::ip::udp::endpoint from, to;
+  tern::address from, to;
   tern::time_point arrives;
 };
 
-// Two peers joined by a 10 ms one-way path that drops `loss` of the
-// datagrams (seeded). The server connection comes from the first Initial.
+// Two endpoints joined by a 10 ms one-way path that drops `loss` of the
+// datagrams (seeded). The server connection is the first one its endpoint
+// accepts.
 struct network {
-  context server_ctx;
-  context client_ctx;
+  endpoint server_ep;
+  endpoint client_ep;
   std::unique_ptr<connection> client, server;
   std::deque<datagram> in_flight;
   tern::time_point now{std::chrono::seconds(1)};
   tern::random_source rng{tern::test::seed()};
   double loss = 0;
-  int rejected_initials = 0;
-  int retries = 0;
 
   static tern::config server_config() {
     tern::config c;
     c.accept_connections = true;
     return c;
   }
-  static tern::config client_config(const context& server) {
+  static tern::config client_config(const endpoint& server) {
     tern::config c;
     c.pinned_fingerprints = {server.fingerprint()};
     return c;
   }
-  static context make(const tern::config& cfg, std::uint64_t seed) {
+  static endpoint make(const tern::config& cfg, std::uint64_t seed) {
     std::error_code ec;
-    context ctx(cfg, ec, seed);
+    endpoint ep(cfg, ec, seed);
     REQUIRE_FALSE(ec);
-    return ctx;
+    return ep;
   }
 
   explicit network(const tern::config& server_cfg = server_config())
-      : server_ctx(make(server_cfg, 1)), client_ctx(make(client_config(server_ctx), 2)) {
+      : server_ep(make(server_cfg, 1)), client_ep(make(client_config(server_ep), 2)) {
     std::error_code ec;
-    client = client_ctx.connect(server_addr, {}, now, ec);
+    client = client_ep.connect(server_addr, {}, now, ec);
     REQUIRE(client);
   }
 
-  void send_all(connection& c, const asio::ip::udp::endpoint& from) {
+  void send(std::span<const std::byte> bytes, const tern::address& from, const tern::address& to) {
+    if (rng.uniform01() < loss) return;
+    in_flight.push_back({{bytes.begin(), bytes.end()}, from, to, now + 10ms});
+  }
+  void send_all(endpoint& ep, connection* c, const tern::address& from) {
     std::array<std::byte, 1500> out{};
-    while (auto t = c.poll_transmit(out, now)) {
-      if (rng.uniform01() < loss) continue;
-      in_flight.push_back({{out.begin(), out.begin() + static_cast<std::ptrdiff_t>(t->size)}, from, t->to, now + 10ms});
-    }
+    while (auto t = ep.poll_transmit(out, now)) send(std::span(out).first(t->size), from, t->to);
+    if (!c) return;
+    while (auto t = c->poll_transmit(out, now)) send(std::span(out).first(t->size), from, t->to);
   }
 
   // Advances to the next arrival or timeout and processes it.
   void step() {
-    send_all(*client, client_addr);
-    if (server) send_all(*server, server_addr);
-    tern::time_point next = client->next_timeout();
-    if (server) next = std::min(next, server->next_timeout());
+    send_all(client_ep, client.get(), client_addr);
+    send_all(server_ep, server.get(), server_addr);
+    tern::time_point next = std::min(client_ep.next_timeout(), server_ep.next_timeout());
     if (!in_flight.empty()) next = std::min(next, in_flight.front().arrives);
     REQUIRE(next != tern::never);
     now = std::max(now, next);
@@ -91,27 +93,18 @@ struct network {
       auto d = std::move(in_flight.front());
       in_flight.pop_front();
       if (d.to == client_addr) {
-        client->on_datagram(d.bytes, d.from, now);
-      } else if (server) {
-        server->on_datagram(d.bytes, d.from, now);
-      } else if (server_ctx.is_initial(d.bytes)) {
-        std::array<std::byte, 1500> retry{};
-        if (const std::size_t n = server_ctx.retry(d.bytes, d.from, now, retry)) {
-          REQUIRE(n < d.bytes.size());
-          ++retries;
-          in_flight.push_back({{retry.begin(), retry.begin() + static_cast<std::ptrdiff_t>(n)}, server_addr, d.from,
-                               now + 10ms});
-          continue;
-        }
-        std::error_code ec;
-        server = server_ctx.accept(d.bytes, d.from, now, ec);
-        REQUIRE(server);
-      } else {
-        ++rejected_initials;
+        auto r = client_ep.on_datagram(d.bytes, d.from, now);
+        CHECK_FALSE(r.accepted); // a client endpoint never accepts
+        continue;
+      }
+      auto r = server_ep.on_datagram(d.bytes, d.from, now);
+      if (r.accepted) {
+        REQUIRE_FALSE(server); // one client, one connection
+        server = std::move(r.accepted);
       }
     }
-    if (client->next_timeout() <= now) client->on_timeout(now);
-    if (server && server->next_timeout() <= now) server->on_timeout(now);
+    (void)client_ep.on_timeout(now);
+    (void)server_ep.on_timeout(now);
   }
 
   template <class Done>
@@ -126,6 +119,20 @@ struct network {
   bool handshaked() const { return client->is_established() && server && server->is_established(); }
 };
 
+/// The first datagram a new client connection of `ep` sends.
+std::vector<std::byte> first_initial(endpoint& ep, tern::time_point now, const std::vector<std::byte>& token = {}) {
+  tern::connect_options options;
+  options.address_token = token;
+  options.accept_any_server_key = true; // only its first datagram is used
+  std::error_code ec;
+  auto c = ep.connect(server_addr, options, now, ec);
+  REQUIRE(c);
+  std::array<std::byte, 1500> out{};
+  auto sent = c->poll_transmit(out, now);
+  REQUIRE(sent);
+  return {out.begin(), out.begin() + static_cast<std::ptrdiff_t>(sent->size)};
+}
+
 std::vector<std::byte> pattern(std::size_t n) {
   std::vector<std::byte> v(n);
   for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::byte>((i * 7) ^ (i >> 8));
@@ -139,30 +146,31 @@ TEST_CASE("sans_io: handshake, pinned fingerprint and ALPN, over a lossy path") 
   net.loss = 0.1;
   net.run_until([&] { return net.handshaked(); });
   CHECK(net.client->alpn() == "tern/1");
-  CHECK(net.client->peer_fingerprint() == net.server_ctx.fingerprint());
-  CHECK(net.server->remote_endpoint() == client_addr);
-  CHECK(net.client->remote_endpoint() == server_addr);
+  CHECK(net.client->peer_fingerprint() == net.server_ep.fingerprint());
+  CHECK(net.server->remote_address() == client_addr);
+  CHECK(net.client->remote_address() == server_addr);
+  CHECK(net.server_ep.stats().connections == 1);
+  CHECK(net.client_ep.stats().connections == 1);
 }
 
-TEST_CASE("sans_io: with require_address_validation the client follows one Retry, then a token-less Initial is refused") {
+TEST_CASE("sans_io: with require_address_validation the client follows one Retry; a token-less Initial gets one") {
   tern::config cfg = network::server_config();
   cfg.require_address_validation = true;
   network net(cfg);
   net.run_until([&] { return net.handshaked(); });
-  CHECK(net.retries == 1);
-  CHECK(net.rejected_initials == 0);
-  // A token-less Initial may not create a connection through accept().
-  std::error_code ec;
-  auto other = net.client_ctx.connect(server_addr, {}, net.now, ec);
-  REQUIRE(other);
+  CHECK(net.server_ep.stats().retries_sent == 1);
+  // Another token-less Initial creates no connection: a Retry waits instead.
+  auto initial = first_initial(net.client_ep, net.now);
+  auto r = net.server_ep.on_datagram(initial, client_addr, net.now);
+  CHECK(r.conn == nullptr);
+  CHECK_FALSE(r.accepted);
   std::array<std::byte, 1500> out{};
-  auto t = other->poll_transmit(out, net.now);
-  REQUIRE(t);
-  const std::span<const std::byte> initial(out.data(), t->size);
-  CHECK(net.server_ctx.accept(initial, client_addr, net.now, ec) == nullptr);
-  CHECK(ec == tern::errc::invalid_argument);
-  std::array<std::byte, 1500> retry{};
-  CHECK(net.server_ctx.retry(initial, client_addr, net.now, retry) > 0);
+  auto retry = net.server_ep.poll_transmit(out, net.now);
+  REQUIRE(retry);
+  CHECK(retry->size < initial.size()); // no amplification for a spoofed source
+  CHECK(retry->to == client_addr);
+  CHECK(net.server_ep.stats().retries_sent == 2);
+  CHECK(net.server_ep.stats().connections == 1);
 }
 
 TEST_CASE("sans_io: the NEW_TOKEN token of a first connection admits the next Initial without a Retry") {
@@ -170,34 +178,21 @@ TEST_CASE("sans_io: the NEW_TOKEN token of a first connection admits the next In
   cfg.require_address_validation = true;
   network net(cfg);
   net.run_until([&] { return net.handshaked() && !net.client->address_token().empty(); });
-  CHECK(net.retries == 1);
+  CHECK(net.server_ep.stats().retries_sent == 1);
   const auto token = net.client->address_token();
 
-  const auto first_initial = [&](const std::vector<std::byte>& t, std::array<std::byte, 1500>& out) {
-    tern::connect_options options;
-    options.address_token = t;
-    std::error_code ec;
-    auto c = net.client_ctx.connect(server_addr, options, net.now, ec);
-    REQUIRE(c);
-    auto sent = c->poll_transmit(out, net.now);
-    REQUIRE(sent);
-    return std::span<const std::byte>(out.data(), sent->size);
-  };
-  std::array<std::byte, 1500> out{};
-  std::array<std::byte, 1500> retry{};
-  std::error_code ec;
-  const auto with_token = first_initial(token, out);
-  CHECK(net.server_ctx.retry(with_token, client_addr, net.now, retry) == 0);
-  CHECK(net.server_ctx.accept(with_token, client_addr, net.now, ec) != nullptr);
-  CHECK_FALSE(ec);
+  auto with_token = first_initial(net.client_ep, net.now, token);
+  auto r = net.server_ep.on_datagram(with_token, client_addr, net.now);
+  CHECK(r.accepted != nullptr);
+  CHECK(net.server_ep.stats().retries_sent == 1);
 
   // Tampered: as if there were no token, a Retry and no connection.
   auto forged = token;
   forged.back() ^= std::byte{0x01};
-  const auto with_forged = first_initial(forged, out);
-  CHECK(net.server_ctx.retry(with_forged, client_addr, net.now, retry) > 0);
-  CHECK(net.server_ctx.accept(with_forged, client_addr, net.now, ec) == nullptr);
-  CHECK(ec == tern::errc::invalid_argument);
+  auto with_forged = first_initial(net.client_ep, net.now, forged);
+  r = net.server_ep.on_datagram(with_forged, client_addr, net.now);
+  CHECK_FALSE(r.accepted);
+  CHECK(net.server_ep.stats().retries_sent == 2);
 }
 
 TEST_CASE("sans_io: new_token_lifetime zero sends no NEW_TOKEN, negative is invalid") {
@@ -205,7 +200,7 @@ TEST_CASE("sans_io: new_token_lifetime zero sends no NEW_TOKEN, negative is inva
   cfg.require_address_validation = true;
   cfg.new_token_lifetime = std::chrono::nanoseconds(-1);
   std::error_code ec;
-  context bad(cfg, ec, 1);
+  endpoint bad(cfg, ec, 1);
   CHECK(ec == tern::errc::invalid_argument);
 
   cfg.new_token_lifetime = std::chrono::nanoseconds::zero();
@@ -310,71 +305,79 @@ TEST_CASE("sans_io: datagrams and deadline messages, then a close the peer sees"
 }
 
 TEST_CASE("sans_io: a wrong pin fails the handshake on both sides") {
+  tern::config scfg = network::server_config();
+  network net(scfg);
+  // Re-pin the client to another endpoint's generated certificate.
   std::error_code ec;
-  tern::config scfg;
-  scfg.accept_connections = true;
-  context server_ctx(scfg, ec, 1);
+  endpoint other(network::server_config(), ec, 3);
   REQUIRE_FALSE(ec);
-  tern::config other_cfg;
-  other_cfg.accept_connections = true;
-  context other(other_cfg, ec, 3); // a different generated certificate
   tern::config ccfg;
   ccfg.pinned_fingerprints = {other.fingerprint()};
-  context client_ctx(ccfg, ec, 2);
-  auto client = client_ctx.connect(server_addr, {}, tern::time_point{1s}, ec);
-  REQUIRE(client);
-  std::unique_ptr<connection> server;
-  tern::time_point now{1s};
-  std::array<std::byte, 1500> out{};
-  for (int round = 0; round < 200 && !(client->is_closed() && server && server->is_closed()); ++round) {
-    while (auto t = client->poll_transmit(out, now)) {
-      std::span<const std::byte> d(out.data(), t->size);
-      if (!server) server = server_ctx.accept(d, client_addr, now, ec);
-      else server->on_datagram(d, client_addr, now);
-    }
-    if (server)
-      while (auto t = server->poll_transmit(out, now)) client->on_datagram(std::span(out).first(t->size), server_addr, now);
-    now = std::min(client->next_timeout(), server ? server->next_timeout() : tern::never);
-    if (now == tern::never) break;
-    if (client->next_timeout() <= now) client->on_timeout(now);
-    if (server && server->next_timeout() <= now) server->on_timeout(now);
-  }
-  REQUIRE(server);
-  CHECK_FALSE(server->is_established());
-  CHECK_FALSE(client->is_established());
-  REQUIRE(client->close_error());
-  CHECK(std::string(client->close_error().category().name()) == "tern.crypto");
+  net.client_ep = endpoint(ccfg, ec, 2);
+  REQUIRE_FALSE(ec);
+  net.client = net.client_ep.connect(server_addr, {}, net.now, ec);
+  REQUIRE(net.client);
+  net.run_until([&] { return net.client->is_closed() && net.server && net.server->is_closed(); }, 30s);
+  CHECK_FALSE(net.server->is_established());
+  REQUIRE(net.client->close_error());
+  CHECK(std::string(net.client->close_error().category().name()) == "tern.crypto");
 }
 
-TEST_CASE("sans_io: garbage never starts a server connection") {
+TEST_CASE("sans_io: garbage never starts a server connection, and a client endpoint never accepts") {
   std::error_code ec;
-  tern::config scfg;
-  scfg.accept_connections = true;
-  context server_ctx(scfg, ec, 1);
+  endpoint server_ep(network::server_config(), ec, 1);
+  REQUIRE_FALSE(ec);
   tern::random_source rng(tern::test::seed());
   std::vector<std::byte> junk(1300);
   for (int i = 0; i < 200; ++i) {
     rng.fill(junk);
-    junk[0] = static_cast<std::byte>(0x40 | (static_cast<unsigned>(junk[0]) & 0x3f)); // short header: not Initial
-    CHECK_FALSE(server_ctx.is_initial(junk));
-    CHECK_FALSE(server_ctx.accept(junk, client_addr, tern::time_point{1s}, ec));
-    CHECK(ec == tern::errc::invalid_argument);
+    auto r = server_ep.on_datagram(junk, client_addr, tern::time_point{1s});
+    CHECK(r.conn == nullptr);
   }
-  // A client context does not accept at all.
-  tern::config ccfg;
-  context client_ctx(ccfg, ec, 2);
-  CHECK(client_ctx.fingerprint().empty());
+  CHECK(server_ep.stats().connections == 0);
+  CHECK(server_ep.stats().datagrams_dropped == 200);
+  // A real Initial to an endpoint that does not accept is dropped too.
+  endpoint client_ep(tern::config{}, ec, 2);
+  CHECK(client_ep.fingerprint().empty());
+  endpoint another_client(tern::config{}, ec, 3);
+  auto initial = first_initial(another_client, tern::time_point{1s});
+  CHECK_FALSE(client_ep.on_datagram(initial, client_addr, tern::time_point{1s}).accepted);
+  CHECK(client_ep.stats().datagrams_dropped == 1);
 }
 
-TEST_CASE("sans_io: a context rejects a config that cannot work") {
+TEST_CASE("sans_io: an Initial beyond accept_backlog creates nothing until the application has taken one") {
+  tern::config cfg = network::server_config();
+  cfg.accept_backlog = 1;
+  std::error_code ec;
+  endpoint server_ep(cfg, ec, 1);
+  endpoint client_ep(tern::config{}, ec, 2);
+  const tern::time_point t{1s};
+  auto first = server_ep.on_datagram(first_initial(client_ep, t), client_addr, t);
+  REQUIRE(first.accepted);
+  // The sans-IO application owns what it was handed, so the backlog is free.
+  CHECK(server_ep.on_datagram(first_initial(client_ep, t), client_addr, t).accepted);
+  cfg.max_connections = 1;
+  endpoint full(cfg, ec, 4);
+  auto kept = full.on_datagram(first_initial(client_ep, t), client_addr, t);
+  REQUIRE(kept.accepted);
+  CHECK_FALSE(full.on_datagram(first_initial(client_ep, t), client_addr, t).accepted);
+  CHECK(full.stats().datagrams_dropped == 1);
+  kept.accepted.reset(); // destroying a connection frees its place
+  CHECK(full.on_datagram(first_initial(client_ep, t), client_addr, t).accepted);
+}
+
+TEST_CASE("sans_io: an endpoint rejects a config that cannot work") {
   std::error_code ec;
   tern::config cfg;
   cfg.accept_connections = true;
   cfg.generate_certificate = false;
-  context ctx(cfg, ec, 1);
+  endpoint ep(cfg, ec, 1);
   CHECK(ec == tern::errc::invalid_argument);
   tern::config small;
   small.initial_datagram_size = 600;
-  context ctx2(small, ec, 1);
+  endpoint ep2(small, ec, 1);
+  CHECK(ec == tern::errc::invalid_argument);
+  // A failed endpoint refuses calls instead of crashing.
+  CHECK_FALSE(ep2.connect(server_addr, {}, tern::time_point{1s}, ec));
   CHECK(ec == tern::errc::invalid_argument);
 }

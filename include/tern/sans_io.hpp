@@ -1,32 +1,37 @@
 #pragma once
 
-// Bring your own I/O: tern's sans-IO connection, for applications that own
-// their event loop (poll, epoll, io_uring, a game or audio loop) instead of
-// running tern::endpoint on Asio. Nothing here touches a socket or reads a
-// clock: the application feeds received UDP payloads and the current time
-// in, sends what poll_transmit() writes, and calls on_timeout() when
-// next_timeout() arrives. It is the very core tern::endpoint drives, with the
-// same protocol, TLS 1.3 handshake, congestion control and pacing.
+// Bring your own I/O: tern's sans-IO endpoint and connections, for
+// applications that own their event loop (poll, epoll, io_uring, a game or
+// audio loop) instead of running tern::endpoint on Asio. Nothing here
+// touches a socket or reads a clock, and nothing needs Asio: the library
+// offers it even when built with TERN_BUILD_ASIO=OFF. The application feeds
+// every received UDP payload and the current time to the endpoint, sends
+// what poll_transmit() writes, and calls on_timeout() when next_timeout()
+// arrives. It is the very core tern::endpoint drives: the same routing,
+// admission (Retry and NEW_TOKEN address validation, connection limits),
+// protocol, TLS 1.3 handshake, congestion control and pacing.
 //
-//   context ctx(cfg, ec);                       // certificate, TLS contexts, randomness
-//   auto c = ctx.connect(server, {}, now, ec);  // or ctx.accept(first_datagram, from, now, ec)
+//   endpoint ep(cfg, ec);                         // certificate, TLS contexts, randomness
+//   auto c = ep.connect(server, {}, now, ec);     // a client; servers get theirs from on_datagram
 //   loop:
-//     c->on_datagram(bytes, from, now)          // every datagram the socket received for it
-//     while (auto t = c->poll_transmit(buf, now)) send(buf, t->size, t->to)
-//     while (auto e = c->poll_event()) ...      // streams readable, messages, closed
-//     wait until c->next_timeout() or the socket is readable; c->on_timeout(now) when due
+//     auto r = ep.on_datagram(bytes, from, now)   // every datagram the socket received
+//     if (r.accepted) keep(std::move(r.accepted)) // a new server connection
+//     while (auto t = ep.poll_transmit(buf, now)) send(buf, t->size, t->to)   // Retries
+//     for each connection c touched (r.conn, ep.on_timeout(now), your own calls):
+//       while (auto t = c->poll_transmit(buf, now)) send(buf, t->size, t->to)
+//       while (auto e = c->poll_event()) ...      // streams readable, messages, closed
+//     wait until ep.next_timeout() or the socket is readable
 //
 // poll_transmit() returns nothing while pacing holds the next packet back;
-// next_timeout() then says when to ask again. Threading: a context and its
+// next_timeout() then says when to ask again. Threading: an endpoint and its
 // connections are used from one thread at a time.
 //
 // See examples/poll_loop for a complete program on poll(2).
 
+#include <tern/address.hpp>
 #include <tern/config.hpp>
-#include <tern/connection.hpp>
+#include <tern/connection_stats.hpp>
 #include <tern/time.hpp>
-
-#include <asio/ip/udp.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -44,7 +49,7 @@ namespace tern::sans_io {
 /// buffer, to send to `to`.
 struct transmit {
   std::size_t size = 0;
-  asio::ip::udp::endpoint to;
+  address to;
 };
 
 /// What changed in a connection; poll_event() after every call that feeds it.
@@ -73,58 +78,71 @@ struct read_result {
 
 class connection;
 
-/// What connections share: this side's certificate (loaded or generated),
-/// the TLS contexts built from a tern::config, and the seeded random source
-/// for connection IDs and the protocol's random choices. Must outlive the
-/// connections it made only as long as they are used (they keep what they
-/// need alive).
-class context {
+/// What one received datagram led to.
+struct datagram_result {
+  /// The connection it was for, or null (a Retry was queued, or it was
+  /// dropped: garbage, for no connection, refused by a limit).
+  connection* conn = nullptr;
+  /// A new server connection the datagram started (conn points at it too):
+  /// the application owns it from now on.
+  std::unique_ptr<connection> accepted;
+};
+
+/// The endpoint's counters.
+struct endpoint_stats {
+  std::size_t connections = 0;
+  std::uint64_t datagrams_received = 0;
+  std::uint64_t datagrams_dropped = 0; ///< garbage, for no connection, or an Initial refused
+  std::uint64_t retries_sent = 0;
+};
+
+/// What connections on one socket share: this side's certificate (loaded or
+/// generated), the TLS contexts built from a tern::config, the random
+/// source, the routing of datagrams to connections, admission of new ones,
+/// and one timer queue. Connections may outlive it (they keep what they need
+/// alive) but stop receiving when it is gone.
+class endpoint {
 public:
   /// Errors: errc::invalid_argument (a config that cannot work, such as
   /// accept_connections without a certificate and generate_certificate
   /// off), the certificate layer's (unreadable or mismatched PEM). `seed`
-  /// drives the protocol's random choices; 0 draws one from
-  /// std::random_device.
-  context(const config& cfg, std::error_code& ec, std::uint64_t seed = 0);
-  ~context();
-  context(context&&) noexcept;
-  context& operator=(context&&) noexcept;
+  /// drives the protocol's random choices; 0 draws one from the operating
+  /// system.
+  endpoint(const config& cfg, std::error_code& ec, std::uint64_t seed = 0);
+  ~endpoint();
+  endpoint(endpoint&&) noexcept;
+  endpoint& operator=(endpoint&&) noexcept;
 
   /// This side's certificate fingerprint, as config::pinned_fingerprints
   /// takes it ("" without a certificate).
   std::string fingerprint() const;
 
-  /// A client connection to `server`; the first poll_transmit() writes the
-  /// Initial packet. Errors: the TLS layer's configuration errors
-  /// (category "tern.crypto"); nullptr then.
-  std::unique_ptr<connection> connect(const asio::ip::udp::endpoint& server, const connect_options& options,
-                                      time_point now, std::error_code& ec);
+  /// A client connection to `server`; its first poll_transmit() writes the
+  /// Initial packet. Errors: errc::too_many_connections, the TLS layer's
+  /// configuration errors (category "tern.crypto"); nullptr then.
+  std::unique_ptr<connection> connect(const address& server, const connect_options& options, time_point now,
+                                      std::error_code& ec);
 
-  /// Whether `datagram` can start a server connection: a tern Initial
-  /// packet of at least 1200 bytes (anything else from an unknown peer is
-  /// dropped without an answer).
-  bool is_initial(std::span<const std::byte> datagram) const noexcept;
+  /// One received UDP payload from `from`. Routed to its connection, or,
+  /// with config::accept_connections, a tern Initial of at least 1200 bytes
+  /// starts a server connection (within config::max_connections and
+  /// accept_backlog; with require_address_validation only with a valid
+  /// token, else a Retry is queued for poll_transmit()). Anything else is
+  /// dropped and counted. Never fails.
+  datagram_result on_datagram(std::span<const std::byte> datagram, const address& from, time_point now);
 
-  /// With config::require_address_validation: for an Initial that carries
-  /// no token, or a NEW_TOKEN token that does not validate (forged, expired,
-  /// another IP), writes into `out` the stateless Retry to send back to
-  /// `from` and returns its size (smaller than the Initial); 0 for anything
-  /// else (a datagram with a valid token goes to accept(); one with a bad
-  /// Retry token is dropped). 0 also when `out` is too small or the flag is
-  /// off.
-  std::size_t retry(std::span<const std::byte> datagram, const asio::ip::udp::endpoint& from, time_point now,
-                    std::span<std::byte> out);
+  /// The next datagram the endpoint itself sends (a Retry), written into
+  /// `out` (1200 bytes are enough), or nothing. Connections' datagrams come
+  /// from connection::poll_transmit().
+  std::optional<transmit> poll_transmit(std::span<std::byte> out, time_point now);
 
-  /// A server connection from a client's first datagram, already fed to it
-  /// (call poll_transmit() next). Needs config::accept_connections.
-  /// Errors: errc::invalid_argument when the context does not accept, the
-  /// datagram is not an Initial (is_initial() false) or, with
-  /// require_address_validation, its token is missing (see retry()),
-  /// forged, expired or for another address; nullptr then. A server
-  /// connection with require_address_validation gives its client a
-  /// NEW_TOKEN token once the handshake is confirmed.
-  std::unique_ptr<connection> accept(std::span<const std::byte> first_datagram, const asio::ip::udp::endpoint& from,
-                                     time_point now, std::error_code& ec);
+  /// The earliest timer of all connections; tern::never when none.
+  time_point next_timeout() const noexcept;
+  /// Runs the timers of every connection due by `now`; returns those
+  /// connections (poll_transmit and poll_event them next).
+  std::vector<connection*> on_timeout(time_point now);
+
+  endpoint_stats stats() const noexcept;
 
   struct state;
 
@@ -144,8 +162,6 @@ public:
 
   // --- I/O ----------------------------------------------------------------
 
-  /// One received UDP payload from `from`. Never fails.
-  void on_datagram(std::span<const std::byte> datagram, const asio::ip::udp::endpoint& from, time_point now);
   /// Writes the next datagram into `out` (at least 1500 bytes) or returns
   /// nothing when nothing may be sent now. Datagrams grow from
   /// config::initial_datagram_size towards config::max_datagram_size as path
@@ -155,13 +171,6 @@ public:
   /// Linux), or a fragmented probe proves a size the path does not carry;
   /// without it, set max_datagram_size = initial_datagram_size.
   std::optional<transmit> poll_transmit(std::span<std::byte> out, time_point now);
-  /// When on_timeout() is due; tern::never when nothing is pending.
-  time_point next_timeout() const noexcept;
-  void on_timeout(time_point now);
-  /// Whether `datagram` belongs to this connection (its Destination
-  /// Connection ID is one this side issued): routing for an application that
-  /// carries several connections on one socket.
-  bool owns(std::span<const std::byte> datagram) const noexcept;
 
   // --- state --------------------------------------------------------------
 
@@ -175,7 +184,7 @@ public:
   std::uint64_t close_code() const noexcept;
   std::string close_reason() const;
   connection_stats stats() const;
-  asio::ip::udp::endpoint remote_endpoint() const noexcept;
+  address remote_address() const noexcept;
   std::string alpn() const;
   std::string peer_fingerprint() const;
   /// Client: the last NEW_TOKEN token the server gave (empty if none), for
@@ -228,7 +237,7 @@ public:
   struct impl;
 
 private:
-  friend class context;
+  friend class endpoint;
   explicit connection(std::unique_ptr<impl> p);
   std::unique_ptr<impl> impl_;
 };

@@ -1,0 +1,74 @@
+// tern::config -> the core's configurations, and the checks that reject a
+// config that cannot work, once for every front end.
+
+#include "api/front_end.hpp"
+
+#include <tern/error.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+namespace tern::detail {
+
+std::error_code check_config(const config& cfg) {
+  if (cfg.io_batch == 0 || cfg.max_datagram_size < 1200 || cfg.initial_datagram_size < 1200 ||
+      cfg.initial_datagram_size > cfg.max_datagram_size || cfg.stun_max_requests == 0 ||
+      cfg.stun_initial_rto <= std::chrono::nanoseconds::zero() || cfg.nat_keepalive_interval.count() < 0 ||
+      cfg.nat_keepalive_jitter.count() < 0 || cfg.max_connections == 0 ||
+      (cfg.require_address_validation && cfg.address_token_lifetime <= std::chrono::nanoseconds::zero()) ||
+      cfg.new_token_lifetime < std::chrono::nanoseconds::zero())
+    return errc::invalid_argument;
+  return {};
+}
+
+core::connection_config core_config(const config& cfg) {
+  core::connection_config c;
+  c.idle_timeout = std::chrono::duration_cast<duration>(cfg.idle_timeout);
+  c.keepalive_interval = std::chrono::duration_cast<duration>(cfg.keepalive_interval);
+  c.handshake_timeout = std::chrono::duration_cast<duration>(cfg.handshake_timeout);
+  switch (cfg.congestion) {
+  case congestion_controller::bbr: c.congestion = cc::algorithm::bbr; break;
+  case congestion_controller::cubic: c.congestion = cc::algorithm::cubic; break;
+  case congestion_controller::new_reno: c.congestion = cc::algorithm::new_reno; break;
+  }
+  c.pacing = cfg.pacing;
+  // Only what the path has proven: the core has no probing hook yet, so a
+  // connection stays at the initial size (docs/api.md, "Path MTU").
+  c.max_datagram_size = std::max<std::size_t>(cfg.initial_datagram_size, 1200);
+  c.max_probed_datagram_size = cfg.max_datagram_size;
+  c.ecn = cfg.ecn;
+  c.initial_stream_window = cfg.initial_stream_window;
+  c.initial_connection_window = cfg.initial_connection_window;
+  c.max_stream_window = cfg.max_stream_window;
+  c.max_connection_window = cfg.max_connection_window;
+  c.stream_send_buffer = cfg.stream_send_buffer;
+  c.max_stream_send_buffer = cfg.max_stream_send_buffer;
+  c.message_tail_probes = cfg.message_tail_probes;
+  c.message_cwnd_allowance = cfg.message_cwnd_allowance;
+  c.qlog_dir = cfg.qlog_dir;
+  if (c.qlog_dir.empty())
+    if (const char* env = std::getenv("TERN_QLOG_DIR")) c.qlog_dir = env;
+  return c;
+}
+
+std::error_code check_qlog_dir(const std::string& qlog_dir) {
+  if (qlog_dir.empty()) return {};
+  std::error_code ec;
+  if (!std::filesystem::is_directory(qlog_dir, ec)) return errc::invalid_argument;
+  return {};
+}
+
+core::endpoint_config core_endpoint_config(const config& cfg) {
+  core::endpoint_config e;
+  e.connection = core_config(cfg);
+  e.max_connections = cfg.max_connections;
+  e.accept_backlog = cfg.accept_backlog;
+  e.require_address_validation = cfg.require_address_validation;
+  e.retry_token_lifetime = std::chrono::duration_cast<duration>(cfg.address_token_lifetime);
+  e.new_token_lifetime = std::chrono::duration_cast<duration>(cfg.new_token_lifetime);
+  return e;
+}
+
+} // namespace tern::detail

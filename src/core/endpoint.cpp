@@ -1,0 +1,246 @@
+// The sans-IO endpoint (see endpoint.hpp).
+//
+// Admission, in the order the checks cost: a datagram for no connection may
+// create one only if it is a tern Initial of at least 1200 bytes (RFC 9000
+// §14.1: a client pads its first flight, so a spoofed source gains no
+// amplification from what follows) whose Destination Connection ID has at
+// least 8 bytes, and the endpoint is below max_connections and
+// accept_backlog. With address validation, the token is checked next: none
+// (or a NEW_TOKEN token that fails) costs one Retry smaller than the
+// Initial and no state; a bad Retry token is dropped (the client had its one
+// Retry, RFC 9000 §8.1.2). Only then does TLS state exist.
+
+#include "core/endpoint.hpp"
+
+#include "core/errc.hpp"
+#include "wire/header.hpp"
+
+#include <algorithm>
+
+namespace tern::core {
+
+std::error_code check(const endpoint_config& config) noexcept {
+  const std::size_t cid = config.connection.connection_id_length;
+  const bool server = config.server_tls != nullptr;
+  if (cid > wire::max_connection_id_length || (server && cid < 8) || config.max_connections == 0 ||
+      config.new_token_lifetime < duration::zero() ||
+      (config.require_address_validation && config.retry_token_lifetime <= duration::zero()))
+    return std::make_error_code(std::errc::invalid_argument);
+  return {};
+}
+
+std::size_t endpoint::cid_hash::operator()(const wire::connection_id& cid) const noexcept {
+  // FNV-1a: connection IDs are random, so any mixing is enough.
+  std::uint64_t h = 1469598103934665603ull;
+  for (const std::byte b : cid.bytes()) {
+    h ^= std::to_integer<std::uint8_t>(b);
+    h *= 1099511628211ull;
+  }
+  return static_cast<std::size_t>(h);
+}
+
+endpoint::endpoint(const endpoint_config& config, random_source& rng) : config_(config), rng_(rng) {
+  if (!config_.server_tls) return;
+  if (config_.shared_validation)
+    validation_ = config_.shared_validation;
+  else if (config_.require_address_validation)
+    validation_ = std::make_shared<address_validation>(config_.retry_token_lifetime, config_.new_token_lifetime);
+}
+
+endpoint::~endpoint() = default;
+
+datagram_outcome endpoint::on_datagram(std::span<std::byte> datagram, const address& from, time_point now,
+                                       recovery::ecn_mark ecn) {
+  ++stats_.datagrams_received;
+  wire::decoded_header h;
+  if (wire::decode_header_layout(datagram, config_.connection.connection_id_length, h)) return dropped();
+  if (auto it = routes_.find(h.header.dcid); it != routes_.end())
+    return deliver(it->second, datagram, from, now, ecn);
+  return admit(h, datagram, from, now, ecn);
+}
+
+datagram_outcome endpoint::deliver(connection_handle handle, std::span<std::byte> datagram, const address& from,
+                                   time_point now, recovery::ecn_mark ecn) {
+  connections_.at(handle).conn->on_datagram_in_place(datagram, from, now, ecn);
+  update(handle, now);
+  datagram_outcome out;
+  out.what = datagram_outcome::kind::delivered;
+  out.handle = handle;
+  return out;
+}
+
+datagram_outcome endpoint::admit(const wire::decoded_header& h, std::span<std::byte> datagram, const address& from,
+                                 time_point now, recovery::ecn_mark ecn) {
+  if (!config_.server_tls || h.header.type != wire::packet_type::initial || datagram.size() < 1200 ||
+      h.header.dcid.size() < 8 || connections_.size() >= config_.max_connections ||
+      unclaimed_ >= config_.accept_backlog)
+    return dropped();
+
+  std::optional<wire::connection_id> original_dcid;
+  std::optional<initial_admission> admission;
+  if (validation_) {
+    wire::connection_id odcid;
+    admission = validation_->admit(h.header, from, now, odcid);
+    switch (*admission) {
+    case initial_admission::send_retry: return answer_with_retry(h, from, now);
+    case initial_admission::drop: ++stats_.initials_refused; return dropped();
+    case initial_admission::accept_after_retry: original_dcid = odcid; break;
+    case initial_admission::accept_validated: break;
+    }
+  }
+
+  std::error_code ec;
+  auto c = connection::accept(config_.connection, config_.server_tls, from, h.header.dcid, h.header.scid, rng_, now,
+                              ec, original_dcid, admission == initial_admission::accept_validated);
+  if (ec || !c) return dropped();
+  const connection_handle handle = add(*c, true);
+  // The client's retransmitted Initials still carry the DCID it chose.
+  route(handle, h.header.dcid);
+  datagram_outcome out = deliver(handle, datagram, from, now, ecn);
+  out.what = datagram_outcome::kind::accepted;
+  out.accepted = std::move(c);
+  out.admission = admission;
+  return out;
+}
+
+datagram_outcome endpoint::answer_with_retry(const wire::decoded_header& h, const address& from, time_point now) {
+  if (answers_.size() >= config_.max_pending_answers) return dropped();
+  std::vector<std::byte> retry(1200);
+  std::error_code ec;
+  const std::size_t n =
+      validation_->write_retry(h.header, from, config_.connection.connection_id_length, rng_, now, retry, ec);
+  // Never larger than what it answers: a spoofed source gains nothing.
+  if (ec || n == 0 || n > h.packet_length) return dropped();
+  retry.resize(n);
+  answers_.push_back(answer{std::move(retry), from});
+  ++stats_.retries_sent;
+  datagram_outcome out;
+  out.what = datagram_outcome::kind::answered;
+  return out;
+}
+
+std::optional<endpoint_transmit> endpoint::poll_transmit(std::span<std::byte> out) {
+  if (answers_.empty() || out.size() < answers_.front().bytes.size()) return std::nullopt;
+  answer a = std::move(answers_.front());
+  answers_.pop_front();
+  std::copy(a.bytes.begin(), a.bytes.end(), out.begin());
+  return endpoint_transmit{a.bytes.size(), a.to};
+}
+
+std::unique_ptr<connection> endpoint::connect(const address& peer, std::shared_ptr<const crypto::tls_context> tls,
+                                              time_point now, std::error_code& ec, connection_handle& handle,
+                                              std::span<const std::byte> address_token) {
+  handle = no_connection;
+  if (connections_.size() >= config_.max_connections) {
+    ec = make_error_code(core_errc::too_many_connections);
+    return nullptr;
+  }
+  auto c = connection::connect(config_.connection, std::move(tls), peer, rng_, now, ec, address_token);
+  if (ec || !c) return nullptr;
+  handle = add(*c, false);
+  update(handle, now);
+  return c;
+}
+
+connection* endpoint::find(connection_handle handle) const noexcept {
+  auto it = connections_.find(handle);
+  return it == connections_.end() ? nullptr : it->second.conn;
+}
+
+connection_handle endpoint::add(connection& c, bool server) {
+  const connection_handle handle = next_handle_++;
+  entry& e = connections_[handle];
+  e.conn = &c;
+  e.server = server;
+  if (server) ++unclaimed_;
+  return handle;
+}
+
+void endpoint::update(connection_handle handle, time_point now) {
+  auto it = connections_.find(handle);
+  if (it == connections_.end()) return;
+  entry& e = it->second;
+  sync_routes(handle, e);
+  offer_new_token(e, now);
+  timers_.set(e.timer, handle, e.conn->next_timeout());
+}
+
+void endpoint::route(connection_handle handle, const wire::connection_id& cid) {
+  routes_[cid] = handle;
+  connections_.at(handle).routes.push_back(cid);
+}
+
+void endpoint::sync_routes(connection_handle handle, entry& e) {
+  for (const auto& id : e.conn->local_connection_ids()) {
+    auto it = std::find(e.routes.begin(), e.routes.end(), id.cid);
+    if (id.retired) {
+      if (it == e.routes.end()) continue;
+      if (auto r = routes_.find(id.cid); r != routes_.end() && r->second == handle) routes_.erase(r);
+      e.routes.erase(it);
+    } else if (it == e.routes.end()) {
+      routes_[id.cid] = handle;
+      e.routes.push_back(id.cid);
+    }
+  }
+}
+
+void endpoint::offer_new_token(entry& e, time_point now) {
+  if (e.token_offered || !e.server || !validation_ || !e.conn->is_established()) return;
+  e.token_offered = true;
+  if (validation_->new_token_lifetime() <= duration::zero()) return;
+  std::array<std::byte, new_token_length> token{};
+  // Best effort: without a token the client's next connection takes a Retry.
+  if (!validation_->write_new_token(e.conn->peer_address(), now, token)) (void)e.conn->send_new_token(token);
+}
+
+void endpoint::claim(connection_handle handle) noexcept {
+  auto it = connections_.find(handle);
+  if (it == connections_.end() || !it->second.server || it->second.claimed) return;
+  it->second.claimed = true;
+  --unclaimed_;
+}
+
+void endpoint::remove(connection_handle handle) noexcept {
+  auto it = connections_.find(handle);
+  if (it == connections_.end()) return;
+  entry& e = it->second;
+  for (const auto& cid : e.routes)
+    if (auto r = routes_.find(cid); r != routes_.end() && r->second == handle) routes_.erase(r);
+  timers_.clear(e.timer);
+  if (e.server && !e.claimed) --unclaimed_;
+  connections_.erase(it);
+}
+
+void endpoint::on_timeout(time_point now, std::vector<connection_handle>& ran) {
+  // Each due connection runs once per call: it leaves the queue until all
+  // have run, then re-arms at its new deadline (if that is still `now`, the
+  // driver's next call runs it again).
+  const std::size_t first = ran.size();
+  while (const connection_handle h = timers_.first_due(now)) {
+    entry& e = connections_.at(h);
+    timers_.clear(e.timer);
+    e.conn->on_timeout(now);
+    ran.push_back(h);
+  }
+  for (std::size_t i = first; i < ran.size(); ++i) update(ran[i], now);
+}
+
+std::vector<connection_handle> endpoint::handles() const {
+  std::vector<connection_handle> out;
+  out.reserve(connections_.size());
+  for (const auto& [h, e] : connections_) out.push_back(h);
+  return out;
+}
+
+endpoint_stats endpoint::stats() const noexcept {
+  endpoint_stats s = stats_;
+  s.connections = connections_.size();
+  return s;
+}
+
+datagram_outcome endpoint::dropped() noexcept {
+  ++stats_.datagrams_dropped;
+  return datagram_outcome{};
+}
+
+} // namespace tern::core

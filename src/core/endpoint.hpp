@@ -1,0 +1,224 @@
+#pragma once
+
+// The sans-IO endpoint (docs/architecture.md, "The endpoint"): everything
+// between a socket and its connections that is not I/O. It routes each
+// received datagram by Destination Connection ID, decides whether a new
+// Initial may create a connection (size, limits, address validation), answers
+// the ones that must first prove their address with a Retry, gives validated
+// clients NEW_TOKEN tokens, and keeps one timer queue over all connections.
+// Every driver runs this same code: the Asio endpoint, the public
+// bring-your-own-I/O API, the simulator's node and the unit-test harness.
+//
+//   on_datagram(bytes, from, now)    -> delivered | accepted (a new connection) | answered | dropped
+//   poll_transmit(out)               -> the next stateless answer (a Retry), or nothing
+//   connect(peer, tls, now)          -> a new client connection
+//   next_timeout() / on_timeout(now) -> the due connections ran their timers
+//   update(handle, now)              after the driver called into a connection
+//   remove(handle)                   before the driver destroys a connection
+//
+// Ownership: the driver owns every connection (it holds the unique_ptr the
+// endpoint hands out) and the endpoint keeps a pointer, so a driver can keep
+// a closed connection for its application to inspect. A driver calls
+// remove() before it destroys one.
+//
+// Like the connection it never reads a clock, touches a socket or uses a
+// global random source: `now` comes in, datagrams go out, randomness comes
+// from the injected random_source.
+
+#include "core/address.hpp"
+#include "core/address_validation.hpp"
+#include "core/connection.hpp"
+#include "core/endpoint_timers.hpp"
+#include "wire/connection_id.hpp"
+
+#include <tern/random.hpp>
+#include <tern/time.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <span>
+#include <system_error>
+#include <unordered_map>
+#include <vector>
+
+namespace tern::core {
+
+inline constexpr connection_handle no_connection = 0;
+
+struct endpoint_config {
+  /// Every connection's configuration, client and server.
+  connection_config connection;
+  /// The server's TLS context; null: the endpoint never accepts.
+  std::shared_ptr<const crypto::tls_context> server_tls;
+  /// Connections at once, client and server; an Initial beyond it is
+  /// dropped and connect() fails with too_many_connections.
+  std::size_t max_connections = 10000;
+  /// Server connections the application has not claimed yet (handshaking,
+  /// or established and waiting for accept); an Initial beyond it is dropped.
+  std::size_t accept_backlog = 1024;
+  /// A new client must prove its address first: an Initial without a valid
+  /// token is answered with a Retry and creates no state (docs/protocol.md §9.4).
+  bool require_address_validation = false;
+  /// How long a Retry token is accepted after its Retry was sent.
+  duration retry_token_lifetime = std::chrono::seconds(10);
+  /// How long a NEW_TOKEN token is accepted; zero: none are given.
+  duration new_token_lifetime = std::chrono::hours(24);
+  /// An address validation unit to use instead of one of the endpoint's
+  /// own (which require_address_validation makes): endpoints that share
+  /// one accept each other's tokens (SO_REUSEPORT workers, a restarted
+  /// server keeping its secret). Setting it requires validation.
+  std::shared_ptr<address_validation> shared_validation;
+  /// Stateless answers waiting for poll_transmit(); one more is dropped
+  /// (its client resends its Initial).
+  std::size_t max_pending_answers = 64;
+};
+
+/// invalid_argument when `config` cannot work: a connection ID length
+/// outside 8..20 for a server (clients' Initials route by an ID of ours of
+/// that length, and an Initial's DCID must have at least 8 bytes), zero
+/// max_connections, a negative token lifetime or a zero Retry token lifetime
+/// with require_address_validation.
+std::error_code check(const endpoint_config& config) noexcept;
+
+/// What became of one received datagram.
+struct datagram_outcome {
+  enum class kind : std::uint8_t {
+    delivered, ///< to the connection `handle`, already updated
+    accepted,  ///< a new server connection, `handle`, took it: `connection` holds it
+    answered,  ///< a stateless answer (a Retry) waits in poll_transmit(); no state kept
+    dropped,   ///< for no connection and may not create one (counted)
+  };
+  kind what = kind::dropped;
+  connection_handle handle = no_connection;
+  /// With accepted: the new connection, for the driver to own.
+  std::unique_ptr<connection> accepted;
+  /// With accepted and address validation: how the Initial was admitted
+  /// (after a Retry, or with a NEW_TOKEN token).
+  std::optional<initial_admission> admission;
+};
+
+/// A stateless datagram poll_transmit() wrote.
+struct endpoint_transmit {
+  std::size_t size = 0;
+  address to;
+};
+
+struct endpoint_stats {
+  std::size_t connections = 0;
+  std::uint64_t datagrams_received = 0;
+  /// Undecodable, for no connection, or an Initial refused (too small,
+  /// too many connections, a full backlog, a bad Retry token).
+  std::uint64_t datagrams_dropped = 0;
+  std::uint64_t retries_sent = 0;
+  /// Initials that carried a Retry token that did not validate.
+  std::uint64_t initials_refused = 0;
+};
+
+class endpoint {
+public:
+  /// `config` must pass check(); `rng` must outlive the endpoint and every
+  /// connection it makes (connection IDs, Retry source IDs and the
+  /// protocol's random choices come from it).
+  endpoint(const endpoint_config& config, random_source& rng);
+  ~endpoint();
+  endpoint(const endpoint&) = delete;
+  endpoint& operator=(const endpoint&) = delete;
+
+  /// One received UDP payload from `from`, processed in place (its bytes are
+  /// unspecified afterwards). Never fails: what is not for a connection and
+  /// may not create one is dropped and counted.
+  datagram_outcome on_datagram(std::span<std::byte> datagram, const address& from, time_point now,
+                               recovery::ecn_mark ecn = recovery::ecn_mark::not_ect);
+
+  /// The next stateless answer (a Retry), written into `out` (1200 bytes
+  /// are always enough), or nothing.
+  std::optional<endpoint_transmit> poll_transmit(std::span<std::byte> out);
+
+  /// A client connection to `peer` with the client TLS context `tls`; its
+  /// first poll_transmit() writes the Initial. `address_token` is a
+  /// NEW_TOKEN token from an earlier connection to that server. Errors:
+  /// too_many_connections (core_errc), the connection's (connect()).
+  std::unique_ptr<connection> connect(const address& peer, std::shared_ptr<const crypto::tls_context> tls,
+                                      time_point now, std::error_code& ec, connection_handle& handle,
+                                      std::span<const std::byte> address_token = {});
+
+  /// The connection behind `handle`, or null once removed.
+  connection* find(connection_handle handle) const noexcept;
+
+  /// Call after the driver called into a connection (application calls,
+  /// poll_transmit, poll_event): its routes follow its connection IDs, its
+  /// timer its next_timeout(), and a server connection whose handshake is
+  /// confirmed gets its NEW_TOKEN token. on_datagram and on_timeout do this
+  /// themselves for the connections they touch.
+  void update(connection_handle handle, time_point now);
+
+  /// The application has taken this server connection (async_accept): it no
+  /// longer counts against accept_backlog.
+  void claim(connection_handle handle) noexcept;
+
+  /// Forgets `handle`: its routes and its timer. The driver still owns the
+  /// connection and may keep it. Unknown handles are ignored.
+  void remove(connection_handle handle) noexcept;
+
+  /// The earliest next_timeout() of all connections; tern::never when none.
+  time_point next_timeout() const noexcept { return timers_.earliest(); }
+  /// Runs on_timeout(now) on every connection due by `now` and updates it;
+  /// appends their handles to `ran` so the driver can drain them.
+  void on_timeout(time_point now, std::vector<connection_handle>& ran);
+
+  /// Every live connection's handle, in no particular order.
+  std::vector<connection_handle> handles() const;
+  endpoint_stats stats() const noexcept;
+  const endpoint_config& config() const noexcept { return config_; }
+  /// The address validation unit (tests rotate its secrets, tools read
+  /// its lifetimes); null without require_address_validation.
+  address_validation* validation() noexcept { return validation_.get(); }
+
+private:
+  struct entry {
+    connection* conn = nullptr;
+    std::vector<wire::connection_id> routes; ///< Destination Connection IDs routed here
+    endpoint_timers::slot timer;
+    bool server = false;
+    bool claimed = false;       ///< server: taken by the application
+    bool token_offered = false; ///< server: its NEW_TOKEN token was queued
+  };
+  struct answer {
+    std::vector<std::byte> bytes;
+    address to;
+  };
+  struct cid_hash {
+    std::size_t operator()(const wire::connection_id& cid) const noexcept;
+  };
+
+  datagram_outcome deliver(connection_handle handle, std::span<std::byte> datagram, const address& from,
+                           time_point now, recovery::ecn_mark ecn);
+  /// An Initial for no connection: may it create one? (size, limits, token)
+  datagram_outcome admit(const wire::decoded_header& h, std::span<std::byte> datagram, const address& from,
+                         time_point now, recovery::ecn_mark ecn);
+  /// Queues the Retry answering `h` from `from`; dropped when the queue is full.
+  datagram_outcome answer_with_retry(const wire::decoded_header& h, const address& from, time_point now);
+  connection_handle add(connection& c, bool server);
+  void route(connection_handle handle, const wire::connection_id& cid);
+  void sync_routes(connection_handle handle, entry& e);
+  void offer_new_token(entry& e, time_point now);
+  datagram_outcome dropped() noexcept;
+
+  endpoint_config config_;
+  random_source& rng_;
+  std::shared_ptr<address_validation> validation_; ///< null: addresses are not validated
+
+  std::unordered_map<connection_handle, entry> connections_;
+  std::unordered_map<wire::connection_id, connection_handle, cid_hash> routes_;
+  endpoint_timers timers_;
+  connection_handle next_handle_ = 1;
+  std::size_t unclaimed_ = 0; ///< server connections not yet claimed
+  std::deque<answer> answers_;
+  endpoint_stats stats_;
+};
+
+} // namespace tern::core
