@@ -1,0 +1,253 @@
+// core::endpoint (src/core/endpoint.hpp) and its timer queue: admission
+// (size, connection ID length, limits, tokens), routing as connection IDs
+// come and go, the bounded queue of stateless answers, and timers that cost
+// O(log n) with thousands of connections. The two-connection harness runs
+// the same endpoint for every connection test; these cases take it alone.
+
+#include "core/endpoint.hpp"
+#include "harness.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace tern::core {
+namespace {
+
+using namespace std::chrono_literals;
+
+const address client_addr = address::ipv4({10, 0, 0, 1}, 40000);
+const address server_addr = address::ipv4({10, 0, 0, 2}, 443);
+
+struct server_fixture {
+  random_source rng{tern::test::seed()};
+  endpoint_config config;
+  std::unique_ptr<endpoint> server;
+  std::unique_ptr<endpoint> clients; // makes Initials to feed the server
+  std::shared_ptr<const crypto::tls_context> client_tls;
+  std::vector<std::unique_ptr<connection>> client_connections;
+  time_point now{1s};
+
+  explicit server_fixture(endpoint_config c = {}) : config(std::move(c)) {
+    auto [client_cfg, server_cfg] = test::pinned_configs();
+    std::error_code ec;
+    config.connection = server_cfg;
+    config.server_tls = crypto::tls_context::create(crypto::tls_role::server, server_cfg.tls, ec);
+    REQUIRE_FALSE(ec);
+    REQUIRE_FALSE(check(config));
+    server = std::make_unique<endpoint>(config, rng);
+    endpoint_config client_side;
+    client_side.connection = client_cfg;
+    clients = std::make_unique<endpoint>(client_side, rng);
+    client_tls = crypto::tls_context::create(crypto::tls_role::client, client_cfg.tls, ec);
+    REQUIRE_FALSE(ec);
+  }
+
+  datagram_outcome feed(std::vector<std::byte> datagram) { return server->on_datagram(datagram, client_addr, now); }
+
+  /// The first datagram of a new client connection (its padded Initial).
+  std::vector<std::byte> initial(std::span<const std::byte> token = {}) {
+    std::error_code ec;
+    connection_handle h = no_connection;
+    auto c = clients->connect(server_addr, client_tls, now, ec, h, token);
+    REQUIRE(c);
+    std::vector<std::byte> out(1500);
+    auto t = c->poll_transmit(out, now);
+    REQUIRE(t);
+    out.resize(t->size);
+    client_connections.push_back(std::move(c));
+    return out;
+  }
+};
+
+} // namespace
+
+TEST_CASE("endpoint_timers: the earliest deadline first, moves re-key, never clears") {
+  endpoint_timers timers;
+  std::vector<endpoint_timers::slot> slots(10000);
+  random_source rng(tern::test::seed());
+  std::vector<time_point> deadlines(slots.size());
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    deadlines[i] = time_point{} + std::chrono::microseconds(1 + rng.uniform(1'000'000));
+    timers.set(slots[i], i + 1, deadlines[i]);
+  }
+  CHECK(timers.size() == slots.size());
+  CHECK(timers.earliest() == *std::min_element(deadlines.begin(), deadlines.end()));
+  // Move every deadline: the queue keeps one entry per connection.
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    deadlines[i] += std::chrono::seconds(1 + rng.uniform(5));
+    timers.set(slots[i], i + 1, deadlines[i]);
+  }
+  CHECK(timers.size() == slots.size());
+  const auto first = std::min_element(deadlines.begin(), deadlines.end());
+  CHECK(timers.earliest() == *first);
+  CHECK(timers.first_due(*first - 1ns) == 0);
+  CHECK(timers.first_due(*first) == static_cast<connection_handle>(first - deadlines.begin()) + 1);
+  for (std::size_t i = 0; i < slots.size(); ++i) timers.set(slots[i], i + 1, never);
+  CHECK(timers.size() == 0);
+  CHECK(timers.earliest() == never);
+}
+
+TEST_CASE("endpoint: check() refuses configs that cannot work") {
+  endpoint_config c;
+  CHECK_FALSE(check(c));
+  c.connection.connection_id_length = 21;
+  CHECK(check(c));
+  c.connection.connection_id_length = 4; // a client may use short IDs ...
+  CHECK_FALSE(check(c));
+  server_fixture f;
+  endpoint_config s = f.config;
+  s.connection.connection_id_length = 4; // ... a server may not
+  CHECK(check(s));
+  s = f.config;
+  s.max_connections = 0;
+  CHECK(check(s));
+  s = f.config;
+  s.require_address_validation = true;
+  s.retry_token_lifetime = duration::zero();
+  CHECK(check(s));
+  s = f.config;
+  s.new_token_lifetime = -1ns;
+  CHECK(check(s));
+}
+
+TEST_CASE("endpoint: only a full-size Initial with a long enough DCID creates a connection") {
+  server_fixture f;
+  auto ok = f.initial();
+  // Cut below 1200 bytes: the same Initial is refused.
+  std::vector<std::byte> short_one(ok.begin(), ok.begin() + 1199);
+  CHECK(f.server->on_datagram(short_one, client_addr, f.now).what == datagram_outcome::kind::dropped);
+  // Garbage and a short-header packet for no connection: dropped, no answer.
+  std::vector<std::byte> junk(1300, std::byte{0x41});
+  CHECK(f.server->on_datagram(junk, client_addr, f.now).what == datagram_outcome::kind::dropped);
+  std::vector<std::byte> out(1500);
+  CHECK_FALSE(f.server->poll_transmit(out));
+  CHECK(f.server->stats().datagrams_dropped == 2);
+  CHECK(f.server->stats().connections == 0);
+
+  auto r = f.server->on_datagram(ok, client_addr, f.now);
+  REQUIRE(r.what == datagram_outcome::kind::accepted);
+  REQUIRE(r.accepted);
+  CHECK(f.server->find(r.handle) == r.accepted.get());
+  CHECK_FALSE(r.admission); // no address validation asked for
+  CHECK(f.server->stats().connections == 1);
+}
+
+TEST_CASE("endpoint: max_connections and accept_backlog bound what Initials create") {
+  endpoint_config c;
+  c.max_connections = 3;
+  c.accept_backlog = 2;
+  server_fixture f(c);
+  std::vector<std::unique_ptr<connection>> kept;
+  std::vector<connection_handle> handles;
+  for (int i = 0; i < 3; ++i) {
+    auto initial = f.initial();
+    auto r = f.server->on_datagram(initial, client_addr, f.now);
+    if (i < 2) {
+      REQUIRE(r.what == datagram_outcome::kind::accepted);
+      kept.push_back(std::move(r.accepted));
+      handles.push_back(r.handle);
+    } else {
+      // Two unclaimed connections fill the backlog.
+      CHECK(r.what == datagram_outcome::kind::dropped);
+    }
+  }
+  f.server->claim(handles[0]);
+  f.server->claim(handles[0]); // claiming twice frees nothing more
+  auto third = f.feed(f.initial());
+  REQUIRE(third.what == datagram_outcome::kind::accepted);
+  kept.push_back(std::move(third.accepted));
+  f.server->claim(third.handle);
+  f.server->claim(handles[1]);
+  // Now max_connections holds.
+  CHECK(f.feed(f.initial()).what == datagram_outcome::kind::dropped);
+  f.server->remove(handles[0]);
+  f.server->remove(handles[0]); // unknown by now: ignored
+  CHECK(f.feed(f.initial()).what == datagram_outcome::kind::accepted);
+  // The client side of the same limit.
+  std::error_code ec;
+  connection_handle h = no_connection;
+  endpoint_config one;
+  one.connection = test::pinned_configs().first;
+  one.max_connections = 1;
+  endpoint client(one, f.rng);
+  auto c1 = client.connect(server_addr, f.client_tls, f.now, ec, h);
+  REQUIRE(c1);
+  CHECK_FALSE(client.connect(server_addr, f.client_tls, f.now, ec, h));
+  CHECK(ec == core_errc::too_many_connections);
+  CHECK(h == no_connection);
+}
+
+TEST_CASE("endpoint: with address validation a token-less Initial costs one small Retry and no state") {
+  endpoint_config c;
+  c.require_address_validation = true;
+  c.max_pending_answers = 4;
+  server_fixture f(c);
+  std::vector<std::byte> out(1500);
+  for (int i = 0; i < 10; ++i) {
+    auto initial = f.initial();
+    auto r = f.server->on_datagram(initial, client_addr, f.now);
+    // Past four waiting answers more are dropped: the queue is bounded.
+    CHECK(r.what == (i < 4 ? datagram_outcome::kind::answered : datagram_outcome::kind::dropped));
+  }
+  CHECK(f.server->stats().connections == 0);
+  CHECK(f.server->stats().retries_sent == 4);
+  int answers = 0;
+  while (auto t = f.server->poll_transmit(out)) {
+    CHECK(t->size < 1200);
+    CHECK(t->to == client_addr);
+    ++answers;
+  }
+  CHECK(answers == 4);
+  // A buffer too small for the next answer leaves it queued.
+  CHECK(f.feed(f.initial()).what == datagram_outcome::kind::answered);
+  std::vector<std::byte> tiny(8);
+  CHECK_FALSE(f.server->poll_transmit(tiny));
+  CHECK(f.server->poll_transmit(out));
+
+  // A Retry token that does not validate is dropped, never answered again.
+  std::vector<std::byte> forged(1 + crypto::address_token_length + 1 + 8, std::byte{0});
+  forged[0] = static_cast<std::byte>(token_kind::retry);
+  CHECK(f.feed(f.initial(forged)).what == datagram_outcome::kind::dropped);
+  CHECK(f.server->stats().initials_refused == 1);
+
+  // A valid NEW_TOKEN token from the same unit admits without a Retry.
+  std::array<std::byte, new_token_length> token{};
+  REQUIRE_FALSE(f.server->validation()->write_new_token(client_addr, f.now, token));
+  auto r = f.feed(f.initial(token));
+  REQUIRE(r.what == datagram_outcome::kind::accepted);
+  REQUIRE(r.admission);
+  CHECK(*r.admission == initial_admission::accept_validated);
+}
+
+TEST_CASE("endpoint: every connection ID a connection issues routes to it; remove() ends its routes and timer") {
+  test::network net(test::pinned_configs());
+  REQUIRE(net.handshake());
+  // Let NEW_CONNECTION_ID frames flow.
+  net.run_until([] { return false; }, 200ms);
+  auto& ep = *net.server_endpoint;
+  const auto ids = net.server->local_connection_ids();
+  REQUIRE(ids.size() > 1);
+  // Every active ID of the server routes to it: a short-header packet with
+  // that DCID is delivered, not dropped.
+  for (const auto& id : ids) {
+    if (id.retired) continue;
+    std::vector<std::byte> packet(64, std::byte{0});
+    packet[0] = std::byte{0x40};
+    std::copy(id.cid.bytes().begin(), id.cid.bytes().end(), packet.begin() + 1);
+    CHECK(ep.on_datagram(packet, net.client_addr, net.now).what == datagram_outcome::kind::delivered);
+  }
+  // After remove() nothing routes there any more.
+  ep.remove(net.server_handle);
+  CHECK(ep.find(net.server_handle) == nullptr);
+  for (const auto& id : ids) {
+    std::vector<std::byte> packet(64, std::byte{0});
+    packet[0] = std::byte{0x40};
+    std::copy(id.cid.bytes().begin(), id.cid.bytes().end(), packet.begin() + 1);
+    CHECK(ep.on_datagram(packet, net.client_addr, net.now).what == datagram_outcome::kind::dropped);
+  }
+  CHECK(ep.next_timeout() == never);
+}
+
+} // namespace tern::core
