@@ -108,9 +108,8 @@ struct config {
 
   /// Accept incoming connections (a server, or a peer that is both).
   bool accept_connections = false;
-  /// Server connections not yet taken by async_accept, handshaking or
-  /// waiting; Initial packets that would start more are dropped (the client
-  /// retries). Bounds the state half-open connections can hold.
+  /// Handshaked connections waiting for async_accept; Initial packets that
+  /// would start more are dropped (the client retries).
   std::size_t accept_backlog = 1024;
   /// Answer every Initial without a valid address-validation token with a
   /// stateless Retry (docs/protocol.md §9.4): no state is created until the

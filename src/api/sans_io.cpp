@@ -22,6 +22,8 @@ struct endpoint::state {
   /// The time of the latest call that carried one: calls without a `now`
   /// (write, read, ...) update the core endpoint at it.
   time_point last_now{};
+  /// Where on_datagram decrypts, reused.
+  std::vector<std::byte> scratch;
 };
 
 struct connection::impl {
@@ -95,7 +97,8 @@ datagram_result endpoint::on_datagram(std::span<const std::byte> datagram, const
   if (!state_) return r;
   state_->last_now = std::max(state_->last_now, now);
   // The core works in place; the caller's bytes stay as they were.
-  std::vector<std::byte> copy(datagram.begin(), datagram.end());
+  auto& copy = state_->scratch;
+  copy.assign(datagram.begin(), datagram.end());
   auto outcome = state_->fe.core().on_datagram(copy, from, now);
   using kind = core::datagram_outcome::kind;
   if (outcome.what == kind::delivered) {

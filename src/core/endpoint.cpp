@@ -5,7 +5,7 @@
 // §14.1: a client pads its first flight, so a spoofed source gains no
 // amplification from what follows) whose Destination Connection ID has at
 // least 8 bytes, and the endpoint is below max_connections and
-// accept_backlog. With address validation, the token is checked next: none
+// accept_backlog (established connections the application has not taken). With address validation, the token is checked next: none
 // (or a NEW_TOKEN token that fails) costs one Retry smaller than the
 // Initial and no state; a bad Retry token is dropped (the client had its one
 // Retry, RFC 9000 §8.1.2). Only then does TLS state exist.
@@ -73,7 +73,7 @@ datagram_outcome endpoint::admit(const wire::decoded_header& h, std::span<std::b
                                  time_point now, recovery::ecn_mark ecn) {
   if (!config_.server_tls || h.header.type != wire::packet_type::initial || datagram.size() < 1200 ||
       h.header.dcid.size() < 8 || connections_.size() >= config_.max_connections ||
-      unclaimed_ >= config_.accept_backlog)
+      waiting_ >= config_.accept_backlog)
     return dropped();
 
   std::optional<wire::connection_id> original_dcid;
@@ -152,7 +152,6 @@ connection_handle endpoint::add(connection& c, bool server) {
   entry& e = connections_[handle];
   e.conn = &c;
   e.server = server;
-  if (server) ++unclaimed_;
   return handle;
 }
 
@@ -161,6 +160,10 @@ void endpoint::update(connection_handle handle, time_point now) {
   if (it == connections_.end()) return;
   entry& e = it->second;
   sync_routes(handle, e);
+  if (e.server && !e.claimed && !e.waiting && e.conn->is_established()) {
+    e.waiting = true;
+    ++waiting_;
+  }
   offer_new_token(e, now);
   timers_.set(e.timer, handle, e.conn->next_timeout());
 }
@@ -197,7 +200,8 @@ void endpoint::claim(connection_handle handle) noexcept {
   auto it = connections_.find(handle);
   if (it == connections_.end() || !it->second.server || it->second.claimed) return;
   it->second.claimed = true;
-  --unclaimed_;
+  if (it->second.waiting) --waiting_;
+  it->second.waiting = false;
 }
 
 void endpoint::remove(connection_handle handle) noexcept {
@@ -207,7 +211,7 @@ void endpoint::remove(connection_handle handle) noexcept {
   for (const auto& cid : e.routes)
     if (auto r = routes_.find(cid); r != routes_.end() && r->second == handle) routes_.erase(r);
   timers_.clear(e.timer);
-  if (e.server && !e.claimed) --unclaimed_;
+  if (e.waiting) --waiting_;
   connections_.erase(it);
 }
 

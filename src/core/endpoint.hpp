@@ -57,8 +57,9 @@ struct endpoint_config {
   /// Connections at once, client and server; an Initial beyond it is
   /// dropped and connect() fails with too_many_connections.
   std::size_t max_connections = 10000;
-  /// Server connections the application has not claimed yet (handshaking,
-  /// or established and waiting for accept); an Initial beyond it is dropped.
+  /// Established server connections the application has not claimed yet
+  /// (waiting for accept); an Initial beyond it is dropped. Handshaking
+  /// connections are bounded by max_connections.
   std::size_t accept_backlog = 1024;
   /// A new client must prove its address first: an Initial without a valid
   /// token is answered with a Retry and creates no state (docs/protocol.md §9.4).
@@ -156,8 +157,8 @@ public:
   /// themselves for the connections they touch.
   void update(connection_handle handle, time_point now);
 
-  /// The application has taken this server connection (async_accept): it no
-  /// longer counts against accept_backlog.
+  /// The application has taken this server connection (async_accept): it
+  /// does not count against accept_backlog (any more).
   void claim(connection_handle handle) noexcept;
 
   /// Forgets `handle`: its routes and its timer. The driver still owns the
@@ -185,6 +186,7 @@ private:
     endpoint_timers::slot timer;
     bool server = false;
     bool claimed = false;       ///< server: taken by the application
+    bool waiting = false;       ///< server: established, not yet claimed
     bool token_offered = false; ///< server: its NEW_TOKEN token was queued
   };
   struct answer {
@@ -216,7 +218,7 @@ private:
   std::unordered_map<wire::connection_id, connection_handle, cid_hash> routes_;
   endpoint_timers timers_;
   connection_handle next_handle_ = 1;
-  std::size_t unclaimed_ = 0; ///< server connections not yet claimed
+  std::size_t waiting_ = 0; ///< established server connections not yet claimed
   std::deque<answer> answers_;
   endpoint_stats stats_;
 };

@@ -345,7 +345,7 @@ TEST_CASE("sans_io: garbage never starts a server connection, and a client endpo
   CHECK(client_ep.stats().datagrams_dropped == 1);
 }
 
-TEST_CASE("sans_io: an Initial beyond accept_backlog creates nothing until the application has taken one") {
+TEST_CASE("sans_io: connections handed to the application leave the backlog; max_connections bounds them all") {
   tern::config cfg = network::server_config();
   cfg.accept_backlog = 1;
   std::error_code ec;
@@ -354,7 +354,8 @@ TEST_CASE("sans_io: an Initial beyond accept_backlog creates nothing until the a
   const tern::time_point t{1s};
   auto first = server_ep.on_datagram(first_initial(client_ep, t), client_addr, t);
   REQUIRE(first.accepted);
-  // The sans-IO application owns what it was handed, so the backlog is free.
+  // The sans-IO application owns what it was handed: nothing waits in a
+  // backlog, so a second one is accepted.
   CHECK(server_ep.on_datagram(first_initial(client_ep, t), client_addr, t).accepted);
   cfg.max_connections = 1;
   endpoint full(cfg, ec, 4);

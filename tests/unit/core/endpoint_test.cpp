@@ -20,6 +20,11 @@ using namespace std::chrono_literals;
 const address client_addr = address::ipv4({10, 0, 0, 1}, 40000);
 const address server_addr = address::ipv4({10, 0, 0, 2}, 443);
 
+struct accepted_connection {
+  connection_handle handle = no_connection;
+  std::unique_ptr<connection> conn;
+};
+
 struct server_fixture {
   random_source rng{tern::test::seed()};
   endpoint_config config;
@@ -45,6 +50,28 @@ struct server_fixture {
   }
 
   datagram_outcome feed(std::vector<std::byte> datagram) { return server->on_datagram(datagram, client_addr, now); }
+
+  /// A new client connection whose Initial the server accepts, then
+  /// datagrams both ways in zero time until the client is established;
+  /// returns the connection the server accepted.
+  accepted_connection handshake() {
+    auto first = feed(initial());
+    REQUIRE(first.what == datagram_outcome::kind::accepted);
+    accepted_connection out{first.handle, std::move(first.accepted)};
+    auto& client = *client_connections.back();
+    std::vector<std::byte> buf(1500);
+    for (int round = 0; round < 50 && !client.is_established(); ++round) {
+      while (auto t = client.poll_transmit(buf, now)) {
+        auto r = server->on_datagram(std::span(buf).first(t->size), client_addr, now);
+        if (r.accepted) out = {r.handle, std::move(r.accepted)};
+      }
+      if (!out.conn) break;
+      while (auto t = out.conn->poll_transmit(buf, now)) client.on_datagram(std::span(buf).first(t->size), server_addr, now);
+      server->update(out.handle, now);
+    }
+    REQUIRE(client.is_established());
+    return out;
+  }
 
   /// The first datagram of a new client connection (its padded Initial).
   std::vector<std::byte> initial(std::span<const std::byte> token = {}) {
@@ -134,37 +161,30 @@ TEST_CASE("endpoint: only a full-size Initial with a long enough DCID creates a 
   CHECK(f.server->stats().connections == 1);
 }
 
-TEST_CASE("endpoint: max_connections and accept_backlog bound what Initials create") {
+TEST_CASE("endpoint: accept_backlog bounds established connections not yet claimed, max_connections all") {
   endpoint_config c;
-  c.max_connections = 3;
+  c.max_connections = 4;
   c.accept_backlog = 2;
   server_fixture f(c);
-  std::vector<std::unique_ptr<connection>> kept;
-  std::vector<connection_handle> handles;
-  for (int i = 0; i < 3; ++i) {
-    auto initial = f.initial();
-    auto r = f.server->on_datagram(initial, client_addr, f.now);
-    if (i < 2) {
-      REQUIRE(r.what == datagram_outcome::kind::accepted);
-      kept.push_back(std::move(r.accepted));
-      handles.push_back(r.handle);
-    } else {
-      // Two unclaimed connections fill the backlog.
-      CHECK(r.what == datagram_outcome::kind::dropped);
-    }
-  }
-  f.server->claim(handles[0]);
-  f.server->claim(handles[0]); // claiming twice frees nothing more
+  std::vector<accepted_connection> kept;
+  // Two established, unclaimed connections fill the backlog.
+  for (int i = 0; i < 2; ++i) kept.push_back(f.handshake());
+  CHECK(f.feed(f.initial()).what == datagram_outcome::kind::dropped);
+  // Handshaking connections do not count against it.
+  f.server->claim(kept[0].handle);
+  f.server->claim(kept[0].handle); // claiming twice frees nothing more
   auto third = f.feed(f.initial());
   REQUIRE(third.what == datagram_outcome::kind::accepted);
-  kept.push_back(std::move(third.accepted));
-  f.server->claim(third.handle);
-  f.server->claim(handles[1]);
+  auto fourth = f.feed(f.initial());
+  REQUIRE(fourth.what == datagram_outcome::kind::accepted);
   // Now max_connections holds.
   CHECK(f.feed(f.initial()).what == datagram_outcome::kind::dropped);
-  f.server->remove(handles[0]);
-  f.server->remove(handles[0]); // unknown by now: ignored
-  CHECK(f.feed(f.initial()).what == datagram_outcome::kind::accepted);
+  f.server->remove(kept[1].handle); // it was waiting: frees a place of both
+  f.server->remove(kept[1].handle); // unknown by now: ignored
+  auto fifth = f.feed(f.initial());
+  CHECK(fifth.what == datagram_outcome::kind::accepted);
+  CHECK(f.server->stats().connections == 4);
+
   // The client side of the same limit.
   std::error_code ec;
   connection_handle h = no_connection;
