@@ -101,12 +101,10 @@ private:
   std::size_t size_ = 0;
 };
 
-// What a traced connection pays per data packet since packets carry their
-// frames: decoding the plaintext into the reused frame list, then writing
-// the event.
-void BM_packet_with_frames_traced(benchmark::State& state) {
-  trace_dir dir;
-  auto w = open_writer(dir);
+// One data packet per iteration, 10 us apart: decodes the plaintext into
+// the reused frame list and hands time, packet number and frames to `write`.
+template <class Write>
+void each_data_packet(benchmark::State& state, Write write) {
   const data_packet packet;
   std::vector<wire::frame> frames;
   std::uint64_t pn = 0;
@@ -114,8 +112,19 @@ void BM_packet_with_frames_traced(benchmark::State& state) {
   for (auto _ : state) {
     t += std::chrono::microseconds(10);
     packet.decode(frames);
-    w->packet_sent(t, qlog::packet_info{qlog::packet_type::one_rtt, pn++, 1200, frames});
+    write(t, pn++, frames);
   }
+}
+
+// What a traced connection pays per data packet since packets carry their
+// frames: decoding the plaintext into the reused frame list, then writing
+// the event.
+void BM_packet_with_frames_traced(benchmark::State& state) {
+  trace_dir dir;
+  auto w = open_writer(dir);
+  each_data_packet(state, [&](time_point t, std::uint64_t pn, const std::vector<wire::frame>& frames) {
+    w->packet_sent(t, qlog::packet_info{qlog::packet_type::one_rtt, pn, 1200, frames});
+  });
 }
 BENCHMARK(BM_packet_with_frames_traced);
 
@@ -155,25 +164,19 @@ void BM_packet_with_frames_nlohmann(benchmark::State& state) {
     state.SkipWithError("cannot create the trace file");
     return;
   }
-  const data_packet packet;
-  std::vector<wire::frame> frames;
-  std::uint64_t pn = 0;
-  time_point t{};
-  for (auto _ : state) {
-    t += std::chrono::microseconds(10);
-    packet.decode(frames);
+  each_data_packet(state, [&](time_point t, std::uint64_t pn, const std::vector<wire::frame>& frames) {
     auto frame_list = nlohmann::ordered_json::array();
     for (const auto& f : frames) frame_list.push_back(frame_document(f));
     const nlohmann::ordered_json event = {
         {"time", std::chrono::duration<double, std::milli>(t.time_since_epoch()).count()},
         {"name", "transport:packet_sent"},
         {"data",
-         {{"header", {{"packet_type", "1RTT"}, {"packet_number", pn++}}},
+         {{"header", {{"packet_type", "1RTT"}, {"packet_number", pn}}},
           {"raw", {{"length", 1200}}},
           {"frames", std::move(frame_list)}}}};
-    std::string line = "\x1e" + event.dump() + "\n";
+    const std::string line = "\x1e" + event.dump() + "\n";
     std::fwrite(line.data(), 1, line.size(), file);
-  }
+  });
   std::fclose(file);
 }
 BENCHMARK(BM_packet_with_frames_nlohmann);

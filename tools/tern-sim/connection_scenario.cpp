@@ -499,16 +499,8 @@ std::string to_json(const scenario_config& config, const scenario_result& r, dou
   o["stream_bytes_sent"] = r.stream_bytes_sent;
   o["stream_bytes_retransmitted"] = r.stream_bytes_retransmitted;
   o["server_packets_sent"] = r.server_packets_sent;
-  o["srtt_ms"] = sim_json::six_digits(r.srtt_ms);
-  o["min_rtt_ms"] = sim_json::six_digits(r.min_rtt_ms);
-  o["rttvar_ms"] = sim_json::six_digits(r.rttvar_ms);
-  o["cwnd_bytes"] = r.cwnd_bytes;
-  o["pacing_rate_bps"] = sim_json::six_digits(r.pacing_rate_bps);
-  o["peak_queue_delay_ms"] = sim_json::six_digits(r.peak_queue_delay_ms);
-  o["mean_queue_delay_ms"] = sim_json::six_digits(r.mean_queue_delay_ms);
-  o["link_lost"] = r.link_lost;
-  o["link_dropped_limit"] = r.link_dropped_limit;
-  o["events"] = r.events;
+  sim_json::add_recovery_state(o, r);
+  sim_json::add_link_stats(o, r);
   if (config.media.enabled) {
     const auto& m = r.media;
     o["frames_sent"] = m.frames_sent;

@@ -230,11 +230,7 @@ void add_flow_fields(nlohmann::ordered_json& o, const flow_result& f, bool singl
   o["spurious_retransmits"] = f.spurious_retransmits;
   o["probe_timeouts"] = f.probe_timeouts;
   o["persistent_congestion"] = f.persistent_congestion;
-  o["srtt_ms"] = sim_json::six_digits(f.srtt_ms);
-  o["min_rtt_ms"] = sim_json::six_digits(f.min_rtt_ms);
-  o["rttvar_ms"] = sim_json::six_digits(f.rttvar_ms);
-  o["cwnd_bytes"] = f.cwnd_bytes;
-  o["pacing_rate_bps"] = sim_json::six_digits(f.pacing_rate_bps);
+  sim_json::add_recovery_state(o, f);
   o["cc_state"] = f.cc_state;
   o["cwnd_limited_s"] = sim_json::six_digits(f.cwnd_limited_s);
   o["pacing_limited_s"] = sim_json::six_digits(f.pacing_limited_s);
@@ -267,11 +263,7 @@ std::string to_json(const scenario_config& config, const scenario_result& r, dou
   o["goodput_ratio"] = sim_json::six_digits(r.link_rate_bps > 0 ? r.goodput_bps / r.link_rate_bps : 0);
   o["virtual_duration_s"] = sim_json::six_digits(seconds(r.virtual_duration));
   o["wall_time_s"] = sim_json::six_digits(wall_seconds);
-  o["peak_queue_delay_ms"] = sim_json::six_digits(r.peak_queue_delay_ms);
-  o["mean_queue_delay_ms"] = sim_json::six_digits(r.mean_queue_delay_ms);
-  o["link_lost"] = r.link_lost;
-  o["link_dropped_limit"] = r.link_dropped_limit;
-  o["events"] = r.events;
+  sim_json::add_link_stats(o, r);
   if (r.flows.size() == 1) {
     add_flow_fields(o, r.flows[0], true);
   } else {
