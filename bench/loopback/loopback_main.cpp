@@ -80,7 +80,8 @@ std::vector<double> fixed(std::vector<double> values, int decimals) {
   return values;
 }
 
-nlohmann::ordered_json ceiling_json(const ceiling_result& r, std::size_t size, const std::vector<double>& trials_bps) {
+nlohmann::ordered_json ceiling_json(const ceiling_result& r, std::size_t size,
+                                    const std::vector<double>& trials_bps) {
   const double s = r.seconds > 0 ? r.seconds : 1;
   const double loss =
       r.sent_datagrams ? 1.0 - static_cast<double>(r.received_datagrams) / static_cast<double>(r.sent_datagrams) : 0;
@@ -101,7 +102,8 @@ nlohmann::ordered_json ceiling_json(const ceiling_result& r, std::size_t size, c
       {"gro", r.gro_used},
       {"tx_cpu_s", {{"user", fixed(r.tx_cpu.user_s, 3)}, {"sys", fixed(r.tx_cpu.sys_s, 3)}}},
       {"rx_cpu_s", {{"user", fixed(r.rx_cpu.user_s, 3)}, {"sys", fixed(r.rx_cpu.sys_s, 3)}}},
-      {"cpu_ns_per_received_byte", fixed(r.received_bytes ? cpu * 1e9 / static_cast<double>(r.received_bytes) : 0, 3)},
+      {"cpu_ns_per_received_byte",
+       fixed(r.received_bytes ? cpu * 1e9 / static_cast<double>(r.received_bytes) : 0, 3)},
   };
   if (!r.error.empty()) out["error"] = r.error;
   return out;
@@ -250,7 +252,9 @@ int main(int argc, char** argv) {
       {"server_packets_sent", g.server_packets_sent},
       {"send_syscalls", g.send_syscalls},
       {"datagrams_per_send_syscall",
-       fixed(g.send_syscalls ? static_cast<double>(g.datagrams_sent) / static_cast<double>(g.send_syscalls) : 0, 1)},
+       fixed(g.send_syscalls ? static_cast<double>(g.datagrams_sent) / static_cast<double>(g.send_syscalls)
+                             : 0,
+             1)},
       {"gso", g.gso},
       {"gro", g.gro},
       {"srtt_us", g.srtt_us},

@@ -17,9 +17,12 @@ public:
   const char* name() const noexcept override { return "tern.hex"; }
   std::string message(int value) const override {
     switch (static_cast<hex_errc>(value)) {
-    case hex_errc::odd_length: return "odd number of hex digits";
-    case hex_errc::invalid_digit: return "not a hex digit";
-    case hex_errc::wrong_length: return "hex digits for another number of bytes";
+    case hex_errc::odd_length:
+      return "odd number of hex digits";
+    case hex_errc::invalid_digit:
+      return "not a hex digit";
+    case hex_errc::wrong_length:
+      return "hex digits for another number of bytes";
     }
     return "unknown hex error";
   }

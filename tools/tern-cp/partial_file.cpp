@@ -39,7 +39,8 @@ std::unique_ptr<partial_file> partial_file::open(int dir_fd, const std::string& 
   return f;
 }
 
-bool partial_file::measure(std::uint64_t limit, tern::crypto::sha256_hasher& hash, std::uint64_t& length, std::string& why) {
+bool partial_file::measure(std::uint64_t limit, tern::crypto::sha256_hasher& hash, std::uint64_t& length,
+                           std::string& why) {
   struct stat sb {};
   if (::fstat(fd_, &sb) != 0) return why = errno_text("stat"), false;
   length = static_cast<std::uint64_t>(sb.st_size);

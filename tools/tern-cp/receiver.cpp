@@ -42,8 +42,8 @@ asio::awaitable<std::error_code> read_line(tern::byte_stream& s, std::string& bu
 // sender starts, and leaves `hash` and `received` at that point. `cut_off`
 // tells a lost stream (the prefix stays worth keeping) from a refusal.
 asio::awaitable<std::string> agree_offset(tern::byte_stream& s, std::string& buf, const file_header& header,
-                                          partial_file& partial, tern::crypto::sha256_hasher& hash, std::uint64_t& received,
-                                          bool& cut_off) {
+                                          partial_file& partial, tern::crypto::sha256_hasher& hash,
+                                          std::uint64_t& received, bool& cut_off) {
   std::string why, line;
   std::uint64_t kept = 0;
   if (!partial.measure(header.size, hash, kept, why)) co_return why;

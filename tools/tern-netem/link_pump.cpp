@@ -163,7 +163,8 @@ void link_pump::run(packet_ports& ports, const std::atomic<bool>& stop, std::opt
 
 namespace {
 
-nlohmann::ordered_json direction_json(const sim::netem_link& link, const direction_stats& d, std::size_t queued) {
+nlohmann::ordered_json direction_json(const sim::netem_link& link, const direction_stats& d,
+                                      std::size_t queued) {
   const auto& l = link.stats();
   return {
       {"spec", sim::to_string(link.spec())},

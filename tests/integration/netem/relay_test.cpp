@@ -17,10 +17,10 @@
 #include "support/json_line.hpp"
 
 using namespace std::chrono_literals;
-using tern::test::json_line_number;
 using tern::netem::test::now_ns;
 using tern::netem::test::relay_process;
 using tern::netem::test::udp_socket;
+using tern::test::json_line_number;
 
 namespace {
 

@@ -31,9 +31,9 @@
 #include <vector>
 
 using namespace std::chrono_literals;
-using tern::test::json_line_number;
 using tern::netem::test::now_ns;
 using tern::netem::test::relay_process;
+using tern::test::json_line_number;
 
 namespace {
 

@@ -114,8 +114,8 @@ void check_frames(const json& data, bool sent, trace_summary& out, const Error& 
         continue;
       }
       for (const auto& r : *ranges) {
-        if (!r.is_array() || r.size() != 2 || !non_negative(&r[0]) ||
-            !non_negative(&r[1]) || r[0].get<double>() > r[1].get<double>()) {
+        if (!r.is_array() || r.size() != 2 || !non_negative(&r[0]) || !non_negative(&r[1]) ||
+            r[0].get<double>() > r[1].get<double>()) {
           error("acked_ranges entries must be [smallest, largest] with smallest <= largest");
           continue;
         }
@@ -132,8 +132,8 @@ void check_frames(const json& data, bool sent, trace_summary& out, const Error& 
           non_negative(find(f, "length"))) {
         const auto offset = find(f, "offset")->get<std::uint64_t>();
         const auto length = find(f, "length")->get<std::uint64_t>();
-        out.stream_ranges_received[find(f, "stream_id")->get<std::uint64_t>()].emplace_back(
-            offset, offset + length);
+        out.stream_ranges_received[find(f, "stream_id")->get<std::uint64_t>()].emplace_back(offset,
+                                                                                            offset + length);
       }
     } else if (t == "crypto") {
       needs({"offset", "length"});
@@ -144,7 +144,8 @@ void check_frames(const json& data, bool sent, trace_summary& out, const Error& 
     } else if (t == "max_stream_data") {
       needs({"stream_id", "maximum"});
     } else if (t == "max_streams" || t == "streams_blocked") {
-      if (!one_of(find(f, "stream_type"), {"bidirectional", "unidirectional"})) error(t + " needs stream_type");
+      if (!one_of(find(f, "stream_type"), {"bidirectional", "unidirectional"}))
+        error(t + " needs stream_type");
     } else if (t == "reset_stream") {
       needs({"stream_id", "error_code", "final_size"});
     } else if (t == "stop_sending") {
@@ -161,7 +162,8 @@ void check_frames(const json& data, bool sent, trace_summary& out, const Error& 
       const auto* d = find(f, "data");
       if (!d || !d->is_string() || text(*d).size() != 16) error(t + " needs 8 bytes of hex data");
     } else if (t == "connection_close") {
-      if (!one_of(find(f, "error_space"), {"transport", "application"})) error("connection_close needs error_space");
+      if (!one_of(find(f, "error_space"), {"transport", "application"}))
+        error("connection_close needs error_space");
       needs({"error_code"});
     } else if (t == "new_token") {
       if (!non_negative(member(f, {"token", "length"}))) error("new_token needs token.length");
@@ -178,7 +180,8 @@ inline void check_event(const json& data, const std::string& name, trace_summary
   auto error = [&](const std::string& what) { out.errors.push_back(where + ": " + name + ": " + what); };
   auto number = [&](const char* key) {
     const auto* v = find(data, key);
-    if (!v || !v->is_number() || v->get<double>() < 0) error(std::string("needs a non-negative number ") + key);
+    if (!v || !v->is_number() || v->get<double>() < 0)
+      error(std::string("needs a non-negative number ") + key);
   };
   if (name == "transport:packet_sent" || name == "transport:packet_received") {
     if (!one_of(member(data, {"header", "packet_type"}), {"initial", "handshake", "1RTT"}))
