@@ -9,6 +9,7 @@ set -eu
 packages="
   build-essential cmake make pkg-config git ca-certificates
   libasio-dev libssl-dev doctest-dev libbenchmark-dev libcli11-dev
+  nlohmann-json3-dev
   clang-14 libclang-rt-14-dev
   coturn stun-server stun-client srt-tools iperf3 jq iproute2
   python3 python3-matplotlib

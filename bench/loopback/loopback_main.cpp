@@ -22,6 +22,9 @@
 #include "trials.hpp"
 #include "udp_ceiling.hpp"
 
+#include <nlohmann/json.hpp>
+
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -65,44 +68,45 @@ std::vector<std::string> split(const std::string& s) {
 
 double ratio(double a, double b) { return b > 0 ? a / b : 0; }
 
-void print_list(const std::vector<double>& values, const char* format) {
-  std::printf("[");
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i) std::printf(", ");
-    std::printf(format, values[i]);
-  }
-  std::printf("]");
+// The decimals each figure has always been printed with: more would be
+// noise in the committed results (bench/results) and in the table.
+double fixed(double v, int decimals) {
+  const double scale = std::pow(10.0, decimals);
+  return std::round(v * scale) / scale;
 }
 
-void print_result(const ceiling_result& r, std::size_t size, const std::vector<double>& trials_bps,
-                  bool last) {
+std::vector<double> fixed(std::vector<double> values, int decimals) {
+  for (double& v : values) v = fixed(v, decimals);
+  return values;
+}
+
+nlohmann::ordered_json ceiling_json(const ceiling_result& r, std::size_t size,
+                                    const std::vector<double>& trials_bps) {
   const double s = r.seconds > 0 ? r.seconds : 1;
-  const double bps = static_cast<double>(r.received_bytes) * 8 / s;
-  const double pps = static_cast<double>(r.received_datagrams) / s;
   const double loss =
       r.sent_datagrams ? 1.0 - static_cast<double>(r.received_datagrams) / static_cast<double>(r.sent_datagrams) : 0;
   const double cpu = r.tx_cpu.user_s + r.tx_cpu.sys_s + r.rx_cpu.user_s + r.rx_cpu.sys_s;
-  const double ns_per_byte = r.received_bytes ? cpu * 1e9 / static_cast<double>(r.received_bytes) : 0;
-  std::printf("        \"bps\": %.0f,\n", bps);
-  std::printf("        \"trials_bps\": ");
-  print_list(trials_bps, "%.0f");
-  std::printf(",\n");
-  std::printf("        \"pps\": %.0f,\n", pps);
-  std::printf("        \"datagram_size\": %zu,\n", size);
-  std::printf("        \"seconds\": %.3f,\n", r.seconds);
-  std::printf("        \"sent_datagrams\": %llu,\n", static_cast<unsigned long long>(r.sent_datagrams));
-  std::printf("        \"received_datagrams\": %llu,\n", static_cast<unsigned long long>(r.received_datagrams));
-  std::printf("        \"received_bytes\": %llu,\n", static_cast<unsigned long long>(r.received_bytes));
-  std::printf("        \"receiver_drop_fraction\": %.4f,\n", loss);
-  std::printf("        \"tx_syscalls\": %llu,\n", static_cast<unsigned long long>(r.tx_syscalls));
-  std::printf("        \"rx_syscalls\": %llu,\n", static_cast<unsigned long long>(r.rx_syscalls));
-  std::printf("        \"gso\": %s,\n", r.gso_used ? "true" : "false");
-  std::printf("        \"gro\": %s,\n", r.gro_used ? "true" : "false");
-  std::printf("        \"tx_cpu_s\": {\"user\": %.3f, \"sys\": %.3f},\n", r.tx_cpu.user_s, r.tx_cpu.sys_s);
-  std::printf("        \"rx_cpu_s\": {\"user\": %.3f, \"sys\": %.3f},\n", r.rx_cpu.user_s, r.rx_cpu.sys_s);
-  std::printf("        \"cpu_ns_per_received_byte\": %.3f%s\n", ns_per_byte, r.error.empty() ? "" : ",");
-  if (!r.error.empty()) std::printf("        \"error\": \"%s\"\n", r.error.c_str());
-  std::printf("      }%s\n", last ? "" : ",");
+  nlohmann::ordered_json out = {
+      {"bps", fixed(static_cast<double>(r.received_bytes) * 8 / s, 0)},
+      {"trials_bps", fixed(trials_bps, 0)},
+      {"pps", fixed(static_cast<double>(r.received_datagrams) / s, 0)},
+      {"datagram_size", size},
+      {"seconds", fixed(r.seconds, 3)},
+      {"sent_datagrams", r.sent_datagrams},
+      {"received_datagrams", r.received_datagrams},
+      {"received_bytes", r.received_bytes},
+      {"receiver_drop_fraction", fixed(loss, 4)},
+      {"tx_syscalls", r.tx_syscalls},
+      {"rx_syscalls", r.rx_syscalls},
+      {"gso", r.gso_used},
+      {"gro", r.gro_used},
+      {"tx_cpu_s", {{"user", fixed(r.tx_cpu.user_s, 3)}, {"sys", fixed(r.tx_cpu.sys_s, 3)}}},
+      {"rx_cpu_s", {{"user", fixed(r.rx_cpu.user_s, 3)}, {"sys", fixed(r.rx_cpu.sys_s, 3)}}},
+      {"cpu_ns_per_received_byte",
+       fixed(r.received_bytes ? cpu * 1e9 / static_cast<double>(r.received_bytes) : 0, 3)},
+  };
+  if (!r.error.empty()) out["error"] = r.error;
+  return out;
 }
 
 } // namespace
@@ -206,83 +210,76 @@ int main(int argc, char** argv) {
     std::fclose(f);
   }
 
-  std::printf("{\n");
-  std::printf("  \"tool\": \"tern-bench-loopback\",\n");
-  std::printf("  \"kernel\": \"%s %s\",\n", u.sysname, u.release);
-  std::printf("  \"cpus\": %u,\n", std::thread::hardware_concurrency());
-  std::printf("  \"loadavg_1m_after\": %.2f,\n", load);
-  std::printf("  \"address_family\": \"%s\",\n", base.ipv6 ? "ipv6" : "ipv4");
-  std::printf("  \"duration_s\": %.3f,\n", std::chrono::duration<double>(base.duration).count());
-  std::printf("  \"trials\": %zu,\n", runs.size());
-  std::printf("  \"send_batch\": %zu,\n", base.batch);
-  std::printf("  \"socket_buffer_request\": %zu,\n", base.socket_buffer);
-  std::printf("  \"primary_datagram_size\": %zu,\n", primary);
-  std::printf("  \"udp_ceiling\": {\n");
-  for (std::size_t si = 0; si < sizes.size(); ++si) {
-    std::printf("    \"%zu\": {\n", sizes[si]);
-    for (std::size_t mi = 0; mi < modes.size(); ++mi) {
-      std::printf("      \"%s\": {\n", tern::bench::to_string(modes[mi]));
-      print_result(best(sizes[si], modes[mi]), sizes[si], ceiling_trials(sizes[si], modes[mi]),
-                   mi + 1 == modes.size());
-    }
-    std::printf("    }%s\n", si + 1 == sizes.size() ? "" : ",");
-  }
-  std::printf("  },\n");
+  nlohmann::ordered_json out;
+  out["tool"] = "tern-bench-loopback";
+  out["kernel"] = std::string(u.sysname) + " " + u.release;
+  out["cpus"] = std::thread::hardware_concurrency();
+  out["loadavg_1m_after"] = fixed(load, 2);
+  out["address_family"] = base.ipv6 ? "ipv6" : "ipv4";
+  out["duration_s"] = fixed(std::chrono::duration<double>(base.duration).count(), 3);
+  out["trials"] = runs.size();
+  out["send_batch"] = base.batch;
+  out["socket_buffer_request"] = base.socket_buffer;
+  out["primary_datagram_size"] = primary;
+  auto& ceilings = out["udp_ceiling"] = nlohmann::ordered_json::object();
+  for (const std::size_t size : sizes)
+    for (const udp_mode m : modes)
+      ceilings[std::to_string(size)][tern::bench::to_string(m)] =
+          ceiling_json(best(size, m), size, ceiling_trials(size, m));
   const double mmsg = bps(primary, udp_mode::sendmmsg);
   const std::size_t tern_basis = tern::bench::ratio_basis(mid, primary);
-  std::printf("  \"plain_bps\": %.0f,\n", bps(primary, udp_mode::plain));
-  std::printf("  \"sendmmsg_bps\": %.0f,\n", mmsg);
-  std::printf("  \"gso_bps\": %.0f,\n", bps(primary, udp_mode::gso));
-  std::printf("  \"ratio_plain_to_sendmmsg\": %.3f,\n", ratio(bps(primary, udp_mode::plain), mmsg));
-  std::printf("  \"ratio_gso_to_sendmmsg\": %.3f,\n", ratio(bps(primary, udp_mode::gso), mmsg));
+  out["plain_bps"] = fixed(bps(primary, udp_mode::plain), 0);
+  out["sendmmsg_bps"] = fixed(mmsg, 0);
+  out["gso_bps"] = fixed(bps(primary, udp_mode::gso), 0);
+  out["ratio_plain_to_sendmmsg"] = fixed(ratio(bps(primary, udp_mode::plain), mmsg), 3);
+  out["ratio_gso_to_sendmmsg"] = fixed(ratio(bps(primary, udp_mode::gso), mmsg), 3);
   // tern: one encrypted connection, one stream, client and server threads.
-  const double tern_bps = bits_per_second(g);
   const double tern_cpu = g.client_cpu_s + g.server_cpu_s;
-  std::printf("  \"tern\": {\n");
-  std::printf("    \"config\": {\"gso\": %s, \"gro\": %s, \"pacing\": %s, \"congestion\": \"%s\", "
-              "\"max_datagram_size\": %zu},\n",
-              gc.gso ? "true" : "false", gc.gro ? "true" : "false", gc.pacing ? "true" : "false",
-              gc.congestion.c_str(), gc.max_datagram_size);
-  std::printf("    \"trials_bps\": ");
-  print_list(tern_trials, "%.0f");
-  std::printf(",\n");
-  std::printf("    \"goodput_bytes\": %llu,\n", static_cast<unsigned long long>(g.bytes));
-  std::printf("    \"seconds\": %.3f,\n", g.seconds);
-  std::printf("    \"datagram_size\": %zu,\n", g.datagram_size);
-  std::printf("    \"mtu_probes_sent\": %llu,\n", static_cast<unsigned long long>(g.mtu_probes_sent));
-  std::printf("    \"packets_sent\": %llu,\n", static_cast<unsigned long long>(g.packets_sent));
-  std::printf("    \"packets_lost\": %llu,\n", static_cast<unsigned long long>(g.packets_lost));
-  std::printf("    \"server_packets_sent\": %llu,\n", static_cast<unsigned long long>(g.server_packets_sent));
-  std::printf("    \"send_syscalls\": %llu,\n", static_cast<unsigned long long>(g.send_syscalls));
-  std::printf("    \"datagrams_per_send_syscall\": %.1f,\n",
-              g.send_syscalls ? static_cast<double>(g.datagrams_sent) / static_cast<double>(g.send_syscalls) : 0);
-  std::printf("    \"gso\": %s,\n", g.gso ? "true" : "false");
-  std::printf("    \"gro\": %s,\n", g.gro ? "true" : "false");
-  std::printf("    \"srtt_us\": %llu,\n", static_cast<unsigned long long>(g.srtt_us));
-  std::printf("    \"min_rtt_us\": %llu,\n", static_cast<unsigned long long>(g.min_rtt_us));
-  std::printf("    \"pacing_rate_bps\": %llu,\n", static_cast<unsigned long long>(g.pacing_rate_bps));
-  std::printf("    \"delivery_rate_bps\": %llu,\n", static_cast<unsigned long long>(g.delivery_rate_bps));
-  std::printf("    \"cwnd\": %llu,\n", static_cast<unsigned long long>(g.cwnd));
-  std::printf("    \"client_cpu_s\": %.3f,\n", g.client_cpu_s);
-  std::printf("    \"server_cpu_s\": %.3f,\n", g.server_cpu_s);
-  std::printf("    \"cpu_ns_per_goodput_byte\": %.3f%s\n",
-              g.bytes ? tern_cpu * 1e9 / static_cast<double>(g.bytes) : 0, g.error.empty() ? "" : ",");
-  if (!g.error.empty()) std::printf("    \"error\": \"%s\"\n", g.error.c_str());
-  std::printf("  },\n");
-  std::printf("  \"tern_goodput_bps\": %.0f,\n", tern_bps);
-  std::printf("  \"ratio_basis_datagram_size\": %zu,\n", tern_basis);
+  nlohmann::ordered_json tern = {
+      {"config",
+       {{"gso", gc.gso},
+        {"gro", gc.gro},
+        {"pacing", gc.pacing},
+        {"congestion", gc.congestion},
+        {"max_datagram_size", gc.max_datagram_size}}},
+      {"trials_bps", fixed(tern_trials, 0)},
+      {"goodput_bytes", g.bytes},
+      {"seconds", fixed(g.seconds, 3)},
+      {"datagram_size", g.datagram_size},
+      {"mtu_probes_sent", g.mtu_probes_sent},
+      {"packets_sent", g.packets_sent},
+      {"packets_lost", g.packets_lost},
+      {"server_packets_sent", g.server_packets_sent},
+      {"send_syscalls", g.send_syscalls},
+      {"datagrams_per_send_syscall",
+       fixed(g.send_syscalls ? static_cast<double>(g.datagrams_sent) / static_cast<double>(g.send_syscalls)
+                             : 0,
+             1)},
+      {"gso", g.gso},
+      {"gro", g.gro},
+      {"srtt_us", g.srtt_us},
+      {"min_rtt_us", g.min_rtt_us},
+      {"pacing_rate_bps", g.pacing_rate_bps},
+      {"delivery_rate_bps", g.delivery_rate_bps},
+      {"cwnd", g.cwnd},
+      {"client_cpu_s", fixed(g.client_cpu_s, 3)},
+      {"server_cpu_s", fixed(g.server_cpu_s, 3)},
+      {"cpu_ns_per_goodput_byte", fixed(g.bytes ? tern_cpu * 1e9 / static_cast<double>(g.bytes) : 0, 3)},
+  };
+  if (!g.error.empty()) tern["error"] = g.error;
+  out["tern"] = std::move(tern);
+  out["tern_goodput_bps"] = fixed(bits_per_second(g), 0);
+  out["ratio_basis_datagram_size"] = tern_basis;
   // The headline ratio pairs each tern trial with the ceiling measured next
   // to it; the conservative one sets tern's median against the best ceiling
   // of all trials.
   const std::vector<double> to_mmsg = paired(udp_mode::sendmmsg);
-  std::printf("  \"ratio_to_sendmmsg_trials\": ");
-  print_list(to_mmsg, "%.3f");
-  std::printf(",\n");
-  std::printf("  \"ratio_to_sendmmsg\": %.3f,\n", tern::bench::median(to_mmsg));
-  std::printf("  \"ratio_median_tern_to_best_sendmmsg\": %.3f,\n",
-              ratio(tern::bench::median(tern_trials), bps(tern_basis, udp_mode::sendmmsg)));
-  std::printf("  \"ratio_to_gso\": %.3f\n", tern::bench::median(paired(udp_mode::gso)));
-  std::printf("}\n");
+  out["ratio_to_sendmmsg_trials"] = fixed(to_mmsg, 3);
+  out["ratio_to_sendmmsg"] = fixed(tern::bench::median(to_mmsg), 3);
+  out["ratio_median_tern_to_best_sendmmsg"] =
+      fixed(ratio(tern::bench::median(tern_trials), bps(tern_basis, udp_mode::sendmmsg)), 3);
+  out["ratio_to_gso"] = fixed(tern::bench::median(paired(udp_mode::gso)), 3);
+  std::printf("%s\n", out.dump(2).c_str());
   bool failed = false;
   for (const auto& t : runs) {
     for (auto& [size, by_mode] : t.ceiling)

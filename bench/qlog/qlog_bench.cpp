@@ -1,6 +1,8 @@
 // The cost of qlog events (docs/observability.md, "Cost"): a connection
 // without a trace pays the null check (BM_event_untraced), a traced one the
-// writer's formatting and buffered write per event. Files go to a fresh
+// writer's formatting and buffered write per event; the same data packet
+// event through nlohmann::json (BM_packet_with_frames_nlohmann) is what
+// keeps the writer hand-written. Files go to a fresh
 // directory under the system's temporary directory, removed afterwards.
 
 #include "qlog/trace_writer.hpp"
@@ -8,11 +10,17 @@
 #include "wire/writer.hpp"
 
 #include <benchmark/benchmark.h>
+#include <nlohmann/json.hpp>
 
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 namespace {
@@ -61,38 +69,117 @@ void BM_packet_sent_traced(benchmark::State& state) {
 }
 BENCHMARK(BM_packet_sent_traced);
 
-// What a traced connection pays per data packet since packets carry their
-// frames: decoding the plaintext (an ACK with two ranges and a 1100-byte
-// STREAM frame) into the reused frame list, then writing the event.
-void BM_packet_with_frames_traced(benchmark::State& state) {
-  trace_dir dir;
-  auto w = open_writer(dir);
-  std::vector<std::byte> payload(1200);
-  std::vector<std::byte> data(1100, std::byte{0x5a});
-  wire::writer pw(payload);
-  wire::ack_frame ack;
-  (void)ack.ranges.push_back({900, 950});
-  (void)ack.ranges.push_back({800, 897});
-  ack.ack_delay = std::chrono::microseconds(250);
-  (void)wire::encode(pw, ack);
-  wire::stream_frame stream;
-  stream.stream_id = 2;
-  stream.offset = 1'000'000;
-  stream.data = data;
-  (void)wire::encode(pw, stream);
-  const std::span<const std::byte> plaintext(payload.data(), pw.position());
+// A data packet's plaintext: an ACK with two ranges and a 1100-byte STREAM
+// frame.
+class data_packet {
+public:
+  data_packet() : payload_(1200), data_(1100, std::byte{0x5a}) {
+    wire::writer pw(payload_);
+    wire::ack_frame ack;
+    (void)ack.ranges.push_back({900, 950});
+    (void)ack.ranges.push_back({800, 897});
+    ack.ack_delay = std::chrono::microseconds(250);
+    (void)wire::encode(pw, ack);
+    wire::stream_frame stream;
+    stream.stream_id = 2;
+    stream.offset = 1'000'000;
+    stream.data = data_;
+    (void)wire::encode(pw, stream);
+    size_ = pw.position();
+  }
+  /// Decodes the plaintext into `frames` (cleared first), as the connection
+  /// does for a traced packet.
+  void decode(std::vector<wire::frame>& frames) const {
+    frames.clear();
+    (void)wire::for_each_frame(std::span{payload_}.first(size_), wire::packet_type::one_rtt,
+                               [&](const wire::frame& f) { frames.push_back(f); });
+  }
+
+private:
+  std::vector<std::byte> payload_;
+  std::vector<std::byte> data_;
+  std::size_t size_ = 0;
+};
+
+// One data packet per iteration, 10 us apart: decodes the plaintext into
+// the reused frame list and hands time, packet number and frames to `write`.
+template <class Write>
+void each_data_packet(benchmark::State& state, Write write) {
+  const data_packet packet;
   std::vector<wire::frame> frames;
   std::uint64_t pn = 0;
   time_point t{};
   for (auto _ : state) {
     t += std::chrono::microseconds(10);
-    frames.clear();
-    (void)wire::for_each_frame(plaintext, wire::packet_type::one_rtt,
-                               [&](const wire::frame& f) { frames.push_back(f); });
-    w->packet_sent(t, qlog::packet_info{qlog::packet_type::one_rtt, pn++, 1200, frames});
+    packet.decode(frames);
+    write(t, pn++, frames);
   }
 }
+
+// What a traced connection pays per data packet since packets carry their
+// frames: decoding the plaintext into the reused frame list, then writing
+// the event.
+void BM_packet_with_frames_traced(benchmark::State& state) {
+  trace_dir dir;
+  auto w = open_writer(dir);
+  each_data_packet(state, [&](time_point t, std::uint64_t pn, const std::vector<wire::frame>& frames) {
+    w->packet_sent(t, qlog::packet_info{qlog::packet_type::one_rtt, pn, 1200, frames});
+  });
+}
 BENCHMARK(BM_packet_with_frames_traced);
+
+// The same event built as an nlohmann::ordered_json document (the keys in
+// the writer's order) and serialised with dump(), then written the same
+// way: what the JSON library the tools use would cost on this path
+// (docs/observability.md, "Cost"). Only the frame types this packet holds
+// get their members.
+nlohmann::ordered_json frame_document(const wire::frame& frame) {
+  return std::visit(
+      [](const auto& f) -> nlohmann::ordered_json {
+        using F = std::decay_t<decltype(f)>;
+        if constexpr (std::is_same_v<F, wire::ack_frame>) {
+          auto ranges = nlohmann::ordered_json::array();
+          for (std::size_t i = f.ranges.size(); i-- > 0;)
+            ranges.push_back({f.ranges[i].smallest, f.ranges[i].largest});
+          return {{"frame_type", "ack"},
+                  {"ack_delay", std::chrono::duration<double, std::milli>(f.ack_delay).count()},
+                  {"acked_ranges", std::move(ranges)}};
+        } else if constexpr (std::is_same_v<F, wire::stream_frame>) {
+          return {{"frame_type", "stream"},
+                  {"stream_id", f.stream_id},
+                  {"offset", f.offset},
+                  {"length", f.data.size()},
+                  {"fin", f.fin}};
+        } else {
+          return {{"frame_type", "other"}};
+        }
+      },
+      frame);
+}
+
+void BM_packet_with_frames_nlohmann(benchmark::State& state) {
+  trace_dir dir;
+  std::FILE* file = std::fopen((dir.path / "nlohmann.sqlog").c_str(), "w");
+  if (file == nullptr) {
+    state.SkipWithError("cannot create the trace file");
+    return;
+  }
+  each_data_packet(state, [&](time_point t, std::uint64_t pn, const std::vector<wire::frame>& frames) {
+    auto frame_list = nlohmann::ordered_json::array();
+    for (const auto& f : frames) frame_list.push_back(frame_document(f));
+    const nlohmann::ordered_json event = {
+        {"time", std::chrono::duration<double, std::milli>(t.time_since_epoch()).count()},
+        {"name", "transport:packet_sent"},
+        {"data",
+         {{"header", {{"packet_type", "1RTT"}, {"packet_number", pn}}},
+          {"raw", {{"length", 1200}}},
+          {"frames", std::move(frame_list)}}}};
+    const std::string line = "\x1e" + event.dump() + "\n";
+    std::fwrite(line.data(), 1, line.size(), file);
+  });
+  std::fclose(file);
+}
+BENCHMARK(BM_packet_with_frames_nlohmann);
 
 // metrics_updated after every packet: bytes_in_flight changes each time.
 void BM_metrics_updated_traced(benchmark::State& state) {

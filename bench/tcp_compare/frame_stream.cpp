@@ -77,7 +77,7 @@ void latency_report::delivered(std::int64_t capture_ns, std::int64_t now_ns) {
   ms_.push_back(static_cast<double>(now_ns - capture_ns) / 1e6);
 }
 
-std::string latency_report::json(const std::string& extra) const {
+std::string latency_report::json(const nlohmann::ordered_json& extra) const {
   std::vector<double> sorted = ms_;
   std::sort(sorted.begin(), sorted.end());
   auto pct = [&](double q) {
@@ -87,14 +87,19 @@ std::string latency_report::json(const std::string& extra) const {
   const double drop = expected_ == 0 ? 0.0
                                      : 1.0 - static_cast<double>(std::min<std::size_t>(sorted.size(), expected_)) /
                                                  static_cast<double>(expected_);
-  char buf[512];
-  std::snprintf(buf, sizeof buf,
-                "{\"frames\":%u,\"delivered\":%zu,\"drop_rate\":%.4f,\"p50_ms\":%.1f,\"p90_ms\":%.1f,"
-                "\"p99_ms\":%.1f,\"max_ms\":%.1f",
-                expected_, sorted.size(), drop, pct(0.5), pct(0.9), pct(0.99), sorted.empty() ? 0.0 : sorted.back());
-  std::string out = buf;
-  if (!extra.empty()) out += "," + extra;
-  return out + "}";
+  // The decimals the figures have always had: run.sh prints them in its table.
+  auto tenths = [](double ms) { return std::round(ms * 10) / 10; };
+  nlohmann::ordered_json out = {
+      {"frames", expected_},
+      {"delivered", sorted.size()},
+      {"drop_rate", std::round(drop * 1e4) / 1e4},
+      {"p50_ms", tenths(pct(0.5))},
+      {"p90_ms", tenths(pct(0.9))},
+      {"p99_ms", tenths(pct(0.99))},
+      {"max_ms", tenths(sorted.empty() ? 0.0 : sorted.back())},
+  };
+  for (const auto& [key, value] : extra.items()) out[key] = value;
+  return out.dump();
 }
 
 } // namespace tern::bench

@@ -7,6 +7,8 @@
 // would see. Sender and receiver run on one machine (in two network
 // namespaces), so they share CLOCK_MONOTONIC.
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -60,9 +62,9 @@ public:
   std::size_t count() const noexcept { return ms_.size(); }
 
   /// {"frames":N,"delivered":D,"drop_rate":R,"p50_ms":..,"p90_ms":..,
-  /// "p99_ms":..,"max_ms":..} plus `extra` fields ("\"key\":value,...").
-  /// Frames never delivered count as dropped.
-  std::string json(const std::string& extra = {}) const;
+  /// "p99_ms":..,"max_ms":..} followed by the members of `extra` (an
+  /// object), on one line. Frames never delivered count as dropped.
+  std::string json(const nlohmann::ordered_json& extra = nlohmann::ordered_json::object()) const;
 
 private:
   std::uint32_t expected_;

@@ -154,7 +154,7 @@ int main(int argc, char** argv) try {
         },
         asio::detached);
     io.run();
-    std::printf("%s\n", report.json("\"drop_notices\":" + std::to_string(notices)).c_str());
+    std::printf("%s\n", report.json({{"drop_notices", notices}}).c_str());
     return 0;
   }
   const ip::udp::endpoint to(ip::make_address(host), port);

@@ -5,6 +5,8 @@
 
 #include "crypto/crypto_error.hpp"
 #include "crypto/openssl_util.hpp"
+#include "crypto/sha256.hpp"
+#include "util/hex.hpp"
 
 #include <openssl/bn.h>
 #include <openssl/pem.h>
@@ -248,22 +250,17 @@ std::error_code spki_sha256(const X509* cert, spki_digest& out) noexcept {
   unsigned char* der = nullptr;
   const int length = i2d_X509_PUBKEY(spki, &der);
   if (length <= 0 || der == nullptr) return crypto_errc::internal_error;
-  unsigned int digest_length = 0;
-  const int ok = EVP_Digest(der, static_cast<std::size_t>(length), detail::uc(out.data()), &digest_length,
-                            EVP_sha256(), nullptr);
+  const auto ec = sha256({reinterpret_cast<const std::byte*>(der), static_cast<std::size_t>(length)}, out);
   OPENSSL_free(der);
-  if (ok != 1 || digest_length != out.size()) return crypto_errc::internal_error;
-  return {};
+  return ec;
 }
 
 std::string format_fingerprint(const spki_digest& digest) {
-  static constexpr char digits[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(digest.size() * 3);
-  for (const std::byte b : digest) {
+  for (const std::byte& b : digest) {
     if (!out.empty()) out.push_back(':');
-    out.push_back(digits[static_cast<unsigned>(b) >> 4]);
-    out.push_back(digits[static_cast<unsigned>(b) & 0xf]);
+    util::append_hex(out, {&b, 1}, util::hex_case::upper);
   }
   return out;
 }
@@ -276,28 +273,21 @@ std::error_code parse_fingerprint(std::string_view text, spki_digest& out) noexc
       has_prefix = has_prefix && std::tolower(static_cast<unsigned char>(text[i])) == prefix[i];
     if (has_prefix) text.remove_prefix(prefix.size());
   }
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
   // Either 64 digits, or 32 pairs separated by single colons.
-  const bool colons = text.size() == 32 * 3 - 1;
-  if (!colons && text.size() != 64) return crypto_errc::invalid_argument;
-  spki_digest result{};
-  std::size_t pos = 0;
-  for (std::size_t i = 0; i < result.size(); ++i) {
-    if (colons && i > 0) {
-      if (text[pos] != ':') return crypto_errc::invalid_argument;
-      ++pos;
+  char digits[64];
+  if (text.size() == 64) {
+    std::copy(text.begin(), text.end(), digits);
+  } else if (text.size() == 32 * 3 - 1) {
+    for (std::size_t i = 0; i < 32; ++i) {
+      if (i > 0 && text[i * 3 - 1] != ':') return crypto_errc::invalid_argument;
+      digits[i * 2] = text[i * 3];
+      digits[i * 2 + 1] = text[i * 3 + 1];
     }
-    const int hi = nibble(text[pos]);
-    const int lo = nibble(text[pos + 1]);
-    if (hi < 0 || lo < 0) return crypto_errc::invalid_argument;
-    result[i] = static_cast<std::byte>((hi << 4) | lo);
-    pos += 2;
+  } else {
+    return crypto_errc::invalid_argument;
   }
+  spki_digest result{};
+  if (util::from_hex({digits, sizeof digits}, result)) return crypto_errc::invalid_argument;
   out = result;
   return {};
 }

@@ -2,6 +2,8 @@
 
 #include "qlog/json_out.hpp"
 
+#include "util/hex.hpp"
+
 #include <charconv>
 #include <chrono>
 
@@ -34,13 +36,7 @@ void append_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
-void append_hex_digits(std::string& out, std::span<const std::byte> bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  for (auto b : bytes) {
-    out += digits[std::to_integer<unsigned>(b) >> 4];
-    out += digits[std::to_integer<unsigned>(b) & 0xf];
-  }
-}
+void append_hex_digits(std::string& out, std::span<const std::byte> bytes) { util::append_hex(out, bytes); }
 
 void append_hex(std::string& out, std::span<const std::byte> bytes) {
   out += '"';

@@ -8,11 +8,13 @@
 #include "transfer.hpp"
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <unistd.h>
@@ -33,17 +35,9 @@ std::vector<tern::cipher> parse_cipher(const std::string& s) {
   return {tern::cipher::aes_128_gcm, tern::cipher::chacha20_poly1305};
 }
 
-std::string json_escape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    if (c == '"' || c == '\\') o += '\\';
-    if (static_cast<unsigned char>(c) < 0x20)
-      o += ' ';
-    else
-      o += c;
-  }
-  return o;
-}
+// Fixed decimals, as the --json fields have always had: scripts read them
+// with sed and a shortest-round-trip double could come out as 1e-05.
+double rounded(double v, double scale) { return std::round(v * scale) / scale; }
 
 } // namespace
 
@@ -153,19 +147,23 @@ int main(int argc, char** argv) try {
     const double mbps = sum.seconds > 0 ? double(sum.bytes) * 8 / sum.seconds / 1e6 : 0;
     const auto& stats = r.stats;
     if (json) {
-      std::printf(
-          "{\"files\":%zu,\"confirmed\":%zu,\"bytes\":%llu,\"resumed_bytes\":%llu,\"seconds\":%.3f,\"mbit_"
-          "per_s\":%.2f,\"attempts\":%u,"
-          "\"srtt_ms\":%.2f,\"packets_sent\":%llu,\"packets_lost\":%llu,\"path_changes\":%llu,\"failures\":[",
-          file_count, sum.confirmed, static_cast<unsigned long long>(sum.bytes),
-          static_cast<unsigned long long>(sum.resumed_bytes), sum.seconds, mbps, r.attempts,
-          std::chrono::duration<double, std::milli>(stats.srtt).count(),
-          static_cast<unsigned long long>(stats.packets_sent),
-          static_cast<unsigned long long>(stats.packets_lost),
-          static_cast<unsigned long long>(stats.path_changes));
-      for (std::size_t i = 0; i < failures.size(); ++i)
-        std::printf("%s\"%s\"", i ? "," : "", json_escape(failures[i]).c_str());
-      std::printf("]}\n");
+      // Ordered: the keys stay in the order scripts and people have seen.
+      const nlohmann::ordered_json out = {
+          {"files", file_count},
+          {"confirmed", sum.confirmed},
+          {"bytes", sum.bytes},
+          {"resumed_bytes", sum.resumed_bytes},
+          {"seconds", rounded(sum.seconds, 1e3)},
+          {"mbit_per_s", rounded(mbps, 1e2)},
+          {"attempts", r.attempts},
+          {"srtt_ms", rounded(std::chrono::duration<double, std::milli>(stats.srtt).count(), 1e2)},
+          {"packets_sent", stats.packets_sent},
+          {"packets_lost", stats.packets_lost},
+          {"path_changes", stats.path_changes},
+          {"failures", failures},
+      };
+      // File names need not be UTF-8: replace what is not rather than throw.
+      std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     } else {
       std::fprintf(stderr, "tern-cp: %zu/%zu files confirmed, %llu bytes in %.2f s (%.1f Mbit/s)",
                    sum.confirmed, file_count, static_cast<unsigned long long>(sum.bytes), sum.seconds, mbps);

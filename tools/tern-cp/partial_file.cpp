@@ -39,7 +39,8 @@ std::unique_ptr<partial_file> partial_file::open(int dir_fd, const std::string& 
   return f;
 }
 
-bool partial_file::measure(std::uint64_t limit, sha256& hash, std::uint64_t& length, std::string& why) {
+bool partial_file::measure(std::uint64_t limit, tern::crypto::sha256_hasher& hash, std::uint64_t& length,
+                           std::string& why) {
   struct stat sb {};
   if (::fstat(fd_, &sb) != 0) return why = errno_text("stat"), false;
   length = static_cast<std::uint64_t>(sb.st_size);
@@ -53,7 +54,7 @@ bool partial_file::measure(std::uint64_t limit, sha256& hash, std::uint64_t& len
     const ssize_t n = ::pread(fd_, buf.data(), buf.size(), static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return why = errno_text("cannot read the kept partial"), false;
-    hash.update(buf.data(), static_cast<std::size_t>(n));
+    hash.update(std::as_bytes(std::span{buf.data(), static_cast<std::size_t>(n)}));
     done += static_cast<std::uint64_t>(n);
   }
   end_ = written_back_ = length;

@@ -29,7 +29,8 @@ public:
 
   /// Hashes what is kept into `hash` and returns its length; a partial
   /// longer than `limit` (another version of the file) is emptied first.
-  bool measure(std::uint64_t limit, sha256& hash, std::uint64_t& length, std::string& why);
+  bool measure(std::uint64_t limit, tern::crypto::sha256_hasher& hash, std::uint64_t& length,
+               std::string& why);
   /// Cuts the partial to `offset` bytes; appends go on from there.
   bool truncate(std::uint64_t offset, std::string& why);
   /// Writes at the end. Every writeback_step bytes, the kernel is asked to

@@ -1,6 +1,6 @@
 #include "protocol.hpp"
 
-#include <openssl/evp.h>
+#include "util/hex.hpp"
 
 #include <charconv>
 #include <cstdio>
@@ -88,37 +88,6 @@ bool decode_result(std::string_view line, std::string& reason) {
   return false;
 }
 
-sha256::sha256() : ctx_(EVP_MD_CTX_new()) {
-  EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
-}
-sha256::~sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
-void sha256::reset() { EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr); }
-void sha256::update(const void* data, std::size_t n) {
-  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data, n);
-}
-namespace {
-std::string finish_hex(EVP_MD_CTX* ctx) {
-  unsigned char md[32];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx, md, &len);
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += digits[md[i] >> 4];
-    out += digits[md[i] & 15];
-  }
-  return out;
-}
-} // namespace
-
-std::string sha256::hex_digest() { return finish_hex(static_cast<EVP_MD_CTX*>(ctx_)); }
-
-std::string sha256::hex_digest_so_far() const {
-  EVP_MD_CTX* copy = EVP_MD_CTX_new();
-  EVP_MD_CTX_copy_ex(copy, static_cast<EVP_MD_CTX*>(ctx_));
-  std::string out = finish_hex(copy);
-  EVP_MD_CTX_free(copy);
-  return out;
-}
+std::string hex_digest(const tern::crypto::sha256_hasher& hash) { return tern::util::to_hex(hash.digest()); }
 
 } // namespace tern_cp

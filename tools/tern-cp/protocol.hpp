@@ -12,6 +12,8 @@
 // none), the sender answers "FROM <n>\n" if its own first n bytes hash the
 // same, else "FROM 0\n", and sends the content from there.
 
+#include "crypto/sha256.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -49,19 +51,8 @@ std::string encode_result(bool ok, std::string_view reason);
 /// true for "OK"; false with `reason` filled otherwise.
 bool decode_result(std::string_view line, std::string& reason);
 
-/// Incremental SHA-256 (OpenSSL EVP).
-class sha256 {
-public:
-  sha256();
-  ~sha256();
-  sha256(const sha256&) = delete;
-  sha256& operator=(const sha256&) = delete;
-  void update(const void* data, std::size_t n);
-  void reset();                          ///< back to the hash of nothing
-  std::string hex_digest();              ///< finishes; call once
-  std::string hex_digest_so_far() const; ///< of the bytes so far; update() may go on
-private:
-  void* ctx_;
-};
+/// The digest of what `hash` has seen so far as the protocol writes it (64
+/// lowercase hex digits); `hash` may go on.
+std::string hex_digest(const tern::crypto::sha256_hasher& hash);
 
 } // namespace tern_cp

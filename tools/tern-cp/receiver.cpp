@@ -42,12 +42,12 @@ asio::awaitable<std::error_code> read_line(tern::byte_stream& s, std::string& bu
 // sender starts, and leaves `hash` and `received` at that point. `cut_off`
 // tells a lost stream (the prefix stays worth keeping) from a refusal.
 asio::awaitable<std::string> agree_offset(tern::byte_stream& s, std::string& buf, const file_header& header,
-                                          partial_file& partial, sha256& hash, std::uint64_t& received,
-                                          bool& cut_off) {
+                                          partial_file& partial, tern::crypto::sha256_hasher& hash,
+                                          std::uint64_t& received, bool& cut_off) {
   std::string why, line;
   std::uint64_t kept = 0;
   if (!partial.measure(header.size, hash, kept, why)) co_return why;
-  const std::string have = encode_have(kept, hash.hex_digest_so_far());
+  const std::string have = encode_have(kept, hex_digest(hash));
   if (auto [ec, n] = co_await asio::async_write(s, asio::buffer(have), tuple); ec) {
     cut_off = true;
     co_return "send: " + ec.message();
@@ -87,7 +87,7 @@ asio::awaitable<std::string> receive_file(tern::byte_stream s, int root_fd, std:
     return reason;
   };
 
-  sha256 hash;
+  tern::crypto::sha256_hasher hash;
   std::uint64_t received = 0;
   if (header->resume) {
     bool cut_off = false;
@@ -99,7 +99,7 @@ asio::awaitable<std::string> receive_file(tern::byte_stream s, int root_fd, std:
   }
   auto take = [&](const char* p, std::size_t n) -> bool {
     if (received + n > header->size) return why = "peer sent more bytes than its header said", false;
-    hash.update(p, n);
+    hash.update(std::as_bytes(std::span{p, n}));
     received += n;
     return partial->append(p, n, why);
   };
@@ -120,7 +120,7 @@ asio::awaitable<std::string> receive_file(tern::byte_stream s, int root_fd, std:
   if (received != header->size)
     co_return fail("short file: " + std::to_string(received) + " of " + std::to_string(header->size) +
                    " bytes");
-  if (hash.hex_digest() != header->sha256_hex) co_return fail("SHA-256 mismatch");
+  if (hex_digest(hash) != header->sha256_hex) co_return fail("SHA-256 mismatch");
   if (!partial->commit(header->mode, why)) co_return fail(why);
   co_return std::string();
 }

@@ -72,16 +72,16 @@ std::vector<source_file> collect_sources(const std::vector<std::string>& sources
 namespace {
 
 bool hash_file(int fd, std::string& hex, std::string& why) {
-  sha256 h;
+  tern::crypto::sha256_hasher h;
   std::array<char, 64 * 1024> buf;
   for (;;) {
     const ssize_t n = ::read(fd, buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return why = std::string("read error: ") + std::strerror(errno), false;
     if (n == 0) break;
-    h.update(buf.data(), static_cast<std::size_t>(n));
+    h.update(std::as_bytes(std::span{buf.data(), static_cast<std::size_t>(n)}));
   }
-  hex = h.hex_digest();
+  hex = hex_digest(h);
   return ::lseek(fd, 0, SEEK_SET) == 0 || (why = "cannot rewind", false);
 }
 
@@ -116,7 +116,7 @@ asio::awaitable<void> pace(shared_state& st, std::size_t n) {
 // SHA-256 of the first `n` bytes of `fd` (then rewound to 0); false if the
 // file is shorter or unreadable.
 bool prefix_hash(int fd, std::uint64_t n, std::string& hex) {
-  sha256 h;
+  tern::crypto::sha256_hasher h;
   std::array<char, 64 * 1024> buf;
   std::uint64_t done = 0;
   while (done < n) {
@@ -125,10 +125,10 @@ bool prefix_hash(int fd, std::uint64_t n, std::string& hex) {
                 static_cast<off_t>(done));
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) return false;
-    h.update(buf.data(), static_cast<std::size_t>(r));
+    h.update(std::as_bytes(std::span{buf.data(), static_cast<std::size_t>(r)}));
     done += static_cast<std::uint64_t>(r);
   }
-  hex = h.hex_digest();
+  hex = hex_digest(h);
   return true;
 }
 

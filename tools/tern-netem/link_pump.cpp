@@ -15,10 +15,13 @@
 
 #include "link_pump.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <sys/prctl.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 
@@ -31,6 +34,9 @@ std::string fmt(double v) {
   std::snprintf(buf, sizeof buf, "%.3f", v);
   return buf;
 }
+
+// The same three decimals in the JSON statistics as in the text.
+double thousandths(double v) { return std::round(v * 1e3) / 1e3; }
 
 } // namespace
 
@@ -157,49 +163,45 @@ void link_pump::run(packet_ports& ports, const std::atomic<bool>& stop, std::opt
 
 namespace {
 
-void json_direction(std::string& out, const char* name, const sim::netem_link& link, const direction_stats& d,
-                    std::size_t queued) {
+nlohmann::ordered_json direction_json(const sim::netem_link& link, const direction_stats& d,
+                                      std::size_t queued) {
   const auto& l = link.stats();
-  auto num = [&](const char* key, std::uint64_t v) { out += std::string{"\""} + key + "\":" + std::to_string(v) + ","; };
-  auto dbl = [&](const char* key, double v) { out += std::string{"\""} + key + "\":" + fmt(v) + ","; };
-  out += std::string{"\""} + name + "\":{";
-  out += "\"spec\":\"" + sim::to_string(link.spec()) + "\",";
-  num("packets_in", d.received);
-  num("packets_out", d.sent);
-  num("bytes_in", l.bytes_in);
-  num("bytes_out", l.bytes_out);
-  num("dropped", l.dropped());
-  num("lost", l.lost);
-  num("dropped_limit", l.dropped_limit);
-  num("duplicated", l.duplicated);
-  num("reordered", l.reordered);
-  num("out_of_order", l.out_of_order);
-  num("corrupted", l.corrupted);
-  num("ce_marked", l.ce_marked);
-  num("send_errors", d.send_errors);
-  num("queued_at_exit", queued);
-  dbl("mean_delay_ms", l.mean_delay_seconds() * 1e3);
-  dbl("max_delay_ms", static_cast<double>(l.delay_max.count()) / 1e6);
-  dbl("mean_queue_delay_ms", l.mean_queue_delay_seconds() * 1e3);
-  dbl("max_queue_delay_ms", static_cast<double>(l.queue_delay_max.count()) / 1e6);
-  dbl("lateness_mean_us", d.lateness.mean_us());
-  dbl("lateness_p50_us", d.lateness.percentile_us(50));
-  dbl("lateness_p99_us", d.lateness.percentile_us(99));
-  dbl("lateness_max_us", d.lateness.max_us());
-  out.back() = '}';
+  return {
+      {"spec", sim::to_string(link.spec())},
+      {"packets_in", d.received},
+      {"packets_out", d.sent},
+      {"bytes_in", l.bytes_in},
+      {"bytes_out", l.bytes_out},
+      {"dropped", l.dropped()},
+      {"lost", l.lost},
+      {"dropped_limit", l.dropped_limit},
+      {"duplicated", l.duplicated},
+      {"reordered", l.reordered},
+      {"out_of_order", l.out_of_order},
+      {"corrupted", l.corrupted},
+      {"ce_marked", l.ce_marked},
+      {"send_errors", d.send_errors},
+      {"queued_at_exit", queued},
+      {"mean_delay_ms", thousandths(l.mean_delay_seconds() * 1e3)},
+      {"max_delay_ms", thousandths(static_cast<double>(l.delay_max.count()) / 1e6)},
+      {"mean_queue_delay_ms", thousandths(l.mean_queue_delay_seconds() * 1e3)},
+      {"max_queue_delay_ms", thousandths(static_cast<double>(l.queue_delay_max.count()) / 1e6)},
+      {"lateness_mean_us", thousandths(d.lateness.mean_us())},
+      {"lateness_p50_us", thousandths(d.lateness.percentile_us(50))},
+      {"lateness_p99_us", thousandths(d.lateness.percentile_us(99))},
+      {"lateness_max_us", thousandths(d.lateness.max_us())},
+  };
 }
 
 } // namespace
 
 std::string link_pump::stats_json(const packet_ports& ports) const {
-  std::string out = "{";
-  json_direction(out, "up", up_, up_stats_, up_.size());
-  out += ",";
-  json_direction(out, "down", down_, down_stats_, down_.size());
-  out += ports.stats_json_fields();
-  out += ",\"elapsed_s\":" + fmt(static_cast<double>(elapsed_.count()) / 1e9);
-  out += "}";
-  return out;
+  nlohmann::ordered_json stats;
+  stats["up"] = direction_json(up_, up_stats_, up_.size());
+  stats["down"] = direction_json(down_, down_stats_, down_.size());
+  ports.add_stats_fields(stats);
+  stats["elapsed_s"] = thousandths(static_cast<double>(elapsed_.count()) / 1e9);
+  return stats.dump();
 }
 
 std::string link_pump::stats_text(const packet_ports& ports) const {

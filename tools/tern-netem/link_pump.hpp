@@ -7,6 +7,8 @@
 
 #include <tern/time.hpp>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <poll.h>
 
 #include <atomic>
@@ -67,9 +69,9 @@ public:
   virtual time_point next_deadline() const noexcept { return never; }
   virtual void on_deadline(time_point /*now*/) {}
 
-  /// Fields added to the statistics JSON object (",\"key\":value..." form,
-  /// each field preceded by a comma) and to the text, one line each.
-  virtual std::string stats_json_fields() const { return {}; }
+  /// Fields added to the statistics JSON object, after the pump's own, and
+  /// to the text, one line each.
+  virtual void add_stats_fields(nlohmann::ordered_json& /*stats*/) const {}
   virtual std::string stats_text_lines() const { return {}; }
 };
 

@@ -3,6 +3,8 @@
 
 #include "nat.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -130,13 +132,17 @@ void nat::read_alias(std::size_t index, time_point now) {
 }
 
 std::string nat::stats_json() const {
-  std::ostringstream o;
-  o << R"({"filtering":")" << to_string(config_.filtering) << R"(","outside":")" << to_string(outside_bound_)
-    << R"(","outbound":)" << stats_.outbound << R"(,"inbound":)" << stats_.inbound
-    << R"(,"inbound_filtered":)" << stats_.inbound_filtered << R"(,"inbound_unknown":)"
-    << stats_.inbound_unknown << R"(,"foreign_inside":)" << stats_.foreign_inside << R"(,"send_errors":)"
-    << stats_.send_errors << "}";
-  return o.str();
+  const nlohmann::ordered_json stats = {
+      {"filtering", to_string(config_.filtering)},
+      {"outside", to_string(outside_bound_)},
+      {"outbound", stats_.outbound},
+      {"inbound", stats_.inbound},
+      {"inbound_filtered", stats_.inbound_filtered},
+      {"inbound_unknown", stats_.inbound_unknown},
+      {"foreign_inside", stats_.foreign_inside},
+      {"send_errors", stats_.send_errors},
+  };
+  return stats.dump();
 }
 
 std::string nat::stats_text() const {

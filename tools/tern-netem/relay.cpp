@@ -4,6 +4,8 @@
 
 #include "relay.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -171,8 +173,9 @@ void relay::on_deadline(time_point) {
   rebind_at_ = never;
 }
 
-std::string relay::stats_json_fields() const {
-  return ",\"clients\":" + std::to_string(clients_.size()) + ",\"rebinds\":" + std::to_string(rebinds_);
+void relay::add_stats_fields(nlohmann::ordered_json& stats) const {
+  stats["clients"] = clients_.size();
+  stats["rebinds"] = rebinds_;
 }
 
 std::string relay::stats_text_lines() const {

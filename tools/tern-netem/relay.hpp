@@ -45,7 +45,7 @@ public:
   void send(bool up, std::span<sim::packet> batch, direction_stats& stats) override;
   time_point next_deadline() const noexcept override { return rebind_at_; }
   void on_deadline(time_point now) override;
-  std::string stats_json_fields() const override;
+  void add_stats_fields(nlohmann::ordered_json& stats) const override;
   std::string stats_text_lines() const override;
 
   /// Clients beyond this many are not relayed (their datagrams are counted

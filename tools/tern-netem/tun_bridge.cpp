@@ -8,6 +8,8 @@
 
 #include "netns.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <arpa/inet.h>
 #include <unistd.h>
 
@@ -89,8 +91,9 @@ void tun_bridge::send(bool up, std::span<sim::packet> batch, direction_stats& st
   }
 }
 
-std::string tun_bridge::stats_json_fields() const {
-  return ",\"ns_a\":\"" + config_.ns_a + "\",\"ns_b\":\"" + config_.ns_b + "\"";
+void tun_bridge::add_stats_fields(nlohmann::ordered_json& stats) const {
+  stats["ns_a"] = config_.ns_a;
+  stats["ns_b"] = config_.ns_b;
 }
 
 std::string tun_bridge::stats_text_lines() const {

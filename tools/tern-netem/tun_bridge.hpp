@@ -44,7 +44,7 @@ public:
   void poll_fds(std::vector<pollfd>& fds) const override;
   void on_readable(std::size_t index, link_pump& pump) override;
   void send(bool up, std::span<sim::packet> batch, direction_stats& stats) override;
-  std::string stats_json_fields() const override;
+  void add_stats_fields(nlohmann::ordered_json& stats) const override;
   std::string stats_text_lines() const override;
 
 private:

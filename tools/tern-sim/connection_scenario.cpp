@@ -26,11 +26,11 @@
 
 #include "sim/connection_node.hpp"
 #include "crypto/certificate.hpp"
+#include "crypto/sha256.hpp"
 #include "sim/netem_spec.hpp"
 #include "sim/simulator.hpp"
 #include "sim/topology.hpp"
-
-#include <openssl/evp.h>
+#include "util/hex.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -45,30 +45,6 @@ namespace {
 double seconds(duration d) { return static_cast<double>(d.count()) * 1e-9; }
 double millis(duration d) { return static_cast<double>(d.count()) * 1e-6; }
 
-class sha256 {
-public:
-  sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
-  ~sha256() { EVP_MD_CTX_free(ctx_); }
-  sha256(const sha256&) = delete;
-  sha256& operator=(const sha256&) = delete;
-  void update(std::span<const std::byte> b) { EVP_DigestUpdate(ctx_, b.data(), b.size()); }
-  std::string hex() {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_DigestFinal_ex(ctx_, md, &n);
-    std::string out;
-    char buf[3];
-    for (unsigned int i = 0; i < n; ++i) {
-      std::snprintf(buf, sizeof buf, "%02x", md[i]);
-      out += buf;
-    }
-    return out;
-  }
-
-private:
-  EVP_MD_CTX* ctx_;
-};
-
 constexpr std::size_t chunk_size = 64 * 1024;
 constexpr std::size_t frame_header = 16;
 
@@ -80,13 +56,13 @@ struct out_stream {
   std::size_t chunk_pos = 0;
   bool finished = false;
   std::unique_ptr<random_source> gen;
-  sha256 hash;
+  crypto::sha256_hasher hash;
 };
 
 struct in_stream {
   std::uint64_t bytes = 0;
   bool fin = false;
-  sha256 hash;
+  crypto::sha256_hasher hash;
 };
 
 void put_u64(std::byte* p, std::uint64_t v) {
@@ -412,8 +388,8 @@ scenario_result run_scenario(const scenario_config& config) {
     if (end > origin) result.goodput_with_handshake_bps = static_cast<double>(bytes_received) * 8 / seconds(end - origin);
     bool match = done && outs.size() == config.streams;
     for (std::size_t k = 0; k < outs.size(); ++k) {
-      const std::string sent = outs[k]->hash.hex();
-      const std::string got = ins[k]->hash.hex();
+      const std::string sent = util::to_hex(outs[k]->hash.digest());
+      const std::string got = util::to_hex(ins[k]->hash.digest());
       if (k == 0) result.sha256 = sent;
       if (sent != got || outs[k]->generated != outs[k]->total || ins[k]->bytes != outs[k]->total) match = false;
     }
@@ -478,77 +454,105 @@ scenario_result run_scenario(const scenario_config& config) {
   return result;
 }
 
-namespace {
-
-using sim_json::number;
-using sim_json::quoted;
-
-using sim_json::boolean;
-
-} // namespace
-
 std::string to_json(const scenario_config& config, const scenario_result& r, double wall_seconds) {
-  std::ostringstream o;
-  o << "{\"mode\":\"connection\",\"link\":" << quoted(config.link) << ",\"down\":" << quoted(config.down)
-    << ",\"cc\":" << quoted(std::string{cc::to_string(config.algorithm)}) << ",\"seed\":" << config.seed
-    << ",\"mtu\":" << config.mtu;
-  if (config.media.enabled)
-    o << ",\"media\":true,\"media_rate_bps\":" << config.media.rate_bps << ",\"fps\":" << config.media.fps
-      << ",\"deadline_ms\":" << number(millis(config.media.deadline)) << ",\"gop\":" << config.media.gop;
-  else
-    o << ",\"bytes\":" << config.bytes << ",\"streams\":" << config.streams;
-  if (!r.error.empty()) {
-    o << ",\"error\":" << quoted(r.error) << "}";
-    return o.str();
+  nlohmann::ordered_json o;
+  o["mode"] = "connection";
+  o["link"] = config.link;
+  o["down"] = config.down;
+  o["cc"] = cc::to_string(config.algorithm);
+  o["seed"] = config.seed;
+  o["mtu"] = config.mtu;
+  if (config.media.enabled) {
+    o["media"] = true;
+    o["media_rate_bps"] = config.media.rate_bps;
+    o["fps"] = config.media.fps;
+    o["deadline_ms"] = sim_json::six_digits(millis(config.media.deadline));
+    o["gop"] = config.media.gop;
+  } else {
+    o["bytes"] = config.bytes;
+    o["streams"] = config.streams;
   }
-  o << ",\"completed\":" << boolean(r.completed) << ",\"handshake_ok\":" << boolean(r.handshake_ok)
-    << ",\"handshake_s\":" << number(r.handshake_s) << ",\"sha256_match\":" << boolean(r.sha256_match);
-  if (!config.media.enabled)
-    o << ",\"sha256\":" << quoted(r.sha256) << ",\"goodput_bps\":" << number(r.goodput_bps)
-      << ",\"goodput_with_handshake_bps\":" << number(r.goodput_with_handshake_bps)
-      << ",\"link_rate_bps\":" << number(r.link_rate_bps)
-      << ",\"goodput_ratio\":" << number(r.link_rate_bps > 0 ? r.goodput_bps / r.link_rate_bps : 0)
-      << ",\"bytes_received\":" << r.bytes_received << ",\"duration_s\":" << number(seconds(r.transfer_duration));
-  o << ",\"virtual_duration_s\":" << number(seconds(r.virtual_duration)) << ",\"wall_time_s\":" << number(wall_seconds)
-    << ",\"packets_sent\":" << r.packets_sent << ",\"packets_lost\":" << r.packets_lost
-    << ",\"packets_retransmitted\":" << r.packets_retransmitted << ",\"spurious_retransmits\":" << r.spurious_retransmits
-    << ",\"bytes_sent\":" << r.bytes_sent << ",\"stream_bytes_sent\":" << r.stream_bytes_sent
-    << ",\"stream_bytes_retransmitted\":" << r.stream_bytes_retransmitted
-    << ",\"server_packets_sent\":" << r.server_packets_sent << ",\"srtt_ms\":" << number(r.srtt_ms)
-    << ",\"min_rtt_ms\":" << number(r.min_rtt_ms) << ",\"rttvar_ms\":" << number(r.rttvar_ms)
-    << ",\"cwnd_bytes\":" << r.cwnd_bytes << ",\"pacing_rate_bps\":" << number(r.pacing_rate_bps)
-    << ",\"peak_queue_delay_ms\":" << number(r.peak_queue_delay_ms)
-    << ",\"mean_queue_delay_ms\":" << number(r.mean_queue_delay_ms) << ",\"link_lost\":" << r.link_lost
-    << ",\"link_dropped_limit\":" << r.link_dropped_limit << ",\"events\":" << r.events;
+  if (!r.error.empty()) {
+    o["error"] = r.error;
+    return sim_json::dump(o);
+  }
+  o["completed"] = r.completed;
+  o["handshake_ok"] = r.handshake_ok;
+  o["handshake_s"] = sim_json::six_digits(r.handshake_s);
+  o["sha256_match"] = r.sha256_match;
+  if (!config.media.enabled) {
+    o["sha256"] = r.sha256;
+    o["goodput_bps"] = sim_json::six_digits(r.goodput_bps);
+    o["goodput_with_handshake_bps"] = sim_json::six_digits(r.goodput_with_handshake_bps);
+    o["link_rate_bps"] = sim_json::six_digits(r.link_rate_bps);
+    o["goodput_ratio"] = sim_json::six_digits(r.link_rate_bps > 0 ? r.goodput_bps / r.link_rate_bps : 0);
+    o["bytes_received"] = r.bytes_received;
+    o["duration_s"] = sim_json::six_digits(seconds(r.transfer_duration));
+  }
+  o["virtual_duration_s"] = sim_json::six_digits(seconds(r.virtual_duration));
+  o["wall_time_s"] = sim_json::six_digits(wall_seconds);
+  o["packets_sent"] = r.packets_sent;
+  o["packets_lost"] = r.packets_lost;
+  o["packets_retransmitted"] = r.packets_retransmitted;
+  o["spurious_retransmits"] = r.spurious_retransmits;
+  o["bytes_sent"] = r.bytes_sent;
+  o["stream_bytes_sent"] = r.stream_bytes_sent;
+  o["stream_bytes_retransmitted"] = r.stream_bytes_retransmitted;
+  o["server_packets_sent"] = r.server_packets_sent;
+  sim_json::add_recovery_state(o, r);
+  sim_json::add_link_stats(o, r);
   if (config.media.enabled) {
     const auto& m = r.media;
-    o << ",\"frames_sent\":" << m.frames_sent << ",\"frames_delivered\":" << m.frames_delivered
-      << ",\"frames_dropped\":" << m.frames_dropped << ",\"drop_notices\":" << m.drop_notices
-      << ",\"drop_rate\":" << number(m.drop_rate) << ",\"frames_corrupt\":" << m.frames_corrupt
-      << ",\"frames_over_deadline\":" << m.frames_over_deadline << ",\"send_errors\":" << m.send_errors
-      << ",\"frame_bytes_mean\":" << m.frame_bytes_mean << ",\"latency_p50_ms\":" << number(m.latency_p50_ms)
-      << ",\"latency_p90_ms\":" << number(m.latency_p90_ms) << ",\"latency_p99_ms\":" << number(m.latency_p99_ms)
-      << ",\"latency_max_ms\":" << number(m.latency_max_ms) << ",\"dropped_abandoned\":" << m.dropped_abandoned
-      << ",\"dropped_expired\":" << m.dropped_expired << ",\"dropped_no_memory\":" << m.dropped_no_memory
-      << ",\"dropped_overrun\":" << m.dropped_overrun << ",\"fragments_sent\":" << m.fragments_sent
-      << ",\"fragment_retransmissions\":" << m.retransmissions << ",\"fragment_duplicates\":" << m.duplicates
-      << ",\"messages_abandoned\":" << m.abandoned << ",\"warmup_s\":" << number(seconds(config.media.warmup))
-      << ",\"steady_frames_sent\":" << m.steady_frames_sent << ",\"steady_frames_dropped\":" << m.steady_frames_dropped
-      << ",\"steady_drop_rate\":" << number(m.steady_drop_rate)
-      << ",\"steady_latency_p50_ms\":" << number(m.steady_latency_p50_ms)
-      << ",\"steady_latency_p99_ms\":" << number(m.steady_latency_p99_ms)
-      << ",\"steady_latency_max_ms\":" << number(m.steady_latency_max_ms);
+    o["frames_sent"] = m.frames_sent;
+    o["frames_delivered"] = m.frames_delivered;
+    o["frames_dropped"] = m.frames_dropped;
+    o["drop_notices"] = m.drop_notices;
+    o["drop_rate"] = sim_json::six_digits(m.drop_rate);
+    o["frames_corrupt"] = m.frames_corrupt;
+    o["frames_over_deadline"] = m.frames_over_deadline;
+    o["send_errors"] = m.send_errors;
+    o["frame_bytes_mean"] = m.frame_bytes_mean;
+    o["latency_p50_ms"] = sim_json::six_digits(m.latency_p50_ms);
+    o["latency_p90_ms"] = sim_json::six_digits(m.latency_p90_ms);
+    o["latency_p99_ms"] = sim_json::six_digits(m.latency_p99_ms);
+    o["latency_max_ms"] = sim_json::six_digits(m.latency_max_ms);
+    o["dropped_abandoned"] = m.dropped_abandoned;
+    o["dropped_expired"] = m.dropped_expired;
+    o["dropped_no_memory"] = m.dropped_no_memory;
+    o["dropped_overrun"] = m.dropped_overrun;
+    o["fragments_sent"] = m.fragments_sent;
+    o["fragment_retransmissions"] = m.retransmissions;
+    o["fragment_duplicates"] = m.duplicates;
+    o["messages_abandoned"] = m.abandoned;
+    o["warmup_s"] = sim_json::six_digits(seconds(config.media.warmup));
+    o["steady_frames_sent"] = m.steady_frames_sent;
+    o["steady_frames_dropped"] = m.steady_frames_dropped;
+    o["steady_drop_rate"] = sim_json::six_digits(m.steady_drop_rate);
+    o["steady_latency_p50_ms"] = sim_json::six_digits(m.steady_latency_p50_ms);
+    o["steady_latency_p99_ms"] = sim_json::six_digits(m.steady_latency_p99_ms);
+    o["steady_latency_max_ms"] = sim_json::six_digits(m.steady_latency_max_ms);
   }
-  o << "}";
-  return o.str();
+  return sim_json::dump(o);
 }
+
+namespace {
+
+// CSV cells in the shortest faithful form of six significant digits, as
+// the plots have always read them.
+std::string csv_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+} // namespace
 
 std::string frame_latencies_csv(const scenario_config& config, const media_result& media) {
   std::ostringstream o;
   o << "frame,sent_ms,latency_ms\n";
   for (std::size_t i = 0; i < media.frame_latency_ms.size(); ++i) {
-    o << i << ',' << number(static_cast<double>(i) * 1000.0 / config.media.fps) << ',';
-    if (media.frame_latency_ms[i] >= 0) o << number(media.frame_latency_ms[i]);
+    o << i << ',' << csv_number(static_cast<double>(i) * 1000.0 / config.media.fps) << ',';
+    if (media.frame_latency_ms[i] >= 0) o << csv_number(media.frame_latency_ms[i]);
     o << '\n';
   }
   return o.str();

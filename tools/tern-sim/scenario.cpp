@@ -16,7 +16,6 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
-#include <sstream>
 
 namespace tern::bulk {
 namespace {
@@ -214,67 +213,71 @@ scenario_result run_scenario(const scenario_config& config) {
 
 namespace {
 
-using sim_json::number;
-using sim_json::quoted;
-
 // `single`: the fields go into the top-level object, which already has
 // "completed" and "goodput_bps".
-void flow_fields(std::ostringstream& o, const flow_result& f, bool single) {
-  if (!single)
-    o << "\"completed\":" << (f.completed ? "true" : "false") << ",\"goodput_bps\":" << number(f.goodput_bps)
-      << ",";
-  o << "\"bytes_received\":" << f.bytes_received << ",\"start_s\":" << number(seconds(f.start))
-    << ",\"duration_s\":" << number(seconds(f.elapsed)) << ",\"packets_sent\":" << f.packets_sent
-    << ",\"data_packets_sent\":" << f.data_packets << ",\"packets_lost\":" << f.packets_lost
-    << ",\"packets_retransmitted\":" << f.packets_retransmitted
-    << ",\"spurious_retransmits\":" << f.spurious_retransmits << ",\"probe_timeouts\":" << f.probe_timeouts
-    << ",\"persistent_congestion\":" << f.persistent_congestion << ",\"srtt_ms\":" << number(f.srtt_ms)
-    << ",\"min_rtt_ms\":" << number(f.min_rtt_ms) << ",\"rttvar_ms\":" << number(f.rttvar_ms)
-    << ",\"cwnd_bytes\":" << f.cwnd_bytes << ",\"pacing_rate_bps\":" << number(f.pacing_rate_bps)
-    << ",\"cc_state\":" << quoted(f.cc_state) << ",\"cwnd_limited_s\":" << number(f.cwnd_limited_s)
-    << ",\"pacing_limited_s\":" << number(f.pacing_limited_s)
-    << ",\"packet_window_limited_s\":" << number(f.packet_window_limited_s)
-    << ",\"startup_end_s\":" << number(f.startup_end_s)
-    << ",\"steady_goodput_bps\":" << number(f.steady_goodput_bps);
+void add_flow_fields(nlohmann::ordered_json& o, const flow_result& f, bool single) {
+  if (!single) {
+    o["completed"] = f.completed;
+    o["goodput_bps"] = sim_json::six_digits(f.goodput_bps);
+  }
+  o["bytes_received"] = f.bytes_received;
+  o["start_s"] = sim_json::six_digits(seconds(f.start));
+  o["duration_s"] = sim_json::six_digits(seconds(f.elapsed));
+  o["packets_sent"] = f.packets_sent;
+  o["data_packets_sent"] = f.data_packets;
+  o["packets_lost"] = f.packets_lost;
+  o["packets_retransmitted"] = f.packets_retransmitted;
+  o["spurious_retransmits"] = f.spurious_retransmits;
+  o["probe_timeouts"] = f.probe_timeouts;
+  o["persistent_congestion"] = f.persistent_congestion;
+  sim_json::add_recovery_state(o, f);
+  o["cc_state"] = f.cc_state;
+  o["cwnd_limited_s"] = sim_json::six_digits(f.cwnd_limited_s);
+  o["pacing_limited_s"] = sim_json::six_digits(f.pacing_limited_s);
+  o["packet_window_limited_s"] = sim_json::six_digits(f.packet_window_limited_s);
+  o["startup_end_s"] = sim_json::six_digits(f.startup_end_s);
+  o["steady_goodput_bps"] = sim_json::six_digits(f.steady_goodput_bps);
 }
 
 } // namespace
 
 std::string to_json(const scenario_config& config, const scenario_result& r, double wall_seconds) {
-  std::ostringstream o;
-  o << "{\"link\":" << quoted(config.link) << ",\"down\":" << quoted(config.down)
-    << ",\"cc\":" << quoted(std::string{cc::to_string(config.algorithm)});
-  if (config.algorithm == cc::algorithm::bbr)
-    o << ",\"bbr_startup\":" << quoted(std::string{cc::to_string(config.bbr.startup)});
-  o << ",\"bytes\":" << config.bytes << ",\"seed\":" << config.seed << ",\"mtu\":" << config.mtu << ",\"flows\":" << config.flows;
+  // Ordered, so the keys come out as they always have; non-finite numbers
+  // come out as null.
+  nlohmann::ordered_json o;
+  o["link"] = config.link;
+  o["down"] = config.down;
+  o["cc"] = cc::to_string(config.algorithm);
+  if (config.algorithm == cc::algorithm::bbr) o["bbr_startup"] = cc::to_string(config.bbr.startup);
+  o["bytes"] = config.bytes;
+  o["seed"] = config.seed;
+  o["mtu"] = config.mtu;
+  o["flows"] = config.flows;
   if (!r.error.empty()) {
-    o << ",\"error\":" << quoted(r.error) << "}";
-    return o.str();
+    o["error"] = r.error;
+    return sim_json::dump(o);
   }
-  o << ",\"completed\":" << (r.completed ? "true" : "false") << ",\"goodput_bps\":" << number(r.goodput_bps)
-    << ",\"link_rate_bps\":" << number(r.link_rate_bps)
-    << ",\"goodput_ratio\":" << number(r.link_rate_bps > 0 ? r.goodput_bps / r.link_rate_bps : 0)
-    << ",\"virtual_duration_s\":" << number(seconds(r.virtual_duration))
-    << ",\"wall_time_s\":" << number(wall_seconds)
-    << ",\"peak_queue_delay_ms\":" << number(r.peak_queue_delay_ms)
-    << ",\"mean_queue_delay_ms\":" << number(r.mean_queue_delay_ms) << ",\"link_lost\":" << r.link_lost
-    << ",\"link_dropped_limit\":" << r.link_dropped_limit << ",\"events\":" << r.events;
+  o["completed"] = r.completed;
+  o["goodput_bps"] = sim_json::six_digits(r.goodput_bps);
+  o["link_rate_bps"] = sim_json::six_digits(r.link_rate_bps);
+  o["goodput_ratio"] = sim_json::six_digits(r.link_rate_bps > 0 ? r.goodput_bps / r.link_rate_bps : 0);
+  o["virtual_duration_s"] = sim_json::six_digits(seconds(r.virtual_duration));
+  o["wall_time_s"] = sim_json::six_digits(wall_seconds);
+  sim_json::add_link_stats(o, r);
   if (r.flows.size() == 1) {
-    o << ",";
-    flow_fields(o, r.flows[0], true);
+    add_flow_fields(o, r.flows[0], true);
   } else {
-    o << ",\"jain_index\":" << number(r.jain_index) << ",\"fairness_window_s\":[" << number(r.window_start_s)
-      << "," << number(r.window_end_s) << "],\"per_flow\":[";
-    for (std::size_t i = 0; i < r.flows.size(); ++i) {
-      if (i) o << ",";
-      o << "{";
-      flow_fields(o, r.flows[i], false);
-      o << ",\"window_goodput_bps\":" << number(r.flows[i].window_goodput_bps) << "}";
+    o["jain_index"] = sim_json::six_digits(r.jain_index);
+    o["fairness_window_s"] = {sim_json::six_digits(r.window_start_s), sim_json::six_digits(r.window_end_s)};
+    auto& per_flow = o["per_flow"] = nlohmann::ordered_json::array();
+    for (const auto& f : r.flows) {
+      nlohmann::ordered_json flow;
+      add_flow_fields(flow, f, false);
+      flow["window_goodput_bps"] = sim_json::six_digits(f.window_goodput_bps);
+      per_flow.push_back(std::move(flow));
     }
-    o << "]";
   }
-  o << "}";
-  return o.str();
+  return sim_json::dump(o);
 }
 
 } // namespace tern::bulk

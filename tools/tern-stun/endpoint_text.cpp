@@ -4,7 +4,6 @@
 #include <asio/ip/address.hpp>
 
 #include <charconv>
-#include <cstdio>
 
 namespace tern::tools {
 
@@ -94,38 +93,5 @@ asio::ip::udp::endpoint to_asio(const stun::transport_address& a) {
 }
 
 std::string to_text(const asio::ip::udp::endpoint& ep) { return to_transport(ep).to_string(); }
-
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    default:
-      if (c < 0x20) {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\u%04x", c);
-        out += buf;
-      } else {
-        out += ch;
-      }
-    }
-  }
-  return out + "\"";
-}
 
 } // namespace tern::tools

@@ -34,7 +34,4 @@ asio::ip::udp::endpoint to_asio(const stun::transport_address& a);
 /// "1.2.3.4:5" or "[::1]:5"; v4-mapped IPv6 addresses are shown as IPv4.
 std::string to_text(const asio::ip::udp::endpoint& ep);
 
-/// JSON string literal with the escapes RFC 8259 requires.
-std::string json_string(std::string_view s);
-
 } // namespace tern::tools

@@ -15,6 +15,8 @@
 #include <asio/ip/udp.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <array>
 #include <cstdio>
 #include <iostream>
@@ -50,10 +52,14 @@ std::string failure_text(const stun::binding_transaction& tx, bool overall_timeo
   return s.str();
 }
 
+// One JSON object on one line. The server's SOFTWARE attribute and the
+// user's text need not be UTF-8: what is not is replaced, not thrown at.
+void print_json(const nlohmann::ordered_json& object) {
+  std::cout << object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
+
 int report_error(const query_settings& settings, const std::string& message, int status) {
-  if (settings.json)
-    std::cout << "{\"server\":" << json_string(settings.server) << ",\"error\":" << json_string(message)
-              << "}\n";
+  if (settings.json) print_json({{"server", settings.server}, {"error", message}});
   std::cerr << "tern-stun: " << message << "\n";
   return status;
 }
@@ -141,14 +147,18 @@ int run_query(const query_settings& settings) {
   const auto local_now = socket.local_endpoint(ec);
   if (settings.json) {
     const double rtt_ms = std::chrono::duration<double, std::milli>(answered - first_send).count();
-    std::cout << "{\"server\":" << json_string(to_text(*server))
-              << ",\"local_address\":" << json_string(ec ? std::string{} : to_text(local_now))
-              << ",\"mapped_address\":" << json_string(mapped.to_string())
-              << ",\"ip\":" << json_string(mapped.ip_string()) << ",\"port\":" << mapped.port
-              << ",\"family\":" << (mapped.family == stun::address_family::ipv4 ? "\"ipv4\"" : "\"ipv6\"")
-              << ",\"xor_mapped\":" << (tx.mapped_address_legacy() ? "false" : "true")
-              << ",\"server_software\":" << json_string(tx.server_software())
-              << ",\"transmissions\":" << tx.transmissions() << ",\"elapsed_ms\":" << rtt_ms << "}\n";
+    print_json({
+        {"server", to_text(*server)},
+        {"local_address", ec ? std::string{} : to_text(local_now)},
+        {"mapped_address", mapped.to_string()},
+        {"ip", mapped.ip_string()},
+        {"port", mapped.port},
+        {"family", mapped.family == stun::address_family::ipv4 ? "ipv4" : "ipv6"},
+        {"xor_mapped", !tx.mapped_address_legacy()},
+        {"server_software", tx.server_software()},
+        {"transmissions", tx.transmissions()},
+        {"elapsed_ms", rtt_ms},
+    });
   } else {
     std::cout << mapped.to_string() << "\n";
   }

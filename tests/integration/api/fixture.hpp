@@ -4,6 +4,7 @@
 // io_context, and a bounded run loop: tests stop the loop themselves when
 // done; the bound only turns a hang into a failure.
 
+#include "crypto/sha256.hpp"
 #include "support/seed.hpp"
 
 #include <tern/tern.hpp>
@@ -19,8 +20,6 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/read.hpp>
 #include <asio/write.hpp>
-
-#include <openssl/evp.h>
 
 #include <array>
 #include <chrono>
@@ -135,10 +134,11 @@ inline std::vector<std::byte> pattern(std::size_t n, std::uint64_t seed) {
   return v;
 }
 
-inline std::array<unsigned char, 32> sha256(std::span<const std::byte> data) {
-  std::array<unsigned char, 32> out{};
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr);
+/// SHA-256 of `data`; a failure fails the test (CHECK: callers run inside
+/// coroutines, where REQUIRE's exception would end up in Asio).
+inline tern::crypto::sha256_digest sha256(std::span<const std::byte> data) {
+  tern::crypto::sha256_digest out{};
+  CHECK_FALSE(tern::crypto::sha256(data, out));
   return out;
 }
 

@@ -86,7 +86,7 @@ TEST_CASE("a 32 MiB transfer arrives with the same SHA-256") {
   net.run([&]() -> asio::awaitable<void> {
     const auto data = pattern(32u << 20, tern::test::seed());
     const auto digest = sha256(data);
-    std::array<unsigned char, 32> received_digest{};
+    tern::crypto::sha256_digest received_digest{};
     std::size_t received = 0;
     bool server_done = false;
     asio::co_spawn(
@@ -94,8 +94,7 @@ TEST_CASE("a 32 MiB transfer arrives with the same SHA-256") {
         [&]() -> asio::awaitable<void> {
           auto c = co_await net.server.async_accept(use_awaitable);
           auto s = co_await c.async_accept_stream(use_awaitable);
-          EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-          EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+          tern::crypto::sha256_hasher hash;
           std::vector<std::byte> buf(256 * 1024);
           for (;;) {
             auto [ec, n] = co_await s.async_read_some(asio::buffer(buf), as_tuple);
@@ -103,12 +102,10 @@ TEST_CASE("a 32 MiB transfer arrives with the same SHA-256") {
               CHECK(ec == asio::error::eof);
               break;
             }
-            EVP_DigestUpdate(ctx, buf.data(), n);
+            hash.update(std::span{buf}.first(n));
             received += n;
           }
-          unsigned len = 0;
-          EVP_DigestFinal_ex(ctx, received_digest.data(), &len);
-          EVP_MD_CTX_free(ctx);
+          received_digest = hash.digest();
           server_done = true;
         },
         asio::detached);

@@ -17,6 +17,7 @@
 
 #include "discover.hpp"
 #include "process.hpp"
+#include "support/json_line.hpp"
 
 #include <tern/tern.hpp>
 
@@ -24,6 +25,7 @@
 #include <asio/read.hpp>
 #include <asio/write.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <functional>
@@ -133,10 +135,9 @@ std::string stop_and_read_stats(nat_process& n) {
   return n.proc->output();
 }
 
+// One counter of that statistics line; 0 when absent.
 std::uint64_t stat(const std::string& output, const std::string& name) {
-  const auto at = output.find("\"" + name + "\":");
-  if (at == std::string::npos) return 0;
-  return std::stoull(output.substr(at + name.size() + 3));
+  return static_cast<std::uint64_t>(std::max(0L, tern::test::json_line_number(output, "/" + name)));
 }
 
 struct peers {

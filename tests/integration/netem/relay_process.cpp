@@ -143,13 +143,4 @@ std::int64_t now_ns() {
       .count();
 }
 
-// The value of "key":N inside the JSON object that follows "section".
-long json_number(const std::string& json, const std::string& section, const std::string& key) {
-  const auto s = json.find("\"" + section + "\":{");
-  if (s == std::string::npos) return -1;
-  const auto k = json.find("\"" + key + "\":", s);
-  if (k == std::string::npos) return -1;
-  return std::stol(json.substr(k + key.size() + 3));
-}
-
 } // namespace tern::netem::test

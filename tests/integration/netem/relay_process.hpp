@@ -68,8 +68,4 @@ private:
 /// Monotonic nanoseconds, for timestamps carried inside datagrams.
 std::int64_t now_ns();
 
-/// The value of "key":N inside the object that follows "section" in
-/// tern-netem's --stats-json output; -1 when absent.
-long json_number(const std::string& json, const std::string& section, const std::string& key);
-
 } // namespace tern::netem::test

@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include "relay_process.hpp"
+#include "support/json_line.hpp"
 #include "support/seed.hpp"
 
 #include "netns.hpp"
@@ -30,9 +31,9 @@
 #include <vector>
 
 using namespace std::chrono_literals;
-using tern::netem::test::json_number;
 using tern::netem::test::now_ns;
 using tern::netem::test::relay_process;
+using tern::test::json_line_number;
 
 namespace {
 
@@ -194,8 +195,8 @@ TEST_CASE("loss: a seeded 20% loss A -> B drops a binomially bounded share, and 
   CHECK(received <= 880);
   CHECK(echoed_back == received);
   // The link's own count agrees with what the sockets saw.
-  CHECK(json_number(netem.process.out(), "up", "lost") == n - received);
-  CHECK(json_number(netem.process.out(), "down", "lost") == 0);
+  CHECK(json_line_number(netem.process.out(), "/up/lost") == n - received);
+  CHECK(json_line_number(netem.process.out(), "/down/lost") == 0);
 }
 
 TEST_CASE("TCP crosses the link intact, with the delay in its handshake") {

@@ -33,9 +33,9 @@ struct lie {
 };
 
 std::string hash_of(const std::string& s) {
-  sha256 h;
-  h.update(s.data(), s.size());
-  return h.hex_digest();
+  tern::crypto::sha256_hasher h;
+  h.update(std::as_bytes(std::span{s}));
+  return hex_digest(h);
 }
 
 bool make_lie(const std::string& mode, lie& l) {

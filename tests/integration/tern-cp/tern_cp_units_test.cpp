@@ -27,13 +27,6 @@ fs::path temp_dir() {
 }
 } // namespace
 
-TEST_CASE("sha256 of abc") {
-  sha256 h;
-  h.update("ab", 2);
-  h.update("c", 1);
-  CHECK(h.hex_digest() == hash_of_abc);
-}
-
 TEST_CASE("header round trip, spaces in the path survive") {
   file_header h{"dir/a file.txt", 123456789012ull, 0755, hash_of_abc};
   const std::string line = encode_header(h);
@@ -77,17 +70,6 @@ TEST_CASE("resume lines: header flag, HAVE and FROM round trip; malformed ones a
   CHECK_FALSE(decode_from("FROM -1"));
   CHECK_FALSE(decode_from("FROM "));
   CHECK_FALSE(decode_from("ERR x"));
-}
-
-TEST_CASE("sha256: the digest so far does not end the hash") {
-  sha256 h;
-  h.update("ab", 2);
-  const std::string ab = h.hex_digest_so_far();
-  h.update("c", 1);
-  CHECK(h.hex_digest() == hash_of_abc);
-  sha256 only_ab;
-  only_ab.update("ab", 2);
-  CHECK(only_ab.hex_digest() == ab);
 }
 
 TEST_CASE("result lines") {

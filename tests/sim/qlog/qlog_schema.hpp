@@ -10,7 +10,7 @@
 // qvis reads: ACK frames' acked_ranges as [smallest, largest] pairs, stream
 // frames' stream_id / offset / length / fin (docs/observability.md).
 
-#include "json_reader.hpp"
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -55,74 +55,85 @@ inline std::uint64_t covered_bytes(std::vector<std::pair<std::uint64_t, std::uin
   return total;
 }
 
-inline const json::value* member(const json::value& v, std::initializer_list<const char*> path) {
-  const json::value* at = &v;
+using nlohmann::json;
+
+/// The member `key` of `v`, or null when absent or `v` is not an object.
+inline const json* find(const json& v, const char* key) {
+  if (!v.is_object()) return nullptr;
+  const auto it = v.find(key);
+  return it == v.end() ? nullptr : &*it;
+}
+
+inline const json* member(const json& v, std::initializer_list<const char*> path) {
+  const json* at = &v;
   for (const char* key : path) {
-    at = at->find(key);
+    at = find(*at, key);
     if (!at) return nullptr;
   }
   return at;
 }
 
-inline bool one_of(const json::value* v, std::initializer_list<const char*> allowed) {
+inline const std::string& text(const json& v) { return v.get_ref<const std::string&>(); }
+
+inline bool one_of(const json* v, std::initializer_list<const char*> allowed) {
   if (!v || !v->is_string()) return false;
   for (const char* a : allowed)
-    if (v->string() == a) return true;
+    if (text(*v) == a) return true;
   return false;
 }
 
-inline bool non_negative(const json::value* v) { return v && v->is_number() && v->number() >= 0; }
+inline bool non_negative(const json* v) { return v && v->is_number() && v->get<double>() >= 0; }
 
 /// The frames of a packet_sent / packet_received, with the members each
 /// frame_type needs (the ones qvis draws from, and the qlog draft's
 /// required ones).
 template <class Error>
-void check_frames(const json::value& data, bool sent, trace_summary& out, const Error& error) {
-  const auto* frames = data.find("frames");
-  if (!frames || !frames->is_array() || frames->elements().empty()) {
+void check_frames(const json& data, bool sent, trace_summary& out, const Error& error) {
+  const auto* frames = find(data, "frames");
+  if (!frames || !frames->is_array() || frames->empty()) {
     error("needs a non-empty frames array");
     return;
   }
-  for (const auto& f : frames->elements()) {
-    const auto* type = f.find("frame_type");
+  for (const auto& f : *frames) {
+    const auto* type = find(f, "frame_type");
     if (!f.is_object() || !type || !type->is_string()) {
       error("a frame needs a frame_type");
       continue;
     }
-    const std::string& t = type->string();
+    const std::string& t = text(*type);
     ++(sent ? out.frames_sent : out.frames_received)[t];
     auto needs = [&](std::initializer_list<const char*> keys) {
       for (const char* k : keys)
-        if (!non_negative(f.find(k))) error(t + " frame needs a non-negative number " + k);
+        if (!non_negative(find(f, k))) error(t + " frame needs a non-negative number " + k);
     };
     if (t == "ack") {
       needs({"ack_delay"});
-      const auto* ranges = f.find("acked_ranges");
-      if (!ranges || !ranges->is_array() || ranges->elements().empty()) {
+      const auto* ranges = find(f, "acked_ranges");
+      if (!ranges || !ranges->is_array() || ranges->empty()) {
         error("ack frame needs acked_ranges");
         continue;
       }
-      for (const auto& r : ranges->elements()) {
-        if (!r.is_array() || r.elements().size() != 2 || !non_negative(&r.elements()[0]) ||
-            !non_negative(&r.elements()[1]) || r.elements()[0].number() > r.elements()[1].number()) {
+      for (const auto& r : *ranges) {
+        if (!r.is_array() || r.size() != 2 || !non_negative(&r[0]) || !non_negative(&r[1]) ||
+            r[0].get<double>() > r[1].get<double>()) {
           error("acked_ranges entries must be [smallest, largest] with smallest <= largest");
           continue;
         }
         if (sent) continue;
-        const auto lo = static_cast<std::uint64_t>(r.elements()[0].number());
-        const auto hi = static_cast<std::uint64_t>(r.elements()[1].number());
+        const auto lo = r[0].get<std::uint64_t>();
+        const auto hi = r[1].get<std::uint64_t>();
         for (std::uint64_t pn = lo; pn <= hi && pn - lo < 100000; ++pn) out.packets_acked.insert(pn);
       }
     } else if (t == "stream") {
       needs({"stream_id", "offset", "length"});
-      const auto* fin = f.find("fin");
-      if (!fin || !fin->is_bool()) error("stream frame needs a boolean fin");
-      if (!sent && non_negative(f.find("stream_id")) && non_negative(f.find("offset")) &&
-          non_negative(f.find("length"))) {
-        const auto offset = static_cast<std::uint64_t>(f.find("offset")->number());
-        const auto length = static_cast<std::uint64_t>(f.find("length")->number());
-        out.stream_ranges_received[static_cast<std::uint64_t>(f.find("stream_id")->number())].emplace_back(
-            offset, offset + length);
+      const auto* fin = find(f, "fin");
+      if (!fin || !fin->is_boolean()) error("stream frame needs a boolean fin");
+      if (!sent && non_negative(find(f, "stream_id")) && non_negative(find(f, "offset")) &&
+          non_negative(find(f, "length"))) {
+        const auto offset = find(f, "offset")->get<std::uint64_t>();
+        const auto length = find(f, "length")->get<std::uint64_t>();
+        out.stream_ranges_received[find(f, "stream_id")->get<std::uint64_t>()].emplace_back(offset,
+                                                                                            offset + length);
       }
     } else if (t == "crypto") {
       needs({"offset", "length"});
@@ -133,7 +144,8 @@ void check_frames(const json::value& data, bool sent, trace_summary& out, const 
     } else if (t == "max_stream_data") {
       needs({"stream_id", "maximum"});
     } else if (t == "max_streams" || t == "streams_blocked") {
-      if (!one_of(f.find("stream_type"), {"bidirectional", "unidirectional"})) error(t + " needs stream_type");
+      if (!one_of(find(f, "stream_type"), {"bidirectional", "unidirectional"}))
+        error(t + " needs stream_type");
     } else if (t == "reset_stream") {
       needs({"stream_id", "error_code", "final_size"});
     } else if (t == "stop_sending") {
@@ -147,10 +159,11 @@ void check_frames(const json::value& data, bool sent, trace_summary& out, const 
     } else if (t == "retire_connection_id") {
       needs({"sequence_number"});
     } else if (t == "path_challenge" || t == "path_response") {
-      const auto* d = f.find("data");
-      if (!d || !d->is_string() || d->string().size() != 16) error(t + " needs 8 bytes of hex data");
+      const auto* d = find(f, "data");
+      if (!d || !d->is_string() || text(*d).size() != 16) error(t + " needs 8 bytes of hex data");
     } else if (t == "connection_close") {
-      if (!one_of(f.find("error_space"), {"transport", "application"})) error("connection_close needs error_space");
+      if (!one_of(find(f, "error_space"), {"transport", "application"}))
+        error("connection_close needs error_space");
       needs({"error_code"});
     } else if (t == "new_token") {
       if (!non_negative(member(f, {"token", "length"}))) error("new_token needs token.length");
@@ -162,12 +175,13 @@ void check_frames(const json::value& data, bool sent, trace_summary& out, const 
   }
 }
 
-inline void check_event(const json::value& data, const std::string& name, trace_summary& out,
+inline void check_event(const json& data, const std::string& name, trace_summary& out,
                         const std::string& where) {
   auto error = [&](const std::string& what) { out.errors.push_back(where + ": " + name + ": " + what); };
   auto number = [&](const char* key) {
-    const auto* v = data.find(key);
-    if (!v || !v->is_number() || v->number() < 0) error(std::string("needs a non-negative number ") + key);
+    const auto* v = find(data, key);
+    if (!v || !v->is_number() || v->get<double>() < 0)
+      error(std::string("needs a non-negative number ") + key);
   };
   if (name == "transport:packet_sent" || name == "transport:packet_received") {
     if (!one_of(member(data, {"header", "packet_type"}), {"initial", "handshake", "1RTT"}))
@@ -175,55 +189,55 @@ inline void check_event(const json::value& data, const std::string& name, trace_
     const auto* pn = member(data, {"header", "packet_number"});
     if (!pn || !pn->is_number()) error("header.packet_number missing");
     const auto* len = member(data, {"raw", "length"});
-    if (!len || !len->is_number() || len->number() <= 0) error("raw.length missing");
+    if (!len || !len->is_number() || len->get<double>() <= 0) error("raw.length missing");
     const bool sent = name == "transport:packet_sent";
-    if (sent && pn && pn->is_number()) out.packets_sent.insert(static_cast<std::uint64_t>(pn->number()));
+    if (sent && pn && pn->is_number()) out.packets_sent.insert(pn->get<std::uint64_t>());
     check_frames(data, sent, out, error);
   } else if (name == "recovery:packet_lost") {
     const auto* pn = member(data, {"header", "packet_number"});
     if (!pn || !pn->is_number()) error("header.packet_number missing");
     if (!one_of(member(data, {"header", "packet_type"}), {"initial", "handshake", "1RTT"}))
       error("header.packet_type missing or unknown");
-    const auto* t = data.find("trigger");
+    const auto* t = find(data, "trigger");
     if (!one_of(t, {"reordering_threshold", "time_threshold", "pto_expired"}))
       error("bad trigger");
     else
-      out.loss_triggers.insert(t->string());
+      out.loss_triggers.insert(text(*t));
   } else if (name == "recovery:metrics_updated") {
     static const std::set<std::string> known{"min_rtt",      "smoothed_rtt",      "latest_rtt",
                                              "rtt_variance", "congestion_window", "bytes_in_flight",
                                              "pacing_rate"};
-    if (data.members().empty()) error("no metric");
-    for (const auto& [key, v] : data.members()) {
+    if (data.empty()) error("no metric");
+    for (const auto& [key, v] : data.items()) {
       if (!known.count(key))
         error("unknown metric " + key);
       else
         number(key.c_str());
     }
-    out.saw_congestion_window = out.saw_congestion_window || data.find("congestion_window");
-    out.saw_smoothed_rtt = out.saw_smoothed_rtt || data.find("smoothed_rtt");
+    out.saw_congestion_window = out.saw_congestion_window || find(data, "congestion_window");
+    out.saw_smoothed_rtt = out.saw_smoothed_rtt || find(data, "smoothed_rtt");
   } else if (name == "recovery:congestion_state_updated") {
-    const auto* v = data.find("new");
-    if (!v || !v->is_string() || v->string().empty()) error("needs `new`");
+    const auto* v = find(data, "new");
+    if (!v || !v->is_string() || text(*v).empty()) error("needs `new`");
   } else if (name == "security:key_updated") {
-    if (!one_of(data.find("key_type"), {"client_1rtt_secret", "server_1rtt_secret"})) error("bad key_type");
+    if (!one_of(find(data, "key_type"), {"client_1rtt_secret", "server_1rtt_secret"})) error("bad key_type");
     number("generation");
-    const auto* t = data.find("trigger");
+    const auto* t = find(data, "trigger");
     if (!one_of(t, {"tls", "local_update", "remote_update"}))
       error("bad trigger");
     else
-      out.key_triggers.insert(t->string());
-    if (data.find("new") || data.find("old")) error("key material must not be logged");
+      out.key_triggers.insert(text(*t));
+    if (find(data, "new") || find(data, "old")) error("key material must not be logged");
   } else if (name == "connectivity:connection_state_updated") {
     static const std::initializer_list<const char*> states{
         "attempted", "handshake_started", "handshake_complete", "handshake_confirmed", "closing", "draining",
         "closed"};
-    const auto* v = data.find("new");
+    const auto* v = find(data, "new");
     if (!one_of(v, states))
       error("bad `new` state");
     else
-      out.connection_states.push_back(v->string());
-    if (data.find("old") && !one_of(data.find("old"), states)) error("bad `old` state");
+      out.connection_states.push_back(text(*v));
+    if (find(data, "old") && !one_of(find(data, "old"), states)) error("bad `old` state");
   } else {
     error("unexpected event name");
   }
@@ -238,59 +252,61 @@ inline trace_summary check_file(const std::string& path) {
   }
   std::stringstream buf;
   buf << in.rdbuf();
-  const std::string text = buf.str();
-  if (text.empty() || text[0] != '\x1e') {
+  const std::string contents = buf.str();
+  if (contents.empty() || contents[0] != '\x1e') {
     out.errors.push_back(path + ": does not start with a record separator");
     return out;
   }
   std::size_t index = 0;
   double last_time = 0;
-  for (std::size_t at = 0; at < text.size();) {
-    const std::size_t next = text.find('\x1e', at + 1);
-    const std::string record = text.substr(at + 1, (next == std::string::npos ? text.size() : next) - at - 1);
-    at = next == std::string::npos ? text.size() : next;
+  for (std::size_t at = 0; at < contents.size();) {
+    const std::size_t next = contents.find('\x1e', at + 1);
+    const std::string record =
+        contents.substr(at + 1, (next == std::string::npos ? contents.size() : next) - at - 1);
+    at = next == std::string::npos ? contents.size() : next;
     const std::string where = path + " record " + std::to_string(index);
     if (record.empty() || record.back() != '\n') out.errors.push_back(where + ": not newline-terminated");
-    json::parser p(record);
-    auto v = p.parse();
-    if (!v) {
-      out.errors.push_back(where + ": " + p.error());
+    json v;
+    try {
+      v = json::parse(record); // strict RFC 8259, valid UTF-8 included
+    } catch (const json::parse_error& e) {
+      out.errors.push_back(where + ": " + e.what());
       ++index;
       continue;
     }
     if (index++ == 0) {
-      if (!one_of(v->find("qlog_format"), {"JSON-SEQ"})) out.errors.push_back(where + ": qlog_format");
-      if (!one_of(v->find("qlog_version"), {"0.3"})) out.errors.push_back(where + ": qlog_version");
-      const auto* vp = member(*v, {"trace", "vantage_point", "type"});
+      if (!one_of(find(v, "qlog_format"), {"JSON-SEQ"})) out.errors.push_back(where + ": qlog_format");
+      if (!one_of(find(v, "qlog_version"), {"0.3"})) out.errors.push_back(where + ": qlog_version");
+      const auto* vp = member(v, {"trace", "vantage_point", "type"});
       if (!one_of(vp, {"client", "server"}))
         out.errors.push_back(where + ": trace.vantage_point.type");
       else
-        out.vantage = vp->string();
-      const auto* odcid = member(*v, {"trace", "common_fields", "ODCID"});
-      if (!odcid || !odcid->is_string() || odcid->string().empty())
+        out.vantage = text(*vp);
+      const auto* odcid = member(v, {"trace", "common_fields", "ODCID"});
+      if (!odcid || !odcid->is_string() || text(*odcid).empty())
         out.errors.push_back(where + ": trace.common_fields.ODCID");
       else
-        out.odcid = odcid->string();
-      if (!one_of(member(*v, {"trace", "common_fields", "time_format"}), {"relative"}))
+        out.odcid = text(*odcid);
+      if (!one_of(member(v, {"trace", "common_fields", "time_format"}), {"relative"}))
         out.errors.push_back(where + ": trace.common_fields.time_format");
-      const auto* ref = member(*v, {"trace", "common_fields", "reference_time"});
+      const auto* ref = member(v, {"trace", "common_fields", "reference_time"});
       if (!ref || !ref->is_number()) out.errors.push_back(where + ": trace.common_fields.reference_time");
       continue;
     }
-    const auto* time = v->find("time");
-    const auto* name = v->find("name");
+    const auto* time = find(v, "time");
+    const auto* name = find(v, "name");
     // qvis splits `name` at ':' into category and event type.
-    const auto* data = v->find("data");
+    const auto* data = find(v, "data");
     if (!time || !time->is_number() || !name || !name->is_string() || !data || !data->is_object()) {
       out.errors.push_back(where + ": an event needs time, name and data");
       continue;
     }
-    if (name->string().find(':') == std::string::npos)
+    if (text(*name).find(':') == std::string::npos)
       out.errors.push_back(where + ": name must be category:event");
-    if (time->number() < last_time) out.errors.push_back(where + ": time goes backwards");
-    last_time = time->number();
-    ++out.events[name->string()];
-    check_event(*data, name->string(), out, where);
+    if (time->get<double>() < last_time) out.errors.push_back(where + ": time goes backwards");
+    last_time = time->get<double>();
+    ++out.events[text(*name)];
+    check_event(*data, text(*name), out, where);
   }
   return out;
 }

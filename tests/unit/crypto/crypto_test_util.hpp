@@ -1,16 +1,18 @@
 #pragma once
 
-// Helpers shared by the crypto unit tests: hex conversion, in-memory
+// Helpers shared by the crypto unit tests: test vectors in hex, in-memory
 // certificates, and a pump that shuttles TLS bytes between two sessions the
 // way a connection would carry them in CRYPTO frames.
 
 #include "crypto/certificate.hpp"
 #include "crypto/tls_session.hpp"
+#include "util/hex.hpp"
 
 #include <doctest/doctest.h>
 
 #include <cstddef>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -27,23 +29,17 @@ struct doctest::StringMaker<std::error_code> {
 
 namespace tern::crypto::test {
 
+/// A test vector's bytes. Malformed hex is a mistake in the test; it throws
+/// rather than failing a check, because vectors are also decoded during
+/// static initialisation, before doctest runs.
 inline std::vector<std::byte> hex(std::string_view text) {
-  std::vector<std::byte> out;
-  auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
-  for (std::size_t i = 0; i + 1 < text.size(); i += 2)
-    out.push_back(static_cast<std::byte>((nibble(text[i]) << 4) | nibble(text[i + 1])));
+  std::error_code ec;
+  std::vector<std::byte> out = util::from_hex(text, ec);
+  if (ec) throw std::invalid_argument(ec.message() + " in test vector " + std::string(text));
   return out;
 }
 
-inline std::string to_hex(std::span<const std::byte> bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (const std::byte b : bytes) {
-    out.push_back(digits[static_cast<unsigned>(b) >> 4]);
-    out.push_back(digits[static_cast<unsigned>(b) & 0xf]);
-  }
-  return out;
-}
+using util::to_hex;
 
 inline tls_identity self_signed(key_algorithm key = key_algorithm::ec_p256, std::string_view name = "tern.test") {
   std::error_code ec;

@@ -2,6 +2,7 @@
 
 // Helpers shared by the wire unit tests.
 
+#include "util/hex.hpp"
 #include "wire/frames.hpp"
 #include "wire/reader.hpp"
 #include "wire/writer.hpp"
@@ -12,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -34,23 +36,16 @@ inline std::vector<std::byte> bytes(std::initializer_list<int> values) {
   return out;
 }
 
-/// Bytes from hex digits; spaces are ignored: hex("c2 19 7c").
+/// Bytes from hex digits; spaces are ignored: hex("c2 19 7c"). Anything
+/// else is a mistake in the test; it throws rather than failing a check, so
+/// that it also works during static initialisation, before doctest runs.
 inline std::vector<std::byte> hex(std::string_view digits) {
-  std::vector<std::byte> out;
-  int pending = -1;
-  for (char c : digits) {
-    int v = 0;
-    if (c >= '0' && c <= '9') v = c - '0';
-    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-    else continue;
-    if (pending < 0) {
-      pending = v;
-    } else {
-      out.push_back(static_cast<std::byte>(pending * 16 + v));
-      pending = -1;
-    }
-  }
+  std::string packed;
+  for (char c : digits)
+    if (c != ' ') packed += c;
+  std::error_code ec;
+  std::vector<std::byte> out = util::from_hex(packed, ec);
+  if (ec) throw std::invalid_argument(ec.message() + " in test bytes " + std::string(digits));
   return out;
 }
 
