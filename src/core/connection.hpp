@@ -226,6 +226,8 @@ public:
   /// Connection IDs this side issued: the endpoint routes datagrams whose
   /// Destination Connection ID is one of them (retired ones flagged).
   const std::vector<connection_ids::local_id>& local_connection_ids() const noexcept { return ids_.local_ids(); }
+  /// Changes whenever local_connection_ids() does.
+  std::uint64_t local_connection_id_changes() const noexcept { return ids_.local_changes(); }
   /// The client's original Destination Connection ID (the endpoint routes
   /// the client's retransmitted Initials by it; after a Retry they carry a
   /// connection ID of ours instead).

@@ -7,6 +7,7 @@ namespace tern::core {
 void connection_ids::set_initial_local(const wire::connection_id& cid) {
   local_.clear();
   local_.push_back(local_id{0, cid, {}, false});
+  ++local_changes_;
 }
 
 void connection_ids::issue_local(const wire::connection_id& cid,
@@ -14,6 +15,7 @@ void connection_ids::issue_local(const wire::connection_id& cid,
   const std::uint64_t seq = next_local_sequence_++;
   local_.push_back(local_id{seq, cid, reset_token, false});
   new_queue_.push_back(seq);
+  ++local_changes_;
 }
 
 bool connection_ids::is_local(const wire::connection_id& cid) const noexcept {
@@ -51,6 +53,7 @@ bool connection_ids::on_retire(std::uint64_t sequence, wire::transport_error& er
   for (auto& l : local_) {
     if (l.sequence == sequence && !l.retired) {
       l.retired = true;
+      ++local_changes_;
       return true;
     }
   }

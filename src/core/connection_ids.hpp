@@ -37,6 +37,9 @@ public:
   bool is_local(const wire::connection_id& cid) const noexcept;
   /// Every ID of ours ever issued, retired ones flagged.
   const std::vector<local_id>& local_ids() const noexcept { return local_; }
+  /// Changes whenever local_ids() does (an ID issued or retired): lets the
+  /// endpoint skip re-reading the list after every datagram.
+  std::uint64_t local_changes() const noexcept { return local_changes_; }
   /// IDs of ours in use (not retired).
   std::size_t active_local() const noexcept;
 
@@ -72,6 +75,7 @@ private:
     wire::connection_id cid;
   };
   std::vector<local_id> local_;
+  std::uint64_t local_changes_ = 0;
   std::deque<std::uint64_t> new_queue_;
   std::uint64_t next_local_sequence_ = 1;
 

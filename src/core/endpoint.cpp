@@ -174,6 +174,9 @@ void endpoint::route(connection_handle handle, const wire::connection_id& cid) {
 }
 
 void endpoint::sync_routes(connection_handle handle, entry& e) {
+  const std::uint64_t changes = e.conn->local_connection_id_changes();
+  if (changes == e.routes_synced) return;
+  e.routes_synced = changes;
   for (const auto& id : e.conn->local_connection_ids()) {
     auto it = std::find(e.routes.begin(), e.routes.end(), id.cid);
     if (id.retired) {

@@ -183,6 +183,7 @@ private:
   struct entry {
     connection* conn = nullptr;
     std::vector<wire::connection_id> routes; ///< Destination Connection IDs routed here
+    std::uint64_t routes_synced = ~std::uint64_t{0}; ///< local_connection_id_changes() they follow
     endpoint_timers::slot timer;
     bool server = false;
     bool claimed = false;       ///< server: taken by the application
