@@ -400,7 +400,7 @@ void endpoint_impl::on_datagram(std::span<std::byte> payload, const asio::ip::ud
   if (outcome.what == kind::accepted) {
     mark_dirty(*adopt(outcome.handle, std::move(outcome.accepted)));
   } else if (outcome.what == kind::delivered) {
-    mark_dirty(*connections_.at(outcome.handle));
+    if (auto it = connections_.find(outcome.handle); it != connections_.end()) mark_dirty(*it->second);
   }
   // A Retry (kind::answered) waits in the core endpoint until send_answers().
 }
