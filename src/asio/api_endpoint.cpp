@@ -48,7 +48,7 @@ std::uint64_t random_seed() {
 } // namespace
 
 endpoint_impl::endpoint_impl(asio::any_io_executor ex)
-    : ex_(ex), socket_(ex), timer_(ex), rng_(random_seed()) {}
+    : ex_(ex), socket_(ex), timer_(ex), rng_(random_source::unpredictable(random_seed())) {}
 
 endpoint_impl::~endpoint_impl() = default;
 

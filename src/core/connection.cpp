@@ -12,8 +12,6 @@
 #include "crypto/crypto_error.hpp"
 #include "stream/stream_errc.hpp"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
 
 namespace tern::core {
@@ -88,7 +86,7 @@ std::unique_ptr<connection> connection::connect(const connection_config& config,
   c->make_connection_id(c->local_initial_cid_);
   // The original DCID is at least 8 bytes (RFC 9000 §7.2) whatever our own length.
   std::array<std::byte, 8> dcid{};
-  c->random_bytes(dcid);
+  c->rng_.fill(dcid);
   (void)wire::connection_id::from_bytes(dcid, c->original_dcid_);
   c->ids_.set_initial_local(c->local_initial_cid_);
   c->ids_.set_initial_peer(c->original_dcid_);
@@ -155,16 +153,10 @@ void connection::pump_tls_output() {
   }
 }
 
-void connection::random_bytes(std::span<std::byte> out) {
-  if (config_.deterministic_ids_for_tests ||
-      RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(out.size())) != 1)
-    rng_.fill(out);
-}
-
 void connection::make_connection_id(wire::connection_id& out) {
   std::array<std::byte, wire::max_connection_id_length> bytes{};
   auto s = std::span(bytes).first(config_.connection_id_length);
-  random_bytes(s);
+  rng_.fill(s);
   (void)wire::connection_id::from_bytes(s, out);
 }
 
@@ -184,7 +176,7 @@ void connection::issue_connection_ids() {
     wire::connection_id cid;
     make_connection_id(cid);
     std::array<std::byte, wire::stateless_reset_token_length> token{};
-    random_bytes(token);
+    rng_.fill(token);
     ids_.issue_local(cid, token);
   }
 }

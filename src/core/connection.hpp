@@ -327,7 +327,6 @@ private:
   void close_transport_code(std::uint64_t code, std::error_code local, std::string_view reason, time_point now);
   void fail_handshake(time_point now);
   void make_connection_id(wire::connection_id& out);
-  void random_bytes(std::span<std::byte> out);
   duration pto() const noexcept;
   void on_handshake_complete(time_point now);
   void on_handshake_confirmed(time_point now);

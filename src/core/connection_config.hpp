@@ -125,11 +125,6 @@ struct connection_config {
   /// processed once the handshake completes).
   std::size_t max_buffered_early_datagrams = 8;
 
-  /// Draw connection IDs and PATH_CHALLENGE data from the injected
-  /// random_source instead of OpenSSL's CSPRNG: for reproducible tests and
-  /// simulations only.
-  bool deterministic_ids_for_tests = false;
-
   /// Write a qlog trace of the connection into this directory (which must
   /// exist), one file per connection named by original Destination
   /// Connection ID and role (docs/observability.md). Empty: no trace, and

@@ -522,7 +522,7 @@ void connection::start_path_validation(const address& to, time_point now) {
   }
   path_.active = true;
   path_.to = to;
-  random_bytes(path_.data);
+  rng_.fill(path_.data);
   path_.challenge_pending = true;
   path_.deadline = now + std::max<duration>(3 * pto(), std::chrono::milliseconds(100));
   // Another IP address is another path, whose MTU is unknown (a port change

@@ -159,7 +159,6 @@ scenario_result run_scenario(const scenario_config& config) {
   client_cfg.tls.peer.pinned_fingerprints = {identity.fingerprint()};
   client_cfg.congestion = config.algorithm;
   client_cfg.max_datagram_size = config.mtu;
-  client_cfg.deterministic_ids_for_tests = true;
   if (config.send_buffer != 0) client_cfg.stream_send_buffer = config.send_buffer;
   client_cfg.qlog_dir = config.qlog_dir;
   core::connection_config server_cfg = client_cfg;

@@ -59,8 +59,6 @@ inline std::pair<connection_config, connection_config> pinned_configs() {
   server.tls.alpn = {"tern/1"};
   client.tls.peer.pinned_fingerprints = {server_identity().fingerprint()};
   client.tls.alpn = {"tern/1"};
-  client.deterministic_ids_for_tests = true;
-  server.deterministic_ids_for_tests = true;
   return {client, server};
 }
 
