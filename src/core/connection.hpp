@@ -307,13 +307,11 @@ public:
   /// before the AEAD limits). Returns whether one started.
   bool initiate_key_update();
   std::uint64_t key_generation() const noexcept;
-  /// Puts `frames` (encoded frames, unchecked) at the start of the next
-  /// 1-RTT packet: lets tests play a misbehaving peer with valid keys.
-  void inject_frames_for_tests(std::span<const std::byte> frames) {
-    injected_frames_.insert(injected_frames_.end(), frames.begin(), frames.end());
-  }
 
 private:
+  // Test-only seam, defined in tests/support/connection_test_access.hpp.
+  friend struct connection_test_access;
+
   struct pending_path;
   connection(const connection_config& config, crypto::tls_role role, random_source& rng);
 

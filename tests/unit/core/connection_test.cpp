@@ -1,4 +1,5 @@
 #include "harness.hpp"
+#include "support/connection_test_access.hpp"
 
 #include "crypto/crypto_error.hpp"
 #include "stream/stream_errc.hpp"
@@ -550,7 +551,8 @@ TEST_CASE("connection: a peer that exceeds the stream window is closed with FLOW
   network net(pinned_configs());
   REQUIRE(net.handshake());
   std::vector<std::byte> junk(100);
-  net.client->inject_frames_for_tests(encode_frame(wire::stream_frame{0, 10'000'000, junk, false, true}));
+  connection_test_access::inject_frames(*net.client,
+                                        encode_frame(wire::stream_frame{0, 10'000'000, junk, false, true}));
   REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
   CHECK(net.server->close_reason().error == core_errc::transport_error);
   CHECK(net.server->close_reason().code == static_cast<std::uint64_t>(wire::transport_error::flow_control_error));
@@ -563,7 +565,7 @@ TEST_CASE("connection: frames out of state close the connection with the right e
   SUBCASE("HANDSHAKE_DONE from a client") {
     network net(pinned_configs());
     REQUIRE(net.handshake());
-    net.client->inject_frames_for_tests(encode_frame(wire::handshake_done_frame{}));
+    connection_test_access::inject_frames(*net.client, encode_frame(wire::handshake_done_frame{}));
     REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
     CHECK(net.server->close_reason().code == static_cast<std::uint64_t>(wire::transport_error::protocol_violation));
   }
@@ -571,7 +573,7 @@ TEST_CASE("connection: frames out of state close the connection with the right e
     network net(pinned_configs());
     REQUIRE(net.handshake());
     std::vector<std::byte> d(10);
-    net.client->inject_frames_for_tests(encode_frame(wire::stream_frame{1, 0, d, false, true}));
+    connection_test_access::inject_frames(*net.client, encode_frame(wire::stream_frame{1, 0, d, false, true}));
     REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
     CHECK(net.server->close_reason().code == static_cast<std::uint64_t>(wire::transport_error::stream_state_error));
   }
@@ -579,7 +581,7 @@ TEST_CASE("connection: frames out of state close the connection with the right e
     network net(pinned_configs());
     REQUIRE(net.handshake());
     std::vector<std::byte> d(10);
-    net.client->inject_frames_for_tests(encode_frame(wire::stream_frame{4 * 1000, 0, d, false, true}));
+    connection_test_access::inject_frames(*net.client, encode_frame(wire::stream_frame{4 * 1000, 0, d, false, true}));
     REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
     CHECK(net.server->close_reason().code == static_cast<std::uint64_t>(wire::transport_error::stream_limit_error));
   }
@@ -588,7 +590,7 @@ TEST_CASE("connection: frames out of state close the connection with the right e
     REQUIRE(net.handshake());
     wire::ack_frame a;
     a.ranges.push_back(wire::ack_range{1'000'000, 1'000'005});
-    net.client->inject_frames_for_tests(encode_frame(a));
+    connection_test_access::inject_frames(*net.client, encode_frame(a));
     REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
     CHECK(net.server->close_reason().code == static_cast<std::uint64_t>(wire::transport_error::protocol_violation));
   }
@@ -596,7 +598,7 @@ TEST_CASE("connection: frames out of state close the connection with the right e
     network net(pinned_configs());
     REQUIRE(net.handshake());
     const std::byte bad[] = {std::byte{0x2f}};
-    net.client->inject_frames_for_tests(bad);
+    connection_test_access::inject_frames(*net.client, bad);
     REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
     CHECK(net.server->close_reason().code == static_cast<std::uint64_t>(wire::transport_error::frame_encoding_error));
   }

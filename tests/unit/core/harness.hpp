@@ -266,7 +266,7 @@ public:
   std::shared_ptr<const crypto::tls_context> server_tls;
 };
 
-/// One frame's bytes, for connection::inject_frames_for_tests.
+/// One frame's bytes, for connection_test_access::inject_frames.
 inline std::vector<std::byte> encode_frame(const wire::frame& f) {
   std::vector<std::byte> out(wire::encoded_size(f));
   wire::writer w(out);

@@ -1,0 +1,25 @@
+#pragma once
+
+// Test-only access to core::connection (declared a friend in
+// src/core/connection.hpp, defined only here): what a test needs to play a
+// misbehaving peer, kept out of the production type's interface.
+
+#include "core/connection.hpp"
+
+#include <cstddef>
+#include <span>
+
+namespace tern::core {
+
+struct connection_test_access {
+  /// Puts `frames` (encoded frames, unchecked) at the start of `c`'s next
+  /// 1-RTT packet: a peer with valid keys sending frames it must not.
+  static void inject_frames(connection& c, std::span<const std::byte> frames) {
+    c.injected_frames_.insert(c.injected_frames_.end(), frames.begin(), frames.end());
+  }
+  /// The connection's recovery sender, to compare what stats() reports with
+  /// the congestion controller's own figures.
+  static const recovery::sender& sender(const connection& c) noexcept { return c.sender_; }
+};
+
+} // namespace tern::core
