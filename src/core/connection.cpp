@@ -382,7 +382,7 @@ connection_stats connection::stats() const {
   s.cwnd = sender_.congestion_window();
   s.pacing_rate = sender_.pacing_rate();
   s.bytes_in_flight = sender_.bytes_in_flight();
-  s.delivery_rate = delivery_rate_;
+  s.delivery_rate = sender_.bandwidth_estimate();
   const auto& ss = sender_.stats();
   s.packets_sent = ss.packets_sent;
   s.packets_lost = ss.packets_lost;

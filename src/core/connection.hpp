@@ -105,7 +105,11 @@ struct connection_stats {
   std::uint64_t cwnd = 0;               ///< bytes
   std::uint64_t pacing_rate = 0;        ///< bytes per second
   std::uint64_t bytes_in_flight = 0;
-  std::uint64_t delivery_rate = 0;      ///< bytes per second, the controller's bandwidth estimate
+  /// Bytes per second: the congestion controller's bandwidth estimate
+  /// (recovery::sender::bandwidth_estimate: BBR's bottleneck bandwidth,
+  /// cwnd/SRTT for CUBIC and NewReno), 0 before it has one. The rate an
+  /// encoder can aim at.
+  std::uint64_t delivery_rate = 0;
   std::uint64_t packets_sent = 0;
   std::uint64_t packets_received = 0;
   std::uint64_t packets_lost = 0;
@@ -524,11 +528,6 @@ private:
   bool control_dirty_ = true; // stream control frames may be pending
   time_point last_sent_{};
   std::vector<std::byte> crypto_scratch_;
-
-  // Delivery rate: bytes acknowledged per interval of about one SRTT.
-  std::uint64_t delivery_rate_ = 0;
-  std::uint64_t rate_bytes_ = 0;
-  time_point rate_start_{};
 
   // qlog: the trace, and the key generations it was last told about.
   std::unique_ptr<qlog::observer> qlog_;

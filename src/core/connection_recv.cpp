@@ -412,16 +412,6 @@ std::error_code connection::on_ack(const wire::ack_frame& f, time_point now) {
     if (p.carried_ack_largest != recovery::no_packet) acks_.on_ack_acknowledged(p.carried_ack_largest);
   }
   if (out.rtt_updated && keys_.has_one_rtt_keys()) keys_.one_rtt().set_old_key_retention(3 * pto());
-  // Delivery rate over intervals of about one smoothed RTT.
-  rate_bytes_ += out.bytes_acked;
-  const duration interval = std::max<duration>(sender_.rtt().smoothed_rtt(), std::chrono::milliseconds(1));
-  if (now - rate_start_ >= interval) {
-    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now - rate_start_).count();
-    if (ns > 0 && rate_start_ != time_point{})
-      delivery_rate_ = static_cast<std::uint64_t>(static_cast<double>(rate_bytes_) * 1e9 / static_cast<double>(ns));
-    rate_bytes_ = 0;
-    rate_start_ = now;
-  }
   handle_losses(out.lost, false, now);
   update_handshake_probe(now);
   return {};

@@ -1,6 +1,7 @@
 #include "harness.hpp"
 #include "support/connection_test_access.hpp"
 
+#include "congestion/bbr.hpp"
 #include "crypto/crypto_error.hpp"
 #include "stream/stream_errc.hpp"
 
@@ -254,6 +255,34 @@ TEST_CASE("connection: bulk transfer over a lossy, reordering 100 ms path arrive
   CHECK(transfer(net, *net.client, *net.server, *id, data, 120s) == data);
   CHECK(net.client->stats().packets_lost > 0);
   CHECK(net.client->stats().packets_retransmitted > 0);
+}
+
+TEST_CASE("connection: stats().delivery_rate is the congestion controller's bandwidth estimate") {
+  for (const auto algorithm : {cc::algorithm::bbr, cc::algorithm::cubic}) {
+    CAPTURE(cc::to_string(algorithm));
+    auto configs = pinned_configs();
+    configs.first.congestion = algorithm;
+    network net(configs);
+    net.one_way = 20ms;
+    REQUIRE(net.handshake());
+    std::error_code ec;
+    auto id = net.client->open_stream(stream::direction::uni, ec);
+    REQUIRE(id);
+    const auto data = pattern(2'000'000, 7);
+    REQUIRE(transfer(net, *net.client, *net.server, *id, data, 60s) == data);
+    const auto s = net.client->stats();
+    const auto& controller = connection_test_access::sender(*net.client).controller();
+    CHECK(s.delivery_rate > 0);
+    if (algorithm == cc::algorithm::bbr) {
+      // BBR's model: the windowed maximum of the delivery-rate samples.
+      CHECK(s.delivery_rate == dynamic_cast<const cc::bbr&>(controller).max_bandwidth());
+    } else {
+      // A loss-based window delivers one cwnd per smoothed RTT.
+      const auto per_rtt = static_cast<std::uint64_t>(static_cast<double>(s.cwnd) * 1e9 /
+                                                      static_cast<double>(s.srtt.count()));
+      CHECK(s.delivery_rate == per_rtt);
+    }
+  }
 }
 
 TEST_CASE("connection: flow-control windows auto-tune on a long fat path") {
