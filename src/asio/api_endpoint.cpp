@@ -63,7 +63,7 @@ std::error_code endpoint_impl::open(const asio::ip::udp::endpoint& local, const 
     return errc::invalid_argument;
   cfg_ = cfg;
   core_cfg_ = core_config(cfg);
-  if (auto e = check_qlog_dir(core_cfg_.qlog_dir)) return e;
+  if (auto e = check_qlog_dir(cfg)) return e;
 
   std::error_code ec;
   identity_ = load_identity(cfg, cfg.accept_connections, ec);

@@ -54,12 +54,15 @@ asio::ip::udp::endpoint to_asio(const core::address& a) noexcept;
 /// A received datagram's ECN codepoint as the core counts it.
 recovery::ecn_mark to_core(io::ecn_codepoint e) noexcept;
 
-/// tern::config -> the core's connection config (TLS fields excluded).
-/// qlog_dir falls back to the TERN_QLOG_DIR environment variable.
+/// tern::config -> the core's connection config (TLS fields excluded),
+/// with a qlog::trace_directory for qlog_dir(cfg) when there is one.
 core::connection_config core_config(const config& cfg);
-/// invalid_argument when `qlog_dir` is set and is not an existing
+/// cfg.qlog_dir, or the TERN_QLOG_DIR environment variable when it is
+/// empty; empty when neither is set.
+std::string qlog_dir(const config& cfg);
+/// invalid_argument when qlog_dir(cfg) is set and is not an existing
 /// directory: a typo must not silently leave every connection untraced.
-std::error_code check_qlog_dir(const std::string& qlog_dir);
+std::error_code check_qlog_dir(const config& cfg);
 
 /// Address validation, shared by the endpoint and the sans-IO context
 /// (api_address_validation.cpp): the validator a server with

@@ -57,7 +57,7 @@ context::context(const config& cfg, std::error_code& ec, std::uint64_t seed) : s
   }
   state_->cfg = cfg;
   state_->core_cfg = detail::core_config(cfg);
-  if ((ec = detail::check_qlog_dir(state_->core_cfg.qlog_dir))) return;
+  if ((ec = detail::check_qlog_dir(cfg))) return;
   state_->rng = random_source::unpredictable(seed != 0 ? seed : fresh_seed());
   state_->identity = detail::load_identity(cfg, cfg.accept_connections, ec);
   if (ec) return;

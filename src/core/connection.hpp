@@ -298,11 +298,11 @@ public:
 
   // --- tracing ------------------------------------------------------------
 
-  /// Attaches `observer` (replacing the qlog file of config.qlog_dir, if
-  /// any); null detaches. It sees every event from the next call on.
+  /// Attaches `observer` (replacing the one config.qlog gave, if any); null
+  /// detaches. It sees every event from the next call on.
   void set_qlog_observer(std::unique_ptr<qlog::observer> observer) noexcept { qlog_ = std::move(observer); }
-  /// Why the qlog file of config.qlog_dir could not be created (the
-  /// connection then runs untraced).
+  /// Why config.qlog made no observer (for a qlog::trace_directory: the
+  /// file could not be created); the connection then runs untraced.
   std::error_code qlog_error() const noexcept { return qlog_error_; }
 
   // --- for tests ----------------------------------------------------------

@@ -11,7 +11,6 @@
 #include "core/connection.hpp"
 
 #include "qlog/json_out.hpp"
-#include "qlog/trace_writer.hpp"
 #include "wire/frame_reader.hpp"
 
 namespace tern::core {
@@ -38,9 +37,10 @@ std::string hex(std::span<const std::byte> bytes) {
 } // namespace
 
 void connection::open_qlog(time_point now) {
-  if (config_.qlog_dir.empty()) return;
+  if (!config_.qlog) return;
+  const std::string odcid = hex(original_dcid_.bytes());
   const auto side = is_client() ? qlog::vantage::client : qlog::vantage::server;
-  qlog_ = qlog::trace_writer::create(config_.qlog_dir, hex(original_dcid_.bytes()), side, now, qlog_error_);
+  qlog_ = config_.qlog->open(qlog::trace_id{odcid, side, now}, qlog_error_);
 }
 
 void connection::qlog_frames(wire::packet_type type, std::span<const std::byte> plaintext) {

@@ -26,6 +26,7 @@
 
 #include "core/sim_node.hpp"
 #include "crypto/certificate.hpp"
+#include "qlog/trace_writer.hpp"
 #include "sim/netem_spec.hpp"
 #include "sim/simulator.hpp"
 #include "sim/topology.hpp"
@@ -160,7 +161,7 @@ scenario_result run_scenario(const scenario_config& config) {
   client_cfg.congestion = config.algorithm;
   client_cfg.max_datagram_size = config.mtu;
   if (config.send_buffer != 0) client_cfg.stream_send_buffer = config.send_buffer;
-  client_cfg.qlog_dir = config.qlog_dir;
+  if (!config.qlog_dir.empty()) client_cfg.qlog = std::make_shared<qlog::trace_directory>(config.qlog_dir);
   core::connection_config server_cfg = client_cfg;
   server_cfg.tls = {};
   server_cfg.tls.identity = identity;

@@ -74,8 +74,8 @@ transfer_result run_transfer(const std::string& qlog_dir, const std::string& lin
   auto configs = test::pinned_sim_configs();
   auto& client_cfg = configs.client;
   auto& server_cfg = configs.server;
-  client_cfg.qlog_dir = qlog_dir;
-  server_cfg.qlog_dir = qlog_dir;
+  client_cfg.qlog = std::make_shared<qlog::trace_directory>(qlog_dir);
+  server_cfg.qlog = client_cfg.qlog;
   const auto client_tls = test::sim_tls(crypto::tls_role::client, client_cfg);
   const auto server_tls = test::sim_tls(crypto::tls_role::server, server_cfg);
   std::error_code ec;
