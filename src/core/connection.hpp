@@ -446,9 +446,12 @@ private:
                                 time_point now);
   std::error_code on_frame(const wire::frame& fr, const address& from, time_point now);
   std::error_code on_stream_frame(const wire::frame& fr);
+  /// The stream a peer's frame is about, noted as opened by the peer when it
+  /// is new; null when it is gone or `ec` says the frame breaks a rule.
+  stream::stream* stream_for_frame(std::uint64_t id, stream::frame_target target, std::error_code& ec);
   std::error_code on_reset_stream(const wire::reset_stream_frame& f);
-  std::error_code on_stop_sending(const wire::stop_sending_frame& f);
-  std::error_code on_max_stream_data(const wire::max_stream_data_frame& f);
+  /// STOP_SENDING or MAX_STREAM_DATA: about this side's sending on stream `id`.
+  std::error_code on_send_side_frame(std::uint64_t id, const wire::frame& fr);
   std::error_code on_stream_data_blocked(const wire::stream_data_blocked_frame& f);
   void on_connection_id_frame(const wire::frame& fr, time_point now);
   void on_path_frame(const wire::frame& fr, const address& from);

@@ -90,17 +90,23 @@ std::error_code connection::on_frame(const wire::frame& fr, const address& from,
 std::error_code connection::on_stream_frame(const wire::frame& fr) {
   if (auto* f = std::get_if<wire::stream_frame>(&fr)) return on_stream(*f);
   if (auto* f = std::get_if<wire::reset_stream_frame>(&fr)) return on_reset_stream(*f);
-  if (auto* f = std::get_if<wire::stop_sending_frame>(&fr)) return on_stop_sending(*f);
-  if (auto* f = std::get_if<wire::max_stream_data_frame>(&fr)) return on_max_stream_data(*f);
+  if (auto* f = std::get_if<wire::stop_sending_frame>(&fr)) return on_send_side_frame(f->stream_id, fr);
+  if (auto* f = std::get_if<wire::max_stream_data_frame>(&fr)) return on_send_side_frame(f->stream_id, fr);
   if (auto* f = std::get_if<wire::stream_data_blocked_frame>(&fr)) return on_stream_data_blocked(*f);
   return {};
 }
 
+stream::stream* connection::stream_for_frame(std::uint64_t id, stream::frame_target target, std::error_code& ec) {
+  auto* st = streams_.get_for_frame(id, target, ec);
+  if (ec || !st) return nullptr;
+  note_peer_stream(id);
+  return st;
+}
+
 std::error_code connection::on_reset_stream(const wire::reset_stream_frame& f) {
   std::error_code ec;
-  auto* st = streams_.get_for_frame(f.stream_id, stream::frame_target::receive_side, ec);
-  if (ec || !st) return ec;
-  note_peer_stream(f.stream_id);
+  auto* st = stream_for_frame(f.stream_id, stream::frame_target::receive_side, ec);
+  if (!st) return ec;
   const auto res =
       st->recv->on_reset(f.final_size, f.error_code, conn_recv_window_.limit() - conn_recv_window_.received());
   if (res.error) return res.error;
@@ -111,31 +117,24 @@ std::error_code connection::on_reset_stream(const wire::reset_stream_frame& f) {
   return ec;
 }
 
-std::error_code connection::on_stop_sending(const wire::stop_sending_frame& f) {
+std::error_code connection::on_send_side_frame(std::uint64_t id, const wire::frame& fr) {
   std::error_code ec;
-  auto* st = streams_.get_for_frame(f.stream_id, stream::frame_target::send_side, ec);
-  if (ec || !st) return ec;
-  note_peer_stream(f.stream_id);
-  st->send->on_stop_sending(f.error_code);
-  mark_writable(f.stream_id);
-  update_stream(f.stream_id);
-  return {};
-}
-
-std::error_code connection::on_max_stream_data(const wire::max_stream_data_frame& f) {
-  std::error_code ec;
-  auto* st = streams_.get_for_frame(f.stream_id, stream::frame_target::send_side, ec);
-  if (ec || !st) return ec;
-  note_peer_stream(f.stream_id);
-  st->send->on_max_stream_data(f.maximum);
-  update_stream(f.stream_id);
+  auto* st = stream_for_frame(id, stream::frame_target::send_side, ec);
+  if (!st) return ec;
+  if (auto* stop = std::get_if<wire::stop_sending_frame>(&fr)) {
+    st->send->on_stop_sending(stop->error_code);
+    mark_writable(id);
+  } else if (auto* credit = std::get_if<wire::max_stream_data_frame>(&fr)) {
+    st->send->on_max_stream_data(credit->maximum);
+  }
+  update_stream(id);
   return {};
 }
 
 std::error_code connection::on_stream_data_blocked(const wire::stream_data_blocked_frame& f) {
+  // Nothing to do beyond what any frame about a stream does: it may open it.
   std::error_code ec;
-  auto* st = streams_.get_for_frame(f.stream_id, stream::frame_target::receive_side, ec);
-  if (!ec && st) note_peer_stream(f.stream_id);
+  (void)stream_for_frame(f.stream_id, stream::frame_target::receive_side, ec);
   return ec;
 }
 

@@ -31,7 +31,8 @@ void connection::record(const sent_frame& f, frame_tally& t) {
   t.ack_eliciting = true;
 }
 
-void connection::write_frames(wire::writer& w, const packet_request& request, time_point now, frame_tally& t) {
+void connection::write_frames(wire::writer& w, const packet_request& request, time_point now,
+                              frame_tally& t) {
   const bool is_long = request.type != wire::packet_type::one_rtt;
   if (!is_long) {
     write_path_frames(w, t);
@@ -54,7 +55,8 @@ void connection::write_frames(wire::writer& w, const packet_request& request, ti
     write_datagram_frames(w, now, t);
     write_stream_frames(w, t);
   }
-  if ((send_.has(send_flag::ping) || message_tail_.probes_pending > 0) && !t.ack_eliciting && w.remaining() >= 1) {
+  if ((send_.has(send_flag::ping) || message_tail_.probes_pending > 0) && !t.ack_eliciting &&
+      w.remaining() >= 1) {
     (void)wire::encode(w, wire::ping_frame{});
     t.ack_eliciting = true;
   }
@@ -212,7 +214,8 @@ void connection::write_message_frames(wire::writer& w, time_point now, frame_tal
       messages_out_.on_lost(stream::fragment_ref{frag->message_id, frag->offset, frag->data.size()});
       break;
     }
-    record(sent_frame{sent_frame::kind::message_fragment, false, frag->message_id, frag->offset, frag->data.size()},
+    record(sent_frame{sent_frame::kind::message_fragment, false, frag->message_id, frag->offset,
+                      frag->data.size()},
            t);
     t.retransmitted = t.retransmitted || frag->retransmission;
     if (frag->offset + frag->data.size() == frag->message_length) t.message_tail = true;

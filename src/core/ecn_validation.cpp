@@ -17,7 +17,8 @@ bool ecn_validation::was_marked(std::uint64_t packet_number) const noexcept {
   return first_marked_ != recovery::no_packet && packet_number >= first_marked_ && !failed_;
 }
 
-void ecn_validation::on_ack(const std::optional<wire::ecn_counts>& counts, std::uint64_t newly_marked) noexcept {
+void ecn_validation::on_ack(const std::optional<wire::ecn_counts>& counts,
+                            std::uint64_t newly_marked) noexcept {
   if (newly_marked > 0 && !failed_) {
     if (!counts) {
       failed_ = true;
