@@ -1,6 +1,10 @@
-// The connection's lifecycle and application API (docs/connection.md,
-// docs/protocol.md §9). Packet processing lives in connection_recv.cpp and
-// packet building in connection_send.cpp; this file holds state changes.
+// The connection's lifecycle (docs/connection.md, docs/protocol.md §9):
+// creation, the handshake's progress, closing, and inspection. It
+// coordinates; the work is elsewhere: datagrams and packets received in
+// connection_recv.cpp and their frames in connection_frames_in.cpp,
+// datagrams built in connection_send.cpp from connection_frames_out.cpp's
+// frames, timers in connection_timers.cpp, the application's data API
+// (streams, datagrams, messages) in connection_app.cpp.
 //
 // States: handshaking -> established -> closing | draining -> closed
 // (RFC 9000 §10). A client is established once the server's HANDSHAKE_DONE
@@ -10,7 +14,6 @@
 #include "core/connection.hpp"
 
 #include "crypto/crypto_error.hpp"
-#include "stream/stream_errc.hpp"
 
 #include <algorithm>
 
@@ -277,93 +280,6 @@ void connection::close(std::uint64_t app_error, std::string_view reason, time_po
   if (qlog_.observer) qlog_sync(now);
 }
 
-// --- timers -----------------------------------------------------------------
-
-time_point connection::next_timeout() const noexcept {
-  if (state_ == connection_state::closed) return never;
-  if (state_ == connection_state::closing || state_ == connection_state::draining) return close_.deadline;
-  time_point t = activity_.last_received + idle_timeout();
-  t = std::min(t, handshake_.deadline);
-  t = std::min(t, sender_.next_timeout());
-  if (amplification_budget() >= 64) t = std::min(t, acks_.ack_deadline());
-  t = std::min(t, keys_.one_rtt().next_timeout());
-  t = std::min(t, handshake_.probe_at);
-  if (path_.validation.active) t = std::min(t, path_.validation.deadline);
-  if (handshake_.confirmed) {
-    t = std::min(t, messages_out_.next_timeout());
-    if (!events_.message_pending) t = std::min(t, messages_in_.next_timeout());
-    if (config_.keepalive_interval > duration::zero() && !send_.has(send_flag::ping))
-      t = std::min(t, std::max(activity_.last_ack_eliciting_sent, activity_.last_received) +
-                          config_.keepalive_interval);
-    t = std::min(t, path_mtu_.search.next_timeout());
-  }
-  if (activity_.pacing_release != never) t = std::min(t, activity_.pacing_release);
-  return t;
-}
-
-void connection::on_timeout(time_point now) {
-  handle_timeout(now);
-  if (qlog_.observer) qlog_sync(now);
-}
-
-void connection::handle_timeout(time_point now) {
-  if (state_ == connection_state::closed) return;
-  if (state_ == connection_state::closing || state_ == connection_state::draining) {
-    if (now >= close_.deadline) state_ = connection_state::closed;
-    return;
-  }
-  if (handle_deadlines(now)) return;
-  if (now >= activity_.pacing_release) activity_.pacing_release = never;
-  handle_recovery_timeout(now);
-  if (now >= handshake_.probe_at) {
-    send_.set(send_flag::ping);
-    handshake_.probe_at = never;
-  }
-  keys_.one_rtt().on_timeout(now);
-  if (handshake_.confirmed) path_mtu_.search.on_timeout(now);
-  // The new address never answered: go back to the previous one.
-  if (path_.validation.active && now >= path_.validation.deadline) path_.abandon_validation();
-  if (handshake_.confirmed) {
-    messages_out_.on_timeout(now);
-    if (messages_in_.next_timeout() <= now) note_message_event();
-    if (config_.keepalive_interval > duration::zero() &&
-        now >= std::max(activity_.last_ack_eliciting_sent, activity_.last_received) + config_.keepalive_interval)
-      send_.set(send_flag::ping);
-  }
-}
-
-bool connection::handle_deadlines(time_point now) {
-  if (now >= activity_.last_received + idle_timeout()) {
-    close_silently(core_errc::idle_timeout);
-    return true;
-  }
-  if (now >= handshake_.deadline) {
-    close_silently(core_errc::handshake_timeout);
-    return true;
-  }
-  return false;
-}
-
-void connection::handle_recovery_timeout(time_point now) {
-  if (sender_.next_timeout() > now) return;
-  const auto& out = sender_.on_timeout(now);
-  handle_losses(out.lost, true, now);
-  if (out.probes > 0) {
-    on_path_mtu_timeout(now);
-    send_.set(send_flag::ping);
-    if (!handshake_.confirmed) requeue_crypto_in_flight();
-  }
-}
-
-void connection::requeue_crypto_in_flight() {
-  // A handshake probe carries the crypto data still unacknowledged, so a lost
-  // flight is repaired by the probe itself (RFC 9002 §6.2.4).
-  sent_.for_each([&](std::uint64_t, std::span<const sent_frame> frames) {
-    for (const auto& f : frames)
-      if (f.what == sent_frame::kind::crypto) handshake_.crypto_send.on_lost(f.a, f.b, false);
-  });
-}
-
 // --- inspection -------------------------------------------------------------
 
 connection_stats connection::stats() const {
@@ -430,156 +346,5 @@ bool connection::initiate_key_update() {
 }
 
 std::uint64_t connection::key_generation() const noexcept { return keys_.one_rtt().send_generation(); }
-
-// --- streams ----------------------------------------------------------------
-
-namespace {
-bool usable(connection_state s) {
-  return s == connection_state::handshaking || s == connection_state::established;
-}
-} // namespace
-
-void connection::update_stream(std::uint64_t id) {
-  send_.set(send_flag::stream_control);
-  (void)streams_.update(id);
-}
-
-std::optional<std::uint64_t> connection::open_stream(stream::direction d, std::error_code& ec) {
-  ec.clear();
-  if (!usable(state_)) {
-    ec = core_errc::connection_closed;
-    return std::nullopt;
-  }
-  auto* s = streams_.open(d, ec);
-  if (!s) return std::nullopt;
-  return s->id;
-}
-
-std::optional<std::uint64_t> connection::accept_stream(stream::direction d) { return streams_.accept(d); }
-
-std::size_t connection::write(std::uint64_t id, std::span<const std::byte> data, std::error_code& ec) {
-  ec.clear();
-  if (!usable(state_)) {
-    ec = core_errc::connection_closed;
-    return 0;
-  }
-  auto* s = streams_.find(id);
-  if (!s) {
-    ec = core_errc::unknown_stream;
-    return 0;
-  }
-  if (!s->send) {
-    ec = core_errc::invalid_stream_direction;
-    return 0;
-  }
-  s->send->set_buffer_limit(send_buffer_limit());
-  const std::size_t n = s->send->write(data, ec);
-  auto& want = events_.want_writable;
-  if (n < data.size() && !ec && std::find(want.begin(), want.end(), id) == want.end()) want.push_back(id);
-  update_stream(id);
-  return n;
-}
-
-std::size_t connection::writable(std::uint64_t id) {
-  auto* s = streams_.find(id);
-  if (!s || !s->send) return 0;
-  s->send->set_buffer_limit(send_buffer_limit());
-  return s->send->writable();
-}
-
-std::size_t connection::send_buffer_limit() const noexcept {
-  // A fixed buffer caps throughput at buffer / RTT: on a 100 Mbit/s 200 ms
-  // path 1 MB allows 40 Mbit/s, and after a loss the ring also holds
-  // everything above the hole until the retransmission is acknowledged,
-  // which takes two RTTs or more while a loss burst is repaired (and the
-  // queue it overflowed inflates the RTT). Four congestion windows cover
-  // what is in flight plus that backlog; at twice, a 100 Mbit/s, 200 ms,
-  // 1% loss path stalls on the buffer in the BBR start-up loss burst
-  // (bench/core/connection_vs_packet.sh: 74.6 vs 76.4 Mb/s, seed 1).
-  const std::size_t floor = config_.stream_send_buffer;
-  const std::size_t ceiling = std::max(floor, config_.max_stream_send_buffer);
-  const std::uint64_t want = 4 * sender_.congestion_window();
-  return static_cast<std::size_t>(std::clamp<std::uint64_t>(want, floor, ceiling));
-}
-
-std::error_code connection::finish(std::uint64_t id) {
-  if (!usable(state_)) return core_errc::connection_closed;
-  auto* s = streams_.find(id);
-  if (!s) return core_errc::unknown_stream;
-  if (!s->send) return core_errc::invalid_stream_direction;
-  auto ec = s->send->finish();
-  update_stream(id);
-  return ec;
-}
-
-stream::read_result connection::read(std::uint64_t id, std::span<std::byte> out, std::error_code& ec) {
-  ec.clear();
-  auto* s = streams_.find(id);
-  if (!s) {
-    ec = core_errc::unknown_stream;
-    return {};
-  }
-  if (!s->recv) {
-    ec = core_errc::invalid_stream_direction;
-    return {};
-  }
-  events_.readable_pending.erase(id);
-  auto r = s->recv->read(out, ec);
-  if (ec == stream::stream_errc::reset_by_peer) r.reset_code = s->recv->reset_error();
-  if (r.bytes > 0) conn_recv_window_.on_consumed(r.bytes);
-  update_stream(id);
-  return r;
-}
-
-std::error_code connection::reset_stream(std::uint64_t id, std::uint64_t app_error) {
-  auto* s = streams_.find(id);
-  if (!s) return core_errc::unknown_stream;
-  if (!s->send) return core_errc::invalid_stream_direction;
-  s->send->reset(app_error);
-  update_stream(id);
-  return {};
-}
-
-std::error_code connection::stop_sending(std::uint64_t id, std::uint64_t app_error) {
-  auto* s = streams_.find(id);
-  if (!s) return core_errc::unknown_stream;
-  if (!s->recv) return core_errc::invalid_stream_direction;
-  const std::uint64_t dropped = s->recv->stop_sending(app_error);
-  if (dropped > 0) conn_recv_window_.on_consumed(dropped);
-  update_stream(id);
-  return {};
-}
-
-std::error_code connection::set_urgency(std::uint64_t id, std::uint8_t urgency) {
-  if (!streams_.find(id)) return core_errc::unknown_stream;
-  streams_.set_urgency(id, urgency);
-  return {};
-}
-
-// --- datagrams and messages ---------------------------------------------------
-
-std::error_code connection::send_datagram(std::span<const std::byte> payload, time_point deadline) {
-  if (!usable(state_)) return core_errc::connection_closed;
-  return datagrams_out_.push(payload, deadline);
-}
-
-std::optional<std::size_t> connection::receive_datagram(std::span<std::byte> out) { return datagrams_in_.pop(out); }
-
-std::optional<std::uint64_t> connection::send_message(std::span<const std::byte> message, time_point deadline,
-                                                      time_point now, std::error_code& ec) {
-  ec.clear();
-  if (!usable(state_)) {
-    ec = core_errc::connection_closed;
-    return std::nullopt;
-  }
-  const std::uint64_t id = messages_out_.send(message, deadline, now, ec);
-  if (ec) return std::nullopt;
-  return id;
-}
-
-std::optional<stream::message_event> connection::receive_message(time_point now) {
-  events_.message_pending = false;
-  return messages_in_.poll(now);
-}
 
 } // namespace tern::core

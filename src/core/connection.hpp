@@ -372,15 +372,11 @@ private:
 
   connection(const connection_config& config, crypto::tls_role role, random_source& rng);
 
-  // connection.cpp: lifecycle and application API.
+  // connection.cpp: lifecycle.
   std::error_code start(std::shared_ptr<const crypto::tls_context> tls, time_point now);
   void emit(connection_event::kind k, std::uint64_t id = 0);
   /// Emits `closed` unless it was already.
   void emit_closed_once();
-  void handle_timeout(time_point now);
-  /// Whether an idle or handshake timeout ended the connection.
-  bool handle_deadlines(time_point now);
-  void handle_recovery_timeout(time_point now);
   /// Closes without a CONNECTION_CLOSE (idle or handshake timeout).
   void close_silently(core_errc why);
   void enter_closing(const close_info& info, time_point now);
@@ -394,9 +390,21 @@ private:
   void on_handshake_complete(time_point now);
   void on_handshake_confirmed(time_point now);
   void issue_connection_ids();
-  void update_stream(std::uint64_t id);
-  void requeue_crypto_in_flight();
   void pump_tls_output();
+
+  // connection_timers.cpp.
+  void handle_timeout(time_point now);
+  /// Whether an idle or handshake timeout ended the connection.
+  bool handle_deadlines(time_point now);
+  void handle_recovery_timeout(time_point now);
+  /// A handshake probe carries the crypto data still unacknowledged.
+  void requeue_crypto_in_flight();
+
+  // connection_app.cpp: the application's data API.
+  /// A stream's state changed: its control frames and scheduling are due.
+  void update_stream(std::uint64_t id);
+  /// Per-stream send buffer cap for the current congestion window.
+  std::size_t send_buffer_limit() const noexcept;
 
   // connection_qlog.cpp: the hooks, each called only when qlog_.observer is set.
   void open_qlog(time_point now);
@@ -469,9 +477,6 @@ private:
   void note_peer_stream(std::uint64_t id);
   void mark_readable(std::uint64_t id);
   void mark_writable(std::uint64_t id);
-  /// Per-stream send buffer cap for the current congestion window.
-  std::size_t send_buffer_limit() const noexcept;
-  void update_handshake_probe(time_point now);
 
   // connection_path_mtu.cpp: DPLPMTUD hooks.
   /// The probe size the datagram being built should have (it fits in
@@ -516,6 +521,8 @@ private:
   void maybe_start_key_update();
   bool wants_long_header() const noexcept;
   bool has_ack_eliciting_to_send(time_point now);
+  /// Client: when to probe a handshake that has nothing in flight.
+  void update_handshake_probe(time_point now);
   std::size_t amplification_budget() const noexcept { return path_.amplification_budget(); }
 
   // connection_frames_out.cpp: what goes into a packet, in order.
