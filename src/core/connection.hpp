@@ -280,13 +280,6 @@ public:
   /// file could not be created); the connection then runs untraced.
   std::error_code qlog_error() const noexcept { return qlog_.error; }
 
-  // --- for tests ----------------------------------------------------------
-
-  /// Starts a key update now if allowed (otherwise they happen on their own
-  /// before the AEAD limits). Returns whether one started.
-  bool initiate_key_update();
-  std::uint64_t key_generation() const noexcept;
-
 private:
   // Test-only seam, defined in tests/support/connection_test_access.hpp.
   friend struct connection_test_access;
@@ -391,6 +384,12 @@ private:
   void on_handshake_confirmed(time_point now);
   void issue_connection_ids();
   void pump_tls_output();
+  /// Starts a key update now if allowed (otherwise they happen on their own
+  /// before the AEAD limits); whether one started. Tests only, through
+  /// connection_test_access.
+  bool initiate_key_update();
+  /// The 1-RTT key generation being sent.
+  std::uint64_t key_generation() const noexcept;
 
   // connection_timers.cpp.
   void handle_timeout(time_point now);

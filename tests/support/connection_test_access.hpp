@@ -17,6 +17,11 @@ struct connection_test_access {
   static void inject_frames(connection& c, std::span<const std::byte> frames) {
     c.injected_frames_.insert(c.injected_frames_.end(), frames.begin(), frames.end());
   }
+  /// Starts a key update now if allowed (otherwise they happen on their own
+  /// before the AEAD limits); whether one started.
+  static bool initiate_key_update(connection& c) { return c.initiate_key_update(); }
+  /// The 1-RTT key generation `c` sends with.
+  static std::uint64_t key_generation(const connection& c) noexcept { return c.key_generation(); }
   /// The connection's recovery sender, to compare what stats() reports with
   /// the congestion controller's own figures.
   static const recovery::sender& sender(const connection& c) noexcept { return c.sender_; }

@@ -10,6 +10,7 @@
 #include "qlog_schema.hpp"
 #include "sim/netem_spec.hpp"
 #include "sim/simulator.hpp"
+#include "support/connection_test_access.hpp"
 #include "support/seed.hpp"
 #include "support/sim_connection.hpp"
 
@@ -109,7 +110,7 @@ transfer_result run_transfer(const std::string& qlog_dir, const std::string& lin
       written += n;
     }
     if (written == data.size() && !finished) finished = !c.finish(*stream);
-    if (!key_updated && received > bytes / 2) key_updated = c.initiate_key_update();
+    if (!key_updated && received > bytes / 2) key_updated = core::connection_test_access::initiate_key_update(c);
     if (out.complete && !closed) {
       c.close(0, "done", now);
       closed = true;
