@@ -28,7 +28,10 @@ struct connection_stats {
   std::chrono::nanoseconds min_rtt{0};
   std::uint64_t cwnd = 0;              ///< bytes
   std::uint64_t pacing_rate = 0;       ///< bytes per second
-  std::uint64_t delivery_rate = 0;     ///< bytes per second: the controller's bandwidth estimate
+  /// Bytes per second: the congestion controller's bandwidth estimate (BBR's
+  /// bottleneck bandwidth; cwnd/SRTT for CUBIC and NewReno), 0 before it has
+  /// one - the rate a media encoder can aim at.
+  std::uint64_t delivery_rate = 0;
   std::uint64_t bytes_in_flight = 0;
   std::uint64_t packets_sent = 0;
   std::uint64_t packets_received = 0;

@@ -6,13 +6,41 @@
 
 namespace tern {
 
-/// A small, fast, seedable pseudo-random generator (xoshiro256**, seeded by
-/// splitmix64). Every random decision in tern - connection IDs aside, which
-/// come from OpenSSL - takes one of these by reference, so a simulation is
-/// reproduced exactly from its seed. Not for cryptographic use.
+namespace detail {
+/// Fills `out` from OpenSSL's CSPRNG (src/util/random.cpp); false when
+/// OpenSSL could not produce the bytes.
+bool csprng_fill(std::span<std::byte> out) noexcept;
+} // namespace detail
+
+/// Every random decision in tern takes one of these by reference: the sans-IO
+/// core never uses a global random generator. Two modes:
+///
+/// - seeded (`random_source(seed)`): a small, fast pseudo-random generator
+///   (xoshiro256**, seeded by splitmix64), everything included - connection
+///   IDs, stateless reset tokens, PATH_CHALLENGE data - so a test or a
+///   simulation is reproduced exactly from its seed. Predictable: never for
+///   a connection on a real network.
+/// - unpredictable (`random_source::unpredictable()`): what drivers on a real
+///   network construct. fill(), which makes every value a peer or an
+///   observer sees (connection IDs, tokens, challenge data), draws from
+///   OpenSSL's CSPRNG; next_u64() and the rest (protocol choices such as
+///   BBR's probing phase) stay on the fast generator, seeded from the CSPRNG.
+///
+/// Neither mode makes a virtual call per draw: next_u64() is the same inline
+/// generator in both, and fill() tests one flag.
 class random_source {
 public:
   explicit constexpr random_source(std::uint64_t seed) noexcept { reseed(seed); }
+
+  /// The production source: fill() from OpenSSL's CSPRNG, the generator
+  /// behind next_u64() seeded from it as well - or from `seed` when it is
+  /// not zero, which repeats the protocol's random choices without making
+  /// connection IDs predictable. Should OpenSSL ever fail to produce bytes,
+  /// fill() falls back to the generator rather than failing the packet path.
+  static random_source unpredictable(std::uint64_t seed = 0) noexcept;
+
+  /// Whether fill() draws from the CSPRNG (made by unpredictable()).
+  constexpr bool is_unpredictable() const noexcept { return csprng_fill_; }
 
   constexpr void reseed(std::uint64_t seed) noexcept {
     for (auto& word : state_) {
@@ -54,8 +82,10 @@ public:
   /// Uniform in [0, 1), with 53 bits of precision.
   constexpr double uniform01() noexcept { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
 
-  /// Fills `out` with random bytes.
+  /// Fills `out` with random bytes: from the CSPRNG for an unpredictable()
+  /// source, from the seeded generator otherwise.
   constexpr void fill(std::span<std::byte> out) noexcept {
+    if (csprng_fill_ && detail::csprng_fill(out)) return;
     std::size_t i = 0;
     while (i < out.size()) {
       std::uint64_t word = next_u64();
@@ -68,6 +98,7 @@ private:
   __extension__ using uint128 = unsigned __int128; // GCC and Clang; silences -Wpedantic
   static constexpr std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
   std::uint64_t state_[4]{};
+  bool csprng_fill_ = false;
 };
 
 } // namespace tern

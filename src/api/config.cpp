@@ -2,13 +2,16 @@
 // config that cannot work, once for every front end.
 
 #include "api/front_end.hpp"
+#include "qlog/trace_writer.hpp"
 
 #include <tern/error.hpp>
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <string>
+#include <utility>
 
 namespace tern::detail {
 
@@ -47,16 +50,21 @@ core::connection_config core_config(const config& cfg) {
   c.max_stream_send_buffer = cfg.max_stream_send_buffer;
   c.message_tail_probes = cfg.message_tail_probes;
   c.message_cwnd_allowance = cfg.message_cwnd_allowance;
-  c.qlog_dir = cfg.qlog_dir;
-  if (c.qlog_dir.empty())
-    if (const char* env = std::getenv("TERN_QLOG_DIR")) c.qlog_dir = env;
+  if (auto dir = qlog_dir(cfg); !dir.empty()) c.qlog = std::make_shared<qlog::trace_directory>(std::move(dir));
   return c;
 }
 
-std::error_code check_qlog_dir(const std::string& qlog_dir) {
-  if (qlog_dir.empty()) return {};
+std::string qlog_dir(const config& cfg) {
+  if (!cfg.qlog_dir.empty()) return cfg.qlog_dir;
+  if (const char* env = std::getenv("TERN_QLOG_DIR")) return env;
+  return {};
+}
+
+std::error_code check_qlog_dir(const config& cfg) {
+  const std::string dir = qlog_dir(cfg);
+  if (dir.empty()) return {};
   std::error_code ec;
-  if (!std::filesystem::is_directory(qlog_dir, ec)) return errc::invalid_argument;
+  if (!std::filesystem::is_directory(dir, ec)) return errc::invalid_argument;
   return {};
 }
 

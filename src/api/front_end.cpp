@@ -15,8 +15,10 @@ front_end::front_end(const config& cfg, std::uint64_t seed, std::error_code& ec)
   ec = check_config(cfg);
   if (ec) return;
   core::endpoint_config core_cfg = core_endpoint_config(cfg);
-  if ((ec = check_qlog_dir(core_cfg.connection.qlog_dir))) return;
-  rng_.reseed(seed != 0 ? seed : fresh_seed());
+  if ((ec = check_qlog_dir(cfg))) return;
+  // Protocol choices repeat for a given seed; connection IDs, tokens and
+  // path challenges always come from the CSPRNG (random_source::unpredictable).
+  rng_ = random_source::unpredictable(seed != 0 ? seed : fresh_seed());
   identity_ = load_identity(cfg, cfg.accept_connections, ec);
   if (ec) return;
   if (cfg.accept_connections) {

@@ -30,14 +30,17 @@ std::error_code public_error(std::error_code ec) noexcept;
 /// zero batch or connection limits, negative intervals, a zero token
 /// lifetime with require_address_validation, ...).
 std::error_code check_config(const config& cfg);
-/// tern::config -> the core's connection config (TLS fields excluded).
-/// qlog_dir falls back to the TERN_QLOG_DIR environment variable.
+/// tern::config -> the core's connection config (TLS fields excluded),
+/// with a qlog::trace_directory for qlog_dir(cfg) when there is one.
 core::connection_config core_config(const config& cfg);
+/// cfg.qlog_dir, or the TERN_QLOG_DIR environment variable when it is
+/// empty; empty when neither is set.
+std::string qlog_dir(const config& cfg);
 /// tern::config -> the core endpoint's config (server_tls left to the caller).
 core::endpoint_config core_endpoint_config(const config& cfg);
-/// invalid_argument when `qlog_dir` is set and is not an existing
+/// invalid_argument when qlog_dir(cfg) is set and is not an existing
 /// directory: a typo must not silently leave every connection untraced.
-std::error_code check_qlog_dir(const std::string& qlog_dir);
+std::error_code check_qlog_dir(const config& cfg);
 
 /// The core's counters as the public API reports them (path_changes is the
 /// front end's to fill in).

@@ -42,6 +42,7 @@ public:
   [[nodiscard]] std::uint64_t pacing_rate() const noexcept override {
     return first_flight_unpaced_ ? unlimited_rate : pacing_rate_;
   }
+  [[nodiscard]] std::uint64_t bandwidth_estimate() const noexcept override { return max_bandwidth(); }
   [[nodiscard]] std::string_view state_name() const noexcept override;
   [[nodiscard]] algorithm kind() const noexcept override { return algorithm::bbr; }
   [[nodiscard]] bool in_startup() const noexcept override { return mode_ == mode::startup; }

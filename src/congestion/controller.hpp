@@ -159,6 +159,11 @@ public:
   [[nodiscard]] virtual std::uint64_t congestion_window() const noexcept = 0;
   /// Bytes per second the pacer should release at; unlimited_rate to not pace.
   [[nodiscard]] virtual std::uint64_t pacing_rate() const noexcept = 0;
+  /// The controller's estimate of the path's bandwidth, bytes per second
+  /// (0 before it has one): the rate a media encoder can aim at. BBR: its
+  /// bottleneck bandwidth (the windowed maximum of delivery-rate samples);
+  /// the loss-based controllers: one congestion window per smoothed RTT.
+  [[nodiscard]] virtual std::uint64_t bandwidth_estimate() const noexcept = 0;
   /// Short name of the controller's current state ("slow_start",
   /// "probe_bw", ...), for stats and logs.
   [[nodiscard]] virtual std::string_view state_name() const noexcept = 0;

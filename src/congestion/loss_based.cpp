@@ -29,6 +29,11 @@ std::uint64_t loss_based_controller::pacing_rate() const noexcept {
   return std::max<std::uint64_t>(static_cast<std::uint64_t>(rate), 1);
 }
 
+std::uint64_t loss_based_controller::bandwidth_estimate() const noexcept {
+  if (smoothed_rtt_ <= duration::zero()) return 0;
+  return static_cast<std::uint64_t>(static_cast<double>(cwnd_) * 1e9 / static_cast<double>(smoothed_rtt_.count()));
+}
+
 void loss_based_controller::on_packet_sent(const packet_sent_event& e) {
   if (!e.in_flight) return;
   if (sent_any_ && e.prior_in_flight == 0 && e.now > last_sent_) {

@@ -24,6 +24,9 @@ public:
   /// 2·cwnd/SRTT in slow start, 1.25·cwnd/SRTT after; unlimited before the
   /// first RTT sample.
   [[nodiscard]] std::uint64_t pacing_rate() const noexcept override;
+  /// cwnd/SRTT: what the window delivers per round trip; 0 before the first
+  /// RTT sample.
+  [[nodiscard]] std::uint64_t bandwidth_estimate() const noexcept override;
 
   [[nodiscard]] std::uint64_t slow_start_threshold() const noexcept { return ssthresh_; }
   [[nodiscard]] bool in_recovery() const noexcept { return in_recovery_; }

@@ -1,6 +1,10 @@
-// The connection's lifecycle and application API (docs/connection.md,
-// docs/protocol.md §9). Packet processing lives in connection_recv.cpp and
-// packet building in connection_send.cpp; this file holds state changes.
+// The connection's lifecycle (docs/connection.md, docs/protocol.md §9):
+// creation, the handshake's progress, closing, and inspection. It
+// coordinates; the work is elsewhere: datagrams and packets received in
+// connection_recv.cpp and their frames in connection_frames_in.cpp,
+// datagrams built in connection_send.cpp from connection_frames_out.cpp's
+// frames, timers in connection_timers.cpp, the application's data API
+// (streams, datagrams, messages) in connection_app.cpp.
 //
 // States: handshaking -> established -> closing | draining -> closed
 // (RFC 9000 §10). A client is established once the server's HANDSHAKE_DONE
@@ -10,9 +14,6 @@
 #include "core/connection.hpp"
 
 #include "crypto/crypto_error.hpp"
-#include "stream/stream_errc.hpp"
-
-#include <openssl/rand.h>
 
 #include <algorithm>
 
@@ -47,14 +48,10 @@ stream::stream_map_config make_stream_config(const connection_config& c, crypto:
   return s;
 }
 
-constexpr std::uint64_t crypto_buffer = 256 * 1024;
-
 } // namespace
 
 connection::connection(const connection_config& config, crypto::tls_role role, random_source& rng)
-    : config_(config), role_(role), rng_(rng),
-      crypto_send_(UINT64_MAX, stream::send_config{1024 * 1024}),
-      crypto_recv_(stream::window_config{crypto_buffer, crypto_buffer}), sender_(make_sender_config(config), rng),
+    : config_(config), role_(role), rng_(rng), sender_(make_sender_config(config), rng),
       acks_(make_ack_config(config)), streams_(make_stream_config(config, role)),
       conn_send_credit_(initial_limits::max_data),
       conn_recv_window_(stream::window_config{.initial = initial_limits::max_data,
@@ -73,6 +70,7 @@ connection::connection(const connection_config& config, crypto::tls_role role, r
   limits.max_streams_bidi = initial_limits::max_streams_bidi;
   limits.max_streams_uni = initial_limits::max_streams_uni;
   streams_.set_peer_limits(limits);
+  send_.set(send_flag::stream_control);
 }
 
 connection::~connection() = default;
@@ -82,13 +80,13 @@ std::unique_ptr<connection> connection::connect(const connection_config& config,
                                                 random_source& rng, time_point now, std::error_code& ec,
                                                 std::span<const std::byte> address_token) {
   std::unique_ptr<connection> c(new connection(config, crypto::tls_role::client, rng));
-  c->peer_address_ = peer;
-  c->initial_token_.assign(address_token.begin(), address_token.end());
-  c->address_validated_ = true; // a client sends only where it chose to
+  c->path_.peer = peer;
+  c->tokens_.initial.assign(address_token.begin(), address_token.end());
+  c->path_.validated = true; // a client sends only where it chose to
   c->make_connection_id(c->local_initial_cid_);
   // The original DCID is at least 8 bytes (RFC 9000 §7.2) whatever our own length.
   std::array<std::byte, 8> dcid{};
-  c->random_bytes(dcid);
+  c->rng_.fill(dcid);
   (void)wire::connection_id::from_bytes(dcid, c->original_dcid_);
   c->ids_.set_initial_local(c->local_initial_cid_);
   c->ids_.set_initial_peer(c->original_dcid_);
@@ -109,15 +107,15 @@ std::unique_ptr<connection> connection::accept(const connection_config& config,
     return nullptr;
   }
   std::unique_ptr<connection> c(new connection(config, crypto::tls_role::server, rng));
-  c->peer_address_ = peer;
+  c->path_.peer = peer;
   if (retry_original_dcid) {
     c->original_dcid_ = *retry_original_dcid;
     c->local_initial_cid_ = client_dcid;
-    c->address_validated_ = true; // the token proved the client receives at `peer`
+    c->path_.validated = true; // the token proved the client receives at `peer`
   } else {
     c->original_dcid_ = client_dcid;
     c->make_connection_id(c->local_initial_cid_);
-    c->address_validated_ = address_validated; // a NEW_TOKEN token proved it
+    c->path_.validated = address_validated; // a NEW_TOKEN token proved it
   }
   c->ids_.set_initial_local(c->local_initial_cid_);
   c->ids_.set_initial_peer(client_scid);
@@ -127,55 +125,55 @@ std::unique_ptr<connection> connection::accept(const connection_config& config,
 }
 
 std::error_code connection::start(std::shared_ptr<const crypto::tls_context> tls, time_point now) {
-  created_ = now;
-  last_received_ = now;
+  activity_.last_received = now;
   open_qlog(now);
-  handshake_deadline_ = now + config_.handshake_timeout;
+  handshake_.deadline = now + config_.handshake_timeout;
   if (auto ec = keys_.install_handshake(role_, original_dcid_.bytes())) return ec;
   std::error_code ec;
-  tls_ = crypto::tls_session::create(std::move(tls), ec);
+  handshake_.tls = crypto::tls_session::create(std::move(tls), ec);
   if (ec) return ec;
-  if (tls_->role() != role_) return crypto::crypto_errc::invalid_configuration;
-  if (auto e = tls_->start()) return e;
-  crypto_scratch_.resize(16 * 1024);
+  if (handshake_.tls->role() != role_) return crypto::crypto_errc::invalid_configuration;
+  if (auto e = handshake_.tls->start()) return e;
+  handshake_.scratch.resize(16 * 1024);
   pump_tls_output();
-  if (qlog_) qlog_sync(now);
+  if (qlog_.observer) qlog_sync(now);
   return {};
 }
 
 void connection::pump_tls_output() {
   // After a failure the pending output is the TLS alert, which travels as
   // the CONNECTION_CLOSE code instead.
-  if (tls_->state() == crypto::handshake_state::failed) return;
-  while (tls_->pending_output() > 0) {
-    const std::size_t n = tls_->take_output(crypto_scratch_);
+  auto& tls = *handshake_.tls;
+  if (tls.state() == crypto::handshake_state::failed) return;
+  while (tls.pending_output() > 0) {
+    const std::size_t n = tls.take_output(handshake_.scratch);
     if (n == 0) break;
     std::error_code ec;
-    crypto_send_.write(std::span<const std::byte>(crypto_scratch_).first(n), ec);
+    handshake_.crypto_send.write(std::span<const std::byte>(handshake_.scratch).first(n), ec);
   }
-}
-
-void connection::random_bytes(std::span<std::byte> out) {
-  if (config_.deterministic_ids_for_tests ||
-      RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(out.size())) != 1)
-    rng_.fill(out);
 }
 
 void connection::make_connection_id(wire::connection_id& out) {
   std::array<std::byte, wire::max_connection_id_length> bytes{};
   auto s = std::span(bytes).first(config_.connection_id_length);
-  random_bytes(s);
+  rng_.fill(s);
   (void)wire::connection_id::from_bytes(s, out);
 }
 
 duration connection::pto() const noexcept { return sender_.rtt().base_timeout(); }
 
-void connection::emit(connection_event::kind k, std::uint64_t id) { events_.push_back(connection_event{k, id}); }
+duration connection::idle_timeout() const noexcept { return std::max(config_.idle_timeout, 3 * pto()); }
+
+void connection::emit(connection_event::kind k, std::uint64_t id) { events_.queue.push_back(connection_event{k, id}); }
+
+void connection::emit_closed_once() {
+  if (close_.take_event()) emit(connection_event::kind::closed);
+}
 
 std::optional<connection_event> connection::poll_event() {
-  if (events_.empty()) return std::nullopt;
-  auto e = events_.front();
-  events_.pop_front();
+  if (events_.queue.empty()) return std::nullopt;
+  auto e = events_.queue.front();
+  events_.queue.pop_front();
   return e;
 }
 
@@ -184,30 +182,30 @@ void connection::issue_connection_ids() {
     wire::connection_id cid;
     make_connection_id(cid);
     std::array<std::byte, wire::stateless_reset_token_length> token{};
-    random_bytes(token);
+    rng_.fill(token);
     ids_.issue_local(cid, token);
   }
 }
 
 void connection::on_handshake_complete(time_point now) {
-  handshake_complete_ = true;
-  if (auto ec = keys_.install_one_rtt(*tls_, config_.key_update)) {
+  handshake_.complete = true;
+  if (auto ec = keys_.install_one_rtt(*handshake_.tls, config_.key_update)) {
     close_transport(wire::transport_error::internal_error, 0, "1-RTT key derivation failed", now);
     return;
   }
   keys_.one_rtt().set_old_key_retention(3 * pto());
   if (role_ == crypto::tls_role::server) {
-    handshake_done_pending_ = true;
+    send_.set(send_flag::handshake_done);
     on_handshake_confirmed(now);
   }
-  replay_early_pending_ = !early_.empty();
+  receive_.replay_early_pending = !receive_.early.empty();
 }
 
 void connection::on_handshake_confirmed(time_point now) {
-  if (handshake_confirmed_) return;
-  handshake_confirmed_ = true;
-  handshake_deadline_ = never;
-  handshake_probe_at_ = never;
+  if (handshake_.confirmed) return;
+  handshake_.confirmed = true;
+  handshake_.deadline = never;
+  handshake_.probe_at = never;
   if (state_ == connection_state::handshaking) state_ = connection_state::established;
   // Long-header keys are public to anyone who saw the first DCID: stop
   // accepting such packets once they are no longer needed (RFC 9001 §4.9.2).
@@ -221,30 +219,30 @@ void connection::enter_closing(const close_info& info, time_point now) {
   if (state_ == connection_state::closing || state_ == connection_state::draining ||
       state_ == connection_state::closed)
     return;
-  close_ = info;
+  close_.info = info;
   state_ = connection_state::closing;
-  close_frame_pending_ = true;
-  close_deadline_ = now + 3 * pto();
-  close_packet_type_ = handshake_confirmed_ || (handshake_complete_ && !keys_.has_handshake_keys())
+  send_.set(send_flag::close_frame);
+  close_.deadline = now + 3 * pto();
+  close_.packet_type = handshake_.confirmed || (handshake_.complete && !keys_.has_handshake_keys())
                            ? wire::packet_type::one_rtt
-                           : (is_client() && !heard_from_peer_ ? wire::packet_type::initial
-                                                               : wire::packet_type::handshake);
-  if (!closed_event_sent_) {
-    closed_event_sent_ = true;
-    emit(connection_event::kind::closed);
-  }
+                           : (is_client() && !handshake_.heard_from_peer ? wire::packet_type::initial
+                                                                          : wire::packet_type::handshake);
+  emit_closed_once();
 }
 
 void connection::enter_draining(const close_info& info, time_point now) {
   if (state_ == connection_state::draining || state_ == connection_state::closed) return;
-  if (state_ != connection_state::closing) close_ = info;
+  if (state_ != connection_state::closing) close_.info = info;
   state_ = connection_state::draining;
-  close_frame_pending_ = false;
-  close_deadline_ = now + 3 * pto();
-  if (!closed_event_sent_) {
-    closed_event_sent_ = true;
-    emit(connection_event::kind::closed);
-  }
+  send_.clear(send_flag::close_frame);
+  close_.deadline = now + 3 * pto();
+  emit_closed_once();
+}
+
+void connection::close_silently(core_errc why) {
+  close_.info.error = why;
+  state_ = connection_state::closed;
+  emit_closed_once();
 }
 
 void connection::close_transport_code(std::uint64_t code, std::error_code local, std::string_view reason,
@@ -259,15 +257,16 @@ void connection::close_transport_code(std::uint64_t code, std::error_code local,
 void connection::close_transport(wire::transport_error code, std::uint64_t frame_type, std::string_view reason,
                                  time_point now) {
   close_transport_code(static_cast<std::uint64_t>(code), core_errc::transport_error, reason, now);
-  close_frame_type_ = frame_type;
+  close_.frame_type = frame_type;
 }
 
 void connection::fail_handshake(time_point now) {
   // RFC 9001 §4.8: a TLS alert becomes CONNECTION_CLOSE with 0x100 + alert.
   std::uint64_t code = 0x100 + 80; // internal_error alert when TLS gave none
-  if (auto a = tls_->alert_sent()) code = 0x100 + *a;
-  close_transport_code(code, tls_->error(), tls_->failure_detail(), now);
-  close_frame_type_ = wire::frame_type::crypto;
+  const auto& tls = *handshake_.tls;
+  if (auto a = tls.alert_sent()) code = 0x100 + *a;
+  close_transport_code(code, tls.error(), tls.failure_detail(), now);
+  close_.frame_type = wire::frame_type::crypto;
 }
 
 void connection::close(std::uint64_t app_error, std::string_view reason, time_point now) {
@@ -278,103 +277,7 @@ void connection::close(std::uint64_t app_error, std::string_view reason, time_po
   info.code = app_error;
   info.reason = std::string(reason);
   enter_closing(info, now);
-  if (qlog_) qlog_sync(now);
-}
-
-// --- timers -----------------------------------------------------------------
-
-time_point connection::next_timeout() const noexcept {
-  if (state_ == connection_state::closed) return never;
-  if (state_ == connection_state::closing || state_ == connection_state::draining) return close_deadline_;
-  time_point t = last_received_ + std::max(config_.idle_timeout, 3 * pto());
-  t = std::min(t, handshake_deadline_);
-  t = std::min(t, sender_.next_timeout());
-  if (amplification_budget() >= 64) t = std::min(t, acks_.ack_deadline());
-  t = std::min(t, keys_.one_rtt().next_timeout());
-  t = std::min(t, handshake_probe_at_);
-  if (path_.active) t = std::min(t, path_.deadline);
-  if (handshake_confirmed_) {
-    t = std::min(t, messages_out_.next_timeout());
-    if (!message_event_pending_) t = std::min(t, messages_in_.next_timeout());
-    if (config_.keepalive_interval > duration::zero() && !ping_pending_)
-      t = std::min(t, std::max(last_ack_eliciting_sent_, last_received_) + config_.keepalive_interval);
-    t = std::min(t, path_mtu_.next_timeout());
-  }
-  if (pacing_release_ != never) t = std::min(t, pacing_release_);
-  return t;
-}
-
-void connection::on_timeout(time_point now) {
-  handle_timeout(now);
-  if (qlog_) qlog_sync(now);
-}
-
-void connection::handle_timeout(time_point now) {
-  if (state_ == connection_state::closed) return;
-  if (state_ == connection_state::closing || state_ == connection_state::draining) {
-    if (now >= close_deadline_) state_ = connection_state::closed;
-    return;
-  }
-  if (now >= last_received_ + std::max(config_.idle_timeout, 3 * pto())) {
-    close_.error = core_errc::idle_timeout;
-    state_ = connection_state::closed;
-    if (!closed_event_sent_) {
-      closed_event_sent_ = true;
-      emit(connection_event::kind::closed);
-    }
-    return;
-  }
-  if (now >= handshake_deadline_) {
-    close_.error = core_errc::handshake_timeout;
-    state_ = connection_state::closed;
-    if (!closed_event_sent_) {
-      closed_event_sent_ = true;
-      emit(connection_event::kind::closed);
-    }
-    return;
-  }
-  if (now >= pacing_release_) pacing_release_ = never;
-  if (sender_.next_timeout() <= now) {
-    const auto& out = sender_.on_timeout(now);
-    handle_losses(out.lost, true, now);
-    if (out.probes > 0) {
-      on_path_mtu_timeout(now);
-      ping_pending_ = true;
-      if (!handshake_confirmed_) requeue_crypto_in_flight();
-    }
-  }
-  if (now >= handshake_probe_at_) {
-    ping_pending_ = true;
-    handshake_probe_at_ = never;
-  }
-  keys_.one_rtt().on_timeout(now);
-  if (handshake_confirmed_) path_mtu_.on_timeout(now);
-  if (path_.active && now >= path_.deadline) {
-    // The new address never answered: go back to the previous one.
-    path_.active = false;
-    path_.challenge_pending = false;
-    peer_address_ = path_.previous;
-    address_validated_ = path_.previous_validated;
-  }
-  if (handshake_confirmed_) {
-    messages_out_.on_timeout(now);
-    if (messages_in_.next_timeout() <= now && !message_event_pending_) {
-      message_event_pending_ = true;
-      emit(connection_event::kind::message_received);
-    }
-    if (config_.keepalive_interval > duration::zero() &&
-        now >= std::max(last_ack_eliciting_sent_, last_received_) + config_.keepalive_interval)
-      ping_pending_ = true;
-  }
-}
-
-void connection::requeue_crypto_in_flight() {
-  // A handshake probe carries the crypto data still unacknowledged, so a lost
-  // flight is repaired by the probe itself (RFC 9002 §6.2.4).
-  sent_.for_each([&](std::uint64_t, std::span<const sent_frame> frames) {
-    for (const auto& f : frames)
-      if (f.what == sent_frame::kind::crypto) crypto_send_.on_lost(f.a, f.b, false);
-  });
+  if (qlog_.observer) qlog_sync(now);
 }
 
 // --- inspection -------------------------------------------------------------
@@ -390,205 +293,58 @@ connection_stats connection::stats() const {
   s.cwnd = sender_.congestion_window();
   s.pacing_rate = sender_.pacing_rate();
   s.bytes_in_flight = sender_.bytes_in_flight();
-  s.delivery_rate = delivery_rate_;
+  s.delivery_rate = sender_.bandwidth_estimate();
   const auto& ss = sender_.stats();
   s.packets_sent = ss.packets_sent;
   s.packets_lost = ss.packets_lost;
   s.spurious_retransmits = ss.spurious_losses;
-  s.packets_received = packets_received_;
-  s.packets_retransmitted = packets_retransmitted_;
-  s.retransmission_rate =
-      ss.packets_sent == 0 ? 0.0 : static_cast<double>(packets_retransmitted_) / static_cast<double>(ss.packets_sent);
-  s.bytes_sent = bytes_sent_;
-  s.bytes_received = bytes_received_;
-  s.packets_dropped = packets_dropped_;
+  const auto& c = counters_;
+  s.packets_received = c.packets_received;
+  s.packets_retransmitted = c.packets_retransmitted;
+  s.retransmission_rate = ss.packets_sent == 0 ? 0.0
+                                               : static_cast<double>(c.packets_retransmitted) /
+                                                     static_cast<double>(ss.packets_sent);
+  s.bytes_sent = c.bytes_sent;
+  s.bytes_received = c.bytes_received;
+  s.packets_dropped = c.packets_dropped;
   s.authentication_failures = keys_.authentication_failures();
-  s.key_updates = key_updates_;
-  s.stream_bytes_sent = stream_bytes_sent_;
-  s.stream_bytes_retransmitted = stream_bytes_retransmitted_;
-  s.stream_bytes_received = stream_bytes_received_;
+  s.key_updates = c.key_updates;
+  s.stream_bytes_sent = c.stream_bytes_sent;
+  s.stream_bytes_retransmitted = c.stream_bytes_retransmitted;
+  s.stream_bytes_received = c.stream_bytes_received;
   const auto& ms = messages_out_.stats();
   s.message_fragments_sent = ms.fragments_sent;
   s.message_retransmissions = ms.retransmissions;
   s.message_duplicates = ms.duplicates;
   s.messages_abandoned = ms.messages_abandoned;
-  s.datagram_size = path_mtu_.usable_size();
-  s.mtu_probes_sent = path_mtu_.stats().probes_sent;
-  s.mtu_probes_lost = path_mtu_.stats().probes_lost;
-  s.mtu_black_holes = path_mtu_.stats().black_holes;
+  const auto& mtu = path_mtu_.search;
+  s.datagram_size = mtu.usable_size();
+  s.mtu_probes_sent = mtu.stats().probes_sent;
+  s.mtu_probes_lost = mtu.stats().probes_lost;
+  s.mtu_black_holes = mtu.stats().black_holes;
   s.ecn_ect0_received = acks_.ecn().ect0;
   s.ecn_ect1_received = acks_.ecn().ect1;
   s.ecn_ce_received = acks_.ecn().ce;
-  s.ecn_ce_reported = peer_ce_;
+  s.ecn_ce_reported = ecn_.peer_ce();
   s.ecn_marking = ecn_marks_now();
   return s;
 }
 
-std::string connection::alpn() const { return tls_ ? std::string(tls_->alpn()) : std::string(); }
+std::string connection::alpn() const {
+  return handshake_.tls ? std::string(handshake_.tls->alpn()) : std::string();
+}
 
 std::optional<crypto::spki_digest> connection::peer_fingerprint() const {
-  return tls_ ? tls_->peer_spki() : std::nullopt;
+  return handshake_.tls ? handshake_.tls->peer_spki() : std::nullopt;
 }
 
 bool connection::initiate_key_update() {
-  if (!handshake_confirmed_ || !keys_.one_rtt().can_initiate_update()) return false;
+  if (!handshake_.confirmed || !keys_.one_rtt().can_initiate_update()) return false;
   if (keys_.one_rtt().initiate_update()) return false;
-  ++key_updates_;
+  ++counters_.key_updates;
   return true;
 }
 
 std::uint64_t connection::key_generation() const noexcept { return keys_.one_rtt().send_generation(); }
-
-// --- streams ----------------------------------------------------------------
-
-namespace {
-bool usable(connection_state s) {
-  return s == connection_state::handshaking || s == connection_state::established;
-}
-} // namespace
-
-void connection::update_stream(std::uint64_t id) {
-  control_dirty_ = true;
-  (void)streams_.update(id);
-}
-
-std::optional<std::uint64_t> connection::open_stream(stream::direction d, std::error_code& ec) {
-  ec.clear();
-  if (!usable(state_)) {
-    ec = core_errc::connection_closed;
-    return std::nullopt;
-  }
-  auto* s = streams_.open(d, ec);
-  if (!s) return std::nullopt;
-  return s->id;
-}
-
-std::optional<std::uint64_t> connection::accept_stream(stream::direction d) { return streams_.accept(d); }
-
-std::size_t connection::write(std::uint64_t id, std::span<const std::byte> data, std::error_code& ec) {
-  ec.clear();
-  if (!usable(state_)) {
-    ec = core_errc::connection_closed;
-    return 0;
-  }
-  auto* s = streams_.find(id);
-  if (!s) {
-    ec = core_errc::unknown_stream;
-    return 0;
-  }
-  if (!s->send) {
-    ec = core_errc::invalid_stream_direction;
-    return 0;
-  }
-  s->send->set_buffer_limit(send_buffer_limit());
-  const std::size_t n = s->send->write(data, ec);
-  if (n < data.size() && !ec &&
-      std::find(want_writable_.begin(), want_writable_.end(), id) == want_writable_.end())
-    want_writable_.push_back(id);
-  update_stream(id);
-  return n;
-}
-
-std::size_t connection::writable(std::uint64_t id) {
-  auto* s = streams_.find(id);
-  if (!s || !s->send) return 0;
-  s->send->set_buffer_limit(send_buffer_limit());
-  return s->send->writable();
-}
-
-std::size_t connection::send_buffer_limit() const noexcept {
-  // A fixed buffer caps throughput at buffer / RTT: on a 100 Mbit/s 200 ms
-  // path 1 MB allows 40 Mbit/s, and after a loss the ring also holds
-  // everything above the hole until the retransmission is acknowledged,
-  // which takes two RTTs or more while a loss burst is repaired (and the
-  // queue it overflowed inflates the RTT). Four congestion windows cover
-  // what is in flight plus that backlog; at twice, a 100 Mbit/s, 200 ms,
-  // 1% loss path stalls on the buffer in the BBR start-up loss burst
-  // (bench/core/connection_vs_packet.sh: 74.6 vs 76.4 Mb/s, seed 1).
-  const std::size_t floor = config_.stream_send_buffer;
-  const std::size_t ceiling = std::max(floor, config_.max_stream_send_buffer);
-  const std::uint64_t want = 4 * sender_.congestion_window();
-  return static_cast<std::size_t>(std::clamp<std::uint64_t>(want, floor, ceiling));
-}
-
-std::error_code connection::finish(std::uint64_t id) {
-  if (!usable(state_)) return core_errc::connection_closed;
-  auto* s = streams_.find(id);
-  if (!s) return core_errc::unknown_stream;
-  if (!s->send) return core_errc::invalid_stream_direction;
-  auto ec = s->send->finish();
-  update_stream(id);
-  return ec;
-}
-
-stream::read_result connection::read(std::uint64_t id, std::span<std::byte> out, std::error_code& ec) {
-  ec.clear();
-  auto* s = streams_.find(id);
-  if (!s) {
-    ec = core_errc::unknown_stream;
-    return {};
-  }
-  if (!s->recv) {
-    ec = core_errc::invalid_stream_direction;
-    return {};
-  }
-  readable_pending_.erase(id);
-  auto r = s->recv->read(out, ec);
-  if (ec == stream::stream_errc::reset_by_peer) r.reset_code = s->recv->reset_error();
-  if (r.bytes > 0) conn_recv_window_.on_consumed(r.bytes);
-  update_stream(id);
-  return r;
-}
-
-std::error_code connection::reset_stream(std::uint64_t id, std::uint64_t app_error) {
-  auto* s = streams_.find(id);
-  if (!s) return core_errc::unknown_stream;
-  if (!s->send) return core_errc::invalid_stream_direction;
-  s->send->reset(app_error);
-  update_stream(id);
-  return {};
-}
-
-std::error_code connection::stop_sending(std::uint64_t id, std::uint64_t app_error) {
-  auto* s = streams_.find(id);
-  if (!s) return core_errc::unknown_stream;
-  if (!s->recv) return core_errc::invalid_stream_direction;
-  const std::uint64_t dropped = s->recv->stop_sending(app_error);
-  if (dropped > 0) conn_recv_window_.on_consumed(dropped);
-  update_stream(id);
-  return {};
-}
-
-std::error_code connection::set_urgency(std::uint64_t id, std::uint8_t urgency) {
-  if (!streams_.find(id)) return core_errc::unknown_stream;
-  streams_.set_urgency(id, urgency);
-  return {};
-}
-
-// --- datagrams and messages ---------------------------------------------------
-
-std::error_code connection::send_datagram(std::span<const std::byte> payload, time_point deadline) {
-  if (!usable(state_)) return core_errc::connection_closed;
-  return datagrams_out_.push(payload, deadline);
-}
-
-std::optional<std::size_t> connection::receive_datagram(std::span<std::byte> out) { return datagrams_in_.pop(out); }
-
-std::optional<std::uint64_t> connection::send_message(std::span<const std::byte> message, time_point deadline,
-                                                      time_point now, std::error_code& ec) {
-  ec.clear();
-  if (!usable(state_)) {
-    ec = core_errc::connection_closed;
-    return std::nullopt;
-  }
-  const std::uint64_t id = messages_out_.send(message, deadline, now, ec);
-  if (ec) return std::nullopt;
-  return id;
-}
-
-std::optional<stream::message_event> connection::receive_message(time_point now) {
-  message_event_pending_ = false;
-  return messages_in_.poll(now);
-}
 
 } // namespace tern::core

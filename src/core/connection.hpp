@@ -13,11 +13,16 @@
 // events and stats.
 
 #include "core/address.hpp"
+#include "core/close_state.hpp"
 #include "core/connection_config.hpp"
+#include "core/connection_events.hpp"
 #include "core/connection_ids.hpp"
+#include "core/connection_parts.hpp"
+#include "core/ecn_validation.hpp"
 #include "core/errc.hpp"
 #include "core/packet_protection.hpp"
-#include "core/path_mtu.hpp"
+#include "core/path_state.hpp"
+#include "core/send_flags.hpp"
 #include "core/sent_frames.hpp"
 #include "crypto/tls_session.hpp"
 #include "qlog/observer.hpp"
@@ -34,15 +39,13 @@
 #include <tern/random.hpp>
 #include <tern/time.hpp>
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
-#include <unordered_set>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -67,36 +70,6 @@ enum class connection_state : std::uint8_t {
   closed,      ///< nothing more will happen
 };
 
-/// How the connection ended.
-struct close_info {
-  /// core_errc (idle_timeout, closed_locally, closed_by_peer,
-  /// transport_error, handshake_timeout, ...) or, when the TLS handshake
-  /// failed on this side, the crypto_errc (fingerprint_mismatch,
-  /// alpn_mismatch, certificate_untrusted, ...).
-  std::error_code error;
-  bool remote = false;      ///< the peer's CONNECTION_CLOSE ended it
-  bool application = false; ///< an application error code (frame 0x1d)
-  /// The code on the wire: a transport error (0x100 + TLS alert for
-  /// handshake failures) or the application's code.
-  std::uint64_t code = 0;
-  std::string reason;
-};
-
-struct connection_event {
-  enum class kind : std::uint8_t {
-    handshake_complete, ///< handshake confirmed; open streams, send data
-    stream_opened,      ///< the peer opened `stream_id` (accept_stream() returns it)
-    stream_readable,    ///< `stream_id` has data, FIN or a reset to read
-    stream_writable,    ///< `stream_id` has room in its send buffer again
-    datagram_received,  ///< receive_datagram() has one
-    message_received,   ///< receive_message() has an event (a message or a drop notice)
-    path_changed,       ///< the peer's new address was validated and is now used
-    closed,             ///< the connection is closing, draining or closed: see close_reason()
-  };
-  kind what = kind::handshake_complete;
-  std::uint64_t stream_id = 0;
-};
-
 /// For monitoring. Durations are zero before the first RTT sample.
 struct connection_stats {
   duration srtt{0};
@@ -105,7 +78,11 @@ struct connection_stats {
   std::uint64_t cwnd = 0;               ///< bytes
   std::uint64_t pacing_rate = 0;        ///< bytes per second
   std::uint64_t bytes_in_flight = 0;
-  std::uint64_t delivery_rate = 0;      ///< bytes per second, the controller's bandwidth estimate
+  /// Bytes per second: the congestion controller's bandwidth estimate
+  /// (recovery::sender::bandwidth_estimate: BBR's bottleneck bandwidth,
+  /// cwnd/SRTT for CUBIC and NewReno), 0 before it has one. The rate an
+  /// encoder can aim at.
+  std::uint64_t delivery_rate = 0;
   std::uint64_t packets_sent = 0;
   std::uint64_t packets_received = 0;
   std::uint64_t packets_lost = 0;
@@ -215,14 +192,14 @@ public:
   bool is_established() const noexcept { return state_ == connection_state::established; }
   bool is_closed() const noexcept { return state_ == connection_state::closed; }
   /// How the connection ended (meaningful once the closed event was emitted).
-  const close_info& close_reason() const noexcept { return close_; }
+  const close_info& close_reason() const noexcept { return close_.info; }
   std::optional<connection_event> poll_event();
   connection_stats stats() const;
   /// The negotiated ALPN protocol ("" if none), once the handshake completed.
   std::string alpn() const;
   /// The peer's certificate SPKI fingerprint, once received.
   std::optional<crypto::spki_digest> peer_fingerprint() const;
-  const address& peer_address() const noexcept { return peer_address_; }
+  const address& peer_address() const noexcept { return path_.peer; }
   /// Connection IDs this side issued: the endpoint routes datagrams whose
   /// Destination Connection ID is one of them (retired ones flagged).
   const std::vector<connection_ids::local_id>& local_connection_ids() const noexcept { return ids_.local_ids(); }
@@ -242,7 +219,7 @@ public:
   std::error_code send_new_token(std::span<const std::byte> token);
   /// Client: the token of the last NEW_TOKEN frame received (empty if none),
   /// for connect()'s `address_token` on a later connection to this server.
-  const std::vector<std::byte>& received_token() const noexcept { return received_token_; }
+  const std::vector<std::byte>& received_token() const noexcept { return tokens_.received; }
   /// Longest token either side handles; a longer NEW_TOKEN is ignored.
   static constexpr std::size_t max_new_token_length = 256;
 
@@ -296,49 +273,141 @@ public:
 
   // --- tracing ------------------------------------------------------------
 
-  /// Attaches `observer` (replacing the qlog file of config.qlog_dir, if
-  /// any); null detaches. It sees every event from the next call on.
-  void set_qlog_observer(std::unique_ptr<qlog::observer> observer) noexcept { qlog_ = std::move(observer); }
-  /// Why the qlog file of config.qlog_dir could not be created (the
-  /// connection then runs untraced).
-  std::error_code qlog_error() const noexcept { return qlog_error_; }
-
-  // --- for tests ----------------------------------------------------------
-
-  /// Starts a key update now if allowed (otherwise they happen on their own
-  /// before the AEAD limits). Returns whether one started.
-  bool initiate_key_update();
-  std::uint64_t key_generation() const noexcept;
-  /// Puts `frames` (encoded frames, unchecked) at the start of the next
-  /// 1-RTT packet: lets tests play a misbehaving peer with valid keys.
-  void inject_frames_for_tests(std::span<const std::byte> frames) {
-    injected_frames_.insert(injected_frames_.end(), frames.begin(), frames.end());
+  /// Attaches `observer` (replacing the one config.qlog gave, if any); null
+  /// detaches. It sees every event from the next call on.
+  void set_qlog_observer(std::unique_ptr<qlog::observer> observer) noexcept {
+    qlog_.observer = std::move(observer);
   }
+  /// Why config.qlog made no observer (for a qlog::trace_directory: the
+  /// file could not be created); the connection then runs untraced.
+  std::error_code qlog_error() const noexcept { return qlog_.error; }
 
 private:
-  struct pending_path;
+  // Test-only seam, defined in tests/support/connection_test_access.hpp.
+  friend struct connection_test_access;
+
+  /// What one packet of the datagram being built may carry.
+  struct packet_request {
+    wire::packet_type type = wire::packet_type::one_rtt;
+    /// Pad the datagram up to this many bytes (counted from the start of
+    /// this packet's span, the caller's choice).
+    std::size_t min_size = 0;
+    /// Congestion control lets ack-eliciting frames go; otherwise an ACK only.
+    bool allow_data = true;
+    /// Only the PATH_RESPONSE of path_.response_alone (and an ACK).
+    bool response_only = false;
+    /// Sent under the deadline messages' congestion-window allowance: no
+    /// datagrams and no stream data in the frames proper.
+    bool messages_only = false;
+  };
+  /// What the frames written so far into a packet amount to.
+  struct frame_tally {
+    bool ack_eliciting = false;
+    bool retransmitted = false; ///< some frame carries data sent before
+    bool message_tail = false;  ///< some fragment ends a deadline message
+  };
+  /// One packet built: its size (0: none) and what it carries.
+  struct packet_result {
+    std::size_t size = 0;
+    frame_tally frames;
+    /// A 1-RTT packet alone in its datagram, to go out ECT(0).
+    bool ect0 = false;
+  };
+  /// An ACK frame written into a packet.
+  struct ack_written {
+    std::size_t length = 0;
+    std::uint64_t largest = recovery::no_packet; ///< what it acknowledges; no_packet if none fit
+  };
+  /// A whole datagram built, before the bookkeeping of its sending.
+  struct datagram_built {
+    std::size_t size = 0;
+    bool ack_eliciting = false;
+    bool message_tail = false;
+    bool ect0 = false;
+  };
+  /// The frames and ACK of a packet, written after its header.
+  struct packet_body {
+    std::size_t length = 0; ///< 0: nothing worth a packet
+    frame_tally frames;
+    std::uint64_t carried_ack = recovery::no_packet;
+  };
+  /// What the datagram being built may be, decided once per datagram.
+  struct datagram_plan {
+    std::size_t budget = 0;    ///< bytes it may take
+    std::size_t mtu_probe = 0; ///< its exact size when a path MTU probe is due, else 0
+    bool allow_data = false;   ///< ack-eliciting frames may go (else only a due ACK)
+    bool messages_only = false;
+  };
+  /// The datagram being processed.
+  struct datagram_context {
+    address from;
+    std::size_t size = 0;
+    recovery::ecn_mark ecn = recovery::ecn_mark::not_ect;
+    /// Its bytes were counted towards the path (once, on the first packet
+    /// that authenticated).
+    bool counted = false;
+  };
+  /// How far the current packet of a datagram got: keep going with it, skip
+  /// to the datagram's next packet, or drop the rest of the datagram.
+  enum class packet_step : std::uint8_t { proceed, next, stop };
+  /// A packet of a datagram processed: its length (0 when it could not be
+  /// parsed) and whether the rest of the datagram is dropped.
+  struct packet_done {
+    std::size_t length = 0;
+    bool drop_rest = false;
+  };
+  /// A packet whose protection was removed.
+  struct opened_packet {
+    packet_step step = packet_step::proceed;
+    std::uint64_t number = 0;
+    std::span<std::byte> payload;
+    /// A server's handshake packet still sent to the client's original DCID.
+    bool to_original_dcid = false;
+  };
+
   connection(const connection_config& config, crypto::tls_role role, random_source& rng);
 
-  // connection.cpp: lifecycle and application API.
+  // connection.cpp: lifecycle.
   std::error_code start(std::shared_ptr<const crypto::tls_context> tls, time_point now);
   void emit(connection_event::kind k, std::uint64_t id = 0);
-  void handle_timeout(time_point now);
+  /// Emits `closed` unless it was already.
+  void emit_closed_once();
+  /// Closes without a CONNECTION_CLOSE (idle or handshake timeout).
+  void close_silently(core_errc why);
   void enter_closing(const close_info& info, time_point now);
   void enter_draining(const close_info& info, time_point now);
   void close_transport(wire::transport_error code, std::uint64_t frame_type, std::string_view reason, time_point now);
   void close_transport_code(std::uint64_t code, std::error_code local, std::string_view reason, time_point now);
   void fail_handshake(time_point now);
   void make_connection_id(wire::connection_id& out);
-  void random_bytes(std::span<std::byte> out);
   duration pto() const noexcept;
+  duration idle_timeout() const noexcept;
   void on_handshake_complete(time_point now);
   void on_handshake_confirmed(time_point now);
   void issue_connection_ids();
-  void update_stream(std::uint64_t id);
-  void requeue_crypto_in_flight();
   void pump_tls_output();
+  /// Starts a key update now if allowed (otherwise they happen on their own
+  /// before the AEAD limits); whether one started. Tests only, through
+  /// connection_test_access.
+  bool initiate_key_update();
+  /// The 1-RTT key generation being sent.
+  std::uint64_t key_generation() const noexcept;
 
-  // connection_qlog.cpp: the hooks, each called only when qlog_ is set.
+  // connection_timers.cpp.
+  void handle_timeout(time_point now);
+  /// Whether an idle or handshake timeout ended the connection.
+  bool handle_deadlines(time_point now);
+  void handle_recovery_timeout(time_point now);
+  /// A handshake probe carries the crypto data still unacknowledged.
+  void requeue_crypto_in_flight();
+
+  // connection_app.cpp: the application's data API.
+  /// A stream's state changed: its control frames and scheduling are due.
+  void update_stream(std::uint64_t id);
+  /// Per-stream send buffer cap for the current congestion window.
+  std::size_t send_buffer_limit() const noexcept;
+
+  // connection_qlog.cpp: the hooks, each called only when qlog_.observer is set.
   void open_qlog(time_point now);
   /// Decodes `plaintext` (a packet's payload, before sealing or after
   /// opening) into the frame list the next qlog_packet reports.
@@ -348,17 +417,57 @@ private:
   void qlog_losses(std::span<const recovery::sent_packet> lost, bool by_timer, time_point now);
   /// Reports the state, metrics and keys after a call into the connection.
   void qlog_sync(time_point now);
+  void qlog_keys(time_point now);
 
   // connection_retry.cpp: the client's side of a Retry.
   void on_retry(std::span<const std::byte> packet, const wire::decoded_header& layout);
   // connection_new_token.cpp: a NEW_TOKEN frame received.
   std::error_code on_new_token(const wire::new_token_frame& f);
 
-  // connection_recv.cpp: packet and frame processing.
-  void process_packet(std::span<std::byte> datagram_rest, std::size_t& consumed, const address& from,
-                      std::size_t datagram_size, time_point now, bool& stop);
-  std::error_code process_frames(std::span<const std::byte> payload, wire::packet_type type, const address& from,
-                                 time_point now, bool& ack_eliciting, bool& probing_only, std::uint64_t& bad_frame);
+  // connection_recv.cpp: datagrams and packets.
+  /// Processes the packet at the start of `rest`.
+  packet_done process_packet(std::span<std::byte> rest, datagram_context& d, time_point now);
+  /// Checks the Destination Connection ID, removes header and packet
+  /// protection and checks what authentication covers.
+  opened_packet open_packet(std::span<std::byte> packet, const wire::decoded_header& layout, const address& from,
+                            time_point now);
+  /// Keys for this packet type exist; a 1-RTT packet before them is kept.
+  bool has_keys_for(bool is_long, std::span<const std::byte> packet, const address& from);
+  /// Bookkeeping for an authenticated packet: counters, the idle timer,
+  /// the path's received bytes, the server's address validation.
+  void note_authenticated(const wire::decoded_header& layout, const opened_packet& p, datagram_context& d,
+                          time_point now);
+  /// A peer address change on a non-probing packet that is the newest so far.
+  void check_migration(wire::packet_type type, bool probing_only, std::uint64_t number, const datagram_context& d,
+                       time_point now);
+  void replay_early_datagrams(time_point now);
+  void start_path_validation(const address& to, time_point now);
+
+  // connection_frames_in.cpp: frames received.
+  /// What a packet's frames amounted to.
+  struct frames_outcome {
+    std::error_code error;
+    std::uint64_t bad_frame = 0; ///< the type of the frame that failed
+    bool ack_eliciting = false;
+    bool probing_only = true;
+  };
+  frames_outcome process_frames(std::span<const std::byte> payload, wire::packet_type type, const address& from,
+                                time_point now);
+  std::error_code on_frame(const wire::frame& fr, const address& from, time_point now);
+  std::error_code on_stream_frame(const wire::frame& fr);
+  /// The stream a peer's frame is about, noted as opened by the peer when it
+  /// is new; null when it is gone or `ec` says the frame breaks a rule.
+  stream::stream* stream_for_frame(std::uint64_t id, stream::frame_target target, std::error_code& ec);
+  std::error_code on_reset_stream(const wire::reset_stream_frame& f);
+  /// STOP_SENDING or MAX_STREAM_DATA: about this side's sending on stream `id`.
+  std::error_code on_send_side_frame(std::uint64_t id, const wire::frame& fr);
+  std::error_code on_stream_data_blocked(const wire::stream_data_blocked_frame& f);
+  void on_connection_id_frame(const wire::frame& fr, time_point now);
+  void on_path_frame(const wire::frame& fr, const address& from);
+  std::error_code on_handshake_done(time_point now);
+  std::error_code on_datagram_frame(const wire::datagram_frame& f, time_point now);
+  void on_message_abandon(const wire::message_abandon_frame& f);
+  void note_message_event();
   std::error_code on_ack(const wire::ack_frame& f, time_point now);
   std::error_code on_crypto(const wire::crypto_frame& f, time_point now);
   std::error_code on_stream(const wire::stream_frame& f);
@@ -366,14 +475,10 @@ private:
   void on_lost_frames(std::uint64_t cookie);
   void handle_losses(std::span<const recovery::sent_packet> lost, bool by_timer, time_point now);
   void on_peer_close(const wire::connection_close_frame& f, time_point now);
-  void start_path_validation(const address& to, time_point now);
-  void replay_early_datagrams(time_point now);
   void note_peer_stream(std::uint64_t id);
   void mark_readable(std::uint64_t id);
   void mark_writable(std::uint64_t id);
-  /// Per-stream send buffer cap for the current congestion window.
-  std::size_t send_buffer_limit() const noexcept;
-  void update_handshake_probe(time_point now);
+
   // connection_path_mtu.cpp: DPLPMTUD hooks.
   /// The probe size the datagram being built should have (it fits in
   /// `room` bytes), or 0 for an ordinary datagram.
@@ -387,175 +492,102 @@ private:
   /// A new path starts again from max_datagram_size.
   void restart_path_mtu();
 
-  // connection_ecn.cpp: ECN marking and its validation.
+  // connection_ecn.cpp: ECN marking.
   /// Whether the datagram being built goes out ECT(0).
   bool ecn_marks_now() const noexcept;
-  void on_ecn_marked_sent(std::uint64_t packet_number);
-  /// Checks an ACK's ECN counts against the marked packets it newly
-  /// acknowledges (`newly_marked`).
-  void on_ack_ecn(const wire::ack_frame& f, std::uint64_t newly_marked);
-  /// Newly acknowledged packets that were sent marked.
-  bool was_ecn_marked(std::uint64_t packet_number) const noexcept;
 
-  // connection_send.cpp: packet building.
+  // connection_send.cpp: datagrams and packets.
+  std::optional<transmit> build_response_alone(std::span<std::byte> out, time_point now);
   std::optional<transmit> build_datagram(std::span<std::byte> out, time_point now);
+  /// Budget and congestion-control decision for the next datagram; nothing
+  /// when none goes now.
+  std::optional<datagram_plan> plan_datagram(std::size_t room, time_point now);
+  /// The 1-RTT packet of a datagram, at `offset` into it.
+  packet_result build_short_packet(std::span<std::byte> out, const datagram_plan& plan, std::size_t offset,
+                                   time_point now);
+  /// Bookkeeping once a datagram is built: counters, timers, tail probes.
+  std::optional<transmit> finish_datagram(const datagram_built& d, bool allow_data, time_point now);
   std::optional<transmit> build_close(std::span<std::byte> out, time_point now);
-  std::size_t build_packet(std::span<std::byte> out, wire::packet_type type, time_point now, bool& ack_eliciting,
-                           std::size_t min_size, bool allow_data, bool& wrote, bool response_only);
-  void write_frames(wire::writer& w, wire::packet_type type, time_point now, bool& ack_eliciting,
-                    bool& retransmitted);
-  void write_stream_frames(wire::writer& w, bool& ack_eliciting, bool& retransmitted);
+  wire::packet_header packet_header_for(wire::packet_type type, std::uint64_t number) const;
+  packet_result build_packet(std::span<std::byte> out, const packet_request& request, time_point now);
+  /// The frames, the ACK, and padding, into `body` (the room after the
+  /// header less the AEAD tag); `overhead` is header plus tag.
+  packet_body write_packet_body(std::span<std::byte> body, const packet_request& request, std::size_t overhead,
+                                time_point now);
+  /// Writes an ACK into `room` if one is ready and fits.
+  ack_written write_ack(std::span<std::byte> room, time_point now);
+  /// Seals the packet in `out` (header_len + payload + tag) and records it as sent.
+  std::size_t seal_packet(std::span<std::byte> out, const wire::packet_header& h, std::size_t header_len,
+                          const packet_body& body, std::uint64_t cookie, time_point now);
+  void maybe_start_key_update();
   bool wants_long_header() const noexcept;
   bool has_ack_eliciting_to_send(time_point now);
-  std::size_t amplification_budget() const noexcept;
+  /// Client: when to probe a handshake that has nothing in flight.
+  void update_handshake_probe(time_point now);
+  std::size_t amplification_budget() const noexcept { return path_.amplification_budget(); }
+
+  // connection_frames_out.cpp: what goes into a packet, in order.
+  void write_frames(wire::writer& w, const packet_request& request, time_point now, frame_tally& t);
+  void record(const sent_frame& f, frame_tally& t);
+  void write_path_frames(wire::writer& w, frame_tally& t);
+  void write_handshake_frames(wire::writer& w, frame_tally& t);
+  void write_crypto_frames(wire::writer& w, frame_tally& t);
+  void write_flow_control_frames(wire::writer& w, time_point now, frame_tally& t);
+  void write_connection_id_frames(wire::writer& w, frame_tally& t);
+  void write_stream_control_frames(wire::writer& w, time_point now, frame_tally& t);
+  /// One stream's control frames.
+  void write_stream_control(wire::writer& w, std::uint64_t id, stream::stream& s, time_point now,
+                            frame_tally& t);
+  void write_message_frames(wire::writer& w, time_point now, frame_tally& t);
+  void write_datagram_frames(wire::writer& w, time_point now, frame_tally& t);
+  void write_stream_frames(wire::writer& w, frame_tally& t);
+
+  // --- state, in named parts ------------------------------------------------
 
   connection_config config_;
   crypto::tls_role role_;
   random_source& rng_;
   connection_state state_ = connection_state::handshaking;
-  close_info close_;
-  std::deque<connection_event> events_;
-
-  // Handshake.
-  std::unique_ptr<crypto::tls_session> tls_;
-  stream::send_stream crypto_send_;
-  stream::recv_stream crypto_recv_;
-  bool handshake_complete_ = false;  // TLS finished on this side
-  bool handshake_confirmed_ = false; // server: = complete; client: HANDSHAKE_DONE received
-  bool handshake_done_pending_ = false;
-  bool heard_from_peer_ = false;     // client: a server packet arrived (Initial -> Handshake packets)
-  bool retry_received_ = false;      // client: a Retry was accepted; no other one is
-  // client: the Token field of every Initial: connect()'s NEW_TOKEN token,
-  // replaced by the token of an accepted Retry.
-  std::vector<std::byte> initial_token_;
-  std::vector<std::byte> new_token_out_;   // server: to send in NEW_TOKEN (resent if lost)
-  bool new_token_pending_ = false;
-  std::vector<std::byte> received_token_; // client: from the last NEW_TOKEN
-  time_point handshake_deadline_ = never;
-  time_point created_{};
+  close_state close_;
+  event_state events_;
+  send_flags send_;
+  handshake_state handshake_;
+  token_state tokens_;
+  activity_state activity_;
 
   // Keys and packet numbers: one packet number space for all packet types.
   packet_protection keys_;
   recovery::sender sender_;
   recovery::ack_tracker acks_;
   sent_frames sent_;
+  /// ACK-only packets in a row; a PING goes after max_non_eliciting_in_row.
   std::uint64_t consecutive_non_eliciting_ = 0;
-  std::uint64_t key_updates_ = 0;
 
-  // Connection IDs and paths.
+  // Connection IDs and the path.
   connection_ids ids_;
   wire::connection_id original_dcid_; // client's first DCID: handshake keys
   wire::connection_id local_initial_cid_;
-  address peer_address_;
-  bool address_validated_ = false; // server: the client proved it receives at peer_address_
-  std::uint64_t path_bytes_received_ = 0;
-  std::uint64_t path_bytes_sent_ = 0;
-  struct path_validation {
-    bool active = false;
-    address to;
-    std::array<std::byte, 8> data{};
-    bool challenge_pending = false;
-    time_point deadline = never;
-    address previous;
-    bool previous_validated = false;
-  } path_;
-  struct path_response_pending {
-    std::array<std::byte, 8> data{};
-    address to;
-  };
-  std::deque<path_response_pending> responses_;
-  std::optional<path_response_pending> pending_response_; // being written alone to another address
+  path_state path_;
+  path_mtu_state path_mtu_;
+  ecn_validation ecn_;
 
   // Streams, flow control, datagrams, messages.
   stream::stream_map streams_;
   stream::send_credit conn_send_credit_;
   stream::recv_window conn_recv_window_;
-  std::vector<std::uint64_t> want_writable_;
   stream::datagram_send_queue datagrams_out_;
   stream::datagram_recv_queue datagrams_in_;
   stream::message_sender messages_out_;
   stream::message_receiver messages_in_;
-  bool message_event_pending_ = false;
+  message_tail_state message_tail_;
 
-  // Timers and liveness.
-  time_point last_received_ = {};
-  time_point last_ack_eliciting_sent_ = {};
-  bool ack_eliciting_since_receive_ = false;
-  bool ping_pending_ = false;
-  /// Ack-eliciting packets still to send after a message's last fragment
-  /// (PING-only if nothing else is queued), and whether the packet being
-  /// built carries such a last fragment.
-  std::size_t tail_probes_pending_ = 0;
-  bool tail_in_packet_ = false;
-  /// The packet being built uses the congestion-window allowance of
-  /// deadline messages and carries nothing else that is flow-controlled.
-  bool messages_only_ = false;
-  time_point close_deadline_ = never;
-  bool close_frame_pending_ = false;
-  bool closed_event_sent_ = false;
-  wire::packet_type close_packet_type_ = wire::packet_type::one_rtt;
-  std::string close_reason_bytes_;
-  time_point handshake_probe_at_ = never;
-  std::uint64_t close_frame_type_ = 0;
-  time_point pacing_release_ = never; // data waits for the pacer until then
+  receive_state receive_;
+  connection_counters counters_;
+  qlog_state qlog_;
 
-  // Path MTU discovery: the datagram size, and the one probe in flight
-  // (its packet number tells its acknowledgement or loss apart).
-  pmtud path_mtu_;
-  std::uint64_t mtu_probe_packet_ = recovery::no_packet;
-  std::uint32_t silent_timeouts_ = 0; // probe timeouts since anything was acknowledged
-
-  // ECN: the codepoint of the datagram being processed, the first packet
-  // sent ECT(0), the peer's counts so far, and whether validation failed.
-  recovery::ecn_mark rx_ecn_ = recovery::ecn_mark::not_ect;
-  std::uint64_t ecn_first_marked_ = recovery::no_packet;
-  std::uint64_t peer_ect0_ = 0;
-  std::uint64_t peer_ce_ = 0;
-  bool ecn_failed_ = false;
-
-  // 1-RTT datagrams that arrived before 1-RTT keys.
-  struct early_datagram {
-    std::vector<std::byte> bytes;
-    address from;
-  };
-  std::deque<early_datagram> early_;
-
-  std::vector<std::byte> rx_buffer_;
+  /// Frames a test put at the start of the next 1-RTT packet
+  /// (connection_test_access::inject_frames).
   std::vector<std::byte> injected_frames_;
-  bool datagram_counted_ = false;   // the datagram being processed counted towards the path
-  bool replay_early_pending_ = false;
-  std::array<std::uint64_t, 2> peer_streams_seen_{}; // stream_opened emitted below these indexes
-  std::unordered_set<std::uint64_t> readable_pending_;
-  bool control_dirty_ = true; // stream control frames may be pending
-  time_point last_sent_{};
-  std::vector<std::byte> crypto_scratch_;
-
-  // Delivery rate: bytes acknowledged per interval of about one SRTT.
-  std::uint64_t delivery_rate_ = 0;
-  std::uint64_t rate_bytes_ = 0;
-  time_point rate_start_{};
-
-  // qlog: the trace, and the key generations it was last told about.
-  std::unique_ptr<qlog::observer> qlog_;
-  std::error_code qlog_error_;
-  std::vector<wire::frame> qlog_frames_; ///< of the packet being reported, reused
-  struct qlog_keys_seen {
-    bool installed = false;
-    std::uint64_t send = 0;
-    std::uint64_t receive = 0;
-    std::uint64_t local_updates = 0;
-    bool last_local = false;
-  } qlog_keys_;
-
-  // Counters.
-  std::uint64_t packets_received_ = 0;
-  std::uint64_t packets_dropped_ = 0;
-  std::uint64_t packets_retransmitted_ = 0;
-  std::uint64_t bytes_sent_ = 0;
-  std::uint64_t bytes_received_ = 0;
-  std::uint64_t stream_bytes_sent_ = 0;
-  std::uint64_t stream_bytes_retransmitted_ = 0;
-  std::uint64_t stream_bytes_received_ = 0;
 };
 
 } // namespace tern::core

@@ -3,6 +3,7 @@
 #include "congestion/controller.hpp"
 #include "crypto/key_update.hpp"
 #include "crypto/tls_session.hpp"
+#include "qlog/trace_factory.hpp"
 #include "stream/datagram_queue.hpp"
 #include "stream/flow_control.hpp"
 #include "stream/message_receiver.hpp"
@@ -13,7 +14,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <string>
+#include <memory>
 
 namespace tern::core {
 
@@ -125,16 +126,13 @@ struct connection_config {
   /// processed once the handshake completes).
   std::size_t max_buffered_early_datagrams = 8;
 
-  /// Draw connection IDs and PATH_CHALLENGE data from the injected
-  /// random_source instead of OpenSSL's CSPRNG: for reproducible tests and
-  /// simulations only.
-  bool deterministic_ids_for_tests = false;
-
-  /// Write a qlog trace of the connection into this directory (which must
-  /// exist), one file per connection named by original Destination
-  /// Connection ID and role (docs/observability.md). Empty: no trace, and
-  /// no cost beyond one null check per event.
-  std::string qlog_dir;
+  /// Where the connection's qlog trace goes (docs/observability.md): asked
+  /// once, when the connection starts, for the observer of a trace named
+  /// by original Destination Connection ID and role. The core never opens
+  /// files itself: a driver with a qlog directory installs a
+  /// qlog::trace_directory (qlog/trace_writer.hpp). Null: no trace, and no
+  /// cost beyond one null check per event.
+  std::shared_ptr<qlog::trace_factory> qlog;
 };
 
 } // namespace tern::core

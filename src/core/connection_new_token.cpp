@@ -13,8 +13,8 @@ std::error_code connection::send_new_token(std::span<const std::byte> token) {
     return crypto::crypto_errc::invalid_argument;
   if (state_ == connection_state::handshaking) return core_errc::not_established;
   if (state_ != connection_state::established) return core_errc::connection_closed;
-  new_token_out_.assign(token.begin(), token.end());
-  new_token_pending_ = true;
+  tokens_.outgoing.assign(token.begin(), token.end());
+  send_.set(send_flag::new_token);
   return {};
 }
 
@@ -23,7 +23,7 @@ std::error_code connection::on_new_token(const wire::new_token_frame& f) {
   // PROTOCOL_VIOLATION (every core_errc closes with that code).
   if (!is_client()) return core_errc::transport_error;
   // Larger than any tern server issues: not worth keeping, not an error.
-  if (f.token.size() <= max_new_token_length) received_token_.assign(f.token.begin(), f.token.end());
+  if (f.token.size() <= max_new_token_length) tokens_.received.assign(f.token.begin(), f.token.end());
   return {};
 }
 

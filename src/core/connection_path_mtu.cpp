@@ -27,47 +27,49 @@
 namespace tern::core {
 
 std::size_t connection::mtu_probe_size(std::size_t room) const noexcept {
-  if (state_ != connection_state::established || !handshake_confirmed_ || path_.active) return 0;
-  const std::size_t size = path_mtu_.probe_due();
+  if (state_ != connection_state::established || !handshake_.confirmed || path_.validation.active) return 0;
+  const std::size_t size = path_mtu_.search.probe_due();
   return size <= room ? size : 0;
 }
 
 void connection::on_mtu_probe_sent(std::uint64_t packet_number, std::size_t size) {
-  path_mtu_.on_probe_sent(size);
-  mtu_probe_packet_ = packet_number;
+  path_mtu_.search.on_probe_sent(size);
+  path_mtu_.probe_packet = packet_number;
 }
 
 void connection::on_path_mtu_acked(const recovery::sent_packet& p, time_point now) {
-  silent_timeouts_ = 0;
-  if (p.packet_number == mtu_probe_packet_) {
-    mtu_probe_packet_ = recovery::no_packet;
-    path_mtu_.on_probe_acked(path_mtu_.probe_in_flight(), now);
+  auto& search = path_mtu_.search;
+  path_mtu_.silent_timeouts = 0;
+  if (p.packet_number == path_mtu_.probe_packet) {
+    path_mtu_.probe_packet = recovery::no_packet;
+    search.on_probe_acked(search.probe_in_flight(), now);
     return;
   }
-  path_mtu_.on_packet_acked(p.bytes, p.packet_number);
+  search.on_packet_acked(p.bytes, p.packet_number);
 }
 
 void connection::on_path_mtu_lost(const recovery::sent_packet& p, time_point now) {
-  if (p.packet_number == mtu_probe_packet_) {
-    mtu_probe_packet_ = recovery::no_packet;
-    path_mtu_.on_probe_lost(path_mtu_.probe_in_flight(), now);
+  auto& search = path_mtu_.search;
+  if (p.packet_number == path_mtu_.probe_packet) {
+    path_mtu_.probe_packet = recovery::no_packet;
+    search.on_probe_lost(search.probe_in_flight(), now);
     return;
   }
-  path_mtu_.on_packet_lost(p.bytes, p.packet_number, now);
+  search.on_packet_lost(p.bytes, p.packet_number, now);
 }
 
 void connection::on_path_mtu_timeout(time_point now) {
   // Two probe timeouts in a row with nothing acknowledged: whatever the
   // cause, the next probes go at the base size, which the path carried.
-  if (++silent_timeouts_ >= 2 && handshake_confirmed_) path_mtu_.on_path_silent(now);
+  if (++path_mtu_.silent_timeouts >= 2 && handshake_.confirmed) path_mtu_.search.on_path_silent(now);
 }
 
 void connection::restart_path_mtu() {
   pmtud_config c;
   c.base_size = config_.max_datagram_size;
   c.max_size = std::max(config_.max_probed_datagram_size, c.base_size);
-  path_mtu_ = pmtud(c);
-  mtu_probe_packet_ = recovery::no_packet;
+  path_mtu_.search = pmtud(c);
+  path_mtu_.probe_packet = recovery::no_packet;
 }
 
 } // namespace tern::core

@@ -1,5 +1,5 @@
 // The connection's qlog hooks (docs/observability.md). Each is called behind
-// an `if (qlog_)`, so an untraced connection pays one branch per event.
+// an `if (qlog_.observer)`, so an untraced connection pays one branch per event.
 //
 // Packets are reported where they are sealed or authenticated, losses where
 // the loss detector hands them over. Everything that is state rather than
@@ -11,7 +11,6 @@
 #include "core/connection.hpp"
 
 #include "qlog/json_out.hpp"
-#include "qlog/trace_writer.hpp"
 #include "wire/frame_reader.hpp"
 
 namespace tern::core {
@@ -38,26 +37,27 @@ std::string hex(std::span<const std::byte> bytes) {
 } // namespace
 
 void connection::open_qlog(time_point now) {
-  if (config_.qlog_dir.empty()) return;
+  if (!config_.qlog) return;
+  const std::string odcid = hex(original_dcid_.bytes());
   const auto side = is_client() ? qlog::vantage::client : qlog::vantage::server;
-  qlog_ = qlog::trace_writer::create(config_.qlog_dir, hex(original_dcid_.bytes()), side, now, qlog_error_);
+  qlog_.observer = config_.qlog->open(qlog::trace_id{odcid, side, now}, qlog_.error);
 }
 
 void connection::qlog_frames(wire::packet_type type, std::span<const std::byte> plaintext) {
   // The packet was built or already accepted by the frame parser, so a
   // decode error cannot happen here; should one, the frames decoded up to
   // it are what the trace shows.
-  qlog_frames_.clear();
-  (void)wire::for_each_frame(plaintext, type, [this](const wire::frame& f) { qlog_frames_.push_back(f); });
+  qlog_.frames.clear();
+  (void)wire::for_each_frame(plaintext, type, [this](const wire::frame& f) { qlog_.frames.push_back(f); });
 }
 
 void connection::qlog_packet(bool sent, wire::packet_type type, std::uint64_t number, std::size_t bytes,
                              time_point now) {
-  const qlog::packet_info p{qlog_type(type), number, bytes, qlog_frames_};
+  const qlog::packet_info p{qlog_type(type), number, bytes, qlog_.frames};
   if (sent)
-    qlog_->packet_sent(now, p);
+    qlog_.observer->packet_sent(now, p);
   else
-    qlog_->packet_received(now, p);
+    qlog_.observer->packet_received(now, p);
 }
 
 void connection::qlog_losses(std::span<const recovery::sent_packet> lost, bool by_timer, time_point now) {
@@ -67,7 +67,7 @@ void connection::qlog_losses(std::span<const recovery::sent_packet> lost, bool b
   const std::uint64_t threshold = sender_.detector().packet_threshold();
   for (const auto& p : lost) {
     const bool by_reordering = !by_timer && p.largest_acked_when_lost >= p.packet_number + threshold;
-    qlog_->packet_lost(now, p.packet_number,
+    qlog_.observer->packet_lost(now, p.packet_number,
                        by_reordering ? qlog::loss_trigger::reordering_threshold
                                      : qlog::loss_trigger::time_threshold);
   }
@@ -77,9 +77,9 @@ void connection::qlog_sync(time_point now) {
   qlog::connection_state state = qlog::connection_state::attempted;
   switch (state_) {
   case connection_state::handshaking:
-    if (handshake_complete_)
+    if (handshake_.complete)
       state = qlog::connection_state::handshake_complete;
-    else if (!is_client() || heard_from_peer_)
+    else if (!is_client() || handshake_.heard_from_peer)
       state = qlog::connection_state::handshake_started;
     break;
   case connection_state::established:
@@ -95,7 +95,8 @@ void connection::qlog_sync(time_point now) {
     state = qlog::connection_state::closed;
     break;
   }
-  qlog_->connection_state_updated(now, state);
+  auto& observer = *qlog_.observer;
+  observer.connection_state_updated(now, state);
 
   const auto& rtt = sender_.rtt();
   qlog::recovery_metrics m;
@@ -108,31 +109,35 @@ void connection::qlog_sync(time_point now) {
   m.congestion_window = sender_.congestion_window();
   m.bytes_in_flight = sender_.bytes_in_flight();
   m.pacing_rate = sender_.pacing_rate();
-  qlog_->metrics_updated(now, m);
-  qlog_->congestion_state_updated(now, sender_.controller().state_name());
+  observer.metrics_updated(now, m);
+  observer.congestion_state_updated(now, sender_.controller().state_name());
+  qlog_keys(now);
+}
 
+void connection::qlog_keys(time_point now) {
   if (!keys_.has_one_rtt_keys()) return;
+  auto& observer = *qlog_.observer;
   const auto own = is_client() ? qlog::key_type::client_1rtt_secret : qlog::key_type::server_1rtt_secret;
   const auto peer = is_client() ? qlog::key_type::server_1rtt_secret : qlog::key_type::client_1rtt_secret;
-  auto& seen = qlog_keys_;
+  auto& seen = qlog_.keys;
   if (!seen.installed) {
     seen.installed = true;
-    qlog_->key_updated(now, own, 0, qlog::key_trigger::tls);
-    qlog_->key_updated(now, peer, 0, qlog::key_trigger::tls);
+    observer.key_updated(now, own, 0, qlog::key_trigger::tls);
+    observer.key_updated(now, peer, 0, qlog::key_trigger::tls);
   }
   const auto& k = keys_.one_rtt();
   if (k.send_generation() > seen.send) {
-    // key_updates_ counts the updates this side started.
-    seen.last_local = key_updates_ > seen.local_updates;
-    seen.local_updates = key_updates_;
+    // counters_.key_updates counts the updates this side started.
+    seen.last_local = counters_.key_updates > seen.local_updates;
+    seen.local_updates = counters_.key_updates;
     seen.send = k.send_generation();
-    qlog_->key_updated(now, own, seen.send,
+    observer.key_updated(now, own, seen.send,
                        seen.last_local ? qlog::key_trigger::local_update : qlog::key_trigger::remote_update);
   }
   if (k.receive_generation() > seen.receive) {
     seen.receive = k.receive_generation();
     const bool local = seen.receive <= seen.send && seen.last_local;
-    qlog_->key_updated(now, peer, seen.receive,
+    observer.key_updated(now, peer, seen.receive,
                        local ? qlog::key_trigger::local_update : qlog::key_trigger::remote_update);
   }
 }

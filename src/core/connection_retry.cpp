@@ -10,22 +10,22 @@ namespace tern::core {
 
 void connection::on_retry(std::span<const std::byte> packet, const wire::decoded_header& layout) {
   const auto& h = layout.header;
-  const bool acceptable = is_client() && !heard_from_peer_ && !retry_received_ &&
+  const bool acceptable = is_client() && !handshake_.heard_from_peer && !handshake_.retry_received &&
                           (std::to_integer<std::uint8_t>(packet[0]) & wire::long_reserved_mask) == 0 &&
                           h.dcid == local_initial_cid_ && !h.token.empty() && h.scid != original_dcid_ &&
                           h.scid.size() >= 4 && retry_integrity_valid(original_dcid_, packet);
   if (!acceptable) {
-    ++packets_dropped_;
+    ++counters_.packets_dropped;
     return;
   }
-  retry_received_ = true;
-  initial_token_.assign(h.token.begin(), h.token.end());
+  handshake_.retry_received = true;
+  tokens_.initial.assign(h.token.begin(), h.token.end());
   ids_.set_initial_peer(h.scid);
   // Everything sent so far went unanswered by design: send the crypto data
   // again now. Handshake keys stay those of the original DCID, which the
   // server recovers from the token.
   requeue_crypto_in_flight();
-  ++packets_received_;
+  ++counters_.packets_received;
 }
 
 } // namespace tern::core

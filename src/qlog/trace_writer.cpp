@@ -110,6 +110,10 @@ std::unique_ptr<trace_writer> trace_writer::create(const std::string& dir, std::
   return w;
 }
 
+std::unique_ptr<observer> trace_directory::open(const trace_id& id, std::error_code& ec) {
+  return trace_writer::create(dir_, id.odcid_hex, id.side, id.reference, ec);
+}
+
 trace_writer::trace_writer(std::FILE* file, time_point reference) : file_(file), reference_(reference) {
   line_.reserve(512);
 }

@@ -13,18 +13,17 @@
 // values and writes only changes, so a file holds one record per change.
 
 #include "qlog/observer.hpp"
+#include "qlog/trace_factory.hpp"
 
 #include <cstdio>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 namespace tern::qlog {
-
-/// Which end of the connection wrote the trace.
-enum class vantage : std::uint8_t { client, server };
 
 class trace_writer final : public observer {
 public:
@@ -77,6 +76,19 @@ private:
   // Long-header packets sent (few, all during the handshake): the type a
   // lost packet is reported with. Every other packet number is 1-RTT.
   std::vector<std::pair<std::uint64_t, packet_type>> long_header_sent_;
+};
+
+/// The factory drivers install for a qlog directory: each connection gets
+/// a trace_writer file in `dir` (trace_writer::create, whose errors open()
+/// passes on).
+class trace_directory final : public trace_factory {
+public:
+  explicit trace_directory(std::string dir) : dir_(std::move(dir)) {}
+  std::unique_ptr<observer> open(const trace_id& id, std::error_code& ec) override;
+  [[nodiscard]] const std::string& dir() const noexcept { return dir_; }
+
+private:
+  std::string dir_;
 };
 
 } // namespace tern::qlog

@@ -116,6 +116,9 @@ public:
   [[nodiscard]] std::uint64_t bytes_in_flight() const noexcept { return detector_.bytes_in_flight(); }
   [[nodiscard]] std::uint64_t congestion_window() const noexcept { return controller_->congestion_window(); }
   [[nodiscard]] std::uint64_t pacing_rate() const noexcept { return controller_->pacing_rate(); }
+  /// Bytes per second: the controller's bandwidth estimate
+  /// (cc::controller::bandwidth_estimate), 0 before it has one.
+  [[nodiscard]] std::uint64_t bandwidth_estimate() const noexcept { return controller_->bandwidth_estimate(); }
 
 private:
   void note_limit(send_limit limit, time_point now) noexcept;

@@ -38,8 +38,6 @@ inline sim_configs pinned_sim_configs() {
   sim_configs c;
   c.server.tls.identity = sim_server_identity();
   c.client.tls.peer.pinned_fingerprints = {sim_server_identity().fingerprint()};
-  c.client.deterministic_ids_for_tests = true;
-  c.server.deterministic_ids_for_tests = true;
   return c;
 }
 

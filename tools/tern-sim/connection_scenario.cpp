@@ -27,6 +27,7 @@
 #include "sim/connection_node.hpp"
 #include "crypto/certificate.hpp"
 #include "crypto/sha256.hpp"
+#include "qlog/trace_writer.hpp"
 #include "sim/netem_spec.hpp"
 #include "sim/simulator.hpp"
 #include "sim/topology.hpp"
@@ -135,9 +136,8 @@ scenario_result run_scenario(const scenario_config& config) {
   client_cfg.tls.peer.pinned_fingerprints = {identity.fingerprint()};
   client_cfg.congestion = config.algorithm;
   client_cfg.max_datagram_size = config.mtu;
-  client_cfg.deterministic_ids_for_tests = true;
   if (config.send_buffer != 0) client_cfg.stream_send_buffer = config.send_buffer;
-  client_cfg.qlog_dir = config.qlog_dir;
+  if (!config.qlog_dir.empty()) client_cfg.qlog = std::make_shared<qlog::trace_directory>(config.qlog_dir);
   core::connection_config server_cfg = client_cfg;
   server_cfg.tls = {};
   server_cfg.tls.identity = identity;

@@ -10,6 +10,7 @@
 #include "qlog_schema.hpp"
 #include "sim/netem_spec.hpp"
 #include "sim/simulator.hpp"
+#include "support/connection_test_access.hpp"
 #include "support/seed.hpp"
 #include "support/sim_connection.hpp"
 
@@ -74,8 +75,8 @@ transfer_result run_transfer(const std::string& qlog_dir, const std::string& lin
   auto configs = test::pinned_sim_configs();
   auto& client_cfg = configs.client;
   auto& server_cfg = configs.server;
-  client_cfg.qlog_dir = qlog_dir;
-  server_cfg.qlog_dir = qlog_dir;
+  client_cfg.qlog = std::make_shared<qlog::trace_directory>(qlog_dir);
+  server_cfg.qlog = client_cfg.qlog;
   const auto client_tls = test::sim_tls(crypto::tls_role::client, client_cfg);
   const auto server_tls = test::sim_tls(crypto::tls_role::server, server_cfg);
   std::error_code ec;
@@ -108,7 +109,7 @@ transfer_result run_transfer(const std::string& qlog_dir, const std::string& lin
       written += n;
     }
     if (written == data.size() && !finished) finished = !c.finish(*stream);
-    if (!key_updated && received > bytes / 2) key_updated = c.initiate_key_update();
+    if (!key_updated && received > bytes / 2) key_updated = core::connection_test_access::initiate_key_update(c);
     if (out.complete && !closed) {
       c.close(0, "done", now);
       closed = true;

@@ -4,6 +4,7 @@
 // admitted without a Retry, its address already validated.
 
 #include "harness.hpp"
+#include "support/connection_test_access.hpp"
 
 #include "crypto/crypto_error.hpp"
 #include "wire/transport_error.hpp"
@@ -198,7 +199,7 @@ TEST_CASE("new_token: a client that sends NEW_TOKEN is closed with PROTOCOL_VIOL
   network net(pinned_configs());
   REQUIRE(net.handshake());
   const std::byte token[] = {std::byte{1}, std::byte{2}, std::byte{3}};
-  net.client->inject_frames_for_tests(encode_frame(wire::new_token_frame{token}));
+  connection_test_access::inject_frames(*net.client, encode_frame(wire::new_token_frame{token}));
   REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
   CHECK(net.server->close_reason().error == core_errc::transport_error);
   CHECK(net.server->close_reason().code ==

@@ -1,5 +1,7 @@
 #include "harness.hpp"
+#include "support/connection_test_access.hpp"
 
+#include "congestion/bbr.hpp"
 #include "crypto/crypto_error.hpp"
 #include "stream/stream_errc.hpp"
 
@@ -255,6 +257,34 @@ TEST_CASE("connection: bulk transfer over a lossy, reordering 100 ms path arrive
   CHECK(net.client->stats().packets_retransmitted > 0);
 }
 
+TEST_CASE("connection: stats().delivery_rate is the congestion controller's bandwidth estimate") {
+  for (const auto algorithm : {cc::algorithm::bbr, cc::algorithm::cubic}) {
+    CAPTURE(cc::to_string(algorithm));
+    auto configs = pinned_configs();
+    configs.first.congestion = algorithm;
+    network net(configs);
+    net.one_way = 20ms;
+    REQUIRE(net.handshake());
+    std::error_code ec;
+    auto id = net.client->open_stream(stream::direction::uni, ec);
+    REQUIRE(id);
+    const auto data = pattern(2'000'000, 7);
+    REQUIRE(transfer(net, *net.client, *net.server, *id, data, 60s) == data);
+    const auto s = net.client->stats();
+    const auto& controller = connection_test_access::sender(*net.client).controller();
+    CHECK(s.delivery_rate > 0);
+    if (algorithm == cc::algorithm::bbr) {
+      // BBR's model: the windowed maximum of the delivery-rate samples.
+      CHECK(s.delivery_rate == dynamic_cast<const cc::bbr&>(controller).max_bandwidth());
+    } else {
+      // A loss-based window delivers one cwnd per smoothed RTT.
+      const auto per_rtt = static_cast<std::uint64_t>(static_cast<double>(s.cwnd) * 1e9 /
+                                                      static_cast<double>(s.srtt.count()));
+      CHECK(s.delivery_rate == per_rtt);
+    }
+  }
+}
+
 TEST_CASE("connection: flow-control windows auto-tune on a long fat path") {
   auto configs = pinned_configs();
   network net(configs);
@@ -417,8 +447,9 @@ TEST_CASE("connection: key update mid-transfer loses nothing") {
   REQUIRE(id);
   const auto data = pattern(6'000'000, 7);
   CHECK(transfer(net, *net.client, *net.server, *id, data) == data);
-  MESSAGE("key generation ", net.client->key_generation(), " after ", net.client->stats().packets_sent, " packets");
-  CHECK(net.client->key_generation() >= 2);
+  MESSAGE("key generation ", connection_test_access::key_generation(*net.client), " after ",
+          net.client->stats().packets_sent, " packets");
+  CHECK(connection_test_access::key_generation(*net.client) >= 2);
   CHECK(net.client->stats().key_updates >= 2);
   CHECK(net.server->stats().authentication_failures == 0);
 }
@@ -550,7 +581,8 @@ TEST_CASE("connection: a peer that exceeds the stream window is closed with FLOW
   network net(pinned_configs());
   REQUIRE(net.handshake());
   std::vector<std::byte> junk(100);
-  net.client->inject_frames_for_tests(encode_frame(wire::stream_frame{0, 10'000'000, junk, false, true}));
+  connection_test_access::inject_frames(*net.client,
+                                        encode_frame(wire::stream_frame{0, 10'000'000, junk, false, true}));
   REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
   CHECK(net.server->close_reason().error == core_errc::transport_error);
   CHECK(net.server->close_reason().code == static_cast<std::uint64_t>(wire::transport_error::flow_control_error));
@@ -563,7 +595,7 @@ TEST_CASE("connection: frames out of state close the connection with the right e
   SUBCASE("HANDSHAKE_DONE from a client") {
     network net(pinned_configs());
     REQUIRE(net.handshake());
-    net.client->inject_frames_for_tests(encode_frame(wire::handshake_done_frame{}));
+    connection_test_access::inject_frames(*net.client, encode_frame(wire::handshake_done_frame{}));
     REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
     CHECK(net.server->close_reason().code == static_cast<std::uint64_t>(wire::transport_error::protocol_violation));
   }
@@ -571,7 +603,7 @@ TEST_CASE("connection: frames out of state close the connection with the right e
     network net(pinned_configs());
     REQUIRE(net.handshake());
     std::vector<std::byte> d(10);
-    net.client->inject_frames_for_tests(encode_frame(wire::stream_frame{1, 0, d, false, true}));
+    connection_test_access::inject_frames(*net.client, encode_frame(wire::stream_frame{1, 0, d, false, true}));
     REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
     CHECK(net.server->close_reason().code == static_cast<std::uint64_t>(wire::transport_error::stream_state_error));
   }
@@ -579,7 +611,7 @@ TEST_CASE("connection: frames out of state close the connection with the right e
     network net(pinned_configs());
     REQUIRE(net.handshake());
     std::vector<std::byte> d(10);
-    net.client->inject_frames_for_tests(encode_frame(wire::stream_frame{4 * 1000, 0, d, false, true}));
+    connection_test_access::inject_frames(*net.client, encode_frame(wire::stream_frame{4 * 1000, 0, d, false, true}));
     REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
     CHECK(net.server->close_reason().code == static_cast<std::uint64_t>(wire::transport_error::stream_limit_error));
   }
@@ -588,7 +620,7 @@ TEST_CASE("connection: frames out of state close the connection with the right e
     REQUIRE(net.handshake());
     wire::ack_frame a;
     a.ranges.push_back(wire::ack_range{1'000'000, 1'000'005});
-    net.client->inject_frames_for_tests(encode_frame(a));
+    connection_test_access::inject_frames(*net.client, encode_frame(a));
     REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
     CHECK(net.server->close_reason().code == static_cast<std::uint64_t>(wire::transport_error::protocol_violation));
   }
@@ -596,7 +628,7 @@ TEST_CASE("connection: frames out of state close the connection with the right e
     network net(pinned_configs());
     REQUIRE(net.handshake());
     const std::byte bad[] = {std::byte{0x2f}};
-    net.client->inject_frames_for_tests(bad);
+    connection_test_access::inject_frames(*net.client, bad);
     REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
     CHECK(net.server->close_reason().code == static_cast<std::uint64_t>(wire::transport_error::frame_encoding_error));
   }

@@ -62,8 +62,6 @@ inline std::pair<connection_config, connection_config> pinned_configs() {
   server.tls.alpn = {"tern/1"};
   client.tls.peer.pinned_fingerprints = {server_identity().fingerprint()};
   client.tls.alpn = {"tern/1"};
-  client.deterministic_ids_for_tests = true;
-  server.deterministic_ids_for_tests = true;
   return {client, server};
 }
 
@@ -275,7 +273,7 @@ public:
   connection_handle server_handle = no_connection;
 };
 
-/// One frame's bytes, for connection::inject_frames_for_tests.
+/// One frame's bytes, for connection_test_access::inject_frames.
 inline std::vector<std::byte> encode_frame(const wire::frame& f) {
   std::vector<std::byte> out(wire::encoded_size(f));
   wire::writer w(out);

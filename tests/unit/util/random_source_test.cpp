@@ -60,3 +60,36 @@ TEST_CASE("random_source: fill writes every byte of odd-sized buffers") {
   }
   CHECK(nonzero >= 6); // the last byte is written, not left zero
 }
+
+TEST_CASE("random_source: a seeded source's fill repeats for its seed; an unpredictable one's does not") {
+  const std::uint64_t seed = tern::test::seed();
+  std::array<std::byte, 20> a{};
+  std::array<std::byte, 20> b{};
+  tern::random_source seeded_a{seed};
+  tern::random_source seeded_b{seed};
+  seeded_a.fill(a);
+  seeded_b.fill(b);
+  CHECK(a == b); // tests and the simulator rely on this, connection IDs included
+  CHECK_FALSE(seeded_a.is_unpredictable());
+
+  // Same seed, so the same protocol choices (next_u64), but fill() comes
+  // from the CSPRNG: 160 bits alike by chance would take ~2^160 tries.
+  auto secure_a = tern::random_source::unpredictable(seed);
+  auto secure_b = tern::random_source::unpredictable(seed);
+  CHECK(secure_a.is_unpredictable());
+  CHECK(secure_a.next_u64() == secure_b.next_u64());
+  secure_a.fill(a);
+  secure_b.fill(b);
+  CHECK(a != b);
+  std::array<std::byte, 20> from_seeded{};
+  tern::random_source{seed}.fill(from_seeded);
+  CHECK(a != from_seeded);
+}
+
+TEST_CASE("random_source: unpredictable() without a seed seeds its generator from the CSPRNG") {
+  auto a = tern::random_source::unpredictable();
+  auto b = tern::random_source::unpredictable();
+  int differing = 0;
+  for (int i = 0; i < 4; ++i) differing += a.next_u64() != b.next_u64();
+  CHECK(differing == 4);
+}

@@ -1,0 +1,141 @@
+#pragma once
+
+// The parts of core::connection's state that hold no logic of their own, one
+// struct per concern (ngtcp2's sub-structs): a reader finds everything about
+// the handshake, the tokens, the timers, reception, path MTU probing, the
+// counters and the qlog trace in one place each. Parts with logic, or
+// that the connection's interface names, have their own headers:
+// path_state.hpp, close_state.hpp, ecn_validation.hpp, send_flags.hpp,
+// connection_events.hpp.
+
+#include "core/address.hpp"
+#include "core/path_mtu.hpp"
+#include "crypto/tls_session.hpp"
+#include "qlog/observer.hpp"
+#include "recovery/sent_packet_map.hpp"
+#include "stream/recv_stream.hpp"
+#include "stream/send_stream.hpp"
+#include "wire/frames.hpp"
+
+#include <tern/time.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <system_error>
+#include <vector>
+
+namespace tern::core {
+
+/// The TLS handshake carried in CRYPTO frames, and how far it got.
+struct handshake_state {
+  /// CRYPTO data either way buffers at most this much.
+  static constexpr std::uint64_t crypto_buffer = 256 * 1024;
+
+  std::unique_ptr<crypto::tls_session> tls;
+  stream::send_stream crypto_send{UINT64_MAX, stream::send_config{1024 * 1024}};
+  stream::recv_stream crypto_recv{stream::window_config{crypto_buffer, crypto_buffer}};
+  /// Moves bytes between the TLS session and the crypto streams.
+  std::vector<std::byte> scratch;
+  bool complete = false;        ///< TLS finished on this side
+  bool confirmed = false;       ///< server: = complete; client: HANDSHAKE_DONE received
+  bool heard_from_peer = false; ///< client: a server packet arrived (Initial -> Handshake packets)
+  bool retry_received = false;  ///< client: a Retry was accepted; no other one is
+  /// Give up when the handshake is not confirmed by then.
+  time_point deadline = never;
+  /// Client: when to probe a handshake with nothing in flight (the server
+  /// may be blocked by its amplification limit, RFC 9002 §6.2.2.1).
+  time_point probe_at = never;
+};
+
+/// Address-validation tokens (docs/protocol.md §9.4).
+struct token_state {
+  /// Client: the Token field of every Initial - connect()'s NEW_TOKEN token,
+  /// replaced by the token of an accepted Retry.
+  std::vector<std::byte> initial;
+  /// Server: the token to send in NEW_TOKEN (sent again if lost).
+  std::vector<std::byte> outgoing;
+  /// Client: the token of the last NEW_TOKEN frame received.
+  std::vector<std::byte> received;
+};
+
+/// When things last happened, for the idle timeout, keepalives, handshake
+/// probes and pacing.
+struct activity_state {
+  time_point last_received{};
+  time_point last_sent{};
+  time_point last_ack_eliciting_sent{};
+  /// An ack-eliciting packet went out since the last packet was received
+  /// (the idle timer restarts only on the first one, RFC 9000 §10.1).
+  bool ack_eliciting_since_receive = false;
+  /// Data waits for the pacer until then.
+  time_point pacing_release = never;
+};
+
+/// A 1-RTT datagram that arrived before the 1-RTT keys.
+struct early_datagram {
+  std::vector<std::byte> bytes;
+  address from;
+};
+
+/// Reception beyond the packet being processed.
+struct receive_state {
+  /// on_datagram()'s copy of the caller's datagram, reused.
+  std::vector<std::byte> buffer;
+  /// 1-RTT datagrams kept until the keys exist (max_buffered_early_datagrams).
+  std::deque<early_datagram> early;
+  /// The keys arrived while processing a datagram: replay `early` after it.
+  bool replay_early_pending = false;
+};
+
+/// Path MTU discovery: the search, the one probe in flight (its packet
+/// number tells its acknowledgement or loss apart) and the probe timeouts
+/// since anything was acknowledged.
+struct path_mtu_state {
+  pmtud search;
+  std::uint64_t probe_packet = recovery::no_packet;
+  std::uint32_t silent_timeouts = 0;
+};
+
+/// Deadline messages' tail probes: ack-eliciting packets still to send
+/// after a message's last fragment (PING-only if nothing else is queued).
+struct message_tail_state {
+  std::size_t probes_pending = 0;
+};
+
+/// Counters stats() reports that no component keeps itself.
+struct connection_counters {
+  std::uint64_t packets_received = 0;
+  std::uint64_t packets_dropped = 0;
+  std::uint64_t packets_retransmitted = 0;
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t bytes_received = 0;
+  std::uint64_t stream_bytes_sent = 0;
+  std::uint64_t stream_bytes_retransmitted = 0;
+  std::uint64_t stream_bytes_received = 0;
+  /// 1-RTT key updates this side started.
+  std::uint64_t key_updates = 0;
+};
+
+/// The key generations a qlog trace was last told about.
+struct qlog_keys_seen {
+  bool installed = false;
+  std::uint64_t send = 0;
+  std::uint64_t receive = 0;
+  std::uint64_t local_updates = 0;
+  bool last_local = false;
+};
+
+/// The connection's qlog trace, when it has one.
+struct qlog_state {
+  std::unique_ptr<qlog::observer> observer;
+  /// Why the driver's trace factory made no observer.
+  std::error_code error;
+  /// The frames of the packet being reported, reused.
+  std::vector<wire::frame> frames;
+  qlog_keys_seen keys;
+};
+
+} // namespace tern::core

@@ -1,0 +1,30 @@
+#pragma once
+
+// Test-only access to core::connection (declared a friend in
+// src/core/connection.hpp, defined only here): what a test needs to play a
+// misbehaving peer, kept out of the production type's interface.
+
+#include "core/connection.hpp"
+
+#include <cstddef>
+#include <span>
+
+namespace tern::core {
+
+struct connection_test_access {
+  /// Puts `frames` (encoded frames, unchecked) at the start of `c`'s next
+  /// 1-RTT packet: a peer with valid keys sending frames it must not.
+  static void inject_frames(connection& c, std::span<const std::byte> frames) {
+    c.injected_frames_.insert(c.injected_frames_.end(), frames.begin(), frames.end());
+  }
+  /// Starts a key update now if allowed (otherwise they happen on their own
+  /// before the AEAD limits); whether one started.
+  static bool initiate_key_update(connection& c) { return c.initiate_key_update(); }
+  /// The 1-RTT key generation `c` sends with.
+  static std::uint64_t key_generation(const connection& c) noexcept { return c.key_generation(); }
+  /// The connection's recovery sender, to compare what stats() reports with
+  /// the congestion controller's own figures.
+  static const recovery::sender& sender(const connection& c) noexcept { return c.sender_; }
+};
+
+} // namespace tern::core
