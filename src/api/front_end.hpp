@@ -42,8 +42,7 @@ core::endpoint_config core_endpoint_config(const config& cfg);
 /// directory: a typo must not silently leave every connection untraced.
 std::error_code check_qlog_dir(const config& cfg);
 
-/// The core's counters as the public API reports them (path_changes is the
-/// front end's to fill in).
+/// The core's counters as the public API reports them.
 connection_stats public_stats(const core::connection_stats& c) noexcept;
 
 /// A seed from the operating system, for front ends given none.

@@ -30,7 +30,6 @@ struct connection::impl {
   std::shared_ptr<endpoint::state> ep; // keeps the TLS contexts and the random source alive
   std::unique_ptr<core::connection> core;
   core::connection_handle handle = core::no_connection;
-  std::uint64_t path_changes = 0;
 
   /// After every call into the core: its routes and timer follow.
   void touched(time_point now) {
@@ -180,10 +179,7 @@ std::optional<event> connection::poll_event() {
   case in::stream_writable: r.what = out::stream_writable; break;
   case in::datagram_received: r.what = out::datagram_received; break;
   case in::message_received: r.what = out::message_received; break;
-  case in::path_changed:
-    r.what = out::path_changed;
-    ++impl_->path_changes;
-    break;
+  case in::path_changed: r.what = out::path_changed; break;
   case in::closed: r.what = out::closed; break;
   }
   return r;
@@ -199,9 +195,7 @@ std::uint64_t connection::close_code() const noexcept { return impl_->core->clos
 std::string connection::close_reason() const { return impl_->core->close_reason().reason; }
 
 connection_stats connection::stats() const {
-  auto s = detail::public_stats(impl_->core->stats());
-  s.path_changes = impl_->path_changes;
-  return s;
+  return detail::public_stats(impl_->core->stats());
 }
 
 address connection::remote_address() const noexcept { return impl_->core->peer_address(); }

@@ -22,6 +22,7 @@ connection_stats public_stats(const core::connection_stats& c) noexcept {
   s.bytes_received = c.bytes_received;
   s.stream_bytes_sent = c.stream_bytes_sent;
   s.stream_bytes_received = c.stream_bytes_received;
+  s.path_changes = c.path_changes;
   s.datagram_size = c.datagram_size;
   s.mtu_probes_sent = c.mtu_probes_sent;
   s.mtu_probes_lost = c.mtu_probes_lost;

@@ -85,7 +85,6 @@ void connection_impl::process_events(time_point t) {
       break;
     }
     case kind::path_changed: {
-      ++path_changes;
       const auto remote = to_asio(core_->peer_address());
       while (!path_ops_.empty()) {
         auto op = std::move(path_ops_.front());
@@ -505,9 +504,7 @@ std::string connection::close_reason() const { return impl_ ? impl_->core().clos
 connection_stats connection::stats() const noexcept {
   connection_stats s;
   if (!impl_) return s;
-  s = detail::public_stats(impl_->core().stats());
-  s.path_changes = impl_->path_changes;
-  return s;
+  return detail::public_stats(impl_->core().stats());
 }
 
 asio::ip::udp::endpoint connection::remote_endpoint() const noexcept {

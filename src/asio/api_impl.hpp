@@ -107,7 +107,6 @@ public:
   bool dirty = false;
   bool removed = false;
   core::connection_handle core_handle = core::no_connection; // in the core endpoint
-  std::uint64_t path_changes = 0;
   std::optional<core::address> nat_peer;        // the peer address the NAT keepalive watches
 
 private:

@@ -309,6 +309,7 @@ connection_stats connection::stats() const {
   s.packets_dropped = c.packets_dropped;
   s.authentication_failures = keys_.authentication_failures();
   s.key_updates = c.key_updates;
+  s.path_changes = c.path_changes;
   s.stream_bytes_sent = c.stream_bytes_sent;
   s.stream_bytes_retransmitted = c.stream_bytes_retransmitted;
   s.stream_bytes_received = c.stream_bytes_received;

@@ -94,6 +94,7 @@ struct connection_stats {
   std::uint64_t packets_dropped = 0;     ///< undecodable, unauthenticated, duplicate or for unknown IDs
   std::uint64_t authentication_failures = 0;
   std::uint64_t key_updates = 0;         ///< 1-RTT key generation being sent
+  std::uint64_t path_changes = 0;        ///< validated moves to a new peer address
   std::uint64_t stream_bytes_sent = 0;   ///< new stream data, all streams
   /// Stream bytes sent again after a loss: compare with packets_lost times
   /// the payload size (packets_retransmitted counts every packet carrying

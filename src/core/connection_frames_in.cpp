@@ -155,7 +155,10 @@ void connection::on_path_frame(const wire::frame& fr, const address& from) {
   if (auto* c = std::get_if<wire::path_challenge_frame>(&fr)) {
     path_.queue_response(c->data, from);
   } else if (auto* r = std::get_if<wire::path_response_frame>(&fr)) {
-    if (path_.on_response(r->data, from)) emit(connection_event::kind::path_changed);
+    if (path_.on_response(r->data, from)) {
+      ++counters_.path_changes;
+      emit(connection_event::kind::path_changed);
+    }
   }
 }
 

@@ -117,6 +117,8 @@ struct connection_counters {
   std::uint64_t stream_bytes_received = 0;
   /// 1-RTT key updates this side started.
   std::uint64_t key_updates = 0;
+  /// Validated moves to a new peer address (path_changed events).
+  std::uint64_t path_changes = 0;
 };
 
 /// The key generations a qlog trace was last told about.

@@ -526,6 +526,8 @@ TEST_CASE("connection: a client address change is validated and the transfer con
   CHECK(transfer(net, *net.client, *net.server, *id2, second) == second);
   CHECK(net.server->peer_address() == net.client_addr);
   CHECK(has_event(net.server_events, connection_event::kind::path_changed));
+  CHECK(net.server->stats().path_changes == 1);
+  CHECK(net.client->stats().path_changes == 0);
   // Data the server sends now reaches the new address.
   auto back = net.server->open_stream(stream::direction::uni, ec);
   REQUIRE(back);
