@@ -10,7 +10,7 @@
 
 #include "core/connection.hpp"
 
-#include "qlog/json_out.hpp"
+#include "util/hex.hpp"
 #include "wire/frame_reader.hpp"
 
 namespace tern::core {
@@ -28,17 +28,11 @@ qlog::packet_type qlog_type(wire::packet_type t) {
   }
 }
 
-std::string hex(std::span<const std::byte> bytes) {
-  std::string out;
-  qlog::json::append_hex_digits(out, bytes);
-  return out;
-}
-
 } // namespace
 
 void connection::open_qlog(time_point now) {
   if (!config_.qlog) return;
-  const std::string odcid = hex(original_dcid_.bytes());
+  const std::string odcid = util::to_hex(original_dcid_.bytes());
   const auto side = is_client() ? qlog::vantage::client : qlog::vantage::server;
   qlog_.observer = config_.qlog->open(qlog::trace_id{odcid, side, now}, qlog_.error);
 }

@@ -36,11 +36,9 @@ void append_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
-void append_hex_digits(std::string& out, std::span<const std::byte> bytes) { util::append_hex(out, bytes); }
-
 void append_hex(std::string& out, std::span<const std::byte> bytes) {
   out += '"';
-  append_hex_digits(out, bytes);
+  util::append_hex(out, bytes);
   out += '"';
 }
 

@@ -18,8 +18,6 @@ void append_ms(std::string& out, duration d);
 /// A JSON string of a name we control or a controller's state name:
 /// anything outside printable ASCII, quotes and backslashes is dropped.
 void append_string(std::string& out, std::string_view s);
-/// `bytes` as lowercase hex digits, two per byte (no quotes).
-void append_hex_digits(std::string& out, std::span<const std::byte> bytes);
 /// `bytes` as a JSON string of lowercase hex digits.
 void append_hex(std::string& out, std::span<const std::byte> bytes);
 
