@@ -127,6 +127,19 @@ struct config {
   std::chrono::nanoseconds new_token_lifetime = std::chrono::hours(24);
   /// Connections this endpoint carries at once, both directions.
   std::size_t max_connections = 10000;
+  /// Handshakes in progress at once (server connections not yet
+  /// established); an Initial that would start one more is dropped.
+  std::size_t max_half_open = 1000;
+  /// From this many handshakes in progress on, a new client must first
+  /// prove its address with a Retry (one round trip more), as with
+  /// require_address_validation: a flood of Initials from spoofed sources
+  /// then holds no state. 0: only with require_address_validation.
+  std::size_t retry_above_half_open = 100;
+  /// Handshakes in progress from one IP address before its next new client
+  /// must prove its address with a Retry: a spoofed flood from one address
+  /// holds no more; a real host with many connections at once pays one
+  /// round trip.
+  std::size_t max_half_open_per_source = 16;
   /// SO_RCVBUF / SO_SNDBUF requested: large, for high bandwidth-delay
   /// products (the kernel may cap them; see endpoint::socket_info()).
   std::size_t socket_receive_buffer = 8 * 1024 * 1024;

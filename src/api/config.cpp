@@ -19,7 +19,8 @@ std::error_code check_config(const config& cfg) {
   if (cfg.io_batch == 0 || cfg.max_datagram_size < 1200 || cfg.initial_datagram_size < 1200 ||
       cfg.initial_datagram_size > cfg.max_datagram_size || cfg.stun_max_requests == 0 ||
       cfg.stun_initial_rto <= std::chrono::nanoseconds::zero() || cfg.nat_keepalive_interval.count() < 0 ||
-      cfg.nat_keepalive_jitter.count() < 0 || cfg.max_connections == 0 ||
+      cfg.nat_keepalive_jitter.count() < 0 || cfg.max_connections == 0 || cfg.max_half_open == 0 ||
+      cfg.max_half_open_per_source == 0 || (cfg.accept_connections && cfg.address_token_lifetime.count() <= 0) ||
       (cfg.require_address_validation && cfg.address_token_lifetime <= std::chrono::nanoseconds::zero()) ||
       cfg.new_token_lifetime < std::chrono::nanoseconds::zero())
     return errc::invalid_argument;
@@ -72,6 +73,9 @@ core::endpoint_config core_endpoint_config(const config& cfg) {
   core::endpoint_config e;
   e.connection = core_config(cfg);
   e.max_connections = cfg.max_connections;
+  e.max_half_open = cfg.max_half_open;
+  e.retry_above_half_open = cfg.retry_above_half_open;
+  e.max_half_open_per_source = cfg.max_half_open_per_source;
   e.accept_backlog = cfg.accept_backlog;
   e.require_address_validation = cfg.require_address_validation;
   e.retry_token_lifetime = std::chrono::duration_cast<duration>(cfg.address_token_lifetime);

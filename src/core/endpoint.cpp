@@ -5,14 +5,23 @@
 // §14.1: a client pads its first flight, so a spoofed source gains no
 // amplification from what follows) whose Destination Connection ID has at
 // least 8 bytes, and the endpoint is below max_connections and
-// accept_backlog (established connections the application has not taken). With address validation, the token is checked next: none
-// (or a NEW_TOKEN token that fails) costs one Retry smaller than the
-// Initial and no state; a bad Retry token is dropped (the client had its one
-// Retry, RFC 9000 §8.1.2). Only then does TLS state exist.
+// accept_backlog (established connections the application has not taken).
+// Its token is checked next (an HMAC): a valid one admits it with its
+// address validated; none, or a NEW_TOKEN token that fails, costs one Retry
+// smaller than the Initial and no state when every Initial must be
+// validated (require_address_validation) or when retry_above_half_open
+// handshakes are already in progress (load: a spoofed flood then holds no
+// state); a bad Retry token is dropped (the client had its one Retry, RFC
+// 9000 §8.1.2); so is an Initial without a token from a source IP that has
+// max_half_open_per_source handshakes in progress. Then the limit on all
+// handshakes in progress, and last the Initial must authenticate under its handshake keys (garbage that
+// only looks like an Initial is refused there). Only then does TLS state
+// exist.
 
 #include "core/endpoint.hpp"
 
 #include "core/errc.hpp"
+#include "core/initial_check.hpp"
 #include "wire/header.hpp"
 
 #include <algorithm>
@@ -23,8 +32,8 @@ std::error_code check(const endpoint_config& config) noexcept {
   const std::size_t cid = config.connection.connection_id_length;
   const bool server = config.server_tls != nullptr;
   if (cid > wire::max_connection_id_length || (server && cid < 8) || config.max_connections == 0 ||
-      config.new_token_lifetime < duration::zero() ||
-      (config.require_address_validation && config.retry_token_lifetime <= duration::zero()))
+      config.max_half_open == 0 || config.max_half_open_per_source == 0 ||
+      config.new_token_lifetime < duration::zero() || (server && config.retry_token_lifetime <= duration::zero()))
     return std::make_error_code(std::errc::invalid_argument);
   return {};
 }
@@ -41,10 +50,10 @@ std::size_t endpoint::cid_hash::operator()(const wire::connection_id& cid) const
 
 endpoint::endpoint(const endpoint_config& config, random_source& rng) : config_(config), rng_(rng) {
   if (!config_.server_tls) return;
-  if (config_.shared_validation)
-    validation_ = config_.shared_validation;
-  else if (config_.require_address_validation)
-    validation_ = std::make_shared<address_validation>(config_.retry_token_lifetime, config_.new_token_lifetime);
+  validate_always_ = config_.require_address_validation || config_.shared_validation;
+  validation_ = config_.shared_validation ? config_.shared_validation
+                                          : std::make_shared<address_validation>(config_.retry_token_lifetime,
+                                                                                 config_.new_token_lifetime);
 }
 
 endpoint::~endpoint() = default;
@@ -76,24 +85,34 @@ datagram_outcome endpoint::admit(const wire::decoded_header& h, std::span<std::b
       waiting_ >= config_.accept_backlog)
     return dropped();
 
-  std::optional<wire::connection_id> original_dcid;
-  std::optional<initial_admission> admission;
-  if (validation_) {
-    wire::connection_id odcid;
-    admission = validation_->admit(h.header, from, now, odcid);
-    switch (*admission) {
-    case initial_admission::send_retry: return answer_with_retry(h, from, now);
-    case initial_admission::drop: ++stats_.initials_refused; return dropped();
-    case initial_admission::accept_after_retry: original_dcid = odcid; break;
-    case initial_admission::accept_validated: break;
-    }
+  wire::connection_id odcid;
+  const std::optional<initial_admission> admission = sort_by_token(h, from, now, odcid);
+  if (admission == initial_admission::send_retry) return answer_with_retry(h, from, now);
+  if (admission == initial_admission::drop) {
+    ++stats_.initials_refused;
+    return dropped();
+  }
+  if (half_open_.total() >= config_.max_half_open) {
+    ++stats_.initials_over_limit;
+    return dropped();
+  }
+  const bool after_retry = admission == initial_admission::accept_after_retry;
+  if (!initial_authenticates(datagram, h, after_retry ? odcid : h.header.dcid, now, initial_scratch_)) {
+    ++stats_.initials_unauthenticated;
+    return dropped();
   }
 
   std::error_code ec;
+  std::optional<wire::connection_id> original_dcid;
+  if (after_retry) original_dcid = odcid;
   auto c = connection::accept(config_.connection, config_.server_tls, from, h.header.dcid, h.header.scid, rng_, now,
                               ec, original_dcid, admission == initial_admission::accept_validated);
   if (ec || !c) return dropped();
   const connection_handle handle = add(*c, true);
+  entry& e = connections_.at(handle);
+  e.half_open = true;
+  e.source = from;
+  half_open_.add(from);
   // The client's retransmitted Initials still carry the DCID it chose.
   route(handle, h.header.dcid);
   datagram_outcome out = deliver(handle, datagram, from, now, ecn);
@@ -101,6 +120,28 @@ datagram_outcome endpoint::admit(const wire::decoded_header& h, std::span<std::b
   out.accepted = std::move(c);
   out.admission = admission;
   return out;
+}
+
+std::optional<initial_admission> endpoint::sort_by_token(const wire::decoded_header& h, const address& from,
+                                                         time_point now, wire::connection_id& original_dcid) {
+  // A token is honoured whenever one comes, load or not: a client that got
+  // a Retry under load comes back with its token, and its handshake keys
+  // derive from the DCID the token names.
+  const initial_admission verdict = validation_->admit(h.header, from, now, original_dcid);
+  if (verdict != initial_admission::send_retry) return verdict;
+  const bool under_load = config_.retry_above_half_open > 0 && half_open_.total() >= config_.retry_above_half_open;
+  // One host with many handshakes at once proves its address before more:
+  // a spoofed flood stops here, a real host (a proxy, a load test) goes on
+  // after one round trip.
+  const bool busy_source = half_open_.from(from) >= config_.max_half_open_per_source;
+  if (validate_always_ || under_load || busy_source) return initial_admission::send_retry;
+  return std::nullopt; // admitted unvalidated, held to the 3x amplification limit
+}
+
+void endpoint::end_half_open(entry& e) noexcept {
+  if (!e.half_open) return;
+  e.half_open = false;
+  half_open_.release(e.source);
 }
 
 datagram_outcome endpoint::answer_with_retry(const wire::decoded_header& h, const address& from, time_point now) {
@@ -160,6 +201,7 @@ void endpoint::update(connection_handle handle, time_point now) {
   if (it == connections_.end()) return;
   entry& e = it->second;
   sync_routes(handle, e);
+  if (e.half_open && (e.conn->is_established() || e.conn->is_closed())) end_half_open(e);
   if (e.server && !e.claimed && !e.waiting && e.conn->is_established()) {
     e.waiting = true;
     ++waiting_;
@@ -191,7 +233,7 @@ void endpoint::sync_routes(connection_handle handle, entry& e) {
 }
 
 void endpoint::offer_new_token(entry& e, time_point now) {
-  if (e.token_offered || !e.server || !validation_ || !e.conn->is_established()) return;
+  if (e.token_offered || !e.server || !validate_always_ || !e.conn->is_established()) return;
   e.token_offered = true;
   if (validation_->new_token_lifetime() <= duration::zero()) return;
   std::array<std::byte, new_token_length> token{};
@@ -215,6 +257,7 @@ void endpoint::remove(connection_handle handle) noexcept {
     if (auto r = routes_.find(cid); r != routes_.end() && r->second == handle) routes_.erase(r);
   timers_.clear(e.timer);
   if (e.waiting) --waiting_;
+  end_half_open(e);
   connections_.erase(it);
 }
 
@@ -242,6 +285,7 @@ std::vector<connection_handle> endpoint::handles() const {
 endpoint_stats endpoint::stats() const noexcept {
   endpoint_stats s = stats_;
   s.connections = connections_.size();
+  s.half_open = half_open_.total();
   return s;
 }
 

@@ -29,6 +29,7 @@
 #include "core/address_validation.hpp"
 #include "core/connection.hpp"
 #include "core/endpoint_timers.hpp"
+#include "core/half_open_budget.hpp"
 #include "wire/connection_id.hpp"
 
 #include <tern/random.hpp>
@@ -57,6 +58,19 @@ struct endpoint_config {
   /// Connections at once, client and server; an Initial beyond it is
   /// dropped and connect() fails with too_many_connections.
   std::size_t max_connections = 10000;
+  /// Handshakes in progress (server connections not yet established) at
+  /// once; an Initial that would start one more is dropped.
+  std::size_t max_half_open = 1000;
+  /// From this many handshakes in progress on, an Initial without a valid
+  /// token is answered with a Retry first, as require_address_validation
+  /// would: a flood from spoofed sources then creates no state, and a real
+  /// client pays one round trip. 0: never (unless required).
+  std::size_t retry_above_half_open = 100;
+  /// Handshakes in progress from one IP address before its next Initial
+  /// needs a token: beyond it a token-less Initial is answered with a Retry
+  /// (a spoofed flood from "one host" holds at most this much; a real host
+  /// with many connections at once pays one round trip).
+  std::size_t max_half_open_per_source = 16;
   /// Established server connections the application has not claimed yet
   /// (waiting for accept); an Initial beyond it is dropped. Handshaking
   /// connections are bounded by max_connections.
@@ -81,8 +95,8 @@ struct endpoint_config {
 /// invalid_argument when `config` cannot work: a connection ID length
 /// outside 8..20 for a server (clients' Initials route by an ID of ours of
 /// that length, and an Initial's DCID must have at least 8 bytes), zero
-/// max_connections, a negative token lifetime or a zero Retry token lifetime
-/// with require_address_validation.
+/// max_connections, max_half_open or max_half_open_per_source, a negative
+/// NEW_TOKEN lifetime, or a server's zero Retry token lifetime.
 std::error_code check(const endpoint_config& config) noexcept;
 
 /// What became of one received datagram.
@@ -117,6 +131,12 @@ struct endpoint_stats {
   std::uint64_t retries_sent = 0;
   /// Initials that carried a Retry token that did not validate.
   std::uint64_t initials_refused = 0;
+  /// Initials dropped at max_half_open.
+  std::uint64_t initials_over_limit = 0;
+  /// Initials that looked right but did not authenticate.
+  std::uint64_t initials_unauthenticated = 0;
+  /// Handshakes in progress now.
+  std::size_t half_open = 0;
 };
 
 class endpoint {
@@ -176,7 +196,7 @@ public:
   endpoint_stats stats() const noexcept;
   const endpoint_config& config() const noexcept { return config_; }
   /// The address validation unit (tests rotate its secrets, tools read
-  /// its lifetimes); null without require_address_validation.
+  /// its lifetimes); null on an endpoint that does not accept.
   address_validation* validation() noexcept { return validation_.get(); }
 
 private:
@@ -188,6 +208,8 @@ private:
     bool server = false;
     bool claimed = false;       ///< server: taken by the application
     bool waiting = false;       ///< server: established, not yet claimed
+    bool half_open = false;     ///< server: handshaking, counted in half_open_
+    address source;             ///< where its first Initial came from
     bool token_offered = false; ///< server: its NEW_TOKEN token was queued
   };
   struct answer {
@@ -210,10 +232,22 @@ private:
   void sync_routes(connection_handle handle, entry& e);
   void offer_new_token(entry& e, time_point now);
   datagram_outcome dropped() noexcept;
+  /// How an Initial's token admits it: accept (with the original DCID for
+  /// a Retry token), a Retry to send, or a drop.
+  /// nullopt: admitted without a token, its address unvalidated.
+  std::optional<initial_admission> sort_by_token(const wire::decoded_header& h, const address& from, time_point now,
+                                                 wire::connection_id& original_dcid);
+  /// The connection stops counting as a handshake in progress.
+  void end_half_open(entry& e) noexcept;
 
   endpoint_config config_;
   random_source& rng_;
-  std::shared_ptr<address_validation> validation_; ///< null: addresses are not validated
+  std::shared_ptr<address_validation> validation_; ///< every accepting endpoint has one
+  /// Every Initial needs a token (require_address_validation or a shared
+  /// unit); otherwise only above retry_above_half_open.
+  bool validate_always_ = false;
+  half_open_budget half_open_;
+  std::vector<std::byte> initial_scratch_; ///< initial_authenticates' copy
 
   std::unordered_map<connection_handle, entry> connections_;
   std::unordered_map<wire::connection_id, connection_handle, cid_hash> routes_;

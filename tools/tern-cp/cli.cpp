@@ -1,5 +1,5 @@
 // tern-cp: copy files and directories over tern.
-//   tern-cp serve [--bind ADDR] [--port N] [--once] DIR
+//   tern-cp serve [--bind ADDR] [--port N] [--once] [--require-retry] DIR
 //   tern-cp send [--fingerprint FP | --insecure] [--resume] [--retries N] [--parallel N] [--rate-limit B/s]
 //   HOST PORT SOURCE...
 #include "known_hosts.hpp"
@@ -58,10 +58,13 @@ int main(int argc, char** argv) try {
   auto* serve = app.add_subcommand("serve", "receive files into DIR");
   std::string bind = "::", dir;
   unsigned short port = 0;
-  bool once = false;
+  bool once = false, require_retry = false;
   serve->add_option("--bind", bind, "local address");
   serve->add_option("--port,-p", port, "UDP port (0: any)");
   serve->add_flag("--once", once, "exit after the first connection ends");
+  serve->add_flag("--require-retry", require_retry,
+                  "every new client proves its address with a Retry first (one round trip more; "
+                  "without it, only under a handshake flood)");
   serve->add_option("DIR", dir, "destination directory")->required()->check(CLI::ExistingDirectory);
 
   auto* send = app.add_subcommand("send", "send files or directories");
@@ -99,6 +102,7 @@ int main(int argc, char** argv) try {
 
   if (serve->parsed()) {
     cfg.accept_connections = true;
+    cfg.require_address_validation = require_retry;
     tern::endpoint ep(io.get_executor(), {ip::make_address(bind), port}, cfg);
     std::cout << "port " << ep.local_endpoint().port() << "\nfingerprint " << ep.fingerprint() << std::endl;
     std::exception_ptr error;

@@ -49,27 +49,33 @@ struct server_fixture {
     REQUIRE_FALSE(ec);
   }
 
-  datagram_outcome feed(std::vector<std::byte> datagram) { return server->on_datagram(datagram, client_addr, now); }
+  datagram_outcome feed(std::vector<std::byte> datagram, const address& from = client_addr) {
+    return server->on_datagram(datagram, from, now);
+  }
 
   /// A new client connection whose Initial the server accepts, then
   /// datagrams both ways in zero time until the client is established;
   /// returns the connection the server accepted.
-  accepted_connection handshake() {
-    auto first = feed(initial());
-    REQUIRE(first.what == datagram_outcome::kind::accepted);
-    accepted_connection out{first.handle, std::move(first.accepted)};
+  accepted_connection handshake(const address& from = client_addr) {
+    accepted_connection out;
+    auto first = initial();
+    auto r = server->on_datagram(first, from, now);
+    if (r.accepted) out = {r.handle, std::move(r.accepted)};
     auto& client = *client_connections.back();
     std::vector<std::byte> buf(1500);
     for (int round = 0; round < 50 && !client.is_established(); ++round) {
+      // A Retry, when the endpoint asks for one.
+      while (auto t = server->poll_transmit(buf)) client.on_datagram(std::span(buf).first(t->size), server_addr, now);
       while (auto t = client.poll_transmit(buf, now)) {
-        auto r = server->on_datagram(std::span(buf).first(t->size), client_addr, now);
-        if (r.accepted) out = {r.handle, std::move(r.accepted)};
+        auto next = server->on_datagram(std::span(buf).first(t->size), from, now);
+        if (next.accepted) out = {next.handle, std::move(next.accepted)};
       }
-      if (!out.conn) break;
+      if (!out.conn) continue;
       while (auto t = out.conn->poll_transmit(buf, now)) client.on_datagram(std::span(buf).first(t->size), server_addr, now);
       server->update(out.handle, now);
     }
     REQUIRE(client.is_established());
+    REQUIRE(out.conn);
     return out;
   }
 
@@ -268,6 +274,99 @@ TEST_CASE("endpoint: every connection ID a connection issues routes to it; remov
     CHECK(ep.on_datagram(packet, net.client_addr, net.now).what == datagram_outcome::kind::dropped);
   }
   CHECK(ep.next_timeout() == never);
+}
+
+TEST_CASE("endpoint: an Initial that does not authenticate creates nothing") {
+  server_fixture f;
+  auto initial = f.initial();
+  // The header stays valid; one flipped payload byte breaks the AEAD tag.
+  initial[initial.size() / 2] ^= std::byte{0x01};
+  CHECK(f.feed(initial).what == datagram_outcome::kind::dropped);
+  CHECK(f.server->stats().initials_unauthenticated == 1);
+  CHECK(f.server->stats().connections == 0);
+  // Random bytes behind a well-formed Initial header: the same.
+  auto garbage = f.initial();
+  random_source r(tern::test::seed());
+  r.fill(std::span(garbage).subspan(garbage.size() - 1100));
+  CHECK(f.feed(garbage).what == datagram_outcome::kind::dropped);
+  CHECK(f.server->stats().initials_unauthenticated == 2);
+}
+
+TEST_CASE("endpoint: above retry_above_half_open handshakes, new clients prove their address first") {
+  endpoint_config c;
+  c.retry_above_half_open = 2;
+  server_fixture f(c);
+  std::vector<accepted_connection> kept;
+  for (int i = 0; i < 2; ++i) {
+    auto r = f.feed(f.initial());
+    REQUIRE(r.what == datagram_outcome::kind::accepted);
+    CHECK_FALSE(r.admission); // no token asked for below the threshold
+    kept.push_back({r.handle, std::move(r.accepted)});
+  }
+  CHECK(f.server->stats().half_open == 2);
+  // At the threshold a token-less Initial costs a Retry and no state ...
+  CHECK(f.feed(f.initial()).what == datagram_outcome::kind::answered);
+  CHECK(f.server->stats().connections == 2);
+  // ... and a real client follows it and connects, address validated.
+  std::vector<std::byte> retry(1500);
+  REQUIRE(f.server->poll_transmit(retry));
+  auto validated = f.handshake(address::ipv4({10, 0, 0, 9}, 40000));
+  CHECK(f.server->stats().retries_sent >= 2);
+  CHECK(f.server->stats().half_open == 2); // established: no longer half-open
+  for (auto& k : kept) f.server->remove(k.handle);
+  CHECK(f.server->stats().half_open == 0);
+  // Below the threshold again: straight in.
+  CHECK(f.feed(f.initial()).what == datagram_outcome::kind::accepted);
+}
+
+TEST_CASE("endpoint: max_half_open bounds handshakes; a busy source proves its address first") {
+  endpoint_config c;
+  c.retry_above_half_open = 0; // no Retry for load: the source and total limits alone
+  c.max_half_open = 6;
+  c.max_half_open_per_source = 4;
+  server_fixture f(c);
+  std::vector<std::unique_ptr<connection>> kept;
+  const auto from_host = [&](std::uint8_t host, std::uint16_t port) {
+    auto r = f.feed(f.initial(), address::ipv4({10, 0, 1, host}, port));
+    if (r.accepted) kept.push_back(std::move(r.accepted));
+    return r.what;
+  };
+  for (std::uint16_t port = 1; port <= 4; ++port) CHECK(from_host(1, port) == datagram_outcome::kind::accepted);
+  // Another port of the same host is the same source: a Retry, no state.
+  CHECK(from_host(1, 5) == datagram_outcome::kind::answered);
+  CHECK(f.server->stats().half_open == 4);
+  CHECK(from_host(2, 1) == datagram_outcome::kind::accepted);
+  CHECK(from_host(3, 1) == datagram_outcome::kind::accepted);
+  CHECK(from_host(4, 1) == datagram_outcome::kind::dropped); // six in all
+  CHECK(f.server->stats().initials_over_limit == 1);
+  CHECK(f.server->stats().half_open == 6);
+}
+
+TEST_CASE("endpoint: under a flood of valid Initials from 1,000 ports a real client still connects") {
+  server_fixture f; // the defaults: Retry from 100 handshakes on, 16 per source, 1,000 in all
+  const int flood = 2000;
+  const address attacker = address::ipv4({198, 51, 100, 7}, 0);
+  std::vector<std::unique_ptr<connection>> held;
+  std::vector<std::byte> sink(1500);
+  for (int i = 0; i < flood; ++i) {
+    address from = attacker;
+    from.port = static_cast<std::uint16_t>(1000 + i % 1000);
+    // Half of them claim other hosts (spoofed sources never answer a Retry).
+    if (i % 2 == 1) from.ip[3] = static_cast<std::uint8_t>(i % 251);
+    auto r = f.feed(f.initial(), from);
+    if (r.accepted) held.push_back(std::move(r.accepted));
+    while (f.server->poll_transmit(sink)) {
+    }
+    f.client_connections.clear(); // the flood's clients never answer
+  }
+  const auto s = f.server->stats();
+  MESSAGE("flood of " << flood << ": " << s.connections << " connections, " << s.retries_sent << " Retries, "
+                      << s.initials_over_limit << " over a limit");
+  CHECK(s.connections <= 100); // from the Retry threshold on, a token-less Initial holds nothing
+  CHECK(s.half_open == s.connections);
+  auto legit = f.handshake(address::ipv4({203, 0, 113, 5}, 5555));
+  CHECK(legit.conn->is_established());
+  CHECK(f.server->stats().connections == s.connections + 1);
 }
 
 } // namespace tern::core
