@@ -12,6 +12,13 @@
 // most, so a stream holds at most its window (rounded up to a power of two).
 // Data beyond the limit is FLOW_CONTROL_ERROR before anything is stored.
 //
+// Holes: `received_` holds at most max_ranges disjoint ranges, and a frame
+// that would add one more is refused before anything changes (the
+// connection closes). Dropping it instead would lose data for good: the
+// packet carrying it is acknowledged as a whole. With the ring written in
+// place and the range set a balanced tree, a frame costs O(its bytes +
+// log max_ranges) whatever the arrival order.
+//
 // Final size (§4.5): fixed by the first FIN or RESET_STREAM; any later
 // frame that moves it, or data beyond it, or a FIN below data already
 // received, is FINAL_SIZE_ERROR. Checks run before any state changes, so a
@@ -25,7 +32,7 @@
 
 namespace tern::stream {
 
-recv_stream::recv_stream(window_config cfg) : window_{cfg} {}
+recv_stream::recv_stream(window_config cfg, std::size_t max_ranges) : window_{cfg}, received_{max_ranges} {}
 
 std::error_code recv_stream::check_final_size(std::uint64_t end, bool fin) const noexcept {
   if (final_size_) {
@@ -46,6 +53,10 @@ recv_result recv_stream::on_data(std::uint64_t offset, std::span<const std::byte
   const std::uint64_t end = offset + data.size();
   if ((res.error = check_final_size(end, fin))) return res;
   if (state_ == recv_state::reset_recvd || state_ == recv_state::reset_read) return res; // final size checked
+  if (!stop_error_ && !received_.fits(std::max(offset, read_offset_), end)) {
+    res.error = stream_errc::protocol_violation;
+    return res;
+  }
 
   if (!window_.allows(end)) {
     res.error = stream_errc::flow_control_error;
