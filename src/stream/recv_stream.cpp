@@ -53,10 +53,6 @@ recv_result recv_stream::on_data(std::uint64_t offset, std::span<const std::byte
   const std::uint64_t end = offset + data.size();
   if ((res.error = check_final_size(end, fin))) return res;
   if (state_ == recv_state::reset_recvd || state_ == recv_state::reset_read) return res; // final size checked
-  if (!stop_error_ && !received_.fits(std::max(offset, read_offset_), end)) {
-    res.error = stream_errc::protocol_violation;
-    return res;
-  }
 
   if (!window_.allows(end)) {
     res.error = stream_errc::flow_control_error;
@@ -68,6 +64,19 @@ recv_result recv_stream::on_data(std::uint64_t offset, std::span<const std::byte
     res.error = stream_errc::flow_control_error;
     res.credit_used = 0;
     return res;
+  }
+  // The last check, and the first change: recording the range is what the
+  // hole cap can refuse, and doing it here costs one tree search per frame.
+  const std::uint64_t begin = std::max(offset, read_offset_);
+  std::uint64_t added = 0;
+  if (!stop_error_) {
+    const auto inserted = received_.try_insert(begin, end);
+    if (!inserted) {
+      res.error = stream_errc::protocol_violation;
+      res.credit_used = 0;
+      return res;
+    }
+    added = *inserted;
   }
   (void)window_.on_received(end);
   if (fin && !final_size_) {
@@ -81,11 +90,9 @@ recv_result recv_stream::on_data(std::uint64_t offset, std::span<const std::byte
     update_complete();
     return res;
   }
-  const std::uint64_t begin = std::max(offset, read_offset_);
-  if (begin < end && !received_.contains(begin, end)) {
+  if (added > 0) { // pure duplicates are not copied again
     ring_.reserve_to(end);
     ring_.write(begin, data.subspan(static_cast<std::size_t>(begin - offset)));
-    received_.insert(begin, end);
   }
   update_complete();
   return res;
