@@ -163,12 +163,12 @@ std::error_code message_receiver::on_fragment(std::uint64_t id, std::uint64_t le
 
   const std::uint64_t end = offset + data.size();
   if (!data.empty()) {
-    if (e.received.contains(offset, end)) {
+    // One tree search per fragment: the insert says whether anything was new.
+    const std::size_t before = e.received.range_count();
+    if (e.received.insert(offset, end) == 0) {
       ++stats_.duplicate_fragments;
     } else {
       std::memcpy(e.data.data() + offset, data.data(), data.size());
-      const std::size_t before = e.received.range_count();
-      e.received.insert(offset, end);
       held_ranges_ = held_ranges_ - before + e.received.range_count();
       if (held_ranges_ > cfg_.max_held_ranges) {
         drop(e, drop_reason::no_memory);
@@ -176,7 +176,7 @@ std::error_code message_receiver::on_fragment(std::uint64_t id, std::uint64_t le
       }
     }
   }
-  if (e.received.contains(0, e.length)) {
+  if (e.received.total() == e.length) { // every offset of [0, length) arrived
     e.st = entry::state::complete;
     release_ranges(e);
   }
