@@ -238,7 +238,10 @@ std::error_code connection::on_stream(const wire::stream_frame& f) {
 std::error_code connection::on_crypto(const wire::crypto_frame& f, time_point now) {
   const auto res = handshake_.crypto_recv.on_data(f.offset, f.data, false);
   if (res.error) {
-    if (res.error == stream::stream_errc::flow_control_error) {
+    // Too many bytes or too many holes: either way more than this side
+    // buffers for a handshake.
+    if (res.error == stream::stream_errc::flow_control_error ||
+        res.error == stream::stream_errc::protocol_violation) {
       close_transport(wire::transport_error::crypto_buffer_exceeded, wire::frame_type::crypto,
                       "too much buffered CRYPTO data", now);
       return {};

@@ -33,10 +33,15 @@ namespace tern::core {
 struct handshake_state {
   /// CRYPTO data either way buffers at most this much.
   static constexpr std::uint64_t crypto_buffer = 256 * 1024;
+  /// Disjoint CRYPTO ranges held at most. A handshake flight is a few dozen
+  /// packets, so a few lost ones leave a few holes; this is reachable before
+  /// any handshake (Initial keys derive from the client's connection ID), so
+  /// it is small. More is CRYPTO_BUFFER_EXCEEDED.
+  static constexpr std::size_t crypto_max_ranges = 128;
 
   std::unique_ptr<crypto::tls_session> tls;
   stream::send_stream crypto_send{UINT64_MAX, stream::send_config{1024 * 1024}};
-  stream::recv_stream crypto_recv{stream::window_config{crypto_buffer, crypto_buffer}};
+  stream::recv_stream crypto_recv{stream::window_config{crypto_buffer, crypto_buffer}, crypto_max_ranges};
   /// Moves bytes between the TLS session and the crypto streams.
   std::vector<std::byte> scratch;
   bool complete = false;        ///< TLS finished on this side

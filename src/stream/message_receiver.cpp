@@ -14,7 +14,18 @@
 // Memory: buffers are allocated per message (never per fragment) from the
 // first fragment's message_length, within max_buffered_bytes; the window
 // spans at most max_pending_messages ids. Fragments for ids below base_, or
-// for dropped entries, are discarded (late).
+// for dropped entries, are discarded (late). The fragment ranges of all
+// partial messages together stay within max_held_ranges (a fragment that
+// would exceed it drops its message), so one-byte fragments with holes cost
+// O(log n) each and bounded memory.
+//
+// Events decided ahead of the application (make_room() moving the window)
+// queue in ready_, at most max_queued_events of them. An application that
+// stops reading must not make the queue grow with every message: at the
+// cap the two oldest events fold into one drop notice (a message among them
+// is freed and counted no_memory). Consecutive drops always merge, whatever
+// their reasons, with a count per reason, so alternating reasons cannot
+// defeat the merging either.
 #include "stream/message_receiver.hpp"
 
 #include "stream/stream_errc.hpp"
@@ -26,6 +37,30 @@ namespace tern::stream {
 
 message_receiver::message_receiver(message_receiver_config cfg) : cfg_{cfg} {
   if (cfg_.max_pending_messages == 0) cfg_.max_pending_messages = 1;
+  cfg_.max_queued_events = std::max<std::size_t>(cfg_.max_queued_events, 2); // a fold needs two
+}
+
+namespace {
+
+message_event drop_notice(std::uint64_t id, std::uint64_t count, drop_reason why) {
+  message_event ev{message_event::kind::dropped, id, count, why, {}};
+  ev.per_reason[static_cast<std::size_t>(why)] = count;
+  return ev;
+}
+
+bool is_drop(const message_event& ev) noexcept { return ev.what == message_event::kind::dropped; }
+
+// Appends the drop run `next` (which starts where `into` ends) to `into`.
+void merge_drops(message_event& into, const message_event& next) noexcept {
+  into.count += next.count;
+  for (std::size_t i = 0; i < drop_reason_count; ++i) into.per_reason[i] += next.per_reason[i];
+}
+
+} // namespace
+
+void message_receiver::release_ranges(entry& e) noexcept {
+  held_ranges_ -= e.received.range_count();
+  e.received.clear();
 }
 
 void message_receiver::drop(entry& e, drop_reason why) noexcept {
@@ -33,31 +68,47 @@ void message_receiver::drop(entry& e, drop_reason why) noexcept {
   e.reason = why;
   buffered_ -= e.data.size();
   e.data = {};
-  e.received.clear();
+  release_ranges(e);
 }
 
 void message_receiver::push_ready(message_event ev) {
-  if (ev.what == message_event::kind::dropped) {
+  if (is_drop(ev)) {
     stats_.dropped += ev.count;
-    if (!ready_.empty()) {
-      auto& back = ready_.back();
-      if (back.what == message_event::kind::dropped && back.reason == ev.reason &&
-          back.id + back.count == ev.id) {
-        back.count += ev.count;
-        return;
-      }
+    if (!ready_.empty() && is_drop(ready_.back()) && ready_.back().id + ready_.back().count == ev.id) {
+      merge_drops(ready_.back(), ev);
+      return;
     }
   } else {
     ++stats_.delivered;
   }
+  if (ready_.size() >= cfg_.max_queued_events) fold_oldest_ready();
   ready_.push_back(std::move(ev));
+}
+
+void message_receiver::fold_oldest_ready() {
+  // Oldest first: a deadline application that catches up wants the newest
+  // messages, and learns the ids it missed from the notice.
+  auto as_drop = [this](message_event ev) {
+    if (is_drop(ev)) return ev;
+    buffered_ -= ev.data.size();
+    --stats_.delivered;
+    ++stats_.dropped;
+    return drop_notice(ev.id, 1, drop_reason::no_memory);
+  };
+  message_event folded = as_drop(std::move(ready_.front()));
+  ready_.pop_front();
+  if (!ready_.empty()) {
+    merge_drops(folded, as_drop(std::move(ready_.front())));
+    ready_.pop_front();
+  }
+  ready_.push_front(std::move(folded));
 }
 
 void message_receiver::make_room(std::uint64_t id) {
   while (id - base_ >= cfg_.max_pending_messages) {
     if (window_.empty()) {
       const std::uint64_t gap = id - base_ - cfg_.max_pending_messages + 1;
-      push_ready({message_event::kind::dropped, base_, gap, drop_reason::overrun, {}});
+      push_ready(drop_notice(base_, gap, drop_reason::overrun));
       base_ += gap;
       break;
     }
@@ -67,7 +118,7 @@ void message_receiver::make_room(std::uint64_t id) {
       push_ready({message_event::kind::delivered, base_, 1, drop_reason::abandoned, std::move(e.data)});
     } else {
       if (e.st != entry::state::dropped) drop(e, drop_reason::overrun);
-      push_ready({message_event::kind::dropped, base_, 1, e.reason, {}});
+      push_ready(drop_notice(base_, 1, e.reason));
     }
     window_.pop_front();
     ++base_;
@@ -112,16 +163,22 @@ std::error_code message_receiver::on_fragment(std::uint64_t id, std::uint64_t le
 
   const std::uint64_t end = offset + data.size();
   if (!data.empty()) {
-    if (e.received.contains(offset, end)) {
+    // One tree search per fragment: the insert says whether anything was new.
+    const std::size_t before = e.received.range_count();
+    if (e.received.insert(offset, end) == 0) {
       ++stats_.duplicate_fragments;
     } else {
       std::memcpy(e.data.data() + offset, data.data(), data.size());
-      e.received.insert(offset, end);
+      held_ranges_ = held_ranges_ - before + e.received.range_count();
+      if (held_ranges_ > cfg_.max_held_ranges) {
+        drop(e, drop_reason::no_memory);
+        return {};
+      }
     }
   }
-  if (e.received.contains(0, e.length)) {
+  if (e.received.total() == e.length) { // every offset of [0, length) arrived
     e.st = entry::state::complete;
-    e.received.clear();
+    release_ranges(e);
   }
   return {};
 }
@@ -166,9 +223,9 @@ std::optional<message_event> message_receiver::poll(time_point now) {
     return ev;
   }
   if (front.st == entry::state::dropped) {
-    const drop_reason why = front.reason;
-    message_event ev{message_event::kind::dropped, base_, 0, why, {}};
-    while (!window_.empty() && window_.front().st == entry::state::dropped && window_.front().reason == why) {
+    message_event ev = drop_notice(base_, 0, front.reason);
+    while (!window_.empty() && window_.front().st == entry::state::dropped) {
+      ++ev.per_reason[static_cast<std::size_t>(window_.front().reason)];
       window_.pop_front();
       ++base_;
       ++ev.count;

@@ -4,6 +4,7 @@
 
 #include <tern/time.hpp>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -24,26 +25,42 @@ struct message_receiver_config {
   /// abandon further ahead forces delivery forward: older messages are
   /// delivered if complete, dropped otherwise.
   std::uint64_t max_pending_messages = 1024;
+  /// Disjoint fragment ranges held at most, all partial messages together:
+  /// what bounds the bookkeeping of a peer sending one-byte fragments with
+  /// holes. A fragment that takes the count above it drops its message
+  /// (no_memory); other messages are unaffected. A legitimate sender's holes
+  /// are lost packets, and max_buffered_bytes / 1200-byte packets is ~7000.
+  std::size_t max_held_ranges = 8192;
+  /// Events (whole messages and drop notices) waiting for poll() at most.
+  /// An application that does not read keeps memory bounded: at the cap the
+  /// two oldest events become one drop notice (no_memory for a message), so
+  /// it learns what it lost when it reads again. At least 2.
+  std::size_t max_queued_events = 1024;
 };
 
 /// Why a message was dropped.
 enum class drop_reason : std::uint8_t {
   abandoned, ///< the sender gave up (MESSAGE_ABANDON)
   expired,   ///< its ttl elapsed, counted from its first fragment's arrival
-  no_memory, ///< too large, or the buffer budget was exhausted
+  no_memory, ///< too large, the buffer budget, fragment ranges or event queue exhausted
   overrun,   ///< the sender moved more than max_pending_messages ahead
 };
+inline constexpr std::size_t drop_reason_count = 4;
 
 /// What the application gets, strictly in message id order.
 struct message_event {
   enum class kind : std::uint8_t { delivered, dropped };
   kind what = kind::delivered;
   std::uint64_t id = 0;
-  /// For drops: `count` consecutive ids from `id` dropped for `reason`.
+  /// For drops: `count` consecutive ids from `id` dropped. Consecutive drops
+  /// merge into one notice whatever their reasons (so a peer alternating
+  /// reasons cannot multiply notices); `reason` is the first id's and
+  /// `per_reason` (indexed by drop_reason) splits `count` by reason.
   std::uint64_t count = 1;
   drop_reason reason = drop_reason::abandoned;
   /// For deliveries: the whole message.
   std::vector<std::byte> data;
+  std::array<std::uint64_t, drop_reason_count> per_reason{};
 };
 
 struct message_receiver_stats {
@@ -82,6 +99,10 @@ public:
   /// The next message id to be delivered or dropped.
   std::uint64_t next_id() const noexcept { return base_; }
   std::size_t buffered() const noexcept { return buffered_; }
+  /// Fragment ranges held by partial messages (<= max_held_ranges).
+  std::size_t ranges_held() const noexcept { return held_ranges_; }
+  /// Events decided but not yet polled (<= max_queued_events).
+  std::size_t queued_events() const noexcept { return ready_.size(); }
   const message_receiver_stats& stats() const noexcept { return stats_; }
 
 private:
@@ -97,14 +118,17 @@ private:
 
   void make_room(std::uint64_t id);
   void drop(entry& e, drop_reason why) noexcept;
+  void release_ranges(entry& e) noexcept;
   void push_ready(message_event ev);
+  void fold_oldest_ready();
   void expire(time_point now) noexcept;
 
   message_receiver_config cfg_;
   std::uint64_t base_ = 0; // id of window_.front()
   std::deque<entry> window_;
-  std::deque<message_event> ready_; // events decided out of turn by make_room()
+  std::deque<message_event> ready_; // events decided out of turn by make_room(), <= max_queued_events
   std::size_t buffered_ = 0;
+  std::size_t held_ranges_ = 0; // sum of the entries' range counts, <= max_held_ranges
   time_point next_expiry_ = never; // lower bound of the earliest live expiry
   message_receiver_stats stats_;
 };

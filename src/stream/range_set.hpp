@@ -2,7 +2,10 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
+#include <iterator>
+#include <limits>
+#include <map>
+#include <optional>
 
 namespace tern::stream {
 
@@ -18,21 +21,71 @@ struct byte_range {
 /// A set of byte offsets kept as sorted, disjoint, non-adjacent ranges.
 ///
 /// Used for received data (reassembly), acknowledged and lost data (send
-/// side) and message fragments. The ranges live in one vector whose capacity
-/// is kept, so steady-state use does not allocate. Operations are O(log n)
-/// to find plus O(n) to shift, n being the number of ranges (gaps), which is
-/// small in practice.
+/// side) and message fragments. Every operation is O(log n) in the number n
+/// of ranges held, plus O(1) amortised per range it merges or removes (each
+/// range is created once and removed once), so any arrival order costs
+/// O(log n) per insert: a peer that sends one-byte pieces in the worst order
+/// cannot make reassembly quadratic.
+///
+/// A set can be given a cap on the number of disjoint ranges it holds: where
+/// the peer decides the ranges (reassembly), that cap is what bounds the
+/// memory of the holes it can leave, independently of the bytes they hold.
 class range_set {
 public:
-  using const_iterator = std::vector<byte_range>::const_iterator;
+  /// No cap: for sets whose ranges this side decides (what it sent).
+  static constexpr std::size_t unbounded = std::numeric_limits<std::size_t>::max();
+
+  /// Iterates the ranges in increasing order, yielding byte_range values.
+  class const_iterator {
+  public:
+    using iterator_category = std::bidirectional_iterator_tag;
+    using value_type = byte_range;
+    using difference_type = std::ptrdiff_t;
+    using pointer = void;
+    using reference = byte_range;
+
+    const_iterator() = default;
+    byte_range operator*() const noexcept { return {it_->first, it_->second}; }
+    const_iterator& operator++() noexcept {
+      ++it_;
+      return *this;
+    }
+    const_iterator operator++(int) noexcept { return const_iterator{it_++}; }
+    const_iterator& operator--() noexcept {
+      --it_;
+      return *this;
+    }
+    const_iterator operator--(int) noexcept { return const_iterator{it_--}; }
+    friend bool operator==(const const_iterator&, const const_iterator&) = default;
+
+  private:
+    friend class range_set;
+    using base = std::map<std::uint64_t, std::uint64_t>::const_iterator;
+    explicit const_iterator(base it) : it_{it} {}
+    base it_;
+  };
+
+  /// `max_ranges`: the most disjoint ranges insert() may leave in the set
+  /// (at least 1); see try_insert().
+  explicit range_set(std::size_t max_ranges = unbounded) noexcept : max_ranges_{max_ranges ? max_ranges : 1} {}
 
   /// Adds [begin, end); merges with overlapping and adjacent ranges. Empty
   /// ranges are ignored. Returns the number of offsets that were not yet in
-  /// the set.
-  std::uint64_t insert(std::uint64_t begin, std::uint64_t end);
+  /// the set, or nullopt, leaving the set unchanged, when [begin, end) would
+  /// be a new disjoint range and the set already holds max_ranges().
+  std::optional<std::uint64_t> try_insert(std::uint64_t begin, std::uint64_t end);
+
+  /// try_insert() for a set whose cap the caller has checked with fits() or
+  /// that has none: returns the new offsets (0 if refused, which the caller
+  /// ruled out).
+  std::uint64_t insert(std::uint64_t begin, std::uint64_t end) { return try_insert(begin, end).value_or(0); }
+
+  /// Whether try_insert(begin, end) would succeed (O(log n), no change).
+  bool fits(std::uint64_t begin, std::uint64_t end) const noexcept;
 
   /// Removes [begin, end) (splitting a range if needed). Returns the number
-  /// of offsets that were in the set.
+  /// of offsets that were in the set. A split may leave max_ranges() + 1
+  /// ranges: erase is never refused, and the capped sets only erase prefixes.
   std::uint64_t erase(std::uint64_t begin, std::uint64_t end);
 
   /// Whether every offset of [begin, end) is in the set (true when empty).
@@ -47,16 +100,31 @@ public:
 
   bool empty() const noexcept { return ranges_.empty(); }
   std::size_t range_count() const noexcept { return ranges_.size(); }
-  /// Total number of offsets in the set.
-  std::uint64_t total() const noexcept;
-  const byte_range& front() const noexcept { return ranges_.front(); }
-  const byte_range& back() const noexcept { return ranges_.back(); }
-  const_iterator begin() const noexcept { return ranges_.begin(); }
-  const_iterator end() const noexcept { return ranges_.end(); }
-  void clear() noexcept { ranges_.clear(); }
+  std::size_t max_ranges() const noexcept { return max_ranges_; }
+  /// Total number of offsets in the set (O(1)).
+  std::uint64_t total() const noexcept { return total_; }
+  /// The lowest and highest range; the set must not be empty.
+  byte_range front() const noexcept { return *begin(); }
+  byte_range back() const noexcept { return *std::prev(end()); }
+  const_iterator begin() const noexcept { return const_iterator{ranges_.begin()}; }
+  const_iterator end() const noexcept { return const_iterator{ranges_.end()}; }
+  void clear() noexcept {
+    ranges_.clear();
+    total_ = 0;
+  }
 
 private:
-  std::vector<byte_range> ranges_;
+  using map_type = std::map<std::uint64_t, std::uint64_t>; // begin -> end
+
+  /// The first range that ends at or after `offset` (so touches or follows it).
+  map_type::iterator first_reaching(std::uint64_t offset) noexcept;
+  map_type::const_iterator first_reaching(std::uint64_t offset) const noexcept;
+  /// The range holding `offset`, or end().
+  map_type::const_iterator holding(std::uint64_t offset) const noexcept;
+
+  map_type ranges_;
+  std::uint64_t total_ = 0;
+  std::size_t max_ranges_;
 };
 
 } // namespace tern::stream

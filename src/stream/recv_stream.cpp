@@ -12,6 +12,13 @@
 // most, so a stream holds at most its window (rounded up to a power of two).
 // Data beyond the limit is FLOW_CONTROL_ERROR before anything is stored.
 //
+// Holes: `received_` holds at most max_ranges disjoint ranges, and a frame
+// that would add one more is refused before anything changes (the
+// connection closes). Dropping it instead would lose data for good: the
+// packet carrying it is acknowledged as a whole. With the ring written in
+// place and the range set a balanced tree, a frame costs O(its bytes +
+// log max_ranges) whatever the arrival order.
+//
 // Final size (§4.5): fixed by the first FIN or RESET_STREAM; any later
 // frame that moves it, or data beyond it, or a FIN below data already
 // received, is FINAL_SIZE_ERROR. Checks run before any state changes, so a
@@ -25,7 +32,7 @@
 
 namespace tern::stream {
 
-recv_stream::recv_stream(window_config cfg) : window_{cfg} {}
+recv_stream::recv_stream(window_config cfg, std::size_t max_ranges) : window_{cfg}, received_{max_ranges} {}
 
 std::error_code recv_stream::check_final_size(std::uint64_t end, bool fin) const noexcept {
   if (final_size_) {
@@ -58,6 +65,19 @@ recv_result recv_stream::on_data(std::uint64_t offset, std::span<const std::byte
     res.credit_used = 0;
     return res;
   }
+  // The last check, and the first change: recording the range is what the
+  // hole cap can refuse, and doing it here costs one tree search per frame.
+  const std::uint64_t begin = std::max(offset, read_offset_);
+  std::uint64_t added = 0;
+  if (!stop_error_) {
+    const auto inserted = received_.try_insert(begin, end);
+    if (!inserted) {
+      res.error = stream_errc::protocol_violation;
+      res.credit_used = 0;
+      return res;
+    }
+    added = *inserted;
+  }
   (void)window_.on_received(end);
   if (fin && !final_size_) {
     final_size_ = end;
@@ -70,11 +90,9 @@ recv_result recv_stream::on_data(std::uint64_t offset, std::span<const std::byte
     update_complete();
     return res;
   }
-  const std::uint64_t begin = std::max(offset, read_offset_);
-  if (begin < end && !received_.contains(begin, end)) {
+  if (added > 0) { // pure duplicates are not copied again
     ring_.reserve_to(end);
     ring_.write(begin, data.subspan(static_cast<std::size_t>(begin - offset)));
-    received_.insert(begin, end);
   }
   update_complete();
   return res;

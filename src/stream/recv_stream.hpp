@@ -46,10 +46,21 @@ struct read_result {
 ///
 /// Memory is bounded by the window: data beyond it is a flow-control error,
 /// and bytes are held only between the read offset and the highest offset
-/// received.
+/// received. The holes between them are bounded too (`max_ranges`): a peer
+/// sending one-byte pieces out of order cannot make the bookkeeping outgrow
+/// the data, and each frame costs O(log max_ranges).
 class recv_stream {
 public:
-  explicit recv_stream(window_config cfg = {});
+  /// The most disjoint received ranges (so holes + 1) a stream holds above
+  /// its read offset. A legitimate sender leaves a hole only where a packet
+  /// of it was lost between packets that arrived: 4096 holes in one stream's
+  /// unread data is 4096 isolated losses (about 5 MB in flight at 1200 bytes
+  /// a packet) before the first one is repaired. Costs at most ~200 KB of
+  /// bookkeeping per stream.
+  static constexpr std::size_t default_max_ranges = 4096;
+
+  /// `max_ranges`: see on_data(); at least 1.
+  explicit recv_stream(window_config cfg = {}, std::size_t max_ranges = default_max_ranges);
 
   // --- frames from the peer ---
 
@@ -58,7 +69,11 @@ public:
   /// beyond what it has received. Errors (nothing is committed):
   /// flow_control_error (beyond the stream window, the connection credit, or
   /// 2^62-1), final_size_error (data past a known final size, a FIN that
-  /// moves the final size or lies below data already received).
+  /// moves the final size or lies below data already received),
+  /// protocol_violation (the data would leave more than max_ranges()
+  /// disjoint ranges held: the peer is fragmenting the stream beyond what
+  /// loss explains; closing is the only safe answer, since acknowledgements
+  /// cover whole packets and a dropped frame would never be resent).
   /// Frames after a reset or after everything was read are checked and
   /// otherwise ignored.
   recv_result on_data(std::uint64_t offset, std::span<const std::byte> data, bool fin,
@@ -117,6 +132,9 @@ public:
   const recv_window& window() const noexcept { return window_; }
   /// Bytes currently held for reassembly (received and not yet read).
   std::uint64_t buffered() const noexcept { return received_.total(); }
+  /// Disjoint ranges held above the read offset, and their cap.
+  std::size_t ranges_held() const noexcept { return received_.range_count(); }
+  std::size_t max_ranges() const noexcept { return received_.max_ranges(); }
 
 private:
   std::error_code check_final_size(std::uint64_t end, bool fin) const noexcept;
@@ -125,7 +143,7 @@ private:
 
   recv_window window_;
   byte_ring ring_;     // base() == read_offset_
-  range_set received_; // received byte ranges at or above read_offset_
+  range_set received_; // received byte ranges at or above read_offset_, capped at max_ranges
   std::uint64_t read_offset_ = 0;
   std::optional<std::uint64_t> final_size_;
   std::optional<std::uint64_t> reset_error_;

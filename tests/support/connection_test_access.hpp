@@ -17,6 +17,14 @@ struct connection_test_access {
   static void inject_frames(connection& c, std::span<const std::byte> frames) {
     c.injected_frames_.insert(c.injected_frames_.end(), frames.begin(), frames.end());
   }
+  /// Whether injected frames still wait for a packet.
+  static bool injected_pending(const connection& c) noexcept { return !c.injected_frames_.empty(); }
+  /// Disjoint received ranges stream `id` holds for reassembly (0 when it
+  /// has no receiving half, or is gone).
+  static std::size_t recv_ranges_held(connection& c, std::uint64_t id) noexcept {
+    auto* s = c.streams_.find(id);
+    return s && s->recv ? s->recv->ranges_held() : 0;
+  }
   /// Starts a key update now if allowed (otherwise they happen on their own
   /// before the AEAD limits); whether one started.
   static bool initiate_key_update(connection& c) { return c.initiate_key_update(); }

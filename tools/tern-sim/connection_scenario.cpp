@@ -280,10 +280,11 @@ scenario_result run_scenario(const scenario_config& config) {
           }
           using stream::drop_reason;
           auto& m = result.media;
-          (ev->reason == drop_reason::abandoned ? m.dropped_abandoned
-           : ev->reason == drop_reason::expired ? m.dropped_expired
-           : ev->reason == drop_reason::no_memory ? m.dropped_no_memory
-                                                  : m.dropped_overrun) += ev->count;
+          const auto by = [&](drop_reason r) { return ev->per_reason[static_cast<std::size_t>(r)]; };
+          m.dropped_abandoned += by(drop_reason::abandoned);
+          m.dropped_expired += by(drop_reason::expired);
+          m.dropped_no_memory += by(drop_reason::no_memory);
+          m.dropped_overrun += by(drop_reason::overrun);
           continue;
         }
         const auto& d = ev->data;

@@ -635,3 +635,57 @@ TEST_CASE("connection: frames out of state close the connection with the right e
     CHECK(net.server->close_reason().code == static_cast<std::uint64_t>(wire::transport_error::frame_encoding_error));
   }
 }
+
+namespace {
+// Sends one-byte STREAM frames on stream 0 from the client, at offsets
+// `offsets` in that order, about 100 frames a packet, until done or the
+// server closes. Returns the largest number of ranges the server held.
+std::size_t send_one_byte_frames(network& net, const std::vector<std::uint64_t>& offsets,
+                                 const std::vector<std::byte>& data) {
+  // Opened for real, so the server's MAX_STREAM_DATA for it is legal.
+  std::error_code ec;
+  REQUIRE(net.client->open_stream(stream::direction::bidi, ec) == 0u);
+  std::size_t most = 0;
+  std::vector<std::byte> batch;
+  for (std::size_t i = 0; i < offsets.size() && net.server->is_established(); ++i) {
+    const auto f = encode_frame(wire::stream_frame{0, offsets[i], std::span{data}.subspan(offsets[i], 1), false, true});
+    batch.insert(batch.end(), f.begin(), f.end());
+    if (batch.size() < 800 && i + 1 < offsets.size()) continue;
+    connection_test_access::inject_frames(*net.client, batch);
+    batch.clear();
+    REQUIRE(net.run_until([&] { return !connection_test_access::injected_pending(*net.client); }, 5s));
+    most = std::max(most, connection_test_access::recv_ranges_held(*net.server, 0));
+  }
+  REQUIRE(net.run_until([&] { return net.queue.empty(); }, 5s));
+  return std::max(most, connection_test_access::recv_ranges_held(*net.server, 0));
+}
+} // namespace
+
+// Issue 17: 100,000 one-byte STREAM frames in descending order.
+TEST_CASE("connection: one-byte STREAM frames in descending order are reassembled with one range held") {
+  network net(pinned_configs());
+  REQUIRE(net.handshake());
+  const auto data = pattern(100'000, 17);
+  std::vector<std::uint64_t> offsets;
+  for (std::uint64_t off = data.size(); off-- > 0;) offsets.push_back(off);
+  CHECK(send_one_byte_frames(net, offsets, data) <= 1);
+  CHECK(net.server->is_established());
+  std::vector<std::byte> got(data.size() + 1);
+  std::error_code ec;
+  const auto r = net.server->read(0, got, ec);
+  REQUIRE_FALSE(ec);
+  CHECK(r.bytes == data.size());
+  got.resize(r.bytes);
+  CHECK(got == data);
+}
+
+TEST_CASE("connection: one-byte STREAM frames with holes, descending, close the connection at the range cap") {
+  network net(pinned_configs());
+  REQUIRE(net.handshake());
+  const auto data = pattern(200'000, 17);
+  std::vector<std::uint64_t> offsets;
+  for (std::uint64_t k = 100'000; k-- > 0;) offsets.push_back(2 * k + 1);
+  CHECK(send_one_byte_frames(net, offsets, data) <= stream::recv_stream::default_max_ranges);
+  REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
+  CHECK(net.server->close_reason().code == static_cast<std::uint64_t>(wire::transport_error::protocol_violation));
+}

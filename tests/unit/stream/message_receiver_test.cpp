@@ -10,6 +10,7 @@
 
 #include <tern/random.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <vector>
 
@@ -142,14 +143,13 @@ TEST_CASE("message_receiver: fragments arriving after a drop are discarded") {
   r.on_abandon(1);
   REQUIRE_FALSE(feed(r, 1, m, 50, 50, at(10ms))); // message 1 was dropped (not yet reported)
   CHECK(r.stats().late_fragments == 1);
-  auto a = r.poll(at(100ms)); // 0 expires; 1 was abandoned: two reasons, two events
+  auto a = r.poll(at(100ms)); // 0 expires; 1 was abandoned: two reasons, one notice
   REQUIRE(a);
   CHECK(a->id == 0);
-  CHECK(a->reason == drop_reason::expired);
-  auto b = r.poll(at(100ms));
-  REQUIRE(b);
-  CHECK(b->id == 1);
-  CHECK(b->reason == drop_reason::abandoned);
+  CHECK(a->count == 2);
+  CHECK(a->reason == drop_reason::expired); // the first id's
+  CHECK(a->per_reason[static_cast<std::size_t>(drop_reason::expired)] == 1);
+  CHECK(a->per_reason[static_cast<std::size_t>(drop_reason::abandoned)] == 1);
   REQUIRE_FALSE(feed(r, 0, m, 50, 50, at(120ms))); // the rest of message 0, too late
   CHECK(r.stats().late_fragments == 2);
   CHECK_FALSE(r.poll(at(120ms)));
@@ -213,4 +213,98 @@ TEST_CASE("message_receiver: a sender far ahead forces delivery forward, drops c
   CHECK(d->count == 3); // three abandoned ids merged
   CHECK(r.poll(at(0ms))->id == 1'000'000);
   CHECK(r.stats().dropped == 1'000'000 - 1);
+}
+
+// Issue 17: one-byte fragments with holes are bounded all messages together.
+TEST_CASE("message_receiver: fragment ranges stop at max_held_ranges; the message beyond is dropped") {
+  message_receiver r{{.max_held_ranges = 100}};
+  const auto m = pattern(1000);
+  // Message 0 keeps 60 holes; message 1 then reaches the cap and is dropped.
+  for (std::uint64_t k = 60; k-- > 0;) REQUIRE_FALSE(feed(r, 0, m, 2 * k + 1, 1));
+  CHECK(r.ranges_held() == 60);
+  for (std::uint64_t k = 500; k-- > 0;) {
+    REQUIRE_FALSE(feed(r, 1, m, 2 * k + 1, 1));
+    CHECK(r.ranges_held() <= 100);
+  }
+  CHECK(r.ranges_held() == 60); // message 1's ranges went with it
+  CHECK(r.stats().late_fragments > 0);
+  // Message 0 still completes; message 1 is reported dropped for memory.
+  for (std::uint64_t off = 0; off < 120; off += 2) REQUIRE_FALSE(feed(r, 0, m, off, 1));
+  CHECK(r.ranges_held() == 1);
+  REQUIRE_FALSE(feed(r, 0, m, 120, 880));
+  CHECK(r.ranges_held() == 0);
+  auto a = r.poll(at(0ms));
+  REQUIRE(a);
+  CHECK(a->what == kind::delivered);
+  CHECK(a->data == m);
+  auto b = r.poll(at(0ms));
+  REQUIRE(b);
+  CHECK(b->what == kind::dropped);
+  CHECK(b->id == 1);
+  CHECK(b->reason == drop_reason::no_memory);
+}
+
+// Issue 17: an application that never reads (tern-cp) made the queue of
+// decided events grow with every message.
+TEST_CASE("message_receiver: an application that never reads holds at most max_queued_events") {
+  message_receiver r{{.max_pending_messages = 4, .max_queued_events = 16}};
+  const auto m = pattern(1);
+  constexpr std::uint64_t n = 100'000;
+  std::size_t most = 0;
+  for (std::uint64_t id = 0; id < n; ++id) {
+    REQUIRE_FALSE(feed(r, id, m, 0, 1));
+    most = std::max(most, r.queued_events());
+  }
+  CHECK(most <= 16);
+  CHECK(r.buffered() <= 16 + 4); // the freed messages' bytes are released
+  // Reading now: every id is accounted for, in order, in few events, and
+  // the newest messages are still there.
+  std::uint64_t next = 0, delivered = 0, dropped = 0, events = 0;
+  while (auto ev = r.poll(at(0ms))) {
+    ++events;
+    CHECK(ev->id == next);
+    if (ev->what == kind::dropped) {
+      CHECK(ev->per_reason[static_cast<std::size_t>(drop_reason::no_memory)] == ev->count);
+      dropped += ev->count;
+    } else {
+      CHECK(ev->data == m);
+      ++delivered;
+    }
+    next = ev->id + ev->count;
+  }
+  CHECK(next == n);
+  CHECK(events <= 16 + 4);
+  CHECK(delivered + dropped == n);
+  CHECK(delivered >= 4);
+  CHECK(r.stats().delivered == delivered);
+  CHECK(r.stats().dropped == dropped);
+}
+
+TEST_CASE("message_receiver: drops with alternating reasons merge into one notice") {
+  message_receiver r{{.max_message_size = 10, .max_pending_messages = 4, .max_queued_events = 16}};
+  const auto big = pattern(11);
+  constexpr std::uint64_t n = 30'000;
+  for (std::uint64_t id = 0; id < n; ++id) {
+    if (id % 2 == 0)
+      r.on_abandon(id);
+    else
+      REQUIRE_FALSE(feed(r, id, big, 0, 1)); // too large: no_memory
+    CHECK(r.queued_events() <= 1);
+  }
+  auto a = r.poll(at(0ms));
+  REQUIRE(a);
+  CHECK(a->what == kind::dropped);
+  CHECK(a->id == 0);
+  CHECK(a->reason == drop_reason::abandoned);
+  const std::uint64_t reported = a->count;
+  CHECK(reported >= n - 4);
+  CHECK(a->per_reason[static_cast<std::size_t>(drop_reason::abandoned)] +
+            a->per_reason[static_cast<std::size_t>(drop_reason::no_memory)] ==
+        reported);
+  CHECK(a->per_reason[static_cast<std::size_t>(drop_reason::abandoned)] == (reported + 1) / 2);
+  auto b = r.poll(at(0ms)); // the rest of the window, one notice too
+  REQUIRE(b);
+  CHECK(b->id == reported);
+  CHECK(b->id + b->count == n);
+  CHECK_FALSE(r.poll(at(0ms)));
 }

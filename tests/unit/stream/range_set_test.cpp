@@ -8,6 +8,7 @@
 
 #include <tern/random.hpp>
 
+#include <algorithm>
 #include <vector>
 
 using tern::stream::byte_range;
@@ -74,6 +75,7 @@ TEST_CASE("range_set: random inserts and erases match a bitmap") {
       bits[i] = add;
     }
     CHECK((add ? s.insert(a, e) : s.erase(a, e)) == changed);
+    CHECK(s.total() == static_cast<std::uint64_t>(std::count(bits.begin(), bits.end(), true)));
   }
   std::uint64_t prev_end = 0;
   bool first = true;
@@ -84,4 +86,64 @@ TEST_CASE("range_set: random inserts and erases match a bitmap") {
     prev_end = r.end;
   }
   for (std::uint64_t i = 0; i < n; ++i) CHECK(s.contains(i, i + 1) == bits[i]);
+}
+
+// Issue 17: one-byte pieces with holes, in descending order, used to shift
+// the whole vector on each insert and had no limit on the holes kept.
+TEST_CASE("range_set: one-byte pieces with holes in descending order stop at max_ranges, fills still merge") {
+  constexpr std::size_t cap = 64;
+  range_set s{cap};
+  CHECK(s.max_ranges() == cap);
+  std::size_t refused = 0;
+  for (std::uint64_t k = 1000; k-- > 0;) {
+    const std::uint64_t off = 2 * k + 1; // a hole below each piece
+    CHECK(s.fits(off, off + 1) == (s.range_count() < cap));
+    const auto added = s.try_insert(off, off + 1);
+    if (!added) ++refused;
+    CHECK(s.range_count() <= cap);
+  }
+  CHECK(refused == 1000 - cap);
+  CHECK(s.range_count() == cap);
+  CHECK(s.total() == cap);
+  CHECK(s.front() == byte_range{2 * (1000 - cap) + 1, 2 * (1000 - cap) + 2});
+  // At the cap, data touching a held range is accepted (it adds no range);
+  // filling the holes downwards merges everything into one range.
+  for (std::uint64_t off = 2 * 1000; off >= 2 * (1000 - cap); off -= 2) {
+    REQUIRE(s.fits(off, off + 1));
+    CHECK(s.try_insert(off, off + 1) == 1u);
+  }
+  CHECK(s.range_count() == 1);
+  CHECK(s.front() == byte_range{2 * (1000 - cap), 2 * 1000 + 1});
+  CHECK(s.total() == 2 * cap + 1);
+}
+
+TEST_CASE("range_set: alternating and random one-byte holes keep the set within max_ranges and exact") {
+  tern::random_source rng{tern::test::seed()};
+  constexpr std::size_t cap = 100;
+  constexpr std::uint64_t n = 4000;
+  std::vector<std::uint64_t> order;
+  SUBCASE("alternating ends") {
+    for (std::uint64_t lo = 0, hi = n - 1; lo < hi; lo += 2, hi -= 2) {
+      order.push_back(hi);
+      order.push_back(lo);
+    }
+  }
+  SUBCASE("random") {
+    for (std::uint64_t i = 0; i < n; ++i) order.push_back(i);
+    for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.uniform(i)]);
+  }
+  range_set s{cap};
+  std::vector<bool> bits(n, false);
+  for (const std::uint64_t off : order) {
+    const auto added = s.try_insert(off, off + 1);
+    CHECK(s.range_count() <= cap);
+    if (!added) {
+      CHECK(s.range_count() == cap); // refused only at the cap
+      continue;
+    }
+    CHECK(*added == (bits[off] ? 0u : 1u));
+    bits[off] = true;
+  }
+  for (std::uint64_t i = 0; i < n; ++i) CHECK(s.contains(i, i + 1) == bits[i]);
+  CHECK(s.total() == static_cast<std::uint64_t>(std::count(bits.begin(), bits.end(), true)));
 }

@@ -272,3 +272,74 @@ TEST_CASE("recv_stream: a long transfer through a small window, scrambled within
   CHECK(out == data);
   CHECK(r.window().window() == window);
 }
+
+// Issue 17: a hostile peer's one-byte STREAM (or CRYPTO) frames in the worst
+// orders. The holes it may leave are capped; the frame beyond the cap is a
+// protocol violation that changes nothing, so the connection closes cleanly.
+TEST_CASE("recv_stream: one-byte frames with holes in descending order stop at max_ranges") {
+  constexpr std::size_t cap = 256;
+  recv_stream r{window_config{.initial = 1 << 20, .max = 1 << 20}, cap};
+  CHECK(r.max_ranges() == cap);
+  const auto data = pattern(200'000);
+  std::uint64_t accepted = 0;
+  std::error_code refused;
+  for (std::uint64_t k = 100'000; k-- > 0;) {
+    const std::uint64_t off = 2 * k + 1;
+    const auto before_high = r.highest_received();
+    const auto res = r.on_data(off, std::span{data}.subspan(off, 1), false);
+    CHECK(r.ranges_held() <= cap);
+    if (res.error) {
+      refused = res.error;
+      CHECK(r.highest_received() == before_high); // nothing committed
+      CHECK(res.credit_used == 0);
+      break;
+    }
+    ++accepted;
+  }
+  CHECK(refused == stream_errc::protocol_violation);
+  CHECK(accepted == cap);
+  CHECK(r.ranges_held() == cap);
+  CHECK(r.buffered() == cap);
+  // Filling the holes is always accepted and reassembles the right bytes.
+  for (std::uint64_t off = 2 * 100'000; off-- > 0;)
+    REQUIRE_FALSE(r.on_data(off, std::span{data}.subspan(off, 1), false).error);
+  CHECK(r.ranges_held() == 1);
+  const auto out = read_all(r);
+  CHECK(out == std::vector<std::byte>(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(2 * 100'000)));
+}
+
+TEST_CASE("recv_stream: 100,000 adjacent one-byte frames in descending order hold one range") {
+  recv_stream r{window_config{.initial = 1 << 20, .max = 1 << 20}};
+  const auto data = pattern(100'000);
+  for (std::uint64_t off = data.size(); off-- > 0;) {
+    REQUIRE_FALSE(r.on_data(off, std::span{data}.subspan(off, 1), off + 1 == data.size()).error);
+    REQUIRE(r.ranges_held() == 1);
+  }
+  bool fin = false;
+  CHECK(read_all(r, &fin) == data);
+  CHECK(fin);
+}
+
+TEST_CASE("recv_stream: random one-byte frames are refused only at max_ranges, and what was accepted is exact") {
+  tern::random_source rng{tern::test::seed()};
+  constexpr std::size_t cap = 512;
+  recv_stream r{window_config{.initial = 1 << 20, .max = 1 << 20}, cap};
+  const auto data = pattern(20'000);
+  std::vector<std::uint64_t> order(data.size());
+  for (std::uint64_t i = 0; i < order.size(); ++i) order[i] = i;
+  for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.uniform(i)]);
+  std::size_t refusals = 0;
+  for (const std::uint64_t off : order) {
+    const auto res = r.on_data(off, std::span{data}.subspan(off, 1), false);
+    CHECK(r.ranges_held() <= cap);
+    if (res.error) {
+      CHECK(res.error == stream_errc::protocol_violation);
+      CHECK(r.ranges_held() == cap);
+      ++refusals;
+    }
+  }
+  CHECK(refusals > 0); // random holes in 20,000 bytes exceed 512 ranges
+  // A retransmission of everything repairs the stream.
+  REQUIRE_FALSE(r.on_data(0, data, false).error);
+  CHECK(read_all(r) == data);
+}
