@@ -179,8 +179,22 @@ struct config {
   std::chrono::nanoseconds nat_keepalive_interval = std::chrono::seconds(25);
   std::chrono::nanoseconds nat_keepalive_jitter = std::chrono::seconds(5);
   /// Answer STUN Binding requests arriving on the socket with the sender's
-  /// reflexive address (XOR-MAPPED-ADDRESS), so peers learn theirs.
-  bool answer_stun_requests = true;
+  /// reflexive address (XOR-MAPPED-ADDRESS), so peers learn theirs. A
+  /// 20-byte request gets a 48-56-byte answer sent to whatever source it
+  /// claims, so by default only endpoints that accept connections answer
+  /// (docs/nat.md, docs/security.md).
+  enum class stun_answers {
+    when_accepting, ///< on exactly when accept_connections is set
+    always,         ///< also on a connecting-only endpoint (a peer others discover)
+    never,
+  };
+  stun_answers answer_stun_requests = stun_answers::when_accepting;
+  /// Where answering is on, answers per second (sustained) and back to back
+  /// (burst) for the whole endpoint, whoever asks; requests beyond are
+  /// dropped unanswered and counted (endpoint_info::stun_requests_limited).
+  /// A rate of zero answers nothing.
+  std::uint32_t stun_answer_rate = 50;
+  std::uint32_t stun_answer_burst = 20;
 
   // --- observability (docs/observability.md) -------------------------------
 

@@ -46,6 +46,7 @@ struct endpoint_info {
   std::size_t stun_requests_sent = 0;     ///< Binding requests (discoveries, keepalive re-queries, retransmissions)
   std::size_t stun_indications_sent = 0;  ///< NAT keepalive Binding Indications
   std::size_t stun_requests_answered = 0; ///< Binding requests from others answered
+  std::size_t stun_requests_limited = 0;  ///< left unanswered: over stun_answer_rate/burst or the answer queue full
 };
 
 class endpoint {

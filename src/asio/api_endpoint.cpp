@@ -131,6 +131,7 @@ endpoint_info endpoint_impl::info() const noexcept {
     i.stun_requests_sent = nat_->stats().requests_sent;
     i.stun_indications_sent = nat_->stats().indications_sent;
     i.stun_requests_answered = nat_->stats().requests_answered;
+    i.stun_requests_limited = nat_->stats().requests_limited;
   }
   return i;
 }

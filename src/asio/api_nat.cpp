@@ -28,7 +28,13 @@ void endpoint_impl::open_nat() {
   o.keepalive_enabled = cfg_.nat_keepalive_interval > std::chrono::nanoseconds::zero();
   o.keepalive.interval = std::chrono::duration_cast<duration>(cfg_.nat_keepalive_interval);
   o.keepalive.jitter = std::chrono::duration_cast<duration>(cfg_.nat_keepalive_jitter);
-  o.answer_requests = cfg_.answer_stun_requests;
+  // A connecting-only endpoint answers nobody by default: it has no reason to
+  // reflect, and each answer is bigger than the request (docs/security.md).
+  using answers = config::stun_answers;
+  o.answer_requests = cfg_.answer_stun_requests == answers::always ||
+                      (cfg_.answer_stun_requests == answers::when_accepting && cfg_.accept_connections);
+  o.answer_rate.per_second = cfg_.stun_answer_rate;
+  o.answer_rate.burst = cfg_.stun_answer_burst;
   // The cookie is part of telling STUN from other traffic on a shared socket.
   o.responder.accept_rfc3489 = false;
   nat_.emplace(fe_->rng(), std::move(o));

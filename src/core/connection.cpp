@@ -178,7 +178,9 @@ std::optional<connection_event> connection::poll_event() {
 }
 
 void connection::issue_connection_ids() {
-  while (ids_.active_local() < config_.active_connection_ids) {
+  // Past connection_ids::local_issue_limit a peer that keeps retiring gets
+  // no replacements (RFC 9000 §5.1.1): its retire loop costs us nothing more.
+  while (ids_.active_local() < config_.active_connection_ids && ids_.can_issue()) {
     wire::connection_id cid;
     make_connection_id(cid);
     std::array<std::byte, wire::stateless_reset_token_length> token{};

@@ -201,8 +201,10 @@ public:
   /// The peer's certificate SPKI fingerprint, once received.
   std::optional<crypto::spki_digest> peer_fingerprint() const;
   const address& peer_address() const noexcept { return path_.peer; }
-  /// Connection IDs this side issued: the endpoint routes datagrams whose
-  /// Destination Connection ID is one of them (retired ones flagged).
+  /// Connection IDs this side issued and the peer has not retired: the
+  /// endpoint routes datagrams whose Destination Connection ID is one of
+  /// them, and unroutes one it routed that is no longer listed. At most
+  /// active_connection_ids long (+1 while one is replaced).
   const std::vector<connection_ids::local_id>& local_connection_ids() const noexcept { return ids_.local_ids(); }
   /// Changes whenever local_connection_ids() does.
   std::uint64_t local_connection_id_changes() const noexcept { return ids_.local_changes(); }

@@ -64,7 +64,7 @@ bool connection::has_ack_eliciting_to_send(time_point now) {
   if (!keys_.has_one_rtt_keys() || !handshake_.complete) return false;
   if (!injected_frames_.empty()) return true;
   if (send_.has(send_flag::handshake_done) || send_.has(send_flag::new_token) ||
-      path_.validation.challenge_pending || !path_.responses.empty())
+      path_.validation.challenge_pending || !path_.responses.empty() || ids_.has_frames_to_send())
     return true;
   if (message_tail_.probes_pending > 0) return true;
   if (conn_recv_window_.has_update() || conn_send_credit_.blocked_pending() || send_.has(send_flag::stream_control))

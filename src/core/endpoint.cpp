@@ -114,7 +114,8 @@ datagram_outcome endpoint::admit(const wire::decoded_header& h, std::span<std::b
   e.source = from;
   half_open_.add(from);
   // The client's retransmitted Initials still carry the DCID it chose.
-  route(handle, h.header.dcid);
+  routes_[h.header.dcid] = handle;
+  connections_.at(handle).original_route = h.header.dcid;
   datagram_outcome out = deliver(handle, datagram, from, now, ecn);
   out.what = datagram_outcome::kind::accepted;
   out.accepted = std::move(c);
@@ -210,25 +211,30 @@ void endpoint::update(connection_handle handle, time_point now) {
   timers_.set(e.timer, handle, e.conn->next_timeout());
 }
 
-void endpoint::route(connection_handle handle, const wire::connection_id& cid) {
-  routes_[cid] = handle;
-  connections_.at(handle).routes.push_back(cid);
+void endpoint::unroute(connection_handle handle, const wire::connection_id& cid) noexcept {
+  if (auto r = routes_.find(cid); r != routes_.end() && r->second == handle) routes_.erase(r);
 }
 
 void endpoint::sync_routes(connection_handle handle, entry& e) {
   const std::uint64_t changes = e.conn->local_connection_id_changes();
   if (changes == e.routes_synced) return;
   e.routes_synced = changes;
-  for (const auto& id : e.conn->local_connection_ids()) {
-    auto it = std::find(e.routes.begin(), e.routes.end(), id.cid);
-    if (id.retired) {
-      if (it == e.routes.end()) continue;
-      if (auto r = routes_.find(id.cid); r != routes_.end() && r->second == handle) routes_.erase(r);
-      e.routes.erase(it);
-    } else if (it == e.routes.end()) {
-      routes_[id.cid] = handle;
-      e.routes.push_back(id.cid);
-    }
+  // The connection lists only its active IDs, so the routed ones it no longer
+  // lists were retired. Both lists are at most active_connection_ids long:
+  // however many IDs a peer retires, a sync costs their product at most.
+  const auto& ids = e.conn->local_connection_ids();
+  const auto listed = [&](const wire::connection_id& cid) {
+    return std::any_of(ids.begin(), ids.end(), [&](const auto& id) { return id.cid == cid; });
+  };
+  std::erase_if(e.routes, [&](const wire::connection_id& cid) {
+    if (listed(cid)) return false;
+    if (!(e.original_route && *e.original_route == cid)) unroute(handle, cid);
+    return true;
+  });
+  for (const auto& id : ids) {
+    if (std::find(e.routes.begin(), e.routes.end(), id.cid) != e.routes.end()) continue;
+    routes_[id.cid] = handle;
+    e.routes.push_back(id.cid);
   }
 }
 
@@ -253,8 +259,8 @@ void endpoint::remove(connection_handle handle) noexcept {
   auto it = connections_.find(handle);
   if (it == connections_.end()) return;
   entry& e = it->second;
-  for (const auto& cid : e.routes)
-    if (auto r = routes_.find(cid); r != routes_.end() && r->second == handle) routes_.erase(r);
+  for (const auto& cid : e.routes) unroute(handle, cid);
+  if (e.original_route) unroute(handle, *e.original_route);
   timers_.clear(e.timer);
   if (e.waiting) --waiting_;
   end_half_open(e);

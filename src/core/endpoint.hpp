@@ -202,7 +202,12 @@ public:
 private:
   struct entry {
     connection* conn = nullptr;
-    std::vector<wire::connection_id> routes; ///< Destination Connection IDs routed here
+    /// The connection's local_connection_ids() routed here (so bounded like
+    /// them): one that leaves that list was retired and is unrouted.
+    std::vector<wire::connection_id> routes;
+    /// Server: the client's first Destination Connection ID, routed until
+    /// remove() for the client's retransmitted Initials.
+    std::optional<wire::connection_id> original_route;
     std::uint64_t routes_synced = ~std::uint64_t{0}; ///< local_connection_id_changes() they follow
     endpoint_timers::slot timer;
     bool server = false;
@@ -228,7 +233,7 @@ private:
   /// Queues the Retry answering `h` from `from`; dropped when the queue is full.
   datagram_outcome answer_with_retry(const wire::decoded_header& h, const address& from, time_point now);
   connection_handle add(connection& c, bool server);
-  void route(connection_handle handle, const wire::connection_id& cid);
+  void unroute(connection_handle handle, const wire::connection_id& cid) noexcept;
   void sync_routes(connection_handle handle, entry& e);
   void offer_new_token(entry& e, time_point now);
   datagram_outcome dropped() noexcept;

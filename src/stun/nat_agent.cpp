@@ -14,7 +14,7 @@ bool transport_address_less::operator()(const transport_address& a, const transp
 }
 
 nat_agent::nat_agent(random_source& rng, nat_agent_options options)
-    : rng_(rng), options_(std::move(options)), responder_(options_.responder) {}
+    : rng_(rng), options_(std::move(options)), responder_(options_.responder), answer_limiter_(options_.answer_rate) {}
 
 nat_agent::~nat_agent() = default;
 
@@ -117,10 +117,17 @@ bool nat_agent::on_datagram(std::span<const std::byte> datagram, const transport
   const auto r = responder_.handle(datagram, from, out);
   switch (r.what) {
   case responder_result::action::reply:
-    if (options_.answer_requests) {
-      replies_.push_back(reply{from, std::vector<std::byte>(r.reply.begin(), r.reply.end())});
-      // Bounded: a flood of requests must not grow memory; STUN clients retransmit.
-      if (replies_.size() > 64) replies_.pop_front();
+    if (!options_.answer_requests) break;
+    // Rate-limited before anything is queued: a spoofed flood costs one
+    // comparison per request and reflects at most answer_rate.
+    if (!answer_limiter_.allow(now)) {
+      ++stats_.requests_limited;
+      break;
+    }
+    replies_.push_back(reply{from, std::vector<std::byte>(r.reply.begin(), r.reply.end())});
+    if (replies_.size() > max_pending_replies) {
+      replies_.pop_front();
+      ++stats_.requests_limited;
     }
     break;
   case responder_result::action::ignore: break; // indications, stray responses

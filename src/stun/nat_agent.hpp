@@ -1,6 +1,7 @@
 #pragma once
 
 #include "stun/address.hpp"
+#include "stun/answer_limiter.hpp"
 #include "stun/binding_responder.hpp"
 #include "stun/binding_transaction.hpp"
 #include "stun/keepalive_scheduler.hpp"
@@ -31,8 +32,11 @@ struct nat_agent_options {
   keepalive_options keepalive;
   /// Send keepalives at all.
   bool keepalive_enabled = true;
-  /// Answer Binding requests that arrive on the socket.
+  /// Answer Binding requests that arrive on the socket (the Asio endpoint
+  /// turns this on for endpoints that accept connections, by default).
   bool answer_requests = true;
+  /// How fast answers may go out, whoever asks.
+  answer_limit answer_rate;
   responder_options responder;
   /// Draws a fresh random transaction ID; false on failure. Unset: OpenSSL's
   /// RAND_bytes (random_transaction_id()). Tests inject a seeded one.
@@ -129,6 +133,9 @@ public:
     std::uint64_t requests_sent = 0;     ///< Binding requests, retransmissions included
     std::uint64_t indications_sent = 0;  ///< keepalive Binding Indications
     std::uint64_t requests_answered = 0; ///< responses (success or error) to requests received
+    /// Requests left unanswered because answers were over answer_rate or the
+    /// queue of answers waiting for the socket was full.
+    std::uint64_t requests_limited = 0;
     std::uint64_t discarded = 0;         ///< STUN datagrams dropped as invalid or unexpected
   };
   const counters& stats() const noexcept { return stats_; }
@@ -166,11 +173,14 @@ private:
   random_source& rng_;
   nat_agent_options options_;
   binding_responder responder_;
+  answer_limiter answer_limiter_;
   discovery_id next_id_ = 1;
   std::vector<query> queries_;
   std::map<transport_address, mapping, transport_address_less> mappings_;
   std::map<transport_address, peer, transport_address_less> peers_;
-  std::deque<reply> replies_;
+  /// Bounded: a flood of requests must not grow memory; STUN clients retransmit.
+  static constexpr std::size_t max_pending_replies = 64;
+  std::deque<reply> replies_; ///< at most max_pending_replies, oldest dropped
   std::deque<transport_address> due_peers_; // indications to send, oldest first
   // next_timeout() is asked after every I/O event and the endpoint may watch
   // thousands of peers, so the earliest deadline is cached. on_sent() only

@@ -28,6 +28,9 @@ struct connection_test_access {
   /// Starts a key update now if allowed (otherwise they happen on their own
   /// before the AEAD limits); whether one started.
   static bool initiate_key_update(connection& c) { return c.initiate_key_update(); }
+  /// Moves `c` to the next connection ID its peer issued, retiring the one
+  /// it used (what a migration does, without one); false with no spare.
+  static bool rotate_peer_id(connection& c) { return c.ids_.rotate_peer(); }
   /// The 1-RTT key generation `c` sends with.
   static std::uint64_t key_generation(const connection& c) noexcept { return c.key_generation(); }
   /// The connection's recovery sender, to compare what stats() reports with

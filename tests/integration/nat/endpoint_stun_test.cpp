@@ -148,7 +148,10 @@ TEST_CASE("endpoint: two peers learn each other's addresses, then connect on the
   tern::config server_cfg;
   server_cfg.accept_connections = true;
   tern::endpoint a(io.get_executor(), {loopback, 0}, server_cfg);
-  tern::endpoint b(io.get_executor(), {loopback, 0});
+  // B only connects, so it answers STUN requests only when told to.
+  tern::config client_cfg;
+  client_cfg.answer_stun_requests = tern::config::stun_answers::always;
+  tern::endpoint b(io.get_executor(), {loopback, 0}, client_cfg);
   // Each asks the other: the answer is its own address as the other sees it.
   const auto db = discover(io, b, a.local_endpoint());
   REQUIRE_FALSE(db.ec);
@@ -199,6 +202,14 @@ TEST_CASE("endpoint: async_discover errors: timeout, cancellation, unreachable f
     const auto d = discover(io, ep, nobody);
     CHECK(d.ec == tern::errc::stun_timeout);
     CHECK(ep.info().stun_requests_sent == 2);
+  }
+  SUBCASE("a connecting-only endpoint does not answer by default: stun_timeout, nothing answered") {
+    // Issue 17: every endpoint, clients included, used to reflect requests.
+    tern::endpoint client(io.get_executor(), {loopback, 0});
+    const auto d = discover(io, ep, client.local_endpoint());
+    CHECK(d.ec == tern::errc::stun_timeout);
+    CHECK(ep.info().stun_requests_sent == 2);
+    CHECK(client.info().stun_requests_answered == 0);
   }
   SUBCASE("cancellation completes with operation_aborted and stops the retransmissions") {
     tern::config slow = cfg;

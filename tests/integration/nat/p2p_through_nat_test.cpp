@@ -152,6 +152,9 @@ struct peers {
     ca.keepalive_interval = keepalive;
     tern::config cb = ca;
     cb.accept_connections = false;
+    // B only connects, but A's punching discovery wants its answer
+    // (docs/nat.md, "Peer-to-peer setup").
+    cb.answer_stun_requests = tern::config::stun_answers::always;
     a.emplace(io.get_executor(), udp::endpoint{loopback, 0}, ca);
     b.emplace(io.get_executor(), udp::endpoint{loopback, 0}, cb);
     // 1. Each learns its reflexive address from the STUN server, through its NAT.

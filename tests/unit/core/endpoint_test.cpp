@@ -6,6 +6,7 @@
 
 #include "core/endpoint.hpp"
 #include "harness.hpp"
+#include "support/connection_test_access.hpp"
 
 #include <doctest/doctest.h>
 
@@ -258,7 +259,6 @@ TEST_CASE("endpoint: every connection ID a connection issues routes to it; remov
   // Every active ID of the server routes to it: a short-header packet with
   // that DCID is delivered, not dropped.
   for (const auto& id : ids) {
-    if (id.retired) continue;
     std::vector<std::byte> packet(64, std::byte{0});
     packet[0] = std::byte{0x40};
     std::copy(id.cid.bytes().begin(), id.cid.bytes().end(), packet.begin() + 1);
@@ -367,6 +367,68 @@ TEST_CASE("endpoint: under a flood of valid Initials from 1,000 ports a real cli
   auto legit = f.handshake(address::ipv4({203, 0, 113, 5}, 5555));
   CHECK(legit.conn->is_established());
   CHECK(f.server->stats().connections == s.connections + 1);
+}
+
+/// A short-header packet to `cid`: delivered if the endpoint routes it.
+datagram_outcome::kind to_cid(endpoint& ep, const wire::connection_id& cid, const test::network& net) {
+  std::vector<std::byte> packet(64, std::byte{0});
+  packet[0] = std::byte{0x40};
+  std::copy(cid.bytes().begin(), cid.bytes().end(), packet.begin() + 1);
+  return ep.on_datagram(packet, net.client_addr, net.now).what;
+}
+
+TEST_CASE("endpoint: a peer retiring every ID it is sent keeps the list bounded and the routes right") {
+  // Issue 17: each retire made the server issue a replacement and the
+  // retired entries stayed, so 120,000 retires left 120,004 entries.
+  test::network net(test::pinned_configs());
+  REQUIRE(net.handshake());
+  net.run_until([] { return false; }, 200ms);
+  const std::size_t active = net.server_config.active_connection_ids;
+  std::vector<wire::connection_id> seen;
+  std::size_t most_held = 0;
+  // The client moves to every spare the server sends as soon as it arrives,
+  // retiring the one before (RETIRE_CONNECTION_ID), round after round: the
+  // server replaces each until connection_ids::local_issue_limit.
+  for (int round = 0; round < 2000; ++round) {
+    for (const auto& id : net.server->local_connection_ids())
+      if (std::find(seen.begin(), seen.end(), id.cid) == seen.end()) seen.push_back(id.cid);
+    bool moved = false;
+    while (connection_test_access::rotate_peer_id(*net.client)) moved = true;
+    if (!moved) break; // no spare left: the server stopped issuing
+    net.run_until([] { return false; }, 50ms);
+    most_held = std::max(most_held, net.server->local_connection_ids().size());
+    REQUIRE(net.server->state() == connection_state::established);
+  }
+  CHECK(most_held <= active);
+  CHECK(seen.size() == connection_ids::local_issue_limit);
+  REQUIRE(net.server->local_connection_ids().size() == 1);
+  const wire::connection_id current = net.server->local_connection_ids().front().cid;
+  // Every retired ID is unrouted; the one still active is routed, and the
+  // client still reaches the server through it.
+  auto& ep = *net.server_endpoint;
+  std::size_t delivered = 0;
+  for (const auto& cid : seen)
+    if (!(cid == current)) delivered += to_cid(ep, cid, net) == datagram_outcome::kind::delivered;
+  CHECK(delivered == 0);
+  CHECK(to_cid(ep, current, net) == datagram_outcome::kind::delivered);
+}
+
+TEST_CASE("endpoint: retiring IDs the server never sent closes with PROTOCOL_VIOLATION, nothing held") {
+  test::network net(test::pinned_configs());
+  REQUIRE(net.handshake());
+  net.run_until([] { return false; }, 200ms);
+  // 300 retires in one packet, of sequences the peer could only guess: each
+  // used to be honoured with a replacement.
+  std::vector<std::byte> frames;
+  for (std::uint64_t s = 1; s <= 300; ++s) {
+    const auto f = test::encode_frame(wire::retire_connection_id_frame{s});
+    frames.insert(frames.end(), f.begin(), f.end());
+  }
+  connection_test_access::inject_frames(*net.client, frames);
+  REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
+  CHECK(net.server->close_reason().code ==
+        static_cast<std::uint64_t>(wire::transport_error::protocol_violation));
+  CHECK(net.server->local_connection_ids().size() <= net.server_config.active_connection_ids);
 }
 
 } // namespace tern::core

@@ -212,6 +212,74 @@ TEST_CASE("nat_agent: answers Binding requests with the sender's reflexive addre
   }
 }
 
+TEST_CASE("nat_agent: a flood of Binding requests gets at most the answer bucket") {
+  // Issue 17: every 20-byte request got a 48-56-byte answer, at any rate.
+  nat_agent_options o;
+  o.answer_rate.per_second = 50;
+  o.answer_rate.burst = 20;
+  harness h{o};
+  std::uint64_t offered = 0;
+  const auto flood = [&](time_point t) {
+    transaction_id id{};
+    std::memcpy(id.data(), &offered, sizeof offered);
+    binding_transaction client{id};
+    const auto request = client.poll_transmit(t);
+    REQUIRE_FALSE(request.empty());
+    CHECK(h.agent->on_datagram(request, peer, t));
+    ++offered;
+  };
+  // 10,000 at one instant: the burst, no more.
+  std::size_t answered = 0;
+  for (int i = 0; i < 10'000; ++i) {
+    flood(t0);
+    answered += h.drain(t0).size();
+  }
+  CHECK(answered == o.answer_rate.burst);
+  // Then 10,000 per second for 2 s of virtual time: the rate, no more.
+  std::size_t later = 0;
+  for (int i = 1; i <= 20'000; ++i) {
+    const time_point t = t0 + i * 100us;
+    flood(t);
+    later += h.drain(t).size();
+  }
+  CHECK(later <= 2 * o.answer_rate.per_second);
+  CHECK(later >= 2 * o.answer_rate.per_second - 1);
+  CHECK(h.agent->stats().requests_answered == answered + later);
+  CHECK(h.agent->stats().requests_limited == offered - (answered + later));
+  // After a quiet spell the bucket is full again, and no fuller.
+  std::size_t after_quiet = 0;
+  for (int i = 0; i < 1000; ++i) {
+    flood(t0 + 1h);
+    after_quiet += h.drain(t0 + 1h).size();
+  }
+  CHECK(after_quiet == o.answer_rate.burst);
+}
+
+TEST_CASE("nat_agent: answers waiting for the socket stay within their queue bound") {
+  nat_agent_options o;
+  o.answer_rate.burst = 1'000; // the queue, not the rate, is what is reached
+  harness h{o};
+  for (std::uint64_t n = 0; n < 1'000; ++n) {
+    transaction_id id{};
+    std::memcpy(id.data(), &n, sizeof n);
+    binding_transaction client{id};
+    CHECK(h.agent->on_datagram(client.poll_transmit(t0), peer, t0));
+  }
+  const auto out = h.drain(t0);
+  CHECK(out.size() == 64);
+  CHECK(h.agent->stats().requests_limited == 1'000 - 64);
+}
+
+TEST_CASE("nat_agent: a rate of zero answers nothing") {
+  nat_agent_options o;
+  o.answer_rate.per_second = 0;
+  harness h{o};
+  binding_transaction client{transaction_id{}};
+  CHECK(h.agent->on_datagram(client.poll_transmit(t0), peer, t0));
+  CHECK(h.drain(t0).empty());
+  CHECK(h.agent->stats().requests_limited == 1);
+}
+
 TEST_CASE("nat_agent: keepalive timing for a watched peer, in virtual time") {
   harness h;
   h.agent->watch(peer, t0);
