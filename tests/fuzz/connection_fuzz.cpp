@@ -18,7 +18,9 @@
 //           messages and datagrams
 //     5     reset_stream / stop_sending / write on a known or raw stream id
 //     6     send_message / send_datagram
-//     7     finish, set_urgency, drop the datagrams in flight, or close
+//     7     finish, set_urgency, drop the datagrams in flight, stats, close,
+//           a key update; the client's address changes (a NAT rebinding)
+//           or the server sends a NEW_TOKEN
 //
 // After every operation both sides send what they have. Nothing is checked
 // beyond what the sanitizers and the library's asserts check, and that the
@@ -354,7 +356,16 @@ private:
       // Closing is rare on purpose: it ends what the rest of the input does.
       if (b >> 3 == 0x1f) s.conn->close(id, "fuzz", now_);
       break;
-    default: break;
+    case 6: (void)connection_test_access::initiate_key_update(*s.conn); break;
+    case 7:
+      if (&s == &client_) {
+        // A NAT rebinding: the client's datagrams come from a new port.
+        client_.addr = address::ipv4({10, 0, 0, 1}, static_cast<std::uint16_t>(40000 + (b >> 3)));
+      } else {
+        const std::array<std::byte, 4> token{std::byte{b}, std::byte{1}, std::byte{2}, std::byte{3}};
+        (void)s.conn->send_new_token(token);
+      }
+      break;
     }
     sync(s);
   }
