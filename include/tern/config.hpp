@@ -129,7 +129,7 @@ struct config {
   std::size_t max_connections = 10000;
   /// Handshakes in progress at once (server connections not yet
   /// established); an Initial that would start one more is dropped.
-  std::size_t max_half_open = 1000;
+  std::size_t max_half_open = 256;
   /// From this many handshakes in progress on, a new client must first
   /// prove its address with a Retry (one round trip more), as with
   /// require_address_validation: a flood of Initials from spoofed sources

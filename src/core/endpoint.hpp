@@ -60,7 +60,7 @@ struct endpoint_config {
   std::size_t max_connections = 10000;
   /// Handshakes in progress (server connections not yet established) at
   /// once; an Initial that would start one more is dropped.
-  std::size_t max_half_open = 1000;
+  std::size_t max_half_open = 256;
   /// From this many handshakes in progress on, an Initial without a valid
   /// token is answered with a Retry first, as require_address_validation
   /// would: a flood from spoofed sources then creates no state, and a real
