@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   server_side.connection = server_cfg;
   server_side.server_tls = crypto::tls_context::create(crypto::tls_role::server, server_cfg.tls, ec);
   server_side.retry_above_half_open = 0; // measure connections, not Retries
+  server_side.max_half_open = n;
   server_side.max_half_open_per_source = n;
   core::endpoint_config client_side;
   client_side.connection = client_cfg;
@@ -67,6 +68,7 @@ int main(int argc, char** argv) {
   const auto client_addr = address::ipv4({10, 0, 0, 1}, 4000);
   const auto server_addr = address::ipv4({10, 0, 0, 2}, 443);
   struct pair {
+    core::connection_handle client_handle = core::no_connection;
     std::unique_ptr<core::connection> client;
     core::connection_handle server_handle = core::no_connection;
     std::unique_ptr<core::connection> server;
@@ -76,8 +78,7 @@ int main(int argc, char** argv) {
   time_point now{std::chrono::seconds(1)};
   // 1. Each client's first flight: the server holds a handshake in progress.
   for (auto& p : pairs) {
-    core::connection_handle h = core::no_connection;
-    p.client = clients.connect(server_addr, client_tls, now, ec, h);
+    p.client = clients.connect(server_addr, client_tls, now, ec, p.client_handle);
     while (auto t = p.client->poll_transmit(buf, now)) {
       auto r = counted(server_heap, [&] { return server.on_datagram(std::span(buf).first(t->size), client_addr, now); });
       if (r.accepted) {
@@ -95,19 +96,17 @@ int main(int argc, char** argv) {
   const auto half_open = server.stats().half_open;
   const long long per_half_open = half_open ? server_heap / static_cast<long long>(half_open) : 0;
 
-  // 2. Finish every handshake, then let both sides go quiet.
+  // 2. Start over with fresh pairs (an endpoint forgets a connection
+  // before its owner destroys it), finish every handshake, go quiet.
   for (auto& p : pairs) {
-    if (!p.server) continue;
-    server.remove(p.server_handle); // start over: a fresh server connection per client
-    counted(server_heap, [&] {
-      p.server.reset();
-      return 0;
-    });
+    server.remove(p.server_handle);
+    p.server.reset();
+    clients.remove(p.client_handle);
+    p.client.reset();
   }
   server_heap = 0;
   for (auto& p : pairs) {
-    core::connection_handle h = core::no_connection;
-    p.client = clients.connect(server_addr, client_tls, now, ec, h);
+    p.client = clients.connect(server_addr, client_tls, now, ec, p.client_handle);
     for (int round = 0; round < 20 && !p.client->is_established(); ++round) {
       while (auto t = p.client->poll_transmit(buf, now)) {
         auto r =

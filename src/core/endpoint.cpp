@@ -115,7 +115,7 @@ datagram_outcome endpoint::admit(const wire::decoded_header& h, std::span<std::b
   half_open_.add(from);
   // The client's retransmitted Initials still carry the DCID it chose.
   routes_[h.header.dcid] = handle;
-  connections_.at(handle).original_route = h.header.dcid;
+  e.original_route = h.header.dcid;
   datagram_outcome out = deliver(handle, datagram, from, now, ecn);
   out.what = datagram_outcome::kind::accepted;
   out.accepted = std::move(c);
