@@ -12,8 +12,14 @@
 //   alternating      even offsets ascending, then odd ascending
 //   random_holes     a random permutation (up to ~span/4 holes)
 // The counter `per_byte` is the time per byte received (lower is better).
+//
+// The send side has its peer-shaped case too: the acknowledgements. A peer
+// that acknowledges every other one-byte packet and lets the rest be
+// declared lost, highest first, made each loss walk every acknowledged
+// range; BM_send_stream_acks compares that with acknowledging in order.
 #include "stream/message_receiver.hpp"
 #include "stream/recv_stream.hpp"
+#include "stream/send_stream.hpp"
 
 #include <tern/random.hpp>
 
@@ -105,8 +111,34 @@ void BM_message_one_byte_fragments(benchmark::State& state, order o) {
   per_byte(state);
 }
 
+enum class acks { in_order, every_other_then_losses_descending };
+
+// One stream sends `span` one-byte packets; the peer acknowledges them as
+// `a` says, and what it leaves out is declared lost, resent and acknowledged.
+void BM_send_stream_acks(benchmark::State& state, acks a) {
+  const std::vector<std::byte> data(span, std::byte{0x5a});
+  for (auto _ : state) {
+    send_stream s{std::uint64_t{1} << 50, send_config{.buffer_limit = span}};
+    std::error_code ec;
+    s.write(data, ec);
+    for (std::uint64_t i = 0; i < span; ++i) (void)s.next_chunk(1, span);
+    if (a == acks::in_order) {
+      for (std::uint64_t i = 0; i < span; ++i) s.on_acked(i, 1, false);
+    } else {
+      for (std::uint64_t i = 1; i < span; i += 2) s.on_acked(i, 1, false);
+      for (std::uint64_t i = span; i-- > 0;)
+        if (i % 2 == 0) s.on_lost(i, 1, false);
+      while (const auto c = s.next_chunk(1, span)) s.on_acked(c->offset, c->data.size(), false);
+    }
+    if (s.buffered() != 0) state.SkipWithError("not all acknowledged");
+  }
+  per_byte(state);
+}
+
 } // namespace
 
+BENCHMARK_CAPTURE(BM_send_stream_acks, in_order, acks::in_order);
+BENCHMARK_CAPTURE(BM_send_stream_acks, every_other_then_losses_descending, acks::every_other_then_losses_descending);
 BENCHMARK_CAPTURE(BM_stream_one_byte_frames, in_order, order::in_order);
 BENCHMARK_CAPTURE(BM_stream_one_byte_frames, descending, order::descending);
 BENCHMARK_CAPTURE(BM_stream_one_byte_frames, descending_holes, order::descending_holes);

@@ -223,7 +223,7 @@ void message_sender::on_lost(const fragment_ref& f) {
   // Offer again what neither an acknowledgement nor another live copy covers.
   scratch_.clear();
   scratch_.insert(f.offset, end);
-  for (const auto& r : m->acked) scratch_.erase(r.begin, r.end);
+  scratch_.erase_held_by(m->acked, f.offset, end);
   for (const auto& r : m->in_flight) scratch_.erase(r.begin, r.end);
   for (const auto& r : scratch_) m->lost.insert(r.begin, r.end);
 }

@@ -100,6 +100,11 @@ std::uint64_t range_set::erase(std::uint64_t begin, std::uint64_t end) {
   return removed;
 }
 
+void range_set::erase_held_by(const range_set& other, std::uint64_t begin, std::uint64_t end) {
+  for (auto it = other.first_reaching(begin); it != other.ranges_.end() && it->first < end; ++it)
+    erase(std::max(it->first, begin), std::min(it->second, end));
+}
+
 bool range_set::contains(std::uint64_t begin, std::uint64_t end) const noexcept {
   if (end <= begin) return true;
   const auto it = holding(begin);

@@ -88,6 +88,13 @@ public:
   /// ranges: erase is never refused, and the capped sets only erase prefixes.
   std::uint64_t erase(std::uint64_t begin, std::uint64_t end);
 
+  /// Removes the offsets of [begin, end) that `other` holds. O((k + 1) log n)
+  /// for the k ranges of `other` that overlap [begin, end), never a walk of
+  /// `other` from its start: the send side subtracts what was acknowledged
+  /// from each lost range, and a peer that acknowledges every other packet
+  /// must not make each loss cost a pass over everything acknowledged.
+  void erase_held_by(const range_set& other, std::uint64_t begin, std::uint64_t end);
+
   /// Whether every offset of [begin, end) is in the set (true when empty).
   bool contains(std::uint64_t begin, std::uint64_t end) const noexcept;
 

@@ -158,10 +158,7 @@ void send_stream::on_lost(std::uint64_t offset, std::uint64_t length, bool fin) 
   const std::uint64_t end = std::min(offset + length, send_next_);
   if (begin < end) {
     lost_.insert(begin, end);
-    for (const auto& r : acked_) {
-      if (r.begin >= end) break;
-      if (r.end > begin) lost_.erase(r.begin, r.end);
-    }
+    lost_.erase_held_by(acked_, begin, end);
   }
   if (fin && fin_sent_ && !fin_acked_) fin_lost_ = true;
 }

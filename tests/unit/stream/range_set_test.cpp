@@ -88,6 +88,29 @@ TEST_CASE("range_set: random inserts and erases match a bitmap") {
   for (std::uint64_t i = 0; i < n; ++i) CHECK(s.contains(i, i + 1) == bits[i]);
 }
 
+TEST_CASE("range_set: erase_held_by removes exactly what the other set holds inside the window") {
+  tern::random_source rng{tern::test::seed()};
+  constexpr std::uint64_t n = 400;
+  for (int round = 0; round < 200; ++round) {
+    range_set s, other;
+    std::vector<bool> in_s(n), in_other(n);
+    for (int k = 0; k < 30; ++k) {
+      const std::uint64_t a = rng.uniform(n), e = std::min(n, a + 1 + rng.uniform(20));
+      s.insert(a, e);
+      for (auto i = a; i < e; ++i) in_s[i] = true;
+      const std::uint64_t b = rng.uniform(n), f = std::min(n, b + 1 + rng.uniform(10));
+      other.insert(b, f);
+      for (auto i = b; i < f; ++i) in_other[i] = true;
+    }
+    const std::uint64_t lo = rng.uniform(n), hi = lo + rng.uniform(n - lo + 1);
+    const auto other_before = ranges(other);
+    s.erase_held_by(other, lo, hi);
+    CHECK(ranges(other) == other_before);
+    for (std::uint64_t i = 0; i < n; ++i)
+      CHECK(s.contains(i, i + 1) == (in_s[i] && !(in_other[i] && i >= lo && i < hi)));
+  }
+}
+
 // Issue 17: one-byte pieces with holes, in descending order, used to shift
 // the whole vector on each insert and had no limit on the holes kept.
 TEST_CASE("range_set: one-byte pieces with holes in descending order stop at max_ranges, fills still merge") {
