@@ -29,13 +29,39 @@ range_set::map_type::const_iterator range_set::holding(std::uint64_t offset) con
   return it->second > offset ? it : ranges_.end();
 }
 
+range_set::range_set(range_set&& other) noexcept
+    : ranges_{std::move(other.ranges_)}, total_{other.total_}, max_ranges_{other.max_ranges_},
+      shared_{other.shared_} {
+  other.ranges_.clear(); // the nodes, and their share of the budget, moved here
+  other.total_ = 0;
+}
+
+range_set& range_set::operator=(range_set&& other) noexcept {
+  if (this == &other) return *this;
+  clear();
+  ranges_ = std::move(other.ranges_);
+  total_ = other.total_;
+  max_ranges_ = other.max_ranges_;
+  shared_ = other.shared_;
+  other.ranges_.clear();
+  other.total_ = 0;
+  return *this;
+}
+
 bool range_set::fits(std::uint64_t begin, std::uint64_t end) const noexcept {
-  if (end <= begin || ranges_.size() < max_ranges_) return true;
+  if (end <= begin || room_for_one_more()) return true;
   const auto first = first_reaching(begin);
   return first != ranges_.end() && first->first <= end; // merges with one held
 }
 
 std::optional<std::uint64_t> range_set::try_insert(std::uint64_t begin, std::uint64_t end) {
+  const std::size_t before = ranges_.size();
+  const auto added = insert_unaccounted(begin, end);
+  account(before);
+  return added;
+}
+
+std::optional<std::uint64_t> range_set::insert_unaccounted(std::uint64_t begin, std::uint64_t end) {
   if (end <= begin) return 0;
   const auto first = first_reaching(begin);
   auto last = first;
@@ -47,7 +73,7 @@ std::optional<std::uint64_t> range_set::try_insert(std::uint64_t begin, std::uin
     ++last;
   }
   if (first == last) {
-    if (ranges_.size() >= max_ranges_) return std::nullopt;
+    if (!room_for_one_more()) return std::nullopt;
     ranges_.emplace_hint(last, begin, end);
     total_ += end - begin;
     return end - begin;
@@ -70,6 +96,13 @@ std::optional<std::uint64_t> range_set::try_insert(std::uint64_t begin, std::uin
 }
 
 std::uint64_t range_set::erase(std::uint64_t begin, std::uint64_t end) {
+  const std::size_t before = ranges_.size();
+  const auto removed = erase_unaccounted(begin, end);
+  account(before);
+  return removed;
+}
+
+std::uint64_t range_set::erase_unaccounted(std::uint64_t begin, std::uint64_t end) {
   if (end <= begin) return 0;
   // First range that ends after `begin`.
   auto it = ranges_.upper_bound(begin);

@@ -18,6 +18,25 @@ struct byte_range {
   friend constexpr bool operator==(const byte_range&, const byte_range&) = default;
 };
 
+/// A cap on the ranges held by several sets together (all the receiving
+/// streams of a connection): each set's own cap bounds one stream, this
+/// bounds what a peer gets by leaving holes in every stream it may open.
+/// Must outlive the sets that draw on it.
+class range_budget {
+public:
+  explicit range_budget(std::size_t limit) noexcept : limit_{limit} {}
+  range_budget(const range_budget&) = delete;
+  range_budget& operator=(const range_budget&) = delete;
+  std::size_t held() const noexcept { return held_; }
+  std::size_t limit() const noexcept { return limit_; }
+  bool exhausted() const noexcept { return held_ >= limit_; }
+
+private:
+  friend class range_set;
+  std::size_t held_ = 0;
+  std::size_t limit_;
+};
+
 /// A set of byte offsets kept as sorted, disjoint, non-adjacent ranges.
 ///
 /// Used for received data (reassembly), acknowledged and lost data (send
@@ -66,13 +85,21 @@ public:
   };
 
   /// `max_ranges`: the most disjoint ranges insert() may leave in the set
-  /// (at least 1); see try_insert().
-  explicit range_set(std::size_t max_ranges = unbounded) noexcept : max_ranges_{max_ranges ? max_ranges : 1} {}
+  /// (at least 1); see try_insert(). `shared`, when given, is a second cap
+  /// this set draws on with others.
+  explicit range_set(std::size_t max_ranges = unbounded, range_budget* shared = nullptr) noexcept
+      : max_ranges_{max_ranges ? max_ranges : 1}, shared_{shared} {}
+  range_set(const range_set&) = delete;
+  range_set& operator=(const range_set&) = delete;
+  range_set(range_set&& other) noexcept;
+  range_set& operator=(range_set&& other) noexcept;
+  ~range_set() { clear(); }
 
   /// Adds [begin, end); merges with overlapping and adjacent ranges. Empty
   /// ranges are ignored. Returns the number of offsets that were not yet in
   /// the set, or nullopt, leaving the set unchanged, when [begin, end) would
-  /// be a new disjoint range and the set already holds max_ranges().
+  /// be a new disjoint range and the set already holds max_ranges() (or the
+  /// shared budget is exhausted).
   std::optional<std::uint64_t> try_insert(std::uint64_t begin, std::uint64_t end);
 
   /// try_insert() for a set whose cap the caller has checked with fits() or
@@ -116,6 +143,7 @@ public:
   const_iterator begin() const noexcept { return const_iterator{ranges_.begin()}; }
   const_iterator end() const noexcept { return const_iterator{ranges_.end()}; }
   void clear() noexcept {
+    if (shared_) shared_->held_ -= ranges_.size();
     ranges_.clear();
     total_ = 0;
   }
@@ -128,10 +156,21 @@ private:
   map_type::const_iterator first_reaching(std::uint64_t offset) const noexcept;
   /// The range holding `offset`, or end().
   map_type::const_iterator holding(std::uint64_t offset) const noexcept;
+  std::optional<std::uint64_t> insert_unaccounted(std::uint64_t begin, std::uint64_t end);
+  std::uint64_t erase_unaccounted(std::uint64_t begin, std::uint64_t end);
+  /// Whether a new disjoint range is allowed by both caps.
+  bool room_for_one_more() const noexcept {
+    return ranges_.size() < max_ranges_ && (shared_ == nullptr || !shared_->exhausted());
+  }
+  /// Tells the shared budget how the range count moved since `before`.
+  void account(std::size_t before) noexcept {
+    if (shared_) shared_->held_ = shared_->held_ + ranges_.size() - before;
+  }
 
   map_type ranges_;
   std::uint64_t total_ = 0;
   std::size_t max_ranges_;
+  range_budget* shared_;
 };
 
 } // namespace tern::stream

@@ -32,7 +32,8 @@
 
 namespace tern::stream {
 
-recv_stream::recv_stream(window_config cfg, std::size_t max_ranges) : window_{cfg}, received_{max_ranges} {}
+recv_stream::recv_stream(window_config cfg, std::size_t max_ranges, range_budget* shared)
+    : window_{cfg}, received_{max_ranges, shared} {}
 
 std::error_code recv_stream::check_final_size(std::uint64_t end, bool fin) const noexcept {
   if (final_size_) {

@@ -59,8 +59,10 @@ public:
   /// bookkeeping per stream.
   static constexpr std::size_t default_max_ranges = 4096;
 
-  /// `max_ranges`: see on_data(); at least 1.
-  explicit recv_stream(window_config cfg = {}, std::size_t max_ranges = default_max_ranges);
+  /// `max_ranges`: see on_data(); at least 1. `shared`: the connection's
+  /// cap on the ranges of all its streams together, or none.
+  explicit recv_stream(window_config cfg = {}, std::size_t max_ranges = default_max_ranges,
+                       range_budget* shared = nullptr);
 
   // --- frames from the peer ---
 

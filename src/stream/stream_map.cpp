@@ -23,7 +23,7 @@
 
 namespace tern::stream {
 
-stream_map::stream_map(stream_map_config cfg) : cfg_{cfg} {
+stream_map::stream_map(stream_map_config cfg) : cfg_{cfg}, ranges_budget_{cfg.max_received_ranges} {
   local_limit_[idx(direction::bidi)] = std::min(cfg_.max_concurrent_bidi, max_stream_count);
   local_limit_[idx(direction::uni)] = std::min(cfg_.max_concurrent_uni, max_stream_count);
 }
@@ -48,7 +48,7 @@ stream& stream_map::create(stream_id id) {
   auto [it, inserted] = streams_.try_emplace(id, id);
   stream& s = it->second;
   if (can_send(id, cfg_.self)) s.send.emplace(initial_send_credit(id), cfg_.send);
-  if (can_receive(id, cfg_.self)) s.recv.emplace(cfg_.stream_window);
+  if (can_receive(id, cfg_.self)) s.recv.emplace(cfg_.stream_window, recv_stream::default_max_ranges, &ranges_budget_);
   return s;
 }
 

@@ -55,6 +55,14 @@ struct stream_map_config {
   /// Receive window per stream (initial is our initial_max_stream_data_*).
   window_config stream_window{};
   send_config send{};
+  /// Disjoint received ranges all streams of the connection may hold
+  /// together (each also has recv_stream::default_max_ranges). Without it a
+  /// peer leaving one-byte holes in every stream it may open would make the
+  /// connection hold 200 x 4096 tree nodes (about 40 MB) for about 5 MB
+  /// sent. A legitimate sender leaves a hole only where one of its packets
+  /// was lost between two that arrived, so fewer than half the packets of
+  /// the largest connection window (24 MiB: about 20,000 packets).
+  std::size_t max_received_ranges = 16384;
 };
 
 /// Which of our halves a peer frame addresses: STREAM, RESET_STREAM and
@@ -75,6 +83,9 @@ enum class frame_target : std::uint8_t { receive_side, send_side };
 class stream_map {
 public:
   explicit stream_map(stream_map_config cfg);
+  // Streams point at ranges_budget_: the map stays where it was built.
+  stream_map(const stream_map&) = delete;
+  stream_map& operator=(const stream_map&) = delete;
 
   /// Applies the peer's transport parameters (raises limits of streams
   /// already open; limits never shrink).
@@ -101,6 +112,9 @@ public:
 
   stream* find(stream_id id) noexcept;
   std::size_t size() const noexcept { return streams_.size(); }
+  /// Disjoint received ranges held by all streams together
+  /// (<= max_received_ranges, plus one per stream a read splits).
+  std::size_t received_ranges_held() const noexcept { return ranges_budget_.held(); }
 
   // --- MAX_STREAMS / STREAMS_BLOCKED ---
 
@@ -144,6 +158,7 @@ private:
 
   stream_map_config cfg_;
   peer_stream_limits peer_{};
+  range_budget ranges_budget_; // declared before streams_, which draw on it
   std::unordered_map<stream_id, stream> streams_;
   send_scheduler scheduler_;
   std::deque<stream_id> control_;

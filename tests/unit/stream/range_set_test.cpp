@@ -170,3 +170,32 @@ TEST_CASE("range_set: alternating and random one-byte holes keep the set within 
   for (std::uint64_t i = 0; i < n; ++i) CHECK(s.contains(i, i + 1) == bits[i]);
   CHECK(s.total() == static_cast<std::uint64_t>(std::count(bits.begin(), bits.end(), true)));
 }
+
+TEST_CASE("range_set: a shared budget counts every set's ranges, through merges, splits, moves and destruction") {
+  tern::stream::range_budget budget{5};
+  {
+    range_set a{100, &budget}, b{100, &budget};
+    CHECK(a.try_insert(0, 1));
+    CHECK(a.try_insert(2, 3));
+    CHECK(b.try_insert(0, 1));
+    CHECK(b.try_insert(4, 5));
+    CHECK(budget.held() == 4);
+    CHECK(b.try_insert(8, 9));
+    CHECK_FALSE(a.try_insert(10, 11)); // the budget, not a's own cap, refuses
+    CHECK(a.fits(1, 2));               // merging needs no new range
+    CHECK_FALSE(a.fits(20, 21));
+    CHECK(a.try_insert(1, 2));         // merges three into one
+    CHECK(budget.held() == 3 + 1);
+    a.erase(1, 2); // splits: never refused
+    CHECK(budget.held() == 5);
+    range_set moved{std::move(a)};
+    CHECK(budget.held() == 5);
+    CHECK(moved.range_count() == 2);
+    b = std::move(moved); // b's own three ranges go back first
+    CHECK(budget.held() == 2);
+    b.clear();
+    CHECK(budget.held() == 0);
+    CHECK(a.try_insert(0, 1));
+  }
+  CHECK(budget.held() == 0); // destroyed sets give theirs back
+}

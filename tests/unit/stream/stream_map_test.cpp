@@ -231,3 +231,48 @@ TEST_CASE("stream_map: initial send credit comes from the matching transport par
   early.set_peer_limits({.max_stream_data_bidi_remote = 500, .max_streams_bidi = 1});
   CHECK(s->send->credit().limit() == 500);
 }
+
+// Issue 17: each stream caps its own holes, but a peer may open every stream
+// it is allowed and leave holes in all of them. The connection-wide budget
+// refuses the range that would pass it, wherever it lands, and a stream
+// that goes away gives its ranges back.
+TEST_CASE("stream_map: one-byte holes across many streams stop at the connection's range budget") {
+  constexpr std::size_t budget = 1000;
+  stream_map m{{.self = role::server,
+                .max_concurrent_bidi = 50,
+                .max_concurrent_uni = 50,
+                .stream_window = {.initial = 1 << 20, .max = 1 << 20},
+                .max_received_ranges = budget}};
+  m.set_peer_limits(generous());
+  std::error_code ec;
+  const auto one = pattern(1);
+  std::size_t accepted = 0;
+  bool refused = false;
+  for (stream_id id = 2; id < 2 + 4 * 50 && !refused; id += 4) { // client uni streams
+    stream* s = m.get_for_frame(id, frame_target::receive_side, ec);
+    REQUIRE(s);
+    for (std::uint64_t off = 1; off < 2 * 100; off += 2) { // 100 holes per stream, under its own cap
+      const auto r = s->recv->on_data(off, one, false);
+      if (r.error) {
+        CHECK(r.error == stream_errc::protocol_violation);
+        refused = true;
+        break;
+      }
+      ++accepted;
+    }
+  }
+  CHECK(refused);
+  CHECK(accepted == budget);
+  CHECK(m.received_ranges_held() == budget);
+
+  // Filling a hole merges ranges and returns budget; a reset stream returns all of its own.
+  stream* first = m.find(2);
+  REQUIRE(first);
+  REQUIRE_FALSE(first->recv->on_data(2, one, false).error); // joins [1,2) and [3,4)
+  CHECK(m.received_ranges_held() == budget - 1);
+  REQUIRE_FALSE(first->recv->on_reset(200, 0).error);
+  CHECK(m.received_ranges_held() == budget - 100);
+  stream* later = m.find(6);
+  REQUIRE(later);
+  CHECK_FALSE(later->recv->on_data(1001, one, false).error);
+}
