@@ -186,7 +186,7 @@ struct config {
   enum class stun_answers {
     when_accepting, ///< on exactly when accept_connections is set
     always,         ///< also on a connecting-only endpoint (a peer others discover)
-    never,
+    off,            ///< never answered (not `never`: that is tern::never, a time point)
   };
   stun_answers answer_stun_requests = stun_answers::when_accepting;
   /// Where answering is on, answers per second (sustained) and back to back

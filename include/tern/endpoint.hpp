@@ -41,7 +41,11 @@ struct endpoint_info {
   std::size_t send_syscalls = 0;
   std::size_t receive_syscalls = 0;
   std::size_t datagrams_dropped = 0; ///< unroutable or malformed
-  std::size_t retries_sent = 0;      ///< Retry packets (require_address_validation)
+  std::size_t retries_sent = 0;      ///< Retry packets (require_address_validation, or a handshake load)
+  std::size_t initials_refused = 0;         ///< Initials whose address-validation token did not validate
+  std::size_t initials_over_limit = 0;      ///< Initials dropped at max_half_open (docs/api.md, "Handshakes under load")
+  std::size_t initials_unauthenticated = 0; ///< Initials that looked right but did not authenticate
+  std::size_t half_open = 0;                  ///< handshakes in progress now
   std::size_t path_errors = 0;       ///< ICMP and other per-destination errors, absorbed
   std::size_t stun_requests_sent = 0;     ///< Binding requests (discoveries, keepalive re-queries, retransmissions)
   std::size_t stun_indications_sent = 0;  ///< NAT keepalive Binding Indications

@@ -94,6 +94,10 @@ struct endpoint_stats {
   std::uint64_t datagrams_received = 0;
   std::uint64_t datagrams_dropped = 0; ///< garbage, for no connection, or an Initial refused
   std::uint64_t retries_sent = 0;
+  std::uint64_t initials_refused = 0;         ///< Initials whose address-validation token did not validate
+  std::uint64_t initials_over_limit = 0;      ///< Initials dropped at max_half_open (docs/api.md, "Handshakes under load")
+  std::uint64_t initials_unauthenticated = 0; ///< Initials that looked right but did not authenticate
+  std::size_t half_open = 0;                  ///< handshakes in progress now
 };
 
 /// What connections on one socket share: this side's certificate (loaded or

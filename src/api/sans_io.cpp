@@ -146,6 +146,10 @@ endpoint_stats endpoint::stats() const noexcept {
   s.datagrams_received = c.datagrams_received;
   s.datagrams_dropped = c.datagrams_dropped;
   s.retries_sent = c.retries_sent;
+  s.initials_refused = c.initials_refused;
+  s.initials_over_limit = c.initials_over_limit;
+  s.initials_unauthenticated = c.initials_unauthenticated;
+  s.half_open = c.half_open;
   return s;
 }
 

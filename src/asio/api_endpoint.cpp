@@ -125,6 +125,10 @@ endpoint_info endpoint_impl::info() const noexcept {
     const auto core = fe_->core().stats();
     i.datagrams_dropped = core.datagrams_dropped;
     i.retries_sent = core.retries_sent;
+    i.initials_refused = core.initials_refused;
+    i.initials_over_limit = core.initials_over_limit;
+    i.initials_unauthenticated = core.initials_unauthenticated;
+    i.half_open = core.half_open;
   }
   i.path_errors = path_errors_;
   if (nat_) {

@@ -135,6 +135,8 @@ TEST_CASE("address validation: a flood of Initials from many addresses creates n
     });
     CHECK(net.server.info().connections == 0);
     CHECK(net.server.info().retries_sent == sources * per_source);
+    CHECK(net.server.info().half_open == 0);
+    co_await wait_until([&] { return net.server.info().initials_refused == forged_sent; });
     co_return;
   }, 30s);
   CHECK(replies == sources * per_source); // one Retry per token-less Initial, none for forged tokens

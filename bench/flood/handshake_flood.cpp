@@ -1,0 +1,343 @@
+// tern-bench-handshake-flood: a handshake flood on real sockets against an
+// Asio tern endpoint, and whether a legitimate client still gets in
+// (docs/security.md, issue 17's target: 10,000 Initials per second from
+// 1,000 source ports; a legitimate client connects within 1 s; the server's
+// RSS stays under 100 MB).
+//
+//   tern-bench-handshake-flood [--rate N] [--ports N] [--hosts N]
+//                              [--seconds S] [--connects N]
+//
+// The server runs in a child process with the default tern::config (so its
+// RSS is its own). The flood is authentic: every datagram is a real client
+// Initial (a ClientHello under the Initial keys of a fresh random connection
+// ID), generated before the flood starts, so each one passes the server's
+// authentication and costs it what a spoofing attacker's would. The flood
+// comes from `ports` UDP sockets spread over `hosts` loopback addresses
+// (127.2.0.1, 127.2.0.2, ...), which never answer a Retry. Meanwhile a
+// legitimate client on 127.0.0.1 connects `connects` times, one after the
+// other, spread over the flood, each time to a completed handshake.
+//
+// Prints one JSON object; exits 1 if a legitimate connection failed.
+
+#include "core/endpoint.hpp"
+#include "crypto/tls_session.hpp"
+
+#include <tern/tern.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_future.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <arpa/inet.h>
+#include <atomic>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <netinet/in.h>
+#include <string>
+#include <string_view>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+
+struct options {
+  std::size_t rate = 10000;
+  std::size_t ports = 1000;
+  std::size_t hosts = 100;
+  double seconds = 10;
+  std::size_t connects = 10;
+};
+
+[[noreturn]] void usage(const std::string& why) {
+  std::cerr << "tern-bench-handshake-flood: " << why
+            << "\nusage: tern-bench-handshake-flood [--rate N] [--ports N] [--hosts N] [--seconds S] [--connects N]\n";
+  std::exit(2);
+}
+
+template <class T>
+T parse_number(std::string_view name, const char* text, T low, T high) {
+  T v{};
+  const std::string_view s = text;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size() || v < low || v > high)
+    usage(std::string(name) + ": expected a number from " + std::to_string(low) + " to " + std::to_string(high));
+  return v;
+}
+
+options parse(int argc, char** argv) {
+  options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (i + 1 >= argc) usage("missing value after " + std::string(a));
+    const char* v = argv[++i];
+    if (a == "--rate") o.rate = parse_number<std::size_t>(a, v, 1, 1'000'000);
+    else if (a == "--ports") o.ports = parse_number<std::size_t>(a, v, 1, 20'000);
+    else if (a == "--hosts") o.hosts = parse_number<std::size_t>(a, v, 1, 65'000);
+    else if (a == "--seconds") o.seconds = parse_number<double>(a, v, 0.1, 600);
+    else if (a == "--connects") o.connects = parse_number<std::size_t>(a, v, 1, 1000);
+    else usage("unknown option " + std::string(a));
+  }
+  o.hosts = std::min(o.hosts, o.ports);
+  return o;
+}
+
+/// One line of /proc/<pid>/status, in kB ("VmRSS", "VmHWM"); -1 if absent.
+long status_kb(pid_t pid, std::string_view key) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with(key) && line.size() > key.size() && line[key.size()] == ':')
+      return std::strtol(line.c_str() + key.size() + 1, nullptr, 10);
+  return -1;
+}
+
+// --- the server, in the child process ------------------------------------
+
+/// Serves on 127.0.0.1 with the default config, accepting and keeping every
+/// connection; writes "<port> <fingerprint>\n" to `out`, and on SIGTERM its
+/// endpoint counters as JSON, then exits.
+[[noreturn]] void run_server(int out) {
+  (void)::prctl(PR_SET_PDEATHSIG, SIGTERM); // never outlive the bench
+  asio::io_context io;
+  tern::config cfg;
+  cfg.accept_connections = true;
+  tern::endpoint ep(io.get_executor(), {asio::ip::make_address("127.0.0.1"), 0}, cfg);
+  const std::string hello = std::to_string(ep.local_endpoint().port()) + " " + ep.fingerprint() + "\n";
+  if (::write(out, hello.data(), hello.size()) != static_cast<ssize_t>(hello.size())) std::_Exit(1);
+  std::vector<tern::connection> kept;
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    for (;;) kept.push_back(co_await ep.async_accept(asio::use_awaitable));
+  }, asio::detached);
+  asio::signal_set stop(io, SIGTERM);
+  stop.async_wait([&](std::error_code, int) {
+    const auto i = ep.info();
+    const nlohmann::json j = {{"datagrams_received", i.datagrams_received}, {"datagrams_dropped", i.datagrams_dropped},
+                              {"retries_sent", i.retries_sent},             {"initials_over_limit", i.initials_over_limit},
+                              {"initials_refused", i.initials_refused},     {"half_open", i.half_open},
+                              {"connections", i.connections},               {"accepted", kept.size()}};
+    const std::string s = j.dump() + "\n";
+    (void)!::write(out, s.data(), s.size());
+    std::_Exit(0);
+  });
+  io.run();
+  std::_Exit(1);
+}
+
+// --- the flood -------------------------------------------------------------
+
+/// `count` authentic client Initials, each for a fresh connection ID.
+std::vector<std::vector<std::byte>> make_initials(std::size_t count) {
+  using namespace tern;
+  std::error_code ec;
+  core::connection_config cfg;
+  cfg.tls.peer.accept_any = true; // never checked: no answer is read
+  core::endpoint_config side;
+  side.connection = cfg;
+  auto tls = crypto::tls_context::create(crypto::tls_role::client, cfg.tls, ec);
+  if (ec) throw std::system_error(ec, "client TLS context");
+  auto rng = random_source::unpredictable();
+  core::endpoint clients(side, rng);
+  const auto server = address::ipv4({127, 0, 0, 1}, 443);
+  std::vector<std::vector<std::byte>> out;
+  out.reserve(count);
+  std::vector<std::byte> buf(1500);
+  const time_point now{std::chrono::seconds(1)};
+  while (out.size() < count) {
+    core::connection_handle h = core::no_connection;
+    auto c = clients.connect(server, tls, now, ec, h);
+    if (!c) throw std::system_error(ec, "client connection");
+    if (auto t = c->poll_transmit(buf, now)) out.emplace_back(buf.begin(), buf.begin() + t->size);
+    clients.remove(h);
+  }
+  return out;
+}
+
+/// UDP sockets on 127.2.x.y: `ports` of them over `hosts` addresses.
+std::vector<int> flood_sockets(const options& o) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &lim);
+  }
+  std::vector<int> fds;
+  for (std::size_t i = 0; i < o.ports; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    if (fd < 0) throw std::system_error(errno, std::generic_category(), "socket");
+    const int small = 4096; // the Retries it gets are never read
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    const std::uint32_t host = static_cast<std::uint32_t>(i % o.hosts) + 1;
+    a.sin_addr.s_addr = htonl((127u << 24) | (2u << 16) | host);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+      throw std::system_error(errno, std::generic_category(), "bind 127.2.x.y");
+    fds.push_back(fd);
+  }
+  return fds;
+}
+
+struct flood_result {
+  std::size_t sent = 0;
+  std::size_t refused_by_kernel = 0; // EAGAIN and the like
+  double seconds = 0;
+};
+
+/// Sends the Initials round-robin over the sockets at `rate` per second,
+/// in 1 ms slices, until `stop`.
+flood_result flood(const options& o, const std::vector<int>& fds, const std::vector<std::vector<std::byte>>& initials,
+                   std::uint16_t port, const std::atomic<bool>& stop) {
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  flood_result r;
+  const auto start = clock_type::now();
+  std::size_t next = 0;
+  while (!stop.load(std::memory_order_relaxed)) {
+    const double elapsed = std::chrono::duration<double>(clock_type::now() - start).count();
+    const auto due = static_cast<std::size_t>(elapsed * static_cast<double>(o.rate));
+    for (; r.sent + r.refused_by_kernel < due; ++next) {
+      const auto& d = initials[next % initials.size()];
+      const ssize_t n = ::sendto(fds[next % fds.size()], d.data(), d.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+      (n == static_cast<ssize_t>(d.size()) ? r.sent : r.refused_by_kernel)++;
+    }
+    std::this_thread::sleep_for(1ms);
+  }
+  r.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+  return r;
+}
+
+// --- the legitimate client ---------------------------------------------------
+
+/// Connects `count` times, `every` apart, each to a completed handshake or
+/// a 10 s timeout; returns the seconds each took (negative: failed).
+std::vector<double> legitimate_connects(std::uint16_t port, const std::string& fingerprint, std::size_t count,
+                                        std::chrono::milliseconds every) {
+  asio::io_context io;
+  tern::config cfg;
+  cfg.pinned_fingerprints = {fingerprint};
+  cfg.handshake_timeout = 10s;
+  tern::endpoint ep(io.get_executor(), {asio::ip::make_address("127.0.0.1"), 0}, cfg);
+  std::vector<double> took;
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    asio::steady_timer wait(io);
+    for (std::size_t i = 0; i < count; ++i) {
+      wait.expires_after(every);
+      co_await wait.async_wait(asio::use_awaitable);
+      const auto t0 = clock_type::now();
+      try {
+        auto c = co_await ep.async_connect({asio::ip::make_address("127.0.0.1"), port}, asio::use_awaitable);
+        took.push_back(std::chrono::duration<double>(clock_type::now() - t0).count());
+        c.close();
+      } catch (const std::system_error& e) {
+        std::cerr << "tern-bench-handshake-flood: legitimate connect " << i << " failed: " << e.what() << "\n";
+        took.push_back(-1);
+      }
+    }
+    ep.close(); // its pending receive would keep run() going
+  }, asio::detached);
+  io.run();
+  return took;
+}
+
+} // namespace
+
+int main(int argc, char** argv) try {
+  const options o = parse(argc, argv);
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+  const pid_t server = ::fork();
+  if (server < 0) throw std::system_error(errno, std::generic_category(), "fork");
+  if (server == 0) {
+    ::close(pipe_fds[0]);
+    run_server(pipe_fds[1]);
+  }
+  ::close(pipe_fds[1]);
+  struct reaper { // a failure below must not leave the server running
+    pid_t pid;
+    ~reaper() {
+      if (pid > 0) ::kill(pid, SIGKILL);
+    }
+  } server_guard{server};
+  FILE* from_server = ::fdopen(pipe_fds[0], "r");
+  char line[512];
+  if (!std::fgets(line, sizeof line, from_server)) throw std::runtime_error("the server did not start");
+  std::uint16_t port = 0;
+  char fingerprint[256] = {};
+  if (std::sscanf(line, "%hu %255s", &port, fingerprint) != 2) throw std::runtime_error("bad line from the server");
+  const long rss_idle_kb = status_kb(server, "VmRSS");
+
+  const auto pool_size = std::min<std::size_t>(static_cast<std::size_t>(static_cast<double>(o.rate) * o.seconds), 200'000);
+  const auto gen_start = clock_type::now();
+  const auto initials = make_initials(pool_size);
+  const double gen_seconds = std::chrono::duration<double>(clock_type::now() - gen_start).count();
+  const auto fds = flood_sockets(o);
+
+  const auto baseline = legitimate_connects(port, fingerprint, 1, 0ms);
+  std::atomic<bool> stop{false};
+  flood_result fr;
+  std::thread flooder([&] { fr = flood(o, fds, initials, port, stop); });
+  const auto every = std::chrono::milliseconds(static_cast<long>(o.seconds * 1000 / static_cast<double>(o.connects + 1)));
+  auto during = legitimate_connects(port, fingerprint, o.connects, every);
+  // Let the flood run its full length even if the connects ended early.
+  std::this_thread::sleep_until(gen_start + std::chrono::duration_cast<clock_type::duration>(
+                                                 std::chrono::duration<double>(gen_seconds + o.seconds)));
+  stop = true;
+  flooder.join();
+  const long rss_kb = status_kb(server, "VmRSS"), hwm_kb = status_kb(server, "VmHWM");
+  ::kill(server, SIGTERM);
+  nlohmann::json server_info = nullptr;
+  if (std::fgets(line, sizeof line, from_server)) server_info = nlohmann::json::parse(line, nullptr, false);
+  int status = 0;
+  ::waitpid(server, &status, 0);
+  server_guard.pid = 0;
+
+  const bool all_ok = std::none_of(during.begin(), during.end(), [](double s) { return s < 0; }) &&
+                      !baseline.empty() && baseline[0] >= 0;
+  std::vector<double> ok;
+  for (double s : during)
+    if (s >= 0) ok.push_back(s);
+  std::sort(ok.begin(), ok.end());
+  const nlohmann::json report = {
+      {"rate_asked", o.rate},
+      {"rate_sent", fr.seconds > 0 ? static_cast<double>(fr.sent) / fr.seconds : 0},
+      {"initials_sent", fr.sent},
+      {"initials_refused_by_kernel", fr.refused_by_kernel},
+      {"distinct_initials", initials.size()},
+      {"source_ports", o.ports},
+      {"source_hosts", o.hosts},
+      {"flood_seconds", fr.seconds},
+      {"baseline_connect_s", baseline.empty() ? -1 : baseline[0]},
+      {"connects", during.size()},
+      {"connects_failed", during.size() - ok.size()},
+      {"connect_median_s", ok.empty() ? -1 : ok[ok.size() / 2]},
+      {"connect_max_s", ok.empty() ? -1 : ok.back()},
+      {"server_rss_idle_mb", static_cast<double>(rss_idle_kb) / 1024},
+      {"server_rss_end_mb", static_cast<double>(rss_kb) / 1024},
+      {"server_rss_peak_mb", static_cast<double>(hwm_kb) / 1024},
+      {"server", server_info}};
+  std::cout << report.dump() << "\n";
+  return all_ok ? 0 : 1;
+} catch (const std::exception& e) {
+  std::cerr << "tern-bench-handshake-flood: " << e.what() << "\n";
+  return 1;
+}
