@@ -35,7 +35,7 @@ std::optional<std::string> fingerprint_of(std::string_view line) {
 } // namespace
 
 std::optional<std::vector<std::string>> load_authorized_keys(const std::string& path, std::string& error) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     error = errno == ENOENT ? "no authorized-keys file " + path
                             : "cannot read the authorized-keys file " + path + ": " + std::strerror(errno);

@@ -15,8 +15,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <fcntl.h>
+#include <filesystem>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -117,7 +117,7 @@ std::optional<identity> load_or_create_identity(const std::string& path, const s
     return std::nullopt;
   }
   const fd_guard f{fd};
-  struct stat st{};
+  struct stat st {};
   if (::fstat(f.fd, &st) != 0) {
     error = system_error("cannot examine " + path);
     return std::nullopt;
