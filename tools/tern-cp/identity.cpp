@@ -17,6 +17,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <random>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,7 +71,10 @@ std::string create(const std::string& path, const std::string& common_name) {
   if (ec) return "cannot generate a key for " + path + ": " + ec.message();
   std::string pem = id.certificate_chain_pem() + id.private_key_pem();
 
-  const std::string temporary = path + ".new-" + std::to_string(::getpid());
+  // Unique per process and per call, so concurrent first starts (threads
+  // included) each write their own file and only the rename decides.
+  const std::string temporary =
+      path + ".new-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}());
   std::string error;
   {
     fd_guard f{::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)};

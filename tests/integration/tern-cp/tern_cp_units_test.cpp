@@ -11,6 +11,7 @@
 
 #include <doctest/doctest.h>
 
+#include <array>
 #include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
@@ -18,7 +19,9 @@
 #include <sys/stat.h>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <unistd.h>
+#include <vector>
 
 using namespace tern_cp;
 namespace fs = std::filesystem;
@@ -174,6 +177,37 @@ TEST_CASE("identity: a file others may read, a symbolic link or a corrupt file i
   CHECK_FALSE(load_or_create_identity(corrupt, "c", error));
   CHECK(error.find(corrupt) != std::string::npos);
   CHECK(error.find("not a usable identity") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("identity: first starts racing end up with one identity") {
+  const fs::path dir = temp_dir();
+  const std::string file = (dir / "id.pem").string();
+  std::array<std::string, 4> fingerprints, errors;
+  std::vector<std::thread> racers;
+  for (std::size_t i = 0; i < fingerprints.size(); ++i)
+    racers.emplace_back([&, i] {
+      if (auto id = load_or_create_identity(file, "c", errors[i])) fingerprints[i] = id->fingerprint;
+    });
+  for (auto& t : racers) t.join();
+  for (std::size_t i = 0; i < fingerprints.size(); ++i) {
+    CHECK_MESSAGE(!fingerprints[i].empty(), errors[i]);
+    CHECK(fingerprints[i] == fingerprints[0]);
+  }
+  CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}) == 1); // no temporary left
+  fs::remove_all(dir);
+}
+
+TEST_CASE("identity: a file owned by another user is refused") {
+  if (::geteuid() != 0) return; // only root can give a file away
+  const fs::path dir = temp_dir();
+  const std::string file = (dir / "id.pem").string();
+  std::string error;
+  REQUIRE(load_or_create_identity(file, "c", error));
+  REQUIRE(::chown(file.c_str(), 65534, 65534) == 0);
+  CHECK_FALSE(load_or_create_identity(file, "c", error));
+  CHECK(error.find("owned by uid 65534") != std::string::npos);
+  CHECK(error.find(file) != std::string::npos);
   fs::remove_all(dir);
 }
 
