@@ -138,10 +138,15 @@ bulk_tcp() {
 
 bulk_tern() {
   rm -rf "$work/dst" && mkdir -p "$work/dst"
-  in_b timeout $limit "$terncp" serve --bind 198.18.0.2 --once "$work/dst" > "$work/serve.out" 2> "$work/serve.err" &
+  # Identities and authorized_keys in the scratch folder, not root's ~/.config.
+  [ -e "$work/authorized_keys" ] ||
+    "$terncp" id --identity "$work/client_identity.pem" > "$work/authorized_keys"
+  in_b timeout $limit "$terncp" serve --bind 198.18.0.2 --once --identity "$work/server_identity.pem" \
+    --authorized-keys "$work/authorized_keys" "$work/dst" > "$work/serve.out" 2> "$work/serve.err" &
   local r=$!
   wait_for "$work/serve.out" '^fingerprint'
-  in_a timeout $limit "$terncp" --cc bbr send --json --known-hosts "$work/known_hosts" --fingerprint "$(awk '/^fingerprint/{print $2}' "$work/serve.out")" \
+  in_a timeout $limit "$terncp" --cc bbr send --json --identity "$work/client_identity.pem" --known-hosts "$work/known_hosts" \
+    --fingerprint "$(awk '/^fingerprint/{print $2}' "$work/serve.out")" \
     198.18.0.2 "$(awk '/^port/{print $2}' "$work/serve.out")" "$work/bulk.bin" > "$work/cp.json" 2> "$work/cp.err"
   wait $r || true
   jq -c '{bytes, seconds, mbit_per_s}' "$work/cp.json"

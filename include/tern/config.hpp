@@ -18,6 +18,13 @@ enum class congestion_controller : std::uint8_t { bbr, cubic, new_reno };
 /// AEAD cipher suites for packet protection (TLS 1.3 suites).
 enum class cipher : std::uint8_t { aes_128_gcm, chacha20_poly1305 };
 
+/// Whether a server asks its clients for a certificate (mutual TLS).
+enum class client_authentication : std::uint8_t {
+  none,    ///< never asks; peer_fingerprint() of a server connection is ""
+  request, ///< asks; a client may send none, one it sends must pass the pins
+  require, ///< a client without a certificate (or off the pins) fails the handshake
+};
+
 struct config {
   // --- timers -------------------------------------------------------------
 
@@ -56,14 +63,17 @@ struct config {
   /// This endpoint's certificate chain (PEM, leaf first) and private key
   /// (PEM, unencrypted), in memory or as files. Required to accept
   /// connections unless generate_certificate is set; optional on a client
-  /// (sent when the server asks for one).
+  /// (sent only when a server asks for one, see client_auth).
   std::string certificate_chain_pem;
   std::string private_key_pem;
   std::string certificate_chain_file;
   std::string private_key_file;
-  /// An endpoint that accepts connections and has no certificate generates a
-  /// self-signed one (ECDSA P-256) at open; endpoint::fingerprint() tells
-  /// clients what to pin.
+  /// An endpoint with no certificate configured generates a self-signed one
+  /// (ECDSA P-256) at open; endpoint::fingerprint() tells peers what to pin.
+  /// A client sends it only when a server asks (client_auth): a fresh key
+  /// per endpoint, so it tells a server's application the endpoint's
+  /// connections apart but is worth pinning only if the endpoint lives on.
+  /// Off on a client: it has no certificate and sends none when asked.
   bool generate_certificate = true;
   /// How a client authenticates servers: pinned SPKI SHA-256 fingerprints
   /// ("sha256/<base64>" or hex, as endpoint::fingerprint() prints them), or
@@ -73,6 +83,20 @@ struct config {
   std::string ca_file;
   std::string ca_pem;
   std::string server_name;
+  /// Server: whether clients must prove a key (mutual TLS). A client's key
+  /// is checked against pinned_client_fingerprints in the handshake, so a
+  /// refused client never becomes a connection; it fails async_connect with
+  /// peer_rejected_certificate (or peer_requires_certificate when it sent
+  /// none), category "tern.crypto". With an empty list, any key the client
+  /// proves possession of is accepted and the application must judge
+  /// connection::peer_fingerprint() itself (as ssh judges authorized_keys).
+  client_authentication client_auth = client_authentication::none;
+  /// Client SPKI fingerprints a server accepts (the syntax of
+  /// pinned_fingerprints, as the client's endpoint::fingerprint() prints
+  /// them). Non-empty with client_auth none is invalid_argument (a list that
+  /// would silently check nothing); a malformed entry fails the endpoint's
+  /// open with the TLS layer's invalid_configuration.
+  std::vector<std::string> pinned_client_fingerprints;
 
   // --- flow control and buffers -------------------------------------------
 

@@ -116,7 +116,10 @@ public:
   asio::ip::udp::endpoint remote_endpoint() const noexcept;
   /// The negotiated ALPN protocol ("" if none).
   std::string alpn() const;
-  /// The peer certificate's SPKI fingerprint ("" if it sent none).
+  /// The peer certificate's SPKI fingerprint ("" if it sent none). On a
+  /// server connection: the client's key, when config::client_auth asked
+  /// for one (with require and no pinned_client_fingerprints, the
+  /// application must check it before trusting what the client sends).
   std::string peer_fingerprint() const;
   /// Client: the address-validation token the server sent in a NEW_TOKEN
   /// frame (empty until it came: a tern server with

@@ -91,7 +91,10 @@ public:
 
   /// Connects to `remote`. Completion: void(std::error_code, tern::connection)
   /// once the handshake completed. Errors: the TLS handshake's
-  /// (fingerprint_mismatch, ... in category "tern.crypto"),
+  /// (fingerprint_mismatch, ... in category "tern.crypto"; a server that
+  /// authenticates clients and refused this endpoint's certificate:
+  /// peer_rejected_certificate, or peer_requires_certificate when it sent
+  /// none),
   /// errc::handshake_timeout, errc::closed_by_peer, errc::endpoint_closed,
   /// errc::too_many_connections, operation_aborted (cancelled: the
   /// handshake is abandoned).

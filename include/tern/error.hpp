@@ -5,7 +5,8 @@
 // (asio::error::operation_aborted for a cancelled operation, asio::error::eof
 // when a stream's peer finished sending), a TLS handshake failure
 // (category "tern.crypto": fingerprint_mismatch, alpn_mismatch,
-// certificate_untrusted, ...) or a system error from the socket.
+// certificate_untrusted, peer_rejected_certificate, ...) or a system error
+// from the socket.
 
 #include <system_error>
 

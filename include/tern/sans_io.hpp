@@ -190,6 +190,8 @@ public:
   connection_stats stats() const;
   address remote_address() const noexcept;
   std::string alpn() const;
+  /// As tern::connection::peer_fingerprint(): on a server connection, the
+  /// client's key when config::client_auth asked for one, else "".
   std::string peer_fingerprint() const;
   /// Client: the last NEW_TOKEN token the server gave (empty if none), for
   /// connect_options::address_token on a later connection to it.

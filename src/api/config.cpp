@@ -22,7 +22,9 @@ std::error_code check_config(const config& cfg) {
       cfg.nat_keepalive_jitter.count() < 0 || cfg.max_connections == 0 || cfg.max_half_open == 0 ||
       cfg.max_half_open_per_source == 0 || (cfg.accept_connections && cfg.address_token_lifetime.count() <= 0) ||
       (cfg.require_address_validation && cfg.address_token_lifetime <= std::chrono::nanoseconds::zero()) ||
-      cfg.new_token_lifetime < std::chrono::nanoseconds::zero())
+      cfg.new_token_lifetime < std::chrono::nanoseconds::zero() ||
+      // Client pins a server would never check: a mistake, not a policy.
+      (cfg.client_auth == client_authentication::none && !cfg.pinned_client_fingerprints.empty()))
     return errc::invalid_argument;
   return {};
 }

@@ -19,7 +19,7 @@ front_end::front_end(const config& cfg, std::uint64_t seed, std::error_code& ec)
   // Protocol choices repeat for a given seed; connection IDs, tokens and
   // path challenges always come from the CSPRNG (random_source::unpredictable).
   rng_ = random_source::unpredictable(seed != 0 ? seed : fresh_seed());
-  identity_ = load_identity(cfg, cfg.accept_connections, ec);
+  identity_ = load_identity(cfg, ec);
   if (ec) return;
   if (cfg.accept_connections) {
     core_cfg.server_tls = make_server_tls(cfg, identity_, ec);

@@ -28,7 +28,8 @@ std::error_code public_error(std::error_code ec) noexcept;
 
 /// invalid_argument for a config that cannot work (sizes below 1200 bytes,
 /// zero batch or connection limits, negative intervals, a zero token
-/// lifetime with require_address_validation, ...).
+/// lifetime with require_address_validation, client pins with client_auth
+/// none, ...).
 std::error_code check_config(const config& cfg);
 /// tern::config -> the core's connection config (TLS fields excluded),
 /// with a qlog::trace_directory for qlog_dir(cfg) when there is one.

@@ -17,13 +17,14 @@ std::vector<crypto::aead_algorithm> suites(const config& cfg) {
 
 } // namespace
 
-crypto::tls_identity load_identity(const config& cfg, bool will_accept, std::error_code& ec) {
+crypto::tls_identity load_identity(const config& cfg, std::error_code& ec) {
   if (!cfg.certificate_chain_pem.empty() || !cfg.private_key_pem.empty())
     return crypto::tls_identity::from_pem(cfg.certificate_chain_pem, cfg.private_key_pem, ec);
   if (!cfg.certificate_chain_file.empty() || !cfg.private_key_file.empty())
     return crypto::tls_identity::from_pem_files(cfg.certificate_chain_file, cfg.private_key_file, ec);
-  if (will_accept && cfg.generate_certificate)
-    return crypto::generate_self_signed(crypto::key_algorithm::ec_p256, "tern", ec);
+  // A client generates one too (config::generate_certificate): it is sent
+  // only to a server that asks, and otherwise costs one key generation.
+  if (cfg.generate_certificate) return crypto::generate_self_signed(crypto::key_algorithm::ec_p256, "tern", ec);
   return {};
 }
 
@@ -37,6 +38,17 @@ std::shared_ptr<const crypto::tls_context> make_server_tls(const config& cfg, co
   tls.identity = identity;
   tls.alpn = cfg.alpn;
   tls.cipher_suites = suites(cfg);
+  switch (cfg.client_auth) {
+  case client_authentication::none: tls.client_auth = crypto::client_authentication::none; break;
+  case client_authentication::request: tls.client_auth = crypto::client_authentication::optional; break;
+  case client_authentication::require: tls.client_auth = crypto::client_authentication::required; break;
+  }
+  if (tls.client_auth != crypto::client_authentication::none) {
+    // Pins are checked in the handshake, so a refused client never becomes
+    // a connection; without pins the application judges the key.
+    tls.peer.pinned_fingerprints = cfg.pinned_client_fingerprints;
+    tls.peer.accept_any = cfg.pinned_client_fingerprints.empty();
+  }
   return crypto::tls_context::create(crypto::tls_role::server, tls, ec);
 }
 

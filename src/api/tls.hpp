@@ -16,12 +16,16 @@ namespace tern::detail {
 
 /// This side's identity: the PEM chain and key of `cfg` (in memory or
 /// files), or a generated self-signed ECDSA P-256 certificate when
-/// `will_accept` and config::generate_certificate, or none. Errors: the
-/// certificate layer's (unreadable file, key mismatch, malformed PEM).
-crypto::tls_identity load_identity(const config& cfg, bool will_accept, std::error_code& ec);
+/// config::generate_certificate (a server's, or a client's it sends when
+/// asked), or none. Errors: the certificate layer's (unreadable file, key
+/// mismatch, malformed PEM).
+crypto::tls_identity load_identity(const config& cfg, std::error_code& ec);
 
-/// A server context for `identity` with the config's ALPN and cipher
-/// suites. Errors: invalid_argument for an empty identity, the TLS layer's.
+/// A server context for `identity` with the config's ALPN, cipher suites
+/// and client authentication (client_auth; pinned_client_fingerprints
+/// checked in the handshake, or any client key when the list is empty).
+/// Errors: invalid_argument for an empty identity, the TLS layer's
+/// (invalid_configuration for a malformed client pin).
 std::shared_ptr<const crypto::tls_context> make_server_tls(const config& cfg, const crypto::tls_identity& identity,
                                                            std::error_code& ec);
 

@@ -371,8 +371,10 @@ void connection::on_peer_close(const wire::connection_close_frame& f, time_point
   info.application = f.application;
   info.code = f.error_code;
   info.reason.assign(reinterpret_cast<const char*>(f.reason.data()), f.reason.size());
+  // A crypto error carries the TLS alert (0x100 + alert): when it says our
+  // certificate was judged, say so, so a refused client can tell its user.
   if (!f.application && f.error_code >= 0x100 && f.error_code < 0x200)
-    info.error = crypto::crypto_errc::alert_received;
+    info.error = crypto::received_alert_error(static_cast<unsigned>(f.error_code - 0x100));
   else
     info.error = core_errc::closed_by_peer;
   enter_draining(info, now);

@@ -31,6 +31,8 @@ public:
     case crypto_errc::token_expired: return "address validation token expired";
     case crypto_errc::token_invalid: return "address validation token invalid";
     case crypto_errc::internal_error: return "internal cryptographic error";
+    case crypto_errc::peer_rejected_certificate: return "peer refused this side's certificate (its key is not accepted)";
+    case crypto_errc::peer_requires_certificate: return "peer requires a certificate and none was sent";
     }
     return "unknown tern.crypto error " + std::to_string(value);
   }
@@ -44,6 +46,19 @@ const std::error_category& crypto_category() noexcept {
 }
 
 std::error_code make_error_code(crypto_errc e) noexcept { return {static_cast<int>(e), crypto_category()}; }
+
+crypto_errc received_alert_error(unsigned alert) noexcept {
+  switch (alert) {
+  case 116: return crypto_errc::peer_requires_certificate;
+  case 42:  // bad_certificate: tern's answer to a key off the pins
+  case 43:  // unsupported_certificate
+  case 44:  // certificate_revoked
+  case 45:  // certificate_expired
+  case 46:  // certificate_unknown
+  case 48: return crypto_errc::peer_rejected_certificate; // unknown_ca: CA mode
+  default: return crypto_errc::alert_received;
+  }
+}
 
 std::string_view tls_alert_name(unsigned alert) noexcept {
   switch (alert) {

@@ -39,6 +39,12 @@ enum class crypto_errc {
   token_invalid,          ///< forged, corrupted, for another address, or from an unknown secret
 
   internal_error,         ///< an OpenSSL primitive failed unexpectedly (e.g. out of memory)
+
+  // Handshake, detected by the peer: what alert_received becomes when the
+  // alert says the peer judged this side's certificate (appended, so that
+  // the values above keep their numbers).
+  peer_rejected_certificate, ///< the peer refused this side's certificate or key (bad_certificate, unknown_ca, ...)
+  peer_requires_certificate, ///< the peer requires a certificate and this side sent none (certificate_required)
 };
 
 /// The "tern.crypto" category.
@@ -49,6 +55,13 @@ std::error_code make_error_code(crypto_errc e) noexcept;
 /// Name of a TLS alert description (RFC 8446 §6), e.g. "bad_certificate";
 /// "unknown" for values TLS does not define.
 std::string_view tls_alert_name(unsigned alert) noexcept;
+
+/// The error of a handshake the peer aborted with TLS alert `alert`:
+/// peer_requires_certificate (certificate_required), peer_rejected_certificate
+/// (bad_certificate, unsupported_certificate, certificate_revoked,
+/// certificate_expired, certificate_unknown, unknown_ca), else
+/// alert_received.
+crypto_errc received_alert_error(unsigned alert) noexcept;
 
 } // namespace tern::crypto
 

@@ -1,7 +1,17 @@
 // tern-cp: copy files and directories over tern.
-//   tern-cp serve [--bind ADDR] [--port N] [--once] [--require-retry] DIR
-//   tern-cp send [--fingerprint FP | --insecure] [--resume] [--retries N] [--parallel N] [--rate-limit B/s]
-//   HOST PORT SOURCE...
+//   tern-cp serve [--bind ADDR] [--port N] [--once] [--require-retry] [--identity FILE]
+//                 [--authorized-keys FILE | --accept-any-client] DIR
+//   tern-cp send [--fingerprint FP | --insecure] [--identity FILE] [--resume] [--retries N] [--parallel N]
+//                [--rate-limit B/s] HOST PORT SOURCE...
+//   tern-cp id [--server] [--identity FILE]
+// Both ends prove a lasting key, as with ssh: the server's is pinned by its
+// clients (--fingerprint, or trust on first use in known_hosts), a client's
+// must be listed in the server's authorized_keys, which the TLS handshake
+// itself checks, so a refused host never gets to send a byte of a file.
+// Keys live in ~/.config/tern (docs/tern-cp.md, "Authentication").
+#include "authorized_keys.hpp"
+#include "config_dir.hpp"
+#include "identity.hpp"
 #include "known_hosts.hpp"
 #include "send_session.hpp"
 #include "server_trust.hpp"
@@ -17,6 +27,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <unistd.h>
 
 namespace {
@@ -33,6 +44,15 @@ std::vector<tern::cipher> parse_cipher(const std::string& s) {
   if (s == "chacha20") return {tern::cipher::chacha20_poly1305};
   if (s == "aes128") return {tern::cipher::aes_128_gcm};
   return {tern::cipher::aes_128_gcm, tern::cipher::chacha20_poly1305};
+}
+
+// The identity in `path`, created on first use; nullopt (after saying why)
+// when it cannot be used.
+std::optional<tern_cp::identity> load_identity(const std::string& path, const std::string& common_name) {
+  std::string error;
+  auto id = tern_cp::load_or_create_identity(path, common_name, error);
+  if (!id) std::cerr << "tern-cp: " << error << "\n";
+  return id;
 }
 
 // Fixed decimals, as the --json fields have always had: scripts read them
@@ -65,6 +85,17 @@ int main(int argc, char** argv) try {
   serve->add_flag("--require-retry", require_retry,
                   "every new client proves its address with a Retry first (one round trip more; "
                   "without it, only under a handshake flood)");
+  std::string server_identity = tern_cp::config_dir() + "/server_identity.pem";
+  std::string authorized_keys = tern_cp::config_dir() + "/authorized_keys";
+  bool accept_any_client = false;
+  serve->add_option("--identity", server_identity, "the server's key and certificate (created if missing)")
+      ->capture_default_str();
+  auto* authorized_keys_option =
+      serve->add_option("--authorized-keys", authorized_keys, "client fingerprints allowed to send, one per line")
+          ->capture_default_str();
+  serve->add_flag("--accept-any-client", accept_any_client,
+                  "let any client that reaches the port write into DIR (no authorized_keys)")
+      ->excludes(authorized_keys_option);
   serve->add_option("DIR", dir, "destination directory")->required()->check(CLI::ExistingDirectory);
 
   auto* send = app.add_subcommand("send", "send files or directories");
@@ -76,6 +107,10 @@ int main(int argc, char** argv) try {
   unsigned retries = 0;
   send->add_option("--fingerprint", fingerprint, "pin the server's fingerprint (as serve prints it)");
   send->add_option("--known-hosts", known_hosts, "trust-on-first-use file");
+  std::string client_identity = tern_cp::config_dir() + "/client_identity.pem";
+  send->add_option("--identity", client_identity,
+                   "this client's key and certificate (created if missing; the server must list its fingerprint)")
+      ->capture_default_str();
   send->add_flag("--insecure", insecure, "accept any server key, record nothing (demos only)");
   send->add_option("--parallel", so.parallel, "files in flight at once")->check(CLI::Range(1, 256));
   send->add_option("--rate-limit", so.rate_limit, "bytes per second (app-level pacing), 0 = none");
@@ -90,7 +125,23 @@ int main(int argc, char** argv) try {
   send->add_option("HOST", host, "server address")->required();
   send->add_option("PORT", dport, "server UDP port")->required();
   send->add_option("SOURCE", sources, "files or directories")->required();
+
+  auto* id = app.add_subcommand("id", "print this client's fingerprint (the line for a server's authorized_keys), "
+                                      "creating its identity if needed");
+  bool id_server = false;
+  std::string id_file;
+  id->add_flag("--server", id_server, "the server's fingerprint instead (what its clients pin)");
+  id->add_option("--identity", id_file, "the identity file (default: the client's, or the server's with --server)");
   CLI11_PARSE(app, argc, argv);
+
+  if (id->parsed()) {
+    if (id_file.empty()) id_file = id_server ? server_identity : client_identity;
+    const auto identity = load_identity(id_file, id_server ? "tern-cp server" : "tern-cp client");
+    if (!identity) return 1;
+    if (identity->created) std::cerr << "tern-cp: created the identity " << id_file << "\n";
+    std::cout << identity->fingerprint << std::endl;
+    return 0;
+  }
 
   tern::config cfg;
   cfg.congestion = parse_cc(cc);
@@ -103,6 +154,32 @@ int main(int argc, char** argv) try {
   if (serve->parsed()) {
     cfg.accept_connections = true;
     cfg.require_address_validation = require_retry;
+    const auto identity = load_identity(server_identity, "tern-cp server");
+    if (!identity) return 1;
+    if (identity->created)
+      std::cerr << "tern-cp: created the server identity " << server_identity << " (fingerprint "
+                << identity->fingerprint << ")\n";
+    cfg.certificate_chain_pem = identity->pem;
+    cfg.private_key_pem = identity->pem;
+    // Every client proves a key; which keys may send is decided in the
+    // handshake (the pins), or, with --accept-any-client, not at all.
+    cfg.client_auth = tern::client_authentication::require;
+    if (accept_any_client) {
+      std::cerr << "tern-cp: WARNING: --accept-any-client: any host that reaches this port can write into " << dir
+                << "\n";
+    } else {
+      std::string error;
+      const auto keys = tern_cp::load_authorized_keys(authorized_keys, error);
+      if (!keys) {
+        std::cerr << "tern-cp: " << error << "\n"
+                  << "tern-cp: serve lets in only the clients listed there: add each client's fingerprint (run "
+                     "`tern-cp id` on the client) to "
+                  << authorized_keys << ", one per line, or pass --accept-any-client to let anyone write into "
+                  << dir << "\n";
+        return 1;
+      }
+      cfg.pinned_client_fingerprints = *keys;
+    }
     tern::endpoint ep(io.get_executor(), {ip::make_address(bind), port}, cfg);
     std::cout << "port " << ep.local_endpoint().port() << "\nfingerprint " << ep.fingerprint() << std::endl;
     std::exception_ptr error;
@@ -131,10 +208,18 @@ int main(int argc, char** argv) try {
     std::cerr << "tern-cp: " << refusal << "\n";
     return 1;
   }
+  const auto identity = load_identity(client_identity, "tern-cp client");
+  if (!identity) return 1;
+  if (identity->created)
+    std::cerr << "tern-cp: created this client's identity " << client_identity << "; the server's authorized_keys "
+              << "must list its fingerprint " << identity->fingerprint << "\n";
+  cfg.certificate_chain_pem = identity->pem;
+  cfg.private_key_pem = identity->pem;
   std::vector<std::string> unreadable;
   so.files = tern_cp::collect_sources(sources, unreadable);
   const std::size_t file_count = so.files.size() + unreadable.size();
-  tern_cp::session_options session{server, host_key, *plan, known_hosts, std::move(so), retries};
+  tern_cp::session_options session{server, host_key, *plan, known_hosts, identity->fingerprint, std::move(so),
+                                    retries};
   tern::endpoint ep(io.get_executor(), {server.address().is_v4() ? ip::udp::v4() : ip::udp::v6(), 0}, cfg);
   int status = 1;
   auto run = [&]() -> asio::awaitable<void> {

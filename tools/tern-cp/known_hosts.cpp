@@ -1,5 +1,7 @@
 #include "known_hosts.hpp"
 
+#include "config_dir.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -9,8 +11,7 @@ namespace tern_cp {
 
 std::string default_known_hosts_path() {
   if (const char* env = std::getenv("TERN_KNOWN_HOSTS"); env && *env) return env;
-  const char* home = std::getenv("HOME");
-  return std::string(home && *home ? home : ".") + "/.config/tern/known_hosts";
+  return config_dir() + "/known_hosts";
 }
 
 std::optional<std::string> lookup_known_host(const std::string& file, const std::string& host) {

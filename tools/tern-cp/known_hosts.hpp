@@ -1,7 +1,7 @@
 #pragma once
 
 // Trust on first use: "host:port fingerprint" lines in a known-hosts file
-// ($TERN_KNOWN_HOSTS, else ~/.config/tern/known_hosts).
+// ($TERN_KNOWN_HOSTS, else known_hosts in config_dir(): ~/.config/tern).
 
 #include <optional>
 #include <string>

@@ -3,6 +3,24 @@
 # each has printed where it listens, and record its pid in the caller's
 # `pids` array (the caller's trap kills them). Needs $bin (the build's tools
 # folder) and $work (a scratch folder).
+#
+# Keys stay in the scratch folder, never in the user's ~/.config/tern:
+# XDG_CONFIG_HOME=$work/config holds the client's identity (and anything
+# else tern-cp keeps by default); the server gets its own identity file,
+# $server_identity, and the options in $serve_auth, by default none: then
+# $work/authorized_keys, listing this client (authorize_client). Callers may
+# set either, e.g. serve_auth=(--accept-any-client).
+export XDG_CONFIG_HOME="$work/config"
+server_identity=${server_identity:-$work/server/server_identity.pem}
+declare -p serve_auth > /dev/null 2>&1 || serve_auth=()
+
+# authorize_client [FILE]: appends this client's fingerprint (created on
+# first use) to FILE (default $work/authorized_keys).
+authorize_client() {
+  local file=${1:-$work/authorized_keys} client_fp
+  client_fp=$("$bin/tern-cp/tern-cp" id) || return 1
+  echo "$client_fp test-client" >> "$file"
+}
 
 # wait_for_line FILE PATTERN: up to 5 s for PATTERN to appear in FILE.
 wait_for_line() {
@@ -22,8 +40,17 @@ start_serve() {
 # $fp and $server_pid. $serve_launcher, if set, is put in front (e.g. a
 # setpriv command running the server as another user).
 start_server() {
-  local dir=$1; shift
-  ${serve_launcher:-} "$bin/tern-cp/tern-cp" serve --bind 127.0.0.1 "$@" "$dir" > "$work/serve.out" 2> "$work/serve.err" &
+  local dir=$1 auth=("${serve_auth[@]}"); shift
+  if [ ${#auth[@]} -eq 0 ]; then
+    [ -e "$work/authorized_keys" ] || authorize_client || return 1
+    auth=(--authorized-keys "$work/authorized_keys")
+  fi
+  # The server's own folder: a server run as another user ($serve_launcher)
+  # must be able to create its identity there.
+  mkdir -p "$(dirname "$server_identity")"
+  [ -z "${serve_launcher:-}" ] || chmod 777 "$(dirname "$server_identity")"
+  ${serve_launcher:-} "$bin/tern-cp/tern-cp" serve --bind 127.0.0.1 --identity "$server_identity" "${auth[@]}" \
+    "$@" "$dir" > "$work/serve.out" 2> "$work/serve.err" &
   server_pid=$!
   pids+=($!)
   wait_for_line "$work/serve.out" '^fingerprint' || { cat "$work/serve.err" >&2; return 1; }

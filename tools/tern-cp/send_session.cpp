@@ -7,6 +7,8 @@
 // idle timeout ends it.
 #include "send_session.hpp"
 
+#include "crypto/crypto_error.hpp"
+
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
@@ -60,6 +62,14 @@ asio::awaitable<session_result> run_send_session(tern::endpoint& ep, session_opt
     else
       co.accept_any_server_key = true; // judged by check_server_key before anything is sent
     auto [ec, c] = co_await ep.async_connect(o.server, co, tuple);
+    if (ec == tern::crypto::crypto_errc::peer_rejected_certificate ||
+        ec == tern::crypto::crypto_errc::peer_requires_certificate) {
+      // Not worth a retry: the server will refuse this key until its owner
+      // lists it.
+      result.error = "the server refused this client's key " + o.client_fingerprint +
+                     "; ask its owner to add it to authorized_keys";
+      co_return result;
+    }
     if (ec) {
       last_error = "cannot connect to " + o.host_key + ": " + ec.message();
       if (o.trust.mode == trust_mode::pinned)

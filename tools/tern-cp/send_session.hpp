@@ -22,6 +22,9 @@ struct session_options {
   std::string host_key;    ///< "HOST:PORT", as known_hosts records it
   trust_plan trust;        ///< from plan_trust
   std::string known_hosts; ///< the known-hosts file
+  /// This client's key (its identity's fingerprint), named when the server
+  /// refuses it so the user knows what to have added to authorized_keys.
+  std::string client_fingerprint;
   send_options send;       ///< the files and how to send them
   /// Reconnections allowed after the connection was lost (the peer or the
   /// path vanished) or the receiver still held an interrupted transfer.
@@ -32,8 +35,9 @@ struct session_result {
   send_summary summary;         ///< over all attempts; failures: of the last one
   tern::connection_stats stats; ///< of the last connection
   unsigned attempts = 0;        ///< connections tried
-  /// Why nothing could be sent at all (connect failed, key refused); empty
-  /// once a connection was authenticated.
+  /// Why nothing could be sent at all (connect failed, the server's key
+  /// refused, this client's key refused by the server); empty once a
+  /// connection was authenticated.
   std::string error;
 };
 

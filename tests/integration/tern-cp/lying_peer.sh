@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A lying sender (lying_sender.cpp: MODE short, long, hash or offset) against
 # `tern-cp serve --once`: the receiver must answer ERR with the reason,
-# present no file as complete, leave no partial, and exit non-zero.
+# present no file as complete, leave no partial, and exit non-zero. The
+# liar presents the client identity start_serve put in authorized_keys: an
+# authorized client is checked as strictly as anyone.
 # Usage: lying_peer.sh BIN_DIR LYING_SENDER MODE EXPECTED_REASON
 set -euo pipefail
 bin=$1; liar=$2; mode=$3; reason=$4

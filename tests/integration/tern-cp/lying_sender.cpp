@@ -5,7 +5,12 @@
 //       hash   (the right size, another file's SHA-256)
 //       offset (a resume request, then a start offset the receiver never offered)
 // Announces the file "f", prints the receiver's result line on stdout and
-// exits 0 once it has one (whatever it says), 1 otherwise.
+// exits 0 once it has one (whatever it says), 1 otherwise. It presents the
+// tern-cp client identity (config_dir()/client_identity.pem, created if
+// missing), so a server that lists it lets it in: an authorized client
+// must not be able to lie either.
+#include "config_dir.hpp"
+#include "identity.hpp"
 #include "protocol.hpp"
 
 #include <tern/tern.hpp>
@@ -113,6 +118,14 @@ int main(int argc, char** argv) try {
                                        static_cast<unsigned short>(std::stoi(argv[2])));
   tern::config cfg;
   cfg.idle_timeout = std::chrono::seconds(5);
+  std::string error;
+  const auto identity = load_or_create_identity(config_dir() + "/client_identity.pem", "lying sender", error);
+  if (!identity) {
+    std::cerr << "lying_sender: " << error << "\n";
+    return 1;
+  }
+  cfg.certificate_chain_pem = identity->pem;
+  cfg.private_key_pem = identity->pem;
   tern::endpoint ep(io.get_executor(), {asio::ip::udp::v4(), 0}, cfg);
   bool answered = false;
   asio::co_spawn(io, tell(ep, server, argv[3], l), [&](std::exception_ptr e, bool ok) {

@@ -2,7 +2,9 @@
 # Trust on first use and --insecure, end to end:
 #  1. first contact without --fingerprint: succeeds, prints the key's
 #     fingerprint (the one serve printed) and records it;
-#  2. a new server (new key) on the same port: refused loudly, nothing sent;
+#  2. a server with another identity (another key, as after its owner
+#     replaced the identity file) on the same port: refused loudly, nothing
+#     sent;
 #  3. the same with --insecure: succeeds with a warning, the record is kept.
 # Usage: server_key_trust.sh BIN_DIR
 set -euo pipefail
@@ -21,9 +23,10 @@ grep -q "^127.0.0.1:$port $first_fp\$" "$work/known_hosts" || { echo "FAIL: fing
 cmp "$work/f" "$work/dst/f"
 rm "$work/dst/f"
 
-# Another server, hence another key, on the same address (once the
-# one-shot first server has let go of it).
+# Another server identity, hence another key, on the same address (once
+# the one-shot first server has let go of it).
 timeout 20 tail --pid="${pids[-1]}" -f /dev/null
+server_identity="$work/second/server_identity.pem"
 start_serve "$work/dst" --port "$port"
 [ "$fp" != "$first_fp" ] || { echo "FAIL: the second server has the same key"; exit 1; }
 status=0
@@ -36,6 +39,7 @@ grep -q "$fp" "$work/changed.err" || { echo "FAIL: the new fingerprint was not s
 
 # The refused connection ended this one-shot server; a third, still another key.
 timeout 20 tail --pid="${pids[-1]}" -f /dev/null
+server_identity="$work/third/server_identity.pem"
 start_serve "$work/dst" --port "$port"
 send --insecure 2> "$work/insecure.err" || { cat "$work/insecure.err"; echo "FAIL: --insecure failed"; exit 1; }
 cat "$work/insecure.err"

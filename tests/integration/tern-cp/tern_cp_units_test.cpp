@@ -1,4 +1,8 @@
-// Unit tests of tern-cp's protocol codec, safe_path, known_hosts, server_trust and progress.
+// Unit tests of tern-cp's protocol codec, safe_path, known_hosts, server_trust, identities,
+// authorized_keys and progress.
+#include "authorized_keys.hpp"
+#include "config_dir.hpp"
+#include "identity.hpp"
 #include "known_hosts.hpp"
 #include "progress.hpp"
 #include "protocol.hpp"
@@ -7,12 +11,17 @@
 
 #include <doctest/doctest.h>
 
+#include <array>
 #include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
+#include <fstream>
+#include <sys/stat.h>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <unistd.h>
+#include <vector>
 
 using namespace tern_cp;
 namespace fs = std::filesystem;
@@ -118,6 +127,137 @@ TEST_CASE("known_hosts records and looks up") {
   CHECK(lookup_known_host(file, "h:1") == std::optional<std::string>("AA:BB"));
   CHECK(lookup_known_host(file, "h:2") == std::optional<std::string>("CC:DD"));
   CHECK_FALSE(lookup_known_host(file, "h:3"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("identity: created once with mode 0600, then loaded with the same fingerprint") {
+  const fs::path dir = temp_dir();
+  const std::string file = (dir / "tern" / "server_identity.pem").string();
+  std::string error;
+  const auto first = load_or_create_identity(file, "tern-cp server", error);
+  REQUIRE_MESSAGE(first, error);
+  CHECK(first->created);
+  CHECK(first->fingerprint.size() == 95);
+  struct stat st{};
+  REQUIRE(::stat(file.c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0600);
+  REQUIRE(::stat((dir / "tern").c_str(), &st) == 0);
+  CHECK((st.st_mode & 077) == 0);
+  const auto again = load_or_create_identity(file, "tern-cp server", error);
+  REQUIRE_MESSAGE(again, error);
+  CHECK_FALSE(again->created);
+  CHECK(again->fingerprint == first->fingerprint);
+  CHECK(fs::directory_iterator(dir / "tern")->path().filename() == "server_identity.pem"); // no temporary left
+  fs::remove_all(dir);
+}
+
+TEST_CASE("identity: a file others may read, a symbolic link or a corrupt file is refused, naming it") {
+  const fs::path dir = temp_dir();
+  const std::string file = (dir / "id.pem").string();
+  std::string error;
+  REQUIRE(load_or_create_identity(file, "c", error));
+  ::chmod(file.c_str(), 0644);
+  CHECK_FALSE(load_or_create_identity(file, "c", error));
+  CHECK(error.find(file) != std::string::npos);
+  CHECK(error.find("0644") != std::string::npos);
+  ::chmod(file.c_str(), 0600);
+  CHECK(load_or_create_identity(file, "c", error));
+
+  const std::string link = (dir / "link.pem").string();
+  fs::create_symlink(file, link);
+  CHECK_FALSE(load_or_create_identity(link, "c", error));
+  CHECK(error.find("symbolic link") != std::string::npos);
+
+  const std::string corrupt = (dir / "corrupt.pem").string();
+  {
+    std::ofstream out(corrupt);
+    out << "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n";
+  }
+  ::chmod(corrupt.c_str(), 0600);
+  CHECK_FALSE(load_or_create_identity(corrupt, "c", error));
+  CHECK(error.find(corrupt) != std::string::npos);
+  CHECK(error.find("not a usable identity") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("identity: first starts racing end up with one identity") {
+  const fs::path dir = temp_dir();
+  const std::string file = (dir / "id.pem").string();
+  std::array<std::string, 4> fingerprints, errors;
+  std::vector<std::thread> racers;
+  for (std::size_t i = 0; i < fingerprints.size(); ++i)
+    racers.emplace_back([&, i] {
+      if (auto id = load_or_create_identity(file, "c", errors[i])) fingerprints[i] = id->fingerprint;
+    });
+  for (auto& t : racers) t.join();
+  for (std::size_t i = 0; i < fingerprints.size(); ++i) {
+    CHECK_MESSAGE(!fingerprints[i].empty(), errors[i]);
+    CHECK(fingerprints[i] == fingerprints[0]);
+  }
+  CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}) == 1); // no temporary left
+  fs::remove_all(dir);
+}
+
+TEST_CASE("identity: a file owned by another user is refused") {
+  if (::geteuid() != 0) return; // only root can give a file away
+  const fs::path dir = temp_dir();
+  const std::string file = (dir / "id.pem").string();
+  std::string error;
+  REQUIRE(load_or_create_identity(file, "c", error));
+  REQUIRE(::chown(file.c_str(), 65534, 65534) == 0);
+  CHECK_FALSE(load_or_create_identity(file, "c", error));
+  CHECK(error.find("owned by uid 65534") != std::string::npos);
+  CHECK(error.find(file) != std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("config_dir: XDG_CONFIG_HOME when absolute, else HOME/.config") {
+  const char* xdg = std::getenv("XDG_CONFIG_HOME");
+  const std::string saved = xdg ? xdg : "";
+  ::setenv("XDG_CONFIG_HOME", "/x/cfg", 1);
+  CHECK(config_dir() == "/x/cfg/tern");
+  ::setenv("XDG_CONFIG_HOME", "relative", 1);
+  CHECK(config_dir().ends_with("/.config/tern"));
+  if (xdg)
+    ::setenv("XDG_CONFIG_HOME", saved.c_str(), 1);
+  else
+    ::unsetenv("XDG_CONFIG_HOME");
+}
+
+TEST_CASE("authorized_keys: comments, blank lines and names after the key; bad lines named by number") {
+  const fs::path dir = temp_dir();
+  const std::string file = (dir / "authorized_keys").string();
+  std::string fp_a, fp_b; // as tern prints them
+  for (int i = 0; i < 32; ++i) {
+    fp_a += (i ? ":" : "") + std::string("AB");
+    fp_b += (i ? ":" : "") + std::string("CC");
+  }
+  const std::string fp_b_plain(64, 'c'); // 64 digits without colons, lower case
+  auto write = [&](const std::string& text) {
+    std::ofstream out(file, std::ios::trunc);
+    out << text;
+  };
+  write("# laptops\n\n  " + fp_a + "  alice@laptop\n\tsha-256 " + fp_b_plain + "\n");
+  std::string error;
+  auto keys = load_authorized_keys(file, error);
+  REQUIRE_MESSAGE(keys, error);
+  CHECK(*keys == std::vector<std::string>{fp_a, fp_b});
+
+  write("# one good, then a typo\n" + fp_a + "\n" + fp_a.substr(0, 90) + " bob\n");
+  CHECK_FALSE(load_authorized_keys(file, error));
+  CHECK(error.find(file + ":3:") != std::string::npos);
+
+  write("# nobody yet\n\n");
+  CHECK_FALSE(load_authorized_keys(file, error));
+  CHECK(error.find("lists no key") != std::string::npos);
+
+  write(fp_a + "\n");
+  ::chmod(file.c_str(), 0666);
+  CHECK_FALSE(load_authorized_keys(file, error));
+  CHECK(error.find("writable by group or others") != std::string::npos);
+
+  CHECK_FALSE(load_authorized_keys((dir / "missing").string(), error));
+  CHECK(error.find("no authorized-keys file") != std::string::npos);
   fs::remove_all(dir);
 }
 

@@ -3,6 +3,8 @@
 // virtual time with seeded loss. Every datagram goes through the endpoints,
 // so routing, admission and timers are the production core::endpoint's.
 
+#include "crypto/certificate.hpp"
+#include "crypto/crypto_error.hpp"
 #include "support/seed.hpp"
 
 #include <tern/error.hpp>
@@ -69,6 +71,17 @@ struct network {
     client = client_ep.connect(server_addr, {}, now, ec);
     REQUIRE(client);
   }
+  /// The same with the client's own config (the server pin is added).
+  network(const tern::config& server_cfg, tern::config client_cfg)
+      : server_ep(make(server_cfg, 1)), client_ep(make(pinned(std::move(client_cfg), server_ep), 2)) {
+    std::error_code ec;
+    client = client_ep.connect(server_addr, {}, now, ec);
+    REQUIRE(client);
+  }
+  static tern::config pinned(tern::config c, const endpoint& server) {
+    c.pinned_fingerprints = {server.fingerprint()};
+    return c;
+  }
 
   void send(std::span<const std::byte> bytes, const tern::address& from, const tern::address& to) {
     if (rng.uniform01() < loss) return;
@@ -132,6 +145,27 @@ std::vector<std::byte> first_initial(endpoint& ep, tern::time_point now, const s
   REQUIRE(sent);
   return {out.begin(), out.begin() + static_cast<std::ptrdiff_t>(sent->size)};
 }
+
+/// A client config holding a fresh certificate (PEM), as an application
+/// that keeps its key would load it.
+tern::config client_with_certificate() {
+  std::error_code ec;
+  const auto id = tern::crypto::generate_self_signed(tern::crypto::key_algorithm::ec_p256, "client", ec);
+  REQUIRE_FALSE(ec);
+  tern::config c;
+  c.certificate_chain_pem = id.certificate_chain_pem();
+  c.private_key_pem = id.private_key_pem();
+  return c;
+}
+
+tern::config requiring_server(std::vector<std::string> pins = {}) {
+  tern::config c = network::server_config();
+  c.client_auth = tern::client_authentication::require;
+  c.pinned_client_fingerprints = std::move(pins);
+  return c;
+}
+
+bool both_closed(const network& net) { return net.client->is_closed() && net.server && net.server->is_closed(); }
 
 std::vector<std::byte> pattern(std::size_t n) {
   std::vector<std::byte> v(n);
@@ -337,7 +371,9 @@ TEST_CASE("sans_io: garbage never starts a server connection, and a client endpo
   CHECK(server_ep.stats().connections == 0);
   CHECK(server_ep.stats().datagrams_dropped == 200);
   // A real Initial to an endpoint that does not accept is dropped too.
-  endpoint client_ep(tern::config{}, ec, 2);
+  tern::config no_certificate;
+  no_certificate.generate_certificate = false;
+  endpoint client_ep(no_certificate, ec, 2);
   CHECK(client_ep.fingerprint().empty());
   endpoint another_client(tern::config{}, ec, 3);
   auto initial = first_initial(another_client, tern::time_point{1s});
@@ -381,4 +417,81 @@ TEST_CASE("sans_io: an endpoint rejects a config that cannot work") {
   // A failed endpoint refuses calls instead of crashing.
   CHECK_FALSE(ep2.connect(server_addr, {}, tern::time_point{1s}, ec));
   CHECK(ec == tern::errc::invalid_argument);
+}
+
+// --- client authentication (config::client_auth) ----------------------------
+
+TEST_CASE("sans_io: mutual TLS, the pinned client key is accepted and each side sees the other's fingerprint") {
+  const tern::config ccfg = client_with_certificate();
+  std::error_code ec;
+  const std::string client_fp = endpoint(ccfg, ec, 9).fingerprint();
+  REQUIRE_FALSE(ec);
+  network net(requiring_server({client_fp}), ccfg);
+  REQUIRE(net.client_ep.fingerprint() == client_fp);
+  net.run_until([&] { return net.handshaked(); });
+  CHECK(net.server->peer_fingerprint() == client_fp);
+  CHECK(net.client->peer_fingerprint() == net.server_ep.fingerprint());
+}
+
+TEST_CASE("sans_io: require without pins accepts any client key and shows it to the application") {
+  // A generated (ephemeral) client certificate is sent when asked.
+  network net(requiring_server(), tern::config{});
+  REQUIRE_FALSE(net.client_ep.fingerprint().empty());
+  net.run_until([&] { return net.handshaked(); });
+  CHECK(net.server->peer_fingerprint() == net.client_ep.fingerprint());
+}
+
+TEST_CASE("sans_io: a client without a certificate is refused by a require server, with a clear error on both sides") {
+  tern::config ccfg;
+  ccfg.generate_certificate = false;
+  network net(requiring_server(), ccfg);
+  REQUIRE(net.client_ep.fingerprint().empty());
+  net.run_until([&] { return both_closed(net); }, 30s);
+  CHECK_FALSE(net.client->is_established());
+  CHECK_FALSE(net.server->is_established());
+  CHECK(net.server->close_error() == tern::crypto::crypto_errc::peer_certificate_required);
+  CHECK(net.client->close_error() == tern::crypto::crypto_errc::peer_requires_certificate);
+  CHECK(net.client->close_code() == 0x100 + 116); // certificate_required
+}
+
+TEST_CASE("sans_io: a server pinning client keys refuses an unknown one") {
+  const tern::config known = client_with_certificate();
+  std::error_code ec;
+  const std::string known_fp = endpoint(known, ec, 9).fingerprint();
+  REQUIRE_FALSE(ec);
+  network net(requiring_server({known_fp}), client_with_certificate());
+  REQUIRE(net.client_ep.fingerprint() != known_fp);
+  net.run_until([&] { return both_closed(net); }, 30s);
+  CHECK_FALSE(net.server->is_established());
+  CHECK(net.server->close_error() == tern::crypto::crypto_errc::fingerprint_mismatch);
+  CHECK(net.client->close_error() == tern::crypto::crypto_errc::peer_rejected_certificate);
+}
+
+TEST_CASE("sans_io: request lets a client without a certificate in, and checks one that is sent") {
+  tern::config scfg = network::server_config();
+  scfg.client_auth = tern::client_authentication::request;
+  tern::config none;
+  none.generate_certificate = false;
+  network anonymous(scfg, none);
+  anonymous.run_until([&] { return anonymous.handshaked(); });
+  CHECK(anonymous.server->peer_fingerprint().empty());
+
+  const tern::config known = client_with_certificate();
+  std::error_code ec;
+  scfg.pinned_client_fingerprints = {endpoint(known, ec, 9).fingerprint()};
+  network stranger(scfg, client_with_certificate());
+  stranger.run_until([&] { return both_closed(stranger); }, 30s);
+  CHECK(stranger.server->close_error() == tern::crypto::crypto_errc::fingerprint_mismatch);
+}
+
+TEST_CASE("sans_io: client pins without client_auth, or malformed, fail the endpoint's open") {
+  std::error_code ec;
+  tern::config cfg = network::server_config();
+  cfg.pinned_client_fingerprints = {std::string(64, 'a')};
+  endpoint ignored(cfg, ec, 1);
+  CHECK(ec == tern::errc::invalid_argument);
+  cfg.client_auth = tern::client_authentication::require;
+  cfg.pinned_client_fingerprints = {"not a fingerprint"};
+  endpoint malformed(cfg, ec, 1);
+  CHECK(ec == tern::crypto::crypto_errc::invalid_configuration);
 }
