@@ -138,10 +138,14 @@ void partial_file::discard() {
   ::unlinkat(root_fd_, partial_dir_name, AT_REMOVEDIR); // only if it is now empty
 }
 
-void partial_file::keep() {
+bool partial_file::keep() {
   struct stat sb {};
-  if (::fstat(fd_, &sb) == 0 && sb.st_size == 0) return discard();
+  if (::fstat(fd_, &sb) == 0 && sb.st_size == 0) {
+    discard();
+    return false;
+  }
   ::fdatasync(fd_);
+  return true;
 }
 
 } // namespace tern_cp

@@ -69,9 +69,9 @@ public:
   bool commit(int parent_fd, const std::string& name, std::uint32_t mode, bool overwrite, std::string& why);
   /// Removes the partial, and the partial folder if it is then empty.
   void discard();
-  /// Leaves the partial (fdatasynced) for a later --resume; an empty one
-  /// is worth nothing and is discarded instead.
-  void keep();
+  /// Leaves the partial (fdatasynced) for a later --resume and returns
+  /// true; an empty one is worth nothing and is discarded instead (false).
+  bool keep();
 
 private:
   partial_file(int root_fd, int dir_fd, int fd, std::string temp);

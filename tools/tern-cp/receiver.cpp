@@ -164,10 +164,12 @@ asio::awaitable<std::string> receive_file(tern::byte_stream& s, const stream_con
   };
   // Cut off (connection lost, sender gone or silent): what arrived is
   // exactly what the sender sent, so it is kept for --resume; an empty
-  // partial is not worth keeping and leaves nothing.
+  // partial is not worth keeping and leaves nothing. The folders made for
+  // the file go either way (empty: the partial lives elsewhere).
   auto cut_off = [&](std::string reason) {
-    partial->keep();
-    return reason + " (a partial, if any, kept for --resume)";
+    const bool kept = partial->keep();
+    remove_created_dirs(st.root.fd, parts, created_from);
+    return reason + (kept ? " (partial kept for --resume)" : " (nothing kept)");
   };
 
   tern::crypto::sha256_hasher hash;
@@ -188,10 +190,12 @@ asio::awaitable<std::string> receive_file(tern::byte_stream& s, const stream_con
   for (;;) {
     auto [rec, n] = co_await within(st, s.async_read_some(asio::buffer(chunk), tuple));
     if (rec == asio::error::eof) break;
-    const std::string progress =
-        "after " + std::to_string(received) + " of " + std::to_string(header->size) + " bytes";
-    if (rec == asio::error::timed_out) co_return cut_off(timeout_reason(st) + " " + progress);
-    if (rec) co_return cut_off("interrupted " + progress + ": " + rec.message());
+    if (rec) {
+      const std::string progress =
+          "after " + std::to_string(received) + " of " + std::to_string(header->size) + " bytes";
+      if (rec == asio::error::timed_out) co_return cut_off(timeout_reason(st) + " " + progress);
+      co_return cut_off("interrupted " + progress + ": " + rec.message());
+    }
     if (!take(chunk.data(), n)) co_return fail(why);
   }
   if (received != header->size)
