@@ -7,8 +7,9 @@
 //       reserved (an honest file named ".tern-partial-f", the receiver's namespace)
 //       escape   (a wrong hash for a file whose name holds a terminal escape
 //                 sequence and invalid UTF-8)
-//       headers  (COUNT streams, each a header announcing 1000 bytes and then
-//                 silence; "headers sent" on stderr once all are written)
+//       headers  (COUNT streams, each a header announcing 1000 bytes of
+//                 "silent/f<i>" and then silence; "headers sent" on stderr
+//                 once all are written)
 // Announces the file "f" ("new/folders/f" for short, "new/f..." for
 // escape), prints the receiver's result line (one per stream) on stdout and exits 0 once it has them all
 // (whatever they say), 1 otherwise.
@@ -115,12 +116,11 @@ asio::awaitable<bool> tell(tern::endpoint& ep, asio::ip::udp::endpoint server, s
   }
   if (l.silent) {
     // Every stream open at once, each holding what the receiver gives a file.
-    l.header.path = "f";
     std::vector<tern::byte_stream> streams;
     for (std::size_t i = 0; i < l.streams; ++i) {
       auto [oec, s] = co_await c.async_open_stream(tuple);
       if (oec) co_return false;
-      l.header.path = "f" + std::to_string(i);
+      l.header.path = "silent/f" + std::to_string(i); // a folder made for them: it must go too
       const std::string out = encode_header(l.header);
       if (auto [wec, n] = co_await asio::async_write(s, asio::buffer(out), tuple); wec) co_return false;
       streams.push_back(std::move(s));

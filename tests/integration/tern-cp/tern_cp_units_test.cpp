@@ -299,7 +299,7 @@ TEST_CASE("partial_file: a kept partial belongs to its owner; another owner's pr
     auto a = partial_file::open(d.fd, "alice", "f", false, why);
     REQUIRE(a);
     REQUIRE(a->append("hello", 5, why));
-    a->keep();
+    CHECK(a->keep());
   }
   {
     // Bob's resume probe with size 0: the path is the same, the partial is not.
@@ -310,7 +310,7 @@ TEST_CASE("partial_file: a kept partial belongs to its owner; another owner's pr
     REQUIRE(b->measure(0, h, kept, why));
     CHECK(kept == 0);
     CHECK(hex_digest(h) == hex_digest(tern::crypto::sha256_hasher{}));
-    b->keep(); // empty: discarded, leaves nothing
+    CHECK_FALSE(b->keep()); // empty: discarded, leaves nothing
   }
   {
     auto again = partial_file::open(d.fd, "alice", "f", false, why); // a later connection of alice's
