@@ -45,6 +45,7 @@ std::unique_ptr<partial_file> partial_file::open(int root_fd, std::string_view o
   if (fd < 0) {
     why = errno_text("cannot create the partial file");
     ::close(dir_fd);
+    ::unlinkat(root_fd, partial_dir_name, AT_REMOVEDIR); // only if this left it empty
     return nullptr;
   }
   std::unique_ptr<partial_file> f(new partial_file(root_fd, dir_fd, fd, temp));
