@@ -6,7 +6,8 @@
 //   decode_header: an accepted header re-encodes to a line that decodes
 //     equal; its path has no NUL; split_relative_path on it agrees with an
 //     independent model of the rule (relative, not empty, at most 4096
-//     bytes, components 1..255 bytes and neither "." nor ".."), and the
+//     bytes, components 1..255 bytes, neither "." nor ".." nor starting
+//     with ".tern-", the receiver's own namespace), and the
 //     components it returns join back to the path.
 //   decode_have / decode_from: an accepted line re-encodes and decodes equal.
 //   decode_result: "OK" exactly; any other line gives a reason.
@@ -49,7 +50,9 @@ bool model_path_ok(std::string_view path) {
   for (std::size_t i = 0; i <= path.size(); ++i) {
     if (i == path.size() || path[i] == '/') {
       component = path.substr(i - length, length);
-      if (length == 0 || length > 255 || component == "." || component == "..") return false;
+      if (length == 0 || length > 255 || component == "." || component == ".." ||
+          component.substr(0, 6) == ".tern-")
+        return false;
       length = 0;
     } else {
       ++length;

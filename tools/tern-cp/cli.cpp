@@ -1,6 +1,6 @@
 // tern-cp: copy files and directories over tern.
-//   tern-cp serve [--bind ADDR] [--port N] [--once] [--require-retry] [--identity FILE]
-//                 [--authorized-keys FILE | --accept-any-client] DIR
+//   tern-cp serve [--bind ADDR] [--port N] [--once] [--require-retry] [--overwrite] [--stream-timeout S]
+//                 [--identity FILE] [--authorized-keys FILE | --accept-any-client] DIR
 //   tern-cp send [--fingerprint FP | --insecure] [--identity FILE] [--resume] [--retries N] [--parallel N]
 //                [--rate-limit B/s] HOST PORT SOURCE...
 //   tern-cp id [--server] [--identity FILE]
@@ -13,6 +13,7 @@
 #include "config_dir.hpp"
 #include "identity.hpp"
 #include "known_hosts.hpp"
+#include "peer_text.hpp"
 #include "send_session.hpp"
 #include "server_trust.hpp"
 #include "transfer.hpp"
@@ -79,6 +80,7 @@ int main(int argc, char** argv) try {
   std::string bind = "::", dir;
   unsigned short port = 0;
   bool once = false, require_retry = false;
+  tern_cp::receive_options ro;
   serve->add_option("--bind", bind, "local address");
   serve->add_option("--port,-p", port, "UDP port (0: any)");
   serve->add_flag("--once", once, "exit after the first connection ends");
@@ -96,6 +98,11 @@ int main(int argc, char** argv) try {
   serve->add_flag("--accept-any-client", accept_any_client,
                   "let any client that reaches the port write into DIR (no authorized_keys)")
       ->excludes(authorized_keys_option);
+  serve->add_flag("--overwrite", ro.overwrite, "replace existing files (default: refuse them, ERR exists)");
+  serve
+      ->add_option("--stream-timeout", ro.stream_timeout_seconds,
+                   "seconds a file stream may deliver nothing before it is cut off")
+      ->check(CLI::Range(0.1, 86400.0));
   serve->add_option("DIR", dir, "destination directory")->required()->check(CLI::ExistingDirectory);
 
   auto* send = app.add_subcommand("send", "send files or directories");
@@ -184,7 +191,9 @@ int main(int argc, char** argv) try {
     std::cout << "port " << ep.local_endpoint().port() << "\nfingerprint " << ep.fingerprint() << std::endl;
     std::exception_ptr error;
     tern_cp::serve_summary served;
-    asio::co_spawn(io, tern_cp::serve(ep, {dir, once}), [&](std::exception_ptr e, tern_cp::serve_summary s) {
+    ro.directory = dir;
+    ro.once = once;
+    asio::co_spawn(io, tern_cp::serve(ep, ro), [&](std::exception_ptr e, tern_cp::serve_summary s) {
       error = e;
       served = s;
       io.stop(); // serve ended (--once, or the directory could not be opened)
@@ -230,8 +239,12 @@ int main(int argc, char** argv) try {
       co_return;
     }
     const tern_cp::send_summary& sum = r.summary;
-    std::vector<std::string> failures = unreadable;
-    for (const auto& f : sum.failures) failures.push_back(f.file.relative + ": " + f.reason);
+    // Reasons are the receiver's text and names may hold anything: escaped
+    // for the terminal and for --json alike.
+    std::vector<std::string> failures;
+    for (const auto& u : unreadable) failures.push_back(tern_cp::escape_peer_text(u));
+    for (const auto& f : sum.failures)
+      failures.push_back(tern_cp::escape_peer_text(f.file.relative + ": " + f.reason));
     for (const auto& f : failures) std::cerr << "tern-cp: FAILED " << f << "\n";
     const double mbps = sum.seconds > 0 ? double(sum.bytes) * 8 / sum.seconds / 1e6 : 0;
     const auto& stats = r.stats;

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -15,27 +16,50 @@ std::string errno_text(const char* what) { return std::string(what) + ": " + std
 
 } // namespace
 
-partial_file::partial_file(int dir_fd, int fd, std::string name, std::string temp)
-    : dir_fd_(dir_fd), fd_(fd), name_(std::move(name)), temp_(std::move(temp)) {}
+std::string partial_name(std::string_view owner, std::string_view relative_path) {
+  // Length-prefixed, so no (owner, path) pair can pose as another.
+  const std::string key = "tern-cp partial 1\n" + std::to_string(owner.size()) + ":" + std::string(owner) +
+                          std::string(relative_path);
+  tern::crypto::sha256_hasher h;
+  h.update(std::as_bytes(std::span{key}));
+  return hex_digest(h);
+}
+
+partial_file::partial_file(int root_fd, int dir_fd, int fd, std::string temp)
+    : root_fd_(root_fd), dir_fd_(dir_fd), fd_(fd), temp_(std::move(temp)) {}
 
 partial_file::~partial_file() {
   if (fd_ >= 0) ::close(fd_);
+  if (dir_fd_ >= 0) ::close(dir_fd_);
 }
 
-std::unique_ptr<partial_file> partial_file::open(int dir_fd, const std::string& name, bool fresh,
+std::unique_ptr<partial_file> partial_file::open(int root_fd, std::string_view owner,
+                                                 std::string_view relative_path, bool fresh,
                                                  std::string& why) {
-  const std::string temp = ".tern-partial-" + name;
+  if (::mkdirat(root_fd, partial_dir_name, 0700) != 0 && errno != EEXIST)
+    return why = errno_text("cannot create the partial folder"), nullptr;
+  const int dir_fd = ::openat(root_fd, partial_dir_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dir_fd < 0) return why = errno_text("cannot open the partial folder"), nullptr;
+  const std::string temp = partial_name(owner, relative_path);
   const int fd = ::openat(dir_fd, temp.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return why = errno_text(("cannot create " + temp).c_str()), nullptr;
-  std::unique_ptr<partial_file> f(new partial_file(dir_fd, fd, name, temp));
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0)
-    return why = "busy: another transfer of " + name + " is running", nullptr;
-  struct stat sb {};
-  if (::fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-    why = temp + " is not a regular file";
+  if (fd < 0) {
+    why = errno_text("cannot create the partial file");
+    ::close(dir_fd);
+    ::unlinkat(root_fd, partial_dir_name, AT_REMOVEDIR); // only if this left it empty
     return nullptr;
   }
-  if (fresh && !f->truncate(0, why)) return nullptr;
+  std::unique_ptr<partial_file> f(new partial_file(root_fd, dir_fd, fd, temp));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0)
+    return why = "busy: another transfer of " + std::string(relative_path) + " is running", nullptr;
+  struct stat sb {};
+  if (::fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    why = "the partial is not a regular file";
+    return nullptr;
+  }
+  if (fresh && !f->truncate(0, why)) {
+    f->discard();
+    return nullptr;
+  }
   return f;
 }
 
@@ -85,17 +109,44 @@ bool partial_file::append(const char* p, std::size_t n, std::string& why) {
   return true;
 }
 
-bool partial_file::commit(std::uint32_t mode, std::string& why) {
+bool partial_file::commit(int parent_fd, const std::string& name, std::uint32_t mode, bool overwrite,
+                          std::string& why) {
   if (::fsync(fd_) != 0) return why = errno_text("fsync failed"), false;
-  ::fchmod(fd_, mode & 0777);
-  if (::renameat(dir_fd_, temp_.c_str(), dir_fd_, name_.c_str()) != 0)
+  if (::fchmod(fd_, mode) != 0) return why = errno_text("chmod failed"), false;
+  // The name renamed below must be the inode hashed and written: nothing
+  // a sender can name lives in the partial folder, this checks that nobody
+  // else (a local user, a bug) swapped it either.
+  struct stat mine {
+  }, named{};
+  if (::fstat(fd_, &mine) != 0 || ::fstatat(dir_fd_, temp_.c_str(), &named, AT_SYMLINK_NOFOLLOW) != 0 ||
+      mine.st_dev != named.st_dev || mine.st_ino != named.st_ino)
+    return why = "the partial was replaced during the transfer", false;
+  const int renamed = overwrite
+                          ? ::renameat(dir_fd_, temp_.c_str(), parent_fd, name.c_str())
+                          : ::renameat2(dir_fd_, temp_.c_str(), parent_fd, name.c_str(), RENAME_NOREPLACE);
+  if (renamed != 0) {
+    if (errno == EEXIST)
+      return why = "exists: the receiver does not overwrite (serve --overwrite does)", false;
     return why = errno_text("rename failed"), false;
-  ::fsync(dir_fd_);
+  }
+  ::fsync(parent_fd);
+  ::unlinkat(root_fd_, partial_dir_name, AT_REMOVEDIR); // only if it is now empty
   return true;
 }
 
-void partial_file::discard() { ::unlinkat(dir_fd_, temp_.c_str(), 0); }
+void partial_file::discard() {
+  ::unlinkat(dir_fd_, temp_.c_str(), 0);
+  ::unlinkat(root_fd_, partial_dir_name, AT_REMOVEDIR); // only if it is now empty
+}
 
-void partial_file::keep() { ::fdatasync(fd_); }
+bool partial_file::keep() {
+  struct stat sb {};
+  if (::fstat(fd_, &sb) == 0 && sb.st_size == 0) {
+    discard();
+    return false;
+  }
+  ::fdatasync(fd_);
+  return true;
+}
 
 } // namespace tern_cp

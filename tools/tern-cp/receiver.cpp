@@ -1,9 +1,18 @@
-// Receiver: one coroutine per stream. Content goes into a partial file
-// (partial_file.hpp) that becomes the target only once size and SHA-256
-// match the header; the result line tells the sender. A resume request
-// first agrees on where the content starts.
+// Receiver: one coroutine per stream. Before anything is opened, the file
+// takes a place in the open-file budget (open_file_budget.hpp), so a
+// client cannot exhaust the process's descriptors. Content goes into a
+// partial file (partial_file.hpp) in a folder no sender can name, keyed by
+// the client's identity and the path; it becomes the target only once size
+// and SHA-256 match the header, with the sender's mode masked, and never
+// over an existing file unless serve --overwrite. Every read has the
+// stream timeout: a stream that goes silent gives its place back. A
+// refused file leaves nothing behind: no partial, no folder made for it.
+// The result line tells the sender. A resume request first agrees on where
+// the content starts.
 #include "fd_guard.hpp"
+#include "open_file_budget.hpp"
 #include "partial_file.hpp"
+#include "peer_text.hpp"
 #include "protocol.hpp"
 #include "safe_path.hpp"
 #include "transfer.hpp"
@@ -11,15 +20,19 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
 #include <asio/read_until.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
 #include <array>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fcntl.h>
 #include <iostream>
+#include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,11 +40,45 @@ namespace tern_cp {
 namespace {
 
 using asio::use_awaitable;
+using namespace asio::experimental::awaitable_operators;
 constexpr auto tuple = asio::experimental::as_tuple(use_awaitable);
+using read_result = std::tuple<std::error_code, std::size_t>;
+
+// What the streams of a serve share: the destination, the limits and the tally.
+struct serve_state {
+  fd_guard root;
+  std::uint32_t umask = 022;
+  bool overwrite = false;
+  std::chrono::milliseconds stream_timeout{60000};
+  std::string timeout_text; ///< "60 s", for reasons
+  open_file_budget budget{open_file_limits{}};
+  serve_summary summary;
+};
+
+// One stream's context: the serve's state and its connection's part.
+struct stream_context {
+  std::shared_ptr<serve_state> st;
+  std::shared_ptr<open_file_budget::connection_share> share;
+  std::string owner; ///< the client identity (may be empty: one anonymous owner)
+};
+
+// Ends `op` with asio::error::timed_out if it has not completed within the
+// stream timeout (it is then cancelled).
+template <class Op>
+asio::awaitable<read_result> within(const serve_state& st, Op op) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, st.stream_timeout);
+  auto r = co_await (std::move(op) || timer.async_wait(tuple));
+  if (r.index() == 1) co_return read_result{asio::error::timed_out, 0};
+  co_return std::get<0>(std::move(r));
+}
+
+std::string timeout_reason(const serve_state& st) { return "nothing received for " + st.timeout_text; }
 
 // Reads one line (without its newline) into `line`, keeping what follows in `buf`.
-asio::awaitable<std::error_code> read_line(tern::byte_stream& s, std::string& buf, std::string& line) {
-  auto [ec, n] = co_await asio::async_read_until(s, asio::dynamic_buffer(buf, max_header_line), '\n', tuple);
+asio::awaitable<std::error_code> read_line(tern::byte_stream& s, const serve_state& st, std::string& buf,
+                                           std::string& line) {
+  auto [ec, n] =
+      co_await within(st, asio::async_read_until(s, asio::dynamic_buffer(buf, max_header_line), '\n', tuple));
   if (ec) co_return ec;
   line = buf.substr(0, n - 1);
   buf.erase(0, n);
@@ -41,9 +88,10 @@ asio::awaitable<std::error_code> read_line(tern::byte_stream& s, std::string& bu
 // Answers a resume request: offers the kept prefix, learns where the
 // sender starts, and leaves `hash` and `received` at that point. `cut_off`
 // tells a lost stream (the prefix stays worth keeping) from a refusal.
-asio::awaitable<std::string> agree_offset(tern::byte_stream& s, std::string& buf, const file_header& header,
-                                          partial_file& partial, tern::crypto::sha256_hasher& hash,
-                                          std::uint64_t& received, bool& cut_off) {
+asio::awaitable<std::string> agree_offset(tern::byte_stream& s, const serve_state& st, std::string& buf,
+                                          const file_header& header, partial_file& partial,
+                                          tern::crypto::sha256_hasher& hash, std::uint64_t& received,
+                                          bool& cut_off) {
   std::string why, line;
   std::uint64_t kept = 0;
   if (!partial.measure(header.size, hash, kept, why)) co_return why;
@@ -52,9 +100,10 @@ asio::awaitable<std::string> agree_offset(tern::byte_stream& s, std::string& buf
     cut_off = true;
     co_return "send: " + ec.message();
   }
-  if (auto ec = co_await read_line(s, buf, line)) {
+  if (auto ec = co_await read_line(s, st, buf, line)) {
     cut_off = ec != asio::error::eof; // FIN instead of an offset is the sender's choice: refused
-    co_return "no resume offset: " + ec.message();
+    co_return ec == asio::error::timed_out ? "no resume offset: " + timeout_reason(st)
+                                           : "no resume offset: " + ec.message();
   }
   const auto from = decode_from(line);
   if (!from || (*from != 0 && *from != kept)) co_return "bad resume offset";
@@ -67,9 +116,13 @@ asio::awaitable<std::string> agree_offset(tern::byte_stream& s, std::string& buf
 }
 
 // Returns "" on success, otherwise why the file was refused.
-asio::awaitable<std::string> receive_file(tern::byte_stream s, int root_fd, std::string& display) {
+asio::awaitable<std::string> receive_file(tern::byte_stream& s, const stream_context& ctx,
+                                          std::string& display) {
+  serve_state& st = *ctx.st;
   std::string buf, line;
-  if (auto ec = co_await read_line(s, buf, line)) co_return "no header: " + ec.message();
+  if (auto ec = co_await read_line(s, st, buf, line))
+    co_return ec == asio::error::timed_out ? "no header: " + timeout_reason(st)
+                                           : "no header: " + ec.message();
   const auto header = decode_header(line);
   if (!header) co_return "malformed header";
   display = header->path;
@@ -77,25 +130,54 @@ asio::awaitable<std::string> receive_file(tern::byte_stream s, int root_fd, std:
   std::vector<std::string> parts;
   std::string why;
   if (!split_relative_path(header->path, parts, why)) co_return why;
+  // From here on this file holds descriptors: it needs a place first.
+  const open_file_budget::slot slot = st.budget.try_acquire(ctx.share, why);
+  if (!slot) co_return why;
+
   std::error_code pec;
-  fd_guard dir{open_parent_dir(root_fd, parts, pec)};
-  if (dir.fd < 0) co_return "cannot open parent directory (symlink or permission?): " + pec.message();
-  const auto partial = partial_file::open(dir.fd, parts.back(), !header->resume, why);
-  if (!partial) co_return why;
+  std::size_t created_from = parts.size() - 1;
+  {
+    fd_guard dir{open_parent_dir(st.root.fd, parts, pec, &created_from)};
+    if (dir.fd < 0) co_return "cannot open parent directory (symlink or permission?): " + pec.message();
+    // Refused before any content is sent: the rename into a folder this
+    // process cannot write would only fail at the end.
+    if (::faccessat(dir.fd, ".", W_OK | X_OK, AT_EACCESS) != 0) {
+      const int err = errno;
+      remove_created_dirs(st.root.fd, parts, created_from);
+      co_return std::string("cannot write the parent directory: ") + std::strerror(err);
+    }
+    struct stat sb {};
+    if (!st.overwrite && ::fstatat(dir.fd, parts.back().c_str(), &sb, AT_SYMLINK_NOFOLLOW) == 0) {
+      remove_created_dirs(st.root.fd, parts, created_from);
+      co_return "exists: the receiver does not overwrite (serve --overwrite does)";
+    }
+  }
+  const auto partial = partial_file::open(st.root.fd, ctx.owner, header->path, !header->resume, why);
+  if (!partial) {
+    remove_created_dirs(st.root.fd, parts, created_from);
+    co_return why;
+  }
   auto fail = [&](std::string reason) {
     partial->discard();
+    remove_created_dirs(st.root.fd, parts, created_from);
     return reason;
+  };
+  // Cut off (connection lost, sender gone or silent): what arrived is
+  // exactly what the sender sent, so it is kept for --resume; an empty
+  // partial is not worth keeping and leaves nothing. The folders made for
+  // the file go either way (empty: the partial lives elsewhere).
+  auto cut_off = [&](std::string reason) {
+    const bool kept = partial->keep();
+    remove_created_dirs(st.root.fd, parts, created_from);
+    return reason + (kept ? " (partial kept for --resume)" : " (nothing kept)");
   };
 
   tern::crypto::sha256_hasher hash;
   std::uint64_t received = 0;
   if (header->resume) {
-    bool cut_off = false;
-    if (why = co_await agree_offset(s, buf, *header, *partial, hash, received, cut_off); !why.empty()) {
-      if (!cut_off) co_return fail(why);
-      partial->keep();
-      co_return why + " (partial kept for --resume)";
-    }
+    bool lost = false;
+    if (why = co_await agree_offset(s, st, buf, *header, *partial, hash, received, lost); !why.empty())
+      co_return lost ? cut_off(why) : fail(why);
   }
   auto take = [&](const char* p, std::size_t n) -> bool {
     if (received + n > header->size) return why = "peer sent more bytes than its header said", false;
@@ -106,14 +188,13 @@ asio::awaitable<std::string> receive_file(tern::byte_stream s, int root_fd, std:
   if (!take(buf.data(), buf.size())) co_return fail(why);
   std::array<char, 64 * 1024> chunk;
   for (;;) {
-    auto [rec, n] = co_await s.async_read_some(asio::buffer(chunk), tuple);
+    auto [rec, n] = co_await within(st, s.async_read_some(asio::buffer(chunk), tuple));
     if (rec == asio::error::eof) break;
     if (rec) {
-      // Cut off (connection lost, sender gone): what arrived is exactly
-      // what the sender sent, so it is kept for --resume.
-      partial->keep();
-      co_return "interrupted after " + std::to_string(received) + " of " + std::to_string(header->size) +
-          " bytes (kept for --resume): " + rec.message();
+      const std::string progress =
+          "after " + std::to_string(received) + " of " + std::to_string(header->size) + " bytes";
+      if (rec == asio::error::timed_out) co_return cut_off(timeout_reason(st) + " " + progress);
+      co_return cut_off("interrupted " + progress + ": " + rec.message());
     }
     if (!take(chunk.data(), n)) co_return fail(why);
   }
@@ -121,24 +202,25 @@ asio::awaitable<std::string> receive_file(tern::byte_stream s, int root_fd, std:
     co_return fail("short file: " + std::to_string(received) + " of " + std::to_string(header->size) +
                    " bytes");
   if (hex_digest(hash) != header->sha256_hex) co_return fail("SHA-256 mismatch");
-  if (!partial->commit(header->mode, why)) co_return fail(why);
+  // The parent again: a sibling's refusal may have removed a folder this
+  // file needs (empty while its content sat in the partial folder).
+  std::size_t created_again = parts.size() - 1;
+  fd_guard dir{open_parent_dir(st.root.fd, parts, pec, &created_again)};
+  created_from = std::min(created_from, created_again);
+  if (dir.fd < 0) co_return fail("cannot open parent directory: " + pec.message());
+  if (!partial->commit(dir.fd, parts.back(), masked_mode(header->mode, st.umask), st.overwrite, why))
+    co_return fail(why);
   co_return std::string();
 }
 
-// What the streams of a serve share: the destination and the tally.
-struct serve_state {
-  fd_guard root;
-  serve_summary summary;
-};
-
-asio::awaitable<void> handle_stream(tern::byte_stream s, std::shared_ptr<serve_state> st) {
+asio::awaitable<void> handle_stream(tern::byte_stream s, stream_context ctx) {
   std::string display = "?";
-  const std::string why = co_await receive_file(s, st->root.fd, display);
+  const std::string why = co_await receive_file(s, ctx, display);
   if (why.empty())
-    std::cerr << "tern-cp: received " << display << "\n";
+    std::cerr << "tern-cp: received " << escape_peer_text(display) << "\n";
   else
-    std::cerr << "tern-cp: refused " << display << ": " << why << "\n";
-  ++(why.empty() ? st->summary.received : st->summary.refused);
+    std::cerr << "tern-cp: refused " << escape_peer_text(display) << ": " << escape_peer_text(why) << "\n";
+  ++(why.empty() ? ctx.st->summary.received : ctx.st->summary.refused);
   // A refused file: tell the sender to stop, or its writes would wait
   // forever for flow-control credit this side will never grant.
   std::error_code ignored;
@@ -150,6 +232,7 @@ asio::awaitable<void> handle_stream(tern::byte_stream s, std::shared_ptr<serve_s
 }
 
 asio::awaitable<void> serve_connection(tern::connection c, std::shared_ptr<serve_state> st) {
+  const stream_context ctx{st, std::make_shared<open_file_budget::connection_share>(), c.peer_fingerprint()};
   for (;;) {
     auto [ec, s] = co_await c.async_accept_stream(tuple);
     if (ec) {
@@ -157,7 +240,7 @@ asio::awaitable<void> serve_connection(tern::connection c, std::shared_ptr<serve
       co_return;
     }
     auto ex = co_await asio::this_coro::executor;
-    asio::co_spawn(ex, handle_stream(std::move(s), st), asio::detached);
+    asio::co_spawn(ex, handle_stream(std::move(s), ctx), asio::detached);
   }
 }
 
@@ -168,6 +251,20 @@ asio::awaitable<serve_summary> serve(tern::endpoint& ep, receive_options options
   st->root.fd = ::open(options.directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (st->root.fd < 0)
     throw std::system_error(errno, std::generic_category(), "cannot open directory " + options.directory);
+  // The umask cannot be read without setting it; set it straight back.
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  st->umask = mask;
+  st->overwrite = options.overwrite;
+  st->stream_timeout = std::chrono::milliseconds(std::llround(options.stream_timeout_seconds * 1000));
+  std::ostringstream t;
+  t << options.stream_timeout_seconds << " s";
+  st->timeout_text = t.str();
+  st->budget = open_file_budget(limits_for(raise_nofile_limit()));
+  const auto& l = st->budget.limits();
+  std::cerr << "tern-cp: at most " << l.total << " files in transfer, " << l.per_connection
+            << " per connection (RLIMIT_NOFILE " << l.nofile << "); stream timeout " << st->timeout_text
+            << "\n";
   for (;;) {
     auto [ec, c] = co_await ep.async_accept(tuple);
     if (ec) co_return st->summary;

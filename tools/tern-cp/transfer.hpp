@@ -15,6 +15,11 @@ namespace tern_cp {
 struct receive_options {
   std::string directory;
   bool once = false; ///< exit after the first connection ended
+  /// Replace an existing target; without it such a file is refused ("exists").
+  bool overwrite = false;
+  /// A file stream that delivers no byte for this long is cut off (its
+  /// descriptors closed; a non-empty partial kept for --resume).
+  double stream_timeout_seconds = 60;
 };
 
 struct serve_summary {
@@ -23,7 +28,9 @@ struct serve_summary {
 };
 
 /// Serves one file per stream into options.directory; runs until the
-/// endpoint closes (or after one connection with `once`). Throws
+/// endpoint closes (or after one connection with `once`). Raises the soft
+/// RLIMIT_NOFILE to the hard limit and bounds the files in transfer from it
+/// (open_file_budget.hpp), printing the bounds on stderr. Throws
 /// std::system_error if the directory cannot be opened.
 asio::awaitable<serve_summary> serve(tern::endpoint& ep, receive_options options);
 

@@ -36,5 +36,5 @@ cat "$work/send.err"
 [ "$status" -ne 0 ] || { echo "FAIL: send succeeded into a hostile destination"; exit 1; }
 grep -q "FAILED tree/f" "$work/send.err" || { echo "FAIL: no per-file failure reported"; exit 1; }
 [ -z "$(ls -A "$work/outside")" ] || { echo "FAIL: wrote outside DIR"; exit 1; }
-! find "$work/dst" -name '.tern-partial-*' | grep -q . || { echo "FAIL: partial left"; exit 1; }
+! find "$work/dst" -name '.tern-partial*' | grep -q . || { echo "FAIL: partial left"; exit 1; }
 echo "PASS: $mode destination refused"

@@ -5,8 +5,12 @@ size=8000000
 spec="delay 10ms rate 20mbit"
 mkdir -p "$work/src" "$work/dst"
 head -c "$size" /dev/urandom > "$work/src/big.bin"
-partial="$work/dst/.tern-partial-big.bin"
-partial_size() { stat -c %s "$partial" 2>/dev/null || echo 0; }
+# The receiver's partials live in DIR/.tern-partial/ under hashed names;
+# this test sends one file, so the partial is whatever file is there.
+partial_dir="$work/dst/.tern-partial"
+partial_path() { find "$partial_dir" -type f 2>/dev/null | head -1; }
+partial_size() { local p; p=$(partial_path); [ -n "$p" ] && stat -c %s "$p" || echo 0; }
+no_partial_left() { [ -z "$(ls -A "$partial_dir" 2>/dev/null)" ]; }
 
 # kill_relay_mid_transfer LOG: once the receiver holds 1 MB, kills the relay
 # ($relay_pid); fails (showing LOG, the sender's stderr) if it never does.

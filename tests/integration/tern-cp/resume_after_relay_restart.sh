@@ -27,7 +27,7 @@ wait_for_line "$work/serve.err" "refused big.bin: interrupted" || exit 1
 cat "$work/serve.err"
 kept=$(partial_size)
 [ "$kept" -gt 0 ] && [ "$kept" -lt "$size" ] || { echo "FAIL: receiver kept $kept bytes"; exit 1; }
-cmp -n "$kept" "$work/src/big.bin" "$partial" || { echo "FAIL: the kept partial is not a prefix"; exit 1; }
+cmp -n "$kept" "$work/src/big.bin" "$(partial_path)" || { echo "FAIL: the kept partial is not a prefix"; exit 1; }
 [ ! -e "$work/dst/big.bin" ] || { echo "FAIL: an incomplete file is presented as complete"; exit 1; }
 
 relay_listen=127.0.0.1:$relay_port start_relay "$port" "$spec" --seed 8
@@ -35,7 +35,7 @@ send --resume > "$work/second.json" 2> "$work/second.err" ||
   { cat "$work/second.err"; echo "FAIL: send --resume failed"; exit 1; }
 cat "$work/second.json"
 cmp "$work/src/big.bin" "$work/dst/big.bin" || { echo "FAIL: resumed file differs"; exit 1; }
-[ ! -e "$partial" ] || { echo "FAIL: partial left after completion"; exit 1; }
+no_partial_left || { echo "FAIL: partial left after completion"; exit 1; }
 resumed=$(sed -n 's/.*"resumed_bytes":\([0-9]*\).*/\1/p' "$work/second.json")
 sent=$(sed -n 's/.*"bytes":\([0-9]*\).*/\1/p' "$work/second.json")
 [ "$resumed" = "$kept" ] || { echo "FAIL: resumed from $resumed, the receiver kept $kept"; exit 1; }

@@ -29,7 +29,7 @@ wait "$sender" || status=$?
 cat "$work/send.err" "$work/send.json"
 [ "$status" -eq 0 ] || { echo "FAIL: send --retries exited $status"; cat "$work/serve.err"; exit 1; }
 cmp "$work/src/big.bin" "$work/dst/big.bin" || { echo "FAIL: the file differs"; exit 1; }
-[ ! -e "$partial" ] || { echo "FAIL: partial left after completion"; exit 1; }
+no_partial_left || { echo "FAIL: partial left after completion"; exit 1; }
 field() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "$work/send.json"; }
 attempts=$(field attempts); resumed=$(field resumed_bytes); sent=$(field bytes)
 [ "$attempts" -ge 2 ] || { echo "FAIL: $attempts connection(s), expected a reconnection"; exit 1; }

@@ -1,9 +1,13 @@
-// Unit tests of tern-cp's protocol codec, safe_path, known_hosts, server_trust, identities,
+// Unit tests of tern-cp's protocol codec, safe_path, partial_file,
+// open_file_budget, peer_text, known_hosts, server_trust, identities,
 // authorized_keys and progress.
 #include "authorized_keys.hpp"
 #include "config_dir.hpp"
 #include "identity.hpp"
 #include "known_hosts.hpp"
+#include "open_file_budget.hpp"
+#include "partial_file.hpp"
+#include "peer_text.hpp"
 #include "progress.hpp"
 #include "protocol.hpp"
 #include "safe_path.hpp"
@@ -344,4 +348,242 @@ TEST_CASE("rate_meter smooths: a stall lowers the rate gradually, not to zero at
   const double after_stall = m.update(2'000'000, 3.0);
   CHECK(after_stall == doctest::Approx(0.7e6));
   CHECK(m.update(2'000'000, 3.0) == doctest::Approx(after_stall)); // no time passed: unchanged
+}
+
+TEST_CASE("safe_path refuses the receiver's own namespace: any component starting with .tern-") {
+  std::vector<std::string> parts;
+  std::string why;
+  for (const char* bad :
+       {".tern-partial-victim", ".tern-partial", "a/.tern-partial/x", "a/.tern-x/b", ".tern-"}) {
+    CHECK_MESSAGE(!split_relative_path(bad, parts, why), bad);
+    CHECK(why.find("reserved") != std::string::npos);
+  }
+  CHECK(split_relative_path(".ternfile/x.tern-partial-", parts, why)); // only the prefix is reserved
+}
+
+TEST_CASE("safe_path: remove_created_dirs removes what open_parent_dir made, if empty, and nothing else") {
+  const fs::path root = temp_dir();
+  fs::create_directory(root / "old");
+  const int root_fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY);
+  REQUIRE(root_fd >= 0);
+  std::error_code ec;
+  const std::vector<std::string> parts{"old", "new", "deeper", "f"};
+  std::size_t created_from = 99;
+  const int fd = open_parent_dir(root_fd, parts, ec, &created_from);
+  REQUIRE(fd >= 0);
+  ::close(fd);
+  CHECK(created_from == 1);
+  remove_created_dirs(root_fd, parts, created_from);
+  CHECK(fs::is_directory(root / "old"));
+  CHECK(fs::is_empty(root / "old"));
+  // A folder that is no longer empty (another file landed there) stays.
+  const int again = open_parent_dir(root_fd, parts, ec, &created_from);
+  REQUIRE(again >= 0);
+  ::close(again);
+  std::ofstream(root / "old" / "new" / "other") << "x";
+  remove_created_dirs(root_fd, parts, created_from);
+  CHECK(fs::exists(root / "old" / "new" / "other"));
+  CHECK_FALSE(fs::exists(root / "old" / "new" / "deeper"));
+  // Nothing created: nothing removed.
+  const int none = open_parent_dir(root_fd, {"old", "f"}, ec, &created_from);
+  REQUIRE(none >= 0);
+  ::close(none);
+  CHECK(created_from == 1);
+  ::close(root_fd);
+  fs::remove_all(root);
+}
+
+namespace {
+
+struct destination {
+  fs::path root = temp_dir();
+  int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY);
+  ~destination() {
+    ::close(fd);
+    fs::remove_all(root);
+  }
+  std::size_t entries() const {
+    return static_cast<std::size_t>(std::distance(fs::directory_iterator(root), fs::directory_iterator()));
+  }
+};
+
+std::string read_all(const fs::path& p) {
+  std::ifstream in(p);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::uint32_t mode_of(const fs::path& p) {
+  struct stat sb {};
+  REQUIRE(::stat(p.c_str(), &sb) == 0);
+  return sb.st_mode & 07777;
+}
+
+} // namespace
+
+TEST_CASE("partial_file: the name is a hash of owner and path, never peer text") {
+  const std::string n = partial_name("", "dir/\x1b[31mevil");
+  CHECK(n.size() == 64);
+  CHECK(n.find_first_not_of("0123456789abcdef") == std::string::npos);
+  CHECK(partial_name("", "a") != partial_name("x", "a"));
+  CHECK(partial_name("ab", "c") != partial_name("a", "bc")); // length-prefixed owner
+  CHECK(partial_name("", "a") == partial_name("", "a"));
+}
+
+TEST_CASE("partial_file: a kept partial belongs to its owner; another owner's probe neither sees nor "
+          "truncates it") {
+  destination d;
+  std::string why;
+  {
+    auto a = partial_file::open(d.fd, "alice", "f", false, why);
+    REQUIRE(a);
+    REQUIRE(a->append("hello", 5, why));
+    CHECK(a->keep());
+  }
+  {
+    // Bob's resume probe with size 0: the path is the same, the partial is not.
+    auto b = partial_file::open(d.fd, "bob", "f", false, why);
+    REQUIRE(b);
+    tern::crypto::sha256_hasher h;
+    std::uint64_t kept = 99;
+    REQUIRE(b->measure(0, h, kept, why));
+    CHECK(kept == 0);
+    CHECK(hex_digest(h) == hex_digest(tern::crypto::sha256_hasher{}));
+    CHECK_FALSE(b->keep()); // empty: discarded, leaves nothing
+  }
+  {
+    auto again = partial_file::open(d.fd, "alice", "f", false, why); // a later connection of alice's
+    REQUIRE(again);
+    tern::crypto::sha256_hasher h;
+    std::uint64_t kept = 0;
+    REQUIRE(again->measure(100, h, kept, why));
+    CHECK(kept == 5);
+    again->discard();
+  }
+  CHECK(d.entries() == 0); // the partial folder goes with its last partial
+}
+
+TEST_CASE("partial_file: two transfers of one owner and path cannot share the partial (busy)") {
+  destination d;
+  std::string why;
+  auto first = partial_file::open(d.fd, "", "f", true, why);
+  REQUIRE(first);
+  CHECK_FALSE(partial_file::open(d.fd, "", "f", true, why));
+  CHECK(why.starts_with("busy:"));
+  CHECK(partial_file::open(d.fd, "other", "f", true, why)); // another owner is not blocked
+  first->discard();
+}
+
+TEST_CASE("partial_file: commit masks the mode, refuses an existing target unless overwrite, leaves the "
+          "partial on refusal") {
+  destination d;
+  std::string why;
+  {
+    auto p = partial_file::open(d.fd, "", "x", true, why);
+    REQUIRE(p);
+    REQUIRE(p->append("new", 3, why));
+    REQUIRE(p->commit(d.fd, "x", masked_mode(07777, 022), false, why));
+  }
+  CHECK(read_all(d.root / "x") == "new");
+  CHECK(mode_of(d.root / "x") == 0755); // no setuid, setgid, sticky; umask applied
+  CHECK(d.entries() == 1);              // no partial folder left
+  {
+    auto p = partial_file::open(d.fd, "", "x", true, why);
+    REQUIRE(p);
+    REQUIRE(p->append("newer", 5, why));
+    CHECK_FALSE(p->commit(d.fd, "x", 0644, false, why));
+    CHECK(why.starts_with("exists:"));
+    CHECK(read_all(d.root / "x") == "new"); // untouched
+    REQUIRE(p->commit(d.fd, "x", 0640, true, why));
+  }
+  CHECK(read_all(d.root / "x") == "newer");
+  CHECK(mode_of(d.root / "x") == 0640);
+}
+
+TEST_CASE("partial_file: the file put in place is the file written and hashed, not whatever has its name") {
+  destination d;
+  std::string why;
+  auto p = partial_file::open(d.fd, "", "victim", true, why);
+  REQUIRE(p);
+  REQUIRE(p->append("verified", 8, why));
+  // Someone swaps the partial's name for another file after the check.
+  const fs::path named = d.root / partial_dir_name / partial_name("", "victim");
+  std::ofstream(d.root / "forged") << "forged";
+  fs::rename(d.root / "forged", named);
+  CHECK_FALSE(p->commit(d.fd, "victim", 0644, false, why));
+  CHECK(why.find("replaced") != std::string::npos);
+  CHECK_FALSE(fs::exists(d.root / "victim"));
+}
+
+TEST_CASE("masked_mode: setuid, setgid, sticky and what the umask removes never reach the file") {
+  CHECK(masked_mode(04755, 022) == 0755);
+  CHECK(masked_mode(07777, 022) == 0755);
+  CHECK(masked_mode(0777, 077) == 0700);
+  CHECK(masked_mode(0644, 0) == 0644);
+  CHECK(masked_mode(02640, 027) == 0640);
+}
+
+TEST_CASE("open_file_budget: limits derive from RLIMIT_NOFILE with headroom") {
+  const auto small = limits_for(64);
+  CHECK(small.total == (64 - 32 - 8) / fds_per_file);
+  CHECK(small.per_connection == small.total / 4);
+  CHECK(small.total * fds_per_file + 32 <= 64);
+  const auto tiny = limits_for(10);
+  CHECK(tiny.total == 1);
+  CHECK(tiny.per_connection == 1);
+  const auto big = limits_for(1 << 20);
+  CHECK(big.per_connection == max_files_per_connection);
+  CHECK(big.total * fds_per_file < (1u << 20));
+  const auto def = limits_for(1024);
+  // The measured attack: 600 streams across six connections must not fit.
+  CHECK(def.total * fds_per_file + 32 + 1024 / 8 <= 1024);
+  CHECK(def.per_connection * 6 < 600);
+}
+
+TEST_CASE("open_file_budget: per-connection and total limits are reached and places come back") {
+  open_file_budget b(open_file_limits{64, 3, 2});
+  auto c1 = std::make_shared<open_file_budget::connection_share>();
+  auto c2 = std::make_shared<open_file_budget::connection_share>();
+  std::string why;
+  auto a = b.try_acquire(c1, why);
+  auto a2 = b.try_acquire(c1, why);
+  REQUIRE(a);
+  REQUIRE(a2);
+  CHECK_FALSE(b.try_acquire(c1, why));
+  CHECK(why.find("per-connection") != std::string::npos);
+  auto bb = b.try_acquire(c2, why);
+  REQUIRE(bb);
+  CHECK_FALSE(b.try_acquire(c2, why));
+  CHECK(why.find("total") != std::string::npos);
+  CHECK(b.open() == 3);
+  { auto moved = std::move(a); }
+  CHECK(b.open() == 2);
+  CHECK(c1->open == 1);
+  CHECK(b.try_acquire(c2, why));
+}
+
+TEST_CASE("peer_text: controls, escape sequences and invalid UTF-8 are shown escaped, valid text is kept") {
+  CHECK(escape_peer_text("plain/path name.txt") == "plain/path name.txt");
+  CHECK(escape_peer_text("caf\xc3\xa9 \xe6\x97\xa5\xf0\x9f\x98\x80") ==
+        "caf\xc3\xa9 \xe6\x97\xa5\xf0\x9f\x98\x80");
+  CHECK(escape_peer_text("\x1b[31mred\x1b]0;title\x07") == "\\x1b[31mred\\x1b]0;title\\x07");
+  CHECK(escape_peer_text(std::string("a\0b\r\n\t\x7f", 7)) == "a\\x00b\\x0d\\x0a\\x09\\x7f");
+  CHECK(escape_peer_text("back\\slash") == "back\\\\slash");
+  CHECK(escape_peer_text("\xff\xfe") == "\\xff\\xfe");
+  CHECK(escape_peer_text("\xc0\xaf") == "\\xc0\\xaf");          // overlong '/'
+  CHECK(escape_peer_text("\xed\xa0\x80") == "\\xed\\xa0\\x80"); // a surrogate
+  CHECK(escape_peer_text("\xe6\x97") == "\\xe6\\x97");          // truncated
+  CHECK(escape_peer_text("\xc2\x9b"
+                         "31m") == "\\u{009B}31m"); // C1 CSI
+  CHECK(escape_peer_text("abc\xe2\x80\xae"
+                         "gpj.exe") == "abc\\u{202E}gpj.exe"); // right-to-left override
+}
+
+TEST_CASE("peer_text: every byte value comes out printable ASCII when it forms no valid UTF-8") {
+  // Consecutive byte values never form a multi-byte sequence (a lead byte
+  // is followed by another lead byte), so each high byte is escaped.
+  std::string all;
+  for (int i = 0; i < 256; ++i) all += static_cast<char>(i);
+  const std::string e = escape_peer_text(all);
+  for (unsigned char c : e) CHECK_MESSAGE((c >= 0x20 && c < 0x7f), int(c));
+  CHECK(e.size() == 95 + 161 * 4 + 1); // 95 printable kept, '\' doubled, the rest as \xNN
 }

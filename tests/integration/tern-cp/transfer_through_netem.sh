@@ -27,7 +27,7 @@ if [ "$status" -ne 0 ]; then
   echo "FAIL: tern-cp send exited $status (spec: $spec)"; cat "$work/serve.err"; exit 1
 fi
 diff -r "$work/src/tree" "$work/dst/tree" || { echo "FAIL: files differ"; exit 1; }
-if ls -a "$work/dst/tree" "$work/dst/tree/nested" | grep -q tern-partial; then echo "FAIL: partial left"; exit 1; fi
+if ls -aR "$work/dst" | grep -q tern-partial; then echo "FAIL: partial left"; exit 1; fi
 # With --rebind-after: the relay must have rebound, and while the transfer
 # was still running (it lasted longer than the rebinding delay).
 args=("$@")
