@@ -22,7 +22,7 @@ open_file_limits limits_for(std::uint64_t nofile) {
   const std::uint64_t headroom = 32 + nofile / 8;
   const std::uint64_t usable = nofile > headroom ? nofile - headroom : 0;
   l.total = static_cast<std::size_t>(std::max<std::uint64_t>(1, usable / fds_per_file));
-  l.per_connection = std::clamp<std::size_t>(l.total / 4, 1, max_files_per_connection);
+  l.per_client = std::clamp<std::size_t>(l.total / 4, 1, max_files_per_client);
   return l;
 }
 
@@ -32,11 +32,11 @@ open_file_budget::slot::~slot() {
   --share_->open;
 }
 
-open_file_budget::slot open_file_budget::try_acquire(const std::shared_ptr<connection_share>& share,
+open_file_budget::slot open_file_budget::try_acquire(const std::shared_ptr<client_share>& share,
                                                      std::string& why) {
-  if (share->open >= limits_.per_connection) {
-    why = "limit: this connection already has " + std::to_string(limits_.per_connection) +
-          " files in transfer (the receiver's per-connection limit)";
+  if (share->open >= limits_.per_client) {
+    why = "limit: this client key already has " + std::to_string(limits_.per_client) +
+          " files in transfer (the receiver's per-client limit)";
     return {};
   }
   if (open_ >= limits_.total) {

@@ -32,6 +32,8 @@
 #include <cstring>
 #include <fcntl.h>
 #include <iostream>
+#include <map>
+#include <memory>
 #include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -52,14 +54,25 @@ struct serve_state {
   std::chrono::milliseconds stream_timeout{60000};
   std::string timeout_text; ///< "60 s", for reasons
   open_file_budget budget{open_file_limits{}};
+  /// Each client key's share of the budget, alive while one of its
+  /// connections is: a client does not get more by connecting again.
+  std::map<std::string, std::weak_ptr<open_file_budget::client_share>> shares;
   serve_summary summary;
+
+  std::shared_ptr<open_file_budget::client_share> share_of(const std::string& client) {
+    std::erase_if(shares, [](const auto& kv) { return kv.second.expired(); });
+    auto& weak = shares[client];
+    auto share = weak.lock();
+    if (!share) weak = share = std::make_shared<open_file_budget::client_share>();
+    return share;
+  }
 };
 
-// One stream's context: the serve's state and its connection's part.
+// One stream's context: the serve's state and its client's part.
 struct stream_context {
   std::shared_ptr<serve_state> st;
-  std::shared_ptr<open_file_budget::connection_share> share;
-  std::string owner; ///< the client identity (may be empty: one anonymous owner)
+  std::shared_ptr<open_file_budget::client_share> share;
+  std::string owner; ///< the client's key fingerprint, as the handshake proved it
 };
 
 // Ends `op` with asio::error::timed_out if it has not completed within the
@@ -232,7 +245,8 @@ asio::awaitable<void> handle_stream(tern::byte_stream s, stream_context ctx) {
 }
 
 asio::awaitable<void> serve_connection(tern::connection c, std::shared_ptr<serve_state> st) {
-  const stream_context ctx{st, std::make_shared<open_file_budget::connection_share>(), c.peer_fingerprint()};
+  const std::string client = c.peer_fingerprint();
+  const stream_context ctx{st, st->share_of(client), client};
   for (;;) {
     auto [ec, s] = co_await c.async_accept_stream(tuple);
     if (ec) {
@@ -262,8 +276,8 @@ asio::awaitable<serve_summary> serve(tern::endpoint& ep, receive_options options
   st->timeout_text = t.str();
   st->budget = open_file_budget(limits_for(raise_nofile_limit()));
   const auto& l = st->budget.limits();
-  std::cerr << "tern-cp: at most " << l.total << " files in transfer, " << l.per_connection
-            << " per connection (RLIMIT_NOFILE " << l.nofile << "); stream timeout " << st->timeout_text
+  std::cerr << "tern-cp: at most " << l.total << " files in transfer, " << l.per_client
+            << " per client key (RLIMIT_NOFILE " << l.nofile << "); stream timeout " << st->timeout_text
             << "\n";
   for (;;) {
     auto [ec, c] = co_await ep.async_accept(tuple);

@@ -8,7 +8,7 @@
 //       escape   (a wrong hash for a file whose name holds a terminal escape
 //                 sequence and invalid UTF-8)
 //       headers  (COUNT streams, each a header announcing 1000 bytes of
-//                 "silent/f<i>" and then silence; "headers sent" on stderr
+//                 "silent/p<pid>-f<i>" and then silence; "headers sent" on stderr
 //                 once all are written)
 // Announces the file "f" ("new/folders/f" for short, "new/f..." for
 // escape), prints the receiver's result line (one per stream) on stdout and exits 0 once it has them all
@@ -31,6 +31,7 @@
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -124,7 +125,9 @@ asio::awaitable<bool> tell(tern::endpoint& ep, asio::ip::udp::endpoint server, s
     for (std::size_t i = 0; i < l.streams; ++i) {
       auto [oec, s] = co_await c.async_open_stream(tuple);
       if (oec) co_return false;
-      l.header.path = "silent/f" + std::to_string(i); // a folder made for them: it must go too
+      // A folder made for them (it must go too); names unique per process,
+      // so two liars of one key hold different files, not one busy one.
+      l.header.path = "silent/p" + std::to_string(::getpid()) + "-f" + std::to_string(i);
       const std::string out = encode_header(l.header);
       if (auto [wec, n] = co_await asio::async_write(s, asio::buffer(out), tuple); wec) co_return false;
       streams.push_back(std::move(s));

@@ -525,31 +525,31 @@ TEST_CASE("masked_mode: setuid, setgid, sticky and what the umask removes never 
 TEST_CASE("open_file_budget: limits derive from RLIMIT_NOFILE with headroom") {
   const auto small = limits_for(64);
   CHECK(small.total == (64 - 32 - 8) / fds_per_file);
-  CHECK(small.per_connection == small.total / 4);
+  CHECK(small.per_client == small.total / 4);
   CHECK(small.total * fds_per_file + 32 <= 64);
   const auto tiny = limits_for(10);
   CHECK(tiny.total == 1);
-  CHECK(tiny.per_connection == 1);
+  CHECK(tiny.per_client == 1);
   const auto big = limits_for(1 << 20);
-  CHECK(big.per_connection == max_files_per_connection);
+  CHECK(big.per_client == max_files_per_client);
   CHECK(big.total * fds_per_file < (1u << 20));
   const auto def = limits_for(1024);
   // The measured attack: 600 streams across six connections must not fit.
   CHECK(def.total * fds_per_file + 32 + 1024 / 8 <= 1024);
-  CHECK(def.per_connection * 6 < 600);
+  CHECK(def.per_client * 6 < 600);
 }
 
-TEST_CASE("open_file_budget: per-connection and total limits are reached and places come back") {
+TEST_CASE("open_file_budget: per-client and total limits are reached and places come back") {
   open_file_budget b(open_file_limits{64, 3, 2});
-  auto c1 = std::make_shared<open_file_budget::connection_share>();
-  auto c2 = std::make_shared<open_file_budget::connection_share>();
+  auto c1 = std::make_shared<open_file_budget::client_share>();
+  auto c2 = std::make_shared<open_file_budget::client_share>();
   std::string why;
   auto a = b.try_acquire(c1, why);
   auto a2 = b.try_acquire(c1, why);
   REQUIRE(a);
   REQUIRE(a2);
   CHECK_FALSE(b.try_acquire(c1, why));
-  CHECK(why.find("per-connection") != std::string::npos);
+  CHECK(why.find("per-client") != std::string::npos);
   auto bb = b.try_acquire(c2, why);
   REQUIRE(bb);
   CHECK_FALSE(b.try_acquire(c2, why));
