@@ -3,7 +3,8 @@
 // Slot pn & mask holds packet pn while first_ <= pn < next_. Growth doubles
 // the ring and re-homes live entries; with a live span bounded by the 2^15
 // unacknowledged-packet limit plus recently lost packets, it stops growing
-// early in a connection.
+// early in a connection. An empty table frees its slots (an idle
+// connection holds none) and starts again at initial_capacity_.
 //
 // next_pending() skips acknowledged runs with union-find style pointers
 // (path halving): an acked slot points at a later number with only acked or
@@ -20,14 +21,11 @@
 
 namespace tern::recovery {
 
-sent_packet_map::sent_packet_map(std::size_t initial_capacity) {
-  const std::size_t cap = std::bit_ceil(std::max<std::size_t>(initial_capacity, 16));
-  slots_.resize(cap);
-  mask_ = cap - 1;
-}
+sent_packet_map::sent_packet_map(std::size_t initial_capacity)
+    : initial_capacity_(std::bit_ceil(std::max<std::size_t>(initial_capacity, 16))) {}
 
 void sent_packet_map::grow(std::uint64_t needed) {
-  std::size_t cap = slots_.size();
+  std::size_t cap = slots_.empty() ? initial_capacity_ : slots_.size();
   while (cap < needed) cap *= 2;
   if (cap == slots_.size()) return;
   std::vector<slot> bigger(cap);
@@ -99,6 +97,10 @@ void sent_packet_map::retire(time_point lost_cutoff) noexcept {
                       (p.state == packet_state::lost && p.time_lost <= lost_cutoff);
     if (!done) break;
     ++first_;
+  }
+  if (empty() && !slots_.empty()) {
+    std::vector<slot>().swap(slots_);
+    mask_ = 0;
   }
 }
 

@@ -45,11 +45,16 @@ struct sent_packet {
 /// The sender's table of sent packets, indexed by packet number. Numbers
 /// only grow, and fewer than a bounded number are ever live, so it is a ring
 /// buffer over [first_packet_number(), next_packet_number()), grown by
-/// doubling (amortised: the steady state never allocates). A skip pointer per
+/// doubling (amortised: the steady state never allocates). It holds no
+/// storage until the first record() and gives it back whenever retire()
+/// empties it, so an idle connection's table costs nothing (docs/security.md,
+/// memory per connection). A skip pointer per
 /// slot lets ACK processing jump over runs of acknowledged packets, so an ACK
 /// costs time in what it newly acknowledges, not in the size of its ranges.
 class sent_packet_map {
 public:
+  /// `initial_capacity`: the slots the first record() after an empty table
+  /// allocates (rounded up to a power of two, at least 16).
   explicit sent_packet_map(std::size_t initial_capacity = 256);
 
   /// Stores `p`, whose number must be at least next_packet_number() (numbers
@@ -69,7 +74,8 @@ public:
   void mark_lost(sent_packet& p, time_point now) noexcept;
 
   /// Drops entries from the front that are acknowledged or none, and lost
-  /// ones declared lost at or before `lost_cutoff`.
+  /// ones declared lost at or before `lost_cutoff`; frees the slots when
+  /// nothing is left.
   void retire(time_point lost_cutoff) noexcept;
 
   /// Smallest packet number still held (== next_packet_number() when empty).
@@ -95,6 +101,7 @@ private:
   void grow(std::uint64_t needed);
 
   std::vector<slot> slots_;
+  std::size_t initial_capacity_;
   std::uint64_t mask_ = 0;
   std::uint64_t first_ = 0;
   std::uint64_t next_ = 0;
