@@ -17,6 +17,8 @@
 #include "stream/send_stream.hpp"
 #include "wire/frames.hpp"
 
+#include "util/lazy_deque.hpp"
+
 #include <tern/time.hpp>
 
 #include <array>
@@ -100,7 +102,7 @@ struct receive_state {
   /// on_datagram()'s copy of the caller's datagram, reused.
   std::vector<std::byte> buffer;
   /// 1-RTT datagrams kept until the keys exist (max_buffered_early_datagrams).
-  std::deque<early_datagram> early;
+  util::lazy_deque<early_datagram> early;
   /// The keys arrived while processing a datagram: replay `early` after it.
   bool replay_early_pending = false;
 };
