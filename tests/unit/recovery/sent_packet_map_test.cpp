@@ -139,3 +139,25 @@ TEST_CASE("sent_packet_map: randomized operations agree with a std::map model") 
     REQUIRE(map.next_pending(from) == expected);
   }
 }
+
+TEST_CASE("sent_packet_map: holds no slots before its first packet nor once the last one retires") {
+  sent_packet_map map{16};
+  CHECK(map.capacity() == 0);
+  for (std::uint64_t pn = 0; pn < 40; ++pn) map.record(packet(pn));
+  CHECK(map.capacity() == 64);
+  for (std::uint64_t pn = 0; pn < 39; ++pn) map.mark_acked(*map.find(pn));
+  map.retire(t0);
+  CHECK(map.size() == 1); // packet 39 is still outstanding: the slots stay
+  CHECK(map.capacity() == 64);
+  map.mark_acked(*map.find(39));
+  map.retire(t0);
+  CHECK(map.empty());
+  CHECK(map.capacity() == 0);
+  // The next packet starts a fresh table at its own number.
+  map.record(packet(100));
+  CHECK(map.capacity() == 16);
+  CHECK(map.first_packet_number() == 100);
+  REQUIRE(map.find(100) != nullptr);
+  CHECK(map.find(100)->cookie == 1000);
+  CHECK(map.find(39) == nullptr);
+}
