@@ -44,10 +44,16 @@ loss_detector::loss_detector(const loss_config& loss, const rtt_config& rtt)
       time_threshold_{loss.time_threshold} {}
 
 void loss_detector::release_idle_memory() noexcept {
-  if (!packets_.empty()) return;
-  std::vector<sent_packet>().swap(acked_);
-  std::vector<sent_packet>().swap(spurious_);
-  std::vector<sent_packet>().swap(lost_);
+  if (!packets_.release_if_empty() && !packets_.empty()) return;
+  // Small ones stay: bursts that each end empty would otherwise regrow them
+  // every time. Large ones are what a bulk transfer left.
+  constexpr std::size_t keep = 32;
+  auto release = [](std::vector<sent_packet>& v) {
+    if (v.capacity() > keep) std::vector<sent_packet>().swap(v);
+  };
+  release(acked_);
+  release(spurious_);
+  release(lost_);
   ack_out_.acked = ack_out_.spurious = ack_out_.lost = {};
   timeout_out_.lost = {};
 }

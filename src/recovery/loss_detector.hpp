@@ -110,9 +110,11 @@ public:
   /// the oldest packet neither acknowledged nor declared lost.
   [[nodiscard]] bool packet_window_open(std::uint64_t next_packet_number) const noexcept;
 
-  /// When no sent packet is held any more, frees the buffers the outcomes
-  /// were built in (they keep the largest ACK's size otherwise), so an idle
-  /// connection holds none; the spans of the last outcomes become empty.
+  /// When no sent packet is held any more, frees the sent-packet table if it
+  /// grew past its first 16 slots (sent_packet_map::release_if_empty) and the
+  /// buffers the outcomes were built in if they grew past 32 packets (they
+  /// keep the largest ACK's size otherwise), so an idle connection holds a
+  /// few KiB of them at most; the spans of the last outcomes become empty.
   /// Call between events, once their outcomes are no longer used.
   void release_idle_memory() noexcept;
 
