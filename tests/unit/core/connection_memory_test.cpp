@@ -39,7 +39,7 @@ using namespace tern;
 using namespace std::chrono_literals;
 
 /// Bounds, bytes per connection: the figures measured when they were set
-/// (docs/security.md: about 65 KB half-open, of which OpenSSL 48 KB; 12-16 KB
+/// (docs/security.md: about 65 KB half-open, of which OpenSSL 48 KB; 14-18 KB
 /// idle established) plus a margin for allocator and OpenSSL differences.
 /// Issue 17's target for an idle established connection is 32 KiB.
 constexpr long long max_server_half_open = 80 * 1024;
