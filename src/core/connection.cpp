@@ -50,6 +50,11 @@ stream::stream_map_config make_stream_config(const connection_config& c, crypto:
 
 } // namespace
 
+std::span<std::byte> handshake_state::scratch() noexcept {
+  thread_local std::array<std::byte, 16 * 1024> buffer;
+  return buffer;
+}
+
 connection::connection(const connection_config& config, crypto::tls_role role, random_source& rng)
     : config_(config), role_(role), rng_(rng), sender_(make_sender_config(config), rng),
       acks_(make_ack_config(config)), streams_(make_stream_config(config, role)),
@@ -134,7 +139,6 @@ std::error_code connection::start(std::shared_ptr<const crypto::tls_context> tls
   if (ec) return ec;
   if (handshake_.tls->role() != role_) return crypto::crypto_errc::invalid_configuration;
   if (auto e = handshake_.tls->start()) return e;
-  handshake_.scratch.resize(16 * 1024);
   pump_tls_output();
   if (qlog_.observer) qlog_sync(now);
   return {};
@@ -146,10 +150,11 @@ void connection::pump_tls_output() {
   auto& tls = *handshake_.tls;
   if (tls.state() == crypto::handshake_state::failed) return;
   while (tls.pending_output() > 0) {
-    const std::size_t n = tls.take_output(handshake_.scratch);
+    const auto scratch = handshake_state::scratch();
+    const std::size_t n = tls.take_output(scratch);
     if (n == 0) break;
     std::error_code ec;
-    handshake_.crypto_send.write(std::span<const std::byte>(handshake_.scratch).first(n), ec);
+    handshake_.crypto_send.write(scratch.first(n), ec);
   }
 }
 
@@ -212,9 +217,24 @@ void connection::on_handshake_confirmed(time_point now) {
   // Long-header keys are public to anyone who saw the first DCID: stop
   // accepting such packets once they are no longer needed (RFC 9001 §4.9.2).
   keys_.discard_handshake();
+  release_handshake_state();
   issue_connection_ids();
   emit(connection_event::kind::handshake_complete);
   sender_.on_handshake_confirmed(now);
+}
+
+void connection::release_handshake_state() {
+  // What reads the session later reads these instead (alpn(),
+  // peer_fingerprint()); its pending output was already moved to crypto_send.
+  if (handshake_.tls) {
+    handshake_.alpn = std::string(handshake_.tls->alpn());
+    handshake_.peer_spki = handshake_.tls->peer_spki();
+    handshake_.tls.reset();
+  }
+  // Read to the end by now; the flight sent is freed once acknowledged
+  // (on_acked_frames).
+  (void)handshake_.crypto_recv.release_buffer();
+  (void)handshake_.crypto_send.release_buffer();
 }
 
 void connection::enter_closing(const close_info& info, time_point now) {
@@ -334,11 +354,11 @@ connection_stats connection::stats() const {
 }
 
 std::string connection::alpn() const {
-  return handshake_.tls ? std::string(handshake_.tls->alpn()) : std::string();
+  return handshake_.tls ? std::string(handshake_.tls->alpn()) : handshake_.alpn;
 }
 
 std::optional<crypto::spki_digest> connection::peer_fingerprint() const {
-  return handshake_.tls ? handshake_.tls->peer_spki() : std::nullopt;
+  return handshake_.tls ? handshake_.tls->peer_spki() : handshake_.peer_spki;
 }
 
 bool connection::initiate_key_update() {

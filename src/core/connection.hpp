@@ -387,6 +387,9 @@ private:
   duration idle_timeout() const noexcept;
   void on_handshake_complete(time_point now);
   void on_handshake_confirmed(time_point now);
+  /// Frees the TLS session once the handshake is confirmed, keeping the ALPN
+  /// and the peer's fingerprint (docs/security.md, memory per connection).
+  void release_handshake_state();
   void issue_connection_ids();
   void pump_tls_output();
   /// Starts a key update now if allowed (otherwise they happen on their own

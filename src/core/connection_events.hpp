@@ -3,6 +3,8 @@
 // What a connection tells the application (connection::poll_event()), and
 // the bookkeeping that keeps it from telling the same thing twice.
 
+#include "util/lazy_deque.hpp"
+
 #include <array>
 #include <cstdint>
 #include <deque>
@@ -27,7 +29,7 @@ struct connection_event {
 };
 
 struct event_state {
-  std::deque<connection_event> queue;
+  util::lazy_deque<connection_event> queue;
   /// A message_received event is out and receive_message() was not called.
   bool message_pending = false;
   /// Streams whose writer was refused room: stream_writable when it frees.

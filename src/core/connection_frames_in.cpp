@@ -248,14 +248,31 @@ std::error_code connection::on_crypto(const wire::crypto_frame& f, time_point no
     }
     return res.error;
   }
+  if (!handshake_.tls) {
+    // Confirmed, and the session freed: TLS 1.3 without tickets has nothing
+    // more to say, so new CRYPTO bytes (not retransmissions of read ones,
+    // which crypto_recv drops) are an unexpected message.
+    std::error_code ec;
+    if (handshake_.crypto_recv.read(handshake_state::scratch(), ec).bytes > 0) {
+      close_transport_code(0x100 + 10, crypto::crypto_errc::handshake_failed, "CRYPTO data after the handshake",
+                           now);
+      close_.frame_type = wire::frame_type::crypto;
+    }
+    (void)handshake_.crypto_recv.release_buffer();
+    return {};
+  }
   auto& tls = *handshake_.tls;
   for (;;) {
     std::error_code ec;
-    const auto r = handshake_.crypto_recv.read(handshake_.scratch, ec);
+    const auto scratch = handshake_state::scratch();
+    const auto r = handshake_.crypto_recv.read(scratch, ec);
     if (ec || r.bytes == 0) break;
     if (tls.state() == crypto::handshake_state::failed) break;
-    (void)tls.provide_input(std::span<const std::byte>(handshake_.scratch).first(r.bytes));
+    (void)tls.provide_input(scratch.first(r.bytes));
   }
+  // Read to the end unless a hole waits for a retransmission: a handshake
+  // waiting for its peer holds no reassembly buffer.
+  (void)handshake_.crypto_recv.release_buffer();
   if (tls.state() == crypto::handshake_state::failed) {
     fail_handshake(now);
     return {};
@@ -287,6 +304,7 @@ std::error_code connection::on_ack(const wire::ack_frame& f, time_point now) {
   if (out.rtt_updated && keys_.has_one_rtt_keys()) keys_.one_rtt().set_old_key_retention(3 * pto());
   handle_losses(out.lost, false, now);
   update_handshake_probe(now);
+  sender_.release_idle_memory(); // `out` is not used past here
   return {};
 }
 
@@ -301,7 +319,10 @@ void connection::handle_losses(std::span<const recovery::sent_packet> lost, bool
 void connection::on_acked_frames(std::uint64_t cookie) {
   for (const auto& f : sent_.frames(cookie)) {
     switch (f.what) {
-    case sent_frame::kind::crypto: handshake_.crypto_send.on_acked(f.a, f.b, false); break;
+    case sent_frame::kind::crypto:
+      handshake_.crypto_send.on_acked(f.a, f.b, false);
+      if (!handshake_.tls) (void)handshake_.crypto_send.release_buffer(); // handshake over
+      break;
     case sent_frame::kind::stream:
       if (auto* s = streams_.find(f.id); s && s->send) {
         s->send->on_acked(f.a, f.b, f.flag);

@@ -58,7 +58,7 @@ bool connection_ids::on_retire(std::uint64_t sequence, wire::transport_error& er
       std::find_if(local_.begin(), local_.end(), [&](const local_id& l) { return l.sequence == sequence; });
   if (it == local_.end()) return false; // retired before: a retransmission
   local_.erase(it);
-  std::erase(new_queue_, sequence); // a resend queued after a loss is moot
+  erase(new_queue_, sequence); // a resend queued after a loss is moot
   ++local_changes_;
   return true;
 }
@@ -104,7 +104,7 @@ bool connection_ids::on_new_connection_id(const wire::new_connection_id_frame& f
   if (f.retire_prior_to > peer_retire_prior_to_) {
     peer_retire_prior_to_ = f.retire_prior_to;
     bool owed = true;
-    std::erase_if(peer_spare_, [&](const peer_id& p) {
+    erase_if(peer_spare_, [&](const peer_id& p) {
       if (p.sequence >= peer_retire_prior_to_) return false;
       owed = owe_retire(p.sequence) && owed;
       return true;

@@ -4,6 +4,8 @@
 #include "wire/frames.hpp"
 #include "wire/transport_error.hpp"
 
+#include "util/lazy_deque.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -113,12 +115,12 @@ private:
 
   std::vector<local_id> local_; ///< active only: at most active_connection_ids (+1 while replacing)
   std::uint64_t local_changes_ = 0;
-  std::deque<std::uint64_t> new_queue_; ///< sequences of active IDs, so bounded like local_
+  util::lazy_deque<std::uint64_t> new_queue_; ///< sequences of active IDs, so bounded like local_
   std::uint64_t next_local_sequence_ = 1;
   std::uint64_t sent_local_end_ = 1; ///< one past the highest sequence sent to the peer
 
   peer_id peer_current_;
-  std::deque<peer_id> peer_spare_; ///< bounded by on_new_connection_id's `limit`
+  util::lazy_deque<peer_id> peer_spare_; ///< bounded by on_new_connection_id's `limit`
   std::uint64_t peer_retire_prior_to_ = 0;
   std::uint64_t highest_peer_sequence_ = 0;
   std::set<std::uint64_t> retire_queue_; ///< a set: a repeated sequence is owed once

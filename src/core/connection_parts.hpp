@@ -17,6 +17,8 @@
 #include "stream/send_stream.hpp"
 #include "wire/frames.hpp"
 
+#include "util/lazy_deque.hpp"
+
 #include <tern/time.hpp>
 
 #include <array>
@@ -24,6 +26,9 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
+#include <span>
+#include <string>
 #include <system_error>
 #include <vector>
 
@@ -39,11 +44,18 @@ struct handshake_state {
   /// it is small. More is CRYPTO_BUFFER_EXCEEDED.
   static constexpr std::size_t crypto_max_ranges = 128;
 
+  /// Freed once the handshake is confirmed (nothing after it speaks TLS:
+  /// 1-RTT keys and their updates come from secrets exported at
+  /// completion), keeping what the connection reports later below.
   std::unique_ptr<crypto::tls_session> tls;
+  /// The agreed ALPN and the peer's SPKI fingerprint, kept when `tls` goes.
+  std::string alpn;
+  std::optional<crypto::spki_digest> peer_spki;
   stream::send_stream crypto_send{UINT64_MAX, stream::send_config{1024 * 1024}};
   stream::recv_stream crypto_recv{stream::window_config{crypto_buffer, crypto_buffer}, crypto_max_ranges};
-  /// Moves bytes between the TLS session and the crypto streams.
-  std::vector<std::byte> scratch;
+  /// Moves bytes between the TLS session and the crypto streams: one buffer
+  /// per thread, not per connection (it holds nothing between calls).
+  static std::span<std::byte> scratch() noexcept;
   bool complete = false;        ///< TLS finished on this side
   bool confirmed = false;       ///< server: = complete; client: HANDSHAKE_DONE received
   bool heard_from_peer = false; ///< client: a server packet arrived (Initial -> Handshake packets)
@@ -90,7 +102,7 @@ struct receive_state {
   /// on_datagram()'s copy of the caller's datagram, reused.
   std::vector<std::byte> buffer;
   /// 1-RTT datagrams kept until the keys exist (max_buffered_early_datagrams).
-  std::deque<early_datagram> early;
+  util::lazy_deque<early_datagram> early;
   /// The keys arrived while processing a datagram: replay `early` after it.
   bool replay_early_pending = false;
 };

@@ -86,6 +86,7 @@ void connection::handle_recovery_timeout(time_point now) {
     send_.set(send_flag::ping);
     if (!handshake_.confirmed) requeue_crypto_in_flight();
   }
+  sender_.release_idle_memory(); // `out` is not used past here
 }
 
 void connection::requeue_crypto_in_flight() {

@@ -10,6 +10,8 @@
 
 #include "core/address.hpp"
 
+#include "util/lazy_deque.hpp"
+
 #include <tern/time.hpp>
 
 #include <array>
@@ -57,7 +59,7 @@ struct path_state {
   std::uint64_t bytes_received = 0;
   std::uint64_t bytes_sent = 0;
   path_validation validation;
-  std::deque<path_response> responses;
+  util::lazy_deque<path_response> responses;
   /// The response being written alone, to an address other than `peer`.
   std::optional<path_response> response_alone;
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "util/lazy_deque.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -67,7 +69,7 @@ private:
     std::vector<sent_frame> frames;
     bool live = false;
   };
-  std::deque<record> records_;
+  util::lazy_deque<record> records_;
   std::vector<std::vector<sent_frame>> spare_;
   std::uint64_t base_ = 0;
   std::size_t live_ = 0;

@@ -228,6 +228,9 @@ std::unique_ptr<tls_session> tls_session::create(std::shared_ptr<const tls_conte
   if (self->ssl_ == nullptr) return internal();
   SSL* ssl = self->ssl_;
   SSL_set_app_data(ssl, self.get());
+  // Record buffers only while a record is in progress: a handshake waiting
+  // for its peer (a half-open connection) holds none (docs/security.md).
+  SSL_set_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
 
   BIO* in = BIO_new(BIO_s_mem());
   BIO* out = BIO_new(BIO_s_mem());

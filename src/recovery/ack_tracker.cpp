@@ -22,7 +22,6 @@ namespace tern::recovery {
 
 ack_tracker::ack_tracker(const ack_tracker_config& config) : config_{config} {
   config_.max_tracked_ranges = std::max<std::size_t>(config_.max_tracked_ranges, 1);
-  ranges_.reserve(config_.max_tracked_ranges + 1);
 }
 
 bool ack_tracker::contains(std::uint64_t pn) const noexcept {
@@ -117,6 +116,8 @@ void ack_tracker::trim_to_floor() {
   auto first_kept =
       std::find_if(ranges_.begin(), ranges_.end(), [&](const ack_range& r) { return r.largest >= floor_; });
   ranges_.erase(ranges_.begin(), first_kept);
+  // Give back what a lossy stretch needed (with hysteresis: no churn).
+  if (ranges_.capacity() > 4 * ranges_.size() + 16) ranges_.shrink_to_fit();
   if (!ranges_.empty() && ranges_.front().smallest < floor_) ranges_.front().smallest = floor_;
 }
 

@@ -18,8 +18,9 @@ struct ack_tracker_config {
   /// Our max_ack_delay: an ack-eliciting packet is acknowledged within it.
   duration max_ack_delay = std::chrono::milliseconds(25);
   /// Ranges kept at most. Beyond it the oldest range is forgotten and packets
-  /// at or below it are refused as duplicates from then on. Memory is
-  /// reserved for this many at construction.
+  /// at or below it are refused as duplicates from then on. Memory grows
+  /// with the ranges held and shrinks back once they are forgotten (an idle
+  /// connection holds one range).
   std::size_t max_tracked_ranges = 512;
 };
 

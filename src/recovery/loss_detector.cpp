@@ -33,12 +33,29 @@
 
 namespace tern::recovery {
 
+namespace {
+/// The sent-packet table's first allocation: a handshake flight fits, and it
+/// doubles from there (a half-open connection should stay small).
+constexpr std::size_t initial_packet_slots = 16;
+} // namespace
+
 loss_detector::loss_detector(const loss_config& loss, const rtt_config& rtt)
-    : config_{loss}, rtt_{rtt}, packets_{256}, packet_threshold_{loss.packet_threshold},
-      time_threshold_{loss.time_threshold} {
-  acked_.reserve(256);
-  spurious_.reserve(64);
-  lost_.reserve(256);
+    : config_{loss}, rtt_{rtt}, packets_{initial_packet_slots}, packet_threshold_{loss.packet_threshold},
+      time_threshold_{loss.time_threshold} {}
+
+void loss_detector::release_idle_memory() noexcept {
+  if (!packets_.release_if_empty() && !packets_.empty()) return;
+  // Small ones stay: bursts that each end empty would otherwise regrow them
+  // every time. Large ones are what a bulk transfer left.
+  constexpr std::size_t keep = 32;
+  auto release = [](std::vector<sent_packet>& v) {
+    if (v.capacity() > keep) std::vector<sent_packet>().swap(v);
+  };
+  release(acked_);
+  release(spurious_);
+  release(lost_);
+  ack_out_.acked = ack_out_.spurious = ack_out_.lost = {};
+  timeout_out_.lost = {};
 }
 
 void loss_detector::on_packet_sent(const sent_packet& p) {

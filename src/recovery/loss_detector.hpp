@@ -110,6 +110,14 @@ public:
   /// the oldest packet neither acknowledged nor declared lost.
   [[nodiscard]] bool packet_window_open(std::uint64_t next_packet_number) const noexcept;
 
+  /// When no sent packet is held any more, frees the sent-packet table if it
+  /// grew past its first 16 slots (sent_packet_map::release_if_empty) and the
+  /// buffers the outcomes were built in if they grew past 32 packets (they
+  /// keep the largest ACK's size otherwise), so an idle connection holds a
+  /// few KiB of them at most; the spans of the last outcomes become empty.
+  /// Call between events, once their outcomes are no longer used.
+  void release_idle_memory() noexcept;
+
   [[nodiscard]] std::uint64_t bytes_in_flight() const noexcept { return bytes_in_flight_; }
   [[nodiscard]] std::uint64_t ack_eliciting_in_flight() const noexcept { return ack_eliciting_in_flight_; }
   /// Largest packet number acknowledged so far (no_packet before any).
@@ -147,7 +155,8 @@ private:
   time_point loss_time_ = never;
   time_point first_rtt_sample_time_ = never;
 
-  // Reused output buffers: steady state never allocates.
+  // Reused output buffers: steady state never allocates; they grow on
+  // demand and release_idle_memory() gives them back.
   std::vector<sent_packet> acked_;
   std::vector<sent_packet> spurious_;
   std::vector<sent_packet> lost_;

@@ -100,6 +100,10 @@ public:
   [[nodiscard]] time_point next_timeout() const noexcept { return detector_.timer(); }
   const timeout_outcome& on_timeout(time_point now);
 
+  /// loss_detector::release_idle_memory(): frees the loss detector's outcome
+  /// buffers when nothing sent is held.
+  void release_idle_memory() noexcept { detector_.release_idle_memory(); }
+
   /// Probe packets owed after a PTO; each ack-eliciting packet sent pays one.
   [[nodiscard]] std::uint32_t probes_owed() const noexcept { return probes_owed_; }
 

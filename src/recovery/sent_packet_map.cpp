@@ -3,7 +3,9 @@
 // Slot pn & mask holds packet pn while first_ <= pn < next_. Growth doubles
 // the ring and re-homes live entries; with a live span bounded by the 2^15
 // unacknowledged-packet limit plus recently lost packets, it stops growing
-// early in a connection.
+// early in a connection. release_if_empty() frees a grown table that holds
+// nothing (an idle connection keeps initial_capacity_ slots at most); it
+// starts again at the capacity its last busy period needed.
 //
 // next_pending() skips acknowledged runs with union-find style pointers
 // (path halving): an acked slot points at a later number with only acked or
@@ -20,14 +22,11 @@
 
 namespace tern::recovery {
 
-sent_packet_map::sent_packet_map(std::size_t initial_capacity) {
-  const std::size_t cap = std::bit_ceil(std::max<std::size_t>(initial_capacity, 16));
-  slots_.resize(cap);
-  mask_ = cap - 1;
-}
+sent_packet_map::sent_packet_map(std::size_t initial_capacity)
+    : initial_capacity_(std::bit_ceil(std::max<std::size_t>(initial_capacity, 16))) {}
 
 void sent_packet_map::grow(std::uint64_t needed) {
-  std::size_t cap = slots_.size();
+  std::size_t cap = slots_.empty() ? std::max(initial_capacity_, restart_capacity_) : slots_.size();
   while (cap < needed) cap *= 2;
   if (cap == slots_.size()) return;
   std::vector<slot> bigger(cap);
@@ -55,6 +54,7 @@ sent_packet& sent_packet_map::record(const sent_packet& p) {
   s.packet = p;
   s.skip = p.packet_number + 1;
   next_ = p.packet_number + 1;
+  peak_ = std::max(peak_, size());
   return s.packet;
 }
 
@@ -100,6 +100,15 @@ void sent_packet_map::retire(time_point lost_cutoff) noexcept {
     if (!done) break;
     ++first_;
   }
+}
+
+bool sent_packet_map::release_if_empty() noexcept {
+  if (!empty() || slots_.size() <= initial_capacity_) return false;
+  restart_capacity_ = std::bit_ceil(static_cast<std::size_t>(peak_));
+  peak_ = 0;
+  std::vector<slot>().swap(slots_);
+  mask_ = 0;
+  return true;
 }
 
 } // namespace tern::recovery

@@ -45,11 +45,18 @@ struct sent_packet {
 /// The sender's table of sent packets, indexed by packet number. Numbers
 /// only grow, and fewer than a bounded number are ever live, so it is a ring
 /// buffer over [first_packet_number(), next_packet_number()), grown by
-/// doubling (amortised: the steady state never allocates). A skip pointer per
+/// doubling (amortised: the steady state never allocates). It holds no
+/// storage until the first record(), and release_if_empty() gives back a
+/// table grown past its initial capacity (docs/security.md, memory per
+/// connection); the next busy period then starts at the size the last one
+/// reached, so bursts that each empty the table cost one allocation, not a
+/// doubling series. A skip pointer per
 /// slot lets ACK processing jump over runs of acknowledged packets, so an ACK
 /// costs time in what it newly acknowledges, not in the size of its ranges.
 class sent_packet_map {
 public:
+  /// `initial_capacity`: the slots the first record() after an empty table
+  /// allocates (rounded up to a power of two, at least 16).
   explicit sent_packet_map(std::size_t initial_capacity = 256);
 
   /// Stores `p`, whose number must be at least next_packet_number() (numbers
@@ -71,6 +78,10 @@ public:
   /// Drops entries from the front that are acknowledged or none, and lost
   /// ones declared lost at or before `lost_cutoff`.
   void retire(time_point lost_cutoff) noexcept;
+
+  /// When nothing is held and the table grew past its initial capacity,
+  /// frees the slots (capacity() becomes 0); returns whether it did.
+  bool release_if_empty() noexcept;
 
   /// Smallest packet number still held (== next_packet_number() when empty).
   [[nodiscard]] std::uint64_t first_packet_number() const noexcept { return first_; }
@@ -95,6 +106,11 @@ private:
   void grow(std::uint64_t needed);
 
   std::vector<slot> slots_;
+  std::size_t initial_capacity_;
+  /// Most packets live at once since the table was last empty, and the
+  /// capacity the next allocation after an empty table starts at.
+  std::uint64_t peak_ = 0;
+  std::size_t restart_capacity_ = 0;
   std::uint64_t mask_ = 0;
   std::uint64_t first_ = 0;
   std::uint64_t next_ = 0;

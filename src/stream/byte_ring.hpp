@@ -44,6 +44,13 @@ public:
   /// Forgets the bytes below `new_base` (which must not move backwards).
   void advance_to(std::uint64_t new_base) noexcept;
 
+  /// Frees the storage (capacity() becomes 0, base() stays); the owner must
+  /// hold nothing in it. The next reserve_to() allocates again.
+  void release() noexcept {
+    data_.reset();
+    capacity_ = 0;
+  }
+
 private:
   std::unique_ptr<std::byte[]> data_;
   std::size_t capacity_ = 0;

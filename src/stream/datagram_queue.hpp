@@ -1,5 +1,7 @@
 #pragma once
 
+#include "util/lazy_deque.hpp"
+
 #include <tern/time.hpp>
 
 #include <cstddef>
@@ -55,7 +57,7 @@ private:
     time_point deadline;
   };
   datagram_queue_config cfg_;
-  std::deque<item> queue_;
+  util::lazy_deque<item> queue_;
   std::vector<std::vector<std::byte>> spare_; // recycled payload buffers
   std::size_t bytes_ = 0;
   std::uint64_t expired_ = 0;
@@ -97,7 +99,7 @@ private:
   void drop_front() noexcept;
   datagram_queue_config cfg_;
   overflow_policy policy_;
-  std::deque<std::vector<std::byte>> queue_;
+  util::lazy_deque<std::vector<std::byte>> queue_;
   std::vector<std::vector<std::byte>> spare_;
   std::size_t bytes_ = 0;
   std::uint64_t dropped_ = 0;

@@ -2,6 +2,8 @@
 
 #include "stream/range_set.hpp"
 
+#include "util/lazy_deque.hpp"
+
 #include <tern/time.hpp>
 
 #include <array>
@@ -125,8 +127,8 @@ private:
 
   message_receiver_config cfg_;
   std::uint64_t base_ = 0; // id of window_.front()
-  std::deque<entry> window_;
-  std::deque<message_event> ready_; // events decided out of turn by make_room(), <= max_queued_events
+  util::lazy_deque<entry> window_;
+  util::lazy_deque<message_event> ready_; // events decided out of turn by make_room(), <= max_queued_events
   std::size_t buffered_ = 0;
   std::size_t held_ranges_ = 0; // sum of the entries' range counts, <= max_held_ranges
   time_point next_expiry_ = never; // lower bound of the earliest live expiry

@@ -2,6 +2,8 @@
 
 #include "stream/range_set.hpp"
 
+#include "util/lazy_deque.hpp"
+
 #include <tern/time.hpp>
 
 #include <cstddef>
@@ -136,9 +138,9 @@ private:
   message_fragment make_fragment(const message& m, byte_range r, time_point now) const noexcept;
 
   message_sender_config cfg_;
-  std::deque<message> messages_; // ids messages_.front().id, +1, ...
-  std::deque<pending_duplicate> duplicates_;
-  std::deque<std::uint64_t> abandons_;
+  util::lazy_deque<message> messages_; // ids messages_.front().id, +1, ...
+  util::lazy_deque<pending_duplicate> duplicates_;
+  util::lazy_deque<std::uint64_t> abandons_;
   range_set scratch_; // reused by on_lost, so a loss does not allocate
   std::uint64_t next_id_ = 0;
   std::size_t buffered_ = 0;

@@ -134,6 +134,14 @@ public:
   const recv_window& window() const noexcept { return window_; }
   /// Bytes currently held for reassembly (received and not yet read).
   std::uint64_t buffered() const noexcept { return received_.total(); }
+  /// Frees the reassembly buffer when nothing unread is held (e.g. the
+  /// handshake's CRYPTO stream once the handshake is over); later data
+  /// allocates again. Returns whether it was freed.
+  bool release_buffer() noexcept {
+    if (buffered() != 0) return false;
+    ring_.release();
+    return true;
+  }
   /// Disjoint ranges held above the read offset, and their cap.
   std::size_t ranges_held() const noexcept { return received_.range_count(); }
   std::size_t max_ranges() const noexcept { return received_.max_ranges(); }

@@ -2,6 +2,8 @@
 
 #include "stream/stream_id.hpp"
 
+#include "util/lazy_deque.hpp"
+
 #include <array>
 #include <cstdint>
 #include <deque>
@@ -48,7 +50,7 @@ public:
 private:
   void remove_from_level(stream_id id, std::uint8_t level);
 
-  std::array<std::deque<stream_id>, lowest_urgency + 1> levels_;
+  std::array<util::lazy_deque<stream_id>, lowest_urgency + 1> levels_;
   std::unordered_map<stream_id, std::uint8_t> level_of_;
 };
 

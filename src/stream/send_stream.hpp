@@ -143,6 +143,14 @@ public:
   std::uint64_t sent_offset() const noexcept { return send_next_; }
   /// Every byte below this offset is acknowledged.
   std::uint64_t acked_offset() const noexcept { return ring_.base(); }
+  /// Frees the send buffer when everything written is acknowledged (a stream
+  /// done with for now, e.g. the handshake's CRYPTO stream); a later write()
+  /// allocates again. Returns whether it was freed.
+  bool release_buffer() noexcept {
+    if (buffered() != 0) return false;
+    ring_.release();
+    return true;
+  }
   const send_credit& credit() const noexcept { return credit_; }
   /// The code from the peer's STOP_SENDING, if one arrived.
   std::optional<std::uint64_t> stop_sending_error() const noexcept { return stop_error_; }

@@ -6,6 +6,8 @@
 #include "stream/send_stream.hpp"
 #include "stream/stream_id.hpp"
 
+#include "util/lazy_deque.hpp"
+
 #include <array>
 #include <cstdint>
 #include <deque>
@@ -161,8 +163,8 @@ private:
   range_budget ranges_budget_; // declared before streams_, which draw on it
   std::unordered_map<stream_id, stream> streams_;
   send_scheduler scheduler_;
-  std::deque<stream_id> control_;
-  std::array<std::deque<stream_id>, 2> accept_;
+  util::lazy_deque<stream_id> control_;
+  std::array<util::lazy_deque<stream_id>, 2> accept_;
 
   std::array<std::uint64_t, 2> next_local_{}; // our streams opened, per direction
   std::array<std::uint64_t, 2> peer_limit_{}; // peer's MAX_STREAMS for us

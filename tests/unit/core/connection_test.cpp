@@ -627,6 +627,34 @@ TEST_CASE("connection: frames out of state close the connection with the right e
     REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
     CHECK(net.server->close_reason().code == static_cast<std::uint64_t>(wire::transport_error::protocol_violation));
   }
+  SUBCASE("new CRYPTO data once the handshake is over (its TLS session is gone)") {
+    network net(pinned_configs());
+    REQUIRE(net.handshake());
+    REQUIRE(net.run_until([&] { return net.client->is_established(); }, 5s));
+    // Offsets 0.. repeat what the server read (a ClientHello and Finished,
+    // a few hundred bytes); the rest is new. One packet carries it.
+    std::vector<std::byte> d(1000);
+    connection_test_access::inject_frames(*net.client, encode_frame(wire::crypto_frame{0, d}));
+    REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
+    CHECK(net.server->close_reason().code == 0x100 + 10); // unexpected_message
+    CHECK(net.server->close_reason().error == crypto::crypto_errc::handshake_failed);
+    REQUIRE(net.run_until([&] { return net.client->state() == connection_state::draining; }, 5s));
+    CHECK(net.client->close_reason().code == 0x100 + 10);
+  }
+  SUBCASE("a CRYPTO retransmission once the handshake is over is dropped") {
+    network net(pinned_configs());
+    REQUIRE(net.handshake());
+    REQUIRE(net.run_until([&] { return net.client->is_established(); }, 5s));
+    std::vector<std::byte> d(16);
+    connection_test_access::inject_frames(*net.client, encode_frame(wire::crypto_frame{0, d}));
+    net.run_until([] { return false; }, 1s);
+    CHECK(net.server->state() == connection_state::established);
+    CHECK(net.client->state() == connection_state::established);
+    CHECK(net.server->alpn() == "tern/1");
+    CHECK(net.client->alpn() == "tern/1");
+    REQUIRE(net.client->peer_fingerprint().has_value());
+    CHECK(crypto::format_fingerprint(*net.client->peer_fingerprint()) == server_identity().fingerprint());
+  }
   SUBCASE("an unknown frame type") {
     network net(pinned_configs());
     REQUIRE(net.handshake());

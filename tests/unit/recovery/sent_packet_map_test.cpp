@@ -139,3 +139,39 @@ TEST_CASE("sent_packet_map: randomized operations agree with a std::map model") 
     REQUIRE(map.next_pending(from) == expected);
   }
 }
+
+TEST_CASE("sent_packet_map: holds no slots before its first packet, and release_if_empty frees a grown table") {
+  sent_packet_map map{16};
+  CHECK(map.capacity() == 0);
+  map.record(packet(0));
+  CHECK(map.capacity() == 16);
+  map.mark_acked(*map.find(0));
+  map.retire(t0);
+  CHECK(map.empty());
+  CHECK_FALSE(map.release_if_empty()); // not grown: kept for the next burst
+  CHECK(map.capacity() == 16);
+  for (std::uint64_t pn = 1; pn <= 40; ++pn) map.record(packet(pn));
+  CHECK(map.capacity() == 64);
+  for (std::uint64_t pn = 1; pn < 40; ++pn) map.mark_acked(*map.find(pn));
+  map.retire(t0);
+  CHECK_FALSE(map.release_if_empty()); // packet 40 is still outstanding
+  CHECK(map.capacity() == 64);
+  map.mark_acked(*map.find(40));
+  map.retire(t0);
+  CHECK(map.release_if_empty());
+  CHECK(map.capacity() == 0);
+  // The next packet starts a fresh table at its own number, as large as the
+  // last busy period needed (40 packets: 64 slots), not 16 to double again.
+  map.record(packet(100));
+  CHECK(map.capacity() == 64);
+  CHECK(map.first_packet_number() == 100);
+  REQUIRE(map.find(100) != nullptr);
+  CHECK(map.find(100)->cookie == 1000);
+  CHECK(map.find(40) == nullptr);
+  // That busy period peaked at one packet: the one after starts small.
+  map.mark_acked(*map.find(100));
+  map.retire(t0);
+  CHECK(map.release_if_empty());
+  map.record(packet(101));
+  CHECK(map.capacity() == 16);
+}
