@@ -4,6 +4,7 @@
 // devices, for any IP traffic. With --nat it plays a NAT instead
 // (nat_cli.hpp).
 
+#include "cli_exit.hpp"
 #include "endpoint.hpp"
 #include "link_pump.hpp"
 #include "nat_cli.hpp"
@@ -33,10 +34,7 @@ std::atomic<bool> stop_requested{false};
 
 extern "C" void on_signal(int) { stop_requested.store(true); }
 
-int usage_error(const std::string& message) {
-  std::fprintf(stderr, "tern-netem: %s\n", message.c_str());
-  return 2;
-}
+int usage_error(const std::string& message) { return tern::tools::usage_error("tern-netem", message); }
 
 } // namespace
 
@@ -76,7 +74,7 @@ int main(int argc, char** argv) {
                  "run the scheduler thread as SCHED_FIFO with this priority (1-99; needs CAP_SYS_NICE), so "
                  "busy neighbours cannot delay due packets by a scheduler time slice")
       ->check(CLI::Range(1, 99));
-  CLI11_PARSE(app, argc, argv);
+  TERN_PARSE_COMMAND_LINE(app, "tern-netem", argc, argv);
   if (!tun && (listen.empty() || connect.empty()))
     return usage_error("give --listen and --connect (the UDP relay), or --tun");
 

@@ -20,6 +20,7 @@
 // Exit status: 0 when every flow completed, 1 when the time limit came
 // first, 2 on bad arguments.
 
+#include "cli_exit.hpp"
 #include "connection_scenario.hpp"
 #include "scenario.hpp"
 
@@ -163,7 +164,7 @@ int main(int argc, char** argv) {
   app.add_flag("--json", json, "print the JSON result (the default output)");
   std::string qlog_dir;
   app.add_option("--qlog", qlog_dir, "connection mode: write qlog traces of both connections into DIR");
-  CLI11_PARSE(app, argc, argv);
+  TERN_PARSE_COMMAND_LINE(app, "tern-sim", argc, argv);
   (void)json;
 
   const auto algorithm = tern::cc::parse_algorithm(cc);
@@ -222,7 +223,7 @@ int main(int argc, char** argv) {
     const auto result = tern::connsim::run_scenario(cconfig);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     std::cout << tern::connsim::to_json(cconfig, result, wall) << "\n";
-    if (!result.error.empty()) return 2;
+    if (!result.error.empty()) return tern::tools::usage_error("tern-sim", result.error);
     if (!frame_latencies.empty()) {
       std::ofstream file(frame_latencies);
       file << tern::connsim::frame_latencies_csv(cconfig, result.media);
@@ -246,6 +247,6 @@ int main(int argc, char** argv) {
   const auto result = tern::bulk::run_scenario(config);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   std::cout << tern::bulk::to_json(config, result, wall) << "\n";
-  if (!result.error.empty()) return 2;
+  if (!result.error.empty()) return tern::tools::usage_error("tern-sim", result.error);
   return result.completed ? 0 : 1;
 }
