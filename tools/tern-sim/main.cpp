@@ -15,7 +15,8 @@
 //            [--deadline 400ms] [--duration 60s | --frames N]
 //            [--gop 30 --iframe-scale 4] [--frame-latencies FILE]
 //            --link ... --down ...
-//   tern-sim --mode connection ... --qlog DIR   (qlog traces of both sides)
+//   tern-sim --mode connection ... --qlog DIR   (qlog traces of both sides;
+//                                               DIR is created if missing)
 //
 // Exit status: 0 when every flow completed, 1 when the time limit came
 // first, 2 on bad arguments.
@@ -28,6 +29,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -163,7 +165,8 @@ int main(int argc, char** argv) {
   app.add_flag("--trace", config.trace, "print per-flow progress every 100 ms to stderr");
   app.add_flag("--json", json, "print the JSON result (the default output)");
   std::string qlog_dir;
-  app.add_option("--qlog", qlog_dir, "connection mode: write qlog traces of both connections into DIR");
+  app.add_option("--qlog", qlog_dir,
+                 "connection mode: write qlog traces of both connections into DIR (created if missing)");
   TERN_PARSE_COMMAND_LINE(app, "tern-sim", argc, argv);
   (void)json;
 
@@ -218,6 +221,15 @@ int main(int argc, char** argv) {
     cconfig.mtu = config.mtu;
     cconfig.time_limit = config.time_limit;
     cconfig.trace = config.trace;
+    if (!qlog_dir.empty()) {
+      // The library writes only into an existing directory (a typo should
+      // not scatter traces); the tool creates it, as `mkdir -p` would.
+      std::error_code ec;
+      std::filesystem::create_directories(qlog_dir, ec);
+      if (ec || !std::filesystem::is_directory(qlog_dir, ec))
+        return tern::tools::usage_error("tern-sim", "--qlog: cannot create directory \"" + qlog_dir + "\"" +
+                                                        (ec ? ": " + ec.message() : std::string{}));
+    }
     cconfig.qlog_dir = qlog_dir;
     const auto wall_start = std::chrono::steady_clock::now();
     const auto result = tern::connsim::run_scenario(cconfig);
