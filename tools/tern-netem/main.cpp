@@ -43,7 +43,7 @@ namespace sim = tern::sim;
 int main(int argc, char** argv) {
   if (tern::netem::nat_mode_requested(argc, argv)) return tern::netem::nat_main(argc, argv);
   CLI::App app{"tern-netem: netem impairments (tc-netem(8) syntax), one spec per direction, applied by a UDP relay "
-               "or (--tun) to every IP packet between two network namespaces"};
+               "or (--tun) to every IP packet between two network namespaces; or (--nat) a NAT"};
   std::string listen, connect, up = "", down = "", schedule_file, rebind_after, run_for;
   bool stats_json = false, tun = false;
   tern::netem::tun_config tun_config;
@@ -74,6 +74,12 @@ int main(int argc, char** argv) {
                  "run the scheduler thread as SCHED_FIFO with this priority (1-99; needs CAP_SYS_NICE), so "
                  "busy neighbours cannot delay due packets by a scheduler time slice")
       ->check(CLI::Range(1, 99));
+  // Never parsed here: main() hands any command line with --nat to nat_main()
+  // first. Declared so that --help shows the mode.
+  std::string nat_filtering;
+  app.add_option("--nat", nat_filtering,
+                 "instead, play a NAT for one inside peer on loopback, with this filtering: apdf, adf or eif "
+                 "(tern-netem --nat eif --help lists that mode's options)");
   TERN_PARSE_COMMAND_LINE(app, "tern-netem", argc, argv);
   if (!tun && (listen.empty() || connect.empty()))
     return usage_error("give --listen and --connect (the UDP relay), or --tun");
