@@ -5,11 +5,13 @@
 #   tern-sim still prints its JSON result, with the error in it).
 # expect_exit.sh help COMMAND [ARG...]
 #   COMMAND must exit 0 with its help on stdout and nothing on stderr.
+# expect_exit.sh help-lists TEXT COMMAND [ARG...]
+#   the same, and the help must contain TEXT.
 # Prints "FAIL: ..." and exits 1 otherwise.
 set -u
 kind=$1
 shift
-if [ "$kind" = usage ]; then
+if [ "$kind" = usage ] || [ "$kind" = help-lists ]; then
   prefix=$1
   shift
 fi
@@ -35,10 +37,13 @@ case $kind in
       *) fail "stderr does not start with \"$prefix: \"" ;;
     esac
     ;;
-  help)
+  help | help-lists)
     [ "$rc" -eq 0 ] || fail "exit status $rc, expected 0"
     [ -s "$scratch/out" ] || fail "no help on stdout"
     [ ! -s "$scratch/err" ] || fail "output on stderr"
+    if [ "$kind" = help-lists ]; then
+      grep -q -e "$prefix" "$scratch/out" || fail "the help does not mention $prefix"
+    fi
     ;;
   *)
     echo "FAIL: unknown check $kind"
