@@ -16,6 +16,8 @@
 
 #include "frame_stream.hpp"
 
+#include "cli_exit.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <arpa/inet.h>
@@ -242,7 +244,7 @@ int main(int argc, char** argv) try {
         ->check(CLI::Range(0.0, 600.0));
   ts->add_option("--cc", cc, "TCP congestion control (TCP_CONGESTION), e.g. cubic or bbr");
   ur->add_option("--idle", idle, "give up after this many seconds without a datagram")->check(CLI::Range(0.1, 600.0));
-  CLI11_PARSE(app, argc, argv);
+  TERN_PARSE_COMMAND_LINE(app, "kernel_frames", argc, argv);
   if (*ts) tcp_send(host, port, shape, cc);
   if (*tr) tcp_recv(port, shape, grace);
   if (*us) udp_send(host, port, shape);

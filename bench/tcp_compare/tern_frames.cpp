@@ -12,6 +12,8 @@
 
 #include <tern/tern.hpp>
 
+#include "cli_exit.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <asio/co_spawn.hpp>
@@ -133,7 +135,7 @@ int main(int argc, char** argv) try {
   ss->add_option("FINGERPRINT", fingerprint, "the receiver's certificate fingerprint, as recv prints it")->required();
   ss->add_option("--deadline", deadline_ms, "ms after capture a frame is still worth delivering")
       ->check(CLI::Range(1, 60000));
-  CLI11_PARSE(app, argc, argv);
+  TERN_PARSE_COMMAND_LINE(app, "tern_frames", argc, argv);
 
   asio::io_context io;
   tern::config cfg;

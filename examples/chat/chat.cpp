@@ -74,7 +74,17 @@ asio::awaitable<bool> chat_in(tern::connection c, std::string room, int lines) {
 
 } // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  // No arguments: --help says so, anything else is a usage error (exit 2).
+  if (argc > 1) {
+    const std::string arg = argv[1];
+    if (arg == "--help" || arg == "-h") {
+      std::printf("usage: chat   (server and client in one process on loopback)\n");
+      return 0;
+    }
+    std::fprintf(stderr, "chat: unexpected argument '%s' (chat takes none)\n", argv[1]);
+    return 2;
+  }
   asio::io_context io;
   tern::config scfg;
   scfg.accept_connections = true;

@@ -97,7 +97,17 @@ struct client_run {
 
 } // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  // No arguments: --help says so, anything else is a usage error (exit 2).
+  if (argc > 1) {
+    const std::string arg = argv[1];
+    if (arg == "--help" || arg == "-h") {
+      std::printf("usage: echo_callbacks   (server and client in one process on loopback)\n");
+      return 0;
+    }
+    std::fprintf(stderr, "echo_callbacks: unexpected argument '%s' (echo_callbacks takes none)\n", argv[1]);
+    return 2;
+  }
   asio::io_context io;
   tern::config server_cfg;
   server_cfg.accept_connections = true;

@@ -4,6 +4,7 @@
 //                                          loopback; exits 0 when the echo matched
 //   echo_coro server [port]                prints its port and fingerprint, serves
 //   echo_coro client <ip> <port> <fingerprint> [message]
+//   echo_coro --help                       the usage; a bad command line exits 2
 
 #include <tern/tern.hpp>
 
@@ -16,14 +17,30 @@
 #include <asio/write.hpp>
 
 #include <array>
+#include <charconv>
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <string_view>
 
 using asio::use_awaitable;
 namespace ip = asio::ip;
 
 namespace {
+
+constexpr const char* usage = "usage: echo_coro [server [PORT] | client IP PORT FINGERPRINT [MESSAGE]]";
+
+// A bad command line: one line on stderr, exit status 2 (docs/building.md).
+int usage_error(const std::string& what) {
+  std::cerr << "echo_coro: " << what << " (" << usage << ")\n";
+  return 2;
+}
+
+// A whole decimal port number, 0 to 65535; "abc" and "80x" are refused.
+bool parse_port(std::string_view text, unsigned short& port) {
+  const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), port);
+  return err == std::errc{} && end == text.data() + text.size();
+}
 
 // Echoes one stream until the peer finishes it, then finishes ours.
 asio::awaitable<void> echo_stream(tern::byte_stream s) {
@@ -73,11 +90,19 @@ asio::awaitable<std::string> echo_once(tern::endpoint& ep, ip::udp::endpoint ser
 int main(int argc, char** argv) try {
   asio::io_context io;
   const std::string mode = argc > 1 ? argv[1] : "demo";
+  if (mode == "--help" || mode == "-h") {
+    std::cout << usage << "\n";
+    return 0;
+  }
+  if (mode != "server" && mode != "client" && mode != "demo")
+    return usage_error("unknown mode '" + mode + "'");
 
   if (mode == "server") {
     tern::config cfg;
     cfg.accept_connections = true;
-    const auto port = static_cast<unsigned short>(argc > 2 ? std::stoi(argv[2]) : 0);
+    unsigned short port = 0;
+    if (argc > 3) return usage_error("too many arguments");
+    if (argc > 2 && !parse_port(argv[2], port)) return usage_error("bad port '" + std::string{argv[2]} + "'");
     tern::endpoint ep(io.get_executor(), {ip::udp::v6(), port}, cfg);
     std::cout << "port " << ep.local_endpoint().port() << "\nfingerprint " << ep.fingerprint() << std::endl;
     asio::co_spawn(io, serve(ep), asio::detached);
@@ -86,11 +111,15 @@ int main(int argc, char** argv) try {
   }
 
   if (mode == "client") {
-    if (argc < 5) {
-      std::cerr << "usage: echo_coro client <ip> <port> <fingerprint> [message]\n";
-      return 2;
-    }
-    const ip::udp::endpoint server(ip::make_address(argv[2]), static_cast<unsigned short>(std::stoi(argv[3])));
+    if (argc < 5) return usage_error("client needs IP PORT FINGERPRINT");
+    if (argc > 6) return usage_error("too many arguments");
+    std::error_code ec;
+    const auto address = ip::make_address(argv[2], ec);
+    if (ec) return usage_error("bad IP address '" + std::string{argv[2]} + "'");
+    unsigned short port = 0;
+    if (!parse_port(argv[3], port) || port == 0)
+      return usage_error("bad port '" + std::string{argv[3]} + "'");
+    const ip::udp::endpoint server(address, port);
     tern::endpoint ep(io.get_executor(), {server.address().is_v4() ? ip::udp::v4() : ip::udp::v6(), 0});
     std::string message = argc > 5 ? argv[5] : "hello, tern";
     int status = 1;
@@ -104,6 +133,7 @@ int main(int argc, char** argv) try {
   }
 
   // Demo: both sides on one io_context, several echoes in a row.
+  if (argc > 2) return usage_error("too many arguments");
   tern::config server_cfg;
   server_cfg.accept_connections = true;
   tern::endpoint server(io.get_executor(), {ip::make_address("127.0.0.1"), 0}, server_cfg);

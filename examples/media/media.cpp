@@ -6,6 +6,7 @@
 //   media [seconds]                         sender and receiver in one process
 //   media receive [port]                    prints port and fingerprint
 //   media send <ip> <port> <fingerprint> [seconds]
+//   media --help                            the usage; a bad command line exits 2
 
 #include <tern/tern.hpp>
 
@@ -17,11 +18,14 @@
 #include <asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstdint>
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -31,6 +35,22 @@ namespace ip = asio::ip;
 constexpr auto as_tuple = asio::experimental::as_tuple(use_awaitable);
 
 namespace {
+
+constexpr const char* usage =
+    "usage: media [SECONDS] | media receive [PORT] | media send IP PORT FINGERPRINT [SECONDS]";
+
+// A bad command line: one line on stderr, exit status 2 (docs/building.md).
+int usage_error(const std::string& what) {
+  std::cerr << "media: " << what << " (" << usage << ")\n";
+  return 2;
+}
+
+// A whole decimal number up to max; "abc" and "5x" are refused.
+template <typename T>
+bool parse_number(std::string_view text, T max, T& out) {
+  const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return err == std::errc{} && end == text.data() + text.size() && out <= max;
+}
 
 constexpr auto frame_interval = std::chrono::microseconds(1'000'000 / 30);
 constexpr auto audio_interval = 20ms;           // 50 packets per second
@@ -138,12 +158,28 @@ asio::awaitable<void> receive_media(tern::connection c, report& r) {
 int main(int argc, char** argv) try {
   asio::io_context io;
   const std::string mode = argc > 1 && !std::isdigit(static_cast<unsigned char>(argv[1][0])) ? argv[1] : "demo";
+  if (mode == "--help" || mode == "-h") {
+    std::cout << usage << "\n";
+    return 0;
+  }
+  if (mode != "receive" && mode != "send" && mode != "demo")
+    return usage_error("unknown mode '" + mode + "'");
+  // Seconds of media: 1 to an hour.
+  auto parse_seconds = [](const char* text, std::chrono::seconds& out) {
+    unsigned s = 0;
+    if (!parse_number(text, 3600u, s) || s == 0) return false;
+    out = std::chrono::seconds(s);
+    return true;
+  };
 
   if (mode == "receive") {
     tern::config cfg;
     cfg.accept_connections = true;
-    tern::endpoint ep(io.get_executor(), {ip::udp::v6(), static_cast<unsigned short>(argc > 2 ? std::stoi(argv[2]) : 0)},
-                      cfg);
+    unsigned short port = 0;
+    if (argc > 3) return usage_error("too many arguments");
+    if (argc > 2 && !parse_number(argv[2], std::uint16_t{65535}, port))
+      return usage_error("bad port '" + std::string{argv[2]} + "'");
+    tern::endpoint ep(io.get_executor(), {ip::udp::v6(), port}, cfg);
     std::cout << "port " << ep.local_endpoint().port() << "\nfingerprint " << ep.fingerprint() << std::endl;
     report r;
     asio::co_spawn(
@@ -159,10 +195,19 @@ int main(int argc, char** argv) try {
     return 0;
   }
   if (mode == "send") {
-    if (argc < 5) return std::cerr << "usage: media send <ip> <port> <fingerprint> [seconds]\n", 2;
-    const ip::udp::endpoint to(ip::make_address(argv[2]), static_cast<unsigned short>(std::stoi(argv[3])));
+    if (argc < 5) return usage_error("send needs IP PORT FINGERPRINT");
+    if (argc > 6) return usage_error("too many arguments");
+    std::error_code ec;
+    const auto address = ip::make_address(argv[2], ec);
+    if (ec) return usage_error("bad IP address '" + std::string{argv[2]} + "'");
+    unsigned short port = 0;
+    if (!parse_number(argv[3], std::uint16_t{65535}, port) || port == 0)
+      return usage_error("bad port '" + std::string{argv[3]} + "'");
+    auto length = std::chrono::seconds(5);
+    if (argc > 5 && !parse_seconds(argv[5], length))
+      return usage_error("bad SECONDS '" + std::string{argv[5]} + "'");
+    const ip::udp::endpoint to(address, port);
     tern::endpoint ep(io.get_executor(), {to.address().is_v4() ? ip::udp::v4() : ip::udp::v6(), 0});
-    const auto length = std::chrono::seconds(argc > 5 ? std::stoi(argv[5]) : 5);
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
@@ -178,7 +223,10 @@ int main(int argc, char** argv) try {
   }
 
   // Demo: both ends in one process.
-  const auto length = std::chrono::seconds(argc > 1 ? std::stoi(argv[1]) : 2);
+  auto length = std::chrono::seconds(2);
+  if (argc > 2) return usage_error("too many arguments");
+  if (argc > 1 && !parse_seconds(argv[1], length))
+    return usage_error("bad SECONDS '" + std::string{argv[1]} + "'");
   tern::config rcfg;
   rcfg.accept_connections = true;
   tern::endpoint receiver(io.get_executor(), {ip::make_address("127.0.0.1"), 0}, rcfg);

@@ -215,7 +215,7 @@ constexpr const char* usage = "usage: poll_loop [BYTES]   (an echo of BYTES, def
 int main(int argc, char** argv) {
   std::size_t bytes = 4u << 20;
   if (argc > 2) {
-    std::fprintf(stderr, "%s\n", usage);
+    std::fprintf(stderr, "poll_loop: too many arguments (%s)\n", usage);
     return 2;
   }
   if (argc == 2) {

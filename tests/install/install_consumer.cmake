@@ -13,6 +13,18 @@ endfunction()
 
 run(${CMAKE_COMMAND} --install ${TERN_BUILD_DIR} --prefix ${prefix})
 
+# 0. The tools (a comma-separated list; empty when the build has none), each
+# in bin/ and runnable from there: tern-sim was once the only one left out.
+if(INSTALLED_TOOLS)
+  string(REPLACE "," ";" tools "${INSTALLED_TOOLS}")
+  foreach(tool ${tools})
+    if(NOT EXISTS ${prefix}/bin/${tool})
+      message(FATAL_ERROR "cmake --install did not install ${tool} into ${prefix}/bin")
+    endif()
+  endforeach()
+  run(${prefix}/bin/tern-sim --help)
+endif()
+
 # 1. CMake package.
 run(${CMAKE_COMMAND} -S ${CONSUMER_SOURCE_DIR} -B ${SCRATCH_DIR}/cmake-build
     -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DCMAKE_BUILD_TYPE=Release)

@@ -1,9 +1,12 @@
-// doctest main shared by every tern test executable. It adds one thing to
-// doctest's: a failing test case prints the seed that reproduces it.
+// doctest main shared by every tern test executable. It adds two things to
+// doctest's: a failing test case prints the seed that reproduces it, and
+// tern::test::skip (support/skip.hpp) learns whether the running case has
+// failed already.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
 #include "support/seed.hpp"
+#include "support/skip.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -21,13 +24,22 @@ std::uint64_t seed() noexcept {
 }
 
 namespace {
+bool current_failed = false; // an assertion of the running test case failed
+} // namespace
+
+bool current_test_case_failed() noexcept { return current_failed; }
+
+namespace {
 
 struct seed_reporter : doctest::IReporter {
   explicit seed_reporter(const doctest::ContextOptions&) {}
   void report_query(const doctest::QueryData&) override {}
   void test_run_start() override {}
   void test_run_end(const doctest::TestRunStats&) override {}
-  void test_case_start(const doctest::TestCaseData& tc) override { current_ = &tc; }
+  void test_case_start(const doctest::TestCaseData& tc) override {
+    current_ = &tc;
+    current_failed = false;
+  }
   void test_case_reenter(const doctest::TestCaseData&) override {}
   void test_case_end(const doctest::CurrentTestCaseStats& stats) override {
     if (stats.failure_flags != 0 && current_ != nullptr)
@@ -37,7 +49,9 @@ struct seed_reporter : doctest::IReporter {
   void test_case_exception(const doctest::TestCaseException&) override {}
   void subcase_start(const doctest::SubcaseSignature&) override {}
   void subcase_end() override {}
-  void log_assert(const doctest::AssertData&) override {}
+  void log_assert(const doctest::AssertData& ad) override {
+    if (ad.m_failed && (ad.m_at & doctest::assertType::is_warn) == 0) current_failed = true;
+  }
   void log_message(const doctest::MessageData&) override {}
   void test_case_skipped(const doctest::TestCaseData&) override {}
 

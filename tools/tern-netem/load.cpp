@@ -4,6 +4,7 @@
 //   tern-netem-load send --to HOST:PORT --rate PPS --duration TIME [--size BYTES]
 //     sends PPS datagrams per second, evenly paced.
 
+#include "cli_exit.hpp"
 #include "endpoint.hpp"
 
 #include "sim/netem_spec.hpp"
@@ -34,13 +35,14 @@ int main(int argc, char** argv) {
   send->add_option("--rate", rate, "datagrams per second");
   send->add_option("--duration", duration_text);
   send->add_option("--size", size, "bytes per datagram");
-  CLI11_PARSE(app, argc, argv);
+  TERN_PARSE_COMMAND_LINE(app, "tern-netem-load", argc, argv);
 
   using clock = std::chrono::steady_clock;
   if (*sink) {
     const auto l = tern::netem::parse_endpoint(listen);
     const auto idle_time = tern::sim::parse_time(idle);
-    if (!l || !idle_time) return 2;
+    if (!l) return tern::tools::usage_error("tern-netem-load", "--listen: bad address \"" + listen + "\"");
+    if (!idle_time) return tern::tools::usage_error("tern-netem-load", "--idle: bad time \"" + idle + "\"");
     const int fd = ::socket(l->family(), SOCK_DGRAM, 0);
     const int buf = 4 * 1024 * 1024;
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
@@ -61,7 +63,10 @@ int main(int argc, char** argv) {
   }
   const auto t = tern::netem::parse_endpoint(to);
   const auto d = tern::sim::parse_time(duration_text);
-  if (!t || !d || rate <= 0) return 2;
+  if (!t) return tern::tools::usage_error("tern-netem-load", "--to: bad address \"" + to + "\"");
+  if (!d)
+    return tern::tools::usage_error("tern-netem-load", "--duration: bad time \"" + duration_text + "\"");
+  if (rate <= 0) return tern::tools::usage_error("tern-netem-load", "--rate must be positive");
   const int fd = ::socket(t->family(), SOCK_DGRAM, 0);
   if (::connect(fd, t->addr(), t->length) != 0) return 1;
   std::vector<char> data(size, 'x');

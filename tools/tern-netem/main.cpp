@@ -4,6 +4,7 @@
 // devices, for any IP traffic. With --nat it plays a NAT instead
 // (nat_cli.hpp).
 
+#include "cli_exit.hpp"
 #include "endpoint.hpp"
 #include "link_pump.hpp"
 #include "nat_cli.hpp"
@@ -33,10 +34,7 @@ std::atomic<bool> stop_requested{false};
 
 extern "C" void on_signal(int) { stop_requested.store(true); }
 
-int usage_error(const std::string& message) {
-  std::fprintf(stderr, "tern-netem: %s\n", message.c_str());
-  return 2;
-}
+int usage_error(const std::string& message) { return tern::tools::usage_error("tern-netem", message); }
 
 } // namespace
 
@@ -45,7 +43,7 @@ namespace sim = tern::sim;
 int main(int argc, char** argv) {
   if (tern::netem::nat_mode_requested(argc, argv)) return tern::netem::nat_main(argc, argv);
   CLI::App app{"tern-netem: netem impairments (tc-netem(8) syntax), one spec per direction, applied by a UDP relay "
-               "or (--tun) to every IP packet between two network namespaces"};
+               "or (--tun) to every IP packet between two network namespaces; or (--nat) a NAT"};
   std::string listen, connect, up = "", down = "", schedule_file, rebind_after, run_for;
   bool stats_json = false, tun = false;
   tern::netem::tun_config tun_config;
@@ -76,7 +74,13 @@ int main(int argc, char** argv) {
                  "run the scheduler thread as SCHED_FIFO with this priority (1-99; needs CAP_SYS_NICE), so "
                  "busy neighbours cannot delay due packets by a scheduler time slice")
       ->check(CLI::Range(1, 99));
-  CLI11_PARSE(app, argc, argv);
+  // Never parsed here: main() hands any command line with --nat to nat_main()
+  // first. Declared so that --help shows the mode.
+  std::string nat_filtering;
+  app.add_option("--nat", nat_filtering,
+                 "instead, play a NAT for one inside peer on loopback, with this filtering: apdf, adf or eif "
+                 "(tern-netem --nat eif --help lists that mode's options)");
+  TERN_PARSE_COMMAND_LINE(app, "tern-netem", argc, argv);
   if (!tun && (listen.empty() || connect.empty()))
     return usage_error("give --listen and --connect (the UDP relay), or --tun");
 

@@ -1,5 +1,6 @@
 #include "nat_cli.hpp"
 
+#include "cli_exit.hpp"
 #include "nat.hpp"
 
 #include "sim/netem_spec.hpp"
@@ -20,8 +21,7 @@ std::atomic<bool> nat_stop{false};
 extern "C" void on_nat_signal(int) { nat_stop.store(true); }
 
 int nat_usage_error(const std::string& message) {
-  std::fprintf(stderr, "tern-netem --nat: %s\n", message.c_str());
-  return 2;
+  return tern::tools::usage_error("tern-netem", "--nat mode: " + message);
 }
 
 } // namespace
@@ -51,7 +51,7 @@ int nat_main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--duration", run_for, "exit after this long (default: run until SIGINT/SIGTERM)");
   app.add_flag("--stats-json", stats_json, "print statistics as JSON on stdout at exit");
-  CLI11_PARSE(app, argc, argv);
+  TERN_PARSE_COMMAND_LINE(app, "tern-netem", argc, argv);
 
   nat_config config;
   const auto f = parse_nat_filtering(filtering);

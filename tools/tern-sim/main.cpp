@@ -15,11 +15,13 @@
 //            [--deadline 400ms] [--duration 60s | --frames N]
 //            [--gop 30 --iframe-scale 4] [--frame-latencies FILE]
 //            --link ... --down ...
-//   tern-sim --mode connection ... --qlog DIR   (qlog traces of both sides)
+//   tern-sim --mode connection ... --qlog DIR   (qlog traces of both sides;
+//                                               DIR is created if missing)
 //
 // Exit status: 0 when every flow completed, 1 when the time limit came
 // first, 2 on bad arguments.
 
+#include "cli_exit.hpp"
 #include "connection_scenario.hpp"
 #include "scenario.hpp"
 
@@ -27,6 +29,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -162,8 +165,9 @@ int main(int argc, char** argv) {
   app.add_flag("--trace", config.trace, "print per-flow progress every 100 ms to stderr");
   app.add_flag("--json", json, "print the JSON result (the default output)");
   std::string qlog_dir;
-  app.add_option("--qlog", qlog_dir, "connection mode: write qlog traces of both connections into DIR");
-  CLI11_PARSE(app, argc, argv);
+  app.add_option("--qlog", qlog_dir,
+                 "connection mode: write qlog traces of both connections into DIR (created if missing)");
+  TERN_PARSE_COMMAND_LINE(app, "tern-sim", argc, argv);
   (void)json;
 
   const auto algorithm = tern::cc::parse_algorithm(cc);
@@ -217,12 +221,21 @@ int main(int argc, char** argv) {
     cconfig.mtu = config.mtu;
     cconfig.time_limit = config.time_limit;
     cconfig.trace = config.trace;
+    if (!qlog_dir.empty()) {
+      // The library writes only into an existing directory (a typo should
+      // not scatter traces); the tool creates it, as `mkdir -p` would.
+      std::error_code ec;
+      std::filesystem::create_directories(qlog_dir, ec);
+      if (ec || !std::filesystem::is_directory(qlog_dir, ec))
+        return tern::tools::usage_error("tern-sim", "--qlog: cannot create directory \"" + qlog_dir + "\"" +
+                                                        (ec ? ": " + ec.message() : std::string{}));
+    }
     cconfig.qlog_dir = qlog_dir;
     const auto wall_start = std::chrono::steady_clock::now();
     const auto result = tern::connsim::run_scenario(cconfig);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     std::cout << tern::connsim::to_json(cconfig, result, wall) << "\n";
-    if (!result.error.empty()) return 2;
+    if (!result.error.empty()) return tern::tools::usage_error("tern-sim", result.error);
     if (!frame_latencies.empty()) {
       std::ofstream file(frame_latencies);
       file << tern::connsim::frame_latencies_csv(cconfig, result.media);
@@ -246,6 +259,6 @@ int main(int argc, char** argv) {
   const auto result = tern::bulk::run_scenario(config);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   std::cout << tern::bulk::to_json(config, result, wall) << "\n";
-  if (!result.error.empty()) return 2;
+  if (!result.error.empty()) return tern::tools::usage_error("tern-sim", result.error);
   return result.completed ? 0 : 1;
 }

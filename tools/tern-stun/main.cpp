@@ -5,6 +5,8 @@
 //   tern-stun serve --listen ADDR:PORT [--listen ADDR:PORT ...]
 #include "commands.hpp"
 
+#include "cli_exit.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <cmath>
@@ -51,17 +53,12 @@ int main(int argc, char** argv) {
   serve->add_flag("--no-rfc3489", no_rfc3489, "drop requests without the magic cookie (RFC 3489 clients)");
   serve->add_flag("-v,--verbose", s.verbose, "log every datagram to stderr");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
+  TERN_PARSE_COMMAND_LINE(app, "tern-stun", argc, argv);
 
   try {
     if (*query) {
       if (v4 && v6) {
-        std::cerr << "tern-stun: -4 and -6 exclude each other\n";
-        return 2;
+        return tern::tools::usage_error("tern-stun", "-4 and -6 exclude each other");
       }
       q.family = v4 ? 4 : v6 ? 6 : 0;
       q.fingerprint = !no_fingerprint && !classic;

@@ -189,6 +189,9 @@ TEST_CASE("completion tokens: callbacks, deferred and use_future") {
   byte_stream deferred_stream;
   const std::string msg = "deferred";
   std::string back;
+  // The checks inside the chain below pass vacuously if it never completes:
+  // these say it did.
+  bool deferred_opened = false, deferred_read_done = false;
   asio::co_spawn(net.io, echo_server(net.server), asio::detached);
   // A plain callback.
   net.client.async_connect(net.server.local_endpoint(), net.pin(), [&](std::error_code ec, connection c) {
@@ -198,6 +201,7 @@ TEST_CASE("completion tokens: callbacks, deferred and use_future") {
     auto op = conn.async_open_stream(asio::experimental::deferred);
     std::move(op)([&](std::error_code oec, byte_stream s) {
       REQUIRE_FALSE(oec);
+      deferred_opened = true;
       // Composed operations keep a reference to the stream object: it must
       // outlive them, like an Asio socket.
       deferred_stream = s;
@@ -207,6 +211,7 @@ TEST_CASE("completion tokens: callbacks, deferred and use_future") {
       asio::async_read(deferred_stream, asio::dynamic_buffer(back), [&](std::error_code rec, std::size_t) {
         CHECK(rec == asio::error::eof);
         CHECK(back == msg);
+        deferred_read_done = true;
         net.io.stop();
       });
     });
@@ -214,6 +219,9 @@ TEST_CASE("completion tokens: callbacks, deferred and use_future") {
   net.io.run_for(60s);
   CHECK_FALSE(connect_error);
   REQUIRE(conn);
+  CHECK(deferred_opened);
+  CHECK(deferred_read_done);
+  CHECK(back == msg);
 
   // asio::use_future, with the loop on another thread (the future is the
   // only thing this thread touches).

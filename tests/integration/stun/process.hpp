@@ -3,6 +3,8 @@
 // Child processes for the interop tests: start a program with its output
 // captured in a file, read that output, stop it. POSIX only.
 
+#include "support/skip.hpp"
+
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -78,17 +80,7 @@ bool with_stund(const std::string& stund, Attempt attempt) {
   return false;
 }
 
-/// ctest runs each case alone and maps exit code 77 to "skipped" (the
-/// TERN_SKIP_RETURN_CODE its entries set); run by hand, the case just warns
-/// and passes.
-[[maybe_unused]] inline void skip(const std::string& why) {
-  if (const char* code = std::getenv("TERN_SKIP_RETURN_CODE"); code != nullptr && *code != '\0') {
-    std::printf("SKIPPED: %s\n", why.c_str());
-    std::fflush(stdout);
-    std::_Exit(std::atoi(code));
-  }
-  WARN_MESSAGE(false, ("skipped: " + why).c_str());
-}
+// skip(why): support/skip.hpp.
 
 /// The tern-stun binary the build made (TERN_STUN_TOOL), or "" without one.
 [[maybe_unused]] inline std::string tern_stun_tool() {
