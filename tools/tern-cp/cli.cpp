@@ -10,6 +10,7 @@
 // itself checks, so a refused host never gets to send a byte of a file.
 // Keys live in ~/.config/tern (docs/tern-cp.md, "Authentication").
 #include "authorized_keys.hpp"
+#include "cli_exit.hpp"
 #include "config_dir.hpp"
 #include "identity.hpp"
 #include "known_hosts.hpp"
@@ -23,6 +24,7 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
+#include <asio/ip/udp.hpp>
 #include <asio/use_awaitable.hpp>
 
 #include <cmath>
@@ -129,7 +131,7 @@ int main(int argc, char** argv) try {
   send->add_flag("--json", json, "print final stats as JSON");
   send->add_flag("--no-progress", no_progress,
                  "no progress line (there is none unless stderr is a terminal)");
-  send->add_option("HOST", host, "server address")->required();
+  send->add_option("HOST", host, "server name or address (IPv4 or IPv6)")->required();
   send->add_option("PORT", dport, "server UDP port")->required();
   send->add_option("SOURCE", sources, "files or directories")->required();
 
@@ -139,7 +141,7 @@ int main(int argc, char** argv) try {
   std::string id_file;
   id->add_flag("--server", id_server, "the server's fingerprint instead (what its clients pin)");
   id->add_option("--identity", id_file, "the identity file (default: the client's, or the server's with --server)");
-  CLI11_PARSE(app, argc, argv);
+  TERN_PARSE_COMMAND_LINE(app, "tern-cp", argc, argv);
 
   if (id->parsed()) {
     if (id_file.empty()) id_file = id_server ? server_identity : client_identity;
@@ -208,7 +210,17 @@ int main(int argc, char** argv) try {
   }
 
   so.progress = !no_progress && !json && ::isatty(STDERR_FILENO) == 1;
-  const ip::udp::endpoint server(ip::make_address(host), dport);
+  // HOST as typed (a name or an address) is what known_hosts records; the
+  // connection goes to the first address it resolves to, IPv4 or IPv6.
+  std::error_code resolve_error;
+  ip::udp::resolver resolver(io);
+  const auto addresses = resolver.resolve(host, std::to_string(dport), resolve_error);
+  if (resolve_error || addresses.empty()) {
+    std::cerr << "tern-cp: cannot resolve " << host << ": "
+              << (resolve_error ? resolve_error.message() : std::string("no address")) << "\n";
+    return 1;
+  }
+  const ip::udp::endpoint server = addresses.begin()->endpoint();
   const std::string host_key = host + ":" + std::to_string(dport);
   std::string refusal;
   const auto plan =

@@ -39,9 +39,11 @@ grep -q "$work/bad_keys:3:" "$work/bad-keys.err" || { echo "FAIL: the bad line i
 start_server "$work/dst"
 client_fp=$("$tern_cp" id)
 grep -q "^$client_fp test-client\$" "$work/authorized_keys" || { echo "FAIL: the client is not listed"; exit 1; }
-timeout 60 "$tern_cp" send --fingerprint "$fp" 127.0.0.1 "$port" "$work/f" 2> "$work/ok.err" ||
+# HOST given as a name: resolved, and recorded in known_hosts as typed.
+timeout 60 "$tern_cp" send --fingerprint "$fp" localhost "$port" "$work/f" 2> "$work/ok.err" ||
   { cat "$work/ok.err" "$work/serve.err"; echo "FAIL: the authorized client could not send"; exit 1; }
 cmp "$work/f" "$work/dst/f" || { echo "FAIL: the file arrived damaged"; exit 1; }
+grep -q "^localhost:$port " "$TERN_KNOWN_HOSTS" || { cat "$TERN_KNOWN_HOSTS"; echo "FAIL: known_hosts lacks localhost:$port"; exit 1; }
 rm "$work/dst/f"
 
 # 3. Another key, same server: refused in the handshake.
