@@ -16,26 +16,18 @@
 //   heaptrack build/release/bench/core/tern-bench-connection-memory 100 --hold
 //   heaptrack_print -f heaptrack.*.zst --print-leaks 1 -n 1000 -s 1000
 
-#include "core/endpoint.hpp"
-#include "crypto/certificate.hpp"
-#include "crypto/tls_session.hpp"
+#include "support/connection_heap_meter.hpp"
 
 #include <openssl/crypto.h>
-
-#include <malloc.h>
 
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <memory>
-#include <optional>
+#include <exception>
 #include <string_view>
-#include <vector>
 
 namespace {
-
-using namespace tern;
 
 // --- OpenSSL's share: its allocations carry their size in a header -----------
 
@@ -75,39 +67,9 @@ void* counting_realloc(void* q, std::size_t n, const char* file, int line) {
   return r + header;
 }
 
-/// Heap in use now, bytes.
-long long heap_in_use() { return static_cast<long long>(mallinfo2().uordblks); }
-
-/// What one side keeps: all of it, and OpenSSL's part.
-struct heap_count {
-  long long total = 0;
-  long long openssl = 0;
-};
-
-/// Runs `f`, charging the heap it leaves behind to `counter`.
-template <class F>
-auto counted(heap_count& counter, F&& f) {
-  const long long before = heap_in_use();
-  const long long ssl_before = openssl_in_use;
-  auto result = f();
-  counter.total += heap_in_use() - before;
-  counter.openssl += openssl_in_use - ssl_before;
-  return result;
-}
-
-struct per_connection {
-  long long total = 0;
-  long long openssl = 0;
-};
-
-per_connection average(const heap_count& c, std::size_t n) {
-  if (n == 0) return {};
-  return {c.total / static_cast<long long>(n), c.openssl / static_cast<long long>(n)};
-}
-
 } // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   // Before OpenSSL allocates anything, or it refuses.
   const bool hooked = CRYPTO_set_mem_functions(counting_malloc, counting_realloc, counting_free) == 1;
   std::size_t n = 500;
@@ -123,120 +85,22 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  std::error_code ec;
-  auto identity = crypto::generate_self_signed(crypto::key_algorithm::ec_p256, "bench.tern", ec);
-  core::connection_config server_cfg, client_cfg;
-  server_cfg.tls.identity = identity;
-  client_cfg.tls.peer.pinned_fingerprints = {identity.fingerprint()};
-  random_source rng(1);
-  core::endpoint_config server_side;
-  server_side.connection = server_cfg;
-  server_side.server_tls = crypto::tls_context::create(crypto::tls_role::server, server_cfg.tls, ec);
-  server_side.retry_above_half_open = 0; // measure connections, not Retries
-  server_side.max_half_open = n;
-  server_side.max_half_open_per_source = n;
-  core::endpoint_config client_side;
-  client_side.connection = client_cfg;
-  auto client_tls = crypto::tls_context::create(crypto::tls_role::client, client_cfg.tls, ec);
-  if (ec) return 1;
-
-  heap_count server_heap, client_heap;
-  core::endpoint server(server_side, rng);
-  core::endpoint clients(client_side, rng);
-  const auto client_addr = address::ipv4({10, 0, 0, 1}, 4000);
-  const auto server_addr = address::ipv4({10, 0, 0, 2}, 443);
-  struct pair {
-    core::connection_handle client_handle = core::no_connection;
-    std::unique_ptr<core::connection> client;
-    core::connection_handle server_handle = core::no_connection;
-    std::unique_ptr<core::connection> server;
-  };
-  std::vector<pair> pairs(n);
-  std::vector<std::byte> buf(1500);
-  std::vector<std::vector<std::byte>> datagrams;
-  datagrams.reserve(64);
-  time_point now{std::chrono::seconds(1)};
-  // Datagrams one side has to send, copied out of its bracket.
-  auto drain = [&](heap_count& side, core::connection& c, core::endpoint& e, core::connection_handle h) {
-    datagrams.clear();
-    for (;;) {
-      std::optional<core::transmit> t = counted(side, [&] { return c.poll_transmit(buf, now); });
-      if (!t) break;
-      datagrams.emplace_back(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(t->size));
-    }
-    counted(side, [&] {
-      e.update(h, now);
-      return 0;
-    });
-  };
-  auto to_server = [&](pair& p, std::span<std::byte> d) {
-    auto r = counted(server_heap, [&] { return server.on_datagram(d, client_addr, now); });
-    if (r.accepted) {
-      p.server = std::move(r.accepted);
-      p.server_handle = r.handle;
-    }
-  };
-  auto connect = [&](pair& p) {
-    p.client = counted(client_heap, [&] { return clients.connect(server_addr, client_tls, now, ec, p.client_handle); });
-  };
+  using tern::test::per_connection;
+  tern::test::connection_heap_meter meter(n, 1, hooked ? &openssl_in_use : nullptr);
 
   // 1. Each client's first flight: the server holds a handshake in progress,
   // the client a connection attempt.
-  for (auto& p : pairs) {
-    connect(p);
-    drain(client_heap, *p.client, clients, p.client_handle);
-    for (auto& d : datagrams) to_server(p, d);
-    if (p.server) drain(server_heap, *p.server, server, p.server_handle); // not delivered: still in progress
-  }
-  const auto half_open = server.stats().half_open;
-  const auto server_half_open = average(server_heap, half_open);
-  const auto client_connecting = average(client_heap, n);
+  meter.first_flights();
+  const auto half_open = meter.server->stats().half_open;
+  const auto server_half_open = per_connection(meter.server_heap, half_open);
+  const auto client_connecting = per_connection(meter.client_heap, n);
 
-  // 2. Start over with fresh pairs (an endpoint forgets a connection
-  // before its owner destroys it), finish every handshake, go quiet.
-  for (auto& p : pairs) {
-    server.remove(p.server_handle);
-    p.server.reset();
-    clients.remove(p.client_handle);
-    p.client.reset();
-  }
-  server_heap = {};
-  client_heap = {};
-  for (auto& p : pairs) {
-    connect(p);
-    for (int round = 0; round < 20 && !p.client->is_established(); ++round) {
-      drain(client_heap, *p.client, clients, p.client_handle);
-      for (auto& d : datagrams) to_server(p, d);
-      if (!p.server) break;
-      drain(server_heap, *p.server, server, p.server_handle);
-      for (auto& d : datagrams)
-        counted(client_heap, [&] { return clients.on_datagram(d, server_addr, now); });
-    }
-  }
-  // Idle: acknowledgements and the last packets drained both ways.
-  for (int round = 0; round < 3; ++round) {
-    now += std::chrono::milliseconds(50);
-    for (auto& p : pairs) {
-      if (!p.server) continue;
-      counted(client_heap, [&] {
-        p.client->on_timeout(now);
-        return 0;
-      });
-      drain(client_heap, *p.client, clients, p.client_handle);
-      for (auto& d : datagrams) to_server(p, d);
-      counted(server_heap, [&] {
-        p.server->on_timeout(now);
-        return 0;
-      });
-      drain(server_heap, *p.server, server, p.server_handle);
-      for (auto& d : datagrams)
-        counted(client_heap, [&] { return clients.on_datagram(d, server_addr, now); });
-    }
-  }
-  std::size_t established = 0;
-  for (auto& p : pairs) established += p.server && p.server->is_established() && p.client->is_established();
-  const auto server_idle = average(server_heap, established);
-  const auto client_idle = average(client_heap, established);
+  // 2. Fresh pairs, every handshake finished, then quiet.
+  meter.start_over();
+  meter.complete_and_idle();
+  const std::size_t established = meter.established();
+  const auto server_idle = per_connection(meter.server_heap, established);
+  const auto client_idle = per_connection(meter.client_heap, established);
   std::printf("{\"connections\": %zu, \"half_open\": %zu, \"established\": %zu, \"openssl_counted\": %s,\n"
               " \"server\": {\"bytes_per_half_open\": %lld, \"openssl_per_half_open\": %lld, "
               "\"bytes_per_idle_established\": %lld, \"openssl_per_idle_established\": %lld},\n"
@@ -251,4 +115,7 @@ int main(int argc, char** argv) {
     std::_Exit(status); // no destructors: the connections stay allocated
   }
   return status;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "tern-bench-connection-memory: %s\n", e.what());
+  return 1;
 }
