@@ -95,10 +95,6 @@ bool connection_ids::on_new_connection_id(const wire::new_connection_id_frame& f
     error = wire::transport_error::connection_id_limit_error;
     return false;
   }
-  if (peer_spare_.size() + 1 >= limit + 1) {
-    error = wire::transport_error::connection_id_limit_error;
-    return false;
-  }
   peer_spare_.push_back(peer_id{f.sequence, f.cid});
   highest_peer_sequence_ = std::max(highest_peer_sequence_, f.sequence);
   if (f.retire_prior_to > peer_retire_prior_to_) {
@@ -114,6 +110,14 @@ bool connection_ids::on_new_connection_id(const wire::new_connection_id_frame& f
       error = wire::transport_error::connection_id_limit_error;
       return false;
     }
+  }
+  // Counted after Retire Prior To: a peer may exceed the limit for the
+  // length of a frame that retires the excess (RFC 9000 §5.1.1). Active
+  // means the current ID and the spares.
+  if (1 + peer_spare_.size() > limit) {
+    peer_spare_.pop_back(); // the new one (nothing rotated: spares remain); keeps the bound
+    error = wire::transport_error::connection_id_limit_error;
+    return false;
   }
   return true;
 }

@@ -31,6 +31,10 @@ struct connection_test_access {
   /// Moves `c` to the next connection ID its peer issued, retiring the one
   /// it used (what a migration does, without one); false with no spare.
   static bool rotate_peer_id(connection& c) { return c.ids_.rotate_peer(); }
+  /// Spare IDs of its peer `c` holds (besides the one it sends to).
+  static std::size_t spare_peer_ids(const connection& c) noexcept { return c.ids_.spare_peer(); }
+  /// The peer's ID `c` sends to.
+  static wire::connection_id peer_id(const connection& c) noexcept { return c.ids_.peer(); }
   /// The 1-RTT key generation `c` sends with.
   static std::uint64_t key_generation(const connection& c) noexcept { return c.key_generation(); }
   /// The connection's recovery sender, to compare what stats() reports with

@@ -12,6 +12,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace tern::core {
@@ -166,6 +167,62 @@ TEST_CASE("connection_ids: Retire Prior To retires the spares and the current ID
   std::vector<std::uint64_t> owed;
   while (auto s = ids.poll_retire()) owed.push_back(*s);
   CHECK(owed == std::vector<std::uint64_t>{0, 1, 2, 3});
+}
+
+TEST_CASE("connection_ids: more than `limit` active peer IDs is a CONNECTION_ID_LIMIT_ERROR") {
+  connection_ids ids;
+  ids.set_initial_peer(cid_for(999));
+  wire::transport_error te{};
+  // Sequence 0 is active: `limit - 1` spares bring the count to the limit.
+  for (std::uint64_t s = 1; s < peer_limit; ++s) REQUIRE(ids.on_new_connection_id(peer_new(s, 0), peer_limit, te));
+  CHECK(ids.spare_peer() == peer_limit - 1);
+  CHECK(te == wire::transport_error{});
+  SUBCASE("one more is over the limit; the list keeps its bound") {
+    CHECK_FALSE(ids.on_new_connection_id(peer_new(peer_limit, 0), peer_limit, te));
+    CHECK(te == wire::transport_error::connection_id_limit_error);
+    CHECK(ids.spare_peer() == peer_limit - 1);
+  }
+  SUBCASE("one more that retires the excess in the same frame is allowed (RFC 9000 5.1.1)") {
+    CHECK(ids.on_new_connection_id(peer_new(peer_limit, 1), peer_limit, te));
+    CHECK(te == wire::transport_error{});
+    CHECK(ids.peer() == cid_for(1'000'001)); // sequence 0 retired, 1 now current
+    CHECK(ids.spare_peer() == peer_limit - 1);
+    CHECK(ids.poll_retire() == std::optional<std::uint64_t>{0});
+    CHECK_FALSE(ids.poll_retire());
+  }
+  SUBCASE("a retransmission of a held ID is not counted again") {
+    CHECK(ids.on_new_connection_id(peer_new(3, 0), peer_limit, te));
+    CHECK(te == wire::transport_error{});
+    CHECK(ids.spare_peer() == peer_limit - 1);
+  }
+}
+
+TEST_CASE("connection_ids: a sequence number reused for another ID is a PROTOCOL_VIOLATION") {
+  connection_ids ids;
+  ids.set_initial_peer(cid_for(999));
+  wire::transport_error te{};
+  REQUIRE(ids.on_new_connection_id(peer_new(1, 0), peer_limit, te));
+  SUBCASE("a spare's sequence") {
+    auto f = peer_new(1, 0);
+    f.cid = cid_for(42);
+    CHECK_FALSE(ids.on_new_connection_id(f, peer_limit, te));
+    CHECK(te == wire::transport_error::protocol_violation);
+  }
+  SUBCASE("the current ID's sequence (0, from the handshake)") {
+    auto f = peer_new(0, 0);
+    f.cid = cid_for(42);
+    CHECK_FALSE(ids.on_new_connection_id(f, peer_limit, te));
+    CHECK(te == wire::transport_error::protocol_violation);
+  }
+  SUBCASE("the same ID again is a retransmission, not an error") {
+    CHECK(ids.on_new_connection_id(peer_new(1, 0), peer_limit, te));
+    CHECK(te == wire::transport_error{});
+    auto f = peer_new(0, 0);
+    f.cid = cid_for(999);
+    CHECK(ids.on_new_connection_id(f, peer_limit, te));
+    CHECK(te == wire::transport_error{});
+    CHECK(ids.spare_peer() == 1);
+  }
 }
 
 } // namespace

@@ -7,6 +7,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <array>
+
 using namespace tern;
 using namespace tern::core;
 using namespace tern::core::test;
@@ -663,6 +666,102 @@ TEST_CASE("connection: frames out of state close the connection with the right e
     REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
     CHECK(net.server->close_reason().code == static_cast<std::uint64_t>(wire::transport_error::frame_encoding_error));
   }
+}
+
+namespace {
+/// A NEW_CONNECTION_ID with an ID no endpoint issued (8 bytes from `n`).
+wire::new_connection_id_frame forged_new_id(std::uint64_t sequence, std::uint64_t retire_prior_to, std::uint64_t n) {
+  std::array<std::byte, 8> b{};
+  for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<std::byte>(n >> (8 * i));
+  wire::new_connection_id_frame f;
+  f.sequence = sequence;
+  f.retire_prior_to = retire_prior_to;
+  REQUIRE_FALSE(wire::connection_id::from_bytes(b, f.cid));
+  return f;
+}
+
+/// A handshake, then until the server holds every spare the client issued.
+void established_with_spares(network& net) {
+  REQUIRE(net.handshake());
+  const std::size_t spares = net.client_config.active_connection_ids - 1;
+  REQUIRE(net.run_until([&] { return connection_test_access::spare_peer_ids(*net.server) == spares; }, 5s));
+}
+} // namespace
+
+// docs/protocol.md 9.5: more than 8 active IDs from the peer is a
+// CONNECTION_ID_LIMIT_ERROR; a sequence number names one ID only.
+TEST_CASE("connection: NEW_CONNECTION_ID errors close with the right transport error") {
+  network net(pinned_configs());
+  established_with_spares(net);
+  const std::size_t active = net.client_config.active_connection_ids; // the client's, all held by the server
+  constexpr std::size_t limit = 8;
+  REQUIRE(active < limit);
+  std::vector<std::byte> frames;
+  auto add = [&](const wire::new_connection_id_frame& f) {
+    const auto e = encode_frame(f);
+    frames.insert(frames.end(), e.begin(), e.end());
+  };
+  SUBCASE("up to 8 active IDs are accepted") {
+    for (std::size_t i = 0; i < limit - active; ++i) add(forged_new_id(100 + i, 0, 5000 + i));
+    connection_test_access::inject_frames(*net.client, frames);
+    net.run_until([] { return false; }, 1s);
+    CHECK(net.server->state() == connection_state::established);
+    CHECK(connection_test_access::spare_peer_ids(*net.server) == limit - 1);
+  }
+  SUBCASE("a 9th active ID is a CONNECTION_ID_LIMIT_ERROR") {
+    for (std::size_t i = 0; i < limit - active + 1; ++i) add(forged_new_id(100 + i, 0, 5000 + i));
+    connection_test_access::inject_frames(*net.client, frames);
+    REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
+    CHECK(net.server->close_reason().code ==
+          static_cast<std::uint64_t>(wire::transport_error::connection_id_limit_error));
+    REQUIRE(net.run_until([&] { return net.client->state() == connection_state::draining; }, 5s));
+    CHECK(net.client->close_reason().remote);
+  }
+  SUBCASE("a sequence number the client used, with another ID, is a PROTOCOL_VIOLATION") {
+    add(forged_new_id(1, 0, 5000));
+    connection_test_access::inject_frames(*net.client, frames);
+    REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
+    CHECK(net.server->close_reason().code == static_cast<std::uint64_t>(wire::transport_error::protocol_violation));
+  }
+}
+
+TEST_CASE("connection: Retire Prior To retires the IDs below it and the server sends RETIRE_CONNECTION_ID") {
+  network net(pinned_configs());
+  established_with_spares(net);
+  // The client's IDs with sequences 0..3, all known to the server.
+  std::vector<wire::connection_id> before;
+  for (const auto& id : net.client->local_connection_ids()) before.push_back(id.cid);
+  REQUIRE(before.size() == net.client_config.active_connection_ids);
+  REQUIRE(net.client->local_connection_ids().front().sequence == 0);
+  const wire::connection_id sequence2 = net.client->local_connection_ids()[2].cid;
+  REQUIRE(net.client->local_connection_ids()[2].sequence == 2);
+  // Sequence 50 retiring 0 and 1: the server moves to 2 (its spare in
+  // order) and owes RETIRE_CONNECTION_ID for 0 and 1, which the client then
+  // drops and replaces.
+  connection_test_access::inject_frames(*net.client, encode_frame(forged_new_id(50, 2, 5000)));
+  REQUIRE(net.run_until([&] { return connection_test_access::peer_id(*net.server) == sequence2; }, 5s));
+  REQUIRE(net.run_until(
+      [&] {
+        const auto& ids = net.client->local_connection_ids();
+        return std::none_of(ids.begin(), ids.end(), [](const auto& id) { return id.sequence < 2; });
+      },
+      5s));
+  for (const auto& id : net.client->local_connection_ids()) {
+    CHECK(id.sequence >= 2);
+    CHECK_FALSE(id.cid == before[0]);
+    CHECK_FALSE(id.cid == before[1]);
+  }
+  // The two the client still has from before, plus replacements.
+  net.run_until([] { return false; }, 500ms);
+  CHECK(net.client->local_connection_ids().size() == net.client_config.active_connection_ids);
+  CHECK(net.server->state() == connection_state::established);
+  CHECK(net.client->state() == connection_state::established);
+  // The connection still carries data, over the server's new ID for the client.
+  std::error_code ec;
+  auto id = net.client->open_stream(stream::direction::bidi, ec);
+  REQUIRE(id);
+  const auto data = pattern(10'000, 50);
+  CHECK(transfer(net, *net.client, *net.server, *id, data) == data);
 }
 
 namespace {
