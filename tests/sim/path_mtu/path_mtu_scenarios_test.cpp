@@ -14,6 +14,7 @@
 
 #include <doctest/doctest.h>
 
+#include <tern/config.hpp>
 #include <tern/random.hpp>
 
 #include <chrono>
@@ -32,9 +33,13 @@ namespace {
 // to finish before the transfer does.
 constexpr std::size_t transfer_bytes = 3'000'000;
 
+/// What the public API searches up to by default (tern::config's
+/// max_datagram_size); the scenarios use it as max_probed_datagram_size.
+const std::size_t default_max = config{}.max_datagram_size;
+
 struct scenario {
   std::string netem = "delay 10ms rate 50mbit"; // both directions
-  std::size_t max_probed = 1452;         // connection_config::max_probed_datagram_size, both sides
+  std::size_t max_probed = default_max;  // connection_config::max_probed_datagram_size, both sides
   std::size_t link_mtu = 0;              // both directions; 0 for none
   /// Lowers the MTU of both links to this at `drop_at` (0: never).
   std::size_t dropped_mtu = 0;
@@ -152,11 +157,11 @@ TEST_CASE("path mtu sim: a path that carries the maximum is proven by one probe 
   CAPTURE(seed);
   const auto o = run({}, seed);
   check_delivered(o);
-  CHECK(o.client.datagram_size == 1452);
+  CHECK(o.client.datagram_size == default_max);
   CHECK(o.client.mtu_probes_sent == 1);
   CHECK(o.client.mtu_probes_lost == 0);
-  CHECK(o.server.datagram_size == 1452);
-  CHECK(o.largest_client_datagram == 1452);
+  CHECK(o.server.datagram_size == default_max);
+  CHECK(o.largest_client_datagram == default_max);
   CHECK(o.net.dropped_mtu == 0);
 }
 
@@ -178,7 +183,7 @@ TEST_CASE("path mtu sim: the search settles just below a 1350-byte path, and onl
     const auto probes_lost = o.client.mtu_probes_lost + o.server.mtu_probes_lost;
     CHECK(o.net.dropped_mtu >= probes_lost);
     CHECK(o.net.dropped_mtu <= probes_lost + 2);
-    CHECK(o.client.mtu_probes_lost >= 3); // 1452 is given up after max_probes losses
+    CHECK(o.client.mtu_probes_lost >= 3); // default_max is given up after max_probes losses
     CHECK(o.client.mtu_black_holes == 0);
     MESSAGE("settled at ", o.client.datagram_size, " after ", o.client.mtu_probes_sent, " probes (",
             o.client.mtu_probes_lost, " lost)");
@@ -196,7 +201,7 @@ TEST_CASE("path mtu sim: a path whose MTU shrinks mid-transfer is detected as a 
     sc.drop_at = 150ms;
     const auto o = run(sc, seed);
     check_delivered(o);
-    CHECK(o.client_size_before_drop == 1452);
+    CHECK(o.client_size_before_drop == default_max);
     CHECK(o.client.mtu_black_holes >= 1);
     CHECK(o.client.datagram_size <= 1280);
     CHECK(o.client.datagram_size >= 1200);
@@ -214,7 +219,7 @@ TEST_CASE("path mtu sim: random loss does not lower the size below what the path
     check_delivered(o);
     // A probe lost by chance is retried (max_probes), so the full size is
     // still found on a path that carries it.
-    CHECK(o.client.datagram_size == 1452);
+    CHECK(o.client.datagram_size == default_max);
     CHECK(o.net.dropped_mtu == 0);
   }
 }
