@@ -14,6 +14,24 @@ export XDG_CONFIG_HOME="$work/config"
 server_identity=${server_identity:-$work/server/server_identity.pem}
 declare -p serve_auth > /dev/null 2>&1 || serve_auth=()
 
+# seeded_bytes N LABEL: N bytes that are the same for the same seed and
+# LABEL: the AES-128-CTR keystream under a key derived from both. They do
+# not compress (as /dev/urandom's would not), yet a failure can be replayed.
+# The seed is TERN_TEST_SEED when set (as for the C++ tests), a fixed
+# default otherwise; the first call prints it to stderr.
+tern_test_seed=${TERN_TEST_SEED:-1}
+seeded_bytes() {
+  if [ -z "${tern_seed_printed:-}" ]; then
+    echo "seeded test data: TERN_TEST_SEED=$tern_test_seed" >&2
+    tern_seed_printed=1
+  fi
+  command -v openssl > /dev/null || { echo "FAIL: seeded_bytes needs openssl" >&2; return 1; }
+  # openssl ends on SIGPIPE when head has its bytes: not a failure, even
+  # under pipefail.
+  { openssl enc -aes-128-ctr -pbkdf2 -nosalt -pass "pass:$tern_test_seed/$2" < /dev/zero 2>/dev/null || true; } |
+    head -c "$1"
+}
+
 # authorize_client [FILE]: appends this client's fingerprint (created on
 # first use) to FILE (default $work/authorized_keys).
 authorize_client() {

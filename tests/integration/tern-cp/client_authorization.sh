@@ -14,7 +14,7 @@ set -euo pipefail
 bin=$1
 . "$(dirname "$0")/scratch.sh"
 mkdir -p "$work/dst"
-head -c 200000 /dev/urandom > "$work/f"
+seeded_bytes 200000 f > "$work/f"
 tern_cp="$bin/tern-cp/tern-cp"
 
 # 1. No authorized-keys file: refused, with the way out.

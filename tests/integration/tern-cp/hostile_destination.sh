@@ -13,8 +13,8 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2
   if mountpoint -q "$work/dst"; then umount "$work/dst"; fi; chmod -R u+w "$work"; rm -rf "$work"; }
 trap cleanup EXIT INT TERM
 mkdir -p "$work/src/tree" "$work/dst" "$work/outside"
-head -c 100000 /dev/urandom > "$work/src/tree/f"
-[ "$mode" = full ] && head -c 2000000 /dev/urandom > "$work/src/tree/f"
+seeded_bytes 100000 f > "$work/src/tree/f"
+[ "$mode" = full ] && seeded_bytes 2000000 f > "$work/src/tree/f"
 case $mode in
   symlink) ln -s "$work/outside" "$work/dst/tree" ;;
   readonly) mkdir "$work/dst/tree"; chmod 555 "$work/dst/tree"

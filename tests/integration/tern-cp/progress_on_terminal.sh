@@ -7,7 +7,7 @@ bin=$1
 command -v script > /dev/null || { echo "SKIP: script(1) (util-linux) not installed"; exit 77; }
 . "$(dirname "$0")/scratch.sh"
 mkdir -p "$work/dst"
-head -c 2000000 /dev/urandom > "$work/f"
+seeded_bytes 2000000 f > "$work/f"
 
 start_serve "$work/dst"
 start_relay "$port" "delay 10ms rate 20mbit" --seed 7 # about a second: several redraws

@@ -4,7 +4,7 @@
 size=8000000
 spec="delay 10ms rate 20mbit"
 mkdir -p "$work/src" "$work/dst"
-head -c "$size" /dev/urandom > "$work/src/big.bin"
+seeded_bytes "$size" big.bin > "$work/src/big.bin"
 # The receiver's partials live in DIR/.tern-partial/ under hashed names;
 # this test sends one file, so the partial is whatever file is there.
 partial_dir="$work/dst/.tern-partial"

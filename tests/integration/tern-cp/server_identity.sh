@@ -12,7 +12,7 @@ set -euo pipefail
 bin=$1
 . "$(dirname "$0")/scratch.sh"
 mkdir -p "$work/dst"
-head -c 30000 /dev/urandom > "$work/f"
+seeded_bytes 30000 f > "$work/f"
 send() { timeout 60 "$bin/tern-cp/tern-cp" --idle-timeout 5 send 127.0.0.1 "$port" "$work/f" 2> "$work/send.err"; }
 
 [ ! -e "$server_identity" ] || { echo "FAIL: the scratch identity exists before the first serve"; exit 1; }

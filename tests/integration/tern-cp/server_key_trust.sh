@@ -11,7 +11,7 @@ set -euo pipefail
 bin=$1
 . "$(dirname "$0")/scratch.sh"
 mkdir -p "$work/dst"
-head -c 50000 /dev/urandom > "$work/f"
+seeded_bytes 50000 f > "$work/f"
 send() { timeout 60 "$bin/tern-cp/tern-cp" --idle-timeout 5 send "$@" 127.0.0.1 "$port" "$work/f"; }
 
 start_serve "$work/dst"

@@ -12,8 +12,8 @@ trap cleanup EXIT INT TERM
 . "$(dirname "$0")/../../../tools/tern-cp/launch.sh"
 
 mkdir -p "$work/src/tree/nested" "$work/dst"
-head -c "$size" /dev/urandom > "$work/src/tree/big.bin"
-for i in 1 2 3 4 5; do head -c $((i * 7919)) /dev/urandom > "$work/src/tree/nested/f$i"; done
+seeded_bytes "$size" big.bin > "$work/src/tree/big.bin"
+for i in 1 2 3 4 5; do seeded_bytes $((i * 7919)) "f$i" > "$work/src/tree/nested/f$i"; done
 : > "$work/src/tree/empty"
 
 start_serve "$work/dst"
