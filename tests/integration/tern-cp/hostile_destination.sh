@@ -12,6 +12,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   if mountpoint -q "$work/dst"; then umount "$work/dst"; fi; chmod -R u+w "$work"; rm -rf "$work"; }
 trap cleanup EXIT INT TERM
+. "$(dirname "$0")/../../../tools/tern-cp/launch.sh"
 mkdir -p "$work/src/tree" "$work/dst" "$work/outside"
 seeded_bytes 100000 f > "$work/src/tree/f"
 [ "$mode" = full ] && seeded_bytes 2000000 f > "$work/src/tree/f"
@@ -27,7 +28,6 @@ case $mode in
   full) if [ "$(id -u)" -ne 0 ]; then echo "SKIP: mounting a small tmpfs needs root"; exit 77; fi
         mount -t tmpfs -o size=512k tmpfs "$work/dst" || { echo "SKIP: cannot mount tmpfs here"; exit 77; } ;;
 esac
-. "$(dirname "$0")/../../../tools/tern-cp/launch.sh"
 start_serve "$work/dst"
 status=0
 TERN_KNOWN_HOSTS="$work/kh" timeout 60 "$bin/tern-cp/tern-cp" send --fingerprint "$fp" 127.0.0.1 "$port" \
