@@ -287,20 +287,19 @@ int main(int argc, char** argv) try {
   const long rss_idle_kb = status_kb(server, "VmRSS");
 
   const auto pool_size = std::min<std::size_t>(static_cast<std::size_t>(static_cast<double>(o.rate) * o.seconds), 200'000);
-  const auto gen_start = clock_type::now();
   const auto initials = make_initials(pool_size);
-  const double gen_seconds = std::chrono::duration<double>(clock_type::now() - gen_start).count();
   const auto fds = flood_sockets(o);
 
   const auto baseline = legitimate_connects(port, fingerprint, 1, 0ms);
   std::atomic<bool> stop{false};
   flood_result fr;
+  const auto flood_start = clock_type::now();
   std::thread flooder([&] { fr = flood(o, fds, initials, port, stop); });
   const auto every = std::chrono::milliseconds(static_cast<long>(o.seconds * 1000 / static_cast<double>(o.connects + 1)));
   auto during = legitimate_connects(port, fingerprint, o.connects, every);
   // Let the flood run its full length even if the connects ended early.
-  std::this_thread::sleep_until(gen_start + std::chrono::duration_cast<clock_type::duration>(
-                                                 std::chrono::duration<double>(gen_seconds + o.seconds)));
+  std::this_thread::sleep_until(flood_start + std::chrono::duration_cast<clock_type::duration>(
+                                                  std::chrono::duration<double>(o.seconds)));
   stop = true;
   flooder.join();
   const long rss_kb = status_kb(server, "VmRSS"), hwm_kb = status_kb(server, "VmHWM");
