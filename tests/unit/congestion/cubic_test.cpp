@@ -4,6 +4,7 @@
 
 #include "events.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 using namespace std::chrono_literals;
@@ -34,6 +35,14 @@ cubic loaded(std::uint64_t packets, time_point& now) {
   return cc;
 }
 
+/// RFC 9438 §4.2: W_cubic(t) = C·(t − K)³ + W_max, with W_max in datagrams;
+/// returned in bytes.
+double w_cubic_bytes(double t, double k, double w_max_datagrams) {
+  return (cubic::c * std::pow(t - k, 3) + w_max_datagrams) * static_cast<double>(mss);
+}
+
+double seconds(duration d) { return std::chrono::duration<double>(d).count(); }
+
 } // namespace
 
 TEST_CASE("cubic: a loss multiplies the window by 0.7 and remembers W_max") {
@@ -55,12 +64,34 @@ TEST_CASE("cubic: the window follows the cubic curve back to W_max at time K") {
   cc.on_ack(ev::ack(now, mss, now - 1ms, rtt));
   CHECK(cc.k() == doctest::Approx(k));
   epoch = now;
-  // One window acknowledged per RTT: cwnd tracks W_cubic(t + RTT).
+  // One window acknowledged per RTT. RFC 9438 §4.3-4.5: cwnd moves to the
+  // larger of the target W_cubic(t + RTT) (the whole window acknowledged
+  // covers the whole step) and the Reno-friendly estimate W_est, which
+  // adds α = 0.53 datagrams per window from cwnd_epoch (70) while below the
+  // pre-loss window (100), then 1. So cwnd lies between max(W_cubic(t),
+  // W_est) and max(W_cubic(t + RTT), W_est). The cubic term leads up to and
+  // just past K, where the curve flattens and W_est (linear) overtakes it;
+  // further on the convex curve leads again. Tolerance: one datagram.
+  const double m = static_cast<double>(mss);
+  const double alpha = 3.0 * (1.0 - cubic::beta) / (1.0 + cubic::beta);
+  double w_est = 70.0 + alpha / 70.0; // datagrams, after the epoch's first ACK of one datagram
+  auto on_the_curve = [&] {
+    w_est += w_est >= 100.0 ? 1.0 : alpha;
+    const double t = seconds(now - epoch);
+    const auto cwnd = static_cast<double>(cc.congestion_window());
+    CAPTURE(t);
+    CAPTURE(w_est);
+    CHECK(cwnd >= std::max(w_cubic_bytes(t, k, 100), w_est * m) - m);
+    CHECK(cwnd <= std::max(w_cubic_bytes(t + seconds(rtt), k, 100), w_est * m) + m);
+  };
   std::uint64_t previous = cc.congestion_window();
   std::uint64_t first_step = 0, last_step = 0;
   while (now - epoch < std::chrono::duration_cast<duration>(std::chrono::duration<double>(k)) - rtt) {
     now += rtt;
     cc.on_ack(ev::ack(now, cc.congestion_window(), now - rtt, rtt));
+    on_the_curve();
+    // Concave region: never above the window of the last loss.
+    CHECK(cc.congestion_window() <= 120000 + mss);
     const std::uint64_t step = cc.congestion_window() - previous;
     if (first_step == 0) first_step = step;
     last_step = step;
@@ -74,8 +105,10 @@ TEST_CASE("cubic: the window follows the cubic curve back to W_max at time K") {
   for (int i = 0; i < 40; ++i) {
     now += rtt;
     cc.on_ack(ev::ack(now, cc.congestion_window(), now - rtt, rtt));
+    on_the_curve();
   }
-  // W_cubic(K + 4 s) = W_max + 0.4 * 4^3 datagrams.
+  // About 4 s past K: W_cubic = W_max + 0.4 * 4^3 = 125.6 datagrams (the
+  // upper bound above keeps it from running ahead of the curve).
   CHECK(cc.congestion_window() > 140000);
   CHECK(cc.state_name() == "congestion_avoidance");
 }
@@ -96,11 +129,23 @@ TEST_CASE("cubic: on a short-RTT path the Reno-friendly estimate leads") {
   time_point now = t0;
   cubic cc = loaded(10, now); // W_max 10, cwnd 7 datagrams; K = 1.96 s
   const duration rtt = 5ms;
-  // 200 round trips (1 s, well before K): Reno would add ~0.53 per RTT.
+  // 200 round trips (1 s, well before K). W_cubic stays below W_max (10
+  // datagrams) all along, so the window is the Reno-friendly estimate of
+  // §4.3: from cwnd_epoch = 7 datagrams it adds α = 3(1 − β)/(1 + β) = 0.53
+  // datagrams per window acknowledged while below the pre-loss window of
+  // 10, then 1. The model, run alongside, bounds it from both sides.
+  const double alpha = 3.0 * (1.0 - cubic::beta) / (1.0 + cubic::beta);
+  double w_est = 7.0; // datagrams
   for (int i = 0; i < 200; ++i) {
     now += rtt;
     cc.on_ack(ev::ack(now, cc.congestion_window(), now - rtt, rtt));
+    w_est += w_est >= 10.0 ? 1.0 : alpha;
+    CAPTURE(i);
+    // Whole bytes: the window trails the estimate by less than a datagram.
+    CHECK(static_cast<double>(cc.congestion_window()) <= w_est * mss + 1.0);
+    CHECK(static_cast<double>(cc.congestion_window()) > (w_est - 1.0) * mss);
   }
+  // Far above where the cubic curve alone would be (below 10 datagrams).
   CHECK(cc.congestion_window() > 10 * mss * 4);
 }
 
