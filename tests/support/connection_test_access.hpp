@@ -5,9 +5,15 @@
 // misbehaving peer, kept out of the production type's interface.
 
 #include "core/connection.hpp"
+#include "crypto/aead.hpp"
+#include "wire/header.hpp"
+#include "wire/packet_number.hpp"
+#include "wire/writer.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
+#include <vector>
 
 namespace tern::core {
 
@@ -37,6 +43,24 @@ struct connection_test_access {
   static wire::connection_id peer_id(const connection& c) noexcept { return c.ids_.peer(); }
   /// The 1-RTT key generation `c` sends with.
   static std::uint64_t key_generation(const connection& c) noexcept { return c.key_generation(); }
+  /// A 1-RTT packet from `c` to its peer holding `frames`, numbered with
+  /// c's next packet number and sealed under c's current send key, with
+  /// `first_byte_bits` set in the first byte before protection (reserved
+  /// bits, which tern itself never sets): a peer with valid keys breaking
+  /// the header rules. Empty if `c` has no 1-RTT keys yet.
+  static std::vector<std::byte> forge_one_rtt_packet(connection& c, std::span<const std::byte> frames,
+                                                     std::uint8_t first_byte_bits) {
+    if (!c.keys_.has_one_rtt_keys()) return {};
+    const std::uint64_t pn = c.sender_.next_packet_number();
+    const wire::packet_header h = c.packet_header_for(wire::packet_type::one_rtt, pn);
+    std::vector<std::byte> packet(wire::encoded_header_size(h, 0) + frames.size() + crypto::aead_tag_length);
+    wire::writer w(packet);
+    if (wire::encode_header(w, h, 0) || w.write_bytes(frames)) return {};
+    const std::size_t header_len = wire::encoded_header_size(h, 0);
+    packet[0] |= std::byte{first_byte_bits};
+    if (c.keys_.seal(false, pn, packet, header_len, header_len - wire::packet_number_length)) return {};
+    return packet;
+  }
   /// The connection's recovery sender, to compare what stats() reports with
   /// the congestion controller's own figures.
   static const recovery::sender& sender(const connection& c) noexcept { return c.sender_; }
