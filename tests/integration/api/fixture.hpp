@@ -122,6 +122,19 @@ inline asio::awaitable<void> wait_until(std::function<bool()> done) {
   }
 }
 
+/// Waits (polling the loop) until `done` holds or `bound` has passed;
+/// returns done(). For what may never happen (an unreliable datagram), so
+/// that a loss fails a check instead of hanging until the run's bound.
+inline asio::awaitable<bool> wait_until(std::function<bool()> done, std::chrono::steady_clock::duration bound) {
+  const auto until = std::chrono::steady_clock::now() + bound;
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  while (!done() && std::chrono::steady_clock::now() < until) {
+    t.expires_after(std::chrono::milliseconds(2));
+    co_await t.async_wait(use_awaitable);
+  }
+  co_return done();
+}
+
 inline std::vector<std::byte> pattern(std::size_t n, std::uint64_t seed) {
   std::vector<std::byte> v(n);
   std::uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
