@@ -1,9 +1,10 @@
 // A 4 Mbit/s, 30 fps stream of frames sent as deadline messages (400 ms)
 // over full tern connections across `delay 100ms loss 2%` in both
 // directions, in virtual time: every delivered frame must be intact and on
-// time, and drops and tail latency must stay under bounds that the current
-// implementation meets with a wide margin (docs/connection.md, "Figures",
-// has the measured values) but a broken retransmission path would not.
+// time, drops must be consistent with the media target (at most 0.1% of
+// frames) and tail latency within what one repair of a lost fragment costs
+// (docs/connection.md, "Media", has the measured values). Seeds:
+// TERN_TEST_SEED.
 
 #include "connection_scenario.hpp"
 #include "support/seed.hpp"
@@ -11,6 +12,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
 
 using namespace tern;
 using namespace std::chrono_literals;
@@ -34,7 +36,30 @@ connsim::scenario_config media_config(const std::string& link, std::uint64_t see
   return c;
 }
 
+/// The largest number of drops among `n` frames that a sender dropping each
+/// frame independently with probability `rate` exceeds with probability
+/// below `false_alarm`: the binomial upper tail, summed term by term.
+std::uint64_t max_drops_consistent_with(std::uint64_t n, double rate, double false_alarm) {
+  double pmf = std::pow(1.0 - rate, static_cast<double>(n)); // P(X = 0)
+  double at_or_below = pmf;
+  std::uint64_t k = 0;
+  while (1.0 - at_or_below >= false_alarm && k < n) {
+    pmf *= static_cast<double>(n - k) / static_cast<double>(k + 1) * rate / (1.0 - rate);
+    ++k;
+    at_or_below += pmf;
+  }
+  return k;
+}
+
 } // namespace
+
+TEST_CASE("media sim: drop bound of a 0.1% drop rate, from the binomial tail") {
+  // Checked by hand: P(Binomial(1740, 0.001) > 7) = 4.5e-4 while > 6 is
+  // 2.1e-3; P(Binomial(240, 0.001) > 3) = 1.1e-4 while > 2 is 1.9e-3.
+  CHECK(max_drops_consistent_with(1740, 0.001, 1e-3) == 7);
+  CHECK(max_drops_consistent_with(240, 0.001, 1e-3) == 3);
+  CHECK(max_drops_consistent_with(1000, 0.0, 1e-3) == 0);
+}
 
 TEST_CASE("media sim: 4 Mbit/s 30 fps over 200 ms RTT with 2% loss both ways") {
   const std::uint64_t seed = tern::test::seed();
@@ -45,8 +70,8 @@ TEST_CASE("media sim: 4 Mbit/s 30 fps over 200 ms RTT with 2% loss both ways") {
   CHECK(r.completed);
   const auto& m = r.media;
   MESSAGE("frames ", m.frames_sent, " delivered ", m.frames_delivered, " dropped ", m.frames_dropped, " (steady ",
-          m.steady_frames_dropped, ") p50 ", m.latency_p50_ms, " ms p99 ", m.latency_p99_ms, " ms max ",
-          m.latency_max_ms, " ms");
+          m.steady_frames_dropped, ") p50 ", m.latency_p50_ms, " ms p99 ", m.latency_p99_ms, " ms (steady ",
+          m.steady_latency_p99_ms, " ms) max ", m.latency_max_ms, " ms");
   CHECK(m.frames_sent == frames);
   CHECK(m.send_errors == 0);
   CHECK(m.frames_corrupt == 0);
@@ -57,13 +82,36 @@ TEST_CASE("media sim: 4 Mbit/s 30 fps over 200 ms RTT with 2% loss both ways") {
   CHECK(m.retransmissions > 0);
   // Last-chance retransmissions go twice.
   CHECK(m.duplicates > 0);
-  // Measured with tail probes and the congestion-window allowance: 2-5
-  // drops per 9000 frames (seeds 1-5), 0-1 of them in the first 2 s; p99
-  // 309 ms (docs/connection.md, "Media"). Targets: <= 0.1%, p99 <= 320 ms.
-  CHECK(m.steady_drop_rate < 0.005);
+  // Drops. The media target is at most 0.1% of frames dropped
+  // (docs/streams.md, "Meeting the media targets"). A run of a couple of
+  // thousand frames cannot measure a rate that small; it can check that its
+  // count is one a sender meeting the target would produce: no more than
+  // the count Binomial(n, 0.001) exceeds with probability 1e-3 (7 of 1740
+  // steady frames, 3 of 240 under ASan). Measured: 2-5 per 9000 frames,
+  // 0.022-0.056% (docs/connection.md, "Media").
+  const std::uint64_t allowed = max_drops_consistent_with(m.steady_frames_sent, 0.001, 1e-3);
+  CAPTURE(m.steady_frames_sent);
+  CAPTURE(allowed);
+  CHECK(m.steady_frames_dropped <= allowed);
+  // Warm-up: the first 2 s (60 frames) queue behind the congestion
+  // window's start-up; the window allowance keeps them on time (measured
+  // 0-1 drops in them, seeds 1-5).
   CHECK(m.frames_dropped - m.steady_frames_dropped <= 3);
-  CHECK(m.latency_p99_ms <= 320);
-  CHECK(m.steady_latency_p99_ms < 400);
+  // Tail latency, from the repair of one lost fragment: the fragment leaves
+  // at most one frame interval (33.3 ms) after its frame is handed over
+  // (the sender keeps up with the stream), its loss is detected when the
+  // ACK of the packets after it returns one RTT (200 ms) later - the tail
+  // probes make that so for a frame's last fragments too, and two of them
+  // get an immediate ACK - and the repair takes one one-way delay (100 ms).
+  // The pacer may hold the repair for one packet's interval (2.4 ms for
+  // 1200 bytes at the stream's 4 Mbit/s; it paces faster than that). Frames
+  // that need a second repair of the same fragment are about 14 fragments
+  // x 0.02^2 = 0.56% of frames, fewer than 1%, so the 99th percentile lies
+  // within one repair: 335.7 ms. Measured p99 (seeds 1-20): 309.5-333.0 ms;
+  // the 320 ms this checked before, taken from one run, fails seed 5.
+  const double one_repair_ms = 100 + 200 + 1000.0 / 30 + 1200 * 8 / 4e6 * 1000;
+  CHECK(m.latency_p99_ms <= one_repair_ms);
+  CHECK(m.steady_latency_p99_ms <= one_repair_ms);
   CHECK(m.latency_p50_ms > 100); // at least the one-way delay
   CHECK(m.latency_p50_ms < 300);
 }
