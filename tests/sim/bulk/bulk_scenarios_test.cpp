@@ -1,8 +1,10 @@
 // Bulk transfers over the simulator, in virtual time: completion and
-// goodput lower bounds across a matrix of link specs, seeds and congestion
+// goodput bounds across a matrix of link specs, seeds and congestion
 // controllers. The bounds leave margin below what the code achieves so
 // that they catch regressions, not noise (virtual time is deterministic; the
-// margin covers seeds).
+// margin covers seeds); where a model predicts the rate (the loss-throughput
+// law for loss-based controllers), the bound is a band around the model.
+// Seeds: TERN_TEST_SEED and the two after it.
 
 #include <doctest/doctest.h>
 
@@ -10,6 +12,7 @@
 
 #include "support/seed.hpp"
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -53,6 +56,16 @@ scenario_result run(const std::string& link, const std::string& down, cc::algori
 }
 
 double ratio(const scenario_result& r) { return r.goodput_bps / r.link_rate_bps; }
+
+/// The loss-throughput law for a loss-based controller (Mathis et al.,
+/// "The macroscopic behavior of the TCP congestion avoidance algorithm",
+/// 1997): goodput = payload per packet / RTT * sqrt(3/2) / sqrt(p), with
+/// the loss rate p, RTT and payload the flow itself saw. Bits per second.
+double loss_throughput_model_bps(const tern::bulk::flow_result& f) {
+  const double p = static_cast<double>(f.packets_lost) / static_cast<double>(f.data_packets);
+  const double payload = static_cast<double>(f.bytes_received) / static_cast<double>(f.data_packets);
+  return payload * 8 / (f.srtt_ms / 1000) * std::sqrt(1.5) / std::sqrt(p);
+}
 
 } // namespace
 
@@ -98,11 +111,28 @@ TEST_CASE("bulk: BBR keeps its rate under 1 percent random loss, the loss-based 
     CHECK(bbr.completed);
     CHECK(ratio(bbr) > 0.75);
     CHECK(bbr.flows[0].packets_lost > 0);
+    // A loss-based controller's rate is set by the loss rate, not the link:
+    // the loss-throughput law predicts about 2.3 Mbit/s here (1% loss,
+    // 50 ms), a twentieth of the link - the price BBR avoids. Mathis'
+    // constant is 1.22 (sqrt(3/2)); it ranges from 0.87 to 1.31 with the
+    // ACK policy and loss pattern, so a controller that follows the law
+    // lies within 0.71-1.07 of the 1.22 model, and CUBIC (RFC 9438 §4.3:
+    // Reno-friendly at this window, but cutting by 0.7, not 0.5) somewhat
+    // above Reno: the test asks for 0.7-1.3. A controller that ignored loss
+    // would be near the link (20x), one that collapsed to timeouts far
+    // below. 20 MB (about 170 loss events; 2 MB had ten, and the rate then
+    // swung from 1.7 to 16 Mbit/s with the seed). Measured ratio, seeds
+    // 1-10: CUBIC 1.03-1.11, NewReno 0.87-0.94.
     for (auto a : {cc::algorithm::cubic, cc::algorithm::new_reno}) {
       CAPTURE(cc::to_string(a));
-      const auto r = run("rate 50mbit delay 25ms loss 1% limit 2000", "delay 25ms", a, 2'000'000, seed);
+      const auto r = run("rate 50mbit delay 25ms loss 1% limit 2000", "delay 25ms", a, 20'000'000, seed);
       CHECK(r.completed);
-      CHECK(r.goodput_bps > 1e6);
+      REQUIRE(r.flows[0].packets_lost > 0);
+      const double model = loss_throughput_model_bps(r.flows[0]);
+      CAPTURE(model);
+      CAPTURE(r.goodput_bps);
+      CHECK(r.goodput_bps > 0.7 * model);
+      CHECK(r.goodput_bps < 1.3 * model);
     }
   }
 }
@@ -220,16 +250,25 @@ TEST_CASE("bulk: a path wider than 2^15 packets is held by the packet window, no
 }
 
 TEST_CASE("bulk: two BBR flows on one bottleneck converge to a fair share") {
+  // BBR flows converge when both go through ProbeRTT (every 10 s): both
+  // drain the queue, see the true minimum RTT and restart from it; so the
+  // fairness window opens 10 s after the second flow starts and lasts until
+  // the first finishes (about 20 s with 200 MB each). The same run in every
+  // build (virtual time gives sanitizers the same result; about 10 s of
+  // wall time in release): a quarter of the bytes with a 5 s window, which
+  // ASan used to get, closes before any ProbeRTT and ends 61/37, so it
+  // asserted only completion. A fair share here: each flow within 20% of
+  // the mean (Jain's index then is at least 0.96). Measured, seeds 1-3:
+  // shares 0.89-1.11, Jain 0.989-0.9997.
   scenario_config c;
   c.link = "rate 100mbit delay 10ms limit 1000";
   c.down = "delay 10ms";
   c.algorithm = cc::algorithm::bbr;
   c.flows = 2;
   c.stagger = 2s;
-  c.fairness_warmup = 15s;
-  c.bytes = 400'000'000 / heavy_scale;
+  c.fairness_warmup = 10s;
+  c.bytes = 200'000'000;
   c.seed = tern::test::seed();
-  if (TERN_BULK_ASAN) c.fairness_warmup = 5s;
   const auto r = run_scenario(c);
   REQUIRE(r.error.empty());
   CHECK(r.completed);
@@ -237,12 +276,10 @@ TEST_CASE("bulk: two BBR flows on one bottleneck converge to a fair share") {
   const double fair = (r.flows[0].window_goodput_bps + r.flows[1].window_goodput_bps) / 2;
   CAPTURE(r.flows[0].window_goodput_bps);
   CAPTURE(r.flows[1].window_goodput_bps);
-  if (!TERN_BULK_ASAN) {
-    CHECK(r.jain_index > 0.95);
-    for (const auto& f : r.flows) {
-      CHECK(f.window_goodput_bps > 0.8 * fair);
-      CHECK(f.window_goodput_bps < 1.2 * fair);
-    }
+  CHECK(r.jain_index > 0.95);
+  for (const auto& f : r.flows) {
+    CHECK(f.window_goodput_bps > 0.8 * fair);
+    CHECK(f.window_goodput_bps < 1.2 * fair);
   }
 }
 
