@@ -2,7 +2,8 @@
 // path-condition matrix"), in virtual time.
 //
 //   tern-sim matrix [--seeds 3] [--seed 1] [--cc bbr,cubic,newreno]
-//                   [--only TEXT] [--json] [--check] [--list] [--progress]
+//                   [--only TEXT] [--json] [--json-file FILE] [--check] [--list]
+//                   [--progress]
 
 #include "matrix_main.hpp"
 
@@ -17,6 +18,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 namespace tern::matrix {
@@ -35,6 +37,8 @@ int matrix_main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--only", only, "rows whose group or name contains TEXT, e.g. reorder or \"100 ms\"");
   app.add_flag("--json", json, "print JSON instead of the Markdown table");
+  std::string json_file;
+  app.add_option("--json-file", json_file, "also write the JSON to FILE (the table still goes to stdout)");
   app.add_flag("--check", check, "exit 1 when a cell of the first controller misses a floor");
   app.add_flag("--list", list, "print the rows and their netem specs, run nothing");
   app.add_flag("--progress", progress, "print each cell on stderr as it starts");
@@ -75,6 +79,12 @@ int matrix_main(int argc, char** argv) {
 
   const auto result = run_matrix(rows, options);
   if (!result.error.empty()) return tools::usage_error("tern-sim matrix", result.error);
+  if (!json_file.empty()) {
+    std::ofstream file(json_file);
+    file << to_json(result, options) << "\n";
+    if (!file.flush())
+      return tools::usage_error("tern-sim matrix", "--json-file: cannot write '" + json_file + "'");
+  }
   std::cout << (json ? to_json(result, options) + "\n" : to_markdown(result, options));
   return check && failed_cells(result) > 0 ? 1 : 0;
 }
