@@ -55,12 +55,14 @@ TEST_CASE("figures: one flow is judged by its whole transfer") {
   r.flows[0].window_goodput_bps = 1; // not used with one flow
   r.flows[0].steady_queue_drops = 2;
   r.flows[0].steady_packets_sent = 1000;
+  r.mean_queue_delay_ms = 12.5;
   const auto f = figures_of(r, 1, 100e6);
   CHECK(f.completed);
   CHECK(f.goodput_per_flow_bps == doctest::Approx(80e6));
   CHECK(f.link_ratio == doctest::Approx(0.8));
   CHECK(f.drop_fraction == doctest::Approx(0.002));
   CHECK(f.jain == 1);
+  CHECK(f.mean_queue_delay_ms == 12.5);
 }
 
 TEST_CASE("figures: several flows are judged in the fairness window; competitors count only as flows") {
@@ -108,6 +110,7 @@ TEST_CASE("summarize: medians, worst seeds and completion over the seeds") {
     runs[i].cell.link_ratio = link[i];
     runs[i].cell.drop_fraction = drops[i];
     runs[i].cell.jain = jain[i];
+    runs[i].cell.mean_queue_delay_ms = 10.0 * i;
     runs[i].baseline_ratio = link[i] + 0.1;
     runs[i].reference_ratio = link[i] + 0.05;
   }
@@ -120,5 +123,6 @@ TEST_CASE("summarize: medians, worst seeds and completion over the seeds") {
   CHECK(s.reference_ratio_min == doctest::Approx(0.55));
   CHECK(s.drop_fraction_max == doctest::Approx(0.02));
   CHECK(s.jain_min == doctest::Approx(0.93));
+  CHECK(s.mean_queue_delay_ms_median == doctest::Approx(10.0));
   CHECK_FALSE(s.all_completed);
 }

@@ -55,6 +55,7 @@ run_figures figures_of(const bulk::scenario_result& result, std::size_t flows_un
       capacity_bps > 0 ? f.goodput_per_flow_bps * static_cast<double>(result.flows.size()) / capacity_bps : 0;
   f.drop_fraction = steady_drop_fraction(tested);
   f.jain = n > 1 ? bulk::jain_index(rates) : 1;
+  f.mean_queue_delay_ms = result.mean_queue_delay_ms;
   return f;
 }
 
@@ -69,12 +70,13 @@ double reference_ratio(reference judged_against, const run_figures& cell, const 
 seed_summary summarize(std::span<const seed_run> runs) {
   seed_summary s;
   if (runs.empty()) return s;
-  std::vector<double> link, base, ref;
+  std::vector<double> link, base, ref, queue_delay;
   s.link_ratio_min = s.baseline_ratio_min = s.reference_ratio_min = std::numeric_limits<double>::infinity();
   for (const auto& r : runs) {
     link.push_back(r.cell.link_ratio);
     base.push_back(r.baseline_ratio);
     ref.push_back(r.reference_ratio);
+    queue_delay.push_back(r.cell.mean_queue_delay_ms);
     s.link_ratio_min = std::min(s.link_ratio_min, r.cell.link_ratio);
     s.baseline_ratio_min = std::min(s.baseline_ratio_min, r.baseline_ratio);
     s.reference_ratio_min = std::min(s.reference_ratio_min, r.reference_ratio);
@@ -85,6 +87,7 @@ seed_summary summarize(std::span<const seed_run> runs) {
   s.link_ratio_median = median(link);
   s.baseline_ratio_median = median(base);
   s.reference_ratio_median = median(ref);
+  s.mean_queue_delay_ms_median = median(queue_delay);
   return s;
 }
 

@@ -44,6 +44,9 @@ struct run_figures {
   /// Jain's index among the flows under test (fairness window goodputs);
   /// 1 with a single flow under test.
   double jain = 1;
+  /// The bottleneck's mean queueing delay (every flow's packets), ms: what
+  /// the controller costs the path in delay.
+  double mean_queue_delay_ms = 0;
 };
 
 /// The figures of `result`, whose first `flows_under_test` flows run the
@@ -74,6 +77,7 @@ struct seed_summary {
   double reference_ratio_median = 0, reference_ratio_min = 0;
   double drop_fraction_max = 0;
   double jain_min = 1;
+  double mean_queue_delay_ms_median = 0;
   bool all_completed = true;
 };
 seed_summary summarize(std::span<const seed_run> runs);

@@ -121,6 +121,7 @@ std::string to_json(const matrix_result& result, const matrix_options& options) 
     cell["baseline_ratio_min"] = six_digits(s.baseline_ratio_min);
     cell["drop_fraction_max"] = six_digits(s.drop_fraction_max);
     if (c.row.flows > 1) cell["jain_min"] = six_digits(s.jain_min);
+    cell["mean_queue_delay_ms_median"] = six_digits(s.mean_queue_delay_ms_median);
     cell["all_completed"] = s.all_completed;
     if (c.judged) {
       cell["pass"] = c.floor_verdict.pass;
@@ -135,7 +136,8 @@ std::string to_json(const matrix_result& result, const matrix_options& options) 
                       {"link_ratio", six_digits(r.cell.link_ratio)},
                       {"baseline_ratio", six_digits(r.baseline_ratio)},
                       {"drop_fraction", six_digits(r.cell.drop_fraction)},
-                      {"jain", six_digits(r.cell.jain)}});
+                      {"jain", six_digits(r.cell.jain)},
+                      {"mean_queue_delay_ms", six_digits(r.cell.mean_queue_delay_ms)}});
     cells.push_back(std::move(cell));
   }
   return sim_json::dump(o);
