@@ -17,8 +17,7 @@ constexpr base_path at_rtt(int rtt_ms, double rate_bps = 100e6) {
   return base_path{rate_bps, milliseconds(rtt_ms), 1.0};
 }
 
-// After the fairness warm-up, several flows overlap for at least this long,
-// so each sends for warm-up + overlap seconds at its fair share.
+// After the fairness warm-up, several flows overlap for at least this long.
 constexpr double multi_flow_overlap_s = 3.0;
 
 path_row single(std::string group, std::string name, base_path path, std::string up, std::string down = {}) {
@@ -32,16 +31,16 @@ path_row single(std::string group, std::string name, base_path path, std::string
   return r;
 }
 
-// Several flows on one bottleneck: each sends enough to stay busy through
-// the warm-up and the fairness window at its fair share.
+// Several flows on one bottleneck: each sends what the whole link carries
+// in the warm-up and the overlap, so that no flow, however much of the link
+// it takes, finishes before the fairness window has lasted the overlap.
 path_row shared(std::string group, std::string name, base_path path, std::size_t flows,
                 std::size_t competitors) {
   path_row r = single(std::move(group), std::move(name), path, {});
   r.flows = flows;
   r.competitors = competitors;
-  const double share_bps = path.rate_bps / static_cast<double>(flows + competitors);
   r.bytes = static_cast<std::uint64_t>(
-      share_bps / 8 * (std::chrono::duration<double>(fairness_warmup).count() + multi_flow_overlap_s));
+      path.rate_bps / 8 * (std::chrono::duration<double>(fairness_warmup).count() + multi_flow_overlap_s));
   return r;
 }
 
