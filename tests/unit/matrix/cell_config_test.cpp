@@ -32,6 +32,8 @@ TEST_CASE("limit: the delay line plus the queue, in packets") {
   CHECK(limit_packets({100e6, 40ms, 4.0}) == 209 + 1667);
   // Never less than one packet of queue.
   CHECK(limit_packets({1e6, 2ms, 0.1}) == 1 + 1);
+  // A fixed limit is the limit.
+  CHECK(limit_packets({100e6, 200ms, 1.0, 1000}) == 1000);
 }
 
 TEST_CASE("specs: the rate, half the round trip each way, the impairment last") {
@@ -65,6 +67,7 @@ TEST_CASE("unimpaired: the impairment, the schedule and a shallow queue are take
   r.up_jitter = "5ms";
   r.down_impairment = "slot 10ms";
   r.phases = {{1s, 0}};
+  r.path.fixed_limit = 100;
   r.flows = 1;
   r.competitors = 1;
   const auto clean = unimpaired(r);
@@ -73,6 +76,7 @@ TEST_CASE("unimpaired: the impairment, the schedule and a shallow queue are take
   CHECK(clean.down_impairment.empty());
   CHECK(clean.phases.empty());
   CHECK(clean.path.queue_bdp == 1.0);
+  CHECK(clean.path.fixed_limit == 0);
   CHECK(clean.flows == 2);
   CHECK(clean.competitors == 0);
   r.path.queue_bdp = 4;

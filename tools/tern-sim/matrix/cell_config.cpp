@@ -53,6 +53,7 @@ std::string join(std::string spec, const std::string& more) {
 } // namespace
 
 std::uint32_t limit_packets(const base_path& path, std::size_t mtu) {
+  if (path.fixed_limit > 0) return path.fixed_limit;
   const double packets_per_second = path.rate_bps / (static_cast<double>(mtu) * 8);
   const double delay_line = packets_per_second * seconds(path.rtt) / 2;
   const double queue = std::max(1.0, std::round(packets_per_second * seconds(path.rtt) * path.queue_bdp));
@@ -90,6 +91,7 @@ path_row unimpaired(const path_row& row) {
   clean.down_impairment.clear();
   clean.phases.clear();
   clean.path.queue_bdp = std::max(row.path.queue_bdp, 1.0);
+  clean.path.fixed_limit = 0;
   clean.flows = row.flows + row.competitors;
   clean.competitors = 0;
   return clean;

@@ -17,7 +17,8 @@ inline constexpr std::size_t matrix_mtu = 1200;
 /// Packets the bottleneck may hold: the packets in its delay line at the
 /// full rate plus `queue_bdp` BDPs of queue (at least one packet). netem's
 /// `limit` (and tern's model of it) counts packets waiting out their delay
-/// too, so a limit of "one BDP" alone would leave no queue at all.
+/// too, so a limit of "one BDP" alone would leave no queue at all. A
+/// path's fixed_limit, when set, is the limit.
 std::uint32_t limit_packets(const base_path& path, std::size_t mtu = matrix_mtu);
 
 /// The data direction's netem spec: "rate 100mbit delay 20ms [JITTER]
@@ -34,7 +35,7 @@ std::string down_spec(const path_row& row);
 std::string schedule_text(const path_row& row);
 
 /// The same row without its impairment: no impairment keywords, no jitter,
-/// no rate changes, a queue of at least one BDP, and its competitors
+/// no rate changes, a queue of at least one BDP (and no fixed limit), and its competitors
 /// replaced by flows of the controller under test (so a flow's share is
 /// compared with its share among its own kind).
 path_row unimpaired(const path_row& row);

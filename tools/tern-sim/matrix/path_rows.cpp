@@ -102,6 +102,15 @@ std::vector<path_row> standard_rows() {
     std::snprintf(spec, sizeof spec, "loss %g%%", pct);
     rows.push_back(single("loss", percent_name("loss", pct, 40), base, spec));
   }
+  // Issue 18's regression target (at least 0.90 of the link), with a
+  // one-BDP queue and with netem's default limit of 1000 packets, which at
+  // 100 Mbit/s and 200 ms is less than the 1042 packets of the delay line.
+  rows.push_back(single("loss", "loss 1%, 200 ms", at_rtt(200), "loss 1%"));
+  {
+    base_path default_queue = at_rtt(200);
+    default_queue.fixed_limit = 1000;
+    rows.push_back(single("loss", "loss 1%, 200 ms, limit 1000", default_queue, "loss 1%"));
+  }
   rows.push_back(single("loss", "gemodel 0.5% 30%", base, "loss gemodel 0.5% 30%"));
   rows.push_back(single("loss", "gemodel 1% 10% 50%", base, "loss gemodel 1% 10% 50%"));
 

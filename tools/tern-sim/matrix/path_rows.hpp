@@ -20,6 +20,9 @@ struct base_path {
   double rate_bps = 100e6;
   duration rtt = std::chrono::milliseconds(40);
   double queue_bdp = 1.0;
+  /// netem's `limit` as given, in packets, instead of one from queue_bdp
+  /// (0: from queue_bdp); e.g. netem's default of 1000.
+  std::uint32_t fixed_limit = 0;
 };
 
 /// From `at` (counted from the transfer's start) the bottleneck carries
