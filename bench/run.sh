@@ -1,7 +1,8 @@
 #!/bin/sh
 # The whole benchmark suite, as `make bench` runs it after the release build:
-# micro benchmarks, simulated sweeps (virtual time, exact for a seed), plots,
-# the real-socket benchmarks when present, then a short table.
+# micro benchmarks, simulated sweeps (virtual time, exact for a seed), the
+# path-condition matrix (tern-sim matrix), plots, the real-socket benchmarks
+# when present, then a short table.
 #
 #   bench/run.sh                  # full run, about 10 minutes on 2 cores
 #   BENCH_QUICK=1 bench/run.sh    # fewer points, shorter runs: about 1 minute
@@ -42,6 +43,7 @@ step() {
 mkdir -p "$OUT"
 step micro
 step simulated
+step matrix
 step plots --plots "$PLOTS"
 step real_sockets
 step table

@@ -128,6 +128,11 @@ def main():
         lines += micro_lines(micro)
     if sim is not None:
         lines += simulated_lines(sim)
+    _, matrix = common.read_result(out / "matrix.json", "matrix")
+    if matrix is not None:
+        judged = [c for c in matrix["cells"] if "pass" in c]
+        lines.append("matrix (tern-sim matrix, seeds: %d): %d of %d %s cells miss a floor (matrix.md)" % (
+            len(matrix["seeds"]), matrix["failed_cells"], len(judged), matrix["controllers"][0]))
     real = real_socket_lines(out)
     if len(real) > 1:
         lines += real

@@ -5,6 +5,10 @@
 //            --cc bbr|cubic|newreno --bytes 100M --seed N --json
 //            [--bbr-startup jump|standard|model]
 //            [--flows 2 --stagger 2s --fairness-warmup 15s] [--mtu 1200] [--trace]
+//            [--flow-cc bbr,cubic] [--schedule "at 2s: rate 10mbit delay 20ms; at 4s: ..."]
+//
+//   tern-sim matrix [--seeds 3] [--cc bbr,cubic,newreno] [--only TEXT] [--json] [--check]
+//            runs the path-condition matrix (matrix/matrix_main.cpp).
 //
 // --mode packet (the default) runs the packet-level bulk sender/receiver
 // (wire codec, no encryption, no streams). --mode connection runs two full
@@ -21,8 +25,10 @@
 // Exit status: 0 when every flow completed, 1 when the time limit came
 // first, 2 on bad arguments.
 
+#include "algorithm_list.hpp"
 #include "cli_exit.hpp"
 #include "connection_scenario.hpp"
+#include "matrix/matrix_main.hpp"
 #include "scenario.hpp"
 
 #include <CLI/CLI.hpp>
@@ -32,6 +38,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <string_view>
+#include <vector>
 
 namespace {
 
@@ -116,6 +124,9 @@ bool parse_rate(const std::string& text, std::uint64_t& out) {
 } // namespace
 
 int main(int argc, char** argv) {
+  // The matrix is a suite of scenarios with its own options.
+  if (argc > 1 && std::string_view{argv[1]} == "matrix") return tern::matrix::matrix_main(argc - 1, argv + 1);
+
   CLI::App app{"tern-sim: a bulk transfer over the netem simulator, in virtual time"};
   tern::bulk::scenario_config config;
   std::string cc = "bbr", bytes = "10M", stagger = "0s", limit = "3600s", warmup = "5s";
@@ -148,6 +159,12 @@ int main(int argc, char** argv) {
   app.add_option("--link", config.link, "netem spec of the data direction (tc syntax)")->required();
   app.add_option("--down", config.down, "netem spec of the return path (default: unimpaired)");
   app.add_option("--cc", cc, "congestion control: bbr, cubic or newreno")->capture_default_str();
+  std::string flow_cc;
+  app.add_option("--flow-cc", flow_cc,
+                 "packet mode: one controller per flow, e.g. bbr,cubic (overrides --cc)");
+  app.add_option("--schedule", config.schedule,
+                 "packet mode: path changes, e.g. \"at 2s: rate 10mbit delay 20ms; at 4s down: blackout\" "
+                 "(targets up/down; none: both directions)");
   std::string bbr_startup{tern::cc::to_string(config.bbr.startup)};
   app.add_option("--bbr-startup", bbr_startup,
                  "packet mode, BBR Startup: jump (from the initial window's ACK spacing), standard "
@@ -176,6 +193,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   config.algorithm = *algorithm;
+  if (!flow_cc.empty() && !tern::bulk::parse_algorithm_list(flow_cc, config.flow_algorithms)) {
+    std::cerr << "tern-sim: bad --flow-cc '" << flow_cc
+              << "' (a comma-separated list of bbr, cubic, newreno)\n";
+    return 2;
+  }
   const auto startup = tern::cc::parse_bbr_startup_mode(bbr_startup);
   if (!startup) {
     std::cerr << "tern-sim: unknown --bbr-startup '" << bbr_startup << "' (jump, standard, model)\n";
@@ -208,6 +230,10 @@ int main(int argc, char** argv) {
     }
     if (config.flows != 1) {
       std::cerr << "tern-sim: --mode connection runs one flow\n";
+      return 2;
+    }
+    if (!config.flow_algorithms.empty() || !config.schedule.empty()) {
+      std::cerr << "tern-sim: --flow-cc and --schedule need --mode packet\n";
       return 2;
     }
     cconfig.media.deadline = dl;

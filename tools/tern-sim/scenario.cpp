@@ -6,10 +6,12 @@
 // flow completed or the time limit passed.
 
 #include "scenario.hpp"
+#include "jain_index.hpp"
 #include "json_text.hpp"
 
 #include "bulk_receiver.hpp"
 #include "bulk_sender.hpp"
+#include "sim/schedule.hpp"
 #include "sim/simulator.hpp"
 #include "sim/topology.hpp"
 
@@ -24,6 +26,7 @@ double seconds(duration d) { return static_cast<double>(d.count()) * 1e-9; }
 double millis(duration d) { return static_cast<double>(d.count()) * 1e-6; }
 
 struct flow {
+  cc::algorithm algorithm{};
   std::unique_ptr<random_source> rng;
   std::unique_ptr<bulk_sender> sender;
   std::unique_ptr<bulk_receiver> receiver;
@@ -31,7 +34,18 @@ struct flow {
   std::vector<std::uint64_t> progress; // bytes received at each sample
   time_point startup_end = never;      // first sample past the start-up states
   std::uint64_t startup_end_bytes = 0;
+  std::uint64_t queue_drops = 0;       // at the bottleneck's limit, so far
+  std::uint64_t startup_end_drops = 0; // queue_drops and packets sent at startup_end
+  std::uint64_t startup_end_sent = 0;
 };
+
+// The schedule's entries for one direction, untargeted so that they apply
+// to the simulator's link whatever its name.
+sim::schedule entries_for(const sim::schedule& s, std::string_view direction) {
+  sim::schedule out = s.for_target(direction);
+  for (auto& e : out.entries) e.target.clear();
+  return out;
+}
 
 bool in_startup(std::string_view state) {
   return state == "startup" || state == "drain" || state == "slow_start";
@@ -51,8 +65,22 @@ scenario_result run_scenario(const scenario_config& config) {
     result.error = "--down: " + down.error().message();
     return result;
   }
+  auto schedule = sim::parse_schedule(config.schedule);
+  if (!schedule) {
+    result.error = "--schedule: " + schedule.error().message();
+    return result;
+  }
+  for (const auto& e : schedule->entries)
+    if (!e.target.empty() && e.target != "up" && e.target != "down") {
+      result.error = "--schedule: unknown target \"" + e.target + "\" (up, down or none for both)";
+      return result;
+    }
   if (config.flows == 0 || config.mtu < 64 || config.mtu > 65000) {
     result.error = "flows must be at least 1 and mtu within 64..65000";
+    return result;
+  }
+  if (!config.flow_algorithms.empty() && config.flow_algorithms.size() != config.flows) {
+    result.error = "--flow-cc: one controller per flow (" + std::to_string(config.flows) + ")";
     return result;
   }
   // An unimpaired return path must not tail-drop ACKs that bunch up.
@@ -73,7 +101,8 @@ scenario_result run_scenario(const scenario_config& config) {
     so.mtu = config.mtu;
     so.start = f.start;
     so.peer = b;
-    so.transport.algorithm = config.algorithm;
+    f.algorithm = config.flow_algorithms.empty() ? config.algorithm : config.flow_algorithms[i];
+    so.transport.algorithm = f.algorithm;
     so.transport.controller.bbr = config.bbr;
     receiver_options ro;
     ro.bytes = config.bytes;
@@ -84,14 +113,27 @@ scenario_result run_scenario(const scenario_config& config) {
     left.push_back(net.add_node(*f.sender, a));
     right.push_back(net.add_node(*f.receiver, b));
   }
-  sim::link_id bottleneck = 0;
+  sim::link_id bottleneck = 0, return_path = 0;
   if (config.flows == 1) {
-    bottleneck = sim::connect(net, left[0], right[0], *up, *down).forward;
+    const auto path = sim::connect(net, left[0], right[0], *up, *down);
+    bottleneck = path.forward;
+    return_path = path.backward;
   } else {
     std::vector<sim::dumbbell_pair> pairs;
     for (std::size_t i = 0; i < config.flows; ++i) pairs.push_back({left[i], right[i], {}, {}});
-    bottleneck = sim::make_dumbbell(net, pairs, *up, *down).bottleneck_forward;
+    const auto d = sim::make_dumbbell(net, pairs, *up, *down);
+    bottleneck = d.bottleneck_forward;
+    return_path = d.bottleneck_backward;
   }
+  net.apply_schedule(bottleneck, entries_for(*schedule, "up"), origin);
+  net.apply_schedule(return_path, entries_for(*schedule, "down"), origin);
+  // Queue drops per flow: the bottleneck's tail drops, told apart by the
+  // sender's address (flow i sends from host 10 + 2i).
+  net.set_trace([&](const sim::trace_event& e) {
+    if (e.kind != sim::trace_kind::dropped_limit || e.link != bottleneck || e.from.host < 10) return;
+    const std::uint32_t index = (e.from.host - 10) / 2;
+    if ((e.from.host - 10) % 2 == 0 && index < flows.size()) ++flows[index].queue_drops;
+  });
 
   const time_point limit = origin + config.time_limit;
   const auto all_done = [&] {
@@ -108,6 +150,8 @@ scenario_result run_scenario(const scenario_config& config) {
           !in_startup(f.sender->transport().controller().state_name())) {
         f.startup_end = net.now();
         f.startup_end_bytes = f.receiver->bytes_received();
+        f.startup_end_drops = f.queue_drops;
+        f.startup_end_sent = f.sender->transport().stats().packets_sent;
       }
       if (!config.trace) continue;
       const auto& t = f.sender->transport();
@@ -148,6 +192,10 @@ scenario_result run_scenario(const scenario_config& config) {
           static_cast<double>(r.bytes_received - f.startup_end_bytes) * 8 / seconds(finish - f.startup_end);
     }
     r.packets_sent = s.packets_sent;
+    r.algorithm = f.algorithm;
+    r.queue_drops = f.queue_drops;
+    r.steady_queue_drops = f.queue_drops - f.startup_end_drops;
+    r.steady_packets_sent = s.packets_sent - f.startup_end_sent;
     r.data_packets = f.sender->stats().data_packets;
     r.packets_lost = s.packets_lost;
     r.packets_retransmitted = f.sender->stats().retransmitted_packets;
@@ -196,17 +244,16 @@ scenario_result run_scenario(const scenario_config& config) {
     if (from >= to) from = to > 0 ? to - 1 : 0; // a too-short overlap: use what there is
     result.window_start_s = seconds(config.sample_interval * static_cast<std::int64_t>(from + 1));
     result.window_end_s = seconds(config.sample_interval * static_cast<std::int64_t>(to + 1));
-    double sum = 0, sum_sq = 0;
     const double span = result.window_end_s - result.window_start_s;
+    std::vector<double> rates;
     for (std::size_t i = 0; i < flows.size(); ++i) {
       const auto& p = flows[i].progress;
       const double bytes = to < p.size() && from < p.size() ? static_cast<double>(p[to] - p[from]) : 0;
       const double rate = span > 0 ? bytes * 8 / span : 0;
       result.flows[i].window_goodput_bps = rate;
-      sum += rate;
-      sum_sq += rate * rate;
+      rates.push_back(rate);
     }
-    result.jain_index = sum_sq > 0 ? sum * sum / (static_cast<double>(flows.size()) * sum_sq) : 0;
+    result.jain_index = jain_index(rates);
   }
   return result;
 }
@@ -217,6 +264,7 @@ namespace {
 // "completed" and "goodput_bps".
 void add_flow_fields(nlohmann::ordered_json& o, const flow_result& f, bool single) {
   if (!single) {
+    o["cc"] = cc::to_string(f.algorithm);
     o["completed"] = f.completed;
     o["goodput_bps"] = sim_json::six_digits(f.goodput_bps);
   }
@@ -224,6 +272,9 @@ void add_flow_fields(nlohmann::ordered_json& o, const flow_result& f, bool singl
   o["start_s"] = sim_json::six_digits(seconds(f.start));
   o["duration_s"] = sim_json::six_digits(seconds(f.elapsed));
   o["packets_sent"] = f.packets_sent;
+  o["queue_drops"] = f.queue_drops;
+  o["steady_queue_drops"] = f.steady_queue_drops;
+  o["steady_packets_sent"] = f.steady_packets_sent;
   o["data_packets_sent"] = f.data_packets;
   o["packets_lost"] = f.packets_lost;
   o["packets_retransmitted"] = f.packets_retransmitted;
@@ -247,8 +298,13 @@ std::string to_json(const scenario_config& config, const scenario_result& r, dou
   nlohmann::ordered_json o;
   o["link"] = config.link;
   o["down"] = config.down;
+  if (!config.schedule.empty()) o["schedule"] = config.schedule;
   o["cc"] = cc::to_string(config.algorithm);
   if (config.algorithm == cc::algorithm::bbr) o["bbr_startup"] = cc::to_string(config.bbr.startup);
+  if (!config.flow_algorithms.empty()) {
+    auto& list = o["flow_cc"] = nlohmann::ordered_json::array();
+    for (const auto a : config.flow_algorithms) list.push_back(cc::to_string(a));
+  }
   o["bytes"] = config.bytes;
   o["seed"] = config.seed;
   o["mtu"] = config.mtu;

@@ -19,6 +19,14 @@ struct scenario_config {
   /// netem spec of the return path; empty: unimpaired.
   std::string down;
   cc::algorithm algorithm = cc::algorithm::bbr;
+  /// Flow i's controller, when given (one per flow); otherwise every flow
+  /// uses `algorithm`. Mixes tern's controllers on one bottleneck, e.g. a
+  /// BBR flow against a loss-based CUBIC flow.
+  std::vector<cc::algorithm> flow_algorithms;
+  /// A schedule (sim/schedule.hpp) of the path: untargeted entries and
+  /// entries for "up" change the data direction (the bottleneck), entries
+  /// for "down" the return path. Times count from the first flow's start.
+  std::string schedule;
   /// BBR's tunables (--bbr-startup).
   cc::bbr_config bbr{};
   /// Bytes each flow transfers.
@@ -67,6 +75,14 @@ struct flow_result {
   /// the goodput from then to completion. Zero when it never did.
   double startup_end_s = 0;
   double steady_goodput_bps = 0;
+  cc::algorithm algorithm = cc::algorithm::bbr;
+  /// This flow's packets the bottleneck dropped at its `limit` (a full
+  /// queue), over the whole flow and from the start-up end on (the whole
+  /// flow when the controller never left start-up), and the packets the
+  /// flow sent over that same stretch.
+  std::uint64_t queue_drops = 0;
+  std::uint64_t steady_queue_drops = 0;
+  std::uint64_t steady_packets_sent = 0;
 };
 
 struct scenario_result {

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Runs the benchmark suite's steps on the smallest input (simulated.py
---smoke, then plots.py and table.py) and checks what they wrote: every
+--smoke, matrix.py --smoke, then plots.py and table.py) and checks what they wrote: every
 field the plots and the table read is there and has the right type, the
 per-frame CSV agrees with the media summary, the PNGs are PNGs; and that a
 malformed result file gets a clear error, not a traceback.
@@ -69,6 +69,23 @@ def check_simulated(out):
             check_frame_csv(out / p["params"]["frame_latencies_csv"], r)
 
 
+def check_matrix(out):
+    data = json.loads((out / "matrix.json").read_text())
+    check(data.get("machine", {}).get("seed") == SEED, "matrix.json: machine.seed is not the seed given")
+    matrix = data.get("matrix", {})
+    check(matrix.get("seeds") == [SEED], "matrix.json: expected the one seed given")
+    cells = matrix.get("cells", [])
+    if not check(len(cells) == 1, "matrix.json: expected one cell, got %d" % len(cells)):
+        return
+    c = cells[0]
+    typed(c, {"row": str, "cc": str, "link": str, "link_ratio_median": NUMBER, "baseline_ratio_median": NUMBER,
+              "drop_fraction_max": NUMBER, "pass": bool, "runs": list}, "matrix cell")
+    check(0 < c.get("link_ratio_median", 0) <= 1, "matrix cell: link ratio outside (0, 1]")
+    check("tern-sim matrix" in matrix.get("command", ""), "matrix.json: no command")
+    check((out / "matrix.md").exists() and "| buffer 0.1 BDP |" in (out / "matrix.md").read_text(),
+          "matrix.md missing or without the row")
+
+
 def check_frame_csv(path, media):
     if not check(path.exists(), "%s not written" % path.name):
         return
@@ -107,6 +124,9 @@ def main():
         check_simulated(out)
     else:
         check(False, "simulated.json not written")
+    step("matrix.py", build, out, "--smoke")
+    if check((out / "matrix.json").exists(), "matrix.json not written"):
+        check_matrix(out)
     step("plots.py", build, out, "--plots", str(plots))
     for png in ("goodput-vs-loss", "goodput-vs-rtt", "queue-vs-buffer", "media-latency-cdf"):
         path = plots / (png + ".png")
@@ -114,6 +134,7 @@ def main():
     table = step("table.py", build, out)
     check("50 ms, 1%" in table, "the table has no line for the loss point")
     check("loss    5%" in table, "the table has no line for the media point")
+    check(" of 1 bbr cells miss a floor" in table, "the table has no line for the matrix")
     check_bad_input(build, scratch)
     for p in problems:
         print("bench_suite.smoke (seed %d): %s" % (SEED, p), file=sys.stderr)
