@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include "process.hpp"
+#include "support/ipv6_loopback.hpp"
 #include "support/json_line.hpp"
 
 #include "stun/binding_transaction.hpp"
@@ -32,6 +33,7 @@ using namespace std::chrono_literals;
 using tern::stun::transport_address;
 using tern::test::child_process;
 using tern::test::find_program;
+using tern::test::has_ipv6_loopback;
 using tern::test::skip;
 using tern::test::tern_stun_tool;
 
@@ -161,17 +163,6 @@ discovery discover(const transport_address& server, tern::stun::binding_options 
     if (tx.error() != tern::stun::stun_errc::timeout) return d;
   } while (std::chrono::steady_clock::now() < until);
   return d;
-}
-
-bool has_ipv6_loopback() {
-  const int fd = ::socket(AF_INET6, SOCK_DGRAM, 0);
-  if (fd < 0) return false;
-  sockaddr_in6 a{};
-  a.sin6_family = AF_INET6;
-  a.sin6_addr = in6addr_loopback;
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
 }
 
 transport_address loopback4(int port) {
