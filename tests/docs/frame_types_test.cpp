@@ -92,7 +92,7 @@ std::string base_name(const std::string& doc_name) { return doc_name.substr(0, d
 
 } // namespace
 
-TEST_CASE("frame types: the list above holds every code the library knows, and only those") {
+TEST_CASE("frame types: the test's list holds every code the library knows, and only those") {
   const auto names = library_names();
   for (unsigned code = 0; code < codes_checked; ++code) {
     CAPTURE(code);
