@@ -23,15 +23,25 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 #include <string>
+#include <string_view>
 
 namespace md = tern::test::markdown;
 
 namespace {
 
-const std::regex marker{R"(<!-- compiled in tests/docs/snippets/([a-z0-9_]+)\.cpp -->)"};
+// NAME from a marker "<!-- compiled in tests/docs/snippets/NAME.cpp -->"
+// (NAME in [a-z0-9_]), or "" when `line` is none.
+std::string marked_name(std::string_view line) {
+  constexpr std::string_view prefix = "<!-- compiled in tests/docs/snippets/";
+  constexpr std::string_view suffix = ".cpp -->";
+  if (!line.starts_with(prefix) || !line.ends_with(suffix)) return {};
+  const auto name = line.substr(prefix.size(), line.size() - prefix.size() - suffix.size());
+  if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string_view::npos)
+    return {};
+  return std::string(name);
+}
 
 void write_if_changed(const std::filesystem::path& path, const std::string& text) {
   if (std::filesystem::exists(path) && md::read_file(path) == text) return;
@@ -60,13 +70,12 @@ int main(int argc, char** argv) try {
   for (const auto& block : md::fenced_blocks(md::read_file(document))) {
     if (block.info != "cpp") continue;
     const auto fence_line = block.body_line - 1;
-    std::smatch m;
-    if (!std::regex_match(block.line_before, m, marker)) {
+    const std::string name = marked_name(block.line_before);
+    if (name.empty()) {
       fail(fence_line, "a cpp block without its marker \"<!-- compiled in tests/docs/snippets/NAME.cpp -->\" "
                        "on the line before");
       continue;
     }
-    const std::string name = m[1].str();
     if (!known.contains(name)) {
       fail(fence_line, "tests/docs/snippets/" + name + ".cpp does not exist");
       continue;
