@@ -19,7 +19,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <future>
 #include <optional>
 #include <string>
@@ -85,21 +84,15 @@ TEST_CASE("endpoint: async_discover against tern-stun serve, on the endpoint's o
 
 TEST_CASE("endpoint: async_discover against coturn turnserver --stun-only") {
   REQUIRE_PROGRAM(turnserver, "turnserver");
-  const auto dir = std::filesystem::temp_directory_path() / ("tern-nat-coturn-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const int port = tern::test::free_udp_port("127.0.0.1");
-  child_process server{{*turnserver, "-n", "--stun-only", "--no-cli", "--no-tls", "--no-dtls", "--listening-ip",
-                        "127.0.0.1", "--listening-port", std::to_string(port), "--pidfile",
-                        (dir / "turnserver.pid").string(), "--db", (dir / "turndb").string(), "--log-file",
-                        "stdout", "--simple-log"}};
-  asio::io_context io;
-  tern::endpoint ep(io.get_executor(), {loopback, 0});
-  const auto d = discover(io, ep, {loopback, static_cast<unsigned short>(port)});
-  INFO("turnserver output:\n" << server.output());
-  REQUIRE_FALSE(d.ec);
-  CHECK(d.reflexive == ep.local_endpoint());
-  server.stop();
-  std::filesystem::remove_all(dir);
+  const bool ran = tern::test::with_coturn(*turnserver, {"127.0.0.1"}, {}, [&](child_process& server, int port) {
+    asio::io_context io;
+    tern::endpoint ep(io.get_executor(), {loopback, 0});
+    const auto d = discover(io, ep, {loopback, static_cast<unsigned short>(port)});
+    INFO("turnserver output:\n" << server.output());
+    REQUIRE_FALSE(d.ec);
+    CHECK(d.reflexive == ep.local_endpoint());
+  });
+  if (!ran) FAIL("turnserver could not listen on a free port in 5 attempts");
 }
 
 TEST_CASE("endpoint: async_discover against stund") {

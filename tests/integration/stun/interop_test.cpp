@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include "process.hpp"
+#include "support/ipv6_loopback.hpp"
 #include "support/json_line.hpp"
 
 #include "stun/binding_transaction.hpp"
@@ -24,7 +25,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <string>
 #include <thread>
 
@@ -32,6 +32,7 @@ using namespace std::chrono_literals;
 using tern::stun::transport_address;
 using tern::test::child_process;
 using tern::test::find_program;
+using tern::test::has_ipv6_loopback;
 using tern::test::skip;
 using tern::test::tern_stun_tool;
 
@@ -163,17 +164,6 @@ discovery discover(const transport_address& server, tern::stun::binding_options 
   return d;
 }
 
-bool has_ipv6_loopback() {
-  const int fd = ::socket(AF_INET6, SOCK_DGRAM, 0);
-  if (fd < 0) return false;
-  sockaddr_in6 a{};
-  a.sin6_family = AF_INET6;
-  a.sin6_addr = in6addr_loopback;
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
-}
-
 transport_address loopback4(int port) {
   return transport_address::ipv4({127, 0, 0, 1}, static_cast<std::uint16_t>(port));
 }
@@ -212,59 +202,36 @@ std::vector<int> start_tern_serve(std::optional<child_process>& server,
 TEST_CASE("interop: tern client against coturn turnserver --stun-only, IPv4 and IPv6") {
   REQUIRE_PROGRAM(turnserver, "turnserver");
   const bool v6 = has_ipv6_loopback();
-  const auto dir = std::filesystem::temp_directory_path() / ("tern-coturn-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const int port = tern::test::free_udp_port("127.0.0.1");
-  std::vector<std::string> argv{*turnserver,
-                                "-n",
-                                "--stun-only",
-                                "--no-cli",
-                                "--no-tls",
-                                "--no-dtls",
-                                "--listening-ip",
-                                "127.0.0.1",
-                                "--listening-port",
-                                std::to_string(port),
-                                "--pidfile",
-                                (dir / "turnserver.pid").string(),
-                                "--db",
-                                (dir / "turndb").string(),
-                                "--log-file",
-                                "stdout",
-                                "--simple-log",
-                                "--no-software-attribute"};
-  if (v6) {
-    argv.push_back("--listening-ip");
-    argv.push_back("::1");
-  }
-  child_process server{argv};
+  std::vector<std::string> listen{"127.0.0.1"};
+  if (v6) listen.push_back("::1");
+  const bool ran =
+      tern::test::with_coturn(*turnserver, listen, {"--no-software-attribute"}, [&](child_process& server, int port) {
+        tern::stun::binding_options options; // tern's defaults: SOFTWARE-less here, FINGERPRINT on
+        const auto d4 = discover(loopback4(port), options);
+        INFO("turnserver output:\n" << server.output());
+        REQUIRE_MESSAGE(d4.ok, d4.error);
+        CHECK(d4.mapped == d4.local);
+        CHECK_FALSE(d4.legacy);
 
-  tern::stun::binding_options options; // tern's defaults: SOFTWARE-less here, FINGERPRINT on
-  const auto d4 = discover(loopback4(port), options);
-  INFO("turnserver output:\n" << server.output());
-  REQUIRE_MESSAGE(d4.ok, d4.error);
-  CHECK(d4.mapped == d4.local);
-  CHECK_FALSE(d4.legacy);
+        options.software = "tern interop test";
+        if (v6) {
+          const auto d6 = discover(loopback6(port), options);
+          REQUIRE_MESSAGE(d6.ok, d6.error);
+          CHECK(d6.mapped == d6.local);
+        }
 
-  options.software = "tern interop test";
-  if (v6) {
-    const auto d6 = discover(loopback6(port), options);
-    REQUIRE_MESSAGE(d6.ok, d6.error);
-    CHECK(d6.mapped == d6.local);
-  }
-
-  // The command-line client too.
-  if (!tern_stun_tool().empty()) {
-    const auto r =
-        tern::test::run({tern_stun_tool(), "query", "127.0.0.1:" + std::to_string(port), "--json"}, 30s);
-    INFO(r.output);
-    CHECK(r.status == 0);
-    const auto result = tern::test::json_line(r.output);
-    CHECK(result.value("mapped_address", "").starts_with("127.0.0.1:"));
-    CHECK(result.value("xor_mapped", false));
-  }
-  server.stop();
-  std::filesystem::remove_all(dir);
+        // The command-line client too.
+        if (!tern_stun_tool().empty()) {
+          const auto r =
+              tern::test::run({tern_stun_tool(), "query", "127.0.0.1:" + std::to_string(port), "--json"}, 30s);
+          INFO(r.output);
+          CHECK(r.status == 0);
+          const auto result = tern::test::json_line(r.output);
+          CHECK(result.value("mapped_address", "").starts_with("127.0.0.1:"));
+          CHECK(result.value("xor_mapped", false));
+        }
+      });
+  if (!ran) FAIL("turnserver could not listen on a free port in 5 attempts");
 }
 
 TEST_CASE("interop: tern client against stund on 127.0.0.1 and 127.0.0.2") {

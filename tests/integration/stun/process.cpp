@@ -149,4 +149,35 @@ int free_udp_port(const std::string& ip) {
   return port;
 }
 
+std::vector<std::string> coturn_stun_argv(const std::string& turnserver, const std::vector<std::string>& listen_ips,
+                                          int port, const std::string& state_dir,
+                                          const std::vector<std::string>& extra) {
+  std::vector<std::string> argv{turnserver, "-n", "-v", "--stun-only", "--no-cli", "--no-tls", "--no-dtls"};
+  for (const auto& ip : listen_ips) {
+    argv.push_back("--listening-ip");
+    argv.push_back(ip);
+  }
+  argv.insert(argv.end(), {"--listening-port", std::to_string(port), "--pidfile", state_dir + "/turnserver.pid", "--db",
+                           state_dir + "/turndb", "--log-file", "stdout", "--simple-log"});
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
+}
+
+bool coturn_listening(const child_process& server, const std::vector<std::string>& listen_ips, int port,
+                      std::chrono::milliseconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const std::string log = server.output();
+    bool all = true;
+    for (const auto& ip : listen_ips) {
+      const std::string address = ip + ":" + std::to_string(port);
+      if (log.find("listener socket to addr " + address) != std::string::npos) return false; // "Cannot bind ..."
+      all = all && log.find("UDP listener opened on: " + address) != std::string::npos;
+    }
+    if (all) return true;
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 } // namespace tern::test

@@ -10,11 +10,13 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <sys/types.h>
+#include <unistd.h>
 
 namespace tern::test {
 
@@ -76,6 +78,49 @@ bool with_stund(const std::string& stund, Attempt attempt) {
     child_process server{
         {stund, "-h", "127.0.0.1", "-a", "127.0.0.2", "-p", std::to_string(p1), "-o", std::to_string(p2)}};
     if (attempt(server, p1, p2)) return true;
+  }
+  return false;
+}
+
+/// The command line of coturn's turnserver as a plain STUN server (no TURN,
+/// TLS, DTLS or CLI) on each of `listen_ips` at `port`, its pid file and
+/// database in `state_dir`, logging verbosely to stdout; `extra` arguments
+/// appended.
+std::vector<std::string> coturn_stun_argv(const std::string& turnserver, const std::vector<std::string>& listen_ips,
+                                          int port, const std::string& state_dir,
+                                          const std::vector<std::string>& extra);
+
+/// Waits until a turnserver started with coturn_stun_argv listens on `port`
+/// of every one of `listen_ips`; false if it cannot (its log says the port
+/// is taken, it exited, or `timeout` passed). coturn cannot bind port 0 and
+/// report the port, and on a taken port it neither exits nor gives up: it
+/// logs the failure and retries the bind forever.
+bool coturn_listening(const child_process& server, const std::vector<std::string>& listen_ips, int port,
+                      std::chrono::milliseconds timeout);
+
+/// Runs `attempt(server, port)` against turnserver (coturn_stun_argv) on
+/// `listen_ips` at a port that was free a moment ago, once it listens there.
+/// While it cannot listen (another process took the port meanwhile), it is
+/// stopped and a new free port tried, 5 times at most. The server's state
+/// lives in a temporary directory removed afterwards. Returns whether
+/// `attempt` ran.
+template <class Attempt>
+bool with_coturn(const std::string& turnserver, const std::vector<std::string>& listen_ips,
+                 const std::vector<std::string>& extra, Attempt attempt) {
+  struct removed_on_exit { // also when a REQUIRE in `attempt` throws
+    std::filesystem::path path;
+    ~removed_on_exit() {
+      std::error_code ignored;
+      std::filesystem::remove_all(path, ignored);
+    }
+  } state_dir{std::filesystem::temp_directory_path() / ("tern-coturn-" + std::to_string(::getpid()))};
+  std::filesystem::create_directories(state_dir.path);
+  for (int i = 0; i < 5; ++i) {
+    const int port = free_udp_port(listen_ips.front());
+    child_process server{coturn_stun_argv(turnserver, listen_ips, port, state_dir.path.string(), extra)};
+    if (!coturn_listening(server, listen_ips, port, std::chrono::seconds(20))) continue;
+    attempt(server, port);
+    return true;
   }
   return false;
 }

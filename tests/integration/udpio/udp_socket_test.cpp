@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include "support/ipv6_loopback.hpp"
 #include "support/seed.hpp"
 #include "support/skip.hpp"
 
@@ -298,7 +299,10 @@ void ecn_round_trip(const udp::endpoint& local) {
 
 TEST_CASE("udpio: ECN codepoints survive a loopback round trip over IPv4") { ecn_round_trip(v4_any); }
 
-TEST_CASE("udpio: ECN codepoints survive a loopback round trip over IPv6") { ecn_round_trip(v6_any); }
+TEST_CASE("udpio: ECN codepoints survive a loopback round trip over IPv6") {
+  if (tern::test::skipped_without_ipv6_loopback()) return;
+  ecn_round_trip(v6_any);
+}
 
 TEST_CASE("udpio: a datagram over the IPv4 limit fails with message_too_big and the socket lives on") {
   asio::io_context io;
@@ -336,6 +340,7 @@ TEST_CASE("udpio: a datagram over the IPv4 limit fails with message_too_big and 
 TEST_CASE("udpio: with DF set, a datagram above the path MTU is refused, not fragmented") {
   // IPV6_MTU caps this socket's path MTU at 1280, standing in for a narrow
   // link: with IPV6_DONTFRAG the 1400-byte datagram must fail, not fragment.
+  if (tern::test::skipped_without_ipv6_loopback()) return;
   asio::io_context io;
   udp_socket tx{io.get_executor()}, rx{io.get_executor()};
   REQUIRE_FALSE(tx.open(v6_any, quiet_options()));
@@ -404,6 +409,7 @@ TEST_CASE("udpio: port unreachable is reported for that peer and does not stop t
 }
 
 TEST_CASE("udpio: IPv6 loopback and a dual-stack socket reaching an IPv4 peer") {
+  if (tern::test::skipped_without_ipv6_loopback()) return;
   asio::io_context io;
   udp_socket v6a{io.get_executor()}, v6b{io.get_executor()}, dual{io.get_executor()}, v4{io.get_executor()};
   REQUIRE_FALSE(v6a.open(v6_any, quiet_options()));
