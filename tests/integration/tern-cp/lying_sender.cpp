@@ -7,6 +7,8 @@
 //       reserved (an honest file named ".tern-partial-f", the receiver's namespace)
 //       escape   (a wrong hash for a file whose name holds a terminal escape
 //                 sequence and invalid UTF-8)
+//       placed   (honest: 20000 bytes of 'p', as a file whose OK is then
+//                 lost: the caller sends the same file again)
 //       headers  (COUNT streams, each a header announcing 1000 bytes of
 //                 "silent/p<pid>-f<i>" and then silence; "headers sent" on stderr
 //                 once all are written)
@@ -84,6 +86,10 @@ bool make_lie(const std::string& mode, lie& l) {
     l.content.assign(20000, 'e');
     l.header.size = l.content.size();
     l.header.sha256_hex = hash_of("another file");
+  } else if (mode == "placed") {
+    l.content.assign(20000, 'p');
+    l.header.size = l.content.size();
+    l.header.sha256_hex = hash_of(l.content);
   } else if (mode == "headers") {
     l.header.size = 1000;
     l.header.sha256_hex = hash_of(std::string(1000, 'x'));
@@ -164,8 +170,8 @@ asio::awaitable<bool> tell(tern::endpoint& ep, asio::ip::udp::endpoint server, s
 int main(int argc, char** argv) try {
   lie l;
   if (argc < 5 || argc > 6 || !make_lie(argv[4], l)) {
-    std::cerr << "usage: lying_sender HOST PORT FINGERPRINT short|long|hash|offset|reserved|escape|headers "
-                 "[COUNT]\n";
+    std::cerr << "usage: lying_sender HOST PORT FINGERPRINT "
+                 "short|long|hash|offset|reserved|escape|placed|headers [COUNT]\n";
     return 2;
   }
   if (argc == 6) l.streams = static_cast<std::size_t>(std::stoul(argv[5]));

@@ -1,5 +1,5 @@
 // Unit tests of tern-cp's protocol codec, safe_path, partial_file,
-// open_file_budget, peer_text, known_hosts, server_trust, identities,
+// placement records, open_file_budget, peer_text, known_hosts, server_trust, identities,
 // authorized_keys and progress.
 #include "authorized_keys.hpp"
 #include "config_dir.hpp"
@@ -8,6 +8,7 @@
 #include "open_file_budget.hpp"
 #include "partial_file.hpp"
 #include "peer_text.hpp"
+#include "placement_record.hpp"
 #include "progress.hpp"
 #include "protocol.hpp"
 #include "safe_path.hpp"
@@ -512,6 +513,132 @@ TEST_CASE("partial_file: the file put in place is the file written and hashed, n
   CHECK_FALSE(p->commit(d.fd, "victim", 0644, false, why));
   CHECK(why.find("replaced") != std::string::npos);
   CHECK_FALSE(fs::exists(d.root / "victim"));
+}
+
+namespace {
+
+// A file placed in `d` as `name`, and its record as the receiver makes it.
+placed_file place(destination& d, const std::string& name, const std::string& content, std::int64_t now) {
+  std::ofstream(d.root / name) << content;
+  struct stat sb {};
+  REQUIRE(::lstat((d.root / name).c_str(), &sb) == 0);
+  tern::crypto::sha256_hasher h;
+  h.update(std::as_bytes(std::span{content}));
+  return describe_placement(sb, hex_digest(h), now);
+}
+
+file_header announce(const placed_file& p) {
+  file_header h;
+  h.path = "f";
+  h.size = p.size;
+  h.sha256_hex = p.sha256_hex;
+  return h;
+}
+
+struct stat lstat_of(const fs::path& p) {
+  struct stat sb {};
+  REQUIRE(::lstat(p.c_str(), &sb) == 0);
+  return sb;
+}
+
+} // namespace
+
+TEST_CASE("placement: already complete only for the file placed, unchanged, with the content announced") {
+  destination d;
+  const std::int64_t t = 1'000'000;
+  const placed_file rec = place(d, "f", "content", t);
+  const file_header same = announce(rec);
+  const struct stat target = lstat_of(d.root / "f");
+  CHECK(already_placed(rec, same, target, t + 10, 3600));
+
+  CHECK_FALSE(already_placed(std::nullopt, same, target, t, 3600)); // no record: another client's, or none
+  file_header other = same;
+  other.sha256_hex = std::string(64, 'a');
+  CHECK_FALSE(already_placed(rec, other, target, t, 3600)); // different content announced
+  other = same;
+  other.size += 1;
+  CHECK_FALSE(already_placed(rec, other, target, t, 3600));
+  CHECK_FALSE(already_placed(rec, same, target, t + 3601, 3600)); // too old
+  CHECK_FALSE(already_placed(rec, same, target, t - 1, 3600));    // from the future: a clock gone back
+
+  // Changed since it was placed: another inode under the name, or the same
+  // inode written or chmodded (its ctime moves).
+  struct stat replaced = target;
+  replaced.st_ino += 1;
+  CHECK_FALSE(already_placed(rec, same, replaced, t, 3600));
+  struct stat touched = target;
+  touched.st_ctim.tv_nsec = (touched.st_ctim.tv_nsec + 1) % 1000000000;
+  CHECK_FALSE(already_placed(rec, same, touched, t, 3600));
+  struct stat dir = target;
+  dir.st_mode = S_IFDIR | 0755;
+  CHECK_FALSE(already_placed(rec, same, dir, t, 3600));
+}
+
+TEST_CASE("placement: records round trip; malformed text is refused") {
+  placed_file p;
+  p.size = 123;
+  p.sha256_hex = hash_of_abc;
+  p.device = 2049;
+  p.inode = 77;
+  p.ctime_ns = 1700000000123456789;
+  p.placed_at = 1700000000;
+  const auto back = decode_placement(encode_placement(p));
+  REQUIRE(back);
+  CHECK(back->size == 123);
+  CHECK(back->sha256_hex == hash_of_abc);
+  CHECK(back->device == 2049);
+  CHECK(back->inode == 77);
+  CHECK(back->ctime_ns == p.ctime_ns);
+  CHECK(back->placed_at == p.placed_at);
+  const std::string good = encode_placement(p);
+  CHECK_FALSE(decode_placement(good.substr(0, good.size() - 1)));   // no newline
+  CHECK_FALSE(decode_placement("tern-cp placed 1 12 abc 1 2 3 4\n")); // short hash
+  CHECK_FALSE(decode_placement(good.substr(0, good.size() - 1) + " 5\n"));
+  CHECK_FALSE(decode_placement(""));
+}
+
+TEST_CASE("placement_log: one record per owner and path, found only by its owner, in DIR/.tern-placed") {
+  destination d;
+  placement_log log(d.fd, {});
+  const std::int64_t t = 1'000'000;
+  const placed_file rec = place(d, "f", "content", t);
+  std::string why;
+  REQUIRE(log.record("alice", "f", rec, t, why));
+  CHECK(mode_of(d.root / placed_dir_name) == 0700);
+  const auto found = log.find("alice", "f");
+  REQUIRE(found);
+  CHECK(found->sha256_hex == rec.sha256_hex);
+  CHECK_FALSE(log.find("bob", "f")); // another client placed nothing
+  CHECK_FALSE(log.find("alice", "g"));
+  // The record's name is the partial's hash: no peer text in a file name.
+  CHECK(fs::exists(d.root / placed_dir_name / partial_name("alice", "f")));
+}
+
+TEST_CASE("placement_log: bounded in count (oldest go first) and in age; the folder goes with the last") {
+  destination d;
+  placement_log log(d.fd, {8, 100});
+  const placed_file rec = place(d, "f", "content", 0);
+  std::string why;
+  // Far more records than the bound: at most max_records + max_records/4.
+  for (int i = 0; i < 100; ++i) {
+    placed_file r = rec;
+    r.placed_at = 1000 + i;
+    REQUIRE(log.record("alice", "f" + std::to_string(i), r, 1000 + i, why));
+    const auto held = static_cast<std::size_t>(
+        std::distance(fs::directory_iterator(d.root / placed_dir_name), fs::directory_iterator()));
+    CHECK(held <= 8 + 8 / 4);
+  }
+  CHECK(log.prune(1099) == 8);
+  CHECK(log.find("alice", "f99"));
+  CHECK(log.find("alice", "f92"));
+  CHECK_FALSE(log.find("alice", "f91")); // the oldest went first
+  // A malformed record is removed on the next prune.
+  std::ofstream(d.root / placed_dir_name / "junk") << "not a record";
+  CHECK(log.prune(1099) == 8);
+  CHECK_FALSE(fs::exists(d.root / placed_dir_name / "junk"));
+  // All older than max_age: none left, nor the folder.
+  CHECK(log.prune(1099 + 101) == 0);
+  CHECK_FALSE(fs::exists(d.root / placed_dir_name));
 }
 
 TEST_CASE("masked_mode: setuid, setgid, sticky and what the umask removes never reach the file") {
