@@ -21,6 +21,7 @@
 #include "core/endpoint.hpp"
 
 #include "core/errc.hpp"
+#include "crypto/crypto_error.hpp"
 #include "core/initial_check.hpp"
 #include "wire/header.hpp"
 
@@ -203,6 +204,7 @@ void endpoint::update(connection_handle handle, time_point now) {
   entry& e = it->second;
   sync_routes(handle, e);
   if (e.half_open && (e.conn->is_established() || e.conn->is_closed())) end_half_open(e);
+  report_refused_client(e);
   if (e.server && !e.claimed && !e.waiting && e.conn->is_established()) {
     e.waiting = true;
     ++waiting_;
@@ -259,12 +261,28 @@ void endpoint::remove(connection_handle handle) noexcept {
   auto it = connections_.find(handle);
   if (it == connections_.end()) return;
   entry& e = it->second;
+  report_refused_client(e);
   for (const auto& cid : e.routes) unroute(handle, cid);
   if (e.original_route) unroute(handle, *e.original_route);
   timers_.clear(e.timer);
   if (e.waiting) --waiting_;
   end_half_open(e);
   connections_.erase(it);
+}
+
+void endpoint::report_refused_client(entry& e) const noexcept {
+  if (!e.server || e.refusal_reported || !config_.on_client_refused) return;
+  const connection& c = *e.conn;
+  const std::error_code why = c.close_reason().error;
+  if (why != crypto::crypto_errc::fingerprint_mismatch && why != crypto::crypto_errc::peer_certificate_required)
+    return;
+  e.refusal_reported = true;
+  try {
+    const auto key = c.presented_fingerprint();
+    config_.on_client_refused(refused_client{c.peer_address(), key ? crypto::format_fingerprint(*key) : "", why});
+  } catch (...) {
+    // A report that cannot be made (no memory, a throwing observer) is lost.
+  }
 }
 
 void endpoint::on_timeout(time_point now, std::vector<connection_handle>& ran) {

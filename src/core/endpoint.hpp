@@ -32,6 +32,7 @@
 #include "core/half_open_budget.hpp"
 #include "wire/connection_id.hpp"
 
+#include <tern/config.hpp>
 #include <tern/random.hpp>
 #include <tern/time.hpp>
 
@@ -39,6 +40,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -90,6 +92,11 @@ struct endpoint_config {
   /// Stateless answers waiting for poll_transmit(); one more is dropped
   /// (its client resends its Initial).
   std::size_t max_pending_answers = 64;
+  /// Told of each server connection whose handshake refused the client's
+  /// key or lack of one (crypto fingerprint_mismatch or
+  /// peer_certificate_required), once: at the update() that finds it
+  /// closing, or at remove(). Must not throw.
+  std::function<void(const refused_client&)> on_client_refused;
 };
 
 /// invalid_argument when `config` cannot work: a connection ID length
@@ -216,6 +223,7 @@ private:
     bool half_open = false;     ///< server: handshaking, counted in half_open_
     address source;             ///< where its first Initial came from
     bool token_offered = false; ///< server: its NEW_TOKEN token was queued
+    bool refusal_reported = false; ///< server: on_client_refused was told
   };
   struct answer {
     std::vector<std::byte> bytes;
@@ -225,6 +233,7 @@ private:
     std::size_t operator()(const wire::connection_id& cid) const noexcept;
   };
 
+  void report_refused_client(entry& e) const noexcept;
   datagram_outcome deliver(connection_handle handle, std::span<std::byte> datagram, const address& from,
                            time_point now, recovery::ecn_mark ecn);
   /// An Initial for no connection: may it create one? (size, limits, token)
