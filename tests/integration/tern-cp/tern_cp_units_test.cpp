@@ -1,8 +1,9 @@
 // Unit tests of tern-cp's protocol codec, safe_path, partial_file,
 // placement records, open_file_budget, peer_text, known_hosts, server_trust, identities,
-// authorized_keys and progress.
+// authorized_keys (parsing, reloading), the refusal log and progress.
 #include "authorized_keys.hpp"
 #include "config_dir.hpp"
+#include "crypto/crypto_error.hpp"
 #include "identity.hpp"
 #include "known_hosts.hpp"
 #include "open_file_budget.hpp"
@@ -11,12 +12,15 @@
 #include "placement_record.hpp"
 #include "progress.hpp"
 #include "protocol.hpp"
+#include "refusal_log.hpp"
 #include "safe_path.hpp"
 #include "server_trust.hpp"
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
@@ -264,6 +268,112 @@ TEST_CASE("authorized_keys: comments, blank lines and names after the key; bad l
   CHECK_FALSE(load_authorized_keys((dir / "missing").string(), error));
   CHECK(error.find("no authorized-keys file") != std::string::npos);
   fs::remove_all(dir);
+}
+
+namespace {
+std::size_t lines_of(const std::string& text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
+} // namespace
+
+TEST_CASE("authorized_keys_file: a changed file is re-read at the next check; a bad version keeps the "
+          "previous list, said once") {
+  const fs::path dir = temp_dir();
+  const std::string file = (dir / "authorized_keys").string();
+  std::string fp_a, fp_b;
+  for (int i = 0; i < 32; ++i) {
+    fp_a += (i ? ":" : "") + std::string("AB");
+    fp_b += (i ? ":" : "") + std::string("CC");
+  }
+  auto write = [&](const std::string& text) {
+    // A new inode each time, as editors save (the check also sees a
+    // rewrite in place: size, mtime, ctime).
+    const std::string tmp = file + ".new";
+    std::ofstream(tmp, std::ios::trunc) << text;
+    fs::rename(tmp, file);
+  };
+  write(fp_a + " alice\n");
+  std::string error;
+  auto keys = authorized_keys_file::open(file, error);
+  REQUIRE_MESSAGE(keys, error);
+  std::ostringstream log;
+  CHECK(keys->allows(fp_a, log));
+  CHECK_FALSE(keys->allows(fp_b, log));
+  CHECK(log.str().empty()); // unchanged: nothing re-read
+
+  write(fp_a + " alice\n" + fp_b + " bob\n"); // bob added
+  CHECK(keys->allows(fp_b, log));
+  CHECK(log.str().find("re-read " + file + ": 2 authorized key(s)") != std::string::npos);
+
+  write(fp_b + " bob\n"); // alice revoked
+  CHECK_FALSE(keys->allows(fp_a, log));
+  CHECK(keys->allows(fp_b, log));
+
+  log.str("");
+  write(fp_b + " bob\nnot-a-key carol\n"); // a typo: bob stays, the error is said once
+  CHECK(keys->allows(fp_b, log));
+  CHECK(keys->allows(fp_b, log));
+  CHECK(log.str().find(file + ":2: not a fingerprint") != std::string::npos);
+  CHECK(log.str().find("keeping the 1 key(s) loaded before") != std::string::npos);
+  CHECK(lines_of(log.str()) == 1);
+
+  log.str("");
+  fs::remove(file); // gone: kept, said once
+  CHECK(keys->allows(fp_b, log));
+  CHECK(keys->allows(fp_b, log));
+  CHECK(log.str().find("is gone") != std::string::npos);
+  CHECK(lines_of(log.str()) == 1);
+
+  write(fp_a + "\n"); // fixed
+  CHECK(keys->allows(fp_a, log));
+  CHECK_FALSE(keys->allows(fp_b, log));
+  CHECK(keys->size() == 1);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("refusal_log: one line per refusal up to the limit per window, then one summary per window") {
+  using namespace std::chrono_literals;
+  refusal_log log({3, 1s});
+  const refusal_log::clock::time_point t0{};
+  tern::refused_client r;
+  r.peer = tern::address::ipv4({127, 0, 0, 1}, 4433);
+  r.fingerprint = "AB:CD\x1b[2J"; // escaped on the way to the log
+  r.reason = tern::crypto::crypto_errc::fingerprint_mismatch;
+  std::size_t lines = 0;
+  for (int i = 0; i < 100; ++i) {
+    const auto out = log.refused(r, t0 + i * 1ms); // 100 in 100 ms: one window
+    lines += out.size();
+    for (const auto& l : out) CHECK(l.find('\x1b') == std::string::npos);
+  }
+  CHECK(lines == 3);
+  CHECK(log.summary_due() == t0 + 1s);
+  CHECK_FALSE(log.flush(t0 + 999ms)); // not yet over
+  const auto summary = log.flush(t0 + 1s);
+  REQUIRE(summary);
+  CHECK(summary->find("97 more client(s) refused in the last 1 s") != std::string::npos);
+  CHECK_FALSE(log.flush(t0 + 2s)); // said once
+  CHECK_FALSE(log.summary_due());
+
+  // A sustained flood: per window at most 3 lines + 1 summary, and every
+  // refusal is either a line or counted in a summary.
+  std::size_t singles = 0, summaries = 0, summed = 0;
+  auto count = [&](const std::string& l) {
+    const auto at = l.find(" more client(s)"); // "tern-cp: N more ..."
+    if (at == std::string::npos) return void(++singles);
+    ++summaries;
+    summed += std::stoul(l.substr(9, at - 9));
+  };
+  for (int i = 0; i < 10000; ++i)
+    for (const auto& l : log.refused(r, t0 + 10s + i * 1ms)) count(l);
+  if (auto last = log.flush(t0 + 30s)) count(*last);
+  CHECK(singles <= 10 * 3); // 10 s of flood
+  CHECK(summaries <= 10);
+  CHECK(singles + summed == 10000);
+  CHECK(log.total() == 10100);
+
+  const std::string line = describe_refusal(r);
+  CHECK(line == "tern-cp: refused client 127.0.0.1:4433: key AB:CD\\x1b[2J is not in authorized_keys");
+  r.fingerprint.clear();
+  r.reason = tern::crypto::crypto_errc::peer_certificate_required;
+  CHECK(describe_refusal(r) == "tern-cp: refused client 127.0.0.1:4433: it presented no key");
 }
 
 TEST_CASE("server_trust: first use records and prints the key, a changed key is then refused loudly") {
