@@ -56,8 +56,10 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <netinet/in.h>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <sys/prctl.h>
@@ -131,6 +133,20 @@ long status_kb(pid_t pid, std::string_view key) {
   return -1;
 }
 
+/// CPU seconds (user + system) `pid` has used; -1 if unreadable.
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), {});
+  const auto close = stat.rfind(')'); // the command name may hold spaces
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string skip;
+  for (int i = 3; i < 14; ++i) fields >> skip; // state .. cmajflt: fields 3 to 13
+  unsigned long long user = 0, system = 0;
+  if (!(fields >> user >> system)) return -1;
+  return static_cast<double>(user + system) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 // --- the server, in the child process ------------------------------------
 
 /// Serves on 127.0.0.1 with the default config, accepting and keeping every
@@ -163,7 +179,8 @@ long status_kb(pid_t pid, std::string_view key) {
     const nlohmann::json j = {{"datagrams_received", i.datagrams_received}, {"datagrams_dropped", i.datagrams_dropped},
                               {"retries_sent", i.retries_sent},             {"initials_over_limit", i.initials_over_limit},
                               {"initials_refused", i.initials_refused},     {"half_open", i.half_open},
-                              {"half_open_peak", half_open_peak},           {"connections", i.connections},
+                              {"half_open_peak", half_open_peak},           {"handshakes_displaced", i.handshakes_displaced},
+                              {"connections", i.connections},
                               {"accepted", kept.size()}};
     const std::string s = j.dump() + "\n";
     (void)!::write(out, s.data(), s.size());
@@ -443,6 +460,7 @@ int main(int argc, char** argv) try {
   char fingerprint[256] = {};
   if (std::sscanf(line, "%hu %255s", &port, fingerprint) != 2) throw std::runtime_error("bad line from the server");
   const long rss_idle_kb = status_kb(server, "VmRSS");
+  const double cpu_idle = cpu_seconds(server);
 
   const auto pool_size = std::min<std::size_t>(static_cast<std::size_t>(static_cast<double>(o.rate) * o.seconds), 200'000);
   const auto initials = make_initials(pool_size, o.answer_retries);
@@ -463,6 +481,7 @@ int main(int argc, char** argv) try {
   stop = true;
   flooder.join();
   const long rss_kb = status_kb(server, "VmRSS"), hwm_kb = status_kb(server, "VmHWM");
+  const double cpu_flood = cpu_seconds(server) - cpu_idle;
   ::kill(server, SIGTERM);
   nlohmann::json server_info = nullptr;
   if (std::fgets(line, sizeof line, from_server)) server_info = nlohmann::json::parse(line, nullptr, false);
@@ -496,6 +515,7 @@ int main(int argc, char** argv) try {
       {"server_rss_idle_mb", static_cast<double>(rss_idle_kb) / 1024},
       {"server_rss_end_mb", static_cast<double>(rss_kb) / 1024},
       {"server_rss_peak_mb", static_cast<double>(hwm_kb) / 1024},
+      {"server_cpu_s", cpu_flood}, // from before the baseline connect to the end of the flood
       {"server", server_info}};
   std::cout << report.dump() << "\n";
   return all_ok ? 0 : 1;

@@ -186,7 +186,12 @@ struct config {
   /// Connections this endpoint carries at once, both directions.
   std::size_t max_connections = 10000;
   /// Handshakes in progress at once (server connections not yet
-  /// established); an Initial that would start one more is dropped.
+  /// established); an Initial that would start one more is dropped, unless
+  /// its client proved its address (a Retry answered, a NEW_TOKEN token)
+  /// and some IP address holds at least two more handshakes than the
+  /// client's: then that address's oldest handshake gives way. So hosts
+  /// that answer Retries share the handshakes fairly and cannot lock a
+  /// newcomer out.
   std::size_t max_half_open = 256;
   /// From this many handshakes in progress on, a new client must first
   /// prove its address with a Retry (one round trip more), as with
@@ -196,7 +201,8 @@ struct config {
   /// Handshakes in progress from one IP address before its next new client
   /// must prove its address with a Retry: a spoofed flood from one address
   /// holds no more; a real host with many connections at once pays one
-  /// round trip.
+  /// round trip. A host that proved its address holds no more either: its
+  /// next Initial is dropped (the client resends it).
   std::size_t max_half_open_per_source = 16;
   /// SO_RCVBUF / SO_SNDBUF requested: large, for high bandwidth-delay
   /// products (the kernel may cap them; see endpoint::socket_info()).

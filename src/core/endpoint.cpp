@@ -93,15 +93,31 @@ datagram_outcome endpoint::admit(const wire::decoded_header& h, std::span<std::b
     ++stats_.initials_refused;
     return dropped();
   }
-  if (half_open_.total() >= config_.max_half_open) {
+  // A validated client (its address proven by a token) is held to its
+  // source's share too, and when the table is full it may displace the
+  // oldest handshake of a source holding at least two more (see
+  // half_open_budget): hosts that answer Retries cannot keep a newcomer
+  // out by holding every place. An unvalidated Initial never displaces.
+  const bool validated = admission.has_value();
+  const std::size_t holds = half_open_.from(from);
+  connection_handle displaced = no_connection;
+  if (validated && holds >= config_.max_half_open_per_source) {
     ++stats_.initials_over_limit;
     return dropped();
+  }
+  if (half_open_.total() >= config_.max_half_open) {
+    if (validated) displaced = half_open_.displaceable(holds);
+    if (displaced == no_connection) {
+      ++stats_.initials_over_limit;
+      return dropped();
+    }
   }
   const bool after_retry = admission == initial_admission::accept_after_retry;
   if (!initial_authenticates(datagram, h, after_retry ? odcid : h.header.dcid, now, initial_scratch_)) {
     ++stats_.initials_unauthenticated;
     return dropped();
   }
+  if (displaced != no_connection) displace(displaced, now);
 
   std::error_code ec;
   std::optional<wire::connection_id> original_dcid;
@@ -113,7 +129,7 @@ datagram_outcome endpoint::admit(const wire::decoded_header& h, std::span<std::b
   entry& e = connections_.at(handle);
   e.half_open = true;
   e.source = from;
-  half_open_.add(from);
+  half_open_.add(from, handle);
   // The client's retransmitted Initials still carry the DCID it chose.
   routes_[h.header.dcid] = handle;
   e.original_route = h.header.dcid;
@@ -140,10 +156,19 @@ std::optional<initial_admission> endpoint::sort_by_token(const wire::decoded_hea
   return std::nullopt; // admitted unvalidated, held to the 3x amplification limit
 }
 
-void endpoint::end_half_open(entry& e) noexcept {
+void endpoint::end_half_open(connection_handle handle, entry& e) noexcept {
   if (!e.half_open) return;
   e.half_open = false;
-  half_open_.release(e.source);
+  half_open_.release(e.source, handle);
+}
+
+void endpoint::displace(connection_handle handle, time_point now) {
+  entry& e = connections_.at(handle);
+  e.conn->drop_handshake();
+  end_half_open(handle, e);
+  // Due now: the driver's next on_timeout() hands it back, closed, to be removed.
+  timers_.set(e.timer, handle, now);
+  ++stats_.handshakes_displaced;
 }
 
 datagram_outcome endpoint::answer_with_retry(const wire::decoded_header& h, const address& from, time_point now) {
@@ -203,7 +228,7 @@ void endpoint::update(connection_handle handle, time_point now) {
   if (it == connections_.end()) return;
   entry& e = it->second;
   sync_routes(handle, e);
-  if (e.half_open && (e.conn->is_established() || e.conn->is_closed())) end_half_open(e);
+  if (e.half_open && (e.conn->is_established() || e.conn->is_closed())) end_half_open(handle, e);
   report_refused_client(e);
   if (e.server && !e.claimed && !e.waiting && e.conn->is_established()) {
     e.waiting = true;
@@ -266,7 +291,7 @@ void endpoint::remove(connection_handle handle) noexcept {
   if (e.original_route) unroute(handle, *e.original_route);
   timers_.clear(e.timer);
   if (e.waiting) --waiting_;
-  end_half_open(e);
+  end_half_open(handle, e);
   connections_.erase(it);
 }
 

@@ -61,7 +61,9 @@ struct endpoint_config {
   /// dropped and connect() fails with too_many_connections.
   std::size_t max_connections = 10000;
   /// Handshakes in progress (server connections not yet established) at
-  /// once; an Initial that would start one more is dropped.
+  /// once; an Initial that would start one more is dropped, unless its
+  /// address was validated and a source holds at least two more handshakes
+  /// than its own: then that source's oldest handshake is dropped for it.
   std::size_t max_half_open = 256;
   /// From this many handshakes in progress on, an Initial without a valid
   /// token is answered with a Retry first, as require_address_validation
@@ -71,7 +73,9 @@ struct endpoint_config {
   /// Handshakes in progress from one IP address before its next Initial
   /// needs a token: beyond it a token-less Initial is answered with a Retry
   /// (a spoofed flood from "one host" holds at most this much; a real host
-  /// with many connections at once pays one round trip).
+  /// with many connections at once pays one round trip). A host that
+  /// answers Retries holds no more either: its validated Initial beyond it
+  /// is dropped.
   std::size_t max_half_open_per_source = 16;
   /// Established server connections the application has not claimed yet
   /// (waiting for accept); an Initial beyond it is dropped. Handshaking
@@ -138,8 +142,12 @@ struct endpoint_stats {
   std::uint64_t retries_sent = 0;
   /// Initials that carried a Retry token that did not validate.
   std::uint64_t initials_refused = 0;
-  /// Initials dropped at max_half_open.
+  /// Initials dropped at max_half_open, or at max_half_open_per_source
+  /// once validated.
   std::uint64_t initials_over_limit = 0;
+  /// Handshakes dropped to admit a validated client from a source holding
+  /// fewer (max_half_open reached).
+  std::uint64_t handshakes_displaced = 0;
   /// Initials that looked right but did not authenticate.
   std::uint64_t initials_unauthenticated = 0;
   /// Handshakes in progress now.
@@ -252,7 +260,9 @@ private:
   std::optional<initial_admission> sort_by_token(const wire::decoded_header& h, const address& from, time_point now,
                                                  wire::connection_id& original_dcid);
   /// The connection stops counting as a handshake in progress.
-  void end_half_open(entry& e) noexcept;
+  void end_half_open(connection_handle handle, entry& e) noexcept;
+  /// Drops the handshake `handle` to make room (half_open_budget::displaceable).
+  void displace(connection_handle handle, time_point now);
 
   endpoint_config config_;
   random_source& rng_;
