@@ -37,8 +37,8 @@
 #include <fcntl.h>
 #include <iostream>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>

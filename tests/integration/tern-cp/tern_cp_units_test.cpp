@@ -274,7 +274,7 @@ namespace {
 std::size_t lines_of(const std::string& text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
 } // namespace
 
-TEST_CASE("authorized_keys_file: a changed file is re-read at the next check; a bad version keeps the "
+TEST_CASE("authorized_keys_file: a changed file is re-read at the next check, a bad version keeps the "
           "previous list, said once") {
   const fs::path dir = temp_dir();
   const std::string file = (dir / "authorized_keys").string();
@@ -684,7 +684,7 @@ TEST_CASE("placement: already complete only for the file placed, unchanged, with
   CHECK_FALSE(already_placed(rec, same, dir, t, 3600));
 }
 
-TEST_CASE("placement: records round trip; malformed text is refused") {
+TEST_CASE("placement: records round trip, malformed text is refused") {
   placed_file p;
   p.size = 123;
   p.sha256_hex = hash_of_abc;
@@ -724,7 +724,7 @@ TEST_CASE("placement_log: one record per owner and path, found only by its owner
   CHECK(fs::exists(d.root / placed_dir_name / partial_name("alice", "f")));
 }
 
-TEST_CASE("placement_log: bounded in count (oldest go first) and in age; the folder goes with the last") {
+TEST_CASE("placement_log: bounded in count (oldest go first) and in age, the folder goes with the last") {
   destination d;
   placement_log log(d.fd, {8, 100});
   const placed_file rec = place(d, "f", "content", 0);

@@ -485,7 +485,7 @@ TEST_CASE("sans_io: request lets a client without a certificate in, and checks o
   CHECK(stranger.server->close_error() == tern::crypto::crypto_errc::fingerprint_mismatch);
 }
 
-TEST_CASE("sans_io: client_key_check decides each handshake; refused clients are reported with address and key") {
+TEST_CASE("sans_io: client_key_check decides each handshake, and refused clients are reported with address and key") {
   bool allow = false;
   std::vector<std::string> asked;
   std::vector<tern::refused_client> refused;
