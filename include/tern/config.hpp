@@ -201,8 +201,7 @@ struct config {
   /// Handshakes in progress from one IP address before its next new client
   /// must prove its address with a Retry: a spoofed flood from one address
   /// holds no more; a real host with many connections at once pays one
-  /// round trip. A host that proved its address holds no more either: its
-  /// next Initial is dropped (the client resends it).
+  /// round trip.
   std::size_t max_half_open_per_source = 16;
   /// SO_RCVBUF / SO_SNDBUF requested: large, for high bandwidth-delay
   /// products (the kernel may cap them; see endpoint::socket_info()).

@@ -93,20 +93,16 @@ datagram_outcome endpoint::admit(const wire::decoded_header& h, std::span<std::b
     ++stats_.initials_refused;
     return dropped();
   }
-  // A validated client (its address proven by a token) is held to its
-  // source's share too, and when the table is full it may displace the
-  // oldest handshake of a source holding at least two more (see
-  // half_open_budget): hosts that answer Retries cannot keep a newcomer
-  // out by holding every place. An unvalidated Initial never displaces.
+  // When the table is full, a validated client (its address proven by a
+  // token) may displace the oldest handshake of a source holding at least
+  // two more than its own (see half_open_budget): hosts that answer
+  // Retries cannot keep a newcomer out by holding every place, while a
+  // real host opening many connections at once is not held back while
+  // there is room. An unvalidated Initial never displaces.
   const bool validated = admission.has_value();
-  const std::size_t holds = half_open_.from(from);
   connection_handle displaced = no_connection;
-  if (validated && holds >= config_.max_half_open_per_source) {
-    ++stats_.initials_over_limit;
-    return dropped();
-  }
   if (half_open_.total() >= config_.max_half_open) {
-    if (validated) displaced = half_open_.displaceable(holds);
+    if (validated) displaced = half_open_.displaceable(half_open_.from(from));
     if (displaced == no_connection) {
       ++stats_.initials_over_limit;
       return dropped();

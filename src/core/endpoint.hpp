@@ -73,9 +73,7 @@ struct endpoint_config {
   /// Handshakes in progress from one IP address before its next Initial
   /// needs a token: beyond it a token-less Initial is answered with a Retry
   /// (a spoofed flood from "one host" holds at most this much; a real host
-  /// with many connections at once pays one round trip). A host that
-  /// answers Retries holds no more either: its validated Initial beyond it
-  /// is dropped.
+  /// with many connections at once pays one round trip).
   std::size_t max_half_open_per_source = 16;
   /// Established server connections the application has not claimed yet
   /// (waiting for accept); an Initial beyond it is dropped. Handshaking
@@ -142,8 +140,7 @@ struct endpoint_stats {
   std::uint64_t retries_sent = 0;
   /// Initials that carried a Retry token that did not validate.
   std::uint64_t initials_refused = 0;
-  /// Initials dropped at max_half_open, or at max_half_open_per_source
-  /// once validated.
+  /// Initials dropped at max_half_open.
   std::uint64_t initials_over_limit = 0;
   /// Handshakes dropped to admit a validated client from a source holding
   /// fewer (max_half_open reached).
