@@ -4,10 +4,15 @@
 // struct with the defaults a real-time media application wants. Durations are
 // std::chrono types; sizes are bytes.
 
+#include <tern/address.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <vector>
 
 namespace tern {
@@ -23,6 +28,17 @@ enum class client_authentication : std::uint8_t {
   none,    ///< never asks; peer_fingerprint() of a server connection is ""
   request, ///< asks; a client may send none, one it sends must pass the pins
   require, ///< a client without a certificate (or off the pins) fails the handshake
+};
+
+/// A client a server's handshake refused for its key (config::on_client_refused).
+struct refused_client {
+  address peer;            ///< where its Initial came from
+  /// The key it presented, as endpoint::fingerprint() prints it; "" when
+  /// it sent no certificate.
+  std::string fingerprint;
+  /// fingerprint_mismatch (not pinned, or refused by client_key_check) or
+  /// peer_certificate_required (none sent), category "tern.crypto".
+  std::error_code reason;
 };
 
 struct config {
@@ -97,6 +113,24 @@ struct config {
   /// would silently check nothing); a malformed entry fails the endpoint's
   /// open with the TLS layer's invalid_configuration.
   std::vector<std::string> pinned_client_fingerprints;
+  /// Server: decides in the handshake which client keys may connect, in
+  /// place of pinned_client_fingerprints (setting both, or this with
+  /// client_auth none, is invalid_argument). Called with the fingerprint
+  /// of each client certificate presented (as endpoint::fingerprint()
+  /// prints it), on the endpoint's executor, inside the handshake: false
+  /// refuses the client as an unlisted pin would. Each new handshake asks
+  /// again, so the application may change who is let in while serving (a
+  /// re-read authorized-keys file); connections already accepted stay.
+  /// Must return quickly, must not call into the endpoint; an exception
+  /// refuses the key.
+  std::function<bool(std::string_view fingerprint)> client_key_check;
+  /// Server: told of each client its handshake refused for the client's
+  /// key or lack of one (see refused_client), when the refused handshake's
+  /// state is dropped, on the endpoint's executor. For logs and counters:
+  /// a flood of refused handshakes calls it once per handshake (each
+  /// bounded by the admission limits), so it should be cheap and must not
+  /// throw.
+  std::function<void(const refused_client&)> on_client_refused;
 
   // --- flow control and buffers -------------------------------------------
 
@@ -152,7 +186,12 @@ struct config {
   /// Connections this endpoint carries at once, both directions.
   std::size_t max_connections = 10000;
   /// Handshakes in progress at once (server connections not yet
-  /// established); an Initial that would start one more is dropped.
+  /// established); an Initial that would start one more is dropped, unless
+  /// its client proved its address (a Retry answered, a NEW_TOKEN token)
+  /// and some IP address holds at least two more handshakes than the
+  /// client's: then that address's oldest handshake gives way. So hosts
+  /// that answer Retries share the handshakes fairly and cannot lock a
+  /// newcomer out.
   std::size_t max_half_open = 256;
   /// From this many handshakes in progress on, a new client must first
   /// prove its address with a Retry (one round trip more), as with

@@ -96,6 +96,7 @@ struct endpoint_stats {
   std::uint64_t retries_sent = 0;
   std::uint64_t initials_refused = 0;         ///< Initials whose address-validation token did not validate
   std::uint64_t initials_over_limit = 0;      ///< Initials dropped at max_half_open (docs/api.md, "Handshakes under load")
+  std::uint64_t handshakes_displaced = 0;     ///< handshakes dropped for a validated client from a less busy address
   std::uint64_t initials_unauthenticated = 0; ///< Initials that looked right but did not authenticate
   std::size_t half_open = 0;                  ///< handshakes in progress now
 };

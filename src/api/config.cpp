@@ -24,7 +24,9 @@ std::error_code check_config(const config& cfg) {
       (cfg.require_address_validation && cfg.address_token_lifetime <= std::chrono::nanoseconds::zero()) ||
       cfg.new_token_lifetime < std::chrono::nanoseconds::zero() ||
       // Client pins a server would never check: a mistake, not a policy.
-      (cfg.client_auth == client_authentication::none && !cfg.pinned_client_fingerprints.empty()))
+      (cfg.client_auth == client_authentication::none &&
+       (!cfg.pinned_client_fingerprints.empty() || cfg.client_key_check)) ||
+      (cfg.client_key_check && !cfg.pinned_client_fingerprints.empty()))
     return errc::invalid_argument;
   return {};
 }
@@ -82,6 +84,7 @@ core::endpoint_config core_endpoint_config(const config& cfg) {
   e.require_address_validation = cfg.require_address_validation;
   e.retry_token_lifetime = std::chrono::duration_cast<duration>(cfg.address_token_lifetime);
   e.new_token_lifetime = std::chrono::duration_cast<duration>(cfg.new_token_lifetime);
+  if (cfg.accept_connections) e.on_client_refused = cfg.on_client_refused;
   return e;
 }
 

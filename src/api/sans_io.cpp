@@ -148,6 +148,7 @@ endpoint_stats endpoint::stats() const noexcept {
   s.retries_sent = c.retries_sent;
   s.initials_refused = c.initials_refused;
   s.initials_over_limit = c.initials_over_limit;
+  s.handshakes_displaced = c.handshakes_displaced;
   s.initials_unauthenticated = c.initials_unauthenticated;
   s.half_open = c.half_open;
   return s;

@@ -46,8 +46,13 @@ std::shared_ptr<const crypto::tls_context> make_server_tls(const config& cfg, co
   if (tls.client_auth != crypto::client_authentication::none) {
     // Pins are checked in the handshake, so a refused client never becomes
     // a connection; without pins the application judges the key.
+    // With a check function, the application decides per handshake.
     tls.peer.pinned_fingerprints = cfg.pinned_client_fingerprints;
-    tls.peer.accept_any = cfg.pinned_client_fingerprints.empty();
+    if (cfg.client_key_check)
+      tls.peer.check = [check = cfg.client_key_check](const crypto::spki_digest& key) {
+        return check(crypto::format_fingerprint(key));
+      };
+    tls.peer.accept_any = cfg.pinned_client_fingerprints.empty() && !cfg.client_key_check;
   }
   return crypto::tls_context::create(crypto::tls_role::server, tls, ec);
 }

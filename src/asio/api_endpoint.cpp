@@ -127,6 +127,7 @@ endpoint_info endpoint_impl::info() const noexcept {
     i.retries_sent = core.retries_sent;
     i.initials_refused = core.initials_refused;
     i.initials_over_limit = core.initials_over_limit;
+    i.handshakes_displaced = core.handshakes_displaced;
     i.initials_unauthenticated = core.initials_unauthenticated;
     i.half_open = core.half_open;
   }

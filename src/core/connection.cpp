@@ -261,6 +261,11 @@ void connection::enter_draining(const close_info& info, time_point now) {
   emit_closed_once();
 }
 
+void connection::drop_handshake() {
+  if (is_client() || is_established() || is_closed()) return;
+  close_silently(core_errc::too_many_connections);
+}
+
 void connection::close_silently(core_errc why) {
   close_.info.error = why;
   state_ = connection_state::closed;

@@ -200,6 +200,16 @@ public:
   std::string alpn() const;
   /// The peer's certificate SPKI fingerprint, once received.
   std::optional<crypto::spki_digest> peer_fingerprint() const;
+  /// The key the peer presented in a handshake still in progress or
+  /// failed, accepted or not (a refused client's, for logs).
+  /// Ends a server connection whose handshake is in progress at once,
+  /// sending nothing (close error too_many_connections): the endpoint
+  /// drops it to admit a fairer one (half_open_budget). No effect once
+  /// established or closed.
+  void drop_handshake();
+  std::optional<crypto::spki_digest> presented_fingerprint() const {
+    return handshake_.tls ? handshake_.tls->presented_spki() : std::nullopt;
+  }
   const address& peer_address() const noexcept { return path_.peer; }
   /// Connection IDs this side issued and the peer has not retired: the
   /// endpoint routes datagrams whose Destination Connection ID is one of

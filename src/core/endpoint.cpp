@@ -21,6 +21,7 @@
 #include "core/endpoint.hpp"
 
 #include "core/errc.hpp"
+#include "crypto/crypto_error.hpp"
 #include "core/initial_check.hpp"
 #include "wire/header.hpp"
 
@@ -92,15 +93,27 @@ datagram_outcome endpoint::admit(const wire::decoded_header& h, std::span<std::b
     ++stats_.initials_refused;
     return dropped();
   }
+  // When the table is full, a validated client (its address proven by a
+  // token) may displace the oldest handshake of a source holding at least
+  // two more than its own (see half_open_budget): hosts that answer
+  // Retries cannot keep a newcomer out by holding every place, while a
+  // real host opening many connections at once is not held back while
+  // there is room. An unvalidated Initial never displaces.
+  const bool validated = admission.has_value();
+  connection_handle displaced = no_connection;
   if (half_open_.total() >= config_.max_half_open) {
-    ++stats_.initials_over_limit;
-    return dropped();
+    if (validated) displaced = half_open_.displaceable(half_open_.from(from));
+    if (displaced == no_connection) {
+      ++stats_.initials_over_limit;
+      return dropped();
+    }
   }
   const bool after_retry = admission == initial_admission::accept_after_retry;
   if (!initial_authenticates(datagram, h, after_retry ? odcid : h.header.dcid, now, initial_scratch_)) {
     ++stats_.initials_unauthenticated;
     return dropped();
   }
+  if (displaced != no_connection) displace(displaced, now);
 
   std::error_code ec;
   std::optional<wire::connection_id> original_dcid;
@@ -112,7 +125,7 @@ datagram_outcome endpoint::admit(const wire::decoded_header& h, std::span<std::b
   entry& e = connections_.at(handle);
   e.half_open = true;
   e.source = from;
-  half_open_.add(from);
+  half_open_.add(from, handle);
   // The client's retransmitted Initials still carry the DCID it chose.
   routes_[h.header.dcid] = handle;
   e.original_route = h.header.dcid;
@@ -139,10 +152,19 @@ std::optional<initial_admission> endpoint::sort_by_token(const wire::decoded_hea
   return std::nullopt; // admitted unvalidated, held to the 3x amplification limit
 }
 
-void endpoint::end_half_open(entry& e) noexcept {
+void endpoint::end_half_open(connection_handle handle, entry& e) noexcept {
   if (!e.half_open) return;
   e.half_open = false;
-  half_open_.release(e.source);
+  half_open_.release(e.source, handle);
+}
+
+void endpoint::displace(connection_handle handle, time_point now) {
+  entry& e = connections_.at(handle);
+  e.conn->drop_handshake();
+  end_half_open(handle, e);
+  // Due now: the driver's next on_timeout() hands it back, closed, to be removed.
+  timers_.set(e.timer, handle, now);
+  ++stats_.handshakes_displaced;
 }
 
 datagram_outcome endpoint::answer_with_retry(const wire::decoded_header& h, const address& from, time_point now) {
@@ -202,7 +224,8 @@ void endpoint::update(connection_handle handle, time_point now) {
   if (it == connections_.end()) return;
   entry& e = it->second;
   sync_routes(handle, e);
-  if (e.half_open && (e.conn->is_established() || e.conn->is_closed())) end_half_open(e);
+  if (e.half_open && (e.conn->is_established() || e.conn->is_closed())) end_half_open(handle, e);
+  report_refused_client(e);
   if (e.server && !e.claimed && !e.waiting && e.conn->is_established()) {
     e.waiting = true;
     ++waiting_;
@@ -259,12 +282,28 @@ void endpoint::remove(connection_handle handle) noexcept {
   auto it = connections_.find(handle);
   if (it == connections_.end()) return;
   entry& e = it->second;
+  report_refused_client(e);
   for (const auto& cid : e.routes) unroute(handle, cid);
   if (e.original_route) unroute(handle, *e.original_route);
   timers_.clear(e.timer);
   if (e.waiting) --waiting_;
-  end_half_open(e);
+  end_half_open(handle, e);
   connections_.erase(it);
+}
+
+void endpoint::report_refused_client(entry& e) const noexcept {
+  if (!e.server || e.refusal_reported || !config_.on_client_refused) return;
+  const connection& c = *e.conn;
+  const std::error_code why = c.close_reason().error;
+  if (why != crypto::crypto_errc::fingerprint_mismatch && why != crypto::crypto_errc::peer_certificate_required)
+    return;
+  e.refusal_reported = true;
+  try {
+    const auto key = c.presented_fingerprint();
+    config_.on_client_refused(refused_client{c.peer_address(), key ? crypto::format_fingerprint(*key) : "", why});
+  } catch (...) {
+    // A report that cannot be made (no memory, a throwing observer) is lost.
+  }
 }
 
 void endpoint::on_timeout(time_point now, std::vector<connection_handle>& ran) {

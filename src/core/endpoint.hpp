@@ -32,6 +32,7 @@
 #include "core/half_open_budget.hpp"
 #include "wire/connection_id.hpp"
 
+#include <tern/config.hpp>
 #include <tern/random.hpp>
 #include <tern/time.hpp>
 
@@ -39,6 +40,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -59,7 +61,9 @@ struct endpoint_config {
   /// dropped and connect() fails with too_many_connections.
   std::size_t max_connections = 10000;
   /// Handshakes in progress (server connections not yet established) at
-  /// once; an Initial that would start one more is dropped.
+  /// once; an Initial that would start one more is dropped, unless its
+  /// address was validated and a source holds at least two more handshakes
+  /// than its own: then that source's oldest handshake is dropped for it.
   std::size_t max_half_open = 256;
   /// From this many handshakes in progress on, an Initial without a valid
   /// token is answered with a Retry first, as require_address_validation
@@ -90,6 +94,11 @@ struct endpoint_config {
   /// Stateless answers waiting for poll_transmit(); one more is dropped
   /// (its client resends its Initial).
   std::size_t max_pending_answers = 64;
+  /// Told of each server connection whose handshake refused the client's
+  /// key or lack of one (crypto fingerprint_mismatch or
+  /// peer_certificate_required), once: at the update() that finds it
+  /// closing, or at remove(). Must not throw.
+  std::function<void(const refused_client&)> on_client_refused;
 };
 
 /// invalid_argument when `config` cannot work: a connection ID length
@@ -133,6 +142,9 @@ struct endpoint_stats {
   std::uint64_t initials_refused = 0;
   /// Initials dropped at max_half_open.
   std::uint64_t initials_over_limit = 0;
+  /// Handshakes dropped to admit a validated client from a source holding
+  /// fewer (max_half_open reached).
+  std::uint64_t handshakes_displaced = 0;
   /// Initials that looked right but did not authenticate.
   std::uint64_t initials_unauthenticated = 0;
   /// Handshakes in progress now.
@@ -216,6 +228,7 @@ private:
     bool half_open = false;     ///< server: handshaking, counted in half_open_
     address source;             ///< where its first Initial came from
     bool token_offered = false; ///< server: its NEW_TOKEN token was queued
+    bool refusal_reported = false; ///< server: on_client_refused was told
   };
   struct answer {
     std::vector<std::byte> bytes;
@@ -225,6 +238,7 @@ private:
     std::size_t operator()(const wire::connection_id& cid) const noexcept;
   };
 
+  void report_refused_client(entry& e) const noexcept;
   datagram_outcome deliver(connection_handle handle, std::span<std::byte> datagram, const address& from,
                            time_point now, recovery::ecn_mark ecn);
   /// An Initial for no connection: may it create one? (size, limits, token)
@@ -243,7 +257,9 @@ private:
   std::optional<initial_admission> sort_by_token(const wire::decoded_header& h, const address& from, time_point now,
                                                  wire::connection_id& original_dcid);
   /// The connection stops counting as a handshake in progress.
-  void end_half_open(entry& e) noexcept;
+  void end_half_open(connection_handle handle, entry& e) noexcept;
+  /// Drops the handshake `handle` to make room (half_open_budget::displaceable).
+  void displace(connection_handle handle, time_point now);
 
   endpoint_config config_;
   random_source& rng_;

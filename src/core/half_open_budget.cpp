@@ -25,19 +25,31 @@ std::size_t half_open_budget::key_hash::operator()(const source_key& k) const no
 
 std::size_t half_open_budget::from(const address& source) const {
   const auto it = per_source_.find(key_of(source));
-  return it == per_source_.end() ? 0 : it->second;
+  return it == per_source_.end() ? 0 : it->second.size();
 }
 
-void half_open_budget::add(const address& source) {
-  ++per_source_[key_of(source)];
+void half_open_budget::add(const address& source, connection_handle handle) {
+  per_source_[key_of(source)].push_back(handle);
   ++total_;
 }
 
-void half_open_budget::release(const address& source) noexcept {
+void half_open_budget::release(const address& source, connection_handle handle) noexcept {
   const auto it = per_source_.find(key_of(source));
   if (it == per_source_.end()) return;
-  if (--it->second == 0) per_source_.erase(it);
+  auto& handles = it->second;
+  const auto h = std::find(handles.begin(), handles.end(), handle);
+  if (h == handles.end()) return;
+  handles.erase(h);
+  if (handles.empty()) per_source_.erase(it);
   --total_;
+}
+
+connection_handle half_open_budget::displaceable(std::size_t holds) const noexcept {
+  const std::vector<connection_handle>* busiest = nullptr;
+  for (const auto& [key, handles] : per_source_)
+    if (busiest == nullptr || handles.size() > busiest->size()) busiest = &handles;
+  if (busiest == nullptr || busiest->size() < holds + 2) return 0;
+  return busiest->front();
 }
 
 } // namespace tern::core

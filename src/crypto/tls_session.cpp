@@ -108,7 +108,7 @@ std::shared_ptr<const tls_context> tls_context::create(tls_role role, const tls_
     ec = crypto_errc::invalid_configuration;
     return nullptr;
   };
-  const int modes = int(peer.uses_pins()) + int(peer.uses_ca()) + int(peer.accept_any);
+  const int modes = int(peer.uses_pins()) + int(peer.uses_ca()) + int(peer.accept_any) + int(bool(peer.check));
   if (modes > 1) return invalid();
   if (verify_peer && modes == 0) return invalid();
   if (!verify_peer && modes != 0) return invalid();
@@ -446,9 +446,27 @@ int tls_session::verify_callback(X509_STORE_CTX* store, void* arg) noexcept {
     X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
     return 0;
   }
+  spki_digest presented{};
+  const bool digested = !spki_sha256(X509_STORE_CTX_get0_cert(store), presented);
+  if (digested) self->presented_spki_ = presented;
   if (ctx->config_.peer.accept_any) {
     X509_STORE_CTX_set_error(store, X509_V_OK);
     return 1;
+  }
+  if (const auto& check = ctx->config_.peer.check) {
+    bool accepted = false;
+    try {
+      accepted = digested && check(presented);
+    } catch (...) {
+      accepted = false; // the caller's failure refuses, never lets in
+    }
+    if (accepted) {
+      X509_STORE_CTX_set_error(store, X509_V_OK);
+      return 1;
+    }
+    self->fingerprint_mismatch_ = true;
+    X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
+    return 0;
   }
   if (!ctx->pins_.empty()) {
     spki_digest d{};

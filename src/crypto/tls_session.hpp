@@ -9,6 +9,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -38,6 +39,11 @@ struct peer_verification {
   /// peer_spki() after the handshake (trust on first use). Exclusive with
   /// both; an active attacker can impersonate the peer until it is checked.
   bool accept_any = false;
+  /// Neither pins nor CA: each certificate's SPKI fingerprint is put to
+  /// this function in the handshake; false refuses it (fingerprint_mismatch),
+  /// as an unlisted pin would. Lets the caller change the accepted keys
+  /// without a new context. Must not throw (an exception refuses).
+  std::function<bool(const spki_digest&)> check;
 
   bool uses_pins() const noexcept { return !pinned_fingerprints.empty(); }
   bool uses_ca() const noexcept { return !ca_file.empty() || !ca_directory.empty() || !ca_pem.empty(); }
@@ -162,6 +168,9 @@ public:
   /// The SPKI fingerprint of the peer's certificate, once received; nullopt
   /// if the peer has sent none (yet).
   std::optional<spki_digest> peer_spki() const noexcept;
+  /// The SPKI fingerprint of the certificate the peer presented, accepted
+  /// or not (a refused client's key, for logs); nullopt if it sent none.
+  std::optional<spki_digest> presented_spki() const noexcept { return presented_spki_; }
 
   /// TLS 1.3 exporter (RFC 8446 §7.5) with an empty context.
   /// Errors: handshake_incomplete; invalid_argument (empty label or output);
@@ -195,6 +204,7 @@ private:
   // Set by the callbacks, which detect what OpenSSL can only report as a
   // generic verification or handshake failure.
   bool fingerprint_mismatch_ = false;
+  std::optional<spki_digest> presented_spki_;
   bool alpn_mismatch_ = false;
   std::array<char, 160> detail_{};
   // Record framing of the input, tracked alongside OpenSSL to spot plaintext

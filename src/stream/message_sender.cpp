@@ -2,7 +2,8 @@
 //
 // Each message is tracked like a tiny stream: a cursor for unsent bytes, a
 // range set of acknowledged bytes, a range set of lost bytes to offer again,
-// and the list of copies in flight. A loss makes a range eligible again only
+// and the copies in flight (ordered by offset, so an acknowledgement or a
+// loss costs O(log n) in the copies out, whatever their number). A loss makes a range eligible again only
 // where no other copy is still in flight and nothing acknowledged it, so a
 // range sent twice is repaired only when both copies are gone.
 //
@@ -70,12 +71,17 @@ void message_sender::retire(message& m) noexcept {
   m.data = {};
   m.acked.clear();
   m.lost.clear();
-  m.in_flight = {};
+  m.in_flight.clear();
   while (!messages_.empty() && messages_.front().done) messages_.pop_front();
 }
 
+void message_sender::add_in_flight(message& m, byte_range r) {
+  m.in_flight.insert(r);
+  m.longest_in_flight = std::max(m.longest_in_flight, r.size());
+}
+
 void message_sender::drop_in_flight(message& m, byte_range r) noexcept {
-  auto it = std::find(m.in_flight.begin(), m.in_flight.end(), r);
+  auto it = m.in_flight.find(r);
   if (it != m.in_flight.end()) m.in_flight.erase(it);
 }
 
@@ -101,7 +107,7 @@ void message_sender::on_timeout(time_point now) {
     m.data = {};
     m.acked.clear();
     m.lost.clear();
-    m.in_flight = {};
+    m.in_flight.clear();
   }
   while (!messages_.empty() && messages_.front().done) messages_.pop_front();
 }
@@ -143,9 +149,11 @@ std::optional<message_fragment> message_sender::next_fragment(std::size_t max_pa
     if (out.size() > max_payload) {
       // Split: the part sent now becomes its own in-flight copy.
       out.end = out.begin + max_payload;
-      auto rec = std::find(m->in_flight.begin(), m->in_flight.end(), it->range);
-      if (rec != m->in_flight.end()) *rec = byte_range{out.end, it->range.end};
-      m->in_flight.push_back(out);
+      if (auto rec = m->in_flight.find(it->range); rec != m->in_flight.end()) {
+        m->in_flight.erase(rec);
+        add_in_flight(*m, byte_range{out.end, it->range.end});
+      }
+      add_in_flight(*m, out);
       it->range.begin = out.end;
     } else {
       duplicates_.erase(it);
@@ -164,10 +172,10 @@ std::optional<message_fragment> message_sender::next_fragment(std::size_t max_pa
       byte_range r = m.lost.front();
       r.end = std::min<std::uint64_t>(r.end, r.begin + max_payload);
       m.lost.erase(r.begin, r.end);
-      m.in_flight.push_back(r);
+      add_in_flight(m, r);
       const duration repair_round = 2 * owd * 9 / 8 + owd;
       if (cfg_.duplicate_last_chance && now + repair_round > m.deadline) {
-        m.in_flight.push_back(r);
+        add_in_flight(m, r);
         duplicates_.push_back({m.id, r, packet_tag});
       }
       auto f = make_fragment(m, r, now);
@@ -179,7 +187,7 @@ std::optional<message_fragment> message_sender::next_fragment(std::size_t max_pa
     if (m.next_new < m.data.size()) {
       const byte_range r{m.next_new, std::min<std::uint64_t>(m.data.size(), m.next_new + max_payload)};
       m.next_new = r.end;
-      m.in_flight.push_back(r);
+      add_in_flight(m, r);
       ++stats_.fragments_sent;
       return make_fragment(m, r, now);
     }
@@ -224,7 +232,11 @@ void message_sender::on_lost(const fragment_ref& f) {
   scratch_.clear();
   scratch_.insert(f.offset, end);
   scratch_.erase_held_by(m->acked, f.offset, end);
-  for (const auto& r : m->in_flight) scratch_.erase(r.begin, r.end);
+  // Only copies that can overlap [offset, end): none starts more than the
+  // longest copy before it.
+  const std::uint64_t from = f.offset > m->longest_in_flight ? f.offset - m->longest_in_flight : 0;
+  for (auto it = m->in_flight.lower_bound(byte_range{from, from}); it != m->in_flight.end() && it->begin < end; ++it)
+    if (it->end > f.offset) scratch_.erase(it->begin, it->end);
   for (const auto& r : scratch_) m->lost.insert(r.begin, r.end);
 }
 

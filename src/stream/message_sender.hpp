@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <set>
 #include <span>
 #include <system_error>
 #include <vector>
@@ -113,14 +114,26 @@ public:
   const message_sender_stats& stats() const noexcept { return stats_; }
 
 private:
+  struct by_offset {
+    bool operator()(const byte_range& a, const byte_range& b) const noexcept {
+      return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+    }
+  };
   struct message {
     std::uint64_t id = 0;
     time_point deadline{};
     std::vector<std::byte> data;
     std::uint64_t next_new = 0; // first offset never sent
     range_set acked;
-    range_set lost;                    // to offer again
-    std::vector<byte_range> in_flight; // one entry per copy out (or queued duplicate)
+    range_set lost; // to offer again
+    /// One entry per copy out (or queued duplicate), by offset: an
+    /// acknowledgement or loss finds its copy, and a loss the copies over
+    /// its range, in O(log n) (a vector searched from the front made each
+    /// one O(n) in the fragments in flight).
+    std::multiset<byte_range, by_offset> in_flight;
+    /// The longest range ever put in flight: a copy overlapping a lost
+    /// range starts at most this far before it.
+    std::uint64_t longest_in_flight = 0;
     bool done = false;
   };
   struct pending_duplicate {
@@ -131,6 +144,7 @@ private:
 
   message* find(std::uint64_t id) noexcept;
   void retire(message& m) noexcept;
+  static void add_in_flight(message& m, byte_range r);
   static void drop_in_flight(message& m, byte_range r) noexcept;
   bool can_arrive(const message& m, time_point now, duration owd) const noexcept {
     return now + owd <= m.deadline;

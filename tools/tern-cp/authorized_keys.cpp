@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <ostream>
 #include <sys/stat.h>
 
 namespace tern_cp {
@@ -79,6 +80,60 @@ std::optional<std::vector<std::string>> load_authorized_keys(const std::string& 
     return std::nullopt;
   }
   return keys;
+}
+
+std::optional<authorized_keys_file::version> authorized_keys_file::stat_version(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  auto ns = [](const timespec& t) { return static_cast<std::int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec; };
+  return version{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
+                 static_cast<std::uint64_t>(st.st_size), ns(st.st_mtim), ns(st.st_ctim)};
+}
+
+std::optional<authorized_keys_file> authorized_keys_file::open(std::string path, std::string& error) {
+  // The version is taken before reading: a change during the read is seen
+  // as a change at the next handshake, never missed.
+  const auto v = stat_version(path);
+  const auto keys = load_authorized_keys(path, error);
+  if (!keys || !v) {
+    if (error.empty()) error = "cannot read the authorized-keys file " + path;
+    return std::nullopt;
+  }
+  authorized_keys_file f;
+  f.path_ = std::move(path);
+  f.keys_.insert(keys->begin(), keys->end());
+  f.loaded_ = *v;
+  return f;
+}
+
+void authorized_keys_file::refresh(std::ostream& log) {
+  const auto v = stat_version(path_);
+  if (!v) {
+    if (!missing_reported_)
+      log << "tern-cp: the authorized-keys file " << path_ << " is gone (" << std::strerror(errno)
+          << "); keeping the " << keys_.size() << " key(s) loaded before" << std::endl;
+    missing_reported_ = true;
+    return;
+  }
+  missing_reported_ = false;
+  if (*v == loaded_ || v == refused_) return;
+  std::string error;
+  const auto keys = load_authorized_keys(path_, error);
+  if (!keys) {
+    refused_ = v;
+    log << "tern-cp: " << error << "; keeping the " << keys_.size() << " key(s) loaded before" << std::endl;
+    return;
+  }
+  keys_.clear();
+  keys_.insert(keys->begin(), keys->end());
+  loaded_ = *v;
+  refused_.reset();
+  log << "tern-cp: re-read " << path_ << ": " << keys_.size() << " authorized key(s)" << std::endl;
+}
+
+bool authorized_keys_file::allows(std::string_view fingerprint, std::ostream& log) {
+  refresh(log);
+  return keys_.contains(std::string(fingerprint));
 }
 
 } // namespace tern_cp

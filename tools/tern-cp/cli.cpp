@@ -1,13 +1,14 @@
 // tern-cp: copy files and directories over tern.
 //   tern-cp serve [--bind ADDR] [--port N] [--once] [--require-retry] [--overwrite] [--stream-timeout S]
-//                 [--identity FILE] [--authorized-keys FILE | --accept-any-client] DIR
+//                 [--identity FILE] [--refusal-lines N] [--authorized-keys FILE | --accept-any-client] DIR
 //   tern-cp send [--fingerprint FP | --insecure] [--identity FILE] [--resume] [--retries N] [--parallel N]
 //                [--rate-limit B/s] HOST PORT SOURCE...
 //   tern-cp id [--server] [--identity FILE]
 // Both ends prove a lasting key, as with ssh: the server's is pinned by its
 // clients (--fingerprint, or trust on first use in known_hosts), a client's
 // must be listed in the server's authorized_keys, which the TLS handshake
-// itself checks, so a refused host never gets to send a byte of a file.
+// itself checks (the file re-read when it changed), so a refused host never
+// gets to send a byte of a file; refusals are logged, rate-limited.
 // Keys live in ~/.config/tern (docs/tern-cp.md, "Authentication").
 #include "authorized_keys.hpp"
 #include "cli_exit.hpp"
@@ -15,6 +16,7 @@
 #include "identity.hpp"
 #include "known_hosts.hpp"
 #include "peer_text.hpp"
+#include "refusal_log.hpp"
 #include "send_session.hpp"
 #include "server_trust.hpp"
 #include "transfer.hpp"
@@ -25,6 +27,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/udp.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
 #include <cmath>
@@ -92,6 +95,7 @@ int main(int argc, char** argv) try {
   std::string server_identity = tern_cp::config_dir() + "/server_identity.pem";
   std::string authorized_keys = tern_cp::config_dir() + "/authorized_keys";
   bool accept_any_client = false;
+  tern_cp::refusal_log::limits refusal_limits;
   serve->add_option("--identity", server_identity, "the server's key and certificate (created if missing)")
       ->capture_default_str();
   auto* authorized_keys_option =
@@ -100,6 +104,11 @@ int main(int argc, char** argv) try {
   serve->add_flag("--accept-any-client", accept_any_client,
                   "let any client that reaches the port write into DIR (no authorized_keys)")
       ->excludes(authorized_keys_option);
+  serve
+      ->add_option("--refusal-lines", refusal_limits.lines_per_window,
+                   "refused clients logged one by one per second; the rest are counted in one line")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
   serve->add_flag("--overwrite", ro.overwrite, "replace existing files (default: refuse them, ERR exists)");
   serve
       ->add_option("--stream-timeout", ro.stream_timeout_seconds,
@@ -173,12 +182,13 @@ int main(int argc, char** argv) try {
     // Every client proves a key; which keys may send is decided in the
     // handshake (the pins), or, with --accept-any-client, not at all.
     cfg.client_auth = tern::client_authentication::require;
+    std::optional<tern_cp::authorized_keys_file> keys;
     if (accept_any_client) {
       std::cerr << "tern-cp: WARNING: --accept-any-client: any host that reaches this port can write into " << dir
                 << "\n";
     } else {
       std::string error;
-      const auto keys = tern_cp::load_authorized_keys(authorized_keys, error);
+      keys = tern_cp::authorized_keys_file::open(authorized_keys, error);
       if (!keys) {
         std::cerr << "tern-cp: " << error << "\n"
                   << "tern-cp: serve lets in only the clients listed there: add each client's fingerprint (run "
@@ -187,8 +197,26 @@ int main(int argc, char** argv) try {
                   << dir << "\n";
         return 1;
       }
-      cfg.pinned_client_fingerprints = *keys;
+      // Asked at each new handshake, so the file's edits apply without a restart.
+      cfg.client_key_check = [&keys](std::string_view fingerprint) { return keys->allows(fingerprint, std::cerr); };
     }
+    // Refused handshakes, one line each up to --refusal-lines a second; the
+    // rest summed up when the second ends.
+    tern_cp::refusal_log refusals(refusal_limits);
+    asio::steady_timer summary_timer(io);
+    std::optional<tern_cp::refusal_log::clock::time_point> summary_armed;
+    cfg.on_client_refused = [&](const tern::refused_client& r) {
+      for (const auto& line : refusals.refused(r, tern_cp::refusal_log::clock::now())) std::cerr << line << "\n";
+      const auto due = refusals.summary_due();
+      if (!due || due == summary_armed) return;
+      summary_armed = due;
+      summary_timer.expires_at(*due);
+      summary_timer.async_wait([&](std::error_code ec) {
+        if (ec) return;
+        summary_armed.reset();
+        if (auto line = refusals.flush(tern_cp::refusal_log::clock::now())) std::cerr << *line << "\n";
+      });
+    };
     tern::endpoint ep(io.get_executor(), {ip::make_address(bind), port}, cfg);
     std::cout << "port " << ep.local_endpoint().port() << "\nfingerprint " << ep.fingerprint() << std::endl;
     std::exception_ptr error;

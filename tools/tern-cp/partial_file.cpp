@@ -134,6 +134,8 @@ bool partial_file::commit(int parent_fd, const std::string& name, std::uint32_t 
   return true;
 }
 
+bool partial_file::stat(struct stat& out) const { return ::fstat(fd_, &out) == 0; }
+
 void partial_file::discard() {
   ::unlinkat(dir_fd_, temp_.c_str(), 0);
   ::unlinkat(root_fd_, partial_dir_name, AT_REMOVEDIR); // only if it is now empty

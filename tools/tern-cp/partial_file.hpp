@@ -22,6 +22,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <sys/stat.h>
 
 namespace tern_cp {
 
@@ -67,6 +68,8 @@ public:
   /// unless `overwrite`, atomically: RENAME_NOREPLACE), fsync the folder.
   /// false with `why` on failure; the partial is then still there.
   bool commit(int parent_fd, const std::string& name, std::uint32_t mode, bool overwrite, std::string& why);
+  /// fstat of the file written (after commit(): of the file put in place).
+  bool stat(struct stat& out) const;
   /// Removes the partial, and the partial folder if it is then empty.
   void discard();
   /// Leaves the partial (fdatasynced) for a later --resume and returns

@@ -8,11 +8,14 @@
 // stream timeout: a stream that goes silent gives its place back. A
 // refused file leaves nothing behind: no partial, no folder made for it.
 // The result line tells the sender. A resume request first agrees on where
-// the content starts.
+// the content starts. A placed file is recorded (placement_record.hpp): the
+// same client announcing the same content again (its retry, after a
+// connection cut before the OK arrived) is told it is already complete.
 #include "fd_guard.hpp"
 #include "open_file_budget.hpp"
 #include "partial_file.hpp"
 #include "peer_text.hpp"
+#include "placement_record.hpp"
 #include "protocol.hpp"
 #include "safe_path.hpp"
 #include "transfer.hpp"
@@ -30,10 +33,12 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <ctime>
 #include <fcntl.h>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -54,6 +59,7 @@ struct serve_state {
   std::chrono::milliseconds stream_timeout{60000};
   std::string timeout_text; ///< "60 s", for reasons
   open_file_budget budget{open_file_limits{}};
+  std::optional<placement_log> placements; ///< of `root`, once it is open
   /// Each client key's share of the budget, alive while one of its
   /// connections is: a client does not get more by connecting again.
   std::map<std::string, std::weak_ptr<open_file_budget::client_share>> shares;
@@ -86,6 +92,10 @@ asio::awaitable<read_result> within(const serve_state& st, Op op) {
 }
 
 std::string timeout_reason(const serve_state& st) { return "nothing received for " + st.timeout_text; }
+
+const std::string exists_reason = "exists: the receiver does not overwrite (serve --overwrite does)";
+
+std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 // Reads one line (without its newline) into `line`, keeping what follows in `buf`.
 asio::awaitable<std::error_code> read_line(tern::byte_stream& s, const serve_state& st, std::string& buf,
@@ -128,9 +138,33 @@ asio::awaitable<std::string> agree_offset(tern::byte_stream& s, const serve_stat
   co_return std::string();
 }
 
-// Returns "" on success, otherwise why the file was refused.
-asio::awaitable<std::string> receive_file(tern::byte_stream& s, const stream_context& ctx,
-                                          std::string& display) {
+// A resume request for a file this client placed earlier, unchanged since:
+// the whole file is offered as kept, so the sender (any version) answers
+// FROM <size>, sends nothing, and hears OK.
+asio::awaitable<std::string> confirm_placed(tern::byte_stream& s, const serve_state& st, std::string& buf,
+                                            const file_header& header) {
+  const std::string have = encode_have(header.size, header.sha256_hex);
+  if (auto [ec, n] = co_await asio::async_write(s, asio::buffer(have), tuple); ec)
+    co_return "send: " + ec.message();
+  std::string line;
+  if (auto ec = co_await read_line(s, st, buf, line))
+    co_return ec == asio::error::timed_out ? "no resume offset: " + timeout_reason(st)
+                                           : "no resume offset: " + ec.message();
+  const auto from = decode_from(line);
+  if (!from) co_return "bad resume offset";
+  if (*from != header.size) co_return exists_reason; // it would send the file again: it is there
+  if (!buf.empty()) co_return "peer sent more bytes than its header said";
+  std::array<char, 1> probe;
+  auto [ec, n] = co_await within(st, s.async_read_some(asio::buffer(probe), tuple));
+  if (ec == asio::error::eof) co_return std::string();
+  if (!ec) co_return "peer sent more bytes than its header said";
+  co_return ec == asio::error::timed_out ? timeout_reason(st) : "interrupted: " + ec.message();
+}
+
+// Returns "" on success, otherwise why the file was refused. `note` says
+// how a success came about when it is not the usual one.
+asio::awaitable<std::string> receive_file(tern::byte_stream& s, const stream_context& ctx, std::string& display,
+                                          std::string& note) {
   serve_state& st = *ctx.st;
   std::string buf, line;
   if (auto ec = co_await read_line(s, st, buf, line))
@@ -149,6 +183,16 @@ asio::awaitable<std::string> receive_file(tern::byte_stream& s, const stream_con
 
   std::error_code pec;
   std::size_t created_from = parts.size() - 1;
+  // Whether the target exists as this client placed it, with this content
+  // (placement_record.hpp): asked when the header arrives and again
+  // before anything is put in place.
+  auto placed_by_this_client = [&](int dir_fd) {
+    struct stat sb {};
+    return st.placements && ::fstatat(dir_fd, parts.back().c_str(), &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+           already_placed(st.placements->find(ctx.owner, header->path), *header, sb, unix_now(),
+                          st.placements->bounds().max_age);
+  };
+  bool placed = false;
   {
     fd_guard dir{open_parent_dir(st.root.fd, parts, pec, &created_from)};
     if (dir.fd < 0) co_return "cannot open parent directory (symlink or permission?): " + pec.message();
@@ -160,10 +204,15 @@ asio::awaitable<std::string> receive_file(tern::byte_stream& s, const stream_con
       co_return std::string("cannot write the parent directory: ") + std::strerror(err);
     }
     struct stat sb {};
-    if (!st.overwrite && ::fstatat(dir.fd, parts.back().c_str(), &sb, AT_SYMLINK_NOFOLLOW) == 0) {
+    placed = placed_by_this_client(dir.fd);
+    if (!placed && !st.overwrite && ::fstatat(dir.fd, parts.back().c_str(), &sb, AT_SYMLINK_NOFOLLOW) == 0) {
       remove_created_dirs(st.root.fd, parts, created_from);
-      co_return "exists: the receiver does not overwrite (serve --overwrite does)";
+      co_return exists_reason;
     }
+  }
+  if (placed && header->resume) {
+    note = "already complete";
+    co_return co_await confirm_placed(s, st, buf, *header);
   }
   const auto partial = partial_file::open(st.root.fd, ctx.owner, header->path, !header->resume, why);
   if (!partial) {
@@ -221,16 +270,31 @@ asio::awaitable<std::string> receive_file(tern::byte_stream& s, const stream_con
   fd_guard dir{open_parent_dir(st.root.fd, parts, pec, &created_again)};
   created_from = std::min(created_from, created_again);
   if (dir.fd < 0) co_return fail("cannot open parent directory: " + pec.message());
+  if (placed && !st.overwrite && placed_by_this_client(dir.fd)) {
+    // Sent again without --resume: the content was verified, and the file
+    // in place already is it.
+    partial->discard();
+    note = "already complete";
+    co_return std::string();
+  }
   if (!partial->commit(dir.fd, parts.back(), masked_mode(header->mode, st.umask), st.overwrite, why))
     co_return fail(why);
+  struct stat sb {};
+  if (st.placements && partial->stat(sb)) {
+    const std::int64_t now = unix_now();
+    if (!st.placements->record(ctx.owner, header->path, describe_placement(sb, header->sha256_hex, now), now, why))
+      std::cerr << "tern-cp: " << why << " (a retry of " << escape_peer_text(header->path)
+                << " will hear `exists`)\n";
+  }
   co_return std::string();
 }
 
 asio::awaitable<void> handle_stream(tern::byte_stream s, stream_context ctx) {
-  std::string display = "?";
-  const std::string why = co_await receive_file(s, ctx, display);
+  std::string display = "?", note;
+  const std::string why = co_await receive_file(s, ctx, display, note);
   if (why.empty())
-    std::cerr << "tern-cp: received " << escape_peer_text(display) << "\n";
+    std::cerr << "tern-cp: received " << escape_peer_text(display) << (note.empty() ? "" : " (" + note + ")")
+              << "\n";
   else
     std::cerr << "tern-cp: refused " << escape_peer_text(display) << ": " << escape_peer_text(why) << "\n";
   ++(why.empty() ? ctx.st->summary.received : ctx.st->summary.refused);
@@ -269,6 +333,7 @@ asio::awaitable<serve_summary> serve(tern::endpoint& ep, receive_options options
   const mode_t mask = ::umask(0);
   ::umask(mask);
   st->umask = mask;
+  st->placements.emplace(st->root.fd, placement_log::limits{});
   st->overwrite = options.overwrite;
   st->stream_timeout = std::chrono::milliseconds(std::llround(options.stream_timeout_seconds * 1000));
   std::ostringstream t;

@@ -57,7 +57,8 @@ cat "$work/refused.err"
 [ "$status" -ne 0 ] && [ "$status" -ne 124 ] || { echo "FAIL: the unauthorized client exited $status"; exit 1; }
 grep -qF "the server refused this client's key $stranger_fp; ask its owner to add it to authorized_keys" \
   "$work/refused.err" || { echo "FAIL: no clear refusal naming the client's key"; exit 1; }
-[ -z "$(ls -A "$work/dst")" ] || { echo "FAIL: the unauthorized client wrote into DIR:"; ls -la "$work/dst"; exit 1; }
+# (.tern-placed: the receiver's record of step 2's file, placement_record.hpp)
+[ -z "$(ls -A "$work/dst" | grep -vx .tern-placed)" ] || { echo "FAIL: the unauthorized client wrote into DIR:"; ls -la "$work/dst"; exit 1; }
 kill -0 "$server_pid" || { echo "FAIL: the refused handshake ended the server"; exit 1; }
 timeout 60 "$tern_cp" send --fingerprint "$fp" 127.0.0.1 "$port" "$work/f" 2> "$work/again.err" ||
   { cat "$work/again.err"; echo "FAIL: the authorized client was refused after the stranger"; exit 1; }

@@ -7,6 +7,10 @@
 //       reserved (an honest file named ".tern-partial-f", the receiver's namespace)
 //       escape   (a wrong hash for a file whose name holds a terminal escape
 //                 sequence and invalid UTF-8)
+//       placed   (honest: 20000 bytes of 'p', as a file whose OK is then
+//                 lost: the caller sends the same file again)
+//       anonymous (presents no certificate: the server refuses it in the
+//                 handshake; exits 1 after saying so)
 //       headers  (COUNT streams, each a header announcing 1000 bytes of
 //                 "silent/p<pid>-f<i>" and then silence; "headers sent" on stderr
 //                 once all are written)
@@ -84,6 +88,12 @@ bool make_lie(const std::string& mode, lie& l) {
     l.content.assign(20000, 'e');
     l.header.size = l.content.size();
     l.header.sha256_hex = hash_of("another file");
+  } else if (mode == "placed") {
+    l.content.assign(20000, 'p');
+    l.header.size = l.content.size();
+    l.header.sha256_hex = hash_of(l.content);
+  } else if (mode == "anonymous") {
+    // No lie in the stream: it never gets one.
   } else if (mode == "headers") {
     l.header.size = 1000;
     l.header.sha256_hex = hash_of(std::string(1000, 'x'));
@@ -164,8 +174,8 @@ asio::awaitable<bool> tell(tern::endpoint& ep, asio::ip::udp::endpoint server, s
 int main(int argc, char** argv) try {
   lie l;
   if (argc < 5 || argc > 6 || !make_lie(argv[4], l)) {
-    std::cerr << "usage: lying_sender HOST PORT FINGERPRINT short|long|hash|offset|reserved|escape|headers "
-                 "[COUNT]\n";
+    std::cerr << "usage: lying_sender HOST PORT FINGERPRINT "
+                 "short|long|hash|offset|reserved|escape|placed|anonymous|headers [COUNT]\n";
     return 2;
   }
   if (argc == 6) l.streams = static_cast<std::size_t>(std::stoul(argv[5]));
@@ -176,14 +186,18 @@ int main(int argc, char** argv) try {
   // Longer than the receiver's stream timeout in the tests, so the silent
   // streams of `headers` end by the receiver's hand, not the connection's.
   cfg.idle_timeout = std::chrono::seconds(30);
-  std::string error;
-  const auto identity = load_or_create_identity(config_dir() + "/client_identity.pem", "lying sender", error);
-  if (!identity) {
-    std::cerr << "lying_sender: " << error << "\n";
-    return 1;
+  if (std::string(argv[4]) == "anonymous") {
+    cfg.generate_certificate = false; // nothing to present when asked
+  } else {
+    std::string error;
+    const auto identity = load_or_create_identity(config_dir() + "/client_identity.pem", "lying sender", error);
+    if (!identity) {
+      std::cerr << "lying_sender: " << error << "\n";
+      return 1;
+    }
+    cfg.certificate_chain_pem = identity->pem;
+    cfg.private_key_pem = identity->pem;
   }
-  cfg.certificate_chain_pem = identity->pem;
-  cfg.private_key_pem = identity->pem;
   tern::endpoint ep(io.get_executor(), {asio::ip::udp::v4(), 0}, cfg);
   bool answered = false;
   asio::co_spawn(io, tell(ep, server, argv[3], l), [&](std::exception_ptr e, bool ok) {

@@ -41,6 +41,9 @@ grep -q "FAILED m: receiver refused: exists" "$work/send2.err" || { echo "FAIL: 
 # Escaped peer text, both ways: the name on the server's log; the name and
 # the server's reason (which quotes the refused path) on the sender's.
 send "$work/src/$esc_name" 2> "$work/send3.err" || { cat "$work/send3.err"; echo "FAIL: escape-named send"; exit 1; }
+# Another content under the placed name: refused as existing (the same
+# content from the same client would be "already complete": already_complete.sh).
+printf 'x2' > "$work/src/$esc_name"
 status=0
 send --json "$work/src/$esc_name" "$work/src/.tern-evil" > "$work/send4.json" 2> "$work/send4.err" || status=$?
 cat "$work/send4.json" "$work/send4.err"

@@ -1,21 +1,26 @@
 // Unit tests of tern-cp's protocol codec, safe_path, partial_file,
-// open_file_budget, peer_text, known_hosts, server_trust, identities,
-// authorized_keys and progress.
+// placement records, open_file_budget, peer_text, known_hosts, server_trust, identities,
+// authorized_keys (parsing, reloading), the refusal log and progress.
 #include "authorized_keys.hpp"
 #include "config_dir.hpp"
+#include "crypto/crypto_error.hpp"
 #include "identity.hpp"
 #include "known_hosts.hpp"
 #include "open_file_budget.hpp"
 #include "partial_file.hpp"
 #include "peer_text.hpp"
+#include "placement_record.hpp"
 #include "progress.hpp"
 #include "protocol.hpp"
+#include "refusal_log.hpp"
 #include "safe_path.hpp"
 #include "server_trust.hpp"
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
@@ -265,6 +270,112 @@ TEST_CASE("authorized_keys: comments, blank lines and names after the key; bad l
   fs::remove_all(dir);
 }
 
+namespace {
+std::size_t lines_of(const std::string& text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
+} // namespace
+
+TEST_CASE("authorized_keys_file: a changed file is re-read at the next check, a bad version keeps the "
+          "previous list, said once") {
+  const fs::path dir = temp_dir();
+  const std::string file = (dir / "authorized_keys").string();
+  std::string fp_a, fp_b;
+  for (int i = 0; i < 32; ++i) {
+    fp_a += (i ? ":" : "") + std::string("AB");
+    fp_b += (i ? ":" : "") + std::string("CC");
+  }
+  auto write = [&](const std::string& text) {
+    // A new inode each time, as editors save (the check also sees a
+    // rewrite in place: size, mtime, ctime).
+    const std::string tmp = file + ".new";
+    std::ofstream(tmp, std::ios::trunc) << text;
+    fs::rename(tmp, file);
+  };
+  write(fp_a + " alice\n");
+  std::string error;
+  auto keys = authorized_keys_file::open(file, error);
+  REQUIRE_MESSAGE(keys, error);
+  std::ostringstream log;
+  CHECK(keys->allows(fp_a, log));
+  CHECK_FALSE(keys->allows(fp_b, log));
+  CHECK(log.str().empty()); // unchanged: nothing re-read
+
+  write(fp_a + " alice\n" + fp_b + " bob\n"); // bob added
+  CHECK(keys->allows(fp_b, log));
+  CHECK(log.str().find("re-read " + file + ": 2 authorized key(s)") != std::string::npos);
+
+  write(fp_b + " bob\n"); // alice revoked
+  CHECK_FALSE(keys->allows(fp_a, log));
+  CHECK(keys->allows(fp_b, log));
+
+  log.str("");
+  write(fp_b + " bob\nnot-a-key carol\n"); // a typo: bob stays, the error is said once
+  CHECK(keys->allows(fp_b, log));
+  CHECK(keys->allows(fp_b, log));
+  CHECK(log.str().find(file + ":2: not a fingerprint") != std::string::npos);
+  CHECK(log.str().find("keeping the 1 key(s) loaded before") != std::string::npos);
+  CHECK(lines_of(log.str()) == 1);
+
+  log.str("");
+  fs::remove(file); // gone: kept, said once
+  CHECK(keys->allows(fp_b, log));
+  CHECK(keys->allows(fp_b, log));
+  CHECK(log.str().find("is gone") != std::string::npos);
+  CHECK(lines_of(log.str()) == 1);
+
+  write(fp_a + "\n"); // fixed
+  CHECK(keys->allows(fp_a, log));
+  CHECK_FALSE(keys->allows(fp_b, log));
+  CHECK(keys->size() == 1);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("refusal_log: one line per refusal up to the limit per window, then one summary per window") {
+  using namespace std::chrono_literals;
+  refusal_log log({3, 1s});
+  const refusal_log::clock::time_point t0{};
+  tern::refused_client r;
+  r.peer = tern::address::ipv4({127, 0, 0, 1}, 4433);
+  r.fingerprint = "AB:CD\x1b[2J"; // escaped on the way to the log
+  r.reason = tern::crypto::crypto_errc::fingerprint_mismatch;
+  std::size_t lines = 0;
+  for (int i = 0; i < 100; ++i) {
+    const auto out = log.refused(r, t0 + i * 1ms); // 100 in 100 ms: one window
+    lines += out.size();
+    for (const auto& l : out) CHECK(l.find('\x1b') == std::string::npos);
+  }
+  CHECK(lines == 3);
+  CHECK(log.summary_due() == t0 + 1s);
+  CHECK_FALSE(log.flush(t0 + 999ms)); // not yet over
+  const auto summary = log.flush(t0 + 1s);
+  REQUIRE(summary);
+  CHECK(summary->find("97 more client(s) refused in the last 1 s") != std::string::npos);
+  CHECK_FALSE(log.flush(t0 + 2s)); // said once
+  CHECK_FALSE(log.summary_due());
+
+  // A sustained flood: per window at most 3 lines + 1 summary, and every
+  // refusal is either a line or counted in a summary.
+  std::size_t singles = 0, summaries = 0, summed = 0;
+  auto count = [&](const std::string& l) {
+    const auto at = l.find(" more client(s)"); // "tern-cp: N more ..."
+    if (at == std::string::npos) return void(++singles);
+    ++summaries;
+    summed += std::stoul(l.substr(9, at - 9));
+  };
+  for (int i = 0; i < 10000; ++i)
+    for (const auto& l : log.refused(r, t0 + 10s + i * 1ms)) count(l);
+  if (auto last = log.flush(t0 + 30s)) count(*last);
+  CHECK(singles <= 10 * 3); // 10 s of flood
+  CHECK(summaries <= 10);
+  CHECK(singles + summed == 10000);
+  CHECK(log.total() == 10100);
+
+  const std::string line = describe_refusal(r);
+  CHECK(line == "tern-cp: refused client 127.0.0.1:4433: key AB:CD\\x1b[2J is not in authorized_keys");
+  r.fingerprint.clear();
+  r.reason = tern::crypto::crypto_errc::peer_certificate_required;
+  CHECK(describe_refusal(r) == "tern-cp: refused client 127.0.0.1:4433: it presented no key");
+}
+
 TEST_CASE("server_trust: first use records and prints the key, a changed key is then refused loudly") {
   const fs::path dir = temp_dir();
   const std::string file = (dir / "known_hosts").string();
@@ -512,6 +623,132 @@ TEST_CASE("partial_file: the file put in place is the file written and hashed, n
   CHECK_FALSE(p->commit(d.fd, "victim", 0644, false, why));
   CHECK(why.find("replaced") != std::string::npos);
   CHECK_FALSE(fs::exists(d.root / "victim"));
+}
+
+namespace {
+
+// A file placed in `d` as `name`, and its record as the receiver makes it.
+placed_file place(destination& d, const std::string& name, const std::string& content, std::int64_t now) {
+  std::ofstream(d.root / name) << content;
+  struct stat sb {};
+  REQUIRE(::lstat((d.root / name).c_str(), &sb) == 0);
+  tern::crypto::sha256_hasher h;
+  h.update(std::as_bytes(std::span{content}));
+  return describe_placement(sb, hex_digest(h), now);
+}
+
+file_header announce(const placed_file& p) {
+  file_header h;
+  h.path = "f";
+  h.size = p.size;
+  h.sha256_hex = p.sha256_hex;
+  return h;
+}
+
+struct stat lstat_of(const fs::path& p) {
+  struct stat sb {};
+  REQUIRE(::lstat(p.c_str(), &sb) == 0);
+  return sb;
+}
+
+} // namespace
+
+TEST_CASE("placement: already complete only for the file placed, unchanged, with the content announced") {
+  destination d;
+  const std::int64_t t = 1'000'000;
+  const placed_file rec = place(d, "f", "content", t);
+  const file_header same = announce(rec);
+  const struct stat target = lstat_of(d.root / "f");
+  CHECK(already_placed(rec, same, target, t + 10, 3600));
+
+  CHECK_FALSE(already_placed(std::nullopt, same, target, t, 3600)); // no record: another client's, or none
+  file_header other = same;
+  other.sha256_hex = std::string(64, 'a');
+  CHECK_FALSE(already_placed(rec, other, target, t, 3600)); // different content announced
+  other = same;
+  other.size += 1;
+  CHECK_FALSE(already_placed(rec, other, target, t, 3600));
+  CHECK_FALSE(already_placed(rec, same, target, t + 3601, 3600)); // too old
+  CHECK_FALSE(already_placed(rec, same, target, t - 1, 3600));    // from the future: a clock gone back
+
+  // Changed since it was placed: another inode under the name, or the same
+  // inode written or chmodded (its ctime moves).
+  struct stat replaced = target;
+  replaced.st_ino += 1;
+  CHECK_FALSE(already_placed(rec, same, replaced, t, 3600));
+  struct stat touched = target;
+  touched.st_ctim.tv_nsec = (touched.st_ctim.tv_nsec + 1) % 1000000000;
+  CHECK_FALSE(already_placed(rec, same, touched, t, 3600));
+  struct stat dir = target;
+  dir.st_mode = S_IFDIR | 0755;
+  CHECK_FALSE(already_placed(rec, same, dir, t, 3600));
+}
+
+TEST_CASE("placement: records round trip, malformed text is refused") {
+  placed_file p;
+  p.size = 123;
+  p.sha256_hex = hash_of_abc;
+  p.device = 2049;
+  p.inode = 77;
+  p.ctime_ns = 1700000000123456789;
+  p.placed_at = 1700000000;
+  const auto back = decode_placement(encode_placement(p));
+  REQUIRE(back);
+  CHECK(back->size == 123);
+  CHECK(back->sha256_hex == hash_of_abc);
+  CHECK(back->device == 2049);
+  CHECK(back->inode == 77);
+  CHECK(back->ctime_ns == p.ctime_ns);
+  CHECK(back->placed_at == p.placed_at);
+  const std::string good = encode_placement(p);
+  CHECK_FALSE(decode_placement(good.substr(0, good.size() - 1)));   // no newline
+  CHECK_FALSE(decode_placement("tern-cp placed 1 12 abc 1 2 3 4\n")); // short hash
+  CHECK_FALSE(decode_placement(good.substr(0, good.size() - 1) + " 5\n"));
+  CHECK_FALSE(decode_placement(""));
+}
+
+TEST_CASE("placement_log: one record per owner and path, found only by its owner, in DIR/.tern-placed") {
+  destination d;
+  placement_log log(d.fd, {});
+  const std::int64_t t = 1'000'000;
+  const placed_file rec = place(d, "f", "content", t);
+  std::string why;
+  REQUIRE(log.record("alice", "f", rec, t, why));
+  CHECK(mode_of(d.root / placed_dir_name) == 0700);
+  const auto found = log.find("alice", "f");
+  REQUIRE(found);
+  CHECK(found->sha256_hex == rec.sha256_hex);
+  CHECK_FALSE(log.find("bob", "f")); // another client placed nothing
+  CHECK_FALSE(log.find("alice", "g"));
+  // The record's name is the partial's hash: no peer text in a file name.
+  CHECK(fs::exists(d.root / placed_dir_name / partial_name("alice", "f")));
+}
+
+TEST_CASE("placement_log: bounded in count (oldest go first) and in age, the folder goes with the last") {
+  destination d;
+  placement_log log(d.fd, {8, 100});
+  const placed_file rec = place(d, "f", "content", 0);
+  std::string why;
+  // Far more records than the bound: at most max_records + max_records/4.
+  for (int i = 0; i < 100; ++i) {
+    placed_file r = rec;
+    r.placed_at = 1000 + i;
+    REQUIRE(log.record("alice", "f" + std::to_string(i), r, 1000 + i, why));
+    const auto held = static_cast<std::size_t>(
+        std::distance(fs::directory_iterator(d.root / placed_dir_name), fs::directory_iterator()));
+    CHECK(held <= 8 + 8 / 4);
+  }
+  CHECK(log.prune(1099) == 8);
+  CHECK(log.find("alice", "f99"));
+  CHECK(log.find("alice", "f92"));
+  CHECK_FALSE(log.find("alice", "f91")); // the oldest went first
+  // A malformed record is removed on the next prune.
+  std::ofstream(d.root / placed_dir_name / "junk") << "not a record";
+  CHECK(log.prune(1099) == 8);
+  CHECK_FALSE(fs::exists(d.root / placed_dir_name / "junk"));
+  // All older than max_age: none left, nor the folder.
+  CHECK(log.prune(1099 + 101) == 0);
+  CHECK_FALSE(fs::exists(d.root / placed_dir_name));
 }
 
 TEST_CASE("masked_mode: setuid, setgid, sticky and what the umask removes never reach the file") {

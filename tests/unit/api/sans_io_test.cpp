@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <array>
 #include <deque>
+#include <stdexcept>
 #include <memory>
 #include <string>
 #include <vector>
@@ -482,6 +483,70 @@ TEST_CASE("sans_io: request lets a client without a certificate in, and checks o
   network stranger(scfg, client_with_certificate());
   stranger.run_until([&] { return both_closed(stranger); }, 30s);
   CHECK(stranger.server->close_error() == tern::crypto::crypto_errc::fingerprint_mismatch);
+}
+
+TEST_CASE("sans_io: client_key_check decides each handshake, and refused clients are reported with address and key") {
+  bool allow = false;
+  std::vector<std::string> asked;
+  std::vector<tern::refused_client> refused;
+  tern::config scfg = network::server_config();
+  scfg.client_auth = tern::client_authentication::require;
+  scfg.client_key_check = [&](std::string_view fp) {
+    asked.emplace_back(fp);
+    return allow;
+  };
+  scfg.on_client_refused = [&](const tern::refused_client& r) { refused.push_back(r); };
+
+  network first(scfg, client_with_certificate());
+  first.run_until([&] { return both_closed(first); }, 30s);
+  CHECK(first.server->close_error() == tern::crypto::crypto_errc::fingerprint_mismatch);
+  CHECK(first.client->close_error() == tern::crypto::crypto_errc::peer_rejected_certificate);
+  REQUIRE(asked.size() == 1);
+  CHECK(asked[0] == first.client_ep.fingerprint());
+  REQUIRE(refused.size() == 1); // once, though the connection was updated many times since
+  CHECK(refused[0].fingerprint == first.client_ep.fingerprint());
+  CHECK(refused[0].reason == tern::crypto::crypto_errc::fingerprint_mismatch);
+  CHECK(refused[0].peer == client_addr);
+
+  // The application changed its mind: the next handshake is let in.
+  allow = true;
+  network second(scfg, client_with_certificate());
+  second.run_until([&] { return second.handshaked(); });
+  CHECK(second.server->peer_fingerprint() == second.client_ep.fingerprint());
+  CHECK(asked.size() == 2);
+  CHECK(refused.size() == 1);
+
+  // No certificate at all: reported without a key.
+  tern::config none;
+  none.generate_certificate = false;
+  network anonymous(scfg, none);
+  anonymous.run_until([&] { return both_closed(anonymous); }, 30s);
+  CHECK(asked.size() == 2); // nothing to check
+  REQUIRE(refused.size() == 2);
+  CHECK(refused[1].fingerprint.empty());
+  CHECK(refused[1].reason == tern::crypto::crypto_errc::peer_certificate_required);
+}
+
+TEST_CASE("sans_io: a client_key_check that throws refuses the key") {
+  tern::config scfg = network::server_config();
+  scfg.client_auth = tern::client_authentication::require;
+  scfg.client_key_check = [](std::string_view) -> bool { throw std::runtime_error("broken policy"); };
+  network net(scfg, client_with_certificate());
+  net.run_until([&] { return both_closed(net); }, 30s);
+  CHECK_FALSE(net.server->is_established());
+  CHECK(net.server->close_error() == tern::crypto::crypto_errc::fingerprint_mismatch);
+}
+
+TEST_CASE("sans_io: client_key_check with pins, or without client_auth, fails the endpoint's open") {
+  std::error_code ec;
+  tern::config cfg = network::server_config();
+  cfg.client_key_check = [](std::string_view) { return true; };
+  endpoint unchecked(cfg, ec, 1);
+  CHECK(ec == tern::errc::invalid_argument);
+  cfg.client_auth = tern::client_authentication::require;
+  cfg.pinned_client_fingerprints = {std::string(64, 'a')};
+  endpoint both(cfg, ec, 1);
+  CHECK(ec == tern::errc::invalid_argument);
 }
 
 TEST_CASE("sans_io: client pins without client_auth, or malformed, fail the endpoint's open") {

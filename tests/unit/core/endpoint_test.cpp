@@ -80,6 +80,20 @@ struct server_fixture {
     return out;
   }
 
+  /// A client from `from` that answers the server's Retry (as any real
+  /// client does) and then falls silent: what the server made of its
+  /// Initial with the token.
+  datagram_outcome validated_initial(const address& from) {
+    auto r = feed(initial(), from);
+    if (r.what != datagram_outcome::kind::answered) return r;
+    std::vector<std::byte> buf(1500);
+    auto& client = *client_connections.back();
+    while (auto t = server->poll_transmit(buf)) client.on_datagram(std::span(buf).first(t->size), server_addr, now);
+    auto t = client.poll_transmit(buf, now);
+    REQUIRE(t);
+    return server->on_datagram(std::span(buf).first(t->size), from, now);
+  }
+
   /// The first datagram of a new client connection (its padded Initial).
   std::vector<std::byte> initial(std::span<const std::byte> token = {}) {
     std::error_code ec;
@@ -367,6 +381,71 @@ TEST_CASE("endpoint: under a flood of valid Initials from 1,000 ports a real cli
   auto legit = f.handshake(address::ipv4({203, 0, 113, 5}, 5555));
   CHECK(legit.conn->is_established());
   CHECK(f.server->stats().connections == s.connections + 1);
+}
+
+TEST_CASE("endpoint: hosts that answer Retries share max_half_open, and a newcomer gets in") {
+  endpoint_config c;
+  c.require_address_validation = true; // every Initial is validated first
+  c.max_half_open = 6;
+  c.max_half_open_per_source = 4; // binds token-less Initials only
+  server_fixture f(c);
+  std::vector<accepted_connection> held;
+  const auto from_host = [&](std::uint8_t host, std::uint16_t port) {
+    auto r = f.validated_initial(address::ipv4({10, 0, 1, host}, port));
+    if (r.accepted) held.push_back({r.handle, std::move(r.accepted)});
+    return r.what;
+  };
+  using kind = datagram_outcome::kind;
+  // While there is room, a validated host opens as many as it likes (a
+  // proxy, a load test).
+  for (std::uint16_t port = 1; port <= 5; ++port) CHECK(from_host(1, port) == kind::accepted);
+  CHECK(from_host(2, 1) == kind::accepted);
+  CHECK(f.server->stats().half_open == 6); // full: host 1 holds 5, host 2 holds 1
+  // A newcomer displaces the oldest handshake of the busiest host ...
+  CHECK(from_host(3, 1) == kind::accepted);
+  CHECK(f.server->stats().handshakes_displaced == 1);
+  CHECK(f.server->stats().half_open == 6);
+  CHECK(held[0].conn->is_closed()); // host 1's first, dropped silently
+  CHECK(held[0].conn->close_reason().error == core_errc::too_many_connections);
+  // ... and hands it back to the driver at once, due now.
+  std::vector<connection_handle> ran;
+  f.server->on_timeout(f.now, ran);
+  CHECK(std::find(ran.begin(), ran.end(), held[0].handle) != ran.end());
+  f.server->remove(held[0].handle);
+  // Host 2 (1) against host 1 (4): two fewer or more, so it displaces too.
+  CHECK(from_host(2, 2) == kind::accepted);
+  CHECK(f.server->stats().handshakes_displaced == 2);
+  // Host 2 (2) against host 1 (3): one fewer only, so it waits: hosts
+  // about equally loaded never churn.
+  CHECK(from_host(2, 3) == kind::dropped);
+  CHECK(f.server->stats().initials_over_limit == 1);
+  CHECK(f.server->stats().handshakes_displaced == 2);
+  // Host 4, holding none, displaces host 1 again (3 >= 0 + 2).
+  CHECK(from_host(4, 1) == kind::accepted);
+  CHECK(f.server->stats().handshakes_displaced == 3);
+  CHECK(f.server->stats().half_open == 6);
+}
+
+TEST_CASE("endpoint: under a flood from hosts that answer Retries a real client still connects") {
+  endpoint_config c;
+  c.require_address_validation = true; // as under load: every new client answers a Retry first
+  c.max_half_open = 40;                 // 10 flooding hosts fill it: 4 each
+  server_fixture f(c);
+  std::vector<std::unique_ptr<connection>> held;
+  for (int round = 0; round < 8; ++round) {
+    for (std::uint8_t host = 1; host <= 10; ++host) {
+      auto r = f.validated_initial(address::ipv4({198, 51, 100, host}, static_cast<std::uint16_t>(1000 + round)));
+      if (r.accepted) held.push_back(std::move(r.accepted));
+    }
+  }
+  const auto s = f.server->stats();
+  MESSAGE("validated flood: " << s.half_open << " handshakes held, " << s.initials_over_limit << " dropped, "
+                              << s.handshakes_displaced << " displaced");
+  CHECK(s.half_open == 40);
+  CHECK(s.handshakes_displaced == 0); // equally loaded hosts do not displace each other
+  auto legit = f.handshake(address::ipv4({203, 0, 113, 5}, 5555));
+  CHECK(legit.conn->is_established());
+  CHECK(f.server->stats().handshakes_displaced == 1);
 }
 
 /// A short-header packet to `cid`: delivered if the endpoint routes it.
