@@ -1,7 +1,10 @@
-// doctest main shared by every tern test executable. It adds two things to
-// doctest's: a failing test case prints the seed that reproduces it, and
+// doctest main shared by every tern test executable. It adds three things
+// to doctest's: a failing test case prints the seed that reproduces it;
 // tern::test::skip (support/skip.hpp) learns whether the running case has
-// failed already.
+// failed already; and a run whose filter matched no test case fails. ctest
+// runs each case by name, and a name that no longer matches (CMake splits
+// names at ';', a case renamed after discovery) would otherwise report a
+// pass for a test that never ran.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
@@ -25,6 +28,7 @@ std::uint64_t seed() noexcept {
 
 namespace {
 bool current_failed = false; // an assertion of the running test case failed
+bool nothing_matched = false; // a test run ended with no case passing the filters
 } // namespace
 
 bool current_test_case_failed() noexcept { return current_failed; }
@@ -35,7 +39,9 @@ struct seed_reporter : doctest::IReporter {
   explicit seed_reporter(const doctest::ContextOptions&) {}
   void report_query(const doctest::QueryData&) override {}
   void test_run_start() override {}
-  void test_run_end(const doctest::TestRunStats&) override {}
+  void test_run_end(const doctest::TestRunStats& stats) override {
+    nothing_matched = stats.numTestCasesPassingFilters == 0;
+  }
   void test_case_start(const doctest::TestCaseData& tc) override {
     current_ = &tc;
     current_failed = false;
@@ -67,5 +73,10 @@ DOCTEST_REGISTER_LISTENER("tern-seed", 1, tern::test::seed_reporter);
 int main(int argc, char** argv) {
   doctest::Context context;
   context.applyCommandLine(argc, argv);
-  return context.run();
+  const int status = context.run();
+  if (status == 0 && tern::test::nothing_matched && !context.shouldExit()) {
+    std::fprintf(stderr, "[tern] no test case matched the filters: nothing was tested\n");
+    return 1;
+  }
+  return status;
 }

@@ -68,7 +68,7 @@ TEST_CASE("malformed headers are refused") {
   CHECK_FALSE(decode_header("TERNCP1 99999999999999999999999 644 " + hash_of_abc + " a"));
 }
 
-TEST_CASE("resume lines: header flag, HAVE and FROM round trip; malformed ones are refused") {
+TEST_CASE("resume lines: header flag, HAVE and FROM round trip, malformed ones are refused") {
   file_header h{"a", 10, 0644, hash_of_abc, true};
   const std::string line = encode_header(h);
   CHECK(line.starts_with("TERNCP1R "));
@@ -233,7 +233,7 @@ TEST_CASE("config_dir: XDG_CONFIG_HOME when absolute, else HOME/.config") {
     ::unsetenv("XDG_CONFIG_HOME");
 }
 
-TEST_CASE("authorized_keys: comments, blank lines and names after the key; bad lines named by number") {
+TEST_CASE("authorized_keys: comments, blank lines and names after the key, bad lines named by number") {
   const fs::path dir = temp_dir();
   const std::string file = (dir / "authorized_keys").string();
   std::string fp_a, fp_b; // as tern prints them
@@ -435,7 +435,7 @@ TEST_CASE("progress: bytes, percentage, bar, rate, ETA, RTT and loss") {
   CHECK(line.find("loss 1.0%") != std::string::npos);
 }
 
-TEST_CASE("progress: narrow terminals lose the bar, never exceed the width; unknown rate has no ETA") {
+TEST_CASE("progress: narrow terminals lose the bar, never exceed the width, unknown rate has no ETA") {
   progress_sample p{0, 5'000'000'000ull, 0, 0, 0};
   const std::string narrow = format_progress(p, 60);
   CHECK(narrow.size() <= 60);
@@ -540,7 +540,7 @@ TEST_CASE("partial_file: the name is a hash of owner and path, never peer text")
   CHECK(partial_name("", "a") == partial_name("", "a"));
 }
 
-TEST_CASE("partial_file: a kept partial belongs to its owner; another owner's probe neither sees nor "
+TEST_CASE("partial_file: a kept partial belongs to its owner, another owner's probe neither sees nor "
           "truncates it") {
   destination d;
   std::string why;

@@ -188,7 +188,7 @@ TEST_CASE("sans_io: handshake, pinned fingerprint and ALPN, over a lossy path") 
   CHECK(net.client_ep.stats().connections == 1);
 }
 
-TEST_CASE("sans_io: with require_address_validation the client follows one Retry; a token-less Initial gets one") {
+TEST_CASE("sans_io: with require_address_validation the client follows one Retry, a token-less Initial gets one") {
   tern::config cfg = network::server_config();
   cfg.require_address_validation = true;
   network net(cfg);
@@ -382,7 +382,7 @@ TEST_CASE("sans_io: garbage never starts a server connection, and a client endpo
   CHECK(client_ep.stats().datagrams_dropped == 1);
 }
 
-TEST_CASE("sans_io: connections handed to the application leave the backlog; max_connections bounds them all") {
+TEST_CASE("sans_io: connections handed to the application leave the backlog, max_connections bounds them all") {
   tern::config cfg = network::server_config();
   cfg.accept_backlog = 1;
   std::error_code ec;

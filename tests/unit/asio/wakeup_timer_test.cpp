@@ -46,7 +46,7 @@ TEST_CASE("wakeup_timer: fires once, never before its deadline, and leaves no wo
   }
 }
 
-TEST_CASE("wakeup_timer: a re-arm replaces deadline and callback; later, earlier and past deadlines") {
+TEST_CASE("wakeup_timer: a re-arm replaces deadline and callback, later, earlier and past deadlines") {
   for (const bool timerfd : {true, false}) {
     CAPTURE(timerfd);
     asio::io_context io;
@@ -78,7 +78,7 @@ TEST_CASE("wakeup_timer: a re-arm replaces deadline and callback; later, earlier
   }
 }
 
-TEST_CASE("wakeup_timer: the callback may arm again; cancel and destruction leave no work") {
+TEST_CASE("wakeup_timer: the callback may arm again, cancel and destruction leave no work") {
   for (const bool timerfd : {true, false}) {
     CAPTURE(timerfd);
     asio::io_context io;

@@ -164,7 +164,7 @@ TEST_CASE("retry: forged, corrupted, expired, other-address and other-ID tokens 
   CHECK(stranger.validate(next, net.client_addr, net.now, odcid) == crypto::crypto_errc::token_invalid);
 }
 
-TEST_CASE("retry: a Retry with a bad integrity tag is ignored; the retransmitted Initial gets a good one") {
+TEST_CASE("retry: a Retry with a bad integrity tag is ignored, the retransmitted Initial gets a good one") {
   network net(pinned_configs());
   address_validation v(10s);
   net.validator = &v;

@@ -20,7 +20,7 @@ TEST_CASE("ecn_validation: packets from the first marked one on count as marked 
   CHECK_FALSE(v.was_marked(100));
 }
 
-TEST_CASE("ecn_validation: counts that grow with the marked packets pass; CE counts as delivered") {
+TEST_CASE("ecn_validation: counts that grow with the marked packets pass, CE counts as delivered") {
   ecn_validation v;
   v.on_marked_sent(0);
   v.on_ack(wire::ecn_counts{2, 0, 0}, 2);

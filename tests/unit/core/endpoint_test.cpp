@@ -262,7 +262,7 @@ TEST_CASE("endpoint: with address validation a token-less Initial costs one smal
   CHECK(*r.admission == initial_admission::accept_validated);
 }
 
-TEST_CASE("endpoint: every connection ID a connection issues routes to it; remove() ends its routes and timer") {
+TEST_CASE("endpoint: every connection ID a connection issues routes to it, remove() ends its routes and timer") {
   test::network net(test::pinned_configs());
   REQUIRE(net.handshake());
   // Let NEW_CONNECTION_ID frames flow.
@@ -333,7 +333,7 @@ TEST_CASE("endpoint: above retry_above_half_open handshakes, new clients prove t
   CHECK(f.feed(f.initial()).what == datagram_outcome::kind::accepted);
 }
 
-TEST_CASE("endpoint: max_half_open bounds handshakes; a busy source proves its address first") {
+TEST_CASE("endpoint: max_half_open bounds handshakes, a busy source proves its address first") {
   endpoint_config c;
   c.retry_above_half_open = 0; // no Retry for load: the source and total limits alone
   c.max_half_open = 6;

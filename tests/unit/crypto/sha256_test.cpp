@@ -33,7 +33,7 @@ TEST_CASE("sha256: the NIST vectors, in one piece") {
   CHECK(to_hex(d) == empty_digest);
 }
 
-TEST_CASE("sha256_hasher: pieces hash like the whole; the digest so far does not end the hash") {
+TEST_CASE("sha256_hasher: pieces hash like the whole, the digest so far does not end the hash") {
   sha256_hasher h;
   CHECK(to_hex(h.digest()) == empty_digest);
   h.update(bytes_of("ab"));

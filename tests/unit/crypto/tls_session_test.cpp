@@ -288,7 +288,7 @@ TEST_CASE("tls_session: a server that answers no ALPN fails on the client") {
   check_failure(*client, crypto_errc::alpn_mismatch, alert_handshake_failure, *server);
 }
 
-TEST_CASE("tls_session: a missing client certificate fails on the server; the finished client learns late") {
+TEST_CASE("tls_session: a missing client certificate fails on the server, the finished client learns late") {
   auto pair = pinned_pair::make();
   pair.server.client_auth = client_authentication::required;
   pair.server.peer.pinned_fingerprints = {self_signed().fingerprint()};

@@ -61,7 +61,7 @@ TEST_CASE("schedule: a blackout stops both directions, a rate phase sets both sp
   CHECK(schedule_text(row_at(100e6, 40ms, 1)).empty());
 }
 
-TEST_CASE("unimpaired: the impairment, the schedule and a shallow queue are taken away; competitors join") {
+TEST_CASE("unimpaired: the impairment, the schedule and a shallow queue are taken away, competitors join") {
   auto r = row_at(100e6, 40ms, 0.1);
   r.up_impairment = "loss 3%";
   r.up_jitter = "5ms";
@@ -83,7 +83,7 @@ TEST_CASE("unimpaired: the impairment, the schedule and a shallow queue are take
   CHECK(unimpaired(r).path.queue_bdp == 4.0); // a deep queue is not an impairment
 }
 
-TEST_CASE("scenario: the controller under test first, then CUBIC competitors; a bounded time limit") {
+TEST_CASE("scenario: the controller under test first, then CUBIC competitors, a bounded time limit") {
   auto r = row_at(100e6, 40ms, 1);
   const auto alone = scenario_for(r, cc::algorithm::new_reno, 7);
   CHECK(alone.algorithm == cc::algorithm::new_reno);

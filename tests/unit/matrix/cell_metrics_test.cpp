@@ -65,7 +65,7 @@ TEST_CASE("figures: one flow is judged by its whole transfer") {
   CHECK(f.mean_queue_delay_ms == 12.5);
 }
 
-TEST_CASE("figures: several flows are judged in the fairness window; competitors count only as flows") {
+TEST_CASE("figures: several flows are judged in the fairness window, competitors count only as flows") {
   scenario_result r;
   r.flows.resize(3);
   r.flows[0].window_goodput_bps = 20e6;

@@ -168,7 +168,7 @@ TEST_CASE("message_receiver: inconsistent lengths and fragments past the end are
         stream_errc::protocol_violation);
 }
 
-TEST_CASE("message_receiver: memory is bounded; what does not fit is dropped") {
+TEST_CASE("message_receiver: memory is bounded, what does not fit is dropped") {
   message_receiver r{{.max_message_size = 1000, .max_buffered_bytes = 1500, .max_pending_messages = 1024}};
   const auto big = pattern(1001), m = pattern(1000);
   REQUIRE_FALSE(feed(r, 0, big, 0, 100)); // too large
@@ -216,7 +216,7 @@ TEST_CASE("message_receiver: a sender far ahead forces delivery forward, drops c
 }
 
 // Issue 17: one-byte fragments with holes are bounded all messages together.
-TEST_CASE("message_receiver: fragment ranges stop at max_held_ranges; the message beyond is dropped") {
+TEST_CASE("message_receiver: fragment ranges stop at max_held_ranges, the message beyond is dropped") {
   message_receiver r{{.max_held_ranges = 100}};
   const auto m = pattern(1000);
   // Message 0 keeps 60 holes; message 1 then reaches the cap and is dropped.

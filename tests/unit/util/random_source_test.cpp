@@ -61,7 +61,7 @@ TEST_CASE("random_source: fill writes every byte of odd-sized buffers") {
   CHECK(nonzero >= 6); // the last byte is written, not left zero
 }
 
-TEST_CASE("random_source: a seeded source's fill repeats for its seed; an unpredictable one's does not") {
+TEST_CASE("random_source: a seeded source's fill repeats for its seed, an unpredictable one's does not") {
   const std::uint64_t seed = tern::test::seed();
   std::array<std::byte, 20> a{};
   std::array<std::byte, 20> b{};
