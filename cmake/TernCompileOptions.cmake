@@ -19,7 +19,9 @@ endfunction()
 if(TERN_BUILD_FUZZ)
   # Coverage instrumentation everywhere; the fuzzer runtime and main are linked
   # only into the fuzz targets (tern_add_fuzzer in tests/fuzz).
-  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  # -fno-sanitize-recover: an undefined-behaviour report stops the run and
+  # libFuzzer keeps the input, as for an ASan report.
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
   add_compile_definitions(TERN_ENABLE_ASSERTS=1)
 endif()
