@@ -49,7 +49,7 @@ duration time_to_established(network& net) {
 } // namespace
 
 TEST_CASE(
-    "new_token: the server sends one once the handshake is confirmed; the next connection needs no Retry") {
+    "new_token: the server sends one once the handshake is confirmed, the next connection needs no Retry") {
   address_validation v(10s);
   const auto first = get_token(v);
   CHECK(first.token.size() == new_token_length);
