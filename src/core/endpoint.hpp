@@ -212,6 +212,9 @@ public:
   address_validation* validation() noexcept { return validation_.get(); }
 
 private:
+  // Test-only seam, defined in tests/support/endpoint_test_access.hpp.
+  friend struct endpoint_test_access;
+
   struct entry {
     connection* conn = nullptr;
     /// The connection's local_connection_ids() routed here (so bounded like

@@ -156,7 +156,10 @@ std::error_code message_receiver::on_fragment(std::uint64_t id, std::uint64_t le
     e.st = entry::state::partial;
     e.data.resize(static_cast<std::size_t>(length));
     buffered_ += static_cast<std::size_t>(length);
-    e.expiry = now + std::max(ttl, duration::zero());
+    // The ttl is the peer's: one beyond the end of time means never (a
+    // plain sum would overflow).
+    ttl = std::max(ttl, duration::zero());
+    e.expiry = ttl >= never - now ? never : now + ttl;
     next_expiry_ = std::min(next_expiry_, e.expiry);
     break;
   }

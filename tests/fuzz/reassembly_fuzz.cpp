@@ -24,6 +24,11 @@
 // length or with a length that differs from an earlier fragment's; what is
 // buffered stays within the configured budget.
 //
+// The model does no per-byte work (instrumented per-byte loops were most of
+// an input's time): content bytes are views into one table, compared with
+// memcmp, and received offsets are byte maps marked with fill and searched
+// with memchr.
+//
 // Seeds: tests/fuzz/corpus/reassembly/.
 
 #include "stream/message_receiver.hpp"
@@ -40,6 +45,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <span>
@@ -69,9 +75,44 @@ std::byte content(std::uint64_t offset) noexcept {
   return static_cast<std::byte>((offset * 0x9e37) ^ (offset >> 9) ^ 0x5a);
 }
 
-void fill(std::vector<std::byte>& out, std::uint64_t from, std::size_t n) {
-  out.resize(n);
-  for (std::size_t i = 0; i < n; ++i) out[i] = content(from + i);
+/// content() reads bits 0-16 of the offset only, so it repeats every
+/// content_period offsets (uint64 wrap-around included, 2^64 being a
+/// multiple of it).
+constexpr std::size_t content_period = std::size_t{1} << 17;
+/// The longest run content_run() gives: at least max_chunk, the longest read
+/// (255 * 16 + 1) and the largest message (message_receiver_config below).
+constexpr std::size_t max_content_run = 16 * 1024;
+
+/// content(from), content(from + 1), ... for n bytes, as a view.
+std::span<const std::byte> content_run(std::uint64_t from, std::size_t n) {
+  static const std::vector<std::byte> table = [] {
+    std::vector<std::byte> t(content_period + max_content_run);
+    for (std::size_t i = 0; i < t.size(); ++i) t[i] = content(i);
+    return t;
+  }();
+  if (n > max_content_run) fail("content_run: a run longer than the table");
+  return std::span<const std::byte>(table).subspan(static_cast<std::size_t>(from % content_period), n);
+}
+
+bool is_content(std::span<const std::byte> bytes, std::uint64_t from) {
+  return bytes.empty() || std::memcmp(bytes.data(), content_run(from, bytes.size()).data(), bytes.size()) == 0;
+}
+
+/// A byte map of received offsets: 1 where a byte arrived.
+using offset_map = std::vector<std::uint8_t>;
+
+void mark(offset_map& have, std::uint64_t begin, std::uint64_t end) {
+  if (have.size() < end) have.resize(static_cast<std::size_t>(end), 0);
+  std::fill(have.begin() + static_cast<std::ptrdiff_t>(begin), have.begin() + static_cast<std::ptrdiff_t>(end),
+            std::uint8_t{1});
+}
+
+/// How many offsets from `from` on, at most `max`, all arrived.
+std::size_t contiguous(const offset_map& have, std::uint64_t from, std::size_t max) {
+  if (from >= have.size()) return 0;
+  const std::size_t n = std::min<std::size_t>(max, have.size() - static_cast<std::size_t>(from));
+  const void* hole = std::memchr(have.data() + from, 0, n);
+  return hole ? static_cast<std::size_t>(static_cast<const std::uint8_t*>(hole) - (have.data() + from)) : n;
 }
 
 class input {
@@ -111,7 +152,7 @@ void fuzz_recv_stream(input& in) {
   cfg.max = 256 * 1024;
   recv_stream s{cfg};
 
-  std::vector<bool> have; // model: bytes received at each offset (below `final` or the limit)
+  offset_map have; // model: bytes received at each offset (below `final` or the limit)
   std::uint64_t highest = 0;
   std::uint64_t read_offset = 0;
   std::optional<std::uint64_t> final_size;
@@ -120,7 +161,6 @@ void fuzz_recv_stream(input& in) {
   bool stopped = false;
   bool fin_read = false;
   time_point now{};
-  std::vector<std::byte> chunk;
   std::vector<std::byte> out;
 
   for (std::size_t op = 0; op < max_ops && !in.empty(); ++op) {
@@ -133,7 +173,7 @@ void fuzz_recv_stream(input& in) {
       const std::size_t n = std::min<std::size_t>(in.uint(2) & 0xfff, max_chunk);
       const bool fin = what & 0x10;
       const std::uint64_t credit = (what & 0x20) ? in.uint(2) : UINT64_MAX;
-      fill(chunk, offset, n);
+      const auto chunk = content_run(offset, n);
       const bool overflow = offset > max_varint || n > max_varint - offset;
       const std::uint64_t end = overflow ? 0 : offset + n;
       const bool final_bad =
@@ -157,8 +197,7 @@ void fuzz_recv_stream(input& in) {
       if (!reset) {
         check(r.credit_used == (end > highest ? end - highest : 0), "credit_used is not the new bytes");
         highest = std::max(highest, end);
-        if (have.size() < end) have.resize(static_cast<std::size_t>(end), false);
-        for (std::uint64_t o = offset; o < end; ++o) have[static_cast<std::size_t>(o)] = true;
+        mark(have, offset, end);
       }
       if (fin) final_size = end;
       break;
@@ -177,8 +216,7 @@ void fuzz_recv_stream(input& in) {
         check(r.bytes == 0, "a failed read returned bytes");
         break;
       }
-      std::size_t expected = 0;
-      while (expected < n && read_offset + expected < have.size() && have[read_offset + expected]) ++expected;
+      const std::size_t expected = contiguous(have, read_offset, n);
       if (reset) {
         // A reset that came after every byte was in is ignored; otherwise
         // reads fail (above). Either way nothing beyond the model.
@@ -186,8 +224,7 @@ void fuzz_recv_stream(input& in) {
       } else {
         check(r.bytes == expected, "read delivered a different amount than the model holds");
       }
-      for (std::size_t i = 0; i < r.bytes; ++i)
-        check(out[i] == content(read_offset + i), "read delivered wrong bytes");
+      check(is_content(std::span(out).first(r.bytes), read_offset), "read delivered wrong bytes");
       read_offset += r.bytes;
       check(s.read_offset() == read_offset, "read_offset disagrees with the bytes delivered");
       if (r.fin) {
@@ -250,7 +287,7 @@ void fuzz_recv_stream(input& in) {
 
 struct model_message {
   std::optional<std::uint64_t> length; // from the first accepted fragment
-  std::vector<bool> have;
+  offset_map have;
 };
 
 std::uint64_t message_id(input& in) {
@@ -270,7 +307,6 @@ void fuzz_message_receiver(input& in) {
   std::map<std::uint64_t, model_message> sent; // ids below 4096 only
   std::uint64_t next = 0;                      // the next id an event must carry
   time_point now{};
-  std::vector<std::byte> chunk;
 
   auto drain = [&] {
     for (int i = 0; i < 4096; ++i) {
@@ -287,11 +323,11 @@ void fuzz_message_receiver(input& in) {
       if (ev->id < 4096) {
         check(it != sent.end() && it->second.length, "a message delivered that was never sent");
         check(ev->data.size() == *it->second.length, "a delivered message has the wrong length");
-        for (bool b : it->second.have) check(b, "a message delivered with bytes never sent");
+        const auto& have = it->second.have;
+        check(contiguous(have, 0, have.size()) == have.size(), "a message delivered with bytes never sent");
       }
       check(ev->data.size() <= cfg.max_message_size, "a delivered message is larger than allowed");
-      for (std::size_t o = 0; o < ev->data.size(); ++o)
-        check(ev->data[o] == content(ev->id * 977 + o), "a delivered message has wrong bytes");
+      check(is_content(ev->data, ev->id * 977), "a delivered message has wrong bytes");
       ++next;
     }
   };
@@ -306,8 +342,7 @@ void fuzz_message_receiver(input& in) {
       const std::uint64_t offset = (what & 0x40) ? in.uint(8) : in.uint(2) & 0x3fff;
       const std::size_t n = std::min<std::size_t>(in.uint(2) & 0xfff, max_chunk);
       const duration ttl = std::chrono::milliseconds(in.byte()) * 4;
-      chunk.resize(n);
-      for (std::size_t i = 0; i < n; ++i) chunk[i] = content(id * 977 + offset + i);
+      const auto chunk = content_run(id * 977 + offset, n);
       const bool outside = offset > length || n > length - offset;
       auto* m = id < 4096 ? &sent[id] : nullptr;
       const bool length_differs = m && m->length && *m->length != length;
@@ -320,10 +355,9 @@ void fuzz_message_receiver(input& in) {
       if (!m || length > cfg.max_message_size) break;
       if (!m->length) {
         m->length = length;
-        m->have.assign(static_cast<std::size_t>(length), false);
+        m->have.assign(static_cast<std::size_t>(length), 0);
       }
-      if (*m->length == length)
-        for (std::uint64_t o = offset; o < offset + n; ++o) m->have[static_cast<std::size_t>(o)] = true;
+      if (*m->length == length) mark(m->have, offset, offset + n);
       break;
     }
     case 2: r.on_abandon(message_id(in)); break;

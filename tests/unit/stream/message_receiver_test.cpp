@@ -135,6 +135,21 @@ TEST_CASE("message_receiver: a message is dropped when its ttl from the first fr
   CHECK(r.buffered() == 0);
 }
 
+TEST_CASE("message_receiver: a ttl reaching past the end of time never expires (no overflow)") {
+  // Found by connection_fuzz: a DATAGRAM frame's ttl near 2^63 ns overflowed now + ttl.
+  message_receiver r;
+  const auto m = pattern(100);
+  REQUIRE_FALSE(feed(r, 0, m, 0, 50, at(41ms), duration::max() - 807ns));
+  REQUIRE_FALSE(feed(r, 1, m, 0, 100, at(42ms), duration::max()));
+  CHECK(r.next_timeout() == tern::never);
+  CHECK_FALSE(r.poll(at(24h)));
+  REQUIRE_FALSE(feed(r, 0, m, 50, 50, at(24h), 10ms));
+  auto a = r.poll(at(24h));
+  REQUIRE(a);
+  CHECK(a->what == kind::delivered);
+  CHECK(a->id == 0);
+}
+
 TEST_CASE("message_receiver: fragments arriving after a drop are discarded") {
   message_receiver r;
   const auto m = pattern(100);
