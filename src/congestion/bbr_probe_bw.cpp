@@ -26,6 +26,7 @@ void bbr::advance_cycle_phase(time_point now) {
   cycle_index_ = (cycle_index_ + 1) % tuning_.probe_bw_gains.size();
   pacing_gain_ = tuning_.probe_bw_gains[cycle_index_];
   lost_in_phase_ = false;
+  phase_lost_bytes_ = 0;
 }
 
 void bbr::check_cycle_phase(const ack_event& e) {

@@ -583,6 +583,8 @@ TEST_CASE("bbr jump start: a last ACK held back by the receiver's ack delay stil
   for (int i = 0; i < 5; ++i) j.cc.on_ack(j.make(j.now + ack_spacing * i, 0));
   auto last = j.make(j.now + ack_spacing * 4 + ack_spacing / 2 + 25ms, 0);
   last.bytes_acked = mss;
+  j.delivered -= mss;
+  last.delivered = j.delivered;
   last.ack_delay = 25ms;
   j.cc.on_ack(last);
   // 4 × 2400 + 1200 bytes over 4.5 ACK spacings: the link rate, not 1200

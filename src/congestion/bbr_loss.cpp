@@ -1,0 +1,99 @@
+// BBR's responses to loss, and their undo when a loss proves spurious.
+//
+// BBR's model does not change on a random loss. What loss does here: the
+// window shrinks by the lost bytes and grows back with ACKs (the gains keep
+// the rate from collapsing); a recovery period saves the window and restores
+// it when it ends; Startup ends early on a round with heavy loss
+// (bbr_startup.cpp); a ProbeBW up-phase ends on loss; persistent congestion
+// drops to the four-packet floor until recovery ends. Optional packet
+// conservation holds the window at in-flight + acknowledged for the first
+// round trip of a recovery period.
+//
+// Spurious loss (a packet declared lost is acknowledged after all: the path
+// reordered it, RFC 8985's "undo"): the bytes go back into the window, out
+// of the round's and the probe phase's loss counts, and a recovery period
+// all of whose losses proved spurious ends at once with the saved window
+// restored. On a reordering path nearly every "loss" is of this kind; left
+// in place, each one would cut the window and end the probe it happened in.
+
+#include "congestion/bbr.hpp"
+
+#include <algorithm>
+
+namespace tern::cc {
+
+void bbr::on_loss(const loss_event& e) {
+  if (e.bytes_lost == 0) return;
+  round_lost_bytes_ += e.bytes_lost;
+  phase_lost_bytes_ += e.bytes_lost;
+  if (jump_phase_ == jump_phase::first_flight) first_flight_lost_ += e.bytes_lost;
+  ++round_loss_events_;
+  lost_in_phase_ = true;
+  const std::uint64_t reduced = std::max(cwnd_ > e.bytes_lost ? cwnd_ - e.bytes_lost : 0, min_pipe_cwnd());
+  loss_cwnd_reduction_ += cwnd_ - std::min(cwnd_, reduced);
+  cwnd_ = reduced;
+  if (e.persistent_congestion) {
+    save_cwnd();
+    if (!in_recovery_) recovery_lost_bytes_ = 0;
+    recovery_lost_bytes_ += e.bytes_lost;
+    in_recovery_ = true;
+    recovery_start_ = e.now;
+    conservation_ = false;
+    cwnd_ = min_pipe_cwnd();
+    return;
+  }
+  if (in_recovery_ && e.largest_lost_sent_time <= recovery_start_) {
+    recovery_lost_bytes_ += e.bytes_lost;
+    return;
+  }
+  save_cwnd();
+  if (!in_recovery_) recovery_lost_bytes_ = 0;
+  recovery_lost_bytes_ += e.bytes_lost;
+  in_recovery_ = true;
+  recovery_start_ = e.now;
+  if (tuning_.packet_conservation && mode_ != mode::startup) {
+    conservation_ = true;
+    conservation_end_delivered_ = delivered_;
+    cwnd_ = std::max(e.bytes_in_flight + config_.max_datagram_size, min_pipe_cwnd());
+  }
+}
+
+void bbr::update_recovery(const ack_event& e) {
+  if (conservation_ && e.sample.has_packet && e.sample.prior_delivered >= conservation_end_delivered_)
+    conservation_ = false;
+  if (in_recovery_ && e.bytes_acked > 0 && e.largest_acked_sent_time > recovery_start_) end_recovery();
+}
+
+void bbr::on_spurious_loss(const spurious_loss_event& e) {
+  if (e.bytes == 0) return;
+  const auto give_back = [&](std::uint64_t& count) { count -= std::min(count, e.bytes); };
+  const std::uint64_t undo = std::min(loss_cwnd_reduction_, e.bytes);
+  loss_cwnd_reduction_ -= undo;
+  // Once the pipe is full the window never exceeds the model's target.
+  cwnd_ = filled_pipe_ ? std::max(cwnd_, std::min(cwnd_ + undo, target_inflight(cwnd_gain_))) : cwnd_ + undo;
+  give_back(round_lost_bytes_);
+  give_back(phase_lost_bytes_);
+  if (phase_lost_bytes_ == 0) lost_in_phase_ = false;
+  if (in_recovery_) {
+    give_back(recovery_lost_bytes_);
+    if (recovery_lost_bytes_ == 0) end_recovery();
+  }
+}
+
+void bbr::end_recovery() noexcept {
+  in_recovery_ = false;
+  conservation_ = false;
+  loss_cwnd_reduction_ = 0;
+  restore_cwnd();
+}
+
+void bbr::save_cwnd() noexcept {
+  if (!in_recovery_ && mode_ != mode::probe_rtt)
+    prior_cwnd_ = cwnd_;
+  else
+    prior_cwnd_ = std::max(prior_cwnd_, cwnd_);
+}
+
+void bbr::restore_cwnd() noexcept { cwnd_ = std::max(cwnd_, prior_cwnd_); }
+
+} // namespace tern::cc
