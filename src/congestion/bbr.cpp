@@ -96,6 +96,7 @@ void bbr::on_ack(const ack_event& e) {
   update_round(e);
   update_recovery(e);
   update_max_bandwidth(e);
+  check_inflight_too_high(e);
   update_startup_jump(e);
   if (jump_phase_ != jump_phase::first_flight) first_flight_unpaced_ = false;
   if (round_start_) check_startup_high_loss();
@@ -191,6 +192,11 @@ void bbr::set_cwnd(const ack_event& e) {
     // window keep up with a rate that grows by the pacing gain per round.
     if (tuning_.startup == bbr_startup_mode::window_follows_model && has_min_rtt_ && !max_bw_.empty()) cwnd_ = std::max(cwnd_, target);
   }
+  // inflight_hi bounds the probe (bbr_loss.cpp); cruising is paced below
+  // the estimate and needs the usual headroom, or the window itself would
+  // pull the delivery rate, and with it the estimate, down.
+  if (mode_ == mode::probe_bw && pacing_gain_ > 1.0 && inflight_hi_ != 0)
+    cwnd_ = std::min(cwnd_, probe_up_inflight());
   cwnd_ = std::max(cwnd_, min_pipe_cwnd());
   if (mode_ == mode::probe_rtt) cwnd_ = std::min(cwnd_, probe_rtt_cwnd());
 }

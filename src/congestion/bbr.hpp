@@ -59,6 +59,8 @@ public:
   [[nodiscard]] bool filled_pipe() const noexcept { return filled_pipe_; }
   [[nodiscard]] std::size_t cycle_index() const noexcept { return cycle_index_; }
   [[nodiscard]] bool in_recovery() const noexcept { return in_recovery_; }
+  /// The cap on in flight that loss beyond the buffer set (0: none).
+  [[nodiscard]] std::uint64_t inflight_hi() const noexcept { return inflight_hi_; }
   [[nodiscard]] jump_phase startup_jump_phase() const noexcept { return jump_phase_; }
   /// The rate Startup jumped to, bytes per second (0: no jump).
   [[nodiscard]] std::uint64_t jump_rate() const noexcept { return jump_rate_; }
@@ -73,6 +75,9 @@ private:
   // bbr_loss.cpp: loss responses and their undo.
   void update_recovery(const ack_event& e);
   void end_recovery() noexcept;
+  void check_inflight_too_high(const ack_event& e);
+  /// An up-phase ended without overflowing the buffer: raise inflight_hi.
+  void raise_inflight_hi() noexcept;
   // bbr.cpp, continued.
   void set_pacing_rate(double gain);
   void set_cwnd(const ack_event& e);
@@ -104,6 +109,9 @@ private:
   void enter_probe_bw(time_point now);
   void check_cycle_phase(const ack_event& e);
   void advance_cycle_phase(time_point now);
+  /// In flight that ends (and caps) an up-phase: its target, or
+  /// inflight_hi if lower, but at least the BDP.
+  [[nodiscard]] std::uint64_t probe_up_inflight() const noexcept;
 
   // bbr_probe_rtt.cpp: ProbeRTT.
   void check_probe_rtt(const ack_event& e);
@@ -173,6 +181,14 @@ private:
   bool lost_in_phase_ = false;
   /// Bytes lost in this phase, less those that proved spurious.
   std::uint64_t phase_lost_bytes_ = 0;
+  /// The buffer overflowed in this phase (check_inflight_too_high).
+  bool inflight_too_high_in_phase_ = false;
+
+  // inflight_hi: the bound on in flight the last buffer overflow showed.
+  std::uint64_t inflight_hi_ = 0;
+  double inflight_hi_step_ = 0;
+  /// Loss rate of flights of at most a BDP (EWMA): the path's random loss.
+  double base_loss_rate_ = 0;
 
   // ProbeRTT.
   time_point probe_rtt_done_stamp_{};
