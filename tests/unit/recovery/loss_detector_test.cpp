@@ -281,3 +281,64 @@ TEST_CASE("loss_detector: a spurious loss declared by time lengthens the time th
   CHECK(d.time_threshold() == doctest::Approx(9.0 / 8.0 + 0.125));
   CHECK(d.packet_threshold() == 3);
 }
+
+// --- Reordering that is not loss ---
+
+TEST_CASE("loss_detector: a packet that overtook older ones is flagged and sets no min RTT") {
+  // 0..9 sent 1 ms apart on a path of 50 ms; a reordering link sends 5 past
+  // its delay line, so its ACK comes after 7 ms.
+  loss_detector d;
+  for (std::uint64_t pn = 0; pn < 10; ++pn) d.on_packet_sent(packet(pn, t0 + std::chrono::milliseconds(pn)));
+  const auto& early = d.on_ack_received(ack_of({{5, 5}}), t0 + 12ms);
+  CHECK(early.newest_acked_overtook);
+  CHECK(d.rtt().min_rtt() == 7ms); // nothing better is known yet: provisional
+  CHECK(early.lost.size() == 5);   // 0..4, spuriously
+  // 6 and 7 arrive on the normal route and overtook nothing.
+  const auto& normal = d.on_ack_received(ack_of({{5, 7}}), t0 + 57ms);
+  CHECK_FALSE(normal.newest_acked_overtook);
+  CHECK(normal.rtt_updated);
+  CHECK(d.rtt().min_rtt() == 50ms); // the first in-order sample starts afresh
+  CHECK(d.rtt().smoothed_rtt() == 50ms);
+  // 10 overtakes 8 and 9: neither min RTT nor SRTT takes its 5 ms.
+  d.on_packet_sent(packet(10, t0 + 60ms));
+  const auto& again = d.on_ack_received(ack_of({{10, 10}, {5, 7}}), t0 + 65ms);
+  CHECK(again.newest_acked_overtook);
+  CHECK_FALSE(again.rtt_updated);
+  CHECK(d.rtt().min_rtt() == 50ms);
+  CHECK(d.rtt().smoothed_rtt() == 50ms);
+}
+
+TEST_CASE("loss_detector: a packet behind a real loss still gives an RTT sample, but no min RTT") {
+  loss_detector d;
+  for (std::uint64_t pn = 0; pn < 4; ++pn) d.on_packet_sent(packet(pn, t0 + std::chrono::milliseconds(pn)));
+  d.on_ack_received(ack_of({{0, 0}}), t0 + 50ms);
+  REQUIRE(d.rtt().min_rtt() == 50ms);
+  // 1 was lost; 2 overtook it, and took the path's RTT and a bit more.
+  const auto& out = d.on_ack_received(ack_of({{2, 2}, {0, 0}}), t0 + 54ms);
+  CHECK(out.newest_acked_overtook);
+  CHECK(out.rtt_updated);
+  CHECK(d.rtt().latest_rtt() == 52ms);
+  CHECK(d.rtt().min_rtt() == 50ms);
+}
+
+TEST_CASE("loss_detector: reordering beyond the packet threshold's cap leaves detection to time") {
+  loss_config config;
+  config.max_packet_threshold = 8;
+  loss_detector d{config};
+  for (std::uint64_t pn = 0; pn <= 20; ++pn) d.on_packet_sent(packet(pn, t0));
+  d.on_ack_received(ack_of({{0, 0}}), t0 + 100ms);
+  // 20 overtook 1..19: 1..17 are declared lost by the packet threshold...
+  const auto& early = d.on_ack_received(ack_of({{20, 20}, {0, 0}}), t0 + 101ms);
+  CHECK(early.lost.size() == 17);
+  // ...and all arrive: a reordering distance of 20, beyond the cap of 8.
+  const auto& late = d.on_ack_received(ack_of({{0, 20}}), t0 + 102ms);
+  CHECK(late.spurious.size() == 17);
+  CHECK(d.packet_threshold() == no_packet_threshold);
+  // From now on an early arrival does not make the packets it overtook lost;
+  // time still does.
+  for (std::uint64_t pn = 21; pn <= 40; ++pn) d.on_packet_sent(packet(pn, t0 + 110ms));
+  const auto& next = d.on_ack_received(ack_of({{40, 40}, {0, 20}}), t0 + 120ms);
+  CHECK(next.lost.empty());
+  CHECK(d.timer() != never);
+  CHECK(d.on_timeout(d.timer()).lost.size() == 19);
+}
