@@ -8,8 +8,8 @@
 // min RTT. Min RTT ignores ack delay, so a peer's inflated delay report can
 // never drag it down. Neither can a packet that overtook older ones (a
 // reordering link's shortcut; loss_detector flags them): such samples never
-// set the min, and count for SRTT only when not below it (before the first
-// in-order sample they count provisionally). The timeout is RFC 9002's PTO, used also as the RTO:
+// set the min, and count for SRTT only when not below it and after the
+// first in-order sample. The timeout is RFC 9002's PTO, used also as the RTO:
 // one SRTT, four deviations (at least the timer granularity) and the time the
 // peer may hold its ACK. Each consecutive timeout doubles it (RFC 6298 §5.5);
 // an ACK of new data resets the doubling.
@@ -26,17 +26,16 @@ rtt_estimator::rtt_estimator(const rtt_config& config) noexcept
 bool rtt_estimator::on_sample(duration latest_rtt, duration ack_delay, rtt_sample_order order) noexcept {
   if (latest_rtt <= duration::zero()) return false;
   const bool overtaking = order == rtt_sample_order::overtaking;
-  if (overtaking && has_sample_ && !provisional_ && latest_rtt < min_) return false;
+  if (overtaking && (!has_sample_ || latest_rtt < min_)) return false;
   latest_ = latest_rtt;
-  if (!has_sample_ || (provisional_ && !overtaking)) {
+  if (!has_sample_) {
     has_sample_ = true;
-    provisional_ = overtaking;
     min_ = latest_rtt;
     smoothed_ = latest_rtt;
     rttvar_ = latest_rtt / 2;
     return true;
   }
-  if (!overtaking || provisional_) min_ = std::min(min_, latest_rtt);
+  if (!overtaking) min_ = std::min(min_, latest_rtt);
   ack_delay = std::clamp(ack_delay, duration::zero(), config_.max_ack_delay);
   duration adjusted = latest_rtt;
   if (latest_rtt >= min_ + ack_delay) adjusted = latest_rtt - ack_delay;

@@ -38,14 +38,15 @@ public:
   /// acknowledged packet to receiving its ACK, `ack_delay` what the peer
   /// reported. The ack delay is capped at max_ack_delay and is subtracted
   /// only when that does not take the sample below min RTT (§5.3). Samples
-  /// ≤ 0 are ignored. An overtaking sample is ignored when below the min
-  /// RTT, and otherwise enters SRTT and RTTVAR but not the min: a packet a
-  /// reordering link sent past its delay line shows a shortcut, and as SRTT
-  /// it would make the time threshold declare every packet on the normal
-  /// route lost. (One that overtook the hole a real loss left takes about
-  /// the path's RTT, and counts.) Before any in-order sample, overtaking
-  /// ones are used (nothing better is known) but only provisionally: the
-  /// first in-order sample starts the estimate afresh.
+  /// ≤ 0 are ignored. An overtaking sample is ignored before the first
+  /// in-order one and when below the min RTT, and otherwise enters SRTT and
+  /// RTTVAR but not the min: a packet a reordering link sent past its delay
+  /// line shows a shortcut, and as SRTT it would make the time threshold
+  /// declare every packet on the normal route lost. (One that overtook the
+  /// hole a real loss left takes about the path's RTT, and counts.) The
+  /// price: when the very first packets are lost, the time threshold runs
+  /// on the initial RTT until an in-order sample comes (the packet
+  /// threshold is not affected).
   /// Returns whether the sample was taken.
   bool on_sample(duration latest_rtt, duration ack_delay,
                  rtt_sample_order order = rtt_sample_order::in_order) noexcept;
@@ -53,8 +54,8 @@ public:
   [[nodiscard]] bool has_sample() const noexcept { return has_sample_; }
   /// The most recent raw sample (zero before any).
   [[nodiscard]] duration latest_rtt() const noexcept { return latest_; }
-  /// Minimum over the in-order samples (over the overtaking ones before the
-  /// first in-order one), ack delay not subtracted (zero before any).
+  /// Minimum over the in-order samples, ack delay not subtracted (zero
+  /// before any).
   [[nodiscard]] duration min_rtt() const noexcept { return min_; }
   /// SRTT: initial_rtt before the first sample.
   [[nodiscard]] duration smoothed_rtt() const noexcept { return smoothed_; }
@@ -88,8 +89,6 @@ private:
   duration rttvar_;
   std::uint32_t backoff_ = 0;
   bool has_sample_ = false;
-  /// Only overtaking samples so far: the next in-order one starts afresh.
-  bool provisional_ = false;
 };
 
 } // namespace tern::recovery
