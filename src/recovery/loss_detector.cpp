@@ -158,17 +158,9 @@ void loss_detector::take_rtt_sample(const ack_info& ack, bool largest_is_new, ti
   const sent_packet& newest = acked_.back();
   // Did the newest acknowledged packet overtake an older one still
   // outstanding? Loss detection has not run yet, so a hole is outstanding
-  // whether it turns out lost or only late. A packet declared lost within
-  // the last quarter SRTT counts too: the packet threshold may have just
-  // declared it lost because earlier early arrivals overtook it.
+  // whether it turns out lost or only late.
   update_oldest_outstanding();
-  const bool behind_outstanding = oldest_outstanding_ != no_packet && oldest_outstanding_ < newest.packet_number;
-  bool behind_recent_loss = false;
-  if (newest_lost_ != no_packet && newest_lost_ < newest.packet_number && now - newest_lost_time_ < rtt_.smoothed_rtt() / 4) {
-    const sent_packet* lost = packets_.find(newest_lost_);
-    behind_recent_loss = lost != nullptr && lost->state == packet_state::lost;
-  }
-  ack_out_.newest_acked_overtook = behind_outstanding || behind_recent_loss;
+  ack_out_.newest_acked_overtook = oldest_outstanding_ != no_packet && oldest_outstanding_ < newest.packet_number;
   const bool any_eliciting =
       std::any_of(acked_.begin(), acked_.end(), [](const sent_packet& p) { return p.ack_eliciting; });
   if (!any_eliciting) return;
@@ -215,8 +207,6 @@ void loss_detector::detect_lost(time_point now) {
       remove_from_flight(*p);
       packets_.mark_lost(*p, now);
       p->largest_acked_when_lost = largest_acked_;
-      newest_lost_ = pn;
-      newest_lost_time_ = now;
       lost_.push_back(*p);
       continue;
     }

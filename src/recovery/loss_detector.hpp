@@ -74,8 +74,7 @@ struct ack_outcome {
   bool rtt_updated = false;
   /// The newest packet in `acked` arrived ahead of an older packet that is
   /// still outstanding (neither acknowledged nor declared lost before this
-  /// ACK), or that was declared lost within the last quarter SRTT and not
-  /// acknowledged since: it overtook it, so its RTT may be shorter than the path most
+  /// ACK): it overtook it, so its RTT may be shorter than the path most
   /// packets take (a reordering link sends some packets past its queue and
   /// delay line). Such a sample must not set a minimum RTT.
   bool newest_acked_overtook = false;
@@ -172,9 +171,6 @@ private:
   std::uint64_t largest_acked_ = no_packet;
   std::uint64_t oldest_outstanding_ = no_packet;
   time_point loss_time_ = never;
-  /// The most recently declared lost packet, and when.
-  std::uint64_t newest_lost_ = no_packet;
-  time_point newest_lost_time_{};
   time_point first_rtt_sample_time_ = never;
 
   // Reused output buffers: steady state never allocates; they grow on
