@@ -85,6 +85,19 @@ struct probing {
     d.round(10'000'000, 100ms, 900'000);
     REQUIRE(cc.current_mode() == bbr::mode::probe_bw);
   }
+  // Cruises to the start of the next up-phase (gain 1.25).
+  void to_probe_up() {
+    for (int i = 0; i < 16 && cc.cycle_index() != 0; ++i) d.round(10'000'000, 100ms, 1'000'000, 101ms);
+    REQUIRE(cc.cycle_index() == 0);
+  }
+  // `bytes` of packets sent 50 ms ago are declared lost.
+  void lose(std::uint64_t bytes) {
+    cc.on_loss(loss_event{.now = d.now,
+                          .bytes_lost = bytes,
+                          .packets_lost = bytes / mss,
+                          .largest_lost_sent_time = d.now - 50ms,
+                          .bytes_in_flight = 1'000'000});
+  }
 };
 
 } // namespace
@@ -233,16 +246,10 @@ TEST_CASE("bbr: ProbeBW cycles 1.25, 0.75, then six phases of 1.0, one min RTT e
 
 TEST_CASE("bbr: a loss ends the probe phase early") {
   probing p;
-  auto& cc = p.cc;
-  for (int i = 0; i < 16 && cc.cycle_index() != 0; ++i) p.d.round(10'000'000, 100ms, 1'000'000, 101ms);
-  REQUIRE(cc.cycle_index() == 0);
-  cc.on_loss(loss_event{.now = p.d.now,
-                        .bytes_lost = mss,
-                        .packets_lost = 1,
-                        .largest_lost_sent_time = p.d.now - 50ms,
-                        .bytes_in_flight = 1'000'000});
+  p.to_probe_up();
+  p.lose(mss);
   p.d.round(10'000'000, 100ms, 1'000'000, 101ms);
-  CHECK(cc.cycle_index() == 1);
+  CHECK(p.cc.cycle_index() == 1);
 }
 
 TEST_CASE("bbr: random loss changes neither the bandwidth estimate nor the pacing rate") {
@@ -772,14 +779,9 @@ TEST_CASE("bbr: before any in-order sample an overtaking one serves, and the fir
 TEST_CASE("bbr: a loss that proves spurious is undone: window restored, recovery over, the probe goes on") {
   probing p;
   auto& cc = p.cc;
-  for (int i = 0; i < 16 && cc.cycle_index() != 0; ++i) p.d.round(10'000'000, 100ms, 1'000'000, 101ms);
-  REQUIRE(cc.cycle_index() == 0);
+  p.to_probe_up();
   const std::uint64_t cwnd = cc.congestion_window();
-  cc.on_loss(loss_event{.now = p.d.now,
-                        .bytes_lost = 10 * mss,
-                        .packets_lost = 10,
-                        .largest_lost_sent_time = p.d.now - 50ms,
-                        .bytes_in_flight = 1'000'000});
+  p.lose(10 * mss);
   CHECK(cc.in_recovery());
   CHECK(cc.congestion_window() == cwnd - 10 * mss);
   // The ten packets were only reordered: their ACKs arrive.
@@ -796,23 +798,13 @@ TEST_CASE("bbr: a partly spurious loss gives back only its spurious share, and r
   probing p;
   auto& cc = p.cc;
   const std::uint64_t cwnd = cc.congestion_window();
-  cc.on_loss(loss_event{.now = p.d.now,
-                        .bytes_lost = 4 * mss,
-                        .packets_lost = 4,
-                        .largest_lost_sent_time = p.d.now - 50ms,
-                        .bytes_in_flight = 1'000'000});
+  p.lose(4 * mss);
   cc.on_spurious_loss(spurious_loss_event{.now = p.d.now, .packet_number = 0, .bytes = mss});
   CHECK(cc.in_recovery());
   CHECK(cc.congestion_window() == cwnd - 3 * mss);
 }
 
 namespace {
-// Drives `p` to the start of a ProbeBW up-phase.
-void to_probe_up(probing& p) {
-  for (int i = 0; i < 16 && p.cc.cycle_index() != 0; ++i) p.d.round(10'000'000, 100ms, 1'000'000, 101ms);
-  REQUIRE(p.cc.cycle_index() == 0);
-}
-
 // An ACK whose sample's flight had `tx_in_flight` bytes and lost `lost`.
 ack_event flight(driver& d, std::uint64_t tx_in_flight, std::uint64_t lost, duration step = 10ms) {
   d.now += step;
@@ -826,14 +818,14 @@ ack_event flight(driver& d, std::uint64_t tx_in_flight, std::uint64_t lost, dura
 TEST_CASE("bbr inflight_hi: a probe whose flight overflowed the buffer ends and is capped there") {
   probing p; // BDP 1 MB
   auto& cc = p.cc;
-  to_probe_up(p);
+  p.to_probe_up();
   CHECK(cc.inflight_hi() == 0);
   // 1.2 MB in flight lost 100 kB (8%): the buffer holds about 1.1 MB.
   cc.on_ack(flight(p.d, 1'200'000, 100'000));
   CHECK(cc.inflight_hi() == 1'100'000);
   CHECK(cc.cycle_index() == 1); // the probe ended at once
   // The next probe's window stops at the cap, not at 1.25 BDP.
-  to_probe_up(p);
+  p.to_probe_up();
   p.d.now += 1ms;
   cc.on_ack(p.d.make(10'000'000, 100ms, 1'000'000, mss));
   CHECK(cc.congestion_window() <= 1'100'000);
@@ -848,13 +840,13 @@ TEST_CASE("bbr inflight_hi: a probe whose flight overflowed the buffer ends and 
 TEST_CASE("bbr inflight_hi: loss-free probes raise the cap by a doubling step until it is gone") {
   probing p;
   auto& cc = p.cc;
-  to_probe_up(p);
+  p.to_probe_up();
   cc.on_ack(flight(p.d, 1'200'000, 100'000));
   std::uint64_t cap = cc.inflight_hi();
   REQUIRE(cap == 1'100'000);
   std::vector<std::uint64_t> caps;
   for (int probe = 0; probe < 6 && cc.inflight_hi() != 0; ++probe) {
-    to_probe_up(p);
+    p.to_probe_up();
     p.d.round(10'000'000, 100ms, cc.inflight_hi(), 101ms); // the probe reaches the cap without loss
     caps.push_back(cc.inflight_hi());
   }
@@ -871,7 +863,7 @@ TEST_CASE("bbr inflight_hi: random loss, the same below and above one BDP, sets 
   probing p;
   auto& cc = p.cc;
   for (int i = 0; i < 40; ++i) cc.on_ack(flight(p.d, 900'000, 45'000));
-  to_probe_up(p);
+  p.to_probe_up();
   cc.on_ack(flight(p.d, 1'200'000, 60'000));
   CHECK(cc.inflight_hi() == 0);
   // 5% on top of it is.
