@@ -13,14 +13,8 @@
 // congestion-control-02 (Startup 4·ln 2 pacing and 2 cwnd, Drain 1/2), on the
 // ProbeBW cycle of -00.
 //
-// Loss: BBR's model does not change on a random loss. What loss does here:
-// the window shrinks by the lost bytes and grows back with ACKs (the gains
-// keep the rate from collapsing); a recovery period saves the window and
-// restores it when it ends; Startup ends early on a round with heavy loss
-// (bbr_startup.cpp); a ProbeBW up-phase ends on loss; persistent congestion
-// drops to the four-packet floor until recovery ends. Optional packet
-// conservation holds the window at in-flight + acknowledged for the first
-// round trip of a recovery period. ECN is not used.
+// Loss responses, and their undo when a loss proves spurious, are in
+// bbr_loss.cpp. ECN is not used.
 
 #include "congestion/bbr.hpp"
 
@@ -83,15 +77,6 @@ std::uint64_t bbr::target_inflight(double gain) const noexcept {
   return inflight;
 }
 
-void bbr::save_cwnd() noexcept {
-  if (!in_recovery_ && mode_ != mode::probe_rtt)
-    prior_cwnd_ = cwnd_;
-  else
-    prior_cwnd_ = std::max(prior_cwnd_, cwnd_);
-}
-
-void bbr::restore_cwnd() noexcept { cwnd_ = std::max(cwnd_, prior_cwnd_); }
-
 void bbr::on_packet_sent(const packet_sent_event& e) {
   if (!e.in_flight) return;
   on_first_flight_sent(e);
@@ -106,10 +91,12 @@ void bbr::on_packet_sent(const packet_sent_event& e) {
 }
 
 void bbr::on_ack(const ack_event& e) {
+  newly_delivered_ = e.delivered - std::min(e.delivered, delivered_);
   delivered_ = e.delivered;
   update_round(e);
   update_recovery(e);
   update_max_bandwidth(e);
+  check_inflight_too_high(e);
   update_startup_jump(e);
   if (jump_phase_ != jump_phase::first_flight) first_flight_unpaced_ = false;
   if (round_start_) check_startup_high_loss();
@@ -141,48 +128,12 @@ void bbr::on_ack(const ack_event& e) {
   }
 }
 
-void bbr::on_loss(const loss_event& e) {
-  if (e.bytes_lost == 0) return;
-  round_lost_bytes_ += e.bytes_lost;
-  if (jump_phase_ == jump_phase::first_flight) first_flight_lost_ += e.bytes_lost;
-  ++round_loss_events_;
-  lost_in_phase_ = true;
-  cwnd_ = std::max(cwnd_ > e.bytes_lost ? cwnd_ - e.bytes_lost : 0, min_pipe_cwnd());
-  if (e.persistent_congestion) {
-    save_cwnd();
-    in_recovery_ = true;
-    recovery_start_ = e.now;
-    conservation_ = false;
-    cwnd_ = min_pipe_cwnd();
-    return;
-  }
-  if (in_recovery_ && e.largest_lost_sent_time <= recovery_start_) return;
-  save_cwnd();
-  in_recovery_ = true;
-  recovery_start_ = e.now;
-  if (tuning_.packet_conservation && mode_ != mode::startup) {
-    conservation_ = true;
-    conservation_end_delivered_ = delivered_;
-    cwnd_ = std::max(e.bytes_in_flight + config_.max_datagram_size, min_pipe_cwnd());
-  }
-}
-
 void bbr::update_round(const ack_event& e) {
   round_start_ = false;
   if (e.sample.has_packet && e.sample.prior_delivered >= next_round_delivered_) {
     next_round_delivered_ = e.delivered;
     ++round_count_;
     round_start_ = true;
-  }
-}
-
-void bbr::update_recovery(const ack_event& e) {
-  if (conservation_ && e.sample.has_packet && e.sample.prior_delivered >= conservation_end_delivered_)
-    conservation_ = false;
-  if (in_recovery_ && e.bytes_acked > 0 && e.largest_acked_sent_time > recovery_start_) {
-    in_recovery_ = false;
-    conservation_ = false;
-    restore_cwnd();
   }
 }
 
@@ -199,15 +150,24 @@ void bbr::update_max_bandwidth(const ack_event& e) {
 
 void bbr::update_min_rtt(const ack_event& e) {
   // An estimate not refreshed for min_rtt_window is replaced by the next
-  // sample, whatever it is; check_probe_rtt then drains the queue so that
-  // sample can be a true minimum.
+  // in-order sample, whatever it is; check_probe_rtt then drains the queue
+  // so that sample can be a true minimum. A packet that overtook older ones
+  // (a reordering link sent it past its delay line) shows a shortcut, not
+  // the path: the window is a multiple of bandwidth × min RTT, and a
+  // shortcut's RTT would hold it below the real pipe, the delivery rate
+  // with it, and the bandwidth estimate would spiral down. Such a sample
+  // only serves until an in-order one comes.
   min_rtt_expired_ = has_min_rtt_ && e.now > min_rtt_stamp_ + tuning_.min_rtt_window;
   const duration rtt = e.sample.has_packet ? e.sample.rtt : e.latest_rtt;
-  if (rtt > duration::zero() && (!has_min_rtt_ || rtt <= min_rtt_ || min_rtt_expired_)) {
-    min_rtt_ = rtt;
-    min_rtt_stamp_ = e.now;
-    has_min_rtt_ = true;
-  }
+  if (rtt <= duration::zero()) return;
+  const bool take = e.newest_acked_overtook ? !has_min_rtt_ || (min_rtt_from_overtaking_ && rtt <= min_rtt_)
+                                            : !has_min_rtt_ || min_rtt_from_overtaking_ || rtt <= min_rtt_ ||
+                                                  min_rtt_expired_;
+  if (!take) return;
+  min_rtt_ = rtt;
+  min_rtt_stamp_ = e.now;
+  has_min_rtt_ = true;
+  min_rtt_from_overtaking_ = e.newest_acked_overtook;
 }
 
 void bbr::set_pacing_rate(double gain) {
@@ -232,6 +192,11 @@ void bbr::set_cwnd(const ack_event& e) {
     // window keep up with a rate that grows by the pacing gain per round.
     if (tuning_.startup == bbr_startup_mode::window_follows_model && has_min_rtt_ && !max_bw_.empty()) cwnd_ = std::max(cwnd_, target);
   }
+  // inflight_hi bounds the probe (bbr_loss.cpp); cruising is paced below
+  // the estimate and needs the usual headroom, or the window itself would
+  // pull the delivery rate, and with it the estimate, down.
+  if (mode_ == mode::probe_bw && pacing_gain_ > 1.0 && inflight_hi_ != 0)
+    cwnd_ = std::min(cwnd_, probe_up_inflight());
   cwnd_ = std::max(cwnd_, min_pipe_cwnd());
   if (mode_ == mode::probe_rtt) cwnd_ = std::min(cwnd_, probe_rtt_cwnd());
 }

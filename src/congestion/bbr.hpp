@@ -34,6 +34,7 @@ public:
   void on_packet_sent(const packet_sent_event& e) override;
   void on_ack(const ack_event& e) override;
   void on_loss(const loss_event& e) override;
+  void on_spurious_loss(const spurious_loss_event& e) override;
   void on_handshake_confirmed(time_point now) override;
 
   [[nodiscard]] std::uint64_t congestion_window() const noexcept override { return cwnd_; }
@@ -58,6 +59,8 @@ public:
   [[nodiscard]] bool filled_pipe() const noexcept { return filled_pipe_; }
   [[nodiscard]] std::size_t cycle_index() const noexcept { return cycle_index_; }
   [[nodiscard]] bool in_recovery() const noexcept { return in_recovery_; }
+  /// The cap on in flight that loss beyond the buffer set (0: none).
+  [[nodiscard]] std::uint64_t inflight_hi() const noexcept { return inflight_hi_; }
   [[nodiscard]] jump_phase startup_jump_phase() const noexcept { return jump_phase_; }
   /// The rate Startup jumped to, bytes per second (0: no jump).
   [[nodiscard]] std::uint64_t jump_rate() const noexcept { return jump_rate_; }
@@ -69,7 +72,13 @@ private:
   void update_round(const ack_event& e);
   void update_max_bandwidth(const ack_event& e);
   void update_min_rtt(const ack_event& e);
+  // bbr_loss.cpp: loss responses and their undo.
   void update_recovery(const ack_event& e);
+  void end_recovery() noexcept;
+  void check_inflight_too_high(const ack_event& e);
+  /// An up-phase ended without overflowing the buffer: raise inflight_hi.
+  void raise_inflight_hi() noexcept;
+  // bbr.cpp, continued.
   void set_pacing_rate(double gain);
   void set_cwnd(const ack_event& e);
   [[nodiscard]] std::uint64_t send_quantum() const noexcept;
@@ -77,7 +86,7 @@ private:
   [[nodiscard]] std::uint64_t min_pipe_cwnd() const noexcept;
   /// ProbeRTT's window: probe_rtt_cwnd_gain × BDP, at least min_pipe_cwnd.
   [[nodiscard]] std::uint64_t probe_rtt_cwnd() const noexcept;
-  void save_cwnd() noexcept;
+  void save_cwnd() noexcept; // bbr_loss.cpp
   void restore_cwnd() noexcept;
 
   // bbr_startup.cpp: Startup and Drain.
@@ -100,6 +109,9 @@ private:
   void enter_probe_bw(time_point now);
   void check_cycle_phase(const ack_event& e);
   void advance_cycle_phase(time_point now);
+  /// In flight that ends (and caps) an up-phase: its target, or
+  /// inflight_hi if lower, but at least the BDP.
+  [[nodiscard]] std::uint64_t probe_up_inflight() const noexcept;
 
   // bbr_probe_rtt.cpp: ProbeRTT.
   void check_probe_rtt(const ack_event& e);
@@ -124,6 +136,8 @@ private:
   time_point min_rtt_stamp_{};
   bool has_min_rtt_ = false;
   bool min_rtt_expired_ = false;
+  /// min_rtt_ came from packets that overtook older ones only.
+  bool min_rtt_from_overtaking_ = false;
 
   // Round-trip counting on delivered bytes.
   std::uint64_t round_count_ = 0;
@@ -165,6 +179,16 @@ private:
   std::size_t cycle_index_ = 0;
   time_point cycle_stamp_{};
   bool lost_in_phase_ = false;
+  /// Bytes lost in this phase, less those that proved spurious.
+  std::uint64_t phase_lost_bytes_ = 0;
+  /// The buffer overflowed in this phase (check_inflight_too_high).
+  bool inflight_too_high_in_phase_ = false;
+
+  // inflight_hi: the bound on in flight the last buffer overflow showed.
+  std::uint64_t inflight_hi_ = 0;
+  double inflight_hi_step_ = 0;
+  /// Loss rate of flights of at most a BDP (EWMA): the path's random loss.
+  double base_loss_rate_ = 0;
 
   // ProbeRTT.
   time_point probe_rtt_done_stamp_{};
@@ -177,9 +201,19 @@ private:
   // Recovery: the period a loss opens, as in RFC 9002 §7.3.2.
   bool in_recovery_ = false;
   time_point recovery_start_{};
+  /// Bytes declared lost in this recovery period, less those that proved
+  /// spurious: at zero the period ends.
+  std::uint64_t recovery_lost_bytes_ = 0;
+  /// What losses took off the window and ACKs have not given back yet (a
+  /// spurious loss gives its share back).
+  std::uint64_t loss_cwnd_reduction_ = 0;
   bool conservation_ = false;
   std::uint64_t conservation_end_delivered_ = 0;
   std::uint64_t delivered_ = 0;
+  /// Bytes this ACK delivered: its newly acknowledged bytes plus packets
+  /// declared lost that it (or an ACK without new data before it) showed
+  /// had arrived after all.
+  std::uint64_t newly_delivered_ = 0;
 };
 
 } // namespace tern::cc

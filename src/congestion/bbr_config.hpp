@@ -76,6 +76,17 @@ struct bbr_config {
   /// loss a round of a few hundred packets crosses it every few runs).
   double startup_loss_threshold = 0.2;
   std::uint64_t startup_loss_events = 8;
+  /// inflight_hi (after BBRv2/v3, draft-ietf-ccwg-bbr): outside Startup, a
+  /// delivery-rate sample whose flight lost more than this fraction of what
+  /// was in flight when it was sent, beyond the loss rate of flights of at
+  /// most one BDP (the path's random loss), while more than one BDP was in
+  /// flight (so a queue was building),
+  /// shows where the bottleneck's buffer overflows; in flight is then capped
+  /// there, and each ProbeBW up-phase that ends without such a loss raises
+  /// the cap by inflight_hi_initial_step, doubling the step each time (the
+  /// cap is dropped once the step reaches 1). 0 turns it off.
+  double inflight_hi_loss_threshold = 0.02;
+  double inflight_hi_initial_step = 1.0 / 16;
   /// Packet conservation for the first round trip of a recovery period
   /// outside Startup (cwnd = in flight + newly acknowledged). Off by default:
   /// under random loss every round trip holds a loss, and conservation would

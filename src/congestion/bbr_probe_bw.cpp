@@ -6,7 +6,9 @@
 // also lasts until in flight reaches 1.25 BDP, unless a loss shows the extra
 // data does not fit; the drain phase ends early once in flight is back to one
 // BDP. The cycle starts at a random phase other than the drain, so flows that
-// share a bottleneck do not probe in step.
+// share a bottleneck do not probe in step. With an inflight_hi cap
+// (bbr_loss.cpp) the probe aims at the cap instead, and ends at once when
+// its flight overflows the buffer.
 
 #include "congestion/bbr.hpp"
 
@@ -22,10 +24,19 @@ void bbr::enter_probe_bw(time_point now) {
 }
 
 void bbr::advance_cycle_phase(time_point now) {
+  if (pacing_gain_ > 1.0 && !inflight_too_high_in_phase_) raise_inflight_hi();
+  inflight_too_high_in_phase_ = false;
   cycle_stamp_ = now;
   cycle_index_ = (cycle_index_ + 1) % tuning_.probe_bw_gains.size();
   pacing_gain_ = tuning_.probe_bw_gains[cycle_index_];
   lost_in_phase_ = false;
+  phase_lost_bytes_ = 0;
+}
+
+std::uint64_t bbr::probe_up_inflight() const noexcept {
+  const std::uint64_t target = target_inflight(pacing_gain_);
+  if (inflight_hi_ == 0) return target;
+  return std::min(target, std::max(inflight_hi_, target_inflight(1.0)));
 }
 
 void bbr::check_cycle_phase(const ack_event& e) {
@@ -35,7 +46,8 @@ void bbr::check_cycle_phase(const ack_event& e) {
   if (pacing_gain_ == 1.0)
     next = full_length;
   else if (pacing_gain_ > 1.0)
-    next = full_length && (lost_in_phase_ || e.prior_in_flight >= target_inflight(pacing_gain_));
+    next = inflight_too_high_in_phase_ ||
+           (full_length && (lost_in_phase_ || e.prior_in_flight >= probe_up_inflight()));
   else
     next = full_length || e.prior_in_flight <= target_inflight(1.0);
   if (next) advance_cycle_phase(e.now);

@@ -14,6 +14,9 @@
 //     train has fewer than startup_jump_min_acks ACKs, or its gaps are
 //     uneven (startup_jump_max_gap_ratio: ACKs batched by the return path,
 //     whose rate over the span measures the batching, not the bottleneck).
+//     ACKs whose newest packet overtook older ones (a reordering link sent
+//     it past the bottleneck) are left out of the check train, and of the
+//     first flight's before its first in-order ACK.
 //  2. Jump. Pace at startup_jump_pacing_gain × E, window startup_cwnd_gain ×
 //     E × min RTT. E is believed up to startup_jump_max_multiple × initial
 //     window per min RTT: ACKs compressed by the return path can make the
@@ -84,7 +87,12 @@ void bbr::update_startup_jump(const ack_event& e) {
     if (first_flight_ack) {
       // The receiver's ack delay is not the bottleneck's spacing: a flight
       // of odd length ends in an ACK held back by the delayed-ack timer.
-      first_flight_train_.on_ack(e.now - e.ack_delay, e.bytes_acked);
+      // An ACK of a packet that overtook older ones before any of them was
+      // acknowledged (a reordering link sent it past the bottleneck's
+      // queue) was not spaced by the bottleneck. Once the train runs, an
+      // overtaking ACK is one behind a lost packet, on time.
+      if (!e.newest_acked_overtook || first_flight_train_.acks() > 0)
+        first_flight_train_.on_ack(e.now - e.ack_delay, newly_delivered_);
       first_flight_acked_ += e.bytes_acked;
     }
     const bool complete = !first_flight_ack || first_flight_acked_ + first_flight_lost_ >= first_flight_sent_;
@@ -137,7 +145,7 @@ void bbr::check_jump(const ack_event& e) {
     jump_round_ = round_count_;
     return;
   }
-  if (e.sample.prior_delivered >= jump_mark_) jump_train_.on_ack(e.now, e.bytes_acked);
+  if (e.sample.prior_delivered >= jump_mark_ && !e.newest_acked_overtook) jump_train_.on_ack(e.now, newly_delivered_);
   const auto check_span = std::chrono::duration_cast<duration>(min_rtt_ * tuning_.startup_jump_check_fraction);
   if (jump_train_.span() >= check_span) {
     if (const auto measured = jump_train_.rate()) {

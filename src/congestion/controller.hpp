@@ -79,10 +79,16 @@ struct ack_event {
   duration smoothed_rtt{0};
   duration min_rtt{0};
   duration rttvar{0};
-  /// Total bytes delivered on the connection after this ACK.
+  /// Total bytes delivered on the connection after this ACK (packets
+  /// declared lost and acknowledged after all included: they arrived).
   std::uint64_t delivered = 0;
   /// Delivery-rate sample built from the newly acknowledged packets.
   rate_sample sample{};
+  /// The newest acknowledged packet (the one `sample` and latest_rtt
+  /// describe) overtook an older packet still outstanding: its RTT may be a
+  /// reordering link's shortcut rather than the path's, and must not become
+  /// a minimum RTT.
+  bool newest_acked_overtook = false;
   /// How long the peer says it held this ACK back (capped at its
   /// max_ack_delay): now - ack_delay is when the ACK would have left
   /// without delayed acknowledgement.

@@ -29,7 +29,9 @@ struct ack_tracker_config {
 /// ack-eliciting packet or max_ack_delay after the first unacknowledged one,
 /// and immediately when one arrives out of order, leaves a gap, or is
 /// CE-marked. Ranges at or below the largest acknowledged of an ACK that the
-/// peer is known to have received are dropped (§13.2.4).
+/// peer is known to have received are no longer reported (§13.2.4), but
+/// remembered (up to max_tracked_ranges) so a packet arriving late below
+/// them is accepted, not refused as a duplicate.
 class ack_tracker {
 public:
   explicit ack_tracker(const ack_tracker_config& config = {});
@@ -60,8 +62,8 @@ public:
   bool build_ack(time_point now, ack_info& out);
 
   /// An ACK whose largest acknowledged was `largest` reached the peer (the
-  /// packet carrying it was acknowledged): stop acknowledging packets at or
-  /// below it; they are refused as duplicates from now on.
+  /// packet carrying it was acknowledged): stop reporting ranges at or below
+  /// it, until a packet arrives late below it.
   void on_ack_acknowledged(std::uint64_t largest);
 
   /// Largest packet number received (meaningful when any was).
@@ -69,16 +71,17 @@ public:
   [[nodiscard]] bool any_received() const noexcept { return any_; }
   /// Packets below this number are refused.
   [[nodiscard]] std::uint64_t floor() const noexcept { return floor_; }
+  /// ACKs report only ranges reaching this number or above.
+  [[nodiscard]] std::uint64_t reported_floor() const noexcept { return reported_floor_; }
   [[nodiscard]] std::size_t range_count() const noexcept { return ranges_.size(); }
   [[nodiscard]] const ecn_counts& ecn() const noexcept { return ecn_; }
 
 private:
-  void trim_to_floor();
-
   ack_tracker_config config_;
   /// Ascending by packet number, disjoint and non-adjacent.
   std::vector<ack_range> ranges_;
   std::uint64_t floor_ = 0;
+  std::uint64_t reported_floor_ = 0;
   std::uint64_t largest_ = 0;
   time_point largest_time_{};
   std::uint64_t largest_ack_eliciting_ = 0;

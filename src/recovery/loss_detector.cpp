@@ -21,7 +21,14 @@
 // Spurious loss: a lost packet stays in the table for a few timeouts. An ACK
 // for it is reported separately, so the controller can undo its reaction,
 // and the packet threshold grows to the reordering distance it revealed (or
-// the time threshold by 1/8 RTT when time declared it lost).
+// the time threshold by 1/8 RTT when time declared it lost). A distance
+// beyond the packet threshold's cap turns it off: time alone decides, as in
+// RACK (RFC 8985) once reordering is seen.
+//
+// RTT samples: from the largest acknowledged when it is new (RFC 9002
+// §5.1), otherwise from the newest newly acknowledged packet; none when that
+// packet overtook an older one still outstanding and is shorter than the
+// in-order minimum (a reordering link's shortcut, not the path's RTT).
 // The data it carried was already sent again in a new packet: packet
 // numbers are never reused, so RTT samples are never ambiguous.
 
@@ -93,7 +100,8 @@ const ack_outcome& loss_detector::on_ack_received(const ack_info& ack, time_poin
     return ack_out_;
   }
   ack_out_.prior_in_flight = bytes_in_flight_;
-  if (largest_acked_ == no_packet || ack.largest() > largest_acked_) largest_acked_ = ack.largest();
+  const bool largest_is_new = largest_acked_ == no_packet || ack.largest() > largest_acked_;
+  if (largest_is_new) largest_acked_ = ack.largest();
 
   // Ranges come descending; walk them upward so the outputs are ascending.
   const auto ranges = ack.ranges();
@@ -110,15 +118,7 @@ const ack_outcome& loss_detector::on_ack_received(const ack_info& ack, time_poin
       } else if (p->state == packet_state::lost) {
         packets_.mark_acked(*p);
         spurious_.push_back(*p);
-        // It was only reordered or delayed: be more patient next time.
-        const std::uint64_t distance = p->largest_acked_when_lost - p->packet_number + 1;
-        const bool by_time = distance <= packet_threshold_;
-        if (config_.adaptive_packet_threshold && distance > packet_threshold_)
-          packet_threshold_ =
-              std::min(distance, std::max(config_.max_packet_threshold, config_.packet_threshold));
-        if (config_.adaptive_time_threshold && by_time)
-          time_threshold_ =
-              std::min(time_threshold_ + 0.125, std::max(config_.max_time_threshold, config_.time_threshold));
+        learn_from_spurious(*p);
       }
     }
   }
@@ -127,15 +127,8 @@ const ack_outcome& loss_detector::on_ack_received(const ack_info& ack, time_poin
   if (acked_.empty() && spurious_.empty()) return ack_out_;
 
   if (!acked_.empty()) {
-    const sent_packet& largest = acked_.back();
-    ack_out_.largest_acked_sent_time = largest.time_sent;
-    const bool any_eliciting =
-        std::any_of(acked_.begin(), acked_.end(), [](const sent_packet& p) { return p.ack_eliciting; });
-    if (largest.packet_number == ack.largest() && any_eliciting) {
-      if (!rtt_.has_sample()) first_rtt_sample_time_ = now;
-      rtt_.on_sample(now - largest.time_sent, ack.ack_delay);
-      ack_out_.rtt_updated = true;
-    }
+    ack_out_.largest_acked_sent_time = acked_.back().time_sent;
+    take_rtt_sample(ack, largest_is_new, now);
     rtt_.on_progress();
   }
 
@@ -147,6 +140,47 @@ const ack_outcome& loss_detector::on_ack_received(const ack_info& ack, time_poin
   update_oldest_outstanding();
   retire(now);
   return ack_out_;
+}
+
+void loss_detector::learn_from_spurious(const sent_packet& p) noexcept {
+  // It was only reordered or delayed: be more patient next time.
+  const std::uint64_t distance = p.largest_acked_when_lost - p.packet_number + 1;
+  const bool by_time = distance <= packet_threshold_;
+  if (config_.adaptive_packet_threshold && distance > packet_threshold_)
+    packet_threshold_ = distance > std::max(config_.max_packet_threshold, config_.packet_threshold)
+                            ? no_packet_threshold
+                            : distance;
+  if (config_.adaptive_time_threshold && by_time)
+    time_threshold_ = std::min(time_threshold_ + 0.125, std::max(config_.max_time_threshold, config_.time_threshold));
+}
+
+void loss_detector::take_rtt_sample(const ack_info& ack, bool largest_is_new, time_point now) {
+  const sent_packet& newest = acked_.back();
+  // Did the newest acknowledged packet overtake an older one still
+  // outstanding? Loss detection has not run yet, so a hole is outstanding
+  // whether it turns out lost or only late.
+  update_oldest_outstanding();
+  ack_out_.newest_acked_overtook = oldest_outstanding_ != no_packet && oldest_outstanding_ < newest.packet_number;
+  const bool any_eliciting =
+      std::any_of(acked_.begin(), acked_.end(), [](const sent_packet& p) { return p.ack_eliciting; });
+  if (!any_eliciting) return;
+  // RFC 9002 §5.1 samples only when the largest acknowledged is new (and
+  // then from it). On a reordering path the largest is nearly always an
+  // early arrival, and the packets it overtook are acknowledged later,
+  // below it: they would give no sample at all. So an ACK whose largest was
+  // acknowledged before gives one from the newest newly acknowledged packet,
+  // without the peer's ack delay (measured for the largest; an ACK that
+  // fills a hole leaves at once anyway).
+  if (largest_is_new && newest.packet_number != ack.largest()) return;
+  // A packet that overtook older ones may have taken a shortcut (a
+  // reordering link sends some packets past its delay line): the
+  // estimator takes its RTT for SRTT only when it is no shorter than the
+  // in-order minimum.
+  const bool had_sample = rtt_.has_sample();
+  ack_out_.rtt_updated =
+      rtt_.on_sample(now - newest.time_sent, largest_is_new ? ack.ack_delay : duration::zero(),
+                     ack_out_.newest_acked_overtook ? rtt_sample_order::overtaking : rtt_sample_order::in_order);
+  if (!had_sample && ack_out_.rtt_updated) first_rtt_sample_time_ = now;
 }
 
 void loss_detector::detect_lost(time_point now) {
@@ -168,7 +202,8 @@ void loss_detector::detect_lost(time_point now) {
        pn = packets_.next_pending(pn + 1)) {
     sent_packet* p = packets_.find(pn);
     if (p == nullptr || p->state != packet_state::outstanding) continue;
-    if (p->time_sent <= lost_send_time || largest_acked_ >= pn + packet_threshold_) {
+    const bool by_number = packet_threshold_ != no_packet_threshold && largest_acked_ >= pn + packet_threshold_;
+    if (p->time_sent <= lost_send_time || by_number) {
       remove_from_flight(*p);
       packets_.mark_lost(*p, now);
       p->largest_acked_when_lost = largest_acked_;

@@ -16,6 +16,9 @@ namespace tern::recovery {
 /// Fewer than this many packets may be unacknowledged: the receiver expands
 /// 16-bit packet numbers relative to the largest it has seen (INTERFACES.md).
 inline constexpr std::uint64_t max_unacknowledged_packets = std::uint64_t{1} << 15;
+/// loss_detector::packet_threshold() once reordering beyond
+/// loss_config::max_packet_threshold switched the packet threshold off.
+inline constexpr std::uint64_t no_packet_threshold = UINT64_MAX;
 
 struct loss_config {
   /// RFC 9002 §6.1.1 kPacketThreshold: the starting value.
@@ -23,6 +26,12 @@ struct loss_config {
   /// Raise the packet threshold to the reordering distance seen whenever a
   /// loss proves spurious (RFC 9002 §6.1.1 allows adaptive thresholds), up
   /// to max_packet_threshold. The time threshold still bounds detection.
+  /// A spurious loss that shows a distance beyond max_packet_threshold
+  /// switches the packet threshold off (packet_threshold() then returns
+  /// no_packet_threshold) and leaves detection to time alone, as RACK
+  /// (RFC 8985) does once it has seen reordering: a link that lets packets
+  /// overtake a whole delay line would otherwise make every packet in
+  /// between a spurious loss.
   bool adaptive_packet_threshold = true;
   std::uint64_t max_packet_threshold = 128;
   /// Likewise for the time threshold: a loss declared by time that proves
@@ -63,6 +72,12 @@ struct ack_outcome {
   time_point largest_acked_sent_time{};
   /// The ACK produced an RTT sample.
   bool rtt_updated = false;
+  /// The newest packet in `acked` arrived ahead of an older packet that is
+  /// still outstanding (neither acknowledged nor declared lost before this
+  /// ACK): it overtook it, so its RTT may be shorter than the path most
+  /// packets take (a reordering link sends some packets past its queue and
+  /// delay line). Such a sample must not set a minimum RTT.
+  bool newest_acked_overtook = false;
   /// The losses establish persistent congestion (RFC 9002 §7.6).
   bool persistent_congestion = false;
 };
@@ -128,13 +143,16 @@ public:
   [[nodiscard]] rtt_estimator& rtt() noexcept { return rtt_; }
   [[nodiscard]] const sent_packet_map& packets() const noexcept { return packets_; }
   [[nodiscard]] const loss_config& config() const noexcept { return config_; }
-  /// The packet threshold in use (grows with observed reordering).
+  /// The packet threshold in use (grows with observed reordering;
+  /// no_packet_threshold once reordering went beyond its cap).
   [[nodiscard]] std::uint64_t packet_threshold() const noexcept { return packet_threshold_; }
   /// The time threshold in use, in RTTs (grows with observed reordering).
   [[nodiscard]] double time_threshold() const noexcept { return time_threshold_; }
 
 private:
   void detect_lost(time_point now);
+  void take_rtt_sample(const ack_info& ack, bool largest_is_new, time_point now);
+  void learn_from_spurious(const sent_packet& p) noexcept;
   bool check_persistent_congestion() const;
   void remove_from_flight(const sent_packet& p) noexcept;
   void update_oldest_outstanding() noexcept;

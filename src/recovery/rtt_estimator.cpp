@@ -6,7 +6,10 @@
 // SRTT = 7/8·SRTT + 1/8·adjusted, where adjusted is the sample minus the
 // peer's ack delay (capped at max_ack_delay) unless that would go below the
 // min RTT. Min RTT ignores ack delay, so a peer's inflated delay report can
-// never drag it down. The timeout is RFC 9002's PTO, used also as the RTO:
+// never drag it down. Neither can a packet that overtook older ones (a
+// reordering link's shortcut; loss_detector flags them): such samples never
+// set the min, and count for SRTT only when not below it and after the
+// first in-order sample. The timeout is RFC 9002's PTO, used also as the RTO:
 // one SRTT, four deviations (at least the timer granularity) and the time the
 // peer may hold its ACK. Each consecutive timeout doubles it (RFC 6298 §5.5);
 // an ACK of new data resets the doubling.
@@ -20,23 +23,26 @@ namespace tern::recovery {
 rtt_estimator::rtt_estimator(const rtt_config& config) noexcept
     : config_{config}, smoothed_{config.initial_rtt}, rttvar_{config.initial_rtt / 2} {}
 
-void rtt_estimator::on_sample(duration latest_rtt, duration ack_delay) noexcept {
-  if (latest_rtt <= duration::zero()) return;
+bool rtt_estimator::on_sample(duration latest_rtt, duration ack_delay, rtt_sample_order order) noexcept {
+  if (latest_rtt <= duration::zero()) return false;
+  const bool overtaking = order == rtt_sample_order::overtaking;
+  if (overtaking && (!has_sample_ || latest_rtt < min_)) return false;
   latest_ = latest_rtt;
   if (!has_sample_) {
     has_sample_ = true;
     min_ = latest_rtt;
     smoothed_ = latest_rtt;
     rttvar_ = latest_rtt / 2;
-    return;
+    return true;
   }
-  min_ = std::min(min_, latest_rtt);
+  if (!overtaking) min_ = std::min(min_, latest_rtt);
   ack_delay = std::clamp(ack_delay, duration::zero(), config_.max_ack_delay);
   duration adjusted = latest_rtt;
   if (latest_rtt >= min_ + ack_delay) adjusted = latest_rtt - ack_delay;
   const duration deviation = smoothed_ > adjusted ? smoothed_ - adjusted : adjusted - smoothed_;
   rttvar_ = (3 * rttvar_ + deviation) / 4;
   smoothed_ = (7 * smoothed_ + adjusted) / 8;
+  return true;
 }
 
 duration rtt_estimator::base_timeout() const noexcept {

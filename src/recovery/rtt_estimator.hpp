@@ -20,6 +20,10 @@ struct rtt_config {
   std::uint32_t max_backoff = 16;
 };
 
+/// Whether an RTT sample's packet arrived in order or overtook an older one
+/// still outstanding (loss_detector decides).
+enum class rtt_sample_order : std::uint8_t { in_order, overtaking };
+
 /// RTT estimation (RFC 6298, RFC 9002 §5) and the retransmission timeout
 /// derived from it: min RTT, smoothed RTT and RTT variance from samples,
 /// adjusted by the peer's reported ack delay, and
@@ -34,13 +38,24 @@ public:
   /// acknowledged packet to receiving its ACK, `ack_delay` what the peer
   /// reported. The ack delay is capped at max_ack_delay and is subtracted
   /// only when that does not take the sample below min RTT (§5.3). Samples
-  /// ≤ 0 are ignored.
-  void on_sample(duration latest_rtt, duration ack_delay) noexcept;
+  /// ≤ 0 are ignored. An overtaking sample is ignored before the first
+  /// in-order one and when below the min RTT, and otherwise enters SRTT and
+  /// RTTVAR but not the min: a packet a reordering link sent past its delay
+  /// line shows a shortcut, and as SRTT it would make the time threshold
+  /// declare every packet on the normal route lost. (One that overtook the
+  /// hole a real loss left takes about the path's RTT, and counts.) The
+  /// price: when the very first packets are lost, the time threshold runs
+  /// on the initial RTT until an in-order sample comes (the packet
+  /// threshold is not affected).
+  /// Returns whether the sample was taken.
+  bool on_sample(duration latest_rtt, duration ack_delay,
+                 rtt_sample_order order = rtt_sample_order::in_order) noexcept;
 
   [[nodiscard]] bool has_sample() const noexcept { return has_sample_; }
   /// The most recent raw sample (zero before any).
   [[nodiscard]] duration latest_rtt() const noexcept { return latest_; }
-  /// Minimum over all samples, ack delay not subtracted (zero before any).
+  /// Minimum over the in-order samples, ack delay not subtracted (zero
+  /// before any).
   [[nodiscard]] duration min_rtt() const noexcept { return min_; }
   /// SRTT: initial_rtt before the first sample.
   [[nodiscard]] duration smoothed_rtt() const noexcept { return smoothed_; }

@@ -136,6 +136,11 @@ const ack_outcome& sender::on_ack_received(const ack_info& ack, time_point now) 
   if (out.error) return out;
   for (const auto& p : out.acked)
     if (p.in_flight) sampler_.on_packet_acked(p.delivery, p.time_sent, p.bytes, now);
+  // A packet declared lost that arrives after all was delivered: on a
+  // reordering path leaving it out would make every delivery rate (and BBR's
+  // bandwidth estimate) fall short by the share of packets that arrive late.
+  for (const auto& p : out.spurious)
+    if (p.in_flight) sampler_.on_packet_acked(p.delivery, p.time_sent, p.bytes, now);
   report_losses(out.lost, out.bytes_lost, out.prior_in_flight, out.persistent_congestion, now);
   const cc::rate_sample sample = sampler_.take_sample(detector_.rtt().min_rtt());
   stats_.packets_acked += out.acked.size();
@@ -154,6 +159,7 @@ const ack_outcome& sender::on_ack_received(const ack_info& ack, time_point now) 
                                       .rttvar = sampled ? rtt.rttvar() : duration::zero(),
                                       .delivered = sampler_.delivered(),
                                       .sample = sample,
+                                      .newest_acked_overtook = out.newest_acked_overtook,
                                       .ack_delay = std::clamp(ack.ack_delay, duration::zero(),
                                                               rtt.config().max_ack_delay)});
   }

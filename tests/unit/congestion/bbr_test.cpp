@@ -85,6 +85,19 @@ struct probing {
     d.round(10'000'000, 100ms, 900'000);
     REQUIRE(cc.current_mode() == bbr::mode::probe_bw);
   }
+  // Cruises to the start of the next up-phase (gain 1.25).
+  void to_probe_up() {
+    for (int i = 0; i < 16 && cc.cycle_index() != 0; ++i) d.round(10'000'000, 100ms, 1'000'000, 101ms);
+    REQUIRE(cc.cycle_index() == 0);
+  }
+  // `bytes` of packets sent 50 ms ago are declared lost.
+  void lose(std::uint64_t bytes) {
+    cc.on_loss(loss_event{.now = d.now,
+                          .bytes_lost = bytes,
+                          .packets_lost = bytes / mss,
+                          .largest_lost_sent_time = d.now - 50ms,
+                          .bytes_in_flight = 1'000'000});
+  }
 };
 
 } // namespace
@@ -233,16 +246,10 @@ TEST_CASE("bbr: ProbeBW cycles 1.25, 0.75, then six phases of 1.0, one min RTT e
 
 TEST_CASE("bbr: a loss ends the probe phase early") {
   probing p;
-  auto& cc = p.cc;
-  for (int i = 0; i < 16 && cc.cycle_index() != 0; ++i) p.d.round(10'000'000, 100ms, 1'000'000, 101ms);
-  REQUIRE(cc.cycle_index() == 0);
-  cc.on_loss(loss_event{.now = p.d.now,
-                        .bytes_lost = mss,
-                        .packets_lost = 1,
-                        .largest_lost_sent_time = p.d.now - 50ms,
-                        .bytes_in_flight = 1'000'000});
+  p.to_probe_up();
+  p.lose(mss);
   p.d.round(10'000'000, 100ms, 1'000'000, 101ms);
-  CHECK(cc.cycle_index() == 1);
+  CHECK(p.cc.cycle_index() == 1);
 }
 
 TEST_CASE("bbr: random loss changes neither the bandwidth estimate nor the pacing rate") {
@@ -583,6 +590,8 @@ TEST_CASE("bbr jump start: a last ACK held back by the receiver's ack delay stil
   for (int i = 0; i < 5; ++i) j.cc.on_ack(j.make(j.now + ack_spacing * i, 0));
   auto last = j.make(j.now + ack_spacing * 4 + ack_spacing / 2 + 25ms, 0);
   last.bytes_acked = mss;
+  j.delivered -= mss;
+  last.delivered = j.delivered;
   last.ack_delay = 25ms;
   j.cc.on_ack(last);
   // 4 × 2400 + 1200 bytes over 4.5 ACK spacings: the link rate, not 1200
@@ -727,4 +736,137 @@ TEST_CASE("bbr jump start: the check holds the jump's gain, and app-limited ACKs
   CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::done);
   CHECK(j.cc.filled_pipe());
   CHECK(j.cc.max_bandwidth() == j.cc.jump_rate());
+}
+
+// --- Reordering, spurious loss and shallow buffers ---
+
+TEST_CASE("bbr: a packet that overtook older ones does not set the min RTT") {
+  // A reordering link sends a packet past its 100 ms delay line: its RTT is
+  // a shortcut. The window is a multiple of bandwidth × min RTT, so taking
+  // it would hold the window at a fraction of the real pipe.
+  probing p;
+  auto& cc = p.cc;
+  REQUIRE(cc.min_rtt() == 100ms);
+  const std::uint64_t cwnd = cc.congestion_window();
+  p.d.now += 1ms;
+  auto early = p.d.make(10'000'000, 5ms, 1'000'000, mss);
+  early.newest_acked_overtook = true;
+  cc.on_ack(early);
+  CHECK(cc.min_rtt() == 100ms);
+  CHECK(cc.congestion_window() >= cwnd);
+  // An in-order sample below the estimate is a real decrease and is taken.
+  p.d.now += 1ms;
+  cc.on_ack(p.d.make(10'000'000, 80ms, 1'000'000, mss));
+  CHECK(cc.min_rtt() == 80ms);
+}
+
+TEST_CASE("bbr: before any in-order sample an overtaking one serves, and the first in-order one replaces it") {
+  tern::random_source rng{tern::test::seed()};
+  bbr cc{config(), rng};
+  driver d{cc};
+  auto early = d.make(0, 10ms, 0, mss);
+  early.sample.valid = false;
+  early.newest_acked_overtook = true;
+  cc.on_ack(early);
+  CHECK(cc.min_rtt() == 10ms);
+  d.now += 50ms;
+  auto in_order = d.make(0, 60ms, 0, mss);
+  in_order.sample.valid = false;
+  cc.on_ack(in_order);
+  CHECK(cc.min_rtt() == 60ms); // larger, but the first real one
+}
+
+TEST_CASE("bbr: a loss that proves spurious is undone: window restored, recovery over, the probe goes on") {
+  probing p;
+  auto& cc = p.cc;
+  p.to_probe_up();
+  const std::uint64_t cwnd = cc.congestion_window();
+  p.lose(10 * mss);
+  CHECK(cc.in_recovery());
+  CHECK(cc.congestion_window() == cwnd - 10 * mss);
+  // The ten packets were only reordered: their ACKs arrive.
+  for (int i = 0; i < 10; ++i)
+    cc.on_spurious_loss(spurious_loss_event{.now = p.d.now, .packet_number = static_cast<std::uint64_t>(i), .bytes = mss});
+  CHECK_FALSE(cc.in_recovery());
+  CHECK(cc.congestion_window() == cwnd);
+  // No loss is left in the phase: the probe runs its full course.
+  p.d.round(10'000'000, 100ms, 1'000'000, 101ms);
+  CHECK(cc.cycle_index() == 0);
+}
+
+TEST_CASE("bbr: a partly spurious loss gives back only its spurious share, and recovery goes on") {
+  probing p;
+  auto& cc = p.cc;
+  const std::uint64_t cwnd = cc.congestion_window();
+  p.lose(4 * mss);
+  cc.on_spurious_loss(spurious_loss_event{.now = p.d.now, .packet_number = 0, .bytes = mss});
+  CHECK(cc.in_recovery());
+  CHECK(cc.congestion_window() == cwnd - 3 * mss);
+}
+
+namespace {
+// An ACK whose sample's flight had `tx_in_flight` bytes and lost `lost`.
+ack_event flight(driver& d, std::uint64_t tx_in_flight, std::uint64_t lost, duration step = 10ms) {
+  d.now += step;
+  auto e = d.make(10'000'000, 100ms, tx_in_flight, mss);
+  e.sample.tx_in_flight = tx_in_flight;
+  e.sample.lost = lost;
+  return e;
+}
+} // namespace
+
+TEST_CASE("bbr inflight_hi: a probe whose flight overflowed the buffer ends and is capped there") {
+  probing p; // BDP 1 MB
+  auto& cc = p.cc;
+  p.to_probe_up();
+  CHECK(cc.inflight_hi() == 0);
+  // 1.2 MB in flight lost 100 kB (8%): the buffer holds about 1.1 MB.
+  cc.on_ack(flight(p.d, 1'200'000, 100'000));
+  CHECK(cc.inflight_hi() == 1'100'000);
+  CHECK(cc.cycle_index() == 1); // the probe ended at once
+  // The next probe's window stops at the cap, not at 1.25 BDP.
+  p.to_probe_up();
+  p.d.now += 1ms;
+  cc.on_ack(p.d.make(10'000'000, 100ms, 1'000'000, mss));
+  CHECK(cc.congestion_window() <= 1'100'000);
+  // The probe ends when in flight reaches the cap; cruising keeps its usual
+  // headroom (two BDPs): the cap binds only probes.
+  p.d.round(10'000'000, 100ms, 1'100'000, 101ms);
+  for (int i = 0; i < 2; ++i) p.d.round(10'000'000, 100ms, 1'000'000, 101ms);
+  REQUIRE(cc.pacing_gain() == doctest::Approx(1.0));
+  CHECK(cc.congestion_window() > 1'500'000);
+}
+
+TEST_CASE("bbr inflight_hi: loss-free probes raise the cap by a doubling step until it is gone") {
+  probing p;
+  auto& cc = p.cc;
+  p.to_probe_up();
+  cc.on_ack(flight(p.d, 1'200'000, 100'000));
+  std::uint64_t cap = cc.inflight_hi();
+  REQUIRE(cap == 1'100'000);
+  std::vector<std::uint64_t> caps;
+  for (int probe = 0; probe < 6 && cc.inflight_hi() != 0; ++probe) {
+    p.to_probe_up();
+    p.d.round(10'000'000, 100ms, cc.inflight_hi(), 101ms); // the probe reaches the cap without loss
+    caps.push_back(cc.inflight_hi());
+  }
+  REQUIRE(caps.size() >= 4);
+  CHECK(caps[0] == cap + cap / 16);
+  CHECK(caps[1] == caps[0] + caps[0] / 8);
+  CHECK(caps[2] == caps[1] + caps[1] / 4);
+  CHECK(cc.inflight_hi() == 0);
+}
+
+TEST_CASE("bbr inflight_hi: random loss, the same below and above one BDP, sets no cap") {
+  // 5% random loss: flights of at most a BDP lose 5% too, so a probe's 5%
+  // is not the buffer overflowing.
+  probing p;
+  auto& cc = p.cc;
+  for (int i = 0; i < 40; ++i) cc.on_ack(flight(p.d, 900'000, 45'000));
+  p.to_probe_up();
+  cc.on_ack(flight(p.d, 1'200'000, 60'000));
+  CHECK(cc.inflight_hi() == 0);
+  // 5% on top of it is.
+  cc.on_ack(flight(p.d, 1'200'000, 125'000));
+  CHECK(cc.inflight_hi() != 0);
 }

@@ -126,20 +126,34 @@ TEST_CASE("ack_tracker: with more ranges than fit, the ACK carries the most rece
   CHECK(ack.valid());
 }
 
-TEST_CASE("ack_tracker: ranges the peer has seen acknowledged are dropped and refused afterwards") {
+TEST_CASE("ack_tracker: ranges the peer has seen acknowledged are no longer reported") {
   ack_tracker tracker;
   for (std::uint64_t pn : {0, 1, 2, 4, 5, 7, 9, 10}) tracker.on_packet_received(pn, true, t0);
   tracker.on_ack_acknowledged(4);
-  CHECK(tracker.floor() == 5);
+  CHECK(tracker.reported_floor() == 5);
+  CHECK(tracker.floor() == 0); // still remembered: duplicates are still recognised
   ack_info ack;
   tracker.build_ack(t0, ack);
   CHECK(ranges_of(ack) == std::vector<ack_range>{{9, 10}, {7, 7}, {5, 5}});
-  // 3 never arrived, but it is below the floor now: refused as a duplicate.
-  CHECK_FALSE(tracker.on_packet_received(3, true, t0));
+  CHECK_FALSE(tracker.on_packet_received(1, true, t0)); // a duplicate below them
   CHECK(tracker.on_packet_received(8, true, t0));
-  // An older acknowledged ACK does not move the floor back.
+  // An older acknowledged ACK does not move the reported floor back.
   tracker.on_ack_acknowledged(2);
-  CHECK(tracker.floor() == 5);
+  CHECK(tracker.reported_floor() == 5);
+}
+
+TEST_CASE("ack_tracker: a packet overtaken by more than an ACK's round trip is accepted and reported") {
+  // A reordering link let 4..10 overtake 3, and the ACK of an ACK covering
+  // them came back before 3 arrived. 3 is new data, not a duplicate.
+  ack_tracker tracker;
+  for (std::uint64_t pn : {0, 1, 2, 4, 5, 6, 7, 8, 9, 10}) tracker.on_packet_received(pn, true, t0);
+  tracker.on_ack_acknowledged(10);
+  ack_info ack;
+  CHECK_FALSE(tracker.build_ack(t0, ack)); // nothing the peer has not seen
+  CHECK(tracker.on_packet_received(3, true, t0));
+  REQUIRE(tracker.build_ack(t0, ack));
+  CHECK(ranges_of(ack) == std::vector<ack_range>{{3, 10}});
+  CHECK_FALSE(tracker.on_packet_received(3, true, t0)); // and only once
 }
 
 TEST_CASE("ack_tracker: beyond max_tracked_ranges the oldest range is forgotten") {

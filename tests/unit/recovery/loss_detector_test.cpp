@@ -76,22 +76,27 @@ TEST_CASE("loss_detector: packet threshold declares packets three behind the lar
   CHECK(numbers(out.lost) == std::vector<std::uint64_t>{0, 1});
   CHECK(out.bytes_lost == 2000);
   CHECK(d.bytes_in_flight() == 3000);
-  // Loss timer: packet 2's send time + 9/8 * max(SRTT, latest) = 2ms + 9/8 * 46ms.
-  CHECK(d.timer() == t0 + 2ms + duration{51'750'000});
+  // 4 overtook 0..3, so its 46 ms is no RTT sample (it might be a
+  // reordering link's shortcut): the loss timer runs on the initial RTT,
+  // packet 2's send time + 9/8 * 333 ms.
+  CHECK_FALSE(out.rtt_updated);
+  CHECK(d.timer() == t0 + 2ms + duration{374'625'000});
   CHECK(d.oldest_unacknowledged() == 2);
 }
 
 TEST_CASE("loss_detector: time threshold declares a packet lost when the loss timer fires") {
   loss_detector d;
   d.on_packet_sent(packet(0, t0));
-  d.on_packet_sent(packet(1, t0 + 10ms));
-  const auto& out = d.on_ack_received(ack_of({{1, 1}}), t0 + 110ms); // rtt 100 ms
+  d.on_ack_received(ack_of({{0, 0}}), t0 + 100ms); // rtt 100 ms, in order
+  d.on_packet_sent(packet(1, t0 + 100ms));
+  d.on_packet_sent(packet(2, t0 + 110ms));
+  const auto& out = d.on_ack_received(ack_of({{2, 2}, {0, 0}}), t0 + 210ms); // rtt 100 ms again
   CHECK(out.lost.empty());
-  const time_point loss_time = t0 + 112'500us; // sent t0 + 9/8 * 100 ms
+  const time_point loss_time = t0 + 212'500us; // 1 sent at t0 + 100 ms, + 9/8 * 100 ms
   CHECK(d.timer() == loss_time);
   CHECK(d.on_timeout(loss_time - 1ms).lost.empty()); // early call: nothing
   const auto& t = d.on_timeout(loss_time);
-  CHECK(numbers(t.lost) == std::vector<std::uint64_t>{0});
+  CHECK(numbers(t.lost) == std::vector<std::uint64_t>{1});
   CHECK(t.probes == 0);
   CHECK(d.bytes_in_flight() == 0);
   CHECK(d.timer() == never);
@@ -100,9 +105,11 @@ TEST_CASE("loss_detector: time threshold declares a packet lost when the loss ti
 TEST_CASE("loss_detector: an old enough packet is lost on the ACK itself by time threshold") {
   loss_detector d;
   d.on_packet_sent(packet(0, t0));
-  d.on_packet_sent(packet(1, t0 + 200ms));
-  const auto& out = d.on_ack_received(ack_of({{1, 1}}), t0 + 300ms); // rtt 100: 0 sent 300 ms ago
-  CHECK(numbers(out.lost) == std::vector<std::uint64_t>{0});
+  d.on_ack_received(ack_of({{0, 0}}), t0 + 100ms); // rtt 100 ms
+  d.on_packet_sent(packet(1, t0 + 100ms));
+  d.on_packet_sent(packet(2, t0 + 300ms));
+  const auto& out = d.on_ack_received(ack_of({{2, 2}, {0, 0}}), t0 + 400ms); // 1 sent 300 ms ago
+  CHECK(numbers(out.lost) == std::vector<std::uint64_t>{1});
 }
 
 TEST_CASE("loss_detector: a probe timeout fires after the PTO and backs off exponentially") {
@@ -180,7 +187,9 @@ TEST_CASE("loss_detector: losses before the first RTT sample never count as pers
   for (std::uint64_t pn = 0; pn <= 10; ++pn)
     d.on_packet_sent(packet(pn, t0 + std::chrono::milliseconds(200 * pn)));
   const auto& out = d.on_ack_received(ack_of({{10, 10}}), t0 + 2100ms);
-  CHECK(out.lost.size() == 10);
+  // 10 overtook the others, so there is no RTT sample: 0..7 by the packet
+  // threshold, 8 by time on the initial RTT (sent more than 9/8 · 333 ms ago).
+  CHECK(out.lost.size() == 9);
   CHECK_FALSE(out.persistent_congestion);
 }
 
@@ -280,4 +289,69 @@ TEST_CASE("loss_detector: a spurious loss declared by time lengthens the time th
   d.on_ack_received(ack_of({{0, 1}}), t0 + 120ms); // only late
   CHECK(d.time_threshold() == doctest::Approx(9.0 / 8.0 + 0.125));
   CHECK(d.packet_threshold() == 3);
+}
+
+// --- Reordering that is not loss ---
+
+TEST_CASE("loss_detector: a packet that overtook older ones is flagged and sets no min RTT") {
+  // 0..9 sent 1 ms apart on a path of 50 ms; a reordering link sends 5 past
+  // its delay line, so its ACK comes after 7 ms.
+  loss_detector d;
+  for (std::uint64_t pn = 0; pn < 10; ++pn) d.on_packet_sent(packet(pn, t0 + std::chrono::milliseconds(pn)));
+  const auto& early = d.on_ack_received(ack_of({{5, 5}}), t0 + 12ms);
+  CHECK(early.newest_acked_overtook);
+  CHECK_FALSE(early.rtt_updated);
+  CHECK_FALSE(d.rtt().has_sample());
+  CHECK(early.lost.size() == 3); // 0..2 by the packet threshold, spuriously
+  // 0..4 arrive on the normal route; the ACK's largest (5) is old news, so
+  // the sample comes from 4, which overtook nothing.
+  const auto& normal = d.on_ack_received(ack_of({{0, 5}}), t0 + 54ms);
+  CHECK_FALSE(normal.newest_acked_overtook);
+  CHECK(normal.rtt_updated);
+  CHECK(normal.spurious.size() == 3);
+  CHECK(d.rtt().min_rtt() == 50ms);
+  CHECK(d.rtt().smoothed_rtt() == 50ms);
+  d.on_ack_received(ack_of({{0, 7}}), t0 + 57ms);
+  // 10 overtakes 8 and 9: neither min RTT nor SRTT takes its 5 ms.
+  d.on_packet_sent(packet(10, t0 + 60ms));
+  const auto& again = d.on_ack_received(ack_of({{10, 10}, {0, 7}}), t0 + 65ms);
+  CHECK(again.newest_acked_overtook);
+  CHECK_FALSE(again.rtt_updated);
+  CHECK(d.rtt().min_rtt() == 50ms);
+  CHECK(d.rtt().smoothed_rtt() == 50ms);
+}
+
+TEST_CASE("loss_detector: a packet behind a real loss still gives an RTT sample, but no min RTT") {
+  loss_detector d;
+  for (std::uint64_t pn = 0; pn < 4; ++pn) d.on_packet_sent(packet(pn, t0 + std::chrono::milliseconds(pn)));
+  d.on_ack_received(ack_of({{0, 0}}), t0 + 50ms);
+  REQUIRE(d.rtt().min_rtt() == 50ms);
+  // 1 was lost; 2 overtook it, and took the path's RTT and a bit more.
+  const auto& out = d.on_ack_received(ack_of({{2, 2}, {0, 0}}), t0 + 54ms);
+  CHECK(out.newest_acked_overtook);
+  CHECK(out.rtt_updated);
+  CHECK(d.rtt().latest_rtt() == 52ms);
+  CHECK(d.rtt().min_rtt() == 50ms);
+}
+
+TEST_CASE("loss_detector: reordering beyond the packet threshold's cap leaves detection to time") {
+  loss_config config;
+  config.max_packet_threshold = 8;
+  loss_detector d{config};
+  for (std::uint64_t pn = 0; pn <= 20; ++pn) d.on_packet_sent(packet(pn, t0));
+  d.on_ack_received(ack_of({{0, 0}}), t0 + 100ms);
+  // 20 overtook 1..19: 1..17 are declared lost by the packet threshold...
+  const auto& early = d.on_ack_received(ack_of({{20, 20}, {0, 0}}), t0 + 101ms);
+  CHECK(early.lost.size() == 17);
+  // ...and all arrive: a reordering distance of 20, beyond the cap of 8.
+  const auto& late = d.on_ack_received(ack_of({{0, 20}}), t0 + 102ms);
+  CHECK(late.spurious.size() == 17);
+  CHECK(d.packet_threshold() == no_packet_threshold);
+  // From now on an early arrival does not make the packets it overtook lost;
+  // time still does.
+  for (std::uint64_t pn = 21; pn <= 40; ++pn) d.on_packet_sent(packet(pn, t0 + 110ms));
+  const auto& next = d.on_ack_received(ack_of({{40, 40}, {0, 20}}), t0 + 120ms);
+  CHECK(next.lost.empty());
+  CHECK(d.timer() != never);
+  CHECK(d.on_timeout(d.timer()).lost.size() == 19);
 }
