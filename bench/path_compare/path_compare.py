@@ -92,7 +92,7 @@ def render(result):
 
 
 def plan(args, ctx):
-    print("rows (the same spec both ways):")
+    print("rows (the same spec both ways; through the UDP relay the rate counts 28 header bytes per packet):")
     for r in args.rows:
         print("  %-28s %s" % (r.name, r.spec()))
     print("tools:")
@@ -149,7 +149,7 @@ def main(argv):
         started = datetime.datetime.now(datetime.timezone.utc)
         load_before = os.getloadavg()[0]
         transfers = measure(args, ctx, missing)
-        row_specs = [{"name": r.name, "spec": r.spec()} for r in args.rows]
+        row_specs = [{"name": r.name, "spec": r.spec(), "udp_relay_spec": r.spec(udp_payloads=True)} for r in args.rows]
         tool_names = [t.name for t in args.tools]
         result = {"started_utc": started.isoformat(timespec="seconds"), "bytes": args.size,
                   "repetitions": args.repetitions, "timeout_s": args.timeout, "seed": args.seed,

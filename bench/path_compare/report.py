@@ -57,8 +57,8 @@ def summarize(transfers, rows, tools, tern, size):
             if mine:
                 cells[tool] = cell(mine, size)
         ok, text = verdict(cells, tern, [t for t in tools if t != tern])
-        result.append({"row": row["name"], "spec": row["spec"], "cells": cells, "tern_at_least_as_fast": ok,
-                       "verdict": text})
+        result.append({"row": row["name"], "spec": row["spec"], "udp_relay_spec": row.get("udp_relay_spec"),
+                       "cells": cells, "tern_at_least_as_fast": ok, "verdict": text})
     return result
 
 

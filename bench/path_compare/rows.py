@@ -5,6 +5,12 @@ spec that every tool's traffic crosses in both directions (data and
 acknowledgements alike, so every tool meets the same reordering, jitter and
 loss on its ACK path too).
 
+The rate counts what a wire would carry. Through --tun the link sees whole
+IP packets (kernel TCP pays its IP and TCP headers); through the UDP relay
+it sees datagram payloads, so the UDP tools' link adds the 28 bytes of IPv4
+and UDP headers per packet (netem's `rate RATE PACKETOVERHEAD`), and every
+tool pays for its headers alike.
+
 A row's queue limit follows the matrix's rule: netem's `limit` counts the
 packets still in the delay line, so it is the one-way delay line plus the
 wanted queue, in 1500-byte packets at the row's rate."""
@@ -13,6 +19,7 @@ import math
 from dataclasses import dataclass
 
 PACKET_BYTES = 1500
+UDP_IP_HEADER_BYTES = 28
 
 
 @dataclass(frozen=True)
@@ -30,11 +37,16 @@ class PathRow:
         queue = max(1.0, round(packets_per_second * self.rtt_ms / 1000 * self.queue_bdp))
         return math.ceil(delay_line) + int(queue)
 
-    def spec(self):
+    def spec(self, udp_payloads=False):
+        """The tern-netem spec; udp_payloads for the UDP relay, whose link
+        sees datagram payloads without their IP and UDP headers."""
+        rate = "rate %dmbit" % self.rate_mbit
+        if udp_payloads:
+            rate += " %d" % UDP_IP_HEADER_BYTES
         delay = "delay %dms" % (self.rtt_ms // 2)
         if self.jitter:
             delay += " " + self.jitter
-        parts = ["rate %dmbit" % self.rate_mbit, delay, "limit %d" % self.limit_packets(), self.impairment]
+        parts = [rate, delay, "limit %d" % self.limit_packets(), self.impairment]
         return " ".join(p for p in parts if p)
 
 

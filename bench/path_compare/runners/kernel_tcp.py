@@ -58,7 +58,7 @@ class KernelTcp:
         why = self.unavailable()
         if why:
             return Outcome(UNAVAILABLE, reason=why)
-        link = relay.start_tun(ctx, name, row.spec())
+        link = relay.start_tun(ctx, name, row)
         if not link:
             return Outcome(FAILED, reason="tern-netem --tun did not start: " + tail(relay.log_of(ctx, name)))
         dst = ctx.fresh_dir("tcp-dst")

@@ -72,7 +72,7 @@ def run(ctx, row, name):
                                  ctx.work / (name + ".server.out"), server_err)
     if not wait_for_udp_port(port, server):
         return Outcome(FAILED, reason="%s did not start: %s" % (SERVER, tail(server_err)))
-    link = relay.start_udp(ctx, name, port, row.spec())
+    link = relay.start_udp(ctx, name, port, row)
     if not link:
         return Outcome(FAILED, reason="tern-netem did not start: " + tail(relay.log_of(ctx, name)))
     client_err = ctx.work / (name + ".client.err")

@@ -47,7 +47,7 @@ def run(ctx, row, name):
          "file://%s/" % dst], ctx.work / (name + ".recv.out"), receiver_err)
     if not wait_for_udp_port(port, receiver):
         return Outcome(FAILED, reason="receiver did not start: " + tail(receiver_err))
-    link = relay.start_udp(ctx, name, port, row.spec())
+    link = relay.start_udp(ctx, name, port, row)
     if not link:
         return Outcome(FAILED, reason="tern-netem did not start: " + tail(relay.log_of(ctx, name)))
     sender_err = ctx.work / (name + ".send.err")

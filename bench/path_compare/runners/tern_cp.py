@@ -36,7 +36,7 @@ def run(ctx, row, name):
     if not m:
         return Outcome(FAILED, reason="serve did not start: " + tail(serve_err))
     port, fingerprint = int(m.group(1)), m.group(2)
-    link = relay.start_udp(ctx, name, port, row.spec())
+    link = relay.start_udp(ctx, name, port, row)
     if not link:
         return Outcome(FAILED, reason="tern-netem did not start: " + tail(relay.log_of(ctx, name)))
     known_hosts = home / "known_hosts"
