@@ -14,7 +14,8 @@ Repetitions are interleaved (repetition, then row, then tool) so that every
 tool meets the same machine state. Prints the Markdown table; --json writes
 the result, --markdown the table. Exit status: 0 the run completed (failed
 transfers are results, in the table), 2 usage, 77 tern-cp or tern-netem not
-built (nothing to compare)."""
+built (nothing to compare), 128 + N after signal N (SIGINT, SIGTERM: the
+table and --json of what was measured are still written)."""
 
 import argparse
 import datetime
@@ -85,6 +86,8 @@ def render(result):
     tools = result["tools"]
     lines = ["%d bytes per transfer, %d repetition(s), median; goodput = file bits / time." % (
         result["bytes"], result["repetitions"]), "", report.markdown(result["rows"], tools)]
+    if result.get("interrupted"):
+        lines[0] += " Interrupted: only the transfers measured before are counted."
     notes = report.failure_notes(result["rows"])
     if notes:
         lines += ["", "Failed or unavailable:"] + notes
@@ -101,8 +104,8 @@ def plan(args, ctx):
     print("%d bytes, %d repetition(s), timeout %g s per transfer" % (args.size, args.repetitions, args.timeout))
 
 
-def measure(args, ctx, missing):
-    transfers = []
+def measure(args, ctx, missing, transfers):
+    """Appends one record per transfer to transfers, as each ends."""
     for repetition in range(args.repetitions):
         for r in args.rows:
             for t in args.tools:
@@ -118,7 +121,6 @@ def measure(args, ctx, missing):
                 shown = "%.2f s" % outcome.seconds if outcome.seconds is not None else outcome.status
                 print("path_compare: [%d] %-28s %-10s %s %s (load %.2f)" % (
                     repetition + 1, r.name, t.name, shown, outcome.reason, os.getloadavg()[0]), file=sys.stderr)
-    return transfers
 
 
 def main(argv):
@@ -148,14 +150,21 @@ def main(argv):
         ctx.digest = payload.make(ctx.payload, args.size, args.seed)
         started = datetime.datetime.now(datetime.timezone.utc)
         load_before = os.getloadavg()[0]
-        transfers = measure(args, ctx, missing)
+        transfers = []
+        interrupted = None
+        try:
+            measure(args, ctx, missing, transfers)
+        except SystemExit as stop:
+            # A run cut short (SIGINT, SIGTERM) still reports what it measured.
+            interrupted = stop.code
+            print("path_compare: interrupted after %d transfers" % len(transfers), file=sys.stderr)
         row_specs = [{"name": r.name, "spec": r.spec(), "udp_relay_spec": r.spec(udp_payloads=True)} for r in args.rows]
         tool_names = [t.name for t in args.tools]
         result = {"started_utc": started.isoformat(timespec="seconds"), "bytes": args.size,
                   "repetitions": args.repetitions, "timeout_s": args.timeout, "seed": args.seed,
                   "tools": tool_names, "machine": dict(machine_note(), load_1min_at_start=load_before),
                   "rows": report.summarize(transfers, row_specs, tool_names, runners.TERN, args.size),
-                  "transfers": transfers}
+                  "transfers": transfers, "interrupted": interrupted is not None}
         text = render(result)
         print(text)
         if args.json:
@@ -163,7 +172,7 @@ def main(argv):
             Path(args.json).write_text(json.dumps({"path_compare": result}, indent=1) + "\n")
         if args.markdown:
             Path(args.markdown).write_text(text + "\n")
-        return 0
+        return interrupted if interrupted is not None else 0
     finally:
         processes.stop_all()
         shutil.rmtree(work, ignore_errors=True)
