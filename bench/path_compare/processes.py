@@ -72,42 +72,51 @@ def exit_on_signals():
     signal.signal(signal.SIGINT, handler)
 
 
-def wait_for_line(path, pattern, proc=None, timeout_s=10.0):
-    """The first match of the regex pattern in the file at path, waiting up
-    to timeout_s; None when it never appears or proc ends first."""
+def poll_until(check, proc=None, timeout_s=10.0):
+    """check()'s first truthy value, polled every 50 ms for up to timeout_s;
+    None when the time is up or proc has ended first."""
     deadline = time.monotonic() + timeout_s
-    regex = re.compile(pattern, re.MULTILINE)
     while time.monotonic() < deadline:
-        try:
-            with open(path, errors="replace") as f:
-                m = regex.search(f.read())
-            if m:
-                return m
-        except OSError:
-            pass
+        value = check()
+        if value:
+            return value
         if proc is not None and proc.poll() is not None:
             return None
         time.sleep(0.05)
     return None
 
 
+def wait_for_line(path, pattern, proc=None, timeout_s=10.0):
+    """The first match of the regex pattern in the file at path, waiting up
+    to timeout_s; None when it never appears or proc ends first."""
+    regex = re.compile(pattern, re.MULTILINE)
+
+    def match():
+        try:
+            with open(path, errors="replace") as f:
+                return regex.search(f.read())
+        except OSError:
+            return None
+    return poll_until(match, proc, timeout_s)
+
+
 def wait_for_udp_port(port, proc=None, timeout_s=10.0):
     """True once something is bound to UDP port (IPv4 or IPv6) in this
     network namespace, per /proc/net/udp*."""
-    wanted = ":%04X " % port
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+    wanted = ":%04X" % port
+
+    def bound():
         for table in ("/proc/net/udp", "/proc/net/udp6"):
             try:
                 with open(table) as f:
-                    if any(wanted in line.split(None, 3)[1] + " " for line in f.readlines()[1:]):
+                    # Each line after the header: "sl local_address ...", the
+                    # address as HEXIP:HEXPORT.
+                    if any(line.split()[1].endswith(wanted) for line in f.readlines()[1:]):
                         return True
-            except OSError:
+            except (OSError, IndexError):
                 pass
-        if proc is not None and proc.poll() is not None:
-            return False
-        time.sleep(0.05)
-    return False
+        return False
+    return bool(poll_until(bound, proc, timeout_s))
 
 
 def tail(path, lines=2):
