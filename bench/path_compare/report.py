@@ -85,12 +85,15 @@ def markdown(summary, tools):
 
 
 def failure_notes(summary):
-    """One line per failed or unavailable cell, saying why."""
+    """One line per failed or unavailable cell and reason, saying why (and
+    how many times)."""
     notes = []
     for r in summary:
         for tool, c in r["cells"].items():
             if "unavailable" in c:
                 notes.append("- %s, %s: unavailable: %s" % (r["row"], tool, c["unavailable"]))
-            for reason in c["failures"]:
-                notes.append("- %s, %s: failed: %s" % (r["row"], tool, reason))
+            for reason in dict.fromkeys(c["failures"]):
+                times = c["failures"].count(reason)
+                notes.append("- %s, %s: failed%s: %s" % (r["row"], tool, " %d times" % times if times > 1 else "",
+                                                        reason))
     return notes
