@@ -6,12 +6,18 @@
 # pull in Boost).
 set -eu
 
+# srt-tools, iperf3, ngtcp2-server and ngtcp2-client are the peers of the
+# real-socket benchmarks (docs/benchmarks.md). Debian's ngtcp2-server also
+# ships an ngtcp2d service (gtlsserver on localhost:7777); the benchmarks
+# start their own server and do not use it.
+
 packages="
   build-essential cmake make pkg-config git ca-certificates
   libasio-dev libssl-dev doctest-dev libbenchmark-dev libcli11-dev
   nlohmann-json3-dev
   clang-14 libclang-rt-14-dev
   coturn stun-server stun-client srt-tools iperf3 jq iproute2
+  ngtcp2-server ngtcp2-client openssl
   python3 python3-matplotlib
 "
 

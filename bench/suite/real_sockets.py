@@ -5,8 +5,11 @@ name and skipped with a note when absent:
   build/release/bench/loopback/tern-bench-loopback   prints one JSON object
   bench/tcp_compare/run.sh [--quick] --out FILE      tern vs TCP vs SRT via tern-netem --tun (root)
   bench/compare_srt/compare_srt.sh --size BYTES       tern-cp vs srt-file-transmit (50 MB; 10 MB quick)
+  bench/path_compare/path_compare.py --json FILE      tern-cp vs ngtcp2, SRT, kernel TCP on matrix rows
+                                                      (10 MB, 3 rows; median of 3 unless quick)
 
-Writes <out>/loopback.json, <out>/tcp_compare.json and <out>/compare_srt.json
+Writes <out>/loopback.json, <out>/tcp_compare.json, <out>/compare_srt.json
+and <out>/path_compare.json
 (each {"machine": ..., "<name>": ...}); a skipped or failed step is recorded
 as {"skipped": why} or {"error": why} so the table can say so."""
 
@@ -110,6 +113,26 @@ def compare_srt(quick):
     return {"bytes": size, "runs": rows, "failures": failures, "exit_status": status}
 
 
+def path_compare(out_dir, build_dir, quick):
+    script = common.REPO / "bench/path_compare/path_compare.py"
+    if not script.exists():
+        return {"skipped": "bench/path_compare/path_compare.py is not in this tree"}
+    raw = Path(out_dir) / "path_compare.raw.json"
+    argv = ["/usr/bin/python3", str(script), "--bin", str(Path(build_dir) / "tools"), "--json", str(raw)]
+    # Its quick row set either way (the full six rows at 50 MB take several
+    # minutes a repetition; docs/benchmarks.md has that table): one
+    # repetition for BENCH_QUICK, the median of three otherwise.
+    _, status, error = call(argv + ["--quick", "--repetitions", "1" if quick else "3"])
+    if status == 77:
+        return {"skipped": error}
+    if error:
+        return {"error": error}
+    value = parsed_json(raw.read_text()) if raw.exists() else None
+    if not isinstance(value, dict) or "path_compare" not in value:
+        return {"error": "%s: missing or not JSON" % raw.name}
+    return value["path_compare"]
+
+
 def main():
     args = common.arguments(__doc__.splitlines()[0])
     machine = common.machine(args.build, args.seed, args.quick)
@@ -117,6 +140,7 @@ def main():
         "loopback": lambda: loopback(args.build, args.quick),
         "tcp_compare": lambda: tcp_compare(args.build, args.out, args.quick),
         "compare_srt": lambda: compare_srt(args.quick),
+        "path_compare": lambda: path_compare(args.out, args.build, args.quick),
     }
     failed = 0
     for name, step in steps.items():

@@ -83,7 +83,7 @@ def simulated_lines(sim):
 
 def real_socket_lines(out):
     lines = ["real sockets"]
-    for name in ("loopback", "tcp_compare", "compare_srt"):
+    for name in ("loopback", "tcp_compare", "compare_srt", "path_compare"):
         _, value = common.read_result(out / (name + ".json"), name)
         if value is None:
             continue
@@ -102,6 +102,12 @@ def real_socket_lines(out):
                 lines.append("  %-12s %d ms, %g%% loss: tern-cp %s, srt %s%s" % (
                     name, r["rtt_ms"], r["loss_percent"], fmt(r["tern_cp_s"]), fmt(r["srt_s"]),
                     "" if r["ratio"] is None else " (%.2fx)" % r["ratio"]))
+        elif name == "path_compare" and value.get("rows"):
+            for r in value["rows"]:
+                tern = r["cells"].get("tern-cp", {})
+                shown = "%.2f s" % tern["median_s"] if "median_s" in tern else "failed"
+                lines.append("  %-12s %-26s tern-cp %s; at least as fast as the best other: %s" % (
+                    name, r["row"], shown, r["verdict"].replace("**", "")))
         elif name == "tcp_compare" and value.get("runs"):
             for r in value["runs"]:
                 m, b = r.get("media") or {}, r.get("bulk")
