@@ -584,6 +584,65 @@ TEST_CASE("partial_file: two transfers of one owner and path cannot share the pa
   first->discard();
 }
 
+TEST_CASE("partial_file: a partial that is a symlink or not a regular file is refused, and nothing is followed") {
+  destination d;
+  std::string why;
+  const fs::path dir = d.root / partial_dir_name;
+  fs::create_directory(dir);
+  const fs::path outside = d.root.parent_path() / (d.root.filename().string() + "-outside");
+  { std::ofstream(outside) << "keep me"; }
+
+  // A symlink planted under the partial's name: open(O_NOFOLLOW) fails, the
+  // file it points at is neither truncated nor written.
+  fs::create_symlink(outside, dir / partial_name("", "linked"));
+  CHECK_FALSE(partial_file::open(d.fd, "", "linked", true, why));
+  CHECK_FALSE(why.empty());
+  CHECK(read_all(outside) == "keep me");
+
+  // A FIFO under the partial's name: opened without blocking, refused as
+  // not a regular file, and left as it was.
+  const fs::path fifo = dir / partial_name("", "fifo");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  why.clear();
+  CHECK_FALSE(partial_file::open(d.fd, "", "fifo", true, why));
+  CHECK(why == "the partial is not a regular file");
+  CHECK(fs::is_fifo(fs::symlink_status(fifo)));
+
+  // The partial folder itself replaced by a symlink: not followed either.
+  fs::remove_all(dir);
+  fs::create_directory_symlink(d.root.parent_path(), dir);
+  why.clear();
+  CHECK_FALSE(partial_file::open(d.fd, "", "f", true, why));
+  CHECK(why.starts_with("cannot open the partial folder"));
+  fs::remove(dir);
+  fs::remove(outside);
+}
+
+TEST_CASE("partial_file: a kept partial larger than the announced size is emptied, not hashed or sent back") {
+  destination d;
+  std::string why;
+  {
+    auto f = partial_file::open(d.fd, "alice", "f", true, why);
+    REQUIRE(f);
+    REQUIRE(f->append("0123456789", 10, why));
+    CHECK(f->keep());
+  }
+  auto again = partial_file::open(d.fd, "alice", "f", false, why);
+  REQUIRE(again);
+  tern::crypto::sha256_hasher h;
+  std::uint64_t kept = 99;
+  REQUIRE(again->measure(4, h, kept, why)); // the file announced now has 4 bytes
+  CHECK(kept == 0);
+  struct stat sb {};
+  REQUIRE(again->stat(sb));
+  CHECK(sb.st_size == 0);
+  // Appends start over from the beginning.
+  REQUIRE(again->append("abcd", 4, why));
+  REQUIRE(again->stat(sb));
+  CHECK(sb.st_size == 4);
+  again->discard();
+}
+
 TEST_CASE("partial_file: commit masks the mode, refuses an existing target unless overwrite, leaves the "
           "partial on refusal") {
   destination d;
