@@ -6,6 +6,8 @@
 #include <tern/random.hpp>
 
 #include <array>
+#include <ostream>
+#include <system_error>
 #include <vector>
 
 using tern::util::from_hex;
