@@ -286,12 +286,17 @@ TEST_CASE("bbr: ProbeRTT after ten seconds without a lower RTT, half a BDP for 2
   // Still more in flight than the ProbeRTT window: the 200 ms has not begun.
   p.d.round(10'000'000, 120ms, 700'000, 300ms);
   CHECK(cc.current_mode() == bbr::mode::probe_rtt);
-  // In flight falls to half the BDP (now 10 MB/s × 100 ms): the 200 ms starts.
+  // In flight falls below half the BDP: the 200 ms starts. One 100 ms
+  // sample does not lower the estimate alone (it stays 120 ms)...
   p.d.round(10'000'000, 100ms, 500'000, 10ms);
   CHECK(cc.current_mode() == bbr::mode::probe_rtt);
-  CHECK(cc.congestion_window() <= 500'000);
+  CHECK(cc.min_rtt() == 120ms);
+  CHECK(cc.congestion_window() <= 600'000);
+  // ...the second confirms it: half of 10 MB/s × 100 ms.
   p.d.round(10'000'000, 100ms, 500'000, 100ms);
   CHECK(cc.current_mode() == bbr::mode::probe_rtt);
+  CHECK(cc.min_rtt() == 100ms);
+  CHECK(cc.congestion_window() <= 500'000);
   p.d.round(10'000'000, 100ms, 500'000, 101ms); // 201 ms and a round trip later
   CHECK(cc.current_mode() == bbr::mode::probe_bw);
   CHECK(cc.min_rtt() == 100ms);
@@ -754,10 +759,59 @@ TEST_CASE("bbr: a packet that overtook older ones does not set the min RTT") {
   cc.on_ack(early);
   CHECK(cc.min_rtt() == 100ms);
   CHECK(cc.congestion_window() >= cwnd);
-  // An in-order sample below the estimate is a real decrease and is taken.
-  p.d.now += 1ms;
-  cc.on_ack(p.d.make(10'000'000, 80ms, 1'000'000, mss));
+  // In-order samples below the estimate are a real decrease: the second
+  // one sets it.
+  for (int i = 0; i < 2; ++i) {
+    p.d.now += 1ms;
+    cc.on_ack(p.d.make(10'000'000, 80ms, 1'000'000, mss));
+  }
   CHECK(cc.min_rtt() == 80ms);
+}
+
+TEST_CASE("bbr: a lone in-order sample far below the rest does not set the min RTT, a sustained decrease does") {
+  // A packet alone in flight that took a reordering link's shortcut
+  // overtakes nothing, so nothing flags its RTT; the estimate is the
+  // second-lowest sample, so one such sample cannot hold the window down.
+  probing p;
+  auto& cc = p.cc;
+  REQUIRE(cc.min_rtt() == 100ms);
+  const std::uint64_t cwnd = cc.congestion_window();
+  const std::uint64_t bdp = cc.bdp(1.0);
+  p.d.now += 1ms;
+  cc.on_ack(p.d.make(10'000'000, 5ms, 1'000'000, mss));
+  CHECK(cc.min_rtt() == 100ms);
+  CHECK(cc.bdp(1.0) == bdp);
+  CHECK(cc.congestion_window() >= cwnd);
+  // The path goes on at 100 ms: nothing changes.
+  for (int i = 0; i < 20; ++i) p.d.round(10'000'000, 100ms, 1'000'000, 100ms);
+  CHECK(cc.min_rtt() == 100ms);
+  CHECK(cc.bdp(1.0) == bdp);
+  // The path really gets shorter (a route change to 70 ms): the second
+  // sample at the new level sets the estimate, and the BDP follows.
+  p.d.round(10'000'000, 72ms, 1'000'000, 72ms);
+  CHECK(cc.min_rtt() == 100ms);
+  p.d.round(10'000'000, 70ms, 1'000'000, 70ms);
+  CHECK(cc.min_rtt() == 70ms);
+  CHECK(cc.bdp(1.0) == 700'000);
+}
+
+TEST_CASE("bbr: a lone shortcut as the very first sample is replaced by the second sample") {
+  // The first application-data packet of a connection, alone in flight,
+  // took the shortcut (10 ms on a 60 ms path) and overtook nothing.
+  tern::random_source rng{tern::test::seed()};
+  bbr cc{config(), rng};
+  driver d{cc};
+  auto lone = d.make(0, 10ms, 0, mss);
+  lone.sample.valid = false;
+  cc.on_ack(lone);
+  CHECK(cc.min_rtt() == 10ms); // all there is
+  for (const auto rtt : {60ms, 61ms, 60ms}) {
+    d.now += 1ms;
+    auto e = d.make(0, rtt, 0, mss);
+    e.sample.valid = false;
+    cc.on_ack(e);
+    CHECK(cc.min_rtt() == 60ms);
+  }
 }
 
 TEST_CASE("bbr: before any in-order sample an overtaking one serves, and the first in-order one replaces it") {
