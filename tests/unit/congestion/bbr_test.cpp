@@ -286,17 +286,12 @@ TEST_CASE("bbr: ProbeRTT after ten seconds without a lower RTT, half a BDP for 2
   // Still more in flight than the ProbeRTT window: the 200 ms has not begun.
   p.d.round(10'000'000, 120ms, 700'000, 300ms);
   CHECK(cc.current_mode() == bbr::mode::probe_rtt);
-  // In flight falls below half the BDP: the 200 ms starts. One 100 ms
-  // sample does not lower the estimate alone (it stays 120 ms)...
+  // In flight falls to half the BDP (now 10 MB/s × 100 ms): the 200 ms starts.
   p.d.round(10'000'000, 100ms, 500'000, 10ms);
   CHECK(cc.current_mode() == bbr::mode::probe_rtt);
-  CHECK(cc.min_rtt() == 120ms);
-  CHECK(cc.congestion_window() <= 600'000);
-  // ...the second confirms it: half of 10 MB/s × 100 ms.
+  CHECK(cc.congestion_window() <= 500'000);
   p.d.round(10'000'000, 100ms, 500'000, 100ms);
   CHECK(cc.current_mode() == bbr::mode::probe_rtt);
-  CHECK(cc.min_rtt() == 100ms);
-  CHECK(cc.congestion_window() <= 500'000);
   p.d.round(10'000'000, 100ms, 500'000, 101ms); // 201 ms and a round trip later
   CHECK(cc.current_mode() == bbr::mode::probe_bw);
   CHECK(cc.min_rtt() == 100ms);
