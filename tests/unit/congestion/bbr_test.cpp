@@ -70,6 +70,15 @@ struct driver {
     cc.on_ack(make(rate, rtt, in_flight, acked));
   }
   void round(std::uint64_t rate, duration rtt, std::uint64_t in_flight) { round(rate, rtt, in_flight, rtt); }
+
+  // An ACK of one packet with an RTT sample but no delivery rate yet (the
+  // start of a connection).
+  void rtt_only(duration rtt, bool overtook = false) {
+    auto e = make(0, rtt, 0, mss);
+    e.sample.valid = false;
+    e.newest_acked_overtook = overtook;
+    cc.on_ack(e);
+  }
 };
 
 // A BBR that went through Startup and Drain at 10 MB/s, 100 ms: BDP 1 MB.
@@ -796,15 +805,11 @@ TEST_CASE("bbr: a lone shortcut as the very first sample is replaced by the seco
   tern::random_source rng{tern::test::seed()};
   bbr cc{config(), rng};
   driver d{cc};
-  auto lone = d.make(0, 10ms, 0, mss);
-  lone.sample.valid = false;
-  cc.on_ack(lone);
+  d.rtt_only(10ms);
   CHECK(cc.min_rtt() == 10ms); // all there is
   for (const auto rtt : {60ms, 61ms, 60ms}) {
     d.now += 1ms;
-    auto e = d.make(0, rtt, 0, mss);
-    e.sample.valid = false;
-    cc.on_ack(e);
+    d.rtt_only(rtt);
     CHECK(cc.min_rtt() == 60ms);
   }
 }
@@ -813,15 +818,10 @@ TEST_CASE("bbr: before any in-order sample an overtaking one serves, and the fir
   tern::random_source rng{tern::test::seed()};
   bbr cc{config(), rng};
   driver d{cc};
-  auto early = d.make(0, 10ms, 0, mss);
-  early.sample.valid = false;
-  early.newest_acked_overtook = true;
-  cc.on_ack(early);
+  d.rtt_only(10ms, true);
   CHECK(cc.min_rtt() == 10ms);
   d.now += 50ms;
-  auto in_order = d.make(0, 60ms, 0, mss);
-  in_order.sample.valid = false;
-  cc.on_ack(in_order);
+  d.rtt_only(60ms);
   CHECK(cc.min_rtt() == 60ms); // larger, but the first real one
 }
 
