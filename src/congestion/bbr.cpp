@@ -26,7 +26,7 @@ namespace tern::cc {
 bbr::bbr(const controller_config& config, const bbr_config& tuning, random_source& rng) noexcept
     : config_{config}, tuning_{tuning}, rng_{rng}, pacing_gain_{tuning.startup_pacing_gain},
       cwnd_gain_{tuning.startup_cwnd_gain}, cwnd_{config.initial_window_packets * config.max_datagram_size},
-      pacing_rate_{0}, max_bw_{tuning.bandwidth_window_rounds} {
+      pacing_rate_{0}, max_bw_{tuning.bandwidth_window_rounds}, min_rtt_{tuning.min_rtt_confirm_tolerance} {
   // Before any RTT sample the initial window is paced over a nominal 1 ms.
   const double nominal = static_cast<double>(cwnd_) / 1e-3;
   pacing_rate_ = static_cast<std::uint64_t>(tuning_.startup_pacing_gain * nominal);
@@ -57,8 +57,8 @@ std::uint64_t bbr::probe_rtt_cwnd() const noexcept {
 }
 
 std::uint64_t bbr::bdp(double gain) const noexcept {
-  if (!has_min_rtt_ || max_bw_.empty()) return config_.initial_window_packets * config_.max_datagram_size;
-  const double bytes = static_cast<double>(max_bw_.best()) * static_cast<double>(min_rtt_.count()) * 1e-9;
+  if (min_rtt_.empty() || max_bw_.empty()) return config_.initial_window_packets * config_.max_datagram_size;
+  const double bytes = static_cast<double>(max_bw_.best()) * static_cast<double>(min_rtt().count()) * 1e-9;
   return static_cast<std::uint64_t>(gain * bytes);
 }
 
@@ -149,24 +149,29 @@ void bbr::update_max_bandwidth(const ack_event& e) {
 }
 
 void bbr::update_min_rtt(const ack_event& e) {
-  // An estimate not refreshed for min_rtt_window is replaced by the next
+  // An estimate not confirmed for min_rtt_window restarts from the next
   // in-order sample, whatever it is; check_probe_rtt then drains the queue
-  // so that sample can be a true minimum. A packet that overtook older ones
-  // (a reordering link sent it past its delay line) shows a shortcut, not
-  // the path: the window is a multiple of bandwidth × min RTT, and a
-  // shortcut's RTT would hold it below the real pipe, the delivery rate
-  // with it, and the bandwidth estimate would spiral down. Such a sample
-  // only serves until an in-order one comes.
-  min_rtt_expired_ = has_min_rtt_ && e.now > min_rtt_stamp_ + tuning_.min_rtt_window;
+  // so the samples that follow can be a true minimum. A packet that
+  // overtook older ones (a reordering link sent it past its delay line)
+  // shows a shortcut, not the path: the window is a multiple of bandwidth ×
+  // min RTT, and a shortcut's RTT would hold it below the real pipe, the
+  // delivery rate with it, and the bandwidth estimate would spiral down.
+  // Such samples only serve until an in-order one comes. A shortcut taken
+  // by a packet alone in flight overtakes nothing; the filter
+  // asks a second sample to confirm a new minimum.
+  min_rtt_expired_ = !min_rtt_.empty() && e.now > min_rtt_stamp_ + tuning_.min_rtt_window;
   const duration rtt = e.sample.has_packet ? e.sample.rtt : e.latest_rtt;
   if (rtt <= duration::zero()) return;
-  const bool take = e.newest_acked_overtook ? !has_min_rtt_ || (min_rtt_from_overtaking_ && rtt <= min_rtt_)
-                                            : !has_min_rtt_ || min_rtt_from_overtaking_ || rtt <= min_rtt_ ||
-                                                  min_rtt_expired_;
-  if (!take) return;
-  min_rtt_ = rtt;
-  min_rtt_stamp_ = e.now;
-  has_min_rtt_ = true;
+  if (e.newest_acked_overtook && !min_rtt_.empty() && !min_rtt_from_overtaking_) return;
+  const bool restart = min_rtt_.empty() || (min_rtt_from_overtaking_ && !e.newest_acked_overtook) ||
+                       (min_rtt_expired_ && !e.newest_acked_overtook);
+  bool confirmed = true;
+  if (restart) {
+    min_rtt_.restart(rtt);
+  } else {
+    confirmed = min_rtt_.update(rtt);
+  }
+  if (confirmed) min_rtt_stamp_ = e.now;
   min_rtt_from_overtaking_ = e.newest_acked_overtook;
 }
 
@@ -190,7 +195,7 @@ void bbr::set_cwnd(const ack_event& e) {
     // Growing by the acknowledged bytes alone doubles the window per round
     // trip whatever the pacing gain; following the model instead lets the
     // window keep up with a rate that grows by the pacing gain per round.
-    if (tuning_.startup == bbr_startup_mode::window_follows_model && has_min_rtt_ && !max_bw_.empty()) cwnd_ = std::max(cwnd_, target);
+    if (tuning_.startup == bbr_startup_mode::window_follows_model && !min_rtt_.empty() && !max_bw_.empty()) cwnd_ = std::max(cwnd_, target);
   }
   // inflight_hi bounds the probe (bbr_loss.cpp); cruising is paced below
   // the estimate and needs the usual headroom, or the window itself would

@@ -3,6 +3,7 @@
 #include "congestion/ack_train.hpp"
 #include "congestion/bbr_config.hpp"
 #include "congestion/controller.hpp"
+#include "congestion/min_rtt_filter.hpp"
 #include "congestion/windowed_filter.hpp"
 
 #include <array>
@@ -51,8 +52,9 @@ public:
   [[nodiscard]] mode current_mode() const noexcept { return mode_; }
   /// Bottleneck bandwidth estimate, bytes per second (0 before any sample).
   [[nodiscard]] std::uint64_t max_bandwidth() const noexcept { return max_bw_.best(); }
-  /// Min RTT estimate (zero before any sample).
-  [[nodiscard]] duration min_rtt() const noexcept { return min_rtt_; }
+  /// Min RTT estimate (zero before any sample): a minimum two samples
+  /// agree on (min_rtt_filter.hpp).
+  [[nodiscard]] duration min_rtt() const noexcept { return min_rtt_.estimate(); }
   [[nodiscard]] double pacing_gain() const noexcept { return pacing_gain_; }
   [[nodiscard]] double cwnd_gain() const noexcept { return cwnd_gain_; }
   [[nodiscard]] std::uint64_t round_count() const noexcept { return round_count_; }
@@ -132,9 +134,9 @@ private:
 
   // The model.
   max_filter<std::uint64_t> max_bw_;
-  duration min_rtt_{0};
+  min_rtt_filter min_rtt_;
+  /// When a sample last confirmed min_rtt_ (or ProbeRTT ended).
   time_point min_rtt_stamp_{};
-  bool has_min_rtt_ = false;
   bool min_rtt_expired_ = false;
   /// min_rtt_ came from packets that overtook older ones only.
   bool min_rtt_from_overtaking_ = false;

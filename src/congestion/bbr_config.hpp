@@ -50,6 +50,11 @@ struct bbr_config {
   std::uint64_t bandwidth_window_rounds = 10;
   /// The min RTT estimate expires after this long; ProbeRTT then refreshes it.
   duration min_rtt_window = std::chrono::seconds(10);
+  /// A new min RTT needs two samples within this fraction of each other
+  /// (min_rtt_filter.hpp): a lone shortcut through a reordering link must
+  /// not set it. 0.25 tells a 20 ms path's samples from its 10 ms shortcut
+  /// and leaves room for delayed-ACK jitter on a real decrease.
+  double min_rtt_confirm_tolerance = 0.25;
   /// Time spent at the minimal window in ProbeRTT (at least one round trip).
   duration probe_rtt_duration = std::chrono::milliseconds(200);
   /// ProbeRTT's window as a fraction of the estimated BDP (the draft's

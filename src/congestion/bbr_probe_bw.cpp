@@ -41,7 +41,7 @@ std::uint64_t bbr::probe_up_inflight() const noexcept {
 
 void bbr::check_cycle_phase(const ack_event& e) {
   if (mode_ != mode::probe_bw) return;
-  const bool full_length = e.now - cycle_stamp_ > min_rtt_;
+  const bool full_length = e.now - cycle_stamp_ > min_rtt();
   bool next = false;
   if (pacing_gain_ == 1.0)
     next = full_length;

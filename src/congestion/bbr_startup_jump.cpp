@@ -105,8 +105,8 @@ void bbr::update_startup_jump(const ack_event& e) {
 void bbr::try_jump(const ack_event& e) {
   jump_phase_ = jump_phase::done;
   const auto rate = first_flight_train_.rate(tuning_.startup_jump_min_acks);
-  if (!rate || !has_min_rtt_ || first_flight_train_.gap_ratio() > tuning_.startup_jump_max_gap_ratio) return;
-  const double min_rtt_s = static_cast<double>(min_rtt_.count()) * 1e-9;
+  if (!rate || min_rtt_.empty() || first_flight_train_.gap_ratio() > tuning_.startup_jump_max_gap_ratio) return;
+  const double min_rtt_s = static_cast<double>(min_rtt().count()) * 1e-9;
   const double iw = static_cast<double>(config_.initial_window_packets * config_.max_datagram_size);
   const double cap = tuning_.startup_jump_max_multiple * iw / min_rtt_s;
   double estimate = static_cast<double>(*rate);
@@ -146,7 +146,7 @@ void bbr::check_jump(const ack_event& e) {
     return;
   }
   if (e.sample.prior_delivered >= jump_mark_ && !e.newest_acked_overtook) jump_train_.on_ack(e.now, newly_delivered_);
-  const auto check_span = std::chrono::duration_cast<duration>(min_rtt_ * tuning_.startup_jump_check_fraction);
+  const auto check_span = std::chrono::duration_cast<duration>(min_rtt() * tuning_.startup_jump_check_fraction);
   if (jump_train_.span() >= check_span) {
     if (const auto measured = jump_train_.rate()) {
       finish_jump(*measured);

@@ -8,8 +8,12 @@
 // min RTT. Min RTT ignores ack delay, so a peer's inflated delay report can
 // never drag it down. Neither can a packet that overtook older ones (a
 // reordering link's shortcut; loss_detector flags them): such samples never
-// set the min, and count for SRTT only when not below it and after the
-// first in-order sample. The timeout is RFC 9002's PTO, used also as the RTO:
+// set the min, and count for SRTT only after the first in-order sample and
+// when not below a minimum two in-order samples agree on: a packet alone in
+// flight that took the shortcut overtakes nothing and sets min_ (RFC 9002
+// keeps the lowest sample), and gating on min_ then let every later
+// shortcut into SRTT, until the time threshold declared the normal route
+// lost. The timeout is RFC 9002's PTO, used also as the RTO:
 // one SRTT, four deviations (at least the timer granularity) and the time the
 // peer may hold its ACK. Each consecutive timeout doubles it (RFC 6298 §5.5);
 // an ACK of new data resets the doubling.
@@ -26,7 +30,8 @@ rtt_estimator::rtt_estimator(const rtt_config& config) noexcept
 bool rtt_estimator::on_sample(duration latest_rtt, duration ack_delay, rtt_sample_order order) noexcept {
   if (latest_rtt <= duration::zero()) return false;
   const bool overtaking = order == rtt_sample_order::overtaking;
-  if (overtaking && (!has_sample_ || latest_rtt < min_)) return false;
+  if (overtaking && (!has_sample_ || latest_rtt < confirmed_min_.estimate())) return false;
+  if (!overtaking) confirmed_min_.update(latest_rtt);
   latest_ = latest_rtt;
   if (!has_sample_) {
     has_sample_ = true;

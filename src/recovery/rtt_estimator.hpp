@@ -1,5 +1,7 @@
 #pragma once
 
+#include "congestion/min_rtt_filter.hpp"
+
 #include <tern/time.hpp>
 
 #include <cstdint>
@@ -39,7 +41,10 @@ public:
   /// reported. The ack delay is capped at max_ack_delay and is subtracted
   /// only when that does not take the sample below min RTT (§5.3). Samples
   /// ≤ 0 are ignored. An overtaking sample is ignored before the first
-  /// in-order one and when below the min RTT, and otherwise enters SRTT and
+  /// in-order one and when below the confirmed minimum (a minimum two
+  /// in-order samples agree on, min_rtt_filter.hpp: a lone in-order sample
+  /// that took the shortcut while alone in flight must not let every later
+  /// shortcut in), and otherwise enters SRTT and
   /// RTTVAR but not the min: a packet a reordering link sent past its delay
   /// line shows a shortcut, and as SRTT it would make the time threshold
   /// declare every packet on the normal route lost. (One that overtook the
@@ -85,6 +90,8 @@ private:
   rtt_config config_;
   duration latest_{0};
   duration min_{0};
+  /// Gates overtaking samples; RFC 9002's min_ above is left as it is.
+  cc::min_rtt_filter confirmed_min_{0.25};
   duration smoothed_;
   duration rttvar_;
   std::uint32_t backoff_ = 0;

@@ -70,6 +70,15 @@ struct driver {
     cc.on_ack(make(rate, rtt, in_flight, acked));
   }
   void round(std::uint64_t rate, duration rtt, std::uint64_t in_flight) { round(rate, rtt, in_flight, rtt); }
+
+  // An ACK of one packet with an RTT sample but no delivery rate yet (the
+  // start of a connection).
+  void rtt_only(duration rtt, bool overtook = false) {
+    auto e = make(0, rtt, 0, mss);
+    e.sample.valid = false;
+    e.newest_acked_overtook = overtook;
+    cc.on_ack(e);
+  }
 };
 
 // A BBR that went through Startup and Drain at 10 MB/s, 100 ms: BDP 1 MB.
@@ -754,25 +763,65 @@ TEST_CASE("bbr: a packet that overtook older ones does not set the min RTT") {
   cc.on_ack(early);
   CHECK(cc.min_rtt() == 100ms);
   CHECK(cc.congestion_window() >= cwnd);
-  // An in-order sample below the estimate is a real decrease and is taken.
-  p.d.now += 1ms;
-  cc.on_ack(p.d.make(10'000'000, 80ms, 1'000'000, mss));
+  // In-order samples below the estimate are a real decrease: the second
+  // one sets it.
+  for (int i = 0; i < 2; ++i) {
+    p.d.now += 1ms;
+    cc.on_ack(p.d.make(10'000'000, 80ms, 1'000'000, mss));
+  }
   CHECK(cc.min_rtt() == 80ms);
+}
+
+TEST_CASE("bbr: a lone in-order sample far below the rest does not set the min RTT, a sustained decrease does") {
+  // A packet alone in flight that took a reordering link's shortcut
+  // overtakes nothing, so nothing flags its RTT; the estimate is the
+  // second-lowest sample, so one such sample cannot hold the window down.
+  probing p;
+  auto& cc = p.cc;
+  REQUIRE(cc.min_rtt() == 100ms);
+  const std::uint64_t cwnd = cc.congestion_window();
+  const std::uint64_t bdp = cc.bdp(1.0);
+  p.d.now += 1ms;
+  cc.on_ack(p.d.make(10'000'000, 5ms, 1'000'000, mss));
+  CHECK(cc.min_rtt() == 100ms);
+  CHECK(cc.bdp(1.0) == bdp);
+  CHECK(cc.congestion_window() >= cwnd);
+  // The path goes on at 100 ms: nothing changes.
+  for (int i = 0; i < 20; ++i) p.d.round(10'000'000, 100ms, 1'000'000, 100ms);
+  CHECK(cc.min_rtt() == 100ms);
+  CHECK(cc.bdp(1.0) == bdp);
+  // The path really gets shorter (a route change to 70 ms): the second
+  // sample at the new level sets the estimate, and the BDP follows.
+  p.d.round(10'000'000, 72ms, 1'000'000, 72ms);
+  CHECK(cc.min_rtt() == 100ms);
+  p.d.round(10'000'000, 70ms, 1'000'000, 70ms);
+  CHECK(cc.min_rtt() == 70ms);
+  CHECK(cc.bdp(1.0) == 700'000);
+}
+
+TEST_CASE("bbr: a lone shortcut as the very first sample is replaced by the second sample") {
+  // The first application-data packet of a connection, alone in flight,
+  // took the shortcut (10 ms on a 60 ms path) and overtook nothing.
+  tern::random_source rng{tern::test::seed()};
+  bbr cc{config(), rng};
+  driver d{cc};
+  d.rtt_only(10ms);
+  CHECK(cc.min_rtt() == 10ms); // all there is
+  for (const auto rtt : {60ms, 61ms, 60ms}) {
+    d.now += 1ms;
+    d.rtt_only(rtt);
+    CHECK(cc.min_rtt() == 60ms);
+  }
 }
 
 TEST_CASE("bbr: before any in-order sample an overtaking one serves, and the first in-order one replaces it") {
   tern::random_source rng{tern::test::seed()};
   bbr cc{config(), rng};
   driver d{cc};
-  auto early = d.make(0, 10ms, 0, mss);
-  early.sample.valid = false;
-  early.newest_acked_overtook = true;
-  cc.on_ack(early);
+  d.rtt_only(10ms, true);
   CHECK(cc.min_rtt() == 10ms);
   d.now += 50ms;
-  auto in_order = d.make(0, 60ms, 0, mss);
-  in_order.sample.valid = false;
-  cc.on_ack(in_order);
+  d.rtt_only(60ms);
   CHECK(cc.min_rtt() == 60ms); // larger, but the first real one
 }
 

@@ -114,3 +114,28 @@ TEST_CASE("rtt_estimator: persistent congestion duration is three unclamped PTOs
   rtt.on_sample(100ms, 0ms);
   CHECK(rtt.persistent_congestion_duration(3) == 975ms);
 }
+
+TEST_CASE("rtt_estimator: after a lone in-order shortcut, overtaking shortcuts still stay out of SRTT") {
+  // A 60 ms path whose reordering sends some packets past the delay line
+  // (10 ms). A packet alone in flight that took the shortcut overtakes
+  // nothing: as an in-order sample it sets RFC 9002's min RTT. Shortcuts
+  // that did overtake older packets must still not enter SRTT, or the time
+  // threshold would shrink to a sixth of the path and declare the normal
+  // route lost.
+  using tern::recovery::rtt_sample_order;
+  rtt_estimator rtt;
+  for (int i = 0; i < 4; ++i) rtt.on_sample(60ms, 0ms);
+  REQUIRE(rtt.smoothed_rtt() == 60ms);
+  rtt.on_sample(10ms, 0ms); // the lone shortcut: in order
+  CHECK(rtt.min_rtt() == 10ms); // RFC 9002's minimum is the lowest sample
+  const duration srtt = rtt.smoothed_rtt();
+  for (int i = 0; i < 20; ++i) CHECK_FALSE(rtt.on_sample(10ms, 0ms, rtt_sample_order::overtaking));
+  CHECK(rtt.smoothed_rtt() == srtt);
+  // An overtaking packet that took about the path's RTT (it overtook the
+  // hole a real loss left) still counts.
+  CHECK(rtt.on_sample(61ms, 0ms, rtt_sample_order::overtaking));
+  // Once in-order samples confirm a lower level, it is the gate.
+  rtt.on_sample(40ms, 0ms);
+  rtt.on_sample(40ms, 0ms);
+  CHECK(rtt.on_sample(41ms, 0ms, rtt_sample_order::overtaking));
+}
