@@ -43,7 +43,7 @@ SKIP = 77
 
 def parse(argv):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="10 MB and the rows %s" % "; ".join(path_rows.QUICK_ROW_NAMES))
+    p.add_argument("--quick", action="store_true", help="10 MB and the rows %s" % "; ".join(path_rows.QUICK_ROW_NAMES).replace("%", "%%"))
     p.add_argument("--size", type=int, help="file size in bytes (default 50 MB, 10 MB with --quick)")
     p.add_argument("--repetitions", type=int, default=1, help="transfers per cell; the table shows the median")
     p.add_argument("--row", action="append", default=[], help="only this row (repeatable)")

@@ -45,6 +45,9 @@ def check_arguments():
                      "rate 100mbit delay 100ms limit 2501 loss 1%", "reorder 3%", "20ms distribution normal",
                      "buffer 0.25 BDP, 40 ms", "rate 100mbit delay 20ms limit 250", "tcp-cubic", "50000000 bytes"):
         check(expected in proc.stdout, "--dry-run does not show %r:\n%s" % (expected, proc.stdout))
+    usage = script("--help")
+    check(usage.returncode == 0 and "--quick" in usage.stdout and "Traceback" not in usage.stderr,
+          "--help does not print the usage: " + usage.stderr)
     quick = script("--dry-run", "--quick")
     check("10000000 bytes" in quick.stdout and "loss 1%, 200 ms" not in quick.stdout,
           "--quick is not 10 MB on fewer rows:\n" + quick.stdout)
