@@ -332,7 +332,9 @@ TEST_CASE("bulk: BBR holds its rate when a reordering link sends packets past it
       CAPTURE(c.link);
       CAPTURE(c.down);
       CAPTURE(seed);
-      const auto r = run(c.link, c.down, cc::algorithm::bbr, 20'000'000 / heavy_scale, seed);
+      // Full size in every build: the floors hold for 20 MB, and a quarter of
+      // it is mostly start-up (ASan gave 0.36 of the link at 5 MB).
+      const auto r = run(c.link, c.down, cc::algorithm::bbr, 20'000'000, seed);
       CHECK(r.completed);
       CHECK(ratio(r) > c.floor);
       // Reordered packets are recognised as such, not counted as losses for good.
@@ -360,7 +362,8 @@ TEST_CASE("bulk: a buffer shallower than BBR's probe is overrun by at most 1 per
     for (auto seed : seeds) {
       CAPTURE(link);
       CAPTURE(seed);
-      const auto r = run(link, down, cc::algorithm::bbr, bytes / heavy_scale, seed);
+      // Full size in every build, as above: the start does not dominate.
+      const auto r = run(link, down, cc::algorithm::bbr, bytes, seed);
       CHECK(r.completed);
       CHECK(ratio(r) > 0.9);
       CHECK(queue_drop_share(r) <= 0.01);
