@@ -8,7 +8,9 @@
 // propagation RTT), run the state machine (bbr_startup.cpp, bbr_probe_bw.cpp,
 // bbr_startup_jump.cpp, bbr_probe_rtt.cpp), then set pacing rate = pacing_gain × bandwidth (1%
 // below, so an exact estimate keeps the queue empty) and cwnd = cwnd_gain ×
-// BDP, but at least three send quanta (batching in the sender and in ACKs).
+// BDP, but at least three send quanta (batching in the sender and in ACKs),
+// plus the data ACKs released in batches beyond the bandwidth estimate
+// (extra_acked, ack_aggregation.hpp).
 // Gains and the quantization budget follow draft-cardwell-iccrg-bbr-
 // congestion-control-02 (Startup 4·ln 2 pacing and 2 cwnd, Drain 1/2), on the
 // ProbeBW cycle of -00.
@@ -26,7 +28,8 @@ namespace tern::cc {
 bbr::bbr(const controller_config& config, const bbr_config& tuning, random_source& rng) noexcept
     : config_{config}, tuning_{tuning}, rng_{rng}, pacing_gain_{tuning.startup_pacing_gain},
       cwnd_gain_{tuning.startup_cwnd_gain}, cwnd_{config.initial_window_packets * config.max_datagram_size},
-      pacing_rate_{0}, max_bw_{tuning.bandwidth_window_rounds}, min_rtt_{tuning.min_rtt_confirm_tolerance} {
+      pacing_rate_{0}, max_bw_{tuning.bandwidth_window_rounds},
+      ack_aggregation_{tuning.extra_acked_window_rounds}, min_rtt_{tuning.min_rtt_confirm_tolerance} {
   // Before any RTT sample the initial window is paced over a nominal 1 ms.
   const double nominal = static_cast<double>(cwnd_) / 1e-3;
   pacing_rate_ = static_cast<std::uint64_t>(tuning_.startup_pacing_gain * nominal);
@@ -60,6 +63,13 @@ std::uint64_t bbr::bdp(double gain) const noexcept {
   if (min_rtt_.empty() || max_bw_.empty()) return config_.initial_window_packets * config_.max_datagram_size;
   const double bytes = static_cast<double>(max_bw_.best()) * static_cast<double>(min_rtt().count()) * 1e-9;
   return static_cast<std::uint64_t>(gain * bytes);
+}
+
+std::uint64_t bbr::aggregation_headroom() const noexcept {
+  if (tuning_.extra_acked_gain <= 0) return 0;
+  const double cap = static_cast<double>(max_bw_.best()) * static_cast<double>(tuning_.extra_acked_max_time.count()) * 1e-9;
+  const double headroom = tuning_.extra_acked_gain * static_cast<double>(ack_aggregation_.extra_acked());
+  return static_cast<std::uint64_t>(std::min(headroom, cap));
 }
 
 std::uint64_t bbr::send_quantum() const noexcept {
@@ -96,6 +106,7 @@ void bbr::on_ack(const ack_event& e) {
   update_round(e);
   update_recovery(e);
   update_max_bandwidth(e);
+  ack_aggregation_.on_ack(e.now, newly_delivered_, max_bw_.best(), round_count_, cwnd_);
   check_inflight_too_high(e);
   update_startup_jump(e);
   if (jump_phase_ != jump_phase::first_flight) first_flight_unpaced_ = false;
@@ -185,7 +196,7 @@ void bbr::set_pacing_rate(double gain) {
 }
 
 void bbr::set_cwnd(const ack_event& e) {
-  const std::uint64_t target = target_inflight(cwnd_gain_);
+  const std::uint64_t target = target_inflight(cwnd_gain_) + aggregation_headroom();
   if (in_recovery_ && conservation_) {
     cwnd_ = std::max(cwnd_, e.bytes_in_flight + e.bytes_acked);
   } else if (filled_pipe_) {

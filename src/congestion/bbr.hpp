@@ -1,5 +1,6 @@
 #pragma once
 
+#include "congestion/ack_aggregation.hpp"
 #include "congestion/ack_train.hpp"
 #include "congestion/bbr_config.hpp"
 #include "congestion/controller.hpp"
@@ -66,6 +67,9 @@ public:
   [[nodiscard]] jump_phase startup_jump_phase() const noexcept { return jump_phase_; }
   /// The rate Startup jumped to, bytes per second (0: no jump).
   [[nodiscard]] std::uint64_t jump_rate() const noexcept { return jump_rate_; }
+  /// extra_acked: the most the ACKs delivered beyond the bandwidth estimate
+  /// (ack_aggregation.hpp), bytes.
+  [[nodiscard]] std::uint64_t extra_acked() const noexcept { return ack_aggregation_.extra_acked(); }
   /// gain × bandwidth × min RTT in bytes; the initial window before a model.
   [[nodiscard]] std::uint64_t bdp(double gain) const noexcept;
 
@@ -86,6 +90,9 @@ private:
   [[nodiscard]] std::uint64_t send_quantum() const noexcept;
   [[nodiscard]] std::uint64_t target_inflight(double gain) const noexcept;
   [[nodiscard]] std::uint64_t min_pipe_cwnd() const noexcept;
+  /// What the window adds for ACKs that come in batches: extra_acked ×
+  /// its gain, at most the bandwidth over extra_acked_max_time.
+  [[nodiscard]] std::uint64_t aggregation_headroom() const noexcept;
   /// ProbeRTT's window: probe_rtt_cwnd_gain × BDP, at least min_pipe_cwnd.
   [[nodiscard]] std::uint64_t probe_rtt_cwnd() const noexcept;
   void save_cwnd() noexcept; // bbr_loss.cpp
@@ -134,6 +141,7 @@ private:
 
   // The model.
   max_filter<std::uint64_t> max_bw_;
+  ack_aggregation ack_aggregation_;
   min_rtt_filter min_rtt_;
   /// When a sample last confirmed min_rtt_ (or ProbeRTT ended).
   time_point min_rtt_stamp_{};

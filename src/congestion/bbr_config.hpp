@@ -48,6 +48,17 @@ struct bbr_config {
   /// The bandwidth estimate is the maximum delivery rate over this many
   /// round trips.
   std::uint64_t bandwidth_window_rounds = 10;
+  /// ACK aggregation headroom (ack_aggregation.hpp): in every state but
+  /// ProbeRTT, the window adds extra_acked_gain × the most the ACKs delivered
+  /// beyond the bandwidth estimate over extra_acked_window_rounds round
+  /// trips, but at most the bandwidth over extra_acked_max_time (the
+  /// draft's and Linux's 100 ms: a bound on what a wrong estimate can add).
+  /// Startup gets it too (as in the draft): batched ACKs make its delivery
+  /// rates, and so its model window, lag the doubling. A gain of 0 turns it
+  /// off.
+  double extra_acked_gain = 1.0;
+  std::uint64_t extra_acked_window_rounds = 10;
+  duration extra_acked_max_time = std::chrono::milliseconds(100);
   /// The min RTT estimate expires after this long; ProbeRTT then refreshes it.
   duration min_rtt_window = std::chrono::seconds(10);
   /// A new min RTT needs two samples within this fraction of each other

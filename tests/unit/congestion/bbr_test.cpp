@@ -81,6 +81,14 @@ struct driver {
   }
 };
 
+// The driver acknowledges a whole round trip's data in one ACK, which is
+// itself ACK aggregation: tests of other window rules turn the extra_acked
+// headroom off.
+bbr_config without_aggregation_headroom(bbr_config tuning = {}) {
+  tuning.extra_acked_gain = 0;
+  return tuning;
+}
+
 // A BBR that went through Startup and Drain at 10 MB/s, 100 ms: BDP 1 MB.
 struct probing {
   tern::random_source rng{tern::test::seed()};
@@ -145,7 +153,7 @@ TEST_CASE("bbr: following the model, the first RTT sample re-bases the pacing ra
 
 TEST_CASE("bbr: following the model, Startup's window is at least twice the estimated BDP") {
   tern::random_source rng{tern::test::seed()};
-  bbr_config tuning;
+  bbr_config tuning = without_aggregation_headroom();
   tuning.startup = bbr_startup_mode::window_follows_model;
   bbr cc{config(), tuning, rng};
   driver d{cc};
@@ -826,7 +834,7 @@ TEST_CASE("bbr: before any in-order sample an overtaking one serves, and the fir
 }
 
 TEST_CASE("bbr: a loss that proves spurious is undone: window restored, recovery over, the probe goes on") {
-  probing p;
+  probing p{without_aggregation_headroom()};
   auto& cc = p.cc;
   p.to_probe_up();
   const std::uint64_t cwnd = cc.congestion_window();
@@ -844,7 +852,7 @@ TEST_CASE("bbr: a loss that proves spurious is undone: window restored, recovery
 }
 
 TEST_CASE("bbr: a partly spurious loss gives back only its spurious share, and recovery goes on") {
-  probing p;
+  probing p{without_aggregation_headroom()};
   auto& cc = p.cc;
   const std::uint64_t cwnd = cc.congestion_window();
   p.lose(4 * mss);
@@ -918,4 +926,21 @@ TEST_CASE("bbr inflight_hi: random loss, the same below and above one BDP, sets 
   // 5% on top of it is.
   cc.on_ack(flight(p.d, 1'200'000, 125'000));
   CHECK(cc.inflight_hi() != 0);
+}
+
+TEST_CASE("bbr extra_acked: ACKs released in batches add their excess to the window, at most 100 ms of it") {
+  // The driver acknowledges 100 ms of data (1 MB at 10 MB/s) in one ACK per
+  // round trip: each ACK is a batch of 1 MB beyond what the rate explains.
+  probing with{};
+  probing without{without_aggregation_headroom()};
+  bbr_config short_cap;
+  short_cap.extra_acked_max_time = 20ms;
+  probing capped{short_cap};
+  for (int i = 0; i < 4; ++i)
+    for (probing* p : {&with, &without, &capped}) p->d.round(10'000'000, 100ms, 1'000'000, 101ms);
+  REQUIRE(with.cc.cycle_index() == without.cc.cycle_index());
+  CHECK(with.cc.extra_acked() >= 1'000'000);
+  CHECK(without.cc.congestion_window() < with.cc.congestion_window());
+  CHECK(with.cc.congestion_window() == without.cc.congestion_window() + 1'000'000);
+  CHECK(capped.cc.congestion_window() == without.cc.congestion_window() + 200'000);
 }
