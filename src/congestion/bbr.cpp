@@ -169,9 +169,13 @@ void bbr::update_min_rtt(const ack_event& e) {
   // delivery rate with it, and the bandwidth estimate would spiral down.
   // Such samples only serve until an in-order one comes. A shortcut taken
   // by a packet alone in flight overtakes nothing; the filter
-  // asks a second sample to confirm a new minimum.
+  // asks a second sample to confirm a new minimum. Once there is an
+  // estimate, the filter takes the 10th percentile of the in-order samples
+  // of each round trip (of several when a round has fewer than eight;
+  // round_rtt_quantile.hpp): on a jittery path single samples near zero
+  // are real and frequent, and would confirm each other.
   min_rtt_expired_ = !min_rtt_.empty() && e.now > min_rtt_stamp_ + tuning_.min_rtt_window;
-  const duration rtt = e.sample.has_packet ? e.sample.rtt : e.latest_rtt;
+  duration rtt = e.sample.has_packet ? e.sample.rtt : e.latest_rtt;
   if (rtt <= duration::zero()) return;
   if (e.newest_acked_overtook && !min_rtt_.empty() && !min_rtt_from_overtaking_) return;
   const bool restart = min_rtt_.empty() || (min_rtt_from_overtaking_ && !e.newest_acked_overtook) ||
@@ -179,6 +183,11 @@ void bbr::update_min_rtt(const ack_event& e) {
   bool confirmed = true;
   if (restart) {
     min_rtt_.restart(rtt);
+    round_rtts_.clear();
+  } else if (tuning_.min_rtt_round_samples > 0 && !e.newest_acked_overtook) {
+    round_rtts_.add(rtt);
+    if (!round_start_ || round_rtts_.size() < tuning_.min_rtt_round_samples) return;
+    confirmed = min_rtt_.update(round_rtts_.take(tuning_.min_rtt_round_quantile));
   } else {
     confirmed = min_rtt_.update(rtt);
   }

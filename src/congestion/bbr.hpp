@@ -5,6 +5,7 @@
 #include "congestion/bbr_config.hpp"
 #include "congestion/controller.hpp"
 #include "congestion/min_rtt_filter.hpp"
+#include "congestion/round_rtt_quantile.hpp"
 #include "congestion/windowed_filter.hpp"
 
 #include <array>
@@ -53,8 +54,9 @@ public:
   [[nodiscard]] mode current_mode() const noexcept { return mode_; }
   /// Bottleneck bandwidth estimate, bytes per second (0 before any sample).
   [[nodiscard]] std::uint64_t max_bandwidth() const noexcept { return max_bw_.best(); }
-  /// Min RTT estimate (zero before any sample): a minimum two samples
-  /// agree on (min_rtt_filter.hpp).
+  /// Min RTT estimate (zero before any sample): a minimum two inputs agree
+  /// on (min_rtt_filter.hpp); after the first sample the inputs are low
+  /// quantiles of round trips' samples (round_rtt_quantile.hpp).
   [[nodiscard]] duration min_rtt() const noexcept { return min_rtt_.estimate(); }
   [[nodiscard]] double pacing_gain() const noexcept { return pacing_gain_; }
   [[nodiscard]] double cwnd_gain() const noexcept { return cwnd_gain_; }
@@ -143,6 +145,8 @@ private:
   max_filter<std::uint64_t> max_bw_;
   ack_aggregation ack_aggregation_;
   min_rtt_filter min_rtt_;
+  /// In-order RTT samples since the filter's last input.
+  round_rtt_quantile round_rtts_;
   /// When a sample last confirmed min_rtt_ (or ProbeRTT ended).
   time_point min_rtt_stamp_{};
   bool min_rtt_expired_ = false;

@@ -89,12 +89,19 @@ bbr_config without_aggregation_headroom(bbr_config tuning = {}) {
   return tuning;
 }
 
+// The driver's round trips are one ACK each: the min-RTT filter takes each
+// round's sample (the default waits for eight samples, over several rounds).
+bbr_config one_ack_rounds(bbr_config tuning = {}) {
+  tuning.min_rtt_round_samples = 1;
+  return tuning;
+}
+
 // A BBR that went through Startup and Drain at 10 MB/s, 100 ms: BDP 1 MB.
 struct probing {
   tern::random_source rng{tern::test::seed()};
   bbr cc;
   driver d{cc};
-  explicit probing(const bbr_config& tuning = {}) : cc{config(), tuning, rng} {
+  explicit probing(const bbr_config& tuning = {}) : cc{config(), one_ack_rounds(tuning), rng} {
     for (std::uint64_t rate : {1'000'000ULL, 2'500'000ULL, 5'000'000ULL, 10'000'000ULL})
       d.round(rate, 100ms, 0);
     for (int i = 0; i < 3; ++i) d.round(10'000'000, 100ms, 2'000'000);
@@ -811,7 +818,7 @@ TEST_CASE("bbr: a lone shortcut as the very first sample is replaced by the seco
   // The first application-data packet of a connection, alone in flight,
   // took the shortcut (10 ms on a 60 ms path) and overtook nothing.
   tern::random_source rng{tern::test::seed()};
-  bbr cc{config(), rng};
+  bbr cc{config(), one_ack_rounds(), rng};
   driver d{cc};
   d.rtt_only(10ms);
   CHECK(cc.min_rtt() == 10ms); // all there is
@@ -943,4 +950,38 @@ TEST_CASE("bbr extra_acked: ACKs released in batches add their excess to the win
   CHECK(without.cc.congestion_window() < with.cc.congestion_window());
   CHECK(with.cc.congestion_window() == without.cc.congestion_window() + 1'000'000);
   CHECK(capped.cc.congestion_window() == without.cc.congestion_window() + 200'000);
+}
+
+TEST_CASE("bbr: round trips near zero among a jittery path's samples do not become the min RTT") {
+  // 20 ms of jitter each way around 20 ms: a draw near zero both ways is
+  // one sample in forty; here one in twenty. Every sample alone would confirm the next such one; the
+  // 10th percentile of each round's samples stays at the typical delay.
+  tern::random_source rng{tern::test::seed()};
+  bbr cc{config(), rng};
+  driver d{cc};
+  d.rtt_only(40ms);
+  for (int round = 0; round < 5; ++round) {
+    for (int i = 0; i < 20; ++i) {
+      d.now += 2ms;
+      const duration rtt = i == 7 ? 300us : 30ms + std::chrono::milliseconds(i);
+      auto e = d.make(10'000'000, rtt, 500'000, 2 * mss);
+      // One round trip per twenty ACKs.
+      if (i != 0) e.sample.prior_delivered = 0;
+      cc.on_ack(e);
+    }
+  }
+  CHECK(cc.min_rtt() >= 30ms);
+  CHECK(cc.min_rtt() <= 40ms);
+
+  // The same samples one by one (the filter before round quantiles).
+  bbr_config per_sample = one_ack_rounds();
+  per_sample.min_rtt_round_samples = 0;
+  bbr plain{config(), per_sample, rng};
+  driver p{plain};
+  p.rtt_only(40ms);
+  for (int i = 0; i < 40; ++i) {
+    p.now += 2ms;
+    plain.on_ack(p.make(10'000'000, i % 20 == 7 ? 300us : 30ms + std::chrono::milliseconds(i % 20), 500'000, 2 * mss));
+  }
+  CHECK(plain.min_rtt() == 300us);
 }
