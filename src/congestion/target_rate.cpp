@@ -4,17 +4,20 @@
 // above it grows the queue by the difference, and every frame waits behind
 // it. So the estimator watches two things per ACK:
 //
-// - The queueing delay, smoothed RTT minus min RTT. Above a threshold
-//   (20 ms + a quarter of the min RTT by default: jitter alone stays under
-//   it) the bottleneck is busy, and what the ACKs show delivered is its
-//   capacity. The target is cut at once to that capacity (the recent
+// - The standing queue (standing_queue.hpp: the lowest RTT of the last 1.5
+//   min RTTs, less the min RTT; an I-frame's own burst drains within that
+//   window and does not count). Above a threshold (20 ms + a quarter of the
+//   min RTT by default: jitter alone stays under it) the bottleneck is
+//   busy, and what the ACKs show delivered is its capacity. The target is cut at once to that capacity (the recent
 //   delivery-rate maximum, or the controller's estimate if lower) less the
 //   headroom, and further in proportion to the queue so it drains within
 //   about half a second. A cut is never smoothed: every millisecond spent
 //   above capacity adds to every later frame's latency.
 // - Without a queue, the path carries what was sent, and maybe more. The
-//   target may rise to probe_gain × the recent delivery rate (less the
-//   headroom), at most doubling per second and not within a round trip of
+//   target may rise to 1.1 × the recent delivery rate (less the headroom;
+//   1.25 × once the path delivers more than 1.1 × the capacity the last
+//   cut measured, so a recovered path is found quickly while a known
+//   capacity is approached gently), at most doubling per second and not within a round trip of
 //   a cut. An application-limited sender never shows a controller more
 //   than it sends, so the probe has to come from the encoder: sending a
 //   quarter more than was delivered, and seeing no queue, is what lets the
@@ -43,7 +46,8 @@ std::uint64_t nanos(time_point t) noexcept {
 } // namespace
 
 target_rate_estimator::target_rate_estimator(const target_rate_config& config) noexcept
-    : config_{config}, delivered_rate_{static_cast<std::uint64_t>(config.sample_window_max.count())} {}
+    : config_{config}, delivered_rate_{static_cast<std::uint64_t>(config.sample_window_max.count())},
+      queue_{config.queue} {}
 
 double target_rate_estimator::loss_rate() const noexcept {
   const double total = acked_bytes_ + lost_bytes_;
@@ -101,19 +105,20 @@ void target_rate_estimator::on_ack(const target_rate_sample& s) {
     target_ = first * usable;
   }
 
-  if (s.smoothed_rtt > duration::zero() && s.min_rtt > duration::zero()) {
-    queueing_delay_ = s.smoothed_rtt > s.min_rtt ? s.smoothed_rtt - s.min_rtt : duration::zero();
-    const auto threshold = config_.queue_threshold +
-                           std::chrono::duration_cast<duration>(s.min_rtt * config_.queue_threshold_rtt_fraction);
-    queueing_ = queueing_delay_ > threshold;
-    if (queueing_) {
+  queue_.on_rtt_sample(s.now, s.latest_rtt, s.min_rtt);
+  if (queue_.has_sample()) {
+    if (queue_.congested()) {
       double capacity = delivered > 0 ? delivered : estimate;
       if (estimate > 0) capacity = std::min(capacity, estimate);
-      const double excess = seconds(queueing_delay_ - threshold);
+      const double excess = seconds(queue_.delay() - queue_.threshold());
       const double drain = std::max(config_.min_drain_factor, 1.0 - excess / seconds(config_.drain_horizon));
-      if (capacity > 0) cut_to(capacity * usable * drain, s.now, s.smoothed_rtt);
+      if (capacity > 0) {
+        cut_to(capacity * usable * drain, s.now, s.smoothed_rtt);
+        capacity_at_cut_ = capacity;
+      }
     } else if (delivered > 0) {
-      rise_towards(delivered * config_.probe_gain * usable, s.now);
+      const bool far = capacity_at_cut_ == 0 || delivered > config_.far_above * capacity_at_cut_;
+      rise_towards(delivered * (far ? config_.fast_probe_gain : config_.probe_gain) * usable, s.now);
     }
   }
   last_update_ = s.now;

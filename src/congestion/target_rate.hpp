@@ -5,10 +5,12 @@
 // controller's bandwidth estimate, the delivery rate the ACKs show and the
 // queueing delay (smoothed RTT above the minimum), less headroom for
 // retransmission and repair, and smoothed: it falls at once when the path
-// shows a queue, and rises at a bounded pace otherwise. See target_rate.cpp
-// for the rule and docs/congestion.md for what an encoder does with it.
+// shows a standing queue, and rises at a bounded pace otherwise. See
+// target_rate.cpp for the rule and docs/media-rate.md for what an encoder
+// does with it.
 
 #include "congestion/rate_sample.hpp"
+#include "congestion/standing_queue.hpp"
 #include "congestion/windowed_filter.hpp"
 
 #include <tern/time.hpp>
@@ -23,20 +25,25 @@ struct target_rate_config {
   double headroom = 0.05;
   /// The headroom never exceeds this (a lossy path still gets a target).
   double max_headroom = 0.5;
-  /// Queueing delay (smoothed RTT minus min RTT) above which the path counts
-  /// as queueing: queue_threshold + queue_threshold_rtt_fraction × min RTT.
-  duration queue_threshold = std::chrono::milliseconds(20);
-  double queue_threshold_rtt_fraction = 0.25;
+  /// What counts as a standing queue (by default more than 10 ms + a
+  /// tenth of the min RTT, through a window of 1.5 min RTTs).
+  standing_queue_config queue{};
   /// While queueing, the target is cut further so the queue drains within
   /// about this long: factor 1 - (excess queueing delay / drain_horizon),
   /// at least min_drain_factor.
-  duration drain_horizon = std::chrono::milliseconds(500);
-  double min_drain_factor = 0.5;
+  duration drain_horizon = std::chrono::milliseconds(250);
+  double min_drain_factor = 0.25;
   /// Without a queue the target may reach probe_gain × the recent delivery
   /// rate: an encoder that follows it sends a little more than the path
   /// has shown it carries, which is how an application-limited sender
-  /// finds out that the path got faster.
-  double probe_gain = 1.25;
+  /// finds out that the path got faster. Larger climbs faster after a
+  /// recovery and overshoots further each time it meets the capacity, so
+  /// the gain is probe_gain near the capacity the last cut measured and
+  /// fast_probe_gain once the path delivers more than far_above × that
+  /// capacity (or before any cut).
+  double probe_gain = 1.1;
+  double fast_probe_gain = 1.25;
+  double far_above = 1.1;
   /// Rises are at most this factor per second (exponential growth between
   /// ACKs: a doubling time of one second at 2.0).
   double max_increase_per_second = 2.0;
@@ -59,6 +66,8 @@ struct target_rate_sample {
   std::uint64_t bandwidth_estimate = 0;
   /// The delivery-rate sample the same ACK produced.
   rate_sample delivery{};
+  /// The ACK's RTT sample less the peer's ack delay (zero: no sample).
+  duration latest_rtt{0};
   duration smoothed_rtt{0};
   duration min_rtt{0};
   std::uint64_t bytes_acked = 0;
@@ -78,10 +87,10 @@ public:
   /// Bytes per second; 0 until the first delivery-rate sample or bandwidth
   /// estimate.
   [[nodiscard]] std::uint64_t target() const noexcept { return static_cast<std::uint64_t>(target_); }
-  /// Smoothed RTT minus min RTT at the last ACK.
-  [[nodiscard]] duration queueing_delay() const noexcept { return queueing_delay_; }
-  /// The last ACK showed a queue above the threshold.
-  [[nodiscard]] bool queueing() const noexcept { return queueing_; }
+  /// The standing queue's delay (standing_queue.hpp) at the last ACK.
+  [[nodiscard]] duration queueing_delay() const noexcept { return queue_.delay(); }
+  /// The last ACK showed a standing queue above the threshold.
+  [[nodiscard]] bool queueing() const noexcept { return queue_.congested(); }
   /// Fraction of bytes lost, averaged over loss_time_constant.
   [[nodiscard]] double loss_rate() const noexcept;
   /// The headroom applied now: config headroom plus the loss rate, capped.
@@ -96,11 +105,12 @@ private:
   double target_ = 0;
   /// Recent delivery-rate samples (windowed maximum, time in nanoseconds).
   max_filter<std::uint64_t> delivered_rate_;
-  duration queueing_delay_{0};
-  bool queueing_ = false;
+  standing_queue queue_;
   time_point last_update_{};
   bool have_update_ = false;
   time_point hold_until_{};
+  /// The capacity the last cut measured (0: no cut yet).
+  double capacity_at_cut_ = 0;
   /// Exponentially decayed acknowledged and lost byte counts.
   double acked_bytes_ = 0;
   double lost_bytes_ = 0;

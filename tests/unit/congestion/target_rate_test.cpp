@@ -26,6 +26,7 @@ target_rate_sample ack(time_point at, std::uint64_t rate, duration queue, std::u
   s.delivery.valid = true;
   s.delivery.has_packet = true;
   s.min_rtt = 100ms;
+  s.latest_rtt = 100ms + queue;
   s.smoothed_rtt = 100ms + queue;
   s.bytes_acked = 2400;
   return s;
@@ -45,40 +46,58 @@ TEST_CASE("target_rate: zero before anything was measured, then what the path sh
   target_rate_estimator e;
   CHECK(e.target() == 0);
   e.on_ack(ack(t0, 1'000'000, 0ms, 2'000'000));
-  // min(estimate, 1.25 × delivered) = 1.25 MB/s, less 5 %.
-  CHECK(e.target() == doctest::Approx(1'187'500).epsilon(0.001));
+  // min(estimate, 1.1 × delivered) = 1.1 MB/s, less 5 %.
+  CHECK(e.target() == doctest::Approx(1'045'000).epsilon(0.001));
 }
 
-TEST_CASE("target_rate: a queue cuts the target at once to the delivered rate less the headroom") {
+TEST_CASE("target_rate: a standing queue cuts the target to the delivered rate less the headroom") {
   target_rate_estimator e;
   const time_point t = feed(e, t0, 1s, 1'000'000, 0ms);
   REQUIRE(e.target() > 1'000'000);
-  // The path halves: the ACKs show 500 kB/s delivered and a 60 ms queue
-  // (threshold 20 ms + 25 ms; excess 15 ms drains at factor 0.97).
-  e.on_ack(ack(t + 600ms, 500'000, 60ms, 1'000'000));
+  // The path halves: the ACKs show 500 kB/s delivered and a 30 ms queue
+  // (threshold 10 ms + 10 ms; the excess 10 ms drains at factor 1 -
+  // 10/250). The queue stands once it lasted a window (1.5 min RTTs).
+  const time_point during = feed(e, t, 100ms, 500'000, 30ms, 1'000'000);
+  CHECK_FALSE(e.queueing());
+  feed(e, during, 100ms, 500'000, 30ms, 1'000'000);
   CHECK(e.queueing());
-  CHECK(e.target() == doctest::Approx(500'000 * 0.95 * (1 - 0.015 / 0.5)).epsilon(0.01));
+  CHECK(e.target() == doctest::Approx(500'000 * 0.95 * (1 - 0.010 / 0.25)).epsilon(0.01));
+}
+
+TEST_CASE("target_rate: a burst's queue that drains within the window is no standing queue") {
+  target_rate_estimator e;
+  time_point t = feed(e, t0, 1s, 1'000'000, 0ms);
+  const auto before = e.target();
+  // An I-frame: 120 ms of its own queue, then the queue empties, once a second.
+  for (int i = 0; i < 5; ++i) {
+    t = feed(e, t, 120ms, 1'000'000, 120ms);
+    t = feed(e, t, 880ms, 1'000'000, 0ms);
+  }
+  CHECK(e.target() >= before);
 }
 
 TEST_CASE("target_rate: jitter under the threshold is no queue") {
   target_rate_estimator e;
   const time_point t = feed(e, t0, 1s, 1'000'000, 0ms);
   const auto before = e.target();
-  feed(e, t, 1s, 1'000'000, 40ms); // 20 ms + 25 % of 100 ms = 45 ms
+  // RTTs 0 to 40 ms above the minimum in turn: the window's lowest is the
+  // path's, whatever the mean.
+  time_point u = t;
+  for (int i = 0; i < 100; ++i, u += 10ms) e.on_ack(ack(u, 1'000'000, (i % 5) * 10ms));
   CHECK_FALSE(e.queueing());
   CHECK(e.target() >= before);
 }
 
-TEST_CASE("target_rate: the deeper the queue the deeper the cut, down to half the delivered rate") {
+TEST_CASE("target_rate: the deeper the queue the deeper the cut, down to a quarter of the delivered rate") {
   target_rate_config c;
   target_rate_estimator shallow{c}, deep{c}, deepest{c};
   for (auto* e : {&shallow, &deep, &deepest}) feed(*e, t0, 1s, 1'000'000, 0ms);
-  shallow.on_ack(ack(t0 + 1s, 1'000'000, 100ms));
-  deep.on_ack(ack(t0 + 1s, 1'000'000, 250ms));
-  deepest.on_ack(ack(t0 + 1s, 1'000'000, 2s));
+  feed(shallow, t0 + 1s, 300ms, 1'000'000, 50ms);
+  feed(deep, t0 + 1s, 300ms, 1'000'000, 150ms);
+  feed(deepest, t0 + 1s, 300ms, 1'000'000, 2s);
   CHECK(shallow.target() > deep.target());
   CHECK(deep.target() > deepest.target());
-  CHECK(deepest.target() == doctest::Approx(1'000'000 * 0.95 * 0.5).epsilon(0.001));
+  CHECK(deepest.target() == doctest::Approx(1'000'000 * 0.95 * 0.25).epsilon(0.001));
 }
 
 TEST_CASE("target_rate: rises at most doubling per second, and not within a round trip of a cut") {
@@ -97,10 +116,18 @@ TEST_CASE("target_rate: rises at most doubling per second, and not within a roun
   CHECK(e.target() <= 2 * low + 1);
 }
 
-TEST_CASE("target_rate: without a queue the target reaches probe_gain times the delivered rate, no further") {
+TEST_CASE("target_rate: without a queue the target reaches 1.25 x the delivered rate, 1.1 x near the last cut's") {
   target_rate_estimator e;
-  feed(e, t0, 5s, 1'000'000, 0ms);
+  time_point t = feed(e, t0, 5s, 1'000'000, 0ms);
   CHECK(e.target() == doctest::Approx(1'000'000 * 1.25 * 0.95).epsilon(0.001));
+  // A cut measures 1 MB/s; the queue drains and the encoder keeps sending
+  // what the path delivers: the target approaches that capacity gently.
+  t = feed(e, t, 300ms, 1'000'000, 100ms);
+  t = feed(e, t, 5s, 1'000'000, 0ms);
+  CHECK(e.target() == doctest::Approx(1'000'000 * 1.1 * 0.95).epsilon(0.001));
+  // The path delivers more than 1.1 x that capacity: fast again.
+  feed(e, t, 5s, 1'200'000, 0ms);
+  CHECK(e.target() == doctest::Approx(1'200'000 * 1.25 * 0.95).epsilon(0.001));
 }
 
 TEST_CASE("target_rate: a quiet encoder does not lower the target") {
@@ -122,7 +149,7 @@ TEST_CASE("target_rate: lost bytes widen the headroom") {
   }
   CHECK(e.loss_rate() == doctest::Approx(0.1).epsilon(0.05));
   CHECK(e.headroom() == doctest::Approx(0.15).epsilon(0.05));
-  e.on_ack(ack(t, 1'000'000, 300ms));
+  feed(e, t, 300ms, 1'000'000, 300ms);
   CHECK(e.target() < 1'000'000 * 0.86);
 }
 
@@ -162,13 +189,14 @@ TEST_CASE("target_rate: follows a rate step down and back up on a fluid bottlene
     s.delivery.valid = true;
     s.delivery.has_packet = true;
     s.min_rtt = base_rtt;
+    s.latest_rtt = std::chrono::duration_cast<duration>(std::chrono::duration<double>(rtt));
     s.smoothed_rtt = std::chrono::duration_cast<duration>(std::chrono::duration<double>(srtt));
     s.bytes_acked = static_cast<std::uint64_t>(delivered * dt);
     e.on_ack(s);
     if (i >= 500 && i < 1000) steady_high = std::max(steady_high, static_cast<double>(e.target()));
-    if (i >= 1000 && i < 2000 && drop_followed < duration::zero() && e.target() <= low)
+    if (i >= 1000 && i < 2000 && drop_followed < duration::zero() && static_cast<double>(e.target()) <= low)
       drop_followed = (i - 1000) * step;
-    if (i >= 2000 && recovery_followed < duration::zero() && e.target() >= 0.9 * steady_high)
+    if (i >= 2000 && recovery_followed < duration::zero() && static_cast<double>(e.target()) >= 0.9 * steady_high)
       recovery_followed = (i - 2000) * step;
     if (i == 1999) CHECK(queue_bytes < low * 0.05); // no standing queue at the low rate
   }
