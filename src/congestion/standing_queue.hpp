@@ -31,6 +31,11 @@ struct standing_queue_config {
   /// minimum already takes jitter out: its RTT is a sample's that was lucky.
   duration threshold = std::chrono::milliseconds(10);
   double threshold_rtt_fraction = 0.1;
+  /// Jitter wider than a window's lucky sample shows as a queue that is
+  /// always there. Its level while no queue is declared (averaged over
+  /// noise_time_constant) is added to the threshold, twice, up to one
+  /// threshold more.
+  duration noise_time_constant = std::chrono::seconds(2);
 };
 
 class standing_queue {
@@ -47,6 +52,12 @@ public:
                                    config_.window_min, config_.window_max);
     rtt_.set_window(static_cast<std::uint64_t>(window.count()));
     rtt_.update(rtt.count(), static_cast<std::uint64_t>(now.time_since_epoch().count()));
+    if (!congested()) {
+      const double dt = last_ == time_point{} ? 0.0 : std::chrono::duration<double>(now - last_).count();
+      const double weight = std::min(1.0, dt / std::chrono::duration<double>(config_.noise_time_constant).count());
+      noise_ += std::chrono::duration_cast<duration>((delay() - noise_) * weight);
+    }
+    last_ = now;
   }
 
   /// The lowest RTT of the window less the minimum RTT (zero before samples).
@@ -57,8 +68,12 @@ public:
   }
   /// The delay above which the queue counts as congestion.
   [[nodiscard]] duration threshold() const noexcept {
-    return config_.threshold + std::chrono::duration_cast<duration>(min_rtt_ * config_.threshold_rtt_fraction);
+    const duration base =
+        config_.threshold + std::chrono::duration_cast<duration>(min_rtt_ * config_.threshold_rtt_fraction);
+    return base + std::min(2 * noise_, base);
   }
+  /// The queue the path shows with none declared: jitter (see the config).
+  [[nodiscard]] duration noise() const noexcept { return noise_; }
   [[nodiscard]] bool congested() const noexcept { return !rtt_.empty() && delay() > threshold(); }
   [[nodiscard]] bool has_sample() const noexcept { return !rtt_.empty(); }
 
@@ -66,6 +81,8 @@ private:
   standing_queue_config config_;
   min_filter<duration::rep> rtt_;
   duration min_rtt_{0};
+  duration noise_{0};
+  time_point last_{};
 };
 
 } // namespace tern::cc
