@@ -15,6 +15,7 @@
 
 #include "adaptive_media.hpp"
 #include "json_text.hpp"
+#include "path_specs.hpp"
 
 #include "crypto/certificate.hpp"
 #include "sim/connection_node.hpp"
@@ -61,13 +62,7 @@ double percentile(std::vector<double> v, double q) {
   return v[std::min(v.size() - 1, rank == 0 ? 0 : rank - 1)];
 }
 
-/// The schedule's entries for one direction, untargeted so that they apply
-/// to the simulator's link whatever its name.
-sim::schedule entries_for(const sim::schedule& s, std::string_view direction) {
-  sim::schedule out = s.for_target(direction);
-  for (auto& e : out.entries) e.target.clear();
-  return out;
-}
+using sim_cli::entries_for;
 
 struct sent_item {
   time_point sent = never;
@@ -79,26 +74,12 @@ struct sent_item {
 
 adaptive_media_result run_adaptive_media(const adaptive_media_config& config) {
   adaptive_media_result result;
-  auto up = sim::parse_netem_spec(config.link);
-  if (!up) {
-    result.error = "--link: " + up.error().message();
-    return result;
-  }
-  auto down = sim::parse_netem_spec(config.down);
-  if (!down) {
-    result.error = "--down: " + down.error().message();
-    return result;
-  }
-  auto schedule = sim::parse_schedule(config.schedule);
-  if (!schedule) {
-    result.error = "--schedule: " + schedule.error().message();
-    return result;
-  }
-  for (const auto& e : schedule->entries)
-    if (!e.target.empty() && e.target != "up" && e.target != "down") {
-      result.error = "--schedule: unknown target \"" + e.target + "\" (up, down or none for both)";
-      return result;
-    }
+  sim_cli::path_specs path_specs;
+  result.error = sim_cli::parse_path_specs(config.link, config.down, config.schedule, path_specs);
+  if (!result.error.empty()) return result;
+  auto* up = &path_specs.up;
+  auto* down = &path_specs.down;
+  const auto* schedule = &path_specs.schedule;
   const auto& enc = config.encoder;
   if (enc.fps == 0 || enc.fps > 1000 || enc.max_video_bps == 0 || enc.min_video_bps > enc.max_video_bps ||
       enc.audio_interval <= std::chrono::microseconds::zero() || config.deadline <= duration::zero()) {

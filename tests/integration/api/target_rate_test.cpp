@@ -37,7 +37,7 @@ TEST_CASE("async_wait_target_rate completes with the target rate once data is ac
   });
 }
 
-TEST_CASE("a cancelled async_wait_target_rate completes with operation_aborted; close fails a parked one") {
+TEST_CASE("a cancelled async_wait_target_rate completes with operation_aborted, and close fails a parked one") {
   loopback net;
   net.run([&]() -> asio::awaitable<void> {
     asio::co_spawn(net.io, echo_server(net.server), asio::detached);

@@ -34,7 +34,7 @@ TEST_CASE("standing_queue: no samples, no queue") {
   CHECK(q.delay() == duration::zero());
 }
 
-TEST_CASE("standing_queue: a queue that lasts a window (1.5 min RTTs) stands; one that drains within it does not") {
+TEST_CASE("standing_queue: a queue that lasts a window (1.5 min RTTs) stands, one that drains within it does not") {
   standing_queue q;
   time_point t = samples(q, t0, 1s, 0ms);
   CHECK(q.threshold() == 20ms); // 10 ms + a tenth of 100 ms
