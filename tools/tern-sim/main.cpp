@@ -43,6 +43,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string_view>
 #include <vector>
 
@@ -178,7 +179,7 @@ int main(int argc, char** argv) {
   app.add_option("--flow-cc", flow_cc,
                  "packet mode: one controller per flow, e.g. bbr,cubic (overrides --cc)");
   app.add_option("--schedule", config.schedule,
-                 "packet mode and adaptive media: path changes, e.g. \"at 2s: rate 10mbit delay 20ms; at 4s down: blackout\" "
+                 "packet mode and adaptive media: path changes (text or a FILE as tern-netem reads), e.g. \"at 2s: rate 10mbit delay 20ms; at 4s down: blackout\" "
                  "(targets up/down; none: both directions)");
   std::string bbr_startup{tern::cc::to_string(config.bbr.startup)};
   app.add_option("--bbr-startup", bbr_startup,
@@ -234,6 +235,18 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  // --schedule FILE: the file's text, as tern-netem reads it (an inline
+  // schedule names no file).
+  if (!config.schedule.empty()) {
+    std::error_code fec;
+    if (std::filesystem::is_regular_file(config.schedule, fec)) {
+      std::ifstream in(config.schedule);
+      std::stringstream text;
+      text << in.rdbuf();
+      if (!in) return tern::tools::usage_error("tern-sim", "--schedule: cannot read \"" + config.schedule + "\"");
+      config.schedule = text.str();
+    }
+  }
   if (adaptive && !encoder_mode.empty() && encoder_mode != "adaptive") {
     std::cerr << "tern-sim: --adaptive contradicts --encoder " << encoder_mode << "\n";
     return 2;
@@ -285,7 +298,8 @@ int main(int argc, char** argv) {
       return 2;
     }
     if (!config.flow_algorithms.empty() || !config.schedule.empty()) {
-      std::cerr << "tern-sim: --flow-cc and --schedule need --mode packet\n";
+      std::cerr << "tern-sim: --flow-cc needs --mode packet; --schedule needs --mode packet or --media "
+                   "--adaptive / --encoder fixed\n";
       return 2;
     }
     cconfig.media.deadline = dl;
