@@ -1,7 +1,11 @@
 // Real-time media over one tern connection: 30 fps video-like frames as
 // deadline messages (retransmitted until their deadline, then dropped with a
 // notice to the receiver) and 50 packets/s audio as unreliable datagrams.
-// The receiver prints frame-latency percentiles, drops and audio counts.
+// The sender is adaptive: a synthetic encoder (tools/common/media: a GOP of
+// one I-frame and 29 P-frames, 64 kbit/s audio beside it) sets its video
+// bitrate from the connection's target rate, following
+// async_wait_target_rate. The receiver prints frame-latency percentiles,
+// drops and audio counts; the sender its bitrate changes.
 //
 //   media [seconds]                         sender and receiver in one process
 //   media receive [port]                    prints port and fingerprint
@@ -9,6 +13,8 @@
 //   media --help                            the usage; a bad command line exits 2
 
 #include <tern/tern.hpp>
+
+#include "synthetic_encoder.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -24,6 +30,7 @@
 #include <cstdint>
 #include <cstring>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,12 +59,22 @@ bool parse_number(std::string_view text, T max, T& out) {
   return err == std::errc{} && end == text.data() + text.size() && out <= max;
 }
 
-constexpr auto frame_interval = std::chrono::microseconds(1'000'000 / 30);
-constexpr auto audio_interval = 20ms;           // 50 packets per second
 constexpr auto frame_deadline = 150ms;          // a frame later than this is useless
-constexpr std::size_t keyframe_bytes = 60'000;  // every 30th frame
-constexpr std::size_t delta_bytes = 8'000;
-constexpr std::size_t audio_bytes = 160;        // 20 ms of 64 kbit/s audio
+
+// 30 fps, an I-frame (7.5 P-frames' worth) every second, video between
+// 200 kbit/s and 4 Mbit/s starting at 1 Mbit/s; 20 ms audio packets at 64 kbit/s.
+tern::media::encoder_config encoder_settings() {
+  tern::media::encoder_config e;
+  e.fps = 30;
+  e.gop = 30;
+  e.iframe_scale = 7.5;
+  e.min_video_bps = 200'000;
+  e.max_video_bps = 4'000'000;
+  e.start_video_bps = 1'000'000;
+  e.audio_bps = 64'000;
+  e.audio_interval = 20ms;
+  return e;
+}
 
 // Payloads start with the send time (steady_clock ticks) and a sequence number.
 void stamp(std::vector<std::byte>& p, std::uint64_t seq) {
@@ -92,10 +109,28 @@ struct report {
 asio::awaitable<void> send_media(tern::connection c, steady::duration length) {
   auto ex = co_await asio::this_coro::executor;
   const auto end = steady::now() + length;
-  // Audio: its own loop at 50 packets per second.
+  auto encoder = std::make_shared<tern::media::synthetic_encoder>(encoder_settings());
+  // Rate control: the encoder follows the target rate (bytes per second;
+  // the encoder counts bits) until the connection ends.
+  encoder->set_target_rate(c.stats().target_rate * 8);
   asio::co_spawn(
       ex,
-      [c, end]() mutable -> asio::awaitable<void> {
+      [c, encoder]() mutable -> asio::awaitable<void> {
+        for (;;) {
+          auto [ec, rate] = co_await c.async_wait_target_rate(as_tuple);
+          if (ec) co_return;
+          encoder->set_target_rate(rate * 8);
+          std::printf("target %.2f Mbit/s: video %.2f Mbit/s\n", static_cast<double>(rate) * 8e-6,
+                      static_cast<double>(encoder->video_bitrate()) * 1e-6);
+        }
+      },
+      asio::detached);
+  // Audio: its own loop at 50 packets per second.
+  const auto audio_interval = encoder->config().audio_interval;
+  const std::size_t audio_bytes = std::max<std::size_t>(16, encoder->audio_packet_bytes());
+  asio::co_spawn(
+      ex,
+      [c, end, audio_interval, audio_bytes]() mutable -> asio::awaitable<void> {
         asio::steady_timer t(co_await asio::this_coro::executor);
         std::vector<std::byte> pkt(audio_bytes);
         for (std::uint64_t seq = 0; steady::now() < end; ++seq) {
@@ -111,8 +146,10 @@ asio::awaitable<void> send_media(tern::connection c, steady::duration length) {
   asio::steady_timer t(ex);
   auto next = steady::now();
   std::vector<std::byte> frame;
+  const auto frame_interval = encoder->frame_interval();
   for (std::uint64_t n = 0; steady::now() < end; ++n) {
-    frame.assign(n % 30 == 0 ? keyframe_bytes : delta_bytes, std::byte{0x42});
+    const tern::media::video_frame f = encoder->next_video_frame();
+    frame.assign(std::max<std::size_t>(16, f.bytes), std::byte{0x42});
     stamp(frame, n);
     auto [ec, id] = co_await c.async_send_message(asio::buffer(frame), steady::now() + frame_deadline, as_tuple);
     if (ec && ec != tern::errc::buffer_full) co_return;

@@ -162,6 +162,26 @@ struct config {
   /// grow; zero disables.
   std::size_t message_cwnd_allowance = 48 * 1200;
 
+  // --- media rate -----------------------------------------------------------
+
+  /// connection::async_wait_target_rate completes (and the sans-IO API
+  /// reports event::kind::target_rate_changed) when the target rate moved by
+  /// more than this fraction of the value last reported. In (0, 1];
+  /// invalid_argument otherwise.
+  double target_rate_change = 0.1;
+  /// Share of the path the target rate leaves free for retransmissions and
+  /// repair (forward error correction), at the least: the measured loss
+  /// rate is added to it. In [0, 0.5); invalid_argument otherwise.
+  double target_rate_headroom = 0.05;
+  /// Real-time media: queueing delay counts as a congestion signal. While
+  /// the smoothed RTT stands well above the minimum (20 ms plus a quarter
+  /// of the minimum RTT), the congestion window is capped near what the
+  /// path delivers per minimum RTT, so the bottleneck's queue stays short
+  /// and data the window holds back waits in the sender, where deadline
+  /// messages can still be dropped at their deadline. Costs bulk
+  /// throughput on paths with deep jitter (docs/congestion.md).
+  bool real_time = false;
+
   // --- endpoint -----------------------------------------------------------
 
   /// Accept incoming connections (a server, or a peer that is both).

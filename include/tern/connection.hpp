@@ -99,6 +99,16 @@ public:
   template <asio::completion_token_for<void(std::error_code)> Token>
   auto async_wait_closed(Token&& token);
 
+  /// Completes with the target rate (stats().target_rate: bytes per second
+  /// the application's media can be sent at without building a queue) when
+  /// it has moved by more than config::target_rate_change since it was last
+  /// reported; at once if a value was reported that no wait has returned yet
+  /// (the first one comes with the handshake's acknowledgements). An
+  /// encoder loops on this and retunes its bitrate (docs/media-rate.md).
+  /// Completion: void(std::error_code, std::uint64_t bytes_per_second).
+  template <asio::completion_token_for<void(std::error_code, std::uint64_t)> Token>
+  auto async_wait_target_rate(Token&& token);
+
   /// Closes with an application error `code` (0 for a normal close) and a
   /// reason the peer sees. Pending operations complete with
   /// errc::closed_locally. Idempotent; never fails.

@@ -32,6 +32,14 @@ struct connection_stats {
   /// bottleneck bandwidth; cwnd/SRTT for CUBIC and NewReno), 0 before it has
   /// one - the rate a media encoder can aim at.
   std::uint64_t delivery_rate = 0;
+  /// Bytes per second the application's media can be sent at without
+  /// building a queue: the bandwidth estimate and the queueing delay less
+  /// headroom for retransmission and repair, smoothed (falls at once, rises
+  /// at most doubling per second). 0 before the first acknowledgement. See
+  /// docs/congestion.md, "Target rate".
+  std::uint64_t target_rate = 0;
+  /// Smoothed RTT above the minimum RTT: the queue this side's packets wait in.
+  std::chrono::nanoseconds queueing_delay{0};
   std::uint64_t bytes_in_flight = 0;
   std::uint64_t packets_sent = 0;
   std::uint64_t packets_received = 0;

@@ -63,6 +63,9 @@ struct event {
     message_received,   ///< receive_message() has a message or a drop notice
     path_changed,       ///< the peer's new address was validated and is now used
     closed,             ///< the connection ended: see close_error()
+    /// stats().target_rate moved by more than config::target_rate_change
+    /// since the last such event (the first one: the first value).
+    target_rate_changed,
   };
   kind what = kind::handshake_complete;
   std::uint64_t stream_id = 0;

@@ -26,7 +26,9 @@ std::error_code check_config(const config& cfg) {
       // Client pins a server would never check: a mistake, not a policy.
       (cfg.client_auth == client_authentication::none &&
        (!cfg.pinned_client_fingerprints.empty() || cfg.client_key_check)) ||
-      (cfg.client_key_check && !cfg.pinned_client_fingerprints.empty()))
+      (cfg.client_key_check && !cfg.pinned_client_fingerprints.empty()) ||
+      !(cfg.target_rate_change > 0 && cfg.target_rate_change <= 1) ||
+      !(cfg.target_rate_headroom >= 0 && cfg.target_rate_headroom < 0.5))
     return errc::invalid_argument;
   return {};
 }
@@ -55,6 +57,9 @@ core::connection_config core_config(const config& cfg) {
   c.max_stream_send_buffer = cfg.max_stream_send_buffer;
   c.message_tail_probes = cfg.message_tail_probes;
   c.message_cwnd_allowance = cfg.message_cwnd_allowance;
+  c.target_rate_change = cfg.target_rate_change;
+  c.target_rate.headroom = cfg.target_rate_headroom;
+  c.real_time = cfg.real_time;
   if (auto dir = qlog_dir(cfg); !dir.empty()) c.qlog = std::make_shared<qlog::trace_directory>(std::move(dir));
   return c;
 }

@@ -186,6 +186,7 @@ std::optional<event> connection::poll_event() {
   case in::message_received: r.what = out::message_received; break;
   case in::path_changed: r.what = out::path_changed; break;
   case in::closed: r.what = out::closed; break;
+  case in::target_rate_changed: r.what = out::target_rate_changed; break;
   }
   return r;
 }

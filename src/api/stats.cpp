@@ -12,6 +12,8 @@ connection_stats public_stats(const core::connection_stats& c) noexcept {
   s.cwnd = c.cwnd;
   s.pacing_rate = c.pacing_rate;
   s.delivery_rate = c.delivery_rate;
+  s.target_rate = c.target_rate;
+  s.queueing_delay = c.queueing_delay;
   s.bytes_in_flight = c.bytes_in_flight;
   s.packets_sent = c.packets_sent;
   s.packets_received = c.packets_received;

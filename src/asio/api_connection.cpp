@@ -94,6 +94,7 @@ void connection_impl::process_events(time_point t) {
       break;
     }
     case kind::closed: fail_all(unusable_error()); break;
+    case kind::target_rate_changed: complete_target_rate_ops({}); break;
     case kind::stream_opened:
     case kind::datagram_received:
     case kind::message_received: break; // retry_parked() below
@@ -145,6 +146,7 @@ void connection_impl::fail_all(std::error_code ec) {
     path_ops_.pop_front();
     complete(op, ec, asio::ip::udp::endpoint{});
   }
+  complete_target_rate_ops(ec);
   // Closed-waiters learn why it closed; an endpoint shutdown aborts them.
   while (!closed_ops_.empty()) {
     auto op = std::move(closed_ops_.front());

@@ -86,6 +86,13 @@ public:
   void receive_message(message_op op);
   void wait_path_change(endpoint_op op);
   void wait_closed(error_op op);
+  /// api_target_rate.cpp: completes `op` at once when the core reported a
+  /// target rate this API has not handed out yet (the first one, typically,
+  /// which comes with the handshake's ACKs), else parks it until the next
+  /// target_rate_changed event; completes every parked one with the new
+  /// rate (or `ec`).
+  void wait_target_rate(id_op op);
+  void complete_target_rate_ops(std::error_code ec);
   void read(std::uint64_t id, asio::mutable_buffer out, size_op op);
   void write(std::uint64_t id, asio::const_buffer data, size_op op);
 
@@ -130,6 +137,9 @@ private:
   std::deque<message_op> message_ops_;
   std::deque<endpoint_op> path_ops_;
   std::deque<error_op> closed_ops_;
+  std::deque<id_op> target_rate_ops_;
+  /// The core's reported target rate the waiters were last completed for.
+  std::uint64_t target_rate_delivered_ = 0;
 };
 
 class endpoint_impl : public std::enable_shared_from_this<endpoint_impl> {

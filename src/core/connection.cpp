@@ -25,6 +25,8 @@ recovery::sender_config make_sender_config(const connection_config& c) {
   recovery::sender_config s;
   s.algorithm = c.congestion;
   s.pacing = c.pacing;
+  s.target_rate = c.target_rate;
+  s.real_time = c.real_time;
   s.controller.max_datagram_size = c.max_datagram_size;
   s.rtt.max_ack_delay = initial_limits::max_ack_delay;
   return s;
@@ -171,6 +173,12 @@ duration connection::idle_timeout() const noexcept { return std::max(config_.idl
 
 void connection::emit(connection_event::kind k, std::uint64_t id) { events_.queue.push_back(connection_event{k, id}); }
 
+void connection::report_target_rate() {
+  if (!target_rate_report_.update(sender_.target_rate().target()) || events_.target_rate_pending) return;
+  events_.target_rate_pending = true;
+  emit(connection_event::kind::target_rate_changed);
+}
+
 void connection::emit_closed_once() {
   if (close_.take_event()) emit(connection_event::kind::closed);
 }
@@ -179,6 +187,7 @@ std::optional<connection_event> connection::poll_event() {
   if (events_.queue.empty()) return std::nullopt;
   auto e = events_.queue.front();
   events_.queue.pop_front();
+  if (e.what == connection_event::kind::target_rate_changed) events_.target_rate_pending = false;
   return e;
 }
 
@@ -321,6 +330,8 @@ connection_stats connection::stats() const {
   s.pacing_rate = sender_.pacing_rate();
   s.bytes_in_flight = sender_.bytes_in_flight();
   s.delivery_rate = sender_.bandwidth_estimate();
+  s.target_rate = sender_.target_rate().target();
+  s.queueing_delay = sender_.target_rate().queueing_delay();
   const auto& ss = sender_.stats();
   s.packets_sent = ss.packets_sent;
   s.packets_lost = ss.packets_lost;

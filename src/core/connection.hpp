@@ -24,6 +24,7 @@
 #include "core/path_state.hpp"
 #include "core/send_flags.hpp"
 #include "core/sent_frames.hpp"
+#include "core/target_rate_report.hpp"
 #include "crypto/tls_session.hpp"
 #include "qlog/observer.hpp"
 #include "recovery/ack_tracker.hpp"
@@ -83,6 +84,11 @@ struct connection_stats {
   /// cwnd/SRTT for CUBIC and NewReno), 0 before it has one. The rate an
   /// encoder can aim at.
   std::uint64_t delivery_rate = 0;
+  /// Bytes per second a media encoder may produce without building a queue
+  /// (cc::target_rate_estimator), 0 before the first ACK; and the queueing
+  /// delay it sees (smoothed RTT above the minimum).
+  std::uint64_t target_rate = 0;
+  duration queueing_delay{0};
   std::uint64_t packets_sent = 0;
   std::uint64_t packets_received = 0;
   std::uint64_t packets_lost = 0;
@@ -196,6 +202,8 @@ public:
   const close_info& close_reason() const noexcept { return close_.info; }
   std::optional<connection_event> poll_event();
   connection_stats stats() const;
+  /// The target rate the last target_rate_changed event reported (0: none yet).
+  [[nodiscard]] std::uint64_t reported_target_rate() const noexcept { return target_rate_report_.reported(); }
   /// The negotiated ALPN protocol ("" if none), once the handshake completed.
   std::string alpn() const;
   /// The peer's certificate SPKI fingerprint, once received.
@@ -490,6 +498,8 @@ private:
   void on_acked_frames(std::uint64_t cookie);
   void on_lost_frames(std::uint64_t cookie);
   void handle_losses(std::span<const recovery::sent_packet> lost, bool by_timer, time_point now);
+  /// Emits target_rate_changed when the sender's target rate moved enough.
+  void report_target_rate();
   void on_peer_close(const wire::connection_close_frame& f, time_point now);
   void note_peer_stream(std::uint64_t id);
   void mark_readable(std::uint64_t id);
@@ -599,6 +609,7 @@ private:
 
   receive_state receive_;
   connection_counters counters_;
+  target_rate_report target_rate_report_{config_.target_rate_change};
   qlog_state qlog_;
 
   /// Frames a test put at the start of the next 1-RTT packet

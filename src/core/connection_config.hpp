@@ -1,6 +1,7 @@
 #pragma once
 
 #include "congestion/controller.hpp"
+#include "congestion/target_rate.hpp"
 #include "crypto/key_update.hpp"
 #include "crypto/tls_session.hpp"
 #include "qlog/trace_factory.hpp"
@@ -110,6 +111,15 @@ struct connection_config {
   stream::datagram_queue_config datagram_send{};
   stream::datagram_queue_config datagram_receive{};
   stream::overflow_policy datagram_overflow = stream::overflow_policy::drop_oldest;
+
+  /// Media rate (docs/congestion.md, "Target rate"): how the target rate is
+  /// derived, and the fraction of the last reported value it must move by
+  /// before a target_rate_changed event.
+  cc::target_rate_config target_rate{};
+  double target_rate_change = 0.1;
+  /// Real-time media: queueing delay counts as a congestion signal, so the
+  /// controller keeps the standing queue small (cc::delay_bound).
+  bool real_time = false;
 
   /// Length of the connection IDs this side issues, bytes (1 to 20; an
   /// endpoint uses one length for all its connections).

@@ -23,6 +23,7 @@ struct connection_event {
     message_received,   ///< receive_message() has an event (a message or a drop notice)
     path_changed,       ///< the peer's new address was validated and is now used
     closed,             ///< the connection is closing, draining or closed: see close_reason()
+    target_rate_changed, ///< stats().target_rate moved by more than connection_config::target_rate_change
   };
   kind what = kind::handshake_complete;
   std::uint64_t stream_id = 0;
@@ -39,6 +40,9 @@ struct event_state {
   /// Per direction: stream_opened was emitted for the peer's streams below
   /// these indexes.
   std::array<std::uint64_t, 2> peer_streams_seen{};
+  /// A target_rate_changed event is queued and not yet polled: one is
+  /// enough, the application reads the current value.
+  bool target_rate_pending = false;
 };
 
 } // namespace tern::core

@@ -303,6 +303,7 @@ std::error_code connection::on_ack(const wire::ack_frame& f, time_point now) {
   }
   if (out.rtt_updated && keys_.has_one_rtt_keys()) keys_.one_rtt().set_old_key_retention(3 * pto());
   handle_losses(out.lost, false, now);
+  report_target_rate();
   update_handshake_probe(now);
   sender_.release_idle_memory(); // `out` is not used past here
   return {};

@@ -81,6 +81,7 @@ void connection::handle_recovery_timeout(time_point now) {
   if (sender_.next_timeout() > now) return;
   const auto& out = sender_.on_timeout(now);
   handle_losses(out.lost, true, now);
+  report_target_rate();
   if (out.probes > 0) {
     on_path_mtu_timeout(now);
     send_.set(send_flag::ping);

@@ -37,11 +37,17 @@ std::string_view to_string(send_limit l) noexcept {
 
 sender::sender(const sender_config& config, random_source& rng)
     : config_{config}, detector_{config.loss, config.rtt},
-      controller_{cc::make_controller(config.algorithm, config.controller, rng)}, pacer_{[&] {
+      controller_{[&]() -> std::unique_ptr<cc::controller> {
+        auto c = cc::make_controller(config.algorithm, config.controller, rng);
+        if (!config.real_time) return c;
+        return std::make_unique<cc::delay_bound>(std::move(c), config.delay_bound, config.controller.max_datagram_size);
+      }()},
+      pacer_{[&] {
         cc::pacer_config p = config.pacer;
         p.max_datagram_size = config.controller.max_datagram_size;
         return p;
-      }()} {
+      }()},
+      target_rate_{config.target_rate} {
   update_pacer(time_point{});
 }
 
@@ -129,6 +135,7 @@ void sender::report_losses(std::span<const sent_packet> lost, std::uint64_t byte
                                       .prior_in_flight = prior_in_flight,
                                       .bytes_in_flight = detector_.bytes_in_flight(),
                                       .persistent_congestion = persistent});
+  target_rate_.on_loss(now, bytes_lost, persistent);
 }
 
 const ack_outcome& sender::on_ack_received(const ack_info& ack, time_point now) {
@@ -162,6 +169,19 @@ const ack_outcome& sender::on_ack_received(const ack_info& ack, time_point now) 
                                       .newest_acked_overtook = out.newest_acked_overtook,
                                       .ack_delay = std::clamp(ack.ack_delay, duration::zero(),
                                                               rtt.config().max_ack_delay)});
+    // The RTT sample less the peer's ack delay, as RFC 9002 §5.3 adjusts
+    // it: never below the min RTT.
+    const duration ack_delay = std::clamp(ack.ack_delay, duration::zero(), rtt.config().max_ack_delay);
+    const duration adjusted = out.rtt_updated && rtt.latest_rtt() >= rtt.min_rtt() + ack_delay
+                                  ? rtt.latest_rtt() - ack_delay
+                                  : rtt.latest_rtt();
+    target_rate_.on_ack(cc::target_rate_sample{.now = now,
+                                               .bandwidth_estimate = controller_->bandwidth_estimate(),
+                                               .delivery = sample,
+                                               .latest_rtt = out.rtt_updated ? adjusted : duration::zero(),
+                                               .smoothed_rtt = sampled ? rtt.smoothed_rtt() : duration::zero(),
+                                               .min_rtt = rtt.min_rtt(),
+                                               .bytes_acked = out.bytes_acked});
   }
   for (const auto& p : out.spurious) {
     ++stats_.spurious_losses;

@@ -1,8 +1,10 @@
 #pragma once
 
 #include "congestion/controller.hpp"
+#include "congestion/delay_bound.hpp"
 #include "congestion/delivery_rate_sampler.hpp"
 #include "congestion/pacer.hpp"
+#include "congestion/target_rate.hpp"
 #include "recovery/ack_ranges.hpp"
 #include "recovery/loss_detector.hpp"
 
@@ -23,6 +25,12 @@ struct sender_config {
   rtt_config rtt{};
   loss_config loss{};
   cc::pacer_config pacer{};
+  /// How the target rate for media encoders is derived (target_rate.hpp).
+  cc::target_rate_config target_rate{};
+  /// Real-time mode: the controller is wrapped in cc::delay_bound, so
+  /// queueing delay counts as congestion.
+  bool real_time = false;
+  cc::delay_bound_config delay_bound{};
   /// Pace in-flight packets at the controller's rate.
   bool pacing = true;
 };
@@ -123,6 +131,9 @@ public:
   /// Bytes per second: the controller's bandwidth estimate
   /// (cc::controller::bandwidth_estimate), 0 before it has one.
   [[nodiscard]] std::uint64_t bandwidth_estimate() const noexcept { return controller_->bandwidth_estimate(); }
+  /// Bytes per second a media encoder may produce without building a queue
+  /// (cc::target_rate_estimator), 0 before the first ACK.
+  [[nodiscard]] const cc::target_rate_estimator& target_rate() const noexcept { return target_rate_; }
 
 private:
   void note_limit(send_limit limit, time_point now) noexcept;
@@ -135,6 +146,7 @@ private:
   cc::delivery_rate_sampler sampler_;
   std::unique_ptr<cc::controller> controller_;
   cc::pacer pacer_;
+  cc::target_rate_estimator target_rate_;
   std::uint64_t next_packet_number_ = 0;
   std::uint32_t probes_owed_ = 0;
   std::uint64_t ecn_ce_seen_ = 0;

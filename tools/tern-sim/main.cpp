@@ -19,12 +19,17 @@
 //            [--deadline 400ms] [--duration 60s | --frames N]
 //            [--gop 30 --iframe-scale 4] [--frame-latencies FILE]
 //            --link ... --down ...
+//   tern-sim --mode connection --media --adaptive|--encoder fixed
+//            [--media-rate 6mbit] [--audio-rate 64kbit] [--deadline 300ms]
+//            [--real-time] [--schedule "at 0s: rate 8mbit delay 50ms; at 20s: rate 2mbit delay 50ms"]
+//            --link ...   (a synthetic GOP encoder following the target rate)
 //   tern-sim --mode connection ... --qlog DIR   (qlog traces of both sides;
 //                                               DIR is created if missing)
 //
 // Exit status: 0 when every flow completed, 1 when the time limit came
 // first, 2 on bad arguments.
 
+#include "adaptive_media.hpp"
 #include "algorithm_list.hpp"
 #include "cli_exit.hpp"
 #include "connection_scenario.hpp"
@@ -38,6 +43,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string_view>
 #include <vector>
 
@@ -153,6 +159,16 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--iframe-scale", cconfig.media.iframe_scale, "media: I-frame size / P-frame size")
       ->capture_default_str();
+  // Adaptive media (adaptive_media.hpp): the synthetic encoder follows the
+  // target rate; --encoder fixed keeps it at --media-rate for comparison.
+  bool adaptive = false, real_time = false;
+  std::string encoder_mode, audio_rate = "64kbit";
+  app.add_flag("--adaptive", adaptive,
+               "media: a synthetic GOP encoder (video messages, audio datagrams) follows the target rate; "
+               "--media-rate is its top video rate");
+  app.add_option("--encoder", encoder_mode, "media: adaptive (as --adaptive) or fixed (the same sender at --media-rate)");
+  app.add_option("--audio-rate", audio_rate, "adaptive media: audio bit rate beside the video")->capture_default_str();
+  app.add_flag("--real-time", real_time, "connection mode: queueing delay counts as congestion (config::real_time)");
   std::string frame_latencies;
   app.add_option("--frame-latencies", frame_latencies,
                  "media: write each frame's latency to FILE as CSV (frame,sent_ms,latency_ms)");
@@ -163,7 +179,7 @@ int main(int argc, char** argv) {
   app.add_option("--flow-cc", flow_cc,
                  "packet mode: one controller per flow, e.g. bbr,cubic (overrides --cc)");
   app.add_option("--schedule", config.schedule,
-                 "packet mode: path changes, e.g. \"at 2s: rate 10mbit delay 20ms; at 4s down: blackout\" "
+                 "packet mode and adaptive media: path changes (text or a FILE as tern-netem reads), e.g. \"at 2s: rate 10mbit delay 20ms; at 4s down: blackout\" "
                  "(targets up/down; none: both directions)");
   std::string bbr_startup{tern::cc::to_string(config.bbr.startup)};
   app.add_option("--bbr-startup", bbr_startup,
@@ -219,6 +235,55 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  // --schedule FILE: the file's text, as tern-netem reads it (an inline
+  // schedule names no file).
+  if (!config.schedule.empty()) {
+    std::error_code fec;
+    if (std::filesystem::is_regular_file(config.schedule, fec)) {
+      std::ifstream in(config.schedule);
+      std::stringstream text;
+      text << in.rdbuf();
+      if (!in) return tern::tools::usage_error("tern-sim", "--schedule: cannot read \"" + config.schedule + "\"");
+      config.schedule = text.str();
+    }
+  }
+  if (adaptive && !encoder_mode.empty() && encoder_mode != "adaptive") {
+    std::cerr << "tern-sim: --adaptive contradicts --encoder " << encoder_mode << "\n";
+    return 2;
+  }
+  if (adaptive) encoder_mode = "adaptive";
+  if (!encoder_mode.empty()) {
+    if (mode != "connection" || !cconfig.media.enabled || (encoder_mode != "adaptive" && encoder_mode != "fixed")) {
+      std::cerr << "tern-sim: --adaptive / --encoder adaptive|fixed need --mode connection --media\n";
+      return 2;
+    }
+    tern::connsim::adaptive_media_config a;
+    auto& enc = a.encoder;
+    enc.adaptive = encoder_mode == "adaptive";
+    enc.fps = cconfig.media.fps;
+    enc.gop = cconfig.media.gop == 0 ? 30 : cconfig.media.gop;
+    enc.iframe_scale = cconfig.media.iframe_scale;
+    if (!parse_rate(media_rate, enc.max_video_bps) || !parse_rate(audio_rate, enc.audio_bps) ||
+        !parse_seconds(deadline, a.deadline) || !parse_seconds(media_duration, a.media_duration)) {
+      std::cerr << "tern-sim: bad --media-rate, --audio-rate, --deadline or --duration\n";
+      return 2;
+    }
+    enc.start_video_bps = std::min<std::uint64_t>(enc.max_video_bps, 1'000'000);
+    a.link = config.link;
+    a.down = config.down;
+    a.schedule = config.schedule;
+    a.algorithm = config.algorithm;
+    a.seed = config.seed;
+    a.real_time = real_time;
+    a.trace = config.trace;
+    const auto wall_start = std::chrono::steady_clock::now();
+    const auto result = tern::connsim::run_adaptive_media(a);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    std::cout << tern::connsim::to_json(a, result, wall) << "\n";
+    if (!result.error.empty()) return tern::tools::usage_error("tern-sim", result.error);
+    return result.completed && result.video_corrupt == 0 ? 0 : 1;
+  }
+
   if (mode == "connection") {
     tern::duration dl{}, dur{};
     std::uint64_t sb = 0;
@@ -233,7 +298,8 @@ int main(int argc, char** argv) {
       return 2;
     }
     if (!config.flow_algorithms.empty() || !config.schedule.empty()) {
-      std::cerr << "tern-sim: --flow-cc and --schedule need --mode packet\n";
+      std::cerr << "tern-sim: --flow-cc needs --mode packet; --schedule needs --mode packet or --media "
+                   "--adaptive / --encoder fixed\n";
       return 2;
     }
     cconfig.media.deadline = dl;

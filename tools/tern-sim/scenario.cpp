@@ -8,6 +8,7 @@
 #include "scenario.hpp"
 #include "jain_index.hpp"
 #include "json_text.hpp"
+#include "path_specs.hpp"
 
 #include "bulk_receiver.hpp"
 #include "bulk_sender.hpp"
@@ -39,14 +40,6 @@ struct flow {
   std::uint64_t startup_end_sent = 0;
 };
 
-// The schedule's entries for one direction, untargeted so that they apply
-// to the simulator's link whatever its name.
-sim::schedule entries_for(const sim::schedule& s, std::string_view direction) {
-  sim::schedule out = s.for_target(direction);
-  for (auto& e : out.entries) e.target.clear();
-  return out;
-}
-
 bool in_startup(std::string_view state) {
   return state == "startup" || state == "drain" || state == "slow_start";
 }
@@ -55,26 +48,12 @@ bool in_startup(std::string_view state) {
 
 scenario_result run_scenario(const scenario_config& config) {
   scenario_result result;
-  auto up = sim::parse_netem_spec(config.link);
-  if (!up) {
-    result.error = "--link: " + up.error().message();
-    return result;
-  }
-  auto down = sim::parse_netem_spec(config.down);
-  if (!down) {
-    result.error = "--down: " + down.error().message();
-    return result;
-  }
-  auto schedule = sim::parse_schedule(config.schedule);
-  if (!schedule) {
-    result.error = "--schedule: " + schedule.error().message();
-    return result;
-  }
-  for (const auto& e : schedule->entries)
-    if (!e.target.empty() && e.target != "up" && e.target != "down") {
-      result.error = "--schedule: unknown target \"" + e.target + "\" (up, down or none for both)";
-      return result;
-    }
+  sim_cli::path_specs path;
+  result.error = sim_cli::parse_path_specs(config.link, config.down, config.schedule, path);
+  if (!result.error.empty()) return result;
+  auto* up = &path.up;
+  auto* down = &path.down;
+  const auto* schedule = &path.schedule;
   if (config.flows == 0 || config.mtu < 64 || config.mtu > 65000) {
     result.error = "flows must be at least 1 and mtu within 64..65000";
     return result;
@@ -125,8 +104,8 @@ scenario_result run_scenario(const scenario_config& config) {
     bottleneck = d.bottleneck_forward;
     return_path = d.bottleneck_backward;
   }
-  net.apply_schedule(bottleneck, entries_for(*schedule, "up"), origin);
-  net.apply_schedule(return_path, entries_for(*schedule, "down"), origin);
+  net.apply_schedule(bottleneck, sim_cli::entries_for(*schedule, "up"), origin);
+  net.apply_schedule(return_path, sim_cli::entries_for(*schedule, "down"), origin);
   // Queue drops per flow: the bottleneck's tail drops, told apart by the
   // sender's address (flow i sends from host 10 + 2i).
   net.set_trace([&](const sim::trace_event& e) {

@@ -53,6 +53,7 @@ void connection_send_message(const std::shared_ptr<connection_impl>& c, asio::co
 void connection_receive_message(const std::shared_ptr<connection_impl>& c, message_op op);
 void connection_wait_path_change(const std::shared_ptr<connection_impl>& c, endpoint_op op);
 void connection_wait_closed(const std::shared_ptr<connection_impl>& c, error_op op);
+void connection_wait_target_rate(const std::shared_ptr<connection_impl>& c, id_op op);
 
 void stream_read(const std::shared_ptr<connection_impl>& c, std::uint64_t id, asio::mutable_buffer out, size_op op);
 void stream_write(const std::shared_ptr<connection_impl>& c, std::uint64_t id, asio::const_buffer data, size_op op);

@@ -84,4 +84,14 @@ auto connection::async_wait_closed(Token&& token) {
       token, impl_, executor_);
 }
 
+template <asio::completion_token_for<void(std::error_code, std::uint64_t)> Token>
+auto connection::async_wait_target_rate(Token&& token) {
+  return asio::async_initiate<Token, void(std::error_code, std::uint64_t)>(
+      [](auto handler, std::shared_ptr<detail::connection_impl> impl, executor_type ex) {
+        detail::connection_wait_target_rate(impl,
+                                            detail::make_op<std::error_code, std::uint64_t>(std::move(handler), ex));
+      },
+      token, impl_, executor_);
+}
+
 } // namespace tern

@@ -560,3 +560,53 @@ TEST_CASE("sans_io: client pins without client_auth, or malformed, fail the endp
   endpoint malformed(cfg, ec, 1);
   CHECK(ec == tern::crypto::crypto_errc::invalid_configuration);
 }
+
+TEST_CASE("sans_io: the target rate comes as an event once data is acknowledged, and in the stats") {
+  network net;
+  net.run_until([&] { return net.handshaked(); });
+  std::error_code ec;
+  auto id = net.client->open_stream(true, ec);
+  REQUIRE(id);
+  const auto payload = pattern(256 * 1024);
+  std::size_t written = 0;
+  std::uint64_t reported = 0;
+  int events = 0;
+  net.run_until([&] {
+    while (written < payload.size()) {
+      const auto n = net.client->write(*id, std::span(payload).subspan(written), ec);
+      if (ec || n == 0) break;
+      written += n;
+    }
+    while (auto e = net.client->poll_event())
+      if (e->what == event::kind::target_rate_changed) {
+        ++events;
+        reported = net.client->stats().target_rate;
+      }
+    while (net.server->poll_event()) {
+    }
+    return written == payload.size() && events > 0;
+  });
+  CHECK(reported > 0);
+  CHECK(net.client->stats().target_rate > 0);
+  // Never more than one event waits: the application reads the stats.
+  int queued = 0;
+  while (auto e = net.client->poll_event()) queued += e->what == event::kind::target_rate_changed;
+  CHECK(queued <= 1);
+}
+
+TEST_CASE("sans_io: a target_rate_change outside (0, 1] or a headroom outside [0, 0.5) is invalid_argument") {
+  for (double change : {0.0, -0.1, 1.5}) {
+    tern::config c;
+    c.target_rate_change = change;
+    std::error_code ec;
+    endpoint ep(c, ec, 1);
+    CHECK(ec == tern::errc::invalid_argument);
+  }
+  for (double headroom : {-0.01, 0.5}) {
+    tern::config c;
+    c.target_rate_headroom = headroom;
+    std::error_code ec;
+    endpoint ep(c, ec, 1);
+    CHECK(ec == tern::errc::invalid_argument);
+  }
+}
