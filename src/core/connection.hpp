@@ -279,6 +279,10 @@ public:
   /// How message flow `flow` is ordered and prioritised. Errors:
   /// invalid_argument (flow or options out of range).
   std::error_code configure_message_flow(std::uint8_t flow, const message_flow_options& options);
+  /// The sending side's counters for one message flow.
+  stream::message_sender_stats message_flow_stats(std::uint8_t flow) const noexcept {
+    return messages_out_.flow_stats(flow);
+  }
   /// The next message event of any flow, in id order within the flow: a
   /// whole message, or a notice that messages were dropped.
   std::optional<stream::message_event> receive_message(time_point now);

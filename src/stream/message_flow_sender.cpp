@@ -32,6 +32,7 @@ std::error_code message_flow_sender::configure(std::uint8_t flow, const message_
       options.weight > max_weight)
     return std::make_error_code(std::errc::invalid_argument);
   flows_[flow].options = options;
+  if (flows_[flow].sender) flows_[flow].sender->set_duplicate_always(options.redundant);
   return {};
 }
 
@@ -49,7 +50,10 @@ std::uint64_t message_flow_sender::send(std::span<const std::byte> message, time
     return 0;
   }
   auto& f = flows_[options.flow];
-  if (!f.sender) f.sender = std::make_unique<message_sender>(cfg_);
+  if (!f.sender) {
+    f.sender = std::make_unique<message_sender>(cfg_);
+    f.sender->set_duplicate_always(f.options.redundant);
+  }
   return f.sender->send(message, deadline, now, ec, options.depends_on);
 }
 
@@ -149,8 +153,16 @@ message_sender_stats message_flow_sender::stats() const noexcept {
     sum.fragments_sent += s.fragments_sent;
     sum.retransmissions += s.retransmissions;
     sum.duplicates += s.duplicates;
+    sum.max_first_fragment_wait = std::max(sum.max_first_fragment_wait, s.max_first_fragment_wait);
+    for (std::size_t b = 0; b < sum.first_fragment_waits.size(); ++b)
+      sum.first_fragment_waits[b] += s.first_fragment_waits[b];
   }
   return sum;
+}
+
+message_sender_stats message_flow_sender::flow_stats(std::uint8_t flow) const noexcept {
+  const auto* s = sender_of(flow);
+  return s ? s->stats() : message_sender_stats{};
 }
 
 } // namespace tern::stream

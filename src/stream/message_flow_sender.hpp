@@ -61,8 +61,10 @@ public:
 
   std::size_t buffered() const noexcept;
   std::size_t in_progress() const noexcept;
-  /// Summed over the flows.
+  /// Summed over the flows (max_first_fragment_wait: the largest).
   message_sender_stats stats() const noexcept;
+  /// One flow's (all zero for a flow never used or out of range).
+  message_sender_stats flow_stats(std::uint8_t flow) const noexcept;
 
 private:
   struct flow_state {

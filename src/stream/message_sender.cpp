@@ -62,6 +62,7 @@ std::uint64_t message_sender::send(std::span<const std::byte> msg, time_point de
   message& m = messages_.emplace_back();
   m.id = next_id_++;
   m.deadline = deadline;
+  m.queued_at = now;
   ++stats_.messages_queued;
   // Forget outcomes a new dependency can no longer name.
   if (next_id_ > cfg_.max_dependency_distance) given_up_recent_.erase(0, next_id_ - cfg_.max_dependency_distance);
@@ -96,6 +97,15 @@ void message_sender::free_message(message& m) noexcept {
   m.lost.clear();
   m.in_flight.clear();
   m.dependents = {};
+}
+
+void message_sender::note_first_fragment(duration wait) noexcept {
+  stats_.max_first_fragment_wait = std::max(stats_.max_first_fragment_wait, wait);
+  std::size_t bucket = 0;
+  while (bucket < first_fragment_wait_bounds_ms.size() &&
+         wait > std::chrono::milliseconds(first_fragment_wait_bounds_ms[bucket]))
+    ++bucket;
+  ++stats_.first_fragment_waits[bucket];
 }
 
 void message_sender::pop_done() noexcept {
@@ -220,7 +230,7 @@ std::optional<message_fragment> message_sender::next_fragment(std::size_t max_pa
       m.lost.erase(r.begin, r.end);
       add_in_flight(m, r);
       const duration repair_round = 2 * owd * 9 / 8 + owd;
-      if (cfg_.duplicate_last_chance && now + repair_round > m.deadline) {
+      if (cfg_.duplicate_always || (cfg_.duplicate_last_chance && now + repair_round > m.deadline)) {
         add_in_flight(m, r);
         duplicates_.push_back({m.id, r, packet_tag});
       }
@@ -232,8 +242,13 @@ std::optional<message_fragment> message_sender::next_fragment(std::size_t max_pa
     }
     if (m.next_new < m.data.size()) {
       const byte_range r{m.next_new, std::min<std::uint64_t>(m.data.size(), m.next_new + max_payload)};
+      if (r.begin == 0) note_first_fragment(now - m.queued_at);
       m.next_new = r.end;
       add_in_flight(m, r);
+      if (cfg_.duplicate_always) {
+        add_in_flight(m, r);
+        duplicates_.push_back({m.id, r, packet_tag});
+      }
       ++stats_.fragments_sent;
       return make_fragment(m, r, now);
     }

@@ -6,6 +6,7 @@
 
 #include <tern/time.hpp>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -25,6 +26,10 @@ struct message_sender_config {
   /// Send a retransmission twice, in two packets, when it is the last one
   /// that can still arrive before the deadline.
   bool duplicate_last_chance = true;
+  /// Send every fragment twice, in two packets, from the first time: a
+  /// lost packet then costs no round trip (for a low-rate flow such as
+  /// audio, where the extra bytes are cheap and a repair is too late).
+  bool duplicate_always = false;
   /// How far back (in message ids) a dependency may point: outcomes older
   /// than this are forgotten, so naming one is refused (invalid_argument).
   std::uint64_t max_dependency_distance = 4096;
@@ -77,7 +82,18 @@ struct message_sender_stats {
   std::uint64_t fragments_sent = 0;     ///< including retransmissions and duplicates
   std::uint64_t retransmissions = 0;
   std::uint64_t duplicates = 0;
+  /// The longest a message waited from send() to its first fragment being
+  /// handed out: what the flows ahead of it (and the congestion window and
+  /// pacing, through the connection) cost it.
+  duration max_first_fragment_wait{0};
+  /// The same waits counted by bucket: at most 1, 2, 5, 10, 20, 50, 100 ms,
+  /// and longer (a caller can take differences over a period).
+  std::array<std::uint64_t, 8> first_fragment_waits{};
 };
+
+/// Upper bounds of message_sender_stats::first_fragment_waits buckets, ms
+/// (the last bucket has none).
+inline constexpr std::array<std::uint32_t, 7> first_fragment_wait_bounds_ms{1, 2, 5, 10, 20, 50, 100};
 
 /// Sender of messages with a deadline (INTERFACES.md, "Datagrams and
 /// deadline messages").
@@ -145,6 +161,8 @@ public:
   /// Messages in progress (neither fully acknowledged nor abandoned).
   std::size_t in_progress() const noexcept;
   const message_sender_stats& stats() const noexcept { return stats_; }
+  /// message_sender_config::duplicate_always, for fragments sent from now on.
+  void set_duplicate_always(bool on) noexcept { cfg_.duplicate_always = on; }
 
 private:
   struct by_offset {
@@ -155,6 +173,7 @@ private:
   struct message {
     std::uint64_t id = 0;
     time_point deadline{};
+    time_point queued_at{};
     std::vector<std::byte> data;
     std::uint64_t next_new = 0; // first offset never sent
     range_set acked;
@@ -184,6 +203,7 @@ private:
   /// its dependents, transitively, with cause `dependency`.
   void give_up(message& m, abandon_cause cause);
   void free_message(message& m) noexcept;
+  void note_first_fragment(duration wait) noexcept;
   void pop_done() noexcept;
   static void add_in_flight(message& m, byte_range r);
   static void drop_in_flight(message& m, byte_range r) noexcept;
