@@ -225,7 +225,11 @@ void message_receiver::on_abandon(std::uint64_t id, drop_reason why) {
   make_room(id);
   if (window_.size() <= id - base_) window_.resize(static_cast<std::size_t>(id - base_ + 1));
   entry& e = window_[static_cast<std::size_t>(id - base_)];
-  if (e.st == entry::state::unseen || e.st == entry::state::partial) drop(e, why);
+  // A whole message still waiting its turn is delivered after a deadline
+  // abandon (it made it), but not after a dependency one: what it needs to
+  // be used was given up, so handing it out would only cost the reader.
+  const bool waiting = e.st == entry::state::unseen || e.st == entry::state::partial;
+  if (waiting || (e.st == entry::state::complete && why == drop_reason::dependency)) drop(e, why);
 }
 
 void message_receiver::expire(time_point now) noexcept {

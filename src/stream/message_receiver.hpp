@@ -105,7 +105,8 @@ public:
                               bool unordered = false);
 
   /// The sender gave `message_id` up (MESSAGE_ABANDON: `why` abandoned, or
-  /// dependency). A message already complete is still delivered.
+  /// dependency). A message already complete is still delivered after
+  /// `abandoned`, dropped after `dependency` (unless already handed out).
   void on_abandon(std::uint64_t message_id, drop_reason why = drop_reason::abandoned);
 
   /// The next event in id order: a whole message or a run of drops. Drops

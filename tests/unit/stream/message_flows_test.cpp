@@ -218,3 +218,23 @@ TEST_CASE("message_flows: dependency drops reach the receiver with their reason"
   CHECK(e->per_reason[static_cast<std::size_t>(drop_reason::dependency)] == 2);
   CHECK_FALSE(tx.has_pending(at(101ms), owd));
 }
+
+TEST_CASE("message_flows: a whole message waiting its turn is dropped by a dependency abandon, kept by a deadline one") {
+  message_flow_receiver r;
+  const auto m = pattern(100);
+  CHECK_FALSE(feed(r, 2, 1, m, 0, 100, false)); // whole, waits for id 0
+  CHECK_FALSE(feed(r, 2, 2, m, 0, 100, false)); // whole, waits too
+  CHECK(r.on_abandon(2, 0, drop_reason::abandoned) == std::error_code{});
+  CHECK(r.on_abandon(2, 1, drop_reason::dependency) == std::error_code{});
+  CHECK(r.on_abandon(2, 2, drop_reason::abandoned) == std::error_code{});
+  auto e = r.poll(at(1ms));
+  REQUIRE(e);
+  CHECK(e->what == kind::dropped);
+  CHECK(e->count == 2);
+  CHECK(e->per_reason[static_cast<std::size_t>(drop_reason::dependency)] == 1);
+  e = r.poll(at(1ms));
+  REQUIRE(e);
+  CHECK(e->what == kind::delivered);
+  CHECK(e->id == 2);
+  CHECK(r.buffered() == 0);
+}
