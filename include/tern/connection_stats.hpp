@@ -28,7 +28,7 @@ struct received_message {
   /// Why the first id of a drop notice was dropped (none for a delivery);
   /// `dropped_by_reason` (indexed by message_drop_reason) splits `count`.
   message_drop_reason reason = message_drop_reason::none;
-  std::array<std::uint64_t, 6> dropped_by_reason{};
+  std::array<std::uint64_t, message_drop_reason_count> dropped_by_reason{};
 };
 
 /// For monitoring. Durations are zero before the first RTT sample.

@@ -57,5 +57,6 @@ enum class message_drop_reason : std::uint8_t {
   overrun,    ///< the sender moved too far ahead for the receiver to wait
   dependency, ///< a message it depends on was given up, so it was never sent
 };
+inline constexpr std::size_t message_drop_reason_count = 6;
 
 } // namespace tern
