@@ -7,6 +7,7 @@
 
 #include <tern/connection_stats.hpp>
 #include <tern/detail/entry_points.hpp>
+#include <tern/message_flows.hpp>
 #include <tern/stream.hpp>
 
 #include <asio/any_io_executor.hpp>
@@ -83,7 +84,29 @@ public:
                              std::error_code& ec) noexcept;
   std::uint64_t send_message(asio::const_buffer message, std::chrono::steady_clock::time_point deadline);
 
-  /// The next message or drop notice, in id order. Completion:
+  /// The same on a message flow, optionally depending on an earlier message
+  /// of that flow (message_options; docs/streams.md, "Message flows"). The
+  /// id counts within the flow. Errors as above, and std::errc::invalid_argument
+  /// for a flow beyond max_message_flows or a depends_on that is not an
+  /// earlier id of the flow within 4096.
+  template <asio::completion_token_for<void(std::error_code, std::uint64_t)> Token>
+  auto async_send_message(asio::const_buffer message, std::chrono::steady_clock::time_point deadline,
+                          const message_options& options, Token&& token);
+  std::uint64_t send_message(asio::const_buffer message, std::chrono::steady_clock::time_point deadline,
+                             const message_options& options, std::error_code& ec) noexcept;
+  std::uint64_t send_message(asio::const_buffer message, std::chrono::steady_clock::time_point deadline,
+                             const message_options& options);
+
+  /// How message flow `flow` (0 to max_message_flows - 1) is ordered and
+  /// prioritised on this side's sending; the peer learns ordering from each
+  /// message. Takes effect for data sent afterwards. Errors:
+  /// std::errc::invalid_argument (flow, priority or weight out of range), the
+  /// close reason.
+  void configure_message_flow(std::uint8_t flow, const message_flow_options& options, std::error_code& ec) noexcept;
+  void configure_message_flow(std::uint8_t flow, const message_flow_options& options);
+
+  /// The next message or drop notice of any flow, in id order within the
+  /// flow (unordered flows: a message as soon as it is whole). Completion:
   /// void(std::error_code, tern::received_message).
   template <asio::completion_token_for<void(std::error_code, received_message)> Token>
   auto async_receive_message(Token&& token);

@@ -4,6 +4,9 @@
 // (tern::connection) and the bring-your-own-I/O API (tern::sans_io): plain
 // types with no I/O dependency.
 
+#include <tern/message_flows.hpp>
+
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -12,13 +15,20 @@
 namespace tern {
 
 /// What async_receive_message delivers: a whole message, or a notice that
-/// `count` consecutive messages from `id` were dropped (their deadline
-/// passed, the sender gave up, or memory ran out), in message id order.
+/// `count` consecutive messages of `flow` from `id` were dropped (their
+/// deadline passed, the sender gave up, a message they depend on was given
+/// up, or memory ran out), in message id order within the flow (a message
+/// of an unordered flow comes as soon as it is whole).
 struct received_message {
   bool dropped = false;
   std::uint64_t id = 0;
   std::uint64_t count = 1;     ///< dropped messages (1 for a delivery)
   std::vector<std::byte> data; ///< the message (empty for a drop notice)
+  std::uint8_t flow = 0;       ///< the message flow (message_options::flow)
+  /// Why the first id of a drop notice was dropped (none for a delivery);
+  /// `dropped_by_reason` (indexed by message_drop_reason) splits `count`.
+  message_drop_reason reason = message_drop_reason::none;
+  std::array<std::uint64_t, message_drop_reason_count> dropped_by_reason{};
 };
 
 /// For monitoring. Durations are zero before the first RTT sample.

@@ -235,7 +235,15 @@ public:
   /// A message delivered whole before `deadline` or abandoned; its id.
   std::optional<std::uint64_t> send_message(std::span<const std::byte> message, time_point deadline,
                                             time_point now, std::error_code& ec);
-  /// The next message or drop notice, in id order.
+  /// The same on a message flow, optionally depending on an earlier
+  /// message of the flow (message_options); the id counts within the flow.
+  std::optional<std::uint64_t> send_message(std::span<const std::byte> message, time_point deadline,
+                                            const message_options& options, time_point now, std::error_code& ec);
+  /// How message flow `flow` is ordered and prioritised when sending.
+  /// Errors: std::errc::invalid_argument (flow, priority or weight out of range).
+  std::error_code configure_message_flow(std::uint8_t flow, const message_flow_options& options);
+  /// The next message or drop notice of any flow, in id order within the
+  /// flow (unordered flows: a message as soon as it is whole).
   std::optional<received_message> receive_message(time_point now);
 
   // --- closing ------------------------------------------------------------

@@ -43,6 +43,9 @@ core::endpoint_config core_endpoint_config(const config& cfg);
 /// directory: a typo must not silently leave every connection untraced.
 std::error_code check_qlog_dir(const config& cfg);
 
+/// A message event of the core as the public API delivers it.
+received_message public_message(stream::message_event&& e);
+
 /// The core's counters as the public API reports them.
 connection_stats public_stats(const core::connection_stats& c) noexcept;
 

@@ -280,16 +280,24 @@ std::optional<std::uint64_t> connection::send_message(std::span<const std::byte>
   return id;
 }
 
+std::optional<std::uint64_t> connection::send_message(std::span<const std::byte> message, time_point deadline,
+                                                      const message_options& options, time_point now,
+                                                      std::error_code& ec) {
+  const touch_on_return touch{*impl_, now};
+  auto id = impl_->core->send_message(message, deadline, now, ec, options);
+  ec = detail::public_error(ec);
+  return id;
+}
+
+std::error_code connection::configure_message_flow(std::uint8_t flow, const message_flow_options& options) {
+  return detail::public_error(impl_->core->configure_message_flow(flow, options));
+}
+
 std::optional<received_message> connection::receive_message(time_point now) {
   const touch_on_return touch{*impl_, now};
   auto e = impl_->core->receive_message(now);
   if (!e) return std::nullopt;
-  received_message m;
-  m.dropped = e->what == stream::message_event::kind::dropped;
-  m.id = e->id;
-  m.count = m.dropped ? e->count : 1;
-  m.data = std::move(e->data);
-  return m;
+  return detail::public_message(std::move(*e));
 }
 
 void connection::close(std::uint64_t code, std::string_view reason, time_point now) {

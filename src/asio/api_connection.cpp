@@ -303,11 +303,7 @@ void connection_impl::try_messages(time_point t) {
   while (!message_ops_.empty()) {
     auto e = core_->receive_message(t);
     if (!e) return;
-    received_message m;
-    m.dropped = e->what == stream::message_event::kind::dropped;
-    m.id = e->id;
-    m.count = m.dropped ? e->count : 1;
-    m.data = std::move(e->data);
+    received_message m = public_message(std::move(*e));
     auto op = std::move(message_ops_.front());
     message_ops_.pop_front();
     complete(op, std::error_code{}, std::move(m));
@@ -339,10 +335,11 @@ void connection_impl::receive_datagram(asio::mutable_buffer out, size_op op) {
   try_datagrams();
 }
 
-void connection_impl::send_message(asio::const_buffer m, time_point deadline, id_op op) {
+void connection_impl::send_message(asio::const_buffer m, time_point deadline, const message_options& options,
+                                   id_op op) {
   if (!usable()) return complete(op, unusable_error(), std::uint64_t{0});
   std::error_code ec;
-  auto id = core_->send_message(as_span(m), deadline, now(), ec);
+  auto id = core_->send_message(as_span(m), deadline, now(), ec, options);
   if (ec || !id) return complete(op, public_error(ec), std::uint64_t{0});
   touch();
   complete(op, std::error_code{}, *id);
@@ -409,7 +406,13 @@ void connection_receive_datagram(const std::shared_ptr<connection_impl>& c, asio
 void connection_send_message(const std::shared_ptr<connection_impl>& c, asio::const_buffer m,
                              std::chrono::steady_clock::time_point deadline, id_op op) {
   TERN_REQUIRE_IMPL(c, op, std::uint64_t{0})
-  c->send_message(m, to_tern(deadline), std::move(op));
+  c->send_message(m, to_tern(deadline), message_options{}, std::move(op));
+}
+void connection_send_message(const std::shared_ptr<connection_impl>& c, asio::const_buffer m,
+                             std::chrono::steady_clock::time_point deadline, const message_options& options,
+                             id_op op) {
+  TERN_REQUIRE_IMPL(c, op, std::uint64_t{0})
+  c->send_message(m, to_tern(deadline), options, std::move(op));
 }
 void connection_receive_message(const std::shared_ptr<connection_impl>& c, message_op op) {
   TERN_REQUIRE_IMPL(c, op, received_message{})
@@ -465,12 +468,17 @@ void connection::send_datagram(asio::const_buffer payload, std::chrono::steady_c
 
 std::uint64_t connection::send_message(asio::const_buffer message, std::chrono::steady_clock::time_point deadline,
                                        std::error_code& ec) noexcept {
+  return send_message(message, deadline, message_options{}, ec);
+}
+
+std::uint64_t connection::send_message(asio::const_buffer message, std::chrono::steady_clock::time_point deadline,
+                                       const message_options& options, std::error_code& ec) noexcept {
   if (!impl_ || !impl_->usable()) {
     ec = impl_ ? impl_->unusable_error() : make_error_code(errc::connection_closed);
     return 0;
   }
   auto id = impl_->core().send_message({static_cast<const std::byte*>(message.data()), message.size()},
-                                       detail::to_tern(deadline), detail::now(), ec);
+                                       detail::to_tern(deadline), detail::now(), ec, options);
   ec = detail::public_error(ec);
   if (ec || !id) return 0;
   impl_->touch();
@@ -482,6 +490,29 @@ std::uint64_t connection::send_message(asio::const_buffer message, std::chrono::
   auto id = send_message(message, deadline, ec);
   throw_if(ec, "tern::connection::send_message");
   return id;
+}
+
+std::uint64_t connection::send_message(asio::const_buffer message, std::chrono::steady_clock::time_point deadline,
+                                       const message_options& options) {
+  std::error_code ec;
+  auto id = send_message(message, deadline, options, ec);
+  throw_if(ec, "tern::connection::send_message");
+  return id;
+}
+
+void connection::configure_message_flow(std::uint8_t flow, const message_flow_options& options,
+                                        std::error_code& ec) noexcept {
+  if (!impl_ || !impl_->usable()) {
+    ec = impl_ ? impl_->unusable_error() : make_error_code(errc::connection_closed);
+    return;
+  }
+  ec = detail::public_error(impl_->core().configure_message_flow(flow, options));
+}
+
+void connection::configure_message_flow(std::uint8_t flow, const message_flow_options& options) {
+  std::error_code ec;
+  configure_message_flow(flow, options, ec);
+  throw_if(ec, "tern::connection::configure_message_flow");
 }
 
 void connection::close(std::uint64_t code, std::string_view reason) noexcept {

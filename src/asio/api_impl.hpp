@@ -82,7 +82,7 @@ public:
   void accept_stream(bool uni, stream_op op);
   void send_datagram(asio::const_buffer payload, time_point deadline, error_op op);
   void receive_datagram(asio::mutable_buffer out, size_op op);
-  void send_message(asio::const_buffer m, time_point deadline, id_op op);
+  void send_message(asio::const_buffer m, time_point deadline, const message_options& options, id_op op);
   void receive_message(message_op op);
   void wait_path_change(endpoint_op op);
   void wait_closed(error_op op);

@@ -30,8 +30,8 @@
 #include "recovery/ack_tracker.hpp"
 #include "recovery/sender.hpp"
 #include "stream/datagram_queue.hpp"
-#include "stream/message_receiver.hpp"
-#include "stream/message_sender.hpp"
+#include "stream/message_flow_receiver.hpp"
+#include "stream/message_flow_sender.hpp"
 #include "stream/stream_map.hpp"
 #include "wire/frames.hpp"
 #include "wire/header.hpp"
@@ -280,10 +280,19 @@ public:
   /// Queues a message to deliver before `deadline`; returns its id.
   /// Errors: message_sender's (message_too_large, buffer_full,
   /// deadline_passed, invalid_argument), connection_closed.
+  /// `options`: the flow (ids count per flow) and the message it depends on
+  /// (message_flow_sender::send).
   std::optional<std::uint64_t> send_message(std::span<const std::byte> message, time_point deadline, time_point now,
-                                            std::error_code& ec);
-  /// The next message event in id order: a whole message, or a notice that
-  /// messages were dropped.
+                                            std::error_code& ec, const message_options& options = {});
+  /// How message flow `flow` is ordered and prioritised. Errors:
+  /// invalid_argument (flow or options out of range).
+  std::error_code configure_message_flow(std::uint8_t flow, const message_flow_options& options);
+  /// The sending side's counters for one message flow.
+  stream::message_sender_stats message_flow_stats(std::uint8_t flow) const noexcept {
+    return messages_out_.flow_stats(flow);
+  }
+  /// The next message event of any flow, in id order within the flow: a
+  /// whole message, or a notice that messages were dropped.
   std::optional<stream::message_event> receive_message(time_point now);
 
   // --- closing ------------------------------------------------------------
@@ -490,7 +499,7 @@ private:
   void on_path_frame(const wire::frame& fr, const address& from);
   std::error_code on_handshake_done(time_point now);
   std::error_code on_datagram_frame(const wire::datagram_frame& f, time_point now);
-  void on_message_abandon(const wire::message_abandon_frame& f);
+  std::error_code on_message_abandon(const wire::message_abandon_frame& f);
   void note_message_event();
   std::error_code on_ack(const wire::ack_frame& f, time_point now);
   std::error_code on_crypto(const wire::crypto_frame& f, time_point now);
@@ -603,8 +612,8 @@ private:
   stream::recv_window conn_recv_window_;
   stream::datagram_send_queue datagrams_out_;
   stream::datagram_recv_queue datagrams_in_;
-  stream::message_sender messages_out_;
-  stream::message_receiver messages_in_;
+  stream::message_flow_sender messages_out_;
+  stream::message_flow_receiver messages_in_;
   message_tail_state message_tail_;
 
   receive_state receive_;

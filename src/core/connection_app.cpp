@@ -145,15 +145,20 @@ std::error_code connection::send_datagram(std::span<const std::byte> payload, ti
 std::optional<std::size_t> connection::receive_datagram(std::span<std::byte> out) { return datagrams_in_.pop(out); }
 
 std::optional<std::uint64_t> connection::send_message(std::span<const std::byte> message, time_point deadline,
-                                                      time_point now, std::error_code& ec) {
+                                                      time_point now, std::error_code& ec,
+                                                      const message_options& options) {
   ec.clear();
   if (!usable(state_)) {
     ec = core_errc::connection_closed;
     return std::nullopt;
   }
-  const std::uint64_t id = messages_out_.send(message, deadline, now, ec);
+  const std::uint64_t id = messages_out_.send(message, deadline, now, ec, options);
   if (ec) return std::nullopt;
   return id;
+}
+
+std::error_code connection::configure_message_flow(std::uint8_t flow, const message_flow_options& options) {
+  return messages_out_.configure(flow, options);
 }
 
 std::optional<stream::message_event> connection::receive_message(time_point now) {

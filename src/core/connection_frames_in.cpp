@@ -77,10 +77,7 @@ std::error_code connection::on_frame(const wire::frame& fr, const address& from,
   }
   if (std::holds_alternative<wire::handshake_done_frame>(fr)) return on_handshake_done(now);
   if (auto* f = std::get_if<wire::datagram_frame>(&fr)) return on_datagram_frame(*f, now);
-  if (auto* f = std::get_if<wire::message_abandon_frame>(&fr)) {
-    on_message_abandon(*f);
-    return {};
-  }
+  if (auto* f = std::get_if<wire::message_abandon_frame>(&fr)) return on_message_abandon(*f);
   on_connection_id_frame(fr, now);
   on_path_frame(fr, from);
   // PADDING, PING, DATA_BLOCKED and STREAMS_BLOCKED need nothing more.
@@ -175,14 +172,18 @@ std::error_code connection::on_datagram_frame(const wire::datagram_frame& f, tim
     return {};
   }
   const auto& m = *f.message;
-  auto ec = messages_in_.on_fragment(m.message_id, m.message_length, m.offset, f.data, m.ttl, now);
+  auto ec = messages_in_.on_fragment(m.flow, m.message_id, m.message_length, m.offset, f.data, m.ttl, now,
+                                     m.unordered);
   if (!ec) note_message_event();
   return ec;
 }
 
-void connection::on_message_abandon(const wire::message_abandon_frame& f) {
-  messages_in_.on_abandon(f.message_id);
-  note_message_event();
+std::error_code connection::on_message_abandon(const wire::message_abandon_frame& f) {
+  // Cause 1: a message it depends on was given up; any other: the deadline.
+  const auto why = f.cause == 1 ? stream::drop_reason::dependency : stream::drop_reason::abandoned;
+  auto ec = messages_in_.on_abandon(f.flow, f.message_id, why);
+  if (!ec) note_message_event();
+  return ec;
 }
 
 void connection::note_message_event() {
@@ -338,7 +339,9 @@ void connection::on_acked_frames(std::uint64_t cookie) {
         update_stream(f.id);
       }
       break;
-    case sent_frame::kind::message_fragment: messages_out_.on_acked(stream::fragment_ref{f.id, f.a, f.b}); break;
+    case sent_frame::kind::message_fragment:
+      messages_out_.on_acked(stream::fragment_ref{f.id, f.a, f.b, f.flow});
+      break;
     default: break;
     }
   }
@@ -378,8 +381,10 @@ void connection::on_lost_frames(std::uint64_t cookie) {
     case sent_frame::kind::retire_connection_id: ids_.on_retire_lost(f.a); break;
     case sent_frame::kind::handshake_done: send_.set(send_flag::handshake_done); break;
     case sent_frame::kind::new_token: send_.assign(send_flag::new_token, !tokens_.outgoing.empty()); break;
-    case sent_frame::kind::message_fragment: messages_out_.on_lost(stream::fragment_ref{f.id, f.a, f.b}); break;
-    case sent_frame::kind::message_abandon: messages_out_.on_abandon_lost(f.id); break;
+    case sent_frame::kind::message_fragment: messages_out_.on_lost(stream::fragment_ref{f.id, f.a, f.b, f.flow}); break;
+    case sent_frame::kind::message_abandon:
+      messages_out_.on_abandon_lost({f.flow, {f.id, static_cast<stream::abandon_cause>(f.a)}});
+      break;
     }
     if (s) update_stream(f.id);
   }

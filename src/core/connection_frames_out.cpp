@@ -194,28 +194,30 @@ void connection::write_stream_control(wire::writer& w, std::uint64_t id, stream:
 
 void connection::write_message_frames(wire::writer& w, time_point now, frame_tally& t) {
   // Abandons first, then fragments.
-  while (w.remaining() >= 16) {
-    auto id = messages_out_.poll_abandon();
-    if (!id) break;
-    (void)wire::encode(w, wire::message_abandon_frame{*id});
-    record(sent_frame{sent_frame::kind::message_abandon, false, *id}, t);
+  while (w.remaining() >= 24) {
+    auto a = messages_out_.poll_abandon();
+    if (!a) break;
+    const auto cause = static_cast<std::uint64_t>(a->notice.cause);
+    (void)wire::encode(w, wire::message_abandon_frame{a->notice.message_id, a->flow, cause});
+    record(sent_frame{sent_frame::kind::message_abandon, false, a->notice.message_id, cause, 0, a->flow}, t);
   }
   const duration owd = sender_.rtt().smoothed_rtt() / 2;
   const std::uint64_t pn = sender_.next_packet_number();
   while (w.remaining() > 64 && messages_out_.has_pending(now, owd)) {
-    constexpr std::size_t fragment_overhead = 1 + 8 + 8 + 8 + 8 + 4;
+    constexpr std::size_t fragment_overhead = 1 + 8 + 8 + 8 + 8 + 4 + 2; // + FLOW_MESSAGE's flow and flags
     auto frag = messages_out_.next_fragment(w.remaining() - fragment_overhead, now, owd, pn);
     if (!frag) break;
     wire::datagram_frame f;
     f.data = frag->data;
     f.has_length = true;
-    f.message = wire::message_fields{frag->message_id, frag->message_length, frag->offset, frag->ttl};
+    f.message = wire::message_fields{frag->message_id, frag->message_length, frag->offset, frag->ttl, frag->flow,
+                                     frag->unordered};
     if (wire::encode(w, f)) {
-      messages_out_.on_lost(stream::fragment_ref{frag->message_id, frag->offset, frag->data.size()});
+      messages_out_.on_lost(stream::fragment_ref{frag->message_id, frag->offset, frag->data.size(), frag->flow});
       break;
     }
     record(sent_frame{sent_frame::kind::message_fragment, false, frag->message_id, frag->offset,
-                      frag->data.size()},
+                      frag->data.size(), frag->flow},
            t);
     t.retransmitted = t.retransmitted || frag->retransmission;
     if (frag->offset + frag->data.size() == frag->message_length) t.message_tail = true;

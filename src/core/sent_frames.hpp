@@ -29,14 +29,15 @@ struct sent_frame {
     retire_connection_id, ///< a = sequence
     handshake_done,
     new_token,            ///< the token is the connection's new_token_out_
-    message_fragment,     ///< id = message id, a = offset, b = length
-    message_abandon,      ///< id = message id
+    message_fragment,     ///< id = message id, a = offset, b = length, flow
+    message_abandon,      ///< id = message id, a = cause (stream::abandon_cause), flow
   };
   kind what = kind::crypto;
   bool flag = false;
   std::uint64_t id = 0;
   std::uint64_t a = 0;
   std::uint64_t b = 0;
+  std::uint8_t flow = 0; ///< message frames: the message flow
 };
 
 /// The frames of every packet in flight, keyed by a cookie the recovery

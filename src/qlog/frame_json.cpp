@@ -151,11 +151,15 @@ void append_frame(std::string& out, const wire::frame& frame) {
                 .number("tern_message_length", f.message->message_length)
                 .number("tern_message_offset", f.message->offset)
                 .milliseconds("tern_message_ttl", f.message->ttl);
+          if (f.message && (f.message->flow != 0 || f.message->unordered))
+            o.number("tern_message_flow", f.message->flow).flag("tern_message_unordered", f.message->unordered);
         } else if constexpr (std::is_same_v<F, wire::message_abandon_frame>) {
-          frame_object(out, "unknown")
-              .number("raw_frame_type", wire::frame_type::message_abandon)
-              .text("tern_frame_type", "message_abandon")
+          const bool on_flow = f.flow != 0 || f.cause != 0;
+          frame_object o(out, "unknown");
+          o.number("raw_frame_type", on_flow ? wire::frame_type::flow_abandon : wire::frame_type::message_abandon)
+              .text("tern_frame_type", on_flow ? "flow_abandon" : "message_abandon")
               .number("tern_message_id", f.message_id);
+          if (on_flow) o.number("tern_message_flow", f.flow).number("tern_abandon_cause", f.cause);
         } else {
           static_assert(!sizeof(F), "every frame type has a qlog form");
         }

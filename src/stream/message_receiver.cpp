@@ -26,6 +26,13 @@
 // is freed and counted no_memory). Consecutive drops always merge, whatever
 // their reasons, with a count per reason, so alternating reasons cannot
 // defeat the merging either.
+//
+// Unordered messages: when the last missing byte of a message sent
+// unordered arrives, it is queued for the application at once (its memory
+// still counted until poll() hands it out) and its entry left as
+// delivered_early, which leaves the window silently when its turn comes.
+// Drop notices keep id order, so the application still learns every id's
+// fate exactly once.
 #include "stream/message_receiver.hpp"
 
 #include "stream/stream_errc.hpp"
@@ -35,7 +42,8 @@
 
 namespace tern::stream {
 
-message_receiver::message_receiver(message_receiver_config cfg) : cfg_{cfg} {
+message_receiver::message_receiver(message_receiver_config cfg, message_receive_budget* shared)
+    : cfg_{cfg}, shared_{shared} {
   if (cfg_.max_pending_messages == 0) cfg_.max_pending_messages = 1;
   cfg_.max_queued_events = std::max<std::size_t>(cfg_.max_queued_events, 2); // a fold needs two
 }
@@ -43,7 +51,7 @@ message_receiver::message_receiver(message_receiver_config cfg) : cfg_{cfg} {
 namespace {
 
 message_event drop_notice(std::uint64_t id, std::uint64_t count, drop_reason why) {
-  message_event ev{message_event::kind::dropped, id, count, why, {}};
+  message_event ev{message_event::kind::dropped, id, 0, count, why, {}};
   ev.per_reason[static_cast<std::size_t>(why)] = count;
   return ev;
 }
@@ -58,15 +66,30 @@ void merge_drops(message_event& into, const message_event& next) noexcept {
 
 } // namespace
 
+void message_receiver::charge(std::size_t bytes) noexcept {
+  buffered_ += bytes;
+  if (shared_) shared_->bytes += bytes;
+}
+
+void message_receiver::release(std::size_t bytes) noexcept {
+  buffered_ -= bytes;
+  if (shared_) shared_->bytes -= bytes;
+}
+
+void message_receiver::recount_ranges(std::size_t before, std::size_t after) noexcept {
+  held_ranges_ = held_ranges_ - before + after;
+  if (shared_) shared_->ranges = shared_->ranges - before + after;
+}
+
 void message_receiver::release_ranges(entry& e) noexcept {
-  held_ranges_ -= e.received.range_count();
+  recount_ranges(e.received.range_count(), 0);
   e.received.clear();
 }
 
 void message_receiver::drop(entry& e, drop_reason why) noexcept {
   e.st = entry::state::dropped;
   e.reason = why;
-  buffered_ -= e.data.size();
+  release(e.data.size());
   e.data = {};
   release_ranges(e);
 }
@@ -90,7 +113,7 @@ void message_receiver::fold_oldest_ready() {
   // messages, and learns the ids it missed from the notice.
   auto as_drop = [this](message_event ev) {
     if (is_drop(ev)) return ev;
-    buffered_ -= ev.data.size();
+    release(ev.data.size());
     --stats_.delivered;
     ++stats_.dropped;
     return drop_notice(ev.id, 1, drop_reason::no_memory);
@@ -113,9 +136,11 @@ void message_receiver::make_room(std::uint64_t id) {
       break;
     }
     entry& e = window_.front();
-    if (e.st == entry::state::complete) {
+    if (e.st == entry::state::delivered_early) {
+      // Handed out already: leaves without an event.
+    } else if (e.st == entry::state::complete) {
       // Memory stays counted until poll() hands the message out.
-      push_ready({message_event::kind::delivered, base_, 1, drop_reason::abandoned, std::move(e.data)});
+      push_ready({message_event::kind::delivered, base_, 0, 1, drop_reason::abandoned, std::move(e.data)});
     } else {
       if (e.st != entry::state::dropped) drop(e, drop_reason::overrun);
       push_ready(drop_notice(base_, 1, e.reason));
@@ -126,7 +151,8 @@ void message_receiver::make_room(std::uint64_t id) {
 }
 
 std::error_code message_receiver::on_fragment(std::uint64_t id, std::uint64_t length, std::uint64_t offset,
-                                              std::span<const std::byte> data, duration ttl, time_point now) {
+                                              std::span<const std::byte> data, duration ttl, time_point now,
+                                              bool unordered) {
   if (offset > length || data.size() > length - offset) return stream_errc::protocol_violation;
   if (id < base_) {
     ++stats_.late_fragments;
@@ -141,6 +167,7 @@ std::error_code message_receiver::on_fragment(std::uint64_t id, std::uint64_t le
     ++stats_.late_fragments;
     return {};
   case entry::state::complete:
+  case entry::state::delivered_early:
     if (length != e.length) return stream_errc::protocol_violation;
     ++stats_.duplicate_fragments;
     return {};
@@ -149,13 +176,14 @@ std::error_code message_receiver::on_fragment(std::uint64_t id, std::uint64_t le
     break;
   case entry::state::unseen:
     e.length = length;
-    if (length > cfg_.max_message_size || buffered_ + length > cfg_.max_buffered_bytes) {
+    if (length > cfg_.max_message_size || bytes_held_all() + length > cfg_.max_buffered_bytes) {
       drop(e, drop_reason::no_memory);
       return {};
     }
     e.st = entry::state::partial;
+    e.unordered = unordered;
     e.data.resize(static_cast<std::size_t>(length));
-    buffered_ += static_cast<std::size_t>(length);
+    charge(static_cast<std::size_t>(length));
     // The ttl is the peer's: one beyond the end of time means never (a
     // plain sum would overflow).
     ttl = std::max(ttl, duration::zero());
@@ -172,8 +200,8 @@ std::error_code message_receiver::on_fragment(std::uint64_t id, std::uint64_t le
       ++stats_.duplicate_fragments;
     } else {
       std::memcpy(e.data.data() + offset, data.data(), data.size());
-      held_ranges_ = held_ranges_ - before + e.received.range_count();
-      if (held_ranges_ > cfg_.max_held_ranges) {
+      recount_ranges(before, e.received.range_count());
+      if (ranges_held_all() > cfg_.max_held_ranges) {
         drop(e, drop_reason::no_memory);
         return {};
       }
@@ -182,16 +210,26 @@ std::error_code message_receiver::on_fragment(std::uint64_t id, std::uint64_t le
   if (e.received.total() == e.length) { // every offset of [0, length) arrived
     e.st = entry::state::complete;
     release_ranges(e);
+    if (e.unordered && id != base_) {
+      // Memory stays counted until poll() hands the message out.
+      e.st = entry::state::delivered_early;
+      push_ready({message_event::kind::delivered, id, 0, 1, drop_reason::abandoned, std::move(e.data)});
+      e.data = {};
+    }
   }
   return {};
 }
 
-void message_receiver::on_abandon(std::uint64_t id) {
+void message_receiver::on_abandon(std::uint64_t id, drop_reason why) {
   if (id < base_) return;
   make_room(id);
   if (window_.size() <= id - base_) window_.resize(static_cast<std::size_t>(id - base_ + 1));
   entry& e = window_[static_cast<std::size_t>(id - base_)];
-  if (e.st == entry::state::unseen || e.st == entry::state::partial) drop(e, drop_reason::abandoned);
+  // A whole message still waiting its turn is delivered after a deadline
+  // abandon (it made it), but not after a dependency one: what it needs to
+  // be used was given up, so handing it out would only cost the reader.
+  const bool waiting = e.st == entry::state::unseen || e.st == entry::state::partial;
+  if (waiting || (e.st == entry::state::complete && why == drop_reason::dependency)) drop(e, why);
 }
 
 void message_receiver::expire(time_point now) noexcept {
@@ -207,19 +245,27 @@ void message_receiver::expire(time_point now) noexcept {
   next_expiry_ = next;
 }
 
+void message_receiver::skip_delivered_early() noexcept {
+  while (!window_.empty() && window_.front().st == entry::state::delivered_early) {
+    window_.pop_front();
+    ++base_;
+  }
+}
+
 std::optional<message_event> message_receiver::poll(time_point now) {
   expire(now);
   if (!ready_.empty()) {
     message_event ev = std::move(ready_.front());
     ready_.pop_front();
-    buffered_ -= ev.data.size();
+    release(ev.data.size());
     return ev;
   }
+  skip_delivered_early();
   if (window_.empty()) return std::nullopt;
   entry& front = window_.front();
   if (front.st == entry::state::complete) {
-    message_event ev{message_event::kind::delivered, base_, 1, drop_reason::abandoned, std::move(front.data)};
-    buffered_ -= ev.data.size();
+    message_event ev{message_event::kind::delivered, base_, 0, 1, drop_reason::abandoned, std::move(front.data)};
+    release(ev.data.size());
     window_.pop_front();
     ++base_;
     ++stats_.delivered;

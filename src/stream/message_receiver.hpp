@@ -46,14 +46,25 @@ enum class drop_reason : std::uint8_t {
   expired,   ///< its ttl elapsed, counted from its first fragment's arrival
   no_memory, ///< too large, the buffer budget, fragment ranges or event queue exhausted
   overrun,   ///< the sender moved more than max_pending_messages ahead
+  dependency, ///< the sender gave it up because a message it depends on was
 };
-inline constexpr std::size_t drop_reason_count = 4;
+inline constexpr std::size_t drop_reason_count = 5;
 
-/// What the application gets, strictly in message id order.
+/// Bytes and fragment ranges held by several receivers together (one per
+/// message flow): the caps of message_receiver_config then bound them all,
+/// so more flows do not mean more memory. Must outlive the receivers.
+struct message_receive_budget {
+  std::size_t bytes = 0;
+  std::size_t ranges = 0;
+};
+
+/// What the application gets, in message id order (except messages sent
+/// unordered, handed out as soon as they are whole).
 struct message_event {
   enum class kind : std::uint8_t { delivered, dropped };
   kind what = kind::delivered;
   std::uint64_t id = 0;
+  std::uint8_t flow = 0; ///< the message flow (set by message_flow_receiver)
   /// For drops: `count` consecutive ids from `id` dropped. Consecutive drops
   /// merge into one notice whatever their reasons (so a peer alternating
   /// reasons cannot multiply notices); `reason` is the first id's and
@@ -77,19 +88,26 @@ struct message_receiver_stats {
 /// bounded memory, delivers whole messages in id order, and reports drops:
 /// abandoned by the sender, or ttl elapsed since the first fragment arrived.
 /// Fragments of a message already delivered or dropped are discarded.
+/// A message whose first fragment says `unordered` is delivered as soon as
+/// it is whole, ahead of earlier ids still missing; drop notices stay in id
+/// order.
 class message_receiver {
 public:
-  explicit message_receiver(message_receiver_config cfg = {});
+  /// With `shared`, bytes and ranges are counted there too, and the caps of
+  /// `cfg` apply to the sum over every receiver sharing it.
+  explicit message_receiver(message_receiver_config cfg = {}, message_receive_budget* shared = nullptr);
 
   /// A fragment arrived at `now`. Errors (close the connection):
   /// protocol_violation when the fragment lies outside `message_length` or
   /// the length differs from an earlier fragment of the same message.
   std::error_code on_fragment(std::uint64_t message_id, std::uint64_t message_length, std::uint64_t offset,
-                              std::span<const std::byte> data, duration ttl, time_point now);
+                              std::span<const std::byte> data, duration ttl, time_point now,
+                              bool unordered = false);
 
-  /// MESSAGE_ABANDON for `message_id`. A message already complete is still
-  /// delivered.
-  void on_abandon(std::uint64_t message_id);
+  /// The sender gave `message_id` up (MESSAGE_ABANDON: `why` abandoned, or
+  /// dependency). A message already complete is still delivered after
+  /// `abandoned`, dropped after `dependency` (unless already handed out).
+  void on_abandon(std::uint64_t message_id, drop_reason why = drop_reason::abandoned);
 
   /// The next event in id order: a whole message or a run of drops. Drops
   /// for expired ttls are decided against `now`.
@@ -109,8 +127,11 @@ public:
 
 private:
   struct entry {
-    enum class state : std::uint8_t { unseen, partial, complete, dropped };
+    /// delivered_early: an unordered message already handed out, waiting
+    /// only to leave the window in turn.
+    enum class state : std::uint8_t { unseen, partial, complete, dropped, delivered_early };
     state st = state::unseen;
+    bool unordered = false;
     drop_reason reason = drop_reason::abandoned;
     std::uint64_t length = 0;
     time_point expiry = never;
@@ -124,8 +145,15 @@ private:
   void push_ready(message_event ev);
   void fold_oldest_ready();
   void expire(time_point now) noexcept;
+  void skip_delivered_early() noexcept;
+  void charge(std::size_t bytes) noexcept;
+  void release(std::size_t bytes) noexcept;
+  void recount_ranges(std::size_t before, std::size_t after) noexcept;
+  std::size_t bytes_held_all() const noexcept { return shared_ ? shared_->bytes : buffered_; }
+  std::size_t ranges_held_all() const noexcept { return shared_ ? shared_->ranges : held_ranges_; }
 
   message_receiver_config cfg_;
+  message_receive_budget* shared_ = nullptr;
   std::uint64_t base_ = 0; // id of window_.front()
   util::lazy_deque<entry> window_;
   util::lazy_deque<message_event> ready_; // events decided out of turn by make_room(), <= max_queued_events

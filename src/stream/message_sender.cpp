@@ -20,6 +20,14 @@
 // Abandon: at its deadline a message not fully acknowledged is given up,
 // its memory freed, and its id queued for a MESSAGE_ABANDON frame, which the
 // connection must deliver reliably so the receiver stops waiting for it.
+//
+// Dependencies: a message in progress keeps the ids of the messages that
+// named it as their dependency. Giving a message up walks that graph
+// (iteratively, each message once: O(messages given up)) and gives up every
+// dependent with cause `dependency`. A dependency always points to an
+// earlier id, so the graph has no cycles; it may point at most
+// max_dependency_distance back, which bounds the memory of which recent ids
+// were given up (a range set) for dependents queued after the fact.
 #include "stream/message_sender.hpp"
 
 #include "stream/stream_errc.hpp"
@@ -31,9 +39,11 @@ namespace tern::stream {
 message_sender::message_sender(message_sender_config cfg) : cfg_{cfg} {}
 
 std::uint64_t message_sender::send(std::span<const std::byte> msg, time_point deadline, time_point now,
-                                   std::error_code& ec) {
+                                   std::error_code& ec, std::optional<std::uint64_t> depends_on) {
   ec.clear();
-  if (msg.empty()) {
+  const bool dependency_known =
+      !depends_on || (*depends_on < next_id_ && next_id_ - *depends_on <= cfg_.max_dependency_distance);
+  if (msg.empty() || !dependency_known) {
     ec = std::make_error_code(std::errc::invalid_argument);
     return 0;
   }
@@ -52,9 +62,23 @@ std::uint64_t message_sender::send(std::span<const std::byte> msg, time_point de
   message& m = messages_.emplace_back();
   m.id = next_id_++;
   m.deadline = deadline;
+  m.queued_at = now;
+  ++stats_.messages_queued;
+  // Forget outcomes a new dependency can no longer name.
+  if (next_id_ > cfg_.max_dependency_distance) given_up_recent_.erase(0, next_id_ - cfg_.max_dependency_distance);
+  if (depends_on && given_up_recent_.contains(*depends_on, *depends_on + 1)) {
+    m.done = true;
+    abandons_.push_back({m.id, abandon_cause::dependency});
+    given_up_recent_.insert(m.id, m.id + 1);
+    ++stats_.messages_dropped_dependency;
+    const std::uint64_t id = m.id;
+    pop_done();
+    return id;
+  }
   m.data.assign(msg.begin(), msg.end());
   buffered_ += msg.size();
-  ++stats_.messages_queued;
+  if (depends_on)
+    if (message* dep = find(*depends_on)) dep->dependents.push_back(m.id);
   return m.id;
 }
 
@@ -65,14 +89,54 @@ message_sender::message* message_sender::find(std::uint64_t id) noexcept {
   return &messages_[i];
 }
 
-void message_sender::retire(message& m) noexcept {
+void message_sender::free_message(message& m) noexcept {
   m.done = true;
   buffered_ -= m.data.size();
   m.data = {};
   m.acked.clear();
   m.lost.clear();
   m.in_flight.clear();
+  m.dependents = {};
+}
+
+void message_sender::note_first_fragment(duration wait) noexcept {
+  stats_.max_first_fragment_wait = std::max(stats_.max_first_fragment_wait, wait);
+  std::size_t bucket = 0;
+  while (bucket < first_fragment_wait_bounds_ms.size() &&
+         wait > std::chrono::milliseconds(first_fragment_wait_bounds_ms[bucket]))
+    ++bucket;
+  ++stats_.first_fragment_waits[bucket];
+}
+
+void message_sender::pop_done() noexcept {
   while (!messages_.empty() && messages_.front().done) messages_.pop_front();
+}
+
+void message_sender::retire(message& m) noexcept {
+  free_message(m); // its dependents stay: what they need arrived
+  pop_done();
+}
+
+void message_sender::give_up(message& root, abandon_cause cause) {
+  drop_stack_.clear();
+  drop_stack_.push_back(root.id);
+  bool first = true;
+  while (!drop_stack_.empty()) {
+    const std::uint64_t id = drop_stack_.back();
+    drop_stack_.pop_back();
+    message* m = find(id);
+    if (m == nullptr) continue; // acknowledged, or already given up
+    const abandon_cause why = first ? cause : abandon_cause::dependency;
+    first = false;
+    abandons_.push_back({id, why});
+    given_up_recent_.insert(id, id + 1);
+    if (why == abandon_cause::deadline)
+      ++stats_.messages_abandoned;
+    else
+      ++stats_.messages_dropped_dependency;
+    drop_stack_.insert(drop_stack_.end(), m->dependents.begin(), m->dependents.end());
+    free_message(*m);
+  }
 }
 
 void message_sender::add_in_flight(message& m, byte_range r) {
@@ -98,18 +162,10 @@ message_fragment message_sender::make_fragment(const message& m, byte_range r,
 }
 
 void message_sender::on_timeout(time_point now) {
-  for (auto& m : messages_) {
-    if (m.done || m.deadline > now) continue;
-    abandons_.push_back(m.id);
-    ++stats_.messages_abandoned;
-    m.done = true; // retire below; the loop must not pop under its own feet
-    buffered_ -= m.data.size();
-    m.data = {};
-    m.acked.clear();
-    m.lost.clear();
-    m.in_flight.clear();
-  }
-  while (!messages_.empty() && messages_.front().done) messages_.pop_front();
+  // give_up() only marks messages done; popping waits for the loop's end.
+  for (auto& m : messages_)
+    if (!m.done && m.deadline <= now) give_up(m, abandon_cause::deadline);
+  pop_done();
 }
 
 time_point message_sender::next_timeout() const noexcept {
@@ -174,7 +230,7 @@ std::optional<message_fragment> message_sender::next_fragment(std::size_t max_pa
       m.lost.erase(r.begin, r.end);
       add_in_flight(m, r);
       const duration repair_round = 2 * owd * 9 / 8 + owd;
-      if (cfg_.duplicate_last_chance && now + repair_round > m.deadline) {
+      if (cfg_.duplicate_always || (cfg_.duplicate_last_chance && now + repair_round > m.deadline)) {
         add_in_flight(m, r);
         duplicates_.push_back({m.id, r, packet_tag});
       }
@@ -186,8 +242,13 @@ std::optional<message_fragment> message_sender::next_fragment(std::size_t max_pa
     }
     if (m.next_new < m.data.size()) {
       const byte_range r{m.next_new, std::min<std::uint64_t>(m.data.size(), m.next_new + max_payload)};
+      if (r.begin == 0) note_first_fragment(now - m.queued_at);
       m.next_new = r.end;
       add_in_flight(m, r);
+      if (cfg_.duplicate_always) {
+        add_in_flight(m, r);
+        duplicates_.push_back({m.id, r, packet_tag});
+      }
       ++stats_.fragments_sent;
       return make_fragment(m, r, now);
     }
@@ -240,9 +301,9 @@ void message_sender::on_lost(const fragment_ref& f) {
   for (const auto& r : scratch_) m->lost.insert(r.begin, r.end);
 }
 
-std::optional<std::uint64_t> message_sender::poll_abandon() noexcept {
+std::optional<abandon_notice> message_sender::poll_abandon() noexcept {
   if (abandons_.empty()) return std::nullopt;
-  const std::uint64_t id = abandons_.front();
+  const abandon_notice id = abandons_.front();
   abandons_.pop_front();
   return id;
 }

@@ -6,6 +6,7 @@
 
 #include <tern/time.hpp>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -25,6 +26,26 @@ struct message_sender_config {
   /// Send a retransmission twice, in two packets, when it is the last one
   /// that can still arrive before the deadline.
   bool duplicate_last_chance = true;
+  /// Send every fragment twice, in two packets, from the first time: a
+  /// lost packet then costs no round trip (for a low-rate flow such as
+  /// audio, where the extra bytes are cheap and a repair is too late).
+  bool duplicate_always = false;
+  /// How far back (in message ids) a dependency may point: outcomes older
+  /// than this are forgotten, so naming one is refused (invalid_argument).
+  std::uint64_t max_dependency_distance = 4096;
+};
+
+/// Why the sender gave a message up (MESSAGE_ABANDON / FLOW_ABANDON).
+enum class abandon_cause : std::uint8_t {
+  deadline,   ///< its deadline passed before every byte was acknowledged
+  dependency, ///< a message it depends on (directly or not) was given up
+};
+
+/// A message given up, for an abandon frame.
+struct abandon_notice {
+  std::uint64_t message_id = 0;
+  abandon_cause cause = abandon_cause::deadline;
+  friend constexpr bool operator==(const abandon_notice&, const abandon_notice&) noexcept = default;
 };
 
 /// One message fragment to put in a DATAGRAM frame with message fields.
@@ -39,6 +60,8 @@ struct message_fragment {
   duration ttl{};
   bool retransmission = false; ///< lost data offered again
   bool duplicate = false;      ///< second copy of a last-chance retransmission
+  std::uint8_t flow = 0;       ///< set by message_flow_sender
+  bool unordered = false;      ///< the receiver may deliver it out of id order
 };
 
 /// Identifies a fragment handed out earlier, for acknowledgement and loss.
@@ -46,16 +69,31 @@ struct fragment_ref {
   std::uint64_t message_id = 0;
   std::uint64_t offset = 0;
   std::uint64_t length = 0;
+  std::uint8_t flow = 0;
 };
 
 struct message_sender_stats {
   std::uint64_t messages_queued = 0;
   std::uint64_t messages_acked = 0;     ///< every byte acknowledged
   std::uint64_t messages_abandoned = 0; ///< deadline passed first
+  /// Given up because a message they depend on was (never sent again, and
+  /// not sent at all if they had not started).
+  std::uint64_t messages_dropped_dependency = 0;
   std::uint64_t fragments_sent = 0;     ///< including retransmissions and duplicates
   std::uint64_t retransmissions = 0;
   std::uint64_t duplicates = 0;
+  /// The longest a message waited from send() to its first fragment being
+  /// handed out: what the flows ahead of it (and the congestion window and
+  /// pacing, through the connection) cost it.
+  duration max_first_fragment_wait{0};
+  /// The same waits counted by bucket: at most 1, 2, 5, 10, 20, 50, 100 ms,
+  /// and longer (a caller can take differences over a period).
+  std::array<std::uint64_t, 8> first_fragment_waits{};
 };
+
+/// Upper bounds of message_sender_stats::first_fragment_waits buckets, ms
+/// (the last bucket has none).
+inline constexpr std::array<std::uint32_t, 7> first_fragment_wait_bounds_ms{1, 2, 5, 10, 20, 50, 100};
 
 /// Sender of messages with a deadline (INTERFACES.md, "Datagrams and
 /// deadline messages").
@@ -70,6 +108,12 @@ struct message_sender_stats {
 /// different packets. When the deadline passes with bytes unacknowledged,
 /// the message is abandoned and a MESSAGE_ABANDON is queued; the connection
 /// sends it reliably (poll_abandon / on_abandon_lost).
+///
+/// Dependencies: a message may name an earlier one it depends on (a
+/// P-frame on its reference). When a message is given up, every message
+/// that depends on it, directly or through others, is given up at once
+/// with cause `dependency`: none of their bytes is sent afterwards, and
+/// each gets its own abandon notice so the receiver learns why.
 class message_sender {
 public:
   explicit message_sender(message_sender_config cfg = {});
@@ -77,9 +121,12 @@ public:
   /// Queues a message to deliver before `deadline` and returns its id.
   /// Errors (nothing queued): message_too_large (above max_message_size),
   /// buffer_full (no room in max_buffered_bytes), deadline_passed
-  /// (deadline <= now), std::errc::invalid_argument (empty message).
+  /// (deadline <= now), std::errc::invalid_argument (empty message, or a
+  /// `depends_on` that is not an earlier id within max_dependency_distance).
+  /// A message whose dependency was already given up is queued given up:
+  /// it gets its id and an abandon notice (cause dependency), and is never sent.
   std::uint64_t send(std::span<const std::byte> message, time_point deadline, time_point now,
-                     std::error_code& ec);
+                     std::error_code& ec, std::optional<std::uint64_t> depends_on = std::nullopt);
 
   /// The next fragment for the packet identified by `packet_tag` (e.g. its
   /// packet number), carrying at most `max_payload` bytes of message data.
@@ -102,16 +149,20 @@ public:
   /// The earliest deadline of a message still in progress, or never.
   time_point next_timeout() const noexcept;
 
-  /// A message id for a MESSAGE_ABANDON frame, or nothing.
-  std::optional<std::uint64_t> poll_abandon() noexcept;
-  /// The packet carrying MESSAGE_ABANDON for `id` was lost: send it again.
-  void on_abandon_lost(std::uint64_t id) { abandons_.push_back(id); }
+  /// A message given up, for an abandon frame, or nothing.
+  std::optional<abandon_notice> poll_abandon() noexcept;
+  /// The packet carrying the abandon frame for `n` was lost: send it again.
+  void on_abandon_lost(abandon_notice n) { abandons_.push_back(n); }
+  /// Whether an abandon notice waits for poll_abandon().
+  bool has_abandon() const noexcept { return !abandons_.empty(); }
 
   /// Bytes held by messages in progress.
   std::size_t buffered() const noexcept { return buffered_; }
   /// Messages in progress (neither fully acknowledged nor abandoned).
   std::size_t in_progress() const noexcept;
   const message_sender_stats& stats() const noexcept { return stats_; }
+  /// message_sender_config::duplicate_always, for fragments sent from now on.
+  void set_duplicate_always(bool on) noexcept { cfg_.duplicate_always = on; }
 
 private:
   struct by_offset {
@@ -122,6 +173,7 @@ private:
   struct message {
     std::uint64_t id = 0;
     time_point deadline{};
+    time_point queued_at{};
     std::vector<std::byte> data;
     std::uint64_t next_new = 0; // first offset never sent
     range_set acked;
@@ -134,6 +186,9 @@ private:
     /// The longest range ever put in flight: a copy overlapping a lost
     /// range starts at most this far before it.
     std::uint64_t longest_in_flight = 0;
+    /// Messages that name this one as their dependency, while it is in
+    /// progress: given up with it.
+    std::vector<std::uint64_t> dependents;
     bool done = false;
   };
   struct pending_duplicate {
@@ -144,6 +199,12 @@ private:
 
   message* find(std::uint64_t id) noexcept;
   void retire(message& m) noexcept;
+  /// Marks `m` done (not popped: callers may be iterating) and gives up
+  /// its dependents, transitively, with cause `dependency`.
+  void give_up(message& m, abandon_cause cause);
+  void free_message(message& m) noexcept;
+  void note_first_fragment(duration wait) noexcept;
+  void pop_done() noexcept;
   static void add_in_flight(message& m, byte_range r);
   static void drop_in_flight(message& m, byte_range r) noexcept;
   bool can_arrive(const message& m, time_point now, duration owd) const noexcept {
@@ -154,7 +215,11 @@ private:
   message_sender_config cfg_;
   util::lazy_deque<message> messages_; // ids messages_.front().id, +1, ...
   util::lazy_deque<pending_duplicate> duplicates_;
-  util::lazy_deque<std::uint64_t> abandons_;
+  util::lazy_deque<abandon_notice> abandons_;
+  /// Ids given up within the last max_dependency_distance ids: a new
+  /// message depending on one of them is given up on arrival.
+  range_set given_up_recent_;
+  std::vector<std::uint64_t> drop_stack_; // reused by give_up
   range_set scratch_; // reused by on_lost, so a loss does not allocate
   std::uint64_t next_id_ = 0;
   std::size_t buffered_ = 0;

@@ -38,6 +38,12 @@ inline constexpr std::uint8_t handshake_done = 0x1e;
 inline constexpr std::uint8_t datagram = 0x30; ///< 0x30-0x33
 inline constexpr std::uint8_t datagram_last = 0x33;
 inline constexpr std::uint8_t message_abandon = 0x34;
+inline constexpr std::uint8_t flow_message = 0x35; ///< a message fragment on a flow (always with length)
+inline constexpr std::uint8_t flow_abandon = 0x36;  ///< MESSAGE_ABANDON on a flow, with a cause
+// 0x37 is reserved for message flows and not yet defined.
+
+/// FLOW_MESSAGE flag bits.
+inline constexpr std::uint64_t flow_message_unordered = 0x01;
 
 // Flag bits within the STREAM and DATAGRAM ranges.
 inline constexpr std::uint8_t stream_off_bit = 0x04; ///< an offset field is present
@@ -50,7 +56,7 @@ inline constexpr std::uint8_t datagram_len_bit = 0x01; ///< a length field is pr
 /// Whether `type` is a frame type tern defines.
 constexpr bool is_known_frame_type(std::uint64_t type) noexcept {
   return type <= frame_type::handshake_done ||
-         (type >= frame_type::datagram && type <= frame_type::message_abandon);
+         (type >= frame_type::datagram && type <= frame_type::flow_abandon);
 }
 
 /// Whether a frame of type `type` may appear in a packet of type `packet`.

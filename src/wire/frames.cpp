@@ -58,11 +58,19 @@ std::uint8_t type_byte(const connection_close_frame& f) noexcept {
   return f.application ? frame_type::connection_close_app : frame_type::connection_close;
 }
 std::uint8_t type_byte(const handshake_done_frame&) noexcept { return frame_type::handshake_done; }
+bool is_flow_message(const datagram_frame& f) noexcept {
+  return f.message && (f.message->flow != 0 || f.message->unordered);
+}
+bool is_flow_abandon(const message_abandon_frame& f) noexcept { return f.flow != 0 || f.cause != 0; }
+
 std::uint8_t type_byte(const datagram_frame& f) noexcept {
+  if (is_flow_message(f)) return frame_type::flow_message;
   return static_cast<std::uint8_t>(frame_type::datagram | (f.message ? frame_type::datagram_msg_bit : 0) |
                                    (f.has_length ? frame_type::datagram_len_bit : 0));
 }
-std::uint8_t type_byte(const message_abandon_frame&) noexcept { return frame_type::message_abandon; }
+std::uint8_t type_byte(const message_abandon_frame& f) noexcept {
+  return is_flow_abandon(f) ? frame_type::flow_abandon : frame_type::message_abandon;
+}
 
 // Reads the type byte of a typed decode and checks it is in [lo, hi].
 status read_type(reader& r, std::uint8_t lo, std::uint8_t hi, std::uint8_t& type) noexcept {
@@ -192,9 +200,17 @@ status body(reader& r, std::uint8_t type, connection_close_frame& f) noexcept {
 
 status body(reader& r, std::uint8_t type, datagram_frame& f) noexcept {
   f.message.reset();
-  if ((type & frame_type::datagram_msg_bit) != 0) {
+  const bool flow = type == frame_type::flow_message;
+  if (flow || (type & frame_type::datagram_msg_bit) != 0) {
     message_fields m;
     std::uint64_t ttl_us = 0;
+    if (flow) {
+      std::uint64_t flags = 0;
+      TERN_TRY_R(r.read_varint(m.flow));
+      TERN_TRY_R(r.read_varint(flags));
+      if ((flags & ~frame_type::flow_message_unordered) != 0) return wire_errc::invalid_message_flags;
+      m.unordered = (flags & frame_type::flow_message_unordered) != 0;
+    }
     TERN_TRY_R(r.read_varint(m.message_id));
     TERN_TRY_R(r.read_varint(m.message_length));
     TERN_TRY_R(r.read_varint(m.offset));
@@ -202,7 +218,7 @@ status body(reader& r, std::uint8_t type, datagram_frame& f) noexcept {
     m.ttl = micros_to_duration(ttl_us);
     f.message = m;
   }
-  f.has_length = (type & frame_type::datagram_len_bit) != 0;
+  f.has_length = flow || (type & frame_type::datagram_len_bit) != 0;
   std::uint64_t length = r.remaining();
   if (f.has_length) TERN_TRY_R(r.read_varint(length));
   TERN_TRY_R(r.read_bytes(length, f.data));
@@ -212,7 +228,14 @@ status body(reader& r, std::uint8_t type, datagram_frame& f) noexcept {
   return {};
 }
 
-status body(reader& r, std::uint8_t, message_abandon_frame& f) noexcept {
+status body(reader& r, std::uint8_t type, message_abandon_frame& f) noexcept {
+  f.flow = 0;
+  f.cause = 0;
+  if (type == frame_type::flow_abandon) {
+    TERN_TRY_R(r.read_varint(f.flow));
+    TERN_TRY_R(r.read_varint(f.message_id));
+    return r.read_varint(f.cause);
+  }
   return r.read_varint(f.message_id);
 }
 
@@ -493,11 +516,20 @@ std::error_code decode(reader& r, connection_close_frame& f) noexcept {
 
 // DATAGRAM, MESSAGE_ABANDON ------------------------------------------------------------
 
+namespace {
+// FLOW_MESSAGE's fields ahead of the DATAGRAM message fields: flow and flags.
+std::size_t flow_prefix_size(const message_fields& m) noexcept {
+  return m.flow != 0 || m.unordered ? varint_size(m.flow) + 1 : 0;
+}
+} // namespace
+
 std::size_t encoded_size(const datagram_frame& f) noexcept {
-  std::size_t n = 1 + (f.has_length ? varint_size(f.data.size()) : 0) + f.data.size();
+  const bool with_length = f.has_length || is_flow_message(f);
+  std::size_t n = 1 + (with_length ? varint_size(f.data.size()) : 0) + f.data.size();
   if (f.message)
-    n += varint_size(f.message->message_id) + varint_size(f.message->message_length) +
-         varint_size(f.message->offset) + varint_size(duration_to_micros(f.message->ttl));
+    n += flow_prefix_size(*f.message) + varint_size(f.message->message_id) +
+         varint_size(f.message->message_length) + varint_size(f.message->offset) +
+         varint_size(duration_to_micros(f.message->ttl));
   return n;
 }
 std::error_code encode(writer& w, const datagram_frame& f) noexcept {
@@ -506,28 +538,43 @@ std::error_code encode(writer& w, const datagram_frame& f) noexcept {
     return wire_errc::message_fragment_out_of_range;
   TERN_BEGIN_W;
   TERN_TRY_W(w.write_u8(type_byte(f)));
+  if (is_flow_message(f)) {
+    TERN_TRY_W(w.write_varint(f.message->flow));
+    TERN_TRY_W(w.write_varint(f.message->unordered ? frame_type::flow_message_unordered : 0));
+  }
   if (f.message) {
     TERN_TRY_W(w.write_varint(f.message->message_id));
     TERN_TRY_W(w.write_varint(f.message->message_length));
     TERN_TRY_W(w.write_varint(f.message->offset));
     TERN_TRY_W(w.write_varint(duration_to_micros(f.message->ttl)));
   }
-  if (f.has_length) TERN_TRY_W(w.write_varint(f.data.size()));
+  if (f.has_length || is_flow_message(f)) TERN_TRY_W(w.write_varint(f.data.size()));
   TERN_TRY_W(w.write_bytes(f.data));
   return {};
 }
 std::error_code decode(reader& r, datagram_frame& f) noexcept {
+  std::uint8_t type = 0;
+  if (!r.peek_u8(type) && type == frame_type::flow_message)
+    return decode_typed(r, f, frame_type::flow_message, frame_type::flow_message);
   return decode_typed(r, f, frame_type::datagram, frame_type::datagram_last);
 }
 
-std::size_t encoded_size(const message_abandon_frame& f) noexcept { return 1 + varint_size(f.message_id); }
+std::size_t encoded_size(const message_abandon_frame& f) noexcept {
+  if (is_flow_abandon(f)) return 1 + varint_size(f.flow) + varint_size(f.message_id) + varint_size(f.cause);
+  return 1 + varint_size(f.message_id);
+}
 std::error_code encode(writer& w, const message_abandon_frame& f) noexcept {
   TERN_BEGIN_W;
   TERN_TRY_W(w.write_u8(type_byte(f)));
+  if (is_flow_abandon(f)) TERN_TRY_W(w.write_varint(f.flow));
   TERN_TRY_W(w.write_varint(f.message_id));
+  if (is_flow_abandon(f)) TERN_TRY_W(w.write_varint(f.cause));
   return {};
 }
 std::error_code decode(reader& r, message_abandon_frame& f) noexcept {
+  std::uint8_t type = 0;
+  if (!r.peek_u8(type) && type == frame_type::flow_abandon)
+    return decode_typed(r, f, frame_type::flow_abandon, frame_type::flow_abandon);
   return decode_typed(r, f, frame_type::message_abandon, frame_type::message_abandon);
 }
 
@@ -582,7 +629,9 @@ std::error_code decode_frame(reader& r, frame& out) noexcept {
   case frame_type::path_response: return decode_into<path_response_frame>(r, type, out);
   case frame_type::connection_close:
   case frame_type::connection_close_app: return decode_into<connection_close_frame>(r, type, out);
-  case frame_type::message_abandon: return decode_into<message_abandon_frame>(r, type, out);
+  case frame_type::message_abandon:
+  case frame_type::flow_abandon: return decode_into<message_abandon_frame>(r, type, out);
+  case frame_type::flow_message: return decode_into<datagram_frame>(r, type, out);
   default: break;
   }
   if (type >= frame_type::stream && type <= frame_type::stream_last) return decode_into<stream_frame>(r, type, out);
@@ -616,8 +665,9 @@ std::optional<std::size_t> crypto_data_fit(std::uint64_t offset, std::size_t spa
 std::optional<std::size_t> datagram_data_fit(const std::optional<message_fields>& message, std::size_t space,
                                              bool with_length) noexcept {
   std::size_t overhead = 1;
+  if (message && (message->flow != 0 || message->unordered)) with_length = true;
   if (message)
-    overhead += varint_size(message->message_id) + varint_size(message->message_length) +
+    overhead += flow_prefix_size(*message) + varint_size(message->message_id) + varint_size(message->message_length) +
                 varint_size(message->offset) + varint_size(duration_to_micros(message->ttl));
   if (space < overhead) return std::nullopt;
   const std::size_t avail = space - overhead;

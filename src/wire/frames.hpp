@@ -209,6 +209,12 @@ struct message_fields {
   /// Time left until the message's deadline when the fragment was sent
   /// (microseconds on the wire, rounded down; saturating on decode).
   duration ttl{0};
+  /// The message flow (per-flow ids) and whether the receiver may deliver
+  /// the message out of id order. Either one set makes the frame a
+  /// FLOW_MESSAGE (0x35, always with a length); neither, a DATAGRAM with
+  /// the message bit.
+  std::uint64_t flow = 0;
+  bool unordered = false;
   friend constexpr bool operator==(const message_fields&, const message_fields&) noexcept = default;
 };
 
@@ -225,9 +231,15 @@ struct datagram_frame {
   }
 };
 
-/// MESSAGE_ABANDON: the sender gave up on message `message_id`.
+/// MESSAGE_ABANDON (0x34): the sender gave up on message `message_id`; on
+/// a flow other than 0 or with a cause other than 0 (deadline), it is a
+/// FLOW_ABANDON (0x36) carrying both.
 struct message_abandon_frame {
   std::uint64_t message_id = 0;
+  std::uint64_t flow = 0;
+  /// 0: deadline; 1: a message it depends on was given up. A receiver
+  /// treats other values as 0 (room for causes to come).
+  std::uint64_t cause = 0;
   friend constexpr bool operator==(const message_abandon_frame&, const message_abandon_frame&) noexcept = default;
 };
 

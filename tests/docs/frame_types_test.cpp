@@ -50,6 +50,8 @@ constexpr frame_range library_frames[] = {
     {frame_type::handshake_done, frame_type::handshake_done, "HANDSHAKE_DONE"},
     {frame_type::datagram, frame_type::datagram_last, "DATAGRAM"},
     {frame_type::message_abandon, frame_type::message_abandon, "MESSAGE_ABANDON"},
+    {frame_type::flow_message, frame_type::flow_message, "FLOW_MESSAGE"},
+    {frame_type::flow_abandon, frame_type::flow_abandon, "FLOW_ABANDON"},
 };
 
 // Frame type codes are 1-byte varints (protocol.md 6.1): nothing above 63

@@ -210,6 +210,18 @@ void write_seeds(const std::string& dir) {
     p.time(10);
     write_seed(dir, "08-traffic.bin", p);
   }
+  {
+    program p; // message flows: FLOW_MESSAGE (ordered, unordered, flow 15), FLOW_ABANDON with both causes
+    p.inject(false, wire::datagram_frame{some, true, wire::message_fields{0, 80, 0, 50ms, 3, true}});
+    p.inject(false, wire::datagram_frame{some, true, wire::message_fields{1, 40, 0, 50ms, 3, true}});
+    p.inject(true, wire::datagram_frame{some, true, wire::message_fields{0, 40, 0, 50ms, 15, false}});
+    p.inject(false, wire::message_abandon_frame{0, 3, 1});
+    p.inject(true, wire::message_abandon_frame{1, 15, 0});
+    p.time(3);
+    p.op(read_server);
+    p.op(read_client);
+    write_seed(dir, "09-message-flows.bin", p);
+  }
 }
 
 } // namespace

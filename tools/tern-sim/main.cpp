@@ -33,6 +33,7 @@
 #include "algorithm_list.hpp"
 #include "cli_exit.hpp"
 #include "connection_scenario.hpp"
+#include "flows/flows_main.hpp"
 #include "matrix/matrix_main.hpp"
 #include "scenario.hpp"
 
@@ -132,6 +133,7 @@ bool parse_rate(const std::string& text, std::uint64_t& out) {
 int main(int argc, char** argv) {
   // The matrix is a suite of scenarios with its own options.
   if (argc > 1 && std::string_view{argv[1]} == "matrix") return tern::matrix::matrix_main(argc - 1, argv + 1);
+  if (argc > 1 && std::string_view{argv[1]} == "flows") return tern::flowsim::flows_main(argc - 1, argv + 1);
 
   CLI::App app{"tern-sim: a bulk transfer over the netem simulator, in virtual time"};
   tern::bulk::scenario_config config;

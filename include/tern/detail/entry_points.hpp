@@ -22,6 +22,7 @@ class connection;
 class byte_stream;
 struct connect_options;
 struct received_message;
+struct message_options;
 
 namespace detail {
 
@@ -50,6 +51,9 @@ void connection_send_datagram(const std::shared_ptr<connection_impl>& c, asio::c
 void connection_receive_datagram(const std::shared_ptr<connection_impl>& c, asio::mutable_buffer out, size_op op);
 void connection_send_message(const std::shared_ptr<connection_impl>& c, asio::const_buffer message,
                              std::chrono::steady_clock::time_point deadline, id_op op);
+void connection_send_message(const std::shared_ptr<connection_impl>& c, asio::const_buffer message,
+                             std::chrono::steady_clock::time_point deadline, const message_options& options,
+                             id_op op);
 void connection_receive_message(const std::shared_ptr<connection_impl>& c, message_op op);
 void connection_wait_path_change(const std::shared_ptr<connection_impl>& c, endpoint_op op);
 void connection_wait_closed(const std::shared_ptr<connection_impl>& c, error_op op);

@@ -55,6 +55,18 @@ auto connection::async_send_message(asio::const_buffer message, std::chrono::ste
       token, impl_, executor_, message, deadline);
 }
 
+template <asio::completion_token_for<void(std::error_code, std::uint64_t)> Token>
+auto connection::async_send_message(asio::const_buffer message, std::chrono::steady_clock::time_point deadline,
+                                    const message_options& options, Token&& token) {
+  return asio::async_initiate<Token, void(std::error_code, std::uint64_t)>(
+      [](auto handler, std::shared_ptr<detail::connection_impl> impl, executor_type ex, asio::const_buffer m,
+         std::chrono::steady_clock::time_point d, message_options o) {
+        detail::connection_send_message(impl, m, d, o,
+                                        detail::make_op<std::error_code, std::uint64_t>(std::move(handler), ex));
+      },
+      token, impl_, executor_, message, deadline, options);
+}
+
 template <asio::completion_token_for<void(std::error_code, received_message)> Token>
 auto connection::async_receive_message(Token&& token) {
   return asio::async_initiate<Token, void(std::error_code, received_message)>(

@@ -2,6 +2,9 @@
 
 #include "fixture.hpp"
 
+#include <array>
+#include <optional>
+
 namespace tern::test {
 namespace {
 
@@ -96,6 +99,52 @@ TEST_CASE("a message whose deadline has passed is refused") {
     c.send_datagram(asio::buffer(std::vector<char>(70000)), std::chrono::steady_clock::time_point::max(), sync_ec);
     CHECK(sync_ec == errc::message_too_large);
     CHECK_THROWS_AS(c.send_datagram(asio::buffer(std::vector<char>(70000))), std::system_error);
+    c.close();
+  });
+}
+
+
+TEST_CASE("message flows: ids count per flow, options reach the receiver, bad flows are refused") {
+  loopback net;
+  net.run([&]() -> asio::awaitable<void> {
+    std::vector<received_message> got;
+    asio::co_spawn(
+        net.io,
+        [&]() -> asio::awaitable<void> {
+          auto c = co_await net.server.async_accept(use_awaitable);
+          for (int i = 0; i < 6; ++i) got.push_back(co_await c.async_receive_message(use_awaitable));
+        },
+        asio::detached);
+    auto c = co_await net.client.async_connect(net.server.local_endpoint(), net.pin(), use_awaitable);
+    c.configure_message_flow(1, {.ordered = true, .priority = 0, .redundant = true});
+    c.configure_message_flow(2, {.ordered = false, .priority = 2, .weight = 32});
+    std::error_code ec;
+    c.configure_message_flow(tern::max_message_flows, {}, ec);
+    CHECK(ec == std::errc::invalid_argument);
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    const auto audio = pattern(160, 1), video = pattern(9000, 2);
+    for (int i = 0; i < 3; ++i) {
+      CHECK(co_await c.async_send_message(asio::buffer(audio), deadline, {.flow = 1}, use_awaitable) ==
+            static_cast<std::uint64_t>(i));
+      CHECK(c.send_message(asio::buffer(video), deadline, {.flow = 2, .depends_on = i == 0 ? std::nullopt
+                                                                            : std::optional<std::uint64_t>(i - 1)}) ==
+            static_cast<std::uint64_t>(i));
+    }
+    auto [bad, id] = co_await c.async_send_message(asio::buffer(audio), deadline, {.flow = 1, .depends_on = 7},
+                                                   as_tuple);
+    CHECK(bad == std::errc::invalid_argument);
+    co_await wait_until([&] { return got.size() == 6; });
+    std::array<std::uint64_t, 3> next{};
+    for (const auto& m : got) {
+      CHECK_FALSE(m.dropped);
+      CHECK(m.reason == tern::message_drop_reason::none);
+      REQUIRE((m.flow == 1 || m.flow == 2));
+      CHECK(m.data == (m.flow == 1 ? audio : video));
+      if (m.flow == 1) CHECK(m.id == next[1]++); // ordered flow: in id order
+      if (m.flow == 2) ++next[2];
+    }
+    CHECK(next[1] == 3);
+    CHECK(next[2] == 3);
     c.close();
   });
 }

@@ -113,10 +113,10 @@ TEST_CASE("message_sender: lost fragments are offered again only while they can 
   CHECK(s.next_timeout() == at(1000ms));
   // The deadline passes: abandoned, a MESSAGE_ABANDON to send reliably.
   s.on_timeout(at(1000ms));
-  CHECK(s.poll_abandon() == 0u);
+  CHECK(s.poll_abandon() == abandon_notice{0, abandon_cause::deadline});
   CHECK_FALSE(s.poll_abandon());
-  s.on_abandon_lost(0);
-  CHECK(s.poll_abandon() == 0u);
+  s.on_abandon_lost({0, abandon_cause::deadline});
+  CHECK(s.poll_abandon() == abandon_notice{0, abandon_cause::deadline});
   CHECK(s.stats().messages_abandoned == 1);
   CHECK(s.buffered() == 0);
   s.on_acked(ref(*rb)); // too late: ignored
@@ -238,7 +238,7 @@ sim_result simulate(bool duplicate, double p, int messages, std::uint64_t seed) 
       loss.pop_front();
     }
     tx.on_timeout(now);
-    while (auto id = tx.poll_abandon()) rx.on_abandon(*id); // abandon delivery assumed reliable, fast
+    while (auto a = tx.poll_abandon()) rx.on_abandon(a->message_id); // abandon delivery assumed reliable, fast
     // One fragment per packet.
     while (auto f = tx.next_fragment(1200, now, owd, ++tag)) {
       if (rng.uniform01() < p) {

@@ -81,6 +81,12 @@ std::vector<frame> sample_frames() {
   }
   out.push_back(datagram_frame{{}, true, message_fields{0, 0, 0, 0us}});
   out.push_back(message_abandon_frame{12});
+  // FLOW_MESSAGE and FLOW_ABANDON: a flow other than 0, or unordered, or a cause.
+  out.push_back(datagram_frame{payload, true, message_fields{7, 5000, 1200, 33ms, 3, false}});
+  out.push_back(datagram_frame{payload, true, message_fields{7, 5000, 1200, 33ms, 0, true}});
+  out.push_back(datagram_frame{payload, true, message_fields{9, 5000, 0, 1ms, 15, true}});
+  out.push_back(message_abandon_frame{12, 2, 0});
+  out.push_back(message_abandon_frame{12, 0, 1});
   return out;
 }
 
@@ -264,8 +270,32 @@ TEST_CASE("frames: message ttl is whole microseconds and saturates on decode") {
   CHECK(f.message->ttl == micros_to_duration(max_duration_micros));
 }
 
+TEST_CASE("frames: FLOW_MESSAGE and FLOW_ABANDON layouts") {
+  // 0x35 flow flags id length offset ttl len data
+  const auto d = hex("aabb");
+  CHECK(encode_to_vector(datagram_frame{d, true, message_fields{1, 4, 2, 5us, 3, true}}) ==
+        hex("35 03 01 01 04 02 05 02 aabb"));
+  // Without the LEN bit asked for, a FLOW_MESSAGE still carries its length.
+  const datagram_frame no_len{d, false, message_fields{1, 4, 2, 5us, 3, false}};
+  CHECK(encode_to_vector(no_len) == hex("35 03 00 01 04 02 05 02 aabb"));
+  CHECK(encoded_size(no_len) == 10);
+  CHECK(datagram_data_fit(no_len.message, 10, false) == 2u);
+  // 0x36 flow id cause; flow 0 with cause 0 stays MESSAGE_ABANDON.
+  CHECK(encode_to_vector(message_abandon_frame{7, 2, 1}) == hex("36 02 07 01"));
+  CHECK(encode_to_vector(message_abandon_frame{7, 0, 0}) == hex("34 07"));
+  CHECK(type_of(frame{message_abandon_frame{7, 1, 0}}) == 0x36);
+}
+
+TEST_CASE("frames: a FLOW_MESSAGE with undefined flag bits is invalid_message_flags") {
+  CHECK(decode_error(hex("35 03 02 01 04 02 05 02 aabb")) == wire_errc::invalid_message_flags);
+  CHECK(decode_error(hex("35 03 4040 01 04 02 05 02 aabb")) == wire_errc::invalid_message_flags);
+  CHECK(decode_error(hex("35 03 01 01 04 03 05 02 aabb")) == wire_errc::message_fragment_out_of_range);
+  CHECK(decode_error(hex("35 03 01 01 04")) == wire_errc::truncated);
+  CHECK(decode_error(hex("36 02 07")) == wire_errc::truncated);
+}
+
 TEST_CASE("frames: unknown types are unknown_frame_type, long encodings non_minimal_frame_type") {
-  for (int type : {0x1f, 0x20, 0x2f, 0x35, 0x3f}) {
+  for (int type : {0x1f, 0x20, 0x2f, 0x37, 0x3f}) {
     CAPTURE(type);
     CHECK(decode_error(tern::wire::test::bytes({type, 0, 0, 0})) == wire_errc::unknown_frame_type);
   }
