@@ -1,5 +1,6 @@
 #pragma once
 
+#include "fec/repair_policy.hpp"
 #include "congestion/controller.hpp"
 #include "crypto/key_update.hpp"
 #include "crypto/tls_session.hpp"
@@ -110,6 +111,10 @@ struct connection_config {
   stream::datagram_queue_config datagram_send{};
   stream::datagram_queue_config datagram_receive{};
   stream::overflow_policy datagram_overflow = stream::overflow_policy::drop_oldest;
+  /// Forward error correction of deadline messages (docs/fec.md): off,
+  /// adaptive (repair follows the loss the peer reports; none on a clean
+  /// path) or a fixed ratio of repair symbols per source packet.
+  fec::repair_policy_config fec{};
 
   /// Length of the connection IDs this side issues, bytes (1 to 20; an
   /// endpoint uses one length for all its connections).

@@ -33,6 +33,7 @@ public:
     case wire_errc::invalid_retire_prior_to: return "retire_prior_to above sequence number";
     case wire_errc::empty_token: return "empty token";
     case wire_errc::message_fragment_out_of_range: return "message fragment beyond message length";
+    case wire_errc::invalid_repair_block: return "repair block out of bounds";
     }
     return "unknown tern.wire error";
   }

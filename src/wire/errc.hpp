@@ -38,6 +38,7 @@ enum class wire_errc {
   invalid_retire_prior_to,    ///< NEW_CONNECTION_ID with retire_prior_to above its sequence number
   empty_token,                ///< NEW_TOKEN with an empty token
   message_fragment_out_of_range, ///< a message fragment ends beyond its message's length
+  invalid_repair_block, ///< a REPAIR frame whose block description breaks docs/fec.md's bounds
 };
 
 /// The "tern.wire" error category (a singleton).

@@ -38,6 +38,9 @@ inline constexpr std::uint8_t handshake_done = 0x1e;
 inline constexpr std::uint8_t datagram = 0x30; ///< 0x30-0x33
 inline constexpr std::uint8_t datagram_last = 0x33;
 inline constexpr std::uint8_t message_abandon = 0x34;
+// Forward error correction (docs/fec.md); 0x3a-0x3b stay reserved for it.
+inline constexpr std::uint8_t repair = 0x38;
+inline constexpr std::uint8_t repair_report = 0x39;
 
 // Flag bits within the STREAM and DATAGRAM ranges.
 inline constexpr std::uint8_t stream_off_bit = 0x04; ///< an offset field is present
@@ -50,7 +53,8 @@ inline constexpr std::uint8_t datagram_len_bit = 0x01; ///< a length field is pr
 /// Whether `type` is a frame type tern defines.
 constexpr bool is_known_frame_type(std::uint64_t type) noexcept {
   return type <= frame_type::handshake_done ||
-         (type >= frame_type::datagram && type <= frame_type::message_abandon);
+         (type >= frame_type::datagram && type <= frame_type::message_abandon) ||
+         (type >= frame_type::repair && type <= frame_type::repair_report);
 }
 
 /// Whether a frame of type `type` may appear in a packet of type `packet`.

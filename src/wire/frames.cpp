@@ -583,6 +583,8 @@ std::error_code decode_frame(reader& r, frame& out) noexcept {
   case frame_type::connection_close:
   case frame_type::connection_close_app: return decode_into<connection_close_frame>(r, type, out);
   case frame_type::message_abandon: return decode_into<message_abandon_frame>(r, type, out);
+  case frame_type::repair: return detail::decode_repair_body(r, out.emplace<repair_frame>());
+  case frame_type::repair_report: return detail::decode_repair_report_body(r, out.emplace<repair_report_frame>());
   default: break;
   }
   if (type >= frame_type::stream && type <= frame_type::stream_last) return decode_into<stream_frame>(r, type, out);

@@ -1,0 +1,99 @@
+#include "fec/connection_repair.hpp"
+
+namespace tern::fec {
+
+std::size_t connection_repair::reserve() const noexcept {
+  switch (config_.mode) {
+  case repair_mode::off: return 0;
+  case repair_mode::fixed: return config_.fixed_ratio > 0 ? source_reserve : 0;
+  case repair_mode::adaptive: return estimate_.loss_rate() > 0 ? source_reserve : 0;
+  }
+  return 0;
+}
+
+void connection_repair::on_packet_built(const sent_source& p, duration srtt) {
+  if (config_.mode == repair_mode::off) return;
+  if (p.carries_message && reserve() > 0) {
+    if (!encoder_.fits(p.number)) close_block(srtt);
+    if (encoder_.add_source(p.number, p.payload)) {
+      block_slack_ = std::min(block_slack_, p.message_slack);
+      block_bytes_ += p.payload.size();
+    }
+  }
+  if (encoder_.open_sources() > 0 &&
+      (p.message_tail || encoder_.open_sources() == wire::repair_bounds::max_sources))
+    close_block(srtt);
+}
+
+void connection_repair::close_block(duration srtt) {
+  block_outlook b;
+  b.sources = encoder_.open_sources();
+  b.loss_rate = estimate_.loss_rate();
+  b.mean_burst = estimate_.mean_burst();
+  // A retransmission arrives about one and a half round trips after the
+  // original was sent (loss detected by the ACK of later packets, then one
+  // way again).
+  b.retransmission_can_help = block_slack_ >= srtt + srtt / 2;
+  const std::size_t repairs = repairs_for(b, config_);
+  encoder_.close_block(repairs);
+  if (repairs > 0) {
+    ++stats_.blocks_closed;
+    stats_.source_packets += b.sources;
+    stats_.source_bytes += block_bytes_;
+  }
+  block_slack_ = duration::max();
+  block_bytes_ = 0;
+}
+
+bool connection_repair::write_repair(wire::writer& w, std::size_t packet_room) {
+  while (const wire::repair_frame* f = encoder_.next_repair()) {
+    const std::size_t size = wire::encoded_size(*f);
+    if (size > packet_room) {
+      encoder_.pop_repair(); // the path's packets shrank: this one never fits
+      continue;
+    }
+    if (size > w.remaining() || wire::encode(w, *f)) return false;
+    ++stats_.repair_packets_sent;
+    stats_.repair_bytes_sent += size;
+    encoder_.pop_repair();
+    return true;
+  }
+  return false;
+}
+
+void connection_repair::on_report(const wire::repair_report_frame& f) noexcept { estimate_.on_report(f); }
+
+void connection_repair::on_source_received(std::uint64_t number, std::span<const std::byte> payload,
+                                           time_point now) {
+  message_data_received_ = true;
+  if (config_.mode != repair_mode::off) decoder_.on_source_received(number, payload, now);
+}
+
+void connection_repair::on_repair(const wire::repair_frame& f, time_point now) {
+  if (config_.mode != repair_mode::off) decoder_.on_repair(f, now);
+}
+
+std::optional<wire::repair_report_frame> connection_repair::report_due(time_point now,
+                                                                        duration interval) const noexcept {
+  if (config_.mode == repair_mode::off || !message_data_received_) return std::nullopt;
+  const auto counts = meter_.counts(stats_.packets_recovered);
+  if (counts == last_report_ || now - last_report_at_ < interval) return std::nullopt;
+  return counts;
+}
+
+void connection_repair::on_report_sent(const wire::repair_report_frame& f, time_point now) noexcept {
+  last_report_ = f;
+  last_report_at_ = now;
+}
+
+repair_stats connection_repair::stats() const noexcept {
+  repair_stats s = stats_;
+  s.repairs_received = decoder_.stats().repairs_received;
+  s.repairs_ignored = decoder_.stats().repairs_ignored;
+  s.peer_packets_recovered = estimate_.packets_recovered();
+  s.path_loss_rate = estimate_.loss_rate();
+  s.path_mean_burst = estimate_.mean_burst();
+  return s;
+}
+
+} // namespace tern::fec
