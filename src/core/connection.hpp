@@ -529,6 +529,12 @@ private:
   std::size_t write_repair_report(std::span<std::byte> room, time_point now);
   /// Processes the packets repair rebuilt, like received ones.
   void process_recovered_packets(const datagram_context& d, time_point now);
+  /// A lost packet that repair may still rebuild: its frames wait
+  /// (fec_deferred_losses); whether it was deferred.
+  bool defer_fec_loss(const recovery::sent_packet& p, time_point now);
+  /// After an ACK or a timeout: releases rebuilt packets' frames (`spurious`
+  /// losses now acknowledged) and retransmits those repair did not rebuild.
+  void settle_fec_losses(std::span<const recovery::sent_packet> spurious, time_point now);
 
   // connection_path_mtu.cpp: DPLPMTUD hooks.
   /// The probe size the datagram being built should have (it fits in
@@ -633,6 +639,7 @@ private:
   message_tail_state message_tail_;
   /// Forward error correction: blocks, repair, loss reports.
   fec::connection_repair repair_;
+  fec_deferred_losses fec_deferred_;
 
   receive_state receive_;
   connection_counters counters_;

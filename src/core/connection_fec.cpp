@@ -42,7 +42,7 @@ void connection::on_fec_packet_built(std::uint64_t number, std::span<const std::
 connection::packet_body connection::write_repair_packet_body(std::span<std::byte> body, time_point now) {
   packet_body out;
   wire::writer w(body);
-  if (!repair_.write_repair(w, body.size())) return out;
+  if (!repair_.write_repair(w, body.size(), sender_.next_packet_number())) return out;
   out.length = w.position();
   out.frames.ack_eliciting = true;
   if (acks_.has_unacknowledged()) {
@@ -65,6 +65,39 @@ std::size_t connection::write_repair_report(std::span<std::byte> room, time_poin
   if (wire::encode(w, *report)) return 0;
   repair_.on_report_sent(*report, now);
   return w.position();
+}
+
+bool connection::defer_fec_loss(const recovery::sent_packet& p, time_point now) {
+  const auto horizon = repair_.repair_horizon(p.packet_number);
+  if (!horizon || fec_deferred_.entries.size() >= fec_deferred_losses::max_entries) return false;
+  // The receiver rebuilds a packet as soon as the block's repair arrives,
+  // a fraction of a round trip after the loss shows: wait no longer than
+  // a quarter of one (a repair lost or dropped must not hold data back).
+  const duration wait = std::max<duration>(sender_.rtt().smoothed_rtt() / 4, std::chrono::milliseconds(5));
+  fec_deferred_.entries.push_back({p.packet_number, p.cookie, *horizon, now + wait});
+  return true;
+}
+
+void connection::settle_fec_losses(std::span<const recovery::sent_packet> spurious, time_point now) {
+  const std::uint64_t largest = sender_.detector().largest_acked();
+  auto& entries = fec_deferred_.entries;
+  // Entries are settled in place and removed afterwards: on_lost_frames and
+  // on_acked_frames never add to them.
+  std::erase_if(entries, [&](const fec_deferred_losses::entry& e) {
+    const bool rebuilt = std::any_of(spurious.begin(), spurious.end(),
+                                     [&](const recovery::sent_packet& s) { return s.packet_number == e.number; });
+    if (rebuilt) {
+      on_acked_frames(e.cookie);
+      return true;
+    }
+    const bool repair_arrived =
+        e.horizon != fec::connection_repair::no_horizon && largest != recovery::no_packet && largest >= e.horizon;
+    if (repair_arrived || now >= e.release_at) {
+      on_lost_frames(e.cookie);
+      return true;
+    }
+    return false;
+  });
 }
 
 void connection::process_recovered_packets(const datagram_context& d, time_point now) {

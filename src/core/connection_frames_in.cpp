@@ -319,6 +319,7 @@ std::error_code connection::on_ack(const wire::ack_frame& f, time_point now) {
   }
   if (out.rtt_updated && keys_.has_one_rtt_keys()) keys_.one_rtt().set_old_key_retention(3 * pto());
   handle_losses(out.lost, false, now);
+  if (!fec_deferred_.entries.empty()) settle_fec_losses(out.spurious, now);
   update_handshake_probe(now);
   sender_.release_idle_memory(); // `out` is not used past here
   return {};
@@ -328,7 +329,7 @@ void connection::handle_losses(std::span<const recovery::sent_packet> lost, bool
   if (qlog_.observer) qlog_losses(lost, by_timer, now);
   for (const auto& p : lost) {
     on_path_mtu_lost(p, now);
-    on_lost_frames(p.cookie);
+    if (!defer_fec_loss(p, now)) on_lost_frames(p.cookie);
   }
 }
 

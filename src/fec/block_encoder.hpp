@@ -37,8 +37,11 @@ public:
   /// payload.size() + 2 <= max_symbol_length (otherwise nothing is added
   /// and false is returned).
   bool add_source(std::uint64_t number, std::span<const std::byte> payload);
-  /// Sources in the open block (0: none open).
+  /// Sources in the open block (0: none open), its first packet number and
+  /// source mask.
   std::size_t open_sources() const noexcept { return sources_; }
+  std::uint64_t open_first() const noexcept { return first_; }
+  std::uint64_t open_mask() const noexcept { return mask_; }
   /// Closes the open block with `repairs` repair symbols (at most
   /// max_repairs; 0 just forgets the block), computed now and queued.
   void close_block(std::size_t repairs);

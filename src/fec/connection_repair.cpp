@@ -35,6 +35,10 @@ void connection_repair::close_block(duration srtt) {
   // way again).
   b.retransmission_can_help = block_slack_ >= srtt + srtt / 2;
   const std::size_t repairs = repairs_for(b, config_);
+  if (repairs > 0) {
+    if (protected_.size() == max_protected_blocks) protected_.pop_front();
+    protected_.push_back(protected_block{encoder_.open_first(), encoder_.open_mask(), repairs, 0});
+  }
   encoder_.close_block(repairs);
   if (repairs > 0) {
     ++stats_.blocks_closed;
@@ -45,20 +49,41 @@ void connection_repair::close_block(duration srtt) {
   block_bytes_ = 0;
 }
 
-bool connection_repair::write_repair(wire::writer& w, std::size_t packet_room) {
+connection_repair::protected_block* connection_repair::protected_block_at(std::uint64_t first) noexcept {
+  for (auto& b : protected_)
+    if (b.first == first) return &b;
+  return nullptr;
+}
+
+bool connection_repair::write_repair(wire::writer& w, std::size_t packet_room, std::uint64_t number) {
   while (const wire::repair_frame* f = encoder_.next_repair()) {
     const std::size_t size = wire::encoded_size(*f);
+    protected_block* b = protected_block_at(f->first_packet);
     if (size > packet_room) {
       encoder_.pop_repair(); // the path's packets shrank: this one never fits
+      if (b != nullptr && b->repairs_unsent > 0) --b->repairs_unsent;
       continue;
     }
     if (size > w.remaining() || wire::encode(w, *f)) return false;
     ++stats_.repair_packets_sent;
     stats_.repair_bytes_sent += size;
     encoder_.pop_repair();
+    if (b != nullptr) {
+      if (b->repairs_unsent > 0) --b->repairs_unsent;
+      b->last_repair_packet = number;
+    }
     return true;
   }
   return false;
+}
+
+std::optional<std::uint64_t> connection_repair::repair_horizon(std::uint64_t number) const noexcept {
+  for (const auto& b : protected_) {
+    if (number < b.first || number - b.first >= wire::repair_bounds::max_span) continue;
+    if (((b.mask >> (number - b.first)) & 1) == 0) continue;
+    return b.repairs_unsent > 0 ? no_horizon : b.last_repair_packet;
+  }
+  return std::nullopt;
 }
 
 void connection_repair::on_report(const wire::repair_report_frame& f) noexcept { estimate_.on_report(f); }

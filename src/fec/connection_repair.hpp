@@ -21,6 +21,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <span>
 
@@ -71,10 +72,16 @@ public:
   void on_packet_built(const sent_source& p, duration srtt);
   bool has_repair() const noexcept { return encoder_.next_repair() != nullptr; }
   /// Writes the next queued REPAIR frame if it fits in `w` (dropping it
-  /// when it cannot fit even in an empty packet of `packet_room` bytes);
-  /// whether one was written.
-  bool write_repair(wire::writer& w, std::size_t packet_room);
+  /// when it cannot fit even in an empty packet of `packet_room` bytes)
+  /// into packet `number`; whether one was written.
+  bool write_repair(wire::writer& w, std::size_t packet_room, std::uint64_t number);
   void on_report(const wire::repair_report_frame& f) noexcept;
+  /// For a lost packet: whether it is a source of a block that got repair,
+  /// so its retransmission waits until the receiver had all of that
+  /// repair; and then the packet number whose acknowledgement shows it did
+  /// (the block's last REPAIR packet; no_horizon while some are unsent).
+  std::optional<std::uint64_t> repair_horizon(std::uint64_t number) const noexcept;
+  static constexpr std::uint64_t no_horizon = UINT64_MAX;
 
   // --- receiving ---
 
@@ -95,7 +102,18 @@ public:
   const repair_policy_config& config() const noexcept { return config_; }
 
 private:
+  /// A block that got repair, until its repair has been sent.
+  struct protected_block {
+    std::uint64_t first = 0;
+    std::uint64_t mask = 0;
+    std::size_t repairs_unsent = 0;
+    std::uint64_t last_repair_packet = 0;
+  };
+  /// Blocks remembered for repair_horizon: older ones' losses are not deferred.
+  static constexpr std::size_t max_protected_blocks = 16;
   void close_block(duration srtt);
+  protected_block* protected_block_at(std::uint64_t first) noexcept;
+  std::deque<protected_block> protected_;
 
   repair_policy_config config_;
   block_encoder encoder_;
