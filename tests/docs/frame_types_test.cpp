@@ -50,6 +50,8 @@ constexpr frame_range library_frames[] = {
     {frame_type::handshake_done, frame_type::handshake_done, "HANDSHAKE_DONE"},
     {frame_type::datagram, frame_type::datagram_last, "DATAGRAM"},
     {frame_type::message_abandon, frame_type::message_abandon, "MESSAGE_ABANDON"},
+    {frame_type::repair, frame_type::repair, "REPAIR"},
+    {frame_type::repair_report, frame_type::repair_report, "REPAIR_REPORT"},
 };
 
 // Frame type codes are 1-byte varints (protocol.md 6.1): nothing above 63

@@ -122,3 +122,18 @@ TEST_CASE("reed_solomon: a repair computed from other data rebuilds wrong bytes,
   b.repairs[0][3] ^= std::byte{1};
   CHECK_FALSE(recovers(b, 0b1, 0b1));
 }
+
+TEST_CASE("reed_solomon: the coefficients are docs/protocol.md's: 1 / ((k + r) xor s) in GF(2^8) mod 0x11d") {
+  // k = 2: repair 0 = source0 / 2 + source1 / 3. With source0 = 1 and
+  // source1 = 0 that is 1/2 = 0x8e (2 * 0x8e = 0x11c = 1 mod 0x11d); with
+  // source0 = 0, source1 = 1 it is 1/3 = 0xf4.
+  const std::byte one[1] = {std::byte{1}}, zero[1] = {std::byte{0}};
+  std::byte out[1] = {};
+  std::byte* outs[] = {out};
+  const std::byte* a[] = {one, zero};
+  REQUIRE(encode_repairs(a, 0, outs, 1));
+  CHECK(std::to_integer<int>(out[0]) == 0x8e);
+  const std::byte* b[] = {zero, one};
+  REQUIRE(encode_repairs(b, 0, outs, 1));
+  CHECK(std::to_integer<int>(out[0]) == 0xf4);
+}
