@@ -55,6 +55,11 @@ core::connection_config core_config(const config& cfg) {
   c.max_stream_send_buffer = cfg.max_stream_send_buffer;
   c.message_tail_probes = cfg.message_tail_probes;
   c.message_cwnd_allowance = cfg.message_cwnd_allowance;
+  c.fec.mode = cfg.fec == fec_mode::off        ? fec::repair_mode::off
+               : cfg.fec == fec_mode::adaptive ? fec::repair_mode::adaptive
+                                               : fec::repair_mode::fixed;
+  c.fec.fixed_ratio = std::clamp(cfg.fec_fixed_ratio, 0.0, 1.0);
+  c.fec.max_ratio = std::clamp(cfg.fec_max_ratio, 0.0, 1.0);
   if (auto dir = qlog_dir(cfg); !dir.empty()) c.qlog = std::make_shared<qlog::trace_directory>(std::move(dir));
   return c;
 }

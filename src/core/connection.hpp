@@ -519,7 +519,7 @@ private:
   // connection_fec.cpp: forward error correction hooks (docs/fec.md).
   /// Bytes to leave free in the 1-RTT packet being planned so its message
   /// data can be protected.
-  std::size_t fec_source_reserve(time_point now) const;
+  std::size_t fec_source_reserve(time_point now);
   /// A 1-RTT packet's plaintext, just built, for the open repair block.
   void on_fec_packet_built(std::uint64_t number, std::span<const std::byte> payload, const packet_request& request,
                            const frame_tally& frames);

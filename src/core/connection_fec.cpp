@@ -22,7 +22,8 @@
 
 namespace tern::core {
 
-std::size_t connection::fec_source_reserve(time_point now) const {
+std::size_t connection::fec_source_reserve(time_point now) {
+  repair_.on_local_losses(sender_.stats().packets_lost, sender_.stats().packets_sent);
   const std::size_t reserve = repair_.reserve();
   if (reserve == 0 || repair_.has_repair()) return 0;
   return messages_out_.has_pending(now, sender_.rtt().smoothed_rtt() / 2) ? reserve : 0;
@@ -36,6 +37,7 @@ void connection::on_fec_packet_built(std::uint64_t number, std::span<const std::
   s.carries_message = request.fec_source && frames.message_data;
   s.message_tail = frames.message_tail;
   s.message_slack = frames.message_slack;
+  repair_.on_local_losses(sender_.stats().packets_lost, sender_.stats().packets_sent);
   repair_.on_packet_built(s, sender_.rtt().smoothed_rtt());
 }
 

@@ -1,14 +1,21 @@
 #include "fec/connection_repair.hpp"
 
+#include <algorithm>
+
 namespace tern::fec {
 
 std::size_t connection_repair::reserve() const noexcept {
   switch (config_.mode) {
   case repair_mode::off: return 0;
   case repair_mode::fixed: return config_.fixed_ratio > 0 ? source_reserve : 0;
-  case repair_mode::adaptive: return estimate_.loss_rate() > 0 ? source_reserve : 0;
+  case repair_mode::adaptive: return loss_rate() > 0 ? source_reserve : 0;
   }
   return 0;
+}
+
+double connection_repair::loss_rate() const noexcept {
+  if (estimate_.packets_reported() >= early_report_packets || local_sent_ == 0) return estimate_.loss_rate();
+  return std::max(estimate_.loss_rate(), static_cast<double>(local_lost_) / static_cast<double>(local_sent_));
 }
 
 void connection_repair::on_packet_built(const sent_source& p, duration srtt) {
@@ -28,7 +35,7 @@ void connection_repair::on_packet_built(const sent_source& p, duration srtt) {
 void connection_repair::close_block(duration srtt) {
   block_outlook b;
   b.sources = encoder_.open_sources();
-  b.loss_rate = estimate_.loss_rate();
+  b.loss_rate = loss_rate();
   b.mean_burst = estimate_.mean_burst();
   // A retransmission arrives about one and a half round trips after the
   // original was sent (loss detected by the ACK of later packets, then one
@@ -116,7 +123,7 @@ repair_stats connection_repair::stats() const noexcept {
   s.repairs_received = decoder_.stats().repairs_received;
   s.repairs_ignored = decoder_.stats().repairs_ignored;
   s.peer_packets_recovered = estimate_.packets_recovered();
-  s.path_loss_rate = estimate_.loss_rate();
+  s.path_loss_rate = loss_rate();
   s.path_mean_burst = estimate_.mean_burst();
   return s;
 }

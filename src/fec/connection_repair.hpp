@@ -70,6 +70,15 @@ public:
   /// Every 1-RTT packet built (not probes padded past the reserve): message
   /// packets join the open block. `srtt` judges the deadline slack.
   void on_packet_built(const sent_source& p, duration srtt);
+  /// The sender's own loss detector's counts, used until the peer's reports
+  /// have covered early_report_packets: before repair hides anything the
+  /// detector sees every loss, an ACK after it happened, where a report
+  /// needs 64 packets to settle and many more to be a rate.
+  void on_local_losses(std::uint64_t packets_lost, std::uint64_t packets_sent) noexcept {
+    local_lost_ = packets_lost;
+    local_sent_ = packets_sent;
+  }
+  static constexpr std::uint64_t early_report_packets = 1000;
   bool has_repair() const noexcept { return encoder_.next_repair() != nullptr; }
   /// Writes the next queued REPAIR frame if it fits in `w` (dropping it
   /// when it cannot fit even in an empty packet of `packet_room` bytes)
@@ -112,6 +121,8 @@ private:
   /// Blocks remembered for repair_horizon: older ones' losses are not deferred.
   static constexpr std::size_t max_protected_blocks = 16;
   void close_block(duration srtt);
+  /// The loss rate adaptation works from (see on_local_losses).
+  double loss_rate() const noexcept;
   protected_block* protected_block_at(std::uint64_t first) noexcept;
   std::deque<protected_block> protected_;
 
@@ -124,6 +135,8 @@ private:
   duration block_slack_ = duration::max();
   std::uint64_t block_bytes_ = 0;
   bool message_data_received_ = false;
+  std::uint64_t local_lost_ = 0;
+  std::uint64_t local_sent_ = 0;
   wire::repair_report_frame last_report_;
   time_point last_report_at_{};
   mutable repair_stats stats_;

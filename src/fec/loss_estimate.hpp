@@ -24,6 +24,9 @@ public:
   double loss_rate() const noexcept { return seen_ > 0 ? missing_ / seen_ : 0; }
   /// Mean consecutive packets lost per loss event, at least 1.
   double mean_burst() const noexcept { return events_ > 0 && missing_ > events_ ? missing_ / events_ : 1; }
+  /// Packets the reports have accounted for so far (all of them, not only
+  /// the window).
+  std::uint64_t packets_reported() const noexcept { return last_.packets_seen; }
   /// Packets the receiver has rebuilt in all (its last report).
   std::uint64_t packets_recovered() const noexcept { return last_.packets_recovered; }
 
