@@ -315,10 +315,15 @@ connection::packet_body connection::write_packet_body(std::span<std::byte> body,
   }
   if (out.length == 0) return out;
   wire::writer tail(body.subspan(out.length));
-  // Room reserved for an ACK that did not go: more stream data. (Even in a
-  // messages_only packet: only the frames proper leave stream data out.)
-  if (request.allow_data && !request.response_only && request.type == wire::packet_type::one_rtt)
+  // Room reserved for an ACK that did not go: more message fragments, then
+  // more stream data. (Even in a messages_only packet: only the frames
+  // proper leave stream data out.) Without the fragments, a media packet
+  // whose ACK has many ranges left up to half of itself empty - more
+  // packets per frame, and more repair for them (docs/fec.md).
+  if (request.allow_data && !request.response_only && request.type == wire::packet_type::one_rtt) {
+    write_message_frames(tail, now, out.frames);
     write_stream_frames(tail, out.frames);
+  }
   if (!out.frames.ack_eliciting && request.allow_data &&
       ++consecutive_non_eliciting_ >= max_non_eliciting_in_row && tail.remaining() > 0) {
     (void)wire::encode(tail, wire::ping_frame{});

@@ -15,7 +15,12 @@ std::size_t connection_repair::reserve() const noexcept {
 
 double connection_repair::loss_rate() const noexcept {
   if (estimate_.packets_reported() >= early_report_packets || local_sent_ == 0) return estimate_.loss_rate();
-  return std::max(estimate_.loss_rate(), static_cast<double>(local_lost_) / static_cast<double>(local_sent_));
+  const double early =
+      std::max(estimate_.loss_rate(), static_cast<double>(local_lost_) / static_cast<double>(local_sent_));
+  // A rate from the first few hundred packets is mostly luck: once any
+  // loss showed, assume at least early_loss_floor until the reports have
+  // measured it (a clean path, with no loss at all, still gets none).
+  return early > 0 ? std::max(early, early_loss_floor) : 0.0;
 }
 
 void connection_repair::on_packet_built(const sent_source& p, duration srtt) {

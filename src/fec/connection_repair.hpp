@@ -79,6 +79,7 @@ public:
     local_sent_ = packets_sent;
   }
   static constexpr std::uint64_t early_report_packets = 1000;
+  static constexpr double early_loss_floor = 0.02;
   bool has_repair() const noexcept { return encoder_.next_repair() != nullptr; }
   /// Writes the next queued REPAIR frame if it fits in `w` (dropping it
   /// when it cannot fit even in an empty packet of `packet_room` bytes)

@@ -14,8 +14,9 @@ namespace tern::fec {
 
 class loss_estimate {
 public:
-  /// Packets the estimate averages over: at 2% loss, about 40 losses.
-  static constexpr double window = 2000;
+  /// Packets the estimate averages over: at 2% loss, about 80 losses, so
+  /// the estimate moves by about a tenth between reports of a steady path.
+  static constexpr double window = 4000;
 
   /// Takes a report; one whose counts went backwards (reordered behind a
   /// newer one) is ignored.

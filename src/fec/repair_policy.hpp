@@ -40,7 +40,7 @@ struct block_outlook {
 };
 
 /// Residual targets: a block repair cannot rebuild at most this often.
-inline constexpr double target_with_retransmission = 2e-3;
+inline constexpr double target_with_retransmission = 1e-3;
 inline constexpr double target_without_retransmission = 1e-4;
 
 /// Repair symbols for the block.
