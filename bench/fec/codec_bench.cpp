@@ -84,15 +84,21 @@ void bm_isal_decode(benchmark::State& state) {
 
 // ---- cm256cc ----
 
+/// cm256's descriptors of the block's k sources.
+std::vector<CM256::cm256_block> cm256_originals(block_data& d) {
+  std::vector<CM256::cm256_block> originals(static_cast<std::size_t>(d.k));
+  for (int i = 0; i < d.k; ++i)
+    originals[static_cast<std::size_t>(i)] = {d.symbols[static_cast<std::size_t>(i)].data(),
+                                              static_cast<unsigned char>(i)};
+  return originals;
+}
+
 void bm_cm256_encode(benchmark::State& state) {
   block_data d(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
   CM256 codec;
   if (!codec.isInitialized()) state.SkipWithError("cm256 did not initialise");
   CM256::cm256_encoder_params params{d.k, d.m, symbol_bytes};
-  std::vector<CM256::cm256_block> originals(static_cast<std::size_t>(d.k));
-  for (int i = 0; i < d.k; ++i)
-    originals[static_cast<std::size_t>(i)] = {d.symbols[static_cast<std::size_t>(i)].data(),
-                                              static_cast<unsigned char>(i)};
+  auto originals = cm256_originals(d);
   std::vector<unsigned char> repairs(static_cast<std::size_t>(d.m * symbol_bytes));
   for (auto _ : state) {
     codec.cm256_encode(params, originals.data(), repairs.data());
@@ -105,10 +111,7 @@ void bm_cm256_decode(benchmark::State& state) {
   block_data d(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
   CM256 codec;
   CM256::cm256_encoder_params params{d.k, d.m, symbol_bytes};
-  std::vector<CM256::cm256_block> originals(static_cast<std::size_t>(d.k));
-  for (int i = 0; i < d.k; ++i)
-    originals[static_cast<std::size_t>(i)] = {d.symbols[static_cast<std::size_t>(i)].data(),
-                                              static_cast<unsigned char>(i)};
+  auto originals = cm256_originals(d);
   std::vector<unsigned char> repairs(static_cast<std::size_t>(d.m * symbol_bytes));
   codec.cm256_encode(params, originals.data(), repairs.data());
   const int lost = std::min(d.k, d.m);

@@ -4,6 +4,10 @@ namespace tern::fec {
 
 void loss_meter::settle(bool received) noexcept {
   ++seen_;
+  if (!received && late_ > 0) {
+    --late_;
+    received = true;
+  }
   if (received) {
     last_settled_missing_ = false;
     return;
@@ -14,8 +18,11 @@ void loss_meter::settle(bool received) noexcept {
 }
 
 void loss_meter::settle_missing(std::uint64_t count) noexcept {
-  if (count == 0) return;
   seen_ += count;
+  const std::uint64_t offset = count < late_ ? count : late_;
+  late_ -= offset;
+  count -= offset;
+  if (count == 0) return;
   missing_ += count;
   if (!last_settled_missing_) ++events_;
   last_settled_missing_ = true;
@@ -31,7 +38,10 @@ void loss_meter::on_packet(std::uint64_t number) noexcept {
   }
   if (number <= largest_) {
     const std::uint64_t behind = largest_ - number;
-    if (behind < filled_) window_ |= std::uint64_t{1} << behind;
+    if (behind < filled_)
+      window_ |= std::uint64_t{1} << behind;
+    else if (late_ < missing_)
+      ++late_; // settled as missing already (duplicates never get here)
     return;
   }
   const std::uint64_t shift = number - largest_;

@@ -3,9 +3,14 @@
 // The receiver's count of what the path lost before repair (docs/fec.md,
 // "Loss reports"). A packet number counts once it falls 64 numbers behind
 // the largest received: missing then, it was lost (reordering within 64
-// packets is not loss). Consecutive missing numbers form one loss event, so
-// missing / events is the mean burst length. Recovered packets are not fed
-// here: the counts describe the path, not what repair made of it.
+// packets is not loss). A packet that arrives later still was only late:
+// it cancels the next number that would count as missing, which keeps the
+// reported counts cumulative (never decreasing) while paths that reorder
+// by more than 64 packets (a tenth of a second at a few thousand packets
+// per second) are not taken for lossy ones. Consecutive missing numbers
+// form one loss event, so missing / events is the mean burst length.
+// Recovered packets are not fed here: the counts describe the path, not
+// what repair made of it.
 
 #include "wire/repair_frames.hpp"
 
@@ -38,6 +43,8 @@ private:
   /// Numbers in the window (fewer than 64 right after the first packet).
   std::uint64_t filled_ = 0;
   bool last_settled_missing_ = false;
+  /// Packets that arrived after being settled as missing, not yet offset.
+  std::uint64_t late_ = 0;
   std::uint64_t seen_ = 0;
   std::uint64_t missing_ = 0;
   std::uint64_t events_ = 0;
