@@ -9,7 +9,7 @@
 
 using namespace tern::fec;
 
-TEST_CASE("loss_meter: numbers settle 64 behind the largest; runs of missing ones are one event each") {
+TEST_CASE("loss_meter: numbers settle 64 behind the largest, and a run of missing ones is one event") {
   loss_meter m;
   // 0..199 with 10, 50-52 and 120 missing.
   for (std::uint64_t n = 0; n < 200; ++n)
@@ -20,7 +20,7 @@ TEST_CASE("loss_meter: numbers settle 64 behind the largest; runs of missing one
   CHECK(c.loss_events == 3);
 }
 
-TEST_CASE("loss_meter: reordering within the window is not loss; beyond it, it is offset by the next miss") {
+TEST_CASE("loss_meter: reordering within the window is not loss, beyond it is offset by the next miss") {
   loss_meter m;
   for (std::uint64_t n = 0; n < 100; ++n)
     if (n != 20) m.on_packet(n);

@@ -4,7 +4,7 @@
 
 using namespace tern::fec;
 
-TEST_CASE("repair_policy: no loss measured, no repair; a clean path stays clean") {
+TEST_CASE("repair_policy: no loss measured, no repair: a clean path stays clean") {
   const repair_policy_config adaptive;
   CHECK(repairs_for({14, 0.0, 1.0, true}, adaptive) == 0);
   CHECK(repairs_for({14, 0.00001, 1.0, true}, adaptive) == 0);
