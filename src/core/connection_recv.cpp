@@ -152,6 +152,10 @@ connection::opened_packet connection::open_packet(std::span<std::byte> packet, c
     close_transport(wire::transport_error::protocol_violation, 0, "reserved bits set", now);
     return stop();
   }
+  // Forward error correction counts what the path delivered, including an
+  // original that arrives after repair already rebuilt it (a duplicate by
+  // then): it was late, not lost.
+  repair_.on_packet_received(p.number);
   if (acks_.contains(p.number)) return skip(true); // duplicate or replay
   return p;
 }
@@ -174,7 +178,6 @@ void connection::note_authenticated(const wire::decoded_header& layout, const op
                                     time_point now) {
   const auto type = layout.header.type;
   ++counters_.packets_received;
-  repair_.on_packet_received(p.number);
   if (qlog_.observer) {
     qlog_frames(type, p.payload);
     qlog_packet(false, type, p.number, layout.packet_length, now);
