@@ -26,20 +26,21 @@ double connection_repair::loss_rate() const noexcept {
 void connection_repair::on_packet_built(const sent_source& p, duration srtt) {
   if (config_.mode == repair_mode::off) return;
   if (p.carries_message && reserve() > 0) {
-    if (!encoder_.fits(p.number)) close_block(srtt);
-    if (encoder_.add_source(p.number, p.payload)) {
+    if (!encoder_) encoder_ = std::make_unique<block_encoder>();
+    if (!encoder_->fits(p.number)) close_block(srtt);
+    if (encoder_->add_source(p.number, p.payload)) {
       block_slack_ = std::min(block_slack_, p.message_slack);
       block_bytes_ += p.payload.size();
     }
   }
-  if (encoder_.open_sources() > 0 &&
-      (p.message_tail || encoder_.open_sources() == wire::repair_bounds::max_sources))
+  if (encoder_ && encoder_->open_sources() > 0 &&
+      (p.message_tail || encoder_->open_sources() == wire::repair_bounds::max_sources))
     close_block(srtt);
 }
 
 void connection_repair::close_block(duration srtt) {
   block_outlook b;
-  b.sources = encoder_.open_sources();
+  b.sources = encoder_->open_sources();
   b.loss_rate = loss_rate();
   b.mean_burst = estimate_.mean_burst();
   // A retransmission arrives about one and a half round trips after the
@@ -48,10 +49,10 @@ void connection_repair::close_block(duration srtt) {
   b.retransmission_can_help = block_slack_ >= srtt + srtt / 2;
   const std::size_t repairs = repairs_for(b, config_);
   if (repairs > 0) {
-    if (protected_.size() == max_protected_blocks) protected_.pop_front();
-    protected_.push_back(protected_block{encoder_.open_first(), encoder_.open_mask(), repairs, 0});
+    if (protected_.size() == max_protected_blocks) protected_.erase(protected_.begin());
+    protected_.push_back(protected_block{encoder_->open_first(), encoder_->open_mask(), repairs, 0});
   }
-  encoder_.close_block(repairs);
+  encoder_->close_block(repairs);
   if (repairs > 0) {
     ++stats_.blocks_closed;
     stats_.source_packets += b.sources;
@@ -68,18 +69,19 @@ connection_repair::protected_block* connection_repair::protected_block_at(std::u
 }
 
 bool connection_repair::write_repair(wire::writer& w, std::size_t packet_room, std::uint64_t number) {
-  while (const wire::repair_frame* f = encoder_.next_repair()) {
+  if (!encoder_) return false;
+  while (const wire::repair_frame* f = encoder_->next_repair()) {
     const std::size_t size = wire::encoded_size(*f);
     protected_block* b = protected_block_at(f->first_packet);
     if (size > packet_room) {
-      encoder_.pop_repair(); // the path's packets shrank: this one never fits
+      encoder_->pop_repair(); // the path's packets shrank: this one never fits
       if (b != nullptr && b->repairs_unsent > 0) --b->repairs_unsent;
       continue;
     }
     if (size > w.remaining() || wire::encode(w, *f)) return false;
     ++stats_.repair_packets_sent;
     stats_.repair_bytes_sent += size;
-    encoder_.pop_repair();
+    encoder_->pop_repair();
     if (b != nullptr) {
       if (b->repairs_unsent > 0) --b->repairs_unsent;
       b->last_repair_packet = number;
@@ -103,11 +105,15 @@ void connection_repair::on_report(const wire::repair_report_frame& f) noexcept {
 void connection_repair::on_source_received(std::uint64_t number, std::span<const std::byte> payload,
                                            time_point now) {
   message_data_received_ = true;
-  if (config_.mode != repair_mode::off) decoder_.on_source_received(number, payload, now);
+  if (config_.mode == repair_mode::off) return;
+  if (!decoder_) decoder_ = std::make_unique<block_decoder>();
+  decoder_->on_source_received(number, payload, now);
 }
 
 void connection_repair::on_repair(const wire::repair_frame& f, time_point now) {
-  if (config_.mode != repair_mode::off) decoder_.on_repair(f, now);
+  if (config_.mode == repair_mode::off) return;
+  if (!decoder_) decoder_ = std::make_unique<block_decoder>();
+  decoder_->on_repair(f, now);
 }
 
 std::optional<wire::repair_report_frame> connection_repair::report_due(time_point now,
@@ -125,8 +131,10 @@ void connection_repair::on_report_sent(const wire::repair_report_frame& f, time_
 
 repair_stats connection_repair::stats() const noexcept {
   repair_stats s = stats_;
-  s.repairs_received = decoder_.stats().repairs_received;
-  s.repairs_ignored = decoder_.stats().repairs_ignored;
+  if (decoder_) {
+    s.repairs_received = decoder_->stats().repairs_received;
+    s.repairs_ignored = decoder_->stats().repairs_ignored;
+  }
   s.peer_packets_recovered = estimate_.packets_recovered();
   s.path_loss_rate = loss_rate();
   s.path_mean_burst = estimate_.mean_burst();

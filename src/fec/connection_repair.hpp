@@ -21,7 +21,8 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <memory>
+#include <vector>
 #include <optional>
 #include <span>
 
@@ -80,7 +81,7 @@ public:
   }
   static constexpr std::uint64_t early_report_packets = 1000;
   static constexpr double early_loss_floor = 0.02;
-  bool has_repair() const noexcept { return encoder_.next_repair() != nullptr; }
+  bool has_repair() const noexcept { return encoder_ && encoder_->next_repair() != nullptr; }
   /// Writes the next queued REPAIR frame if it fits in `w` (dropping it
   /// when it cannot fit even in an empty packet of `packet_room` bytes)
   /// into packet `number`; whether one was written.
@@ -100,7 +101,9 @@ public:
   /// A received 1-RTT packet carried message data: keep it for repair.
   void on_source_received(std::uint64_t number, std::span<const std::byte> payload, time_point now);
   void on_repair(const wire::repair_frame& f, time_point now);
-  std::optional<recovered_packet> pop_recovered() { return decoder_.pop_recovered(); }
+  std::optional<recovered_packet> pop_recovered() {
+    return decoder_ ? decoder_->pop_recovered() : std::nullopt;
+  }
   /// A rebuilt packet was processed.
   void on_recovered_processed() noexcept { ++stats_.packets_recovered; }
   /// A REPAIR_REPORT, when one is due: the counts changed since the last
@@ -125,11 +128,13 @@ private:
   /// The loss rate adaptation works from (see on_local_losses).
   double loss_rate() const noexcept;
   protected_block* protected_block_at(std::uint64_t first) noexcept;
-  std::deque<protected_block> protected_;
+  std::vector<protected_block> protected_;
 
   repair_policy_config config_;
-  block_encoder encoder_;
-  block_decoder decoder_;
+  /// Made on first use: a connection that never sends or receives message
+  /// data with repair holds neither (they are a few kilobytes).
+  std::unique_ptr<block_encoder> encoder_;
+  std::unique_ptr<block_decoder> decoder_;
   loss_meter meter_;
   loss_estimate estimate_;
   /// The open block's shortest deadline slack and payload bytes.
