@@ -13,10 +13,18 @@ using namespace tern::core::test;
 
 namespace {
 
-void settle(network& net) {
-  net.one_way = 50ms;
-  REQUIRE(net.handshake());
-  net.run_until([] { return false; }, 1s);
+void settle(network& net) { settle_after_handshake(net); }
+
+/// Runs until the server has the next message event (3 s at most).
+stream::message_event receive_one(network& net) {
+  std::optional<stream::message_event> got;
+  REQUIRE(net.run_until(
+      [&] {
+        if (!got) got = net.server->receive_message(net.now);
+        return got.has_value();
+      },
+      3s));
+  return *got;
 }
 
 std::pair<connection_config, connection_config> fixed_ratio_configs(double ratio) {
@@ -40,16 +48,10 @@ TEST_CASE("connection fec: a lost packet of a message is rebuilt from repair, wi
   const auto message = pattern(6000, 3);
   const time_point sent = net.now;
   REQUIRE(net.client->send_message(message, net.now + 2s, net.now, ec));
-  std::optional<stream::message_event> got;
-  REQUIRE(net.run_until(
-      [&] {
-        if (!got) got = net.server->receive_message(net.now);
-        return got.has_value();
-      },
-      3s));
+  const auto got = receive_one(net);
   REQUIRE(big_to_server >= 2);
-  REQUIRE(got->what == stream::message_event::kind::delivered);
-  CHECK(got->data == message);
+  REQUIRE(got.what == stream::message_event::kind::delivered);
+  CHECK(got.data == message);
   // One way is 50 ms; a retransmission would need at least 150 ms.
   CHECK(net.now - sent < 100ms);
   net.run_until([] { return false; }, 1s);
@@ -73,15 +75,9 @@ TEST_CASE("connection fec: more losses than repair leave the rest to retransmiss
   std::error_code ec;
   const auto message = pattern(9000, 4);
   REQUIRE(net.client->send_message(message, net.now + 2s, net.now, ec));
-  std::optional<stream::message_event> got;
-  REQUIRE(net.run_until(
-      [&] {
-        if (!got) got = net.server->receive_message(net.now);
-        return got.has_value();
-      },
-      3s));
-  REQUIRE(got->what == stream::message_event::kind::delivered);
-  CHECK(got->data == message);
+  const auto got = receive_one(net);
+  REQUIRE(got.what == stream::message_event::kind::delivered);
+  CHECK(got.data == message);
   CHECK(net.client->stats().message_retransmissions > 0);
 }
 
