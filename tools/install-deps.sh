@@ -6,6 +6,8 @@
 # pull in Boost).
 set -eu
 
+# libisal-dev is the erasure codec of forward error correction; libcm256cc-dev
+# is only the other candidate of its benchmark (bench/fec).
 # srt-tools, iperf3, ngtcp2-server and ngtcp2-client are the peers of the
 # real-socket benchmarks (docs/benchmarks.md). Debian's ngtcp2-server also
 # ships an ngtcp2d service (gtlsserver on localhost:7777); the benchmarks
@@ -14,6 +16,7 @@ set -eu
 packages="
   build-essential cmake make pkg-config git ca-certificates
   libasio-dev libssl-dev doctest-dev libbenchmark-dev libcli11-dev
+  libisal-dev libcm256cc-dev
   nlohmann-json3-dev
   clang-14 libclang-rt-14-dev
   coturn stun-server stun-client srt-tools iperf3 jq iproute2

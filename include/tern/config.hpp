@@ -20,6 +20,11 @@ namespace tern {
 /// Congestion controller of each connection.
 enum class congestion_controller : std::uint8_t { bbr, cubic, new_reno };
 
+/// Forward error correction of deadline messages (docs/fec.md): none,
+/// repair that follows the loss the peer reports (none on a clean path), or
+/// a fixed amount.
+enum class fec_mode : std::uint8_t { off, adaptive, fixed };
+
 /// AEAD cipher suites for packet protection (TLS 1.3 suites).
 enum class cipher : std::uint8_t { aes_128_gcm, chacha20_poly1305 };
 
@@ -161,6 +166,16 @@ struct config {
   /// congestion window, so the first frames need not wait for the window to
   /// grow; zero disables.
   std::size_t message_cwnd_allowance = 48 * 1200;
+  /// Forward error correction of deadline messages (docs/fec.md): REPAIR
+  /// packets right behind each message's packets let the peer rebuild a
+  /// lost one without waiting a round trip. Adaptive spends nothing on a
+  /// clean path and follows the loss rate, burst length and deadline slack
+  /// otherwise, up to fec_max_ratio repair packets per message packet;
+  /// fixed always sends fec_fixed_ratio (0 < ratio <= 1). Off also ignores
+  /// the peer's repair.
+  fec_mode fec = fec_mode::adaptive;
+  double fec_fixed_ratio = 0.25;
+  double fec_max_ratio = 0.5;
 
   // --- media rate -----------------------------------------------------------
 

@@ -77,6 +77,17 @@ struct connection_stats {
   std::uint64_t ecn_ce_received = 0;
   std::uint64_t ecn_ce_reported = 0;
   bool ecn_marking = false;
+  /// Forward error correction (config::fec): REPAIR packets and bytes this
+  /// side sent, packets it rebuilt from the peer's repair, packets the peer
+  /// rebuilt from this side's (its reports), repair bytes per other byte
+  /// sent, and the loss rate the peer measures before repair (what the
+  /// adaptive mode works from).
+  std::uint64_t fec_repair_packets_sent = 0;
+  std::uint64_t fec_repair_bytes_sent = 0;
+  std::uint64_t fec_packets_recovered = 0;
+  std::uint64_t fec_peer_packets_recovered = 0;
+  double fec_overhead = 0;
+  double fec_path_loss_rate = 0;
 };
 
 } // namespace tern

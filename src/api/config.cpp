@@ -60,6 +60,11 @@ core::connection_config core_config(const config& cfg) {
   c.target_rate_change = cfg.target_rate_change;
   c.target_rate.headroom = cfg.target_rate_headroom;
   c.real_time = cfg.real_time;
+  c.fec.mode = cfg.fec == fec_mode::off        ? fec::repair_mode::off
+               : cfg.fec == fec_mode::adaptive ? fec::repair_mode::adaptive
+                                               : fec::repair_mode::fixed;
+  c.fec.fixed_ratio = std::clamp(cfg.fec_fixed_ratio, 0.0, 1.0);
+  c.fec.max_ratio = std::clamp(cfg.fec_max_ratio, 0.0, 1.0);
   if (auto dir = qlog_dir(cfg); !dir.empty()) c.qlog = std::make_shared<qlog::trace_directory>(std::move(dir));
   return c;
 }

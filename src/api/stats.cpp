@@ -33,6 +33,12 @@ connection_stats public_stats(const core::connection_stats& c) noexcept {
   s.ecn_ce_received = c.ecn_ce_received;
   s.ecn_ce_reported = c.ecn_ce_reported;
   s.ecn_marking = c.ecn_marking;
+  s.fec_repair_packets_sent = c.fec_repair_packets_sent;
+  s.fec_repair_bytes_sent = c.fec_repair_bytes_sent;
+  s.fec_packets_recovered = c.fec_packets_recovered;
+  s.fec_peer_packets_recovered = c.fec_peer_packets_recovered;
+  s.fec_overhead = c.fec_overhead;
+  s.fec_path_loss_rate = c.fec_path_loss_rate;
   return s;
 }
 

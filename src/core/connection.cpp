@@ -65,7 +65,7 @@ connection::connection(const connection_config& config, crypto::tls_role role, r
                                               .max = config.max_connection_window,
                                               .granted = config.initial_connection_window}),
       datagrams_out_(config.datagram_send), datagrams_in_(config.datagram_receive, config.datagram_overflow),
-      messages_out_(config.message_sender), messages_in_(config.message_receiver) {
+      messages_out_(config.message_sender), messages_in_(config.message_receiver), repair_(config.fec) {
   config_.max_datagram_size = std::max<std::size_t>(config_.max_datagram_size, 1200);
   restart_path_mtu();
   config_.connection_id_length = std::clamp<std::size_t>(config_.connection_id_length, 4, 20);
@@ -366,6 +366,16 @@ connection_stats connection::stats() const {
   s.ecn_ce_received = acks_.ecn().ce;
   s.ecn_ce_reported = ecn_.peer_ce();
   s.ecn_marking = ecn_marks_now();
+  const auto fec = repair_.stats();
+  s.fec_repair_packets_sent = fec.repair_packets_sent;
+  s.fec_repair_bytes_sent = fec.repair_bytes_sent;
+  s.fec_packets_recovered = fec.packets_recovered;
+  s.fec_peer_packets_recovered = fec.peer_packets_recovered;
+  s.fec_overhead = c.bytes_sent > fec.repair_bytes_sent ? static_cast<double>(fec.repair_bytes_sent) /
+                                                              static_cast<double>(c.bytes_sent - fec.repair_bytes_sent)
+                                                        : 0.0;
+  s.fec_path_loss_rate = fec.path_loss_rate;
+  s.fec_path_mean_burst = fec.path_mean_burst;
   return s;
 }
 

@@ -26,6 +26,7 @@
 #include "core/sent_frames.hpp"
 #include "core/target_rate_report.hpp"
 #include "crypto/tls_session.hpp"
+#include "fec/connection_repair.hpp"
 #include "qlog/observer.hpp"
 #include "recovery/ack_tracker.hpp"
 #include "recovery/sender.hpp"
@@ -128,6 +129,17 @@ struct connection_stats {
   std::uint64_t ecn_ce_received = 0;
   std::uint64_t ecn_ce_reported = 0;
   bool ecn_marking = false;
+  /// Forward error correction (docs/fec.md): REPAIR packets and their frame
+  /// bytes sent, packets rebuilt from repair here and at the peer (its
+  /// reports), repair's share of the bytes sent, and the path loss rate
+  /// and mean burst the peer reports (what adaptation works from).
+  std::uint64_t fec_repair_packets_sent = 0;
+  std::uint64_t fec_repair_bytes_sent = 0;
+  std::uint64_t fec_packets_recovered = 0;
+  std::uint64_t fec_peer_packets_recovered = 0;
+  double fec_overhead = 0;
+  double fec_path_loss_rate = 0;
+  double fec_path_mean_burst = 1;
 };
 
 /// One tern connection, client or server. Not thread-safe. Errors caused by
@@ -329,12 +341,18 @@ private:
     /// Sent under the deadline messages' congestion-window allowance: no
     /// datagrams and no stream data in the frames proper.
     bool messages_only = false;
+    /// Built with room left for a repair symbol over it (docs/fec.md): its
+    /// message data may be protected.
+    bool fec_source = false;
   };
   /// What the frames written so far into a packet amount to.
   struct frame_tally {
     bool ack_eliciting = false;
     bool retransmitted = false; ///< some frame carries data sent before
     bool message_tail = false;  ///< some fragment ends a deadline message
+    bool message_data = false;  ///< some deadline-message fragment
+    /// The shortest time to deadline of those fragments.
+    duration message_slack = duration::max();
   };
   /// One packet built: its size (0: none) and what it carries.
   struct packet_result {
@@ -483,9 +501,12 @@ private:
     std::uint64_t bad_frame = 0; ///< the type of the frame that failed
     bool ack_eliciting = false;
     bool probing_only = true;
+    bool carried_message = false; ///< some deadline-message fragment
   };
   frames_outcome process_frames(std::span<const std::byte> payload, wire::packet_type type, const address& from,
                                 time_point now);
+  /// A frame broke a rule: close with its transport error (connection_recv.cpp).
+  void close_for_frame_error(const frames_outcome& frames, time_point now);
   std::error_code on_frame(const wire::frame& fr, const address& from, time_point now);
   std::error_code on_stream_frame(const wire::frame& fr);
   /// The stream a peer's frame is about, noted as opened by the peer when it
@@ -513,6 +534,26 @@ private:
   void note_peer_stream(std::uint64_t id);
   void mark_readable(std::uint64_t id);
   void mark_writable(std::uint64_t id);
+
+  // connection_fec.cpp: forward error correction hooks (docs/fec.md).
+  /// Bytes to leave free in the 1-RTT packet being planned so its message
+  /// data can be protected.
+  std::size_t fec_source_reserve(time_point now);
+  /// A 1-RTT packet's plaintext, just built, for the open repair block.
+  void on_fec_packet_built(std::uint64_t number, std::span<const std::byte> payload, const packet_request& request,
+                           const frame_tally& frames);
+  /// A packet that is one REPAIR frame (and an ACK if it fits).
+  packet_body write_repair_packet_body(std::span<std::byte> body, time_point now);
+  /// Appends a REPAIR_REPORT into `room` when one is due; bytes written.
+  std::size_t write_repair_report(std::span<std::byte> room, time_point now);
+  /// Processes the packets repair rebuilt, like received ones.
+  void process_recovered_packets(const datagram_context& d, time_point now);
+  /// A lost packet that repair may still rebuild: its frames wait
+  /// (fec_deferred_losses); whether it was deferred.
+  bool defer_fec_loss(const recovery::sent_packet& p, time_point now);
+  /// After an ACK or a timeout: releases rebuilt packets' frames (`spurious`
+  /// losses now acknowledged) and retransmits those repair did not rebuild.
+  void settle_fec_losses(std::span<const recovery::sent_packet> spurious, time_point now);
 
   // connection_path_mtu.cpp: DPLPMTUD hooks.
   /// The probe size the datagram being built should have (it fits in
@@ -615,6 +656,9 @@ private:
   stream::message_flow_sender messages_out_;
   stream::message_flow_receiver messages_in_;
   message_tail_state message_tail_;
+  /// Forward error correction: blocks, repair, loss reports.
+  fec::connection_repair repair_;
+  fec_deferred_losses fec_deferred_;
 
   receive_state receive_;
   connection_counters counters_;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "fec/repair_policy.hpp"
 #include "congestion/controller.hpp"
 #include "congestion/target_rate.hpp"
 #include "crypto/key_update.hpp"
@@ -111,6 +112,10 @@ struct connection_config {
   stream::datagram_queue_config datagram_send{};
   stream::datagram_queue_config datagram_receive{};
   stream::overflow_policy datagram_overflow = stream::overflow_policy::drop_oldest;
+  /// Forward error correction of deadline messages (docs/fec.md): off,
+  /// adaptive (repair follows the loss the peer reports; none on a clean
+  /// path) or a fixed ratio of repair symbols per source packet.
+  fec::repair_policy_config fec{};
 
   /// Media rate (docs/congestion.md, "Target rate"): how the target rate is
   /// derived, and the fraction of the last reported value it must move by

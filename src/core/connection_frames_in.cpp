@@ -24,8 +24,15 @@ namespace {
 constexpr std::size_t peer_connection_id_limit = 8;
 
 bool elicits_ack(const wire::frame& fr) {
+  // A REPAIR_REPORT is refreshed by the next one, like an ACK.
   return !std::holds_alternative<wire::padding_frame>(fr) && !std::holds_alternative<wire::ack_frame>(fr) &&
-         !std::holds_alternative<wire::connection_close_frame>(fr);
+         !std::holds_alternative<wire::connection_close_frame>(fr) &&
+         !std::holds_alternative<wire::repair_report_frame>(fr);
+}
+
+bool is_message_fragment(const wire::frame& fr) {
+  const auto* d = std::get_if<wire::datagram_frame>(&fr);
+  return d != nullptr && d->message.has_value();
 }
 
 /// RFC 9000 §9.1: packets holding only these do not move the connection.
@@ -51,6 +58,7 @@ connection::frames_outcome connection::process_frames(std::span<const std::byte>
     out.bad_frame = wire::type_of(fr);
     out.ack_eliciting = out.ack_eliciting || elicits_ack(fr);
     out.probing_only = out.probing_only && is_probing(fr);
+    out.carried_message = out.carried_message || is_message_fragment(fr);
     if (auto ec = on_frame(fr, from, now)) {
       out.error = ec;
       return out;
@@ -78,6 +86,14 @@ std::error_code connection::on_frame(const wire::frame& fr, const address& from,
   if (std::holds_alternative<wire::handshake_done_frame>(fr)) return on_handshake_done(now);
   if (auto* f = std::get_if<wire::datagram_frame>(&fr)) return on_datagram_frame(*f, now);
   if (auto* f = std::get_if<wire::message_abandon_frame>(&fr)) return on_message_abandon(*f);
+  if (auto* f = std::get_if<wire::repair_frame>(&fr)) {
+    repair_.on_repair(*f, now);
+    return {};
+  }
+  if (auto* f = std::get_if<wire::repair_report_frame>(&fr)) {
+    repair_.on_report(*f);
+    return {};
+  }
   on_connection_id_frame(fr, now);
   on_path_frame(fr, from);
   // PADDING, PING, DATA_BLOCKED and STREAMS_BLOCKED need nothing more.
@@ -305,6 +321,7 @@ std::error_code connection::on_ack(const wire::ack_frame& f, time_point now) {
   if (out.rtt_updated && keys_.has_one_rtt_keys()) keys_.one_rtt().set_old_key_retention(3 * pto());
   handle_losses(out.lost, false, now);
   report_target_rate();
+  if (!fec_deferred_.entries.empty()) settle_fec_losses(out.spurious, now);
   update_handshake_probe(now);
   sender_.release_idle_memory(); // `out` is not used past here
   return {};
@@ -314,7 +331,7 @@ void connection::handle_losses(std::span<const recovery::sent_packet> lost, bool
   if (qlog_.observer) qlog_losses(lost, by_timer, now);
   for (const auto& p : lost) {
     on_path_mtu_lost(p, now);
-    on_lost_frames(p.cookie);
+    if (!defer_fec_loss(p, now)) on_lost_frames(p.cookie);
   }
 }
 

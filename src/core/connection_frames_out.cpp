@@ -220,6 +220,8 @@ void connection::write_message_frames(wire::writer& w, time_point now, frame_tal
                       frag->data.size(), frag->flow},
            t);
     t.retransmitted = t.retransmitted || frag->retransmission;
+    t.message_data = true;
+    t.message_slack = std::min(t.message_slack, frag->ttl);
     if (frag->offset + frag->data.size() == frag->message_length) t.message_tail = true;
   }
 }

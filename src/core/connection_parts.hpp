@@ -122,6 +122,30 @@ struct message_tail_state {
   std::size_t probes_pending = 0;
 };
 
+/// Lost packets whose frames wait before being retransmitted because a
+/// repair block protects them (docs/fec.md, "Retransmission"): if the
+/// receiver rebuilds one, its acknowledgement arrives as a spurious loss
+/// and the frames are released instead of sent again.
+struct fec_deferred_losses {
+  struct entry {
+    std::uint64_t number = 0;
+    std::uint64_t cookie = 0;
+    /// Retransmit once this packet number is acknowledged (the block's
+    /// last repair reached the receiver and did not rebuild it) ...
+    std::uint64_t horizon = 0;
+    /// ... or at this time, whichever comes first.
+    time_point release_at{};
+  };
+  /// More waiting losses than this are retransmitted at once.
+  static constexpr std::size_t max_entries = 512;
+  std::vector<entry> entries;
+  time_point next_release() const noexcept {
+    time_point t = never;
+    for (const auto& e : entries) t = std::min(t, e.release_at);
+    return t;
+  }
+};
+
 /// Counters stats() reports that no component keeps itself.
 struct connection_counters {
   std::uint64_t packets_received = 0;

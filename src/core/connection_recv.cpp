@@ -99,16 +99,22 @@ connection::packet_done connection::process_packet(std::span<std::byte> rest, da
 
   const frames_outcome frames = process_frames(p.payload, type, d.from, now);
   if (frames.error) {
-    if (state_ == connection_state::handshaking || state_ == connection_state::established) {
-      close_transport_code(transport_code_of(frames.error), core_errc::transport_error, frames.error.message(), now);
-      close_.frame_type = frames.bad_frame;
-    }
+    close_for_frame_error(frames, now);
     return stop;
   }
   if (state_ == connection_state::draining || state_ == connection_state::closed) return stop;
+  if (type == wire::packet_type::one_rtt && frames.carried_message)
+    repair_.on_source_received(p.number, p.payload, now);
   (void)acks_.on_packet_received(p.number, frames.ack_eliciting, now, d.ecn);
   check_migration(type, frames.probing_only, p.number, d, now);
+  process_recovered_packets(d, now);
   return next;
+}
+
+void connection::close_for_frame_error(const frames_outcome& frames, time_point now) {
+  if (state_ != connection_state::handshaking && state_ != connection_state::established) return;
+  close_transport_code(transport_code_of(frames.error), core_errc::transport_error, frames.error.message(), now);
+  close_.frame_type = frames.bad_frame;
 }
 
 connection::opened_packet connection::open_packet(std::span<std::byte> packet, const wire::decoded_header& layout,
@@ -146,6 +152,10 @@ connection::opened_packet connection::open_packet(std::span<std::byte> packet, c
     close_transport(wire::transport_error::protocol_violation, 0, "reserved bits set", now);
     return stop();
   }
+  // Forward error correction counts what the path delivered, including an
+  // original that arrives after repair already rebuilt it (a duplicate by
+  // then): it was late, not lost.
+  repair_.on_packet_received(p.number);
   if (acks_.contains(p.number)) return skip(true); // duplicate or replay
   return p;
 }

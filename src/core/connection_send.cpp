@@ -67,6 +67,7 @@ bool connection::has_ack_eliciting_to_send(time_point now) {
       path_.validation.challenge_pending || !path_.responses.empty() || ids_.has_frames_to_send())
     return true;
   if (message_tail_.probes_pending > 0) return true;
+  if (repair_.has_repair()) return true;
   if (conn_recv_window_.has_update() || conn_send_credit_.blocked_pending() || send_.has(send_flag::stream_control))
     return true;
   if (messages_out_.has_pending(now, sender_.rtt().smoothed_rtt() / 2)) return true;
@@ -194,6 +195,13 @@ connection::packet_result connection::build_short_packet(std::span<std::byte> ou
     request.min_size = plan.mtu_probe;
     send_.set(send_flag::ping); // a probe must be acknowledged
   }
+  // Forward error correction: a packet that may carry message data leaves
+  // room for a repair symbol over it (padded packets are never sources).
+  const std::size_t fec_reserve = request.min_size == 0 && offset == 0 ? fec_source_reserve(now) : 0;
+  if (fec_reserve > 0 && out.size() > fec_reserve + min_datagram_room) {
+    request.fec_source = true;
+    out = out.first(out.size() - fec_reserve);
+  }
   auto result = build_packet(out, request, now);
   if (probing && result.frames.ack_eliciting && result.size == plan.mtu_probe)
     on_mtu_probe_sent(pn, plan.mtu_probe);
@@ -272,6 +280,7 @@ connection::packet_result connection::build_packet(std::span<std::byte> out, con
     sent_.release(cookie);
     return {};
   }
+  if (!is_long) on_fec_packet_built(pn, out.subspan(header_len, body.length), request, body.frames);
   return packet_result{seal_packet(out, h, header_len, body, cookie, now), body.frames};
 }
 
@@ -282,6 +291,11 @@ connection::packet_body connection::write_packet_body(std::span<std::byte> body,
   const bool ack_pending = acks_.has_unacknowledged();
   const std::size_t ack_reserve =
       ack_pending ? std::min<std::size_t>(body.size() / 2, 24 + 12 * acks_.range_count()) : 0;
+  // A queued REPAIR frame goes alone (with an ACK if it fits), right
+  // behind the block it protects.
+  if (request.type == wire::packet_type::one_rtt && request.allow_data && !request.response_only &&
+      repair_.has_repair())
+    if (auto repair = write_repair_packet_body(body, now); repair.length > 0) return repair;
   wire::writer frames(body.first(body.size() - ack_reserve));
   packet_body out;
   if (request.response_only) {
@@ -297,13 +311,19 @@ connection::packet_body connection::write_packet_body(std::span<std::byte> body,
     const auto ack = write_ack(body.subspan(out.length), now);
     out.length += ack.length;
     out.carried_ack = ack.largest;
+    if (ack.length > 0) out.length += write_repair_report(body.subspan(out.length), now);
   }
   if (out.length == 0) return out;
   wire::writer tail(body.subspan(out.length));
-  // Room reserved for an ACK that did not go: more stream data. (Even in a
-  // messages_only packet: only the frames proper leave stream data out.)
-  if (request.allow_data && !request.response_only && request.type == wire::packet_type::one_rtt)
+  // Room reserved for an ACK that did not go: more message fragments, then
+  // more stream data. (Even in a messages_only packet: only the frames
+  // proper leave stream data out.) Without the fragments, a media packet
+  // whose ACK has many ranges left up to half of itself empty - more
+  // packets per frame, and more repair for them (docs/fec.md).
+  if (request.allow_data && !request.response_only && request.type == wire::packet_type::one_rtt) {
+    write_message_frames(tail, now, out.frames);
     write_stream_frames(tail, out.frames);
+  }
   if (!out.frames.ack_eliciting && request.allow_data &&
       ++consecutive_non_eliciting_ >= max_non_eliciting_in_row && tail.remaining() > 0) {
     (void)wire::encode(tail, wire::ping_frame{});

@@ -31,6 +31,7 @@ time_point connection::next_timeout() const noexcept {
     t = std::min(t, path_mtu_.search.next_timeout());
   }
   if (activity_.pacing_release != never) t = std::min(t, activity_.pacing_release);
+  if (!fec_deferred_.entries.empty()) t = std::min(t, fec_deferred_.next_release());
   return t;
 }
 
@@ -48,6 +49,7 @@ void connection::handle_timeout(time_point now) {
   if (handle_deadlines(now)) return;
   if (now >= activity_.pacing_release) activity_.pacing_release = never;
   handle_recovery_timeout(now);
+  if (!fec_deferred_.entries.empty()) settle_fec_losses({}, now);
   if (now >= handshake_.probe_at) {
     send_.set(send_flag::ping);
     handshake_.probe_at = never;

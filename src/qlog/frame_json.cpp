@@ -160,6 +160,23 @@ void append_frame(std::string& out, const wire::frame& frame) {
               .text("tern_frame_type", on_flow ? "flow_abandon" : "message_abandon")
               .number("tern_message_id", f.message_id);
           if (on_flow) o.number("tern_message_flow", f.flow).number("tern_abandon_cause", f.cause);
+        } else if constexpr (std::is_same_v<F, wire::repair_frame>) {
+          frame_object(out, "unknown")
+              .number("raw_frame_type", wire::frame_type::repair)
+              .text("tern_frame_type", "repair")
+              .number("tern_first_packet", f.first_packet)
+              .number("tern_source_count", f.source_count())
+              .number("tern_repair_index", f.repair_index)
+              .number("tern_repair_count", f.repair_count)
+              .number("length", f.symbol.size());
+        } else if constexpr (std::is_same_v<F, wire::repair_report_frame>) {
+          frame_object(out, "unknown")
+              .number("raw_frame_type", wire::frame_type::repair_report)
+              .text("tern_frame_type", "repair_report")
+              .number("tern_packets_seen", f.packets_seen)
+              .number("tern_packets_missing", f.packets_missing)
+              .number("tern_loss_events", f.loss_events)
+              .number("tern_packets_recovered", f.packets_recovered);
         } else {
           static_assert(!sizeof(F), "every frame type has a qlog form");
         }

@@ -82,6 +82,12 @@ public:
   virtual void key_updated(time_point now, key_type key, std::uint64_t generation, key_trigger why) = 0;
   /// Reported as for metrics_updated; the observer writes transitions.
   virtual void connection_state_updated(time_point now, connection_state state) = 0;
+  /// A packet that never arrived was rebuilt from REPAIR frames and its
+  /// frames processed (docs/fec.md). Observers that do not care ignore it.
+  virtual void packet_recovered(time_point now, const packet_info& p) {
+    (void)now;
+    (void)p;
+  }
 };
 
 } // namespace tern::qlog

@@ -178,6 +178,10 @@ void trace_writer::packet_received(time_point now, const packet_info& p) {
   packet_event(now, "transport:packet_received", p);
 }
 
+void trace_writer::packet_recovered(time_point now, const packet_info& p) {
+  packet_event(now, "tern:packet_recovered", p);
+}
+
 packet_type trace_writer::type_of_sent(std::uint64_t number) const noexcept {
   for (const auto& [pn, type] : long_header_sent_)
     if (pn == number) return type;

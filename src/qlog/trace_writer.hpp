@@ -44,6 +44,7 @@ public:
   void packet_sent(time_point now, const packet_info& p) override;
   void packet_received(time_point now, const packet_info& p) override;
   void packet_lost(time_point now, std::uint64_t number, loss_trigger why) override;
+  void packet_recovered(time_point now, const packet_info& p) override;
   void metrics_updated(time_point now, const recovery_metrics& m) override;
   void congestion_state_updated(time_point now, std::string_view state) override;
   void key_updated(time_point now, key_type key, std::uint64_t generation, key_trigger why) override;

@@ -34,6 +34,7 @@ public:
     case wire_errc::empty_token: return "empty token";
     case wire_errc::message_fragment_out_of_range: return "message fragment beyond message length";
     case wire_errc::invalid_message_flags: return "undefined FLOW_MESSAGE flag bits";
+    case wire_errc::invalid_repair_block: return "repair block out of bounds";
     }
     return "unknown tern.wire error";
   }

@@ -39,6 +39,7 @@ enum class wire_errc {
   empty_token,                ///< NEW_TOKEN with an empty token
   message_fragment_out_of_range, ///< a message fragment ends beyond its message's length
   invalid_message_flags,         ///< FLOW_MESSAGE flags with a bit tern does not define
+  invalid_repair_block, ///< a REPAIR frame whose block description breaks docs/fec.md's bounds
 };
 
 /// The "tern.wire" error category (a singleton).

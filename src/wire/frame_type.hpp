@@ -45,6 +45,10 @@ inline constexpr std::uint8_t flow_abandon = 0x36;  ///< MESSAGE_ABANDON on a fl
 /// FLOW_MESSAGE flag bits.
 inline constexpr std::uint64_t flow_message_unordered = 0x01;
 
+// Forward error correction (docs/fec.md); 0x3a-0x3b stay reserved for it.
+inline constexpr std::uint8_t repair = 0x38;
+inline constexpr std::uint8_t repair_report = 0x39;
+
 // Flag bits within the STREAM and DATAGRAM ranges.
 inline constexpr std::uint8_t stream_off_bit = 0x04; ///< an offset field is present
 inline constexpr std::uint8_t stream_len_bit = 0x02; ///< a length field is present
@@ -56,7 +60,8 @@ inline constexpr std::uint8_t datagram_len_bit = 0x01; ///< a length field is pr
 /// Whether `type` is a frame type tern defines.
 constexpr bool is_known_frame_type(std::uint64_t type) noexcept {
   return type <= frame_type::handshake_done ||
-         (type >= frame_type::datagram && type <= frame_type::flow_abandon);
+         (type >= frame_type::datagram && type <= frame_type::flow_abandon) ||
+         (type >= frame_type::repair && type <= frame_type::repair_report);
 }
 
 /// Whether a frame of type `type` may appear in a packet of type `packet`.

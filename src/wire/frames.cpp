@@ -632,6 +632,8 @@ std::error_code decode_frame(reader& r, frame& out) noexcept {
   case frame_type::message_abandon:
   case frame_type::flow_abandon: return decode_into<message_abandon_frame>(r, type, out);
   case frame_type::flow_message: return decode_into<datagram_frame>(r, type, out);
+  case frame_type::repair: return detail::decode_repair_body(r, out.emplace<repair_frame>());
+  case frame_type::repair_report: return detail::decode_repair_report_body(r, out.emplace<repair_report_frame>());
   default: break;
   }
   if (type >= frame_type::stream && type <= frame_type::stream_last) return decode_into<stream_frame>(r, type, out);

@@ -23,6 +23,7 @@
 #include "wire/errc.hpp"
 #include "wire/frame_type.hpp"
 #include "wire/reader.hpp"
+#include "wire/repair_frames.hpp"
 #include "wire/writer.hpp"
 
 #include <tern/time.hpp>
@@ -249,7 +250,7 @@ using frame = std::variant<padding_frame, ping_frame, ack_frame, reset_stream_fr
                            max_streams_frame, data_blocked_frame, stream_data_blocked_frame, streams_blocked_frame,
                            new_connection_id_frame, retire_connection_id_frame, path_challenge_frame,
                            path_response_frame, connection_close_frame, handshake_done_frame, datagram_frame,
-                           message_abandon_frame>;
+                           message_abandon_frame, repair_frame, repair_report_frame>;
 
 #define TERN_WIRE_FRAME_CODEC(X)                                                                             \
   std::size_t encoded_size(const X& f) noexcept;                                                             \

@@ -51,6 +51,7 @@ inline transport_error to_transport_error(std::error_code ec) noexcept {
   case wire_errc::invalid_retire_prior_to:
   case wire_errc::empty_token:
   case wire_errc::message_fragment_out_of_range: return transport_error::frame_encoding_error;
+  case wire_errc::invalid_repair_block: return transport_error::frame_encoding_error;
   case wire_errc::empty_payload:
   case wire_errc::frame_not_allowed:
   case wire_errc::non_minimal_frame_type:

@@ -52,6 +52,8 @@ constexpr frame_range library_frames[] = {
     {frame_type::message_abandon, frame_type::message_abandon, "MESSAGE_ABANDON"},
     {frame_type::flow_message, frame_type::flow_message, "FLOW_MESSAGE"},
     {frame_type::flow_abandon, frame_type::flow_abandon, "FLOW_ABANDON"},
+    {frame_type::repair, frame_type::repair, "REPAIR"},
+    {frame_type::repair_report, frame_type::repair_report, "REPAIR_REPORT"},
 };
 
 // Frame type codes are 1-byte varints (protocol.md 6.1): nothing above 63

@@ -137,6 +137,7 @@ scenario_result run_scenario(const scenario_config& config) {
   client_cfg.congestion = config.algorithm;
   client_cfg.max_datagram_size = config.mtu;
   if (config.send_buffer != 0) client_cfg.stream_send_buffer = config.send_buffer;
+  client_cfg.fec = config.media.fec;
   if (!config.qlog_dir.empty()) client_cfg.qlog = std::make_shared<qlog::trace_directory>(config.qlog_dir);
   core::connection_config server_cfg = client_cfg;
   server_cfg.tls = {};
@@ -444,8 +445,16 @@ scenario_result run_scenario(const scenario_config& config) {
     result.media.retransmissions = s.message_retransmissions;
     result.media.duplicates = s.message_duplicates;
     result.media.abandoned = s.messages_abandoned;
+    result.media.fec.repair_packets = s.fec_repair_packets_sent;
+    result.media.fec.repair_bytes = s.fec_repair_bytes_sent;
+    result.media.fec.reported_loss_rate = s.fec_path_loss_rate;
+    const double media_bytes = static_cast<double>(result.media.frame_bytes_mean * result.media.frames_sent);
+    result.media.fec.overhead = media_bytes > 0 ? static_cast<double>(s.fec_repair_bytes_sent) / media_bytes : 0;
   }
-  if (core::connection* c = server.get()) result.server_packets_sent = c->stats().packets_sent;
+  if (core::connection* c = server.get()) {
+    result.server_packets_sent = c->stats().packets_sent;
+    result.media.fec.packets_recovered = c->stats().fec_packets_recovered;
+  }
   const auto& ls = net.stats(forward);
   result.peak_queue_delay_ms = millis(ls.queue_delay_max);
   result.mean_queue_delay_ms = ls.mean_queue_delay_seconds() * 1e3;
@@ -469,6 +478,7 @@ std::string to_json(const scenario_config& config, const scenario_result& r, dou
     o["fps"] = config.media.fps;
     o["deadline_ms"] = sim_json::six_digits(millis(config.media.deadline));
     o["gop"] = config.media.gop;
+    o["fec"] = fec_option_text(config.media.fec);
   } else {
     o["bytes"] = config.bytes;
     o["streams"] = config.streams;
@@ -532,6 +542,11 @@ std::string to_json(const scenario_config& config, const scenario_result& r, dou
     o["steady_latency_p50_ms"] = sim_json::six_digits(m.steady_latency_p50_ms);
     o["steady_latency_p99_ms"] = sim_json::six_digits(m.steady_latency_p99_ms);
     o["steady_latency_max_ms"] = sim_json::six_digits(m.steady_latency_max_ms);
+    o["fec_repair_packets"] = m.fec.repair_packets;
+    o["fec_repair_bytes"] = m.fec.repair_bytes;
+    o["fec_packets_recovered"] = m.fec.packets_recovered;
+    o["fec_overhead"] = sim_json::six_digits(m.fec.overhead);
+    o["fec_reported_loss_rate"] = sim_json::six_digits(m.fec.reported_loss_rate);
   }
   return sim_json::dump(o);
 }

@@ -13,6 +13,7 @@
 //          records per-frame latency and drops.
 
 #include "congestion/controller.hpp"
+#include "fec_option.hpp"
 
 #include <tern/time.hpp>
 
@@ -41,6 +42,9 @@ struct media_config {
   /// The steady_* figures leave out frames sent in this first stretch after
   /// the handshake (the congestion window's start-up from 10 packets).
   duration warmup = std::chrono::seconds(2);
+  /// Forward error correction on both connections (--fec; the library's
+  /// default, adaptive, unless set).
+  fec::repair_policy_config fec{};
 };
 
 struct scenario_config {
@@ -83,6 +87,7 @@ struct media_result {
   /// that was never delivered. Kept for latency distributions (CDFs), which
   /// the percentiles above summarise too coarsely.
   std::vector<double> frame_latency_ms;
+  fec_result fec;
 };
 
 struct scenario_result {

@@ -18,6 +18,7 @@
 //   tern-sim --mode connection --media [--media-rate 4mbit] [--fps 30]
 //            [--deadline 400ms] [--duration 60s | --frames N]
 //            [--gop 30 --iframe-scale 4] [--frame-latencies FILE]
+//            [--fec off | adaptive | fixed:RATIO]
 //            --link ... --down ...
 //   tern-sim --mode connection --media --adaptive|--encoder fixed
 //            [--media-rate 6mbit] [--audio-rate 64kbit] [--deadline 300ms]
@@ -154,6 +155,9 @@ int main(int argc, char** argv) {
   app.add_option("--deadline", deadline, "media: message deadline after its send time")->capture_default_str();
   app.add_option("--duration", media_duration, "media: time to send frames for")->capture_default_str();
   app.add_option("--frames", cconfig.media.frames, "media: frames to send (overrides --duration)");
+  std::string fec_option = "adaptive";
+  app.add_option("--fec", fec_option, "media: forward error correction, off | adaptive | fixed:RATIO (docs/fec.md)")
+      ->capture_default_str();
   std::string media_warmup = "2s";
   app.add_option("--media-warmup", media_warmup, "media: steady_* figures skip frames sent this early")
       ->capture_default_str();
@@ -305,6 +309,10 @@ int main(int argc, char** argv) {
       return 2;
     }
     cconfig.media.deadline = dl;
+    if (!tern::connsim::parse_fec_option(fec_option, cconfig.media.fec)) {
+      std::cerr << "tern-sim: bad --fec (off, adaptive or fixed:RATIO with 0 < RATIO <= 1)\n";
+      return 2;
+    }
     cconfig.media.media_duration = dur;
     cconfig.send_buffer = static_cast<std::size_t>(sb);
     cconfig.link = config.link;

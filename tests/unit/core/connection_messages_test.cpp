@@ -11,13 +11,7 @@ using namespace tern::core::test;
 
 namespace {
 
-/// A handshake over a 50 ms one-way path, then a quiet second so nothing
-/// of the handshake is in flight or pending when a test starts.
-void settle(network& net) {
-  net.one_way = 50ms;
-  REQUIRE(net.handshake());
-  net.run_until([] { return false; }, 1s);
-}
+void settle(network& net) { settle_after_handshake(net); }
 
 /// Datagrams (and bytes) the client sends from now until just before the
 /// first reply to them could arrive: what it sends on its own, before any

@@ -288,4 +288,12 @@ inline std::vector<std::byte> pattern(std::size_t n, std::uint64_t seed) {
   return v;
 }
 
+/// A handshake over a 50 ms one-way path, then a quiet second so nothing
+/// of the handshake is in flight or pending when a test starts.
+inline void settle_after_handshake(network& net) {
+  net.one_way = 50ms;
+  REQUIRE(net.handshake());
+  net.run_until([] { return false; }, 1s);
+}
+
 } // namespace tern::core::test

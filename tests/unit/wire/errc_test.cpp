@@ -25,7 +25,7 @@ TEST_CASE("wire_errc: category is tern.wire and every code has its own message")
 TEST_CASE("wire_errc: values outside the enum fall back, and no code is a generic std::errc") {
   const auto& cat = std::error_code{wire_errc::truncated}.category();
   CHECK(cat.message(0) == "unknown tern.wire error");
-  CHECK(cat.message(static_cast<int>(wire_errc::invalid_message_flags) + 1) == "unknown tern.wire error");
+  CHECK(cat.message(static_cast<int>(wire_errc::invalid_repair_block) + 1) == "unknown tern.wire error");
   CHECK(std::error_code{wire_errc::truncated} != wire_errc::no_space);
   CHECK(std::error_code{wire_errc::truncated} != std::make_error_code(std::errc::invalid_argument));
   CHECK(std::error_code{wire_errc::truncated} != std::errc::invalid_argument);

@@ -1,0 +1,144 @@
+#include "fec/connection_repair.hpp"
+
+#include <algorithm>
+
+namespace tern::fec {
+
+std::size_t connection_repair::reserve() const noexcept {
+  switch (config_.mode) {
+  case repair_mode::off: return 0;
+  case repair_mode::fixed: return config_.fixed_ratio > 0 ? source_reserve : 0;
+  case repair_mode::adaptive: return loss_rate() > 0 ? source_reserve : 0;
+  }
+  return 0;
+}
+
+double connection_repair::loss_rate() const noexcept {
+  if (estimate_.packets_reported() >= early_report_packets || local_sent_ == 0) return estimate_.loss_rate();
+  const double early =
+      std::max(estimate_.loss_rate(), static_cast<double>(local_lost_) / static_cast<double>(local_sent_));
+  // A rate from the first few hundred packets is mostly luck: once any
+  // loss showed, assume at least early_loss_floor until the reports have
+  // measured it (a clean path, with no loss at all, still gets none).
+  return early > 0 ? std::max(early, early_loss_floor) : 0.0;
+}
+
+void connection_repair::on_packet_built(const sent_source& p, duration srtt) {
+  if (config_.mode == repair_mode::off) return;
+  if (p.carries_message && reserve() > 0) {
+    if (!encoder_) encoder_ = std::make_unique<block_encoder>();
+    if (!encoder_->fits(p.number)) close_block(srtt);
+    if (encoder_->add_source(p.number, p.payload)) {
+      block_slack_ = std::min(block_slack_, p.message_slack);
+      block_bytes_ += p.payload.size();
+    }
+  }
+  if (encoder_ && encoder_->open_sources() > 0 &&
+      (p.message_tail || encoder_->open_sources() == wire::repair_bounds::max_sources))
+    close_block(srtt);
+}
+
+void connection_repair::close_block(duration srtt) {
+  block_outlook b;
+  b.sources = encoder_->open_sources();
+  b.loss_rate = loss_rate();
+  b.mean_burst = estimate_.mean_burst();
+  // A retransmission arrives about one and a half round trips after the
+  // original was sent (loss detected by the ACK of later packets, then one
+  // way again).
+  b.retransmission_can_help = block_slack_ >= srtt + srtt / 2;
+  const std::size_t repairs = repairs_for(b, config_);
+  if (repairs > 0) {
+    if (protected_.size() == max_protected_blocks) protected_.erase(protected_.begin());
+    protected_.push_back(protected_block{encoder_->open_first(), encoder_->open_mask(), repairs, 0});
+  }
+  encoder_->close_block(repairs);
+  if (repairs > 0) {
+    ++stats_.blocks_closed;
+    stats_.source_packets += b.sources;
+    stats_.source_bytes += block_bytes_;
+  }
+  block_slack_ = duration::max();
+  block_bytes_ = 0;
+}
+
+connection_repair::protected_block* connection_repair::protected_block_at(std::uint64_t first) noexcept {
+  for (auto& b : protected_)
+    if (b.first == first) return &b;
+  return nullptr;
+}
+
+bool connection_repair::write_repair(wire::writer& w, std::size_t packet_room, std::uint64_t number) {
+  if (!encoder_) return false;
+  while (const wire::repair_frame* f = encoder_->next_repair()) {
+    const std::size_t size = wire::encoded_size(*f);
+    protected_block* b = protected_block_at(f->first_packet);
+    if (size > packet_room) {
+      encoder_->pop_repair(); // the path's packets shrank: this one never fits
+      if (b != nullptr && b->repairs_unsent > 0) --b->repairs_unsent;
+      continue;
+    }
+    if (size > w.remaining() || wire::encode(w, *f)) return false;
+    ++stats_.repair_packets_sent;
+    stats_.repair_bytes_sent += size;
+    encoder_->pop_repair();
+    if (b != nullptr) {
+      if (b->repairs_unsent > 0) --b->repairs_unsent;
+      b->last_repair_packet = number;
+    }
+    return true;
+  }
+  return false;
+}
+
+std::optional<std::uint64_t> connection_repair::repair_horizon(std::uint64_t number) const noexcept {
+  for (const auto& b : protected_) {
+    if (number < b.first || number - b.first >= wire::repair_bounds::max_span) continue;
+    if (((b.mask >> (number - b.first)) & 1) == 0) continue;
+    return b.repairs_unsent > 0 ? no_horizon : b.last_repair_packet;
+  }
+  return std::nullopt;
+}
+
+void connection_repair::on_report(const wire::repair_report_frame& f) noexcept { estimate_.on_report(f); }
+
+void connection_repair::on_source_received(std::uint64_t number, std::span<const std::byte> payload,
+                                           time_point now) {
+  message_data_received_ = true;
+  if (config_.mode == repair_mode::off) return;
+  if (!decoder_) decoder_ = std::make_unique<block_decoder>();
+  decoder_->on_source_received(number, payload, now);
+}
+
+void connection_repair::on_repair(const wire::repair_frame& f, time_point now) {
+  if (config_.mode == repair_mode::off) return;
+  if (!decoder_) decoder_ = std::make_unique<block_decoder>();
+  decoder_->on_repair(f, now);
+}
+
+std::optional<wire::repair_report_frame> connection_repair::report_due(time_point now,
+                                                                        duration interval) const noexcept {
+  if (config_.mode == repair_mode::off || !message_data_received_) return std::nullopt;
+  const auto counts = meter_.counts(stats_.packets_recovered);
+  if (counts == last_report_ || now - last_report_at_ < interval) return std::nullopt;
+  return counts;
+}
+
+void connection_repair::on_report_sent(const wire::repair_report_frame& f, time_point now) noexcept {
+  last_report_ = f;
+  last_report_at_ = now;
+}
+
+repair_stats connection_repair::stats() const noexcept {
+  repair_stats s = stats_;
+  if (decoder_) {
+    s.repairs_received = decoder_->stats().repairs_received;
+    s.repairs_ignored = decoder_->stats().repairs_ignored;
+  }
+  s.peer_packets_recovered = estimate_.packets_recovered();
+  s.path_loss_rate = loss_rate();
+  s.path_mean_burst = estimate_.mean_burst();
+  return s;
+}
+
+} // namespace tern::fec

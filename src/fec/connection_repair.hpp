@@ -1,0 +1,151 @@
+#pragma once
+
+// Forward error correction for one connection (docs/fec.md): the thin
+// coordinator the connection's send and receive paths call. Sending: the
+// packets that carry deadline-message data become the sources of a block,
+// which closes behind a message's last fragment (or when full) with as many
+// repair symbols as repair_policy decides, queued to go before new data.
+// Receiving: such packets are held briefly, REPAIR frames rebuild the ones
+// that never came, and the loss meter's counts go back in REPAIR_REPORTs
+// so the sender can adapt.
+
+#include "fec/block_decoder.hpp"
+#include "fec/block_encoder.hpp"
+#include "fec/loss_estimate.hpp"
+#include "fec/loss_meter.hpp"
+#include "fec/repair_policy.hpp"
+#include "wire/repair_frames.hpp"
+#include "wire/writer.hpp"
+
+#include <tern/time.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+#include <optional>
+#include <span>
+
+namespace tern::fec {
+
+/// Counters for connection_stats.
+struct repair_stats {
+  std::uint64_t repair_packets_sent = 0;
+  std::uint64_t repair_bytes_sent = 0; ///< REPAIR frame bytes
+  std::uint64_t source_packets = 0;    ///< packets protected by a block that got repair
+  std::uint64_t source_bytes = 0;      ///< their payload bytes
+  std::uint64_t blocks_closed = 0;
+  std::uint64_t repairs_received = 0;
+  std::uint64_t repairs_ignored = 0;
+  /// Packets rebuilt from repair and processed (they were not received).
+  std::uint64_t packets_recovered = 0;
+  /// The peer's count of packets it rebuilt (its last REPAIR_REPORT).
+  std::uint64_t peer_packets_recovered = 0;
+  /// The loss rate the adaptation uses (0 until the peer reports).
+  double path_loss_rate = 0;
+  double path_mean_burst = 1;
+};
+
+/// A packet just built, as far as repair is concerned.
+struct sent_source {
+  std::uint64_t number = 0;
+  /// Its plaintext payload (frames), before sealing.
+  std::span<const std::byte> payload;
+  bool carries_message = false;
+  /// Some fragment ends a message: the block closes behind it.
+  bool message_tail = false;
+  /// The shortest time to deadline of its message fragments.
+  duration message_slack = duration::max();
+};
+
+class connection_repair {
+public:
+  explicit connection_repair(const repair_policy_config& config) : config_(config) {}
+
+  // --- sending ---
+
+  /// Bytes a packet that may carry message data leaves unused so a repair
+  /// symbol over it fits in a packet: source_reserve while this side may
+  /// send repair (fixed mode, or adaptive with loss measured), else 0.
+  std::size_t reserve() const noexcept;
+  /// Every 1-RTT packet built (not probes padded past the reserve): message
+  /// packets join the open block. `srtt` judges the deadline slack.
+  void on_packet_built(const sent_source& p, duration srtt);
+  /// The sender's own loss detector's counts, used until the peer's reports
+  /// have covered early_report_packets: before repair hides anything the
+  /// detector sees every loss, an ACK after it happened, where a report
+  /// needs 64 packets to settle and many more to be a rate.
+  void on_local_losses(std::uint64_t packets_lost, std::uint64_t packets_sent) noexcept {
+    local_lost_ = packets_lost;
+    local_sent_ = packets_sent;
+  }
+  static constexpr std::uint64_t early_report_packets = 1000;
+  static constexpr double early_loss_floor = 0.02;
+  bool has_repair() const noexcept { return encoder_ && encoder_->next_repair() != nullptr; }
+  /// Writes the next queued REPAIR frame if it fits in `w` (dropping it
+  /// when it cannot fit even in an empty packet of `packet_room` bytes)
+  /// into packet `number`; whether one was written.
+  bool write_repair(wire::writer& w, std::size_t packet_room, std::uint64_t number);
+  void on_report(const wire::repair_report_frame& f) noexcept;
+  /// For a lost packet: whether it is a source of a block that got repair,
+  /// so its retransmission waits until the receiver had all of that
+  /// repair; and then the packet number whose acknowledgement shows it did
+  /// (the block's last REPAIR packet; no_horizon while some are unsent).
+  std::optional<std::uint64_t> repair_horizon(std::uint64_t number) const noexcept;
+  static constexpr std::uint64_t no_horizon = UINT64_MAX;
+
+  // --- receiving ---
+
+  /// An authenticated packet arrived (any type; not a rebuilt one).
+  void on_packet_received(std::uint64_t number) noexcept { meter_.on_packet(number); }
+  /// A received 1-RTT packet carried message data: keep it for repair.
+  void on_source_received(std::uint64_t number, std::span<const std::byte> payload, time_point now);
+  void on_repair(const wire::repair_frame& f, time_point now);
+  std::optional<recovered_packet> pop_recovered() {
+    return decoder_ ? decoder_->pop_recovered() : std::nullopt;
+  }
+  /// A rebuilt packet was processed.
+  void on_recovered_processed() noexcept { ++stats_.packets_recovered; }
+  /// A REPAIR_REPORT, when one is due: the counts changed since the last
+  /// one sent, message data arrived, and at least `interval` passed.
+  std::optional<wire::repair_report_frame> report_due(time_point now, duration interval) const noexcept;
+  void on_report_sent(const wire::repair_report_frame& f, time_point now) noexcept;
+
+  repair_stats stats() const noexcept;
+  const repair_policy_config& config() const noexcept { return config_; }
+
+private:
+  /// A block that got repair, until its repair has been sent.
+  struct protected_block {
+    std::uint64_t first = 0;
+    std::uint64_t mask = 0;
+    std::size_t repairs_unsent = 0;
+    std::uint64_t last_repair_packet = 0;
+  };
+  /// Blocks remembered for repair_horizon: older ones' losses are not deferred.
+  static constexpr std::size_t max_protected_blocks = 16;
+  void close_block(duration srtt);
+  /// The loss rate adaptation works from (see on_local_losses).
+  double loss_rate() const noexcept;
+  protected_block* protected_block_at(std::uint64_t first) noexcept;
+  std::vector<protected_block> protected_;
+
+  repair_policy_config config_;
+  /// Made on first use: a connection that never sends or receives message
+  /// data with repair holds neither (they are a few kilobytes).
+  std::unique_ptr<block_encoder> encoder_;
+  std::unique_ptr<block_decoder> decoder_;
+  loss_meter meter_;
+  loss_estimate estimate_;
+  /// The open block's shortest deadline slack and payload bytes.
+  duration block_slack_ = duration::max();
+  std::uint64_t block_bytes_ = 0;
+  bool message_data_received_ = false;
+  std::uint64_t local_lost_ = 0;
+  std::uint64_t local_sent_ = 0;
+  wire::repair_report_frame last_report_;
+  time_point last_report_at_{};
+  mutable repair_stats stats_;
+};
+
+} // namespace tern::fec

@@ -1,0 +1,88 @@
+// Forward error correction on the media stream of media_scenarios_test.cpp
+// (docs/fec.md, docs/benchmarks.md "Media frames with forward error
+// correction"): issue 19's simulator targets that hold, as gates. Figures
+// measured over seeds 1-5 are in the comments; the bounds are the issue's.
+// Seeds: TERN_TEST_SEED.
+
+#include "connection_scenario.hpp"
+#include "support/seed.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace tern;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::uint64_t frames = 1800;
+
+connsim::scenario_result run(const std::string& link, duration deadline, fec::repair_mode mode) {
+  connsim::scenario_config c;
+  c.link = link;
+  c.down = link;
+  c.seed = tern::test::seed();
+  c.media.enabled = true;
+  c.media.frames = frames;
+  c.media.deadline = deadline;
+  c.media.fec.mode = mode;
+  c.time_limit = 600s;
+  auto r = connsim::run_scenario(c);
+  REQUIRE(r.error.empty());
+  const auto& m = r.media;
+  MESSAGE("seed ", c.seed, " dropped ", m.frames_dropped, " p50 ", m.latency_p50_ms, " p99 ", m.latency_p99_ms,
+          " (steady ", m.steady_latency_p99_ms, ") overhead ", m.fec.overhead, " recovered ", m.fec.packets_recovered,
+          " retransmitted fragments ", m.retransmissions);
+  CHECK(m.frames_corrupt == 0);
+  return r;
+}
+
+} // namespace
+
+TEST_CASE("media fec: 2% loss both ways, 400 ms deadline - latency near the one-way delay, under 25% repair") {
+  const auto r = run("delay 100ms loss 2%", 400ms, fec::repair_mode::adaptive);
+  const auto& m = r.media;
+  // Seeds 1-5: p50 107.7-108.4 ms, steady p99 108.8-109.7 ms (p99 of the
+  // whole run 109-167 ms: a loss in the first second, before the loss
+  // measurement, waits for its retransmission and holds the frames behind
+  // it), no drops, overhead 20.5-22.6%. Without FEC: p50 241-245, p99
+  // 310-335 ms.
+  CHECK(m.frames_over_deadline == 0);
+  CHECK(m.latency_p50_ms <= 110);
+  CHECK(m.steady_latency_p99_ms <= 150);
+  CHECK(m.latency_p99_ms <= 200);
+  CHECK(m.frames_dropped <= frames / 1000); // 0.1%
+  CHECK(m.fec.overhead <= 0.25);
+  CHECK(m.fec.packets_recovered > 0);
+  // What repair rebuilt was not retransmitted: far fewer fragments went
+  // again than packets were lost (seeds 1-5: 9-21 against about 900 lost).
+  CHECK(m.retransmissions * 10 < r.link_lost);
+}
+
+TEST_CASE("media fec: a 200 ms deadline, shorter than one-way delay plus a round trip, drops at most 0.5%") {
+  // Retransmission cannot help: without FEC 25-27% of the frames are
+  // dropped; with it 1-4 of 1800 (seeds 1-5), overhead 27-30%.
+  // (A few frames - 2-4, 590-620 without FEC - are delivered after their
+  // deadline: delivery is in message order, and a frame behind a dropped
+  // one waits for the drop to be declared. That is the message receiver's
+  // ordering, not repair's.)
+  const auto r = run("delay 100ms loss 2%", 200ms, fec::repair_mode::adaptive);
+  CHECK(r.media.frames_dropped <= frames * 5 / 1000);
+  CHECK(r.media.latency_p50_ms <= 110);
+}
+
+TEST_CASE("media fec: bursty loss (gemodel 1% 20%) drops at most 0.5%") {
+  // Seeds 1-5: 0-3 drops of 1800 (23-39 without FEC), overhead 56-57%.
+  // The issue's p99 target for this path (200 ms) is not met: bursts of
+  // five packets on average defeat blocks of 16 with at most 8 repairs
+  // often enough that p99 is 347-374 ms (467 ms without FEC).
+  const auto r = run("delay 100ms loss gemodel 1% 20%", 400ms, fec::repair_mode::adaptive);
+  CHECK(r.media.frames_dropped <= frames * 5 / 1000);
+}
+
+TEST_CASE("media fec: a clean path carries no repair and its latency does not change") {
+  const auto with = run("delay 100ms", 400ms, fec::repair_mode::adaptive);
+  const auto without = run("delay 100ms", 400ms, fec::repair_mode::off);
+  CHECK(with.media.fec.overhead < 0.01);
+  CHECK(with.media.fec.repair_packets == 0);
+  CHECK(with.media.latency_p99_ms == doctest::Approx(without.media.latency_p99_ms).epsilon(0.01));
+}
