@@ -50,6 +50,7 @@
 namespace tern::cc {
 
 void bbr::on_handshake_confirmed(time_point /*now*/) {
+  restart_full_pipe_search();
   // The handshake's flights (an Initial, a few Handshake packets, spaced by
   // the handshake's own round trips) are too few and too small for an ACK
   // train, and the RTT they measured would pace the next flight over a

@@ -222,6 +222,27 @@ TEST_CASE("bbr: app-limited round trips do not count towards a full pipe") {
   CHECK(cc.current_mode() == bbr::mode::startup);
 }
 
+TEST_CASE("bbr: round trips of the handshake do not count towards a full pipe") {
+  tern::random_source rng{tern::test::seed()};
+  bbr cc{config(), rng};
+  driver d{cc};
+  // One handshake packet came back after a short RTT (jitter): a rate the
+  // next two handshake round trips, a packet each, do not beat.
+  d.round(400'000, 3ms, 0);
+  d.round(20'000, 60ms, 0);
+  d.round(20'000, 60ms, 0);
+  cc.on_handshake_confirmed(d.now);
+  d.round(300'000, 60ms, 12'000); // the first flight of data
+  CHECK(cc.current_mode() == bbr::mode::startup);
+  CHECK_FALSE(cc.filled_pipe());
+  d.round(600'000, 60ms, 24'000); // +50% over the handshake's rate
+  d.round(700'000, 60ms, 48'000);
+  d.round(700'000, 60ms, 48'000);
+  CHECK(cc.current_mode() == bbr::mode::startup);
+  d.round(700'000, 60ms, 48'000);
+  CHECK(cc.filled_pipe());
+}
+
 TEST_CASE("bbr: Drain ends when in flight falls to one BDP, and ProbeBW does not start draining") {
   tern::random_source rng{tern::test::seed()};
   bbr cc{config(), rng};
