@@ -243,6 +243,26 @@ TEST_CASE("bbr: round trips of the handshake do not count towards a full pipe") 
   CHECK(cc.filled_pipe());
 }
 
+TEST_CASE("bbr: rounds ended by a packet that overtook older ones do not count towards a full pipe") {
+  tern::random_source rng{tern::test::seed()};
+  bbr cc{config(), rng};
+  driver d{cc};
+  for (std::uint64_t rate : {1'000'000ULL, 2'000'000ULL, 4'000'000ULL}) d.round(rate, 100ms, 0);
+  // A reordering link's shortcut: each ACK ends a round 20 ms after the last.
+  for (int i = 0; i < 3; ++i) {
+    d.now += 20ms;
+    auto e = d.make(4'000'000, 20ms, 1'000'000, mss);
+    e.newest_acked_overtook = true;
+    cc.on_ack(e);
+  }
+  CHECK_FALSE(cc.filled_pipe());
+  d.round(4'000'000, 100ms, 1'000'000);
+  d.round(4'000'000, 100ms, 1'000'000);
+  CHECK_FALSE(cc.filled_pipe());
+  d.round(4'000'000, 100ms, 1'000'000);
+  CHECK(cc.filled_pipe());
+}
+
 TEST_CASE("bbr: Drain ends when in flight falls to one BDP, and ProbeBW does not start draining") {
   tern::random_source rng{tern::test::seed()};
   bbr cc{config(), rng};
