@@ -167,6 +167,11 @@ void bbr::end_jump_search() {
 void bbr::finish_jump(std::uint64_t measured) {
   const bool confirmed =
       static_cast<double>(measured) >= tuning_.startup_jump_confirm_ratio * static_cast<double>(jump_rate_);
+  // A check delivered 25% faster than the jump rate went out faster than it
+  // (Startup's pacing was already above E): E measured a train the return
+  // path's jitter spread out, not the bottleneck, and is only a floor.
+  if (static_cast<double>(measured) >= tuning_.full_bandwidth_growth * static_cast<double>(jump_rate_))
+    jump_is_floor_ = true;
   // What was sent at the jump rate cannot be delivered faster than it; the
   // smaller of the two is what the path has shown it carries.
   max_bw_.update(confirmed ? jump_rate_ : std::min(measured, jump_rate_), round_count_);

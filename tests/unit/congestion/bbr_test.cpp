@@ -559,6 +559,20 @@ TEST_CASE("bbr jump start: the initial window's ACK spacing sets the rate and wi
   CHECK(j.cc.congestion_window() == doctest::Approx(5'000'000).epsilon(0.001));
 }
 
+TEST_CASE("bbr jump start: a check delivered 25 percent faster than the jump rate leaves it a floor") {
+  jump_start j;
+  j.send_first_flight();
+  // ACKs spread out by the return path's jitter: the train shows a quarter
+  // of the link rate.
+  j.ack_first_flight(ack_spacing * 4);
+  REQUIRE(j.cc.startup_jump_phase() == bbr::jump_phase::checking);
+  // What Startup sends meanwhile comes back at the link rate.
+  j.ack_jump_round(ack_spacing, 60ms, 3'000'000);
+  CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::done);
+  CHECK_FALSE(j.cc.filled_pipe());
+  CHECK(j.cc.current_mode() == bbr::mode::startup);
+}
+
 TEST_CASE("bbr jump start: a rate the next ACKs confirm fills the pipe at it") {
   jump_start j;
   j.send_first_flight();
