@@ -31,7 +31,8 @@
 //     what the path really delivers of it. A ≥ startup_jump_confirm_ratio ×
 //     E: confirmed; the pipe is full at E (Drain, then ProbeBW, which probes
 //     for more), unless E was only a floor, in which case Startup goes on
-//     searching above it. A below that: E was too high (a second flow
+//     searching above it; A ≥ 1.25 E also makes E a floor (the check went
+//     out faster than E and the path carried it). A below that: E was too high (a second flow
 //     already on the link, ACK compression); A becomes the bandwidth
 //     estimate and Drain empties the queue the jump built, about 1.25 round
 //     trips of (E − A).
