@@ -103,6 +103,9 @@ private:
   // bbr_startup.cpp: Startup and Drain.
   void enter_startup();
   void check_full_pipe(const ack_event& e);
+  /// Rounds before the handshake was confirmed do not count towards a full
+  /// pipe.
+  void restart_full_pipe_search();
   void check_startup_high_loss();
   void enter_drain();
   void check_drain(const ack_event& e);

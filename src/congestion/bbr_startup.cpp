@@ -22,6 +22,12 @@ void bbr::enter_startup() {
 
 void bbr::check_full_pipe(const ack_event& e) {
   if (filled_pipe_ || !round_start_ || e.sample.is_app_limited) return;
+  // A packet that overtook older ones (a reordering link sent it past the
+  // delay line) ends its round a path delay early: at 3% reordering such
+  // shortcuts ended three rounds within 40 ms, too soon for the doubling to
+  // show, and Startup left at 16 Mbit/s of 100. Only a round that took the
+  // path's time can find the pipe full.
+  if (e.newest_acked_overtook) return;
   const std::uint64_t bw = max_bw_.best();
   if (static_cast<double>(bw) >= static_cast<double>(full_bw_) * tuning_.full_bandwidth_growth) {
     full_bw_ = bw;
@@ -29,6 +35,21 @@ void bbr::check_full_pipe(const ack_event& e) {
     return;
   }
   if (++full_bw_count_ >= tuning_.full_bandwidth_rounds) filled_pipe_ = true;
+}
+
+void bbr::restart_full_pipe_search() {
+  // The round trips of the handshake carried what the handshake had to
+  // send, a packet or two, not what the window allowed, yet their samples
+  // are not app-limited (the connection marks that only once it may send
+  // data). On a jittery path one of them can show a short RTT and a rate
+  // the next flights take rounds to beat: three such rounds without 25%
+  // growth ended Startup at a few Mbit/s. The search for the bottleneck
+  // starts with the first flight of data, from the estimate so far. (A
+  // pipe already found full stays full: a client confirms a round trip
+  // after its data began, and a jump start may have measured it by then.)
+  if (mode_ != mode::startup || filled_pipe_) return;
+  full_bw_ = 0;
+  full_bw_count_ = 0;
 }
 
 void bbr::check_startup_high_loss() {

@@ -31,7 +31,8 @@
 //     what the path really delivers of it. A ≥ startup_jump_confirm_ratio ×
 //     E: confirmed; the pipe is full at E (Drain, then ProbeBW, which probes
 //     for more), unless E was only a floor, in which case Startup goes on
-//     searching above it. A below that: E was too high (a second flow
+//     searching above it; A ≥ 1.25 E also makes E a floor (the check went
+//     out faster than E and the path carried it). A below that: E was too high (a second flow
 //     already on the link, ACK compression); A becomes the bandwidth
 //     estimate and Drain empties the queue the jump built, about 1.25 round
 //     trips of (E − A).
@@ -50,6 +51,7 @@
 namespace tern::cc {
 
 void bbr::on_handshake_confirmed(time_point /*now*/) {
+  restart_full_pipe_search();
   // The handshake's flights (an Initial, a few Handshake packets, spaced by
   // the handshake's own round trips) are too few and too small for an ACK
   // train, and the RTT they measured would pace the next flight over a
@@ -166,6 +168,11 @@ void bbr::end_jump_search() {
 void bbr::finish_jump(std::uint64_t measured) {
   const bool confirmed =
       static_cast<double>(measured) >= tuning_.startup_jump_confirm_ratio * static_cast<double>(jump_rate_);
+  // A check delivered 25% faster than the jump rate went out faster than it
+  // (Startup's pacing was already above E): E measured a train the return
+  // path's jitter spread out, not the bottleneck, and is only a floor.
+  if (static_cast<double>(measured) >= tuning_.full_bandwidth_growth * static_cast<double>(jump_rate_))
+    jump_is_floor_ = true;
   // What was sent at the jump rate cannot be delivered faster than it; the
   // smaller of the two is what the path has shown it carries.
   max_bw_.update(confirmed ? jump_rate_ : std::min(measured, jump_rate_), round_count_);

@@ -222,6 +222,47 @@ TEST_CASE("bbr: app-limited round trips do not count towards a full pipe") {
   CHECK(cc.current_mode() == bbr::mode::startup);
 }
 
+TEST_CASE("bbr: round trips of the handshake do not count towards a full pipe") {
+  tern::random_source rng{tern::test::seed()};
+  bbr cc{config(), rng};
+  driver d{cc};
+  // One handshake packet came back after a short RTT (jitter): a rate the
+  // next two handshake round trips, a packet each, do not beat.
+  d.round(400'000, 3ms, 0);
+  d.round(20'000, 60ms, 0);
+  d.round(20'000, 60ms, 0);
+  cc.on_handshake_confirmed(d.now);
+  d.round(300'000, 60ms, 12'000); // the first flight of data
+  CHECK(cc.current_mode() == bbr::mode::startup);
+  CHECK_FALSE(cc.filled_pipe());
+  d.round(600'000, 60ms, 24'000); // +50% over the handshake's rate
+  d.round(700'000, 60ms, 48'000);
+  d.round(700'000, 60ms, 48'000);
+  CHECK(cc.current_mode() == bbr::mode::startup);
+  d.round(700'000, 60ms, 48'000);
+  CHECK(cc.filled_pipe());
+}
+
+TEST_CASE("bbr: rounds ended by a packet that overtook older ones do not count towards a full pipe") {
+  tern::random_source rng{tern::test::seed()};
+  bbr cc{config(), rng};
+  driver d{cc};
+  for (std::uint64_t rate : {1'000'000ULL, 2'000'000ULL, 4'000'000ULL}) d.round(rate, 100ms, 0);
+  // A reordering link's shortcut: each ACK ends a round 20 ms after the last.
+  for (int i = 0; i < 3; ++i) {
+    d.now += 20ms;
+    auto e = d.make(4'000'000, 20ms, 1'000'000, mss);
+    e.newest_acked_overtook = true;
+    cc.on_ack(e);
+  }
+  CHECK_FALSE(cc.filled_pipe());
+  d.round(4'000'000, 100ms, 1'000'000);
+  d.round(4'000'000, 100ms, 1'000'000);
+  CHECK_FALSE(cc.filled_pipe());
+  d.round(4'000'000, 100ms, 1'000'000);
+  CHECK(cc.filled_pipe());
+}
+
 TEST_CASE("bbr: Drain ends when in flight falls to one BDP, and ProbeBW does not start draining") {
   tern::random_source rng{tern::test::seed()};
   bbr cc{config(), rng};
@@ -516,6 +557,20 @@ TEST_CASE("bbr jump start: the initial window's ACK spacing sets the rate and wi
   CHECK(j.cc.pacing_rate() == doctest::Approx(0.99 * link_rate).epsilon(0.001));
   // Twice the BDP the train shows: 2 × 12.5 MB/s × 200 ms.
   CHECK(j.cc.congestion_window() == doctest::Approx(5'000'000).epsilon(0.001));
+}
+
+TEST_CASE("bbr jump start: a check delivered 25 percent faster than the jump rate leaves it a floor") {
+  jump_start j;
+  j.send_first_flight();
+  // ACKs spread out by the return path's jitter: the train shows a quarter
+  // of the link rate.
+  j.ack_first_flight(ack_spacing * 4);
+  REQUIRE(j.cc.startup_jump_phase() == bbr::jump_phase::checking);
+  // What Startup sends meanwhile comes back at the link rate.
+  j.ack_jump_round(ack_spacing, 60ms, 3'000'000);
+  CHECK(j.cc.startup_jump_phase() == bbr::jump_phase::done);
+  CHECK_FALSE(j.cc.filled_pipe());
+  CHECK(j.cc.current_mode() == bbr::mode::startup);
 }
 
 TEST_CASE("bbr jump start: a rate the next ACKs confirm fills the pipe at it") {
