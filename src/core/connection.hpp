@@ -22,6 +22,7 @@
 #include "core/errc.hpp"
 #include "core/packet_protection.hpp"
 #include "core/path_state.hpp"
+#include "core/resumption_offer.hpp"
 #include "core/send_flags.hpp"
 #include "core/sent_frames.hpp"
 #include "crypto/tls_session.hpp"
@@ -137,10 +138,17 @@ public:
   /// received in a NEW_TOKEN frame (received_token()); the client puts it in
   /// its Initials so a server requiring address validation needs no Retry.
   /// A Retry, if one comes anyway, replaces it.
+  ///
+  /// `resume` offers a session ticket of an earlier connection
+  /// (session_ticket()), and early data with it (docs/crypto.md,
+  /// "Resumption"); a ticket the client refuses to offer (another server
+  /// name, ALPN or server key; ticket_refused() says which) or the server
+  /// refuses leaves a full handshake.
   static std::unique_ptr<connection> connect(const connection_config& config,
                                              std::shared_ptr<const crypto::tls_context> tls, const address& peer,
                                              random_source& rng, time_point now, std::error_code& ec,
-                                             std::span<const std::byte> address_token = {});
+                                             std::span<const std::byte> address_token = {},
+                                             const resumption_offer& resume = {});
 
   /// A server connection for a client whose first Initial packet carried
   /// `client_dcid` (destination) and `client_scid` (source) and came from
@@ -235,6 +243,18 @@ public:
   const std::vector<std::byte>& received_token() const noexcept { return tokens_.received; }
   /// Longest token either side handles; a longer NEW_TOKEN is ignored.
   static constexpr std::size_t max_new_token_length = 256;
+
+  // --- resumption (connection_resumption.cpp) ------------------------------
+
+  /// Client whose TLS context keeps tickets: the last session ticket the
+  /// server sent (empty until one arrives, shortly after the handshake), for
+  /// connect()'s `resume` later. Holds a secret: never log it.
+  const std::vector<std::byte>& session_ticket() const noexcept;
+  /// Client: why the ticket offered to connect() was not offered (empty if
+  /// none was given, or it was offered).
+  std::error_code ticket_refused() const noexcept { return handshake_.ticket_refused; }
+  /// The handshake resumed a session (both sides know once it completed).
+  bool resumed() const noexcept { return handshake_.resumed; }
 
   // --- streams ------------------------------------------------------------
 
@@ -381,7 +401,8 @@ private:
   connection(const connection_config& config, crypto::tls_role role, random_source& rng);
 
   // connection.cpp: lifecycle.
-  std::error_code start(std::shared_ptr<const crypto::tls_context> tls, time_point now);
+  std::error_code start(std::shared_ptr<const crypto::tls_context> tls, time_point now,
+                        const resumption_offer& resume = {});
   void emit(connection_event::kind k, std::uint64_t id = 0);
   /// Emits `closed` unless it was already.
   void emit_closed_once();
@@ -400,6 +421,9 @@ private:
   /// Frees the TLS session once the handshake is confirmed, keeping the ALPN
   /// and the peer's fingerprint (docs/security.md, memory per connection).
   void release_handshake_state();
+  // connection_resumption.cpp.
+  /// Client: keeps the TLS session past confirmation until a ticket came.
+  bool awaiting_ticket() const noexcept;
   void issue_connection_ids();
   void pump_tls_output();
   /// Starts a key update now if allowed (otherwise they happen on their own

@@ -51,6 +51,12 @@ struct handshake_state {
   /// The agreed ALPN and the peer's SPKI fingerprint, kept when `tls` goes.
   std::string alpn;
   std::optional<crypto::spki_digest> peer_spki;
+  /// Client: the session ticket received, kept when `tls` goes (a client
+  /// that asked for tickets keeps `tls` until one arrives).
+  std::vector<std::byte> ticket;
+  /// Client: why the offered ticket was not used (ticket_mismatch,
+  /// ticket_invalid); empty when none was offered or it was.
+  std::error_code ticket_refused;
   stream::send_stream crypto_send{UINT64_MAX, stream::send_config{1024 * 1024}};
   stream::recv_stream crypto_recv{stream::window_config{crypto_buffer, crypto_buffer}, crypto_max_ranges};
   /// Moves bytes between the TLS session and the crypto streams: one buffer
@@ -60,6 +66,12 @@ struct handshake_state {
   bool confirmed = false;       ///< server: = complete; client: HANDSHAKE_DONE received
   bool heard_from_peer = false; ///< client: a server packet arrived (Initial -> Handshake packets)
   bool retry_received = false;  ///< client: a Retry was accepted; no other one is
+  bool resumed = false;         ///< the TLS handshake resumed a session
+  /// Client: CRYPTO bytes read and dropped after its session was freed (the
+  /// server's tickets, when this side keeps none); more than the limit is
+  /// an unexpected message.
+  std::size_t ignored_after_confirmation = 0;
+  static constexpr std::size_t ignored_tickets_limit = 16 * 1024;
   /// Give up when the handshake is not confirmed by then.
   time_point deadline = never;
   /// Client: when to probe a handshake with nothing in flight (the server

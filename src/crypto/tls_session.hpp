@@ -182,6 +182,7 @@ public:
   std::size_t take_output(std::span<std::byte> out) noexcept;
 
   tls_role role() const noexcept { return context_->role(); }
+  const tls_config& context_config() const noexcept { return context_->config(); }
   handshake_state state() const noexcept { return state_; }
   bool handshake_complete() const noexcept { return state_ == handshake_state::complete; }
   std::error_code error() const noexcept { return error_; }
