@@ -143,6 +143,7 @@ std::error_code connection::start(std::shared_ptr<const crypto::tls_context> tls
   // A ticket not offered leaves a full handshake, not an error.
   if (!resume.ticket.empty()) handshake_.ticket_refused = handshake_.tls->offer_ticket(resume.ticket, resume.early_data);
   if (auto e = handshake_.tls->start()) return e;
+  on_early_keys(now);
   pump_tls_output();
   if (qlog_.observer) qlog_sync(now);
   return {};
@@ -201,7 +202,9 @@ void connection::issue_connection_ids() {
 void connection::on_handshake_complete(time_point now) {
   handshake_.complete = true;
   handshake_.resumed = handshake_.tls->resumed();
-  if (auto ec = keys_.install_one_rtt(*handshake_.tls, config_.key_update)) {
+  settle_early_data();
+  // A server that took early data has its 1-RTT keys already (0.5-RTT).
+  if (auto ec = keys_.has_one_rtt_keys() ? std::error_code{} : keys_.install_one_rtt(*handshake_.tls, config_.key_update)) {
     close_transport(wire::transport_error::internal_error, 0, "1-RTT key derivation failed", now);
     return;
   }
@@ -222,6 +225,7 @@ void connection::on_handshake_confirmed(time_point now) {
   // Long-header keys are public to anyone who saw the first DCID: stop
   // accepting such packets once they are no longer needed (RFC 9001 §4.9.2).
   keys_.discard_handshake();
+  keys_.discard_zero_rtt();
   release_handshake_state();
   issue_connection_ids();
   emit(connection_event::kind::handshake_complete);

@@ -255,6 +255,12 @@ public:
   std::error_code ticket_refused() const noexcept { return handshake_.ticket_refused; }
   /// The handshake resumed a session (both sides know once it completed).
   bool resumed() const noexcept { return handshake_.resumed; }
+  /// Early data went in 0-RTT packets and the server took it (client: known
+  /// once the handshake completed; server: as soon as it accepted).
+  bool early_data_accepted() const noexcept;
+  /// Client: the server rejected the early data; it was sent again under
+  /// 1-RTT keys.
+  bool early_data_rejected() const noexcept { return early_.rejected; }
 
   // --- streams ------------------------------------------------------------
 
@@ -424,6 +430,16 @@ private:
   // connection_resumption.cpp.
   /// Client: keeps the TLS session past confirmation until a ticket came.
   bool awaiting_ticket() const noexcept;
+  /// Client: stream data may go in a 0-RTT packet now.
+  bool early_data_pending() noexcept;
+  /// 1-RTT packets may be sent: after the handshake, or a server's 0.5-RTT
+  /// data once it accepted early data.
+  bool can_send_one_rtt() const noexcept;
+  /// Installs 0-RTT keys once the TLS session has them (client: offered;
+  /// server: accepted, with its 1-RTT keys for 0.5-RTT data).
+  void on_early_keys(time_point now);
+  /// Client, at completion: rejected early data is sent again under 1-RTT.
+  void settle_early_data();
   void issue_connection_ids();
   void pump_tls_output();
   /// Starts a key update now if allowed (otherwise they happen on their own
@@ -472,7 +488,7 @@ private:
   opened_packet open_packet(std::span<std::byte> packet, const wire::decoded_header& layout, const address& from,
                             time_point now);
   /// Keys for this packet type exist; a 1-RTT packet before them is kept.
-  bool has_keys_for(bool is_long, std::span<const std::byte> packet, const address& from);
+  bool has_keys_for(wire::packet_type type, std::span<const std::byte> packet, const address& from);
   /// Bookkeeping for an authenticated packet: counters, the idle timer,
   /// the path's received bytes, the server's address validation.
   void note_authenticated(const wire::decoded_header& layout, const opened_packet& p, datagram_context& d,
@@ -593,6 +609,7 @@ private:
   send_flags send_;
   handshake_state handshake_;
   token_state tokens_;
+  early_data_state early_;
   activity_state activity_;
 
   // Keys and packet numbers: one packet number space for all packet types.

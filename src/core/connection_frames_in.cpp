@@ -282,6 +282,7 @@ std::error_code connection::on_crypto(const wire::crypto_frame& f, time_point no
     return {};
   }
   pump_tls_output();
+  if (!handshake_.complete) on_early_keys(now);
   if (!handshake_.complete && tls.handshake_complete()) on_handshake_complete(now);
   // A client kept its session past confirmation for the ticket: it came.
   if (handshake_.confirmed && !awaiting_ticket()) release_handshake_state();

@@ -79,6 +79,21 @@ struct handshake_state {
   time_point probe_at = never;
 };
 
+/// 0-RTT (docs/crypto.md, "Resumption"; connection_resumption.cpp).
+struct early_data_state {
+  /// 0-RTT packets a client sends at most: bounds `sent` (the protocol's
+  /// initial limits, docs/protocol.md §9.2, bound the data in them).
+  static constexpr std::size_t max_packets = 512;
+  /// Client: the sent-frame cookies of its 0-RTT packets, queued again at
+  /// once if the server rejects the early data.
+  std::vector<std::uint64_t> sent;
+  /// Server: the early data was accepted, so 1-RTT keys exist before the
+  /// handshake completes (0.5-RTT data to the client).
+  bool accepted = false;
+  /// Client: the early data was rejected and its packets' frames requeued.
+  bool rejected = false;
+};
+
 /// Address-validation tokens (docs/protocol.md §9.4).
 struct token_state {
   /// Client: the Token field of every Initial - connect()'s NEW_TOKEN token,

@@ -432,7 +432,11 @@ std::optional<spki_digest> tls_session::peer_spki() const noexcept {
 }
 
 std::error_code tls_session::export_keying_material(std::string_view label, std::span<std::byte> out) const noexcept {
-  if (state_ != handshake_state::complete) return crypto_errc::handshake_incomplete;
+  // A server that accepted early data has written its Finished, so its
+  // exporter secret exists before completion (0.5-RTT keys).
+  const bool server_early = role() == tls_role::server && state_ == handshake_state::in_progress &&
+                            early_data() == early_data_status::accepted;
+  if (state_ != handshake_state::complete && !server_early) return crypto_errc::handshake_incomplete;
   if (label.empty() || out.empty()) return crypto_errc::invalid_argument;
   detail::error_queue_guard guard;
   if (SSL_export_keying_material(ssl_, detail::uc(out.data()), out.size(), label.data(), label.size(), nullptr, 0,
