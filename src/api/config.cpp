@@ -26,7 +26,10 @@ std::error_code check_config(const config& cfg) {
       // Client pins a server would never check: a mistake, not a policy.
       (cfg.client_auth == client_authentication::none &&
        (!cfg.pinned_client_fingerprints.empty() || cfg.client_key_check)) ||
-      (cfg.client_key_check && !cfg.pinned_client_fingerprints.empty()))
+      (cfg.client_key_check && !cfg.pinned_client_fingerprints.empty()) ||
+      (cfg.session_tickets && (cfg.session_ticket_lifetime.count() <= 0 ||
+                               cfg.session_ticket_lifetime > std::chrono::hours(24 * 7))) ||
+      (!cfg.session_ticket_key.empty() && cfg.session_ticket_key.size() != 80))
     return errc::invalid_argument;
   return {};
 }
