@@ -249,3 +249,18 @@ TEST_CASE("0-RTT: a replayed first flight is not delivered twice, from the same 
     CHECK(delivered == 0);
   }
 }
+
+TEST_CASE("0-RTT: early data larger than the first datagram arrives whole, in order, once") {
+  const auto configs = resumable_configs(true);
+  network first(configs);
+  const auto ticket = ticket_from(first);
+  network net(configs);
+  net.client_ticket = ticket;
+  net.client_early_data = true;
+  net.loss = 0.05;
+  const auto request = pattern(30000, 11);
+  const auto got = request_and_answer(net, request);
+  CHECK(got.server_got == request);
+  CHECK(net.server->early_data_accepted());
+  CHECK(net.client->early_data_accepted());
+}
