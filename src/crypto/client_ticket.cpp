@@ -52,8 +52,10 @@ std::vector<std::byte> client_ticket::encode() const {
   out.push_back(static_cast<std::byte>(version));
   put_text(out, server_name);
   put_text(out, alpn);
-  out.push_back(static_cast<std::byte>(peer_key ? 1 : 0));
-  if (peer_key) out.insert(out.end(), peer_key->begin(), peer_key->end());
+  for (const auto* key : {&peer_key, &own_key}) {
+    out.push_back(static_cast<std::byte>(*key ? 1 : 0));
+    if (*key) out.insert(out.end(), (*key)->begin(), (*key)->end());
+  }
   out.push_back(static_cast<std::byte>(session.size() >> 8));
   out.push_back(static_cast<std::byte>(session.size() & 0xff));
   out.insert(out.end(), session.begin(), session.end());
@@ -67,12 +69,14 @@ std::optional<client_ticket> client_ticket::decode(std::span<const std::byte> by
   client_ticket t;
   if (in.byte() != version) return std::nullopt;
   if (!in.text(t.server_name) || !in.text(t.alpn)) return std::nullopt;
-  const auto has_key = in.byte();
-  if (!has_key || *has_key > 1) return std::nullopt;
-  if (*has_key == 1) {
-    spki_digest key{};
-    if (!in.take(key)) return std::nullopt;
-    t.peer_key = key;
+  for (auto* slot : {&t.peer_key, &t.own_key}) {
+    const auto has_key = in.byte();
+    if (!has_key || *has_key > 1) return std::nullopt;
+    if (*has_key == 1) {
+      spki_digest key{};
+      if (!in.take(key)) return std::nullopt;
+      *slot = key;
+    }
   }
   const auto high = in.byte();
   const auto low = in.byte();

@@ -10,6 +10,7 @@
 //   server_name_length (8), server_name
 //   alpn_length (8), alpn
 //   has_peer_key (8), peer SPKI SHA-256 (32 bytes, when has_peer_key = 1)
+//   has_own_key (8), this client's SPKI SHA-256 (32 bytes, when 1)
 //   session_length (16), session (DER of OpenSSL's SSL_SESSION)
 
 #include "crypto/certificate.hpp"
@@ -33,6 +34,10 @@ struct client_ticket {
   std::string server_name;
   std::string alpn;
   std::optional<spki_digest> peer_key;
+  /// The client certificate's key of the session, if the client had one:
+  /// a resumed handshake authenticates the client as that key again, so
+  /// the ticket is offered only under the same identity.
+  std::optional<spki_digest> own_key;
   std::vector<std::byte> session;
 
   std::vector<std::byte> encode() const;

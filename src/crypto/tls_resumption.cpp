@@ -134,6 +134,9 @@ std::error_code tls_session::offer_ticket(std::span<const std::byte> bytes, bool
                                         : std::find(cfg.alpn.begin(), cfg.alpn.end(), ticket->alpn) != cfg.alpn.end();
   if (!alpn_ok) return crypto_errc::ticket_mismatch;
   if (!key_accepted(*context_, context_->pins_, cfg.peer, ticket->peer_key)) return crypto_errc::ticket_mismatch;
+  // Resuming authenticates this client as the session's client key again:
+  // under another identity the ticket is not ours to offer.
+  if (ticket->own_key != spki_of(SSL_get_certificate(ssl_))) return crypto_errc::ticket_mismatch;
 
   const unsigned char* p = detail::uc(ticket->session.data());
   SSL_SESSION* session = d2i_SSL_SESSION(nullptr, &p, static_cast<long>(ticket->session.size()));
@@ -158,6 +161,7 @@ int tls_session::new_session_callback(SSL* ssl, SSL_SESSION* session) noexcept {
     SSL_SESSION_get0_alpn_selected(session, &alpn, &alpn_length);
     if (alpn != nullptr) t.alpn.assign(reinterpret_cast<const char*>(alpn), alpn_length);
     t.peer_key = spki_of(SSL_SESSION_get0_peer(session));
+    t.own_key = spki_of(SSL_get_certificate(ssl)); // what a server asking for one was sent
     const int length = i2d_SSL_SESSION(session, nullptr);
     if (length <= 0 || length > 0xffff) return 0;
     t.session.resize(static_cast<std::size_t>(length));

@@ -216,8 +216,9 @@ public:
   /// ticket()), with early data if `early_data` and the ticket allows it.
   /// A refused ticket is not offered and the handshake is a full one.
   /// Errors: ticket_invalid (malformed, not TLS 1.3, expired by its own
-  /// lifetime); ticket_mismatch (another server name or ALPN, or a server
-  /// key the current verification would not accept); invalid_configuration
+  /// lifetime); ticket_mismatch (another server name or ALPN, a server
+  /// key the current verification would not accept, or another client
+  /// identity than the one the session was made with); invalid_configuration
   /// (a server, or start() already called).
   std::error_code offer_ticket(std::span<const std::byte> ticket, bool early_data);
   /// Client: the last ticket received (empty until one arrives); holds a

@@ -158,7 +158,7 @@ first_bytes request_and_answer(network& net, std::span<const std::byte> request)
 
 } // namespace
 
-TEST_CASE("0-RTT: a resumed client's first flight carries stream data; the server reads it one way after connect") {
+TEST_CASE("0-RTT: a resumed client's first flight carries stream data and the server reads it one way after connect") {
   const auto configs = resumable_configs(true);
   network first(configs);
   first.one_way = 50ms;

@@ -164,6 +164,12 @@ TEST_CASE("resumption: refused tickets fall back to a full handshake") {
     client4.peer.pinned_fingerprints = {self_signed().fingerprint()};
     auto c4 = session_of(contexts::make(client4, p.server).client);
     CHECK(c4->offer_ticket(ticket, false) == crypto_errc::ticket_mismatch);
+    // Another client identity than the session's (none here): resuming
+    // would authenticate it as the session's client.
+    auto client5 = p.client;
+    client5.identity = self_signed(key_algorithm::ec_p256, "client.tern.test");
+    auto c5 = session_of(contexts::make(client5, p.server).client);
+    CHECK(c5->offer_ticket(ticket, false) == crypto_errc::ticket_mismatch);
   }
   SUBCASE("another server name presented to the server") {
     // A client that bypasses its own check (same pins, other SNI): the
@@ -234,7 +240,7 @@ TEST_CASE("early data: accepted once per ticket, with matching early secrets on 
   CHECK(p.server.tickets.replay->size() == 1);
 }
 
-TEST_CASE("early data: a server that takes none resumes and rejects it; a full register refuses") {
+TEST_CASE("early data: a server that takes none resumes and rejects it, and so does a full register") {
   auto p = resumable_pair::make(true);
   SUBCASE("not accepted by configuration") {
     auto ctx = contexts::make(p.client, p.server);
@@ -274,6 +280,7 @@ TEST_CASE("client_ticket: encoding round trip and bounds") {
   t.server_name = "example.org";
   t.alpn = "tern/1";
   t.peer_key = spki_digest{};
+  t.own_key = spki_digest{std::byte{1}};
   t.session = std::vector<std::byte>(100, std::byte{7});
   std::error_code ec;
   const auto bytes = t.encode();
@@ -282,6 +289,7 @@ TEST_CASE("client_ticket: encoding round trip and bounds") {
   CHECK(back->server_name == t.server_name);
   CHECK(back->alpn == t.alpn);
   CHECK(back->peer_key == t.peer_key);
+  CHECK(back->own_key == t.own_key);
   CHECK(back->session == t.session);
   for (std::size_t n = 0; n < bytes.size(); ++n)
     CHECK_FALSE(client_ticket::decode(std::span{bytes}.first(n), ec));
