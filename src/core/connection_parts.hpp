@@ -44,9 +44,10 @@ struct handshake_state {
   /// it is small. More is CRYPTO_BUFFER_EXCEEDED.
   static constexpr std::size_t crypto_max_ranges = 128;
 
-  /// Freed once the handshake is confirmed (nothing after it speaks TLS:
-  /// 1-RTT keys and their updates come from secrets exported at
-  /// completion), keeping what the connection reports later below.
+  /// Freed once the handshake is confirmed (1-RTT keys and their updates
+  /// come from secrets exported at completion), keeping what the connection
+  /// reports later below; a client that keeps tickets frees it once the
+  /// server's ticket arrived (connection_resumption.cpp).
   std::unique_ptr<crypto::tls_session> tls;
   /// The agreed ALPN and the peer's SPKI fingerprint, kept when `tls` goes.
   std::string alpn;

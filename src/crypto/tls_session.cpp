@@ -22,9 +22,9 @@
 // alert received (info callback), the X.509 verification result, and the
 // OpenSSL error queue. The queue is always emptied before returning.
 //
-// Session tickets, resumption and early data are disabled explicitly; the
-// TLS 1.3 middlebox-compatibility ChangeCipherSpec records are disabled too
-// (nothing in a CRYPTO stream needs to look like TLS 1.2).
+// Session tickets, resumption and early data are off unless configured
+// (tls_resumption.cpp); the TLS 1.3 middlebox-compatibility ChangeCipherSpec
+// records are disabled (nothing in a CRYPTO stream needs to look like TLS 1.2).
 
 #include "crypto/tls_session.hpp"
 
