@@ -208,11 +208,11 @@ std::vector<std::byte> open_initial(std::vector<std::byte> packet, tern::wire::p
   if (keys.install_handshake(crypto::tls_role::server, layout.header.dcid.bytes()))
     throw std::runtime_error("Initial keys");
   const std::span<std::byte> p = std::span(packet).first(layout.packet_length);
-  if (keys.remove_header_protection(true, p, layout.packet_number_offset)) throw std::runtime_error("header protection");
+  if (keys.remove_header_protection(wire::packet_type::initial, p, layout.packet_number_offset)) throw std::runtime_error("header protection");
   wire::decoded_header clear;
   if (wire::decode_header(p, 8, clear)) throw std::runtime_error("Initial header");
   std::span<std::byte> plain;
-  if (keys.open(true, false, clear.header.packet_number, p, clear.header_length, time_point{}, plain))
+  if (keys.open(wire::packet_type::initial, false, clear.header.packet_number, p, clear.header_length, time_point{}, plain))
     throw std::runtime_error("cannot open an Initial");
   header = clear.header;
   header.token = {};
@@ -241,7 +241,7 @@ std::size_t answer_retry(const flood_initial& initial, std::span<const std::byte
   std::copy(initial.frames.begin(), initial.frames.end(), out.begin() + static_cast<std::ptrdiff_t>(header_length));
   core::packet_protection keys;
   if (keys.install_handshake(crypto::tls_role::client, initial.header.dcid.bytes())) return 0;
-  if (keys.seal(true, 1, out.first(header_length + payload), header_length, header_length - wire::packet_number_length))
+  if (keys.seal(wire::packet_type::initial, 1, out.first(header_length + payload), header_length, header_length - wire::packet_number_length))
     return 0;
   return header_length + payload;
 }

@@ -303,6 +303,28 @@ struct config {
   /// traced. Opening an endpoint with a directory that does not exist fails
   /// with errc::invalid_argument.
   std::string qlog_dir;
+
+  // --- resumption and 0-RTT (docs/crypto.md, "Resumption") ----------------
+
+  /// Server: issue a session ticket to every client after its handshake, and
+  /// resume the handshakes that present one (no certificate signature).
+  /// Client: keep the ticket a server sends (connection::session_ticket()),
+  /// for connect_options::session_ticket later. A client holds its TLS
+  /// session until the ticket arrives (a few KiB; for the connection's life
+  /// if the server sends none).
+  bool session_tickets = false;
+  /// Server: how long a ticket resumes (1 s to 7 days).
+  std::chrono::seconds session_ticket_lifetime = std::chrono::hours(2);
+  /// Server: the 80-byte ticket key (name, AES key, HMAC key), shared by
+  /// servers that should resume each other's clients or outlive a restart.
+  /// Empty: a random key per endpoint. Secret: never log it.
+  std::vector<std::byte> session_ticket_key;
+  /// Server: accept early data (0-RTT) from resuming clients, each ticket
+  /// once (a replayed first flight gets a full round trip instead).
+  bool accept_early_data = false;
+  /// Server: tickets whose early data is remembered at most (about 96 bytes
+  /// each); when full, early data is refused, never accepted unchecked.
+  std::size_t early_data_replay_capacity = 100000;
 };
 
 /// Per-connection overrides for endpoint::async_connect. Empty fields take
@@ -322,6 +344,21 @@ struct connect_options {
   /// require_address_validation. A stale or foreign token costs nothing but
   /// that Retry.
   std::vector<std::byte> address_token;
+  /// connection::session_ticket() of an earlier connection to the same
+  /// server: the handshake resumes (no certificate is sent or checked; the
+  /// server key is the one the ticket was made with, which must still be
+  /// pinned). A ticket for another server name, ALPN or key is not offered;
+  /// one the server refuses costs nothing: a full handshake. Holds a
+  /// secret: store it like a key (file mode 0600), never log it.
+  std::vector<std::byte> session_ticket;
+  /// Sans-IO connections (tern::sans_io): with a session_ticket, stream data
+  /// written before the handshake completes goes in the first flight
+  /// (0-RTT), one one-way delay after connect. Early data can be replayed
+  /// by an attacker who captured the flight (tern's server accepts each
+  /// ticket's early data once, but a replay can still reach another server
+  /// sharing the ticket key): send early only what is safe to process
+  /// twice. Rejected early data is sent again after the handshake by itself.
+  bool early_data = false;
 };
 
 } // namespace tern

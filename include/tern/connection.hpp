@@ -160,6 +160,13 @@ public:
   /// it to connect_options::address_token of a later connection to the same
   /// server to skip the Retry round trip; it stays readable after close.
   std::vector<std::byte> address_token() const;
+  /// Client with config::session_tickets: the session ticket the server sent
+  /// (empty until it came, shortly after the handshake; it stays readable
+  /// after close). Give it to connect_options::session_ticket of a later
+  /// connection to the same server. Holds a secret: never log it.
+  std::vector<std::byte> session_ticket() const;
+  /// The handshake resumed a session from a ticket.
+  bool resumed() const noexcept;
 
 private:
   friend class detail::endpoint_impl;

@@ -200,6 +200,13 @@ public:
   /// Client: the last NEW_TOKEN token the server gave (empty if none), for
   /// connect_options::address_token on a later connection to it.
   std::vector<std::byte> address_token() const;
+  /// As tern::connection::session_ticket() and resumed().
+  std::vector<std::byte> session_ticket() const;
+  bool resumed() const noexcept;
+  /// Early data (connect_options::early_data) went in 0-RTT packets and the
+  /// server took it (a client knows once the handshake completed; a server
+  /// as soon as it accepted).
+  bool early_data_accepted() const noexcept;
 
   // --- streams ------------------------------------------------------------
 

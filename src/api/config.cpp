@@ -28,7 +28,10 @@ std::error_code check_config(const config& cfg) {
        (!cfg.pinned_client_fingerprints.empty() || cfg.client_key_check)) ||
       (cfg.client_key_check && !cfg.pinned_client_fingerprints.empty()) ||
       !(cfg.target_rate_change > 0 && cfg.target_rate_change <= 1) ||
-      !(cfg.target_rate_headroom >= 0 && cfg.target_rate_headroom < 0.5))
+      !(cfg.target_rate_headroom >= 0 && cfg.target_rate_headroom < 0.5) ||
+      (cfg.session_tickets && (cfg.session_ticket_lifetime.count() <= 0 ||
+                               cfg.session_ticket_lifetime > std::chrono::hours(24 * 7))) ||
+      (!cfg.session_ticket_key.empty() && cfg.session_ticket_key.size() != 80))
     return errc::invalid_argument;
   return {};
 }

@@ -81,7 +81,8 @@ std::unique_ptr<connection> endpoint::connect(const address& server, const conne
   state_->last_now = std::max(state_->last_now, now);
   auto i = std::make_unique<connection::impl>();
   i->ep = state_;
-  i->core = state_->fe.core().connect(server, tls, now, ec, i->handle, options.address_token);
+  i->core = state_->fe.core().connect(server, tls, now, ec, i->handle, options.address_token,
+                                      core::resumption_offer{options.session_ticket, options.early_data});
   if (ec || !i->core) {
     ec = detail::public_error(ec);
     return nullptr;
@@ -207,6 +208,9 @@ connection_stats connection::stats() const {
 address connection::remote_address() const noexcept { return impl_->core->peer_address(); }
 std::string connection::alpn() const { return impl_->core->alpn(); }
 std::vector<std::byte> connection::address_token() const { return impl_->core->received_token(); }
+std::vector<std::byte> connection::session_ticket() const { return impl_->core->session_ticket(); }
+bool connection::resumed() const noexcept { return impl_->core->resumed(); }
+bool connection::early_data_accepted() const noexcept { return impl_->core->early_data_accepted(); }
 
 std::string connection::peer_fingerprint() const {
   const auto fp = impl_->core->peer_fingerprint();

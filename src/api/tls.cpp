@@ -2,6 +2,8 @@
 
 #include <tern/error.hpp>
 
+#include <memory>
+#include <optional>
 #include <vector>
 
 namespace tern::detail {
@@ -38,6 +40,16 @@ std::shared_ptr<const crypto::tls_context> make_server_tls(const config& cfg, co
   tls.identity = identity;
   tls.alpn = cfg.alpn;
   tls.cipher_suites = suites(cfg);
+  if (cfg.session_tickets) {
+    std::optional<crypto::ticket_key> key = cfg.session_ticket_key.empty()
+                                               ? crypto::ticket_key::generate(ec)
+                                               : crypto::ticket_key::from_bytes(cfg.session_ticket_key, ec);
+    if (!key) return nullptr;
+    tls.tickets.keys = std::make_shared<crypto::ticket_key_ring>(*key);
+    tls.tickets.lifetime = cfg.session_ticket_lifetime;
+    tls.tickets.accept_early_data = cfg.accept_early_data;
+    tls.tickets.replay = std::make_shared<crypto::replay_guard>(cfg.early_data_replay_capacity);
+  }
   switch (cfg.client_auth) {
   case client_authentication::none: tls.client_auth = crypto::client_authentication::none; break;
   case client_authentication::request: tls.client_auth = crypto::client_authentication::optional; break;
@@ -73,6 +85,7 @@ std::shared_ptr<const crypto::tls_context> make_client_tls(const config& cfg, co
   t.server_name = options.server_name.empty() ? cfg.server_name : options.server_name;
   t.alpn = options.alpn.empty() ? cfg.alpn : options.alpn;
   t.cipher_suites = suites(cfg);
+  t.resumption = cfg.session_tickets;
   return crypto::tls_context::create(crypto::tls_role::client, t, ec);
 }
 

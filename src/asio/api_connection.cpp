@@ -550,6 +550,12 @@ std::vector<std::byte> connection::address_token() const {
   return impl_ ? impl_->core().received_token() : std::vector<std::byte>{};
 }
 
+std::vector<std::byte> connection::session_ticket() const {
+  return impl_ ? impl_->core().session_ticket() : std::vector<std::byte>{};
+}
+
+bool connection::resumed() const noexcept { return impl_ && impl_->core().resumed(); }
+
 std::string connection::peer_fingerprint() const {
   if (!impl_) return {};
   auto fp = impl_->core().peer_fingerprint();

@@ -156,7 +156,10 @@ void endpoint_impl::connect(const asio::ip::udp::endpoint& remote, const connect
   if (ec) return complete(op, public_error(ec), tern::connection{});
   const time_point t = now();
   core::connection_handle handle = core::no_connection;
-  auto core = fe_->core().connect(to_core(remote), tls, t, ec, handle, options.address_token);
+  // Resumption, not early data: async_connect completes after the handshake,
+  // so nothing is written before it.
+  auto core = fe_->core().connect(to_core(remote), tls, t, ec, handle, options.address_token,
+                                  core::resumption_offer{options.session_ticket, false});
   if (ec || !core) return complete(op, public_error(ec), tern::connection{});
   auto c = adopt(handle, std::move(core));
   c->connect_op = std::move(op);

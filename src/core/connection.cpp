@@ -85,7 +85,8 @@ connection::~connection() = default;
 std::unique_ptr<connection> connection::connect(const connection_config& config,
                                                 std::shared_ptr<const crypto::tls_context> tls, const address& peer,
                                                 random_source& rng, time_point now, std::error_code& ec,
-                                                std::span<const std::byte> address_token) {
+                                                std::span<const std::byte> address_token,
+                                                const resumption_offer& resume) {
   std::unique_ptr<connection> c(new connection(config, crypto::tls_role::client, rng));
   c->path_.peer = peer;
   c->tokens_.initial.assign(address_token.begin(), address_token.end());
@@ -97,7 +98,7 @@ std::unique_ptr<connection> connection::connect(const connection_config& config,
   (void)wire::connection_id::from_bytes(dcid, c->original_dcid_);
   c->ids_.set_initial_local(c->local_initial_cid_);
   c->ids_.set_initial_peer(c->original_dcid_);
-  ec = c->start(std::move(tls), now);
+  ec = c->start(std::move(tls), now, resume);
   if (ec) return nullptr;
   return c;
 }
@@ -131,7 +132,8 @@ std::unique_ptr<connection> connection::accept(const connection_config& config,
   return c;
 }
 
-std::error_code connection::start(std::shared_ptr<const crypto::tls_context> tls, time_point now) {
+std::error_code connection::start(std::shared_ptr<const crypto::tls_context> tls, time_point now,
+                                  const resumption_offer& resume) {
   activity_.last_received = now;
   open_qlog(now);
   handshake_.deadline = now + config_.handshake_timeout;
@@ -140,7 +142,10 @@ std::error_code connection::start(std::shared_ptr<const crypto::tls_context> tls
   handshake_.tls = crypto::tls_session::create(std::move(tls), ec);
   if (ec) return ec;
   if (handshake_.tls->role() != role_) return crypto::crypto_errc::invalid_configuration;
+  // A ticket not offered leaves a full handshake, not an error.
+  if (!resume.ticket.empty()) handshake_.ticket_refused = handshake_.tls->offer_ticket(resume.ticket, resume.early_data);
   if (auto e = handshake_.tls->start()) return e;
+  on_early_keys(now);
   pump_tls_output();
   if (qlog_.observer) qlog_sync(now);
   return {};
@@ -205,7 +210,10 @@ void connection::issue_connection_ids() {
 
 void connection::on_handshake_complete(time_point now) {
   handshake_.complete = true;
-  if (auto ec = keys_.install_one_rtt(*handshake_.tls, config_.key_update)) {
+  handshake_.resumed = handshake_.tls->resumed();
+  settle_early_data();
+  // A server that took early data has its 1-RTT keys already (0.5-RTT).
+  if (auto ec = keys_.has_one_rtt_keys() ? std::error_code{} : keys_.install_one_rtt(*handshake_.tls, config_.key_update)) {
     close_transport(wire::transport_error::internal_error, 0, "1-RTT key derivation failed", now);
     return;
   }
@@ -226,6 +234,7 @@ void connection::on_handshake_confirmed(time_point now) {
   // Long-header keys are public to anyone who saw the first DCID: stop
   // accepting such packets once they are no longer needed (RFC 9001 §4.9.2).
   keys_.discard_handshake();
+  keys_.discard_zero_rtt();
   release_handshake_state();
   issue_connection_ids();
   emit(connection_event::kind::handshake_complete);
@@ -235,9 +244,10 @@ void connection::on_handshake_confirmed(time_point now) {
 void connection::release_handshake_state() {
   // What reads the session later reads these instead (alpn(),
   // peer_fingerprint()); its pending output was already moved to crypto_send.
-  if (handshake_.tls) {
+  if (handshake_.tls && !awaiting_ticket()) {
     handshake_.alpn = std::string(handshake_.tls->alpn());
     handshake_.peer_spki = handshake_.tls->peer_spki();
+    handshake_.ticket = handshake_.tls->ticket();
     handshake_.tls.reset();
   }
   // Read to the end by now; the flight sent is freed once acknowledged

@@ -22,6 +22,7 @@
 #include "core/errc.hpp"
 #include "core/packet_protection.hpp"
 #include "core/path_state.hpp"
+#include "core/resumption_offer.hpp"
 #include "core/send_flags.hpp"
 #include "core/sent_frames.hpp"
 #include "core/target_rate_report.hpp"
@@ -155,10 +156,17 @@ public:
   /// received in a NEW_TOKEN frame (received_token()); the client puts it in
   /// its Initials so a server requiring address validation needs no Retry.
   /// A Retry, if one comes anyway, replaces it.
+  ///
+  /// `resume` offers a session ticket of an earlier connection
+  /// (session_ticket()), and early data with it (docs/crypto.md,
+  /// "Resumption"); a ticket the client refuses to offer (another server
+  /// name, ALPN or server key; ticket_refused() says which) or the server
+  /// refuses leaves a full handshake.
   static std::unique_ptr<connection> connect(const connection_config& config,
                                              std::shared_ptr<const crypto::tls_context> tls, const address& peer,
                                              random_source& rng, time_point now, std::error_code& ec,
-                                             std::span<const std::byte> address_token = {});
+                                             std::span<const std::byte> address_token = {},
+                                             const resumption_offer& resume = {});
 
   /// A server connection for a client whose first Initial packet carried
   /// `client_dcid` (destination) and `client_scid` (source) and came from
@@ -255,6 +263,24 @@ public:
   const std::vector<std::byte>& received_token() const noexcept { return tokens_.received; }
   /// Longest token either side handles; a longer NEW_TOKEN is ignored.
   static constexpr std::size_t max_new_token_length = 256;
+
+  // --- resumption (connection_resumption.cpp) ------------------------------
+
+  /// Client whose TLS context keeps tickets: the last session ticket the
+  /// server sent (empty until one arrives, shortly after the handshake), for
+  /// connect()'s `resume` later. Holds a secret: never log it.
+  const std::vector<std::byte>& session_ticket() const noexcept;
+  /// Client: why the ticket offered to connect() was not offered (empty if
+  /// none was given, or it was offered).
+  std::error_code ticket_refused() const noexcept { return handshake_.ticket_refused; }
+  /// The handshake resumed a session (both sides know once it completed).
+  bool resumed() const noexcept { return handshake_.resumed; }
+  /// Early data went in 0-RTT packets and the server took it (client: known
+  /// once the handshake completed; server: as soon as it accepted).
+  bool early_data_accepted() const noexcept;
+  /// Client: the server rejected the early data; it was sent again under
+  /// 1-RTT keys.
+  bool early_data_rejected() const noexcept { return early_.rejected; }
 
   // --- streams ------------------------------------------------------------
 
@@ -416,7 +442,8 @@ private:
   connection(const connection_config& config, crypto::tls_role role, random_source& rng);
 
   // connection.cpp: lifecycle.
-  std::error_code start(std::shared_ptr<const crypto::tls_context> tls, time_point now);
+  std::error_code start(std::shared_ptr<const crypto::tls_context> tls, time_point now,
+                        const resumption_offer& resume = {});
   void emit(connection_event::kind k, std::uint64_t id = 0);
   /// Emits `closed` unless it was already.
   void emit_closed_once();
@@ -435,6 +462,19 @@ private:
   /// Frees the TLS session once the handshake is confirmed, keeping the ALPN
   /// and the peer's fingerprint (docs/security.md, memory per connection).
   void release_handshake_state();
+  // connection_resumption.cpp.
+  /// Client: keeps the TLS session past confirmation until a ticket came.
+  bool awaiting_ticket() const noexcept;
+  /// Client: stream data may go in a 0-RTT packet now.
+  bool early_data_pending() noexcept;
+  /// 1-RTT packets may be sent: after the handshake, or a server's 0.5-RTT
+  /// data once it accepted early data.
+  bool can_send_one_rtt() const noexcept;
+  /// Installs 0-RTT keys once the TLS session has them (client: offered;
+  /// server: accepted, with its 1-RTT keys for 0.5-RTT data).
+  void on_early_keys(time_point now);
+  /// Client, at completion: rejected early data is sent again under 1-RTT.
+  void settle_early_data();
   void issue_connection_ids();
   void pump_tls_output();
   /// Starts a key update now if allowed (otherwise they happen on their own
@@ -483,7 +523,7 @@ private:
   opened_packet open_packet(std::span<std::byte> packet, const wire::decoded_header& layout, const address& from,
                             time_point now);
   /// Keys for this packet type exist; a 1-RTT packet before them is kept.
-  bool has_keys_for(bool is_long, std::span<const std::byte> packet, const address& from);
+  bool has_keys_for(wire::packet_type type, std::span<const std::byte> packet, const address& from);
   /// Bookkeeping for an authenticated packet: counters, the idle timer,
   /// the path's received bytes, the server's address validation.
   void note_authenticated(const wire::decoded_header& layout, const opened_packet& p, datagram_context& d,
@@ -629,6 +669,7 @@ private:
   send_flags send_;
   handshake_state handshake_;
   token_state tokens_;
+  early_data_state early_;
   activity_state activity_;
 
   // Keys and packet numbers: one packet number space for all packet types.

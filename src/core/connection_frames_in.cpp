@@ -266,11 +266,15 @@ std::error_code connection::on_crypto(const wire::crypto_frame& f, time_point no
     return res.error;
   }
   if (!handshake_.tls) {
-    // Confirmed, and the session freed: TLS 1.3 without tickets has nothing
-    // more to say, so new CRYPTO bytes (not retransmissions of read ones,
-    // which crypto_recv drops) are an unexpected message.
+    // Confirmed, and the session freed: new CRYPTO bytes (not
+    // retransmissions of read ones, which crypto_recv drops) are an
+    // unexpected message - except, on a client, the server's session
+    // tickets this side does not keep (a few hundred bytes each), up to
+    // handshake_state::ignored_tickets_limit.
     std::error_code ec;
-    if (handshake_.crypto_recv.read(handshake_state::scratch(), ec).bytes > 0) {
+    const std::size_t n = handshake_.crypto_recv.read(handshake_state::scratch(), ec).bytes;
+    handshake_.ignored_after_confirmation += n;
+    if (n > 0 && (!is_client() || handshake_.ignored_after_confirmation > handshake_state::ignored_tickets_limit)) {
       close_transport_code(0x100 + 10, crypto::crypto_errc::handshake_failed, "CRYPTO data after the handshake",
                            now);
       close_.frame_type = wire::frame_type::crypto;
@@ -295,7 +299,10 @@ std::error_code connection::on_crypto(const wire::crypto_frame& f, time_point no
     return {};
   }
   pump_tls_output();
+  if (!handshake_.complete) on_early_keys(now);
   if (!handshake_.complete && tls.handshake_complete()) on_handshake_complete(now);
+  // A client kept its session past confirmation for the ticket: it came.
+  if (handshake_.confirmed && !awaiting_ticket()) release_handshake_state();
   return {};
 }
 

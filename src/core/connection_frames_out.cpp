@@ -33,13 +33,18 @@ void connection::record(const sent_frame& f, frame_tally& t) {
 
 void connection::write_frames(wire::writer& w, const packet_request& request, time_point now,
                               frame_tally& t) {
+  if (request.type == wire::packet_type::zero_rtt) {
+    write_stream_frames(w, t); // early data: stream data only
+    return;
+  }
   const bool is_long = request.type != wire::packet_type::one_rtt;
   if (!is_long) {
     write_path_frames(w, t);
     write_handshake_frames(w, t);
   }
-  // CRYPTO: the handshake flight (in long headers until confirmed).
-  write_crypto_frames(w, t);
+  // CRYPTO: the handshake flight (in long headers until confirmed; never in
+  // a server's 0.5-RTT packets, which the client cannot open before it).
+  if (is_long || handshake_.complete) write_crypto_frames(w, t);
   if (is_long) {
     if (send_.has(send_flag::ping) && !t.ack_eliciting && w.remaining() >= 1) {
       (void)wire::encode(w, wire::ping_frame{});

@@ -44,13 +44,20 @@ struct handshake_state {
   /// it is small. More is CRYPTO_BUFFER_EXCEEDED.
   static constexpr std::size_t crypto_max_ranges = 128;
 
-  /// Freed once the handshake is confirmed (nothing after it speaks TLS:
-  /// 1-RTT keys and their updates come from secrets exported at
-  /// completion), keeping what the connection reports later below.
+  /// Freed once the handshake is confirmed (1-RTT keys and their updates
+  /// come from secrets exported at completion), keeping what the connection
+  /// reports later below; a client that keeps tickets frees it once the
+  /// server's ticket arrived (connection_resumption.cpp).
   std::unique_ptr<crypto::tls_session> tls;
   /// The agreed ALPN and the peer's SPKI fingerprint, kept when `tls` goes.
   std::string alpn;
   std::optional<crypto::spki_digest> peer_spki;
+  /// Client: the session ticket received, kept when `tls` goes (a client
+  /// that asked for tickets keeps `tls` until one arrives).
+  std::vector<std::byte> ticket;
+  /// Client: why the offered ticket was not used (ticket_mismatch,
+  /// ticket_invalid); empty when none was offered or it was.
+  std::error_code ticket_refused;
   stream::send_stream crypto_send{UINT64_MAX, stream::send_config{1024 * 1024}};
   stream::recv_stream crypto_recv{stream::window_config{crypto_buffer, crypto_buffer}, crypto_max_ranges};
   /// Moves bytes between the TLS session and the crypto streams: one buffer
@@ -60,11 +67,32 @@ struct handshake_state {
   bool confirmed = false;       ///< server: = complete; client: HANDSHAKE_DONE received
   bool heard_from_peer = false; ///< client: a server packet arrived (Initial -> Handshake packets)
   bool retry_received = false;  ///< client: a Retry was accepted; no other one is
+  bool resumed = false;         ///< the TLS handshake resumed a session
+  /// Client: CRYPTO bytes read and dropped after its session was freed (the
+  /// server's tickets, when this side keeps none); more than the limit is
+  /// an unexpected message.
+  std::size_t ignored_after_confirmation = 0;
+  static constexpr std::size_t ignored_tickets_limit = 16 * 1024;
   /// Give up when the handshake is not confirmed by then.
   time_point deadline = never;
   /// Client: when to probe a handshake with nothing in flight (the server
   /// may be blocked by its amplification limit, RFC 9002 §6.2.2.1).
   time_point probe_at = never;
+};
+
+/// 0-RTT (docs/crypto.md, "Resumption"; connection_resumption.cpp).
+struct early_data_state {
+  /// 0-RTT packets a client sends at most: bounds `sent` (the protocol's
+  /// initial limits, docs/protocol.md §9.2, bound the data in them).
+  static constexpr std::size_t max_packets = 512;
+  /// Client: the sent-frame cookies of its 0-RTT packets, queued again at
+  /// once if the server rejects the early data.
+  std::vector<std::uint64_t> sent;
+  /// Server: the early data was accepted, so 1-RTT keys exist before the
+  /// handshake completes (0.5-RTT data to the client).
+  bool accepted = false;
+  /// Client: the early data was rejected and its packets' frames requeued.
+  bool rejected = false;
 };
 
 /// Address-validation tokens (docs/protocol.md §9.4).

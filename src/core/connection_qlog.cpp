@@ -23,6 +23,8 @@ qlog::packet_type qlog_type(wire::packet_type t) {
     return qlog::packet_type::initial;
   case wire::packet_type::handshake:
     return qlog::packet_type::handshake;
+  case wire::packet_type::zero_rtt:
+    return qlog::packet_type::zero_rtt;
   default:
     return qlog::packet_type::one_rtt;
   }

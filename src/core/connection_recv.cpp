@@ -132,9 +132,9 @@ connection::opened_packet connection::open_packet(std::span<std::byte> packet, c
   const bool is_long = layout.header.type != wire::packet_type::one_rtt;
   p.to_original_dcid = !is_client() && is_long && layout.header.dcid == original_dcid_;
   if (!ids_.is_local(layout.header.dcid) && !p.to_original_dcid) return skip(true);
-  if (!has_keys_for(is_long, packet, from)) return skip(false);
+  if (!has_keys_for(layout.header.type, packet, from)) return skip(false);
   const std::size_t pn_offset = layout.packet_number_offset;
-  if (keys_.remove_header_protection(is_long, packet, pn_offset)) return skip(true);
+  if (keys_.remove_header_protection(layout.header.type, packet, pn_offset)) return skip(true);
   const auto first = std::to_integer<std::uint8_t>(packet[0]);
   const auto truncated = static_cast<std::uint16_t>((std::to_integer<unsigned>(packet[pn_offset]) << 8) |
                                                     std::to_integer<unsigned>(packet[pn_offset + 1]));
@@ -142,7 +142,7 @@ connection::opened_packet connection::open_packet(std::span<std::byte> packet, c
   const std::optional<std::uint64_t> largest =
       acks_.any_received() ? std::optional<std::uint64_t>(acks_.largest_received()) : std::nullopt;
   p.number = wire::expand_packet_number(truncated, largest);
-  if (auto ec = keys_.open(is_long, key_phase, p.number, packet, layout.header_length, now, p.payload)) {
+  if (auto ec = keys_.open(layout.header.type, key_phase, p.number, packet, layout.header_length, now, p.payload)) {
     if (ec != crypto::crypto_errc::usage_limit_reached) return skip(true);
     close_transport(wire::transport_error::aead_limit_reached, 0, "integrity limit reached", now);
     return stop();
@@ -160,8 +160,16 @@ connection::opened_packet connection::open_packet(std::span<std::byte> packet, c
   return p;
 }
 
-bool connection::has_keys_for(bool is_long, std::span<const std::byte> packet, const address& from) {
-  if (is_long) {
+bool connection::has_keys_for(wire::packet_type type, std::span<const std::byte> packet, const address& from) {
+  if (type == wire::packet_type::zero_rtt) {
+    // Early data opens only on a server that accepted it; a 0-RTT packet
+    // ahead of its Initial, or after confirmation, is dropped (the client
+    // sends its data again if it is not acknowledged).
+    if (!is_client() && keys_.has_zero_rtt_keys()) return true;
+    ++counters_.packets_dropped;
+    return false;
+  }
+  if (type != wire::packet_type::one_rtt) {
     if (keys_.has_handshake_keys()) return true;
     ++counters_.packets_dropped; // handshake confirmed: long headers are over
     return false;

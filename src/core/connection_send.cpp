@@ -61,7 +61,8 @@ bool connection::wants_long_header() const noexcept {
 
 bool connection::has_ack_eliciting_to_send(time_point now) {
   if (send_.has(send_flag::ping) || handshake_.crypto_send.has_data_to_send()) return true;
-  if (!keys_.has_one_rtt_keys() || !handshake_.complete) return false;
+  if (early_data_pending()) return true;
+  if (!can_send_one_rtt()) return false;
   if (!injected_frames_.empty()) return true;
   if (send_.has(send_flag::handshake_done) || send_.has(send_flag::new_token) ||
       path_.validation.challenge_pending || !path_.responses.empty() || ids_.has_frames_to_send())
@@ -94,7 +95,7 @@ std::optional<transmit> connection::poll_transmit(std::span<std::byte> out, time
     return build_close(out, now);
   }
   // A PATH_RESPONSE for another address than the current one goes alone.
-  if (path_.response_elsewhere_pending() && keys_.has_one_rtt_keys() && handshake_.complete)
+  if (path_.response_elsewhere_pending() && can_send_one_rtt())
     return build_response_alone(out, now);
   return build_datagram(out, now);
 }
@@ -118,19 +119,29 @@ std::optional<transmit> connection::build_datagram(std::span<std::byte> out, tim
   if (!plan) return std::nullopt;
   datagram_built d;
   packet_result long_packet;
+  // A client's early data follows its long-header packet, which then
+  // leaves the padding to it.
+  const bool early = plan->allow_data && early_data_pending();
   if (wants_long_header() || (!keys_.has_one_rtt_keys() && keys_.has_handshake_keys())) {
     packet_request request;
     request.type = is_client() && !handshake_.heard_from_peer ? wire::packet_type::initial
                                                                : wire::packet_type::handshake;
-    request.min_size = is_client() ? std::min(plan->budget, min_client_datagram) : 0;
+    request.min_size = is_client() && !early ? std::min(plan->budget, min_client_datagram) : 0;
     request.allow_data = plan->allow_data;
     request.messages_only = plan->messages_only;
     long_packet = build_packet(out.first(plan->budget), request, now);
     d.size = long_packet.size;
     d.ack_eliciting = long_packet.frames.ack_eliciting;
   }
-  if (keys_.has_one_rtt_keys() && handshake_.complete && plan->budget - d.size >= min_datagram_room &&
-      !(is_client() && long_packet.size > 0)) {
+  if (early && plan->budget - d.size >= min_datagram_room) {
+    packet_request request;
+    request.type = wire::packet_type::zero_rtt;
+    request.min_size = std::min(plan->budget, min_client_datagram) - std::min(d.size, min_client_datagram);
+    const auto zero_rtt_packet = build_packet(out.subspan(d.size, plan->budget - d.size), request, now);
+    d.size += zero_rtt_packet.size;
+    d.ack_eliciting = d.ack_eliciting || zero_rtt_packet.frames.ack_eliciting;
+  }
+  if (can_send_one_rtt() && plan->budget - d.size >= min_datagram_room && !(is_client() && long_packet.size > 0)) {
     const auto short_packet = build_short_packet(out.subspan(d.size, plan->budget - d.size), *plan, d.size, now);
     d.size += short_packet.size;
     d.ack_eliciting = d.ack_eliciting || short_packet.frames.ack_eliciting;
@@ -288,7 +299,8 @@ connection::packet_body connection::write_packet_body(std::span<std::byte> body,
                                                       std::size_t overhead, time_point now) {
   // Frames first, the ACK after them in reserved room: an ACK that is not
   // due yet rides along only when the packet goes anyway.
-  const bool ack_pending = acks_.has_unacknowledged();
+  // 0-RTT packets carry no ACK (RFC 9000 §17.2.3).
+  const bool ack_pending = acks_.has_unacknowledged() && request.type != wire::packet_type::zero_rtt;
   const std::size_t ack_reserve =
       ack_pending ? std::min<std::size_t>(body.size() / 2, 24 + 12 * acks_.range_count()) : 0;
   // A queued REPAIR frame goes alone (with an ACK if it fits), right
@@ -361,7 +373,7 @@ std::size_t connection::seal_packet(std::span<std::byte> out, const wire::packet
     return 0;
   }
   if (qlog_.observer) qlog_frames(h.type, out.subspan(header_len, body.length));
-  if (auto ec = keys_.seal(is_long, pn, out.first(total), header_len, header_len - wire::packet_number_length)) {
+  if (auto ec = keys_.seal(h.type, pn, out.first(total), header_len, header_len - wire::packet_number_length)) {
     on_lost_frames(cookie);
     if (ec == crypto::crypto_errc::usage_limit_reached)
       close_transport(wire::transport_error::aead_limit_reached, 0, "confidentiality limit reached", now);
@@ -380,6 +392,7 @@ std::size_t connection::seal_packet(std::span<std::byte> out, const wire::packet
     qlog_sync(now);
   }
   if (!eliciting) sent_.release(cookie);
+  if (eliciting && h.type == wire::packet_type::zero_rtt) early_.sent.push_back(cookie);
   if (body.frames.retransmitted) ++counters_.packets_retransmitted;
   return total;
 }
@@ -387,7 +400,7 @@ std::size_t connection::seal_packet(std::span<std::byte> out, const wire::packet
 std::optional<transmit> connection::build_close(std::span<std::byte> out, time_point now) {
   auto type = close_.packet_type;
   if (type != wire::packet_type::one_rtt && !keys_.has_handshake_keys()) type = wire::packet_type::one_rtt;
-  if (type == wire::packet_type::one_rtt && !(keys_.has_one_rtt_keys() && handshake_.complete)) return std::nullopt;
+  if (type == wire::packet_type::one_rtt && !can_send_one_rtt()) return std::nullopt;
   const bool is_long = type != wire::packet_type::one_rtt;
   const std::uint64_t pn = sender_.next_packet_number();
   const wire::packet_header h = packet_header_for(type, pn);
@@ -416,7 +429,7 @@ std::optional<transmit> connection::build_close(std::span<std::byte> out, time_p
   const std::size_t total = header_len + pw.position() + crypto::aead_tag_length;
   if (is_long && wire::set_length_field(out, h, pw.position() + crypto::aead_tag_length, 2)) return std::nullopt;
   if (qlog_.observer) qlog_frames(type, out.subspan(header_len, pw.position()));
-  if (keys_.seal(is_long, pn, out.first(total), header_len, header_len - wire::packet_number_length))
+  if (keys_.seal(type, pn, out.first(total), header_len, header_len - wire::packet_number_length))
     return std::nullopt;
   recovery::outgoing_packet p;
   p.bytes = total;

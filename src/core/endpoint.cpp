@@ -193,13 +193,14 @@ std::optional<endpoint_transmit> endpoint::poll_transmit(std::span<std::byte> ou
 
 std::unique_ptr<connection> endpoint::connect(const address& peer, std::shared_ptr<const crypto::tls_context> tls,
                                               time_point now, std::error_code& ec, connection_handle& handle,
-                                              std::span<const std::byte> address_token) {
+                                              std::span<const std::byte> address_token,
+                                              const resumption_offer& resume) {
   handle = no_connection;
   if (connections_.size() >= config_.max_connections) {
     ec = make_error_code(core_errc::too_many_connections);
     return nullptr;
   }
-  auto c = connection::connect(config_.connection, std::move(tls), peer, rng_, now, ec, address_token);
+  auto c = connection::connect(config_.connection, std::move(tls), peer, rng_, now, ec, address_token, resume);
   if (ec || !c) return nullptr;
   handle = add(*c, false);
   update(handle, now);

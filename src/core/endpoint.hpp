@@ -177,7 +177,8 @@ public:
   /// too_many_connections (core_errc), the connection's (connect()).
   std::unique_ptr<connection> connect(const address& peer, std::shared_ptr<const crypto::tls_context> tls,
                                       time_point now, std::error_code& ec, connection_handle& handle,
-                                      std::span<const std::byte> address_token = {});
+                                      std::span<const std::byte> address_token = {},
+                                      const resumption_offer& resume = {});
 
   /// The connection behind `handle`, or null once removed.
   connection* find(connection_handle handle) const noexcept;

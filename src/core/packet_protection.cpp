@@ -14,6 +14,8 @@
 #include "crypto/header_protection.hpp"
 #include "crypto/tls_session.hpp"
 
+#include <openssl/crypto.h>
+
 namespace tern::core {
 
 std::error_code packet_protection::install_handshake(crypto::tls_role role,
@@ -33,6 +35,27 @@ std::error_code packet_protection::install_one_rtt(const crypto::tls_session& se
   return one_rtt_.install(session.aead(), secrets, cfg);
 }
 
+std::error_code packet_protection::install_zero_rtt(const crypto::tls_session& session) noexcept {
+  crypto::traffic_secret secret{};
+  std::error_code ec = session.export_early_keying_material(crypto::labels::exporter_zero_rtt, secret);
+  if (!ec) ec = zero_rtt_.install(crypto::zero_rtt_aead, secret);
+  OPENSSL_cleanse(secret.data(), secret.size());
+  zero_rtt_installed_ = !ec;
+  return ec;
+}
+
+void packet_protection::discard_zero_rtt() noexcept {
+  zero_rtt_.clear();
+  zero_rtt_ = crypto::packet_protection{};
+  zero_rtt_installed_ = false;
+}
+
+crypto::packet_protection* packet_protection::long_keys(wire::packet_type type, bool send) noexcept {
+  if (type == wire::packet_type::zero_rtt) return zero_rtt_installed_ ? &zero_rtt_ : nullptr;
+  if (!handshake_installed_) return nullptr;
+  return send ? &handshake_send_ : &handshake_receive_;
+}
+
 void packet_protection::discard_handshake() noexcept {
   handshake_send_.clear();
   handshake_receive_.clear();
@@ -42,15 +65,18 @@ void packet_protection::discard_handshake() noexcept {
   handshake_installed_ = false;
 }
 
-std::error_code packet_protection::seal(bool long_header, std::uint64_t packet_number, std::span<std::byte> packet,
-                                        std::size_t header_length, std::size_t pn_offset) noexcept {
+std::error_code packet_protection::seal(wire::packet_type type, std::uint64_t packet_number,
+                                        std::span<std::byte> packet, std::size_t header_length,
+                                        std::size_t pn_offset) noexcept {
   const auto header = packet.first(header_length);
   const auto body = packet.subspan(header_length);
+  const bool long_header = type != wire::packet_type::one_rtt;
   crypto::header_protector* hp = nullptr;
   if (long_header) {
-    if (!handshake_installed_) return crypto::crypto_errc::key_unavailable;
-    if (auto ec = handshake_send_.payload.seal(packet_number, header, body)) return ec;
-    hp = &handshake_send_.header;
+    auto* keys = long_keys(type, true);
+    if (keys == nullptr) return crypto::crypto_errc::key_unavailable;
+    if (auto ec = keys->payload.seal(packet_number, header, body)) return ec;
+    hp = &keys->header;
   } else {
     if (auto ec = one_rtt_.seal(packet_number, header, body)) return ec;
     hp = &one_rtt_.send_header_protector();
@@ -61,12 +87,14 @@ std::error_code packet_protection::seal(bool long_header, std::uint64_t packet_n
                    long_header ? crypto::long_header_protected_bits : crypto::short_header_protected_bits, sample);
 }
 
-std::error_code packet_protection::remove_header_protection(bool long_header, std::span<std::byte> packet,
+std::error_code packet_protection::remove_header_protection(wire::packet_type type, std::span<std::byte> packet,
                                                             std::size_t pn_offset) noexcept {
+  const bool long_header = type != wire::packet_type::one_rtt;
   crypto::header_protector* hp = nullptr;
   if (long_header) {
-    if (!handshake_installed_) return crypto::crypto_errc::key_unavailable;
-    hp = &handshake_receive_.header;
+    auto* keys = long_keys(type, false);
+    if (keys == nullptr) return crypto::crypto_errc::key_unavailable;
+    hp = &keys->header;
   } else {
     if (!one_rtt_.installed()) return crypto::crypto_errc::key_unavailable;
     hp = &one_rtt_.receive_header_protector();
@@ -77,16 +105,17 @@ std::error_code packet_protection::remove_header_protection(bool long_header, st
                     long_header ? crypto::long_header_protected_bits : crypto::short_header_protected_bits, sample);
 }
 
-std::error_code packet_protection::open(bool long_header, bool key_phase, std::uint64_t packet_number,
+std::error_code packet_protection::open(wire::packet_type type, bool key_phase, std::uint64_t packet_number,
                                         std::span<std::byte> packet, std::size_t header_length, time_point now,
                                         std::span<std::byte>& plaintext) noexcept {
   if (packet.size() < header_length + crypto::aead_tag_length) return crypto::crypto_errc::invalid_argument;
   const auto header = packet.first(header_length);
   const auto body = packet.subspan(header_length);
   std::error_code ec;
-  if (long_header) {
-    if (!handshake_installed_) return crypto::crypto_errc::key_unavailable;
-    ec = handshake_receive_.payload.open(packet_number, header, body);
+  if (type != wire::packet_type::one_rtt) {
+    auto* keys = long_keys(type, false);
+    if (keys == nullptr) return crypto::crypto_errc::key_unavailable;
+    ec = keys->payload.open(packet_number, header, body);
   } else {
     ec = one_rtt_.open(key_phase, packet_number, header, body, now);
   }

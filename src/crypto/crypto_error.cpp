@@ -33,6 +33,8 @@ public:
     case crypto_errc::internal_error: return "internal cryptographic error";
     case crypto_errc::peer_rejected_certificate: return "peer refused this side's certificate (its key is not accepted)";
     case crypto_errc::peer_requires_certificate: return "peer requires a certificate and none was sent";
+    case crypto_errc::ticket_invalid: return "session ticket malformed or not resumable";
+    case crypto_errc::ticket_mismatch: return "session ticket for another server name, ALPN or server key";
     }
     return "unknown tern.crypto error " + std::to_string(value);
   }

@@ -45,6 +45,10 @@ enum class crypto_errc {
   // the values above keep their numbers).
   peer_rejected_certificate, ///< the peer refused this side's certificate or key (bad_certificate, unknown_ca, ...)
   peer_requires_certificate, ///< the peer requires a certificate and this side sent none (certificate_required)
+
+  // Resumption (appended likewise).
+  ticket_invalid,         ///< a stored session ticket is malformed or not resumable
+  ticket_mismatch,        ///< a ticket for another server name, ALPN or server key: not offered
 };
 
 /// The "tern.crypto" category.

@@ -38,6 +38,9 @@ inline constexpr std::string_view hp = "tern hp";
 inline constexpr std::string_view key_update = "tern ku";
 inline constexpr std::string_view exporter_client_to_server = "EXPORTER-tern 1rtt client";
 inline constexpr std::string_view exporter_server_to_client = "EXPORTER-tern 1rtt server";
+/// The early exporter (early_exporter_master_secret) label of the 0-RTT
+/// client->server secret.
+inline constexpr std::string_view exporter_zero_rtt = "EXPORTER-tern 0rtt";
 } // namespace labels
 
 /// The fixed HKDF-Extract salt of tern's handshake-packet keys (protocol
@@ -50,6 +53,8 @@ inline constexpr std::array<std::byte, 20> handshake_salt = {
 
 /// Handshake packets are always protected with AES-128-GCM.
 inline constexpr aead_algorithm handshake_aead = aead_algorithm::aes_128_gcm;
+/// So are 0-RTT packets: the client seals them before any suite is agreed.
+inline constexpr aead_algorithm zero_rtt_aead = aead_algorithm::aes_128_gcm;
 
 /// The packet protection keys derived from one traffic secret.
 struct packet_key_material {

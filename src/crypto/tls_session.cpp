@@ -22,9 +22,9 @@
 // alert received (info callback), the X.509 verification result, and the
 // OpenSSL error queue. The queue is always emptied before returning.
 //
-// Session tickets, resumption and early data are disabled explicitly; the
-// TLS 1.3 middlebox-compatibility ChangeCipherSpec records are disabled too
-// (nothing in a CRYPTO stream needs to look like TLS 1.2).
+// Session tickets, resumption and early data are off unless configured
+// (tls_resumption.cpp); the TLS 1.3 middlebox-compatibility ChangeCipherSpec
+// records are disabled (nothing in a CRYPTO stream needs to look like TLS 1.2).
 
 #include "crypto/tls_session.hpp"
 
@@ -149,15 +149,10 @@ std::shared_ptr<const tls_context> tls_context::create(tls_role role, const tls_
     ec = crypto_errc::internal_error;
     return nullptr;
   }
-  // No session tickets, no session cache, hence no resumption and no 0-RTT.
-  SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
   SSL_CTX_clear_options(ctx, SSL_OP_ENABLE_MIDDLEBOX_COMPAT);
-  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-  if (SSL_CTX_set_num_tickets(ctx, 0) != 1 || SSL_CTX_set_max_early_data(ctx, 0) != 1 ||
-      SSL_CTX_set_recv_max_early_data(ctx, 0) != 1) {
-    ec = crypto_errc::internal_error;
-    return nullptr;
-  }
+  // Tickets, resumption and early data only as configured (tls_resumption.cpp).
+  if ((ec = tls_session::configure_resumption(ctx, role, config, self.get()))) return nullptr;
   SSL_CTX_set_info_callback(ctx, &tls_session::info_callback);
 
   if (!config.identity.empty()) {
@@ -195,10 +190,10 @@ std::shared_ptr<const tls_context> tls_context::create(tls_role role, const tls_
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
   }
 
-  if (server && !config.alpn.empty()) {
-    SSL_CTX_set_alpn_select_cb(ctx, &tls_session::alpn_select_callback, self.get());
+  if (server && !config.alpn.empty()) SSL_CTX_set_alpn_select_cb(ctx, &tls_session::alpn_select_callback, self.get());
+  // Tickets need the client's ALPN offer too, to refuse one for another ALPN.
+  if (server && (!config.alpn.empty() || config.tickets.keys))
     SSL_CTX_set_client_hello_cb(ctx, &tls_session::client_hello_callback, self.get());
-  }
   return self;
 }
 
@@ -267,7 +262,23 @@ std::unique_ptr<tls_session> tls_session::create(std::shared_ptr<const tls_conte
   return self;
 }
 
-std::error_code tls_session::start() noexcept { return provide_input({}); }
+std::error_code tls_session::start() noexcept {
+  if (started_) return provide_input({});
+  started_ = true;
+  if (early_data_offered_) {
+    // tern carries no TLS application data: one byte of early data makes
+    // OpenSSL send the early_data extension and derive the early secrets;
+    // the server reads and discards it.
+    detail::error_queue_guard guard;
+    const unsigned char marker = 0;
+    std::size_t written = 0;
+    if (SSL_write_early_data(ssl_, &marker, 1, &written) != 1) {
+      fail(classify_failure(SSL_get_error(ssl_, 0)));
+      return error_;
+    }
+  }
+  return provide_input({});
+}
 
 std::error_code tls_session::provide_input(std::span<const std::byte> bytes) noexcept {
   if (state_ == handshake_state::failed) return error_;
@@ -285,6 +296,7 @@ std::error_code tls_session::provide_input(std::span<const std::byte> bytes) noe
 }
 
 std::error_code tls_session::drive() noexcept {
+  if (state_ == handshake_state::in_progress && !drive_early_data()) return error_;
   if (state_ == handshake_state::in_progress) {
     const int r = SSL_do_handshake(ssl_);
     if (r != 1) {
@@ -420,7 +432,11 @@ std::optional<spki_digest> tls_session::peer_spki() const noexcept {
 }
 
 std::error_code tls_session::export_keying_material(std::string_view label, std::span<std::byte> out) const noexcept {
-  if (state_ != handshake_state::complete) return crypto_errc::handshake_incomplete;
+  // A server that accepted early data has written its Finished, so its
+  // exporter secret exists before completion (0.5-RTT keys).
+  const bool server_early = role() == tls_role::server && state_ == handshake_state::in_progress &&
+                            early_data() == early_data_status::accepted;
+  if (state_ != handshake_state::complete && !server_early) return crypto_errc::handshake_incomplete;
   if (label.empty() || out.empty()) return crypto_errc::invalid_argument;
   detail::error_queue_guard guard;
   if (SSL_export_keying_material(ssl_, detail::uc(out.data()), out.size(), label.data(), label.size(), nullptr, 0,
@@ -488,33 +504,55 @@ int tls_session::verify_callback(X509_STORE_CTX* store, void* arg) noexcept {
   return X509_verify_cert(store) == 1 ? 1 : 0;
 }
 
+std::optional<std::span<const unsigned char>> tls_session::select_alpn(const std::vector<std::string>& ours,
+                                                                       std::span<const unsigned char> offer) noexcept {
+  for (const std::string& wanted : ours) {
+    for (std::size_t pos = 0; pos < offer.size();) {
+      const std::size_t length = offer[pos];
+      if (length == 0 || pos + 1 + length > offer.size()) break; // malformed offer: no match
+      if (length == wanted.size() && std::memcmp(offer.data() + pos + 1, wanted.data(), length) == 0)
+        return offer.subspan(pos + 1, length);
+      pos += 1 + length;
+    }
+  }
+  return std::nullopt;
+}
+
 int tls_session::alpn_select_callback(SSL* ssl, const unsigned char** out, unsigned char* out_length,
                                       const unsigned char* in, unsigned in_length, void* arg) noexcept {
   const auto* ctx = static_cast<const tls_context*>(arg);
-  for (const std::string& wanted : ctx->config_.alpn) {
-    for (unsigned pos = 0; pos < in_length;) {
-      const unsigned length = in[pos];
-      if (length == 0 || pos + 1 + length > in_length) break; // malformed offer: no match
-      if (length == wanted.size() && std::memcmp(in + pos + 1, wanted.data(), length) == 0) {
-        *out = in + pos + 1;
-        *out_length = static_cast<unsigned char>(length);
-        return SSL_TLSEXT_ERR_OK;
-      }
-      pos += 1 + length;
-    }
+  if (const auto chosen = select_alpn(ctx->config_.alpn, std::span{in, in_length})) {
+    *out = chosen->data();
+    *out_length = static_cast<unsigned char>(chosen->size());
+    return SSL_TLSEXT_ERR_OK;
   }
   if (auto* self = static_cast<tls_session*>(SSL_get_app_data(ssl))) self->alpn_mismatch_ = true;
   return SSL_TLSEXT_ERR_ALERT_FATAL; // no_application_protocol
 }
 
-int tls_session::client_hello_callback(SSL* ssl, int* alert, void*) noexcept {
-  // Only installed on servers with an ALPN list: a client that offers no
-  // ALPN at all never reaches the select callback, so refuse it here.
+int tls_session::client_hello_callback(SSL* ssl, int* alert, void* arg) noexcept {
+  // Installed on servers with an ALPN list or tickets. It keeps the offer
+  // (a ticket is refused for another ALPN), and refuses a client that
+  // offers no ALPN at all to a server with a list: such a client never
+  // reaches the select callback.
+  const auto* ctx = static_cast<const tls_context*>(arg);
+  auto* self = static_cast<tls_session*>(SSL_get_app_data(ssl));
   const unsigned char* ext = nullptr;
   std::size_t length = 0;
-  if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation, &ext, &length) == 1)
+  // server_name: list length (2), name type (1) = host_name, length (2), name.
+  if (self != nullptr && SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &ext, &length) == 1 && length > 5 &&
+      ext[2] == TLSEXT_NAMETYPE_host_name) {
+    const std::size_t name_length = (std::size_t{ext[3]} << 8) | ext[4];
+    if (name_length <= 255 && 5 + name_length <= length)
+      self->sni_offered_.assign(reinterpret_cast<const char*>(ext + 5), name_length);
+  }
+  if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation, &ext, &length) == 1) {
+    // The extension body: a 2-byte list length, then the list.
+    if (self != nullptr && length >= 2 && length <= 2 + 1024) self->alpn_offered_.assign(ext + 2, ext + length);
     return SSL_CLIENT_HELLO_SUCCESS;
-  if (auto* self = static_cast<tls_session*>(SSL_get_app_data(ssl))) self->alpn_mismatch_ = true;
+  }
+  if (ctx == nullptr || ctx->config_.alpn.empty()) return SSL_CLIENT_HELLO_SUCCESS;
+  if (self != nullptr) self->alpn_mismatch_ = true;
   *alert = SSL_AD_NO_APPLICATION_PROTOCOL;
   return SSL_CLIENT_HELLO_ERROR;
 }

@@ -2,11 +2,14 @@
 
 #include "crypto/aead.hpp"
 #include "crypto/certificate.hpp"
+#include "crypto/replay_guard.hpp"
+#include "crypto/ticket_keys.hpp"
 #include "crypto/tls_role.hpp"
 
 #include <openssl/types.h>
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -17,6 +20,9 @@
 #include <string_view>
 #include <system_error>
 #include <vector>
+
+// openssl/types.h leaves this one to ssl.h; the same typedef again is fine.
+typedef struct ssl_session_st SSL_SESSION;
 
 namespace tern::crypto {
 
@@ -49,6 +55,23 @@ struct peer_verification {
   bool uses_ca() const noexcept { return !ca_file.empty() || !ca_directory.empty() || !ca_pem.empty(); }
 };
 
+/// Server: session tickets and 0-RTT (docs/crypto.md, "Resumption").
+struct ticket_config {
+  /// The keys tickets are sealed with; null issues no tickets. Rotating the
+  /// ring (ticket_key_ring::rotate) retires tickets two keys old.
+  std::shared_ptr<ticket_key_ring> keys;
+  /// How long a ticket resumes (capped at RFC 8446's 7 days).
+  std::chrono::seconds lifetime{std::chrono::hours(2)};
+  /// Accept early data from a resuming client. Requires `replay`.
+  bool accept_early_data = false;
+  /// The single-use register of tickets whose early data was accepted
+  /// (shared by every connection of the server).
+  std::shared_ptr<replay_guard> replay;
+  /// Seconds since the Unix epoch (tickets outlive processes); the system
+  /// clock when empty. For tests.
+  std::function<std::int64_t()> unix_time;
+};
+
 /// Configuration of one side of tern's TLS 1.3 handshake.
 struct tls_config {
   /// Certificate chain and key. Required on a server; on a client, sent when
@@ -71,7 +94,15 @@ struct tls_config {
   /// TLS 1.3 cipher suites allowed, by their AEAD, in preference order (the
   /// server's order decides). null_for_tests_only is not allowed here.
   std::vector<aead_algorithm> cipher_suites{aead_algorithm::aes_128_gcm, aead_algorithm::chacha20_poly1305};
+  /// Server: tickets (none unless tickets.keys is set).
+  ticket_config tickets;
+  /// Client: keep the tickets the server sends (tls_session::ticket()).
+  bool resumption = false;
 };
+
+/// Whether a handshake's early data went through (client and server agree
+/// once the handshake completed).
+enum class early_data_status : std::uint8_t { not_offered, offered, accepted, rejected };
 
 /// One side's validated configuration, compiled into an OpenSSL SSL_CTX
 /// (certificates parsed, trust store loaded) once and shared by every
@@ -101,6 +132,7 @@ private:
   SSL_CTX* ctx_ = nullptr;
   std::vector<spki_digest> pins_;
   std::vector<unsigned char> alpn_wire_; // client: the length-prefixed offer
+  std::int64_t unix_time() const;
 };
 
 enum class handshake_state : std::uint8_t { in_progress, complete, failed };
@@ -118,8 +150,8 @@ enum class handshake_state : std::uint8_t { in_progress, complete, failed };
 /// pending_output() usually holds the TLS alert that tells the peer; send it
 /// before closing. A client can complete and then fail: in TLS 1.3 the
 /// server verifies a client certificate after the client has finished, and
-/// rejects it with an alert the client receives later. No session tickets,
-/// no resumption, no 0-RTT. Not thread-safe; never moves (OpenSSL holds a
+/// rejects it with an alert the client receives later. Resumption and 0-RTT:
+/// offer_ticket(), ticket() and tls_resumption.cpp. Not thread-safe; never moves (OpenSSL holds a
 /// pointer to it), hence the factory.
 class tls_session {
 public:
@@ -150,6 +182,7 @@ public:
   std::size_t take_output(std::span<std::byte> out) noexcept;
 
   tls_role role() const noexcept { return context_->role(); }
+  const tls_config& context_config() const noexcept { return context_->config(); }
   handshake_state state() const noexcept { return state_; }
   bool handshake_complete() const noexcept { return state_ == handshake_state::complete; }
   std::error_code error() const noexcept { return error_; }
@@ -177,6 +210,30 @@ public:
   /// internal_error.
   std::error_code export_keying_material(std::string_view label, std::span<std::byte> out) const noexcept;
 
+  // --- resumption and early data (tls_resumption.cpp) ----------------------
+
+  /// Client, before start(): resume with `ticket` (an earlier session's
+  /// ticket()), with early data if `early_data` and the ticket allows it.
+  /// A refused ticket is not offered and the handshake is a full one.
+  /// Errors: ticket_invalid (malformed, not TLS 1.3, expired by its own
+  /// lifetime); ticket_mismatch (another server name or ALPN, a server
+  /// key the current verification would not accept, or another client
+  /// identity than the one the session was made with); invalid_configuration
+  /// (a server, or start() already called).
+  std::error_code offer_ticket(std::span<const std::byte> ticket, bool early_data);
+  /// Client: the last ticket received (empty until one arrives); holds a
+  /// secret: store it like a key, never log it.
+  const std::vector<std::byte>& ticket() const noexcept { return ticket_; }
+  std::uint64_t tickets_received() const noexcept { return tickets_received_; }
+  /// The handshake resumed a session (no certificate was sent or checked).
+  bool resumed() const noexcept;
+  early_data_status early_data() const noexcept;
+  /// The TLS 1.3 early exporter (RFC 8446 §7.5, early_exporter_master_secret)
+  /// with an empty context: a client once start() offered early data, a
+  /// server once it accepted some. Errors: key_unavailable otherwise;
+  /// invalid_argument; internal_error.
+  std::error_code export_early_keying_material(std::string_view label, std::span<std::byte> out) const noexcept;
+
 private:
   explicit tls_session(std::shared_ptr<const tls_context> context) noexcept;
   std::error_code drive() noexcept;
@@ -190,7 +247,25 @@ private:
   static int alpn_select_callback(SSL* ssl, const unsigned char** out, unsigned char* out_length,
                                   const unsigned char* in, unsigned in_length, void* arg) noexcept;
   static int client_hello_callback(SSL* ssl, int* alert, void* arg) noexcept;
+  /// The first of `ours` in `offer` (ALPN wire format), as the server picks.
+  static std::optional<std::span<const unsigned char>> select_alpn(const std::vector<std::string>& ours,
+                                                                   std::span<const unsigned char> offer) noexcept;
   static void info_callback(const SSL* ssl, int where, int ret) noexcept;
+  // tls_resumption.cpp.
+  static int new_session_callback(SSL* ssl, SSL_SESSION* session) noexcept;
+  static int ticket_key_callback(SSL* ssl, unsigned char* name, unsigned char* iv, EVP_CIPHER_CTX* cipher,
+                                 EVP_MAC_CTX* mac, int encrypt) noexcept;
+  static int generate_ticket_callback(SSL* ssl, void* arg) noexcept;
+  static int decrypt_ticket_callback(SSL* ssl, SSL_SESSION* session, const unsigned char* name,
+                                     std::size_t name_length, int status, void* arg) noexcept;
+  static int allow_early_data_callback(SSL* ssl, void* arg) noexcept;
+  static std::error_code configure_resumption(SSL_CTX* ctx, tls_role role, const tls_config& config,
+                                              const tls_context* self) noexcept;
+  /// Whether the session a ticket holds may be resumed now (server).
+  bool ticket_acceptable(SSL_SESSION* session) const noexcept;
+  /// Server with early data: reads the ClientHello and any early data;
+  /// true once the handshake can go on with SSL_do_handshake.
+  bool drive_early_data() noexcept;
   friend class tls_context;
 
   std::shared_ptr<const tls_context> context_;
@@ -216,6 +291,15 @@ private:
   std::size_t body_offset_ = 0;
   bool in_plaintext_alert_ = false;
   std::optional<std::uint8_t> plaintext_alert_;
+  // Resumption.
+  std::vector<std::byte> ticket_;                 // client: last ticket received
+  std::uint64_t tickets_received_ = 0;
+  std::vector<unsigned char> alpn_offered_;        // server: the client's ALPN list, for ticket checks
+  std::string sni_offered_;                         // server: the client's SNI host name (at most 255 bytes)
+  bool early_data_offered_ = false;                // client
+  bool early_data_allowed_ = false;                // server: first use of this ticket
+  bool early_data_done_ = false;                   // server: SSL_read_early_data finished
+  bool started_ = false;
 };
 
 } // namespace tern::crypto

@@ -22,7 +22,7 @@
 
 namespace tern::qlog {
 
-enum class packet_type : std::uint8_t { initial, handshake, one_rtt };
+enum class packet_type : std::uint8_t { initial, handshake, one_rtt, zero_rtt };
 
 struct packet_info {
   packet_type type = packet_type::one_rtt;

@@ -31,6 +31,8 @@ std::string_view name_of(packet_type t) {
     return "handshake";
   case packet_type::one_rtt:
     return "1RTT";
+  case packet_type::zero_rtt:
+    return "0RTT";
   }
   return "unknown";
 }

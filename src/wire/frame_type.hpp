@@ -76,6 +76,10 @@ constexpr bool is_frame_allowed(std::uint64_t type, packet_type packet) noexcept
            type == frame_type::ack_ecn || type == frame_type::crypto || type == frame_type::connection_close;
   case packet_type::retry: return false;
   case packet_type::one_rtt: return is_known_frame_type(type);
+  // Early data: stream data only (no ACK: 0-RTT keys protect one direction).
+  case packet_type::zero_rtt:
+    return type == frame_type::padding || type == frame_type::ping ||
+           (type >= frame_type::stream && type <= frame_type::stream + 7);
   }
   return false;
 }

@@ -21,6 +21,7 @@ constexpr std::uint8_t long_type_bits(packet_type t) noexcept {
   case packet_type::initial: return 0x00;
   case packet_type::handshake: return 0x10;
   case packet_type::retry: return 0x20;
+  case packet_type::zero_rtt: return 0x30;
   case packet_type::one_rtt: break;
   }
   return 0;
@@ -58,6 +59,7 @@ bool operator==(const packet_header& a, const packet_header& b) noexcept {
   switch (a.type) {
   case packet_type::one_rtt: return a.key_phase == b.key_phase && a.packet_number == b.packet_number;
   case packet_type::handshake:
+  case packet_type::zero_rtt:
     return a.version == b.version && a.scid == b.scid && a.packet_number == b.packet_number;
   case packet_type::initial:
     return a.version == b.version && a.scid == b.scid && a.packet_number == b.packet_number &&
@@ -99,7 +101,7 @@ std::error_code decode_header_layout(std::span<const std::byte> datagram, std::s
   case 0x00: h.type = packet_type::initial; break;
   case 0x10: h.type = packet_type::handshake; break;
   case 0x20: h.type = packet_type::retry; break;
-  default: return wire_errc::unknown_packet_type;
+  default: h.type = packet_type::zero_rtt; break;
   }
   if (auto ec = read_cid(r, h.dcid)) return ec;
   if (auto ec = read_cid(r, h.scid)) return ec;
@@ -152,7 +154,7 @@ std::error_code decode_header(std::span<const std::byte> datagram, std::size_t s
 }
 
 std::size_t length_field_offset(const packet_header& h) noexcept {
-  if (h.type != packet_type::initial && h.type != packet_type::handshake) return 0;
+  if (h.type != packet_type::initial && h.type != packet_type::handshake && h.type != packet_type::zero_rtt) return 0;
   return prefix_size(h);
 }
 
@@ -163,7 +165,8 @@ std::size_t encoded_header_size(const packet_header& h, std::size_t payload_leng
   case packet_type::retry: return n + retry_integrity_tag_length;
   case packet_type::one_rtt: return n + packet_number_length;
   case packet_type::initial:
-  case packet_type::handshake: break;
+  case packet_type::handshake:
+  case packet_type::zero_rtt: break;
   }
   const std::size_t width = length_width != 0 ? length_width : varint_size(packet_number_length + payload_length);
   return n + width + packet_number_length;

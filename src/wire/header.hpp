@@ -53,6 +53,7 @@ enum class packet_type : std::uint8_t {
   handshake, ///< long header, type 1: the rest of the handshake
   retry,     ///< long header, type 2: address validation; no packet number, no frames
   one_rtt,   ///< short header: application data
+  zero_rtt,  ///< long header, type 3: a resuming client's early data (docs/crypto.md, "Resumption")
 };
 
 /// One packet header, decoded or to encode. Which fields mean something

@@ -121,11 +121,11 @@ TEST_CASE("frame types: the test's list holds every code the library knows, and 
 
 TEST_CASE("frame types: docs/protocol.md 6.2 names every code as the library does, both ways") {
   const auto table = md::table_under(protocol_md(), "### 6.2 Frames permitted in each packet type");
-  REQUIRE(table.header == std::vector<std::string>{"Frame", "Type", "Initial", "Handshake", "1-RTT"});
+  REQUIRE(table.header == std::vector<std::string>{"Frame", "Type", "Initial", "Handshake", "0-RTT", "1-RTT"});
   const auto library = library_names();
   std::map<std::uint64_t, std::string> documented;
   for (const auto& row : table.rows) {
-    REQUIRE(row.size() == 5);
+    REQUIRE(row.size() == 6);
     CAPTURE(row[0]);
     const auto codes = codes_in(row[1]);
     CHECK_FALSE(codes.empty());
@@ -136,7 +136,8 @@ TEST_CASE("frame types: docs/protocol.md 6.2 names every code as the library doe
       // The packet types the row ticks are those the library accepts it in.
       CHECK(is_frame_allowed(code, packet_type::initial) == (row[2] == "✓"));
       CHECK(is_frame_allowed(code, packet_type::handshake) == (row[3] == "✓"));
-      CHECK(is_frame_allowed(code, packet_type::one_rtt) == (row[4] == "✓"));
+      CHECK(is_frame_allowed(code, packet_type::zero_rtt) == (row[4] == "✓"));
+      CHECK(is_frame_allowed(code, packet_type::one_rtt) == (row[5] == "✓"));
     }
   }
   for (const auto& [code, name] : documented) {

@@ -48,7 +48,7 @@ void check_truncated_ack(const ack_frame& f, std::size_t space) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
-  const packet_type types[] = {packet_type::initial, packet_type::handshake, packet_type::one_rtt,
+  const packet_type types[] = {packet_type::initial, packet_type::handshake, packet_type::zero_rtt,
                                packet_type::one_rtt};
   const packet_type type = types[data[0] & 3];
   const std::span<const std::byte> payload{reinterpret_cast<const std::byte*>(data) + 1, size - 1};

@@ -134,7 +134,7 @@ public:
     if (wire::encode_header(w, h, 0) || w.write_bytes(frames)) return {};
     const std::size_t header_len = wire::encoded_header_size(h, 0);
     packet[0] |= std::byte{first_byte_bits};
-    if (c.keys_.seal(false, pn, packet, header_len, header_len - wire::packet_number_length)) return {};
+    if (c.keys_.seal(wire::packet_type::one_rtt, pn, packet, header_len, header_len - wire::packet_number_length)) return {};
     return packet;
   }
   /// The connection's recovery sender, to compare what stats() reports with

@@ -167,6 +167,9 @@ int main(int argc, char** argv) try {
   cfg.idle_timeout = std::chrono::milliseconds(static_cast<long>(idle_seconds * 1000));
   cfg.keepalive_interval = cfg.idle_timeout / 3;
   cfg.qlog_dir = qlog_dir;
+  // Servers issue session tickets, senders keep them per host
+  // (docs/tern-cp.md, "Resumption").
+  cfg.session_tickets = true;
   asio::io_context io;
 
   if (serve->parsed()) {
@@ -298,6 +301,7 @@ int main(int argc, char** argv) try {
           {"seconds", rounded(sum.seconds, 1e3)},
           {"mbit_per_s", rounded(mbps, 1e2)},
           {"attempts", r.attempts},
+          {"session_resumed", r.resumed},
           {"srtt_ms", rounded(std::chrono::duration<double, std::milli>(stats.srtt).count(), 1e2)},
           {"packets_sent", stats.packets_sent},
           {"packets_lost", stats.packets_lost},

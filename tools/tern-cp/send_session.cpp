@@ -7,6 +7,8 @@
 // idle timeout ends it.
 #include "send_session.hpp"
 
+#include "session_tickets.hpp"
+
 #include "crypto/crypto_error.hpp"
 
 #include <asio/experimental/as_tuple.hpp>
@@ -47,6 +49,10 @@ asio::awaitable<session_result> run_send_session(tern::endpoint& ep, session_opt
   session_result result;
   bool authenticated = false;
   std::string last_error;
+  // The host's kept ticket resumes the first attempt, each connection's
+  // fresh one the next (docs/tern-cp.md, "Resumption").
+  const std::string tickets = tickets_dir(o.known_hosts);
+  std::vector<std::byte> ticket = load_ticket(tickets, o.host_key);
   for (unsigned attempt = 0; attempt <= o.retries; ++attempt) {
     if (attempt > 0) {
       const auto delay = retry_delay(attempt);
@@ -61,6 +67,7 @@ asio::awaitable<session_result> run_send_session(tern::endpoint& ep, session_opt
       co.pinned_fingerprints = {o.trust.expected};
     else
       co.accept_any_server_key = true; // judged by check_server_key before anything is sent
+    co.session_ticket = ticket;
     auto [ec, c] = co_await ep.async_connect(o.server, co, tuple);
     if (ec == tern::crypto::crypto_errc::peer_rejected_certificate ||
         ec == tern::crypto::crypto_errc::peer_requires_certificate) {
@@ -91,6 +98,13 @@ asio::awaitable<session_result> run_send_session(tern::endpoint& ep, session_opt
     }
     send_summary sent = co_await send_all(c, o.send);
     result.stats = c.stats();
+    result.resumed = result.resumed || c.resumed();
+    // Kept only once the server's key was judged: a ticket binds that key.
+    if (auto fresh = c.session_ticket(); !fresh.empty()) {
+      ticket = std::move(fresh);
+      if (!store_ticket(tickets, o.host_key, ticket))
+        notes << "tern-cp: warning: could not keep a session ticket in " << tickets << std::endl;
+    }
     const bool lost = !c.is_open();
     if (lost)
       last_error = "connection lost: " + c.close_error().message();

@@ -35,6 +35,7 @@ struct session_result {
   send_summary summary;         ///< over all attempts; failures: of the last one
   tern::connection_stats stats; ///< of the last connection
   unsigned attempts = 0;        ///< connections tried
+  bool resumed = false;         ///< some connection resumed a kept session ticket
   /// Why nothing could be sent at all (connect failed, the server's key
   /// refused, this client's key refused by the server); empty once a
   /// connection was authenticated.

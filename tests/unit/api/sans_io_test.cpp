@@ -610,3 +610,68 @@ TEST_CASE("sans_io: a target_rate_change outside (0, 1] or a headroom outside [0
     CHECK(ec == tern::errc::invalid_argument);
   }
 }
+
+TEST_CASE("sans_io: a session ticket and a NEW_TOKEN token: the next connection resumes, needs no Retry, "
+          "and its first flight carries stream data") {
+  tern::config cfg = network::server_config();
+  cfg.require_address_validation = true;
+  cfg.session_tickets = true;
+  cfg.accept_early_data = true;
+  tern::config client_cfg;
+  client_cfg.session_tickets = true;
+  network net(cfg, client_cfg);
+  net.run_until([&] {
+    return net.handshaked() && !net.client->address_token().empty() && !net.client->session_ticket().empty();
+  });
+  CHECK_FALSE(net.client->resumed());
+  CHECK(net.server_ep.stats().retries_sent == 1);
+
+  tern::connect_options options;
+  options.address_token = net.client->address_token();
+  options.session_ticket = net.client->session_ticket();
+  options.early_data = true;
+  net.client.reset();
+  net.server.reset();
+  std::error_code ec;
+  net.client = net.client_ep.connect(server_addr, options, net.now, ec);
+  REQUIRE(net.client);
+  const tern::time_point start = net.now;
+  const auto id = net.client->open_stream(false, ec);
+  REQUIRE(id);
+  const auto request = pattern(500);
+  CHECK(net.client->write(*id, request, ec) == request.size());
+  std::vector<std::byte> got;
+  tern::duration first_byte{};
+  net.run_until([&] {
+    if (!net.server) return false;
+    std::array<std::byte, 1024> buf{};
+    std::error_code e;
+    const auto r = net.server->read(*id, buf, e);
+    if (r.bytes > 0 && got.empty()) first_byte = net.now - start;
+    got.insert(got.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(r.bytes));
+    return got.size() == request.size() && net.handshaked();
+  });
+  CHECK(got == request);
+  CHECK(first_byte == 10ms); // one way: the first flight
+  CHECK(net.server_ep.stats().retries_sent == 1); // no Retry this time
+  CHECK(net.client->resumed());
+  CHECK(net.server->resumed());
+  CHECK(net.server->early_data_accepted());
+  CHECK(net.client->early_data_accepted());
+}
+
+TEST_CASE("sans_io: session ticket settings are checked") {
+  tern::config cfg = network::server_config();
+  cfg.session_tickets = true;
+  cfg.session_ticket_key = std::vector<std::byte>(79);
+  std::error_code ec;
+  endpoint bad_key(cfg, ec, 1);
+  CHECK(ec == tern::errc::invalid_argument);
+  cfg.session_ticket_key = std::vector<std::byte>(80, std::byte{7});
+  cfg.session_ticket_lifetime = std::chrono::hours(24 * 8);
+  endpoint too_long(cfg, ec, 1);
+  CHECK(ec == tern::errc::invalid_argument);
+  cfg.session_ticket_lifetime = std::chrono::hours(1);
+  endpoint fine(cfg, ec, 1);
+  CHECK_FALSE(ec);
+}

@@ -113,6 +113,9 @@ public:
   std::optional<initial_admission> admission;
   /// Given to the client's connect(): a NEW_TOKEN token from an earlier run.
   std::vector<std::byte> client_address_token;
+  /// Given to the client's connect(): a session ticket from an earlier run.
+  std::vector<std::byte> client_ticket;
+  bool client_early_data = false;
 
   void start() {
     std::error_code ec;
@@ -130,7 +133,8 @@ public:
     client_endpoint = std::make_unique<endpoint>(client_side, rng);
     auto ctx = crypto::tls_context::create(crypto::tls_role::client, client_config.tls, ec);
     REQUIRE_MESSAGE(!ec, ec.message());
-    client = client_endpoint->connect(server_addr, ctx, now, ec, client_handle, client_address_token);
+    client = client_endpoint->connect(server_addr, ctx, now, ec, client_handle, client_address_token,
+                                      resumption_offer{client_ticket, client_early_data});
     REQUIRE_MESSAGE(!ec, ec.message());
     REQUIRE(client);
   }

@@ -11,7 +11,7 @@ using namespace tern::crypto;
 
 namespace {
 constexpr int first_crypto_errc = static_cast<int>(crypto_errc::invalid_argument);
-constexpr int last_crypto_errc = static_cast<int>(crypto_errc::peer_requires_certificate);
+constexpr int last_crypto_errc = static_cast<int>(crypto_errc::ticket_mismatch);
 } // namespace
 
 TEST_CASE("crypto_error: every code is in tern.crypto with its own message") {
@@ -50,6 +50,7 @@ TEST_CASE("crypto_error: codes keep the numbers of the docs/crypto.md table orde
       crypto_errc::usage_limit_reached,       crypto_errc::token_expired,
       crypto_errc::token_invalid,             crypto_errc::internal_error,
       crypto_errc::peer_rejected_certificate, crypto_errc::peer_requires_certificate,
+      crypto_errc::ticket_invalid,            crypto_errc::ticket_mismatch,
   };
   CHECK(std::size(table) == static_cast<std::size_t>(last_crypto_errc));
   for (std::size_t i = 0; i < std::size(table); ++i) {

@@ -161,10 +161,16 @@ TEST_CASE("header: an unknown version is unsupported_version") {
   CHECK(decode_err(odd) == wire_errc::unsupported_version);
 }
 
-TEST_CASE("header: the reserved long packet type is unknown_packet_type") {
-  auto buf = encode_packet(initial_header(), hex("01"));
-  buf[0] = std::byte{0xf0};
-  CHECK(decode_err(buf) == wire_errc::unknown_packet_type);
+TEST_CASE("header: long packet type 3 is a 0-RTT packet, laid out as a Handshake packet") {
+  auto h = initial_header();
+  h.type = packet_type::zero_rtt;
+  h.token = {};
+  const auto buf = encode_packet(h, hex("01"));
+  CHECK((std::to_integer<unsigned>(buf[0]) & 0x30) == 0x30);
+  decoded_header out;
+  REQUIRE_FALSE(decode_header(buf, 8, out));
+  CHECK(out.header == h);
+  CHECK(length_field_offset(h) != 0);
 }
 
 TEST_CASE("header: connection IDs longer than 20 bytes are rejected") {

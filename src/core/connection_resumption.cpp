@@ -1,0 +1,78 @@
+// Session tickets and 0-RTT at the connection (docs/crypto.md,
+// "Resumption"; docs/protocol.md §4.9).
+//
+// Tickets: a client whose TLS context keeps them holds its TLS session past
+// confirmation until the server's NewSessionTicket arrived in CRYPTO frames,
+// then frees it like any other (connection.cpp, release_handshake_state).
+//
+// 0-RTT: a client that offered early data seals stream data in 0-RTT
+// packets (keys from the TLS early exporter) from its first datagram on,
+// within the protocol's initial limits (§9.2), which a server cannot lower,
+// so nothing remembered from the earlier connection can be wrong. A server
+// that accepted the early data opens them and, since its own flight is
+// written, derives its 1-RTT keys at once and may answer in 1-RTT packets
+// before the handshake completes (0.5-RTT). If the server rejected the
+// early data, the client queues the frames of every 0-RTT packet again as
+// soon as its handshake completes: they go under 1-RTT keys, each byte once
+// (the server never opened the 0-RTT packets).
+
+#include "core/connection.hpp"
+
+#include "wire/transport_error.hpp"
+
+namespace tern::core {
+
+bool connection::awaiting_ticket() const noexcept {
+  const auto& tls = handshake_.tls;
+  return tls && is_client() && tls->context_config().resumption && tls->tickets_received() == 0 &&
+         tls->state() == crypto::handshake_state::complete;
+}
+
+const std::vector<std::byte>& connection::session_ticket() const noexcept {
+  return handshake_.tls && handshake_.tls->tickets_received() > 0 ? handshake_.tls->ticket() : handshake_.ticket;
+}
+
+bool connection::early_data_pending() noexcept {
+  return is_client() && keys_.has_zero_rtt_keys() && !handshake_.complete &&
+         early_.sent.size() < early_data_state::max_packets && streams_.next_to_send() != nullptr &&
+         conn_send_credit_.available() > 0;
+}
+
+bool connection::can_send_one_rtt() const noexcept {
+  return keys_.has_one_rtt_keys() && (handshake_.complete || early_.accepted);
+}
+
+bool connection::early_data_accepted() const noexcept {
+  if (!is_client()) return early_.accepted;
+  return handshake_.complete && !early_.rejected && !early_.sent.empty();
+}
+
+void connection::on_early_keys(time_point now) {
+  auto& tls = *handshake_.tls;
+  if (keys_.has_zero_rtt_keys() || early_.accepted) return;
+  if (is_client()) {
+    if (tls.early_data() == crypto::early_data_status::offered) (void)keys_.install_zero_rtt(tls);
+    return;
+  }
+  if (tls.early_data() != crypto::early_data_status::accepted) return;
+  if (keys_.install_zero_rtt(tls)) return;
+  if (keys_.install_one_rtt(tls, config_.key_update)) {
+    close_transport(wire::transport_error::internal_error, 0, "1-RTT key derivation failed", now);
+    return;
+  }
+  keys_.one_rtt().set_old_key_retention(3 * pto());
+  early_.accepted = true;
+}
+
+void connection::settle_early_data() {
+  if (!is_client() || !keys_.has_zero_rtt_keys()) return;
+  keys_.discard_zero_rtt();
+  if (handshake_.tls->early_data() == crypto::early_data_status::accepted) return;
+  // The server opened none of them: their frames go again, under 1-RTT.
+  // The packets stay in flight until declared lost; their cookies are
+  // released here, so that loss requeues nothing twice.
+  early_.rejected = !early_.sent.empty();
+  for (const std::uint64_t cookie : early_.sent) on_lost_frames(cookie);
+}
+
+} // namespace tern::core

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Session tickets, end to end: a first send to a server keeps its ticket
+# next to known_hosts (directory 0700, file 0600) and does not resume; a
+# second send to the same server resumes (--json session_resumed); a third,
+# to a restarted server (another ticket key), falls back to a full
+# handshake and still delivers.
+# Usage: session_resumption.sh BIN_DIR
+set -euo pipefail
+bin=$1
+. "$(dirname "$0")/scratch.sh"
+mkdir -p "$work/dst"
+seeded_bytes 20000 f > "$work/f"
+send() { timeout 60 "$bin/tern-cp/tern-cp" --idle-timeout 5 send --json "$@" 127.0.0.1 "$port" "$work/f"; }
+
+start_server "$work/dst"
+send > "$work/first.json" 2> "$work/first.err" || { cat "$work/first.err"; echo "FAIL: first send failed"; exit 1; }
+grep -q '"session_resumed":false' "$work/first.json" || { cat "$work/first.json"; echo "FAIL: first send resumed"; exit 1; }
+tickets="$work/tickets"
+[ -d "$tickets" ] || { ls -la "$work"; echo "FAIL: no tickets directory next to known_hosts"; exit 1; }
+[ "$(stat -c %a "$tickets")" = 700 ] || { echo "FAIL: tickets directory is not 0700"; exit 1; }
+ticket=$(ls "$tickets")
+[ "$(echo "$ticket" | wc -l)" -eq 1 ] || { echo "FAIL: expected one ticket file"; exit 1; }
+[ "$(stat -c %a "$tickets/$ticket")" = 600 ] || { echo "FAIL: ticket file is not 0600"; exit 1; }
+cmp "$work/f" "$work/dst/f"
+rm "$work/dst/f"
+
+send > "$work/second.json" 2> "$work/second.err" || { cat "$work/second.err"; echo "FAIL: second send failed"; exit 1; }
+grep -q '"session_resumed":true' "$work/second.json" || { cat "$work/second.json"; echo "FAIL: second send did not resume"; exit 1; }
+cmp "$work/f" "$work/dst/f"
+rm "$work/dst/f"
+
+# A restarted server: same identity and port, a new random ticket key.
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+start_server "$work/dst" --port "$port"
+send > "$work/third.json" 2> "$work/third.err" || { cat "$work/third.err"; echo "FAIL: send to a restarted server failed"; exit 1; }
+grep -q '"session_resumed":false' "$work/third.json" || { echo "FAIL: a ticket of the old key resumed"; exit 1; }
+cmp "$work/f" "$work/dst/f"
+echo "PASS: tickets kept 0600 next to known_hosts, resumed, refused by a restarted server"

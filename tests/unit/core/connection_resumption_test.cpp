@@ -1,0 +1,266 @@
+// Session tickets and resumption at the connection (docs/crypto.md,
+// "Resumption"; connection_resumption.cpp): the client keeps the server's
+// ticket, the next connection resumes without certificates, and a ticket
+// the server cannot use leaves a full handshake.
+
+#include "harness.hpp"
+
+#include "crypto/crypto_error.hpp"
+
+using namespace tern;
+using namespace tern::core;
+using namespace tern::core::test;
+
+namespace {
+
+/// Pinned configs whose server issues tickets (one key ring for every
+/// network made from them) and whose client keeps them.
+std::pair<connection_config, connection_config> resumable_configs(bool early_data = false) {
+  auto configs = pinned_configs();
+  std::error_code ec;
+  static const auto ring = crypto::ticket_key_ring::generate(ec);
+  configs.second.tls.tickets.keys = ring;
+  configs.second.tls.tickets.accept_early_data = early_data;
+  configs.second.tls.tickets.replay = std::make_shared<crypto::replay_guard>(1000);
+  configs.first.tls.resumption = true;
+  return configs;
+}
+
+std::vector<std::byte> ticket_from(network& net) {
+  REQUIRE(net.handshake());
+  REQUIRE(net.run_until([&] { return !net.client->session_ticket().empty(); }, 1s));
+  return net.client->session_ticket();
+}
+
+} // namespace
+
+TEST_CASE("resumption: the client receives a ticket after the handshake and the next connection resumes") {
+  const auto configs = resumable_configs();
+  network first(configs);
+  const auto ticket = ticket_from(first);
+  CHECK_FALSE(first.client->resumed());
+  CHECK_FALSE(first.server->resumed());
+  // The kept TLS session is freed once the ticket arrived, keeping what the
+  // connection reports.
+  CHECK(first.client->alpn() == "tern/1");
+  REQUIRE(first.client->peer_fingerprint());
+
+  network second(configs);
+  second.client_ticket = ticket;
+  REQUIRE(second.handshake());
+  CHECK(second.client->resumed());
+  CHECK(second.server->resumed());
+  CHECK_FALSE(second.client->ticket_refused());
+  REQUIRE(second.client->peer_fingerprint());
+  CHECK(crypto::format_fingerprint(*second.client->peer_fingerprint()) == server_identity().fingerprint());
+  // A fresh ticket from the resumed connection too.
+  REQUIRE(second.run_until([&] { return !second.client->session_ticket().empty(); }, 1s));
+  CHECK(second.client->session_ticket() != ticket);
+
+  // Data flows on the resumed connection.
+  std::error_code ec;
+  const auto id = second.client->open_stream(stream::direction::bidi, ec);
+  REQUIRE(id);
+  const auto data = pattern(5000, 7);
+  CHECK(second.client->write(*id, data, ec) == data.size());
+  REQUIRE_FALSE(second.client->finish(*id));
+  std::vector<std::byte> got;
+  REQUIRE(second.run_until([&] {
+    if (auto s = second.server->accept_stream(stream::direction::bidi)) (void)s;
+    std::array<std::byte, 4096> buf{};
+    auto r = second.server->read(*id, buf, ec);
+    got.insert(got.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(r.bytes));
+    return r.fin;
+  }));
+  CHECK(got == data);
+}
+
+TEST_CASE("resumption: a server with other ticket keys falls back to a full handshake") {
+  network first(resumable_configs());
+  const auto ticket = ticket_from(first);
+  auto other = resumable_configs();
+  std::error_code ec;
+  other.second.tls.tickets.keys = crypto::ticket_key_ring::generate(ec);
+  network second(other);
+  second.client_ticket = ticket;
+  REQUIRE(second.handshake());
+  CHECK_FALSE(second.client->resumed());
+  CHECK_FALSE(second.server->resumed());
+}
+
+TEST_CASE("resumption: a ticket the client will not offer is reported and the handshake is full") {
+  network first(resumable_configs());
+  const auto ticket = ticket_from(first);
+  auto other = resumable_configs();
+  other.first.tls.alpn = {"tern/2"};
+  other.second.tls.alpn = {"tern/1", "tern/2"};
+  network second(other);
+  second.client_ticket = ticket;
+  REQUIRE(second.handshake());
+  CHECK(second.client->ticket_refused() == crypto::crypto_errc::ticket_mismatch);
+  CHECK_FALSE(second.client->resumed());
+  CHECK(second.client->alpn() == "tern/2");
+}
+
+TEST_CASE("resumption: a client that does not keep tickets frees its session at confirmation") {
+  auto configs = resumable_configs();
+  configs.first.tls.resumption = false;
+  network net(configs);
+  REQUIRE(net.handshake());
+  REQUIRE(net.run_until([] { return false; }, 200ms) == false);
+  CHECK(net.client->session_ticket().empty());
+  CHECK(net.client->is_established()); // the ticket's CRYPTO bytes broke nothing
+}
+
+namespace {
+
+/// Time from connect() to the server's first stream byte, and to the
+/// client's first byte of the answer, on a `one_way` path: the client
+/// writes `request` right after connect(), the server answers as soon as it
+/// reads the request's first byte.
+struct first_bytes {
+  duration to_server{};
+  duration to_client{};
+  std::vector<std::byte> server_got;
+};
+
+first_bytes request_and_answer(network& net, std::span<const std::byte> request) {
+  net.start();
+  const time_point start = net.now;
+  std::error_code ec;
+  const auto id = net.client->open_stream(stream::direction::bidi, ec);
+  REQUIRE(id);
+  REQUIRE(net.client->write(*id, request, ec) == request.size());
+  REQUIRE_FALSE(net.client->finish(*id));
+  first_bytes out;
+  bool answered = false;
+  bool done = false;
+  REQUIRE(net.run_until([&] {
+    if (net.server) {
+      std::array<std::byte, 4096> buf{};
+      std::error_code e;
+      const auto r = net.server->read(*id, buf, e);
+      if (r.bytes > 0 && out.server_got.empty()) out.to_server = net.now - start;
+      out.server_got.insert(out.server_got.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(r.bytes));
+      if (!answered && !out.server_got.empty()) {
+        const std::array<std::byte, 1> reply{std::byte{42}};
+        answered = net.server->write(*id, reply, e) == 1 && !net.server->finish(*id);
+      }
+      if (r.fin) done = true;
+    }
+    std::array<std::byte, 16> back{};
+    std::error_code e;
+    if (net.client->read(*id, back, e).bytes > 0) out.to_client = net.now - start;
+    return done && out.to_client > duration::zero();
+  }, 10s));
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("0-RTT: a resumed client's first flight carries stream data and the server reads it one way after connect") {
+  const auto configs = resumable_configs(true);
+  network first(configs);
+  first.one_way = 50ms;
+  const auto ticket = ticket_from(first);
+  const auto request = pattern(600, 3);
+
+  network full(configs);
+  full.one_way = 50ms;
+  const auto before = request_and_answer(full, request);
+  CHECK(before.server_got == request);
+
+  network resumed(configs);
+  resumed.one_way = 50ms;
+  resumed.client_ticket = ticket;
+  resumed.client_early_data = true;
+  const auto after = request_and_answer(resumed, request);
+  CHECK(after.server_got == request);
+  CHECK(resumed.server->early_data_accepted());
+  CHECK(resumed.client->early_data_accepted());
+  CHECK_FALSE(resumed.client->early_data_rejected());
+  MESSAGE("100 ms RTT: first byte at the server ", std::chrono::duration_cast<std::chrono::milliseconds>(before.to_server).count(),
+          " ms (full) vs ", std::chrono::duration_cast<std::chrono::milliseconds>(after.to_server).count(),
+          " ms (0-RTT); first answer byte at the client ",
+          std::chrono::duration_cast<std::chrono::milliseconds>(before.to_client).count(), " ms vs ",
+          std::chrono::duration_cast<std::chrono::milliseconds>(after.to_client).count(), " ms");
+  CHECK(before.to_server == 150ms);
+  CHECK(before.to_client == 200ms);
+  CHECK(after.to_server == 50ms);
+  CHECK(after.to_client == 100ms);
+}
+
+TEST_CASE("0-RTT: a server that rejects early data gets every byte once, under 1-RTT keys") {
+  auto configs = resumable_configs(true);
+  network first(configs);
+  const auto ticket = ticket_from(first);
+  configs.second.tls.tickets.accept_early_data = false;
+  network net(configs);
+  net.client_ticket = ticket;
+  net.client_early_data = true;
+  const auto request = pattern(20000, 5); // more than the first datagram
+  const auto got = request_and_answer(net, request);
+  CHECK(got.server_got == request);
+  CHECK(net.client->resumed());
+  CHECK(net.client->early_data_rejected());
+  CHECK_FALSE(net.server->early_data_accepted());
+}
+
+TEST_CASE("0-RTT: a replayed first flight is not delivered twice, from the same or another address") {
+  const auto configs = resumable_configs(true);
+  network first(configs);
+  const auto ticket = ticket_from(first);
+  const auto request = pattern(300, 9);
+
+  // Capture the client's first datagram (ClientHello + 0-RTT request).
+  network net(configs);
+  net.client_ticket = ticket;
+  net.client_early_data = true;
+  std::vector<std::byte> captured;
+  net.hook = [&](bool to_server, std::vector<std::byte>& bytes) {
+    if (to_server && captured.empty()) captured = bytes;
+    return true;
+  };
+  const auto got = request_and_answer(net, request);
+  CHECK(got.server_got == request);
+  REQUIRE(net.server->early_data_accepted());
+  REQUIRE_FALSE(captured.empty());
+
+  for (const address from : {net.client_addr, address::ipv4({10, 9, 9, 9}, 5555)}) {
+    // The same datagram arrives again, at a server endpoint sharing the
+    // ticket keys and replay register (the original connection is gone, so
+    // it starts a new handshake).
+    network replay(configs);
+    replay.hook = [](bool to_server, std::vector<std::byte>&) { return !to_server; }; // its own client is mute
+    replay.start();
+    replay.client_addr = from;
+    replay.queue.push_back(in_flight{replay.now, true, captured, from});
+    std::size_t delivered = 0;
+    replay.run_until([&] {
+      if (replay.server) {
+        std::array<std::byte, 4096> buf{};
+        std::error_code e;
+        delivered += replay.server->read(0, buf, e).bytes;
+      }
+      return false;
+    }, 2s);
+    REQUIRE(replay.server);
+    CHECK_FALSE(replay.server->early_data_accepted());
+    CHECK(delivered == 0);
+  }
+}
+
+TEST_CASE("0-RTT: early data larger than the first datagram arrives whole, in order, once") {
+  const auto configs = resumable_configs(true);
+  network first(configs);
+  const auto ticket = ticket_from(first);
+  network net(configs);
+  net.client_ticket = ticket;
+  net.client_early_data = true;
+  net.loss = 0.05;
+  const auto request = pattern(30000, 11);
+  const auto got = request_and_answer(net, request);
+  CHECK(got.server_got == request);
+  CHECK(net.server->early_data_accepted());
+  CHECK(net.client->early_data_accepted());
+}
