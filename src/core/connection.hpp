@@ -379,6 +379,8 @@ private:
     bool message_data = false;  ///< some deadline-message fragment
     /// The shortest time to deadline of those fragments.
     duration message_slack = duration::max();
+    /// The most urgent priority class among them (lower goes first).
+    std::uint8_t message_priority = UINT8_MAX;
   };
   /// One packet built: its size (0: none) and what it carries.
   struct packet_result {
@@ -584,6 +586,10 @@ private:
                            const frame_tally& frames);
   /// A packet that is one REPAIR frame (and an ACK if it fits).
   packet_body write_repair_packet_body(std::span<std::byte> body, time_point now);
+  /// Whether queued repair goes before this packet's data: not while a
+  /// message of a more urgent class than the data it protects waits
+  /// (audio is not held behind video's repair; docs/fec.md).
+  bool repair_goes_first(time_point now);
   /// Appends a REPAIR_REPORT into `room` when one is due; bytes written.
   std::size_t write_repair_report(std::span<std::byte> room, time_point now);
   /// Processes the packets repair rebuilt, like received ones.
@@ -699,6 +705,10 @@ private:
   message_tail_state message_tail_;
   /// Forward error correction: blocks, repair, loss reports.
   fec::connection_repair repair_;
+  /// The most urgent priority class among the sources of the open block,
+  /// and of the blocks whose repair is queued.
+  std::uint8_t fec_open_block_priority_ = UINT8_MAX;
+  std::uint8_t fec_queued_repair_priority_ = UINT8_MAX;
   fec_deferred_losses fec_deferred_;
 
   receive_state receive_;

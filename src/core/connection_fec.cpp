@@ -38,7 +38,26 @@ void connection::on_fec_packet_built(std::uint64_t number, std::span<const std::
   s.message_tail = frames.message_tail;
   s.message_slack = frames.message_slack;
   repair_.on_local_losses(sender_.stats().packets_lost, sender_.stats().packets_sent);
+  const bool had_repair = repair_.has_repair();
   repair_.on_packet_built(s, sender_.rtt().smoothed_rtt());
+  if (!s.carries_message) return;
+  fec_open_block_priority_ = std::min(fec_open_block_priority_, frames.message_priority);
+  // The block closed behind a message's last fragment (a block closed
+  // because it was full keeps its class in the next one: more urgent,
+  // never less).
+  if (s.message_tail || (!had_repair && repair_.has_repair())) {
+    fec_queued_repair_priority_ = std::min(fec_queued_repair_priority_, fec_open_block_priority_);
+    fec_open_block_priority_ = UINT8_MAX;
+  }
+}
+
+bool connection::repair_goes_first(time_point now) {
+  if (!repair_.has_repair()) {
+    fec_queued_repair_priority_ = UINT8_MAX;
+    return false;
+  }
+  const auto waiting = messages_out_.most_urgent_pending(now, sender_.rtt().smoothed_rtt() / 2);
+  return !waiting || *waiting >= fec_queued_repair_priority_;
 }
 
 connection::packet_body connection::write_repair_packet_body(std::span<std::byte> body, time_point now) {

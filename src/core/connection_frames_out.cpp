@@ -227,6 +227,7 @@ void connection::write_message_frames(wire::writer& w, time_point now, frame_tal
     t.retransmitted = t.retransmitted || frag->retransmission;
     t.message_data = true;
     t.message_slack = std::min(t.message_slack, frag->ttl);
+    t.message_priority = std::min(t.message_priority, messages_out_.options(frag->flow).priority);
     if (frag->offset + frag->data.size() == frag->message_length) t.message_tail = true;
   }
 }

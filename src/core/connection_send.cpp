@@ -306,7 +306,7 @@ connection::packet_body connection::write_packet_body(std::span<std::byte> body,
   // A queued REPAIR frame goes alone (with an ACK if it fits), right
   // behind the block it protects.
   if (request.type == wire::packet_type::one_rtt && request.allow_data && !request.response_only &&
-      repair_.has_repair())
+      repair_goes_first(now))
     if (auto repair = write_repair_packet_body(body, now); repair.length > 0) return repair;
   wire::writer frames(body.first(body.size() - ack_reserve));
   packet_body out;

@@ -96,6 +96,14 @@ bool message_flow_sender::has_pending(time_point now, duration owd) const noexce
                      [&](const flow_state& f) { return f.sender && f.sender->has_pending(now, owd); });
 }
 
+std::optional<std::uint8_t> message_flow_sender::most_urgent_pending(time_point now, duration owd) const noexcept {
+  std::optional<std::uint8_t> best;
+  for (const flow_state& f : flows_)
+    if (f.sender && f.sender->has_pending(now, owd) && (!best || f.options.priority < *best))
+      best = f.options.priority;
+  return best;
+}
+
 void message_flow_sender::on_acked(const fragment_ref& f) {
   if (auto* s = sender_of(f.flow)) s->on_acked(f);
 }

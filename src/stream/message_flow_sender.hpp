@@ -49,6 +49,8 @@ public:
   std::optional<message_fragment> next_fragment(std::size_t max_payload, time_point now, duration one_way_delay,
                                                 std::uint64_t packet_tag);
   bool has_pending(time_point now, duration one_way_delay) const noexcept;
+  /// The most urgent priority class with something to send (none: nothing).
+  std::optional<std::uint8_t> most_urgent_pending(time_point now, duration one_way_delay) const noexcept;
 
   void on_acked(const fragment_ref& f);
   void on_lost(const fragment_ref& f);

@@ -238,3 +238,24 @@ TEST_CASE("message_flows: a whole message waiting its turn is dropped by a depen
   CHECK(e->id == 2);
   CHECK(r.buffered() == 0);
 }
+
+TEST_CASE("message_flows: the most urgent class waiting is what queued repair yields to") {
+  message_flow_sender s;
+  REQUIRE_FALSE(s.configure(1, {true, 0, 1})); // audio
+  REQUIRE_FALSE(s.configure(2, {false, 2, 1})); // video
+  CHECK_FALSE(s.most_urgent_pending(at(0ms), owd));
+  std::error_code ec;
+  message_options video;
+  video.flow = 2;
+  s.send(pattern(3000), at(1s), at(0ms), ec, video);
+  REQUIRE_FALSE(ec);
+  CHECK(s.most_urgent_pending(at(0ms), owd) == 2);
+  message_options audio;
+  audio.flow = 1;
+  s.send(pattern(100), at(1s), at(0ms), ec, audio);
+  CHECK(s.most_urgent_pending(at(0ms), owd) == 0);
+  auto f = s.next_fragment(1200, at(0ms), owd, 1); // the audio message, whole
+  REQUIRE(f);
+  CHECK(f->flow == 1);
+  CHECK(s.most_urgent_pending(at(0ms), owd) == 2);
+}
