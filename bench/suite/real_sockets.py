@@ -7,9 +7,12 @@ name and skipped with a note when absent:
   bench/compare_srt/compare_srt.sh --size BYTES       tern-cp vs srt-file-transmit (50 MB; 10 MB quick)
   bench/path_compare/path_compare.py --json FILE      tern-cp vs ngtcp2, SRT, kernel TCP on matrix rows
                                                       (10 MB, 3 rows; median of 3 unless quick)
+  bench/media_compare/media_compare.py --json FILE    tern with/without FEC vs SRT live (with/without FEC)
+                                                      and RIST, one 4 Mbit/s frame stream, 2% loss
+                                                      (20 s per transport; 8 s quick)
 
-Writes <out>/loopback.json, <out>/tcp_compare.json, <out>/compare_srt.json
-and <out>/path_compare.json
+Writes <out>/loopback.json, <out>/tcp_compare.json, <out>/compare_srt.json,
+<out>/path_compare.json and <out>/media_compare.json
 (each {"machine": ..., "<name>": ...}); a skipped or failed step is recorded
 as {"skipped": why} or {"error": why} so the table can say so."""
 
@@ -133,6 +136,23 @@ def path_compare(out_dir, build_dir, quick):
     return value["path_compare"]
 
 
+def media_compare(out_dir, build_dir, quick):
+    script = common.REPO / "bench/media_compare/media_compare.py"
+    if not script.exists():
+        return {"skipped": "bench/media_compare/media_compare.py is not in this tree"}
+    raw = Path(out_dir) / "media_compare.raw.json"
+    _, status, error = call(["/usr/bin/python3", str(script), "--build", str(build_dir), "--json", str(raw),
+                             "--seconds", "8" if quick else "20"])
+    if status == 77:
+        return {"skipped": error}
+    if error:
+        return {"error": error}
+    value = parsed_json(raw.read_text()) if raw.exists() else None
+    if not isinstance(value, dict) or "media_compare" not in value:
+        return {"error": "%s: missing or not JSON" % raw.name}
+    return value["media_compare"]
+
+
 def main():
     args = common.arguments(__doc__.splitlines()[0])
     machine = common.machine(args.build, args.seed, args.quick)
@@ -141,6 +161,7 @@ def main():
         "tcp_compare": lambda: tcp_compare(args.build, args.out, args.quick),
         "compare_srt": lambda: compare_srt(args.quick),
         "path_compare": lambda: path_compare(args.out, args.build, args.quick),
+        "media_compare": lambda: media_compare(args.out, args.build, args.quick),
     }
     failed = 0
     for name, step in steps.items():
