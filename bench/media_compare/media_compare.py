@@ -10,7 +10,7 @@ directions through the relay, IPv4 and UDP headers counted).
 
   bench/media_compare/media_compare.py [--seconds S] [--spec SPEC] [--budget MS]
       [--rate BPS] [--fps N] [--transport NAME]... [--seed N] [--build DIR]
-      [--json FILE] [--markdown FILE] [--dry-run]
+      [--json FILE] [--markdown FILE] [--logs DIR] [--dry-run]
   bench/media_compare/media_compare.py --format RESULT.json     (table of an earlier run)
 
 Exit status: 0 the run completed (a failed transport is a result, in the
@@ -49,6 +49,7 @@ def parse(argv):
     p.add_argument("--build", default=str(REPO / "build/release"), help="the release build folder")
     p.add_argument("--json", help="write the result here")
     p.add_argument("--markdown", help="write the table here")
+    p.add_argument("--logs", help="keep every program's output (and the relay's counts) in this folder")
     p.add_argument("--dry-run", action="store_true", help="print the plan and what is missing")
     p.add_argument("--format", metavar="RESULT_JSON", help="print the table of an earlier run's --json")
     args = p.parse_args(argv)
@@ -115,7 +116,9 @@ def main(argv):
             return 2
         return 0
     stream = Stream(args.rate, args.fps, args.seconds, args.budget)
-    work = Path(tempfile.mkdtemp(prefix="tern-media-compare."))
+    if args.logs:
+        Path(args.logs).mkdir(parents=True, exist_ok=True)
+    work = Path(args.logs) if args.logs else Path(tempfile.mkdtemp(prefix="tern-media-compare."))
     processes = Processes()
     ctx = Context(build=Path(args.build), work=work, seed=args.seed, processes=processes, stream=stream,
                   link=Link(args.spec), timeout_s=args.seconds + 60)
@@ -166,7 +169,8 @@ def main(argv):
         return interrupted if interrupted is not None else 0
     finally:
         processes.stop_all()
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.logs:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
