@@ -116,41 +116,35 @@ def compare_srt(quick):
     return {"bytes": size, "runs": rows, "failures": failures, "exit_status": status}
 
 
-def path_compare(out_dir, build_dir, quick):
-    script = common.REPO / "bench/path_compare/path_compare.py"
+def json_script(out_dir, name, options):
+    """Runs bench/<name>/<name>.py with options and --json, and returns what
+    it wrote under its name; skipped when it exits 77 (nothing built to
+    compare) or is not in this tree."""
+    script = common.REPO / "bench" / name / (name + ".py")
     if not script.exists():
-        return {"skipped": "bench/path_compare/path_compare.py is not in this tree"}
-    raw = Path(out_dir) / "path_compare.raw.json"
-    argv = ["/usr/bin/python3", str(script), "--bin", str(Path(build_dir) / "tools"), "--json", str(raw)]
+        return {"skipped": "bench/%s/%s.py is not in this tree" % (name, name)}
+    raw = Path(out_dir) / (name + ".raw.json")
+    _, status, error = call(["/usr/bin/python3", str(script)] + options + ["--json", str(raw)])
+    if status == 77:
+        return {"skipped": error}
+    if error:
+        return {"error": error}
+    value = parsed_json(raw.read_text()) if raw.exists() else None
+    if not isinstance(value, dict) or name not in value:
+        return {"error": "%s: missing or not JSON" % raw.name}
+    return value[name]
+
+
+def path_compare(out_dir, build_dir, quick):
     # Its quick row set either way (the full six rows at 50 MB take several
     # minutes a repetition; docs/benchmarks.md has that table): one
     # repetition for BENCH_QUICK, the median of three otherwise.
-    _, status, error = call(argv + ["--quick", "--repetitions", "1" if quick else "3"])
-    if status == 77:
-        return {"skipped": error}
-    if error:
-        return {"error": error}
-    value = parsed_json(raw.read_text()) if raw.exists() else None
-    if not isinstance(value, dict) or "path_compare" not in value:
-        return {"error": "%s: missing or not JSON" % raw.name}
-    return value["path_compare"]
+    return json_script(out_dir, "path_compare", ["--bin", str(Path(build_dir) / "tools"), "--quick",
+                                                 "--repetitions", "1" if quick else "3"])
 
 
 def media_compare(out_dir, build_dir, quick):
-    script = common.REPO / "bench/media_compare/media_compare.py"
-    if not script.exists():
-        return {"skipped": "bench/media_compare/media_compare.py is not in this tree"}
-    raw = Path(out_dir) / "media_compare.raw.json"
-    _, status, error = call(["/usr/bin/python3", str(script), "--build", str(build_dir), "--json", str(raw),
-                             "--seconds", "8" if quick else "20"])
-    if status == 77:
-        return {"skipped": error}
-    if error:
-        return {"error": error}
-    value = parsed_json(raw.read_text()) if raw.exists() else None
-    if not isinstance(value, dict) or "media_compare" not in value:
-        return {"error": "%s: missing or not JSON" % raw.name}
-    return value["media_compare"]
+    return json_script(out_dir, "media_compare", ["--build", str(build_dir), "--seconds", "8" if quick else "20"])
 
 
 def main():
