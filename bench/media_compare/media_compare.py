@@ -75,9 +75,7 @@ def summary(name, describe, figures, media_bytes):
     wire = wire_bytes(figures["relay"])
     row["wire_bytes"] = wire
     row["wire_per_media_byte"] = round(wire / media_bytes, 3)
-    up = figures["relay"]["up"]
-    row["sender_wire_per_media_byte"] = round(
-        (up["bytes_in"] + 28 * up["packets_in"]) / media_bytes, 3)
+    row["sender_wire_per_media_byte"] = round(wire_bytes(figures["relay"], ("up",)) / media_bytes, 3)
     if "sender" in figures:
         row["sender_note"] = figures["sender"]
     return row

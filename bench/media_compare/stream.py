@@ -63,12 +63,13 @@ class Context:
         return self.build / "bench/tcp_compare/tern_frames"
 
 
-def wire_bytes(stats):
-    """Bytes the relay carried in both directions, as a wire would count them
-    (payload plus IPv4 and UDP headers per datagram), from tern-netem's
-    --stats-json: what the sender offered, before the path's losses."""
+def wire_bytes(stats, directions=("up", "down")):
+    """Bytes the relay carried in the given directions ("up": from the
+    sender), as a wire would count them (payload plus IPv4 and UDP headers
+    per datagram), from tern-netem's --stats-json: what the endpoints
+    offered, before the path's losses."""
     total = 0
-    for direction in ("up", "down"):
+    for direction in directions:
         d = stats[direction]
         total += d["bytes_in"] + UDP_IP_HEADER_BYTES * d["packets_in"]
     return total
