@@ -28,11 +28,11 @@ import relay  # noqa: E402
 from processes import tail, wait_for_line, wait_for_udp_port  # noqa: E402
 from runners.ngtcp2 import free_udp_port  # noqa: E402
 
-# SRT's packet filter documentation (docs/features/packet-filtering-and-fec.md)
-# configures its FEC with this matrix in its examples: 10 columns, 5 rows, a
-# staircase layout and retransmission of what FEC cannot rebuild (arq:onreq):
-# 15 repair packets per 50, enough to rebuild any one loss per row or column
-# at 2%.
+# SRT's FEC filter (SRTO_PACKETFILTER, docs/features/packet-filtering-and-fec.md
+# in SRT's sources) as it is commonly configured: 10 columns, 5 rows, the
+# staircase layout and retransmission of what FEC cannot rebuild
+# (arq:onreq): 15 repair packets per 50, one loss per row or column
+# rebuilt, which is the common case at 2%.
 SRT_FEC = "fec,cols:10,rows:5,layout:staircase,arq:onreq"
 HANDSHAKE_S = 1.0  # frames sent before the tunnel is up would be lost at its UDP input
 IDLE_S = 3         # udp-recv ends this long after the last datagram
