@@ -8,7 +8,7 @@ set -eu
 
 # libisal-dev is the erasure codec of forward error correction; libcm256cc-dev
 # is only the other candidate of its benchmark (bench/fec).
-# srt-tools, iperf3, ngtcp2-server and ngtcp2-client are the peers of the
+# srt-tools, rist-tools, iperf3, ngtcp2-server and ngtcp2-client are the peers of the
 # real-socket benchmarks (docs/benchmarks.md). Debian's ngtcp2-server also
 # ships an ngtcp2d service (gtlsserver on localhost:7777); the benchmarks
 # start their own server and do not use it.
@@ -19,7 +19,7 @@ packages="
   libisal-dev libcm256cc-dev
   nlohmann-json3-dev
   clang-14 libclang-rt-14-dev
-  coturn stun-server stun-client srt-tools iperf3 jq iproute2
+  coturn stun-server stun-client srt-tools rist-tools iperf3 jq iproute2
   ngtcp2-server ngtcp2-client openssl
   python3 python3-matplotlib
 "

@@ -5,6 +5,7 @@ with their IP and UDP headers, rows.py), with the same seed; the link
 runs as SCHED_FIFO (--realtime) so that, on a loaded machine, a descheduled
 relay does not add its own stalls to whichever tool happens to be running."""
 
+import json
 from dataclasses import dataclass
 
 from processes import wait_for_line
@@ -23,18 +24,18 @@ class Relay:
 TUN_RECEIVER_ADDRESS = "198.18.0.2"
 
 
-def _start(ctx, name, mode_args, spec):
+def _start(ctx, name, mode_args, spec, stats_json=False):
     argv = [str(ctx.netem)] + mode_args + ["--up", spec, "--down", spec, "--seed", str(ctx.seed),
-                                           "--realtime", REALTIME_PRIORITY]
+                                           "--realtime", REALTIME_PRIORITY] + (["--stats-json"] if stats_json else [])
     out, err = ctx.work / (name + ".netem.out"), ctx.work / (name + ".netem.err")
     return ctx.processes.start(argv, out, err), out, err
 
 
-def start_udp(ctx, name, server_port, row):
+def start_udp(ctx, name, server_port, row, stats_json=False):
     """A relay with row's path in front of 127.0.0.1:server_port; None if it
-    did not come up."""
+    did not come up. stats_json: it prints its counts at exit (stats_of)."""
     proc, out, _ = _start(ctx, name, ["--listen", "127.0.0.1:0", "--connect", "127.0.0.1:%d" % server_port],
-                          row.spec(udp_payloads=True))
+                          row.spec(udp_payloads=True), stats_json)
     m = wait_for_line(out, r"^listening \S*:(\d+)", proc)
     return Relay(proc, port=int(m.group(1))) if m else None
 
@@ -45,6 +46,17 @@ def start_tun(ctx, name, row):
     proc, out, _ = _start(ctx, name, ["--tun"], row.spec())
     m = wait_for_line(out, r"^tun (\S+) \S+ (\S+) \S+", proc)
     return Relay(proc, sender_ns=m.group(1), receiver_ns=m.group(2)) if m else None
+
+
+def stats_of(ctx, name):
+    """The counts a relay started with stats_json printed when it was
+    stopped (tern-netem --stats-json: "up" and "down", packets and bytes
+    in and out), or None."""
+    try:
+        lines = (ctx.work / (name + ".netem.out")).read_text(errors="replace").splitlines()
+        return json.loads(next(line for line in reversed(lines) if line.startswith("{")))
+    except (OSError, StopIteration, ValueError):
+        return None
 
 
 def log_of(ctx, name):

@@ -7,9 +7,12 @@ name and skipped with a note when absent:
   bench/compare_srt/compare_srt.sh --size BYTES       tern-cp vs srt-file-transmit (50 MB; 10 MB quick)
   bench/path_compare/path_compare.py --json FILE      tern-cp vs ngtcp2, SRT, kernel TCP on matrix rows
                                                       (10 MB, 3 rows; median of 3 unless quick)
+  bench/media_compare/media_compare.py --json FILE    tern with/without FEC vs SRT live (with/without FEC)
+                                                      and RIST, one 4 Mbit/s frame stream, 2% loss
+                                                      (20 s per transport; 8 s quick)
 
-Writes <out>/loopback.json, <out>/tcp_compare.json, <out>/compare_srt.json
-and <out>/path_compare.json
+Writes <out>/loopback.json, <out>/tcp_compare.json, <out>/compare_srt.json,
+<out>/path_compare.json and <out>/media_compare.json
 (each {"machine": ..., "<name>": ...}); a skipped or failed step is recorded
 as {"skipped": why} or {"error": why} so the table can say so."""
 
@@ -113,24 +116,35 @@ def compare_srt(quick):
     return {"bytes": size, "runs": rows, "failures": failures, "exit_status": status}
 
 
-def path_compare(out_dir, build_dir, quick):
-    script = common.REPO / "bench/path_compare/path_compare.py"
+def json_script(out_dir, name, options):
+    """Runs bench/<name>/<name>.py with options and --json, and returns what
+    it wrote under its name; skipped when it exits 77 (nothing built to
+    compare) or is not in this tree."""
+    script = common.REPO / "bench" / name / (name + ".py")
     if not script.exists():
-        return {"skipped": "bench/path_compare/path_compare.py is not in this tree"}
-    raw = Path(out_dir) / "path_compare.raw.json"
-    argv = ["/usr/bin/python3", str(script), "--bin", str(Path(build_dir) / "tools"), "--json", str(raw)]
-    # Its quick row set either way (the full six rows at 50 MB take several
-    # minutes a repetition; docs/benchmarks.md has that table): one
-    # repetition for BENCH_QUICK, the median of three otherwise.
-    _, status, error = call(argv + ["--quick", "--repetitions", "1" if quick else "3"])
+        return {"skipped": "bench/%s/%s.py is not in this tree" % (name, name)}
+    raw = Path(out_dir) / (name + ".raw.json")
+    _, status, error = call(["/usr/bin/python3", str(script)] + options + ["--json", str(raw)])
     if status == 77:
         return {"skipped": error}
     if error:
         return {"error": error}
     value = parsed_json(raw.read_text()) if raw.exists() else None
-    if not isinstance(value, dict) or "path_compare" not in value:
+    if not isinstance(value, dict) or name not in value:
         return {"error": "%s: missing or not JSON" % raw.name}
-    return value["path_compare"]
+    return value[name]
+
+
+def path_compare(out_dir, build_dir, quick):
+    # Its quick row set either way (the full six rows at 50 MB take several
+    # minutes a repetition; docs/benchmarks.md has that table): one
+    # repetition for BENCH_QUICK, the median of three otherwise.
+    return json_script(out_dir, "path_compare", ["--bin", str(Path(build_dir) / "tools"), "--quick",
+                                                 "--repetitions", "1" if quick else "3"])
+
+
+def media_compare(out_dir, build_dir, quick):
+    return json_script(out_dir, "media_compare", ["--build", str(build_dir), "--seconds", "8" if quick else "20"])
 
 
 def main():
@@ -141,6 +155,7 @@ def main():
         "tcp_compare": lambda: tcp_compare(args.build, args.out, args.quick),
         "compare_srt": lambda: compare_srt(args.quick),
         "path_compare": lambda: path_compare(args.out, args.build, args.quick),
+        "media_compare": lambda: media_compare(args.out, args.build, args.quick),
     }
     failed = 0
     for name, step in steps.items():

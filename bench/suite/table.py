@@ -83,7 +83,7 @@ def simulated_lines(sim):
 
 def real_socket_lines(out):
     lines = ["real sockets"]
-    for name in ("loopback", "tcp_compare", "compare_srt", "path_compare"):
+    for name in ("loopback", "tcp_compare", "compare_srt", "path_compare", "media_compare"):
         _, value = common.read_result(out / (name + ".json"), name)
         if value is None:
             continue
@@ -108,6 +108,11 @@ def real_socket_lines(out):
                 shown = "%.2f s" % tern["median_s"] if "median_s" in tern else "failed"
                 lines.append("  %-12s %-26s tern-cp %s; at least as fast as the best other: %s" % (
                     name, r["row"], shown, r["verdict"].replace("**", "")))
+        elif name == "media_compare" and value.get("rows"):
+            for r in value["rows"]:
+                lines.append("  %-12s %-9s %s" % (name, r["transport"], r.get("failed") or (
+                    "frames p50 %.1f ms, p99 %.1f ms, %d of %d dropped, %.2f wire bytes per media byte" % (
+                        r["p50_ms"], r["p99_ms"], r["dropped"], r["frames"], r["wire_per_media_byte"]))))
         elif name == "tcp_compare" and value.get("runs"):
             for r in value["runs"]:
                 m, b = r.get("media") or {}, r.get("bulk")

@@ -4,6 +4,7 @@
 //
 //   tern_frames recv PORT [shape]     prints "port P" and "fingerprint F", then one JSON line
 //   tern_frames send HOST PORT FINGERPRINT [shape] [--deadline MS] [--cc bbr|cubic|newreno]
+//                    [--fec off|adaptive]
 //
 // shape: --rate BITS_PER_SECOND --fps N --seconds S (the same on both ends);
 // recv also takes --grace SECONDS (see kernel_frames.cpp).
@@ -67,13 +68,17 @@ asio::awaitable<void> send_frames(tern::connection c, stream_shape shape, std::c
   const auto st = c.stats();
   std::fprintf(stderr,
                "tern_frames: sender srtt %.1f ms, min_rtt %.1f ms, cwnd %llu B, pacing %.2f Mbit/s, delivery %.2f "
-               "Mbit/s, packets sent %llu lost %llu retransmitted %llu\n",
+               "Mbit/s, packets sent %llu lost %llu retransmitted %llu, repair packets %llu bytes %llu, peer "
+               "rebuilt %llu\n",
                std::chrono::duration<double, std::milli>(st.srtt).count(),
                std::chrono::duration<double, std::milli>(st.min_rtt).count(),
                static_cast<unsigned long long>(st.cwnd), static_cast<double>(st.pacing_rate) * 8 / 1e6,
                static_cast<double>(st.delivery_rate) * 8 / 1e6, static_cast<unsigned long long>(st.packets_sent),
                static_cast<unsigned long long>(st.packets_lost),
-               static_cast<unsigned long long>(st.packets_retransmitted));
+               static_cast<unsigned long long>(st.packets_retransmitted),
+               static_cast<unsigned long long>(st.fec_repair_packets_sent),
+               static_cast<unsigned long long>(st.fec_repair_bytes_sent),
+               static_cast<unsigned long long>(st.fec_peer_packets_recovered));
   c.close(0, "end of stream");
 }
 
@@ -104,6 +109,10 @@ asio::awaitable<void> receive_frames(tern::connection c, stream_shape shape, std
   end_of_run.cancel();
 }
 
+tern::fec_mode fec(const std::string& name) {
+  return name == "off" ? tern::fec_mode::off : tern::fec_mode::adaptive;
+}
+
 tern::congestion_controller controller(const std::string& name) {
   if (name == "cubic") return tern::congestion_controller::cubic;
   if (name == "newreno") return tern::congestion_controller::new_reno;
@@ -116,7 +125,7 @@ int main(int argc, char** argv) try {
   CLI::App app{"the paced frame stream over tern deadline messages"};
   app.require_subcommand(1);
   stream_shape shape;
-  std::string host, fingerprint, cc = "bbr";
+  std::string host, fingerprint, cc = "bbr", fec_name = "adaptive";
   std::uint16_t port = 0;
   int deadline_ms = 400;
   double grace_seconds = 10;
@@ -129,6 +138,10 @@ int main(int argc, char** argv) try {
     c->add_option("--fps", shape.fps, "frames per second")->check(CLI::Range(1, 1000));
     c->add_option("--seconds", shape.seconds, "length of the stream")->check(CLI::Range(0.1, 3600.0));
     c->add_option("--cc", cc, "congestion controller")->check(CLI::IsMember({"bbr", "cubic", "newreno"}));
+    // Give both ends the same: off sends no repair and ignores the peer's
+    // (docs/fec.md).
+    c->add_option("--fec", fec_name, "forward error correction of the frames (default adaptive)")
+        ->check(CLI::IsMember({"off", "adaptive"}));
   }
   rs->add_option("--grace", grace_seconds, "stop this many seconds after the last frame's capture time")
       ->check(CLI::Range(0.0, 600.0));
@@ -140,6 +153,7 @@ int main(int argc, char** argv) try {
   asio::io_context io;
   tern::config cfg;
   cfg.congestion = controller(cc);
+  cfg.fec = fec(fec_name);
   if (*rs) {
     cfg.accept_connections = true;
     tern::endpoint ep(io.get_executor(), {ip::udp::v4(), port}, cfg);
