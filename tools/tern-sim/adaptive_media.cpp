@@ -14,10 +14,10 @@
 // deadline.
 
 #include "adaptive_media.hpp"
+#include "sim_tls_pair.hpp"
 #include "json_text.hpp"
 #include "path_specs.hpp"
 
-#include "crypto/certificate.hpp"
 #include "sim/connection_node.hpp"
 #include "sim/netem_spec.hpp"
 #include "sim/schedule.hpp"
@@ -88,38 +88,25 @@ adaptive_media_result run_adaptive_media(const adaptive_media_config& config) {
   }
   if (config.down.empty()) down->limit = 1'000'000;
 
+  core::connection_config base;
+  base.congestion = config.algorithm;
+  base.real_time = config.real_time;
+  sim_cli::sim_tls_pair tls;
+  result.error = sim_cli::make_sim_tls_pair(base, tls);
+  if (!result.error.empty()) return result;
   std::error_code ec;
-  const crypto::tls_identity identity =
-      crypto::generate_self_signed(crypto::key_algorithm::ec_p256, "sim.tern.test", ec);
-  if (ec) {
-    result.error = "certificate: " + ec.message();
-    return result;
-  }
-  core::connection_config client_cfg;
-  client_cfg.tls.peer.pinned_fingerprints = {identity.fingerprint()};
-  client_cfg.congestion = config.algorithm;
-  client_cfg.real_time = config.real_time;
-  core::connection_config server_cfg = client_cfg;
-  server_cfg.tls = {};
-  server_cfg.tls.identity = identity;
-  auto client_tls = crypto::tls_context::create(crypto::tls_role::client, client_cfg.tls, ec);
-  auto server_tls = ec ? nullptr : crypto::tls_context::create(crypto::tls_role::server, server_cfg.tls, ec);
-  if (ec) {
-    result.error = "TLS: " + ec.message();
-    return result;
-  }
 
   const time_point origin = time_point{} + std::chrono::seconds(1);
   sim::simulator net{config.seed, origin};
   random_source client_rng(config.seed * 1000 + 1);
   random_source server_rng(config.seed * 1000 + 2);
   const sim::address server_addr{11, 4433};
-  sim::connection_node client(client_cfg, client_rng);
-  if (!client.connect(client_tls, server_addr, origin, ec)) {
+  sim::connection_node client(tls.client, client_rng);
+  if (!client.connect(tls.client_tls, server_addr, origin, ec)) {
     result.error = "connect: " + ec.message();
     return result;
   }
-  sim::connection_node server(server_cfg, server_tls, server_rng);
+  sim::connection_node server(tls.server, tls.server_tls, server_rng);
   const sim::node_id client_id = net.add_node(client, sim::address{10, 5000});
   const sim::node_id server_id = net.add_node(server, server_addr);
   const auto path = sim::connect(net, client_id, server_id, *up, *down);

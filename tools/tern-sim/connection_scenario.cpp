@@ -22,6 +22,7 @@
 // second has passed).
 
 #include "connection_scenario.hpp"
+#include "sim_tls_pair.hpp"
 #include "json_text.hpp"
 
 #include "sim/connection_node.hpp"
@@ -125,33 +126,16 @@ scenario_result run_scenario(const scenario_config& config) {
   // tail-drop ACKs that bunch up.
   if (config.down.empty()) down->limit = 1'000'000;
 
+  core::connection_config base;
+  base.congestion = config.algorithm;
+  base.max_datagram_size = config.mtu;
+  if (config.send_buffer != 0) base.stream_send_buffer = config.send_buffer;
+  base.fec = config.media.fec;
+  if (!config.qlog_dir.empty()) base.qlog = std::make_shared<qlog::trace_directory>(config.qlog_dir);
+  sim_cli::sim_tls_pair tls;
+  result.error = sim_cli::make_sim_tls_pair(base, tls);
+  if (!result.error.empty()) return result;
   std::error_code ec;
-  const crypto::tls_identity identity =
-      crypto::generate_self_signed(crypto::key_algorithm::ec_p256, "sim.tern.test", ec);
-  if (ec) {
-    result.error = "certificate: " + ec.message();
-    return result;
-  }
-  core::connection_config client_cfg;
-  client_cfg.tls.peer.pinned_fingerprints = {identity.fingerprint()};
-  client_cfg.congestion = config.algorithm;
-  client_cfg.max_datagram_size = config.mtu;
-  if (config.send_buffer != 0) client_cfg.stream_send_buffer = config.send_buffer;
-  client_cfg.fec = config.media.fec;
-  if (!config.qlog_dir.empty()) client_cfg.qlog = std::make_shared<qlog::trace_directory>(config.qlog_dir);
-  core::connection_config server_cfg = client_cfg;
-  server_cfg.tls = {};
-  server_cfg.tls.identity = identity;
-  auto client_tls = crypto::tls_context::create(crypto::tls_role::client, client_cfg.tls, ec);
-  if (ec) {
-    result.error = "client TLS: " + ec.message();
-    return result;
-  }
-  auto server_tls = crypto::tls_context::create(crypto::tls_role::server, server_cfg.tls, ec);
-  if (ec) {
-    result.error = "server TLS: " + ec.message();
-    return result;
-  }
 
   const time_point origin = time_point{} + std::chrono::seconds(1);
   sim::simulator net{config.seed, origin};
@@ -159,8 +143,8 @@ scenario_result run_scenario(const scenario_config& config) {
   random_source server_rng(config.seed * 1000 + 2);
   const sim::address client_addr{10, 5000};
   const sim::address server_addr{11, 4433};
-  sim::connection_node client(client_cfg, client_rng);
-  auto* conn = client.connect(client_tls, server_addr, origin, ec);
+  sim::connection_node client(tls.client, client_rng);
+  auto* conn = client.connect(tls.client_tls, server_addr, origin, ec);
   if (!conn) {
     result.error = "connect: " + ec.message();
     return result;
@@ -169,7 +153,7 @@ scenario_result run_scenario(const scenario_config& config) {
     result.error = "qlog: " + config.qlog_dir + ": " + conn->qlog_error().message();
     return result;
   }
-  sim::connection_node server(server_cfg, server_tls, server_rng);
+  sim::connection_node server(tls.server, tls.server_tls, server_rng);
   const sim::node_id client_id = net.add_node(client, client_addr);
   const sim::node_id server_id = net.add_node(server, server_addr);
   const sim::link_id forward = sim::connect(net, client_id, server_id, *up, *down).forward;
