@@ -27,7 +27,11 @@
 // dependent with cause `dependency`. A dependency always points to an
 // earlier id, so the graph has no cycles; it may point at most
 // max_dependency_distance back, which bounds the memory of which recent ids
-// were given up (a range set) for dependents queued after the fact.
+// were given up (a range set) for dependents queued after the fact. A
+// message whose deadline passes with every byte sent and none known lost
+// may well have arrived (its acknowledgement is still on the way: with a
+// deadline near one round trip, that is every message): its dependents are
+// not given up with it.
 #include "stream/message_sender.hpp"
 
 #include "stream/stream_errc.hpp"
@@ -129,12 +133,15 @@ void message_sender::give_up(message& root, abandon_cause cause) {
     const abandon_cause why = first ? cause : abandon_cause::dependency;
     first = false;
     abandons_.push_back({id, why});
-    given_up_recent_.insert(id, id + 1);
     if (why == abandon_cause::deadline)
       ++stats_.messages_abandoned;
     else
       ++stats_.messages_dropped_dependency;
-    drop_stack_.insert(drop_stack_.end(), m->dependents.begin(), m->dependents.end());
+    const bool may_have_arrived = why == abandon_cause::deadline && m->next_new == m->data.size() && m->lost.empty();
+    if (!may_have_arrived) {
+      given_up_recent_.insert(id, id + 1);
+      drop_stack_.insert(drop_stack_.end(), m->dependents.begin(), m->dependents.end());
+    }
     free_message(*m);
   }
 }

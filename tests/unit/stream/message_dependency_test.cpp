@@ -67,6 +67,40 @@ TEST_CASE("message_dependency: a reference frame that misses its deadline takes 
   CHECK(s.buffered() == 500);
 }
 
+TEST_CASE("message_dependency: a reference whose every byte went out keeps its dependents at its deadline, "
+          "unless a loss is known") {
+  message_sender s;
+  std::error_code ec;
+  // The deadline is shorter than the round trip: the I-frame is all sent,
+  // its acknowledgement not back yet when the deadline passes.
+  REQUIRE(s.send(pattern(1000), at(100ms), at(0ms), ec) == 0);
+  REQUIRE(s.send(pattern(1000), at(1s), at(0ms), ec, 0) == 1);
+  auto i0 = s.next_fragment(1200, at(0ms), owd, 1);
+  REQUIRE(i0);
+  CHECK(i0->message_id == 0);
+  s.on_timeout(at(100ms));
+  CHECK(drain_abandons(s) == std::vector<abandon_notice>{{0, abandon_cause::deadline}});
+  CHECK(s.stats().messages_dropped_dependency == 0);
+  auto p1 = s.next_fragment(1200, at(100ms), owd, 2);
+  REQUIRE(p1);
+  CHECK(p1->message_id == 1);
+  // A later message may still name the expired one.
+  CHECK(s.send(pattern(100), at(1s), at(100ms), ec, 0) == 2);
+  CHECK(s.poll_abandon() == std::nullopt);
+
+  // The same with the I-frame's packet declared lost before its deadline:
+  // its bytes cannot have arrived, so the dependent goes with it.
+  message_sender t;
+  REQUIRE(t.send(pattern(1000), at(100ms), at(0ms), ec) == 0);
+  REQUIRE(t.send(pattern(1000), at(1s), at(0ms), ec, 0) == 1);
+  auto f = t.next_fragment(1200, at(0ms), owd, 1);
+  REQUIRE(f);
+  t.on_lost({f->message_id, f->offset, f->data.size()});
+  t.on_timeout(at(100ms));
+  CHECK(drain_abandons(t) ==
+        std::vector<abandon_notice>{{0, abandon_cause::deadline}, {1, abandon_cause::dependency}});
+}
+
 TEST_CASE("message_dependency: a message queued after its dependency was given up is given up at once") {
   message_sender s;
   std::error_code ec;
