@@ -4,7 +4,8 @@ figures (latency_report JSON of frame_stream.cpp) plus the relay's counts,
 or raises Failed saying why.
 
 tern: tern_frames, each frame one deadline message (deadline = the budget),
-with --fec off or adaptive on both ends.
+with --fec off or adaptive on both ends (tern-fec-unordered: on an unordered
+message flow, each frame handed out as soon as it is whole).
 SRT live and RIST carry what kernel_frames udp-send emits (each frame cut in
 datagrams of at most 1316 bytes, each stamped with the frame id and capture
 time) from a local UDP port to the far side's local UDP port, where
@@ -82,7 +83,7 @@ def _finish(ctx, name, link, receiver_out):
     return figures
 
 
-def _tern(fec):
+def _tern(fec, unordered=False):
     def run(ctx, name):
         s = ctx.stream
         out, err = ctx.work / (name + ".recv.out"), ctx.work / (name + ".recv.err")
@@ -95,7 +96,7 @@ def _tern(fec):
         send_err = ctx.work / (name + ".send.err")
         status = ctx.processes.run(
             [str(ctx.tern_frames), "send", "127.0.0.1", str(link.port), fp.group(1)] + s.args() +
-            ["--deadline", str(s.budget_ms), "--fec", fec], ctx.work / (name + ".send.out"), send_err, ctx.timeout_s)
+            ["--deadline", str(s.budget_ms), "--fec", fec] + (["--unordered"] if unordered else []), ctx.work / (name + ".send.out"), send_err, ctx.timeout_s)
         if status != 0:
             raise Failed("tern_frames send %s: %s" % ("timed out" if status is None else "exited %d" % status,
                                                       tail(send_err)))
@@ -174,6 +175,8 @@ def _rist(ctx, name):
 ALL = [
     Transport("tern", "tern deadline messages, FEC off", _tern("off")),
     Transport("tern-fec", "tern deadline messages, adaptive FEC", _tern("adaptive")),
+    Transport("tern-fec-unordered", "tern deadline messages, adaptive FEC, unordered flow",
+              _tern("adaptive", unordered=True)),
     Transport("srt", "srt-live-transmit, live mode", _srt(False), ("srt-live-transmit",)),
     Transport("srt-fec", "srt-live-transmit, packetfilter=" + SRT_FEC, _srt(True), ("srt-live-transmit",)),
     Transport("rist", "ristsender/ristreceiver, main profile", _rist, ("ristsender", "ristreceiver")),

@@ -4,7 +4,7 @@
 //
 //   tern_frames recv PORT [shape]     prints "port P" and "fingerprint F", then one JSON line
 //   tern_frames send HOST PORT FINGERPRINT [shape] [--deadline MS] [--cc bbr|cubic|newreno]
-//                    [--fec off|adaptive]
+//                    [--fec off|adaptive] [--unordered]
 //
 // shape: --rate BITS_PER_SECOND --fps N --seconds S (the same on both ends);
 // recv also takes --grace SECONDS (see kernel_frames.cpp).
@@ -42,7 +42,14 @@ namespace {
 steady::time_point at_ns(std::int64_t ns) { return steady::time_point{std::chrono::nanoseconds{ns}}; }
 
 asio::awaitable<void> send_frames(tern::connection c, stream_shape shape, std::chrono::milliseconds deadline,
-                                  std::uint64_t& refused) {
+                                  bool unordered, std::uint64_t& refused) {
+  // Unordered: the frames go on a flow that hands each one out as soon as it
+  // is whole, not behind an earlier frame still being repaired.
+  tern::message_options flow;
+  if (unordered) {
+    flow.flow = 1;
+    c.configure_message_flow(flow.flow, {.ordered = false});
+  }
   asio::steady_timer timer(co_await asio::this_coro::executor);
   std::vector<std::byte> frame(shape.frame_bytes(), std::byte{0x42});
   const std::int64_t start = monotonic_ns() + 100'000'000;
@@ -51,7 +58,7 @@ asio::awaitable<void> send_frames(tern::connection c, stream_shape shape, std::c
     timer.expires_at(at_ns(capture));
     co_await timer.async_wait(as_tuple);
     write_header(frame.data(), {seq, static_cast<std::uint32_t>(frame.size()), 0, 1, capture});
-    auto [ec, id] = co_await c.async_send_message(asio::buffer(frame), at_ns(capture) + deadline, as_tuple);
+    auto [ec, id] = co_await c.async_send_message(asio::buffer(frame), at_ns(capture) + deadline, flow, as_tuple);
     if (ec == tern::errc::buffer_full || ec == tern::errc::deadline_passed) {
       ++refused; // the receiver counts it as never delivered
       continue;
@@ -129,6 +136,7 @@ int main(int argc, char** argv) try {
   std::uint16_t port = 0;
   int deadline_ms = 400;
   double grace_seconds = 10;
+  bool unordered = false;
   auto* rs = app.add_subcommand("recv", "accept one connection and receive the stream");
   auto* ss = app.add_subcommand("send", "connect and send the stream");
   ss->add_option("HOST", host, "receiver address")->required();
@@ -148,6 +156,7 @@ int main(int argc, char** argv) try {
   ss->add_option("FINGERPRINT", fingerprint, "the receiver's certificate fingerprint, as recv prints it")->required();
   ss->add_option("--deadline", deadline_ms, "ms after capture a frame is still worth delivering")
       ->check(CLI::Range(1, 60000));
+  ss->add_flag("--unordered", unordered, "send the frames on an unordered message flow");
   TERN_PARSE_COMMAND_LINE(app, "tern_frames", argc, argv);
 
   asio::io_context io;
@@ -182,7 +191,7 @@ int main(int argc, char** argv) try {
         tern::connect_options o;
         o.pinned_fingerprints = {fingerprint};
         auto c = co_await ep.async_connect(to, o, use_awaitable);
-        co_await send_frames(c, shape, std::chrono::milliseconds{deadline_ms}, refused);
+        co_await send_frames(c, shape, std::chrono::milliseconds{deadline_ms}, unordered, refused);
         ep.close();
       },
       [](std::exception_ptr e) {
