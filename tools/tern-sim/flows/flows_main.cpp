@@ -12,6 +12,8 @@
 // warm-up); the failing seeds are printed to stderr.
 #include "flows_main.hpp"
 
+#include "cli_units.hpp"
+
 #include "media_flows.hpp"
 
 #include <CLI/CLI.hpp>
@@ -21,43 +23,6 @@
 #include <string>
 
 namespace tern::flowsim {
-namespace {
-
-bool parse_time(const std::string& s, duration& out) {
-  std::size_t used = 0;
-  double v = 0;
-  try {
-    v = std::stod(s, &used);
-  } catch (...) {
-    return false;
-  }
-  const std::string unit = s.substr(used);
-  double scale = 0;
-  if (unit == "s") scale = 1e9;
-  if (unit == "ms") scale = 1e6;
-  if (scale == 0 || v <= 0) return false;
-  out = duration{static_cast<duration::rep>(v * scale)};
-  return true;
-}
-
-bool parse_rate(const std::string& s, std::uint64_t& out) {
-  std::size_t used = 0;
-  double v = 0;
-  try {
-    v = std::stod(s, &used);
-  } catch (...) {
-    return false;
-  }
-  const std::string unit = s.substr(used);
-  double scale = 0;
-  if (unit == "kbit") scale = 1e3;
-  if (unit == "mbit") scale = 1e6;
-  if (scale == 0 || v <= 0) return false;
-  out = static_cast<std::uint64_t>(v * scale);
-  return true;
-}
-
-} // namespace
 
 int flows_main(int argc, char** argv) {
   CLI::App app{"tern-sim flows: audio and video message flows over the simulator"};
@@ -93,8 +58,10 @@ int flows_main(int argc, char** argv) {
   }
   config.dependencies = !no_dependencies;
   config.redundant_audio = !no_redundancy;
-  if (!parse_time(duration_text, config.media_duration) || !parse_time(deadline_text, config.deadline) ||
-      !parse_rate(video_rate, config.video_bps) || !parse_rate(audio_rate, config.audio_bps) || seeds == 0) {
+  if (!sim_cli::parse_seconds(duration_text, config.media_duration) ||
+      !sim_cli::parse_seconds(deadline_text, config.deadline) || config.media_duration <= duration::zero() ||
+      config.deadline <= duration::zero() || !sim_cli::parse_rate(video_rate, config.video_bps) ||
+      !sim_cli::parse_rate(audio_rate, config.audio_bps) || seeds == 0) {
     std::cerr << "tern-sim flows: bad --duration, --deadline, --video-rate, --audio-rate or --seeds\n";
     return 2;
   }
