@@ -3,6 +3,7 @@
 #include "fec/reed_solomon.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace tern::fec {
 
@@ -36,16 +37,23 @@ void block_encoder::close_block(std::size_t repairs) {
   sources_ = 0;
   repairs = std::min<std::size_t>(repairs, bounds::max_repairs);
   if (k == 0 || repairs == 0) return;
-  std::vector<const std::byte*> in(k);
+  // k <= max_sources and repairs <= max_repairs: the pointer tables live
+  // on the stack, and repair buffers come back through spare_symbols_, so a
+  // steady stream of blocks allocates nothing.
+  std::array<const std::byte*, wire::repair_bounds::max_sources> in{};
   for (std::size_t i = 0; i < k; ++i) {
     symbols_[i].resize(symbol_length_); // zero padding
     in[i] = symbols_[i].data();
   }
-  while (queue_.size() + repairs > max_queued_repairs && !queue_.empty()) queue_.pop_front();
+  while (queue_.size() + repairs > max_queued_repairs && !queue_.empty()) drop_front();
   const std::size_t start = queue_.size();
-  std::vector<std::byte*> out(repairs);
+  std::array<std::byte*, wire::repair_bounds::max_repairs> out{};
   for (std::size_t r = 0; r < repairs; ++r) {
     auto& q = queue_.emplace_back();
+    if (!spare_symbols_.empty()) {
+      q.symbol = std::move(spare_symbols_.back());
+      spare_symbols_.pop_back();
+    }
     q.symbol.resize(symbol_length_);
     q.frame.first_packet = first_;
     q.frame.source_mask = mask_;
@@ -53,11 +61,16 @@ void block_encoder::close_block(std::size_t repairs) {
     q.frame.repair_index = r;
     out[r] = q.symbol.data();
   }
-  if (!encode_repairs(in, 0, out, symbol_length_)) {
+  if (!encode_repairs(std::span(in).first(k), 0, std::span(out).first(repairs), symbol_length_)) {
     queue_.resize(start); // cannot happen within the bounds above
     return;
   }
   for (std::size_t r = start; r < queue_.size(); ++r) queue_[r].frame.symbol = queue_[r].symbol;
+}
+
+void block_encoder::drop_front() {
+  if (spare_symbols_.size() < max_queued_repairs) spare_symbols_.push_back(std::move(queue_.front().symbol));
+  queue_.pop_front();
 }
 
 const wire::repair_frame* block_encoder::next_repair() const noexcept {
@@ -65,7 +78,7 @@ const wire::repair_frame* block_encoder::next_repair() const noexcept {
 }
 
 void block_encoder::pop_repair() noexcept {
-  if (!queue_.empty()) queue_.pop_front();
+  if (!queue_.empty()) drop_front();
 }
 
 } // namespace tern::fec

@@ -64,6 +64,10 @@ private:
   std::uint64_t first_ = 0;
   std::uint64_t mask_ = 0;
   std::deque<queued> queue_;
+  /// Symbol buffers of repairs sent or dropped, for the next block's.
+  std::vector<std::vector<std::byte>> spare_symbols_;
+  /// Pops the oldest queued repair, keeping its buffer.
+  void drop_front();
 };
 
 } // namespace tern::fec
