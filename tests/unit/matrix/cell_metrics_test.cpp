@@ -94,6 +94,22 @@ TEST_CASE("baseline ratio and the reference a row is judged by") {
   CHECK(baseline_ratio(cell, baseline) == 0);
 }
 
+TEST_CASE("reference ratio: an impairment that takes link time scales the clean cell down") {
+  run_figures cell, baseline;
+  cell.goodput_per_flow_bps = 30e6;
+  cell.link_ratio = 0.3;
+  baseline.goodput_per_flow_bps = 90e6;
+  // The impaired link carries at most half of what the clean one does: the
+  // reference is 45 Mbit/s, and 30 of it is 2/3.
+  CHECK(reference_ratio(reference::unimpaired_cell, cell, baseline, 0.5) == doctest::Approx(2.0 / 3));
+  // A share above 1 (reordered packets skip netem's serializer) is taken as
+  // 1: an impairment never raises the reference above the clean cell.
+  CHECK(reference_ratio(reference::unimpaired_cell, cell, baseline, 1.2) == doctest::Approx(1.0 / 3));
+  // Rows judged against the link do not use it.
+  CHECK(reference_ratio(reference::link, cell, baseline, 0.5) == doctest::Approx(0.3));
+  CHECK(reference_ratio(reference::unimpaired_cell, cell, baseline, 0) == 0);
+}
+
 TEST_CASE("median: odd and even counts, none") {
   CHECK(median({3, 1, 2}) == 2);
   CHECK(median({4, 1, 3, 2}) == doctest::Approx(2.5));
@@ -113,6 +129,7 @@ TEST_CASE("summarize: medians, worst seeds and completion over the seeds") {
     runs[i].cell.mean_queue_delay_ms = 10.0 * i;
     runs[i].baseline_ratio = link[i] + 0.1;
     runs[i].reference_ratio = link[i] + 0.05;
+    runs[i].capacity_share = 1.0 - 0.1 * i;
   }
   const auto s = summarize(runs);
   CHECK(s.link_ratio_median == doctest::Approx(0.8));
@@ -124,5 +141,6 @@ TEST_CASE("summarize: medians, worst seeds and completion over the seeds") {
   CHECK(s.drop_fraction_max == doctest::Approx(0.02));
   CHECK(s.jain_min == doctest::Approx(0.93));
   CHECK(s.mean_queue_delay_ms_median == doctest::Approx(10.0));
+  CHECK(s.capacity_share_min == doctest::Approx(0.8));
   CHECK_FALSE(s.all_completed);
 }

@@ -63,8 +63,11 @@ double baseline_ratio(const run_figures& cell, const run_figures& baseline) {
   return baseline.goodput_per_flow_bps > 0 ? cell.goodput_per_flow_bps / baseline.goodput_per_flow_bps : 0;
 }
 
-double reference_ratio(reference judged_against, const run_figures& cell, const run_figures& baseline) {
-  return judged_against == reference::link ? cell.link_ratio : baseline_ratio(cell, baseline);
+double reference_ratio(reference judged_against, const run_figures& cell, const run_figures& baseline,
+                       double capacity_share) {
+  if (judged_against == reference::link) return cell.link_ratio;
+  const double share = std::clamp(capacity_share, 0.0, 1.0);
+  return share > 0 ? baseline_ratio(cell, baseline) / share : 0;
 }
 
 seed_summary summarize(std::span<const seed_run> runs) {
@@ -82,6 +85,7 @@ seed_summary summarize(std::span<const seed_run> runs) {
     s.reference_ratio_min = std::min(s.reference_ratio_min, r.reference_ratio);
     s.drop_fraction_max = std::max(s.drop_fraction_max, r.cell.drop_fraction);
     s.jain_min = std::min(s.jain_min, r.cell.jain);
+    s.capacity_share_min = std::min(s.capacity_share_min, r.capacity_share);
     s.all_completed = s.all_completed && r.cell.completed;
   }
   s.link_ratio_median = median(link);

@@ -59,14 +59,24 @@ run_figures figures_of(const bulk::scenario_result& result, std::size_t flows_un
 double baseline_ratio(const run_figures& cell, const run_figures& baseline);
 
 /// The ratio a row is judged by: baseline_ratio, or the link ratio for rows
-/// judged against the link.
-double reference_ratio(reference judged_against, const run_figures& cell, const run_figures& baseline);
+/// judged against the link. `capacity_share` is what the impaired link can
+/// carry at all over what the clean link can (saturated_link_fraction,
+/// link_capacity.hpp), taken as at most 1: when the impairment itself takes
+/// link time away (jitter wider than the queue), no sender can reach the
+/// clean cell, and the clean cell is scaled down by that share. Impairments
+/// that take packets but not link time (loss, reordering, the ACK path)
+/// have a share of 1 and are judged against the clean cell as it is.
+double reference_ratio(reference judged_against, const run_figures& cell, const run_figures& baseline,
+                       double capacity_share = 1);
 
 /// One seed of one cell: the cell, its baseline, and the ratios.
 struct seed_run {
   std::uint64_t seed = 0;
   run_figures cell, baseline;
   double baseline_ratio = 0;
+  /// The capacity_share reference_ratio was given (1 for rows judged
+  /// against the link).
+  double capacity_share = 1;
   double reference_ratio = 0;
 };
 
@@ -78,6 +88,9 @@ struct seed_summary {
   double drop_fraction_max = 0;
   double jain_min = 1;
   double mean_queue_delay_ms_median = 0;
+  /// The least capacity_share over the seeds (1: the impairment takes no
+  /// link time).
+  double capacity_share_min = 1;
   bool all_completed = true;
 };
 seed_summary summarize(std::span<const seed_run> runs);

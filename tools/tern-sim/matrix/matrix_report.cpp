@@ -31,6 +31,13 @@ std::string controller_name(cc::algorithm a) {
   return std::string{cc::to_string(a)};
 }
 
+// "link", "clean", or "clean × 0.57" when the impairment takes link time
+// away (reference_ratio's capacity share; the least over the seeds).
+std::string reference_label(reference judged_against, double capacity_share) {
+  if (judged_against == reference::link) return "link";
+  return capacity_share < 0.995 ? "clean × " + fixed("%.2f", capacity_share) : "clean";
+}
+
 } // namespace
 
 std::size_t failed_cells(const matrix_result& result) {
@@ -59,7 +66,7 @@ std::string to_markdown(const matrix_result& result, const matrix_options& optio
   for (std::size_t i = 0; i + per_row <= result.cells.size(); i += per_row) {
     const cell_result& first = result.cells[i];
     const auto& s = first.summary;
-    out += "| " + first.row.name + " | " + (first.row.judged_against == reference::link ? "link" : "clean") +
+    out += "| " + first.row.name + " | " + reference_label(first.row.judged_against, s.capacity_share_min) +
            " | " + median_min(s.link_ratio_median, s.link_ratio_min) + " | " +
            median_min(s.baseline_ratio_median, s.baseline_ratio_min) + " | " +
            fixed("%.2f%%", s.drop_fraction_max * 100) + (first.row.competitors > 0 ? "*" : "") + " | " +
@@ -122,6 +129,7 @@ std::string to_json(const matrix_result& result, const matrix_options& options) 
     cell["drop_fraction_max"] = six_digits(s.drop_fraction_max);
     if (c.row.flows > 1) cell["jain_min"] = six_digits(s.jain_min);
     cell["mean_queue_delay_ms_median"] = six_digits(s.mean_queue_delay_ms_median);
+    cell["capacity_share_min"] = six_digits(s.capacity_share_min);
     cell["all_completed"] = s.all_completed;
     if (c.judged) {
       cell["pass"] = c.floor_verdict.pass;
@@ -135,6 +143,8 @@ std::string to_json(const matrix_result& result, const matrix_options& options) 
                       {"baseline_goodput_per_flow_bps", six_digits(r.baseline.goodput_per_flow_bps)},
                       {"link_ratio", six_digits(r.cell.link_ratio)},
                       {"baseline_ratio", six_digits(r.baseline_ratio)},
+                      {"capacity_share", six_digits(r.capacity_share)},
+                      {"reference_ratio", six_digits(r.reference_ratio)},
                       {"drop_fraction", six_digits(r.cell.drop_fraction)},
                       {"jain", six_digits(r.cell.jain)},
                       {"mean_queue_delay_ms", six_digits(r.cell.mean_queue_delay_ms)}});

@@ -7,6 +7,9 @@
 #include "matrix_runner.hpp"
 
 #include "cell_config.hpp"
+#include "link_capacity.hpp"
+
+#include "sim/netem_spec.hpp"
 
 #include <chrono>
 #include <map>
@@ -40,6 +43,24 @@ private:
 double capacity_of(const path_row& row) {
   const double bits = static_cast<double>(row.bytes) * 8 * static_cast<double>(row.flows + row.competitors);
   return ideal_capacity_bps(bits, row.path.rate_bps, row.phases);
+}
+
+// What a saturating sender gets through the row's data direction, as a
+// fraction of its rate, over as many packets as the row's flows send
+// (at most 50 000: enough for a stable figure, milliseconds of CPU).
+double saturated_fraction(const path_row& row, std::uint64_t seed) {
+  auto spec = sim::parse_netem_spec(up_spec(row, row.path.rate_bps));
+  if (!spec.ok()) return 1;
+  const std::uint64_t packets = row.bytes * (row.flows + row.competitors) / matrix_mtu;
+  return saturated_link_fraction(spec.value(), seed, std::clamp<std::uint64_t>(packets, 1000, 50000), matrix_mtu);
+}
+
+// The impaired link's capacity over the clean one's, at most 1 (see
+// reference_ratio); 1 for rows judged against the link.
+double capacity_share(const path_row& row, const path_row& clean, std::uint64_t seed) {
+  if (row.judged_against != reference::unimpaired_cell) return 1;
+  const double clean_fraction = saturated_fraction(clean, seed);
+  return clean_fraction > 0 ? std::min(1.0, saturated_fraction(row, seed) / clean_fraction) : 1;
 }
 
 } // namespace
@@ -84,7 +105,8 @@ matrix_result run_matrix(std::span<const path_row> rows, const matrix_options& o
         run.cell = figures_of(impaired, row.flows, capacity_of(row));
         run.baseline = figures_of(baseline, clean.flows, capacity_of(clean));
         run.baseline_ratio = baseline_ratio(run.cell, run.baseline);
-        run.reference_ratio = reference_ratio(row.judged_against, run.cell, run.baseline);
+        run.capacity_share = capacity_share(row, clean, seed);
+        run.reference_ratio = reference_ratio(row.judged_against, run.cell, run.baseline, run.capacity_share);
         cell.runs.push_back(run);
       }
       cell.summary = summarize(cell.runs);
