@@ -93,17 +93,20 @@ void bbr::on_spurious_loss(const spurious_loss_event& e) {
 
 void bbr::check_inflight_too_high(const ack_event& e) {
   const rate_sample& s = e.sample;
-  if (tuning_.inflight_hi_loss_threshold <= 0 || mode_ != mode::probe_bw || !s.has_packet ||
-      s.is_app_limited || s.tx_in_flight == 0)
+  if (tuning_.inflight_hi_loss_threshold <= 0 || !s.has_packet || s.is_app_limited || s.tx_in_flight == 0 ||
+      max_bw_.empty() || min_rtt_.empty())
     return;
   const double loss_rate = static_cast<double>(s.lost) / static_cast<double>(s.tx_in_flight);
   const std::uint64_t bdp_inflight = target_inflight(1.0);
   if (s.tx_in_flight <= bdp_inflight) {
     // Loss at or below one BDP in flight is the path's own (random loss):
-    // overflow is loss beyond it.
+    // overflow is loss beyond it. Learnt in Startup too, so that ProbeBW's
+    // first probe is judged against the path's loss rate, not against none
+    // (at 10% random loss every first probe "overflowed").
     base_loss_rate_ = (7 * base_loss_rate_ + loss_rate) / 8;
     return;
   }
+  if (mode_ != mode::probe_bw) return;
   if (loss_rate <= base_loss_rate_ + tuning_.inflight_hi_loss_threshold) return;
   // What got through of that flight, but never below the model's BDP.
   inflight_hi_ = std::max(bdp_inflight, s.tx_in_flight - std::min(s.tx_in_flight, s.lost));

@@ -990,6 +990,37 @@ TEST_CASE("bbr inflight_hi: random loss, the same below and above one BDP, sets 
   CHECK(cc.inflight_hi() != 0);
 }
 
+TEST_CASE("bbr inflight_hi: random loss learnt in Startup keeps the first probe from setting a cap") {
+  // 10% random loss from the start (the matrix's `loss 10%` row): flights
+  // of at most a BDP lose 10% in Startup too, so ProbeBW's first probe
+  // losing 10% of 1.2 MB is the path, not the buffer overflowing. Learnt
+  // only from ProbeBW's own flights, the estimate was still 0 at that probe
+  // and the cap (at one BDP) held every later probe down.
+  const auto first_probe_cap = [](bool lossy_startup) {
+    tern::random_source rng{tern::test::seed()};
+    bbr cc{config(), one_ack_rounds(), rng};
+    driver d{cc};
+    for (std::uint64_t rate : {1'000'000ULL, 2'500'000ULL, 5'000'000ULL, 10'000'000ULL}) d.round(rate, 100ms, 0);
+    REQUIRE(cc.current_mode() == bbr::mode::startup);
+    if (lossy_startup)
+      for (int i = 0; i < 40; ++i) {
+        auto e = flight(d, 800'000, 80'000, 1ms);
+        e.sample.prior_delivered = 0; // inside the current round trip
+        cc.on_ack(e);
+      }
+    REQUIRE(cc.current_mode() == bbr::mode::startup);
+    for (int i = 0; i < 3; ++i) d.round(10'000'000, 100ms, 2'000'000);
+    d.round(10'000'000, 100ms, 900'000);
+    REQUIRE(cc.current_mode() == bbr::mode::probe_bw);
+    for (int i = 0; i < 16 && cc.cycle_index() != 0; ++i) d.round(10'000'000, 100ms, 1'000'000, 101ms);
+    REQUIRE(cc.cycle_index() == 0);
+    cc.on_ack(flight(d, 1'200'000, 120'000));
+    return cc.inflight_hi();
+  };
+  CHECK(first_probe_cap(true) == 0);
+  CHECK(first_probe_cap(false) != 0);
+}
+
 TEST_CASE("bbr extra_acked: ACKs released in batches add their excess to the window, at most 100 ms of it") {
   // The driver acknowledges 100 ms of data (1 MB at 10 MB/s) in one ACK per
   // round trip: each ACK is a batch of 1 MB beyond what the rate explains.
