@@ -11,8 +11,10 @@
 
 #include "sim/netem_spec.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
+#include <vector>
 
 namespace tern::matrix {
 namespace {
@@ -79,6 +81,9 @@ matrix_result run_matrix(std::span<const path_row> rows, const matrix_options& o
   scenario_cache cache;
   for (const auto& row : rows) {
     const path_row clean = unimpaired(row);
+    // The same for every controller: the link's, not the sender's.
+    std::vector<double> shares;
+    for (std::size_t s = 0; s < options.seeds; ++s) shares.push_back(capacity_share(row, clean, options.first_seed + s));
     for (std::size_t c = 0; c < options.controllers.size(); ++c) {
       const cc::algorithm algorithm = options.controllers[c];
       if (options.on_cell) options.on_cell(row.name + " / " + std::string{cc::to_string(algorithm)});
@@ -105,7 +110,7 @@ matrix_result run_matrix(std::span<const path_row> rows, const matrix_options& o
         run.cell = figures_of(impaired, row.flows, capacity_of(row));
         run.baseline = figures_of(baseline, clean.flows, capacity_of(clean));
         run.baseline_ratio = baseline_ratio(run.cell, run.baseline);
-        run.capacity_share = capacity_share(row, clean, seed);
+        run.capacity_share = shares[s];
         run.reference_ratio = reference_ratio(row.judged_against, run.cell, run.baseline, run.capacity_share);
         cell.runs.push_back(run);
       }
