@@ -72,3 +72,16 @@ TEST_CASE("report: the JSON has every cell, verdicts only on judged ones") {
   CHECK(j["cells"][2]["pass"] == true);
   CHECK(j["cells"][0]["drop_fraction_max"] == doctest::Approx(0.0123));
 }
+
+TEST_CASE("report: a row whose impairment takes link time names its scaled reference") {
+  matrix_options options;
+  auto r = two_rows(options);
+  r.cells[0].summary.capacity_share_min = 0.5965; // the first row's BBR cell
+  r.cells[2].summary.capacity_share_min = 0.999;  // within rounding of the clean link
+  const std::string md = to_markdown(r, options);
+  CHECK(md.find("| reorder 3%, 20 ms | clean × 0.60 | ") != std::string::npos);
+  CHECK(md.find("| loss 1%, 40 ms | clean | ") != std::string::npos);
+  const auto json = nlohmann::json::parse(to_json(r, options));
+  CHECK(json["cells"][0]["capacity_share_min"].get<double>() == doctest::Approx(0.5965));
+  CHECK(json["cells"][0]["runs"][0].contains("reference_ratio"));
+}
