@@ -124,11 +124,11 @@ struct first_bytes {
   std::vector<std::byte> server_got;
 };
 
-first_bytes request_and_answer(network& net, std::span<const std::byte> request) {
+first_bytes request_and_answer(network& net, std::span<const std::byte> request, bool allow_early = true) {
   net.start();
   const time_point start = net.now;
   std::error_code ec;
-  const auto id = net.client->open_stream(stream::direction::bidi, ec);
+  const auto id = net.client->open_stream(stream::direction::bidi, allow_early, ec);
   REQUIRE(id);
   REQUIRE(net.client->write(*id, request, ec) == request.size());
   REQUIRE_FALSE(net.client->finish(*id));
@@ -263,4 +263,110 @@ TEST_CASE("0-RTT: early data larger than the first datagram arrives whole, in or
   CHECK(got.server_got == request);
   CHECK(net.server->early_data_accepted());
   CHECK(net.client->early_data_accepted());
+}
+
+namespace {
+
+/// What the server read on one stream, and when its first byte came.
+struct stream_arrival {
+  std::vector<std::byte> got;
+  duration first{};
+  bool fin = false;
+};
+
+/// The client writes `early` on a stream allowed early and `late` on one
+/// that is not, both before the handshake completes, and finishes both; the
+/// server reads both streams to their FIN.
+std::pair<stream_arrival, stream_arrival> early_and_late(network& net, std::span<const std::byte> early,
+                                                         std::span<const std::byte> late) {
+  net.start();
+  const time_point start = net.now;
+  std::error_code ec;
+  const auto early_id = net.client->open_stream(stream::direction::uni, true, ec);
+  const auto late_id = net.client->open_stream(stream::direction::uni, false, ec);
+  REQUIRE(early_id);
+  REQUIRE(late_id);
+  REQUIRE(net.client->write(*early_id, early, ec) == early.size());
+  REQUIRE(net.client->write(*late_id, late, ec) == late.size());
+  REQUIRE_FALSE(net.client->finish(*early_id));
+  REQUIRE_FALSE(net.client->finish(*late_id));
+  std::pair<stream_arrival, stream_arrival> out;
+  const auto drain = [&](std::uint64_t id, stream_arrival& a) {
+    std::array<std::byte, 4096> buf{};
+    std::error_code e;
+    const auto r = net.server->read(id, buf, e);
+    if (r.bytes > 0 && a.got.empty()) a.first = net.now - start;
+    a.got.insert(a.got.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(r.bytes));
+    a.fin = a.fin || r.fin;
+  };
+  REQUIRE(net.run_until([&] {
+    if (net.server) {
+      drain(*early_id, out.first);
+      drain(*late_id, out.second);
+    }
+    return out.first.fin && out.second.fin;
+  }, 10s));
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("0-RTT: only streams the application allowed early travel early; the rest waits for the handshake") {
+  const auto configs = resumable_configs(true);
+  network first(configs);
+  first.one_way = 50ms;
+  const auto ticket = ticket_from(first);
+  const auto early = pattern(500, 21);
+  const auto late = pattern(700, 22);
+  network net(configs);
+  net.one_way = 50ms;
+  net.client_ticket = ticket;
+  net.client_early_data = true;
+  const auto [e, l] = early_and_late(net, early, late);
+  CHECK(e.got == early);
+  CHECK(l.got == late);
+  CHECK(net.server->early_data_accepted());
+  // 100 ms RTT: the early stream in the first flight, one way after
+  // connect; the other after the client's handshake completed (one RTT),
+  // one more way: under 1-RTT keys, never replayable.
+  CHECK(e.first == 50ms);
+  CHECK(l.first == 150ms);
+}
+
+TEST_CASE("0-RTT: a connection offering early data with no stream allowed early sends nothing early") {
+  const auto configs = resumable_configs(true);
+  network first(configs);
+  first.one_way = 50ms;
+  const auto ticket = ticket_from(first);
+  const auto request = pattern(600, 23);
+  network net(configs);
+  net.one_way = 50ms;
+  net.client_ticket = ticket;
+  net.client_early_data = true;
+  const auto got = request_and_answer(net, request, false);
+  CHECK(got.server_got == request);
+  CHECK(got.to_server == 150ms);
+  CHECK(net.client->resumed());
+  // Nothing went in 0-RTT packets, so there was nothing to accept.
+  CHECK_FALSE(net.client->early_data_accepted());
+  CHECK_FALSE(net.client->early_data_rejected());
+}
+
+TEST_CASE("0-RTT: a rejection resends only the streams that went early, each byte once") {
+  auto configs = resumable_configs(true);
+  network first(configs);
+  const auto ticket = ticket_from(first);
+  configs.second.tls.tickets.accept_early_data = false;
+  network net(configs);
+  net.client_ticket = ticket;
+  net.client_early_data = true;
+  const auto early = pattern(900, 24);
+  const auto late = pattern(5000, 25);
+  const auto [e, l] = early_and_late(net, early, late);
+  CHECK(e.got == early);
+  CHECK(l.got == late);
+  CHECK(net.client->early_data_rejected());
+  // No loss on this path: the only data sent twice is the rejected early
+  // stream's, not the stream that waited for the handshake.
+  CHECK(net.client->stats().stream_bytes_retransmitted == early.size());
 }
