@@ -99,8 +99,9 @@ if command -v gtlsserver > /dev/null && command -v gtlsclient > /dev/null && com
   # timestamp, ms since the connection was created.
   ng_fetch() {
     timeout 20 gtlsclient --exit-on-all-streams-close --session-file="$work/ng.session" --tp-file="$work/ng.tp" \
-      127.0.0.1 "$ng_relay" "https://127.0.0.1:$ng_relay/small" 2>&1 |
-      grep -m1 -E 'frm rx [0-9]+ [0-9A-Za-z]+ STREAM\(0x0[8-f]\) id=0x0 ' | sed -E 's/^I0*([0-9]+) .*/\1/'
+      127.0.0.1 "$ng_relay" "https://127.0.0.1:$ng_relay/small" > "$work/ng.log" 2>&1 || true
+    grep -m1 -E 'frm rx [0-9]+ [0-9A-Za-z]+ STREAM\(0x0[8-f]\) id=0x0 ' "$work/ng.log" |
+      sed -E 's/^I0*([0-9]+) .*/\1/' || true
   }
   for _ in $(seq "$runs"); do
     rm -f "$work/ng.session" "$work/ng.tp"

@@ -56,7 +56,10 @@ struct transmit {
 /// What changed in a connection; poll_event() after every call that feeds it.
 struct event {
   enum class kind : std::uint8_t {
-    handshake_complete, ///< open streams and send from now on
+    /// open streams and send from now on (a client that resumed hears it
+    /// at completion, one round trip before is_established(), which
+    /// follows the server's confirmation)
+    handshake_complete,
     stream_opened,      ///< the peer opened `stream_id`: accept_stream() returns it
     stream_readable,    ///< `stream_id` has bytes, its FIN or a reset to read
     stream_writable,    ///< `stream_id` has room in its send buffer again

@@ -484,6 +484,9 @@ private:
   void on_early_keys(time_point now);
   /// Client, at completion: rejected early data is sent again under 1-RTT.
   void settle_early_data();
+  /// The handshake_complete event came at completion (a resumed client),
+  /// not at confirmation.
+  bool reports_at_completion() const noexcept;
   void issue_connection_ids();
   void pump_tls_output();
   /// Starts a key update now if allowed (otherwise they happen on their own

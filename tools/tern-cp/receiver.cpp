@@ -179,7 +179,8 @@ asio::awaitable<std::string> receive_file(tern::byte_stream& s, const stream_con
   // handshake completes; its offset and content arrive after it. A header
   // that would write at once waits for the handshake.
   if (!header->resume && !ctx.conn.handshake_complete()) {
-    if (auto [hec] = co_await ctx.conn.async_wait_handshake(tuple); hec) co_return "handshake: " + hec.message();
+    tern::connection conn = ctx.conn;
+    if (auto [hec] = co_await conn.async_wait_handshake(tuple); hec) co_return "handshake: " + hec.message();
   }
 
   std::vector<std::string> parts;

@@ -86,6 +86,16 @@ asio::awaitable<std::vector<std::byte>> ticket_from(loopback& net) {
   co_return ticket;
 }
 
+/// Starts the recording echo server, takes a first connection's ticket and
+/// connects again with it and connect_options::early_data.
+asio::awaitable<connection> connect_with_early_data(loopback& net, std::vector<accepted>& seen) {
+  asio::co_spawn(net.io, recording_echo_server(net.server, seen), asio::detached);
+  auto options = net.pin();
+  options.session_ticket = co_await ticket_from(net);
+  options.early_data = true;
+  co_return co_await net.client.async_connect(net.server.local_endpoint(), options, use_awaitable);
+}
+
 } // namespace
 
 TEST_CASE("early data (Asio): async_connect completes before the handshake, allowed streams go early, "
@@ -93,11 +103,7 @@ TEST_CASE("early data (Asio): async_connect completes before the handshake, allo
   loopback net(resuming_server(), resuming_client());
   std::vector<accepted> seen;
   net.run([&]() -> asio::awaitable<void> {
-    asio::co_spawn(net.io, recording_echo_server(net.server, seen), asio::detached);
-    auto options = net.pin();
-    options.session_ticket = co_await ticket_from(net);
-    options.early_data = true;
-    auto c = co_await net.client.async_connect(net.server.local_endpoint(), options, use_awaitable);
+    auto c = co_await connect_with_early_data(net, seen);
     // Completed as soon as 0-RTT could be sent: nothing came back yet.
     CHECK_FALSE(c.handshake_complete());
     CHECK_FALSE(c.early_data_accepted());
@@ -128,11 +134,7 @@ TEST_CASE("early data (Asio): no stream allowed early sends nothing early; the d
   loopback net(resuming_server(), resuming_client());
   std::vector<accepted> seen;
   net.run([&]() -> asio::awaitable<void> {
-    asio::co_spawn(net.io, recording_echo_server(net.server, seen), asio::detached);
-    auto options = net.pin();
-    options.session_ticket = co_await ticket_from(net);
-    options.early_data = true;
-    auto c = co_await net.client.async_connect(net.server.local_endpoint(), options, use_awaitable);
+    auto c = co_await connect_with_early_data(net, seen);
     const auto data = pattern(2000, 33);
     co_await send_on_stream(c, stream_options{}, data);
     CHECK(co_await next_answer(c) == data);

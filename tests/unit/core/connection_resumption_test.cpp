@@ -370,3 +370,39 @@ TEST_CASE("0-RTT: a rejection resends only the streams that went early, each byt
   // stream's, not the stream that waited for the handshake.
   CHECK(net.client->stats().stream_bytes_retransmitted == early.size());
 }
+
+namespace {
+
+/// When the client heard handshake_complete, from start.
+duration client_handshake_event(network& net) {
+  net.start();
+  const time_point start = net.now;
+  time_point heard{};
+  REQUIRE(net.run_until([&] {
+    for (const auto& e : net.client_events)
+      if (e.what == connection_event::kind::handshake_complete && heard == time_point{}) heard = net.now;
+    return heard != time_point{};
+  }, 5s));
+  return heard - start;
+}
+
+} // namespace
+
+TEST_CASE("resumption: a resumed client hears handshake_complete at completion, one RTT; a full one at "
+          "confirmation, two") {
+  const auto configs = resumable_configs();
+  network first(configs);
+  first.one_way = 50ms;
+  const auto ticket = ticket_from(first);
+  network full(configs);
+  full.one_way = 50ms;
+  CHECK(client_handshake_event(full) == 200ms);
+  network resumed(configs);
+  resumed.one_way = 50ms;
+  resumed.client_ticket = ticket;
+  CHECK(client_handshake_event(resumed) == 100ms);
+  CHECK(resumed.client->resumed());
+  // Confirmation still follows, one round trip later.
+  CHECK_FALSE(resumed.client->is_established());
+  REQUIRE(resumed.run_until([&] { return resumed.client->is_established(); }, 1s));
+}
