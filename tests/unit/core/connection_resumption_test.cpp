@@ -32,6 +32,22 @@ std::vector<std::byte> ticket_from(network& net) {
   return net.client->session_ticket();
 }
 
+/// The ticket of a first connection made from `configs` over a path of
+/// `one_way` each way.
+template <class Configs>
+std::vector<std::byte> first_ticket(const Configs& configs, duration one_way) {
+  network first(configs);
+  first.one_way = one_way;
+  return ticket_from(first);
+}
+
+/// Makes `net` resume with `ticket` over `one_way`, offering early data.
+void resume_early(network& net, std::vector<std::byte> ticket, duration one_way) {
+  net.one_way = one_way;
+  net.client_ticket = std::move(ticket);
+  net.client_early_data = true;
+}
+
 } // namespace
 
 TEST_CASE("resumption: the client receives a ticket after the handshake and the next connection resumes") {
@@ -313,15 +329,10 @@ std::pair<stream_arrival, stream_arrival> early_and_late(network& net, std::span
 
 TEST_CASE("0-RTT: only streams the application allowed early travel early; the rest waits for the handshake") {
   const auto configs = resumable_configs(true);
-  network first(configs);
-  first.one_way = 50ms;
-  const auto ticket = ticket_from(first);
   const auto early = pattern(500, 21);
   const auto late = pattern(700, 22);
   network net(configs);
-  net.one_way = 50ms;
-  net.client_ticket = ticket;
-  net.client_early_data = true;
+  resume_early(net, first_ticket(configs, 50ms), 50ms);
   const auto [e, l] = early_and_late(net, early, late);
   CHECK(e.got == early);
   CHECK(l.got == late);
@@ -335,14 +346,9 @@ TEST_CASE("0-RTT: only streams the application allowed early travel early; the r
 
 TEST_CASE("0-RTT: a connection offering early data with no stream allowed early sends nothing early") {
   const auto configs = resumable_configs(true);
-  network first(configs);
-  first.one_way = 50ms;
-  const auto ticket = ticket_from(first);
   const auto request = pattern(600, 23);
   network net(configs);
-  net.one_way = 50ms;
-  net.client_ticket = ticket;
-  net.client_early_data = true;
+  resume_early(net, first_ticket(configs, 50ms), 50ms);
   const auto got = request_and_answer(net, request, false);
   CHECK(got.server_got == request);
   CHECK(got.to_server == 150ms);
@@ -391,9 +397,7 @@ duration client_handshake_event(network& net) {
 TEST_CASE("resumption: a resumed client hears handshake_complete at completion, one RTT; a full one at "
           "confirmation, two") {
   const auto configs = resumable_configs();
-  network first(configs);
-  first.one_way = 50ms;
-  const auto ticket = ticket_from(first);
+  const auto ticket = first_ticket(configs, 50ms);
   network full(configs);
   full.one_way = 50ms;
   CHECK(client_handshake_event(full) == 200ms);
