@@ -41,6 +41,15 @@ std::vector<std::byte> first_ticket(const Configs& configs, duration one_way) {
   return ticket_from(first);
 }
 
+/// Configs whose server issues tickets that allow early data (the key ring
+/// of resumable_configs) but rejects it, and a ticket from them.
+std::pair<connection_config, connection_config> rejecting_configs() {
+  auto configs = resumable_configs(true);
+  configs.second.tls.tickets.accept_early_data = false;
+  return configs;
+}
+std::vector<std::byte> rejecting_ticket() { return first_ticket(resumable_configs(true), 10ms); }
+
 /// Makes `net` resume with `ticket` over `one_way`, offering early data.
 void resume_early(network& net, std::vector<std::byte> ticket, duration one_way) {
   net.one_way = one_way;
@@ -207,13 +216,8 @@ TEST_CASE("0-RTT: a resumed client's first flight carries stream data and the se
 }
 
 TEST_CASE("0-RTT: a server that rejects early data gets every byte once, under 1-RTT keys") {
-  auto configs = resumable_configs(true);
-  network first(configs);
-  const auto ticket = ticket_from(first);
-  configs.second.tls.tickets.accept_early_data = false;
-  network net(configs);
-  net.client_ticket = ticket;
-  net.client_early_data = true;
+  network net(rejecting_configs());
+  resume_early(net, rejecting_ticket(), 10ms);
   const auto request = pattern(20000, 5); // more than the first datagram
   const auto got = request_and_answer(net, request);
   CHECK(got.server_got == request);
@@ -359,13 +363,8 @@ TEST_CASE("0-RTT: a connection offering early data with no stream allowed early 
 }
 
 TEST_CASE("0-RTT: a rejection resends only the streams that went early, each byte once") {
-  auto configs = resumable_configs(true);
-  network first(configs);
-  const auto ticket = ticket_from(first);
-  configs.second.tls.tickets.accept_early_data = false;
-  network net(configs);
-  net.client_ticket = ticket;
-  net.client_early_data = true;
+  network net(rejecting_configs());
+  resume_early(net, rejecting_ticket(), 10ms);
   const auto early = pattern(900, 24);
   const auto late = pattern(5000, 25);
   const auto [e, l] = early_and_late(net, early, late);
