@@ -10,10 +10,12 @@ name and skipped with a note when absent:
   bench/media_compare/media_compare.py --json FILE    tern with/without FEC vs SRT live (with/without FEC)
                                                       and RIST, one 4 Mbit/s frame stream, 2% loss
                                                       (20 s per transport; 8 s quick)
+  bench/resume_compare/resume_compare.sh --json FILE  time to first byte, tern vs ngtcp2, full and
+                                                      resumed 0-RTT, 100 ms RTT (5 runs; 3 quick)
 
 Writes <out>/loopback.json, <out>/tcp_compare.json, <out>/compare_srt.json,
-<out>/path_compare.json and <out>/media_compare.json
-(each {"machine": ..., "<name>": ...}); a skipped or failed step is recorded
+<out>/path_compare.json, <out>/media_compare.json and
+<out>/resume_compare.json (each {"machine": ..., "<name>": ...}); a skipped or failed step is recorded
 as {"skipped": why} or {"error": why} so the table can say so."""
 
 import json
@@ -147,6 +149,21 @@ def media_compare(out_dir, build_dir, quick):
     return json_script(out_dir, "media_compare", ["--build", str(build_dir), "--seconds", "8" if quick else "20"])
 
 
+def resume_compare(out_dir, build_dir, quick):
+    script = common.REPO / "bench/resume_compare/resume_compare.sh"
+    if not script.exists():
+        return {"skipped": "bench/resume_compare/resume_compare.sh is not in this tree"}
+    raw = Path(out_dir) / "resume_compare.raw.json"
+    _, status, error = call([str(script), "--build", str(build_dir), "--runs", "3" if quick else "5",
+                             "--json", str(raw)])
+    if status == 2:
+        return {"skipped": error}
+    if error:
+        return {"error": error}
+    value = parsed_json(raw.read_text()) if raw.exists() else None
+    return value if isinstance(value, dict) else {"error": "%s: missing or not JSON" % raw.name}
+
+
 def main():
     args = common.arguments(__doc__.splitlines()[0])
     machine = common.machine(args.build, args.seed, args.quick)
@@ -156,6 +173,7 @@ def main():
         "compare_srt": lambda: compare_srt(args.quick),
         "path_compare": lambda: path_compare(args.out, args.build, args.quick),
         "media_compare": lambda: media_compare(args.out, args.build, args.quick),
+        "resume_compare": lambda: resume_compare(args.out, args.build, args.quick),
     }
     failed = 0
     for name, step in steps.items():

@@ -11,9 +11,12 @@
 //   media receive [port]                    prints port and fingerprint
 //   media send <ip> <port> <fingerprint> [seconds]
 //   media --help                            the usage; a bad command line exits 2
+//   --fec off|adaptive|fixed                anywhere: forward error correction of
+//                                           the frames (config::fec; default adaptive)
 
 #include <tern/tern.hpp>
 
+#include "fec_option.hpp"
 #include "synthetic_encoder.hpp"
 
 #include <asio/co_spawn.hpp>
@@ -44,7 +47,8 @@ constexpr auto as_tuple = asio::experimental::as_tuple(use_awaitable);
 namespace {
 
 constexpr const char* usage =
-    "usage: media [SECONDS] | media receive [PORT] | media send IP PORT FINGERPRINT [SECONDS]";
+    "usage: media [SECONDS] | media receive [PORT] | media send IP PORT FINGERPRINT [SECONDS]"
+    " [--fec off|adaptive|fixed]";
 
 // A bad command line: one line on stderr, exit status 2 (docs/building.md).
 int usage_error(const std::string& what) {
@@ -194,6 +198,8 @@ asio::awaitable<void> receive_media(tern::connection c, report& r) {
 
 int main(int argc, char** argv) try {
   asio::io_context io;
+  tern::fec_mode fec = tern::config{}.fec;
+  if (const std::string bad = media_example::take_fec_option(argc, argv, fec); !bad.empty()) return usage_error(bad);
   const std::string mode = argc > 1 && !std::isdigit(static_cast<unsigned char>(argv[1][0])) ? argv[1] : "demo";
   if (mode == "--help" || mode == "-h") {
     std::cout << usage << "\n";
@@ -212,6 +218,7 @@ int main(int argc, char** argv) try {
   if (mode == "receive") {
     tern::config cfg;
     cfg.accept_connections = true;
+    cfg.fec = fec;
     unsigned short port = 0;
     if (argc > 3) return usage_error("too many arguments");
     if (argc > 2 && !parse_number(argv[2], std::uint16_t{65535}, port))
@@ -244,7 +251,9 @@ int main(int argc, char** argv) try {
     if (argc > 5 && !parse_seconds(argv[5], length))
       return usage_error("bad SECONDS '" + std::string{argv[5]} + "'");
     const ip::udp::endpoint to(address, port);
-    tern::endpoint ep(io.get_executor(), {to.address().is_v4() ? ip::udp::v4() : ip::udp::v6(), 0});
+    tern::config cfg;
+    cfg.fec = fec;
+    tern::endpoint ep(io.get_executor(), {to.address().is_v4() ? ip::udp::v4() : ip::udp::v6(), 0}, cfg);
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
@@ -266,8 +275,11 @@ int main(int argc, char** argv) try {
     return usage_error("bad SECONDS '" + std::string{argv[1]} + "'");
   tern::config rcfg;
   rcfg.accept_connections = true;
+  rcfg.fec = fec;
   tern::endpoint receiver(io.get_executor(), {ip::make_address("127.0.0.1"), 0}, rcfg);
-  tern::endpoint sender(io.get_executor(), {ip::make_address("127.0.0.1"), 0});
+  tern::config scfg;
+  scfg.fec = fec;
+  tern::endpoint sender(io.get_executor(), {ip::make_address("127.0.0.1"), 0}, scfg);
   report r;
   asio::co_spawn(
       io,

@@ -351,13 +351,17 @@ struct connect_options {
   /// one the server refuses costs nothing: a full handshake. Holds a
   /// secret: store it like a key (file mode 0600), never log it.
   std::vector<std::byte> session_ticket;
-  /// Sans-IO connections (tern::sans_io): with a session_ticket, stream data
-  /// written before the handshake completes goes in the first flight
-  /// (0-RTT), one one-way delay after connect. Early data can be replayed
-  /// by an attacker who captured the flight (tern's server accepts each
-  /// ticket's early data once, but a replay can still reach another server
-  /// sharing the ticket key): send early only what is safe to process
-  /// twice. Rejected early data is sent again after the handshake by itself.
+  /// With a session_ticket: this connection may send early data (0-RTT),
+  /// the gate for stream_options::allow_early. The data of streams opened
+  /// with allow_early that is written before the handshake completes goes
+  /// in the first flight, one one-way delay after connect; other streams
+  /// wait for the handshake. Early data can be replayed by an attacker who
+  /// captured the flight (tern's server accepts each ticket's early data
+  /// once, but a replay can still reach another server sharing the ticket
+  /// key): allow early only what is safe to process twice. Rejected early
+  /// data is sent again after the handshake by itself. Asio: async_connect
+  /// then completes at once, before the handshake
+  /// (connection::async_wait_handshake).
   bool early_data = false;
 };
 

@@ -9,6 +9,7 @@
 #include <tern/detail/entry_points.hpp>
 #include <tern/message_flows.hpp>
 #include <tern/stream.hpp>
+#include <tern/stream_options.hpp>
 
 #include <asio/any_io_executor.hpp>
 #include <asio/async_result.hpp>
@@ -43,6 +44,12 @@ public:
   auto async_open_stream(Token&& token) { return async_open_stream(false, std::forward<Token>(token)); }
   template <asio::completion_token_for<void(std::error_code, byte_stream)> Token>
   auto async_open_stream(bool unidirectional, Token&& token);
+  /// The same with stream_options. allow_early: on a connection that
+  /// offered early data (connect_options::early_data), what is written to
+  /// the stream before the handshake completes goes in 0-RTT packets, and
+  /// may be replayed; the data of other streams waits for the handshake.
+  template <asio::completion_token_for<void(std::error_code, byte_stream)> Token>
+  auto async_open_stream(const stream_options& options, Token&& token);
 
   /// The next stream the peer opened (bidirectional unless
   /// `unidirectional`). Completion: void(std::error_code, tern::byte_stream).
@@ -167,6 +174,26 @@ public:
   std::vector<std::byte> session_ticket() const;
   /// The handshake resumed a session from a ticket.
   bool resumed() const noexcept;
+
+  // --- early data (docs/api.md, "0-RTT through the Asio API") ------------
+
+  /// Completes when the handshake has completed (at once if it has): the
+  /// peer is authenticated, early data was accepted or resent, and nothing
+  /// sent from now on is replayable. A client whose async_connect completed
+  /// early (connect_options::early_data) awaits this before anything that
+  /// must not be replayed; a server that received a connection before its
+  /// handshake completed (config::accept_early_data) awaits it before
+  /// acting on what it read in a way that must not happen twice.
+  /// Completion: void(std::error_code). Errors: the close reason.
+  template <asio::completion_token_for<void(std::error_code)> Token>
+  auto async_wait_handshake(Token&& token);
+  /// The handshake has completed (and the connection was not closed).
+  bool handshake_complete() const noexcept;
+  /// Client: early data went in 0-RTT packets and the server took it (known
+  /// once the handshake completed; false before, and when the server
+  /// rejected it, in which case the same bytes were sent again under 1-RTT
+  /// keys, once). Server: the client's early data was accepted.
+  bool early_data_accepted() const noexcept;
 
 private:
   friend class detail::endpoint_impl;

@@ -99,6 +99,13 @@ public:
   /// errc::handshake_timeout, errc::closed_by_peer, errc::endpoint_closed,
   /// errc::too_many_connections, operation_aborted (cancelled: the
   /// handshake is abandoned).
+  ///
+  /// With connect_options::early_data and a session_ticket that is offered,
+  /// it completes at once instead, while the handshake goes on: streams
+  /// opened with stream_options::allow_early send in 0-RTT packets, the rest
+  /// waits for the handshake; connection::async_wait_handshake awaits it
+  /// (and reports its errors). A ticket that is not offered (another server
+  /// name, ALPN or key) leaves it completing after the handshake.
   template <asio::completion_token_for<void(std::error_code, connection)> Token>
   auto async_connect(const asio::ip::udp::endpoint& remote, Token&& token) {
     return async_connect(remote, connect_options{}, std::forward<Token>(token));
@@ -107,7 +114,11 @@ public:
   auto async_connect(const asio::ip::udp::endpoint& remote, const connect_options& options, Token&& token);
 
   /// The next connection a peer opened whose handshake completed (needs
-  /// config::accept_connections). Completion:
+  /// config::accept_connections); with config::accept_early_data, one whose
+  /// early data was accepted comes at once, before its handshake completes
+  /// (connection::handshake_complete() is false until
+  /// async_wait_handshake completes: what it reads until then is early
+  /// data, which may be a replay). Completion:
   /// void(std::error_code, tern::connection). Errors: errc::endpoint_closed,
   /// operation_aborted.
   template <asio::completion_token_for<void(std::error_code, connection)> Token>

@@ -31,6 +31,7 @@
 #include <tern/address.hpp>
 #include <tern/config.hpp>
 #include <tern/connection_stats.hpp>
+#include <tern/stream_options.hpp>
 #include <tern/time.hpp>
 
 #include <cstddef>
@@ -55,7 +56,10 @@ struct transmit {
 /// What changed in a connection; poll_event() after every call that feeds it.
 struct event {
   enum class kind : std::uint8_t {
-    handshake_complete, ///< open streams and send from now on
+    /// open streams and send from now on (a client that resumed hears it
+    /// at completion, one round trip before is_established(), which
+    /// follows the server's confirmation)
+    handshake_complete,
     stream_opened,      ///< the peer opened `stream_id`: accept_stream() returns it
     stream_readable,    ///< `stream_id` has bytes, its FIN or a reset to read
     stream_writable,    ///< `stream_id` has room in its send buffer again
@@ -207,6 +211,11 @@ public:
   /// server took it (a client knows once the handshake completed; a server
   /// as soon as it accepted).
   bool early_data_accepted() const noexcept;
+  /// Before the handshake completes, data may be sent already: a client
+  /// that offered early data (on streams opened with
+  /// stream_options::allow_early only), a server that accepted it (0.5-RTT
+  /// answers). False once the handshake completed (is_established()).
+  bool sends_before_handshake() const noexcept;
 
   // --- streams ------------------------------------------------------------
 
@@ -214,6 +223,10 @@ public:
   /// limit forbids another (try again after one of ours closed). Errors:
   /// errc::not_established, connection_closed.
   std::optional<std::uint64_t> open_stream(bool unidirectional, std::error_code& ec);
+  /// The same with stream_options: allow_early lets a client's stream data
+  /// go in 0-RTT packets (connect_options::early_data); the data of other
+  /// streams waits for the handshake.
+  std::optional<std::uint64_t> open_stream(const stream_options& options, std::error_code& ec);
   /// The next stream the peer opened that was not accepted yet.
   std::optional<std::uint64_t> accept_stream(bool unidirectional);
   /// Buffers up to data.size() bytes; returns how many (0 when the buffer is

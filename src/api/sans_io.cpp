@@ -211,6 +211,7 @@ std::vector<std::byte> connection::address_token() const { return impl_->core->r
 std::vector<std::byte> connection::session_ticket() const { return impl_->core->session_ticket(); }
 bool connection::resumed() const noexcept { return impl_->core->resumed(); }
 bool connection::early_data_accepted() const noexcept { return impl_->core->early_data_accepted(); }
+bool connection::sends_before_handshake() const noexcept { return impl_->core->sends_before_handshake(); }
 
 std::string connection::peer_fingerprint() const {
   const auto fp = impl_->core->peer_fingerprint();
@@ -220,8 +221,12 @@ std::string connection::peer_fingerprint() const {
 // --- streams -------------------------------------------------------------------
 
 std::optional<std::uint64_t> connection::open_stream(bool unidirectional, std::error_code& ec) {
+  return open_stream(stream_options{.unidirectional = unidirectional}, ec);
+}
+
+std::optional<std::uint64_t> connection::open_stream(const stream_options& options, std::error_code& ec) {
   const touch_on_return touch{*impl_, impl_->ep->last_now};
-  auto id = impl_->core->open_stream(direction_of(unidirectional), ec);
+  auto id = impl_->core->open_stream(direction_of(options.unidirectional), options.allow_early, ec);
   // The peer's stream limit is a wait, not a failure: try again later.
   if (ec == stream::stream_errc::streams_blocked) ec.clear();
   ec = detail::public_error(ec);

@@ -70,8 +70,14 @@ void connection_impl::process_events(time_point t) {
       established = true;
       if (connect_op) {
         complete(connect_op, std::error_code{}, handle());
-      } else if (!core_->is_client()) {
+      } else if (!core_->is_client() && !handed_out) {
+        handed_out = true;
         ep_->on_established(*this);
+      }
+      while (!handshake_ops_.empty()) {
+        auto op = std::move(handshake_ops_.front());
+        handshake_ops_.pop_front();
+        complete(op, std::error_code{});
       }
       break;
     case kind::stream_readable: {
@@ -100,6 +106,13 @@ void connection_impl::process_events(time_point t) {
     case kind::message_received: break; // retry_parked() below
     }
   }
+  // A server that accepted early data hands the connection out now, so the
+  // application reads the early data one round trip before the handshake
+  // completes (and may answer at once, 0.5-RTT).
+  if (!core_->is_client() && !handed_out && core_->sends_before_handshake()) {
+    handed_out = true;
+    ep_->on_established(*this);
+  }
   if (any || !open_ops_[0].empty() || !open_ops_[1].empty()) retry_parked(t);
 }
 
@@ -121,10 +134,15 @@ void connection_impl::fail_all(std::error_code ec) {
   }
   for (auto& q : open_ops_)
     while (!q.empty()) {
-      auto op = std::move(q.front());
+      auto w = std::move(q.front());
       q.pop_front();
-      complete(op, ec, tern::byte_stream{});
+      complete(w.op, ec, tern::byte_stream{});
     }
+  while (!handshake_ops_.empty()) {
+    auto op = std::move(handshake_ops_.front());
+    handshake_ops_.pop_front();
+    complete(op, ec);
+  }
   for (auto& q : accept_ops_)
     while (!q.empty()) {
       auto op = std::move(q.front());
@@ -158,14 +176,14 @@ void connection_impl::fail_all(std::error_code ec) {
 // --- streams -------------------------------------------------------------------
 
 void connection_impl::try_open(time_point) {
-  if (!established) return;
+  if (!sends_data()) return;
   for (int uni = 0; uni < 2; ++uni) {
     auto& q = open_ops_[uni];
     while (!q.empty()) {
       std::error_code ec;
-      auto id = core_->open_stream(uni ? stream::direction::uni : stream::direction::bidi, ec);
+      auto id = core_->open_stream(uni ? stream::direction::uni : stream::direction::bidi, q.front().allow_early, ec);
       if (ec == stream::stream_errc::streams_blocked) break; // MAX_STREAMS from the peer will come
-      auto op = std::move(q.front());
+      auto op = std::move(q.front().op);
       q.pop_front();
       if (ec || !id) {
         complete(op, public_error(ec), tern::byte_stream{});
@@ -191,14 +209,21 @@ void connection_impl::try_accept() {
   }
 }
 
-void connection_impl::open_stream(bool uni, stream_op op) {
+void connection_impl::open_stream(bool uni, bool allow_early, stream_op op) {
   if (!usable()) return complete(op, unusable_error(), tern::byte_stream{});
   auto* raw = op.get();
   std::weak_ptr<connection_impl> weak = weak_from_this();
   op->set_canceller([weak, raw, uni] {
-    if (auto self = weak.lock()) cancel_in(self->open_ops_[uni], raw, tern::byte_stream{});
+    auto self = weak.lock();
+    if (!self) return;
+    auto& q = self->open_ops_[uni];
+    auto it = std::find_if(q.begin(), q.end(), [raw](const open_wait& w) { return w.get() == raw; });
+    if (it == q.end()) return;
+    auto o = std::move(it->op);
+    q.erase(it);
+    complete(o, asio::error::operation_aborted, tern::byte_stream{});
   });
-  open_ops_[uni].push_back(std::move(op));
+  open_ops_[uni].push_back(open_wait{std::move(op), allow_early});
   try_open(now());
   touch();
 }
@@ -368,6 +393,17 @@ void connection_impl::wait_path_change(endpoint_op op) {
   path_ops_.push_back(std::move(op));
 }
 
+void connection_impl::wait_handshake(error_op op) {
+  if (!usable()) return complete(op, unusable_error());
+  if (established) return complete(op, std::error_code{});
+  auto* raw = op.get();
+  std::weak_ptr<connection_impl> weak = weak_from_this();
+  op->set_canceller([weak, raw] {
+    if (auto self = weak.lock()) cancel_in(self->handshake_ops_, raw);
+  });
+  handshake_ops_.push_back(std::move(op));
+}
+
 void connection_impl::wait_closed(error_op op) {
   if (!usable()) return complete(op, unusable_error());
   auto* raw = op.get();
@@ -388,7 +424,15 @@ void connection_impl::wait_closed(error_op op) {
 
 void connection_open_stream(const std::shared_ptr<connection_impl>& c, bool uni, stream_op op) {
   TERN_REQUIRE_IMPL(c, op, tern::byte_stream{})
-  c->open_stream(uni, std::move(op));
+  c->open_stream(uni, false, std::move(op));
+}
+void connection_open_stream(const std::shared_ptr<connection_impl>& c, const stream_options& options, stream_op op) {
+  TERN_REQUIRE_IMPL(c, op, tern::byte_stream{})
+  c->open_stream(options.unidirectional, options.allow_early, std::move(op));
+}
+void connection_wait_handshake(const std::shared_ptr<connection_impl>& c, error_op op) {
+  TERN_REQUIRE_IMPL(c, op)
+  c->wait_handshake(std::move(op));
 }
 void connection_accept_stream(const std::shared_ptr<connection_impl>& c, bool uni, stream_op op) {
   TERN_REQUIRE_IMPL(c, op, tern::byte_stream{})
@@ -523,6 +567,8 @@ void connection::close(std::uint64_t code, std::string_view reason) noexcept {
 }
 
 bool connection::is_open() const noexcept { return impl_ && impl_->usable() && impl_->established; }
+bool connection::handshake_complete() const noexcept { return is_open(); }
+bool connection::early_data_accepted() const noexcept { return impl_ && impl_->core().early_data_accepted(); }
 
 std::error_code connection::close_error() const noexcept {
   if (!impl_) return make_error_code(errc::connection_closed);

@@ -156,12 +156,18 @@ void endpoint_impl::connect(const asio::ip::udp::endpoint& remote, const connect
   if (ec) return complete(op, public_error(ec), tern::connection{});
   const time_point t = now();
   core::connection_handle handle = core::no_connection;
-  // Resumption, not early data: async_connect completes after the handshake,
-  // so nothing is written before it.
   auto core = fe_->core().connect(to_core(remote), tls, t, ec, handle, options.address_token,
-                                  core::resumption_offer{options.session_ticket, false});
+                                  core::resumption_offer{options.session_ticket, options.early_data});
   if (ec || !core) return complete(op, public_error(ec), tern::connection{});
   auto c = adopt(handle, std::move(core));
+  // Early data offered: the connection is the application's now, and what
+  // it writes on streams allowed early goes in the first flight. The
+  // handshake's outcome comes through async_wait_handshake.
+  if (c->core().sends_before_handshake()) {
+    complete(op, std::error_code{}, c->handle());
+    mark_dirty(*c);
+    return;
+  }
   c->connect_op = std::move(op);
   std::weak_ptr<connection_impl> weak = c;
   c->connect_op->set_canceller([weak] {

@@ -78,7 +78,11 @@ public:
   void fail_all(std::error_code ec);
 
   // Application operations (the entry points forward here).
-  void open_stream(bool uni, stream_op op);
+  void open_stream(bool uni, bool allow_early, stream_op op);
+  void wait_handshake(error_op op);
+  /// Streams may be opened and written: the handshake completed, or data
+  /// may go before it (a client's early data, a server's 0.5-RTT).
+  bool sends_data() const noexcept { return established || core_->sends_before_handshake(); }
   void accept_stream(bool uni, stream_op op);
   void send_datagram(asio::const_buffer payload, time_point deadline, error_op op);
   void receive_datagram(asio::mutable_buffer out, size_op op);
@@ -110,6 +114,7 @@ public:
   // Endpoint bookkeeping.
   connection_op connect_op;                      // client, until the handshake completes
   bool established = false;
+  bool handed_out = false; // server: given to async_accept (or its backlog)
   bool in_backlog = false;
   bool dirty = false;
   bool removed = false;
@@ -127,7 +132,12 @@ private:
   std::shared_ptr<endpoint_impl> ep_;
   std::unique_ptr<core::connection> core_;
   std::unordered_map<std::uint64_t, stream_state> streams_;
-  std::array<std::deque<stream_op>, 2> open_ops_;   // [uni]
+  struct open_wait {
+    stream_op op;
+    bool allow_early = false;
+    const void* get() const noexcept { return op.get(); }
+  };
+  std::array<std::deque<open_wait>, 2> open_ops_;   // [uni]
   std::array<std::deque<stream_op>, 2> accept_ops_; // [uni]
   struct datagram_wait {
     asio::mutable_buffer out;
@@ -137,6 +147,7 @@ private:
   std::deque<message_op> message_ops_;
   std::deque<endpoint_op> path_ops_;
   std::deque<error_op> closed_ops_;
+  std::deque<error_op> handshake_ops_;
   std::deque<id_op> target_rate_ops_;
   /// The core's reported target rate the waiters were last completed for.
   std::uint64_t target_rate_delivered_ = 0;

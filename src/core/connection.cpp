@@ -223,6 +223,19 @@ void connection::on_handshake_complete(time_point now) {
     on_handshake_confirmed(now);
   }
   receive_.replay_early_pending = !receive_.early.empty();
+  // A resuming client tells the application now: the server took its
+  // ticket in the ClientHello, so nothing it checks later can refuse the
+  // client, and the round trip to HANDSHAKE_DONE (confirmation, RFC 9001
+  // §4.1.2) would only delay the application's first 1-RTT bytes. After a full handshake a
+  // client waits for confirmation: a server that authenticates clients
+  // judges the client's certificate after the client's Finished, and
+  // async_connect must not succeed for a key the server then refuses.
+  if (reports_at_completion() && state_ != connection_state::closing && state_ != connection_state::closed)
+    emit(connection_event::kind::handshake_complete);
+}
+
+bool connection::reports_at_completion() const noexcept {
+  return is_client() && handshake_.complete && handshake_.resumed;
 }
 
 void connection::on_handshake_confirmed(time_point now) {
@@ -237,7 +250,7 @@ void connection::on_handshake_confirmed(time_point now) {
   keys_.discard_zero_rtt();
   release_handshake_state();
   issue_connection_ids();
-  emit(connection_event::kind::handshake_complete);
+  if (!reports_at_completion()) emit(connection_event::kind::handshake_complete);
   sender_.on_handshake_confirmed(now);
 }
 

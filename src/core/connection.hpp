@@ -281,12 +281,19 @@ public:
   /// Client: the server rejected the early data; it was sent again under
   /// 1-RTT keys.
   bool early_data_rejected() const noexcept { return early_.rejected; }
+  /// The application may send before the handshake completes: a client
+  /// that offered early data (0-RTT keys, streams allowed early only), a
+  /// server that accepted it (0.5-RTT). False once the handshake completed.
+  bool sends_before_handshake() const noexcept;
 
   // --- streams ------------------------------------------------------------
 
   /// Opens a stream of ours. Errors: streams_blocked (peer's MAX_STREAMS),
   /// connection_closed.
   std::optional<std::uint64_t> open_stream(stream::direction d, std::error_code& ec);
+  /// The same; with `allow_early`, the stream's data may go in 0-RTT packets
+  /// when the connection offered early data (it may be replayed).
+  std::optional<std::uint64_t> open_stream(stream::direction d, bool allow_early, std::error_code& ec);
   /// The next stream the peer opened that was not accepted yet.
   std::optional<std::uint64_t> accept_stream(stream::direction d);
   /// Buffers up to data.size() bytes; returns how many (0 when the buffer is
@@ -477,6 +484,9 @@ private:
   void on_early_keys(time_point now);
   /// Client, at completion: rejected early data is sent again under 1-RTT.
   void settle_early_data();
+  /// The handshake_complete event came at completion (a resumed client),
+  /// not at confirmation.
+  bool reports_at_completion() const noexcept;
   void issue_connection_ids();
   void pump_tls_output();
   /// Starts a key update now if allowed (otherwise they happen on their own
@@ -662,7 +672,8 @@ private:
                             frame_tally& t);
   void write_message_frames(wire::writer& w, time_point now, frame_tally& t);
   void write_datagram_frames(wire::writer& w, time_point now, frame_tally& t);
-  void write_stream_frames(wire::writer& w, frame_tally& t);
+  /// `early_only`: a 0-RTT packet, which carries only streams allowed early.
+  void write_stream_frames(wire::writer& w, frame_tally& t, bool early_only = false);
 
   // --- state, in named parts ------------------------------------------------
 

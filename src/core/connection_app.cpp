@@ -24,6 +24,10 @@ void connection::update_stream(std::uint64_t id) {
 }
 
 std::optional<std::uint64_t> connection::open_stream(stream::direction d, std::error_code& ec) {
+  return open_stream(d, false, ec);
+}
+
+std::optional<std::uint64_t> connection::open_stream(stream::direction d, bool allow_early, std::error_code& ec) {
   ec.clear();
   if (!usable(state_)) {
     ec = core_errc::connection_closed;
@@ -31,6 +35,7 @@ std::optional<std::uint64_t> connection::open_stream(stream::direction d, std::e
   }
   auto* s = streams_.open(d, ec);
   if (!s) return std::nullopt;
+  s->allow_early = allow_early;
   return s->id;
 }
 

@@ -15,7 +15,7 @@ namespace tern::core {
 
 struct connection_event {
   enum class kind : std::uint8_t {
-    handshake_complete, ///< handshake confirmed; open streams, send data
+    handshake_complete, ///< handshake confirmed (a resumed client: complete); open streams, send data
     stream_opened,      ///< the peer opened `stream_id` (accept_stream() returns it)
     stream_readable,    ///< `stream_id` has data, FIN or a reset to read
     stream_writable,    ///< `stream_id` has room in its send buffer again

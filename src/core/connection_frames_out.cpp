@@ -34,7 +34,7 @@ void connection::record(const sent_frame& f, frame_tally& t) {
 void connection::write_frames(wire::writer& w, const packet_request& request, time_point now,
                               frame_tally& t) {
   if (request.type == wire::packet_type::zero_rtt) {
-    write_stream_frames(w, t); // early data: stream data only
+    write_stream_frames(w, t, true); // early data: streams allowed early only
     return;
   }
   const bool is_long = request.type != wire::packet_type::one_rtt;
@@ -245,10 +245,10 @@ void connection::write_datagram_frames(wire::writer& w, time_point now, frame_ta
   }
 }
 
-void connection::write_stream_frames(wire::writer& w, frame_tally& t) {
+void connection::write_stream_frames(wire::writer& w, frame_tally& t, bool early_only) {
   // Stream data by the scheduler.
   while (w.remaining() > 24) {
-    auto* s = streams_.next_to_send();
+    auto* s = early_only ? streams_.next_early_to_send() : streams_.next_to_send();
     if (!s) break;
     const auto id = s->id;
     const auto fit = wire::stream_data_fit(id, s->send->sent_offset() + 0, w.remaining());

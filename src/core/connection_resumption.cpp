@@ -5,9 +5,10 @@
 // confirmation until the server's NewSessionTicket arrived in CRYPTO frames,
 // then frees it like any other (connection.cpp, release_handshake_state).
 //
-// 0-RTT: a client that offered early data seals stream data in 0-RTT
-// packets (keys from the TLS early exporter) from its first datagram on,
-// within the protocol's initial limits (§9.2), which a server cannot lower,
+// 0-RTT: a client that offered early data seals the data of the streams the
+// application allowed early (stream::allow_early; the rest waits for 1-RTT
+// keys, since early data can be replayed) in 0-RTT packets (keys from the
+// TLS early exporter) from its first datagram on, within the protocol's initial limits (§9.2), which a server cannot lower,
 // so nothing remembered from the earlier connection can be wrong. A server
 // that accepted the early data opens them and, since its own flight is
 // written, derives its 1-RTT keys at once and may answer in 1-RTT packets
@@ -34,8 +35,13 @@ const std::vector<std::byte>& connection::session_ticket() const noexcept {
 
 bool connection::early_data_pending() noexcept {
   return is_client() && keys_.has_zero_rtt_keys() && !handshake_.complete &&
-         early_.sent.size() < early_data_state::max_packets && streams_.next_to_send() != nullptr &&
+         early_.sent.size() < early_data_state::max_packets && streams_.next_early_to_send() != nullptr &&
          conn_send_credit_.available() > 0;
+}
+
+bool connection::sends_before_handshake() const noexcept {
+  if (handshake_.complete) return false;
+  return is_client() ? keys_.has_zero_rtt_keys() : early_.accepted;
 }
 
 bool connection::can_send_one_rtt() const noexcept {

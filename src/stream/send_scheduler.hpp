@@ -38,6 +38,17 @@ public:
   /// The stream whose turn it is, or nothing when none is ready.
   std::optional<stream_id> peek() const noexcept;
 
+  /// The first ready stream, in the order peek() would serve them, that
+  /// `eligible(id)` accepts (a 0-RTT packet takes only the streams the
+  /// application allowed early), or nothing. Linear in the ready streams.
+  template <class Eligible>
+  std::optional<stream_id> peek_if(Eligible&& eligible) const {
+    for (const auto& q : levels_)
+      for (std::size_t i = 0; i < q.size(); ++i)
+        if (eligible(q[i])) return q[i];
+    return std::nullopt;
+  }
+
   /// `id` (normally peek()'s) sent a chunk: if `still_ready`, it goes to the
   /// back of its level so the next stream of the level goes next; otherwise
   /// it leaves the scheduler.

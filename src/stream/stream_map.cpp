@@ -184,6 +184,14 @@ stream* stream_map::next_to_send() noexcept {
   return nullptr;
 }
 
+stream* stream_map::next_early_to_send() noexcept {
+  const auto id = scheduler_.peek_if([this](stream_id candidate) {
+    const stream* s = find(candidate);
+    return s != nullptr && s->allow_early && s->send && s->send->has_data_to_send();
+  });
+  return id ? find(*id) : nullptr;
+}
+
 bool stream_map::on_chunk_sent(stream_id id) {
   stream* s = find(id);
   if (s == nullptr) return false;

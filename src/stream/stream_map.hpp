@@ -26,6 +26,9 @@ struct stream {
   std::optional<send_stream> send;
   std::optional<recv_stream> recv;
   bool control_queued = false; // in stream_map's control queue
+  /// The application allowed this stream's data in 0-RTT packets (it is
+  /// safe to process twice; docs/crypto.md, "What is replayable").
+  bool allow_early = false;
 
   /// Both halves (those that exist) reached a terminal state.
   bool is_closed() const noexcept { return (!send || send->is_closed()) && (!recv || recv->is_closed()); }
@@ -144,6 +147,9 @@ public:
 
   /// The stream whose turn it is to send data, or nullptr.
   stream* next_to_send() noexcept;
+  /// The same among the streams allowed early (stream::allow_early): what a
+  /// 0-RTT packet may carry. Leaves the others' turns alone.
+  stream* next_early_to_send() noexcept;
   /// After a chunk from `id` went into a packet: rotates it within its
   /// urgency level (round robin) and re-evaluates it as update() does.
   bool on_chunk_sent(stream_id id);

@@ -174,6 +174,9 @@ int main(int argc, char** argv) try {
 
   if (serve->parsed()) {
     cfg.accept_connections = true;
+    // Retries ask about their files in 0-RTT; what the receiver does with
+    // early data is only a resume request's answer (receiver.cpp).
+    cfg.accept_early_data = true;
     cfg.require_address_validation = require_retry;
     const auto identity = load_identity(server_identity, "tern-cp server");
     if (!identity) return 1;
@@ -302,6 +305,7 @@ int main(int argc, char** argv) try {
           {"mbit_per_s", rounded(mbps, 1e2)},
           {"attempts", r.attempts},
           {"session_resumed", r.resumed},
+          {"early_data_accepted", r.early_data_accepted},
           {"srtt_ms", rounded(std::chrono::duration<double, std::milli>(stats.srtt).count(), 1e2)},
           {"packets_sent", stats.packets_sent},
           {"packets_lost", stats.packets_lost},

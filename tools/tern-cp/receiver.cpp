@@ -76,6 +76,7 @@ struct serve_state {
 
 // One stream's context: the serve's state and its client's part.
 struct stream_context {
+  tern::connection conn;
   std::shared_ptr<serve_state> st;
   std::shared_ptr<open_file_budget::client_share> share;
   std::string owner; ///< the client's key fingerprint, as the handshake proved it
@@ -173,6 +174,14 @@ asio::awaitable<std::string> receive_file(tern::byte_stream& s, const stream_con
   const auto header = decode_header(line);
   if (!header) co_return "malformed header";
   display = header->path;
+  // Early data (0-RTT) may be a replay: only a resume request, which this
+  // side answers without writing anything, is served before the
+  // handshake completes; its offset and content arrive after it. A header
+  // that would write at once waits for the handshake.
+  if (!header->resume && !ctx.conn.handshake_complete()) {
+    tern::connection conn = ctx.conn;
+    if (auto [hec] = co_await conn.async_wait_handshake(tuple); hec) co_return "handshake: " + hec.message();
+  }
 
   std::vector<std::string> parts;
   std::string why;
@@ -309,8 +318,17 @@ asio::awaitable<void> handle_stream(tern::byte_stream s, stream_context ctx) {
 }
 
 asio::awaitable<void> serve_connection(tern::connection c, std::shared_ptr<serve_state> st) {
+  // A connection with early data comes before its handshake completes; the
+  // client's key is the one its ticket was issued to, known already when
+  // the session resumed. Without it, wait for the handshake's proof.
+  if (c.peer_fingerprint().empty() && !c.handshake_complete()) {
+    if (auto [hec] = co_await c.async_wait_handshake(tuple); hec) {
+      std::cerr << "tern-cp: connection ended: " << hec.message() << "\n";
+      co_return;
+    }
+  }
   const std::string client = c.peer_fingerprint();
-  const stream_context ctx{st, st->share_of(client), client};
+  const stream_context ctx{c, st, st->share_of(client), client};
   for (;;) {
     auto [ec, s] = co_await c.async_accept_stream(tuple);
     if (ec) {

@@ -68,6 +68,10 @@ asio::awaitable<session_result> run_send_session(tern::endpoint& ep, session_opt
     else
       co.accept_any_server_key = true; // judged by check_server_key before anything is sent
     co.session_ticket = ticket;
+    // A retry reaches the server whose key the first attempt judged, and
+    // asks about its files with resume requests, which are safe to replay:
+    // they go in the first flight (sender.cpp, send_file).
+    co.early_data = authenticated;
     auto [ec, c] = co_await ep.async_connect(o.server, co, tuple);
     if (ec == tern::crypto::crypto_errc::peer_rejected_certificate ||
         ec == tern::crypto::crypto_errc::peer_requires_certificate) {
@@ -105,6 +109,7 @@ asio::awaitable<session_result> run_send_session(tern::endpoint& ep, session_opt
       if (!store_ticket(tickets, o.host_key, ticket))
         notes << "tern-cp: warning: could not keep a session ticket in " << tickets << std::endl;
     }
+    result.early_data_accepted = result.early_data_accepted || c.early_data_accepted();
     const bool lost = !c.is_open();
     if (lost)
       last_error = "connection lost: " + c.close_error().message();

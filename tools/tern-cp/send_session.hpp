@@ -36,6 +36,9 @@ struct session_result {
   tern::connection_stats stats; ///< of the last connection
   unsigned attempts = 0;        ///< connections tried
   bool resumed = false;         ///< some connection resumed a kept session ticket
+  /// Some retry's resume requests went as early data (0-RTT) and the server
+  /// took them.
+  bool early_data_accepted = false;
   /// Why nothing could be sent at all (connect failed, the server's key
   /// refused, this client's key refused by the server); empty once a
   /// connection was authenticated.

@@ -166,13 +166,22 @@ asio::awaitable<std::string> send_file(tern::connection& c, const source_file& f
   std::string why;
   if (!hash_file(in.fd, h.sha256_hex, why)) co_return why;
 
-  auto [oec, s] = co_await c.async_open_stream(tuple);
+  // A resume request is a question (what do you hold of this file?) that
+  // writes nothing at the receiver, so it may travel as early data on a
+  // connection that offers it (--retries): a replay of it changes nothing
+  // (docs/tern-cp.md, "Resumption"). Everything after it waits for the
+  // handshake; a file sent without --resume never goes early.
+  auto [oec, s] = co_await c.async_open_stream(tern::stream_options{.allow_early = h.resume}, tuple);
   if (oec) co_return "cannot open stream: " + oec.message();
   const std::string line = encode_header(h);
   if (auto [ec, n] = co_await asio::async_write(s, asio::buffer(line), tuple); ec)
     co_return "send: " + ec.message();
   std::uint64_t sent = 0;
   if (h.resume) {
+    // The answer comes with the server's handshake flight: awaiting the
+    // handshake here costs nothing, and keeps the offset and the content
+    // (which do write) out of 0-RTT.
+    if (auto [hec] = co_await c.async_wait_handshake(tuple); hec) co_return "handshake: " + hec.message();
     if (why = co_await agree_offset(s, in.fd, h.size, sent); !why.empty()) {
       s.reset(1, oec);
       co_return why;

@@ -23,6 +23,7 @@ class byte_stream;
 struct connect_options;
 struct received_message;
 struct message_options;
+struct stream_options;
 
 namespace detail {
 
@@ -45,6 +46,8 @@ void endpoint_discover(const std::shared_ptr<endpoint_impl>& ep, const asio::ip:
 void endpoint_wait_mapped_address_change(const std::shared_ptr<endpoint_impl>& ep, endpoint_op op);
 
 void connection_open_stream(const std::shared_ptr<connection_impl>& c, bool unidirectional, stream_op op);
+void connection_open_stream(const std::shared_ptr<connection_impl>& c, const stream_options& options, stream_op op);
+void connection_wait_handshake(const std::shared_ptr<connection_impl>& c, error_op op);
 void connection_accept_stream(const std::shared_ptr<connection_impl>& c, bool unidirectional, stream_op op);
 void connection_send_datagram(const std::shared_ptr<connection_impl>& c, asio::const_buffer payload,
                               std::chrono::steady_clock::time_point deadline, error_op op);

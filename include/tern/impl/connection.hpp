@@ -14,6 +14,24 @@ auto connection::async_open_stream(bool unidirectional, Token&& token) {
 }
 
 template <asio::completion_token_for<void(std::error_code, byte_stream)> Token>
+auto connection::async_open_stream(const stream_options& options, Token&& token) {
+  return asio::async_initiate<Token, void(std::error_code, byte_stream)>(
+      [](auto handler, std::shared_ptr<detail::connection_impl> impl, executor_type ex, stream_options o) {
+        detail::connection_open_stream(impl, o, detail::make_op<std::error_code, byte_stream>(std::move(handler), ex));
+      },
+      token, impl_, executor_, options);
+}
+
+template <asio::completion_token_for<void(std::error_code)> Token>
+auto connection::async_wait_handshake(Token&& token) {
+  return asio::async_initiate<Token, void(std::error_code)>(
+      [](auto handler, std::shared_ptr<detail::connection_impl> impl, executor_type ex) {
+        detail::connection_wait_handshake(impl, detail::make_op<std::error_code>(std::move(handler), ex));
+      },
+      token, impl_, executor_);
+}
+
+template <asio::completion_token_for<void(std::error_code, byte_stream)> Token>
 auto connection::async_accept_stream(bool unidirectional, Token&& token) {
   return asio::async_initiate<Token, void(std::error_code, byte_stream)>(
       [](auto handler, std::shared_ptr<detail::connection_impl> impl, executor_type ex, bool uni) {

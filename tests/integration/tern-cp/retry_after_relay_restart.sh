@@ -3,6 +3,8 @@
 # middle of a transfer; the sender must notice, announce a retry, reconnect
 # once the relay is back (same port) and resume from the receiver's kept
 # prefix, all in the same command, which then succeeds byte-identical.
+# The retry resumes the session with 0-RTT: its resume requests go in the
+# first flight (--json early_data_accepted).
 # Usage: retry_after_relay_restart.sh BIN_DIR
 set -euo pipefail
 bin=$1
@@ -35,4 +37,6 @@ attempts=$(field attempts); resumed=$(field resumed_bytes); sent=$(field bytes)
 [ "$attempts" -ge 2 ] || { echo "FAIL: $attempts connection(s), expected a reconnection"; exit 1; }
 [ "$resumed" -gt 0 ] || { echo "FAIL: the retry resent the whole file"; exit 1; }
 [ "$sent" -eq $((size - resumed)) ] || { echo "FAIL: sent $sent bytes after resuming at $resumed of $size"; exit 1; }
-echo "PASS: $attempts connections; the retry resumed at $resumed of $size bytes and sent the other $sent"
+grep -q '"session_resumed":true' "$work/send.json" || { echo "FAIL: the retry did not resume the session"; exit 1; }
+grep -q '"early_data_accepted":true' "$work/send.json" || { echo "FAIL: the retry sent nothing in 0-RTT"; exit 1; }
+echo "PASS: $attempts connections; the retry resumed at $resumed of $size bytes (0-RTT) and sent the other $sent"

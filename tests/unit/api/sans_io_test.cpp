@@ -636,7 +636,8 @@ TEST_CASE("sans_io: a session ticket and a NEW_TOKEN token: the next connection 
   net.client = net.client_ep.connect(server_addr, options, net.now, ec);
   REQUIRE(net.client);
   const tern::time_point start = net.now;
-  const auto id = net.client->open_stream(false, ec);
+  CHECK(net.client->sends_before_handshake());
+  const auto id = net.client->open_stream(tern::stream_options{.allow_early = true}, ec);
   REQUIRE(id);
   const auto request = pattern(500);
   CHECK(net.client->write(*id, request, ec) == request.size());

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Time to the first response byte on loopback through tern-netem (delay
+# 50 ms each way: 100 ms RTT), tern against ngtcp2's example client and
+# server (Debian ngtcp2-client / ngtcp2-server, GnuTLS builds): a full
+# handshake, and a resumed one with 0-RTT (ngtcp2: --session-file and
+# --tp-file; tern: a kept session ticket, connect_options::early_data and a
+# stream opened with allow_early), plus tern resumed without 0-RTT. Each
+# client measures from creating its connection to the first byte of the
+# answer (tern-first-byte; ngtcp2: the timestamp of its log's first
+# received STREAM frame of the request stream, in ms). Median of --runs.
+#
+#   bench/resume_compare/resume_compare.sh [--build DIR] [--runs N] [--json FILE]
+#
+# Prints a markdown table (docs/benchmarks.md, "Resumption: time to first
+# byte"). ngtcp2 missing: its rows say so and the exit status stays 0.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+build=build/release
+runs=5
+json=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --build) build=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    --json) json=$2; shift 2 ;;
+    *) echo "resume_compare: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+netem=$build/tools/tern-netem/tern-netem
+tfb=$build/bench/resume_compare/tern-first-byte
+for b in "$netem" "$tfb"; do
+  [ -x "$b" ] || { echo "resume_compare: $b not built (make bench builds it)" >&2; exit 2; }
+done
+spec="delay 50ms"
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# wait_line FILE REGEX: the first line of FILE matching REGEX (5 s at most).
+wait_line() {
+  for _ in $(seq 100); do
+    if line=$(grep -m1 -E "$2" "$1" 2>/dev/null); then echo "$line"; return 0; fi
+    sleep 0.05
+  done
+  return 1
+}
+# relay PORT NAME: starts tern-netem in front of 127.0.0.1:PORT, prints its port.
+relay() {
+  "$netem" --listen 127.0.0.1:0 --connect "127.0.0.1:$1" --up "$spec" --down "$spec" --seed 1 \
+    > "$work/$2.netem.out" 2> "$work/$2.netem.err" &
+  pids+=($!)
+  wait_line "$work/$2.netem.out" '^listening' | sed -E 's/.*:([0-9]+).*/\1/'
+}
+median() { sort -n | awk '{a[NR]=$1} END {if (NR == 0) print "n/a"; else if (NR % 2) print a[(NR+1)/2]; else printf "%.1f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+field() { sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p"; }
+
+# --- tern ---------------------------------------------------------------------
+"$tfb" serve > "$work/tern.out" 2> "$work/tern.err" &
+pids+=($!)
+tern_port=$(wait_line "$work/tern.out" '^port ' | cut -d' ' -f2)
+tern_fp=$(wait_line "$work/tern.out" '^fingerprint ' | cut -d' ' -f2)
+tern_relay=$(relay "$tern_port" tern)
+ticket=$work/tern.ticket
+tern_fetch() { "$tfb" fetch 127.0.0.1 "$tern_relay" "$tern_fp" "$ticket" "$@"; }
+tern_full=(); tern_early=(); tern_resumed=()
+for _ in $(seq "$runs"); do
+  rm -f "$ticket"
+  tern_full+=("$(tern_fetch | tee -a "$work/tern.full.json" | field first_byte_ms)")
+done
+for _ in $(seq "$runs"); do
+  out=$(tern_fetch)
+  echo "$out" >> "$work/tern.early.json"
+  [ "$(echo "$out" | field early_data_accepted)" = true ] || echo "resume_compare: tern run without accepted 0-RTT: $out" >&2
+  tern_early+=("$(echo "$out" | field first_byte_ms)")
+done
+for _ in $(seq "$runs"); do
+  tern_resumed+=("$(tern_fetch --no-early | field first_byte_ms)")
+done
+
+# --- ngtcp2 -------------------------------------------------------------------
+ng_full=(); ng_early=(); ng_note=""
+if command -v gtlsserver > /dev/null && command -v gtlsclient > /dev/null && command -v openssl > /dev/null; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$work/key.pem" \
+    -out "$work/cert.pem" -days 2 -subj /CN=localhost > /dev/null 2>&1
+  mkdir -p "$work/htdocs"
+  head -c 100 /dev/zero | tr '\0' x > "$work/htdocs/small"
+  ng_port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  gtlsserver --quiet --htdocs="$work/htdocs" 127.0.0.1 "$ng_port" "$work/key.pem" "$work/cert.pem" \
+    > "$work/ngtcp2.server.out" 2>&1 &
+  pids+=($!)
+  sleep 0.5
+  ng_relay=$(relay "$ng_port" ngtcp2)
+  # The first received STREAM frame of stream 0 (the request's): its log
+  # timestamp, ms since the connection was created.
+  ng_fetch() {
+    timeout 20 gtlsclient --exit-on-all-streams-close --session-file="$work/ng.session" --tp-file="$work/ng.tp" \
+      127.0.0.1 "$ng_relay" "https://127.0.0.1:$ng_relay/small" > "$work/ng.log" 2>&1 || true
+    grep -m1 -E 'frm rx [0-9]+ [0-9A-Za-z]+ STREAM\(0x0[8-f]\) id=0x0 ' "$work/ng.log" |
+      sed -E 's/^I0*([0-9]+) .*/\1/' || true
+  }
+  for _ in $(seq "$runs"); do
+    rm -f "$work/ng.session" "$work/ng.tp"
+    ng_full+=("$(ng_fetch)")
+  done
+  for _ in $(seq "$runs"); do ng_early+=("$(ng_fetch)"); done
+else
+  ng_note="gtlsserver/gtlsclient not found (tools/install-deps.sh: ngtcp2-server, ngtcp2-client)"
+fi
+
+row() { printf '%s\n' "$@" | grep -E '^[0-9.]+$' | median; }
+tf=$(row "${tern_full[@]}"); te=$(row "${tern_early[@]}"); tr=$(row "${tern_resumed[@]}")
+nf=$(row "${ng_full[@]:-}"); ne=$(row "${ng_early[@]:-}")
+echo "time to first response byte, ms (median of $runs), loopback through tern-netem '$spec' both ways"
+echo
+echo "| client | full handshake | resumed, 0-RTT | resumed, no 0-RTT |"
+echo "|---|---|---|---|"
+echo "| tern (tern-first-byte) | $tf | $te | $tr |"
+if [ -n "$ng_note" ]; then
+  echo "| ngtcp2 (gtlsclient) | $ng_note | | |"
+else
+  echo "| ngtcp2 (gtlsclient, --session-file --tp-file) | $nf | $ne | |"
+fi
+echo
+echo "tern runs: full ${tern_full[*]}; 0-RTT ${tern_early[*]}; resumed ${tern_resumed[*]}"
+[ -n "$ng_note" ] || echo "ngtcp2 runs: full ${ng_full[*]}; 0-RTT ${ng_early[*]}"
+if [ -n "$json" ]; then
+  num() { [ "$1" = n/a ] && echo null || echo "$1"; }
+  tf=$(num "$tf"); te=$(num "$te"); tr=$(num "$tr"); nf=$(num "$nf"); ne=$(num "$ne")
+  printf '{"spec":"%s","runs":%s,"tern":{"full_ms":%s,"zero_rtt_ms":%s,"resumed_ms":%s},"ngtcp2":%s}\n' \
+    "$spec" "$runs" "$tf" "$te" "$tr" \
+    "$([ -n "$ng_note" ] && printf '{"skipped":"%s"}' "$ng_note" || printf '{"full_ms":%s,"zero_rtt_ms":%s}' "$nf" "$ne")" > "$json"
+fi

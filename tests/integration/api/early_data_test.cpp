@@ -1,0 +1,169 @@
+// 0-RTT through the Asio API over loopback (docs/api.md, "Resumption and
+// 0-RTT"): with connect_options::early_data and a ticket, async_connect
+// completes before the handshake, a stream opened with allow_early sends
+// in the first flight and one without waits, the server hands the
+// connection out once it accepted the early data, and async_wait_handshake
+// completes with the handshake. Timing is the sans-IO tests' business
+// (tests/unit/core/connection_resumption_test.cpp, virtual time); here the
+// API's states and the bytes.
+
+#include "fixture.hpp"
+
+#include <asio/read.hpp>
+
+namespace tern::test {
+namespace {
+
+config resuming_server() {
+  config c = server_config();
+  c.session_tickets = true;
+  c.accept_early_data = true;
+  return c;
+}
+
+config resuming_client() {
+  config c;
+  c.session_tickets = true;
+  return c;
+}
+
+/// What the server saw of each connection when async_accept handed it out.
+struct accepted {
+  connection conn;
+  bool handshake_complete_at_accept = false;
+};
+
+/// Accepts connections forever and echoes every unidirectional stream back
+/// on a new unidirectional stream of its own (so the client can tell the
+/// answers apart), recording each connection.
+asio::awaitable<void> recording_echo_server(endpoint& ep, std::vector<accepted>& seen) {
+  for (;;) {
+    auto [aec, c] = co_await ep.async_accept(as_tuple);
+    if (aec) co_return;
+    seen.push_back({c, c.handshake_complete()});
+    asio::co_spawn(
+        ep.get_executor(),
+        [c]() mutable -> asio::awaitable<void> {
+          for (;;) {
+            auto [ec, in] = co_await c.async_accept_stream(true, as_tuple);
+            if (ec) co_return;
+            std::vector<std::byte> got;
+            auto [rec, n] = co_await asio::async_read(in, asio::dynamic_buffer(got), as_tuple);
+            if (rec != asio::error::eof) co_return;
+            auto [oec, out] = co_await c.async_open_stream(true, as_tuple);
+            if (oec) co_return;
+            co_await asio::async_write(out, asio::buffer(got), as_tuple);
+            out.shutdown_send();
+          }
+        },
+        asio::detached);
+  }
+}
+
+/// Writes `data` on a new unidirectional stream opened with `options`.
+asio::awaitable<void> send_on_stream(connection c, stream_options options, std::vector<std::byte> data) {
+  options.unidirectional = true;
+  auto s = co_await c.async_open_stream(options, use_awaitable);
+  co_await asio::async_write(s, asio::buffer(data), use_awaitable);
+  s.shutdown_send();
+}
+
+/// The next echoed stream, read to its end.
+asio::awaitable<std::vector<std::byte>> next_answer(connection c) {
+  auto s = co_await c.async_accept_stream(true, use_awaitable);
+  std::vector<std::byte> got;
+  auto [ec, n] = co_await asio::async_read(s, asio::dynamic_buffer(got), as_tuple);
+  CHECK(ec == asio::error::eof);
+  co_return got;
+}
+
+/// A first connection's ticket.
+asio::awaitable<std::vector<std::byte>> ticket_from(loopback& net) {
+  auto first = co_await net.client.async_connect(net.server.local_endpoint(), net.pin(), use_awaitable);
+  co_await wait_until([&] { return !first.session_ticket().empty(); });
+  auto ticket = first.session_ticket();
+  first.close();
+  co_return ticket;
+}
+
+/// Starts the recording echo server, takes a first connection's ticket and
+/// connects again with it and connect_options::early_data.
+asio::awaitable<connection> connect_with_early_data(loopback& net, std::vector<accepted>& seen) {
+  asio::co_spawn(net.io, recording_echo_server(net.server, seen), asio::detached);
+  auto options = net.pin();
+  options.session_ticket = co_await ticket_from(net);
+  options.early_data = true;
+  co_return co_await net.client.async_connect(net.server.local_endpoint(), options, use_awaitable);
+}
+
+} // namespace
+
+TEST_CASE("early data (Asio): async_connect completes before the handshake, allowed streams go early, "
+          "the rest waits, async_wait_handshake completes with the handshake") {
+  loopback net(resuming_server(), resuming_client());
+  std::vector<accepted> seen;
+  net.run([&]() -> asio::awaitable<void> {
+    auto c = co_await connect_with_early_data(net, seen);
+    // Completed as soon as 0-RTT could be sent: nothing came back yet.
+    CHECK_FALSE(c.handshake_complete());
+    CHECK_FALSE(c.early_data_accepted());
+    const auto early = pattern(3000, 31);
+    const auto late = pattern(5000, 32);
+    co_await send_on_stream(c, stream_options{.allow_early = true}, early);
+    co_await send_on_stream(c, stream_options{}, late);
+    co_await c.async_wait_handshake(use_awaitable);
+    CHECK(c.handshake_complete());
+    CHECK(c.resumed());
+    CHECK(c.early_data_accepted());
+    // Both arrive whole, each once (the server echoes each stream once).
+    std::vector<std::vector<std::byte>> answers;
+    answers.push_back(co_await next_answer(c));
+    answers.push_back(co_await next_answer(c));
+    CHECK(std::count(answers.begin(), answers.end(), early) == 1);
+    CHECK(std::count(answers.begin(), answers.end(), late) == 1);
+    REQUIRE(seen.size() == 2);
+    CHECK(seen[1].conn.early_data_accepted());
+    CHECK(seen[1].conn.resumed());
+    // Awaiting the handshake after it completed completes at once.
+    co_await c.async_wait_handshake(use_awaitable);
+    c.close();
+  });
+}
+
+TEST_CASE("early data (Asio): no stream allowed early sends nothing early; the data goes after the handshake") {
+  loopback net(resuming_server(), resuming_client());
+  std::vector<accepted> seen;
+  net.run([&]() -> asio::awaitable<void> {
+    auto c = co_await connect_with_early_data(net, seen);
+    const auto data = pattern(2000, 33);
+    co_await send_on_stream(c, stream_options{}, data);
+    CHECK(co_await next_answer(c) == data);
+    co_await c.async_wait_handshake(use_awaitable);
+    CHECK(c.resumed());
+    CHECK_FALSE(c.early_data_accepted()); // nothing went early
+    c.close();
+  });
+}
+
+TEST_CASE("early data (Asio): without a ticket, early_data changes nothing: async_connect completes after the "
+          "handshake") {
+  loopback net(resuming_server(), resuming_client());
+  std::vector<accepted> seen;
+  net.run([&]() -> asio::awaitable<void> {
+    asio::co_spawn(net.io, recording_echo_server(net.server, seen), asio::detached);
+    auto options = net.pin();
+    options.early_data = true;
+    auto c = co_await net.client.async_connect(net.server.local_endpoint(), options, use_awaitable);
+    CHECK(c.handshake_complete());
+    CHECK(c.is_open());
+    const auto data = pattern(1000, 34);
+    co_await send_on_stream(c, stream_options{.allow_early = true}, data);
+    CHECK(co_await next_answer(c) == data);
+    REQUIRE(seen.size() == 1);
+    CHECK(seen[0].handshake_complete_at_accept);
+    CHECK_FALSE(c.resumed());
+    c.close();
+  });
+}
+
+} // namespace tern::test
