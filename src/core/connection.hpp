@@ -381,6 +381,8 @@ private:
     duration message_slack = duration::max();
     /// The most urgent priority class among them (lower goes first).
     std::uint8_t message_priority = UINT8_MAX;
+    /// Bit i: a fragment of message flow i.
+    std::uint32_t message_flows = 0;
   };
   /// One packet built: its size (0: none) and what it carries.
   struct packet_result {
@@ -581,6 +583,9 @@ private:
   /// Bytes to leave free in the 1-RTT packet being planned so its message
   /// data can be protected.
   std::size_t fec_source_reserve(time_point now);
+  /// What the message flows in `flows` (bit i: flow i) ask of repair: each
+  /// flow's own choice, or the connection's default.
+  fec::protection fec_protection_of(std::uint32_t flows) const noexcept;
   /// A 1-RTT packet's plaintext, just built, for the open repair block.
   void on_fec_packet_built(std::uint64_t number, std::span<const std::byte> payload, const packet_request& request,
                            const frame_tally& frames);

@@ -4,13 +4,8 @@
 
 namespace tern::fec {
 
-std::size_t connection_repair::reserve() const noexcept {
-  switch (config_.mode) {
-  case repair_mode::off: return 0;
-  case repair_mode::fixed: return config_.fixed_ratio > 0 ? source_reserve : 0;
-  case repair_mode::adaptive: return loss_rate() > 0 ? source_reserve : 0;
-  }
-  return 0;
+std::size_t connection_repair::reserve(const protection& asks) const noexcept {
+  return asks.fixed_ratio > 0 || (asks.adaptive && loss_rate() > 0) ? source_reserve : 0;
 }
 
 double connection_repair::loss_rate() const noexcept {
@@ -24,13 +19,13 @@ double connection_repair::loss_rate() const noexcept {
 }
 
 void connection_repair::on_packet_built(const sent_source& p, duration srtt) {
-  if (config_.mode == repair_mode::off) return;
-  if (p.carries_message && reserve() > 0) {
+  if (p.carries_message && reserve(p.asks) > 0) {
     if (!encoder_) encoder_ = std::make_unique<block_encoder>();
     if (!encoder_->fits(p.number)) close_block(srtt);
     if (encoder_->add_source(p.number, p.payload)) {
       block_slack_ = std::min(block_slack_, p.message_slack);
       block_bytes_ += p.payload.size();
+      block_asks_ |= p.asks;
     }
   }
   if (encoder_ && encoder_->open_sources() > 0 &&
@@ -47,7 +42,13 @@ void connection_repair::close_block(duration srtt) {
   // original was sent (loss detected by the ACK of later packets, then one
   // way again).
   b.retransmission_can_help = block_slack_ >= srtt + srtt / 2;
-  const std::size_t repairs = repairs_for(b, config_);
+  // Each ask on its own, the block gets the larger: a fixed flow's ratio
+  // holds whatever the path does, an adaptive flow's follows the path.
+  repair_policy_config adaptive = config_;
+  adaptive.mode = repair_mode::adaptive;
+  const repair_policy_config fixed{repair_mode::fixed, block_asks_.fixed_ratio, config_.max_ratio};
+  const std::size_t repairs = std::max(block_asks_.adaptive ? repairs_for(b, adaptive) : 0,
+                                       block_asks_.fixed_ratio > 0 ? repairs_for(b, fixed) : 0);
   if (repairs > 0) {
     if (protected_.size() == max_protected_blocks) protected_.erase(protected_.begin());
     protected_.push_back(protected_block{encoder_->open_first(), encoder_->open_mask(), repairs, 0});
@@ -60,6 +61,7 @@ void connection_repair::close_block(duration srtt) {
   }
   block_slack_ = duration::max();
   block_bytes_ = 0;
+  block_asks_ = {};
 }
 
 connection_repair::protected_block* connection_repair::protected_block_at(std::uint64_t first) noexcept {

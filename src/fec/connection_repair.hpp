@@ -46,12 +46,35 @@ struct repair_stats {
   double path_mean_burst = 1;
 };
 
+/// What the messages of a packet ask of repair: the strongest of their
+/// flows' choices (docs/fec.md, "Per flow"). Nothing asked: the packet is
+/// not a source.
+struct protection {
+  bool adaptive = false;
+  double fixed_ratio = 0; ///< > 0: at least this many repairs per source
+  bool any() const noexcept { return adaptive || fixed_ratio > 0; }
+  /// What one mode asks (off: nothing).
+  static protection of(const repair_policy_config& c) noexcept {
+    if (c.mode == repair_mode::adaptive) return {true, 0};
+    if (c.mode == repair_mode::fixed) return {false, c.fixed_ratio};
+    return {};
+  }
+  /// Both asks at once: a block protecting both gets the more repair.
+  protection& operator|=(const protection& o) noexcept {
+    adaptive = adaptive || o.adaptive;
+    fixed_ratio = fixed_ratio > o.fixed_ratio ? fixed_ratio : o.fixed_ratio;
+    return *this;
+  }
+};
+
 /// A packet just built, as far as repair is concerned.
 struct sent_source {
   std::uint64_t number = 0;
   /// Its plaintext payload (frames), before sealing.
   std::span<const std::byte> payload;
+  /// It carries message data of a flow that asks for repair.
   bool carries_message = false;
+  protection asks;
   /// Some fragment ends a message: the block closes behind it.
   bool message_tail = false;
   /// The shortest time to deadline of its message fragments.
@@ -64,10 +87,11 @@ public:
 
   // --- sending ---
 
-  /// Bytes a packet that may carry message data leaves unused so a repair
-  /// symbol over it fits in a packet: source_reserve while this side may
-  /// send repair (fixed mode, or adaptive with loss measured), else 0.
-  std::size_t reserve() const noexcept;
+  /// Bytes a packet that may carry message data asking `asks` leaves
+  /// unused so a repair symbol over it fits in a packet: source_reserve
+  /// while such a packet would get repair (fixed, or adaptive with loss
+  /// measured), else 0.
+  std::size_t reserve(const protection& asks) const noexcept;
   /// Every 1-RTT packet built (not probes padded past the reserve): message
   /// packets join the open block. `srtt` judges the deadline slack.
   void on_packet_built(const sent_source& p, duration srtt);
@@ -137,8 +161,10 @@ private:
   std::unique_ptr<block_decoder> decoder_;
   loss_meter meter_;
   loss_estimate estimate_;
-  /// The open block's shortest deadline slack and payload bytes.
+  /// The open block's shortest deadline slack, payload bytes and what its
+  /// sources asked for.
   duration block_slack_ = duration::max();
+  protection block_asks_;
   std::uint64_t block_bytes_ = 0;
   bool message_data_received_ = false;
   std::uint64_t local_lost_ = 0;
