@@ -19,9 +19,11 @@ double connection_repair::loss_rate() const noexcept {
 }
 
 void connection_repair::on_packet_built(const sent_source& p, duration srtt) {
+  if (p.any_message) ++message_packets_since_repair_;
   if (p.carries_message && reserve(p.asks) > 0) {
     if (!encoder_) encoder_ = std::make_unique<block_encoder>();
-    if (!encoder_->fits(p.number)) close_block(srtt);
+    if (!encoder_->fits(p.number)) close_block(srtt, p.sent_at);
+    if (encoder_->open_sources() == 0) block_started_ = p.sent_at;
     if (encoder_->add_source(p.number, p.payload)) {
       block_slack_ = std::min(block_slack_, p.message_slack);
       block_bytes_ += p.payload.size();
@@ -29,11 +31,18 @@ void connection_repair::on_packet_built(const sent_source& p, duration srtt) {
     }
   }
   if (encoder_ && encoder_->open_sources() > 0 &&
-      (p.message_tail || encoder_->open_sources() == wire::repair_bounds::max_sources))
-    close_block(srtt);
+      (closes_at_tail(p, srtt) || encoder_->open_sources() == wire::repair_bounds::max_sources))
+    close_block(srtt, p.sent_at);
 }
 
-void connection_repair::close_block(duration srtt) {
+bool connection_repair::closes_at_tail(const sent_source& p, duration srtt) const noexcept {
+  if (!p.message_tail) return false;
+  if (!layout_for(loss_rate(), estimate_.mean_burst()).span_messages) return true;
+  const auto max_age = std::chrono::duration_cast<duration>(srtt * max_block_age_rtts);
+  return encoder_->open_sources() >= spanning_sources || p.sent_at - block_started_ >= max_age;
+}
+
+void connection_repair::close_block(duration srtt, time_point now) {
   block_outlook b;
   b.sources = encoder_->open_sources();
   b.loss_rate = loss_rate();
@@ -53,7 +62,18 @@ void connection_repair::close_block(duration srtt) {
     if (protected_.size() == max_protected_blocks) protected_.erase(protected_.begin());
     protected_.push_back(protected_block{encoder_->open_first(), encoder_->open_mask(), repairs, 0});
   }
+  const bool repair_was_queued = has_repair();
   encoder_->close_block(repairs);
+  if (repairs > 0 && layout_for(b.loss_rate, b.mean_burst).interleave_repairs) {
+    // Repair already waiting keeps its deadline: a new block's never holds
+    // an older one's back.
+    if (!repair_was_queued || !interleaving_) {
+      interleave_until_ = now + std::chrono::duration_cast<duration>(srtt * max_block_age_rtts);
+      interleave_released_ = false;
+      message_packets_since_repair_ = 0;
+    }
+    interleaving_ = true;
+  }
   if (repairs > 0) {
     ++stats_.blocks_closed;
     stats_.source_packets += b.sources;
@@ -88,6 +108,12 @@ bool connection_repair::write_repair(wire::writer& w, std::size_t packet_room, s
       if (b->repairs_unsent > 0) --b->repairs_unsent;
       b->last_repair_packet = number;
     }
+    message_packets_since_repair_ = 0;
+    if (!has_repair()) {
+      interleaving_ = false;
+      interleave_released_ = false;
+      interleave_until_ = never;
+    }
     return true;
   }
   return false;
@@ -103,6 +129,22 @@ std::optional<std::uint64_t> connection_repair::repair_horizon(std::uint64_t num
 }
 
 void connection_repair::on_report(const wire::repair_report_frame& f) noexcept { estimate_.on_report(f); }
+
+connection_repair::repaired_losses connection_repair::take_repaired_losses() noexcept {
+  const std::uint64_t total = estimate_.packets_recovered();
+  if (total <= peer_recovered_taken_) return {};
+  // A peer cannot have rebuilt more than this side protected: a report
+  // that says so is believed only that far.
+  const std::uint64_t believable = std::min(total, stats_.source_packets);
+  if (believable <= peer_recovered_taken_) return {};
+  const std::uint64_t packets = believable - peer_recovered_taken_;
+  peer_recovered_taken_ = believable;
+  // Header, AEAD tag and UDP/IP are about 60 bytes on top of the payload.
+  constexpr std::uint64_t packet_overhead = 60;
+  const std::uint64_t mean_payload =
+      stats_.source_packets > 0 ? stats_.source_bytes / stats_.source_packets : 1200 - packet_overhead;
+  return {packets, packets * (mean_payload + packet_overhead)};
+}
 
 void connection_repair::on_source_received(std::uint64_t number, std::span<const std::byte> payload,
                                            time_point now) {

@@ -64,6 +64,9 @@ TEST_CASE("connection fec: a lost packet of a message is rebuilt from repair, wi
   CHECK(client.fec_repair_packets_sent >= 1);
   CHECK(client.fec_repair_bytes_sent > 0);
   CHECK(client.message_retransmissions == 0);
+  // The peer's report told congestion control of the loss repair hid.
+  CHECK(client.fec_peer_packets_recovered == 1);
+  CHECK(client.fec_repaired_losses == 1);
 }
 
 TEST_CASE("connection fec: more losses than repair leave the rest to retransmission, and the message still arrives") {

@@ -139,8 +139,9 @@ flows_result run_flows(const flows_config& config) {
     if (t0 == never) {
       t0 = now;
       if (!config.single_flow) {
-        (void)c.configure_message_flow(audio_flow, {true, 0, 16, config.redundant_audio});
-        (void)c.configure_message_flow(video_flow, {!config.unordered_video, 2, 16});
+        (void)c.configure_message_flow(audio_flow,
+                                       {.ordered = true, .priority = 0, .weight = 16, .redundant = config.redundant_audio});
+        (void)c.configure_message_flow(video_flow, {.ordered = !config.unordered_video, .priority = 2, .weight = 16});
       }
       net.schedule_call(now, [&] { send_frame(0, 0); });
       net.schedule_call(now, [&] { send_frame(1, 0); });
