@@ -224,7 +224,7 @@ TEST_CASE("connection fec: with a protected and an unprotected flow at once, onl
   CHECK(sent <= 4);
 }
 
-TEST_CASE("connection fec: a flow's fixed ratio outside (0, 1] is refused") {
+TEST_CASE("connection fec: a flow's fixed ratio outside 0 to 1 (0 excluded) is refused") {
   network net(pinned_configs());
   settle(net);
   CHECK(net.client->configure_message_flow(1, flow_fec(fec_mode::fixed, 0.0)) == std::errc::invalid_argument);
