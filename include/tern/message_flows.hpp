@@ -42,7 +42,7 @@ struct message_flow_options {
   /// adaptive or fixed as config::fec describes, whatever the connection's
   /// default. A packet that also carries a protected flow's fragment is
   /// protected with it.
-  std::optional<fec_mode> fec;
+  std::optional<fec_mode> fec{};
   /// Repair packets per source packet when fec is fixed: 0 < ratio <= 1.
   double fec_fixed_ratio = 0.25;
 };

@@ -60,9 +60,7 @@ TEST_CASE("flows_connection: a reference frame past its deadline: no packet of i
   const std::uint64_t seed = test::seed();
   CAPTURE(seed);
   pair p(seed, "delay 50ms");
-  message_flow_options video_options;
-  video_options.priority = 2;
-  REQUIRE_FALSE(p.tx().configure_message_flow(video, video_options));
+  REQUIRE_FALSE(p.tx().configure_message_flow(video, {true, 2, 16}));
   std::vector<stream::message_event> got;
   p.server.on_activity = [&](core::connection& c, time_point now) {
     while (auto e = c.receive_message(now)) got.push_back(std::move(*e));

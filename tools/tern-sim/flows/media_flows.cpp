@@ -139,14 +139,8 @@ flows_result run_flows(const flows_config& config) {
     if (t0 == never) {
       t0 = now;
       if (!config.single_flow) {
-        message_flow_options audio;
-        audio.priority = 0;
-        audio.redundant = config.redundant_audio;
-        message_flow_options video;
-        video.ordered = !config.unordered_video;
-        video.priority = 2;
-        (void)c.configure_message_flow(audio_flow, audio);
-        (void)c.configure_message_flow(video_flow, video);
+        (void)c.configure_message_flow(audio_flow, {true, 0, 16, config.redundant_audio});
+        (void)c.configure_message_flow(video_flow, {!config.unordered_video, 2, 16});
       }
       net.schedule_call(now, [&] { send_frame(0, 0); });
       net.schedule_call(now, [&] { send_frame(1, 0); });
