@@ -5,6 +5,7 @@
 // std::chrono types; sizes are bytes.
 
 #include <tern/address.hpp>
+#include <tern/fec_mode.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -19,11 +20,6 @@ namespace tern {
 
 /// Congestion controller of each connection.
 enum class congestion_controller : std::uint8_t { bbr, cubic, new_reno };
-
-/// Forward error correction of deadline messages (docs/fec.md): none,
-/// repair that follows the loss the peer reports (none on a clean path), or
-/// a fixed amount.
-enum class fec_mode : std::uint8_t { off, adaptive, fixed };
 
 /// AEAD cipher suites for packet protection (TLS 1.3 suites).
 enum class cipher : std::uint8_t { aes_128_gcm, chacha20_poly1305 };

@@ -5,6 +5,8 @@
 // Asio API (tern::connection) and the bring-your-own-I/O API
 // (tern::sans_io).
 
+#include <tern/fec_mode.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -34,6 +36,15 @@ struct message_flow_options {
   /// for twice the bytes. Meant for a low-rate flow whose frames are useless
   /// late, such as audio.
   bool redundant = false;
+  /// Forward error correction of this flow's messages (docs/fec.md,
+  /// "Per flow"): none follows the connection's config::fec; off never
+  /// protects them (their packets join no block, so they get no repair);
+  /// adaptive or fixed as config::fec describes, whatever the connection's
+  /// default. A packet that also carries a protected flow's fragment is
+  /// protected with it.
+  std::optional<fec_mode> fec{};
+  /// Repair packets per source packet when fec is fixed: 0 < ratio <= 1.
+  double fec_fixed_ratio = 0.25;
 };
 
 /// Per-message choices for send_message / async_send_message.

@@ -399,6 +399,7 @@ connection_stats connection::stats() const {
                                                         : 0.0;
   s.fec_path_loss_rate = fec.path_loss_rate;
   s.fec_path_mean_burst = fec.path_mean_burst;
+  s.fec_repaired_losses = sender_.stats().repaired_losses;
   return s;
 }
 

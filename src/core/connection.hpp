@@ -141,6 +141,8 @@ struct connection_stats {
   double fec_overhead = 0;
   double fec_path_loss_rate = 0;
   double fec_path_mean_burst = 1;
+  /// Packets the peer rebuilt, told to congestion control as losses.
+  std::uint64_t fec_repaired_losses = 0;
 };
 
 /// One tern connection, client or server. Not thread-safe. Errors caused by
@@ -388,6 +390,8 @@ private:
     duration message_slack = duration::max();
     /// The most urgent priority class among them (lower goes first).
     std::uint8_t message_priority = UINT8_MAX;
+    /// Bit i: a fragment of message flow i.
+    std::uint32_t message_flows = 0;
   };
   /// One packet built: its size (0: none) and what it carries.
   struct packet_result {
@@ -591,9 +595,12 @@ private:
   /// Bytes to leave free in the 1-RTT packet being planned so its message
   /// data can be protected.
   std::size_t fec_source_reserve(time_point now);
+  /// What the message flows in `flows` (bit i: flow i) ask of repair: each
+  /// flow's own choice, or the connection's default.
+  fec::protection fec_protection_of(std::uint32_t flows) const noexcept;
   /// A 1-RTT packet's plaintext, just built, for the open repair block.
   void on_fec_packet_built(std::uint64_t number, std::span<const std::byte> payload, const packet_request& request,
-                           const frame_tally& frames);
+                           const frame_tally& frames, time_point now);
   /// A packet that is one REPAIR frame (and an ACK if it fits).
   packet_body write_repair_packet_body(std::span<std::byte> body, time_point now);
   /// Whether queued repair goes before this packet's data: not while a

@@ -23,20 +23,42 @@
 namespace tern::core {
 
 std::size_t connection::fec_source_reserve(time_point now) {
+  if (repair_.repair_due()) return 0; // the next packet is a repair packet
+  const std::uint32_t pending = messages_out_.pending_flows(now, sender_.rtt().smoothed_rtt() / 2);
+  if (pending == 0) return 0;
   repair_.on_local_losses(sender_.stats().packets_lost, sender_.stats().packets_sent);
-  const std::size_t reserve = repair_.reserve();
-  if (reserve == 0 || repair_.has_repair()) return 0;
-  return messages_out_.has_pending(now, sender_.rtt().smoothed_rtt() / 2) ? reserve : 0;
+  return repair_.reserve(fec_protection_of(pending));
+}
+
+fec::protection connection::fec_protection_of(std::uint32_t flows) const noexcept {
+  fec::protection asks;
+  const fec::repair_policy_config& connection_default = repair_.config();
+  for (std::uint8_t flow = 0; flows != 0; ++flow, flows >>= 1) {
+    if ((flows & 1) == 0) continue;
+    const message_flow_options& o = messages_out_.options(flow);
+    if (!o.fec) {
+      asks |= fec::protection::of(connection_default);
+      continue;
+    }
+    const fec::repair_mode mode = *o.fec == fec_mode::off        ? fec::repair_mode::off
+                                  : *o.fec == fec_mode::adaptive ? fec::repair_mode::adaptive
+                                                                 : fec::repair_mode::fixed;
+    asks |= fec::protection::of({mode, o.fec_fixed_ratio, connection_default.max_ratio});
+  }
+  return asks;
 }
 
 void connection::on_fec_packet_built(std::uint64_t number, std::span<const std::byte> payload,
-                                     const packet_request& request, const frame_tally& frames) {
+                                     const packet_request& request, const frame_tally& frames, time_point now) {
   fec::sent_source s;
   s.number = number;
   s.payload = payload;
-  s.carries_message = request.fec_source && frames.message_data;
-  s.message_tail = frames.message_tail;
+  s.asks = fec_protection_of(frames.message_flows);
+  s.carries_message = request.fec_source && frames.message_data && s.asks.any();
+  s.message_tail = frames.message_tail && s.asks.any();
   s.message_slack = frames.message_slack;
+  s.any_message = frames.message_data;
+  s.sent_at = now;
   repair_.on_local_losses(sender_.stats().packets_lost, sender_.stats().packets_sent);
   const bool had_repair = repair_.has_repair();
   repair_.on_packet_built(s, sender_.rtt().smoothed_rtt());
@@ -56,6 +78,7 @@ bool connection::repair_goes_first(time_point now) {
     fec_queued_repair_priority_ = UINT8_MAX;
     return false;
   }
+  if (!repair_.repair_due()) return false;
   const auto waiting = messages_out_.most_urgent_pending(now, sender_.rtt().smoothed_rtt() / 2);
   return !waiting || *waiting >= fec_queued_repair_priority_;
 }

@@ -92,6 +92,10 @@ std::error_code connection::on_frame(const wire::frame& fr, const address& from,
   }
   if (auto* f = std::get_if<wire::repair_report_frame>(&fr)) {
     repair_.on_report(*f);
+    // What repair rebuilt was lost all the same: a loss signal of the path
+    // for congestion control, though nothing is retransmitted.
+    const auto repaired = repair_.take_repaired_losses();
+    sender_.on_repaired_losses(repaired.packets, repaired.bytes, now);
     return {};
   }
   on_connection_id_frame(fr, now);

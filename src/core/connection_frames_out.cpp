@@ -228,6 +228,7 @@ void connection::write_message_frames(wire::writer& w, time_point now, frame_tal
     t.message_data = true;
     t.message_slack = std::min(t.message_slack, frag->ttl);
     t.message_priority = std::min(t.message_priority, messages_out_.options(frag->flow).priority);
+    t.message_flows |= std::uint32_t{1} << frag->flow;
     if (frag->offset + frag->data.size() == frag->message_length) t.message_tail = true;
   }
 }

@@ -68,7 +68,7 @@ bool connection::has_ack_eliciting_to_send(time_point now) {
       path_.validation.challenge_pending || !path_.responses.empty() || ids_.has_frames_to_send())
     return true;
   if (message_tail_.probes_pending > 0) return true;
-  if (repair_.has_repair()) return true;
+  if (repair_.repair_due()) return true;
   if (conn_recv_window_.has_update() || conn_send_credit_.blocked_pending() || send_.has(send_flag::stream_control))
     return true;
   if (messages_out_.has_pending(now, sender_.rtt().smoothed_rtt() / 2)) return true;
@@ -291,7 +291,7 @@ connection::packet_result connection::build_packet(std::span<std::byte> out, con
     sent_.release(cookie);
     return {};
   }
-  if (!is_long) on_fec_packet_built(pn, out.subspan(header_len, body.length), request, body.frames);
+  if (!is_long) on_fec_packet_built(pn, out.subspan(header_len, body.length), request, body.frames, now);
   return packet_result{seal_packet(out, h, header_len, body, cookie, now), body.frames};
 }
 

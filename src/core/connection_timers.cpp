@@ -2,7 +2,8 @@
 // is the earliest of every deadline the connection keeps - idle and
 // handshake timeouts, loss detection and PTO, the ACK delay, key retention,
 // handshake probes, path validation, message deadlines, keepalives, path
-// MTU probing, pacing, the end of closing or draining - and on_timeout()
+// MTU probing, pacing, interleaved repair's wait, the end of closing or
+// draining - and on_timeout()
 // acts on those that are due. A deadline is never left in the past after
 // on_timeout() and poll_transmit(), so a driver cannot spin.
 
@@ -32,6 +33,7 @@ time_point connection::next_timeout() const noexcept {
   }
   if (activity_.pacing_release != never) t = std::min(t, activity_.pacing_release);
   if (!fec_deferred_.entries.empty()) t = std::min(t, fec_deferred_.next_release());
+  t = std::min(t, repair_.repair_wait_deadline());
   return t;
 }
 
@@ -50,6 +52,7 @@ void connection::handle_timeout(time_point now) {
   if (now >= activity_.pacing_release) activity_.pacing_release = never;
   handle_recovery_timeout(now);
   if (!fec_deferred_.entries.empty()) settle_fec_losses({}, now);
+  repair_.on_timeout(now);
   if (now >= handshake_.probe_at) {
     send_.set(send_flag::ping);
     handshake_.probe_at = never;

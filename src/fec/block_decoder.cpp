@@ -11,14 +11,14 @@ namespace bounds = wire::repair_bounds;
 
 void block_decoder::on_source_received(std::uint64_t number, std::span<const std::byte> payload, time_point now) {
   if (payload.empty() || payload.size() + 2 > bounds::max_symbol_length) return;
-  auto& h = held_[number % bounds::max_span];
+  auto& h = held_[number % held_slots];
   h.number = number;
   h.at = now;
   h.payload.assign(payload.begin(), payload.end());
 }
 
 const block_decoder::held* block_decoder::find(std::uint64_t number, time_point now) const noexcept {
-  const auto& h = held_[number % bounds::max_span];
+  const auto& h = held_[number % held_slots];
   return h.number == number && now - h.at <= max_hold ? &h : nullptr;
 }
 

@@ -7,8 +7,8 @@
 // are rebuilt and handed back (pop_recovered) for the connection to process
 // like any received packet.
 //
-// What a peer can make it hold is bounded by constants named here: 64 held
-// payloads (a slot per packet number modulo the largest block span, so a
+// What a peer can make it hold is bounded by constants named here: 128 held
+// payloads (a slot per packet number modulo twice the largest block span, so a
 // lookup is O(1) and older packets fall out by themselves), max_blocks
 // blocks of at most max_repairs symbols each, everything older than
 // max_hold forgotten; and each block is decoded at most once.
@@ -52,6 +52,10 @@ public:
   /// repair arrives right behind its block, so what it can still use is a
   /// few round trips old at most.
   static constexpr duration max_hold = std::chrono::seconds(2);
+  /// Payloads held: a slot per packet number modulo this. Twice the largest
+  /// block span, because interleaved repair (docs/fec.md, "Bursty loss")
+  /// arrives among the packets of the next block, up to a span later.
+  static constexpr std::size_t held_slots = 2 * wire::repair_bounds::max_span;
 
   /// Keeps the payload of packet `number`, which carried deadline-message
   /// data, while a repair may still need it. Payloads longer than
@@ -85,7 +89,7 @@ private:
   /// Rebuilds what `b` misses if it holds enough symbols; marks it done.
   void try_decode(block& b, time_point now);
 
-  std::array<held, wire::repair_bounds::max_span> held_;
+  std::array<held, held_slots> held_;
   std::deque<block> blocks_;
   std::deque<recovered_packet> recovered_;
   decoder_stats stats_;

@@ -46,16 +46,43 @@ struct repair_stats {
   double path_mean_burst = 1;
 };
 
+/// What the messages of a packet ask of repair: the strongest of their
+/// flows' choices (docs/fec.md, "Per flow"). Nothing asked: the packet is
+/// not a source.
+struct protection {
+  bool adaptive = false;
+  double fixed_ratio = 0; ///< > 0: at least this many repairs per source
+  bool any() const noexcept { return adaptive || fixed_ratio > 0; }
+  /// What one mode asks (off: nothing).
+  static protection of(const repair_policy_config& c) noexcept {
+    if (c.mode == repair_mode::adaptive) return {true, 0};
+    if (c.mode == repair_mode::fixed) return {false, c.fixed_ratio};
+    return {};
+  }
+  /// Both asks at once: a block protecting both gets the more repair.
+  protection& operator|=(const protection& o) noexcept {
+    adaptive = adaptive || o.adaptive;
+    fixed_ratio = fixed_ratio > o.fixed_ratio ? fixed_ratio : o.fixed_ratio;
+    return *this;
+  }
+};
+
 /// A packet just built, as far as repair is concerned.
 struct sent_source {
   std::uint64_t number = 0;
   /// Its plaintext payload (frames), before sealing.
   std::span<const std::byte> payload;
+  /// It carries message data of a flow that asks for repair.
   bool carries_message = false;
+  protection asks;
   /// Some fragment ends a message: the block closes behind it.
   bool message_tail = false;
   /// The shortest time to deadline of its message fragments.
   duration message_slack = duration::max();
+  /// It carries message data at all (protected or not): interleaved repair
+  /// goes behind such packets.
+  bool any_message = false;
+  time_point sent_at{};
 };
 
 class connection_repair {
@@ -64,10 +91,11 @@ public:
 
   // --- sending ---
 
-  /// Bytes a packet that may carry message data leaves unused so a repair
-  /// symbol over it fits in a packet: source_reserve while this side may
-  /// send repair (fixed mode, or adaptive with loss measured), else 0.
-  std::size_t reserve() const noexcept;
+  /// Bytes a packet that may carry message data asking `asks` leaves
+  /// unused so a repair symbol over it fits in a packet: source_reserve
+  /// while such a packet would get repair (fixed, or adaptive with loss
+  /// measured), else 0.
+  std::size_t reserve(const protection& asks) const noexcept;
   /// Every 1-RTT packet built (not probes padded past the reserve): message
   /// packets join the open block. `srtt` judges the deadline slack.
   void on_packet_built(const sent_source& p, duration srtt);
@@ -82,11 +110,35 @@ public:
   static constexpr std::uint64_t early_report_packets = 1000;
   static constexpr double early_loss_floor = 0.02;
   bool has_repair() const noexcept { return encoder_ && encoder_->next_repair() != nullptr; }
+  /// A queued repair should go in the next packet: always, unless the
+  /// queued repair is interleaved (docs/fec.md, "Bursty loss") and no
+  /// packet with message data went since the last repair and its wait is
+  /// not over.
+  bool repair_due() const noexcept {
+    return has_repair() && (!interleaving_ || interleave_released_ || message_packets_since_repair_ > 0);
+  }
+  /// When interleaved repair stops waiting for message packets to go
+  /// between (never: none waits); on_timeout at or after it releases it.
+  time_point repair_wait_deadline() const noexcept {
+    return has_repair() && interleaving_ && !interleave_released_ ? interleave_until_ : never;
+  }
+  void on_timeout(time_point now) noexcept {
+    if (now >= repair_wait_deadline()) interleave_released_ = true;
+  }
   /// Writes the next queued REPAIR frame if it fits in `w` (dropping it
   /// when it cannot fit even in an empty packet of `packet_room` bytes)
   /// into packet `number`; whether one was written.
   bool write_repair(wire::writer& w, std::size_t packet_room, std::uint64_t number);
   void on_report(const wire::repair_report_frame& f) noexcept;
+  /// Packets the peer reported rebuilt since the last call, and their bytes
+  /// (at the mean size of this side's source packets plus packet
+  /// overhead): losses of the path that repair hid, for congestion control
+  /// (docs/fec.md, "Congestion control").
+  struct repaired_losses {
+    std::uint64_t packets = 0;
+    std::uint64_t bytes = 0;
+  };
+  repaired_losses take_repaired_losses() noexcept;
   /// For a lost packet: whether it is a source of a block that got repair,
   /// so its retransmission waits until the receiver had all of that
   /// repair; and then the packet number whose acknowledgement shows it did
@@ -124,7 +176,11 @@ private:
   };
   /// Blocks remembered for repair_horizon: older ones' losses are not deferred.
   static constexpr std::size_t max_protected_blocks = 16;
-  void close_block(duration srtt);
+  void close_block(duration srtt, time_point now);
+  /// Whether the block closes behind a packet with a message's last
+  /// fragment: always, unless blocks span messages (block_layout) and it is
+  /// still small and young.
+  bool closes_at_tail(const sent_source& p, duration srtt) const noexcept;
   /// The loss rate adaptation works from (see on_local_losses).
   double loss_rate() const noexcept;
   protected_block* protected_block_at(std::uint64_t first) noexcept;
@@ -137,10 +193,20 @@ private:
   std::unique_ptr<block_decoder> decoder_;
   loss_meter meter_;
   loss_estimate estimate_;
-  /// The open block's shortest deadline slack and payload bytes.
+  /// The open block's shortest deadline slack, payload bytes and what its
+  /// sources asked for.
   duration block_slack_ = duration::max();
+  protection block_asks_;
+  time_point block_started_{};
+  /// Queued repair is interleaved: one behind each packet with message
+  /// data, until interleave_until_ (then all of it goes).
+  bool interleaving_ = false;
+  bool interleave_released_ = false;
+  time_point interleave_until_ = never;
+  std::uint64_t message_packets_since_repair_ = 0;
   std::uint64_t block_bytes_ = 0;
   bool message_data_received_ = false;
+  std::uint64_t peer_recovered_taken_ = 0;
   std::uint64_t local_lost_ = 0;
   std::uint64_t local_sent_ = 0;
   wire::repair_report_frame last_report_;

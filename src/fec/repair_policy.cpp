@@ -60,6 +60,11 @@ double unrecoverable_probability(std::size_t sources, std::size_t repairs, doubl
   return tails(n, loss_rate, mean_burst).more_than[n][repairs];
 }
 
+block_layout layout_for(double loss_rate, double mean_burst) noexcept {
+  const bool bursty = loss_rate > 0 && mean_burst >= bursty_mean_burst;
+  return block_layout{bursty, bursty};
+}
+
 std::size_t repairs_for(const block_outlook& block, const repair_policy_config& config) {
   const std::size_t k = std::min<std::size_t>(block.sources, wire::repair_bounds::max_sources);
   if (k == 0 || config.mode == repair_mode::off) return 0;

@@ -43,6 +43,29 @@ struct block_outlook {
 inline constexpr double target_with_retransmission = 1e-3;
 inline constexpr double target_without_retransmission = 1e-4;
 
+/// How blocks are laid out on the wire (docs/fec.md, "Bursty loss"). On a
+/// path whose losses come in bursts, a block of one message's packets with
+/// its repair right behind loses sources and repair to the same burst, and
+/// a burst longer than the block's repair defeats it however much repair
+/// there is. There a block spans messages (up to spanning_sources sources,
+/// or until it is max_block_age_rtts smoothed RTTs old, closed behind a
+/// message's last fragment) and its repair packets are interleaved with the
+/// packets that follow, one behind each packet carrying message data, so
+/// one burst takes few of either.
+struct block_layout {
+  bool span_messages = false;
+  bool interleave_repairs = false;
+};
+/// Mean burst length (packets) from which losses count as bursty: random
+/// loss at a few percent has a mean burst just above 1.
+inline constexpr double bursty_mean_burst = 2.0;
+inline constexpr std::size_t spanning_sources = 16;
+/// How long (in smoothed RTTs) a spanning block stays open at most, and how
+/// long its interleaved repair waits for packets to go between at most.
+inline constexpr double max_block_age_rtts = 0.25;
+
+block_layout layout_for(double loss_rate, double mean_burst) noexcept;
+
 /// Repair symbols for the block.
 std::size_t repairs_for(const block_outlook& block, const repair_policy_config& config);
 

@@ -138,6 +138,26 @@ void sender::report_losses(std::span<const sent_packet> lost, std::uint64_t byte
   target_rate_.on_loss(now, bytes_lost, persistent);
 }
 
+void sender::on_repaired_losses(std::uint64_t packets, std::uint64_t bytes, time_point now) {
+  if (packets == 0) return;
+  stats_.repaired_losses += packets;
+  // A loss signal of the path, not a retransmission: the controller
+  // responds as to any loss (one response per recovery period, as usual),
+  // while the flight and the delivery-rate sampler are left alone.
+  const duration srtt = detector_.rtt().has_sample() ? detector_.rtt().smoothed_rtt() : duration::zero();
+  const std::uint64_t in_flight = detector_.bytes_in_flight();
+  controller_->on_loss(cc::loss_event{.now = now,
+                                      .bytes_lost = bytes,
+                                      .packets_lost = packets,
+                                      .smallest_lost_packet_number =
+                                          detector_.largest_acked() == no_packet ? 0 : detector_.largest_acked(),
+                                      .largest_lost_sent_time = now - srtt,
+                                      .prior_in_flight = in_flight,
+                                      .bytes_in_flight = in_flight,
+                                      .persistent_congestion = false});
+  update_pacer(now);
+}
+
 const ack_outcome& sender::on_ack_received(const ack_info& ack, time_point now) {
   const ack_outcome& out = detector_.on_ack_received(ack, now);
   if (out.error) return out;

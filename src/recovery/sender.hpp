@@ -69,6 +69,9 @@ struct sender_stats {
   std::uint64_t packets_lost = 0;
   std::uint64_t bytes_lost = 0;
   std::uint64_t spurious_losses = 0;
+  /// Packets the peer rebuilt from forward error correction, told to the
+  /// controller as losses (on_repaired_losses); not in packets_lost.
+  std::uint64_t repaired_losses = 0;
   std::uint64_t probe_timeouts = 0;
   std::uint64_t persistent_congestion = 0;
   /// Per send_limit: how often the sender became limited by it, and for how
@@ -114,6 +117,14 @@ public:
 
   /// Probe packets owed after a PTO; each ack-eliciting packet sent pays one.
   [[nodiscard]] std::uint32_t probes_owed() const noexcept { return probes_owed_; }
+
+  /// The peer rebuilt `packets` of this side's packets (`bytes` in all)
+  /// from repair (docs/fec.md, "Congestion control"): the path lost them,
+  /// so the controller gets a loss event, but nothing is retransmitted and
+  /// nothing leaves the flight (they were acknowledged). Their send time is
+  /// not known packet by packet: taken as one smoothed RTT before `now`,
+  /// the earliest their rebuild's report could arrive.
+  void on_repaired_losses(std::uint64_t packets, std::uint64_t bytes, time_point now);
 
   /// The application has nothing more to send right now.
   void on_app_limited(time_point now);

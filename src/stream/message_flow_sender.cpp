@@ -29,7 +29,8 @@ message_flow_sender::message_flow_sender(message_sender_config cfg) : cfg_{cfg} 
 
 std::error_code message_flow_sender::configure(std::uint8_t flow, const message_flow_options& options) {
   if (flow >= flows_.size() || options.priority > lowest_priority || options.weight == 0 ||
-      options.weight > max_weight)
+      options.weight > max_weight ||
+      (options.fec == fec_mode::fixed && !(options.fec_fixed_ratio > 0 && options.fec_fixed_ratio <= 1)))
     return std::make_error_code(std::errc::invalid_argument);
   flows_[flow].options = options;
   if (flows_[flow].sender) flows_[flow].sender->set_duplicate_always(options.redundant);
@@ -94,6 +95,13 @@ std::optional<message_fragment> message_flow_sender::next_fragment(std::size_t m
 bool message_flow_sender::has_pending(time_point now, duration owd) const noexcept {
   return std::any_of(flows_.begin(), flows_.end(),
                      [&](const flow_state& f) { return f.sender && f.sender->has_pending(now, owd); });
+}
+
+std::uint32_t message_flow_sender::pending_flows(time_point now, duration owd) const noexcept {
+  std::uint32_t mask = 0;
+  for (std::size_t i = 0; i < flows_.size(); ++i)
+    if (flows_[i].sender && flows_[i].sender->has_pending(now, owd)) mask |= std::uint32_t{1} << i;
+  return mask;
 }
 
 std::optional<std::uint8_t> message_flow_sender::most_urgent_pending(time_point now, duration owd) const noexcept {

@@ -34,7 +34,7 @@ public:
   /// Sets how `flow` is ordered and scheduled; applies to messages sent
   /// afterwards (ordering) and to the next fragment (scheduling). Errors:
   /// std::errc::invalid_argument (flow >= max_message_flows, priority > 7,
-  /// weight 0 or above 256).
+  /// weight 0 or above 256, fec fixed with a ratio outside (0, 1]).
   std::error_code configure(std::uint8_t flow, const message_flow_options& options);
   const message_flow_options& options(std::uint8_t flow) const noexcept { return flows_[flow].options; }
 
@@ -49,6 +49,8 @@ public:
   std::optional<message_fragment> next_fragment(std::size_t max_payload, time_point now, duration one_way_delay,
                                                 std::uint64_t packet_tag);
   bool has_pending(time_point now, duration one_way_delay) const noexcept;
+  /// Bit i set: flow i has something to send.
+  std::uint32_t pending_flows(time_point now, duration one_way_delay) const noexcept;
   /// The most urgent priority class with something to send (none: nothing).
   std::optional<std::uint8_t> most_urgent_pending(time_point now, duration one_way_delay) const noexcept;
 

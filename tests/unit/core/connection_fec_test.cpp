@@ -7,6 +7,9 @@
 #include "harness.hpp"
 #include "support/connection_test_access.hpp"
 
+#include <cmath>
+#include <functional>
+
 using namespace tern;
 using namespace tern::core;
 using namespace tern::core::test;
@@ -61,6 +64,9 @@ TEST_CASE("connection fec: a lost packet of a message is rebuilt from repair, wi
   CHECK(client.fec_repair_packets_sent >= 1);
   CHECK(client.fec_repair_bytes_sent > 0);
   CHECK(client.message_retransmissions == 0);
+  // The peer's report told congestion control of the loss repair hid.
+  CHECK(client.fec_peer_packets_recovered == 1);
+  CHECK(client.fec_repaired_losses == 1);
 }
 
 TEST_CASE("connection fec: more losses than repair leave the rest to retransmission, and the message still arrives") {
@@ -118,4 +124,113 @@ TEST_CASE("connection fec: a REPAIR frame outside the bounds closes the connecti
   connection_test_access::inject_frames(*net.client, bad);
   REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
   CHECK(net.server->close_reason().code == static_cast<std::uint64_t>(wire::transport_error::frame_encoding_error));
+}
+
+// --- per-flow choice (docs/fec.md, "Per flow") ------------------------------
+
+namespace {
+
+message_flow_options flow_fec(std::optional<fec_mode> mode, double ratio = 0.25) {
+  message_flow_options o;
+  o.ordered = false;
+  o.fec = mode;
+  o.fec_fixed_ratio = ratio;
+  return o;
+}
+
+message_options on_flow(std::uint8_t flow) {
+  message_options o;
+  o.flow = flow;
+  return o;
+}
+
+/// Drops the `nth` full-size datagram to the server (counting from 1).
+std::function<bool(bool, std::vector<std::byte>&)> drop_big_to_server(int nth, int& seen) {
+  return [&seen, nth](bool to_server, std::vector<std::byte>& bytes) {
+    return !(to_server && bytes.size() > 1000 && ++seen == nth);
+  };
+}
+
+} // namespace
+
+TEST_CASE("connection fec: a flow with FEC off never gets repair, even when the connection's default is fixed") {
+  network net(fixed_ratio_configs(0.5));
+  settle(net);
+  REQUIRE_FALSE(net.client->configure_message_flow(1, flow_fec(fec_mode::off)));
+  int seen = 0;
+  net.hook = drop_big_to_server(2, seen);
+  std::error_code ec;
+  const auto message = pattern(6000, 5);
+  REQUIRE(net.client->send_message(message, net.now + 2s, net.now, ec, on_flow(1)));
+  const auto got = receive_one(net);
+  REQUIRE(got.what == stream::message_event::kind::delivered);
+  CHECK(got.data == message);
+  net.run_until([] { return false; }, 1s);
+  CHECK(net.client->stats().fec_repair_packets_sent == 0);
+  CHECK(net.server->stats().fec_packets_recovered == 0);
+  CHECK(net.client->stats().message_retransmissions > 0); // the loss cost a round trip
+}
+
+TEST_CASE("connection fec: a flow that asks for fixed repair gets it on a connection whose default is off") {
+  auto configs = pinned_configs();
+  configs.first.fec.mode = fec::repair_mode::off; // the sender's default; the receiver keeps adaptive
+  network net(configs);
+  settle(net);
+  REQUIRE_FALSE(net.client->configure_message_flow(2, flow_fec(fec_mode::fixed, 0.5)));
+  int seen = 0;
+  net.hook = drop_big_to_server(2, seen);
+  std::error_code ec;
+  const auto message = pattern(6000, 6);
+  const time_point sent = net.now;
+  REQUIRE(net.client->send_message(message, net.now + 2s, net.now, ec, on_flow(2)));
+  const auto got = receive_one(net);
+  REQUIRE(got.what == stream::message_event::kind::delivered);
+  CHECK(got.data == message);
+  CHECK(net.now - sent < 100ms); // rebuilt, not retransmitted
+  net.run_until([] { return false; }, 1s);
+  CHECK(net.client->stats().fec_repair_packets_sent >= 1);
+  CHECK(net.server->stats().fec_packets_recovered == 1);
+  CHECK(net.client->stats().message_retransmissions == 0);
+  // The same connection's default flow stays unprotected.
+  REQUIRE(net.client->send_message(pattern(6000, 7), net.now + 2s, net.now, ec));
+  const auto before = net.client->stats().fec_repair_packets_sent;
+  (void)receive_one(net);
+  net.run_until([] { return false; }, 1s);
+  CHECK(net.client->stats().fec_repair_packets_sent == before);
+}
+
+TEST_CASE("connection fec: with a protected and an unprotected flow at once, only the protected flow's packets are sources") {
+  network net(fixed_ratio_configs(0.5));
+  settle(net);
+  REQUIRE_FALSE(net.client->configure_message_flow(1, flow_fec(fec_mode::off)));
+  REQUIRE_FALSE(net.client->configure_message_flow(2, flow_fec(std::nullopt))); // inherits fixed 0.5
+  std::error_code ec;
+  // About 26 packets of unprotected data and 5 of protected data, queued
+  // together so packets may mix them.
+  REQUIRE(net.client->send_message(pattern(30000, 8), net.now + 2s, net.now, ec, on_flow(1)));
+  REQUIRE(net.client->send_message(pattern(5000, 9), net.now + 2s, net.now, ec, on_flow(2)));
+  int delivered = 0;
+  REQUIRE(net.run_until(
+      [&] {
+        while (auto e = net.server->receive_message(net.now))
+          if (e->what == stream::message_event::kind::delivered) ++delivered;
+        return delivered == 2;
+      },
+      3s));
+  const auto sent = net.client->stats().fec_repair_packets_sent;
+  CHECK(sent >= 3);
+  // Half a repair per source: at most 5 protected packets plus the one
+  // or two that mix both flows, not the unprotected flow's 26.
+  CHECK(sent <= 4);
+}
+
+TEST_CASE("connection fec: a flow's fixed ratio outside 0 to 1 (0 excluded) is refused") {
+  network net(pinned_configs());
+  settle(net);
+  CHECK(net.client->configure_message_flow(1, flow_fec(fec_mode::fixed, 0.0)) == std::errc::invalid_argument);
+  CHECK(net.client->configure_message_flow(1, flow_fec(fec_mode::fixed, 1.5)) == std::errc::invalid_argument);
+  CHECK(net.client->configure_message_flow(1, flow_fec(fec_mode::fixed, std::nan(""))) ==
+        std::errc::invalid_argument);
+  CHECK_FALSE(net.client->configure_message_flow(1, flow_fec(fec_mode::fixed, 1.0)));
+  CHECK_FALSE(net.client->configure_message_flow(1, flow_fec(fec_mode::off, 0.0))); // the ratio is not used
 }

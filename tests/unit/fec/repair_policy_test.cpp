@@ -48,3 +48,12 @@ TEST_CASE("repair_policy: the Gilbert model matches independent loss at burst le
   CHECK(unrecoverable_probability(3, 1, 0.1, 4.0) > unrecoverable_probability(3, 1, 0.1, 1.0));
   CHECK(unrecoverable_probability(0, 0, 0.1, 1.0) == 0);
 }
+
+TEST_CASE("repair_policy: blocks span messages and interleave their repair only where losses come in bursts") {
+  CHECK_FALSE(layout_for(0.0, 5.0).span_messages);             // no loss: nothing to lay out
+  CHECK_FALSE(layout_for(0.02, 1.02).span_messages);           // random loss
+  CHECK_FALSE(layout_for(0.02, 1.02).interleave_repairs);
+  CHECK(layout_for(0.048, 5.0).span_messages);                 // gemodel 1% 20%
+  CHECK(layout_for(0.048, 5.0).interleave_repairs);
+  CHECK(layout_for(0.01, bursty_mean_burst).span_messages);
+}

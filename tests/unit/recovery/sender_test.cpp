@@ -141,3 +141,27 @@ TEST_CASE("sender: after the first RTT sample the pacer spaces packets at the co
   CHECK(held.release == now + 2500us); // 1200 B at 480 kB/s
   CHECK(s.can_send(1200, held.release).allowed());
 }
+
+TEST_CASE("sender: losses the peer rebuilt from repair reach the controller as a loss, not as a retransmission") {
+  tern::random_source rng{tern::test::seed()};
+  sender s{config_for(cc::algorithm::new_reno), rng};
+  for (int i = 0; i < 10; ++i) s.on_packet_sent({.bytes = 1200}, t0);
+  (void)s.on_ack_received(ack_of({{0, 9}}), t0 + 50ms); // all arrived (one of them rebuilt)
+  REQUIRE(s.congestion_window() == 24000);
+  for (int i = 10; i < 20; ++i) s.on_packet_sent({.bytes = 1200}, t0 + 60ms);
+  const auto in_flight = s.bytes_in_flight();
+  // The peer's report says it rebuilt one packet: the window halves once.
+  s.on_repaired_losses(1, 1200, t0 + 110ms);
+  CHECK(s.congestion_window() == 12000);
+  CHECK(s.controller().state_name() == "recovery");
+  CHECK(s.stats().repaired_losses == 1);
+  CHECK(s.stats().packets_lost == 0);         // nothing to retransmit
+  CHECK(s.bytes_in_flight() == in_flight);    // nothing left the flight
+  // More repaired losses within the same recovery period: no second cut.
+  s.on_repaired_losses(2, 2400, t0 + 120ms);
+  CHECK(s.congestion_window() == 12000);
+  CHECK(s.stats().repaired_losses == 3);
+  // Nothing reported, nothing told.
+  s.on_repaired_losses(0, 0, t0 + 130ms);
+  CHECK(s.stats().repaired_losses == 3);
+}
