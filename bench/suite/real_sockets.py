@@ -10,9 +10,12 @@ name and skipped with a note when absent:
   bench/media_compare/media_compare.py --json FILE    tern with/without FEC vs SRT live (with/without FEC)
                                                       and RIST, one 4 Mbit/s frame stream, 2% loss
                                                       (20 s per transport; 8 s quick)
+  bench/schedule_compare/schedule_compare.py --json FILE
+                                                      tern adaptive / fixed vs SRT live through the rate
+                                                      step 8 -> 2 -> 8 Mbit/s (20 s steps; 8 s quick)
 
 Writes <out>/loopback.json, <out>/tcp_compare.json, <out>/compare_srt.json,
-<out>/path_compare.json and <out>/media_compare.json
+<out>/path_compare.json, <out>/media_compare.json and <out>/schedule_compare.json
 (each {"machine": ..., "<name>": ...}); a skipped or failed step is recorded
 as {"skipped": why} or {"error": why} so the table can say so."""
 
@@ -147,6 +150,11 @@ def media_compare(out_dir, build_dir, quick):
     return json_script(out_dir, "media_compare", ["--build", str(build_dir), "--seconds", "8" if quick else "20"])
 
 
+def schedule_compare(out_dir, build_dir, quick):
+    return json_script(out_dir, "schedule_compare", ["--build", str(build_dir), "--step-seconds",
+                                                     "8" if quick else "20"])
+
+
 def main():
     args = common.arguments(__doc__.splitlines()[0])
     machine = common.machine(args.build, args.seed, args.quick)
@@ -156,6 +164,7 @@ def main():
         "compare_srt": lambda: compare_srt(args.quick),
         "path_compare": lambda: path_compare(args.out, args.build, args.quick),
         "media_compare": lambda: media_compare(args.out, args.build, args.quick),
+        "schedule_compare": lambda: schedule_compare(args.out, args.build, args.quick),
     }
     failed = 0
     for name, step in steps.items():

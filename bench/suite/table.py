@@ -83,7 +83,7 @@ def simulated_lines(sim):
 
 def real_socket_lines(out):
     lines = ["real sockets"]
-    for name in ("loopback", "tcp_compare", "compare_srt", "path_compare", "media_compare"):
+    for name in ("loopback", "tcp_compare", "compare_srt", "path_compare", "media_compare", "schedule_compare"):
         _, value = common.read_result(out / (name + ".json"), name)
         if value is None:
             continue
@@ -113,6 +113,11 @@ def real_socket_lines(out):
                 lines.append("  %-12s %-9s %s" % (name, r["transport"], r.get("failed") or (
                     "frames p50 %.1f ms, p99 %.1f ms, %d of %d dropped, %.2f wire bytes per media byte" % (
                         r["p50_ms"], r["p99_ms"], r["dropped"], r["frames"], r["wire_per_media_byte"]))))
+        elif name == "schedule_compare" and value.get("rows"):
+            for r in value["rows"]:
+                lines.append("  %-12s %-13s %s" % (name, r["transport"], r.get("failed") or "; ".join(
+                    "%s p50 %.0f / p99 %.0f ms, %d of %d dropped" % (
+                        st["rate"], st["p50_ms"], st["p99_ms"], st["dropped"], st["frames"]) for st in r["steps"])))
         elif name == "tcp_compare" and value.get("runs"):
             for r in value["runs"]:
                 m, b = r.get("media") or {}, r.get("bulk")
