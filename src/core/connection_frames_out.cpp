@@ -55,11 +55,12 @@ void connection::write_frames(wire::writer& w, const packet_request& request, ti
   write_flow_control_frames(w, now, t);
   write_connection_id_frames(w, t);
   write_stream_control_frames(w, now, t);
+  // Datagrams before message fragments: they are small, unreliable and
+  // sent once (audio beside video), so a datagram queued behind a video
+  // frame the window holds back would otherwise wait for the whole frame.
+  if (!request.messages_only) write_datagram_frames(w, now, t);
   write_message_frames(w, now, t);
-  if (!request.messages_only) {
-    write_datagram_frames(w, now, t);
-    write_stream_frames(w, t);
-  }
+  if (!request.messages_only) write_stream_frames(w, t);
   if ((send_.has(send_flag::ping) || message_tail_.probes_pending > 0) && !t.ack_eliciting &&
       w.remaining() >= 1) {
     (void)wire::encode(w, wire::ping_frame{});
