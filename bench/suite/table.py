@@ -116,8 +116,9 @@ def real_socket_lines(out):
         elif name == "schedule_compare" and value.get("rows"):
             for r in value["rows"]:
                 lines.append("  %-12s %-13s %s" % (name, r["transport"], r.get("failed") or "; ".join(
-                    "%s p50 %.0f / p99 %.0f ms, %d of %d dropped" % (
-                        st["rate"], st["p50_ms"], st["p99_ms"], st["dropped"], st["frames"]) for st in r["steps"])))
+                    "%s p50 %.0f / p99 %.0f ms, %d dropped + %d late of %d" % (
+                        st["rate"], st["p50_ms"], st["p99_ms"], st["dropped"], st.get("late", 0), st["frames"])
+                    for st in r["steps"])))
         elif name == "tcp_compare" and value.get("runs"):
             for r in value["runs"]:
                 m, b = r.get("media") or {}, r.get("bulk")

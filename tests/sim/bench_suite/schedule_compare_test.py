@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Checks bench/schedule_compare without running any transport: argument
 handling, the plan with its schedule, the split of a made-up run's frames
-into steps (lost and late frames dropped, capture times against the
+into steps (lost frames dropped, late ones counted apart, capture times against the
 relay's start) and the table (--format). Exit status 0: all good; 1 with
 the problems listed."""
 
@@ -64,7 +64,8 @@ def check_steps():
                                       ["8mbit", "2mbit", "8mbit"], 2.0)
     steps = r["steps"]
     check([st["frames"] for st in steps] == [25, 20, 15], "frames per step: %s" % steps)
-    check([st["dropped"] for st in steps] == [0, 2, 1], "dropped per step: %s" % steps)
+    check([st["dropped"] for st in steps] == [0, 2, 0], "dropped per step: %s" % steps)
+    check([st["late"] for st in steps] == [0, 0, 1], "late per step: %s" % steps)
     check(steps[0]["p50_ms"] == 72.0 and steps[0]["p99_ms"] == 84.0, "first step's percentiles: %s" % steps[0])
     check(r["stream_start_after_relay_s"] == 0.5, "stream start: %s" % r)
     return steps
@@ -82,7 +83,7 @@ def check_table(steps):
         path.write_text(json.dumps({"schedule_compare": result}))
         proc = script("--format", str(path))
         check(proc.returncode == 0, "--format exited %d: %s" % (proc.returncode, proc.stderr))
-        for expected in ("| tern-adaptive | 72.0 / 84.0, 0 of 25 |", "2mbit: p50 / p99 ms, dropped",
+        for expected in ("| tern-adaptive | 72.0 / 84.0, 0 + 0 of 25 |", "2mbit: p50 / p99 ms, dropped + late",
                          "| srt | **failed**", "srt-live-transmit not found"):
             check(expected in proc.stdout, "--format does not show %r:\n%s" % (expected, proc.stdout))
         path.write_text("{}")
