@@ -23,7 +23,8 @@
 // RTT + half the threshold), following the path both ways: a bulk stream
 // filling the window keeps a queue of about half the threshold, not the
 // wrapped controller's (BBR's up to a BDP), and a faster path shows as
-// soon as a burst makes the bottleneck busy. When ACKs show the bottleneck
+// soon as a burst makes the bottleneck busy; the pacing rate is held to the
+// path's rate. When ACKs show the bottleneck
 // idle the cap grows by cap_growth per min RTT (the path may have become
 // faster and the queue emptied), and is lifted once it no longer binds
 // (above the wrapped controller's window).
@@ -72,7 +73,11 @@ public:
   void on_handshake_confirmed(time_point now) override { inner_->on_handshake_confirmed(now); }
 
   [[nodiscard]] std::uint64_t congestion_window() const noexcept override;
-  [[nodiscard]] std::uint64_t pacing_rate() const noexcept override { return inner_->pacing_rate(); }
+  /// The wrapped controller's, but while capped no more than the path's
+  /// rate (capped_rate): the cap bounds what is in flight, this keeps a
+  /// probing controller (BBR's 1.25 pacing gain) from queueing what it
+  /// sends within it.
+  [[nodiscard]] std::uint64_t pacing_rate() const noexcept override;
   /// The wrapped controller's, but no more than the delivery rate while
   /// the queue is capped.
   [[nodiscard]] std::uint64_t bandwidth_estimate() const noexcept override;

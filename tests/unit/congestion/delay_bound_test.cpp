@@ -151,3 +151,44 @@ TEST_CASE("delay_bound: while capped, busy ACKs set the cap from the path's rate
   CHECK(d.capped_rate() == doctest::Approx(500'000).epsilon(0.03));
   CHECK(d.cap() == doctest::Approx(500'000 * 0.110).epsilon(0.03));
 }
+
+TEST_CASE("delay_bound: while capped, pacing is held to the path's rate") {
+  auto d = wrapped_new_reno();
+  time_point t = time_point{} + 1s;
+  std::uint64_t delivered = 1'000'000;
+  duration queue = 20ms;
+  for (int i = 0; i < 10; ++i) {
+    delivered += mss;
+    d.on_ack(clocked_ack(t, queue += 3ms, delivered, 70'000));
+    t += 4800us;
+  }
+  REQUIRE(d.cap() != 0);
+  CHECK(d.pacing_rate() <= d.capped_rate());
+  CHECK(d.pacing_rate() <= d.inner().pacing_rate());
+}
+
+TEST_CASE("delay_bound: ACKs of a sender short of data never lower the cap") {
+  // Capped at 250 kB/s; then ACKs spaced by the sender's own low rate with
+  // a packet's serialization read as a queue (5 ms): they time the sender.
+  auto d = wrapped_new_reno();
+  time_point t = time_point{} + 1s;
+  std::uint64_t delivered = 1'000'000;
+  for (int i = 0; i < 10; ++i) {
+    delivered += mss;
+    d.on_ack(clocked_ack(t, 30ms, delivered, 70'000));
+    t += 4800us;
+  }
+  REQUIRE(d.capped_rate() == doctest::Approx(250'000).epsilon(0.03));
+  const std::uint64_t cap = d.cap();
+  for (int i = 0; i < 20; ++i) {
+    delivered += mss;
+    ack_event e = clocked_ack(t, 5ms, delivered, 4'000);
+    e.sample.valid = true;
+    e.sample.is_app_limited = true;
+    e.sample.delivery_rate = 50'000;
+    d.on_ack(e);
+    t += 24ms; // 50 kB/s
+  }
+  CHECK(d.cap() == cap);
+  CHECK(d.capped_rate() == doctest::Approx(250'000).epsilon(0.03));
+}
