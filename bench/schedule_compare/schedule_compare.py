@@ -22,9 +22,6 @@ failed transport is a result), 2 usage, 77 nothing built, 128 + N after
 signal N."""
 
 import argparse
-import datetime
-import json
-import os
 import shutil
 import sys
 import tempfile
@@ -32,12 +29,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "media_compare"))
 
+import session  # noqa: E402
 import transports  # noqa: E402
 from stream import Context, Link, Stream  # noqa: E402
-from processes import Processes, exit_on_signals  # noqa: E402  (path_compare's, via transports)
+from processes import Processes  # noqa: E402  (path_compare's, via transports)
 
 REPO = Path(__file__).resolve().parents[2]
-SKIP = 77
+SKIP = session.SKIP
 LEAD_S = 1.0  # the relay runs this long at the first rate before the steps are timed
 
 
@@ -159,12 +157,7 @@ def markdown(result):
 def main(argv):
     args = parse(argv)
     if args.format:
-        try:
-            print(markdown(json.loads(Path(args.format).read_text())["schedule_compare"]))
-        except (OSError, ValueError, KeyError, TypeError) as e:
-            print("schedule_compare: %s: not a result of this script (%s)" % (args.format, e), file=sys.stderr)
-            return 2
-        return 0
+        return session.format_earlier("schedule_compare", "schedule_compare", args.format, markdown)
     seconds = args.step_seconds * len(args.rate_steps)
     stream = Stream(args.rate, args.fps, seconds, args.budget)
     schedule = schedule_text(args.rate_steps, args.delay, args.step_seconds)
@@ -181,47 +174,24 @@ def main(argv):
             for t in args.transports:
                 print("  %-13s %s: %s" % (t.name, t.describe, t.missing() or "ready"))
             return 0
-        for needed in (ctx.netem, ctx.kernel_frames, ctx.tern_frames):
-            if not os.access(needed, os.X_OK):
-                print("schedule_compare: skipped: %s is not built (cmake --build --preset release --target "
-                      "tern-netem kernel_frames tern_frames)" % needed, file=sys.stderr)
-                return SKIP
-        exit_on_signals()
-        started = datetime.datetime.now(datetime.timezone.utc)
-        machine = {"cores": os.cpu_count(), "load_1min_at_start": os.getloadavg()[0]}
-        rows = []
-        interrupted = None
-        try:
-            for t in args.transports:
-                try:
-                    why = t.missing()
-                    if why:
-                        raise transports.Failed(why)
-                    row = {"transport": t.name, "setup": t.describe}
-                    row.update(per_step(t.run(ctx, t.name), stream, args.rate_steps, args.step_seconds))
-                except transports.Failed as e:
-                    row = {"transport": t.name, "setup": t.describe, "failed": str(e)}
-                finally:
-                    processes.stop_all()
-                rows.append(row)
-                print("schedule_compare: %-13s %s (load %.2f)" % (
-                    t.name, row.get("failed") or ", ".join("%s %.0f/%.0f ms %d dropped %d late" % (
-                        s["rate"], s["p50_ms"], s["p99_ms"], s["dropped"], s["late"]) for s in row["steps"]),
-                    os.getloadavg()[0]), file=sys.stderr)
-        except SystemExit as stop:
-            interrupted = stop.code
-        result = {"started_utc": started.isoformat(timespec="seconds"), "schedule": schedule, "seed": args.seed,
+        if not session.built("schedule_compare", ctx):
+            return SKIP
+
+        def row_of(t, figures):
+            row = {"transport": t.name, "setup": t.describe}
+            row.update(per_step(figures, stream, args.rate_steps, args.step_seconds))
+            return row
+
+        started, machine, rows, interrupted = session.run_transports(
+            "schedule_compare", ctx, args.transports, row_of,
+            lambda row: ", ".join("%s %.0f/%.0f ms %d dropped %d late" % (
+                s["rate"], s["p50_ms"], s["p99_ms"], s["dropped"], s["late"]) for s in row["steps"]))
+        result = {"started_utc": started, "schedule": schedule, "seed": args.seed,
                   "rates": args.rate_steps, "step_seconds": args.step_seconds,
                   "stream": {"bits_per_second": args.rate, "fps": args.fps, "seconds": seconds,
                              "budget_ms": args.budget},
                   "machine": machine, "rows": rows, "interrupted": interrupted is not None}
-        text = markdown(result)
-        print(text)
-        if args.json:
-            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.json).write_text(json.dumps({"schedule_compare": result}, indent=1) + "\n")
-        if args.markdown:
-            Path(args.markdown).write_text(text + "\n")
+        session.write_result("schedule_compare", result, markdown, args.json, args.markdown)
         return interrupted if interrupted is not None else 0
     finally:
         processes.stop_all()

@@ -91,6 +91,16 @@ ack_event clocked_ack(time_point now, duration queue, std::uint64_t delivered, s
   e.delivered = delivered;
   return e;
 }
+
+/// Ten ACKs 4.8 ms apart (250 kB/s) each showing a 30 ms queue with 70 kB
+/// in flight: `d` ends capped at 250 kB/s. Advances `t` and `delivered`.
+void cap_at_250k(delay_bound& d, time_point& t, std::uint64_t& delivered) {
+  for (int i = 0; i < 10; ++i) {
+    delivered += mss;
+    d.on_ack(clocked_ack(t, 30ms, delivered, 70'000));
+    t += 4800us;
+  }
+}
 } // namespace
 
 TEST_CASE("delay_bound: a path slowing under a full pipe is cut within 20 ms of ACKs showing it") {
@@ -136,11 +146,7 @@ TEST_CASE("delay_bound: while capped, busy ACKs set the cap from the path's rate
   auto d = wrapped_new_reno();
   time_point t = time_point{} + 1s;
   std::uint64_t delivered = 1'000'000;
-  for (int i = 0; i < 10; ++i) {
-    delivered += mss;
-    d.on_ack(clocked_ack(t, 30ms, delivered, 70'000));
-    t += 4800us;
-  }
+  cap_at_250k(d, t, delivered);
   REQUIRE(d.cap() != 0);
   CHECK(d.capped_rate() == doctest::Approx(250'000).epsilon(0.03));
   for (int i = 0; i < 40; ++i) { // 96 ms of ACKs twice as fast, a small queue
@@ -156,12 +162,7 @@ TEST_CASE("delay_bound: while capped, pacing is held to the path's rate") {
   auto d = wrapped_new_reno();
   time_point t = time_point{} + 1s;
   std::uint64_t delivered = 1'000'000;
-  duration queue = 20ms;
-  for (int i = 0; i < 10; ++i) {
-    delivered += mss;
-    d.on_ack(clocked_ack(t, queue += 3ms, delivered, 70'000));
-    t += 4800us;
-  }
+  cap_at_250k(d, t, delivered);
   REQUIRE(d.cap() != 0);
   CHECK(d.pacing_rate() <= d.capped_rate());
   CHECK(d.pacing_rate() <= d.inner().pacing_rate());
@@ -173,11 +174,7 @@ TEST_CASE("delay_bound: ACKs of a sender short of data never lower the cap") {
   auto d = wrapped_new_reno();
   time_point t = time_point{} + 1s;
   std::uint64_t delivered = 1'000'000;
-  for (int i = 0; i < 10; ++i) {
-    delivered += mss;
-    d.on_ack(clocked_ack(t, 30ms, delivered, 70'000));
-    t += 4800us;
-  }
+  cap_at_250k(d, t, delivered);
   REQUIRE(d.capped_rate() == doctest::Approx(250'000).epsilon(0.03));
   const std::uint64_t cap = d.cap();
   for (int i = 0; i < 20; ++i) {
