@@ -48,7 +48,7 @@ def run_transports(prog, ctx, chosen, make_row, progress):
             finally:
                 ctx.processes.stop_all()
             rows.append(row)
-            print("%s: %-13s %s (load %.2f)" % (prog, t.name, row.get("failed") or progress(row),
+            print("%s: %-16s %s (load %.2f)" % (prog, t.name, row.get("failed") or progress(row),
                                                 os.getloadavg()[0]), file=sys.stderr)
     except SystemExit as stop:
         interrupted = stop.code

@@ -201,7 +201,9 @@ NAMES = [t.name for t in ALL]
 # loses nothing; what is measured is how each sender meets a rate step).
 SCHEDULE = [
     Transport("tern-adaptive", "tern deadline messages, synthetic GOP encoder following the target rate "
-              "(--adaptive), real-time mode", _tern("off", sender_options=("--adaptive", "--real-time"))),
+              "(--adaptive)", _tern("off", sender_options=("--adaptive",))),
+    Transport("tern-adaptive-rt", "as tern-adaptive, in real-time mode (--real-time)",
+              _tern("off", sender_options=("--adaptive", "--real-time"))),
     Transport("tern-fixed", "tern deadline messages at the fixed rate, FEC off", _tern("off")),
     Transport("srt", "srt-live-transmit, live mode, at the fixed rate", _srt(False), ("srt-live-transmit",)),
 ]

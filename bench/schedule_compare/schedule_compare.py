@@ -172,7 +172,7 @@ def main(argv):
         if args.dry_run:
             print("schedule both ways: %s; %s" % (schedule, stream))
             for t in args.transports:
-                print("  %-13s %s: %s" % (t.name, t.describe, t.missing() or "ready"))
+                print("  %-16s %s: %s" % (t.name, t.describe, t.missing() or "ready"))
             return 0
         if not session.built("schedule_compare", ctx):
             return SKIP

@@ -36,7 +36,7 @@ def check_arguments():
     proc = script("--dry-run")
     check(proc.returncode == 0, "--dry-run exited %d: %s" % (proc.returncode, proc.stderr))
     for expected in ("at 0s: rate 8mbit delay 50ms; at 21s: rate 2mbit delay 50ms; at 41s: rate 8mbit delay 50ms",
-                     "budget_ms=300", "tern-adaptive", "tern-fixed", "srt"):
+                     "budget_ms=300", "tern-adaptive", "tern-adaptive-rt", "tern-fixed", "srt"):
         check(expected in proc.stdout, "--dry-run does not show %r:\n%s" % (expected, proc.stdout))
     for bad in (["--step-seconds", "1"], ["--rates", ""], ["--rates", "8mbit;x"], ["--budget", "5"],
                 ["--transport", "quic"], ["--bogus"]):

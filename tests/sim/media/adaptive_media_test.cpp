@@ -65,7 +65,8 @@ TEST_CASE("adaptive media: a rate step 8 -> 2 -> 8 Mbit/s is followed, and frame
     CHECK(r.video_drop_rate <= 0.03);
     CHECK(r.steps[0].video_dropped == 0);
     CHECK(r.steps[2].video_dropped == 0);
-    CHECK(r.audio_dropped <= 100);
+    // 48-51 on seeds 1-5 since datagrams go before message fragments (57-86 before).
+    CHECK(r.audio_dropped <= 60);
   }
 }
 
