@@ -15,6 +15,7 @@
 // not retransmit it.
 
 #include "core/connection.hpp"
+#include "core/message_one_way_delay.hpp"
 
 #include "wire/frames.hpp"
 
@@ -26,7 +27,7 @@ std::size_t connection::fec_source_reserve(time_point now) {
   repair_.on_local_losses(sender_.stats().packets_lost, sender_.stats().packets_sent);
   const std::size_t reserve = repair_.reserve();
   if (reserve == 0 || repair_.has_repair()) return 0;
-  return messages_out_.has_pending(now, sender_.rtt().smoothed_rtt() / 2) ? reserve : 0;
+  return messages_out_.has_pending(now, message_one_way_delay(sender_)) ? reserve : 0;
 }
 
 void connection::on_fec_packet_built(std::uint64_t number, std::span<const std::byte> payload,
@@ -56,7 +57,7 @@ bool connection::repair_goes_first(time_point now) {
     fec_queued_repair_priority_ = UINT8_MAX;
     return false;
   }
-  const auto waiting = messages_out_.most_urgent_pending(now, sender_.rtt().smoothed_rtt() / 2);
+  const auto waiting = messages_out_.most_urgent_pending(now, message_one_way_delay(sender_));
   return !waiting || *waiting >= fec_queued_repair_priority_;
 }
 
