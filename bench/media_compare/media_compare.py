@@ -38,29 +38,12 @@ def parse(argv):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=20.0, help="length of each transport's stream (default 20)")
     p.add_argument("--spec", default="delay 100ms loss 2%", help="tern-netem spec, both ways")
-    p.add_argument("--budget", type=int, default=400, help="latency budget in ms (default 400)")
-    p.add_argument("--rate", type=float, default=4e6, help="media bits per second (default 4e6)")
-    p.add_argument("--fps", type=int, default=30, help="frames per second (default 30)")
-    p.add_argument("--transport", action="append", default=[], choices=transports.NAMES,
-                   help="only this transport (repeatable)")
-    p.add_argument("--seed", type=int, default=7, help="tern-netem's seed")
-    p.add_argument("--build", default=str(REPO / "build/release"), help="the release build folder")
-    p.add_argument("--json", help="write the result here")
-    p.add_argument("--markdown", help="write the table here")
-    p.add_argument("--logs", help="keep every program's output (and the relay's counts) in this folder")
-    p.add_argument("--dry-run", action="store_true", help="print the plan and what is missing")
-    p.add_argument("--format", metavar="RESULT_JSON", help="print the table of an earlier run's --json")
+    session.add_stream_arguments(p, 400, 4e6, "media bits per second", transports.NAMES, REPO,
+                                 "keep every program's output (and the relay's counts) in this folder")
     args = p.parse_args(argv)
     if not 1 <= args.seconds <= 3600:
         p.error("--seconds must be between 1 and 3600")
-    if not 10 <= args.budget <= 60000:
-        p.error("--budget must be between 10 and 60000 ms")
-    if not 1e4 <= args.rate <= 1e9:
-        p.error("--rate must be between 1e4 and 1e9 bits per second")
-    if not 1 <= args.fps <= 240:
-        p.error("--fps must be between 1 and 240")
-    if args.seed < 0:
-        p.error("--seed must be a non-negative integer")
+    session.check_stream_arguments(p, args)
     args.transports = [t for t in transports.ALL if not args.transport or t.name in args.transport]
     return args
 

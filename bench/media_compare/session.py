@@ -74,3 +74,33 @@ def format_earlier(prog, key, path, markdown):
         print("%s: %s: not a result of this script (%s)" % (prog, path, e), file=sys.stderr)
         return 2
     return 0
+
+
+def add_stream_arguments(p, budget_ms, rate_bps, rate_help, choices, repo, logs_help):
+    """The options every frame-stream comparison takes: the stream's budget,
+    rate and fps, the transports, the relay's seed, the build, the output
+    files and --dry-run / --format."""
+    p.add_argument("--budget", type=int, default=budget_ms, help="latency budget in ms (default %d)" % budget_ms)
+    p.add_argument("--rate", type=float, default=rate_bps, help="%s (default %g)" % (rate_help, rate_bps))
+    p.add_argument("--fps", type=int, default=30, help="frames per second (default 30)")
+    p.add_argument("--transport", action="append", default=[], choices=choices,
+                   help="only this transport (repeatable)")
+    p.add_argument("--seed", type=int, default=7, help="tern-netem's seed")
+    p.add_argument("--build", default=str(repo / "build/release"), help="the release build folder")
+    p.add_argument("--json", help="write the result here")
+    p.add_argument("--markdown", help="write the table here")
+    p.add_argument("--logs", help=logs_help)
+    p.add_argument("--dry-run", action="store_true", help="print the plan and what is missing")
+    p.add_argument("--format", metavar="RESULT_JSON", help="print the table of an earlier run's --json")
+
+
+def check_stream_arguments(p, args):
+    """Usage errors (p.error: exit 2) for the options of add_stream_arguments."""
+    if not 10 <= args.budget <= 60000:
+        p.error("--budget must be between 10 and 60000 ms")
+    if not 1e4 <= args.rate <= 1e9:
+        p.error("--rate must be between 1e4 and 1e9 bits per second")
+    if not 1 <= args.fps <= 240:
+        p.error("--fps must be between 1 and 240")
+    if args.seed < 0:
+        p.error("--seed must be a non-negative integer")

@@ -44,19 +44,9 @@ def parse(argv):
     p.add_argument("--step-seconds", type=float, default=20.0, help="length of each step (default 20)")
     p.add_argument("--rates", default="8mbit,2mbit,8mbit", help="the path's rate per step (tern-netem units)")
     p.add_argument("--delay", type=int, default=50, help="one-way delay in ms, both ways (default 50)")
-    p.add_argument("--budget", type=int, default=300, help="latency budget in ms (default 300)")
-    p.add_argument("--rate", type=float, default=6e6, help="media bits per second: the fixed senders' rate and "
-                   "the adaptive sender's ceiling (default 6e6)")
-    p.add_argument("--fps", type=int, default=30, help="frames per second (default 30)")
-    p.add_argument("--transport", action="append", default=[], choices=transports.SCHEDULE_NAMES,
-                   help="only this transport (repeatable)")
-    p.add_argument("--seed", type=int, default=7, help="tern-netem's seed")
-    p.add_argument("--build", default=str(REPO / "build/release"), help="the release build folder")
-    p.add_argument("--json", help="write the result here")
-    p.add_argument("--markdown", help="write the table here")
-    p.add_argument("--logs", help="keep every program's output in this folder")
-    p.add_argument("--dry-run", action="store_true", help="print the plan and what is missing")
-    p.add_argument("--format", metavar="RESULT_JSON", help="print the table of an earlier run's --json")
+    session.add_stream_arguments(p, 300, 6e6, "media bits per second: the fixed senders' rate and the adaptive "
+                                 "sender's ceiling", transports.SCHEDULE_NAMES, REPO,
+                                 "keep every program's output in this folder")
     args = p.parse_args(argv)
     if not 2 <= args.step_seconds <= 600:
         p.error("--step-seconds must be between 2 and 600")
@@ -66,14 +56,7 @@ def parse(argv):
         p.error("--rates takes 1 to 20 comma-separated rates such as 8mbit")
     if not 0 <= args.delay <= 10000:
         p.error("--delay must be between 0 and 10000 ms")
-    if not 10 <= args.budget <= 60000:
-        p.error("--budget must be between 10 and 60000 ms")
-    if not 1e4 <= args.rate <= 1e9:
-        p.error("--rate must be between 1e4 and 1e9 bits per second")
-    if not 1 <= args.fps <= 240:
-        p.error("--fps must be between 1 and 240")
-    if args.seed < 0:
-        p.error("--seed must be a non-negative integer")
+    session.check_stream_arguments(p, args)
     args.transports = [t for t in transports.SCHEDULE if not args.transport or t.name in args.transport]
     return args
 
