@@ -18,9 +18,6 @@ table), 2 usage, 77 tern-netem or the frame programs not built, 128 + N
 after signal N."""
 
 import argparse
-import datetime
-import json
-import os
 import shutil
 import sys
 import tempfile
@@ -28,41 +25,25 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import session  # noqa: E402
 import transports  # noqa: E402
 from stream import Context, Link, Stream, wire_bytes  # noqa: E402
-from processes import Processes, exit_on_signals  # noqa: E402  (path_compare's, via transports)
+from processes import Processes  # noqa: E402  (path_compare's, via transports)
 
 REPO = Path(__file__).resolve().parents[2]
-SKIP = 77
+SKIP = session.SKIP
 
 
 def parse(argv):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=20.0, help="length of each transport's stream (default 20)")
     p.add_argument("--spec", default="delay 100ms loss 2%", help="tern-netem spec, both ways")
-    p.add_argument("--budget", type=int, default=400, help="latency budget in ms (default 400)")
-    p.add_argument("--rate", type=float, default=4e6, help="media bits per second (default 4e6)")
-    p.add_argument("--fps", type=int, default=30, help="frames per second (default 30)")
-    p.add_argument("--transport", action="append", default=[], choices=transports.NAMES,
-                   help="only this transport (repeatable)")
-    p.add_argument("--seed", type=int, default=7, help="tern-netem's seed")
-    p.add_argument("--build", default=str(REPO / "build/release"), help="the release build folder")
-    p.add_argument("--json", help="write the result here")
-    p.add_argument("--markdown", help="write the table here")
-    p.add_argument("--logs", help="keep every program's output (and the relay's counts) in this folder")
-    p.add_argument("--dry-run", action="store_true", help="print the plan and what is missing")
-    p.add_argument("--format", metavar="RESULT_JSON", help="print the table of an earlier run's --json")
+    session.add_stream_arguments(p, 400, 4e6, "media bits per second", transports.NAMES, REPO,
+                                 "keep every program's output (and the relay's counts) in this folder")
     args = p.parse_args(argv)
     if not 1 <= args.seconds <= 3600:
         p.error("--seconds must be between 1 and 3600")
-    if not 10 <= args.budget <= 60000:
-        p.error("--budget must be between 10 and 60000 ms")
-    if not 1e4 <= args.rate <= 1e9:
-        p.error("--rate must be between 1e4 and 1e9 bits per second")
-    if not 1 <= args.fps <= 240:
-        p.error("--fps must be between 1 and 240")
-    if args.seed < 0:
-        p.error("--seed must be a non-negative integer")
+    session.check_stream_arguments(p, args)
     args.transports = [t for t in transports.ALL if not args.transport or t.name in args.transport]
     return args
 
@@ -107,12 +88,7 @@ def markdown(result):
 def main(argv):
     args = parse(argv)
     if args.format:
-        try:
-            print(markdown(json.loads(Path(args.format).read_text())["media_compare"]))
-        except (OSError, ValueError, KeyError, TypeError) as e:
-            print("media_compare: %s: not a result of this script (%s)" % (args.format, e), file=sys.stderr)
-            return 2
-        return 0
+        return session.format_earlier("media_compare", "media_compare", args.format, markdown)
     stream = Stream(args.rate, args.fps, args.seconds, args.budget)
     if args.logs:
         Path(args.logs).mkdir(parents=True, exist_ok=True)
@@ -126,44 +102,17 @@ def main(argv):
             for t in args.transports:
                 print("  %-9s %s: %s" % (t.name, t.describe, t.missing() or "ready"))
             return 0
-        for needed in (ctx.netem, ctx.kernel_frames, ctx.tern_frames):
-            if not os.access(needed, os.X_OK):
-                print("media_compare: skipped: %s is not built (cmake --build --preset release --target "
-                      "tern-netem kernel_frames tern_frames)" % needed, file=sys.stderr)
-                return SKIP
-        exit_on_signals()
-        started = datetime.datetime.now(datetime.timezone.utc)
-        machine = {"cores": os.cpu_count(), "load_1min_at_start": os.getloadavg()[0]}
-        rows = []
-        interrupted = None
-        try:
-            for t in args.transports:
-                why = t.missing()
-                try:
-                    if why:
-                        raise transports.Failed(why)
-                    row = summary(t.name, t.describe, t.run(ctx, t.name), stream.media_bytes())
-                except transports.Failed as e:
-                    row = {"transport": t.name, "setup": t.describe, "failed": str(e)}
-                finally:
-                    processes.stop_all()
-                rows.append(row)
-                print("media_compare: %-9s %s (load %.2f)" % (
-                    t.name, row.get("failed") or "p50 %.1f ms, p99 %.1f ms, dropped %d" % (
-                        row["p50_ms"], row["p99_ms"], row["dropped"]), os.getloadavg()[0]), file=sys.stderr)
-        except SystemExit as stop:
-            interrupted = stop.code
-        result = {"started_utc": started.isoformat(timespec="seconds"), "spec": args.spec, "seed": args.seed,
+        if not session.built("media_compare", ctx):
+            return SKIP
+        started, machine, rows, interrupted = session.run_transports(
+            "media_compare", ctx, args.transports,
+            lambda t, figures: summary(t.name, t.describe, figures, stream.media_bytes()),
+            lambda row: "p50 %.1f ms, p99 %.1f ms, dropped %d" % (row["p50_ms"], row["p99_ms"], row["dropped"]))
+        result = {"started_utc": started, "spec": args.spec, "seed": args.seed,
                   "stream": {"bits_per_second": args.rate, "fps": args.fps, "seconds": args.seconds,
                              "budget_ms": args.budget, "media_bytes": stream.media_bytes()},
                   "machine": machine, "rows": rows, "interrupted": interrupted is not None}
-        text = markdown(result)
-        print(text)
-        if args.json:
-            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.json).write_text(json.dumps({"media_compare": result}, indent=1) + "\n")
-        if args.markdown:
-            Path(args.markdown).write_text(text + "\n")
+        session.write_result("media_compare", result, markdown, args.json, args.markdown)
         return interrupted if interrupted is not None else 0
     finally:
         processes.stop_all()

@@ -49,6 +49,11 @@ class Context:
     stream: Stream
     link: Link
     timeout_s: float
+    # tern-netem --schedule text (schedule_compare); empty: the spec throughout.
+    schedule: str = ""
+    # The receivers write one line per delivered frame (frames_file in the
+    # figures), so a run can be split by time.
+    per_frame: bool = False
 
     @property
     def netem(self):

@@ -64,7 +64,7 @@ def _last_json(path):
 
 
 def _relay(ctx, name, port):
-    link = relay.start_udp(ctx, name, port, ctx.link, stats_json=True)
+    link = relay.start_udp(ctx, name, port, ctx.link, stats_json=True, schedule=ctx.schedule or None)
     if not link:
         raise Failed("tern-netem did not start: " + tail(relay.log_of(ctx, name)))
     return link
@@ -80,14 +80,27 @@ def _finish(ctx, name, link, receiver_out):
     if stats is None:
         raise Failed("tern-netem printed no counts")
     figures["relay"] = stats
+    figures["relay_started_ns"] = link.started_ns
+    if ctx.per_frame:
+        figures["frames_file"] = str(_frames_file(ctx, name))
     return figures
 
 
-def _tern(fec, unordered=False):
+def _frames_file(ctx, name):
+    return ctx.work / (name + ".frames")
+
+
+def _frames_out(ctx, name):
+    """The receiver's per-frame output option, when the run wants it."""
+    return ["--frames-out", str(_frames_file(ctx, name))] if ctx.per_frame else []
+
+
+def _tern(fec, unordered=False, sender_options=()):
     def run(ctx, name):
         s = ctx.stream
         out, err = ctx.work / (name + ".recv.out"), ctx.work / (name + ".recv.err")
-        receiver = ctx.processes.start([str(ctx.tern_frames), "recv", "0"] + s.args() + ["--fec", fec], out, err)
+        receiver = ctx.processes.start([str(ctx.tern_frames), "recv", "0"] + s.args() + ["--fec", fec] +
+                                       _frames_out(ctx, name), out, err)
         fp = wait_for_line(out, r"^fingerprint (\S+)", receiver)
         port = wait_for_line(out, r"^port (\d+)", receiver)
         if not fp or not port:
@@ -96,7 +109,8 @@ def _tern(fec, unordered=False):
         send_err = ctx.work / (name + ".send.err")
         status = ctx.processes.run(
             [str(ctx.tern_frames), "send", "127.0.0.1", str(link.port), fp.group(1)] + s.args() +
-            ["--deadline", str(s.budget_ms), "--fec", fec] + (["--unordered"] if unordered else []), ctx.work / (name + ".send.out"), send_err, ctx.timeout_s)
+            ["--deadline", str(s.budget_ms), "--fec", fec] + (["--unordered"] if unordered else []) +
+            list(sender_options), ctx.work / (name + ".send.out"), send_err, ctx.timeout_s)
         if status != 0:
             raise Failed("tern_frames send %s: %s" % ("timed out" if status is None else "exited %d" % status,
                                                       tail(send_err)))
@@ -116,7 +130,7 @@ def _tunnel(ctx, name, far_argv, near_argv, far_port):
     out_port = free_udp_port()
     out, err = ctx.work / (name + ".recv.out"), ctx.work / (name + ".recv.err")
     receiver = ctx.processes.start([str(ctx.kernel_frames), "udp-recv", str(out_port)] + s.args() +
-                                   ["--idle", str(IDLE_S)], out, err)
+                                   ["--idle", str(IDLE_S)] + _frames_out(ctx, name), out, err)
     if not wait_for_line(out, r"^listening", receiver):
         raise Failed("udp-recv did not start: " + tail(err))
     far_err = ctx.work / (name + ".far.err")
@@ -182,3 +196,15 @@ ALL = [
     Transport("rist", "ristsender/ristreceiver, main profile", _rist, ("ristsender", "ristreceiver")),
 ]
 NAMES = [t.name for t in ALL]
+
+# The rate-schedule comparison (bench/schedule_compare): FEC off (the path
+# loses nothing; what is measured is how each sender meets a rate step).
+SCHEDULE = [
+    Transport("tern-adaptive", "tern deadline messages, synthetic GOP encoder following the target rate "
+              "(--adaptive)", _tern("off", sender_options=("--adaptive",))),
+    Transport("tern-adaptive-rt", "as tern-adaptive, in real-time mode (--real-time)",
+              _tern("off", sender_options=("--adaptive", "--real-time"))),
+    Transport("tern-fixed", "tern deadline messages at the fixed rate, FEC off", _tern("off")),
+    Transport("srt", "srt-live-transmit, live mode, at the fixed rate", _srt(False), ("srt-live-transmit",)),
+]
+SCHEDULE_NAMES = [t.name for t in SCHEDULE]

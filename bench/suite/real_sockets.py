@@ -12,10 +12,13 @@ name and skipped with a note when absent:
                                                       (20 s per transport; 8 s quick)
   bench/resume_compare/resume_compare.sh --json FILE  time to first byte, tern vs ngtcp2, full and
                                                       resumed 0-RTT, 100 ms RTT (5 runs; 3 quick)
+  bench/schedule_compare/schedule_compare.py --json FILE
+                                                      tern adaptive / fixed vs SRT live through the rate
+                                                      step 8 -> 2 -> 8 Mbit/s (20 s steps; 8 s quick)
 
 Writes <out>/loopback.json, <out>/tcp_compare.json, <out>/compare_srt.json,
-<out>/path_compare.json, <out>/media_compare.json and
-<out>/resume_compare.json (each {"machine": ..., "<name>": ...}); a skipped or failed step is recorded
+<out>/path_compare.json, <out>/media_compare.json, <out>/resume_compare.json and
+<out>/schedule_compare.json (each {"machine": ..., "<name>": ...}); a skipped or failed step is recorded
 as {"skipped": why} or {"error": why} so the table can say so."""
 
 import json
@@ -164,6 +167,11 @@ def resume_compare(out_dir, build_dir, quick):
     return value if isinstance(value, dict) else {"error": "%s: missing or not JSON" % raw.name}
 
 
+def schedule_compare(out_dir, build_dir, quick):
+    return json_script(out_dir, "schedule_compare", ["--build", str(build_dir), "--step-seconds",
+                                                     "8" if quick else "20"])
+
+
 def main():
     args = common.arguments(__doc__.splitlines()[0])
     machine = common.machine(args.build, args.seed, args.quick)
@@ -174,6 +182,7 @@ def main():
         "path_compare": lambda: path_compare(args.out, args.build, args.quick),
         "media_compare": lambda: media_compare(args.out, args.build, args.quick),
         "resume_compare": lambda: resume_compare(args.out, args.build, args.quick),
+        "schedule_compare": lambda: schedule_compare(args.out, args.build, args.quick),
     }
     failed = 0
     for name, step in steps.items():

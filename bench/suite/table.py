@@ -83,7 +83,8 @@ def simulated_lines(sim):
 
 def real_socket_lines(out):
     lines = ["real sockets"]
-    for name in ("loopback", "tcp_compare", "compare_srt", "path_compare", "media_compare"):
+    for name in ("loopback", "tcp_compare", "compare_srt", "path_compare", "media_compare", "resume_compare",
+                 "schedule_compare"):
         _, value = common.read_result(out / (name + ".json"), name)
         if value is None:
             continue
@@ -113,6 +114,18 @@ def real_socket_lines(out):
                 lines.append("  %-12s %-9s %s" % (name, r["transport"], r.get("failed") or (
                     "frames p50 %.1f ms, p99 %.1f ms, %d of %d dropped, %.2f wire bytes per media byte" % (
                         r["p50_ms"], r["p99_ms"], r["dropped"], r["frames"], r["wire_per_media_byte"]))))
+        elif name == "resume_compare" and isinstance(value.get("tern"), dict):
+            ngtcp2 = value.get("ngtcp2") or {}
+            lines.append("  %-12s first byte: tern full %s / 0-RTT %s / resumed %s ms; ngtcp2 %s" % (
+                name, value["tern"].get("full_ms"), value["tern"].get("zero_rtt_ms"),
+                value["tern"].get("resumed_ms"), ngtcp2.get("skipped") or "full %s / 0-RTT %s ms" % (
+                    ngtcp2.get("full_ms"), ngtcp2.get("zero_rtt_ms"))))
+        elif name == "schedule_compare" and value.get("rows"):
+            for r in value["rows"]:
+                lines.append("  %-12s %-13s %s" % (name, r["transport"], r.get("failed") or "; ".join(
+                    "%s p50 %.0f / p99 %.0f ms, %d dropped + %d late of %d" % (
+                        st["rate"], st["p50_ms"], st["p99_ms"], st["dropped"], st.get("late", 0), st["frames"])
+                    for st in r["steps"])))
         elif name == "tcp_compare" and value.get("runs"):
             for r in value["runs"]:
                 m, b = r.get("media") or {}, r.get("bulk")

@@ -77,6 +77,19 @@ void latency_report::delivered(std::int64_t capture_ns, std::int64_t now_ns) {
   ms_.push_back(static_cast<double>(now_ns - capture_ns) / 1e6);
 }
 
+void latency_report::delivered(std::uint32_t seq, std::int64_t capture_ns, std::int64_t now_ns) {
+  delivered(capture_ns, now_ns);
+  frames_.push_back({seq, capture_ns, ms_.back()});
+}
+
+bool latency_report::write_frames(const std::string& path) const {
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) return false;
+  for (const auto& r : frames_)
+    std::fprintf(f, "%u %lld %.3f\n", r.seq, static_cast<long long>(r.capture_ns), r.ms);
+  return std::fclose(f) == 0;
+}
+
 std::string latency_report::json(const nlohmann::ordered_json& extra) const {
   std::vector<double> sorted = ms_;
   std::sort(sorted.begin(), sorted.end());

@@ -59,7 +59,13 @@ class latency_report {
 public:
   explicit latency_report(std::uint32_t expected) : expected_(expected) {}
   void delivered(std::int64_t capture_ns, std::int64_t now_ns);
+  /// The same, remembering the frame for write_frames().
+  void delivered(std::uint32_t seq, std::int64_t capture_ns, std::int64_t now_ns);
   std::size_t count() const noexcept { return ms_.size(); }
+  /// One line per frame delivered with its seq: "seq capture_ns latency_ms",
+  /// so a driver can split the run by time (a rate schedule's steps).
+  /// False when the file cannot be written.
+  bool write_frames(const std::string& path) const;
 
   /// {"frames":N,"delivered":D,"drop_rate":R,"p50_ms":..,"p90_ms":..,
   /// "p99_ms":..,"max_ms":..} followed by the members of `extra` (an
@@ -67,8 +73,14 @@ public:
   std::string json(const nlohmann::ordered_json& extra = nlohmann::ordered_json::object()) const;
 
 private:
+  struct frame_record {
+    std::uint32_t seq;
+    std::int64_t capture_ns;
+    double ms;
+  };
   std::uint32_t expected_;
   std::vector<double> ms_;
+  std::vector<frame_record> frames_;
 };
 
 } // namespace tern::bench

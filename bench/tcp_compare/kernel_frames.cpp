@@ -184,7 +184,8 @@ void udp_send(const std::string& host, std::uint16_t port, const stream_shape& s
   ::close(fd);
 }
 
-void udp_recv(std::uint16_t port, const stream_shape& shape, double idle_seconds, double grace) {
+void udp_recv(std::uint16_t port, const stream_shape& shape, double idle_seconds, double grace,
+              const std::string& frames_out) {
   const int fd = bound_socket(SOCK_DGRAM, port);
   const int size = 4 << 20;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
@@ -209,10 +210,12 @@ void udp_recv(std::uint16_t port, const stream_shape& shape, double idle_seconds
     if (++pieces_seen[h->seq] == h->chunks) { // pieces are not duplicated by SRT, so a count suffices
       done[h->seq] = true;
       pieces_seen.erase(h->seq);
-      report.delivered(h->capture_ns, monotonic_ns());
+      report.delivered(h->seq, h->capture_ns, monotonic_ns());
     }
   }
   ::close(fd);
+  if (!frames_out.empty() && !report.write_frames(frames_out))
+    std::fprintf(stderr, "kernel_frames: cannot write %s\n", frames_out.c_str());
   std::printf("%s\n", report.json().c_str());
 }
 
@@ -222,7 +225,7 @@ int main(int argc, char** argv) try {
   CLI::App app{"the paced frame stream over kernel TCP or UDP"};
   app.require_subcommand(1);
   stream_shape shape;
-  std::string host, cc;
+  std::string host, cc, frames_out;
   std::uint16_t port = 0;
   double idle = 3, grace = 10;
   auto add_shape = [&](CLI::App* c) {
@@ -243,12 +246,13 @@ int main(int argc, char** argv) try {
     c->add_option("--grace", grace, "stop this many seconds after the last frame's capture time")
         ->check(CLI::Range(0.0, 600.0));
   ts->add_option("--cc", cc, "TCP congestion control (TCP_CONGESTION), e.g. cubic or bbr");
+  ur->add_option("--frames-out", frames_out, "write one line per delivered frame: seq capture_ns latency_ms");
   ur->add_option("--idle", idle, "give up after this many seconds without a datagram")->check(CLI::Range(0.1, 600.0));
   TERN_PARSE_COMMAND_LINE(app, "kernel_frames", argc, argv);
   if (*ts) tcp_send(host, port, shape, cc);
   if (*tr) tcp_recv(port, shape, grace);
   if (*us) udp_send(host, port, shape);
-  if (*ur) udp_recv(port, shape, idle, grace);
+  if (*ur) udp_recv(port, shape, idle, grace, frames_out);
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "kernel_frames: %s\n", e.what());

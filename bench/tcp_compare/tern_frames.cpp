@@ -4,12 +4,19 @@
 //
 //   tern_frames recv PORT [shape]     prints "port P" and "fingerprint F", then one JSON line
 //   tern_frames send HOST PORT FINGERPRINT [shape] [--deadline MS] [--cc bbr|cubic|newreno]
-//                    [--fec off|adaptive] [--unordered]
+//                    [--fec off|adaptive] [--unordered] [--adaptive] [--real-time]
+//
+// --adaptive: the frames come from the synthetic encoder (tools/common/media:
+// a 30-frame GOP, I-frames 4 P-frames) following the connection's target
+// rate, up to --rate; without it every frame is --rate / --fps bytes.
+// --real-time: config::real_time (docs/media-rate.md). recv --frames-out
+// FILE writes one line per delivered frame (latency_report::write_frames).
 //
 // shape: --rate BITS_PER_SECOND --fps N --seconds S (the same on both ends);
 // recv also takes --grace SECONDS (see kernel_frames.cpp).
 
 #include "frame_stream.hpp"
+#include "synthetic_encoder.hpp"
 
 #include <tern/tern.hpp>
 
@@ -24,6 +31,7 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -41,8 +49,19 @@ namespace {
 // steady_clock is CLOCK_MONOTONIC on Linux, the clock of frame_stream.
 steady::time_point at_ns(std::int64_t ns) { return steady::time_point{std::chrono::nanoseconds{ns}}; }
 
+/// The encoder of --adaptive: video only, up to the stream's rate.
+tern::media::synthetic_encoder adaptive_encoder(const stream_shape& shape) {
+  tern::media::encoder_config e;
+  e.fps = static_cast<std::uint32_t>(shape.fps);
+  e.max_video_bps = static_cast<std::uint64_t>(shape.bits_per_second);
+  e.min_video_bps = std::min<std::uint64_t>(e.min_video_bps, e.max_video_bps);
+  e.start_video_bps = std::min<std::uint64_t>(e.start_video_bps, e.max_video_bps);
+  e.audio_bps = 0;
+  return tern::media::synthetic_encoder{e};
+}
+
 asio::awaitable<void> send_frames(tern::connection c, stream_shape shape, std::chrono::milliseconds deadline,
-                                  bool unordered, std::uint64_t& refused) {
+                                  bool unordered, bool adaptive, std::uint64_t& refused) {
   // Unordered: the frames go on a flow that hands each one out as soon as it
   // is whole, not behind an earlier frame still being repaired.
   tern::message_options flow;
@@ -52,11 +71,17 @@ asio::awaitable<void> send_frames(tern::connection c, stream_shape shape, std::c
   }
   asio::steady_timer timer(co_await asio::this_coro::executor);
   std::vector<std::byte> frame(shape.frame_bytes(), std::byte{0x42});
+  auto encoder = adaptive_encoder(shape);
   const std::int64_t start = monotonic_ns() + 100'000'000;
   for (std::uint32_t seq = 0; seq < shape.frames(); ++seq) {
     const std::int64_t capture = start + seq * shape.interval().count();
     timer.expires_at(at_ns(capture));
     co_await timer.async_wait(as_tuple);
+    if (adaptive) {
+      // The target as it stands at capture: a new one applies from the next frame.
+      encoder.set_target_rate(c.stats().target_rate * 8);
+      frame.assign(std::max(encoder.next_video_frame().bytes, frame_header_bytes), std::byte{0x42});
+    }
     write_header(frame.data(), {seq, static_cast<std::uint32_t>(frame.size()), 0, 1, capture});
     auto [ec, id] = co_await c.async_send_message(asio::buffer(frame), at_ns(capture) + deadline, flow, as_tuple);
     if (ec == tern::errc::buffer_full || ec == tern::errc::deadline_passed) {
@@ -104,7 +129,7 @@ asio::awaitable<void> receive_frames(tern::connection c, stream_shape shape, std
     }
     const auto h = read_header(m.data.data(), m.data.size());
     if (!h) continue;
-    report.delivered(h->capture_ns, monotonic_ns());
+    report.delivered(h->seq, h->capture_ns, monotonic_ns());
     if (!armed) {
       armed = true;
       end_of_run.expires_at(at_ns(h->capture_ns) + shape.frames() * shape.interval() + grace);
@@ -136,7 +161,8 @@ int main(int argc, char** argv) try {
   std::uint16_t port = 0;
   int deadline_ms = 400;
   double grace_seconds = 10;
-  bool unordered = false;
+  bool unordered = false, adaptive = false, real_time = false;
+  std::string frames_out;
   auto* rs = app.add_subcommand("recv", "accept one connection and receive the stream");
   auto* ss = app.add_subcommand("send", "connect and send the stream");
   ss->add_option("HOST", host, "receiver address")->required();
@@ -148,6 +174,7 @@ int main(int argc, char** argv) try {
     c->add_option("--cc", cc, "congestion controller")->check(CLI::IsMember({"bbr", "cubic", "newreno"}));
     // Give both ends the same: off sends no repair and ignores the peer's
     // (docs/fec.md).
+    c->add_flag("--real-time", real_time, "config::real_time: queueing delay counts as congestion");
     c->add_option("--fec", fec_name, "forward error correction of the frames (default adaptive)")
         ->check(CLI::IsMember({"off", "adaptive"}));
   }
@@ -157,12 +184,15 @@ int main(int argc, char** argv) try {
   ss->add_option("--deadline", deadline_ms, "ms after capture a frame is still worth delivering")
       ->check(CLI::Range(1, 60000));
   ss->add_flag("--unordered", unordered, "send the frames on an unordered message flow");
+  ss->add_flag("--adaptive", adaptive, "frames from the synthetic encoder, following the target rate up to --rate");
+  rs->add_option("--frames-out", frames_out, "write one line per delivered frame: seq capture_ns latency_ms");
   TERN_PARSE_COMMAND_LINE(app, "tern_frames", argc, argv);
 
   asio::io_context io;
   tern::config cfg;
   cfg.congestion = controller(cc);
   cfg.fec = fec(fec_name);
+  cfg.real_time = real_time;
   if (*rs) {
     cfg.accept_connections = true;
     tern::endpoint ep(io.get_executor(), {ip::udp::v4(), port}, cfg);
@@ -179,6 +209,8 @@ int main(int argc, char** argv) try {
         },
         asio::detached);
     io.run();
+    if (!frames_out.empty() && !report.write_frames(frames_out))
+      std::fprintf(stderr, "tern_frames: cannot write %s\n", frames_out.c_str());
     std::printf("%s\n", report.json({{"drop_notices", notices}}).c_str());
     return 0;
   }
@@ -191,7 +223,7 @@ int main(int argc, char** argv) try {
         tern::connect_options o;
         o.pinned_fingerprints = {fingerprint};
         auto c = co_await ep.async_connect(to, o, use_awaitable);
-        co_await send_frames(c, shape, std::chrono::milliseconds{deadline_ms}, unordered, refused);
+        co_await send_frames(c, shape, std::chrono::milliseconds{deadline_ms}, unordered, adaptive, refused);
         ep.close();
       },
       [](std::exception_ptr e) {

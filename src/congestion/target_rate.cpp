@@ -105,6 +105,11 @@ void target_rate_estimator::on_ack(const target_rate_sample& s) {
     target_ = first * usable;
   }
 
+  if (s.capped_rate > 0 && static_cast<double>(s.capped_rate) * usable < target_) {
+    cut_to(static_cast<double>(s.capped_rate) * usable, s.now, s.smoothed_rtt);
+    capacity_at_cut_ = static_cast<double>(s.capped_rate);
+  }
+
   queue_.on_rtt_sample(s.now, s.latest_rtt, s.min_rtt);
   if (queue_.has_sample()) {
     if (queue_.congested()) {

@@ -71,6 +71,12 @@ struct target_rate_sample {
   duration smoothed_rtt{0};
   duration min_rtt{0};
   std::uint64_t bytes_acked = 0;
+  /// Real-time mode's window cap is in force on a path measured to carry
+  /// this many bytes per second (delay_bound::capped_rate; 0: no cap). The
+  /// target is then at most that less the headroom, at once: the cap
+  /// answers a rate drop a round trip after it, before the standing queue
+  /// shows it.
+  std::uint64_t capped_rate = 0;
 };
 
 /// Follows the target rate. Not thread-safe; one per path. Deterministic:

@@ -15,6 +15,7 @@
 // not retransmit it.
 
 #include "core/connection.hpp"
+#include "core/message_one_way_delay.hpp"
 
 #include "wire/frames.hpp"
 
@@ -24,7 +25,7 @@ namespace tern::core {
 
 std::size_t connection::fec_source_reserve(time_point now) {
   if (repair_.repair_due()) return 0; // the next packet is a repair packet
-  const std::uint32_t pending = messages_out_.pending_flows(now, sender_.rtt().smoothed_rtt() / 2);
+  const std::uint32_t pending = messages_out_.pending_flows(now, message_one_way_delay(sender_));
   if (pending == 0) return 0;
   repair_.on_local_losses(sender_.stats().packets_lost, sender_.stats().packets_sent);
   return repair_.reserve(fec_protection_of(pending));
@@ -79,7 +80,7 @@ bool connection::repair_goes_first(time_point now) {
     return false;
   }
   if (!repair_.repair_due()) return false;
-  const auto waiting = messages_out_.most_urgent_pending(now, sender_.rtt().smoothed_rtt() / 2);
+  const auto waiting = messages_out_.most_urgent_pending(now, message_one_way_delay(sender_));
   return !waiting || *waiting >= fec_queued_repair_priority_;
 }
 

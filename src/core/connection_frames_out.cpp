@@ -14,6 +14,7 @@
 // new packet.
 
 #include "core/connection.hpp"
+#include "core/message_one_way_delay.hpp"
 
 #include "wire/writer.hpp"
 
@@ -55,11 +56,12 @@ void connection::write_frames(wire::writer& w, const packet_request& request, ti
   write_flow_control_frames(w, now, t);
   write_connection_id_frames(w, t);
   write_stream_control_frames(w, now, t);
+  // Datagrams before message fragments: they are small, unreliable and
+  // sent once (audio beside video), so a datagram queued behind a video
+  // frame the window holds back would otherwise wait for the whole frame.
+  if (!request.messages_only) write_datagram_frames(w, now, t);
   write_message_frames(w, now, t);
-  if (!request.messages_only) {
-    write_datagram_frames(w, now, t);
-    write_stream_frames(w, t);
-  }
+  if (!request.messages_only) write_stream_frames(w, t);
   if ((send_.has(send_flag::ping) || message_tail_.probes_pending > 0) && !t.ack_eliciting &&
       w.remaining() >= 1) {
     (void)wire::encode(w, wire::ping_frame{});
@@ -206,7 +208,7 @@ void connection::write_message_frames(wire::writer& w, time_point now, frame_tal
     (void)wire::encode(w, wire::message_abandon_frame{a->notice.message_id, a->flow, cause});
     record(sent_frame{sent_frame::kind::message_abandon, false, a->notice.message_id, cause, 0, a->flow}, t);
   }
-  const duration owd = sender_.rtt().smoothed_rtt() / 2;
+  const duration owd = message_one_way_delay(sender_);
   const std::uint64_t pn = sender_.next_packet_number();
   while (w.remaining() > 64 && messages_out_.has_pending(now, owd)) {
     constexpr std::size_t fragment_overhead = 1 + 8 + 8 + 8 + 8 + 4 + 2; // + FLOW_MESSAGE's flow and flags

@@ -21,6 +21,7 @@
 // tail probes).
 
 #include "core/connection.hpp"
+#include "core/message_one_way_delay.hpp"
 
 #include "crypto/aead.hpp"
 #include "crypto/crypto_error.hpp"
@@ -71,7 +72,7 @@ bool connection::has_ack_eliciting_to_send(time_point now) {
   if (repair_.repair_due()) return true;
   if (conn_recv_window_.has_update() || conn_send_credit_.blocked_pending() || send_.has(send_flag::stream_control))
     return true;
-  if (messages_out_.has_pending(now, sender_.rtt().smoothed_rtt() / 2)) return true;
+  if (messages_out_.has_pending(now, message_one_way_delay(sender_))) return true;
   if (datagrams_out_.size() > 0) return true;
   if (streams_.next_to_send() != nullptr && conn_send_credit_.available() > 0) return true;
   return false;
@@ -177,7 +178,7 @@ std::optional<connection::datagram_plan> connection::plan_datagram(std::size_t r
   // never drain if the allowance kept refilling the pipe). Those packets
   // carry only messages (and ACKs/control), never stream data or datagrams.
   if (perm.limit == recovery::send_limit::congestion_window && config_.message_cwnd_allowance > 0 &&
-      sender_.controller().in_startup() && messages_out_.has_pending(now, sender_.rtt().smoothed_rtt() / 2) &&
+      sender_.controller().in_startup() && messages_out_.has_pending(now, message_one_way_delay(sender_)) &&
       sender_.bytes_in_flight() + plan.budget <= sender_.congestion_window() + config_.message_cwnd_allowance) {
     perm = {};
     plan.messages_only = true;

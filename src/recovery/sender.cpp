@@ -201,7 +201,12 @@ const ack_outcome& sender::on_ack_received(const ack_info& ack, time_point now) 
                                                .latest_rtt = out.rtt_updated ? adjusted : duration::zero(),
                                                .smoothed_rtt = sampled ? rtt.smoothed_rtt() : duration::zero(),
                                                .min_rtt = rtt.min_rtt(),
-                                               .bytes_acked = out.bytes_acked});
+                                               .bytes_acked = out.bytes_acked,
+                                               // Real-time mode wraps the controller in a delay_bound (constructor).
+                                               .capped_rate = config_.real_time
+                                                                  ? static_cast<const cc::delay_bound&>(*controller_)
+                                                                        .capped_rate()
+                                                                  : 0});
   }
   for (const auto& p : out.spurious) {
     ++stats_.spurious_losses;

@@ -131,8 +131,11 @@ adaptive_media_result run_adaptive_media(const adaptive_media_config& config) {
   media::synthetic_encoder encoder(enc);
   time_point t0 = never;
   const auto frames_total = static_cast<std::uint64_t>(seconds(config.media_duration) * enc.fps);
+  // audio_bps 0: video alone.
   const auto audio_total =
-      static_cast<std::uint64_t>(config.media_duration / std::chrono::duration_cast<duration>(enc.audio_interval));
+      enc.audio_bps == 0
+          ? std::uint64_t{0}
+          : static_cast<std::uint64_t>(config.media_duration / std::chrono::duration_cast<duration>(enc.audio_interval));
   std::vector<sent_item> video(frames_total), audio(audio_total);
   std::vector<std::size_t> video_size(frames_total, 0);
   std::uint64_t video_sent = 0, audio_sent = 0, video_delivered = 0;

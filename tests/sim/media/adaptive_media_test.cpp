@@ -65,7 +65,8 @@ TEST_CASE("adaptive media: a rate step 8 -> 2 -> 8 Mbit/s is followed, and frame
     CHECK(r.video_drop_rate <= 0.03);
     CHECK(r.steps[0].video_dropped == 0);
     CHECK(r.steps[2].video_dropped == 0);
-    CHECK(r.audio_dropped <= 100);
+    // 48-51 on seeds 1-5 since datagrams go before message fragments (57-86 before).
+    CHECK(r.audio_dropped <= 60);
   }
 }
 
@@ -106,4 +107,23 @@ TEST_CASE("adaptive media: the same encoder held at 6 Mbit/s loses most of the 2
   // 6 Mbit/s into 2 Mbit/s: at least half the step's frames cannot arrive.
   CHECK(fixed.steps[1].video_dropped * 2 >= fixed.steps[1].video_frames);
   CHECK(adaptive.video_dropped * 10 < fixed.video_dropped);
+}
+
+TEST_CASE("adaptive media: a fixed sender whose queue took the RTT past twice the deadline sends again once it drains") {
+  // 6 Mbit/s into 2 Mbit/s with a 150 ms deadline: the queue pushes the
+  // smoothed RTT far past 300 ms. Judged by that stale RTT (it moves only
+  // with ACKs of new packets), no message could arrive, none was sent and
+  // the RTT never came down: every frame of the fast third step was lost
+  // on real sockets (docs/benchmarks.md). With nothing in flight the
+  // sender judges by the minimum RTT.
+  // Video alone, as on those sockets: audio packets would keep something
+  // in flight and the RTT moving.
+  auto c = step_config(test::seed(), false);
+  c.deadline = 150ms;
+  c.encoder.audio_bps = 0;
+  const auto r = connsim::run_adaptive_media(c);
+  INFO(connsim::to_json(c, r, 0));
+  REQUIRE(r.completed);
+  REQUIRE(r.steps.size() == 3);
+  CHECK(r.steps[2].video_dropped * 4 < r.steps[2].video_frames);
 }

@@ -208,3 +208,29 @@ TEST_CASE("target_rate: follows a rate step down and back up on a fluid bottlene
   CHECK(recovery_followed >= duration::zero());
   CHECK(recovery_followed <= 3s);
 }
+
+TEST_CASE("target rate: real-time mode's cap on a slower path cuts the target at once, less the headroom") {
+  tern::cc::target_rate_estimator est;
+  tern::time_point t = tern::time_point{} + std::chrono::seconds(1);
+  tern::cc::target_rate_sample s;
+  s.bandwidth_estimate = 1'000'000;
+  s.delivery.valid = true;
+  s.delivery.delivery_rate = 700'000;
+  s.latest_rtt = s.smoothed_rtt = s.min_rtt = std::chrono::milliseconds(100);
+  s.bytes_acked = 1200;
+  for (int i = 0; i < 20; ++i) {
+    s.now = t += std::chrono::milliseconds(10);
+    est.on_ack(s);
+  }
+  REQUIRE(est.target() > 600'000);
+  // The path fell to 250 kB/s; the cap says so before any standing queue.
+  s.now = t += std::chrono::milliseconds(10);
+  s.capped_rate = 250'000;
+  est.on_ack(s);
+  CHECK(est.target() == doctest::Approx(250'000 * (1 - est.headroom())).epsilon(0.01));
+  // No cap: the estimator's own rule again (no rise within a smoothed RTT of the cut).
+  s.capped_rate = 0;
+  s.now = t += std::chrono::milliseconds(10);
+  est.on_ack(s);
+  CHECK(est.target() <= 250'000);
+}

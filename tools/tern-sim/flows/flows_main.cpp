@@ -43,6 +43,7 @@ int flows_main(int argc, char** argv) {
   app.add_option("--gop", config.gop, "an I-frame every N video frames (0: constant size)")->capture_default_str();
   app.add_flag("--unordered", config.unordered_video, "video flow delivers each frame as soon as it is whole");
   app.add_flag("--bulk", config.bulk, "a bulk stream beside the media");
+  app.add_flag("--real-time", config.real_time, "real-time mode: the queue the bulk stream builds counts as congestion");
   app.add_flag("--single-flow", config.single_flow, "audio and video on flow 0 in one order (the baseline)");
   app.add_flag("--no-dependencies", no_dependencies, "P-frames name no reference");
   bool no_redundancy = false;

@@ -66,6 +66,7 @@ flows_result run_flows(const flows_config& config) {
 
   core::connection_config base;
   base.congestion = config.algorithm;
+  base.real_time = config.real_time;
   sim_cli::sim_tls_pair tls;
   result.error = sim_cli::make_sim_tls_pair(base, tls);
   if (!result.error.empty()) return result;

@@ -36,6 +36,7 @@ struct flows_config {
   bool bulk = false;            ///< a bulk stream from the client beside the media
   bool single_flow = false;     ///< audio and video both on flow 0, ordered (the baseline)
   bool redundant_audio = true;  ///< audio flow sends each fragment twice (message_flow_options::redundant)
+  bool real_time = false;       ///< config::real_time: queueing delay counts as congestion
 };
 
 struct kind_result {
