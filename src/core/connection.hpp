@@ -141,6 +141,9 @@ struct connection_stats {
   double fec_overhead = 0;
   double fec_path_loss_rate = 0;
   double fec_path_mean_burst = 1;
+  /// Client: 0-RTT packets the server rejected unopened, forgotten by
+  /// recovery without counting as lost (connection_resumption.cpp).
+  std::uint64_t zero_rtt_packets_discarded = 0;
 };
 
 /// One tern connection, client or server. Not thread-safe. Errors caused by

@@ -206,6 +206,32 @@ TEST_CASE("0-RTT: a server that rejects early data gets every byte once, under 1
   CHECK_FALSE(net.server->early_data_accepted());
 }
 
+TEST_CASE("0-RTT: rejected 0-RTT packets are not congestion losses: the window and loss counters are untouched") {
+  // The server dropped them unopened; the path lost nothing (RFC 9002 §6.4).
+  // NewReno on the client: a congestion event would end slow start and
+  // halve the window below the initial one.
+  auto configs = resumable_configs(true);
+  network first(configs);
+  const auto ticket = ticket_from(first);
+  configs.second.tls.tickets.accept_early_data = false;
+  configs.first.congestion = cc::algorithm::new_reno;
+  network net(configs);
+  net.client_ticket = ticket;
+  net.client_early_data = true;
+  const auto request = pattern(4000, 7); // a few 0-RTT packets
+  const auto got = request_and_answer(net, request);
+  CHECK(got.server_got == request);
+  REQUIRE(net.client->early_data_rejected());
+  // Let every retransmission be acknowledged.
+  REQUIRE_FALSE(net.run_until([] { return false; }, 500ms));
+  const auto s = net.client->stats();
+  CHECK(s.zero_rtt_packets_discarded > 0);
+  CHECK(s.packets_lost == 0);
+  CHECK(s.bytes_in_flight == 0);
+  const cc::controller_config defaults{};
+  CHECK(s.cwnd >= defaults.initial_window_packets * defaults.max_datagram_size);
+}
+
 TEST_CASE("0-RTT: a replayed first flight is not delivered twice, from the same or another address") {
   const auto configs = resumable_configs(true);
   network first(configs);
