@@ -83,12 +83,12 @@ std::shared_ptr<ticket_key_ring> ticket_key_ring::rotating(std::chrono::seconds 
       return nullptr;
     ring->derived_ = true;
   }
-  // The previous period's key too: a derived ring opens the tickets its
-  // peers (or its own last run) sealed just before this period began.
   auto current = ring->key_for(ring->period_, ec);
   if (!current) return nullptr;
   ring->current_ = *current;
   OPENSSL_cleanse(&*current, sizeof *current);
+  // A derived ring also holds the previous period's key from the start: it
+  // opens the tickets its peers (or its own last run) sealed just before.
   if (ring->derived_) ring->previous_ = ring->key_for(ring->period_ - 1, ec);
   if (ec) return nullptr;
   return ring;
