@@ -66,7 +66,9 @@ void p256_certificate_verify(benchmark::State& state) {
   for (auto _ : state) {
     EVP_MD_CTX* md = EVP_MD_CTX_new();
     std::size_t length = signature.size();
-    if (md == nullptr || EVP_DigestSignInit_ex(md, nullptr, "SHA256", nullptr, nullptr, identity.private_key(), nullptr) != 1 ||
+    if (md == nullptr ||
+        EVP_DigestSignInit_ex(md, nullptr, "SHA256", nullptr, nullptr, identity.private_key(), nullptr) !=
+            1 ||
         EVP_DigestSign(md, signature.data(), &length, content.data(), content.size()) != 1)
       throw std::runtime_error("sign");
     benchmark::DoNotOptimize(signature);
@@ -115,6 +117,12 @@ void hkdf_expand_label_tern(benchmark::State& state) {
 } // namespace
 
 BENCHMARK(x25519_exchange)->Name("handshake_part/x25519_exchange")->Unit(benchmark::kMicrosecond);
-BENCHMARK(p256_certificate_verify)->Name("handshake_part/p256_certificate_verify")->Unit(benchmark::kMicrosecond);
-BENCHMARK(hkdf_expand_label_fetching)->Name("handshake_part/hkdf_expand_label_libssl_way")->Unit(benchmark::kMicrosecond);
-BENCHMARK(hkdf_expand_label_tern)->Name("handshake_part/hkdf_expand_label_tern")->Unit(benchmark::kMicrosecond);
+BENCHMARK(p256_certificate_verify)
+    ->Name("handshake_part/p256_certificate_verify")
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(hkdf_expand_label_fetching)
+    ->Name("handshake_part/hkdf_expand_label_libssl_way")
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(hkdf_expand_label_tern)
+    ->Name("handshake_part/hkdf_expand_label_tern")
+    ->Unit(benchmark::kMicrosecond);

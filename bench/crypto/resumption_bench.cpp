@@ -35,7 +35,8 @@ tc::tls_identity rsa_identity() {
   X509_gmtime_adj(X509_getm_notBefore(cert), 0);
   X509_gmtime_adj(X509_getm_notAfter(cert), 86400);
   X509_NAME* name = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("bench.tern.test"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("bench.tern.test"), -1, -1, 0);
   X509_set_issuer_name(cert, name);
   X509_set_pubkey(cert, key);
   if (X509_sign(cert, key, EVP_sha256()) == 0) throw std::runtime_error("rsa sign");
@@ -78,8 +79,9 @@ template <class F>
 void server_handshake(benchmark::State& state, mode m, server_key k) {
   std::error_code ec;
   tc::tls_config server;
-  server.identity = k == server_key::p256 ? tc::generate_self_signed(tc::key_algorithm::ec_p256, "bench.tern.test", ec)
-                                          : rsa_identity();
+  server.identity = k == server_key::p256
+                        ? tc::generate_self_signed(tc::key_algorithm::ec_p256, "bench.tern.test", ec)
+                        : rsa_identity();
   server.alpn = {"tern/1"};
   server.tickets.keys = tc::ticket_key_ring::generate(ec);
   server.tickets.accept_early_data = true;
@@ -125,7 +127,8 @@ void server_handshake(benchmark::State& state, mode m, server_key k) {
       if (back > 0) (void)c->provide_input(std::span{buffer}.first(back));
       if (n == 0 && back == 0) break;
     }
-    if (!s->handshake_complete() || !secrets || (offer && !s->resumed())) throw std::runtime_error("not resumed");
+    if (!s->handshake_complete() || !secrets || (offer && !s->resumed()))
+      throw std::runtime_error("not resumed");
     if (m == mode::early_data && offer && s->early_data() != tc::early_data_status::accepted)
       throw std::runtime_error("early data refused");
     spent[3] += on_server([&] { s.reset(); });

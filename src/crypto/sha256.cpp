@@ -11,7 +11,8 @@ std::error_code sha256(std::span<const std::byte> data, sha256_digest& out) noex
   detail::error_queue_guard guard;
   unsigned int length = 0;
   const EVP_MD* md = detail::fetched_sha256();
-  if (md == nullptr || EVP_Digest(data.data(), data.size(), detail::uc(out.data()), &length, md, nullptr) != 1 ||
+  if (md == nullptr ||
+      EVP_Digest(data.data(), data.size(), detail::uc(out.data()), &length, md, nullptr) != 1 ||
       length != out.size())
     return crypto_errc::internal_error;
   return {};

@@ -68,8 +68,8 @@ std::int64_t period_of(std::int64_t now, std::chrono::seconds interval) noexcept
 } // namespace
 
 std::shared_ptr<ticket_key_ring> ticket_key_ring::rotating(std::chrono::seconds interval,
-                                                           std::span<const std::byte> master, std::int64_t now,
-                                                           std::error_code& ec) {
+                                                           std::span<const std::byte> master,
+                                                           std::int64_t now, std::error_code& ec) {
   if (interval.count() <= 0 || (!master.empty() && master.size() < 32)) {
     ec = crypto_errc::invalid_argument;
     return nullptr;
@@ -79,7 +79,8 @@ std::shared_ptr<ticket_key_ring> ticket_key_ring::rotating(std::chrono::seconds 
   ring->period_ = period_of(now, interval);
   if (!master.empty()) {
     static constexpr std::string_view salt = "tern ticket keys";
-    if ((ec = hkdf_extract(std::as_bytes(std::span{salt}), master, std::as_writable_bytes(std::span{ring->master_prk_}))))
+    if ((ec = hkdf_extract(std::as_bytes(std::span{salt}), master,
+                           std::as_writable_bytes(std::span{ring->master_prk_}))))
       return nullptr;
     ring->derived_ = true;
   }

@@ -62,8 +62,9 @@ public:
   /// bytes of secret the period keys are derived from (HKDF, docs/crypto.md).
   /// Errors: invalid_argument (interval <= 0, master too short);
   /// internal_error.
-  static std::shared_ptr<ticket_key_ring> rotating(std::chrono::seconds interval, std::span<const std::byte> master,
-                                                   std::int64_t now, std::error_code& ec);
+  static std::shared_ptr<ticket_key_ring> rotating(std::chrono::seconds interval,
+                                                   std::span<const std::byte> master, std::int64_t now,
+                                                   std::error_code& ec);
 
   /// A rotating ring: rotates to the period of Unix time `now` if that is
   /// later than the ring's (once per elapsed period, so two or more

@@ -91,14 +91,16 @@ TEST_CASE("resumption: a server with other ticket keys falls back to a full hand
   CHECK_FALSE(second.server->resumed());
 }
 
-TEST_CASE("resumption: the server's ticket key rotates on its clock; a ticket two rotations old gets a full handshake") {
+TEST_CASE("resumption: the server's ticket key rotates on its clock; a ticket two rotations old gets a full "
+          "handshake") {
   // The servers' Unix clock is the test's (OpenSSL stamps sessions with the
   // real one, so it starts there and only moves forward).
   auto configs = resumable_configs();
   auto clock = std::make_shared<std::int64_t>(std::time(nullptr));
   const std::int64_t boundary = *clock / 600 * 600;
   std::error_code ec;
-  configs.second.tls.tickets.keys = crypto::ticket_key_ring::rotating(std::chrono::seconds(600), {}, *clock, ec);
+  configs.second.tls.tickets.keys =
+      crypto::ticket_key_ring::rotating(std::chrono::seconds(600), {}, *clock, ec);
   REQUIRE(configs.second.tls.tickets.keys);
   configs.second.tls.tickets.unix_time = [clock] { return *clock; };
   network first(configs);
@@ -240,7 +242,8 @@ TEST_CASE("0-RTT: a server that rejects early data gets every byte once, under 1
   CHECK_FALSE(net.server->early_data_accepted());
 }
 
-TEST_CASE("0-RTT: rejected 0-RTT packets are not congestion losses: the window and loss counters are untouched") {
+TEST_CASE(
+    "0-RTT: rejected 0-RTT packets are not congestion losses: the window and loss counters are untouched") {
   // The server dropped them unopened; the path lost nothing (RFC 9002 §6.4).
   // NewReno on the client: a congestion event would end slow start and
   // halve the window below the initial one.

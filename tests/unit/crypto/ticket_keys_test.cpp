@@ -19,7 +19,8 @@ bool opens(const ticket_key_ring& ring, const ticket_key& key) { return ring.fin
 
 } // namespace
 
-TEST_CASE("ticket_key_ring: a rotating ring keeps its key within a period, then keeps it one period as previous") {
+TEST_CASE(
+    "ticket_key_ring: a rotating ring keeps its key within a period, then keeps it one period as previous") {
   std::error_code ec;
   auto ring = ticket_key_ring::rotating(600s, {}, t0, ec);
   REQUIRE(ring);
@@ -49,11 +50,12 @@ TEST_CASE("ticket_key_ring: a rotating ring keeps its key within a period, then 
   CHECK(ring->period() == t0 / 600 + 10);
 }
 
-TEST_CASE("ticket_key_ring: derived period keys agree between servers sharing the master, whenever they start") {
+TEST_CASE(
+    "ticket_key_ring: derived period keys agree between servers sharing the master, whenever they start") {
   const std::vector<std::byte> master(80, std::byte{0x5a});
   std::error_code ec;
   auto a = ticket_key_ring::rotating(600s, master, t0, ec);
-  auto b = ticket_key_ring::rotating(600s, master, t0 + 300, ec); // same period, later start
+  auto b = ticket_key_ring::rotating(600s, master, t0 + 300, ec);    // same period, later start
   auto late = ticket_key_ring::rotating(600s, master, t0 + 600, ec); // started in the next period
   REQUIRE(a);
   REQUIRE(b);

@@ -297,7 +297,8 @@ TEST_CASE("client_ticket: encoding round trip and bounds") {
   CHECK_FALSE(client_ticket::decode(huge, ec));
 }
 
-TEST_CASE("resumption: a rotating ring turns on the server's clock; a ticket resumes one rotation later, not two") {
+TEST_CASE(
+    "resumption: a rotating ring turns on the server's clock; a ticket resumes one rotation later, not two") {
   // OpenSSL stamps sessions with the real clock, so the test clock starts
   // there and only moves forward.
   auto p = resumable_pair::make();

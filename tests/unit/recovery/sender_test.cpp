@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
-#include "recovery/errc.hpp"
 #include "congestion/loss_based.hpp"
+#include "recovery/errc.hpp"
 #include "recovery/sender.hpp"
 
 #include "support/seed.hpp"
@@ -155,7 +155,7 @@ TEST_CASE("sender: discarded packets (rejected 0-RTT) leave bytes in flight with
   const std::uint64_t window = s.congestion_window();
   CHECK(s.bytes_in_flight() == 7200);
   for (std::uint64_t pn = 0; pn < 6; ++pn) CHECK(s.discard(pn) == 1200);
-  CHECK(s.discard(3) == 0); // once
+  CHECK(s.discard(3) == 0);  // once
   CHECK(s.discard(99) == 0); // never sent
   CHECK(s.bytes_in_flight() == 0);
   CHECK(s.next_timeout() == tern::never); // nothing left to probe for
@@ -189,9 +189,9 @@ TEST_CASE("sender: discarded packets (rejected 0-RTT) leave bytes in flight with
 TEST_CASE("sender: a discarded packet does not count against a loss found by time among the rest") {
   tern::random_source rng{tern::test::seed()};
   sender s{config_for(cc::algorithm::cubic), rng};
-  s.on_packet_sent({.bytes = 1200}, t0);         // 0: discarded
-  s.on_packet_sent({.bytes = 1200}, t0 + 1ms);   // 1: really lost
-  s.on_packet_sent({.bytes = 1200}, t0 + 2ms);   // 2: acknowledged
+  s.on_packet_sent({.bytes = 1200}, t0);       // 0: discarded
+  s.on_packet_sent({.bytes = 1200}, t0 + 1ms); // 1: really lost
+  s.on_packet_sent({.bytes = 1200}, t0 + 2ms); // 2: acknowledged
   CHECK(s.discard(0) == 1200);
   const auto& out = s.on_ack_received(ack_of({{2, 2}}), t0 + 50ms);
   CHECK(out.lost.empty()); // 1 is only one behind: the time threshold decides
