@@ -315,6 +315,14 @@ struct config {
   /// servers that should resume each other's clients or outlive a restart.
   /// Empty: a random key per endpoint. Secret: never log it.
   std::vector<std::byte> session_ticket_key;
+  /// Server: the ticket key rotates on its own every this long (periods of
+  /// Unix time, so servers and restarts agree on them): a ticket resumes in
+  /// the period it was issued and the next one, older ones get a full
+  /// handshake. Zero: the ticket lifetime (every ticket then lives its whole
+  /// lifetime). With session_ticket_key, each period's key is derived from
+  /// it (servers sharing it keep resuming each other's clients); without,
+  /// each is random and erased two periods later. At most 7 days.
+  std::chrono::seconds session_ticket_key_rotation{0};
   /// Server: accept early data (0-RTT) from resuming clients, each ticket
   /// once (a replayed first flight gets a full round trip instead).
   bool accept_early_data = false;

@@ -31,7 +31,8 @@ std::error_code check_config(const config& cfg) {
       !(cfg.target_rate_headroom >= 0 && cfg.target_rate_headroom < 0.5) ||
       (cfg.session_tickets && (cfg.session_ticket_lifetime.count() <= 0 ||
                                cfg.session_ticket_lifetime > std::chrono::hours(24 * 7))) ||
-      (!cfg.session_ticket_key.empty() && cfg.session_ticket_key.size() != 80))
+      (!cfg.session_ticket_key.empty() && cfg.session_ticket_key.size() != 80) ||
+      cfg.session_ticket_key_rotation.count() < 0 || cfg.session_ticket_key_rotation > std::chrono::hours(24 * 7))
     return errc::invalid_argument;
   return {};
 }

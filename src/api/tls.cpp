@@ -2,6 +2,7 @@
 
 #include <tern/error.hpp>
 
+#include <ctime>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -41,11 +42,12 @@ std::shared_ptr<const crypto::tls_context> make_server_tls(const config& cfg, co
   tls.alpn = cfg.alpn;
   tls.cipher_suites = suites(cfg);
   if (cfg.session_tickets) {
-    std::optional<crypto::ticket_key> key = cfg.session_ticket_key.empty()
-                                               ? crypto::ticket_key::generate(ec)
-                                               : crypto::ticket_key::from_bytes(cfg.session_ticket_key, ec);
-    if (!key) return nullptr;
-    tls.tickets.keys = std::make_shared<crypto::ticket_key_ring>(*key);
+    // The ring rotates itself (docs/crypto.md, "Ticket keys").
+    const auto rotation =
+        cfg.session_ticket_key_rotation.count() > 0 ? cfg.session_ticket_key_rotation : cfg.session_ticket_lifetime;
+    tls.tickets.keys = crypto::ticket_key_ring::rotating(rotation, cfg.session_ticket_key,
+                                                         static_cast<std::int64_t>(std::time(nullptr)), ec);
+    if (!tls.tickets.keys) return nullptr;
     tls.tickets.lifetime = cfg.session_ticket_lifetime;
     tls.tickets.accept_early_data = cfg.accept_early_data;
     tls.tickets.replay = std::make_shared<crypto::replay_guard>(cfg.early_data_replay_capacity);

@@ -358,6 +358,7 @@ connection_stats connection::stats() const {
   const auto& ss = sender_.stats();
   s.packets_sent = ss.packets_sent;
   s.packets_lost = ss.packets_lost;
+  s.zero_rtt_packets_discarded = ss.packets_discarded;
   s.spurious_retransmits = ss.spurious_losses;
   const auto& c = counters_;
   s.packets_received = c.packets_received;

@@ -143,6 +143,9 @@ struct connection_stats {
   double fec_path_mean_burst = 1;
   /// Packets the peer rebuilt, told to congestion control as losses.
   std::uint64_t fec_repaired_losses = 0;
+  /// Client: 0-RTT packets the server rejected unopened, forgotten by
+  /// recovery without counting as lost (connection_resumption.cpp).
+  std::uint64_t zero_rtt_packets_discarded = 0;
 };
 
 /// One tern connection, client or server. Not thread-safe. Errors caused by

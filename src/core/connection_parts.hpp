@@ -85,9 +85,13 @@ struct early_data_state {
   /// 0-RTT packets a client sends at most: bounds `sent` (the protocol's
   /// initial limits, docs/protocol.md §9.2, bound the data in them).
   static constexpr std::size_t max_packets = 512;
-  /// Client: the sent-frame cookies of its 0-RTT packets, queued again at
-  /// once if the server rejects the early data.
-  std::vector<std::uint64_t> sent;
+  /// Client: one of its 0-RTT packets, forgotten by recovery (no loss) and
+  /// its frames queued again at once if the server rejects the early data.
+  struct sent_packet {
+    std::uint64_t packet_number = 0;
+    std::uint64_t cookie = 0;
+  };
+  std::vector<sent_packet> sent;
   /// Server: the early data was accepted, so 1-RTT keys exist before the
   /// handshake completes (0.5-RTT data to the client).
   bool accepted = false;

@@ -75,10 +75,16 @@ void connection::settle_early_data() {
   keys_.discard_zero_rtt();
   if (handshake_.tls->early_data() == crypto::early_data_status::accepted) return;
   // The server opened none of them: their frames go again, under 1-RTT.
-  // The packets stay in flight until declared lost; their cookies are
-  // released here, so that loss requeues nothing twice.
+  // The packets were dropped unopened by the server, not lost on the path:
+  // recovery forgets them (they leave bytes in flight) without a congestion
+  // event, so the window, ssthresh and the loss counters are untouched
+  // (RFC 9002 §6.4), and they can never be declared lost later.
   early_.rejected = !early_.sent.empty();
-  for (const std::uint64_t cookie : early_.sent) on_lost_frames(cookie);
+  for (const auto& packet : early_.sent) {
+    (void)sender_.discard(packet.packet_number);
+    on_lost_frames(packet.cookie);
+  }
+  early_.sent.clear();
 }
 
 } // namespace tern::core

@@ -387,13 +387,13 @@ std::size_t connection::seal_packet(std::span<std::byte> out, const wire::packet
   p.in_flight = eliciting;
   p.cookie = eliciting ? cookie : 0;
   p.carried_ack_largest = body.carried_ack;
-  (void)sender_.on_packet_sent(p, now);
+  const std::uint64_t sent_pn = sender_.on_packet_sent(p, now);
   if (qlog_.observer) {
     qlog_packet(true, h.type, pn, total, now);
     qlog_sync(now);
   }
   if (!eliciting) sent_.release(cookie);
-  if (eliciting && h.type == wire::packet_type::zero_rtt) early_.sent.push_back(cookie);
+  if (eliciting && h.type == wire::packet_type::zero_rtt) early_.sent.push_back({sent_pn, cookie});
   if (body.frames.retransmitted) ++counters_.packets_retransmitted;
   return total;
 }
@@ -436,7 +436,7 @@ std::optional<transmit> connection::build_close(std::span<std::byte> out, time_p
   p.bytes = total;
   p.ack_eliciting = false;
   p.in_flight = false;
-  (void)sender_.on_packet_sent(p, now);
+  const std::uint64_t sent_pn = sender_.on_packet_sent(p, now);
   if (qlog_.observer) qlog_packet(true, type, pn, total, now);
   counters_.bytes_sent += total;
   path_.bytes_sent += total;

@@ -12,13 +12,20 @@ const EVP_CIPHER* fetched_cipher(cipher_id id) noexcept {
   static EVP_CIPHER* const chacha_poly = EVP_CIPHER_fetch(nullptr, "ChaCha20-Poly1305", nullptr);
   static EVP_CIPHER* const aes_ecb = EVP_CIPHER_fetch(nullptr, "AES-128-ECB", nullptr);
   static EVP_CIPHER* const chacha = EVP_CIPHER_fetch(nullptr, "ChaCha20", nullptr);
+  static EVP_CIPHER* const aes_cbc = EVP_CIPHER_fetch(nullptr, "AES-256-CBC", nullptr);
   switch (id) {
   case cipher_id::aes_128_gcm: return aes_gcm;
   case cipher_id::chacha20_poly1305: return chacha_poly;
   case cipher_id::aes_128_ecb: return aes_ecb;
   case cipher_id::chacha20: return chacha;
+  case cipher_id::aes_256_cbc: return aes_cbc;
   }
   return nullptr;
+}
+
+const EVP_MD* fetched_sha256() noexcept {
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return sha256;
 }
 
 std::error_code openssl_failure() noexcept {

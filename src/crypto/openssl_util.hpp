@@ -70,8 +70,13 @@ inline evp_pkey_ptr share(EVP_PKEY* k) noexcept {
 /// The ciphers tern uses, fetched from the default provider once per
 /// process (an implicit fetch on every EVP_*Init would take a lock and a
 /// provider lookup per packet). Null if the provider lacks the algorithm.
-enum class cipher_id { aes_128_gcm, chacha20_poly1305, aes_128_ecb, chacha20 };
+/// aes_256_cbc seals session tickets (once per handshake, in the ticket-key
+/// callback).
+enum class cipher_id { aes_128_gcm, chacha20_poly1305, aes_128_ecb, chacha20, aes_256_cbc };
 const EVP_CIPHER* fetched_cipher(cipher_id id) noexcept;
+/// SHA-256, fetched once likewise (SPKI fingerprints of every certificate
+/// verified). Null if the provider lacks it.
+const EVP_MD* fetched_sha256() noexcept;
 
 /// Reads everything pending in a memory BIO into a string.
 std::string drain_bio(BIO* bio);

@@ -10,14 +10,17 @@ namespace tern::crypto {
 std::error_code sha256(std::span<const std::byte> data, sha256_digest& out) noexcept {
   detail::error_queue_guard guard;
   unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), detail::uc(out.data()), &length, EVP_sha256(), nullptr) != 1 ||
+  const EVP_MD* md = detail::fetched_sha256();
+  if (md == nullptr ||
+      EVP_Digest(data.data(), data.size(), detail::uc(out.data()), &length, md, nullptr) != 1 ||
       length != out.size())
     return crypto_errc::internal_error;
   return {};
 }
 
 sha256_hasher::sha256_hasher() : ctx_(EVP_MD_CTX_new()) {
-  if (ctx_ == nullptr || EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1) {
+  const EVP_MD* md = detail::fetched_sha256();
+  if (ctx_ == nullptr || md == nullptr || EVP_DigestInit_ex2(ctx_, md, nullptr) != 1) {
     EVP_MD_CTX_free(ctx_);
     throw std::bad_alloc{};
   }
@@ -41,6 +44,6 @@ sha256_digest sha256_hasher::digest() const {
   return out;
 }
 
-void sha256_hasher::reset() noexcept { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
+void sha256_hasher::reset() noexcept { EVP_DigestInit_ex2(ctx_, detail::fetched_sha256(), nullptr); }
 
 } // namespace tern::crypto

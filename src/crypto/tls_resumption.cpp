@@ -185,7 +185,12 @@ int tls_session::ticket_key_callback(SSL* ssl, unsigned char* name, unsigned cha
                                      EVP_MAC_CTX* mac, int encrypt) noexcept {
   auto* self = static_cast<tls_session*>(SSL_get_app_data(ssl));
   if (self == nullptr || !self->context_->config_.tickets.keys) return -1;
-  const ticket_key_ring& ring = *self->context_->config_.tickets.keys;
+  ticket_key_ring& ring = *self->context_->config_.tickets.keys;
+  // A rotating ring turns on the server's clock, at the first ticket sealed
+  // or opened in a new period (no timer needed; tests move the clock).
+  // Without the period's key: no ticket issued (0 on sealing), a full
+  // handshake (0 on opening).
+  if (ring.advance(self->context_->unix_time())) return 0;
   std::optional<std::pair<ticket_key, bool>> found;
   if (encrypt == 1) {
     found.emplace(ring.current(), true);
@@ -200,9 +205,12 @@ int tls_session::ticket_key_callback(SSL* ssl, unsigned char* name, unsigned cha
       OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, key.mac_key.data(), key.mac_key.size()),
       OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>("SHA256"), 0),
       OSSL_PARAM_construct_end()};
-  const int cipher_ok = encrypt == 1
-                            ? EVP_EncryptInit_ex(cipher, EVP_aes_256_cbc(), nullptr, key.cipher_key.data(), iv)
-                            : EVP_DecryptInit_ex(cipher, EVP_aes_256_cbc(), nullptr, key.cipher_key.data(), iv);
+  // The prefetched cipher: EVP_aes_256_cbc() would make every handshake
+  // look the algorithm up in the provider again.
+  const EVP_CIPHER* aes = detail::fetched_cipher(detail::cipher_id::aes_256_cbc);
+  const int cipher_ok = aes == nullptr ? 0
+                        : encrypt == 1 ? EVP_EncryptInit_ex2(cipher, aes, key.cipher_key.data(), iv, nullptr)
+                                       : EVP_DecryptInit_ex2(cipher, aes, key.cipher_key.data(), iv, nullptr);
   const int mac_ok = EVP_MAC_CTX_set_params(mac, params);
   OPENSSL_cleanse(&key, sizeof key);
   if (cipher_ok != 1 || mac_ok != 1) return -1;

@@ -86,6 +86,18 @@ void loss_detector::remove_from_flight(const sent_packet& p) noexcept {
   if (p.ack_eliciting && ack_eliciting_in_flight_ > 0) --ack_eliciting_in_flight_;
 }
 
+std::uint64_t loss_detector::discard(std::uint64_t pn) noexcept {
+  sent_packet* p = packets_.find(pn);
+  if (p == nullptr || p->state != packet_state::outstanding) return 0;
+  const std::uint64_t released = p->in_flight ? p->bytes : 0;
+  remove_from_flight(*p);
+  packets_.forget(*p);
+  // A loss timer armed for it finds nothing lost and disarms; the PTO stops
+  // once nothing ack-eliciting is left in flight.
+  if (oldest_outstanding_ == pn) update_oldest_outstanding();
+  return released;
+}
+
 const ack_outcome& loss_detector::on_ack_received(const ack_info& ack, time_point now) {
   ack_out_ = ack_outcome{};
   acked_.clear();

@@ -112,6 +112,14 @@ public:
   /// Processes an ACK received at `now`.
   const ack_outcome& on_ack_received(const ack_info& ack, time_point now);
 
+  /// Forgets packet `pn` without a loss (RFC 9002 §6.4: packets whose keys
+  /// were discarded, such as 0-RTT packets the peer refused to open): an
+  /// outstanding one leaves bytes in flight; it is never declared lost and
+  /// an ACK naming it is ignored. Returns the in-flight bytes it released
+  /// (0 for a packet not outstanding: unknown, acknowledged or already
+  /// declared lost).
+  std::uint64_t discard(std::uint64_t pn) noexcept;
+
   /// When on_timeout must be called: the earliest time-threshold loss, else
   /// the probe timeout while ack-eliciting packets are in flight, else never.
   [[nodiscard]] time_point timer() const noexcept;

@@ -119,6 +119,15 @@ std::uint64_t sender::on_packet_sent(const outgoing_packet& packet, time_point n
   return pn;
 }
 
+std::uint64_t sender::discard(std::uint64_t pn) noexcept {
+  const std::uint64_t released = detector_.discard(pn);
+  if (released > 0) {
+    ++stats_.packets_discarded;
+    stats_.bytes_discarded += released;
+  }
+  return released;
+}
+
 void sender::report_losses(std::span<const sent_packet> lost, std::uint64_t bytes_lost,
                            std::uint64_t prior_in_flight, bool persistent, time_point now) {
   if (lost.empty()) return;

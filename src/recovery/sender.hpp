@@ -72,6 +72,9 @@ struct sender_stats {
   /// Packets the peer rebuilt from forward error correction, told to the
   /// controller as losses (on_repaired_losses); not in packets_lost.
   std::uint64_t repaired_losses = 0;
+  /// Packets forgotten without a loss (discard()): not path losses.
+  std::uint64_t packets_discarded = 0;
+  std::uint64_t bytes_discarded = 0;
   std::uint64_t probe_timeouts = 0;
   std::uint64_t persistent_congestion = 0;
   /// Per send_limit: how often the sender became limited by it, and for how
@@ -106,6 +109,14 @@ public:
   /// Processes an ACK. On error (malformed, or acknowledging a number never
   /// sent) nothing changed and outcome.error says why.
   const ack_outcome& on_ack_received(const ack_info& ack, time_point now);
+
+  /// Forgets packet `pn` without a congestion event: it leaves bytes in
+  /// flight, and neither the controller, the delivery-rate sampler nor the
+  /// target-rate estimator hears of it (RFC 9002 §6.4; tern's client calls
+  /// it for the 0-RTT packets of a rejected early-data flight, which the
+  /// server dropped unopened, not the path). Returns the bytes released
+  /// (loss_detector::discard).
+  std::uint64_t discard(std::uint64_t pn) noexcept;
 
   /// When on_timeout must run (loss timer or PTO); never when idle.
   [[nodiscard]] time_point next_timeout() const noexcept { return detector_.timer(); }

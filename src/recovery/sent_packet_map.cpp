@@ -87,6 +87,11 @@ void sent_packet_map::mark_acked(sent_packet& p) noexcept {
   at(p.packet_number).skip = p.packet_number + 1;
 }
 
+void sent_packet_map::forget(sent_packet& p) noexcept {
+  p.state = packet_state::none;
+  at(p.packet_number).skip = p.packet_number + 1;
+}
+
 void sent_packet_map::mark_lost(sent_packet& p, time_point now) noexcept {
   p.state = packet_state::lost;
   p.time_lost = now;

@@ -74,6 +74,9 @@ public:
   /// State changes. An acked entry is skipped by next_pending from then on.
   void mark_acked(sent_packet& p) noexcept;
   void mark_lost(sent_packet& p, time_point now) noexcept;
+  /// Forgets `p` as if it had never been recorded (state none): find()
+  /// no longer returns it, an ACK naming it is ignored, next_pending skips it.
+  void forget(sent_packet& p) noexcept;
 
   /// Drops entries from the front that are acknowledged or none, and lost
   /// ones declared lost at or before `lost_cutoff`.

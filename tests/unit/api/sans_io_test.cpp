@@ -673,6 +673,13 @@ TEST_CASE("sans_io: session ticket settings are checked") {
   endpoint too_long(cfg, ec, 1);
   CHECK(ec == tern::errc::invalid_argument);
   cfg.session_ticket_lifetime = std::chrono::hours(1);
+  cfg.session_ticket_key_rotation = std::chrono::seconds(-1);
+  endpoint negative_rotation(cfg, ec, 1);
+  CHECK(ec == tern::errc::invalid_argument);
+  cfg.session_ticket_key_rotation = std::chrono::hours(24 * 8);
+  endpoint rare_rotation(cfg, ec, 1);
+  CHECK(ec == tern::errc::invalid_argument);
+  cfg.session_ticket_key_rotation = std::chrono::minutes(10);
   endpoint fine(cfg, ec, 1);
   CHECK_FALSE(ec);
 }

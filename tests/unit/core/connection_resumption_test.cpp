@@ -7,6 +7,9 @@
 
 #include "crypto/crypto_error.hpp"
 
+#include <ctime>
+#include <memory>
+
 using namespace tern;
 using namespace tern::core;
 using namespace tern::core::test;
@@ -111,6 +114,39 @@ TEST_CASE("resumption: a server with other ticket keys falls back to a full hand
   REQUIRE(second.handshake());
   CHECK_FALSE(second.client->resumed());
   CHECK_FALSE(second.server->resumed());
+}
+
+TEST_CASE("resumption: the server's ticket key rotates on its clock; a ticket two rotations old gets a full "
+          "handshake") {
+  // The servers' Unix clock is the test's (OpenSSL stamps sessions with the
+  // real one, so it starts there and only moves forward).
+  auto configs = resumable_configs();
+  auto clock = std::make_shared<std::int64_t>(std::time(nullptr));
+  const std::int64_t boundary = *clock / 600 * 600;
+  std::error_code ec;
+  configs.second.tls.tickets.keys =
+      crypto::ticket_key_ring::rotating(std::chrono::seconds(600), {}, *clock, ec);
+  REQUIRE(configs.second.tls.tickets.keys);
+  configs.second.tls.tickets.unix_time = [clock] { return *clock; };
+  network first(configs);
+  const auto ticket = ticket_from(first);
+
+  *clock = boundary + 600; // one rotation: still opens, and is renewed
+  network next(configs);
+  next.client_ticket = ticket;
+  const auto renewed = ticket_from(next);
+  CHECK(next.server->resumed());
+
+  *clock = boundary + 1200; // two rotations: the first ticket's key is gone
+  network late(configs);
+  late.client_ticket = ticket;
+  REQUIRE(late.handshake());
+  CHECK_FALSE(late.server->resumed());
+  CHECK_FALSE(late.client->ticket_refused()); // offered, refused by the server: a full handshake
+  network renewed_late(configs);
+  renewed_late.client_ticket = renewed; // sealed one period ago
+  REQUIRE(renewed_late.handshake());
+  CHECK(renewed_late.server->resumed());
 }
 
 TEST_CASE("resumption: a ticket the client will not offer is reported and the handshake is full") {
@@ -224,6 +260,33 @@ TEST_CASE("0-RTT: a server that rejects early data gets every byte once, under 1
   CHECK(net.client->resumed());
   CHECK(net.client->early_data_rejected());
   CHECK_FALSE(net.server->early_data_accepted());
+}
+
+TEST_CASE(
+    "0-RTT: rejected 0-RTT packets are not congestion losses: the window and loss counters are untouched") {
+  // The server dropped them unopened; the path lost nothing (RFC 9002 §6.4).
+  // NewReno on the client: a congestion event would end slow start and
+  // halve the window below the initial one.
+  auto configs = resumable_configs(true);
+  network first(configs);
+  const auto ticket = ticket_from(first);
+  configs.second.tls.tickets.accept_early_data = false;
+  configs.first.congestion = cc::algorithm::new_reno;
+  network net(configs);
+  net.client_ticket = ticket;
+  net.client_early_data = true;
+  const auto request = pattern(4000, 7); // a few 0-RTT packets
+  const auto got = request_and_answer(net, request);
+  CHECK(got.server_got == request);
+  REQUIRE(net.client->early_data_rejected());
+  // Let every retransmission be acknowledged.
+  REQUIRE_FALSE(net.run_until([] { return false; }, 500ms));
+  const auto s = net.client->stats();
+  CHECK(s.zero_rtt_packets_discarded > 0);
+  CHECK(s.packets_lost == 0);
+  CHECK(s.bytes_in_flight == 0);
+  const cc::controller_config defaults{};
+  CHECK(s.cwnd >= defaults.initial_window_packets * defaults.max_datagram_size);
 }
 
 TEST_CASE("0-RTT: a replayed first flight is not delivered twice, from the same or another address") {

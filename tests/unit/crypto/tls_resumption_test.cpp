@@ -296,3 +296,36 @@ TEST_CASE("client_ticket: encoding round trip and bounds") {
   std::vector<std::byte> huge(client_ticket::max_encoded_length + 1);
   CHECK_FALSE(client_ticket::decode(huge, ec));
 }
+
+TEST_CASE(
+    "resumption: a rotating ring turns on the server's clock; a ticket resumes one rotation later, not two") {
+  // OpenSSL stamps sessions with the real clock, so the test clock starts
+  // there and only moves forward.
+  auto p = resumable_pair::make();
+  std::error_code ec;
+  const std::int64_t boundary = *p.clock / 600 * 600; // the current 600 s period began then
+  p.server.tickets.keys = ticket_key_ring::rotating(std::chrono::seconds(600), {}, *p.clock, ec);
+  REQUIRE(p.server.tickets.keys);
+  auto ctx = contexts::make(p.client, p.server);
+  const auto ticket = first_ticket(ctx);
+  const auto issued_period = p.server.tickets.keys->period();
+  CHECK(issued_period == boundary / 600);
+
+  SUBCASE("same period and the next: resumed") {
+    CHECK(handshake_with(ctx, ticket).server->resumed());
+    CHECK(p.server.tickets.keys->period() == issued_period);
+    *p.clock = boundary + 600; // the next period: the ring rotates at this handshake
+    auto o = handshake_with(ctx, ticket);
+    CHECK(o.server->resumed());
+    CHECK(p.server.tickets.keys->period() == issued_period + 1);
+    CHECK(o.client->tickets_received() == 1); // renewed under the new key
+  }
+  SUBCASE("two periods later: a full handshake, and a fresh ticket that resumes") {
+    *p.clock = boundary + 1200;
+    auto o = handshake_with(ctx, ticket);
+    CHECK_FALSE(o.server->resumed());
+    CHECK_FALSE(o.client->resumed());
+    REQUIRE(o.client->tickets_received() == 1);
+    CHECK(handshake_with(ctx, o.client->ticket()).server->resumed());
+  }
+}

@@ -1,9 +1,12 @@
 #include <doctest/doctest.h>
 
+#include "congestion/loss_based.hpp"
 #include "recovery/errc.hpp"
 #include "recovery/sender.hpp"
 
 #include "support/seed.hpp"
+
+#include <limits>
 
 using namespace std::chrono_literals;
 using tern::time_point;
@@ -164,4 +167,62 @@ TEST_CASE("sender: losses the peer rebuilt from repair reach the controller as a
   // Nothing reported, nothing told.
   s.on_repaired_losses(0, 0, t0 + 130ms);
   CHECK(s.stats().repaired_losses == 3);
+}
+
+TEST_CASE("sender: discarded packets (rejected 0-RTT) leave bytes in flight without a congestion event") {
+  // A client's 0-RTT packets that the server dropped unopened: they are
+  // forgotten (RFC 9002 §6.4), never fed to the controller as losses, even
+  // when later packets are acknowledged far past them.
+  tern::random_source rng{tern::test::seed()};
+  sender s{config_for(cc::algorithm::new_reno), rng};
+  for (int i = 0; i < 6; ++i) s.on_packet_sent({.bytes = 1200, .cookie = 100u + i}, t0); // 0-RTT: 0..5
+  const std::uint64_t window = s.congestion_window();
+  CHECK(s.bytes_in_flight() == 7200);
+  for (std::uint64_t pn = 0; pn < 6; ++pn) CHECK(s.discard(pn) == 1200);
+  CHECK(s.discard(3) == 0);  // once
+  CHECK(s.discard(99) == 0); // never sent
+  CHECK(s.bytes_in_flight() == 0);
+  CHECK(s.next_timeout() == tern::never); // nothing left to probe for
+  CHECK(s.stats().packets_discarded == 6);
+  CHECK(s.stats().bytes_discarded == 7200);
+
+  // The same frames go again under 1-RTT keys and are acknowledged; the
+  // discarded numbers below them are holes, not losses.
+  for (int i = 0; i < 4; ++i) s.on_packet_sent({.bytes = 1200, .cookie = 200u + i}, t0 + 10ms); // 6..9
+  const auto& out = s.on_ack_received(ack_of({{6, 9}}), t0 + 60ms);
+  CHECK_FALSE(out.error);
+  CHECK(out.acked.size() == 4);
+  CHECK(out.lost.empty());
+  CHECK(s.stats().packets_lost == 0);
+  CHECK(s.stats().bytes_lost == 0);
+  CHECK(s.congestion_window() == window + 4 * 1200); // slow start went on: no recovery, ssthresh untouched
+  const auto* reno = dynamic_cast<const cc::loss_based_controller*>(&s.controller());
+  REQUIRE(reno != nullptr);
+  CHECK_FALSE(reno->in_recovery());
+  CHECK(reno->slow_start_threshold() == std::numeric_limits<std::uint64_t>::max());
+  CHECK(s.bytes_in_flight() == 0);
+  // An ACK naming a discarded packet (a peer that never opened it cannot,
+  // but a wrong one might) acknowledges nothing.
+  const auto& late = s.on_ack_received(ack_of({{0, 9}}), t0 + 70ms);
+  CHECK_FALSE(late.error);
+  CHECK(late.acked.empty());
+  CHECK(late.spurious.empty());
+  CHECK(s.stats().packets_acked == 4);
+}
+
+TEST_CASE("sender: a discarded packet does not count against a loss found by time among the rest") {
+  tern::random_source rng{tern::test::seed()};
+  sender s{config_for(cc::algorithm::cubic), rng};
+  s.on_packet_sent({.bytes = 1200}, t0);       // 0: discarded
+  s.on_packet_sent({.bytes = 1200}, t0 + 1ms); // 1: really lost
+  s.on_packet_sent({.bytes = 1200}, t0 + 2ms); // 2: acknowledged
+  CHECK(s.discard(0) == 1200);
+  const auto& out = s.on_ack_received(ack_of({{2, 2}}), t0 + 50ms);
+  CHECK(out.lost.empty()); // 1 is only one behind: the time threshold decides
+  const auto& timed = s.on_timeout(s.next_timeout());
+  REQUIRE(timed.lost.size() == 1);
+  CHECK(timed.lost[0].packet_number == 1);
+  CHECK(s.stats().packets_lost == 1);
+  CHECK(s.stats().bytes_lost == 1200);
+  CHECK(s.stats().packets_discarded == 1);
 }
