@@ -83,10 +83,18 @@ TEST_CASE("media fec: bursty loss (gemodel 1% 20%) drops at most 0.5%, and spann
   CHECK(r.media.retransmissions <= 650);
 }
 
-TEST_CASE("media fec: a clean path carries no repair and its latency does not change") {
+TEST_CASE("media fec: a clean path carries under 1% repair and its latency is no worse") {
+  // Issue 19's clean-path target. The prior (docs/fec.md, "Before the
+  // first reports") protects the first 200 packets and the round trip it
+  // takes to judge them, then repair stops: seed 1, 54 repair packets
+  // (0.21% of 60 s). Its repair fills the first round trips, so
+  // congestion control's bandwidth estimate comes out higher and frames
+  // are paced out slightly faster: p50 and p99 106.8 ms against 109.4 ms
+  // without FEC.
   const auto with = run("delay 100ms", 400ms, fec::repair_mode::adaptive);
   const auto without = run("delay 100ms", 400ms, fec::repair_mode::off);
   CHECK(with.media.fec.overhead < 0.01);
-  CHECK(with.media.fec.repair_packets == 0);
-  CHECK(with.media.latency_p99_ms == doctest::Approx(without.media.latency_p99_ms).epsilon(0.01));
+  CHECK(with.media.fec.repair_packets < 100); // a prior's worth, not a steady stream
+  CHECK(with.media.latency_p99_ms <= without.media.latency_p99_ms * 1.01);
+  CHECK(with.media.latency_p50_ms <= without.media.latency_p50_ms * 1.01);
 }
