@@ -30,11 +30,11 @@ namespace tern::fec {
 
 class path_loss {
 public:
-  /// The prior: the loss the media targets are set at (2% random),
-  /// which the policy meets with 3 repairs for a 14-packet frame. Lower
-  /// priors leave a block without repair at 1-2% loss (m = 1 at 0.5%), so
-  /// the first frames would still wait for retransmissions on the paths
-  /// repair is for.
+  /// The prior: the loss tern's media targets are set at (2% random),
+  /// which the policy meets with 3 repairs for a 14-packet frame, overrun
+  /// at 2% one block in 3,200; a 1% prior gives 2 repairs, overrun at 2%
+  /// one block in 270, so the first frames of a 2% path would again wait
+  /// for retransmissions now and then.
   static constexpr double prior_loss_rate = 0.02;
   static constexpr double prior_mean_burst = 1;
   /// Clean packets that end the prior: a 2% path loses none of 200 one time
