@@ -113,47 +113,48 @@ TEST_CASE("connection fec: adaptive repair stays off on a clean path and starts 
   CHECK(net.client->state() == connection_state::established);
 }
 
+TEST_CASE("connection fec: a REPAIR frame outside the bounds closes the connection with FRAME_ENCODING_ERROR") {
+  network net(pinned_configs());
+  REQUIRE(net.handshake());
+  std::vector<std::byte> symbol(10);
+  connection_test_access::inject_frames(*net.client, encode_frame(wire::repair_frame{5, 1, 1, 0, symbol}));
+  // A well-formed one is taken (and leads nowhere: its block is unknown).
+  net.run_until([] { return false; }, 200ms);
+  REQUIRE(net.server->state() == connection_state::established);
+  // The same frame with its mask's bit 0 clear, written by hand.
+  std::vector<std::byte> bad = encode_frame(wire::repair_frame{5, 1, 1, 0, symbol});
+  bad[1 + 1 + 7] = std::byte{2}; // first packet 5 is one varint byte; the mask's last byte
+  connection_test_access::inject_frames(*net.client, bad);
+  REQUIRE(net.run_until([&] { return net.server->state() != connection_state::established; }, 5s));
+  CHECK(net.server->close_reason().code == static_cast<std::uint64_t>(wire::transport_error::frame_encoding_error));
+}
+
+// --- per-flow choice (docs/fec.md, "Per flow") ------------------------------
+
 namespace {
 
-/// Sends `count` 5000-byte messages 33 ms apart with a 250 ms deadline:
-/// 2.5 RTTs of the pinned path, within the prior's reach (docs/fec.md,
-/// "Before the first reports").
-void send_close_deadline_frames(network& net, int count, std::uint64_t seed) {
-  std::error_code ec;
-  for (int i = 0; i < count; ++i) {
-    REQUIRE(net.client->send_message(pattern(5000, seed + static_cast<std::uint64_t>(i)), net.now + 250ms, net.now, ec));
-    net.run_until([&] { while (net.server->receive_message(net.now)) {} return false; }, 33ms);
-  }
+message_flow_options flow_fec(std::optional<fec_mode> mode, double ratio = 0.25) {
+  message_flow_options o;
+  o.ordered = false;
+  o.fec = mode;
+  o.fec_fixed_ratio = ratio;
+  return o;
+}
+
+message_options on_flow(std::uint8_t flow) {
+  message_options o;
+  o.flow = flow;
+  return o;
+}
+
+/// Drops the `nth` full-size datagram to the server (counting from 1).
+std::function<bool(bool, std::vector<std::byte>&)> drop_big_to_server(int nth, int& seen) {
+  return [&seen, nth](bool to_server, std::vector<std::byte>& bytes) {
+    return !(to_server && bytes.size() > 1000 && ++seen == nth);
+  };
 }
 
 } // namespace
-
-TEST_CASE("connection fec: close deadlines get the prior's repair from the first packet, none once the path shows clean") {
-  network net(pinned_configs());
-  settle(net);
-  send_close_deadline_frames(net, 1, 200);
-  CHECK(net.client->stats().fec_repair_packets_sent > 0);
-  CHECK(net.client->stats().fec_path_loss_rate == 0); // the prior is not a measurement
-  send_close_deadline_frames(net, 100, 300); // about 500 packets, all arriving
-  const auto after_evidence = net.client->stats().fec_repair_packets_sent;
-  CHECK(after_evidence < 100);
-  send_close_deadline_frames(net, 60, 600);
-  CHECK(net.client->stats().fec_repair_packets_sent == after_evidence);
-}
-
-TEST_CASE("connection fec: a loss in the first frame, before anything was measured, is rebuilt, not retransmitted") {
-  network net(pinned_configs());
-  settle(net);
-  int big_to_server = 0;
-  net.hook = [&](bool to_server, std::vector<std::byte>& bytes) {
-    return !(to_server && bytes.size() > 1000 && ++big_to_server == 2);
-  };
-  send_close_deadline_frames(net, 1, 200);
-  net.run_until([] { return false; }, 1s);
-  REQUIRE(big_to_server >= 2);
-  CHECK(net.server->stats().fec_packets_recovered == 1);
-  CHECK(net.client->stats().message_retransmissions == 0);
-}
 
 TEST_CASE("connection fec: a flow with FEC off never gets repair, even when the connection's default is fixed") {
   network net(fixed_ratio_configs(0.5));
@@ -235,4 +236,46 @@ TEST_CASE("connection fec: a flow's fixed ratio outside 0 to 1 (0 excluded) is r
         std::errc::invalid_argument);
   CHECK_FALSE(net.client->configure_message_flow(1, flow_fec(fec_mode::fixed, 1.0)));
   CHECK_FALSE(net.client->configure_message_flow(1, flow_fec(fec_mode::off, 0.0))); // the ratio is not used
+}
+
+// --- before any measurement (docs/fec.md, "Before the first reports") ------
+
+namespace {
+
+/// Sends `count` 5000-byte messages 33 ms apart with a 250 ms deadline:
+/// 2.5 RTTs of the pinned path, within the prior's reach (docs/fec.md,
+/// "Before the first reports").
+void send_close_deadline_frames(network& net, int count, std::uint64_t seed) {
+  std::error_code ec;
+  for (int i = 0; i < count; ++i) {
+    REQUIRE(net.client->send_message(pattern(5000, seed + static_cast<std::uint64_t>(i)), net.now + 250ms, net.now, ec));
+    net.run_until([&] { while (net.server->receive_message(net.now)) {} return false; }, 33ms);
+  }
+}
+
+} // namespace
+
+TEST_CASE("connection fec: close deadlines get the prior's repair from the first packet, none once the path shows clean") {
+  network net(pinned_configs());
+  settle(net);
+  send_close_deadline_frames(net, 1, 200);
+  CHECK(net.client->stats().fec_repair_packets_sent > 0);
+  CHECK(net.client->stats().fec_path_loss_rate == 0); // the prior is not a measurement
+  send_close_deadline_frames(net, 100, 300); // about 500 packets, all arriving
+  const auto after_evidence = net.client->stats().fec_repair_packets_sent;
+  CHECK(after_evidence < 100);
+  send_close_deadline_frames(net, 60, 600);
+  CHECK(net.client->stats().fec_repair_packets_sent == after_evidence);
+}
+
+TEST_CASE("connection fec: a loss in the first frame, before anything was measured, is rebuilt, not retransmitted") {
+  network net(pinned_configs());
+  settle(net);
+  int seen = 0;
+  net.hook = drop_big_to_server(2, seen);
+  send_close_deadline_frames(net, 1, 200);
+  net.run_until([] { return false; }, 1s);
+  REQUIRE(seen >= 2);
+  CHECK(net.server->stats().fec_packets_recovered == 1);
+  CHECK(net.client->stats().message_retransmissions == 0);
 }
