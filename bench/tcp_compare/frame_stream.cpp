@@ -111,6 +111,17 @@ std::string latency_report::json(const nlohmann::ordered_json& extra) const {
       {"p99_ms", tenths(pct(0.99))},
       {"max_ms", tenths(sorted.empty() ? 0.0 : sorted.back())},
   };
+  // Where the tail is: the slowest frames with their place in delivery
+  // order (the frame order on an ordered flow), so a tail of the first
+  // frames tells apart from one in the middle of the stream.
+  std::vector<std::size_t> order(ms_.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  const std::size_t shown = std::min<std::size_t>(order.size(), 8);
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(shown), order.end(),
+                    [&](std::size_t a, std::size_t b) { return ms_[a] > ms_[b]; });
+  nlohmann::ordered_json slowest = nlohmann::ordered_json::array();
+  for (std::size_t i = 0; i < shown; ++i) slowest.push_back({order[i], tenths(ms_[order[i]])});
+  out["slowest"] = slowest;
   for (const auto& [key, value] : extra.items()) out[key] = value;
   return out.dump();
 }

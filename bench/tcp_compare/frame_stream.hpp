@@ -68,8 +68,9 @@ public:
   bool write_frames(const std::string& path) const;
 
   /// {"frames":N,"delivered":D,"drop_rate":R,"p50_ms":..,"p90_ms":..,
-  /// "p99_ms":..,"max_ms":..} followed by the members of `extra` (an
-  /// object), on one line. Frames never delivered count as dropped.
+  /// "p99_ms":..,"max_ms":..,"slowest":[[delivery index, ms], ...]} (the
+  /// eight slowest frames) followed by the members of `extra` (an object),
+  /// on one line. Frames never delivered count as dropped.
   std::string json(const nlohmann::ordered_json& extra = nlohmann::ordered_json::object()) const;
 
 private:

@@ -27,7 +27,7 @@ std::size_t connection::fec_source_reserve(time_point now) {
   if (repair_.repair_due()) return 0; // the next packet is a repair packet
   const std::uint32_t pending = messages_out_.pending_flows(now, message_one_way_delay(sender_));
   if (pending == 0) return 0;
-  repair_.on_local_losses(sender_.stats().packets_lost, sender_.stats().packets_sent);
+  repair_.on_local_losses(sender_.stats().packets_sent, sender_.stats().packets_acked, sender_.stats().packets_lost);
   return repair_.reserve(fec_protection_of(pending));
 }
 
@@ -60,7 +60,7 @@ void connection::on_fec_packet_built(std::uint64_t number, std::span<const std::
   s.message_slack = frames.message_slack;
   s.any_message = frames.message_data;
   s.sent_at = now;
-  repair_.on_local_losses(sender_.stats().packets_lost, sender_.stats().packets_sent);
+  repair_.on_local_losses(sender_.stats().packets_sent, sender_.stats().packets_acked, sender_.stats().packets_lost);
   const bool had_repair = repair_.has_repair();
   repair_.on_packet_built(s, sender_.rtt().smoothed_rtt());
   if (!s.carries_message) return;

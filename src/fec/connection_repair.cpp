@@ -5,17 +5,8 @@
 namespace tern::fec {
 
 std::size_t connection_repair::reserve(const protection& asks) const noexcept {
-  return asks.fixed_ratio > 0 || (asks.adaptive && loss_rate() > 0) ? source_reserve : 0;
-}
-
-double connection_repair::loss_rate() const noexcept {
-  if (estimate_.packets_reported() >= early_report_packets || local_sent_ == 0) return estimate_.loss_rate();
-  const double early =
-      std::max(estimate_.loss_rate(), static_cast<double>(local_lost_) / static_cast<double>(local_sent_));
-  // A rate from the first few hundred packets is mostly luck: once any
-  // loss showed, assume at least early_loss_floor until the reports have
-  // measured it (a clean path, with no loss at all, still gets none).
-  return early > 0 ? std::max(early, early_loss_floor) : 0.0;
+  const bool adaptive_repairs = asks.adaptive && (path_.measured_loss_rate() > 0 || path_.prior_holds());
+  return asks.fixed_ratio > 0 || adaptive_repairs ? source_reserve : 0;
 }
 
 void connection_repair::on_packet_built(const sent_source& p, duration srtt) {
@@ -37,7 +28,7 @@ void connection_repair::on_packet_built(const sent_source& p, duration srtt) {
 
 bool connection_repair::closes_at_tail(const sent_source& p, duration srtt) const noexcept {
   if (!p.message_tail) return false;
-  if (!layout_for(loss_rate(), estimate_.mean_burst()).span_messages) return true;
+  if (!layout_for(path_.measured_loss_rate(), path_.measured_mean_burst()).span_messages) return true;
   const auto max_age = std::chrono::duration_cast<duration>(srtt * max_block_age_rtts);
   return encoder_->open_sources() >= spanning_sources || p.sent_at - block_started_ >= max_age;
 }
@@ -45,8 +36,10 @@ bool connection_repair::closes_at_tail(const sent_source& p, duration srtt) cons
 void connection_repair::close_block(duration srtt, time_point now) {
   block_outlook b;
   b.sources = encoder_->open_sources();
-  b.loss_rate = loss_rate();
-  b.mean_burst = estimate_.mean_burst();
+  const bool deadline_close =
+      block_slack_ < std::chrono::duration_cast<duration>(srtt * path_loss::prior_slack_rtts);
+  b.loss_rate = path_.loss_rate(deadline_close);
+  b.mean_burst = path_.mean_burst(deadline_close);
   // A retransmission arrives about one and a half round trips after the
   // original was sent (loss detected by the ACK of later packets, then one
   // way again).
@@ -128,10 +121,10 @@ std::optional<std::uint64_t> connection_repair::repair_horizon(std::uint64_t num
   return std::nullopt;
 }
 
-void connection_repair::on_report(const wire::repair_report_frame& f) noexcept { estimate_.on_report(f); }
+void connection_repair::on_report(const wire::repair_report_frame& f) noexcept { path_.on_report(f); }
 
 connection_repair::repaired_losses connection_repair::take_repaired_losses() noexcept {
-  const std::uint64_t total = estimate_.packets_recovered();
+  const std::uint64_t total = path_.estimate().packets_recovered();
   if (total <= peer_recovered_taken_) return {};
   // A peer cannot have rebuilt more than this side protected: a report
   // that says so is believed only that far.
@@ -179,9 +172,9 @@ repair_stats connection_repair::stats() const noexcept {
     s.repairs_received = decoder_->stats().repairs_received;
     s.repairs_ignored = decoder_->stats().repairs_ignored;
   }
-  s.peer_packets_recovered = estimate_.packets_recovered();
-  s.path_loss_rate = loss_rate();
-  s.path_mean_burst = estimate_.mean_burst();
+  s.peer_packets_recovered = path_.estimate().packets_recovered();
+  s.path_loss_rate = path_.measured_loss_rate();
+  s.path_mean_burst = path_.measured_mean_burst();
   return s;
 }
 

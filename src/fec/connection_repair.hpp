@@ -11,8 +11,8 @@
 
 #include "fec/block_decoder.hpp"
 #include "fec/block_encoder.hpp"
-#include "fec/loss_estimate.hpp"
 #include "fec/loss_meter.hpp"
+#include "fec/path_loss.hpp"
 #include "fec/repair_policy.hpp"
 #include "wire/repair_frames.hpp"
 #include "wire/writer.hpp"
@@ -41,7 +41,8 @@ struct repair_stats {
   std::uint64_t packets_recovered = 0;
   /// The peer's count of packets it rebuilt (its last REPAIR_REPORT).
   std::uint64_t peer_packets_recovered = 0;
-  /// The loss rate the adaptation uses (0 until the peer reports).
+  /// The loss rate measured so far (0 until a loss shows; the prior
+  /// protecting the first packets is not a measurement).
   double path_loss_rate = 0;
   double path_mean_burst = 1;
 };
@@ -99,16 +100,11 @@ public:
   /// Every 1-RTT packet built (not probes padded past the reserve): message
   /// packets join the open block. `srtt` judges the deadline slack.
   void on_packet_built(const sent_source& p, duration srtt);
-  /// The sender's own loss detector's counts, used until the peer's reports
-  /// have covered early_report_packets: before repair hides anything the
-  /// detector sees every loss, an ACK after it happened, where a report
-  /// needs 64 packets to settle and many more to be a rate.
-  void on_local_losses(std::uint64_t packets_lost, std::uint64_t packets_sent) noexcept {
-    local_lost_ = packets_lost;
-    local_sent_ = packets_sent;
+  /// The sender's own loss detector's counts (fec::path_loss: they end the
+  /// prior and stand in for the peer's reports at first).
+  void on_local_losses(std::uint64_t packets_sent, std::uint64_t packets_acked, std::uint64_t packets_lost) noexcept {
+    path_.on_local(packets_sent, packets_acked, packets_lost);
   }
-  static constexpr std::uint64_t early_report_packets = 1000;
-  static constexpr double early_loss_floor = 0.02;
   bool has_repair() const noexcept { return encoder_ && encoder_->next_repair() != nullptr; }
   /// A queued repair should go in the next packet: always, unless the
   /// queued repair is interleaved (docs/fec.md, "Bursty loss") and no
@@ -181,8 +177,6 @@ private:
   /// fragment: always, unless blocks span messages (block_layout) and it is
   /// still small and young.
   bool closes_at_tail(const sent_source& p, duration srtt) const noexcept;
-  /// The loss rate adaptation works from (see on_local_losses).
-  double loss_rate() const noexcept;
   protected_block* protected_block_at(std::uint64_t first) noexcept;
   std::vector<protected_block> protected_;
 
@@ -192,7 +186,7 @@ private:
   std::unique_ptr<block_encoder> encoder_;
   std::unique_ptr<block_decoder> decoder_;
   loss_meter meter_;
-  loss_estimate estimate_;
+  path_loss path_;
   /// The open block's shortest deadline slack, payload bytes and what its
   /// sources asked for.
   duration block_slack_ = duration::max();
@@ -207,8 +201,6 @@ private:
   std::uint64_t block_bytes_ = 0;
   bool message_data_received_ = false;
   std::uint64_t peer_recovered_taken_ = 0;
-  std::uint64_t local_lost_ = 0;
-  std::uint64_t local_sent_ = 0;
   wire::repair_report_frame last_report_;
   time_point last_report_at_{};
   mutable repair_stats stats_;

@@ -41,10 +41,12 @@ connsim::scenario_result run(const std::string& link, duration deadline, fec::re
 TEST_CASE("media fec: 2% loss both ways, 400 ms deadline - latency near the one-way delay, under 25% repair") {
   const auto r = run("delay 100ms loss 2%", 400ms, fec::repair_mode::adaptive);
   const auto& m = r.media;
-  // Seeds 1-5: p50 107.7-108.4 ms, steady p99 108.8-109.7 ms (p99 of the
-  // whole run 109-167 ms: a loss in the first second, before the loss
-  // measurement, waits for its retransmission and holds the frames behind
-  // it), no drops, overhead 20.5-22.6%. Without FEC: p50 241-245, p99
+  // Seeds 1-5: p50 106.6-107.3 ms, steady p99 107.2-108.5 ms, p99 of the
+  // whole run 107.2-139.6 ms (139.6: two blocks on seed 5 that repair could
+  // not rebuild wait for their retransmission, and hold the frames behind
+  // them), no drops, overhead 20.6-22.6%. Before the prior (docs/fec.md,
+  // "Before the first reports") a loss in the first second waited for its
+  // retransmission: p99 up to 166.7 ms. Without FEC: p50 241-245, p99
   // 310-335 ms.
   CHECK(m.frames_over_deadline == 0);
   CHECK(m.latency_p50_ms <= 110);
@@ -83,10 +85,18 @@ TEST_CASE("media fec: bursty loss (gemodel 1% 20%) drops at most 0.5%, and spann
   CHECK(r.media.retransmissions <= 650);
 }
 
-TEST_CASE("media fec: a clean path carries no repair and its latency does not change") {
+TEST_CASE("media fec: a clean path carries under 1% repair and its latency is no worse") {
+  // Issue 19's clean-path target. The prior (docs/fec.md, "Before the
+  // first reports") protects the first 200 packets and the round trip it
+  // takes to judge them, then repair stops: seed 1, 54 repair packets
+  // (0.21% of 60 s). Its repair fills the first round trips, so
+  // congestion control's bandwidth estimate comes out higher and frames
+  // are paced out slightly faster: p50 and p99 106.8 ms against 109.4 ms
+  // without FEC.
   const auto with = run("delay 100ms", 400ms, fec::repair_mode::adaptive);
   const auto without = run("delay 100ms", 400ms, fec::repair_mode::off);
   CHECK(with.media.fec.overhead < 0.01);
-  CHECK(with.media.fec.repair_packets == 0);
-  CHECK(with.media.latency_p99_ms == doctest::Approx(without.media.latency_p99_ms).epsilon(0.01));
+  CHECK(with.media.fec.repair_packets < 100); // a prior's worth, not a steady stream
+  CHECK(with.media.latency_p99_ms <= without.media.latency_p99_ms * 1.01);
+  CHECK(with.media.latency_p50_ms <= without.media.latency_p50_ms * 1.01);
 }

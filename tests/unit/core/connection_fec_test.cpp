@@ -1,8 +1,9 @@
 // Forward error correction at the connection level (docs/fec.md): a lost
 // packet of a deadline message is rebuilt by the receiver from the REPAIR
 // frames behind its block, delivered without waiting a round trip, and not
-// retransmitted; a clean path carries no repair; malformed REPAIR frames
-// close the connection like any malformed frame.
+// retransmitted; a clean path carries no repair beyond the prior's
+// (close deadlines, first packets); malformed REPAIR frames close the
+// connection like any malformed frame.
 
 #include "harness.hpp"
 #include "support/connection_test_access.hpp"
@@ -92,6 +93,8 @@ TEST_CASE("connection fec: adaptive repair stays off on a clean path and starts 
   network net(configs);
   settle(net);
   std::error_code ec;
+  // A 1 s deadline is 10 RTTs here: beyond the prior's reach, so repair
+  // waits for measured loss.
   auto send_frames = [&](int count, std::uint64_t seed) {
     for (int i = 0; i < count; ++i) {
       REQUIRE(net.client->send_message(pattern(5000, seed + static_cast<std::uint64_t>(i)), net.now + 1s, net.now, ec));
@@ -233,4 +236,46 @@ TEST_CASE("connection fec: a flow's fixed ratio outside 0 to 1 (0 excluded) is r
         std::errc::invalid_argument);
   CHECK_FALSE(net.client->configure_message_flow(1, flow_fec(fec_mode::fixed, 1.0)));
   CHECK_FALSE(net.client->configure_message_flow(1, flow_fec(fec_mode::off, 0.0))); // the ratio is not used
+}
+
+// --- before any measurement (docs/fec.md, "Before the first reports") ------
+
+namespace {
+
+/// Sends `count` 5000-byte messages 33 ms apart with a 250 ms deadline:
+/// 2.5 RTTs of the pinned path, within the prior's reach (docs/fec.md,
+/// "Before the first reports").
+void send_close_deadline_frames(network& net, int count, std::uint64_t seed) {
+  std::error_code ec;
+  for (int i = 0; i < count; ++i) {
+    REQUIRE(net.client->send_message(pattern(5000, seed + static_cast<std::uint64_t>(i)), net.now + 250ms, net.now, ec));
+    net.run_until([&] { while (net.server->receive_message(net.now)) {} return false; }, 33ms);
+  }
+}
+
+} // namespace
+
+TEST_CASE("connection fec: close deadlines get the prior's repair from the first packet, none once the path shows clean") {
+  network net(pinned_configs());
+  settle(net);
+  send_close_deadline_frames(net, 1, 200);
+  CHECK(net.client->stats().fec_repair_packets_sent > 0);
+  CHECK(net.client->stats().fec_path_loss_rate == 0); // the prior is not a measurement
+  send_close_deadline_frames(net, 100, 300); // about 500 packets, all arriving
+  const auto after_evidence = net.client->stats().fec_repair_packets_sent;
+  CHECK(after_evidence < 100);
+  send_close_deadline_frames(net, 60, 600);
+  CHECK(net.client->stats().fec_repair_packets_sent == after_evidence);
+}
+
+TEST_CASE("connection fec: a loss in the first frame, before anything was measured, is rebuilt, not retransmitted") {
+  network net(pinned_configs());
+  settle(net);
+  int seen = 0;
+  net.hook = drop_big_to_server(2, seen);
+  send_close_deadline_frames(net, 1, 200);
+  net.run_until([] { return false; }, 1s);
+  REQUIRE(seen >= 2);
+  CHECK(net.server->stats().fec_packets_recovered == 1);
+  CHECK(net.client->stats().message_retransmissions == 0);
 }
