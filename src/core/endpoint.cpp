@@ -43,7 +43,8 @@ std::error_code check(const endpoint_config& config) noexcept {
   if (cid > wire::max_connection_id_length || (server && cid < 8) || config.max_connections == 0 ||
       config.max_half_open == 0 || config.max_half_open_per_source == 0 ||
       config.new_token_lifetime < duration::zero() || (server && config.retry_token_lifetime <= duration::zero()) ||
-      config.min_handshake_answer <= duration::zero() || config.max_handshake_answer < config.min_handshake_answer)
+      config.min_handshake_answer <= duration::zero() || config.max_handshake_answer < config.min_handshake_answer ||
+      config.unanswered_penalty < duration::zero())
     return std::make_error_code(std::errc::invalid_argument);
   return {};
 }
@@ -109,6 +110,10 @@ datagram_outcome endpoint::admit(const wire::decoded_header& h, std::span<std::b
   // real host opening many connections at once is not held back while
   // there is room. An unvalidated Initial never displaces.
   const bool validated = admission.has_value();
+  if (half_open_.total() >= config_.max_half_open / 2 && half_open_.unanswered(from, now)) {
+    ++stats_.initials_from_unanswered;
+    return dropped();
+  }
   connection_handle displaced = no_connection;
   if (half_open_.total() >= config_.max_half_open) {
     if (validated) displaced = half_open_.displaceable(half_open_.from(from));
@@ -341,6 +346,7 @@ void endpoint::on_timeout(time_point now, std::vector<connection_handle>& ran) {
     if (now >= answer_deadline(e)) {
       // Silent, as at handshake_timeout: the client sent nothing to answer.
       e.conn->drop_handshake(core_errc::handshake_timeout);
+      half_open_.note_unanswered(e.source, now, config_.unanswered_penalty);
       end_half_open(h, e);
       ++stats_.handshakes_unanswered;
     } else {

@@ -85,6 +85,11 @@ struct endpoint_config {
   std::size_t handshake_answer_ptos = 3;
   duration min_handshake_answer = std::chrono::milliseconds(250);
   duration max_handshake_answer = std::chrono::seconds(3);
+  /// A source (IP address) whose handshake was dropped that way is, for
+  /// this long, admitted only while fewer than max_half_open / 2
+  /// handshakes are in progress: hosts that take places and never answer
+  /// cannot keep them all turning over among themselves.
+  duration unanswered_penalty = std::chrono::seconds(30);
   /// Established server connections the application has not claimed yet
   /// (waiting for accept); an Initial beyond it is dropped. Handshaking
   /// connections are bounded by max_connections.
@@ -159,6 +164,9 @@ struct endpoint_stats {
   /// Handshakes dropped because the client did not answer the server's
   /// first flight in time (handshake_answer_ptos).
   std::uint64_t handshakes_unanswered = 0;
+  /// Validated Initials dropped because their source left a handshake
+  /// unanswered recently and half of max_half_open is taken.
+  std::uint64_t initials_from_unanswered = 0;
   /// Initials that looked right but did not authenticate.
   std::uint64_t initials_unauthenticated = 0;
   /// Handshakes in progress now.

@@ -575,6 +575,41 @@ TEST_CASE("endpoint: hosts that answer Retries from more than max_half_open / 2 
   CHECK(f.server->stats().half_open == 5);
 }
 
+TEST_CASE("endpoint: a host that left a handshake unanswered gets a place again only while half are free") {
+  endpoint_config c;
+  c.require_address_validation = true;
+  c.max_half_open = 6;
+  c.max_handshake_answer = 1s;
+  c.unanswered_penalty = 30s;
+  server_fixture f(c);
+  std::vector<std::unique_ptr<connection>> held;
+  const auto from_host = [&](std::uint8_t host) {
+    auto r = f.validated_initial(address::ipv4({198, 51, 100, host}, 1000));
+    if (r.accepted) held.push_back(std::move(r.accepted));
+    return r.what;
+  };
+  using kind = datagram_outcome::kind;
+  for (std::uint8_t host = 1; host <= 6; ++host) CHECK(from_host(host) == kind::accepted);
+  std::vector<connection_handle> ran;
+  f.now += 1s;
+  f.server->on_timeout(f.now, ran);
+  for (connection_handle h : ran) f.server->remove(h);
+  REQUIRE(f.server->stats().handshakes_unanswered == 6);
+  REQUIRE(f.server->stats().half_open == 0);
+  // The six come back: three get in (fewer than 6 / 2 in progress), the
+  // other three are dropped, and the places left are for clean hosts.
+  for (std::uint8_t host = 1; host <= 6; ++host) (void)from_host(host);
+  CHECK(f.server->stats().half_open == 3);
+  CHECK(f.server->stats().initials_from_unanswered == 3);
+  auto legit = f.handshake(address::ipv4({203, 0, 113, 5}, 5555));
+  CHECK(legit.conn->is_established());
+  CHECK(from_host(7) == kind::accepted); // never recorded
+  // The record expires after the penalty.
+  f.now += 31s;
+  CHECK(from_host(4) == kind::accepted);
+  CHECK(f.server->stats().initials_from_unanswered == 3);
+}
+
 /// A short-header packet to `cid`: delivered if the endpoint routes it.
 datagram_outcome::kind to_cid(endpoint& ep, const wire::connection_id& cid, const test::network& net) {
   std::vector<std::byte> packet(64, std::byte{0});
