@@ -251,7 +251,14 @@ void endpoint::update(connection_handle handle, time_point now) {
 }
 
 time_point endpoint::answer_deadline(const entry& e) const noexcept {
-  if (!e.half_open || config_.handshake_answer_ptos == 0 || e.conn->client_answered()) return never;
+  // Only under load (from retry_above_half_open handshakes in progress): a
+  // slow client costs nobody a place otherwise. A handshake already closing
+  // (a refused client being told why) is left to finish.
+  const bool under_load =
+      config_.retry_above_half_open > 0 && half_open_.total() >= config_.retry_above_half_open;
+  if (!e.half_open || !under_load || config_.handshake_answer_ptos == 0 || e.conn->client_answered() ||
+      e.conn->state() != connection_state::handshaking)
+    return never;
   // The PTO of the RTT measured so far: the initial RTT's until the client
   // acknowledges the server's Initial.
   const duration wait = std::clamp<duration>(e.conn->probe_timeout() * static_cast<std::int64_t>(config_.handshake_answer_ptos),

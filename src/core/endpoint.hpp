@@ -79,7 +79,9 @@ struct endpoint_config {
   /// first flight (no Handshake packet from it authenticated) within
   /// handshake_answer_ptos probe timeouts of the RTT measured so far,
   /// clamped to [min_handshake_answer, max_handshake_answer], is dropped
-  /// then, not at handshake_timeout: a real client answers within one RTT
+  /// then, not at handshake_timeout, while at least retry_above_half_open
+  /// handshakes are in progress (under load; a slow client costs nobody a
+  /// place otherwise): a real client answers within one RTT
   /// (three PTOs leave room for a lost flight and its retransmission),
   /// and places held by hosts that never do turn over. 0: never.
   std::size_t handshake_answer_ptos = 3;

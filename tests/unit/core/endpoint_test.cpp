@@ -452,6 +452,7 @@ TEST_CASE("endpoint: a handshake whose client never answers gives its place back
   endpoint_config c;
   c.min_handshake_answer = 250ms;
   c.max_handshake_answer = 2s; // three PTOs of the initial RTT (about 1 s each) are more: the ceiling binds
+  c.retry_above_half_open = 1;  // one handshake in progress is a load: the deadline applies
   server_fixture f(c);
   const time_point start = f.now;
   auto r = f.feed(f.initial());
@@ -516,6 +517,7 @@ TEST_CASE("endpoint: a client that answers keeps its place past the answer deadl
   endpoint_config c;
   c.max_handshake_answer = 1s;
   c.min_handshake_answer = 1s;
+  c.retry_above_half_open = 1;
   server_fixture f(c);
   auto first = f.initial();
   auto r = f.server->on_datagram(first, client_addr, f.now);
@@ -546,6 +548,7 @@ TEST_CASE("endpoint: hosts that answer Retries from more than max_half_open / 2 
   c.require_address_validation = true;
   c.max_half_open = 6;
   c.max_handshake_answer = 1s;
+  c.retry_above_half_open = 1; // under load from the first handshake
   server_fixture f(c);
   std::vector<std::unique_ptr<connection>> held;
   const auto flood = [&](std::uint8_t first_host, std::uint8_t hosts) {
@@ -580,6 +583,7 @@ TEST_CASE("endpoint: a host that left a handshake unanswered gets a place again 
   c.require_address_validation = true;
   c.max_half_open = 6;
   c.max_handshake_answer = 1s;
+  c.retry_above_half_open = 1; // under load from the first handshake
   c.unanswered_penalty = 30s;
   server_fixture f(c);
   std::vector<std::unique_ptr<connection>> held;
