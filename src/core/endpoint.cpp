@@ -252,13 +252,10 @@ void endpoint::update(connection_handle handle, time_point now) {
 
 time_point endpoint::answer_deadline(const entry& e) const noexcept {
   // Only under load (from retry_above_half_open handshakes in progress): a
-  // slow client costs nobody a place otherwise. A handshake already closing
-  // (a refused client being told why) is left to finish.
+  // slow client costs nobody a place otherwise.
   const bool under_load =
       config_.retry_above_half_open > 0 && half_open_.total() >= config_.retry_above_half_open;
-  if (!e.half_open || !under_load || config_.handshake_answer_ptos == 0 || e.conn->client_answered() ||
-      e.conn->state() != connection_state::handshaking)
-    return never;
+  if (!e.half_open || !under_load || config_.handshake_answer_ptos == 0 || e.conn->client_answered()) return never;
   // The PTO of the RTT measured so far: the initial RTT's until the client
   // acknowledges the server's Initial.
   const duration wait = std::clamp<duration>(e.conn->probe_timeout() * static_cast<std::int64_t>(config_.handshake_answer_ptos),
@@ -352,7 +349,9 @@ void endpoint::on_timeout(time_point now, std::vector<connection_handle>& ran) {
     timers_.clear(e.timer);
     if (now >= answer_deadline(e)) {
       // Silent, as at handshake_timeout: the client sent nothing to answer.
-      e.conn->drop_handshake(core_errc::handshake_timeout);
+      // One already closing (a refused client being told why) keeps its
+      // reason and finishes closing; it just stops holding a place.
+      if (e.conn->state() == connection_state::handshaking) e.conn->drop_handshake(core_errc::handshake_timeout);
       half_open_.note_unanswered(e.source, now, config_.unanswered_penalty);
       end_half_open(h, e);
       ++stats_.handshakes_unanswered;
