@@ -293,9 +293,9 @@ void connection::enter_draining(const close_info& info, time_point now) {
   emit_closed_once();
 }
 
-void connection::drop_handshake() {
+void connection::drop_handshake(core_errc why) {
   if (is_client() || is_established() || is_closed()) return;
-  close_silently(core_errc::too_many_connections);
+  close_silently(why);
 }
 
 void connection::close_silently(core_errc why) {

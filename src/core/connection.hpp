@@ -236,10 +236,17 @@ public:
   /// The key the peer presented in a handshake still in progress or
   /// failed, accepted or not (a refused client's, for logs).
   /// Ends a server connection whose handshake is in progress at once,
-  /// sending nothing (close error too_many_connections): the endpoint
-  /// drops it to admit a fairer one (half_open_budget). No effect once
+  /// sending nothing, with close error `why`: the endpoint drops it to
+  /// admit a fairer one (half_open_budget, too_many_connections) or because
+  /// its client never answered (handshake_timeout). No effect once
   /// established or closed.
-  void drop_handshake();
+  void drop_handshake(core_errc why = core_errc::too_many_connections);
+  /// Server: the client answered the server's first flight (a Handshake
+  /// packet of its authenticated), so the handshake is making progress.
+  bool client_answered() const noexcept { return handshake_.client_answered; }
+  /// The probe timeout from the RTT measured so far (the initial RTT before
+  /// any sample), without backoff.
+  duration probe_timeout() const noexcept { return pto(); }
   std::optional<crypto::spki_digest> presented_fingerprint() const {
     return handshake_.tls ? handshake_.tls->presented_spki() : std::nullopt;
   }

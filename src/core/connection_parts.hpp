@@ -66,6 +66,9 @@ struct handshake_state {
   bool complete = false;        ///< TLS finished on this side
   bool confirmed = false;       ///< server: = complete; client: HANDSHAKE_DONE received
   bool heard_from_peer = false; ///< client: a server packet arrived (Initial -> Handshake packets)
+  /// Server: a Handshake packet from the client authenticated, so it got the
+  /// server's first flight and did its key exchange.
+  bool client_answered = false;
   bool retry_received = false;  ///< client: a Retry was accepted; no other one is
   bool resumed = false;         ///< the TLS handshake resumed a session
   /// Client: CRYPTO bytes read and dropped after its session was freed (the

@@ -200,6 +200,7 @@ void connection::note_authenticated(const wire::decoded_header& layout, const op
     handshake_.heard_from_peer = true;
     ids_.set_initial_peer(layout.header.scid); // the server's chosen ID from now on
   }
+  if (!is_client() && type == wire::packet_type::handshake) handshake_.client_answered = true;
   // A server learns the client can receive at its address when the client
   // uses an ID only our packets told it (RFC 9000 §8.1).
   if (!is_client() && !path_.validated && !p.to_original_dcid && d.from == path_.peer) path_.validated = true;

@@ -17,6 +17,14 @@
 // handshakes in progress, and last the Initial must authenticate under its handshake keys (garbage that
 // only looks like an Initial is refused there). Only then does TLS state
 // exist.
+//
+// A handshake then keeps its place only while it makes progress: its client
+// must answer the server's first flight (a Handshake packet, which needs
+// the key exchange done) within a few PTOs, or the handshake is dropped
+// at that deadline (answer_deadline), long before handshake_timeout. Hosts
+// that answer Retries but never finish would otherwise each hold a place
+// for the whole handshake timeout, and from more hosts than fairness can
+// split max_half_open between, nobody could be displaced.
 
 #include "core/endpoint.hpp"
 
@@ -34,7 +42,9 @@ std::error_code check(const endpoint_config& config) noexcept {
   const bool server = config.server_tls != nullptr;
   if (cid > wire::max_connection_id_length || (server && cid < 8) || config.max_connections == 0 ||
       config.max_half_open == 0 || config.max_half_open_per_source == 0 ||
-      config.new_token_lifetime < duration::zero() || (server && config.retry_token_lifetime <= duration::zero()))
+      config.new_token_lifetime < duration::zero() || (server && config.retry_token_lifetime <= duration::zero()) ||
+      config.min_handshake_answer <= duration::zero() || config.max_handshake_answer < config.min_handshake_answer ||
+      config.unanswered_penalty < duration::zero())
     return std::make_error_code(std::errc::invalid_argument);
   return {};
 }
@@ -100,6 +110,10 @@ datagram_outcome endpoint::admit(const wire::decoded_header& h, std::span<std::b
   // real host opening many connections at once is not held back while
   // there is room. An unvalidated Initial never displaces.
   const bool validated = admission.has_value();
+  if (half_open_.total() >= config_.max_half_open / 2 && half_open_.unanswered(from, now)) {
+    ++stats_.initials_from_unanswered;
+    return dropped();
+  }
   connection_handle displaced = no_connection;
   if (half_open_.total() >= config_.max_half_open) {
     if (validated) displaced = half_open_.displaceable(half_open_.from(from));
@@ -125,6 +139,7 @@ datagram_outcome endpoint::admit(const wire::decoded_header& h, std::span<std::b
   entry& e = connections_.at(handle);
   e.half_open = true;
   e.source = from;
+  e.half_open_since = now;
   half_open_.add(from, handle);
   // The client's retransmitted Initials still carry the DCID it chose.
   routes_[h.header.dcid] = handle;
@@ -232,7 +247,24 @@ void endpoint::update(connection_handle handle, time_point now) {
     ++waiting_;
   }
   offer_new_token(e, now);
-  timers_.set(e.timer, handle, e.conn->next_timeout());
+  timers_.set(e.timer, handle, timer_for(e));
+}
+
+time_point endpoint::answer_deadline(const entry& e) const noexcept {
+  // Only under load (from retry_above_half_open handshakes in progress): a
+  // slow client costs nobody a place otherwise.
+  const bool under_load =
+      config_.retry_above_half_open > 0 && half_open_.total() >= config_.retry_above_half_open;
+  if (!e.half_open || !under_load || config_.handshake_answer_ptos == 0 || e.conn->client_answered()) return never;
+  // The PTO of the RTT measured so far: the initial RTT's until the client
+  // acknowledges the server's Initial.
+  const duration wait = std::clamp<duration>(e.conn->probe_timeout() * static_cast<std::int64_t>(config_.handshake_answer_ptos),
+                                             config_.min_handshake_answer, config_.max_handshake_answer);
+  return e.half_open_since + wait;
+}
+
+time_point endpoint::timer_for(const entry& e) const noexcept {
+  return std::min(e.conn->next_timeout(), answer_deadline(e));
 }
 
 void endpoint::unroute(connection_handle handle, const wire::connection_id& cid) noexcept {
@@ -315,7 +347,17 @@ void endpoint::on_timeout(time_point now, std::vector<connection_handle>& ran) {
   while (const connection_handle h = timers_.first_due(now)) {
     entry& e = connections_.at(h);
     timers_.clear(e.timer);
-    e.conn->on_timeout(now);
+    if (now >= answer_deadline(e)) {
+      // Silent, as at handshake_timeout: the client sent nothing to answer.
+      // One already closing (a refused client being told why) keeps its
+      // reason and finishes closing; it just stops holding a place.
+      if (e.conn->state() == connection_state::handshaking) e.conn->drop_handshake(core_errc::handshake_timeout);
+      half_open_.note_unanswered(e.source, now, config_.unanswered_penalty);
+      end_half_open(h, e);
+      ++stats_.handshakes_unanswered;
+    } else {
+      e.conn->on_timeout(now);
+    }
     ran.push_back(h);
   }
   for (std::size_t i = first; i < ran.size(); ++i) update(ran[i], now);

@@ -75,6 +75,23 @@ struct endpoint_config {
   /// (a spoofed flood from "one host" holds at most this much; a real host
   /// with many connections at once pays one round trip).
   std::size_t max_half_open_per_source = 16;
+  /// A handshake in progress whose client has not answered the server's
+  /// first flight (no Handshake packet from it authenticated) within
+  /// handshake_answer_ptos probe timeouts of the RTT measured so far,
+  /// clamped to [min_handshake_answer, max_handshake_answer], is dropped
+  /// then, not at handshake_timeout, while at least retry_above_half_open
+  /// handshakes are in progress (under load; a slow client costs nobody a
+  /// place otherwise): a real client answers within one RTT
+  /// (three PTOs leave room for a lost flight and its retransmission),
+  /// and places held by hosts that never do turn over. 0: never.
+  std::size_t handshake_answer_ptos = 3;
+  duration min_handshake_answer = std::chrono::milliseconds(250);
+  duration max_handshake_answer = std::chrono::seconds(3);
+  /// A source (IP address) whose handshake was dropped that way is, for
+  /// this long, admitted only while fewer than max_half_open / 2
+  /// handshakes are in progress: hosts that take places and never answer
+  /// cannot keep them all turning over among themselves.
+  duration unanswered_penalty = std::chrono::seconds(30);
   /// Established server connections the application has not claimed yet
   /// (waiting for accept); an Initial beyond it is dropped. Handshaking
   /// connections are bounded by max_connections.
@@ -105,7 +122,8 @@ struct endpoint_config {
 /// outside 8..20 for a server (clients' Initials route by an ID of ours of
 /// that length, and an Initial's DCID must have at least 8 bytes), zero
 /// max_connections, max_half_open or max_half_open_per_source, a negative
-/// NEW_TOKEN lifetime, or a server's zero Retry token lifetime.
+/// NEW_TOKEN lifetime, a server's zero Retry token lifetime, or a
+/// min_handshake_answer that is not positive or above max_handshake_answer.
 std::error_code check(const endpoint_config& config) noexcept;
 
 /// What became of one received datagram.
@@ -145,6 +163,12 @@ struct endpoint_stats {
   /// Handshakes dropped to admit a validated client from a source holding
   /// fewer (max_half_open reached).
   std::uint64_t handshakes_displaced = 0;
+  /// Handshakes dropped because the client did not answer the server's
+  /// first flight in time (handshake_answer_ptos).
+  std::uint64_t handshakes_unanswered = 0;
+  /// Validated Initials dropped because their source left a handshake
+  /// unanswered recently and half of max_half_open is taken.
+  std::uint64_t initials_from_unanswered = 0;
   /// Initials that looked right but did not authenticate.
   std::uint64_t initials_unauthenticated = 0;
   /// Handshakes in progress now.
@@ -231,6 +255,7 @@ private:
     bool waiting = false;       ///< server: established, not yet claimed
     bool half_open = false;     ///< server: handshaking, counted in half_open_
     address source;             ///< where its first Initial came from
+    time_point half_open_since; ///< server: when its first Initial was accepted
     bool token_offered = false; ///< server: its NEW_TOKEN token was queued
     bool refusal_reported = false; ///< server: on_client_refused was told
   };
@@ -264,6 +289,11 @@ private:
   void end_half_open(connection_handle handle, entry& e) noexcept;
   /// Drops the handshake `handle` to make room (half_open_budget::displaceable).
   void displace(connection_handle handle, time_point now);
+  /// When a handshake in progress whose client has not answered yet is
+  /// dropped (handshake_answer_ptos); never once answered or not half-open.
+  time_point answer_deadline(const entry& e) const noexcept;
+  /// The connection's next_timeout(), or its answer deadline if sooner.
+  time_point timer_for(const entry& e) const noexcept;
 
   endpoint_config config_;
   random_source& rng_;

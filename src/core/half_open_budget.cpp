@@ -44,6 +44,24 @@ void half_open_budget::release(const address& source, connection_handle handle) 
   --total_;
 }
 
+void half_open_budget::note_unanswered(const address& source, time_point now, duration for_how_long) {
+  // Expired records first, then the oldest while over the bound.
+  while (!unanswered_order_.empty() &&
+         (unanswered_order_.front().second <= now || unanswered_.size() >= max_unanswered_sources)) {
+    const auto& [key, until] = unanswered_order_.front();
+    if (const auto it = unanswered_.find(key); it != unanswered_.end() && it->second == until) unanswered_.erase(it);
+    unanswered_order_.pop_front();
+  }
+  const time_point until = now + for_how_long;
+  unanswered_[key_of(source)] = until;
+  unanswered_order_.emplace_back(key_of(source), until);
+}
+
+bool half_open_budget::unanswered(const address& source, time_point now) const {
+  const auto it = unanswered_.find(key_of(source));
+  return it != unanswered_.end() && it->second > now;
+}
+
 connection_handle half_open_budget::displaceable(std::size_t holds) const noexcept {
   const std::vector<connection_handle>* busiest = nullptr;
   for (const auto& [key, handles] : per_source_)

@@ -7,6 +7,8 @@
 // pair established without TLS, connection_handshake_fuzz with a real
 // handshake; both read the same programs.
 
+#include "datagrams_in_flight.hpp"
+
 #include "core/connection.hpp"
 #include "core/endpoint.hpp"
 #include "stream/stream_id.hpp"
@@ -128,11 +130,6 @@ struct side {
   }
 };
 
-struct datagram {
-  bool to_server;
-  std::vector<std::byte> bytes;
-};
-
 /// How a pair begins.
 enum class pair_start {
   /// A client connect()s; handshake() then runs TLS 1.3 to the end.
@@ -145,6 +142,8 @@ enum class pair_start {
 class fuzz_pair {
 public:
   explicit fuzz_pair(pair_start how) : rng_(seed) {
+    static_assert(datagrams_in_flight::capacity == 4 * max_datagrams_per_flush);
+    in_flight_.clear();
     const auto& s = setup();
     client_.addr = address::ipv4({10, 0, 0, 1}, 40000);
     server_.addr = address::ipv4({10, 0, 0, 2}, 443);
@@ -232,32 +231,28 @@ private:
         auto t = s->conn->poll_transmit(buf, now_);
         if (!t) break;
         if (t->size > buf.size()) fail("poll_transmit wrote past its buffer");
-        in_flight_.push_back(datagram{s == &client_, std::vector<std::byte>(buf.begin(), buf.begin() + t->size)});
+        in_flight_.push(s == &client_, std::span<const std::byte>(buf).first(t->size));
       }
       sync(*s);
       while (auto e = s->conn->poll_event())
         if (e->what == connection_event::kind::stream_opened) s->remember(e->stream_id);
     }
-    // Cap what waits: a side that sends without end must not grow memory.
-    constexpr std::size_t cap = 4 * max_datagrams_per_flush;
-    if (in_flight_.size() > cap) in_flight_.erase(in_flight_.begin(), in_flight_.end() - cap);
   }
 
   /// Time moves on by `d`: what is in flight arrives, then timers fire.
   void advance(duration d) {
     now_ += d;
-    auto arriving = std::move(in_flight_);
-    in_flight_.clear();
-    if (drop_next_) {
-      arriving.clear();
-      drop_next_ = false;
-    }
-    for (auto& dg : arriving) {
+    // Delivery sends nothing (only flush() does), so what arrives is what
+    // was in flight when time moved.
+    const std::size_t arriving = drop_next_ ? 0 : in_flight_.size();
+    drop_next_ = false;
+    for (std::size_t i = 0; i < arriving; ++i) {
+      auto& dg = in_flight_[i];
       if (!dg.to_server) {
-        client_.ep->on_datagram(dg.bytes, server_.addr, now_);
+        client_.ep->on_datagram(dg.bytes(), server_.addr, now_);
         continue;
       }
-      auto outcome = server_.ep->on_datagram(dg.bytes, client_.addr, now_);
+      auto outcome = server_.ep->on_datagram(dg.bytes(), client_.addr, now_);
       if (outcome.what == datagram_outcome::kind::accepted) {
         if (server_.conn) fail("a second server connection was accepted");
         server_.conn = std::move(outcome.accepted);
@@ -265,9 +260,10 @@ private:
         server_.ep->claim(server_.handle);
       }
     }
-    std::vector<connection_handle> ran;
-    client_.ep->on_timeout(now_, ran);
-    server_.ep->on_timeout(now_, ran);
+    in_flight_.clear();
+    ran_.clear();
+    client_.ep->on_timeout(now_, ran_);
+    server_.ep->on_timeout(now_, ran_);
   }
 
   std::uint64_t pick_stream(side& s, std::uint8_t b) {
@@ -372,7 +368,9 @@ private:
   time_point now_{};
   side client_;
   side server_;
-  std::vector<datagram> in_flight_;
+  /// Sent, not yet delivered: at most 4 flushes' worth.
+  datagrams_in_flight& in_flight_ = datagrams_in_flight::shared();
+  std::vector<connection_handle> ran_; ///< on_timeout's, kept between steps
   bool drop_next_ = false;
 };
 

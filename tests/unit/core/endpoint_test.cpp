@@ -448,6 +448,172 @@ TEST_CASE("endpoint: under a flood from hosts that answer Retries a real client 
   CHECK(f.server->stats().handshakes_displaced == 1);
 }
 
+TEST_CASE("endpoint: a handshake whose client never answers gives its place back after a few PTOs") {
+  endpoint_config c;
+  c.min_handshake_answer = 250ms;
+  c.max_handshake_answer = 2s; // three PTOs of the initial RTT (about 1 s each) are more: the ceiling binds
+  c.retry_above_half_open = 1;  // one handshake in progress is a load: the deadline applies
+  server_fixture f(c);
+  const time_point start = f.now;
+  auto r = f.feed(f.initial());
+  REQUIRE(r.what == datagram_outcome::kind::accepted);
+  CHECK(f.server->stats().half_open == 1);
+  CHECK(f.server->next_timeout() <= start + 2s);
+  // The client never answers: the server's own timers (its flight's
+  // retransmissions) run until the deadline, the place stays taken.
+  std::vector<connection_handle> ran;
+  std::vector<std::byte> lost(1500);
+  const auto send_into_the_void = [&](connection& conn) {
+    while (conn.poll_transmit(lost, f.now)) {
+    }
+  };
+  for (int step = 0; step < 100 && f.server->next_timeout() < start + 2s; ++step) {
+    send_into_the_void(*r.accepted);
+    f.server->update(r.handle, f.now);
+    f.now = std::max(f.now, f.server->next_timeout());
+    if (f.now >= start + 2s) break;
+    f.server->on_timeout(f.now, ran);
+    REQUIRE_FALSE(r.accepted->is_closed());
+  }
+  CHECK(f.server->stats().half_open == 1);
+  CHECK(f.server->stats().handshakes_unanswered == 0);
+  // At the deadline, 8 s before handshake_timeout: dropped silently, handed
+  // back to the driver to remove, its place free.
+  f.now = start + 2s;
+  ran.clear();
+  f.server->on_timeout(f.now, ran);
+  CHECK(std::find(ran.begin(), ran.end(), r.handle) != ran.end());
+  CHECK(r.accepted->is_closed());
+  CHECK(r.accepted->close_reason().error == core_errc::handshake_timeout);
+  CHECK(f.server->stats().half_open == 0);
+  CHECK(f.server->stats().handshakes_unanswered == 1);
+  std::vector<std::byte> buf(1500);
+  CHECK_FALSE(r.accepted->poll_transmit(buf, f.now)); // nothing sent: the client never answered
+  f.server->remove(r.handle);
+
+  SUBCASE("0 turns the rule off: the place is held until handshake_timeout") {
+    endpoint_config off;
+    off.handshake_answer_ptos = 0;
+    server_fixture g(off);
+    auto held = g.feed(g.initial());
+    REQUIRE(held.what == datagram_outcome::kind::accepted);
+    std::vector<connection_handle> ran_off;
+    const time_point begun = g.now;
+    for (int step = 0; step < 100 && g.server->next_timeout() < begun + 9s; ++step) {
+      while (held.accepted->poll_transmit(lost, g.now)) {
+      }
+      g.server->update(held.handle, g.now);
+      g.now = std::max(g.now, g.server->next_timeout());
+      if (g.now >= begun + 9s) break;
+      g.server->on_timeout(g.now, ran_off);
+    }
+    CHECK_FALSE(held.accepted->is_closed());
+    CHECK(g.server->stats().half_open == 1);
+    CHECK(g.server->stats().handshakes_unanswered == 0);
+  }
+}
+
+TEST_CASE("endpoint: a client that answers keeps its place past the answer deadline") {
+  endpoint_config c;
+  c.max_handshake_answer = 1s;
+  c.min_handshake_answer = 1s;
+  c.retry_above_half_open = 1;
+  server_fixture f(c);
+  auto first = f.initial();
+  auto r = f.server->on_datagram(first, client_addr, f.now);
+  REQUIRE(r.accepted);
+  auto& client = *f.client_connections.back();
+  std::vector<std::byte> buf(1500);
+  // The server's flight reaches the client, which answers; the server gets
+  // the answer's first datagram only (its Initial ACK and first Handshake
+  // packet), not yet the rest of what the client sends.
+  while (auto t = r.accepted->poll_transmit(buf, f.now)) client.on_datagram(std::span(buf).first(t->size), server_addr, f.now);
+  auto answer = client.poll_transmit(buf, f.now);
+  REQUIRE(answer);
+  f.server->on_datagram(std::span(buf).first(answer->size), client_addr, f.now);
+  REQUIRE(r.accepted->client_answered());
+  MESSAGE("established by the answer's first datagram: " << r.accepted->is_established());
+  std::vector<connection_handle> ran;
+  f.now += 1500ms;
+  f.server->on_timeout(f.now, ran);
+  CHECK_FALSE(r.accepted->is_closed());
+  CHECK(f.server->stats().handshakes_unanswered == 0);
+}
+
+TEST_CASE("endpoint: hosts that answer Retries from more than max_half_open / 2 hosts: places turn over") {
+  // Each flooding host holds one place and none can be displaced (a
+  // newcomer needs a host holding two more than itself); the answer
+  // deadline frees the places the flood holds without answering.
+  endpoint_config c;
+  c.require_address_validation = true;
+  c.max_half_open = 6;
+  c.max_handshake_answer = 1s;
+  c.retry_above_half_open = 1; // under load from the first handshake
+  server_fixture f(c);
+  std::vector<std::unique_ptr<connection>> held;
+  const auto flood = [&](std::uint8_t first_host, std::uint8_t hosts) {
+    for (std::uint8_t host = first_host; host < first_host + hosts; ++host) {
+      auto r = f.validated_initial(address::ipv4({198, 51, 100, host}, 1000));
+      if (r.accepted) held.push_back(std::move(r.accepted));
+    }
+  };
+  flood(1, 10);
+  CHECK(f.server->stats().half_open == 6);
+  CHECK(f.server->stats().initials_over_limit == 4);
+  const address real = address::ipv4({203, 0, 113, 5}, 5555);
+  CHECK(f.validated_initial(real).what == datagram_outcome::kind::dropped); // every host holds one: no place
+  f.client_connections.clear();
+  // A second later the six handshakes that never answered are gone.
+  std::vector<connection_handle> ran;
+  f.now += 1s;
+  f.server->on_timeout(f.now, ran);
+  for (connection_handle h : ran) f.server->remove(h);
+  CHECK(f.server->stats().handshakes_unanswered == 6);
+  CHECK(f.server->stats().half_open == 0);
+  // The flood takes five of the places back at once; the real client, there
+  // now, gets the sixth and answers, and keeps it.
+  flood(11, 5);
+  auto legit = f.handshake(real);
+  CHECK(legit.conn->is_established());
+  CHECK(f.server->stats().half_open == 5);
+}
+
+TEST_CASE("endpoint: a host that left a handshake unanswered gets a place again only while half are free") {
+  endpoint_config c;
+  c.require_address_validation = true;
+  c.max_half_open = 6;
+  c.max_handshake_answer = 1s;
+  c.retry_above_half_open = 1; // under load from the first handshake
+  c.unanswered_penalty = 30s;
+  server_fixture f(c);
+  std::vector<std::unique_ptr<connection>> held;
+  const auto from_host = [&](std::uint8_t host) {
+    auto r = f.validated_initial(address::ipv4({198, 51, 100, host}, 1000));
+    if (r.accepted) held.push_back(std::move(r.accepted));
+    return r.what;
+  };
+  using kind = datagram_outcome::kind;
+  for (std::uint8_t host = 1; host <= 6; ++host) CHECK(from_host(host) == kind::accepted);
+  std::vector<connection_handle> ran;
+  f.now += 1s;
+  f.server->on_timeout(f.now, ran);
+  for (connection_handle h : ran) f.server->remove(h);
+  REQUIRE(f.server->stats().handshakes_unanswered == 6);
+  REQUIRE(f.server->stats().half_open == 0);
+  // The six come back: three get in (fewer than 6 / 2 in progress), the
+  // other three are dropped, and the places left are for clean hosts.
+  for (std::uint8_t host = 1; host <= 6; ++host) (void)from_host(host);
+  CHECK(f.server->stats().half_open == 3);
+  CHECK(f.server->stats().initials_from_unanswered == 3);
+  auto legit = f.handshake(address::ipv4({203, 0, 113, 5}, 5555));
+  CHECK(legit.conn->is_established());
+  CHECK(from_host(7) == kind::accepted); // never recorded
+  // The record expires after the penalty.
+  f.now += 31s;
+  CHECK(from_host(4) == kind::accepted);
+  CHECK(f.server->stats().initials_from_unanswered == 3);
+}
+
 /// A short-header packet to `cid`: delivered if the endpoint routes it.
 datagram_outcome::kind to_cid(endpoint& ep, const wire::connection_id& cid, const test::network& net) {
   std::vector<std::byte> packet(64, std::byte{0});
