@@ -211,6 +211,7 @@ void connection::issue_connection_ids() {
 void connection::on_handshake_complete(time_point now) {
   handshake_.complete = true;
   handshake_.resumed = handshake_.tls->resumed();
+  handshake_.certificate_requested = handshake_.tls->certificate_requested();
   settle_early_data();
   // A server that took early data has its 1-RTT keys already (0.5-RTT).
   if (auto ec = keys_.has_one_rtt_keys() ? std::error_code{} : keys_.install_one_rtt(*handshake_.tls, config_.key_update)) {
@@ -223,19 +224,25 @@ void connection::on_handshake_complete(time_point now) {
     on_handshake_confirmed(now);
   }
   receive_.replay_early_pending = !receive_.early.empty();
-  // A resuming client tells the application now: the server took its
-  // ticket in the ClientHello, so nothing it checks later can refuse the
-  // client, and the round trip to HANDSHAKE_DONE (confirmation, RFC 9001
-  // §4.1.2) would only delay the application's first 1-RTT bytes. After a full handshake a
-  // client waits for confirmation: a server that authenticates clients
-  // judges the client's certificate after the client's Finished, and
-  // async_connect must not succeed for a key the server then refuses.
+  // A client tells the application now unless the server can still refuse
+  // it: the round trip to HANDSHAKE_DONE (confirmation, RFC 9001 §4.1.2)
+  // would only delay the application's first 1-RTT bytes. A server that
+  // asked for the client's certificate judges it after the client's
+  // Finished, and async_connect must not succeed for a key the server then
+  // refuses: that client waits for confirmation, unless it resumed (the
+  // server took its ticket, and the identity with it, in the ClientHello).
   if (reports_at_completion() && state_ != connection_state::closing && state_ != connection_state::closed)
-    emit(connection_event::kind::handshake_complete);
+    report_handshake_complete();
+}
+
+void connection::report_handshake_complete() {
+  if (handshake_.reported) return;
+  handshake_.reported = true;
+  emit(connection_event::kind::handshake_complete);
 }
 
 bool connection::reports_at_completion() const noexcept {
-  return is_client() && handshake_.complete && handshake_.resumed;
+  return is_client() && handshake_.complete && (handshake_.resumed || !handshake_.certificate_requested);
 }
 
 void connection::on_handshake_confirmed(time_point now) {
@@ -250,7 +257,7 @@ void connection::on_handshake_confirmed(time_point now) {
   keys_.discard_zero_rtt();
   release_handshake_state();
   issue_connection_ids();
-  if (!reports_at_completion()) emit(connection_event::kind::handshake_complete);
+  report_handshake_complete();
   sender_.on_handshake_confirmed(now);
 }
 

@@ -501,6 +501,8 @@ private:
   /// The handshake_complete event came at completion (a resumed client),
   /// not at confirmation.
   bool reports_at_completion() const noexcept;
+  /// Emits handshake_complete once: at completion or at confirmation.
+  void report_handshake_complete();
   void issue_connection_ids();
   void pump_tls_output();
   /// Starts a key update now if allowed (otherwise they happen on their own

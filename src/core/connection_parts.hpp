@@ -71,6 +71,8 @@ struct handshake_state {
   bool client_answered = false;
   bool retry_received = false;  ///< client: a Retry was accepted; no other one is
   bool resumed = false;         ///< the TLS handshake resumed a session
+  bool certificate_requested = false; ///< client: the server asked for our certificate
+  bool reported = false;        ///< the handshake_complete event was emitted
   /// Client: CRYPTO bytes read and dropped after its session was freed (the
   /// server's tickets, when this side keeps none); more than the limit is
   /// an unexpected message.

@@ -558,9 +558,13 @@ int tls_session::client_hello_callback(SSL* ssl, int* alert, void* arg) noexcept
 }
 
 void tls_session::info_callback(const SSL* ssl, int where, int ret) noexcept {
-  if ((where & SSL_CB_ALERT) == 0) return;
   auto* self = static_cast<tls_session*>(SSL_get_app_data(ssl));
   if (self == nullptr) return;
+  // A client's loop reports each state it enters; this one is entered
+  // only by reading the server's CertificateRequest.
+  if ((where & SSL_CB_CONNECT_LOOP) != 0 && SSL_get_state(ssl) == TLS_ST_CR_CERT_REQ)
+    self->certificate_requested_ = true;
+  if ((where & SSL_CB_ALERT) == 0) return;
   const auto description = static_cast<std::uint8_t>(ret & 0xff);
   if (where & SSL_CB_READ)
     self->alert_received_ = description;

@@ -227,6 +227,9 @@ public:
   std::uint64_t tickets_received() const noexcept { return tickets_received_; }
   /// The handshake resumed a session (no certificate was sent or checked).
   bool resumed() const noexcept;
+  /// Client: the server asked for a certificate (CertificateRequest), so it
+  /// judges this client only after the client's Finished.
+  bool certificate_requested() const noexcept { return certificate_requested_; }
   early_data_status early_data() const noexcept;
   /// The TLS 1.3 early exporter (RFC 8446 §7.5, early_exporter_master_secret)
   /// with an empty context: a client once start() offered early data, a
@@ -276,6 +279,7 @@ private:
   std::error_code error_;
   std::optional<std::uint8_t> alert_sent_;
   std::optional<std::uint8_t> alert_received_;
+  bool certificate_requested_ = false;
   // Set by the callbacks, which detect what OpenSSL can only report as a
   // generic verification or handshake failure.
   bool fingerprint_mismatch_ = false;

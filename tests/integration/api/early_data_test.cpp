@@ -130,7 +130,7 @@ TEST_CASE("early data (Asio): async_connect completes before the handshake, allo
   });
 }
 
-TEST_CASE("early data (Asio): no stream allowed early sends nothing early; the data goes after the handshake") {
+TEST_CASE("early data (Asio): no stream allowed early sends nothing early, the data goes after the handshake") {
   loopback net(resuming_server(), resuming_client());
   std::vector<accepted> seen;
   net.run([&]() -> asio::awaitable<void> {

@@ -58,6 +58,15 @@ TEST_CASE("connection: mutual TLS, the required client certificate is verified a
   CHECK(crypto::format_fingerprint(*net.client->peer_fingerprint()) == server_identity().fingerprint());
 }
 
+TEST_CASE("connection: mutual TLS, the client hears handshake_complete at confirmation, two RTTs") {
+  // The server judges the client's certificate after the client's Finished:
+  // a client told at completion (one RTT) could be refused after success.
+  network net(mutual_configs(&client_identity()));
+  net.one_way = 50ms;
+  CHECK(client_handshake_event(net) == 200ms);
+  CHECK(net.client->is_established());
+}
+
 TEST_CASE("connection: mutual TLS, a client without a certificate is rejected on both sides") {
   network net(mutual_configs(nullptr));
   net.start();

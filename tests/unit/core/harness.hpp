@@ -300,4 +300,18 @@ inline void settle_after_handshake(network& net) {
   net.run_until([] { return false; }, 1s);
 }
 
+/// Starts `net` and returns when, after the start, the client heard
+/// handshake_complete.
+inline duration client_handshake_event(network& net) {
+  net.start();
+  const time_point start = net.now;
+  time_point heard{};
+  REQUIRE(net.run_until([&] {
+    for (const auto& e : net.client_events)
+      if (e.what == connection_event::kind::handshake_complete && heard == time_point{}) heard = net.now;
+    return heard != time_point{};
+  }, 5s));
+  return heard - start;
+}
+
 } // namespace tern::core::test

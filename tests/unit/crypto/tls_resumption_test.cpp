@@ -298,7 +298,7 @@ TEST_CASE("client_ticket: encoding round trip and bounds") {
 }
 
 TEST_CASE(
-    "resumption: a rotating ring turns on the server's clock; a ticket resumes one rotation later, not two") {
+    "resumption: a rotating ring turns on the server's clock: a ticket resumes one rotation later, not two") {
   // OpenSSL stamps sessions with the real clock, so the test clock starts
   // there and only moves forward.
   auto p = resumable_pair::make();
