@@ -12,30 +12,20 @@ Exit status 0: all good; 1 with the problems listed; 77 skipped."""
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[3]
+from script_checks import REPO, check, reported, run_script
+
 SCRIPT = REPO / "bench/path_compare/path_compare.py"
 sys.path.insert(0, str(SCRIPT.parent))
 
 import payload  # noqa: E402
 import report  # noqa: E402
 
-problems = []
-
-
-def check(condition, what):
-    if not condition:
-        problems.append(what)
-    return condition
-
-
 def script(*args, timeout=120):
-    return subprocess.run(["/usr/bin/python3", str(SCRIPT)] + list(args), capture_output=True, text=True,
-                          timeout=timeout)
+    return run_script(SCRIPT, *args, timeout=timeout)
 
 
 def check_arguments():
@@ -153,9 +143,7 @@ def main():
     else:
         print(__doc__, file=sys.stderr)
         return 2
-    for p in problems:
-        print("FAIL: " + p, file=sys.stderr)
-    return 1 if problems else 0
+    return reported("FAIL")
 
 
 if __name__ == "__main__":

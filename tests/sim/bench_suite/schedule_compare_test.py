@@ -5,44 +5,24 @@ into steps (lost frames dropped, late ones counted apart, capture times against 
 relay's start) and the table (--format). Exit status 0: all good; 1 with
 the problems listed."""
 
-import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[3]
+from script_checks import REPO, check, check_dry_run, check_format, check_usage_errors, reported
+
 SCRIPT = REPO / "bench/schedule_compare/schedule_compare.py"
 sys.path.insert(0, str(SCRIPT.parent))
 
 import schedule_compare  # noqa: E402
 from stream import Stream  # noqa: E402  (media_compare's, via schedule_compare)
 
-problems = []
-
-
-def check(condition, what):
-    if not condition:
-        problems.append(what)
-    return condition
-
-
-def script(*args):
-    return subprocess.run(["/usr/bin/python3", str(SCRIPT)] + list(args), capture_output=True, text=True,
-                          timeout=60)
-
 
 def check_arguments():
-    proc = script("--dry-run")
-    check(proc.returncode == 0, "--dry-run exited %d: %s" % (proc.returncode, proc.stderr))
-    for expected in ("at 0s: rate 8mbit delay 50ms; at 21s: rate 2mbit delay 50ms; at 41s: rate 8mbit delay 50ms",
-                     "budget_ms=300", "tern-adaptive", "tern-adaptive-rt", "tern-fixed", "srt"):
-        check(expected in proc.stdout, "--dry-run does not show %r:\n%s" % (expected, proc.stdout))
-    for bad in (["--step-seconds", "1"], ["--rates", ""], ["--rates", "8mbit;x"], ["--budget", "5"],
-                ["--transport", "quic"], ["--bogus"]):
-        proc = script("--dry-run", *bad)
-        check(proc.returncode == 2 and "Traceback" not in proc.stderr and proc.stderr.strip(),
-              "%s: expected a usage error (exit 2, no traceback), got %d: %s" % (bad, proc.returncode, proc.stderr))
+    check_dry_run(SCRIPT, ("at 0s: rate 8mbit delay 50ms; at 21s: rate 2mbit delay 50ms; at 41s: rate 8mbit delay 50ms",
+                           "budget_ms=300", "tern-adaptive", "tern-adaptive-rt", "tern-fixed", "srt"))
+    check_usage_errors(SCRIPT, (["--step-seconds", "1"], ["--rates", ""], ["--rates", "8mbit;x"], ["--budget", "5"],
+                                ["--transport", "quic"], ["--bogus"]))
 
 
 def check_steps():
@@ -78,21 +58,11 @@ def check_table(steps):
               "stream": {"bits_per_second": 6e6, "fps": 30, "seconds": 60, "budget_ms": 300},
               "rows": [{"transport": "tern-adaptive", "setup": "adaptive", "steps": steps},
                        {"transport": "srt", "setup": "live", "failed": "srt-live-transmit not found"}]}
-    with tempfile.TemporaryDirectory() as d:
-        path = Path(d) / "r.json"
-        path.write_text(json.dumps({"schedule_compare": result}))
-        proc = script("--format", str(path))
-        check(proc.returncode == 0, "--format exited %d: %s" % (proc.returncode, proc.stderr))
-        for expected in ("| tern-adaptive | 72.0 / 84.0, 0 + 0 of 25 |", "2mbit: p50 / p99 ms, dropped + late",
-                         "| srt | **failed**", "srt-live-transmit not found"):
-            check(expected in proc.stdout, "--format does not show %r:\n%s" % (expected, proc.stdout))
-        path.write_text("{}")
-        proc = script("--format", str(path))
-        check(proc.returncode == 2 and "not a result" in proc.stderr, "--format of {} is not refused: %s" % proc.stderr)
+    check_format(SCRIPT, "schedule_compare", result,
+                 ("| tern-adaptive | 72.0 / 84.0, 0 + 0 of 25 |", "2mbit: p50 / p99 ms, dropped + late",
+                  "| srt | **failed**", "srt-live-transmit not found"))
 
 
 check_arguments()
 check_table(check_steps())
-for p in problems:
-    print("schedule_compare_test: " + p, file=sys.stderr)
-sys.exit(1 if problems else 0)
+sys.exit(reported("schedule_compare_test"))

@@ -14,17 +14,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[3]
+from script_checks import REPO, check, reported
+
 SUITE = REPO / "bench/suite"
 SEED = 7
 
-problems = []
-
-
-def check(condition, what):
-    if not condition:
-        problems.append(what)
-    return condition
 
 
 def step(script, build, out, *extra):
@@ -136,9 +130,7 @@ def main():
     check("loss    5%" in table, "the table has no line for the media point")
     check(" of 1 bbr cells miss a floor" in table, "the table has no line for the matrix")
     check_bad_input(build, scratch)
-    for p in problems:
-        print("bench_suite.smoke (seed %d): %s" % (SEED, p), file=sys.stderr)
-    return 1 if problems else 0
+    return reported("bench_suite.smoke (seed %d)" % SEED)
 
 
 if __name__ == "__main__":
