@@ -103,7 +103,12 @@ TEST_CASE("new_token: an address validated by a NEW_TOKEN token is not held to 3
   const std::uint64_t token = run(true);
   MESSAGE("server sent ", retried, " bytes after a Retry, ", token, " after a NEW_TOKEN token");
   CHECK(token > 3 * 1200);       // one 1200-byte Initial received, more than 3x sent
-  CHECK(token >= retried - 100); // as much as a Retry-validated address (the Retry itself is in `retried`)
+  // As much as a Retry-validated address. `retried` also holds the Retry
+  // (about 90 bytes), and each run's server flight carries an ECDSA
+  // signature whose DER length varies (70-72 bytes, rarely less) with
+  // OpenSSL's own randomness, not the test seed, in every copy the probes
+  // resend (5 here): 4146-4166 and 4060-4075 bytes were seen over seeds.
+  CHECK(token + 90 + 2 * 15 >= retried);
 }
 
 TEST_CASE("new_token: a token that does not validate counts as none: the server answers with a Retry") {
