@@ -49,13 +49,15 @@ wait_line() {
   done
   return 1
 }
-# relay PORT NAME: starts tern-netem in front of 127.0.0.1:PORT, prints its port.
-relay() {
+# start_relay PORT NAME: starts tern-netem in front of 127.0.0.1:PORT; run
+# it in this shell, not in $(...), or cleanup never learns its pid.
+start_relay() {
   "$netem" --listen 127.0.0.1:0 --connect "127.0.0.1:$1" --up "$spec" --down "$spec" --seed 1 \
     > "$work/$2.netem.out" 2> "$work/$2.netem.err" &
   pids+=($!)
-  wait_line "$work/$2.netem.out" '^listening' | sed -E 's/.*:([0-9]+).*/\1/'
 }
+# relay_port NAME: the port the relay started by start_relay listens on.
+relay_port() { wait_line "$work/$1.netem.out" '^listening' | sed -E 's/.*:([0-9]+).*/\1/'; }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR == 0) print "n/a"; else if (NR % 2) print a[(NR+1)/2]; else printf "%.1f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 field() { sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p"; }
 
@@ -64,7 +66,8 @@ field() { sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p"; }
 pids+=($!)
 tern_port=$(wait_line "$work/tern.out" '^port ' | cut -d' ' -f2)
 tern_fp=$(wait_line "$work/tern.out" '^fingerprint ' | cut -d' ' -f2)
-tern_relay=$(relay "$tern_port" tern)
+start_relay "$tern_port" tern
+tern_relay=$(relay_port tern)
 ticket=$work/tern.ticket
 tern_fetch() { "$tfb" fetch 127.0.0.1 "$tern_relay" "$tern_fp" "$ticket" "$@"; }
 tern_full=(); tern_early=(); tern_resumed=()
@@ -94,7 +97,8 @@ if command -v gtlsserver > /dev/null && command -v gtlsclient > /dev/null && com
     > "$work/ngtcp2.server.out" 2>&1 &
   pids+=($!)
   sleep 0.5
-  ng_relay=$(relay "$ng_port" ngtcp2)
+  start_relay "$ng_port" ngtcp2
+  ng_relay=$(relay_port ngtcp2)
   # The first received STREAM frame of stream 0 (the request's): its log
   # timestamp, ms since the connection was created.
   ng_fetch() {
