@@ -1,18 +1,32 @@
 #include "cli_units.hpp"
 
+#include <cmath>
+
 namespace tern::sim_cli {
 
-// "100M", "1.5G", "64k", "1000": decimal units (k = 1000), as dd does with kB.
-bool parse_bytes(const std::string& text, std::uint64_t& out) {
-  if (text.empty()) return false;
+namespace {
+
+/// Splits "2.5mbit" into 2.5 and "mbit"; false unless it starts with a
+/// finite number.
+bool number_and_unit(const std::string& text, double& value, std::string& unit) {
   std::size_t used = 0;
-  double value = 0;
   try {
     value = std::stod(text, &used);
   } catch (...) {
     return false;
   }
-  std::string unit = text.substr(used);
+  unit = text.substr(used);
+  return std::isfinite(value);
+}
+
+} // namespace
+
+// "100M", "1.5G", "64k", "1000": decimal units (k = 1000), as dd does with kB.
+bool parse_bytes(const std::string& text, std::uint64_t& out) {
+  if (text.empty()) return false;
+  double value = 0;
+  std::string unit;
+  if (!number_and_unit(text, value, unit)) return false;
   double scale = 1;
   if (unit == "" || unit == "B")
     scale = 1;
@@ -36,14 +50,9 @@ bool parse_bytes(const std::string& text, std::uint64_t& out) {
 }
 
 bool parse_seconds(const std::string& text, tern::duration& out) {
-  std::size_t used = 0;
   double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (...) {
-    return false;
-  }
-  const std::string unit = text.substr(used);
+  std::string unit;
+  if (!number_and_unit(text, value, unit)) return false;
   double scale = 1;
   if (unit == "s" || unit.empty())
     scale = 1;
@@ -53,20 +62,17 @@ bool parse_seconds(const std::string& text, tern::duration& out) {
     scale = 1e-6;
   else
     return false;
+  // At most about 31 years: the conversion to nanoseconds stays in range.
+  if (value < 0 || value * scale > 1e9) return false;
   out = tern::duration{static_cast<tern::duration::rep>(value * scale * 1e9)};
-  return value >= 0;
+  return true;
 }
 
 // "4mbit", "500kbit", "2.5mbps" (bytes), "1000000": bits per second, tc units.
 bool parse_rate(const std::string& text, std::uint64_t& out) {
-  std::size_t used = 0;
   double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (...) {
-    return false;
-  }
-  const std::string unit = text.substr(used);
+  std::string unit;
+  if (!number_and_unit(text, value, unit)) return false;
   double scale = 0;
   if (unit.empty() || unit == "bit") scale = 1;
   else if (unit == "kbit") scale = 1e3;
