@@ -1,5 +1,7 @@
 #include "api/front_end.hpp"
 
+#include "crypto/tls_warm_up.hpp"
+
 #include <tern/error.hpp>
 
 #include <random>
@@ -30,16 +32,13 @@ front_end::front_end(const config& cfg, std::uint64_t seed, std::error_code& ec)
     return;
   }
   core_.emplace(core_cfg, rng_);
+  // OpenSSL's first context costs milliseconds; pay them now rather than
+  // between a client's connect() and its first packet.
+  crypto::warm_up_tls();
 }
 
 std::shared_ptr<const crypto::tls_context> front_end::client_tls(const connect_options& options, std::error_code& ec) {
-  ec.clear();
-  const bool defaults = is_default(options);
-  if (defaults && default_client_tls_) return default_client_tls_;
-  auto tls = make_client_tls(cfg_, options, identity_, ec);
-  if (ec) return nullptr;
-  if (defaults) default_client_tls_ = tls;
-  return tls;
+  return client_tls_.get(cfg_, options, identity_, ec);
 }
 
 } // namespace tern::detail

@@ -7,6 +7,7 @@
 // socket, a timer and a send batch around it; tern::sans_io::endpoint
 // (src/api/sans_io.cpp) hands it to the application's own loop.
 
+#include "api/client_tls_cache.hpp"
 #include "api/tls.hpp"
 #include "core/endpoint.hpp"
 
@@ -69,14 +70,15 @@ public:
   core::endpoint& core() noexcept { return *core_; }
   random_source& rng() noexcept { return rng_; }
 
-  /// The client TLS context for `options` (the default one is built once).
+  /// The client TLS context for `options` (kept for later connects with the
+  /// same options: client_tls_cache).
   /// Errors: the TLS layer's configuration errors.
   std::shared_ptr<const crypto::tls_context> client_tls(const connect_options& options, std::error_code& ec);
 
 private:
   config cfg_;
   crypto::tls_identity identity_;
-  std::shared_ptr<const crypto::tls_context> default_client_tls_;
+  client_tls_cache client_tls_;
   random_source rng_{0};
   std::optional<core::endpoint> core_;
 };

@@ -36,9 +36,4 @@ std::shared_ptr<const crypto::tls_context> make_client_tls(const config& cfg, co
                                                            const crypto::tls_identity& identity,
                                                            std::error_code& ec);
 
-/// Whether `options` overrides nothing (the endpoint caches that context).
-inline bool is_default(const connect_options& options) noexcept {
-  return options.server_name.empty() && options.pinned_fingerprints.empty() && options.alpn.empty();
-}
-
 } // namespace tern::detail

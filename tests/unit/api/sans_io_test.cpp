@@ -358,6 +358,35 @@ TEST_CASE("sans_io: a wrong pin fails the handshake on both sides") {
   CHECK(std::string(net.client->close_error().category().name()) == "tern.crypto");
 }
 
+TEST_CASE("sans_io: a connect accepting any server key leaves no context to a later one that pins") {
+  // The client's config pins another endpoint's key; one connect overrides
+  // that with accept_any_server_key and reaches the server. A later connect
+  // with the config's defaults must still check the pin (a cached context
+  // keyed on too little would hand it the accept-any verification).
+  tern::config scfg = network::server_config();
+  network net(scfg);
+  std::error_code ec;
+  endpoint other(network::server_config(), ec, 3);
+  REQUIRE_FALSE(ec);
+  tern::config ccfg;
+  ccfg.pinned_fingerprints = {other.fingerprint()};
+  net.client_ep = endpoint(ccfg, ec, 2);
+  REQUIRE_FALSE(ec);
+  tern::connect_options any;
+  any.accept_any_server_key = true;
+  net.client = net.client_ep.connect(server_addr, any, net.now, ec);
+  REQUIRE(net.client);
+  net.run_until([&] { return net.handshaked(); }, 30s);
+
+  net.server.reset();
+  net.client = net.client_ep.connect(server_addr, {}, net.now, ec);
+  REQUIRE(net.client);
+  net.run_until([&] { return net.client->is_closed(); }, 30s);
+  CHECK_FALSE(net.client->is_established());
+  REQUIRE(net.client->close_error());
+  CHECK(std::string(net.client->close_error().category().name()) == "tern.crypto");
+}
+
 TEST_CASE("sans_io: garbage never starts a server connection, and a client endpoint never accepts") {
   std::error_code ec;
   endpoint server_ep(network::server_config(), ec, 1);
