@@ -1,8 +1,8 @@
 // tern-cp: copy files and directories over tern.
 //   tern-cp serve [--bind ADDR] [--port N] [--once] [--require-retry] [--overwrite] [--stream-timeout S]
 //                 [--identity FILE] [--refusal-lines N] [--authorized-keys FILE | --accept-any-client] DIR
-//   tern-cp send [--fingerprint FP | --insecure] [--identity FILE] [--resume] [--retries N] [--parallel N]
-//                [--rate-limit B/s] HOST PORT SOURCE...
+//   tern-cp send [--fingerprint FP | --insecure] [--identity FILE] [--resume] [--retries N] [--no-early-data]
+//                [--parallel N] [--rate-limit B/s] HOST PORT SOURCE...
 //   tern-cp id [--server] [--identity FILE]
 // Both ends prove a lasting key, as with ssh: the server's is pinned by its
 // clients (--fingerprint, or trust on first use in known_hosts), a client's
@@ -137,6 +137,9 @@ int main(int argc, char** argv) try {
   send->add_option("--retries", retries,
                    "after a lost connection, reconnect up to N times and resume the unconfirmed files")
       ->check(CLI::Range(0, 1000));
+  bool no_early_data = false;
+  send->add_flag("--no-early-data", no_early_data,
+                 "resume requests wait for the handshake instead of going in 0-RTT (one round trip more)");
   send->add_flag("--json", json, "print final stats as JSON");
   send->add_flag("--no-progress", no_progress,
                  "no progress line (there is none unless stderr is a terminal)");
@@ -274,7 +277,7 @@ int main(int argc, char** argv) try {
   so.files = tern_cp::collect_sources(sources, unreadable);
   const std::size_t file_count = so.files.size() + unreadable.size();
   tern_cp::session_options session{server, host_key, *plan, known_hosts, identity->fingerprint, std::move(so),
-                                    retries};
+                                    retries, !no_early_data};
   tern::endpoint ep(io.get_executor(), {server.address().is_v4() ? ip::udp::v4() : ip::udp::v6(), 0}, cfg);
   int status = 1;
   auto run = [&]() -> asio::awaitable<void> {

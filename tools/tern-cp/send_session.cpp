@@ -68,10 +68,14 @@ asio::awaitable<session_result> run_send_session(tern::endpoint& ep, session_opt
     else
       co.accept_any_server_key = true; // judged by check_server_key before anything is sent
     co.session_ticket = ticket;
-    // A retry reaches the server whose key the first attempt judged, and
-    // asks about its files with resume requests, which are safe to replay:
-    // they go in the first flight (sender.cpp, send_file).
-    co.early_data = authenticated;
+    // A retry reaches the server whose key the first attempt judged, as
+    // does a first attempt that pins the key in the handshake; either asks
+    // about its files with resume requests, which are safe to replay: they
+    // go in the first flight (sender.cpp, send_file). A first attempt that
+    // accepts any key and judges it afterwards sends nothing early: a
+    // refused ticket's early data would be resent to whoever answered
+    // before that judgement.
+    co.early_data = o.early_data && (authenticated || o.trust.mode == trust_mode::pinned);
     auto [ec, c] = co_await ep.async_connect(o.server, co, tuple);
     if (ec == tern::crypto::crypto_errc::peer_rejected_certificate ||
         ec == tern::crypto::crypto_errc::peer_requires_certificate) {

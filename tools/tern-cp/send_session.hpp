@@ -29,6 +29,11 @@ struct session_options {
   /// Reconnections allowed after the connection was lost (the peer or the
   /// path vanished) or the receiver still held an interrupted transfer.
   unsigned retries = 0;
+  /// Resume requests may go as early data (0-RTT) on a connection whose
+  /// server key is pinned in the handshake and which holds a ticket: every
+  /// retry, and the first attempt with --fingerprint. false
+  /// (--no-early-data): they wait for the handshake, one round trip more.
+  bool early_data = true;
 };
 
 struct session_result {
