@@ -4,10 +4,18 @@
 # server (Debian ngtcp2-client / ngtcp2-server, GnuTLS builds): a full
 # handshake, and a resumed one with 0-RTT (ngtcp2: --session-file and
 # --tp-file; tern: a kept session ticket, connect_options::early_data and a
-# stream opened with allow_early), plus tern resumed without 0-RTT. Each
-# client measures from creating its connection to the first byte of the
-# answer (tern-first-byte; ngtcp2: the timestamp of its log's first
-# received STREAM frame of the request stream, in ms). Median of --runs.
+# stream opened with allow_early), plus tern resumed without 0-RTT. Two
+# clocks, median of --runs each:
+#   own clock      tern-first-byte: from the connect call (which builds the
+#                  first flight) to the first byte of the answer; ngtcp2:
+#                  the timestamp of its log's first received STREAM frame of
+#                  the request stream, in ms since its log origin, which is
+#                  its first packet sent. Neither counts process start-up.
+#   process start  since_start.py: from just before the client process is
+#                  started to the line it writes at that first byte (tern:
+#                  "first byte" on stderr; ngtcp2: that log line), the same
+#                  clock for both; it adds program loading, library set-up,
+#                  key files and the TLS context.
 #
 #   bench/resume_compare/resume_compare.sh [--build DIR] [--runs N] [--json FILE]
 #
@@ -28,6 +36,7 @@ while [ $# -gt 0 ]; do
 done
 netem=$build/tools/tern-netem/tern-netem
 tfb=$build/bench/resume_compare/tern-first-byte
+since_start=bench/resume_compare/since_start.py
 for b in "$netem" "$tfb"; do
   [ -x "$b" ] || { echo "resume_compare: $b not built (make bench builds it)" >&2; exit 2; }
 done
@@ -69,21 +78,28 @@ tern_fp=$(wait_line "$work/tern.out" '^fingerprint ' | cut -d' ' -f2)
 start_relay "$tern_port" tern
 tern_relay=$(relay_port tern)
 ticket=$work/tern.ticket
-tern_fetch() { "$tfb" fetch 127.0.0.1 "$tern_relay" "$tern_fp" "$ticket" "$@"; }
+# tern_fetch ARRAY [--no-early]: one fetch; appends "own/process-start" ms
+# to the named array.
+tern_fetch() {
+  local -n into=$1; shift
+  local from_start out
+  from_start=$("$since_start" --pattern '^first byte' --log "$work/tern.log" -- \
+    "$tfb" fetch 127.0.0.1 "$tern_relay" "$tern_fp" "$ticket" "$@")
+  out=$(grep '^{' "$work/tern.log" || true)
+  echo "$out" >> "$work/tern.json"
+  into+=("$(echo "$out" | field first_byte_ms)/$from_start")
+}
 tern_full=(); tern_early=(); tern_resumed=()
 for _ in $(seq "$runs"); do
   rm -f "$ticket"
-  tern_full+=("$(tern_fetch | tee -a "$work/tern.full.json" | field first_byte_ms)")
+  tern_fetch tern_full
 done
 for _ in $(seq "$runs"); do
-  out=$(tern_fetch)
-  echo "$out" >> "$work/tern.early.json"
-  [ "$(echo "$out" | field early_data_accepted)" = true ] || echo "resume_compare: tern run without accepted 0-RTT: $out" >&2
-  tern_early+=("$(echo "$out" | field first_byte_ms)")
+  tern_fetch tern_early
+  grep -q '"early_data_accepted":true' "$work/tern.log" ||
+    echo "resume_compare: tern run without accepted 0-RTT: $(cat "$work/tern.log")" >&2
 done
-for _ in $(seq "$runs"); do
-  tern_resumed+=("$(tern_fetch --no-early | field first_byte_ms)")
-done
+for _ in $(seq "$runs"); do tern_fetch tern_resumed --no-early; done
 
 # --- ngtcp2 -------------------------------------------------------------------
 ng_full=(); ng_early=(); ng_note=""
@@ -100,42 +116,52 @@ if command -v gtlsserver > /dev/null && command -v gtlsclient > /dev/null && com
   start_relay "$ng_port" ngtcp2
   ng_relay=$(relay_port ngtcp2)
   # The first received STREAM frame of stream 0 (the request's): its log
-  # timestamp, ms since the connection was created.
+  # timestamp (ms since the log origin, the first packet sent), and when
+  # that line came counted from process start.
+  first_answer='frm rx [0-9]+ [0-9A-Za-z]+ STREAM\(0x0[8-f]\) id=0x0 '
   ng_fetch() {
-    timeout 20 gtlsclient --exit-on-all-streams-close --session-file="$work/ng.session" --tp-file="$work/ng.tp" \
-      127.0.0.1 "$ng_relay" "https://127.0.0.1:$ng_relay/small" > "$work/ng.log" 2>&1 || true
-    grep -m1 -E 'frm rx [0-9]+ [0-9A-Za-z]+ STREAM\(0x0[8-f]\) id=0x0 ' "$work/ng.log" |
-      sed -E 's/^I0*([0-9]+) .*/\1/' || true
+    local -n into=$1
+    local from_start own
+    from_start=$("$since_start" --pattern "$first_answer" --log "$work/ng.log" -- \
+      gtlsclient --exit-on-all-streams-close --session-file="$work/ng.session" --tp-file="$work/ng.tp" \
+      127.0.0.1 "$ng_relay" "https://127.0.0.1:$ng_relay/small")
+    own=$(grep -m1 -E "$first_answer" "$work/ng.log" | sed -E 's/^I0*([0-9]+) .*/\1/' || true)
+    into+=("$own/$from_start")
   }
   for _ in $(seq "$runs"); do
     rm -f "$work/ng.session" "$work/ng.tp"
-    ng_full+=("$(ng_fetch)")
+    ng_fetch ng_full
   done
-  for _ in $(seq "$runs"); do ng_early+=("$(ng_fetch)"); done
+  for _ in $(seq "$runs"); do ng_fetch ng_early; done
 else
   ng_note="gtlsserver/gtlsclient not found (tools/install-deps.sh: ngtcp2-server, ngtcp2-client)"
 fi
 
-row() { printf '%s\n' "$@" | grep -E '^[0-9.]+$' | median; }
-tf=$(row "${tern_full[@]}"); te=$(row "${tern_early[@]}"); tr=$(row "${tern_resumed[@]}")
-nf=$(row "${ng_full[@]:-}"); ne=$(row "${ng_early[@]:-}")
-echo "time to first response byte, ms (median of $runs), loopback through tern-netem '$spec' both ways"
+# row CLOCK RUNS...: the median of one clock (1: own, 2: process start)
+# over runs written "own/process-start".
+row() { local c=$1; shift; printf '%s\n' "$@" | cut -d/ -f"$c" | grep -E '^[0-9.]+$' | median; }
+cell() { echo "$(row 1 "$@") / $(row 2 "$@")"; }
+echo "time to first response byte, ms (median of $runs): own clock / from process start;"
+echo "loopback through tern-netem '$spec' both ways"
 echo
 echo "| client | full handshake | resumed, 0-RTT | resumed, no 0-RTT |"
 echo "|---|---|---|---|"
-echo "| tern (tern-first-byte) | $tf | $te | $tr |"
+echo "| tern (tern-first-byte) | $(cell "${tern_full[@]}") | $(cell "${tern_early[@]}") | $(cell "${tern_resumed[@]}") |"
 if [ -n "$ng_note" ]; then
   echo "| ngtcp2 (gtlsclient) | $ng_note | | |"
 else
-  echo "| ngtcp2 (gtlsclient, --session-file --tp-file) | $nf | $ne | |"
+  echo "| ngtcp2 (gtlsclient, --session-file --tp-file) | $(cell "${ng_full[@]}") | $(cell "${ng_early[@]}") | |"
 fi
 echo
-echo "tern runs: full ${tern_full[*]}; 0-RTT ${tern_early[*]}; resumed ${tern_resumed[*]}"
-[ -n "$ng_note" ] || echo "ngtcp2 runs: full ${ng_full[*]}; 0-RTT ${ng_early[*]}"
+echo "tern runs (own/process start): full ${tern_full[*]}; 0-RTT ${tern_early[*]}; resumed ${tern_resumed[*]}"
+[ -n "$ng_note" ] || echo "ngtcp2 runs (own/process start): full ${ng_full[*]}; 0-RTT ${ng_early[*]}"
 if [ -n "$json" ]; then
+  # NAME_ms: own clock; NAME_from_start_ms: from process start.
   num() { [ "$1" = n/a ] && echo null || echo "$1"; }
-  tf=$(num "$tf"); te=$(num "$te"); tr=$(num "$tr"); nf=$(num "$nf"); ne=$(num "$ne")
-  printf '{"spec":"%s","runs":%s,"tern":{"full_ms":%s,"zero_rtt_ms":%s,"resumed_ms":%s},"ngtcp2":%s}\n' \
-    "$spec" "$runs" "$tf" "$te" "$tr" \
-    "$([ -n "$ng_note" ] && printf '{"skipped":"%s"}' "$ng_note" || printf '{"full_ms":%s,"zero_rtt_ms":%s}' "$nf" "$ne")" > "$json"
+  pair() { printf '"%s_ms":%s,"%s_from_start_ms":%s' "$1" "$(num "$(row 1 "${@:2}")")" "$1" "$(num "$(row 2 "${@:2}")")"; }
+  ngtcp2_json='{"skipped":"'"$ng_note"'"}'
+  [ -n "$ng_note" ] || ngtcp2_json="{$(pair full "${ng_full[@]}"),$(pair zero_rtt "${ng_early[@]}")}"
+  printf '{"spec":"%s","runs":%s,"tern":{%s,%s,%s},"ngtcp2":%s}\n' "$spec" "$runs" \
+    "$(pair full "${tern_full[@]}")" "$(pair zero_rtt "${tern_early[@]}")" "$(pair resumed "${tern_resumed[@]}")" \
+    "$ngtcp2_json" > "$json"
 fi

@@ -7,9 +7,10 @@
 //                                           its handshake completes when it took early data
 //   tern-first-byte fetch IP PORT FP FILE [--no-early]
 //                                           resumes with the ticket in FILE if there is one
-//                                           (with 0-RTT unless --no-early), prints one JSON
-//                                           line, and keeps the connection's fresh ticket in
-//                                           FILE (mode 0600) for the next run
+//                                           (with 0-RTT unless --no-early), says "first byte"
+//                                           on stderr when it comes, prints one JSON line,
+//                                           and keeps the connection's fresh ticket in FILE
+//                                           (mode 0600) for the next run
 //
 // The request ("GET /\n") goes on a stream opened with allow_early: it
 // reads, so it is safe to replay.
@@ -121,6 +122,9 @@ int fetch(int argc, char** argv) {
         char first = 0;
         co_await s.async_read_some(asio::buffer(&first, 1), use_awaitable);
         const double ms = std::chrono::duration<double, std::milli>(steady::now() - start).count();
+        // For a clock outside this process (since_start.py): stderr is
+        // unbuffered, so the line leaves now.
+        std::fputs("first byte\n", stderr);
         co_await c.async_wait_handshake(use_awaitable);
         asio::steady_timer t(io);
         for (int i = 0; i < 200 && c.session_ticket().empty(); ++i) {
