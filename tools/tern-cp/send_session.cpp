@@ -91,7 +91,10 @@ asio::awaitable<session_result> run_send_session(tern::endpoint& ep, session_opt
         last_error += " (if the handshake was refused, the server's key is not " + o.trust.expected + ")";
       continue;
     }
-    if (!authenticated) {
+    // An early connection (a pinned first attempt) is handed over before
+    // its handshake: the pin is checked by the handshake itself, so its key
+    // is judged (recorded in known_hosts) once the files are through.
+    if (!authenticated && c.handshake_complete()) {
       if (const std::string why =
               check_server_key(o.trust, o.host_key, c.peer_fingerprint(), o.known_hosts, notes);
           !why.empty()) {
@@ -105,6 +108,20 @@ asio::awaitable<session_result> run_send_session(tern::endpoint& ep, session_opt
       o.trust = {trust_mode::pinned, c.peer_fingerprint()};
     }
     send_summary sent = co_await send_all(c, o.send);
+    if (!authenticated) {
+      if (!c.handshake_complete()) {
+        // The early connection's handshake failed: as a failed connect.
+        last_error = "cannot connect to " + o.host_key + ": " + c.close_error().message() +
+                     " (if the handshake was refused, the server's key is not " + o.trust.expected + ")";
+        c.close(0, "handshake failed");
+        continue;
+      }
+      if (const std::string why =
+              check_server_key(o.trust, o.host_key, c.peer_fingerprint(), o.known_hosts, notes);
+          !why.empty())
+        notes << "tern-cp: " << why << std::endl; // pinned: only a note (known_hosts unwritable)
+      authenticated = true;
+    }
     result.stats = c.stats();
     result.resumed = result.resumed || c.resumed();
     // Kept only once the server's key was judged: a ticket binds that key.
