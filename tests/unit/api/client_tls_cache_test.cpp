@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <memory>
 #include <string>
 
 namespace {
@@ -29,53 +30,55 @@ tern::connect_options pinned(unsigned n) {
   return o;
 }
 
+// A cache under a default config and no client identity.
+struct fixture {
+  client_tls_cache cache;
+  std::error_code ec;
+  std::shared_ptr<const tern::crypto::tls_context> get(const tern::connect_options& o) {
+    return cache.get(tern::config{}, o, tern::crypto::tls_identity{}, ec);
+  }
+};
+
 } // namespace
 
 TEST_CASE("client_tls_cache: the same options get the same context, other verification another") {
-  client_tls_cache cache;
-  const tern::config cfg;
-  const tern::crypto::tls_identity none;
-  std::error_code ec;
-  const auto a = cache.get(cfg, pinned(1), none, ec);
-  REQUIRE_FALSE(ec);
+  fixture f;
+  const auto a = f.get(pinned(1));
+  REQUIRE_FALSE(f.ec);
   REQUIRE(a);
-  CHECK(cache.get(cfg, pinned(1), none, ec) == a);
-  CHECK(cache.get(cfg, pinned(2), none, ec) != a);
+  CHECK(f.get(pinned(1)) == a);
+  CHECK(f.get(pinned(2)) != a);
   tern::connect_options any;
   any.accept_any_server_key = true;
-  const auto b = cache.get(cfg, any, none, ec);
+  const auto b = f.get(any);
   REQUIRE(b);
   CHECK(b != a);
   tern::connect_options any_with_alpn = any;
   any_with_alpn.alpn = {"x"};
-  CHECK(cache.get(cfg, any_with_alpn, none, ec) != b);
+  CHECK(f.get(any_with_alpn) != b);
   tern::connect_options any_with_name = any;
   any_with_name.server_name = "example";
-  CHECK(cache.get(cfg, any_with_name, none, ec) != b);
-  CHECK(cache.size() == 5);
+  CHECK(f.get(any_with_name) != b);
+  CHECK(f.cache.size() == 5);
 }
 
 TEST_CASE("client_tls_cache: bounded, the least recently used context goes first") {
-  client_tls_cache cache;
-  const tern::config cfg;
-  const tern::crypto::tls_identity none;
-  std::error_code ec;
-  const auto first = cache.get(cfg, pinned(0), none, ec);
-  const auto second = cache.get(cfg, pinned(1), none, ec);
-  for (unsigned n = 2; n < client_tls_cache::capacity; ++n) REQUIRE(cache.get(cfg, pinned(n), none, ec));
-  CHECK(cache.get(cfg, pinned(0), none, ec) == first); // used again: now the most recent
-  REQUIRE(cache.get(cfg, pinned(100), none, ec));      // one over: pinned(1) leaves
-  CHECK(cache.size() == client_tls_cache::capacity);
-  CHECK(cache.get(cfg, pinned(0), none, ec) == first);
-  CHECK(cache.get(cfg, pinned(1), none, ec) != second); // built again
+  fixture f;
+  const auto first = f.get(pinned(0));
+  const auto second = f.get(pinned(1));
+  for (unsigned n = 2; n < client_tls_cache::capacity; ++n) REQUIRE(f.get(pinned(n)));
+  CHECK(f.get(pinned(0)) == first); // used again: now the most recent
+  REQUIRE(f.get(pinned(100)));      // one over: pinned(1) leaves
+  CHECK(f.cache.size() == client_tls_cache::capacity);
+  CHECK(f.get(pinned(0)) == first);
+  CHECK(f.get(pinned(1)) != second); // built again
 }
 
 TEST_CASE("client_tls_cache: a malformed pin is an error and nothing is kept") {
-  client_tls_cache cache;
+  fixture f;
   tern::connect_options o;
   o.pinned_fingerprints = {"not a fingerprint"};
-  std::error_code ec;
-  CHECK_FALSE(cache.get(tern::config{}, o, tern::crypto::tls_identity{}, ec));
-  CHECK(ec);
-  CHECK(cache.size() == 0);
+  CHECK_FALSE(f.get(o));
+  CHECK(f.ec);
+  CHECK(f.cache.size() == 0);
 }

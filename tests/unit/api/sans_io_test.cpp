@@ -166,6 +166,24 @@ tern::config requiring_server(std::vector<std::string> pins = {}) {
   return c;
 }
 
+/// Re-pins `net`'s client endpoint to another endpoint's generated
+/// certificate, not the server's (its connection is left to the caller).
+void pin_client_elsewhere(network& net) {
+  std::error_code ec;
+  endpoint other(network::server_config(), ec, 3);
+  REQUIRE_FALSE(ec);
+  tern::config ccfg;
+  ccfg.pinned_fingerprints = {other.fingerprint()};
+  net.client_ep = endpoint(ccfg, ec, 2);
+  REQUIRE_FALSE(ec);
+}
+
+/// `client` closed because its handshake failed in TLS.
+void check_refused_by_tls(const connection& client) {
+  REQUIRE(client.close_error());
+  CHECK(std::string(client.close_error().category().name()) == "tern.crypto");
+}
+
 bool both_closed(const network& net) { return net.client->is_closed() && net.server && net.server->is_closed(); }
 
 std::vector<std::byte> pattern(std::size_t n) {
@@ -340,22 +358,14 @@ TEST_CASE("sans_io: datagrams and deadline messages, then a close the peer sees"
 }
 
 TEST_CASE("sans_io: a wrong pin fails the handshake on both sides") {
-  tern::config scfg = network::server_config();
-  network net(scfg);
-  // Re-pin the client to another endpoint's generated certificate.
+  network net;
+  pin_client_elsewhere(net);
   std::error_code ec;
-  endpoint other(network::server_config(), ec, 3);
-  REQUIRE_FALSE(ec);
-  tern::config ccfg;
-  ccfg.pinned_fingerprints = {other.fingerprint()};
-  net.client_ep = endpoint(ccfg, ec, 2);
-  REQUIRE_FALSE(ec);
   net.client = net.client_ep.connect(server_addr, {}, net.now, ec);
   REQUIRE(net.client);
   net.run_until([&] { return net.client->is_closed() && net.server && net.server->is_closed(); }, 30s);
   CHECK_FALSE(net.server->is_established());
-  REQUIRE(net.client->close_error());
-  CHECK(std::string(net.client->close_error().category().name()) == "tern.crypto");
+  check_refused_by_tls(*net.client);
 }
 
 TEST_CASE("sans_io: a connect accepting any server key leaves no context to a later one that pins") {
@@ -363,15 +373,9 @@ TEST_CASE("sans_io: a connect accepting any server key leaves no context to a la
   // that with accept_any_server_key and reaches the server. A later connect
   // with the config's defaults must still check the pin (a cached context
   // keyed on too little would hand it the accept-any verification).
-  tern::config scfg = network::server_config();
-  network net(scfg);
+  network net;
+  pin_client_elsewhere(net);
   std::error_code ec;
-  endpoint other(network::server_config(), ec, 3);
-  REQUIRE_FALSE(ec);
-  tern::config ccfg;
-  ccfg.pinned_fingerprints = {other.fingerprint()};
-  net.client_ep = endpoint(ccfg, ec, 2);
-  REQUIRE_FALSE(ec);
   tern::connect_options any;
   any.accept_any_server_key = true;
   net.client = net.client_ep.connect(server_addr, any, net.now, ec);
@@ -383,8 +387,7 @@ TEST_CASE("sans_io: a connect accepting any server key leaves no context to a la
   REQUIRE(net.client);
   net.run_until([&] { return net.client->is_closed(); }, 30s);
   CHECK_FALSE(net.client->is_established());
-  REQUIRE(net.client->close_error());
-  CHECK(std::string(net.client->close_error().category().name()) == "tern.crypto");
+  check_refused_by_tls(*net.client);
 }
 
 TEST_CASE("sans_io: garbage never starts a server connection, and a client endpoint never accepts") {
