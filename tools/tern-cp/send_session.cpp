@@ -35,6 +35,25 @@ std::chrono::seconds retry_delay(unsigned n) {
   return std::chrono::seconds(std::min(5U, 1U << std::min(n - 1, 3U)));
 }
 
+// The server refused this client's key in the handshake: not worth a
+// retry, it will refuse it until its owner lists it.
+bool refused_this_client(std::error_code ec) {
+  return ec == tern::crypto::crypto_errc::peer_rejected_certificate ||
+         ec == tern::crypto::crypto_errc::peer_requires_certificate;
+}
+
+std::string refusal_of(const session_options& o) {
+  return "the server refused this client's key " + o.client_fingerprint +
+         "; ask its owner to add it to authorized_keys";
+}
+
+std::string connect_error(const session_options& o, std::error_code ec) {
+  std::string why = "cannot connect to " + o.host_key + ": " + ec.message();
+  if (o.trust.mode == trust_mode::pinned)
+    why += " (if the handshake was refused, the server's key is not " + o.trust.expected + ")";
+  return why;
+}
+
 void add_attempt(send_summary& total, send_summary attempt) {
   total.confirmed += attempt.confirmed;
   total.bytes += attempt.bytes;
@@ -75,20 +94,16 @@ asio::awaitable<session_result> run_send_session(tern::endpoint& ep, session_opt
     // accepts any key and judges it afterwards sends nothing early: a
     // refused ticket's early data would be resent to whoever answered
     // before that judgement.
-    co.early_data = o.early_data && (authenticated || o.trust.mode == trust_mode::pinned);
+    // Only resume requests ever go early, so a run without them waits for
+    // the handshake as before.
+    co.early_data = o.early_data && o.send.resume && (authenticated || o.trust.mode == trust_mode::pinned);
     auto [ec, c] = co_await ep.async_connect(o.server, co, tuple);
-    if (ec == tern::crypto::crypto_errc::peer_rejected_certificate ||
-        ec == tern::crypto::crypto_errc::peer_requires_certificate) {
-      // Not worth a retry: the server will refuse this key until its owner
-      // lists it.
-      result.error = "the server refused this client's key " + o.client_fingerprint +
-                     "; ask its owner to add it to authorized_keys";
-      co_return result;
-    }
     if (ec) {
-      last_error = "cannot connect to " + o.host_key + ": " + ec.message();
-      if (o.trust.mode == trust_mode::pinned)
-        last_error += " (if the handshake was refused, the server's key is not " + o.trust.expected + ")";
+      if (refused_this_client(ec)) {
+        result.error = refusal_of(o);
+        co_return result;
+      }
+      last_error = connect_error(o, ec);
       continue;
     }
     // An early connection (a pinned first attempt) is handed over before
@@ -111,9 +126,13 @@ asio::awaitable<session_result> run_send_session(tern::endpoint& ep, session_opt
     if (!authenticated) {
       if (!c.handshake_complete()) {
         // The early connection's handshake failed: as a failed connect.
-        last_error = "cannot connect to " + o.host_key + ": " + c.close_error().message() +
-                     " (if the handshake was refused, the server's key is not " + o.trust.expected + ")";
+        const std::error_code why = c.close_error();
         c.close(0, "handshake failed");
+        if (refused_this_client(why)) {
+          result.error = refusal_of(o);
+          co_return result;
+        }
+        last_error = connect_error(o, why);
         continue;
       }
       if (const std::string why =

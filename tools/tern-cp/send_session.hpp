@@ -31,7 +31,7 @@ struct session_options {
   unsigned retries = 0;
   /// Resume requests may go as early data (0-RTT) on a connection whose
   /// server key is pinned in the handshake and which holds a ticket: every
-  /// retry, and the first attempt with --fingerprint. false
+  /// retry, and a --resume first attempt with --fingerprint. false
   /// (--no-early-data): they wait for the handshake, one round trip more.
   bool early_data = true;
 };

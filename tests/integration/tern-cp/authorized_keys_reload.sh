@@ -47,6 +47,15 @@ status=0
 send_as "$newcomer" "$work/src/d" 2> "$work/4.err" || status=$?
 [ "$status" -ne 0 ] && refused "$work/4.err" || { cat "$work/4.err"; echo "FAIL: the revoked key was let in"; exit 1; }
 [ ! -e "$work/dst/d" ] || { echo "FAIL: the revoked client wrote a file"; exit 1; }
+# The same with --resume: it holds a ticket and pins the key, so its
+# connection is handed over before the handshake (0-RTT); the refusal must
+# still be reported as one, not as a failed connect.
+status=0
+timeout 60 "$tern_cp" send --identity "$newcomer" --fingerprint "$fp" --resume 127.0.0.1 "$port" "$work/src/d" \
+  2> "$work/4r.err" || status=$?
+[ "$status" -ne 0 ] && refused "$work/4r.err" ||
+  { cat "$work/4r.err"; echo "FAIL: the revoked key, resuming early, was not refused as such"; exit 1; }
+[ ! -e "$work/dst/d" ] || { echo "FAIL: the revoked client wrote a file"; exit 1; }
 timeout 60 "$tern_cp" send --fingerprint "$fp" 127.0.0.1 "$port" "$work/src/d" 2> "$work/5.err" ||
   { cat "$work/5.err"; echo "FAIL: the client still listed was refused"; exit 1; }
 kill -0 "$server_pid" || { echo "FAIL: the server is gone"; exit 1; }
