@@ -165,7 +165,19 @@ void endpoint_impl::connect(const asio::ip::udp::endpoint& remote, const connect
   // handshake's outcome comes through async_wait_handshake.
   if (c->core().sends_before_handshake()) {
     complete(op, std::error_code{}, c->handle());
-    mark_dirty(*c);
+    // The first flight waits two turns of the executor: the completion
+    // above runs first, and an application that opens its early stream
+    // (one turn: that completion is posted too) and writes, as it should
+    // at once, has its data coalesced with the Initial in one datagram
+    // (its write flushes the connection itself). Flushed at once, the
+    // Initial left alone and the request followed in a second datagram,
+    // whose delay grows with the load of the machine (0.7-8 ms measured,
+    // docs/benchmarks.md, "Real sockets: resumption and 0-RTT").
+    asio::post(ex_, [self = shared_from_this(), weak = std::weak_ptr<connection_impl>(c)] {
+      asio::post(self->ex_, [self, weak] {
+        if (auto conn = weak.lock()) self->mark_dirty(*conn);
+      });
+    });
     return;
   }
   c->connect_op = std::move(op);
