@@ -10,6 +10,9 @@
 #include "fixture.hpp"
 
 #include <asio/read.hpp>
+#include <asio/write.hpp>
+
+#include <array>
 
 namespace tern::test {
 namespace {
@@ -126,6 +129,38 @@ TEST_CASE("early data (Asio): async_connect completes before the handshake, allo
     CHECK(seen[1].conn.resumed());
     // Awaiting the handshake after it completed completes at once.
     co_await c.async_wait_handshake(use_awaitable);
+    c.close();
+  });
+}
+
+TEST_CASE("early data (Asio): a request written at once leaves with the Initial, in one datagram") {
+  // The early connection goes to a plain UDP socket that never answers, so
+  // every datagram the client sends is its first flight. The application
+  // opens its early stream and writes as soon as async_connect completes;
+  // the endpoint's first flush must wait for that write (it used to send
+  // the Initial alone, then the request in a second datagram).
+  loopback net(resuming_server(), resuming_client());
+  net.run([&]() -> asio::awaitable<void> {
+    auto options = net.pin();
+    options.session_ticket = co_await ticket_from(net);
+    options.early_data = true;
+    asio::ip::udp::socket silent(net.io, {asio::ip::make_address("127.0.0.1"), 0});
+    // The first connection's close has gone out once its flush ran.
+    for (int i = 0; i < 10; ++i) co_await asio::post(net.io, use_awaitable);
+    const auto sent_before = net.client.info().datagrams_sent;
+    auto c = co_await net.client.async_connect(silent.local_endpoint(), options, use_awaitable);
+    REQUIRE_FALSE(c.handshake_complete());
+    auto s = co_await c.async_open_stream(stream_options{.allow_early = true}, use_awaitable);
+    const auto request = pattern(100, 35);
+    co_await asio::async_write(s, asio::buffer(request), use_awaitable);
+    std::array<std::byte, 2048> datagram{};
+    asio::ip::udp::endpoint from;
+    const std::size_t size = co_await silent.async_receive_from(asio::buffer(datagram), from, use_awaitable);
+    CHECK(size >= 1200); // a client's Initial datagram is padded
+    // The flushes of the connect and of the write are posted handlers: a
+    // few turns of the loop and both have run (a resend is a PTO away).
+    for (int i = 0; i < 10; ++i) co_await asio::post(net.io, use_awaitable);
+    CHECK(net.client.info().datagrams_sent - sent_before == 1);
     c.close();
   });
 }
