@@ -1,6 +1,9 @@
 // Server CPU per handshake: full (certificate signature) against resumed
-// (PSK with (EC)DHE, no certificate) and resumed with accepted early data.
-// Only the server's calls are timed, in thread CPU time. Run:
+// (PSK with (EC)DHE, no certificate) and resumed with accepted early data,
+// with server-only authentication and with mutual TLS (tern-cp's default:
+// a full handshake also verifies the client's certificate signature, a
+// resumed one does not). Only the server's calls are timed, in thread CPU
+// time. Run:
 //   build/release/bench/crypto/bench_crypto --benchmark_filter=server_
 #include <benchmark/benchmark.h>
 
@@ -23,6 +26,7 @@ namespace {
 
 enum class mode { full, resumed, early_data };
 enum class server_key { p256, rsa2048 };
+enum class auth { server_only, mutual };
 
 /// A self-signed RSA-2048 identity: the certificate kind whose signature
 /// dominates a full handshake (tern generates P-256 keys, but loads any).
@@ -76,7 +80,7 @@ template <class F>
   return thread_cpu_seconds() - t0;
 }
 
-void server_handshake(benchmark::State& state, mode m, server_key k) {
+void server_handshake(benchmark::State& state, mode m, server_key k, auth a = auth::server_only) {
   std::error_code ec;
   tc::tls_config server;
   server.identity = k == server_key::p256
@@ -90,6 +94,11 @@ void server_handshake(benchmark::State& state, mode m, server_key k) {
   client.peer.pinned_fingerprints = {server.identity.fingerprint()};
   client.alpn = {"tern/1"};
   client.resumption = true;
+  if (a == auth::mutual) {
+    client.identity = tc::generate_self_signed(tc::key_algorithm::ec_p256, "client.tern.test", ec);
+    server.client_auth = tc::client_authentication::required;
+    server.peer.pinned_fingerprints = {client.identity.fingerprint()};
+  }
   const auto client_ctx = tc::tls_context::create(tc::tls_role::client, client, ec);
   const auto server_ctx = tc::tls_context::create(tc::tls_role::server, server, ec);
   if (!client_ctx || !server_ctx) throw std::runtime_error("context");
@@ -156,6 +165,13 @@ BENCHMARK_CAPTURE(server_handshake, resumed, mode::resumed, server_key::p256)
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(server_handshake, resumed_0rtt, mode::early_data, server_key::p256)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+// The same pair with mutual TLS (both P-256), as tern-cp runs by default.
+BENCHMARK_CAPTURE(server_handshake, full_p256_mutual, mode::full, server_key::p256, auth::mutual)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(server_handshake, resumed_mutual, mode::resumed, server_key::p256, auth::mutual)
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 // The same pair with an RSA-2048 certificate (the resumed row does not
