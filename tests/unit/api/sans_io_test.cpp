@@ -611,6 +611,20 @@ TEST_CASE("sans_io: a target_rate_change outside (0, 1] or a headroom outside [0
   }
 }
 
+namespace {
+
+/// Ends the network's connection and connects again with `options` (a
+/// ticket, a token, early data), as a returning application would.
+void reconnect(network& net, const tern::connect_options& options) {
+  net.client.reset();
+  net.server.reset();
+  std::error_code ec;
+  net.client = net.client_ep.connect(server_addr, options, net.now, ec);
+  REQUIRE(net.client);
+}
+
+} // namespace
+
 TEST_CASE("sans_io: a session ticket and a NEW_TOKEN token: the next connection resumes, needs no Retry, "
           "and its first flight carries stream data") {
   tern::config cfg = network::server_config();
@@ -630,11 +644,8 @@ TEST_CASE("sans_io: a session ticket and a NEW_TOKEN token: the next connection 
   options.address_token = net.client->address_token();
   options.session_ticket = net.client->session_ticket();
   options.early_data = true;
-  net.client.reset();
-  net.server.reset();
+  reconnect(net, options);
   std::error_code ec;
-  net.client = net.client_ep.connect(server_addr, options, net.now, ec);
-  REQUIRE(net.client);
   const tern::time_point start = net.now;
   CHECK(net.client->sends_before_handshake());
   const auto id = net.client->open_stream(tern::stream_options{.allow_early = true}, ec);
@@ -673,11 +684,8 @@ TEST_CASE("sans_io: a message flow allowed early sends its message in the first 
   tern::connect_options options;
   options.session_ticket = net.client->session_ticket();
   options.early_data = true;
-  net.client.reset();
-  net.server.reset();
+  reconnect(net, options);
   std::error_code ec;
-  net.client = net.client_ep.connect(server_addr, options, net.now, ec);
-  REQUIRE(net.client);
   const tern::time_point start = net.now;
   REQUIRE_FALSE(net.client->configure_message_flow(3, tern::message_flow_options{.allow_early = true}));
   const auto frame = pattern(900);
