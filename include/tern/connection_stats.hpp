@@ -88,6 +88,11 @@ struct connection_stats {
   std::uint64_t fec_peer_packets_recovered = 0;
   double fec_overhead = 0;
   double fec_path_loss_rate = 0;
+  /// Server: message fragments that arrived in 0-RTT packets, before the
+  /// handshake (flows the client configured with allow_early, on a
+  /// connection whose early data this side accepted; docs/api.md, "Early
+  /// messages").
+  std::uint64_t early_message_fragments_received = 0;
 };
 
 } // namespace tern

@@ -45,6 +45,17 @@ struct message_flow_options {
   std::optional<fec_mode> fec{};
   /// Repair packets per source packet when fec is fixed: 0 < ratio <= 1.
   double fec_fixed_ratio = 0.25;
+  /// Early data (docs/api.md, "Early messages"): on a connection made with
+  /// connect_options::early_data and a ticket, this flow's messages sent
+  /// before the handshake completes go in the first flight (0-RTT), one
+  /// one-way delay after connect; other flows wait for the handshake. An
+  /// attacker who captured the flight can replay it to another server
+  /// sharing the ticket key, so a message of an early flow may reach an
+  /// application twice, on two connections: allow early only what is safe
+  /// to act on twice (media frames, not a payment). If the server rejects
+  /// the early data, the messages go again under 1-RTT keys while their
+  /// deadline allows, each byte once. Off by default; ignored by a server.
+  bool allow_early = false;
 };
 
 /// Per-message choices for send_message / async_send_message.

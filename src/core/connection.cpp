@@ -366,6 +366,7 @@ connection_stats connection::stats() const {
   s.packets_sent = ss.packets_sent;
   s.packets_lost = ss.packets_lost;
   s.zero_rtt_packets_discarded = ss.packets_discarded;
+  s.early_message_fragments_received = counters_.early_message_fragments_received;
   s.spurious_retransmits = ss.spurious_losses;
   const auto& c = counters_;
   s.packets_received = c.packets_received;

@@ -146,6 +146,9 @@ struct connection_stats {
   /// Client: 0-RTT packets the server rejected unopened, forgotten by
   /// recovery without counting as lost (connection_resumption.cpp).
   std::uint64_t zero_rtt_packets_discarded = 0;
+  /// Server: message fragments received in 0-RTT packets (flows the client
+  /// allowed early, on a connection whose early data this side accepted).
+  std::uint64_t early_message_fragments_received = 0;
 };
 
 /// One tern connection, client or server. Not thread-safe. Errors caused by
@@ -488,8 +491,9 @@ private:
   // connection_resumption.cpp.
   /// Client: keeps the TLS session past confirmation until a ticket came.
   bool awaiting_ticket() const noexcept;
-  /// Client: stream data may go in a 0-RTT packet now.
-  bool early_data_pending() noexcept;
+  /// Client: data of a stream or message flow allowed early may go in a
+  /// 0-RTT packet now.
+  bool early_data_pending(time_point now) noexcept;
   /// 1-RTT packets may be sent: after the handshake, or a server's 0.5-RTT
   /// data once it accepted early data.
   bool can_send_one_rtt() const noexcept;
@@ -689,7 +693,9 @@ private:
   /// One stream's control frames.
   void write_stream_control(wire::writer& w, std::uint64_t id, stream::stream& s, time_point now,
                             frame_tally& t);
-  void write_message_frames(wire::writer& w, time_point now, frame_tally& t);
+  /// `early_only`: a 0-RTT packet, which carries only fragments of flows
+  /// allowed early (no abandons).
+  void write_message_frames(wire::writer& w, time_point now, frame_tally& t, bool early_only = false);
   void write_datagram_frames(wire::writer& w, time_point now, frame_tally& t);
   /// `early_only`: a 0-RTT packet, which carries only streams allowed early.
   void write_stream_frames(wire::writer& w, frame_tally& t, bool early_only = false);

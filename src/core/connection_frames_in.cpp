@@ -59,6 +59,7 @@ connection::frames_outcome connection::process_frames(std::span<const std::byte>
     out.ack_eliciting = out.ack_eliciting || elicits_ack(fr);
     out.probing_only = out.probing_only && is_probing(fr);
     out.carried_message = out.carried_message || is_message_fragment(fr);
+    if (type == wire::packet_type::zero_rtt && is_message_fragment(fr)) ++counters_.early_message_fragments_received;
     if (auto ec = on_frame(fr, from, now)) {
       out.error = ec;
       return out;

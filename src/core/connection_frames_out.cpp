@@ -4,7 +4,8 @@
 // stream control frames, MESSAGE_ABANDON, message fragments, DATAGRAMs,
 // stream data (by the scheduler: urgency, then round robin), and a PING when
 // one is owed and nothing else elicits an ACK. A long-header packet carries
-// only CRYPTO and PING. The ACK is the packet builder's (connection_send.cpp).
+// only CRYPTO and PING; a 0-RTT packet only the fragments of message flows
+// and the data of streams the application allowed early. The ACK is the packet builder's (connection_send.cpp).
 //
 // Retransmission: each ack-eliciting packet's retransmittable frames are
 // recorded (sent_frames) under the cookie given to the recovery sender; a
@@ -35,7 +36,10 @@ void connection::record(const sent_frame& f, frame_tally& t) {
 void connection::write_frames(wire::writer& w, const packet_request& request, time_point now,
                               frame_tally& t) {
   if (request.type == wire::packet_type::zero_rtt) {
-    write_stream_frames(w, t, true); // early data: streams allowed early only
+    // Early data, in the 1-RTT order: message flows allowed early, then
+    // streams allowed early.
+    write_message_frames(w, now, t, true);
+    if (!request.messages_only) write_stream_frames(w, t, true);
     return;
   }
   const bool is_long = request.type != wire::packet_type::one_rtt;
@@ -199,9 +203,11 @@ void connection::write_stream_control(wire::writer& w, std::uint64_t id, stream:
   }
 }
 
-void connection::write_message_frames(wire::writer& w, time_point now, frame_tally& t) {
-  // Abandons first, then fragments.
-  while (w.remaining() >= 24) {
+void connection::write_message_frames(wire::writer& w, time_point now, frame_tally& t, bool early_only) {
+  // Abandons first, then fragments. A 0-RTT packet carries fragments only:
+  // an abandon waits for 1-RTT keys (MESSAGE_ABANDON is not allowed early).
+  const std::uint32_t flows = early_only ? messages_out_.early_flows() : stream::message_flow_sender::all_flows;
+  while (!early_only && w.remaining() >= 24) {
     auto a = messages_out_.poll_abandon();
     if (!a) break;
     const auto cause = static_cast<std::uint64_t>(a->notice.cause);
@@ -210,9 +216,9 @@ void connection::write_message_frames(wire::writer& w, time_point now, frame_tal
   }
   const duration owd = message_one_way_delay(sender_);
   const std::uint64_t pn = sender_.next_packet_number();
-  while (w.remaining() > 64 && messages_out_.has_pending(now, owd)) {
+  while (w.remaining() > 64 && messages_out_.has_pending(now, owd, flows)) {
     constexpr std::size_t fragment_overhead = 1 + 8 + 8 + 8 + 8 + 4 + 2; // + FLOW_MESSAGE's flow and flags
-    auto frag = messages_out_.next_fragment(w.remaining() - fragment_overhead, now, owd, pn);
+    auto frag = messages_out_.next_fragment(w.remaining() - fragment_overhead, now, owd, pn, flows);
     if (!frag) break;
     wire::datagram_frame f;
     f.data = frag->data;

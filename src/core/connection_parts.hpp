@@ -197,6 +197,8 @@ struct connection_counters {
   std::uint64_t key_updates = 0;
   /// Validated moves to a new peer address (path_changed events).
   std::uint64_t path_changes = 0;
+  /// Server: message fragments that came in 0-RTT packets (early data).
+  std::uint64_t early_message_fragments_received = 0;
 };
 
 /// The key generations a qlog trace was last told about.

@@ -5,9 +5,10 @@
 // confirmation until the server's NewSessionTicket arrived in CRYPTO frames,
 // then frees it like any other (connection.cpp, release_handshake_state).
 //
-// 0-RTT: a client that offered early data seals the data of the streams the
-// application allowed early (stream::allow_early; the rest waits for 1-RTT
-// keys, since early data can be replayed) in 0-RTT packets (keys from the
+// 0-RTT: a client that offered early data seals the data of the streams and
+// the message fragments of the flows the application allowed early
+// (stream::allow_early, message_flow_options::allow_early; the rest waits
+// for 1-RTT keys, since early data can be replayed) in 0-RTT packets (keys from the
 // TLS early exporter) from its first datagram on, within the protocol's initial limits (§9.2), which a server cannot lower,
 // so nothing remembered from the earlier connection can be wrong. A server
 // that accepted the early data opens them and, since its own flight is
@@ -15,9 +16,11 @@
 // before the handshake completes (0.5-RTT). If the server rejected the
 // early data, the client queues the frames of every 0-RTT packet again as
 // soon as its handshake completes: they go under 1-RTT keys, each byte once
-// (the server never opened the 0-RTT packets).
+// (the server never opened the 0-RTT packets); a message whose deadline
+// passed meanwhile is given up with the usual notice instead.
 
 #include "core/connection.hpp"
+#include "core/message_one_way_delay.hpp"
 
 #include "wire/transport_error.hpp"
 
@@ -33,10 +36,13 @@ const std::vector<std::byte>& connection::session_ticket() const noexcept {
   return handshake_.tls && handshake_.tls->tickets_received() > 0 ? handshake_.tls->ticket() : handshake_.ticket;
 }
 
-bool connection::early_data_pending() noexcept {
-  return is_client() && keys_.has_zero_rtt_keys() && !handshake_.complete &&
-         early_.sent.size() < early_data_state::max_packets && streams_.next_early_to_send() != nullptr &&
-         conn_send_credit_.available() > 0;
+bool connection::early_data_pending(time_point now) noexcept {
+  if (!is_client() || !keys_.has_zero_rtt_keys() || handshake_.complete ||
+      early_.sent.size() >= early_data_state::max_packets)
+    return false;
+  const std::uint32_t early_flows = messages_out_.early_flows();
+  if (early_flows != 0 && messages_out_.has_pending(now, message_one_way_delay(sender_), early_flows)) return true;
+  return streams_.next_early_to_send() != nullptr && conn_send_credit_.available() > 0;
 }
 
 bool connection::sends_before_handshake() const noexcept {

@@ -62,7 +62,7 @@ bool connection::wants_long_header() const noexcept {
 
 bool connection::has_ack_eliciting_to_send(time_point now) {
   if (send_.has(send_flag::ping) || handshake_.crypto_send.has_data_to_send()) return true;
-  if (early_data_pending()) return true;
+  if (early_data_pending(now)) return true;
   if (!can_send_one_rtt()) return false;
   if (!injected_frames_.empty()) return true;
   if (send_.has(send_flag::handshake_done) || send_.has(send_flag::new_token) ||
@@ -122,7 +122,7 @@ std::optional<transmit> connection::build_datagram(std::span<std::byte> out, tim
   packet_result long_packet;
   // A client's early data follows its long-header packet, which then
   // leaves the padding to it.
-  const bool early = plan->allow_data && early_data_pending();
+  const bool early = plan->allow_data && early_data_pending(now);
   if (wants_long_header() || (!keys_.has_one_rtt_keys() && keys_.has_handshake_keys())) {
     packet_request request;
     request.type = is_client() && !handshake_.heard_from_peer ? wire::packet_type::initial
@@ -137,6 +137,7 @@ std::optional<transmit> connection::build_datagram(std::span<std::byte> out, tim
   if (early && plan->budget - d.size >= min_datagram_room) {
     packet_request request;
     request.type = wire::packet_type::zero_rtt;
+    request.messages_only = plan->messages_only;
     request.min_size = std::min(plan->budget, min_client_datagram) - std::min(d.size, min_client_datagram);
     const auto zero_rtt_packet = build_packet(out.subspan(d.size, plan->budget - d.size), request, now);
     d.size += zero_rtt_packet.size;

@@ -59,7 +59,8 @@ std::uint64_t message_flow_sender::send(std::span<const std::byte> message, time
 }
 
 std::optional<message_fragment> message_flow_sender::next_fragment(std::size_t max_payload, time_point now,
-                                                                   duration owd, std::uint64_t packet_tag) {
+                                                                   duration owd, std::uint64_t packet_tag,
+                                                                   std::uint32_t flows) {
   struct candidate {
     std::uint8_t priority;
     std::uint64_t start; // virtual time it would start at
@@ -69,7 +70,7 @@ std::optional<message_fragment> message_flow_sender::next_fragment(std::size_t m
   std::size_t n = 0;
   for (std::size_t i = 0; i < flows_.size(); ++i) {
     auto& f = flows_[i];
-    if (!f.sender) continue;
+    if (!f.sender || (flows & (std::uint32_t{1} << i)) == 0) continue;
     f.sender->on_timeout(now); // gives up expired messages (and dependents) before choosing
     if (!f.sender->has_pending(now, owd)) continue;
     const std::uint8_t p = f.options.priority;
@@ -92,9 +93,18 @@ std::optional<message_fragment> message_flow_sender::next_fragment(std::size_t m
   return std::nullopt;
 }
 
-bool message_flow_sender::has_pending(time_point now, duration owd) const noexcept {
-  return std::any_of(flows_.begin(), flows_.end(),
-                     [&](const flow_state& f) { return f.sender && f.sender->has_pending(now, owd); });
+bool message_flow_sender::has_pending(time_point now, duration owd, std::uint32_t flows) const noexcept {
+  for (std::size_t i = 0; i < flows_.size(); ++i)
+    if ((flows & (std::uint32_t{1} << i)) != 0 && flows_[i].sender && flows_[i].sender->has_pending(now, owd))
+      return true;
+  return false;
+}
+
+std::uint32_t message_flow_sender::early_flows() const noexcept {
+  std::uint32_t mask = 0;
+  for (std::size_t i = 0; i < flows_.size(); ++i)
+    if (flows_[i].options.allow_early) mask |= std::uint32_t{1} << i;
+  return mask;
 }
 
 std::uint32_t message_flow_sender::pending_flows(time_point now, duration owd) const noexcept {

@@ -44,11 +44,18 @@ public:
   std::uint64_t send(std::span<const std::byte> message, time_point deadline, time_point now,
                      std::error_code& ec, const message_options& options = {});
 
-  /// The next fragment by priority class, then weight, with `flow` and
-  /// `unordered` set; as message_sender::next_fragment otherwise.
+  /// Bit i set for every flow: what `flows` means when not given.
+  static constexpr std::uint32_t all_flows = (std::uint32_t{1} << max_message_flows) - 1;
+
+  /// The next fragment by priority class, then weight, among the flows
+  /// whose bit is set in `flows`, with `flow` and `unordered` set; as
+  /// message_sender::next_fragment otherwise.
   std::optional<message_fragment> next_fragment(std::size_t max_payload, time_point now, duration one_way_delay,
-                                                std::uint64_t packet_tag);
-  bool has_pending(time_point now, duration one_way_delay) const noexcept;
+                                                std::uint64_t packet_tag, std::uint32_t flows = all_flows);
+  /// Whether one of the flows in `flows` has something to send.
+  bool has_pending(time_point now, duration one_way_delay, std::uint32_t flows = all_flows) const noexcept;
+  /// Bit i set: flow i was configured with allow_early (0-RTT).
+  std::uint32_t early_flows() const noexcept;
   /// Bit i set: flow i has something to send.
   std::uint32_t pending_flows(time_point now, duration one_way_delay) const noexcept;
   /// The most urgent priority class with something to send (none: nothing).

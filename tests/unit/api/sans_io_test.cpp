@@ -643,6 +643,20 @@ TEST_CASE("sans_io: a target_rate_change outside (0, 1] or a headroom outside [0
   }
 }
 
+namespace {
+
+/// Ends the network's connection and connects again with `options` (a
+/// ticket, a token, early data), as a returning application would.
+void reconnect(network& net, const tern::connect_options& options) {
+  net.client.reset();
+  net.server.reset();
+  std::error_code ec;
+  net.client = net.client_ep.connect(server_addr, options, net.now, ec);
+  REQUIRE(net.client);
+}
+
+} // namespace
+
 TEST_CASE("sans_io: a session ticket and a NEW_TOKEN token: the next connection resumes, needs no Retry, "
           "and its first flight carries stream data") {
   tern::config cfg = network::server_config();
@@ -662,11 +676,8 @@ TEST_CASE("sans_io: a session ticket and a NEW_TOKEN token: the next connection 
   options.address_token = net.client->address_token();
   options.session_ticket = net.client->session_ticket();
   options.early_data = true;
-  net.client.reset();
-  net.server.reset();
+  reconnect(net, options);
   std::error_code ec;
-  net.client = net.client_ep.connect(server_addr, options, net.now, ec);
-  REQUIRE(net.client);
   const tern::time_point start = net.now;
   CHECK(net.client->sends_before_handshake());
   const auto id = net.client->open_stream(tern::stream_options{.allow_early = true}, ec);
@@ -691,6 +702,41 @@ TEST_CASE("sans_io: a session ticket and a NEW_TOKEN token: the next connection 
   CHECK(net.server->resumed());
   CHECK(net.server->early_data_accepted());
   CHECK(net.client->early_data_accepted());
+}
+
+TEST_CASE("sans_io: a message flow allowed early sends its message in the first flight of a resumed "
+          "connection") {
+  tern::config cfg = network::server_config();
+  cfg.session_tickets = true;
+  cfg.accept_early_data = true;
+  tern::config client_cfg;
+  client_cfg.session_tickets = true;
+  network net(cfg, client_cfg);
+  net.run_until([&] { return net.handshaked() && !net.client->session_ticket().empty(); });
+  tern::connect_options options;
+  options.session_ticket = net.client->session_ticket();
+  options.early_data = true;
+  reconnect(net, options);
+  std::error_code ec;
+  const tern::time_point start = net.now;
+  REQUIRE_FALSE(net.client->configure_message_flow(3, tern::message_flow_options{.allow_early = true}));
+  const auto frame = pattern(900);
+  tern::message_options on_flow;
+  on_flow.flow = 3;
+  REQUIRE(net.client->send_message(frame, net.now + 1s, on_flow, net.now, ec));
+  std::optional<tern::received_message> got;
+  tern::duration arrival{};
+  net.run_until([&] {
+    if (net.server && !got)
+      if ((got = net.server->receive_message(net.now))) arrival = net.now - start;
+    return got && net.handshaked();
+  });
+  REQUIRE(got);
+  CHECK(got->data == frame);
+  CHECK(got->flow == 3);
+  CHECK(arrival == 10ms); // one way: the first flight
+  CHECK(net.server->early_data_accepted());
+  CHECK(net.server->stats().early_message_fragments_received >= 1); // 900 bytes: one or two fragments
 }
 
 TEST_CASE("sans_io: session ticket settings are checked") {
