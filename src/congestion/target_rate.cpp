@@ -104,11 +104,20 @@ void target_rate_estimator::fast_cut(const target_rate_sample& s, double usable)
   if (s.latest_rtt <= duration::zero() || s.min_rtt <= duration::zero() || s.delivered == 0) return;
   const duration queued = s.latest_rtt > s.min_rtt ? s.latest_rtt - s.min_rtt : duration::zero();
   busy_.on_ack(s.now, queued, s.delivered);
+  if (!queue_.has_sample()) return;
+  if (queued <= queue_.threshold()) {
+    draining_ = false;
+    return;
+  }
   const auto path = static_cast<double>(busy_.rate());
-  if (path == 0 || !queue_.has_sample() || queued <= queue_.threshold()) return;
-  if (path * usable >= config_.fast_cut_below * target_) return;
+  if (path == 0) return;
+  // Once cut, every busy ACK until the queue is gone may cut further: the
+  // queue keeps growing for a round trip after the cut (what was sent
+  // before it), and the drain factor follows it.
+  if (!draining_ && path * usable >= config_.fast_cut_below * target_) return;
   cut_to(path * usable * drain_factor(queued), s.now, s.smoothed_rtt);
   capacity_at_cut_ = path;
+  draining_ = true;
 }
 
 void target_rate_estimator::on_ack(const target_rate_sample& s) {

@@ -129,6 +129,9 @@ private:
   max_filter<std::uint64_t> delivered_rate_;
   standing_queue queue_;
   busy_ack_rate busy_;
+  /// A fast cut was made and ACKs have shown a queue above the threshold
+  /// ever since.
+  bool draining_ = false;
   time_point last_update_{};
   bool have_update_ = false;
   time_point hold_until_{};
