@@ -56,17 +56,19 @@ TEST_CASE("adaptive media: a rate step 8 -> 2 -> 8 Mbit/s is followed, and frame
     const auto& drop = r.steps[1];
     const auto& recovery = r.steps[2];
     CHECK(drop.target_followed_s >= 0);
-    CHECK(drop.target_followed_s <= 1.0);
+    // 0.15-0.20 s on seeds 1-5 with the busy ACK clock's fast cut (0.35-0.40 before).
+    CHECK(drop.target_followed_s <= 0.3);
     CHECK(recovery.target_followed_s >= 0);
     CHECK(recovery.target_followed_s <= 3.0);
     CHECK(drop.latency_settled_s >= 0);
     CHECK(drop.latency_settled_s <= 2.0);
-    // Issue 20 asks for 1 % and none; today's figures are gated instead.
-    CHECK(r.video_drop_rate <= 0.03);
+    // Issue 20 asks for 1 % of video: 9 of 1800 on seeds 1-5 (38-39 before the fast cut).
+    CHECK(r.video_drop_rate <= 0.01);
     CHECK(r.steps[0].video_dropped == 0);
     CHECK(r.steps[2].video_dropped == 0);
-    // 48-51 on seeds 1-5 since datagrams go before message fragments (57-86 before).
-    CHECK(r.audio_dropped <= 60);
+    // Issue 20 asks for none; 14 on seeds 1-5 (48-51 before the fast cut), all in
+    // the 0.3 s after the step: docs/media-rate.md says why some cannot be saved.
+    CHECK(r.audio_dropped <= 20);
   }
 }
 
