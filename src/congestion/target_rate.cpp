@@ -103,9 +103,20 @@ double target_rate_estimator::drain_factor(duration queue) const noexcept {
 void target_rate_estimator::fast_cut(const target_rate_sample& s, double usable) noexcept {
   if (s.latest_rtt <= duration::zero() || s.min_rtt <= duration::zero() || s.delivered == 0) return;
   const duration queued = s.latest_rtt > s.min_rtt ? s.latest_rtt - s.min_rtt : duration::zero();
-  busy_.on_ack(s.now, queued, s.delivered);
+  // Jitter: every ACK's RTT spread above the minimum, averaged while no
+  // queue is seen. Above it only is an ACK's queue evidence of one: with
+  // 10 ms of jitter each way nearly every ACK reads as "busy" and the ACK
+  // clock's timing is off by tens of milliseconds, which once read as a
+  // slower path and held the target at a quarter for good.
+  if (!draining_ && !queue_.congested()) {
+    const double dt = have_update_ ? std::max(0.0, seconds(s.now - last_update_)) : 0.0;
+    const double weight = std::min(1.0, dt / seconds(config_.queue.noise_time_constant));
+    sample_noise_ += std::chrono::duration_cast<duration>((queued - sample_noise_) * weight);
+  }
+  const duration above_noise = queued > sample_noise_ ? queued - sample_noise_ : duration::zero();
+  busy_.on_ack(s.now, above_noise, s.delivered);
   if (!queue_.has_sample()) return;
-  if (queued <= queue_.threshold()) {
+  if (queued <= queue_.threshold() + 2 * sample_noise_) {
     draining_ = false;
     return;
   }

@@ -132,6 +132,9 @@ private:
   /// A fast cut was made and ACKs have shown a queue above the threshold
   /// ever since.
   bool draining_ = false;
+  /// The per-ACK queue (RTT sample less the min RTT) averaged while none is
+  /// seen: jitter, which the fast cut looks past.
+  duration sample_noise_{0};
   time_point last_update_{};
   bool have_update_ = false;
   time_point hold_until_{};
