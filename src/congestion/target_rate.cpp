@@ -13,6 +13,15 @@
 //   headroom, and further in proportion to the queue so it drains within
 //   about half a second. A cut is never smoothed: every millisecond spent
 //   above capacity adds to every later frame's latency.
+// - The busy ACK clock (busy_ack_rate.hpp), for a large drop: the standing
+//   queue sees it 1.5 min RTTs after the ACKs do, and an encoder at 6 Mbit/s
+//   into 2 Mbit/s adds 20 ms of queue every 10 ms it waits (one I-frame of
+//   91 kB alone is 364 ms). When an ACK shows a queue above the threshold and
+//   the bottleneck, busy for 15 ms or more, delivers less than three
+//   quarters of the target, the target is cut to what it delivers, and
+//   further to drain what queued in the round trip before. ACKs timed by the
+//   sender rather than the path show about what was sent, so the margin keeps
+//   them from cutting.
 // - Without a queue, the path carries what was sent, and maybe more. The
 //   target may rise to 1.1 × the recent delivery rate (less the headroom;
 //   1.25 × once the path delivers more than 1.1 × the capacity the last
@@ -47,7 +56,7 @@ std::uint64_t nanos(time_point t) noexcept {
 
 target_rate_estimator::target_rate_estimator(const target_rate_config& config) noexcept
     : config_{config}, delivered_rate_{static_cast<std::uint64_t>(config.sample_window_max.count())},
-      queue_{config.queue} {}
+      queue_{config.queue}, busy_{config.busy} {}
 
 double target_rate_estimator::loss_rate() const noexcept {
   const double total = acked_bytes_ + lost_bytes_;
@@ -86,6 +95,42 @@ void target_rate_estimator::rise_towards(double rate, time_point now) noexcept {
   target_ = std::min(rate, target_ * std::pow(config_.max_increase_per_second, dt));
 }
 
+double target_rate_estimator::drain_factor(duration queue) const noexcept {
+  const double excess = seconds(queue - queue_.threshold());
+  return std::max(config_.min_drain_factor, 1.0 - excess / seconds(config_.drain_horizon));
+}
+
+void target_rate_estimator::fast_cut(const target_rate_sample& s, double usable) noexcept {
+  if (s.latest_rtt <= duration::zero() || s.min_rtt <= duration::zero() || s.delivered == 0) return;
+  const duration queued = s.latest_rtt > s.min_rtt ? s.latest_rtt - s.min_rtt : duration::zero();
+  // Jitter: every ACK's RTT spread above the minimum, averaged while no
+  // queue is seen. Above it only is an ACK's queue evidence of one: with
+  // 10 ms of jitter each way nearly every ACK reads as "busy" and the ACK
+  // clock's timing is off by tens of milliseconds, which once read as a
+  // slower path and held the target at a quarter for good.
+  if (!draining_ && !queue_.congested()) {
+    const double dt = have_update_ ? std::max(0.0, seconds(s.now - last_update_)) : 0.0;
+    const double weight = std::min(1.0, dt / seconds(config_.queue.noise_time_constant));
+    sample_noise_ += std::chrono::duration_cast<duration>((queued - sample_noise_) * weight);
+  }
+  const duration above_noise = queued > sample_noise_ ? queued - sample_noise_ : duration::zero();
+  busy_.on_ack(s.now, above_noise, s.delivered);
+  if (!queue_.has_sample()) return;
+  if (queued <= queue_.threshold() + 2 * sample_noise_) {
+    draining_ = false;
+    return;
+  }
+  const auto path = static_cast<double>(busy_.rate());
+  if (path == 0) return;
+  // Once cut, every busy ACK until the queue is gone may cut further: the
+  // queue keeps growing for a round trip after the cut (what was sent
+  // before it), and the drain factor follows it.
+  if (!draining_ && path * usable >= config_.fast_cut_below * target_) return;
+  cut_to(path * usable * drain_factor(queued), s.now, s.smoothed_rtt);
+  capacity_at_cut_ = path;
+  draining_ = true;
+}
+
 void target_rate_estimator::on_ack(const target_rate_sample& s) {
   decay_loss_counts(s.now);
   acked_bytes_ += static_cast<double>(s.bytes_acked);
@@ -111,14 +156,13 @@ void target_rate_estimator::on_ack(const target_rate_sample& s) {
   }
 
   queue_.on_rtt_sample(s.now, s.latest_rtt, s.min_rtt);
+  fast_cut(s, usable);
   if (queue_.has_sample()) {
     if (queue_.congested()) {
       double capacity = delivered > 0 ? delivered : estimate;
       if (estimate > 0) capacity = std::min(capacity, estimate);
-      const double excess = seconds(queue_.delay() - queue_.threshold());
-      const double drain = std::max(config_.min_drain_factor, 1.0 - excess / seconds(config_.drain_horizon));
       if (capacity > 0) {
-        cut_to(capacity * usable * drain, s.now, s.smoothed_rtt);
+        cut_to(capacity * usable * drain_factor(queue_.delay()), s.now, s.smoothed_rtt);
         capacity_at_cut_ = capacity;
       }
     } else if (delivered > 0) {

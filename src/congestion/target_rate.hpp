@@ -9,6 +9,7 @@
 // target_rate.cpp for the rule and docs/media-rate.md for what an encoder
 // does with it.
 
+#include "congestion/busy_ack_rate.hpp"
 #include "congestion/rate_sample.hpp"
 #include "congestion/standing_queue.hpp"
 #include "congestion/windowed_filter.hpp"
@@ -55,6 +56,16 @@ struct target_rate_config {
   /// a rate drop shows within a round trip.
   duration sample_window_min = std::chrono::milliseconds(50);
   duration sample_window_max = std::chrono::milliseconds(500);
+  /// The fast cut: the bottleneck's rate read from busy ACKs
+  /// (busy_ack_rate.hpp) shows a rate drop a round trip after it, where the
+  /// standing queue takes 1.5 min RTTs more. When an ACK shows a queue above
+  /// the threshold and the busy rate less the headroom is below
+  /// fast_cut_below × the target, the target is cut at once to it (and
+  /// further to drain the queue, as above). The margin keeps ACKs timed by
+  /// the sender rather than the path (bursts with gaps, all reading as a
+  /// queue at a low rate) from cutting: they show about what was sent.
+  busy_ack_rate_config busy{};
+  double fast_cut_below = 0.75;
   /// Time constant of the loss-rate average.
   duration loss_time_constant = std::chrono::seconds(2);
 };
@@ -71,6 +82,9 @@ struct target_rate_sample {
   duration smoothed_rtt{0};
   duration min_rtt{0};
   std::uint64_t bytes_acked = 0;
+  /// The connection's total delivered bytes after this ACK (the busy ACK
+  /// clock; 0: not known, no fast cut).
+  std::uint64_t delivered = 0;
   /// Real-time mode's window cap is in force on a path measured to carry
   /// this many bytes per second (delay_bound::capped_rate; 0: no cap). The
   /// target is then at most that less the headroom, at once: the cap
@@ -106,12 +120,21 @@ private:
   void decay_loss_counts(time_point now) noexcept;
   void cut_to(double rate, time_point now, duration srtt) noexcept;
   void rise_towards(double rate, time_point now) noexcept;
+  void fast_cut(const target_rate_sample& s, double usable) noexcept;
+  [[nodiscard]] double drain_factor(duration queue) const noexcept;
 
   target_rate_config config_;
   double target_ = 0;
   /// Recent delivery-rate samples (windowed maximum, time in nanoseconds).
   max_filter<std::uint64_t> delivered_rate_;
   standing_queue queue_;
+  busy_ack_rate busy_;
+  /// A fast cut was made and ACKs have shown a queue above the threshold
+  /// ever since.
+  bool draining_ = false;
+  /// The per-ACK queue (RTT sample less the min RTT) averaged while none is
+  /// seen: jitter, which the fast cut looks past.
+  duration sample_noise_{0};
   time_point last_update_{};
   bool have_update_ = false;
   time_point hold_until_{};

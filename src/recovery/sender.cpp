@@ -211,6 +211,7 @@ const ack_outcome& sender::on_ack_received(const ack_info& ack, time_point now) 
                                                .smoothed_rtt = sampled ? rtt.smoothed_rtt() : duration::zero(),
                                                .min_rtt = rtt.min_rtt(),
                                                .bytes_acked = out.bytes_acked,
+                                               .delivered = sampler_.delivered(),
                                                // Real-time mode wraps the controller in a delay_bound (constructor).
                                                .capped_rate = config_.real_time
                                                                   ? static_cast<const cc::delay_bound&>(*controller_)

@@ -56,17 +56,19 @@ TEST_CASE("adaptive media: a rate step 8 -> 2 -> 8 Mbit/s is followed, and frame
     const auto& drop = r.steps[1];
     const auto& recovery = r.steps[2];
     CHECK(drop.target_followed_s >= 0);
-    CHECK(drop.target_followed_s <= 1.0);
+    // 0.15-0.20 s on seeds 1-5 with the busy ACK clock's fast cut (0.35-0.40 before).
+    CHECK(drop.target_followed_s <= 0.3);
     CHECK(recovery.target_followed_s >= 0);
     CHECK(recovery.target_followed_s <= 3.0);
     CHECK(drop.latency_settled_s >= 0);
     CHECK(drop.latency_settled_s <= 2.0);
-    // Issue 20 asks for 1 % and none; today's figures are gated instead.
-    CHECK(r.video_drop_rate <= 0.03);
+    // Issue 20 asks for 1 % of video: 11-14 of 1800 on seeds 1-5 (38-39 before the fast cut).
+    CHECK(r.video_drop_rate <= 0.01);
     CHECK(r.steps[0].video_dropped == 0);
     CHECK(r.steps[2].video_dropped == 0);
-    // 48-51 on seeds 1-5 since datagrams go before message fragments (57-86 before).
-    CHECK(r.audio_dropped <= 60);
+    // Issue 20 asks for none; 17-21 on seeds 1-5 (48-51 before the fast cut), all in
+    // the 0.3 s after the step: docs/media-rate.md says why some cannot be saved.
+    CHECK(r.audio_dropped <= 25);
   }
 }
 
@@ -126,4 +128,23 @@ TEST_CASE("adaptive media: a fixed sender whose queue took the RTT past twice th
   REQUIRE(r.completed);
   REQUIRE(r.steps.size() == 3);
   CHECK(r.steps[2].video_dropped * 4 < r.steps[2].video_frames);
+}
+
+TEST_CASE("adaptive media: 10 ms of jitter each way does not read as a slower path") {
+  // With every ACK's RTT spread over tens of milliseconds, the busy ACK
+  // clock's fast cut once held the target at a quarter of the path (0.5
+  // Mbit/s from the first step on, never recovering). It looks past the
+  // jitter now: 4.8 / 1.45 / 6.0 Mbit/s per step on seeds 1-3.
+  auto c = step_config(test::seed(), true);
+  c.link = c.down = "rate 8mbit delay 50ms 10ms";
+  c.schedule = "at 0s: rate 8mbit delay 50ms 10ms; at 20s: rate 2mbit delay 50ms 10ms; "
+               "at 40s: rate 8mbit delay 50ms 10ms";
+  const auto r = connsim::run_adaptive_media(c);
+  INFO("seed " << c.seed << ": " << connsim::to_json(c, r, 0));
+  REQUIRE(r.completed);
+  REQUIRE(r.steps.size() == 3);
+  CHECK(r.steps[0].target_mean_bps >= 4'000'000);
+  CHECK(r.steps[1].target_mean_bps >= 1'200'000);
+  CHECK(r.steps[2].target_mean_bps >= 5'000'000);
+  CHECK(r.steps[2].target_followed_s >= 0);
 }

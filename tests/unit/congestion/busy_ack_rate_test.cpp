@@ -2,6 +2,8 @@
 
 #include "congestion/busy_ack_rate.hpp"
 
+#include <algorithm>
+
 using namespace std::chrono_literals;
 using tern::cc::busy_ack_rate;
 using tern::duration;
@@ -57,4 +59,23 @@ TEST_CASE("busy_ack_rate: a rate drop shows within the span's maximum") {
   CHECK(r.rate() == doctest::Approx(1'000'000).epsilon(0.02));
   t = acks(r, t, 4800us, 14, 40ms, delivered); // 67 ms of the slower rate: past span_max (60 ms)
   CHECK(r.rate() == doctest::Approx(250'000).epsilon(0.05));
+}
+
+TEST_CASE("busy_ack_rate: an ACK every 10 us keeps the ring within its capacity and the rate within 3 %") {
+  busy_ack_rate r;
+  std::uint64_t delivered = 0;
+  time_point t = time_point{} + 1s;
+  std::size_t most_held = 0;
+  // 120 MB/s (one 1200-byte packet per 10 us ACK) busy for 200 ms: 20,000 ACKs.
+  for (int i = 0; i < 20'000; ++i) {
+    t = acks(r, t, 10us, 1, 20ms, delivered);
+    most_held = std::max(most_held, r.points_held());
+  }
+  CHECK(most_held <= busy_ack_rate::capacity);
+  CHECK(most_held >= busy_ack_rate::capacity - 2); // the span did fill the ring
+  CHECK(r.rate() == doctest::Approx(120'000'000).epsilon(0.03));
+  // A drop to a tenth of that still shows once the slower ACKs cover span_max.
+  t = acks(r, t, 100us, 650, 40ms, delivered); // 65 ms
+  CHECK(r.points_held() <= busy_ack_rate::capacity);
+  CHECK(r.rate() == doctest::Approx(12'000'000).epsilon(0.03));
 }

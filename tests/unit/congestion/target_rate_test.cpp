@@ -234,3 +234,49 @@ TEST_CASE("target rate: real-time mode's cap on a slower path cuts the target at
   est.on_ack(s);
   CHECK(est.target() <= 250'000);
 }
+
+namespace {
+/// `n` ACKs every 10 ms from `from`, each delivering `rate` × 10 ms more
+/// (the busy ACK clock's input) and showing `queue` plus `queue_growth` per
+/// ACK; returns the time after the last.
+time_point feed_delivered(target_rate_estimator& e, time_point from, int n, std::uint64_t rate, duration queue,
+                          duration queue_growth, std::uint64_t& delivered) {
+  time_point t = from;
+  for (int i = 0; i < n; ++i, t += 10ms) {
+    delivered += rate / 100;
+    auto s = ack(t, rate, queue + queue_growth * i, 1'000'000);
+    s.delivered = delivered;
+    e.on_ack(s);
+  }
+  return t;
+}
+} // namespace
+
+TEST_CASE("target_rate: a drop the busy ACK clock shows is cut within a few ACKs, before the standing queue") {
+  target_rate_estimator e;
+  std::uint64_t delivered = 0;
+  time_point t = feed_delivered(e, t0, 100, 1'000'000, 1ms, 0ms, delivered);
+  REQUIRE(e.target() >= 900'000);
+  // The path falls to 250 kB/s: the queue grows 7.5 ms per 10 ms ACK. Three
+  // busy ACKs span 20 ms (> 15 ms).
+  t = feed_delivered(e, t, 3, 250'000, 25ms, 7500us, delivered);
+  CHECK_FALSE(e.queueing()); // the standing queue has not seen it yet
+  CHECK(e.target() <= 250'000 * (1 - e.headroom()));
+  CHECK(e.target() >= 150'000);
+  // The queue keeps growing for a round trip (sent before the cut): the
+  // target follows it down to drain it, to a quarter at 270 ms and more.
+  (void)feed_delivered(e, t, 30, 250'000, 50ms, 7500us, delivered);
+  CHECK(e.target() <= 250'000 * 0.25 * (1 - e.headroom()) * 1.01);
+}
+
+TEST_CASE("target_rate: busy ACKs showing about the target (timed by the sender) do not cut it fast") {
+  target_rate_estimator e;
+  std::uint64_t delivered = 0;
+  time_point t = feed_delivered(e, t0, 100, 1'000'000, 1ms, 0ms, delivered);
+  const auto before = e.target();
+  REQUIRE(before >= 900'000);
+  // A burst queues 30-45 ms and the ACKs show 80 % of the target delivered.
+  (void)feed_delivered(e, t, 4, before * 8 / 10, 30ms, 5ms, delivered);
+  CHECK_FALSE(e.queueing());
+  CHECK(e.target() >= before);
+}
