@@ -1,0 +1,105 @@
+// A hand-written burst on the link (docs/fec.md, "Retransmission"): which
+// lost packets repair rebuilds and which are retransmitted, counted. Two
+// messages, each one block of 8 source packets with 4 repair packets behind
+// it (fixed ratio 0.5): a burst of 4 consecutive source packets in the first
+// is within the code's strength and is rebuilt, nothing retransmitted; a
+// burst of 6 in the second is beyond it, so repair rebuilds none of them
+// (a Reed-Solomon block decodes whole or not at all) and exactly those 6
+// packets' fragments are retransmitted, once each.
+
+#include "harness.hpp"
+
+#include <set>
+
+using namespace tern;
+using namespace tern::core;
+using namespace tern::core::test;
+
+namespace {
+
+constexpr std::size_t message_bytes = 8 * 1100; // 8 full packets at the harness's 1200-byte datagrams
+
+/// Drops the full-size datagrams to the server whose position (counting
+/// from 1, per message: reset before each) is in `burst`.
+struct burst_dropper {
+  std::set<int> burst;
+  int seen = 0;
+  int dropped = 0;
+
+  bool operator()(bool to_server, const std::vector<std::byte>& bytes) {
+    if (!to_server || bytes.size() < 1000) return true;
+    if (!burst.contains(++seen)) return true;
+    ++dropped;
+    return false;
+  }
+};
+
+stream::message_event receive_one(network& net) {
+  std::optional<stream::message_event> got;
+  REQUIRE(net.run_until(
+      [&] {
+        if (!got) got = net.server->receive_message(net.now);
+        return got.has_value();
+      },
+      3s));
+  return *got;
+}
+
+} // namespace
+
+TEST_CASE("connection fec: a burst within the repair is rebuilt; a longer one is retransmitted, packet for packet") {
+  auto configs = pinned_configs();
+  configs.first.fec = fec::repair_policy_config{fec::repair_mode::fixed, 0.5, 0.5};
+  configs.second.fec = configs.first.fec;
+  network net(configs);
+  settle_after_handshake(net);
+  burst_dropper drop;
+  net.hook = [&](bool to_server, std::vector<std::byte>& bytes) { return drop(to_server, bytes); };
+  std::error_code ec;
+
+  // Sources 2-5 of the first block: four losses, four repair symbols.
+  drop.burst = {2, 3, 4, 5};
+  const auto first = pattern(message_bytes, 11);
+  const time_point first_sent = net.now;
+  REQUIRE(net.client->send_message(first, net.now + 2s, net.now, ec));
+  const auto got_first = receive_one(net);
+  REQUIRE(got_first.what == stream::message_event::kind::delivered);
+  CHECK(got_first.data == first);
+  CHECK(net.now - first_sent < 100ms); // one way is 50 ms; a retransmission needs 150 ms more
+  net.run_until([] { return false; }, 1s);
+  REQUIRE(drop.dropped == 4);
+  const auto repair_per_block = net.client->stats().fec_repair_packets_sent;
+  CHECK(repair_per_block == 4);
+  CHECK(net.server->stats().fec_packets_recovered == 4);
+  CHECK(net.client->stats().message_retransmissions == 0);
+  CHECK(net.client->stats().fec_peer_packets_recovered == 4);
+  CHECK(net.client->stats().packets_lost == net.client->stats().spurious_retransmits); // repair's, not real
+
+  // Sources 2-7 of the second block: six losses against four repair symbols.
+  drop.seen = 0;
+  drop.dropped = 0;
+  drop.burst = {2, 3, 4, 5, 6, 7};
+  const auto second = pattern(message_bytes, 12);
+  const time_point second_sent = net.now;
+  REQUIRE(net.client->send_message(second, net.now + 2s, net.now, ec));
+  const auto got_second = receive_one(net);
+  REQUIRE(got_second.what == stream::message_event::kind::delivered);
+  CHECK(got_second.data == second);
+  CHECK(net.now - second_sent >= 150ms); // waited for the retransmission
+  net.run_until([] { return false; }, 1s);
+  REQUIRE(drop.dropped == 6);
+  const auto s = net.client->stats();
+  CHECK(s.fec_repair_packets_sent == 2 * repair_per_block); // the retransmissions carry no repair of their own
+  CHECK(net.server->stats().fec_packets_recovered == 4);     // nothing more rebuilt
+  // The detector declared the first block's four lost packets lost before
+  // their rebuilt acknowledgement came (spurious, released unsent) and the
+  // second block's six for good.
+  CHECK(s.spurious_retransmits == 4);
+  CHECK(s.packets_lost == 4 + 6);
+  // Every fragment of the six is resent, none twice: a resent fragment may
+  // take two packets, as the packet now also carries an ACK.
+  CHECK(s.message_retransmissions >= 6);
+  CHECK(s.message_retransmissions <= 2 * 6);
+  CHECK(s.packets_retransmitted == s.message_retransmissions);
+  CHECK(s.fec_peer_packets_recovered == 4);
+}
