@@ -47,7 +47,7 @@ stream::message_event receive_one(network& net) {
 
 } // namespace
 
-TEST_CASE("connection fec: a burst within the repair is rebuilt; a longer one is retransmitted, packet for packet") {
+TEST_CASE("connection fec: a burst within the repair is rebuilt, a longer one is retransmitted packet for packet") {
   auto configs = pinned_configs();
   configs.first.fec = fec::repair_policy_config{fec::repair_mode::fixed, 0.5, 0.5};
   configs.second.fec = configs.first.fec;
