@@ -34,15 +34,21 @@ struct burst_dropper {
   }
 };
 
-stream::message_event receive_one(network& net) {
-  std::optional<stream::message_event> got;
-  REQUIRE(net.run_until(
-      [&] {
-        if (!got) got = net.server->receive_message(net.now);
-        return got.has_value();
-      },
-      3s));
-  return *got;
+/// Sends one message of `message_bytes` whose full-size datagrams at the
+/// positions in `burst` are dropped; returns how long it took to arrive.
+duration send_through_burst(network& net, burst_dropper& drop, std::set<int> burst, std::uint64_t seed) {
+  drop = burst_dropper{std::move(burst)};
+  std::error_code ec;
+  const auto message = pattern(message_bytes, seed);
+  const time_point sent = net.now;
+  REQUIRE(net.client->send_message(message, net.now + 2s, net.now, ec));
+  const auto got = receive_message_event(net);
+  const duration took = net.now - sent;
+  REQUIRE(got.what == stream::message_event::kind::delivered);
+  CHECK(got.data == message);
+  net.run_until([] { return false; }, 1s);
+  REQUIRE(drop.dropped == static_cast<int>(drop.burst.size()));
+  return took;
 }
 
 } // namespace
@@ -55,19 +61,10 @@ TEST_CASE("connection fec: a burst within the repair is rebuilt, a longer one is
   settle_after_handshake(net);
   burst_dropper drop;
   net.hook = [&](bool to_server, std::vector<std::byte>& bytes) { return drop(to_server, bytes); };
-  std::error_code ec;
 
-  // Sources 2-5 of the first block: four losses, four repair symbols.
-  drop.burst = {2, 3, 4, 5};
-  const auto first = pattern(message_bytes, 11);
-  const time_point first_sent = net.now;
-  REQUIRE(net.client->send_message(first, net.now + 2s, net.now, ec));
-  const auto got_first = receive_one(net);
-  REQUIRE(got_first.what == stream::message_event::kind::delivered);
-  CHECK(got_first.data == first);
-  CHECK(net.now - first_sent < 100ms); // one way is 50 ms; a retransmission needs 150 ms more
-  net.run_until([] { return false; }, 1s);
-  REQUIRE(drop.dropped == 4);
+  // Sources 2-5 of the first block: four losses, four repair symbols. One
+  // way is 50 ms; a retransmission needs 150 ms more.
+  CHECK(send_through_burst(net, drop, {2, 3, 4, 5}, 11) < 100ms);
   const auto repair_per_block = net.client->stats().fec_repair_packets_sent;
   CHECK(repair_per_block == 4);
   CHECK(net.server->stats().fec_packets_recovered == 4);
@@ -76,18 +73,7 @@ TEST_CASE("connection fec: a burst within the repair is rebuilt, a longer one is
   CHECK(net.client->stats().packets_lost == net.client->stats().spurious_retransmits); // repair's, not real
 
   // Sources 2-7 of the second block: six losses against four repair symbols.
-  drop.seen = 0;
-  drop.dropped = 0;
-  drop.burst = {2, 3, 4, 5, 6, 7};
-  const auto second = pattern(message_bytes, 12);
-  const time_point second_sent = net.now;
-  REQUIRE(net.client->send_message(second, net.now + 2s, net.now, ec));
-  const auto got_second = receive_one(net);
-  REQUIRE(got_second.what == stream::message_event::kind::delivered);
-  CHECK(got_second.data == second);
-  CHECK(net.now - second_sent >= 150ms); // waited for the retransmission
-  net.run_until([] { return false; }, 1s);
-  REQUIRE(drop.dropped == 6);
+  CHECK(send_through_burst(net, drop, {2, 3, 4, 5, 6, 7}, 12) >= 150ms); // waited for the retransmission
   const auto s = net.client->stats();
   CHECK(s.fec_repair_packets_sent == 2 * repair_per_block); // the retransmissions carry no repair of their own
   CHECK(net.server->stats().fec_packets_recovered == 4);     // nothing more rebuilt
