@@ -95,7 +95,7 @@ def main(argv):
     work = Path(args.logs) if args.logs else Path(tempfile.mkdtemp(prefix="tern-media-compare."))
     processes = Processes()
     ctx = Context(build=Path(args.build), work=work, seed=args.seed, processes=processes, stream=stream,
-                  link=Link(args.spec), timeout_s=args.seconds + 60)
+                  link=Link(args.spec), timeout_s=args.seconds + 60, per_frame=bool(args.logs))
     try:
         if args.dry_run:
             print("spec both ways: %s; %s" % (args.spec, stream))

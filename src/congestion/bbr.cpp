@@ -187,12 +187,19 @@ void bbr::update_min_rtt(const ack_event& e) {
   } else if (tuning_.min_rtt_round_samples > 0 && !e.newest_acked_overtook) {
     round_rtts_.add(rtt);
     if (!round_start_ || round_rtts_.size() < tuning_.min_rtt_round_samples) return;
-    confirmed = min_rtt_.update(round_rtts_.take(tuning_.min_rtt_round_quantile));
+    const duration low = round_rtts_.take(tuning_.min_rtt_round_quantile);
+    confirmed = min_rtt_.update(low) || shows_no_queue(low);
   } else {
     confirmed = min_rtt_.update(rtt);
   }
   if (confirmed) min_rtt_stamp_ = e.now;
   min_rtt_from_overtaking_ = e.newest_acked_overtook;
+}
+
+bool bbr::shows_no_queue(duration round_low_rtt) const noexcept {
+  if (min_rtt_.empty() || min_rtt_.provisional()) return false;
+  const double estimate = static_cast<double>(min_rtt_.estimate().count());
+  return static_cast<double>(round_low_rtt.count()) <= (1.0 + tuning_.min_rtt_refresh_tolerance) * estimate;
 }
 
 void bbr::set_pacing_rate(double gain) {

@@ -80,6 +80,8 @@ private:
   void update_round(const ack_event& e);
   void update_max_bandwidth(const ack_event& e);
   void update_min_rtt(const ack_event& e);
+  /// A round trip's low RTT within min_rtt_refresh_tolerance of the confirmed estimate.
+  [[nodiscard]] bool shows_no_queue(duration round_low_rtt) const noexcept;
   // bbr_loss.cpp: loss responses and their undo.
   void update_recovery(const ack_event& e);
   void end_recovery() noexcept;

@@ -62,6 +62,17 @@ struct bbr_config {
   duration extra_acked_max_time = std::chrono::milliseconds(100);
   /// The min RTT estimate expires after this long; ProbeRTT then refreshes it.
   duration min_rtt_window = std::chrono::seconds(10);
+  /// A round trip whose low quantile (below) is within this fraction above
+  /// the estimate refreshes it too. ProbeRTT drains a standing queue to see
+  /// the propagation delay; when the flow's own round trips show no queue
+  /// beyond the path's jitter it would learn nothing. On a real path the
+  /// samples jitter above the minimum (200.1-200.6 ms through tern-netem's
+  /// 200 ms), so a strict "at most the estimate" let it expire every 10 s,
+  /// and ProbeRTT's half-BDP window stalled an application-limited media
+  /// stream, which needs its whole BDP in flight, for 270 ms (docs/fec.md,
+  /// "Real sockets"). 1/64 is 3 ms at 200 ms, 0.16 ms at 10 ms: a queue that
+  /// small changes the BDP by under 2%. 0 keeps the strict rule.
+  double min_rtt_refresh_tolerance = 1.0 / 64;
   /// A new min RTT needs two samples within this fraction of each other
   /// (min_rtt_filter.hpp): a lone shortcut through a reordering link must
   /// not set it. 0.25 tells a 20 ms path's samples from its 10 ms shortcut

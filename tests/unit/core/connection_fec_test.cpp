@@ -19,18 +19,6 @@ namespace {
 
 void settle(network& net) { settle_after_handshake(net); }
 
-/// Runs until the server has the next message event (3 s at most).
-stream::message_event receive_one(network& net) {
-  std::optional<stream::message_event> got;
-  REQUIRE(net.run_until(
-      [&] {
-        if (!got) got = net.server->receive_message(net.now);
-        return got.has_value();
-      },
-      3s));
-  return *got;
-}
-
 std::pair<connection_config, connection_config> fixed_ratio_configs(double ratio) {
   auto configs = pinned_configs();
   configs.first.fec = fec::repair_policy_config{fec::repair_mode::fixed, ratio, 0.5};
@@ -52,7 +40,7 @@ TEST_CASE("connection fec: a lost packet of a message is rebuilt from repair, wi
   const auto message = pattern(6000, 3);
   const time_point sent = net.now;
   REQUIRE(net.client->send_message(message, net.now + 2s, net.now, ec));
-  const auto got = receive_one(net);
+  const auto got = receive_message_event(net);
   REQUIRE(big_to_server >= 2);
   REQUIRE(got.what == stream::message_event::kind::delivered);
   CHECK(got.data == message);
@@ -82,7 +70,7 @@ TEST_CASE("connection fec: more losses than repair leave the rest to retransmiss
   std::error_code ec;
   const auto message = pattern(9000, 4);
   REQUIRE(net.client->send_message(message, net.now + 2s, net.now, ec));
-  const auto got = receive_one(net);
+  const auto got = receive_message_event(net);
   REQUIRE(got.what == stream::message_event::kind::delivered);
   CHECK(got.data == message);
   CHECK(net.client->stats().message_retransmissions > 0);
@@ -165,7 +153,7 @@ TEST_CASE("connection fec: a flow with FEC off never gets repair, even when the 
   std::error_code ec;
   const auto message = pattern(6000, 5);
   REQUIRE(net.client->send_message(message, net.now + 2s, net.now, ec, on_flow(1)));
-  const auto got = receive_one(net);
+  const auto got = receive_message_event(net);
   REQUIRE(got.what == stream::message_event::kind::delivered);
   CHECK(got.data == message);
   net.run_until([] { return false; }, 1s);
@@ -186,7 +174,7 @@ TEST_CASE("connection fec: a flow that asks for fixed repair gets it on a connec
   const auto message = pattern(6000, 6);
   const time_point sent = net.now;
   REQUIRE(net.client->send_message(message, net.now + 2s, net.now, ec, on_flow(2)));
-  const auto got = receive_one(net);
+  const auto got = receive_message_event(net);
   REQUIRE(got.what == stream::message_event::kind::delivered);
   CHECK(got.data == message);
   CHECK(net.now - sent < 100ms); // rebuilt, not retransmitted
@@ -197,7 +185,7 @@ TEST_CASE("connection fec: a flow that asks for fixed repair gets it on a connec
   // The same connection's default flow stays unprotected.
   REQUIRE(net.client->send_message(pattern(6000, 7), net.now + 2s, net.now, ec));
   const auto before = net.client->stats().fec_repair_packets_sent;
-  (void)receive_one(net);
+  (void)receive_message_event(net);
   net.run_until([] { return false; }, 1s);
   CHECK(net.client->stats().fec_repair_packets_sent == before);
 }

@@ -72,16 +72,10 @@ TEST_CASE("connection: tail probes let a lost single-packet message be repaired 
     std::error_code ec;
     const time_point sent = net.now;
     REQUIRE(net.client->send_message(pattern(600, 2), net.now + 2s, net.now, ec));
-    std::optional<stream::message_event> got;
-    REQUIRE(net.run_until(
-        [&] {
-          if (!got) got = net.server->receive_message(net.now);
-          return got.has_value();
-        },
-        3s));
+    const auto got = receive_message_event(net);
     REQUIRE(dropped_once);
-    REQUIRE(got->what == stream::message_event::kind::delivered);
-    CHECK(got->data == pattern(600, 2));
+    REQUIRE(got.what == stream::message_event::kind::delivered);
+    CHECK(got.data == pattern(600, 2));
     return net.now - sent;
   };
   const duration with_probes = time_to_deliver(3);

@@ -300,6 +300,18 @@ inline void settle_after_handshake(network& net) {
   net.run_until([] { return false; }, 1s);
 }
 
+/// Runs until the server has the next message event (3 s at most).
+inline stream::message_event receive_message_event(network& net) {
+  std::optional<stream::message_event> got;
+  REQUIRE(net.run_until(
+      [&] {
+        if (!got) got = net.server->receive_message(net.now);
+        return got.has_value();
+      },
+      3s));
+  return *got;
+}
+
 /// Starts `net` and returns when, after the start, the client heard
 /// handshake_complete.
 inline duration client_handshake_event(network& net) {
