@@ -111,7 +111,21 @@ private:
 
   // bbr_loss_bound.cpp: the bandwidth bound from excess loss while cruising.
   void track_round_rates(const ack_event& e);
+  /// What a round trip lost and delivered, judged a round trip later.
+  struct loss_round {
+    std::uint64_t round = 0;
+    std::uint64_t lost = 0;
+    std::uint64_t delivered = 0;
+    duration time{0};
+    /// Its RTT samples averaged within cruise_queue_tolerance of min RTT.
+    bool queue_free = false;
+    bool near_probe = false;
+    bool probe_bw = false;
+  };
   void update_loss_bound(time_point now);
+  void judge_loss_round(const loss_round& r);
+  /// A loss of the previous round trip proved spurious.
+  void give_back_pending_loss(std::uint64_t bytes) noexcept;
   /// A ProbeBW up-phase begins (true) or ends (false).
   void on_probe_phase(bool up) noexcept;
 
@@ -232,6 +246,9 @@ private:
   std::uint64_t last_probe_round_ = 0;
   std::uint64_t probe_verdict_round_ = 0;
   double round_loss_base_ = 0;
+  loss_round pending_loss_round_{};
+  duration round_rtt_sum_{0};
+  std::uint64_t round_rtt_count_ = 0;
   /// The round that set or last lowered bw_lo, and its loss rate: a judged
   /// round as lossy at the lower rate shows random loss, not overflow.
   std::uint64_t bw_lo_round_ = 0;
