@@ -36,6 +36,17 @@ void to_judged_cruise(probing& p) {
   REQUIRE(p.cc.pacing_gain() == doctest::Approx(1.0));
 }
 
+// Cruises to a judged round trip that loses 5% at `rate`, and one more
+// round trip for it to be judged in; returns the bound it set.
+std::uint64_t overflow_once(probing& p, std::uint64_t rate, std::uint64_t next_rate) {
+  to_judged_cruise(p);
+  lossy_round(p, 50'000, rate);
+  lossy_round(p, random_loss, next_rate);
+  const std::uint64_t bound = p.cc.bandwidth_lo();
+  REQUIRE(bound != 0);
+  return bound;
+}
+
 } // namespace
 
 TEST_CASE("bbr bw_lo: a cruising round trip losing beyond the path's random loss bounds the bandwidth") {
@@ -82,11 +93,7 @@ TEST_CASE("bbr bw_lo: off, the same round trips leave pacing at the estimate") {
 TEST_CASE("bbr bw_lo: a further excess round lowers the bound by at most 30%") {
   probing p{with_loss_bound()};
   auto& cc = p.cc;
-  to_judged_cruise(p);
-  lossy_round(p, 50'000, 9'500'000);
-  lossy_round(p, random_loss, 9'000'000);
-  const std::uint64_t bound = cc.bandwidth_lo();
-  REQUIRE(bound != 0);
+  const std::uint64_t bound = overflow_once(p, 9'500'000, 9'000'000);
   lossy_round(p, 500'000, 1'000'000); // the round's rate is far below 70% of the bound
   lossy_round(p, random_loss, 9'000'000);
   CHECK(cc.bandwidth_lo() == static_cast<std::uint64_t>(0.7 * static_cast<double>(bound)));
@@ -106,11 +113,7 @@ TEST_CASE("bbr bw_lo: a probe that delivers 10% beyond the bound lifts it; one t
   const auto after_probe = [](std::uint64_t probe_rate) {
     probing p{with_loss_bound()};
     auto& cc = p.cc;
-    to_judged_cruise(p);
-    lossy_round(p, 50'000, 9'000'000);
-    lossy_round(p, random_loss, 8'500'000);
-    const std::uint64_t bound = cc.bandwidth_lo();
-    REQUIRE(bound != 0);
+    const std::uint64_t bound = overflow_once(p, 9'000'000, 8'500'000);
     for (int i = 0; i < 16 && cc.cycle_index() != 0; ++i) lossy_round(p, random_loss, 8'500'000);
     REQUIRE(cc.cycle_index() == 0);
     lossy_round(p, random_loss, probe_rate, 1'200'000); // the probe, ended by its loss
