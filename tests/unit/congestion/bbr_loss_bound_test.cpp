@@ -109,7 +109,7 @@ TEST_CASE("bbr bw_lo: the loss of our own probe, and the round trips after it, i
   CHECK(cc.bandwidth_lo() == 0);
 }
 
-TEST_CASE("bbr bw_lo: a probe that delivers 10% beyond the bound lifts it; one that does not keeps it") {
+TEST_CASE("bbr bw_lo: a probe that delivers 10% beyond the bound lifts it, one that does not keeps it") {
   const auto after_probe = [](std::uint64_t probe_rate) {
     probing p{with_loss_bound()};
     auto& cc = p.cc;
