@@ -61,7 +61,7 @@ std::uint64_t bbr::probe_rtt_cwnd() const noexcept {
 
 std::uint64_t bbr::bdp(double gain) const noexcept {
   if (min_rtt_.empty() || max_bw_.empty()) return config_.initial_window_packets * config_.max_datagram_size;
-  const double bytes = static_cast<double>(max_bw_.best()) * static_cast<double>(min_rtt().count()) * 1e-9;
+  const double bytes = static_cast<double>(model_bandwidth()) * static_cast<double>(min_rtt().count()) * 1e-9;
   return static_cast<std::uint64_t>(gain * bytes);
 }
 
@@ -106,11 +106,15 @@ void bbr::on_ack(const ack_event& e) {
   update_round(e);
   update_recovery(e);
   update_max_bandwidth(e);
+  track_round_rates(e);
   ack_aggregation_.on_ack(e.now, newly_delivered_, max_bw_.best(), round_count_, cwnd_);
   check_inflight_too_high(e);
   update_startup_jump(e);
   if (jump_phase_ != jump_phase::first_flight) first_flight_unpaced_ = false;
-  if (round_start_) check_startup_high_loss();
+  if (round_start_) {
+    check_startup_high_loss();
+    update_loss_bound(e.now);
+  }
   check_cycle_phase(e);
   check_full_pipe(e);
   check_drain(e);
@@ -136,6 +140,7 @@ void bbr::on_ack(const ack_event& e) {
     round_lost_bytes_ = 0;
     round_loss_events_ = 0;
     round_delivered_start_ = e.delivered;
+    round_start_time_ = e.now;
   }
 }
 
@@ -204,7 +209,7 @@ bool bbr::shows_no_queue(duration round_low_rtt) const noexcept {
 
 void bbr::set_pacing_rate(double gain) {
   if (max_bw_.empty()) return;
-  const double rate = gain * static_cast<double>(max_bw_.best()) * (1.0 - tuning_.pacing_margin);
+  const double rate = gain * static_cast<double>(model_bandwidth()) * (1.0 - tuning_.pacing_margin);
   const auto r = std::max<std::uint64_t>(static_cast<std::uint64_t>(rate), 1);
   // Until the pipe is full the rate only rises: an early low sample must not
   // slow the search down.

@@ -64,6 +64,15 @@ public:
   [[nodiscard]] bool filled_pipe() const noexcept { return filled_pipe_; }
   [[nodiscard]] std::size_t cycle_index() const noexcept { return cycle_index_; }
   [[nodiscard]] bool in_recovery() const noexcept { return in_recovery_; }
+  /// The bound on the bandwidth that a cruising round trip's loss beyond the
+  /// path's random loss set (0: none; bbr_loss_bound.cpp).
+  [[nodiscard]] std::uint64_t bandwidth_lo() const noexcept { return bw_lo_; }
+  /// What pacing and the window follow: max_bandwidth, or bandwidth_lo when
+  /// lower.
+  [[nodiscard]] std::uint64_t model_bandwidth() const noexcept;
+  /// The path's random loss per round trip (an EWMA over round trips
+  /// without excess loss), as a fraction of the bytes sent.
+  [[nodiscard]] double round_loss_base() const noexcept { return round_loss_base_; }
   /// The cap on in flight that loss beyond the buffer set (0: none).
   [[nodiscard]] std::uint64_t inflight_hi() const noexcept { return inflight_hi_; }
   [[nodiscard]] jump_phase startup_jump_phase() const noexcept { return jump_phase_; }
@@ -101,6 +110,26 @@ private:
   [[nodiscard]] std::uint64_t probe_rtt_cwnd() const noexcept;
   void save_cwnd() noexcept; // bbr_loss.cpp
   void restore_cwnd() noexcept;
+
+  // bbr_loss_bound.cpp: the bandwidth bound from excess loss while cruising.
+  void track_round_rates(const ack_event& e);
+  /// What a round trip lost and delivered, judged a round trip later.
+  struct loss_round {
+    std::uint64_t round = 0;
+    std::uint64_t lost = 0;
+    std::uint64_t delivered = 0;
+    duration time{0};
+    /// Its RTT samples averaged within cruise_queue_tolerance of min RTT.
+    bool queue_free = false;
+    bool near_probe = false;
+    bool probe_bw = false;
+  };
+  void update_loss_bound(time_point now);
+  void judge_loss_round(const loss_round& r);
+  /// A loss of the previous round trip proved spurious.
+  void give_back_pending_loss(std::uint64_t bytes) noexcept;
+  /// A ProbeBW up-phase begins (true) or ends (false).
+  void on_probe_phase(bool up) noexcept;
 
   // bbr_startup.cpp: Startup and Drain.
   void enter_startup();
@@ -171,6 +200,7 @@ private:
   std::uint64_t round_loss_events_ = 0;
   std::uint64_t round_delivered_start_ = 0;
   std::uint64_t round_delivered_ = 0;
+  time_point round_start_time_{};
 
   // Jump start: the initial window (sent before any ACK) and its ACK train,
   // then the train of what was sent at the jump rate.
@@ -208,6 +238,25 @@ private:
   double inflight_hi_step_ = 0;
   /// Loss rate of flights of at most a BDP (EWMA): the path's random loss.
   double base_loss_rate_ = 0;
+
+  // bw_lo (bbr_loss_bound.cpp).
+  std::uint64_t bw_lo_ = 0;
+  /// The highest delivery rate since the last up-phase began.
+  std::uint64_t probe_max_rate_ = 0;
+  /// The round in which a probe last ran, and the one whose start judges
+  /// whether it found more bandwidth than bw_lo (0: nothing to judge).
+  std::uint64_t last_probe_round_ = 0;
+  std::uint64_t probe_verdict_round_ = 0;
+  double round_loss_base_ = 0;
+  loss_round pending_loss_round_{};
+  duration round_rtt_sum_{0};
+  std::uint64_t round_rtt_count_ = 0;
+  /// The round that set or last lowered bw_lo, and its loss rate: a judged
+  /// round as lossy at the lower rate shows random loss, not overflow.
+  std::uint64_t bw_lo_round_ = 0;
+  double bw_lo_loss_rate_ = 0;
+  /// inflight_hi as it was before bw_lo set it (restored if the loss proves random).
+  std::uint64_t inflight_hi_before_bw_lo_ = 0;
 
   // ProbeRTT.
   time_point probe_rtt_done_stamp_{};

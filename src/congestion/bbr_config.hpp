@@ -126,6 +126,36 @@ struct bbr_config {
   /// cap is dropped once the step reaches 1). 0 turns it off.
   double inflight_hi_loss_threshold = 0.02;
   double inflight_hi_initial_step = 1.0 / 16;
+  /// bw_lo (after draft-ietf-ccwg-bbr's lower bounds, bbr_loss_bound.cpp):
+  /// a ProbeBW round trip away from any probe that loses more than the
+  /// path's random loss (round_loss_base) plus the larger of
+  /// cruise_loss_threshold and cruise_loss_sigmas binomial deviations bounds
+  /// the bandwidth at max(that round's highest delivery rate, bw_lo_beta ×
+  /// the bound so far); a later probe whose delivery rate beats the bound by
+  /// bw_lo_release_growth lifts it. Rounds of fewer than
+  /// round_loss_min_packets packets are not judged. 0 turns it off, the
+  /// default: on (0.02) it cut the matrix's `limit 1000` row's self-caused
+  /// drops from 5.39% to 0.75-1.4% but cost passing cells (reordering at 3%,
+  /// 10% loss; docs/congestion.md, "bw_lo").
+  double cruise_loss_threshold = 0;
+  double cruise_loss_sigmas = 3;
+  double bw_lo_beta = 0.7;
+  double bw_lo_release_growth = 1.1;
+  /// A judged round at the bound whose loss rate is within this factor of
+  /// the one that set it (either way) shows the loss does not depend on the
+  /// rate: it is the path's random loss, which becomes round_loss_base, and
+  /// the bound goes.
+  double random_loss_persistence = 0.85;
+  /// Only round trips whose RTT samples average within this fraction of
+  /// the min RTT are judged: loss without a queue (a buffer shorter than
+  /// the path's delay line, a stale estimate) is what no other bound sees.
+  double cruise_queue_tolerance = 0.125;
+  std::uint64_t round_loss_min_packets = 32;
+  /// round_loss_base is an EWMA over round trips: this gain for rounds
+  /// without excess loss, round_loss_outlier_gain for rounds with it (so a
+  /// path whose random loss rose is learnt, slowly).
+  double round_loss_gain = 1.0 / 8;
+  double round_loss_outlier_gain = 1.0 / 64;
   /// Packet conservation for the first round trip of a recovery period
   /// outside Startup (cwnd = in flight + newly acknowledged). Off by default:
   /// under random loss every round trip holds a loss, and conservation would

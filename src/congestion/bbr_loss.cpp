@@ -82,6 +82,7 @@ void bbr::on_spurious_loss(const spurious_loss_event& e) {
   loss_cwnd_reduction_ -= undo;
   // Once the pipe is full the window never exceeds the model's target.
   cwnd_ = filled_pipe_ ? std::max(cwnd_, std::min(cwnd_ + undo, target_inflight(cwnd_gain_))) : cwnd_ + undo;
+  give_back_pending_loss(e.bytes > round_lost_bytes_ ? e.bytes - round_lost_bytes_ : 0);
   give_back(round_lost_bytes_);
   give_back(phase_lost_bytes_);
   if (phase_lost_bytes_ == 0) lost_in_phase_ = false;

@@ -24,11 +24,13 @@ void bbr::enter_probe_bw(time_point now) {
 }
 
 void bbr::advance_cycle_phase(time_point now) {
-  if (pacing_gain_ > 1.0 && !inflight_too_high_in_phase_) raise_inflight_hi();
+  const bool was_up = pacing_gain_ > 1.0;
+  if (was_up && !inflight_too_high_in_phase_) raise_inflight_hi();
   inflight_too_high_in_phase_ = false;
   cycle_stamp_ = now;
   cycle_index_ = (cycle_index_ + 1) % tuning_.probe_bw_gains.size();
   pacing_gain_ = tuning_.probe_bw_gains[cycle_index_];
+  if (was_up != (pacing_gain_ > 1.0)) on_probe_phase(!was_up);
   lost_in_phase_ = false;
   phase_lost_bytes_ = 0;
 }
