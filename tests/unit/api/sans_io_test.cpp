@@ -421,7 +421,7 @@ TEST_CASE("sans_io: under load a handshake its client leaves unanswered is dropp
   REQUIRE(held.accepted);
   CHECK(server_ep.stats().half_open == 1);
   // The server's first flight goes nowhere: nothing answers it.
-  CHECK(server_ep.next_timeout() == t + 200ms);
+  CHECK(server_ep.next_timeout() <= t + 200ms);
   t += 199ms;
   (void)server_ep.on_timeout(t);
   CHECK(server_ep.stats().handshakes_unanswered == 0);
