@@ -234,6 +234,24 @@ struct config {
   /// holds no more; a real host with many connections at once pays one
   /// round trip.
   std::size_t max_half_open_per_source = 16;
+  /// Under load (from retry_above_half_open handshakes in progress), a
+  /// handshake whose client has not answered the server's first flight (no
+  /// Handshake packet from it) within handshake_answer_ptos probe timeouts
+  /// of the RTT measured so far, clamped to [min_handshake_answer,
+  /// max_handshake_answer], is dropped then rather than at
+  /// handshake_timeout (endpoint_info::handshakes_unanswered): places held
+  /// by hosts that never answer turn over. 0: never. Below the load a slow
+  /// client costs nobody a place and waits as long as it needs.
+  std::size_t handshake_answer_ptos = 3;
+  /// Must be positive and at most max_handshake_answer (invalid_argument).
+  std::chrono::nanoseconds min_handshake_answer = std::chrono::milliseconds(250);
+  std::chrono::nanoseconds max_handshake_answer = std::chrono::seconds(3);
+  /// An IP address whose handshake was dropped unanswered is, for this
+  /// long, admitted only while fewer than max_half_open / 2 handshakes are
+  /// in progress (endpoint_info::initials_from_unanswered counts its
+  /// Initials dropped): hosts that take places and never answer cannot keep
+  /// them all turning over among themselves. Negative is invalid_argument.
+  std::chrono::nanoseconds unanswered_penalty = std::chrono::seconds(30);
   /// SO_RCVBUF / SO_SNDBUF requested: large, for high bandwidth-delay
   /// products (the kernel may cap them; see endpoint::socket_info()).
   std::size_t socket_receive_buffer = 8 * 1024 * 1024;

@@ -45,6 +45,8 @@ struct endpoint_info {
   std::size_t initials_refused = 0;         ///< Initials whose address-validation token did not validate
   std::size_t initials_over_limit = 0;      ///< Initials dropped at max_half_open (docs/api.md, "Handshakes under load")
   std::size_t handshakes_displaced = 0;     ///< handshakes dropped for a validated client from a less busy address
+  std::size_t handshakes_unanswered = 0;    ///< under load, handshakes dropped because the client did not answer in time (handshake_answer_ptos)
+  std::size_t initials_from_unanswered = 0; ///< Initials dropped because their address recently left a handshake unanswered (unanswered_penalty)
   std::size_t initials_unauthenticated = 0; ///< Initials that looked right but did not authenticate
   std::size_t half_open = 0;                  ///< handshakes in progress now
   std::size_t path_errors = 0;       ///< ICMP and other per-destination errors, absorbed

@@ -20,7 +20,9 @@ std::error_code check_config(const config& cfg) {
       cfg.initial_datagram_size > cfg.max_datagram_size || cfg.stun_max_requests == 0 ||
       cfg.stun_initial_rto <= std::chrono::nanoseconds::zero() || cfg.nat_keepalive_interval.count() < 0 ||
       cfg.nat_keepalive_jitter.count() < 0 || cfg.max_connections == 0 || cfg.max_half_open == 0 ||
-      cfg.max_half_open_per_source == 0 || (cfg.accept_connections && cfg.address_token_lifetime.count() <= 0) ||
+      cfg.max_half_open_per_source == 0 || cfg.min_handshake_answer <= std::chrono::nanoseconds::zero() ||
+      cfg.max_handshake_answer < cfg.min_handshake_answer || cfg.unanswered_penalty < std::chrono::nanoseconds::zero() ||
+      (cfg.accept_connections && cfg.address_token_lifetime.count() <= 0) ||
       (cfg.require_address_validation && cfg.address_token_lifetime <= std::chrono::nanoseconds::zero()) ||
       cfg.new_token_lifetime < std::chrono::nanoseconds::zero() ||
       // Client pins a server would never check: a mistake, not a policy.
@@ -94,6 +96,10 @@ core::endpoint_config core_endpoint_config(const config& cfg) {
   e.max_half_open = cfg.max_half_open;
   e.retry_above_half_open = cfg.retry_above_half_open;
   e.max_half_open_per_source = cfg.max_half_open_per_source;
+  e.handshake_answer_ptos = cfg.handshake_answer_ptos;
+  e.min_handshake_answer = std::chrono::duration_cast<duration>(cfg.min_handshake_answer);
+  e.max_handshake_answer = std::chrono::duration_cast<duration>(cfg.max_handshake_answer);
+  e.unanswered_penalty = std::chrono::duration_cast<duration>(cfg.unanswered_penalty);
   e.accept_backlog = cfg.accept_backlog;
   e.require_address_validation = cfg.require_address_validation;
   e.retry_token_lifetime = std::chrono::duration_cast<duration>(cfg.address_token_lifetime);

@@ -150,6 +150,8 @@ endpoint_stats endpoint::stats() const noexcept {
   s.initials_refused = c.initials_refused;
   s.initials_over_limit = c.initials_over_limit;
   s.handshakes_displaced = c.handshakes_displaced;
+  s.handshakes_unanswered = c.handshakes_unanswered;
+  s.initials_from_unanswered = c.initials_from_unanswered;
   s.initials_unauthenticated = c.initials_unauthenticated;
   s.half_open = c.half_open;
   return s;

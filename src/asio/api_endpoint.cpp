@@ -128,6 +128,8 @@ endpoint_info endpoint_impl::info() const noexcept {
     i.initials_refused = core.initials_refused;
     i.initials_over_limit = core.initials_over_limit;
     i.handshakes_displaced = core.handshakes_displaced;
+    i.handshakes_unanswered = core.handshakes_unanswered;
+    i.initials_from_unanswered = core.initials_from_unanswered;
     i.initials_unauthenticated = core.initials_unauthenticated;
     i.half_open = core.half_open;
   }

@@ -436,6 +436,61 @@ TEST_CASE("sans_io: connections handed to the application leave the backlog, max
   CHECK(full.on_datagram(first_initial(client_ep, t), client_addr, t).accepted);
 }
 
+TEST_CASE("sans_io: under load a handshake its client leaves unanswered is dropped at the answer deadline, "
+          "then its address waits (config and stats)") {
+  tern::config cfg = network::server_config();
+  cfg.max_half_open = 1;         // half of it is 0: a recently unanswered address waits at any load
+  cfg.retry_above_half_open = 1; // one handshake in progress is a load
+  cfg.min_handshake_answer = 200ms;
+  cfg.max_handshake_answer = 200ms;
+  cfg.unanswered_penalty = 5s;
+  std::error_code ec;
+  endpoint server_ep(cfg, ec, 1);
+  REQUIRE_FALSE(ec);
+  endpoint client_ep(tern::config{}, ec, 2);
+  tern::time_point t{1s};
+  auto held = server_ep.on_datagram(first_initial(client_ep, t), client_addr, t);
+  REQUIRE(held.accepted);
+  CHECK(server_ep.stats().half_open == 1);
+  // The server's first flight goes nowhere: nothing answers it.
+  CHECK(server_ep.next_timeout() <= t + 200ms);
+  t += 199ms;
+  (void)server_ep.on_timeout(t);
+  CHECK(server_ep.stats().handshakes_unanswered == 0);
+  t += 1ms;
+  (void)server_ep.on_timeout(t);
+  CHECK(server_ep.stats().handshakes_unanswered == 1);
+  CHECK(server_ep.stats().half_open == 0);
+  // Its address is remembered: dropped although no handshake is in progress.
+  CHECK_FALSE(server_ep.on_datagram(first_initial(client_ep, t), client_addr, t).accepted);
+  CHECK(server_ep.stats().initials_from_unanswered == 1);
+  // After the penalty it comes in again.
+  t += 5s;
+  CHECK(server_ep.on_datagram(first_initial(client_ep, t), client_addr, t).accepted);
+  CHECK(server_ep.stats().initials_from_unanswered == 1);
+}
+
+TEST_CASE("sans_io: answer deadlines that cannot work are invalid_argument") {
+  std::error_code ec;
+  tern::config zero_min = network::server_config();
+  zero_min.min_handshake_answer = 0s;
+  endpoint a(zero_min, ec, 1);
+  CHECK(ec == tern::errc::invalid_argument);
+  tern::config inverted = network::server_config();
+  inverted.min_handshake_answer = 2s;
+  inverted.max_handshake_answer = 1s;
+  endpoint b(inverted, ec, 1);
+  CHECK(ec == tern::errc::invalid_argument);
+  tern::config negative_penalty = network::server_config();
+  negative_penalty.unanswered_penalty = -1s;
+  endpoint c(negative_penalty, ec, 1);
+  CHECK(ec == tern::errc::invalid_argument);
+  tern::config no_deadline = network::server_config();
+  no_deadline.handshake_answer_ptos = 0;
+  endpoint d(no_deadline, ec, 1);
+  CHECK_FALSE(ec);
+}
+
 TEST_CASE("sans_io: an endpoint rejects a config that cannot work") {
   std::error_code ec;
   tern::config cfg;
