@@ -67,7 +67,7 @@ struct message_options {
   /// or its own dependency), this one is given up with it and never sent
   /// again; the receiver gets a drop notice with reason dependency. At
   /// most 4096 ids back.
-  std::optional<std::uint64_t> depends_on;
+  std::optional<std::uint64_t> depends_on = std::nullopt;
 };
 
 /// Why a message was not delivered (received_message::reason).

@@ -193,7 +193,7 @@ void bbr::update_min_rtt(const ack_event& e) {
     round_rtts_.add(rtt);
     if (!round_start_ || round_rtts_.size() < tuning_.min_rtt_round_samples) return;
     const duration low = round_rtts_.take(tuning_.min_rtt_round_quantile);
-    confirmed = min_rtt_.update(low) || shows_no_queue(low);
+    confirmed = min_rtt_.update(low) || (e.sample.is_app_limited && shows_no_queue(low));
   } else {
     confirmed = min_rtt_.update(rtt);
   }

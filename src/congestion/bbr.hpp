@@ -89,7 +89,10 @@ private:
   void update_round(const ack_event& e);
   void update_max_bandwidth(const ack_event& e);
   void update_min_rtt(const ack_event& e);
-  /// A round trip's low RTT within min_rtt_refresh_tolerance of the confirmed estimate.
+  /// A round trip's low RTT within min_rtt_refresh_tolerance of the confirmed
+  /// estimate. Only application-limited rounds may refresh it so: a flow that
+  /// fills the window keeps ProbeRTT, which drains the queue it shares with
+  /// other flows (4 BBR flows on one bottleneck drop more without it).
   [[nodiscard]] bool shows_no_queue(duration round_low_rtt) const noexcept;
   // bbr_loss.cpp: loss responses and their undo.
   void update_recovery(const ack_event& e);

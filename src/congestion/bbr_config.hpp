@@ -63,7 +63,8 @@ struct bbr_config {
   /// The min RTT estimate expires after this long; ProbeRTT then refreshes it.
   duration min_rtt_window = std::chrono::seconds(10);
   /// A round trip whose low quantile (below) is within this fraction above
-  /// the estimate refreshes it too. ProbeRTT drains a standing queue to see
+  /// the estimate refreshes it too, when the round's sample is
+  /// application-limited (bbr::shows_no_queue). ProbeRTT drains a standing queue to see
   /// the propagation delay; when the flow's own round trips show no queue
   /// beyond the path's jitter it would learn nothing. On a real path the
   /// samples jitter above the minimum (200.1-200.6 ms through tern-netem's

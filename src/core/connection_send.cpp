@@ -437,7 +437,7 @@ std::optional<transmit> connection::build_close(std::span<std::byte> out, time_p
   p.bytes = total;
   p.ack_eliciting = false;
   p.in_flight = false;
-  const std::uint64_t sent_pn = sender_.on_packet_sent(p, now);
+  (void)sender_.on_packet_sent(p, now);
   if (qlog_.observer) qlog_packet(true, type, pn, total, now);
   counters_.bytes_sent += total;
   path_.bytes_sent += total;

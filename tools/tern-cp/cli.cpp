@@ -207,7 +207,7 @@ int main(int argc, char** argv) try {
         return 1;
       }
       // Asked at each new handshake, so the file's edits apply without a restart.
-      cfg.client_key_check = [&keys](std::string_view fingerprint) { return keys->allows(fingerprint, std::cerr); };
+      cfg.client_key_check = [&keys](std::string_view client) { return keys->allows(client, std::cerr); };
     }
     // Refused handshakes, one line each up to --refusal-lines a second; the
     // rest summed up when the second ends.

@@ -94,9 +94,9 @@ scenario_result run_scenario(const scenario_config& config) {
   }
   sim::link_id bottleneck = 0, return_path = 0;
   if (config.flows == 1) {
-    const auto path = sim::connect(net, left[0], right[0], *up, *down);
-    bottleneck = path.forward;
-    return_path = path.backward;
+    const auto route = sim::connect(net, left[0], right[0], *up, *down);
+    bottleneck = route.forward;
+    return_path = route.backward;
   } else {
     std::vector<sim::dumbbell_pair> pairs;
     for (std::size_t i = 0; i < config.flows; ++i) pairs.push_back({left[i], right[i], {}, {}});

@@ -10,6 +10,6 @@ struct video_encoder {
 };
 } // namespace
 
-asio::awaitable<void> target_rate_snippet(tern::connection& c, video_encoder& encoder) {
+[[maybe_unused]] asio::awaitable<void> target_rate_snippet(tern::connection& c, video_encoder& encoder) {
 #include "api_md/target_rate.inc"
 }

@@ -45,6 +45,8 @@ struct driver {
   bbr& cc;
   time_point now = time_point{} + 1s;
   std::uint64_t delivered = 0;
+  /// Marks every sample application-limited (a media sender's ACKs).
+  bool app_limited = false;
 
   ack_event make(std::uint64_t rate, duration rtt, std::uint64_t in_flight, std::uint64_t acked) {
     ack_event e;
@@ -61,6 +63,7 @@ struct driver {
     e.sample.prior_delivered = delivered; // every ACK here starts a round
     e.sample.rtt = rtt;
     e.sample.interval = rtt;
+    e.sample.is_app_limited = app_limited;
     delivered += acked;
     e.delivered = delivered;
     e.sample.delivered = acked;

@@ -960,20 +960,29 @@ TEST_CASE("bbr: round trips near zero among a jittery path's samples do not beco
   CHECK(plain.min_rtt() == 300us);
 }
 
-TEST_CASE("bbr: round trips within 1/64 above the min RTT keep it fresh: no ProbeRTT on a path that shows no queue") {
+TEST_CASE("bbr: app-limited round trips within 1/64 above the min RTT keep it fresh: no ProbeRTT on a path that shows no queue") {
   // A real path's samples jitter a little above its minimum and rarely touch
-  // it again; its round trips show no standing queue, so ProbeRTT's half-BDP
-  // window would only stall the flow.
+  // it again; an application-limited (media) flow's round trips show no
+  // standing queue, so ProbeRTT's half-BDP window would only stall the flow.
   probing p;
+  p.d.app_limited = true;
   auto& cc = p.cc;
   for (int i = 0; i < 150; ++i) p.d.round(10'000'000, i % 2 ? 101ms : 100500us, 1'000'000, 100ms); // 15 s
   CHECK(cc.current_mode() == bbr::mode::probe_bw);
   CHECK(cc.min_rtt() == 100ms);
 
+  // A flow that fills its window keeps ProbeRTT: the same round trips let
+  // the estimate expire.
+  probing bulk;
+  for (int i = 0; i < 101 && bulk.cc.current_mode() != bbr::mode::probe_rtt; ++i)
+    bulk.d.round(10'000'000, i % 2 ? 101ms : 100500us, 1'000'000, 100ms);
+  CHECK(bulk.cc.current_mode() == bbr::mode::probe_rtt);
+
   // The strict rule (tolerance 0): the same round trips let the estimate expire.
   bbr_config strict;
   strict.min_rtt_refresh_tolerance = 0;
   probing q{strict};
+  q.d.app_limited = true;
   for (int i = 0; i < 101 && q.cc.current_mode() != bbr::mode::probe_rtt; ++i)
     q.d.round(10'000'000, i % 2 ? 101ms : 100500us, 1'000'000, 100ms);
   CHECK(q.cc.current_mode() == bbr::mode::probe_rtt);
