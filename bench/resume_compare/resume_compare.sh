@@ -61,6 +61,7 @@ wait_line() {
 # start_relay PORT NAME: starts tern-netem in front of 127.0.0.1:PORT; run
 # it in this shell, not in $(...), or cleanup never learns its pid.
 start_relay() {
+  rm -f "$work/$2.netem.out" # the job truncates it only once it runs
   "$netem" --listen 127.0.0.1:0 --connect "127.0.0.1:$1" --up "$spec" --down "$spec" --seed 1 \
     > "$work/$2.netem.out" 2> "$work/$2.netem.err" &
   pids+=($!)

@@ -141,6 +141,7 @@ bulk_tern() {
   # Identities and authorized_keys in the scratch folder, not root's ~/.config.
   [ -e "$work/authorized_keys" ] ||
     "$terncp" id --identity "$work/client_identity.pem" > "$work/authorized_keys"
+  rm -f "$work/serve.out" # the job truncates it only once it runs
   in_b timeout $limit "$terncp" serve --bind 198.18.0.2 --once --identity "$work/server_identity.pem" \
     --authorized-keys "$work/authorized_keys" "$work/dst" > "$work/serve.out" 2> "$work/serve.err" &
   local r=$!
@@ -158,6 +159,7 @@ printf '%-22s %-10s %10s %10s %8s %12s\n' path transport "p50 ms" "p99 ms" drops
 for spec in "${paths[@]}"; do
   # SCHED_FIFO for the link only: on a loaded machine a descheduled relay
   # would add its own stalls (hundreds of ms were seen) to every transport.
+  rm -f "$work/netem.out" # the job truncates it only once it runs
   "$netem" --tun --up "$spec" --down "$spec" --seed "$seed" --realtime 10 --stats-json > "$work/netem.out" 2> "$work/netem.err" &
   netem_pid=$!
   wait_for "$work/netem.out" '^tun '

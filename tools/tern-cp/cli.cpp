@@ -144,7 +144,7 @@ int main(int argc, char** argv) try {
   send->add_flag("--no-progress", no_progress,
                  "no progress line (there is none unless stderr is a terminal)");
   send->add_option("HOST", host, "server name or address (IPv4 or IPv6)")->required();
-  send->add_option("PORT", dport, "server UDP port")->required();
+  send->add_option("PORT", dport, "server UDP port")->required()->check(CLI::Range(1, 65535));
   send->add_option("SOURCE", sources, "files or directories")->required();
 
   auto* id = app.add_subcommand("id", "print this client's fingerprint (the line for a server's authorized_keys), "

@@ -67,6 +67,9 @@ start_server() {
   # must be able to create its identity there.
   mkdir -p "$(dirname "$server_identity")"
   [ -z "${serve_launcher:-}" ] || chmod 777 "$(dirname "$server_identity")"
+  # The background job truncates serve.out only once it runs: a previous
+  # server's lines must not be there for wait_for_line to find first.
+  rm -f "$work/serve.out"
   ${serve_launcher:-} "$bin/tern-cp/tern-cp" serve --bind 127.0.0.1 --identity "$server_identity" "${auth[@]}" \
     "$@" "$dir" > "$work/serve.out" 2> "$work/serve.err" &
   server_pid=$!
@@ -81,6 +84,7 @@ start_server() {
 # sets $relay_port and $relay_pid.
 start_relay() {
   local server_port=$1 spec=$2; shift 2
+  rm -f "$work/netem.out"
   "$bin/tern-netem/tern-netem" --listen "${relay_listen:-127.0.0.1:0}" --connect "127.0.0.1:$server_port" --up "$spec" --down "$spec" \
     "$@" > "$work/netem.out" 2> "$work/netem.err" &
   relay_pid=$!
