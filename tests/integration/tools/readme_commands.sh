@@ -111,11 +111,18 @@ fi
 build=$1
 shift
 ip link set lo up || fail "cannot bring up the private loopback"
-case $build in
-  /tmp | /tmp/*) mount --bind "$build" /mnt && build=/mnt ;; # /tmp is replaced below
-esac
+# /tmp is replaced below. A build or checkout under it (a CI clone may be)
+# is mounted back at its own path afterwards, so every absolute path in the
+# build (cmake_install.cmake's among them) still holds.
+mount --bind /tmp /mnt || fail "cannot keep /tmp reachable through /mnt"
 for dir in /tmp /usr/local; do
   mount -t tmpfs tmpfs "$dir" || fail "cannot mount a private $dir"
+done
+checkout=$(dirname "$1")
+for kept in "$checkout" "$build"; do
+  case $kept in
+    /tmp/*) mkdir -p "$kept" && mount --bind "/mnt${kept#/tmp}" "$kept" || fail "cannot mount $kept back" ;;
+  esac
 done
 scratch=/tmp/readme
 mkdir -p "$scratch/home" "$scratch/work/build" "$scratch/work/photos"
