@@ -23,7 +23,7 @@ inline duration message_one_way_delay(const recovery::sender& s) noexcept {
   // deadline counts; the same message left unacknowledged is judged by the
   // measured RTT once the handshake gave one.
   if (!s.rtt().has_sample()) return duration::zero();
-  const bool idle = s.bytes_in_flight() == 0 && s.rtt().has_sample();
+  const bool idle = s.bytes_in_flight() == 0;
   return idle ? s.rtt().min_rtt() / 2 : s.rtt().smoothed_rtt() / 2;
 }
 
