@@ -57,6 +57,13 @@ TEST_CASE("connection fec: a burst within the repair is rebuilt, a longer one is
   auto configs = pinned_configs();
   configs.first.fec = fec::repair_policy_config{fec::repair_mode::fixed, 0.5, 0.5};
   configs.second.fec = configs.first.fec;
+  // Paced, as after a connection's first window. With deadline start-up's
+  // unpaced first window (docs/streams.md) the first block's 12 packets
+  // leave at one instant: its 4 sources are still rebuilt, but their
+  // deferred losses are released before the rebuild's acknowledgement
+  // comes, and 5 fragments are retransmitted needlessly (open:
+  // docs/fec.md, "Retransmission").
+  configs.first.message_first_window_burst = false;
   network net(configs);
   settle_after_handshake(net);
   burst_dropper drop;
