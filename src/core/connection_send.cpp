@@ -204,10 +204,14 @@ bool connection::message_startup_lets_go(const recovery::send_permission& perm, 
   s.congestion_window = sender_.congestion_window();
   s.initial_window = cc::controller_config{}.initial_window_packets * config_.max_datagram_size;
   s.packet_bytes = bytes;
+  s.repair_next = repair_.repair_due();
   const deadline_startup_config c{.allowance = config_.message_cwnd_allowance,
                                   .lossless_allowance = config_.message_lossless_allowance,
                                   .first_window_burst = config_.message_first_window_burst};
-  return deadline_startup_lets_go(c, s) && messages_out_.has_pending(now, message_one_way_delay(sender_));
+  // Repair protects deadline messages: held behind their burst, it came
+  // too late for the rebuild to be believed (deadline_startup.cpp).
+  return deadline_startup_lets_go(c, s) &&
+         (s.repair_next || messages_out_.has_pending(now, message_one_way_delay(sender_)));
 }
 
 connection::packet_result connection::build_short_packet(std::span<std::byte> out, const datagram_plan& plan,

@@ -15,11 +15,14 @@
 // than spread over the handshake's round trip (13.2 kB paced at
 // 2.89 x window / 200 ms takes 80 ms to leave, and the first frame waited
 // for all of it). The test is on the bytes in flight before the packet, not
-// after: the burst leaves the pacer in debt, so a last packet of the window
-// refused the bypass would wait out that debt (57 ms measured on loopback)
-// though the window had room. Past the initial window packets are paced as
-// the controller says; the allowances above are not paced while over the
-// window (the congestion-window check comes before the pacer's).
+// after: the burst leaves the pacer in debt, so a packet refused the bypass
+// waits out that debt (57 ms measured on loopback for the window's last
+// packet). For the same reason repair due next goes unpaced too while the
+// window has room: held behind a burst of its sources, it came after the
+// sender had given up on the rebuild and retransmitted them. Past that,
+// packets are paced as the controller says; the allowances above are not
+// paced while over the window (the congestion-window check comes before
+// the pacer's).
 
 #include "core/deadline_startup.hpp"
 
@@ -34,7 +37,8 @@ bool deadline_startup_lets_go(const deadline_startup_config& c, const deadline_s
     return beyond > 0 && in_flight_after <= s.congestion_window + beyond;
   }
   case recovery::send_limit::pacing:
-    return c.first_window_burst && !s.loss_seen && s.bytes_in_flight < s.initial_window;
+    if (!c.first_window_burst || s.loss_seen) return false;
+    return s.bytes_in_flight < s.initial_window || (s.repair_next && s.bytes_in_flight < s.congestion_window);
   default:
     return false;
   }

@@ -29,9 +29,9 @@ struct deadline_startup_config {
   /// Further bytes beyond the window while the connection has seen no loss
   /// at all (connection_config::message_lossless_allowance).
   std::uint64_t lossless_allowance = 0;
-  /// While no loss was seen, the controller's initial window may leave as
-  /// one burst instead of paced over the handshake's round trip
-  /// (connection_config::message_first_window_burst).
+  /// While no loss was seen, the controller's initial window (and the
+  /// repair behind it) may leave as one burst instead of paced over the
+  /// handshake's round trip (connection_config::message_first_window_burst).
   bool first_window_burst = false;
 };
 
@@ -50,12 +50,14 @@ struct deadline_startup_state {
   std::uint64_t initial_window = 0;
   /// The packet's size.
   std::uint64_t packet_bytes = 0;
+  /// The packet will carry repair (fec::connection_repair::repair_due()).
+  bool repair_next = false;
 };
 
 /// Whether a packet that carries only deadline messages (and ACKs, control
 /// or repair frames) may be sent although `s.limit` holds it back. The
 /// caller has checked that a deadline message has data that can still
-/// arrive in time.
+/// arrive in time, or repair protecting such data is due.
 [[nodiscard]] bool deadline_startup_lets_go(const deadline_startup_config& c,
                                             const deadline_startup_state& s) noexcept;
 

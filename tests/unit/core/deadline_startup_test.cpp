@@ -48,12 +48,22 @@ TEST_CASE("deadline start-up: beyond the window by the allowance, and by the los
   CHECK_FALSE(deadline_startup_lets_go(defaults, after_loss));
 }
 
-TEST_CASE("deadline start-up: the first window is not paced until a loss") {
+TEST_CASE("deadline start-up: the first window and its repair are not paced until a loss") {
   CHECK(deadline_startup_lets_go(defaults, paced(0)));
   // Judged before the packet: the window's last packet goes too, so it does
   // not wait out the pacer's debt from the burst.
   CHECK(deadline_startup_lets_go(defaults, paced(initial_window - 1)));
   CHECK_FALSE(deadline_startup_lets_go(defaults, paced(initial_window)));
+  // Repair due next goes unpaced while the window has room, so it is not
+  // held behind the burst of its sources; other packets past the initial
+  // window are paced.
+  auto grown = paced(2 * initial_window - 1);
+  grown.congestion_window = 2 * initial_window;
+  CHECK_FALSE(deadline_startup_lets_go(defaults, grown));
+  grown.repair_next = true;
+  CHECK(deadline_startup_lets_go(defaults, grown));
+  grown.bytes_in_flight = 2 * initial_window;
+  CHECK_FALSE(deadline_startup_lets_go(defaults, grown));
 
   auto after_loss = paced(0);
   after_loss.loss_seen = true;
