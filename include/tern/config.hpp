@@ -162,6 +162,15 @@ struct config {
   /// congestion window, so the first frames need not wait for the window to
   /// grow; zero disables.
   std::size_t message_cwnd_allowance = 48 * 1200;
+  /// Deadline start-up (docs/streams.md): until the connection's first loss,
+  /// packets carrying only deadline messages may exceed the congestion
+  /// window by this many bytes more, while the controller is in start-up;
+  /// zero disables.
+  std::size_t message_lossless_allowance = 20 * 1200;
+  /// Deadline start-up: until the first loss, the first window of deadline
+  /// messages leaves as one burst instead of paced over the handshake's
+  /// round trip.
+  bool message_first_window_burst = true;
   /// Forward error correction of deadline messages (docs/fec.md): REPAIR
   /// packets right behind each message's packets let the peer rebuild a
   /// lost one without waiting a round trip. Adaptive spends nothing on a

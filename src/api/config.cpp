@@ -63,6 +63,8 @@ core::connection_config core_config(const config& cfg) {
   c.max_stream_send_buffer = cfg.max_stream_send_buffer;
   c.message_tail_probes = cfg.message_tail_probes;
   c.message_cwnd_allowance = cfg.message_cwnd_allowance;
+  c.message_lossless_allowance = cfg.message_lossless_allowance;
+  c.message_first_window_burst = cfg.message_first_window_burst;
   c.target_rate_change = cfg.target_rate_change;
   c.target_rate.headroom = cfg.target_rate_headroom;
   c.real_time = cfg.real_time;

@@ -107,6 +107,16 @@ struct connection_config {
   /// first frames of a media stream go before the window has grown. Zero
   /// disables.
   std::size_t message_cwnd_allowance = 48 * 1200;
+  /// Deadline start-up (docs/streams.md, "Deadline start-up"): bytes by
+  /// which packets carrying only deadline messages may exceed the congestion
+  /// window beyond message_cwnd_allowance, in start-up and only until the
+  /// connection's first loss. Zero disables.
+  std::size_t message_lossless_allowance = 20 * 1200;
+  /// Deadline start-up: until the first loss, the initial window's worth of
+  /// deadline-message packets leaves as one burst (RFC 9002 §7.7 allows a
+  /// burst of the initial window) instead of paced over the handshake's
+  /// round trip.
+  bool message_first_window_burst = true;
   stream::message_sender_config message_sender{};
   stream::message_receiver_config message_receiver{};
   stream::datagram_queue_config datagram_send{};

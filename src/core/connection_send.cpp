@@ -21,6 +21,7 @@
 // tail probes).
 
 #include "core/connection.hpp"
+#include "core/deadline_startup.hpp"
 #include "core/message_one_way_delay.hpp"
 
 #include "crypto/aead.hpp"
@@ -171,16 +172,12 @@ std::optional<connection::datagram_plan> connection::plan_datagram(std::size_t r
   }
   if (!want_eliciting) return plan;
   auto perm = sender_.can_send(plan.budget, now);
-  // Deadline messages may exceed the congestion window by a bounded
-  // allowance while the window is still in start-up: a message queued
-  // behind the window's growth would otherwise expire (docs/streams.md,
-  // "Congestion-window allowance"). Once start-up is over a small window
-  // is the controller's decision (a loss response; ProbeRTT, which could
-  // never drain if the allowance kept refilling the pipe). Those packets
-  // carry only messages (and ACKs/control), never stream data or datagrams.
-  if (perm.limit == recovery::send_limit::congestion_window && config_.message_cwnd_allowance > 0 &&
-      sender_.controller().in_startup() && messages_out_.has_pending(now, message_one_way_delay(sender_)) &&
-      sender_.bytes_in_flight() + plan.budget <= sender_.congestion_window() + config_.message_cwnd_allowance) {
+  // Deadline messages may go beyond the controller's window and pacing by
+  // bounded amounts while it is in start-up (deadline_startup.hpp): a
+  // message queued behind the window's growth would otherwise arrive a
+  // round trip late or expire. Those packets carry only messages (and
+  // ACKs/control/repair), never stream data or datagrams.
+  if (message_startup_lets_go(perm, plan.budget, now)) {
     perm = {};
     plan.messages_only = true;
   }
@@ -192,6 +189,29 @@ std::optional<connection::datagram_plan> connection::plan_datagram(std::size_t r
   activity_.pacing_release = never;
   plan.allow_data = true;
   return plan;
+}
+
+bool connection::message_startup_lets_go(const recovery::send_permission& perm, std::uint64_t bytes,
+                                         time_point now) const {
+  const bool held = perm.limit == recovery::send_limit::congestion_window || perm.limit == recovery::send_limit::pacing;
+  if (!held || !sender_.controller().in_startup()) return false;
+  const recovery::sender_stats& seen = sender_.stats();
+  deadline_startup_state s;
+  s.limit = perm.limit;
+  s.in_startup = true;
+  s.loss_seen = seen.packets_lost > 0 || seen.repaired_losses > 0 || ecn_.peer_ce() > 0;
+  s.bytes_in_flight = sender_.bytes_in_flight();
+  s.congestion_window = sender_.congestion_window();
+  s.initial_window = cc::controller_config{}.initial_window_packets * config_.max_datagram_size;
+  s.packet_bytes = bytes;
+  s.repair_next = repair_.repair_due();
+  const deadline_startup_config c{.allowance = config_.message_cwnd_allowance,
+                                  .lossless_allowance = config_.message_lossless_allowance,
+                                  .first_window_burst = config_.message_first_window_burst};
+  // Repair protects deadline messages: held behind their burst, it came
+  // too late for the rebuild to be believed (deadline_startup.cpp).
+  return deadline_startup_lets_go(c, s) &&
+         (s.repair_next || messages_out_.has_pending(now, message_one_way_delay(sender_)));
 }
 
 connection::packet_result connection::build_short_packet(std::span<std::byte> out, const datagram_plan& plan,

@@ -71,17 +71,22 @@ TEST_CASE("connection fec: a burst within the repair is rebuilt, a longer one is
   CHECK(net.client->stats().message_retransmissions == 0);
   CHECK(net.client->stats().fec_peer_packets_recovered == 4);
   CHECK(net.client->stats().packets_lost == net.client->stats().spurious_retransmits); // repair's, not real
+  // Whether the detector declared the four lost before the rebuild's
+  // acknowledgement came depends on the pacing (with deadline start-up the
+  // block and its repair leave at once, and the acknowledgement comes
+  // first); either way nothing was retransmitted.
+  const auto first_block_losses = net.client->stats().packets_lost;
+  CHECK(first_block_losses <= 4);
 
   // Sources 2-7 of the second block: six losses against four repair symbols.
   CHECK(send_through_burst(net, drop, {2, 3, 4, 5, 6, 7}, 12) >= 150ms); // waited for the retransmission
   const auto s = net.client->stats();
   CHECK(s.fec_repair_packets_sent == 2 * repair_per_block); // the retransmissions carry no repair of their own
   CHECK(net.server->stats().fec_packets_recovered == 4);     // nothing more rebuilt
-  // The detector declared the first block's four lost packets lost before
-  // their rebuilt acknowledgement came (spurious, released unsent) and the
-  // second block's six for good.
-  CHECK(s.spurious_retransmits == 4);
-  CHECK(s.packets_lost == 4 + 6);
+  // The second block's six are lost for good; the first block's, if the
+  // detector declared them, were spurious (released unsent).
+  CHECK(s.spurious_retransmits == first_block_losses);
+  CHECK(s.packets_lost == first_block_losses + 6);
   // Every fragment of the six is resent, none twice: a resent fragment may
   // take two packets, as the packet now also carries an ACK.
   CHECK(s.message_retransmissions >= 6);

@@ -87,11 +87,12 @@ TEST_CASE("connection: tail probes let a lost single-packet message be repaired 
 }
 
 TEST_CASE("connection: message_cwnd_allowance lets a message exceed a fresh congestion window, by that much only") {
-  // 100 kB: more than the initial window plus the 48-datagram allowance.
+  // 100 kB: more than the initial window plus both allowances.
   constexpr std::size_t message_size = 100'000;
-  auto first_round_with = [&](std::size_t allowance) {
+  auto first_round_with = [&](std::size_t allowance, std::size_t lossless_allowance) {
     auto configs = pinned_configs();
     configs.first.message_cwnd_allowance = allowance;
+    configs.first.message_lossless_allowance = lossless_allowance;
     configs.first.message_tail_probes = 0;
     network net(configs);
     settle(net);
@@ -101,13 +102,19 @@ TEST_CASE("connection: message_cwnd_allowance lets a message exceed a fresh cong
     const auto r = count_first_round(net);
     return std::pair{r.bytes, cwnd};
   };
-  const auto [without, cwnd0] = first_round_with(0);
-  const auto [with, cwnd1] = first_round_with(48 * 1200);
+  const auto [without, cwnd0] = first_round_with(0, 0);
+  const auto [with, cwnd1] = first_round_with(48 * 1200, 0);
+  // Deadline start-up (docs/streams.md): nothing was lost, so the lossless
+  // allowance adds its 20 datagrams.
+  const auto [lossless, cwnd2] = first_round_with(48 * 1200, 20 * 1200);
   CAPTURE(cwnd0);
   CAPTURE(cwnd1);
-  // Without the allowance the first round is the congestion window.
+  CAPTURE(cwnd2);
+  // Without the allowances the first round is the congestion window.
   CHECK(without <= cwnd0 + 1200);
-  // With it, the window plus the allowance, never more.
+  // With one, the window plus the allowance, never more.
   CHECK(with > cwnd1 + 40 * 1200);
   CHECK(with <= cwnd1 + 48 * 1200 + 1200);
+  CHECK(lossless > cwnd2 + 60 * 1200);
+  CHECK(lossless <= cwnd2 + 68 * 1200 + 1200);
 }
