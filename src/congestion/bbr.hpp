@@ -243,6 +243,9 @@ private:
 
   // inflight_hi: the bound on in flight the last buffer overflow showed.
   std::uint64_t inflight_hi_ = 0;
+  /// delivered_ when ProbeBW was first entered: samples whose prior
+  /// delivered count is at least this were sent in ProbeBW or later.
+  std::uint64_t probe_bw_sent_from_ = UINT64_MAX;
   /// Loss rate of flights of at most a BDP (EWMA): the path's random loss.
   double base_loss_rate_ = 0;
 

@@ -127,6 +127,11 @@ struct bbr_config {
   /// inflight_hi_growth of itself. 0 turns it off.
   double inflight_hi_loss_threshold = 0.02;
   double inflight_hi_growth = 1.0 / 16;
+  /// The cap is the flight that lost too much, except for a flight sent
+  /// in ProbeBW that lost more than this beyond the random loss: that one
+  /// overran the buffer by far, and the cap is what got through of it
+  /// (bbr_loss.cpp).
+  double inflight_hi_heavy_loss = 0.1;
   /// bw_lo (after draft-ietf-ccwg-bbr's lower bounds, bbr_loss_bound.cpp):
   /// a ProbeBW round trip away from any probe that loses more than the
   /// path's random loss (round_loss_base) plus the larger of

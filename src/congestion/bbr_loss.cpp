@@ -116,7 +116,20 @@ void bbr::check_inflight_too_high(const ack_event& e) {
   // before it included, and after Startup's overshoot (768 packets with
   // `slot 5ms 25ms` on the return path) that left the cap at one BDP where
   // the path held twice that.
-  inflight_hi_ = std::max(bdp_inflight, s.tx_in_flight);
+  //
+  // But a flight sent in ProbeBW that lost far beyond that (more than
+  // inflight_hi_heavy_loss over the random loss) went far beyond what the
+  // buffer holds, and the flight itself would cap nothing: after a drop
+  // from 100 to 10 Mbit/s, cruising with two BDPs of the old estimate
+  // (1 MB) lost a quarter of it to a queue that holds 751 kB, and the cap
+  // at 1 MB let it overflow again. What got through is the level then.
+  // (Startup's overshoot is left to the rule above: its samples' loss is
+  // the overshoot's, not their flight's.)
+  const bool heavy = loss_rate > base_loss_rate_ + tuning_.inflight_hi_heavy_loss;
+  const bool sent_in_probe_bw = s.prior_delivered >= probe_bw_sent_from_;
+  const std::uint64_t level = heavy && sent_in_probe_bw ? s.tx_in_flight - std::min(s.tx_in_flight, s.lost)
+                                                        : s.tx_in_flight;
+  inflight_hi_ = std::max(bdp_inflight, level);
   inflight_too_high_in_phase_ = true;
 }
 

@@ -17,6 +17,7 @@ namespace tern::cc {
 
 void bbr::enter_probe_bw(time_point now) {
   mode_ = mode::probe_bw;
+  if (probe_bw_sent_from_ == UINT64_MAX) probe_bw_sent_from_ = delivered_;
   pacing_gain_ = 1.0;
   cwnd_gain_ = tuning_.cwnd_gain;
   const std::size_t phases = tuning_.probe_bw_gains.size();

@@ -846,6 +846,34 @@ TEST_CASE("bbr inflight_hi: a probe whose flight overflowed the buffer ends, and
   CHECK(cc.congestion_window() <= 1'200'000);
 }
 
+TEST_CASE("bbr inflight_hi: a flight sent in ProbeBW that lost a quarter caps at what got through of it") {
+  // After a drop from 100 to 10 Mbit/s, cruising with two BDPs of the old
+  // estimate overruns the queue by far: the flight itself would cap
+  // nothing, what got through is where the queue holds.
+  probing p; // BDP 1 MB
+  auto& cc = p.cc;
+  cc.on_ack(flight(p.d, 2'000'000, 500'000));
+  CHECK(cc.inflight_hi() == 1'500'000);
+}
+
+TEST_CASE("bbr inflight_hi: a Startup flight that lost a quarter, or a ProbeBW one that lost 8%, caps at the flight") {
+  {
+    // Startup's overshoot: the sample's loss is the overshoot's, not its
+    // flight's (`slot 5ms 25ms`: a cap at one BDP where the path held two).
+    probing p;
+    auto e = flight(p.d, 2'000'000, 500'000);
+    e.sample.prior_delivered = 0; // sent in Startup
+    p.cc.on_ack(e);
+    CHECK(p.cc.inflight_hi() == 2'000'000);
+  }
+  {
+    probing p;
+    p.to_probe_up();
+    p.cc.on_ack(flight(p.d, 1'200'000, 100'000));
+    CHECK(p.cc.inflight_hi() == 1'200'000);
+  }
+}
+
 TEST_CASE("bbr inflight_hi: a cap below one BDP holds the cruising window at one BDP") {
   probing p; // BDP 1 MB
   auto& cc = p.cc;
