@@ -103,12 +103,17 @@ void bbr::on_packet_sent(const packet_sent_event& e) {
 void bbr::on_ack(const ack_event& e) {
   newly_delivered_ = e.delivered - std::min(e.delivered, delivered_);
   delivered_ = e.delivered;
+  in_flight_ = e.bytes_in_flight;
   update_round(e);
   update_recovery(e);
   update_max_bandwidth(e);
   track_round_rates(e);
   ack_aggregation_.on_ack(e.now, newly_delivered_, max_bw_.best(), round_count_, cwnd_);
   check_inflight_too_high(e);
+  if (inflight_hi_raise_at_ != 0 && delivered_ >= inflight_hi_raise_at_) {
+    inflight_hi_raise_at_ = 0;
+    raise_inflight_hi();
+  }
   update_startup_jump(e);
   if (jump_phase_ != jump_phase::first_flight) first_flight_unpaced_ = false;
   if (round_start_) {

@@ -246,6 +246,10 @@ private:
   /// delivered_ when ProbeBW was first entered: samples whose prior
   /// delivered count is at least this were sent in ProbeBW or later.
   std::uint64_t probe_bw_sent_from_ = UINT64_MAX;
+  /// A clean probe raises the cap once delivered reaches this (0: none).
+  std::uint64_t inflight_hi_raise_at_ = 0;
+  /// Bytes in flight after the ACK being processed.
+  std::uint64_t in_flight_ = 0;
   /// Loss rate of flights of at most a BDP (EWMA): the path's random loss.
   double base_loss_rate_ = 0;
 

@@ -131,6 +131,7 @@ void bbr::check_inflight_too_high(const ack_event& e) {
                                                         : s.tx_in_flight;
   inflight_hi_ = std::max(bdp_inflight, level);
   inflight_too_high_in_phase_ = true;
+  inflight_hi_raise_at_ = 0;
 }
 
 void bbr::raise_inflight_hi() noexcept {

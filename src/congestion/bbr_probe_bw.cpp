@@ -27,7 +27,11 @@ void bbr::enter_probe_bw(time_point now) {
 
 void bbr::advance_cycle_phase(time_point now) {
   const bool was_up = pacing_gain_ > 1.0;
-  if (was_up && !inflight_too_high_in_phase_) raise_inflight_hi();
+  // A probe that ended without overflowing raises the cap once its data is
+  // acknowledged without loss beyond the random loss (bbr_loss.cpp): its
+  // phase lasts one min RTT, and behind a deep queue (600 ms after a drop
+  // to 10 Mbit/s) its losses show up long after it ended.
+  if (was_up && !inflight_too_high_in_phase_ && inflight_hi_ != 0) inflight_hi_raise_at_ = delivered_ + in_flight_;
   inflight_too_high_in_phase_ = false;
   cycle_stamp_ = now;
   cycle_index_ = (cycle_index_ + 1) % tuning_.probe_bw_gains.size();

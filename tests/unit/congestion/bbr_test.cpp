@@ -896,11 +896,35 @@ TEST_CASE("bbr inflight_hi: loss-free probes that reach the cap raise it by 1/16
   REQUIRE(cap == 1'200'000);
   for (int probe = 0; probe < 6; ++probe) {
     p.to_probe_up();
+    CHECK(cc.inflight_hi() == cap); // the previous probe's raise, once its data was delivered
     p.d.round(10'000'000, 100ms, cc.inflight_hi(), 101ms); // the probe reaches the cap without loss
     CHECK(cc.cycle_index() == 1);
-    CHECK(cc.inflight_hi() == cap + cap / 16);
-    cap = cc.inflight_hi();
+    cap += cap / 16;
   }
+}
+
+TEST_CASE("bbr inflight_hi: a clean probe raises the cap only once its data is delivered, and its late loss cancels it") {
+  // Behind a deep queue (600 ms after a drop to 10 Mbit/s) a probe's phase
+  // ends after one min RTT, long before its packets are acknowledged.
+  probing p; // BDP 1 MB
+  auto& cc = p.cc;
+  p.to_probe_up();
+  cc.on_ack(flight(p.d, 1'200'000, 100'000));
+  const std::uint64_t cap = cc.inflight_hi();
+  p.to_probe_up();
+  p.d.round(10'000'000, 100ms, cap, 101ms); // reaches the cap, no loss yet
+  REQUIRE(cc.cycle_index() == 1);
+  CHECK(cc.inflight_hi() == cap);
+  // A trickle of ACKs, far less than the probe's flight: still not raised.
+  for (int i = 0; i < 10; ++i) cc.on_ack(p.d.make(10'000'000, 100ms, cap, mss));
+  CHECK(cc.inflight_hi() == cap);
+  // The probe's flight overflowed after all: the cap stays at that flight,
+  // and delivering the rest raises nothing.
+  cc.on_ack(flight(p.d, 1'150'000, 100'000));
+  const std::uint64_t after_loss = cc.inflight_hi();
+  CHECK(after_loss <= cap);
+  for (int i = 0; i < 3; ++i) p.d.round(10'000'000, 100ms, 1'000'000, 101ms);
+  CHECK(cc.inflight_hi() == after_loss);
 }
 
 TEST_CASE("bbr inflight_hi: a probe the window holds a datagram short of the cap still ends, and raises it") {
@@ -915,6 +939,7 @@ TEST_CASE("bbr inflight_hi: a probe the window holds a datagram short of the cap
   p.to_probe_up();
   p.d.round(10'000'000, 100ms, cap - mss + 1, 101ms);
   CHECK(cc.cycle_index() == 1);
+  for (int i = 0; i < 2; ++i) p.d.round(10'000'000, 100ms, 1'000'000, 101ms); // its data delivered
   CHECK(cc.inflight_hi() > cap);
 }
 
