@@ -124,7 +124,8 @@ struct bbr_config {
   /// shows where the bottleneck's buffer overflows; in flight is then capped
   /// there in ProbeBW (the other phases at one BDP if that is more), and
   /// each up-phase that ends without such a loss raises the cap by
-  /// inflight_hi_growth of itself. 0 turns it off.
+  /// inflight_hi_growth of itself once its data is delivered without one.
+  /// 0 turns it off.
   double inflight_hi_loss_threshold = 0.02;
   double inflight_hi_growth = 1.0 / 16;
   /// The cap is the flight that lost too much, except for a flight sent

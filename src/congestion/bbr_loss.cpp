@@ -19,7 +19,7 @@
 // probe ends, in flight is capped there for the whole of ProbeBW (the
 // phases other than the probe at one BDP if that is more: random loss must
 // not cut the cruising rate), and each later probe that reaches the cap
-// without overflowing raises it by 1/16.
+// raises it by 1/16 once its data is delivered without overflowing.
 //
 // Spurious loss (a packet declared lost is acknowledged after all: the path
 // reordered it, RFC 8985's "undo"): the bytes go back into the window, out
