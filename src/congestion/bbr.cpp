@@ -103,12 +103,17 @@ void bbr::on_packet_sent(const packet_sent_event& e) {
 void bbr::on_ack(const ack_event& e) {
   newly_delivered_ = e.delivered - std::min(e.delivered, delivered_);
   delivered_ = e.delivered;
+  in_flight_ = e.bytes_in_flight;
   update_round(e);
   update_recovery(e);
   update_max_bandwidth(e);
   track_round_rates(e);
   ack_aggregation_.on_ack(e.now, newly_delivered_, max_bw_.best(), round_count_, cwnd_);
   check_inflight_too_high(e);
+  if (inflight_hi_raise_at_ != 0 && delivered_ >= inflight_hi_raise_at_) {
+    inflight_hi_raise_at_ = 0;
+    raise_inflight_hi();
+  }
   update_startup_jump(e);
   if (jump_phase_ != jump_phase::first_flight) first_flight_unpaced_ = false;
   if (round_start_) {
@@ -229,11 +234,16 @@ void bbr::set_cwnd(const ack_event& e) {
     // window keep up with a rate that grows by the pacing gain per round.
     if (tuning_.startup == bbr_startup_mode::window_follows_model && !min_rtt_.empty() && !max_bw_.empty()) cwnd_ = std::max(cwnd_, target);
   }
-  // inflight_hi bounds the probe (bbr_loss.cpp); cruising is paced below
-  // the estimate and needs the usual headroom, or the window itself would
-  // pull the delivery rate, and with it the estimate, down.
-  if (mode_ == mode::probe_bw && pacing_gain_ > 1.0 && inflight_hi_ != 0)
-    cwnd_ = std::min(cwnd_, probe_up_inflight());
+  // inflight_hi bounds the whole of ProbeBW (bbr_loss.cpp): the probe at
+  // the cap, the other phases at the cap or one BDP, whichever is more (a
+  // cap below one BDP, set by a loss that was not the buffer, must not
+  // pull the delivery rate, and with it the estimate, down). Unbounded,
+  // cruising with two BDPs of window overflowed the buffer whenever the
+  // estimate ran ahead of the path: after a drop from 100 to 10 Mbit/s, on
+  // a jittered link whose bursts show a rate it does not sustain, and with
+  // four flows each counting the others' lulls in its estimate.
+  if (mode_ == mode::probe_bw && inflight_hi_ != 0)
+    cwnd_ = std::min(cwnd_, pacing_gain_ > 1.0 ? probe_up_inflight() : cruise_inflight());
   cwnd_ = std::max(cwnd_, min_pipe_cwnd());
   if (mode_ == mode::probe_rtt) cwnd_ = std::min(cwnd_, probe_rtt_cwnd());
 }

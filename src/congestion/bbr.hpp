@@ -160,6 +160,11 @@ private:
   /// In flight that ends (and caps) an up-phase: its target, or
   /// inflight_hi if lower, but at least the BDP.
   [[nodiscard]] std::uint64_t probe_up_inflight() const noexcept;
+  /// An up-phase with `in_flight` has reached probe_up_inflight (within a
+  /// datagram: the window stops the sender short of it).
+  [[nodiscard]] bool probe_reached(std::uint64_t in_flight) const noexcept;
+  /// What inflight_hi allows outside up-phases: the cap, or one BDP if more.
+  [[nodiscard]] std::uint64_t cruise_inflight() const noexcept;
 
   // bbr_probe_rtt.cpp: ProbeRTT.
   void check_probe_rtt(const ack_event& e);
@@ -238,7 +243,13 @@ private:
 
   // inflight_hi: the bound on in flight the last buffer overflow showed.
   std::uint64_t inflight_hi_ = 0;
-  double inflight_hi_step_ = 0;
+  /// delivered_ when ProbeBW was first entered: samples whose prior
+  /// delivered count is at least this were sent in ProbeBW or later.
+  std::uint64_t probe_bw_sent_from_ = UINT64_MAX;
+  /// A clean probe raises the cap once delivered reaches this (0: none).
+  std::uint64_t inflight_hi_raise_at_ = 0;
+  /// Bytes in flight after the ACK being processed.
+  std::uint64_t in_flight_ = 0;
   /// Loss rate of flights of at most a BDP (EWMA): the path's random loss.
   double base_loss_rate_ = 0;
 

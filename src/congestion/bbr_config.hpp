@@ -122,11 +122,17 @@ struct bbr_config {
   /// most one BDP (the path's random loss), while more than one BDP was in
   /// flight (so a queue was building),
   /// shows where the bottleneck's buffer overflows; in flight is then capped
-  /// there, and each ProbeBW up-phase that ends without such a loss raises
-  /// the cap by inflight_hi_initial_step, doubling the step each time (the
-  /// cap is dropped once the step reaches 1). 0 turns it off.
+  /// there in ProbeBW (the other phases at one BDP if that is more), and
+  /// each up-phase that ends without such a loss raises the cap by
+  /// inflight_hi_growth of itself once its data is delivered without one.
+  /// 0 turns it off.
   double inflight_hi_loss_threshold = 0.02;
-  double inflight_hi_initial_step = 1.0 / 16;
+  double inflight_hi_growth = 1.0 / 16;
+  /// The cap is the flight that lost too much, except for a flight sent
+  /// in ProbeBW that lost more than this beyond the random loss: that one
+  /// overran the buffer by far, and the cap is what got through of it
+  /// (bbr_loss.cpp).
+  double inflight_hi_heavy_loss = 0.1;
   /// bw_lo (after draft-ietf-ccwg-bbr's lower bounds, bbr_loss_bound.cpp):
   /// a ProbeBW round trip away from any probe that loses more than the
   /// path's random loss (round_loss_base) plus the larger of

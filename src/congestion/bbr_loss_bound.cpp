@@ -138,7 +138,6 @@ void bbr::judge_loss_round(const loss_round& r) {
   // probes stop there (inflight_hi, bbr_loss.cpp) instead of at 1.25 BDP.
   if (inflight_hi_ == 0 || r.delivered < inflight_hi_) {
     inflight_hi_ = r.delivered;
-    inflight_hi_step_ = tuning_.inflight_hi_initial_step;
   }
 }
 
