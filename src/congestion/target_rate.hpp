@@ -111,6 +111,14 @@ public:
   [[nodiscard]] duration queueing_delay() const noexcept { return queue_.delay(); }
   /// The last ACK showed a standing queue above the threshold.
   [[nodiscard]] bool queueing() const noexcept { return queue_.congested(); }
+  /// Since a fast cut, every ACK has shown a queue above the threshold: the
+  /// path rate the cut measured (bytes per second), else 0. The drain guard
+  /// (drain_guard.hpp) holds the flight to it.
+  [[nodiscard]] std::uint64_t draining_rate() const noexcept {
+    return draining_ ? static_cast<std::uint64_t>(capacity_at_cut_) : 0;
+  }
+  /// What counts as a standing queue now (standing_queue.hpp).
+  [[nodiscard]] duration queue_threshold() const noexcept { return queue_.threshold(); }
   /// Fraction of bytes lost, averaged over loss_time_constant.
   [[nodiscard]] double loss_rate() const noexcept;
   /// The headroom applied now: config headroom plus the loss rate, capped.

@@ -280,3 +280,20 @@ TEST_CASE("target_rate: busy ACKs showing about the target (timed by the sender)
   CHECK_FALSE(e.queueing());
   CHECK(e.target() >= before);
 }
+
+TEST_CASE("target_rate: draining_rate is the path's rate from a fast cut until an ACK shows the queue gone") {
+  target_rate_estimator e;
+  std::uint64_t delivered = 0;
+  time_point t = feed_delivered(e, t0, 100, 1'000'000, 1ms, 0ms, delivered);
+  CHECK(e.draining_rate() == 0); // no cut yet
+  t = feed_delivered(e, t, 3, 250'000, 25ms, 7500us, delivered);
+  // The busy ACK clock's 250 kB/s, within the span's rounding.
+  CHECK(e.draining_rate() >= 240'000);
+  CHECK(e.draining_rate() <= 260'000);
+  // Still draining while the queue stands above the threshold.
+  t = feed_delivered(e, t, 5, 250'000, 60ms, 0ms, delivered);
+  CHECK(e.draining_rate() != 0);
+  // An ACK without a queue ends it.
+  (void)feed_delivered(e, t, 1, 250'000, 1ms, 0ms, delivered);
+  CHECK(e.draining_rate() == 0);
+}
