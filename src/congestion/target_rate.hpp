@@ -129,6 +129,7 @@ private:
   void cut_to(double rate, time_point now, duration srtt) noexcept;
   void rise_towards(double rate, time_point now) noexcept;
   void fast_cut(const target_rate_sample& s, double usable) noexcept;
+  void restore_after_drain(const target_rate_sample& s) noexcept;
   [[nodiscard]] double drain_factor(duration queue) const noexcept;
 
   target_rate_config config_;
@@ -148,6 +149,9 @@ private:
   time_point hold_until_{};
   /// The capacity the last cut measured (0: no cut yet).
   double capacity_at_cut_ = 0;
+  /// What the last cut would have been without its drain factor (0: none
+  /// owed): the target returns to it once the queue has drained.
+  double restore_to_ = 0;
   /// Exponentially decayed acknowledged and lost byte counts.
   double acked_bytes_ = 0;
   double lost_bytes_ = 0;
