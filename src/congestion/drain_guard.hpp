@@ -33,14 +33,26 @@ public:
   explicit drain_guard(bool enabled = true) noexcept : enabled_{enabled} {}
 
   /// Per ACK: the path rate the estimator is draining to (bytes per second,
-  /// 0: not draining), the min RTT and the queue it allows.
-  void update(std::uint64_t draining_rate, duration min_rtt, duration allowed_queue) noexcept {
+  /// 0: not draining), the min RTT, the queue it allows and the bytes in
+  /// flight after the ACK. Once the flight has come down to the window the
+  /// queue is at most the allowed one: the guard lifts, and stays off until
+  /// the next drain. (A bulk stream keeps a queue above the threshold for
+  /// good; held to the window for as long, it ran at 1 Mbit/s of 20.)
+  void update(std::uint64_t draining_rate, duration min_rtt, duration allowed_queue,
+              std::uint64_t in_flight) noexcept {
+    window_ = 0;
     if (!enabled_ || draining_rate == 0 || min_rtt <= duration::zero()) {
-      window_ = 0;
+      spent_ = false;
       return;
     }
+    if (spent_) return;
     const double seconds = std::chrono::duration<double>(min_rtt + allowed_queue).count();
-    window_ = std::max<std::uint64_t>(static_cast<std::uint64_t>(static_cast<double>(draining_rate) * seconds), 1);
+    const auto window = std::max<std::uint64_t>(static_cast<std::uint64_t>(static_cast<double>(draining_rate) * seconds), 1);
+    if (in_flight <= window) {
+      spent_ = true;
+      return;
+    }
+    window_ = window;
   }
 
   /// Bytes that may be in flight while draining (0: no guard).
@@ -54,6 +66,8 @@ public:
 private:
   bool enabled_;
   std::uint64_t window_ = 0;
+  /// This drain's flight has come down to the window once.
+  bool spent_ = false;
 };
 
 } // namespace tern::cc
