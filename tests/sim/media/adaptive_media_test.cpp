@@ -7,7 +7,7 @@
 // 2 s of the drop; no video frame or audio packet is lost outside the
 // second after the drop; at most 1 % of video frames dropped (8-9 of 1800).
 // Not yet held, so gated at today's figure: no audio packet dropped (6 of
-// 3000 on seeds 1-5, all sent before the first ACK could show the drop;
+// 3000 on seeds 1-5, sent 0.12-0.22 s after the step, before the guard acts;
 // docs/media-rate.md). The drain guard is run with and without. The same
 // encoder held at 6 Mbit/s shows what
 // adapting saves. Also: real-time mode keeps the bottleneck queue shorter
