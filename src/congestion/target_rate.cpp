@@ -128,7 +128,26 @@ void target_rate_estimator::fast_cut(const target_rate_sample& s, double usable)
   if (!draining_ && path * usable >= config_.fast_cut_below * target_) return;
   cut_to(path * usable * drain_factor(queued), s.now, s.smoothed_rtt);
   capacity_at_cut_ = path;
+  restore_to_ = path * usable;
   draining_ = true;
+}
+
+void target_rate_estimator::restore_after_drain(const target_rate_sample& s) noexcept {
+  // The fast cut's drain factor took the target below the path's rate only
+  // to empty the queue; once it is empty, the rate the busy ACK clock
+  // measured (less the headroom) is safe again. Climbing back from a
+  // quarter at 1.1 per feedback cycle and at most doubling per second took
+  // 3.5 s on the 2 Mbit/s step. Standing-queue cuts owe no return: their
+  // capacity is the delivery-rate maximum, which after a drop still holds
+  // the old rate for a window.
+  const duration queued = s.latest_rtt > s.min_rtt ? s.latest_rtt - s.min_rtt : duration::zero();
+  if (restore_to_ <= target_ || draining_ || s.latest_rtt <= duration::zero() || queued > queue_.threshold() ||
+      s.now < hold_until_) {
+    if (restore_to_ <= target_) restore_to_ = 0;
+    return;
+  }
+  target_ = restore_to_;
+  restore_to_ = 0;
 }
 
 void target_rate_estimator::on_ack(const target_rate_sample& s) {
@@ -166,6 +185,7 @@ void target_rate_estimator::on_ack(const target_rate_sample& s) {
         capacity_at_cut_ = capacity;
       }
     } else if (delivered > 0) {
+      restore_after_drain(s);
       const bool far = capacity_at_cut_ == 0 || delivered > config_.far_above * capacity_at_cut_;
       rise_towards(delivered * (far ? config_.fast_probe_gain : config_.probe_gain) * usable, s.now);
     }

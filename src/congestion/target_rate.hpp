@@ -111,6 +111,14 @@ public:
   [[nodiscard]] duration queueing_delay() const noexcept { return queue_.delay(); }
   /// The last ACK showed a standing queue above the threshold.
   [[nodiscard]] bool queueing() const noexcept { return queue_.congested(); }
+  /// Since a fast cut, every ACK has shown a queue above the threshold: the
+  /// path rate the cut measured (bytes per second), else 0. The drain guard
+  /// (drain_guard.hpp) holds the flight to it.
+  [[nodiscard]] std::uint64_t draining_rate() const noexcept {
+    return draining_ ? static_cast<std::uint64_t>(capacity_at_cut_) : 0;
+  }
+  /// What counts as a standing queue now (standing_queue.hpp).
+  [[nodiscard]] duration queue_threshold() const noexcept { return queue_.threshold(); }
   /// Fraction of bytes lost, averaged over loss_time_constant.
   [[nodiscard]] double loss_rate() const noexcept;
   /// The headroom applied now: config headroom plus the loss rate, capped.
@@ -121,6 +129,7 @@ private:
   void cut_to(double rate, time_point now, duration srtt) noexcept;
   void rise_towards(double rate, time_point now) noexcept;
   void fast_cut(const target_rate_sample& s, double usable) noexcept;
+  void restore_after_drain(const target_rate_sample& s) noexcept;
   [[nodiscard]] double drain_factor(duration queue) const noexcept;
 
   target_rate_config config_;
@@ -140,6 +149,9 @@ private:
   time_point hold_until_{};
   /// The capacity the last cut measured (0: no cut yet).
   double capacity_at_cut_ = 0;
+  /// What the last cut would have been without its drain factor (0: none
+  /// owed): the target returns to it once the queue has drained.
+  double restore_to_ = 0;
   /// Exponentially decayed acknowledged and lost byte counts.
   double acked_bytes_ = 0;
   double lost_bytes_ = 0;

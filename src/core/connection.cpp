@@ -27,6 +27,7 @@ recovery::sender_config make_sender_config(const connection_config& c) {
   s.pacing = c.pacing;
   s.target_rate = c.target_rate;
   s.real_time = c.real_time;
+  s.drain_guard = c.drain_guard;
   s.controller.max_datagram_size = c.max_datagram_size;
   s.rtt.max_ack_delay = initial_limits::max_ack_delay;
   return s;

@@ -389,6 +389,9 @@ private:
     /// Sent under the deadline messages' congestion-window allowance: no
     /// datagrams and no stream data in the frames proper.
     bool messages_only = false;
+    /// Sent while the drain guard holds the rest (cc::drain_guard): control
+    /// frames and datagrams, no message fragments, stream data or repair.
+    bool datagrams_only = false;
     /// Built with room left for a repair symbol over it (docs/fec.md): its
     /// message data may be protected.
     bool fec_source = false;
@@ -437,6 +440,7 @@ private:
     std::size_t mtu_probe = 0; ///< its exact size when a path MTU probe is due, else 0
     bool allow_data = false;   ///< ack-eliciting frames may go (else only a due ACK)
     bool messages_only = false;
+    bool datagrams_only = false;
   };
   /// The datagram being processed.
   struct datagram_context {

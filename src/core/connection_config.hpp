@@ -135,6 +135,9 @@ struct connection_config {
   /// Real-time media: queueing delay counts as a congestion signal, so the
   /// controller keeps the standing queue small (cc::delay_bound).
   bool real_time = false;
+  /// After a fast cut of the target rate, hold all but datagrams until the
+  /// bottleneck's queue has drained (cc::drain_guard; docs/media-rate.md).
+  bool drain_guard = true;
 
   /// Length of the connection IDs this side issues, bytes (1 to 20; an
   /// endpoint uses one length for all its connections).

@@ -64,8 +64,10 @@ void connection::write_frames(wire::writer& w, const packet_request& request, ti
   // sent once (audio beside video), so a datagram queued behind a video
   // frame the window holds back would otherwise wait for the whole frame.
   if (!request.messages_only) write_datagram_frames(w, now, t);
-  write_message_frames(w, now, t);
-  if (!request.messages_only) write_stream_frames(w, t);
+  if (!request.datagrams_only) {
+    write_message_frames(w, now, t);
+    if (!request.messages_only) write_stream_frames(w, t);
+  }
   if ((send_.has(send_flag::ping) || message_tail_.probes_pending > 0) && !t.ack_eliciting &&
       w.remaining() >= 1) {
     (void)wire::encode(w, wire::ping_frame{});

@@ -187,6 +187,17 @@ std::optional<connection::datagram_plan> connection::plan_datagram(std::size_t r
     return plan;
   }
   activity_.pacing_release = never;
+  // After a fast cut of the target rate the queue it answers drains first;
+  // datagrams (audio) still go, ahead of it (docs/media-rate.md, "Draining
+  // after a cut"). The next ACK lets the rest out again.
+  if (!plan.messages_only && sender_.drain_guard_holds(plan.budget)) {
+    if (datagrams_out_.size() == 0) {
+      if (!ack_due) return std::nullopt;
+      plan.mtu_probe = 0;
+      return plan; // an ACK only
+    }
+    plan.datagrams_only = true;
+  }
   plan.allow_data = true;
   return plan;
 }
@@ -219,6 +230,7 @@ connection::packet_result connection::build_short_packet(std::span<std::byte> ou
   packet_request request;
   request.allow_data = plan.allow_data;
   request.messages_only = plan.messages_only;
+  request.datagrams_only = plan.datagrams_only;
   // A PATH_CHALLENGE datagram is padded to 1200 bytes to probe the path's
   // MTU, as far as the amplification limit allows.
   request.min_size = path_.validation.challenge_pending ? std::min(out.size(), min_client_datagram) : 0;
@@ -328,7 +340,7 @@ connection::packet_body connection::write_packet_body(std::span<std::byte> body,
   // A queued REPAIR frame goes alone (with an ACK if it fits), right
   // behind the block it protects.
   if (request.type == wire::packet_type::one_rtt && request.allow_data && !request.response_only &&
-      repair_goes_first(now))
+      !request.datagrams_only && repair_goes_first(now))
     if (auto repair = write_repair_packet_body(body, now); repair.length > 0) return repair;
   wire::writer frames(body.first(body.size() - ack_reserve));
   packet_body out;
@@ -354,7 +366,8 @@ connection::packet_body connection::write_packet_body(std::span<std::byte> body,
   // proper leave stream data out.) Without the fragments, a media packet
   // whose ACK has many ranges left up to half of itself empty - more
   // packets per frame, and more repair for them (docs/fec.md).
-  if (request.allow_data && !request.response_only && request.type == wire::packet_type::one_rtt) {
+  if (request.allow_data && !request.response_only && !request.datagrams_only &&
+      request.type == wire::packet_type::one_rtt) {
     write_message_frames(tail, now, out.frames);
     write_stream_frames(tail, out.frames);
   }

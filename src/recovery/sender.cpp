@@ -47,7 +47,7 @@ sender::sender(const sender_config& config, random_source& rng)
         p.max_datagram_size = config.controller.max_datagram_size;
         return p;
       }()},
-      target_rate_{config.target_rate} {
+      target_rate_{config.target_rate}, drain_guard_{config.drain_guard} {
   update_pacer(time_point{});
 }
 
@@ -217,6 +217,8 @@ const ack_outcome& sender::on_ack_received(const ack_info& ack, time_point now) 
                                                                   ? static_cast<const cc::delay_bound&>(*controller_)
                                                                         .capped_rate()
                                                                   : 0});
+    drain_guard_.update(target_rate_.draining_rate(), rtt.min_rtt(), target_rate_.queue_threshold(),
+                        detector_.bytes_in_flight());
   }
   for (const auto& p : out.spurious) {
     ++stats_.spurious_losses;

@@ -3,6 +3,7 @@
 #include "congestion/controller.hpp"
 #include "congestion/delay_bound.hpp"
 #include "congestion/delivery_rate_sampler.hpp"
+#include "congestion/drain_guard.hpp"
 #include "congestion/pacer.hpp"
 #include "congestion/target_rate.hpp"
 #include "recovery/ack_ranges.hpp"
@@ -31,6 +32,9 @@ struct sender_config {
   /// queueing delay counts as congestion.
   bool real_time = false;
   cc::delay_bound_config delay_bound{};
+  /// After the target rate's fast cut, hold all but datagrams in the sender
+  /// until the queue has drained (cc::drain_guard).
+  bool drain_guard = true;
   /// Pace in-flight packets at the controller's rate.
   bool pacing = true;
 };
@@ -156,6 +160,13 @@ public:
   /// Bytes per second a media encoder may produce without building a queue
   /// (cc::target_rate_estimator), 0 before the first ACK.
   [[nodiscard]] const cc::target_rate_estimator& target_rate() const noexcept { return target_rate_; }
+  /// A packet of `bytes` carrying more than datagrams must wait: the queue
+  /// a fast cut of the target rate answers is draining (cc::drain_guard).
+  /// Probes owed after a PTO are never held.
+  [[nodiscard]] bool drain_guard_holds(std::uint64_t bytes) const noexcept {
+    return probes_owed_ == 0 && drain_guard_.holds(detector_.bytes_in_flight(), bytes);
+  }
+  [[nodiscard]] const cc::drain_guard& drain_guard() const noexcept { return drain_guard_; }
 
 private:
   void note_limit(send_limit limit, time_point now) noexcept;
@@ -169,6 +180,7 @@ private:
   std::unique_ptr<cc::controller> controller_;
   cc::pacer pacer_;
   cc::target_rate_estimator target_rate_;
+  cc::drain_guard drain_guard_;
   std::uint64_t next_packet_number_ = 0;
   std::uint32_t probes_owed_ = 0;
   std::uint64_t ecn_ce_seen_ = 0;

@@ -91,6 +91,7 @@ adaptive_media_result run_adaptive_media(const adaptive_media_config& config) {
   core::connection_config base;
   base.congestion = config.algorithm;
   base.real_time = config.real_time;
+  base.drain_guard = config.drain_guard;
   sim_cli::sim_tls_pair tls;
   result.error = sim_cli::make_sim_tls_pair(base, tls);
   if (!result.error.empty()) return result;
@@ -257,6 +258,9 @@ adaptive_media_result run_adaptive_media(const adaptive_media_config& config) {
     // A frame after its deadline is as useless as a lost one.
     if (video[i].latency_ms < 0 || video[i].latency_ms > millis(config.deadline)) {
       ++st.video_dropped;
+      if (config.trace)
+        std::fprintf(stderr, "video %llu sent %.3f s: %s %.1f ms\n", static_cast<unsigned long long>(i),
+                     seconds(video[i].sent - origin), video[i].latency_ms < 0 ? "lost" : "late", video[i].latency_ms);
       continue;
     }
     step_latency[step_of(video[i].sent)].push_back(video[i].latency_ms);
@@ -357,6 +361,7 @@ std::string to_json(const adaptive_media_config& config, const adaptive_media_re
   if (!config.schedule.empty()) o["schedule"] = config.schedule;
   o["cc"] = cc::to_string(config.algorithm);
   o["real_time"] = config.real_time;
+  o["drain_guard"] = config.drain_guard;
   o["seed"] = config.seed;
   o["max_video_bps"] = config.encoder.max_video_bps;
   o["audio_bps"] = config.encoder.audio_bps;

@@ -32,6 +32,9 @@ struct adaptive_media_config {
   duration media_duration = std::chrono::seconds(60);
   /// core::connection_config::real_time (queueing delay as a congestion signal).
   bool real_time = false;
+  /// core::connection_config::drain_guard (hold all but audio while the
+  /// queue a fast cut answers drains).
+  bool drain_guard = true;
   /// Resolution of the latency settle times.
   duration window = std::chrono::milliseconds(500);
   /// "Under" in settle times: a window's p99 frame latency below this.

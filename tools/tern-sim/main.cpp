@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   // Adaptive media (adaptive_media.hpp): the synthetic encoder follows the
   // target rate; --encoder fixed keeps it at --media-rate for comparison.
-  bool adaptive = false, real_time = false;
+  bool adaptive = false, real_time = false, no_drain_guard = false;
   std::string encoder_mode, audio_rate = "64kbit";
   app.add_flag("--adaptive", adaptive,
                "media: a synthetic GOP encoder (video messages, audio datagrams) follows the target rate; "
@@ -98,6 +98,8 @@ int main(int argc, char** argv) {
   app.add_option("--encoder", encoder_mode, "media: adaptive (as --adaptive) or fixed (the same sender at --media-rate)");
   app.add_option("--audio-rate", audio_rate, "adaptive media: audio bit rate beside the video")->capture_default_str();
   app.add_flag("--real-time", real_time, "connection mode: queueing delay counts as congestion (config::real_time)");
+  app.add_flag("--no-drain-guard", no_drain_guard,
+               "adaptive media: send video on while the queue a fast cut of the target rate answers drains");
   std::string frame_latencies;
   app.add_option("--frame-latencies", frame_latencies,
                  "media: write each frame's latency to FILE as CSV (frame,sent_ms,latency_ms)");
@@ -204,6 +206,7 @@ int main(int argc, char** argv) {
     a.algorithm = config.algorithm;
     a.seed = config.seed;
     a.real_time = real_time;
+    a.drain_guard = !no_drain_guard;
     a.trace = config.trace;
     const auto wall_start = std::chrono::steady_clock::now();
     const auto result = tern::connsim::run_adaptive_media(a);

@@ -280,3 +280,41 @@ TEST_CASE("target_rate: busy ACKs showing about the target (timed by the sender)
   CHECK_FALSE(e.queueing());
   CHECK(e.target() >= before);
 }
+
+TEST_CASE("target_rate: draining_rate is the path's rate from a fast cut until an ACK shows the queue gone") {
+  target_rate_estimator e;
+  std::uint64_t delivered = 0;
+  time_point t = feed_delivered(e, t0, 100, 1'000'000, 1ms, 0ms, delivered);
+  CHECK(e.draining_rate() == 0); // no cut yet
+  t = feed_delivered(e, t, 3, 250'000, 25ms, 7500us, delivered);
+  // The busy ACK clock's 250 kB/s, within the span's rounding.
+  CHECK(e.draining_rate() >= 240'000);
+  CHECK(e.draining_rate() <= 260'000);
+  // Still draining while the queue stands above the threshold.
+  t = feed_delivered(e, t, 5, 250'000, 60ms, 0ms, delivered);
+  CHECK(e.draining_rate() != 0);
+  // An ACK without a queue ends it.
+  (void)feed_delivered(e, t, 1, 250'000, 1ms, 0ms, delivered);
+  CHECK(e.draining_rate() == 0);
+}
+
+TEST_CASE("target_rate: once the queue a fast cut drained is gone, the target returns to the path's rate") {
+  target_rate_estimator e;
+  std::uint64_t delivered = 0;
+  time_point t = feed_delivered(e, t0, 100, 1'000'000, 1ms, 0ms, delivered);
+  // The path falls to 250 kB/s and the queue grows past 270 ms: the drain
+  // factor takes the target to a quarter of the path.
+  t = feed_delivered(e, t, 30, 250'000, 50ms, 7500us, delivered);
+  const double usable = 1 - e.headroom();
+  REQUIRE(e.target() <= 250'000 * 0.25 * usable * 1.01);
+  // The queue drains; past the hold after the cut (a smoothed RTT: 100 ms
+  // plus the last queue), an ACK shows none.
+  t = feed_delivered(e, t + 400ms, 1, 250'000, 1ms, 0ms, delivered);
+  CHECK(e.draining_rate() == 0);
+  // Back at the path's rate less the headroom at once, not a quarter
+  // doubling per second (which would take two seconds).
+  // (The busy clock's span start is decimated: it reads up to 10 % high on
+  // ACKs 10 ms apart.)
+  CHECK(e.target() >= 250'000 * usable * 0.95);
+  CHECK(e.target() <= 250'000 * usable * 1.12);
+}
