@@ -35,4 +35,18 @@ time_point arrival_time(const msghdr& h, time_point now, std::int64_t wall_now) 
   return now;
 }
 
+stamped_read read_stamped(int fd, std::span<std::byte> into, int flags) noexcept {
+  iovec iov{into.data(), into.size()};
+  alignas(cmsghdr) char control[arrival_stamp_space];
+  msghdr h{};
+  h.msg_iov = &iov;
+  h.msg_iovlen = 1;
+  h.msg_control = control;
+  h.msg_controllen = sizeof control;
+  stamped_read r;
+  r.size = ::recvmsg(fd, &h, flags);
+  if (r.size >= 0) r.arrived = arrival_time(h, from_steady(std::chrono::steady_clock::now()), wall_clock_ns());
+  return r;
+}
+
 } // namespace tern::netem

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 namespace tern::netem {
 
@@ -31,6 +32,17 @@ inline constexpr std::size_t arrival_stamp_space = CMSG_SPACE(sizeof(struct time
 /// (`wall_now`, nanoseconds since the epoch). No stamp, a stamp in the future
 /// or more than a second old (the wall clock was set meanwhile) gives `now`.
 time_point arrival_time(const msghdr& h, time_point now, std::int64_t wall_now) noexcept;
+
+/// One datagram read by read_stamped(): its size (-1 on error, errno set)
+/// and when it arrived (arrival_time() of its stamp).
+struct stamped_read {
+  ssize_t size = -1;
+  time_point arrived{};
+};
+
+/// recvmsg() of one datagram from `fd` into `into` with `flags`, dated by
+/// its kernel stamp (the steady clock's now if it has none).
+stamped_read read_stamped(int fd, std::span<std::byte> into, int flags) noexcept;
 
 /// The wall clock in nanoseconds since the epoch, for arrival_time().
 std::int64_t wall_clock_ns() noexcept;

@@ -125,17 +125,10 @@ void relay::read_clients(link_pump& pump) {
 
 void relay::read_server(std::uint32_t index, link_pump& pump) {
   for (int k = 0; k < 32; ++k) {
-    iovec iov{scratch_.data(), scratch_.size()};
-    alignas(cmsghdr) char control[arrival_stamp_space];
-    msghdr h{};
-    h.msg_iov = &iov;
-    h.msg_iovlen = 1;
-    h.msg_control = control;
-    h.msg_controllen = sizeof control;
-    const ssize_t n = ::recvmsg(clients_[index].fd, &h, MSG_DONTWAIT);
-    if (n < 0) return;
-    pump.offer(false, std::span<const std::byte>{scratch_.data(), static_cast<std::size_t>(n)}, index,
-               arrival_time(h, link_pump::now(), wall_clock_ns()));
+    const auto r = read_stamped(clients_[index].fd, scratch_, MSG_DONTWAIT);
+    if (r.size < 0) return;
+    pump.offer(false, std::span<const std::byte>{scratch_.data(), static_cast<std::size_t>(r.size)}, index,
+               r.arrived);
   }
 }
 
