@@ -13,7 +13,8 @@
 # tcpdump (and leave to capture on lo) it also counts, from a capture of the
 # relay's client side (wire_timing.py), the datagrams the client sent before
 # the server's first answer reached it: 1 when the resume request rides in
-# the Initial's datagram.
+# the Initial's datagram. KEEP_PCAP=DIR keeps the capture (cp.pcap) and the
+# runs' start times (runs) for wire_timing.py.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=build/release
