@@ -11,7 +11,8 @@ set -eu
 # srt-tools, rist-tools, iperf3, ngtcp2-server and ngtcp2-client are the peers of the
 # real-socket benchmarks (docs/benchmarks.md). Debian's ngtcp2-server also
 # ships an ngtcp2d service (gtlsserver on localhost:7777); the benchmarks
-# start their own server and do not use it.
+# start their own server and do not use it. tcpdump gives resume_compare.sh
+# its on-the-wire figures (it runs without them when tcpdump is missing).
 
 packages="
   build-essential cmake make pkg-config git ca-certificates
@@ -20,7 +21,7 @@ packages="
   nlohmann-json3-dev
   clang-14 libclang-rt-14-dev
   coturn stun-server stun-client srt-tools rist-tools iperf3 jq iproute2
-  ngtcp2-server ngtcp2-client openssl
+  ngtcp2-server ngtcp2-client openssl tcpdump
   python3 python3-matplotlib
 "
 

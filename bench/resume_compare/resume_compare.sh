@@ -16,8 +16,21 @@
 #                  "first byte" on stderr; ngtcp2: that log line), the same
 #                  clock for both; it adds program loading, library set-up,
 #                  key files and the TLS context.
+#   on the wire    wire_timing.py over a loopback capture (tcpdump, when it
+#                  is installed and may capture): from the client's first
+#                  datagram leaving it to the datagram that brought its
+#                  first byte reaching it (the last one before its line on
+#                  the wall clock; for ngtcp2, whose log lines come late,
+#                  before its own stamp), the same start and end for both;
+#                  with where the time goes (datagrams in the first flight,
+#                  the relay's forwarding of the first, the server's turn on
+#                  the first flight). --no-capture leaves it out.
 #
-#   bench/resume_compare/resume_compare.sh [--build DIR] [--runs N] [--json FILE]
+#   bench/resume_compare/resume_compare.sh [--build DIR] [--runs N] [--json FILE] [--no-capture]
+#                                        [--keep DIR]
+#
+# --keep DIR keeps the captures (NAME.pcap), the per-run wire timings
+# (NAME.wire, one JSON line per run) and the clients' last logs in DIR.
 #
 # Prints a markdown table (docs/benchmarks.md, "Resumption: time to first
 # byte"). ngtcp2 missing: its rows say so and the exit status stays 0.
@@ -26,11 +39,15 @@ cd "$(dirname "$0")/../.."
 build=build/release
 runs=5
 json=""
+capture=1
+keep=""
 while [ $# -gt 0 ]; do
   case $1 in
     --build) build=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --json) json=$2; shift 2 ;;
+    --no-capture) capture=0; shift ;;
+    --keep) keep=$2; shift 2 ;;
     *) echo "resume_compare: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -46,6 +63,7 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  if [ -n "$keep" ]; then mkdir -p "$keep" && cp "$work"/*.pcap "$work"/*.wire "$work"/*.log "$keep"/ 2> /dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -70,6 +88,31 @@ start_relay() {
 relay_port() { wait_line "$work/$1.netem.out" '^listening' | sed -E 's/.*:([0-9]+).*/\1/'; }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR == 0) print "n/a"; else if (NR % 2) print a[(NR+1)/2]; else printf "%.1f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 field() { sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p"; }
+if [ "$capture" = 1 ] && ! command -v tcpdump > /dev/null; then
+  capture=0
+  echo "resume_compare: tcpdump not found, no on-the-wire figures" >&2
+fi
+# start_capture NAME RELAY_PORT SERVER_PORT: records both legs of that
+# relay on loopback into $work/NAME.pcap until stop_capture NAME.
+start_capture() {
+  [ "$capture" = 1 ] || return 0
+  rm -f "$work/$1.tcpdump.err"
+  tcpdump -i lo -U -n --immediate-mode --time-stamp-precision=nano -w "$work/$1.pcap" "udp and (port $2 or port $3)" \
+    2> "$work/$1.tcpdump.err" &
+  pids+=($!)
+  eval "capture_pid_$1=$!"
+  if ! wait_line "$work/$1.tcpdump.err" '^(tcpdump: )?listening' > /dev/null; then
+    echo "resume_compare: tcpdump could not capture: $(cat "$work/$1.tcpdump.err")" >&2
+    capture=0
+  fi
+}
+stop_capture() {
+  local var="capture_pid_$1"
+  [ -n "${!var:-}" ] || return 0
+  sleep 0.2 # the last run's closing datagrams
+  kill -INT "${!var}" 2> /dev/null || true
+  wait "${!var}" 2> /dev/null || true
+}
 
 # --- tern ---------------------------------------------------------------------
 "$tfb" serve > "$work/tern.out" 2> "$work/tern.err" &
@@ -78,13 +121,14 @@ tern_port=$(wait_line "$work/tern.out" '^port ' | cut -d' ' -f2)
 tern_fp=$(wait_line "$work/tern.out" '^fingerprint ' | cut -d' ' -f2)
 start_relay "$tern_port" tern
 tern_relay=$(relay_port tern)
+start_capture tern "$tern_relay" "$tern_port"
 ticket=$work/tern.ticket
 # tern_fetch ARRAY [--no-early]: one fetch; appends "own/process-start" ms
 # to the named array.
 tern_fetch() {
   local -n into=$1; shift
   local from_start out
-  from_start=$("$since_start" --pattern '^first byte' --log "$work/tern.log" -- \
+  from_start=$("$since_start" --pattern '^first byte' --log "$work/tern.log" --wall "$work/tern.wall" -- \
     "$tfb" fetch 127.0.0.1 "$tern_relay" "$tern_fp" "$ticket" "$@")
   out=$(grep '^{' "$work/tern.log" || true)
   echo "$out" >> "$work/tern.json"
@@ -101,6 +145,7 @@ for _ in $(seq "$runs"); do
     echo "resume_compare: tern run without accepted 0-RTT: $(cat "$work/tern.log")" >&2
 done
 for _ in $(seq "$runs"); do tern_fetch tern_resumed --no-early; done
+stop_capture tern
 
 # --- ngtcp2 -------------------------------------------------------------------
 ng_full=(); ng_early=(); ng_note=""
@@ -116,6 +161,7 @@ if command -v gtlsserver > /dev/null && command -v gtlsclient > /dev/null && com
   sleep 0.5
   start_relay "$ng_port" ngtcp2
   ng_relay=$(relay_port ngtcp2)
+  start_capture ngtcp2 "$ng_relay" "$ng_port"
   # The first received STREAM frame of stream 0 (the request's): its log
   # timestamp (ms since the log origin, the first packet sent), and when
   # that line came counted from process start.
@@ -123,10 +169,13 @@ if command -v gtlsserver > /dev/null && command -v gtlsclient > /dev/null && com
   ng_fetch() {
     local -n into=$1
     local from_start own
-    from_start=$("$since_start" --pattern "$first_answer" --log "$work/ng.log" -- \
+    from_start=$("$since_start" --pattern "$first_answer" --log "$work/ng.log" --wall "$work/ngtcp2.wall" -- \
       gtlsclient --exit-on-all-streams-close --session-file="$work/ng.session" --tp-file="$work/ng.tp" \
       127.0.0.1 "$ng_relay" "https://127.0.0.1:$ng_relay/small")
     own=$(grep -m1 -E "$first_answer" "$work/ng.log" | sed -E 's/^I0*([0-9]+) .*/\1/' || true)
+    # Its log reaches the pipe late (it is verbose): its own stamp finds
+    # the answer's datagram in the capture (wire_timing.py).
+    [ ! -f "$work/ngtcp2.wall" ] || sed -i "\$ s/\$/ ${own:-n\/a}/" "$work/ngtcp2.wall"
     into+=("$own/$from_start")
   }
   for _ in $(seq "$runs"); do
@@ -134,6 +183,7 @@ if command -v gtlsserver > /dev/null && command -v gtlsclient > /dev/null && com
     ng_fetch ng_full
   done
   for _ in $(seq "$runs"); do ng_fetch ng_early; done
+  stop_capture ngtcp2
 else
   ng_note="gtlsserver/gtlsclient not found (tools/install-deps.sh: ngtcp2-server, ngtcp2-client)"
 fi
@@ -156,13 +206,43 @@ fi
 echo
 echo "tern runs (own/process start): full ${tern_full[*]}; 0-RTT ${tern_early[*]}; resumed ${tern_resumed[*]}"
 [ -n "$ng_note" ] || echo "ngtcp2 runs (own/process start): full ${ng_full[*]}; 0-RTT ${ng_early[*]}"
+# --- on the wire --------------------------------------------------------------
+wire_tern=""; wire_ng=""
+if [ "$capture" = 1 ]; then
+  wire() { # NAME RELAY SERVER KINDS: the medians' JSON, per-run lines in NAME.wire
+    bench/resume_compare/wire_timing.py --pcap "$work/$1.pcap" --relay-port "$2" --server-port "$3" \
+      --runs "$work/$1.wall" --kinds "$4" --per "$runs" > "$work/$1.wire" && tail -n1 "$work/$1.wire"
+  }
+  wire_tern=$(wire tern "$tern_relay" "$tern_port" full,zero_rtt,resumed)
+  [ -n "$ng_note" ] || wire_ng=$(wire ngtcp2 "$ng_relay" "$ng_port" full,zero_rtt)
+  # pick JSON KIND FIGURE: one median from wire_timing.py's last line.
+  pick() { python3 -c 'import json,sys; v=json.loads(sys.argv[1]).get(sys.argv[2],{}).get(sys.argv[3]); print("n/a" if v is None else v)' "$@"; }
+  wire_row() { # LABEL JSON KINDS...
+    local label=$1 j=$2 line; shift 2
+    line="| $label"
+    for k in "$@"; do
+      line+=" | $(pick "$j" "$k" answer_on_wire) ($(pick "$j" "$k" first_flight_datagrams) dgram, relay up $(pick "$j" "$k" relay_up), server $(pick "$j" "$k" server_turn), start $(pick "$j" "$k" start_to_wire))"
+    done
+    echo "$line |"
+  }
+  echo
+  echo "on the wire (tcpdump on lo): from the client's first datagram leaving it to the datagram that brought"
+  echo "its first byte reaching it, ms (median of $runs); in brackets: datagrams in the first flight, the relay's"
+  echo "forwarding of the first one (delay 50 ms + its latency), the server's turn on the first flight, and"
+  echo "process start to the first datagram"
+  echo
+  echo "| client | full handshake | resumed, 0-RTT | resumed, no 0-RTT |"
+  echo "|---|---|---|---|"
+  wire_row "tern" "$wire_tern" full zero_rtt resumed
+  [ -n "$ng_note" ] || wire_row "ngtcp2" "$wire_ng" full zero_rtt
+fi
 if [ -n "$json" ]; then
   # NAME_ms: own clock; NAME_from_start_ms: from process start.
   num() { [ "$1" = n/a ] && echo null || echo "$1"; }
   pair() { printf '"%s_ms":%s,"%s_from_start_ms":%s' "$1" "$(num "$(row 1 "${@:2}")")" "$1" "$(num "$(row 2 "${@:2}")")"; }
   ngtcp2_json='{"skipped":"'"$ng_note"'"}'
   [ -n "$ng_note" ] || ngtcp2_json="{$(pair full "${ng_full[@]}"),$(pair zero_rtt "${ng_early[@]}")}"
-  printf '{"spec":"%s","runs":%s,"tern":{%s,%s,%s},"ngtcp2":%s}\n' "$spec" "$runs" \
+  printf '{"spec":"%s","runs":%s,"tern":{%s,%s,%s},"ngtcp2":%s,"wire":{"tern":%s,"ngtcp2":%s}}\n' "$spec" "$runs" \
     "$(pair full "${tern_full[@]}")" "$(pair zero_rtt "${tern_early[@]}")" "$(pair resumed "${tern_resumed[@]}")" \
-    "$ngtcp2_json" > "$json"
+    "$ngtcp2_json" "${wire_tern:-null}" "${wire_ng:-null}" > "$json"
 fi

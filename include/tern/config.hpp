@@ -356,6 +356,15 @@ struct config {
   /// Server: tickets whose early data is remembered at most (about 96 bytes
   /// each); when full, early data is refused, never accepted unchecked.
   std::size_t early_data_replay_capacity = 100000;
+  /// Server with accept_early_data: deliver unreliable datagrams
+  /// (connection::send_datagram) that a client sent in 0-RTT
+  /// (connect_options::early_datagrams). Off (the default): they are dropped
+  /// unread and counted (connection_stats::early_datagrams_refused). Early
+  /// datagrams are replayable like all early data (each ticket's early data
+  /// is taken once per server, but a captured flight can reach another
+  /// server sharing the ticket key): enable it only for datagrams that are
+  /// harmless twice.
+  bool accept_early_datagrams = false;
 };
 
 /// Per-connection overrides for endpoint::async_connect. Empty fields take
@@ -394,6 +403,12 @@ struct connect_options {
   /// then completes at once, before the handshake
   /// (connection::async_wait_handshake).
   bool early_data = false;
+  /// With early_data: unreliable datagrams (connection::send_datagram)
+  /// written before the handshake completes go in 0-RTT packets too,
+  /// instead of waiting for the handshake. Replayable like any early data,
+  /// sent once, and lost if the server rejects the early data or does not
+  /// take early datagrams (config::accept_early_datagrams, off by default).
+  bool early_datagrams = false;
 };
 
 } // namespace tern

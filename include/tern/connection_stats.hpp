@@ -93,6 +93,10 @@ struct connection_stats {
   /// connection whose early data this side accepted; docs/api.md, "Early
   /// messages").
   std::uint64_t early_message_fragments_received = 0;
+  /// Server: unreliable datagrams that came in 0-RTT packets, delivered
+  /// (config::accept_early_datagrams) or dropped unread (the default).
+  std::uint64_t early_datagrams_received = 0;
+  std::uint64_t early_datagrams_refused = 0;
 };
 
 } // namespace tern

@@ -68,6 +68,7 @@ core::connection_config core_config(const config& cfg) {
   c.target_rate_change = cfg.target_rate_change;
   c.target_rate.headroom = cfg.target_rate_headroom;
   c.real_time = cfg.real_time;
+  c.accept_early_datagrams = cfg.accept_early_datagrams;
   c.fec.mode = cfg.fec == fec_mode::off        ? fec::repair_mode::off
                : cfg.fec == fec_mode::adaptive ? fec::repair_mode::adaptive
                                                : fec::repair_mode::fixed;

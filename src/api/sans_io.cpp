@@ -82,7 +82,7 @@ std::unique_ptr<connection> endpoint::connect(const address& server, const conne
   auto i = std::make_unique<connection::impl>();
   i->ep = state_;
   i->core = state_->fe.core().connect(server, tls, now, ec, i->handle, options.address_token,
-                                      core::resumption_offer{options.session_ticket, options.early_data});
+                                      core::resumption_offer{options.session_ticket, options.early_data, options.early_datagrams});
   if (ec || !i->core) {
     ec = detail::public_error(ec);
     return nullptr;

@@ -39,6 +39,8 @@ connection_stats public_stats(const core::connection_stats& c) noexcept {
   s.fec_peer_packets_recovered = c.fec_peer_packets_recovered;
   s.fec_overhead = c.fec_overhead;
   s.early_message_fragments_received = c.early_message_fragments_received;
+  s.early_datagrams_received = c.early_datagrams_received;
+  s.early_datagrams_refused = c.early_datagrams_refused;
   s.fec_path_loss_rate = c.fec_path_loss_rate;
   return s;
 }

@@ -159,7 +159,7 @@ void endpoint_impl::connect(const asio::ip::udp::endpoint& remote, const connect
   const time_point t = now();
   core::connection_handle handle = core::no_connection;
   auto core = fe_->core().connect(to_core(remote), tls, t, ec, handle, options.address_token,
-                                  core::resumption_offer{options.session_ticket, options.early_data});
+                                  core::resumption_offer{options.session_ticket, options.early_data, options.early_datagrams});
   if (ec || !core) return complete(op, public_error(ec), tern::connection{});
   auto c = adopt(handle, std::move(core));
   // Early data offered: the connection is the application's now, and what

@@ -145,6 +145,7 @@ std::error_code connection::start(std::shared_ptr<const crypto::tls_context> tls
   if (handshake_.tls->role() != role_) return crypto::crypto_errc::invalid_configuration;
   // A ticket not offered leaves a full handshake, not an error.
   if (!resume.ticket.empty()) handshake_.ticket_refused = handshake_.tls->offer_ticket(resume.ticket, resume.early_data);
+  early_.datagrams = resume.early_data && resume.early_datagrams;
   if (auto e = handshake_.tls->start()) return e;
   on_early_keys(now);
   pump_tls_output();
@@ -368,6 +369,8 @@ connection_stats connection::stats() const {
   s.packets_lost = ss.packets_lost;
   s.zero_rtt_packets_discarded = ss.packets_discarded;
   s.early_message_fragments_received = counters_.early_message_fragments_received;
+  s.early_datagrams_received = counters_.early_datagrams_received;
+  s.early_datagrams_refused = counters_.early_datagrams_refused;
   s.spurious_retransmits = ss.spurious_losses;
   const auto& c = counters_;
   s.packets_received = c.packets_received;

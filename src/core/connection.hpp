@@ -149,6 +149,10 @@ struct connection_stats {
   /// Server: message fragments received in 0-RTT packets (flows the client
   /// allowed early, on a connection whose early data this side accepted).
   std::uint64_t early_message_fragments_received = 0;
+  /// Server: plain datagrams that came in 0-RTT packets, delivered
+  /// (connection_config::accept_early_datagrams) or dropped unread.
+  std::uint64_t early_datagrams_received = 0;
+  std::uint64_t early_datagrams_refused = 0;
 };
 
 /// One tern connection, client or server. Not thread-safe. Errors caused by

@@ -122,6 +122,12 @@ struct connection_config {
   stream::datagram_queue_config datagram_send{};
   stream::datagram_queue_config datagram_receive{};
   stream::overflow_policy datagram_overflow = stream::overflow_policy::drop_oldest;
+  /// Server that accepts early data: deliver plain datagrams that came in
+  /// 0-RTT packets (replayable, like all early data). Off: they are dropped
+  /// unread and counted
+  /// (early_datagrams_refused); message fragments and stream data in 0-RTT
+  /// are unaffected.
+  bool accept_early_datagrams = false;
   /// Forward error correction of deadline messages (docs/fec.md): off,
   /// adaptive (repair follows the loss the peer reports; none on a clean
   /// path) or a fixed ratio of repair symbols per source packet.

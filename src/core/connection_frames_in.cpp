@@ -35,6 +35,11 @@ bool is_message_fragment(const wire::frame& fr) {
   return d != nullptr && d->message.has_value();
 }
 
+bool is_plain_datagram(const wire::frame& fr) {
+  const auto* d = std::get_if<wire::datagram_frame>(&fr);
+  return d != nullptr && !d->message.has_value();
+}
+
 /// RFC 9000 §9.1: packets holding only these do not move the connection.
 bool is_probing(const wire::frame& fr) {
   return std::holds_alternative<wire::padding_frame>(fr) || std::holds_alternative<wire::path_challenge_frame>(fr) ||
@@ -60,6 +65,15 @@ connection::frames_outcome connection::process_frames(std::span<const std::byte>
     out.probing_only = out.probing_only && is_probing(fr);
     out.carried_message = out.carried_message || is_message_fragment(fr);
     if (type == wire::packet_type::zero_rtt && is_message_fragment(fr)) ++counters_.early_message_fragments_received;
+    if (type == wire::packet_type::zero_rtt && is_plain_datagram(fr)) {
+      // Replayable and not asked for unless the server opted in: dropped
+      // unread (the frame is allowed, so this is no protocol error).
+      if (!config_.accept_early_datagrams) {
+        ++counters_.early_datagrams_refused;
+        continue;
+      }
+      ++counters_.early_datagrams_received;
+    }
     if (auto ec = on_frame(fr, from, now)) {
       out.error = ec;
       return out;

@@ -36,8 +36,9 @@ void connection::record(const sent_frame& f, frame_tally& t) {
 void connection::write_frames(wire::writer& w, const packet_request& request, time_point now,
                               frame_tally& t) {
   if (request.type == wire::packet_type::zero_rtt) {
-    // Early data, in the 1-RTT order: message flows allowed early, then
-    // streams allowed early.
+    // Early data, in the 1-RTT order: datagrams if the application allowed
+    // them early, message flows allowed early, then streams allowed early.
+    if (early_.datagrams && !request.messages_only) write_datagram_frames(w, now, t);
     write_message_frames(w, now, t, true);
     if (!request.messages_only) write_stream_frames(w, t, true);
     return;

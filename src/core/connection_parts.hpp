@@ -102,6 +102,9 @@ struct early_data_state {
   bool accepted = false;
   /// Client: the early data was rejected and its packets' frames requeued.
   bool rejected = false;
+  /// Client: plain datagrams may go in 0-RTT packets
+  /// (resumption_offer::early_datagrams).
+  bool datagrams = false;
 };
 
 /// Address-validation tokens (docs/protocol.md §9.4).
@@ -199,6 +202,8 @@ struct connection_counters {
   std::uint64_t path_changes = 0;
   /// Server: message fragments that came in 0-RTT packets (early data).
   std::uint64_t early_message_fragments_received = 0;
+  std::uint64_t early_datagrams_received = 0; ///< delivered from 0-RTT packets
+  std::uint64_t early_datagrams_refused = 0;  ///< dropped: accept_early_datagrams off
 };
 
 /// The key generations a qlog trace was last told about.

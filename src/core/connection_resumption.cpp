@@ -40,6 +40,7 @@ bool connection::early_data_pending(time_point now) noexcept {
   if (!is_client() || !keys_.has_zero_rtt_keys() || handshake_.complete ||
       early_.sent.size() >= early_data_state::max_packets)
     return false;
+  if (early_.datagrams && datagrams_out_.size() > 0) return true;
   const std::uint32_t early_flows = messages_out_.early_flows();
   if (early_flows != 0 && messages_out_.has_pending(now, message_one_way_delay(sender_), early_flows)) return true;
   return streams_.next_early_to_send() != nullptr && conn_send_credit_.available() > 0;

@@ -76,13 +76,14 @@ constexpr bool is_frame_allowed(std::uint64_t type, packet_type packet) noexcept
            type == frame_type::ack_ecn || type == frame_type::crypto || type == frame_type::connection_close;
   case packet_type::retry: return false;
   case packet_type::one_rtt: return is_known_frame_type(type);
-  // Early data: stream data and message fragments (DATAGRAM with MSG, and
-  // FLOW_MESSAGE) only. No ACK: 0-RTT keys protect one direction. No plain
-  // DATAGRAM and no abandon: the application allows early streams and
-  // message flows only (docs/protocol.md §4.9).
+  // Early data: stream data, datagrams and message fragments (DATAGRAM,
+  // FLOW_MESSAGE) only. No ACK: 0-RTT keys protect one direction. No
+  // abandon: the application allows early streams, message flows and (on
+  // both sides, explicitly) plain datagrams only (docs/protocol.md §4.9).
   case packet_type::zero_rtt:
     return type == frame_type::padding || type == frame_type::ping ||
            (type >= frame_type::stream && type <= frame_type::stream_last) ||
+           type == frame_type::datagram || type == (frame_type::datagram | frame_type::datagram_len_bit) ||
            type == (frame_type::datagram | frame_type::datagram_msg_bit) ||
            type == (frame_type::datagram | frame_type::datagram_msg_bit | frame_type::datagram_len_bit) ||
            type == frame_type::flow_message;

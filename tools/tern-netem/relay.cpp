@@ -4,6 +4,8 @@
 
 #include "relay.hpp"
 
+#include "arrival_stamp.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
@@ -38,6 +40,7 @@ std::error_code relay::open() {
   listen_fd_ = ::socket(config_.listen.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) return {errno, std::system_category()};
   set_buffers(listen_fd_);
+  enable_arrival_stamps(listen_fd_);
   if (::bind(listen_fd_, config_.listen.addr(), config_.listen.length) != 0) return {errno, std::system_category()};
   bound_.length = sizeof bound_.storage;
   if (::getsockname(listen_fd_, bound_.addr(), &bound_.length) != 0) return {errno, std::system_category()};
@@ -48,6 +51,7 @@ std::error_code relay::open() {
 int relay::open_upstream() {
   const int fd = ::socket(config_.connect.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
+  enable_arrival_stamps(fd);
   set_buffers(fd);
   if (::connect(fd, config_.connect.addr(), config_.connect.length) != 0) {
     ::close(fd);
@@ -91,6 +95,7 @@ void relay::read_clients(link_pump& pump) {
   mmsghdr msgs[batch];
   iovec iov[batch];
   endpoint from[batch];
+  alignas(cmsghdr) char control[batch][arrival_stamp_space];
   const std::size_t slice = scratch_.size() / batch;
   for (std::size_t i = 0; i < batch; ++i) {
     iov[i] = {scratch_.data() + i * slice, slice};
@@ -99,10 +104,13 @@ void relay::read_clients(link_pump& pump) {
     msgs[i].msg_hdr.msg_iovlen = 1;
     msgs[i].msg_hdr.msg_name = from[i].addr();
     msgs[i].msg_hdr.msg_namelen = sizeof from[i].storage;
+    msgs[i].msg_hdr.msg_control = control[i];
+    msgs[i].msg_hdr.msg_controllen = sizeof control[i];
   }
   const int n = ::recvmmsg(listen_fd_, msgs, batch, MSG_DONTWAIT, nullptr);
   if (n <= 0) return;
   const time_point now = link_pump::now();
+  const std::int64_t wall_now = wall_clock_ns();
   for (int i = 0; i < n; ++i) {
     from[i].length = msgs[i].msg_hdr.msg_namelen;
     const auto index = client_for(from[i]);
@@ -110,16 +118,17 @@ void relay::read_clients(link_pump& pump) {
       pump.refuse(true);
       continue;
     }
-    pump.offer(true, std::span<const std::byte>{scratch_.data() + i * slice, msgs[i].msg_len}, *index, now);
+    pump.offer(true, std::span<const std::byte>{scratch_.data() + i * slice, msgs[i].msg_len}, *index,
+               arrival_time(msgs[i].msg_hdr, now, wall_now));
   }
 }
 
 void relay::read_server(std::uint32_t index, link_pump& pump) {
   for (int k = 0; k < 32; ++k) {
-    const ssize_t n = ::recv(clients_[index].fd, scratch_.data(), scratch_.size(), MSG_DONTWAIT);
-    if (n < 0) return;
-    pump.offer(false, std::span<const std::byte>{scratch_.data(), static_cast<std::size_t>(n)}, index,
-               link_pump::now());
+    const auto r = read_stamped(clients_[index].fd, scratch_, MSG_DONTWAIT);
+    if (r.size < 0) return;
+    pump.offer(false, std::span<const std::byte>{scratch_.data(), static_cast<std::size_t>(r.size)}, index,
+               r.arrived);
   }
 }
 

@@ -116,6 +116,7 @@ public:
   /// Given to the client's connect(): a session ticket from an earlier run.
   std::vector<std::byte> client_ticket;
   bool client_early_data = false;
+  bool client_early_datagrams = false;
 
   void start() {
     std::error_code ec;
@@ -134,7 +135,7 @@ public:
     auto ctx = crypto::tls_context::create(crypto::tls_role::client, client_config.tls, ec);
     REQUIRE_MESSAGE(!ec, ec.message());
     client = client_endpoint->connect(server_addr, ctx, now, ec, client_handle, client_address_token,
-                                      resumption_offer{client_ticket, client_early_data});
+                                      resumption_offer{client_ticket, client_early_data, client_early_datagrams});
     REQUIRE_MESSAGE(!ec, ec.message());
     REQUIRE(client);
   }
