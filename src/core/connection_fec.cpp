@@ -151,12 +151,20 @@ void connection::process_recovered_packets(const datagram_context& d, time_point
     // It arrived after all (late, or it carried no message data and was
     // not held): the rebuilt copy is not needed.
     if (acks_.contains(packet->number)) continue;
+    // Repair goes behind its block, so what it rebuilds is numbered below
+    // the packet that carried it (the largest received by now). A block
+    // placed ahead is a peer rebuilding packets it never sent, up to past
+    // 2^62 - 1: taken, it would move the packet number expansion of every
+    // later packet off the peer's real numbers (docs/security.md).
+    if (packet->number >= acks_.largest_received()) continue;
     if (qlog_.observer) {
       qlog_frames(wire::packet_type::one_rtt, packet->payload);
       qlog_.observer->packet_recovered(now, qlog::packet_info{qlog::packet_type::one_rtt, packet->number,
                                                               packet->payload.size(), qlog_.frames});
     }
+    repair_.set_processing_rebuilt(true);
     const frames_outcome frames = process_frames(packet->payload, wire::packet_type::one_rtt, d.from, now);
+    repair_.set_processing_rebuilt(false);
     if (frames.error) {
       close_for_frame_error(frames, now);
       return;

@@ -148,7 +148,7 @@ void connection_repair::on_source_received(std::uint64_t number, std::span<const
 }
 
 void connection_repair::on_repair(const wire::repair_frame& f, time_point now) {
-  if (config_.mode == repair_mode::off) return;
+  if (config_.mode == repair_mode::off || processing_rebuilt_) return;
   if (!decoder_) decoder_ = std::make_unique<block_decoder>();
   decoder_->on_repair(f, now);
 }

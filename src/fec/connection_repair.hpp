@@ -149,6 +149,11 @@ public:
   /// A received 1-RTT packet carried message data: keep it for repair.
   void on_source_received(std::uint64_t number, std::span<const std::byte> payload, time_point now);
   void on_repair(const wire::repair_frame& f, time_point now);
+  /// While a rebuilt packet's frames are processed, its REPAIR frames are
+  /// ignored: a source never carries one (repair goes in packets of its
+  /// own), so one there is a peer nesting blocks to make one packet on the
+  /// wire cost a chain of decodes (docs/security.md).
+  void set_processing_rebuilt(bool rebuilt) noexcept { processing_rebuilt_ = rebuilt; }
   std::optional<recovered_packet> pop_recovered() {
     return decoder_ ? decoder_->pop_recovered() : std::nullopt;
   }
@@ -200,6 +205,7 @@ private:
   std::uint64_t message_packets_since_repair_ = 0;
   std::uint64_t block_bytes_ = 0;
   bool message_data_received_ = false;
+  bool processing_rebuilt_ = false;
   std::uint64_t peer_recovered_taken_ = 0;
   wire::repair_report_frame last_report_;
   time_point last_report_at_{};

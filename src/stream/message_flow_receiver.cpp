@@ -56,6 +56,12 @@ time_point message_flow_receiver::next_timeout() const noexcept {
   return t;
 }
 
+std::size_t message_flow_receiver::entries_held() const noexcept {
+  std::size_t n = 0;
+  for (const auto& r : flows_) n += r ? r->entries_held() : 0;
+  return n;
+}
+
 std::size_t message_flow_receiver::flows_in_use() const noexcept {
   std::size_t n = 0;
   for (const auto& r : flows_) n += r ? 1 : 0;

@@ -38,6 +38,8 @@ public:
   std::size_t buffered() const noexcept { return budget_->bytes; }
   /// Fragment ranges held over every flow (<= max_held_ranges).
   std::size_t ranges_held() const noexcept { return budget_->ranges; }
+  /// Message ids held over every flow (message_receiver::entries_held).
+  std::size_t entries_held() const noexcept;
   /// Flows the peer has used.
   std::size_t flows_in_use() const noexcept;
   /// Summed over the flows.

@@ -1,7 +1,8 @@
 // Deadline messages, receiving side.
 //
-// A window of entries, one per message id from base_ (the next id to hand
-// to the application) upwards, holds each message's state: unseen,
+// A window of message ids from base_ (the next id to hand to the
+// application) upwards; an entry, kept only for an id some frame named (an
+// id absent is unseen), holds that message's state:
 // partial (buffer of message_length bytes plus a range set of what
 // arrived), complete, or dropped. Events leave strictly in id order: the
 // front entry is delivered when complete, reported when dropped, and
@@ -13,7 +14,9 @@
 //
 // Memory: buffers are allocated per message (never per fragment) from the
 // first fragment's message_length, within max_buffered_bytes; the window
-// spans at most max_pending_messages ids. Fragments for ids below base_, or
+// spans at most max_pending_messages ids, and entries are only those a
+// frame named: a frame far ahead costs one entry, not one per id below it
+// (docs/security.md). Fragments for ids below base_, or
 // for dropped entries, are discarded (late). The fragment ranges of all
 // partial messages together stay within max_held_ranges (a fragment that
 // would exceed it drops its message), so one-byte fragments with holes cost
@@ -129,13 +132,17 @@ void message_receiver::fold_oldest_ready() {
 
 void message_receiver::make_room(std::uint64_t id) {
   while (id - base_ >= cfg_.max_pending_messages) {
-    if (window_.empty()) {
-      const std::uint64_t gap = id - base_ - cfg_.max_pending_messages + 1;
-      push_ready(drop_notice(base_, gap, drop_reason::overrun));
-      base_ += gap;
-      break;
+    const auto it = entries_.begin();
+    if (it == entries_.end() || it->first != base_) {
+      // Ids never named, up to the next one held or the window's new start:
+      // one notice, whatever their number.
+      const std::uint64_t new_base = id - cfg_.max_pending_messages + 1;
+      const std::uint64_t gap_end = it == entries_.end() ? new_base : std::min(new_base, it->first);
+      push_ready(drop_notice(base_, gap_end - base_, drop_reason::overrun));
+      base_ = gap_end;
+      continue;
     }
-    entry& e = window_.front();
+    entry& e = it->second;
     if (e.st == entry::state::delivered_early) {
       // Handed out already: leaves without an event.
     } else if (e.st == entry::state::complete) {
@@ -145,7 +152,7 @@ void message_receiver::make_room(std::uint64_t id) {
       if (e.st != entry::state::dropped) drop(e, drop_reason::overrun);
       push_ready(drop_notice(base_, 1, e.reason));
     }
-    window_.pop_front();
+    entries_.erase(it);
     ++base_;
   }
 }
@@ -159,8 +166,7 @@ std::error_code message_receiver::on_fragment(std::uint64_t id, std::uint64_t le
     return {};
   }
   make_room(id);
-  if (window_.size() <= id - base_) window_.resize(static_cast<std::size_t>(id - base_ + 1));
-  entry& e = window_[static_cast<std::size_t>(id - base_)];
+  entry& e = entries_[id];
 
   switch (e.st) {
   case entry::state::dropped:
@@ -223,8 +229,7 @@ std::error_code message_receiver::on_fragment(std::uint64_t id, std::uint64_t le
 void message_receiver::on_abandon(std::uint64_t id, drop_reason why) {
   if (id < base_) return;
   make_room(id);
-  if (window_.size() <= id - base_) window_.resize(static_cast<std::size_t>(id - base_ + 1));
-  entry& e = window_[static_cast<std::size_t>(id - base_)];
+  entry& e = entries_[id];
   // A whole message still waiting its turn is delivered after a deadline
   // abandon (it made it), but not after a dependency one: what it needs to
   // be used was given up, so handing it out would only cost the reader.
@@ -235,7 +240,8 @@ void message_receiver::on_abandon(std::uint64_t id, drop_reason why) {
 void message_receiver::expire(time_point now) noexcept {
   if (now < next_expiry_) return;
   time_point next = never;
-  for (auto& e : window_) {
+  for (auto& held : entries_) {
+    entry& e = held.second;
     if (e.st != entry::state::partial && e.st != entry::state::complete) continue;
     if (e.expiry <= now)
       drop(e, drop_reason::expired);
@@ -246,8 +252,9 @@ void message_receiver::expire(time_point now) noexcept {
 }
 
 void message_receiver::skip_delivered_early() noexcept {
-  while (!window_.empty() && window_.front().st == entry::state::delivered_early) {
-    window_.pop_front();
+  while (!entries_.empty() && entries_.begin()->first == base_ &&
+         entries_.begin()->second.st == entry::state::delivered_early) {
+    entries_.erase(entries_.begin());
     ++base_;
   }
 }
@@ -261,21 +268,22 @@ std::optional<message_event> message_receiver::poll(time_point now) {
     return ev;
   }
   skip_delivered_early();
-  if (window_.empty()) return std::nullopt;
-  entry& front = window_.front();
+  if (entries_.empty() || entries_.begin()->first != base_) return std::nullopt; // the next id: unseen
+  entry& front = entries_.begin()->second;
   if (front.st == entry::state::complete) {
     message_event ev{message_event::kind::delivered, base_, 0, 1, drop_reason::abandoned, std::move(front.data)};
     release(ev.data.size());
-    window_.pop_front();
+    entries_.erase(entries_.begin());
     ++base_;
     ++stats_.delivered;
     return ev;
   }
   if (front.st == entry::state::dropped) {
     message_event ev = drop_notice(base_, 0, front.reason);
-    while (!window_.empty() && window_.front().st == entry::state::dropped) {
-      ++ev.per_reason[static_cast<std::size_t>(window_.front().reason)];
-      window_.pop_front();
+    while (!entries_.empty() && entries_.begin()->first == base_ &&
+           entries_.begin()->second.st == entry::state::dropped) {
+      ++ev.per_reason[static_cast<std::size_t>(entries_.begin()->second.reason)];
+      entries_.erase(entries_.begin());
       ++base_;
       ++ev.count;
     }

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <optional>
 #include <span>
 #include <system_error>
@@ -121,6 +122,9 @@ public:
   std::size_t buffered() const noexcept { return buffered_; }
   /// Fragment ranges held by partial messages (<= max_held_ranges).
   std::size_t ranges_held() const noexcept { return held_ranges_; }
+  /// Message ids this receiver keeps state for (docs/security.md): only
+  /// ids a frame named, at most max_pending_messages.
+  std::size_t entries_held() const noexcept { return entries_.size(); }
   /// Events decided but not yet polled (<= max_queued_events).
   std::size_t queued_events() const noexcept { return ready_.size(); }
   const message_receiver_stats& stats() const noexcept { return stats_; }
@@ -155,7 +159,11 @@ private:
   message_receiver_config cfg_;
   message_receive_budget* shared_ = nullptr;
   std::uint64_t base_ = 0; // id of window_.front()
-  util::lazy_deque<entry> window_;
+  /// The window's ids from base_ that a frame named (an id absent is
+  /// unseen): what is held grows with the frames received, not with the
+  /// ids they name (docs/security.md). All keys are >= base_ and below
+  /// base_ + max_pending_messages.
+  std::map<std::uint64_t, entry> entries_;
   util::lazy_deque<message_event> ready_; // events decided out of turn by make_room(), <= max_queued_events
   std::size_t buffered_ = 0;
   std::size_t held_ranges_ = 0; // sum of the entries' range counts, <= max_held_ranges
