@@ -37,8 +37,8 @@ endif()
 # Coroutine-heavy Asio code (integration tests, examples, tern-cp) compiles
 # about three times faster at -O0 -g1 under the sanitizers (one integration
 # test file: 105 s at -O1 -g, 31 s at -O0 -g1), which keeps CI within its
-# budget. Called by those folders; the library they exercise keeps the
-# preset's -O1. Applies to targets defined after the call in the caller's
+# budget. Called by those folders and by tests/ for every test program; the
+# library they exercise keeps the preset's -O1. Applies to targets defined after the call in the caller's
 # directory and below.
 function(tern_compile_fast_under_sanitizers)
   if(TERN_SANITIZE)

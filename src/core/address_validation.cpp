@@ -15,6 +15,7 @@
 
 #include "core/address_validation.hpp"
 
+#include "core/byte_append.hpp"
 #include "crypto/crypto_error.hpp"
 #include "wire/writer.hpp"
 
@@ -24,13 +25,6 @@
 
 namespace tern::core {
 namespace {
-
-void append(std::vector<std::byte>& to, std::span<const std::byte> bytes) { to.insert(to.end(), bytes.begin(), bytes.end()); }
-
-void append_cid(std::vector<std::byte>& to, const wire::connection_id& cid) {
-  to.push_back(static_cast<std::byte>(cid.size()));
-  append(to, cid.bytes());
-}
 
 constexpr std::size_t cookie_offset = 1;
 constexpr std::size_t odcid_offset = cookie_offset + crypto::address_token_length;
@@ -42,11 +36,11 @@ std::vector<std::byte> token_context(const address& from, const wire::connection
   c.reserve(2 + 16 + 2 + 2 * (1 + wire::max_connection_id_length));
   c.push_back(static_cast<std::byte>(token_kind::retry));
   c.push_back(static_cast<std::byte>(from.family));
-  append(c, std::as_bytes(from.ip_bytes()));
+  append_bytes(c, std::as_bytes(from.ip_bytes()));
   c.push_back(static_cast<std::byte>(from.port >> 8));
   c.push_back(static_cast<std::byte>(from.port & 0xff));
-  append_cid(c, original_dcid);
-  append_cid(c, retry_scid);
+  append_length_prefixed(c, original_dcid);
+  append_length_prefixed(c, retry_scid);
   return c;
 }
 

@@ -2,6 +2,7 @@
 
 #include "core/retry.hpp"
 
+#include "core/byte_append.hpp"
 #include "crypto/crypto_error.hpp"
 #include "crypto/hkdf.hpp"
 
@@ -20,13 +21,6 @@ std::span<const std::byte> label_bytes() noexcept {
   return std::as_bytes(std::span(integrity_label.data(), integrity_label.size()));
 }
 
-void append(std::vector<std::byte>& to, std::span<const std::byte> bytes) { to.insert(to.end(), bytes.begin(), bytes.end()); }
-
-void append_cid(std::vector<std::byte>& to, const wire::connection_id& cid) {
-  to.push_back(static_cast<std::byte>(cid.size()));
-  append(to, cid.bytes());
-}
-
 } // namespace
 
 std::error_code retry_integrity_tag(const wire::connection_id& original_dcid, std::span<const std::byte> retry_without_tag,
@@ -34,8 +28,8 @@ std::error_code retry_integrity_tag(const wire::connection_id& original_dcid, st
   try {
     std::vector<std::byte> input;
     input.reserve(1 + original_dcid.size() + retry_without_tag.size());
-    append_cid(input, original_dcid);
-    append(input, retry_without_tag);
+    append_length_prefixed(input, original_dcid);
+    append_bytes(input, retry_without_tag);
     std::array<std::byte, crypto::hkdf_hash_length> mac{};
     // HKDF-Extract is HMAC-SHA256(salt, ikm): the label is the fixed key.
     if (auto ec = crypto::hkdf_extract(label_bytes(), input, mac)) return ec;

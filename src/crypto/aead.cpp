@@ -53,11 +53,6 @@ namespace {
 // well defined.
 constexpr std::size_t max_input = std::size_t{1} << 30;
 
-const unsigned char* non_null(std::span<const std::byte> s) noexcept {
-  static const unsigned char empty = 0;
-  return s.empty() ? &empty : detail::uc(s.data());
-}
-
 // The null cipher's checksum: two FNV-1a-64 lanes over (key, packet number,
 // header, payload). Catches corruption and mismatched packet numbers in
 // tests; offers no protection against anyone who wants to forge a packet.
@@ -231,7 +226,7 @@ std::error_code packet_protector::seal(std::uint64_t packet_number, std::span<co
       (algorithm_ == aead_algorithm::aes_128_gcm && start_gcm_message(ctx, nonce.data(), nullptr)) ||
       EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data()) == 1;
   if (!nonce_set ||
-      EVP_EncryptUpdate(ctx, nullptr, &out, non_null(header), static_cast<int>(header.size())) != 1 ||
+      EVP_EncryptUpdate(ctx, nullptr, &out, detail::non_null(header), static_cast<int>(header.size())) != 1 ||
       EVP_EncryptUpdate(ctx, data, &out, data, static_cast<int>(length)) != 1 ||
       EVP_EncryptFinal_ex(ctx, data + out, &final_out) != 1 || !tag_param(ctx, detail::uc(tag), false))
     return detail::openssl_failure();
@@ -268,7 +263,7 @@ std::error_code packet_protector::open(std::uint64_t packet_number, std::span<co
   int final_out = 0;
   const bool tag_set = algorithm_ == aead_algorithm::aes_128_gcm && start_gcm_message(ctx, nonce.data(), tag);
   if ((!tag_set && EVP_DecryptInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data()) != 1) ||
-      EVP_DecryptUpdate(ctx, nullptr, &out, non_null(header), static_cast<int>(header.size())) != 1 ||
+      EVP_DecryptUpdate(ctx, nullptr, &out, detail::non_null(header), static_cast<int>(header.size())) != 1 ||
       EVP_DecryptUpdate(ctx, data, &out, data, static_cast<int>(length)) != 1 ||
       (!tag_set && !tag_param(ctx, tag, true)))
     return detail::openssl_failure();

@@ -24,12 +24,6 @@ EVP_KDF* hkdf_algorithm() noexcept {
   return kdf;
 }
 
-// OpenSSL treats a null octet-string pointer as "parameter absent".
-const unsigned char* non_null(std::span<const std::byte> s) noexcept {
-  static const unsigned char empty = 0;
-  return s.empty() ? &empty : detail::uc(s.data());
-}
-
 std::error_code derive(int mode, std::span<const std::byte> key, std::span<const std::byte> salt,
                        std::span<const std::byte> info, std::span<std::byte> out) noexcept {
   detail::error_queue_guard guard;
@@ -43,13 +37,13 @@ std::error_code derive(int mode, std::span<const std::byte> key, std::span<const
   std::size_t n = 0;
   params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0);
   params[n++] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-  params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<unsigned char*>(non_null(key)),
+  params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<unsigned char*>(detail::non_null(key)),
                                                   key.size());
   if (mode == EVP_KDF_HKDF_MODE_EXTRACT_ONLY && !salt.empty())
-    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<unsigned char*>(non_null(salt)),
+    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<unsigned char*>(detail::non_null(salt)),
                                                     salt.size());
   if (mode == EVP_KDF_HKDF_MODE_EXPAND_ONLY && !info.empty())
-    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<unsigned char*>(non_null(info)),
+    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<unsigned char*>(detail::non_null(info)),
                                                     info.size());
   params[n] = OSSL_PARAM_construct_end();
 

@@ -42,6 +42,13 @@ using md_ctx_ptr = std::unique_ptr<EVP_MD_CTX, openssl_deleter<EVP_MD_CTX_free>>
 inline const unsigned char* uc(const std::byte* p) noexcept { return reinterpret_cast<const unsigned char*>(p); }
 inline unsigned char* uc(std::byte* p) noexcept { return reinterpret_cast<unsigned char*>(p); }
 
+/// OpenSSL reads a null pointer as "absent" (an octet-string parameter, AAD);
+/// an empty span's data() may be null, so it gets a valid empty buffer.
+inline const unsigned char* non_null(std::span<const std::byte> s) noexcept {
+  static const unsigned char empty = 0;
+  return s.empty() ? &empty : uc(s.data());
+}
+
 /// OpenSSL keeps a per-thread error queue; a stale entry left behind by one
 /// call would be misread by the next caller. Every entry point that calls
 /// OpenSSL holds one of these: the queue is empty on entry and on exit.
