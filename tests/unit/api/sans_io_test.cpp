@@ -759,6 +759,47 @@ TEST_CASE("sans_io: a session ticket and a NEW_TOKEN token: the next connection 
   CHECK(net.client->early_data_accepted());
 }
 
+TEST_CASE("sans_io: a server that writes its answer to early data before polling sends the answer in its "
+          "handshake flight's datagram") {
+  // What the Asio endpoint's hold on a first flight relies on
+  // (src/asio/api_endpoint.cpp, hold_first_answer): the core coalesces the
+  // 1-RTT answer with the handshake flight when both are queued.
+  tern::config cfg = network::server_config();
+  cfg.session_tickets = true;
+  cfg.accept_early_data = true;
+  tern::config client_cfg;
+  client_cfg.session_tickets = true;
+  network net(cfg, client_cfg);
+  net.run_until([&] { return net.handshaked() && !net.client->session_ticket().empty(); });
+  tern::connect_options options;
+  options.session_ticket = net.client->session_ticket();
+  options.early_data = true;
+  reconnect(net, options);
+  std::error_code ec;
+  const auto id = net.client->open_stream(tern::stream_options{.allow_early = true}, ec);
+  REQUIRE(id);
+  const auto request = pattern(6);
+  REQUIRE(net.client->write(*id, request, ec) == request.size());
+  // Stops right after the first flight reached the server, before the
+  // server's connection is polled.
+  net.run_until([&] { return net.server != nullptr; });
+  std::array<std::byte, 64> buf{};
+  REQUIRE(net.server->read(*id, buf, ec).bytes == request.size());
+  const auto answer = pattern(100);
+  REQUIRE(net.server->write(*id, answer, ec) == answer.size());
+  REQUIRE_FALSE(net.server->finish(*id));
+  const auto before = net.in_flight.size();
+  net.send_all(net.server_ep, net.server.get(), server_addr);
+  CHECK(net.in_flight.size() - before == 1);
+  // That one datagram brings the client both the handshake and the answer.
+  net.run_until([&] { return net.in_flight.empty(); });
+  std::array<std::byte, 256> got{};
+  const auto r = net.client->read(*id, got, ec);
+  CHECK(r.bytes == answer.size());
+  CHECK(std::equal(answer.begin(), answer.end(), got.begin()));
+  CHECK(net.client->early_data_accepted());
+}
+
 TEST_CASE("sans_io: a message flow allowed early sends its message in the first flight of a resumed "
           "connection") {
   tern::config cfg = network::server_config();
