@@ -117,6 +117,12 @@ struct connection_config {
   /// burst of the initial window) instead of paced over the handshake's
   /// round trip.
   bool message_first_window_burst = true;
+  /// Deadline start-up: after the first loss, packets message_cwnd_allowance
+  /// lets past the congestion window still wait for the pacer. Unpaced, on
+  /// a path thinner than the stream they refilled its queue every round
+  /// trip (docs/streams.md, "Deadline start-up"). false: not paced (to
+  /// measure the difference).
+  bool message_paced_after_loss = true;
   stream::message_sender_config message_sender{};
   stream::message_receiver_config message_receiver{};
   stream::datagram_queue_config datagram_send{};

@@ -178,8 +178,15 @@ std::optional<connection::datagram_plan> connection::plan_datagram(std::size_t r
   // round trip late or expire. Those packets carry only messages (and
   // ACKs/control/repair), never stream data or datagrams.
   if (message_startup_lets_go(perm, plan.budget, now)) {
-    perm = {};
     plan.messages_only = true;
+    perm = {};
+    // After the first loss the allowance past the window is paced: unpaced,
+    // it refilled a thin path's queue every round trip and the losses it
+    // caused cut the window, which let more past it (deadline_startup.cpp).
+    if (startup_allowance_paced()) {
+      const time_point release = sender_.pacer().release_time(plan.budget, now);
+      if (release > now) perm = {.limit = recovery::send_limit::pacing, .release = release};
+    }
   }
   if (!perm.allowed()) {
     if (perm.limit == recovery::send_limit::pacing) activity_.pacing_release = perm.release;
@@ -202,15 +209,23 @@ std::optional<connection::datagram_plan> connection::plan_datagram(std::size_t r
   return plan;
 }
 
+bool connection::loss_seen() const noexcept {
+  const recovery::sender_stats& seen = sender_.stats();
+  return seen.packets_lost > 0 || seen.repaired_losses > 0 || ecn_.peer_ce() > 0;
+}
+
+bool connection::startup_allowance_paced() const noexcept {
+  return config_.message_paced_after_loss && loss_seen();
+}
+
 bool connection::message_startup_lets_go(const recovery::send_permission& perm, std::uint64_t bytes,
                                          time_point now) const {
   const bool held = perm.limit == recovery::send_limit::congestion_window || perm.limit == recovery::send_limit::pacing;
   if (!held || !sender_.controller().in_startup()) return false;
-  const recovery::sender_stats& seen = sender_.stats();
   deadline_startup_state s;
   s.limit = perm.limit;
   s.in_startup = true;
-  s.loss_seen = seen.packets_lost > 0 || seen.repaired_losses > 0 || ecn_.peer_ce() > 0;
+  s.loss_seen = loss_seen();
   s.bytes_in_flight = sender_.bytes_in_flight();
   s.congestion_window = sender_.congestion_window();
   s.initial_window = cc::controller_config{}.initial_window_packets * config_.max_datagram_size;
