@@ -177,16 +177,9 @@ std::optional<connection::datagram_plan> connection::plan_datagram(std::size_t r
   // message queued behind the window's growth would otherwise arrive a
   // round trip late or expire. Those packets carry only messages (and
   // ACKs/control/repair), never stream data or datagrams.
-  if (message_startup_lets_go(perm, plan.budget, now)) {
+  if (const auto startup = message_startup_permission(perm, plan.budget, now)) {
+    perm = *startup;
     plan.messages_only = true;
-    perm = {};
-    // After the first loss the allowance past the window is paced: unpaced,
-    // it refilled a thin path's queue every round trip and the losses it
-    // caused cut the window, which let more past it (deadline_startup.cpp).
-    if (startup_allowance_paced()) {
-      const time_point release = sender_.pacer().release_time(plan.budget, now);
-      if (release > now) perm = {.limit = recovery::send_limit::pacing, .release = release};
-    }
   }
   if (!perm.allowed()) {
     if (perm.limit == recovery::send_limit::pacing) activity_.pacing_release = perm.release;
@@ -209,23 +202,16 @@ std::optional<connection::datagram_plan> connection::plan_datagram(std::size_t r
   return plan;
 }
 
-bool connection::loss_seen() const noexcept {
-  const recovery::sender_stats& seen = sender_.stats();
-  return seen.packets_lost > 0 || seen.repaired_losses > 0 || ecn_.peer_ce() > 0;
-}
-
-bool connection::startup_allowance_paced() const noexcept {
-  return config_.message_paced_after_loss && loss_seen();
-}
-
-bool connection::message_startup_lets_go(const recovery::send_permission& perm, std::uint64_t bytes,
-                                         time_point now) const {
+std::optional<recovery::send_permission> connection::message_startup_permission(const recovery::send_permission& perm,
+                                                                              std::uint64_t bytes,
+                                                                              time_point now) const {
   const bool held = perm.limit == recovery::send_limit::congestion_window || perm.limit == recovery::send_limit::pacing;
-  if (!held || !sender_.controller().in_startup()) return false;
+  if (!held || !sender_.controller().in_startup()) return std::nullopt;
+  const recovery::sender_stats& seen = sender_.stats();
   deadline_startup_state s;
   s.limit = perm.limit;
   s.in_startup = true;
-  s.loss_seen = loss_seen();
+  s.loss_seen = seen.packets_lost > 0 || seen.repaired_losses > 0 || ecn_.peer_ce() > 0;
   s.bytes_in_flight = sender_.bytes_in_flight();
   s.congestion_window = sender_.congestion_window();
   s.initial_window = cc::controller_config{}.initial_window_packets * config_.max_datagram_size;
@@ -233,11 +219,17 @@ bool connection::message_startup_lets_go(const recovery::send_permission& perm, 
   s.repair_next = repair_.repair_due();
   const deadline_startup_config c{.allowance = config_.message_cwnd_allowance,
                                   .lossless_allowance = config_.message_lossless_allowance,
-                                  .first_window_burst = config_.message_first_window_burst};
+                                  .first_window_burst = config_.message_first_window_burst,
+                                  .paced_past_first_window = config_.message_paced_past_first_window};
   // Repair protects deadline messages: held behind their burst, it came
   // too late for the rebuild to be believed (deadline_startup.cpp).
-  return deadline_startup_lets_go(c, s) &&
-         (s.repair_next || messages_out_.has_pending(now, message_one_way_delay(sender_)));
+  if (!deadline_startup_lets_go(c, s) || !(s.repair_next || messages_out_.has_pending(now, message_one_way_delay(sender_))))
+    return std::nullopt;
+  if (deadline_startup_paces(c, s)) {
+    const time_point release = sender_.pacer().release_time(bytes, now);
+    if (release > now) return recovery::send_permission{.limit = recovery::send_limit::pacing, .release = release};
+  }
+  return recovery::send_permission{};
 }
 
 connection::packet_result connection::build_short_packet(std::span<std::byte> out, const datagram_plan& plan,
