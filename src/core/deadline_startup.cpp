@@ -20,7 +20,8 @@
 // packet). For the same reason repair due next goes unpaced too while the
 // window has room: held behind a burst of its sources, it came after the
 // sender had given up on the rebuild and retransmitted them. Past that,
-// packets are paced as the controller says; the allowances above are not
+// packets are paced as the controller says.
+//
 // Past the window: the congestion-window check comes before the pacer's,
 // so a packet let past the window was not paced either. On a path thinner
 // than the stream (4 Mbit/s over 2 Mbit/s, 30-packet queue) that refilled
