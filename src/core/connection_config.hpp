@@ -104,7 +104,7 @@ struct connection_config {
   std::size_t message_tail_probes = 3;
   /// Bytes by which packets carrying only deadline messages may exceed the
   /// congestion window (counted in flight, paced as
-  /// message_paced_past_first_window says): what lets the first frames of a
+  /// message_paced_after_loss says): what lets the first frames of a
   /// media stream go before the window has grown. Zero disables.
   std::size_t message_cwnd_allowance = 48 * 1200;
   /// Deadline start-up (docs/streams.md, "Deadline start-up"): bytes by
@@ -118,11 +118,11 @@ struct connection_config {
   /// round trip.
   bool message_first_window_burst = true;
   /// Deadline start-up: packets the allowances above let past the
-  /// congestion window still wait for the pacer once the first window is in
-  /// flight or a loss was seen. Unpaced, on a path thinner than the stream
-  /// they refilled its queue every round trip (docs/streams.md, "Deadline
+  /// congestion window still wait for the pacer once a loss was seen.
+  /// Unpaced, on a path thinner than the stream they refilled its queue
+  /// every round trip (docs/streams.md, "Deadline
   /// start-up"). false: not paced (to measure the difference).
-  bool message_paced_past_first_window = true;
+  bool message_paced_after_loss = true;
   stream::message_sender_config message_sender{};
   stream::message_receiver_config message_receiver{};
   stream::datagram_queue_config datagram_send{};

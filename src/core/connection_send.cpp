@@ -220,7 +220,7 @@ std::optional<recovery::send_permission> connection::message_startup_permission(
   const deadline_startup_config c{.allowance = config_.message_cwnd_allowance,
                                   .lossless_allowance = config_.message_lossless_allowance,
                                   .first_window_burst = config_.message_first_window_burst,
-                                  .paced_past_first_window = config_.message_paced_past_first_window};
+                                  .paced_after_loss = config_.message_paced_after_loss};
   // Repair protects deadline messages: held behind their burst, it came
   // too late for the rebuild to be believed (deadline_startup.cpp).
   if (!deadline_startup_lets_go(c, s) || !(s.repair_next || messages_out_.has_pending(now, message_one_way_delay(sender_))))

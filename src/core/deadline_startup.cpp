@@ -27,8 +27,11 @@
 // than the stream (4 Mbit/s over 2 Mbit/s, 30-packet queue) that refilled
 // the queue every round trip: each loss cut the window, which let more go
 // unpaced past it, 295 packets lost against 56 without deadline start-up.
-// So those packets wait for the pacer too, except while the first window
-// is still leaving as its burst and no loss was seen (docs/streams.md).
+// So after the first loss those packets wait for the pacer too (131 lost).
+// Before it they stay unpaced: pacing them from the first window on lost
+// about what no deadline start-up loses (59), but at BBR's first estimate
+// it held 8 of the first 30 frames over 150 ms on a lossy 200 ms path
+// (media_fec_test.cpp). docs/streams.md has the figures.
 
 #include "core/deadline_startup.hpp"
 
@@ -51,8 +54,8 @@ bool deadline_startup_lets_go(const deadline_startup_config& c, const deadline_s
 }
 
 bool deadline_startup_paces(const deadline_startup_config& c, const deadline_startup_state& s) noexcept {
-  if (!c.paced_past_first_window || s.limit != recovery::send_limit::congestion_window) return false;
-  return s.loss_seen || s.bytes_in_flight >= s.initial_window;
+  if (!c.paced_after_loss || s.limit != recovery::send_limit::congestion_window) return false;
+  return s.loss_seen;
 }
 
 } // namespace tern::core

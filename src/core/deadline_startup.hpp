@@ -34,9 +34,8 @@ struct deadline_startup_config {
   /// handshake's round trip (connection_config::message_first_window_burst).
   bool first_window_burst = false;
   /// Packets the allowances let past the window still wait for the pacer
-  /// once the first window is in flight or a loss was seen
-  /// (connection_config::message_paced_past_first_window).
-  bool paced_past_first_window = false;
+  /// once a loss was seen (connection_config::message_paced_after_loss).
+  bool paced_after_loss = false;
 };
 
 /// The sender's state when it holds a packet back.

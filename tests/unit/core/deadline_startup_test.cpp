@@ -15,7 +15,7 @@ constexpr std::uint64_t initial_window = 10 * 1200;
 const deadline_startup_config defaults{.allowance = 48 * 1200,
                                        .lossless_allowance = 20 * 1200,
                                        .first_window_burst = true,
-                                       .paced_past_first_window = true};
+                                       .paced_after_loss = true};
 
 deadline_startup_state window_full(std::uint64_t in_flight) {
   deadline_startup_state s;
@@ -97,22 +97,20 @@ TEST_CASE("deadline start-up: nothing outside start-up, nothing for other limits
   CHECK_FALSE(deadline_startup_lets_go(lossless_only, window_full(30 * 1200)));
 }
 
-TEST_CASE("deadline start-up: past the window, paced once the first window is out or a loss was seen") {
-  // The first window leaves as a burst: a packet past a window smaller than
-  // it (a window cut below the initial one) is not paced before a loss.
-  deadline_startup_state s = window_full(5 * 1200);
-  s.congestion_window = 4 * 1200;
+TEST_CASE("deadline start-up: past the window, paced once a loss was seen") {
+  // Before the first loss the allowances leave unpaced (the first round
+  // trips' frames need them); after it they wait for the pacer.
+  deadline_startup_state s = window_full(40 * 1200);
   CHECK_FALSE(deadline_startup_paces(defaults, s));
   s.loss_seen = true;
   CHECK(deadline_startup_paces(defaults, s));
-  // Past the first window, paced with or without a loss.
-  CHECK(deadline_startup_paces(defaults, window_full(initial_window)));
-  CHECK(deadline_startup_paces(defaults, window_full(40 * 1200)));
   // A packet the pacer held is the burst's business, not this rule's.
-  CHECK_FALSE(deadline_startup_paces(defaults, paced(40 * 1200)));
+  deadline_startup_state held = paced(5 * 1200);
+  held.loss_seen = true;
+  CHECK_FALSE(deadline_startup_paces(defaults, held));
   deadline_startup_config unpaced = defaults;
-  unpaced.paced_past_first_window = false;
-  CHECK_FALSE(deadline_startup_paces(unpaced, window_full(40 * 1200)));
+  unpaced.paced_after_loss = false;
+  CHECK_FALSE(deadline_startup_paces(unpaced, s));
 }
 
 } // namespace tern::core
