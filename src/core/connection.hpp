@@ -667,7 +667,8 @@ private:
   std::optional<datagram_plan> plan_datagram(std::size_t room, time_point now);
   /// Deadline start-up (deadline_startup.hpp): whether a packet of `bytes`
   /// that `perm` holds back may carry deadline messages anyway.
-  bool message_startup_lets_go(const recovery::send_permission& perm, std::uint64_t bytes, time_point now) const;
+  std::optional<recovery::send_permission> message_startup_permission(const recovery::send_permission& perm,
+                                                                     std::uint64_t bytes, time_point now) const;
   /// The 1-RTT packet of a datagram, at `offset` into it.
   packet_result build_short_packet(std::span<std::byte> out, const datagram_plan& plan, std::size_t offset,
                                    time_point now);

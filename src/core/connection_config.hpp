@@ -103,9 +103,9 @@ struct connection_config {
   /// disables. Three matches the packet-reordering threshold.
   std::size_t message_tail_probes = 3;
   /// Bytes by which packets carrying only deadline messages may exceed the
-  /// congestion window (counted in flight, not paced while over it): what lets the
-  /// first frames of a media stream go before the window has grown. Zero
-  /// disables.
+  /// congestion window (counted in flight, paced as
+  /// message_paced_after_loss says): what lets the first frames of a
+  /// media stream go before the window has grown. Zero disables.
   std::size_t message_cwnd_allowance = 48 * 1200;
   /// Deadline start-up (docs/streams.md, "Deadline start-up"): bytes by
   /// which packets carrying only deadline messages may exceed the congestion
@@ -117,6 +117,12 @@ struct connection_config {
   /// burst of the initial window) instead of paced over the handshake's
   /// round trip.
   bool message_first_window_burst = true;
+  /// Deadline start-up: packets the allowances above let past the
+  /// congestion window still wait for the pacer once a loss was seen.
+  /// Unpaced, on a path thinner than the stream they refilled its queue
+  /// every round trip (docs/streams.md, "Deadline
+  /// start-up"). false: not paced (to measure the difference).
+  bool message_paced_after_loss = true;
   stream::message_sender_config message_sender{};
   stream::message_receiver_config message_receiver{};
   stream::datagram_queue_config datagram_send{};

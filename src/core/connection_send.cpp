@@ -177,8 +177,8 @@ std::optional<connection::datagram_plan> connection::plan_datagram(std::size_t r
   // message queued behind the window's growth would otherwise arrive a
   // round trip late or expire. Those packets carry only messages (and
   // ACKs/control/repair), never stream data or datagrams.
-  if (message_startup_lets_go(perm, plan.budget, now)) {
-    perm = {};
+  if (const auto startup = message_startup_permission(perm, plan.budget, now)) {
+    perm = *startup;
     plan.messages_only = true;
   }
   if (!perm.allowed()) {
@@ -202,10 +202,11 @@ std::optional<connection::datagram_plan> connection::plan_datagram(std::size_t r
   return plan;
 }
 
-bool connection::message_startup_lets_go(const recovery::send_permission& perm, std::uint64_t bytes,
-                                         time_point now) const {
+std::optional<recovery::send_permission> connection::message_startup_permission(const recovery::send_permission& perm,
+                                                                              std::uint64_t bytes,
+                                                                              time_point now) const {
   const bool held = perm.limit == recovery::send_limit::congestion_window || perm.limit == recovery::send_limit::pacing;
-  if (!held || !sender_.controller().in_startup()) return false;
+  if (!held || !sender_.controller().in_startup()) return std::nullopt;
   const recovery::sender_stats& seen = sender_.stats();
   deadline_startup_state s;
   s.limit = perm.limit;
@@ -218,11 +219,17 @@ bool connection::message_startup_lets_go(const recovery::send_permission& perm, 
   s.repair_next = repair_.repair_due();
   const deadline_startup_config c{.allowance = config_.message_cwnd_allowance,
                                   .lossless_allowance = config_.message_lossless_allowance,
-                                  .first_window_burst = config_.message_first_window_burst};
+                                  .first_window_burst = config_.message_first_window_burst,
+                                  .paced_after_loss = config_.message_paced_after_loss};
   // Repair protects deadline messages: held behind their burst, it came
   // too late for the rebuild to be believed (deadline_startup.cpp).
-  return deadline_startup_lets_go(c, s) &&
-         (s.repair_next || messages_out_.has_pending(now, message_one_way_delay(sender_)));
+  if (!deadline_startup_lets_go(c, s) || !(s.repair_next || messages_out_.has_pending(now, message_one_way_delay(sender_))))
+    return std::nullopt;
+  if (deadline_startup_paces(c, s)) {
+    const time_point release = sender_.pacer().release_time(bytes, now);
+    if (release > now) return recovery::send_permission{.limit = recovery::send_limit::pacing, .release = release};
+  }
+  return recovery::send_permission{};
 }
 
 connection::packet_result connection::build_short_packet(std::span<std::byte> out, const datagram_plan& plan,

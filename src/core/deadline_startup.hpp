@@ -33,6 +33,9 @@ struct deadline_startup_config {
   /// repair behind it) may leave as one burst instead of paced over the
   /// handshake's round trip (connection_config::message_first_window_burst).
   bool first_window_burst = false;
+  /// Packets the allowances let past the window still wait for the pacer
+  /// once a loss was seen (connection_config::message_paced_after_loss).
+  bool paced_after_loss = false;
 };
 
 /// The sender's state when it holds a packet back.
@@ -60,5 +63,10 @@ struct deadline_startup_state {
 /// arrive in time, or repair protecting such data is due.
 [[nodiscard]] bool deadline_startup_lets_go(const deadline_startup_config& c,
                                             const deadline_startup_state& s) noexcept;
+
+/// Whether a packet deadline_startup_lets_go() let past the congestion
+/// window must still wait for the pacer (the caller asks the pacer). Never
+/// for a packet held by the pacer itself: that is the first-window burst.
+[[nodiscard]] bool deadline_startup_paces(const deadline_startup_config& c, const deadline_startup_state& s) noexcept;
 
 } // namespace tern::core

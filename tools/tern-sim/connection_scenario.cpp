@@ -131,6 +131,10 @@ scenario_result run_scenario(const scenario_config& config) {
   base.max_datagram_size = config.mtu;
   if (config.send_buffer != 0) base.stream_send_buffer = config.send_buffer;
   base.fec = config.media.fec;
+  if (!config.deadline_startup) {
+    base.message_lossless_allowance = 0;
+    base.message_first_window_burst = false;
+  }
   if (!config.qlog_dir.empty()) base.qlog = std::make_shared<qlog::trace_directory>(config.qlog_dir);
   sim_cli::sim_tls_pair tls;
   result.error = sim_cli::make_sim_tls_pair(base, tls);

@@ -58,6 +58,10 @@ struct scenario_config {
   /// connection_config::stream_send_buffer (bytes written and not yet
   /// acknowledged, per stream); 0 keeps the library default.
   std::size_t send_buffer = 0;
+  /// Deadline start-up (docs/streams.md): false turns off what it adds to
+  /// the controller's start-up until the first loss (the lossless allowance
+  /// and the first window's burst), to measure what it costs.
+  bool deadline_startup = true;
   duration time_limit = std::chrono::hours(1);
   media_config media;
   bool trace = false;

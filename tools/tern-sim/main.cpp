@@ -97,6 +97,9 @@ int main(int argc, char** argv) {
                "--media-rate is its top video rate");
   app.add_option("--encoder", encoder_mode, "media: adaptive (as --adaptive) or fixed (the same sender at --media-rate)");
   app.add_option("--audio-rate", audio_rate, "adaptive media: audio bit rate beside the video")->capture_default_str();
+  bool no_deadline_startup = false;
+  app.add_flag("--no-deadline-startup", no_deadline_startup,
+               "connection mode: no lossless allowance or first-window burst for deadline messages");
   app.add_flag("--real-time", real_time, "connection mode: queueing delay counts as congestion (config::real_time)");
   app.add_flag("--no-drain-guard", no_drain_guard,
                "adaptive media: send video on while the queue a fast cut of the target rate answers drains");
@@ -241,6 +244,7 @@ int main(int argc, char** argv) {
     }
     cconfig.media.media_duration = dur;
     cconfig.send_buffer = static_cast<std::size_t>(sb);
+    cconfig.deadline_startup = !no_deadline_startup;
     cconfig.link = config.link;
     cconfig.down = config.down;
     cconfig.algorithm = config.algorithm;

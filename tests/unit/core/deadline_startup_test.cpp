@@ -12,8 +12,10 @@ namespace {
 
 constexpr std::uint64_t initial_window = 10 * 1200;
 
-const deadline_startup_config defaults{
-    .allowance = 48 * 1200, .lossless_allowance = 20 * 1200, .first_window_burst = true};
+const deadline_startup_config defaults{.allowance = 48 * 1200,
+                                       .lossless_allowance = 20 * 1200,
+                                       .first_window_burst = true,
+                                       .paced_after_loss = true};
 
 deadline_startup_state window_full(std::uint64_t in_flight) {
   deadline_startup_state s;
@@ -93,6 +95,22 @@ TEST_CASE("deadline start-up: nothing outside start-up, nothing for other limits
   const deadline_startup_config lossless_only{.lossless_allowance = 20 * 1200};
   CHECK(deadline_startup_lets_go(lossless_only, window_full(29 * 1200)));
   CHECK_FALSE(deadline_startup_lets_go(lossless_only, window_full(30 * 1200)));
+}
+
+TEST_CASE("deadline start-up: past the window, paced once a loss was seen") {
+  // Before the first loss the allowances leave unpaced (the first round
+  // trips' frames need them); after it they wait for the pacer.
+  deadline_startup_state s = window_full(40 * 1200);
+  CHECK_FALSE(deadline_startup_paces(defaults, s));
+  s.loss_seen = true;
+  CHECK(deadline_startup_paces(defaults, s));
+  // A packet the pacer held is the burst's business, not this rule's.
+  deadline_startup_state held = paced(5 * 1200);
+  held.loss_seen = true;
+  CHECK_FALSE(deadline_startup_paces(defaults, held));
+  deadline_startup_config unpaced = defaults;
+  unpaced.paced_after_loss = false;
+  CHECK_FALSE(deadline_startup_paces(unpaced, s));
 }
 
 } // namespace tern::core
