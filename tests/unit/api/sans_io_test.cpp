@@ -710,6 +710,31 @@ void reconnect(network& net, const tern::connect_options& options) {
   REQUIRE(net.client);
 }
 
+/// A server that issues tickets and accepts early data.
+tern::config early_data_server_config() {
+  tern::config cfg = network::server_config();
+  cfg.session_tickets = true;
+  cfg.accept_early_data = true;
+  return cfg;
+}
+
+/// A client that keeps tickets.
+tern::config ticket_client_config() {
+  tern::config cfg;
+  cfg.session_tickets = true;
+  return cfg;
+}
+
+/// Runs the first connection until the client holds a ticket, then
+/// connects again with it and early data on.
+void resume_with_early_data(network& net) {
+  net.run_until([&] { return net.handshaked() && !net.client->session_ticket().empty(); });
+  tern::connect_options options;
+  options.session_ticket = net.client->session_ticket();
+  options.early_data = true;
+  reconnect(net, options);
+}
+
 } // namespace
 
 TEST_CASE("sans_io: a session ticket and a NEW_TOKEN token: the next connection resumes, needs no Retry, "
@@ -761,20 +786,11 @@ TEST_CASE("sans_io: a session ticket and a NEW_TOKEN token: the next connection 
 
 TEST_CASE("sans_io: a server that writes its answer to early data before polling sends the answer in its "
           "handshake flight's datagram") {
-  // What the Asio endpoint's hold on a first flight relies on
-  // (src/asio/api_endpoint.cpp, hold_first_answer): the core coalesces the
-  // 1-RTT answer with the handshake flight when both are queued.
-  tern::config cfg = network::server_config();
-  cfg.session_tickets = true;
-  cfg.accept_early_data = true;
-  tern::config client_cfg;
-  client_cfg.session_tickets = true;
-  network net(cfg, client_cfg);
-  net.run_until([&] { return net.handshaked() && !net.client->session_ticket().empty(); });
-  tern::connect_options options;
-  options.session_ticket = net.client->session_ticket();
-  options.early_data = true;
-  reconnect(net, options);
+  // The core coalesces the 1-RTT answer with the handshake flight when
+  // the application has queued it before the connection is polled: a
+  // driver that lets the application answer first sends one datagram.
+  network net(early_data_server_config(), ticket_client_config());
+  resume_with_early_data(net);
   std::error_code ec;
   const auto id = net.client->open_stream(tern::stream_options{.allow_early = true}, ec);
   REQUIRE(id);
@@ -802,17 +818,8 @@ TEST_CASE("sans_io: a server that writes its answer to early data before polling
 
 TEST_CASE("sans_io: a message flow allowed early sends its message in the first flight of a resumed "
           "connection") {
-  tern::config cfg = network::server_config();
-  cfg.session_tickets = true;
-  cfg.accept_early_data = true;
-  tern::config client_cfg;
-  client_cfg.session_tickets = true;
-  network net(cfg, client_cfg);
-  net.run_until([&] { return net.handshaked() && !net.client->session_ticket().empty(); });
-  tern::connect_options options;
-  options.session_ticket = net.client->session_ticket();
-  options.early_data = true;
-  reconnect(net, options);
+  network net(early_data_server_config(), ticket_client_config());
+  resume_with_early_data(net);
   std::error_code ec;
   const tern::time_point start = net.now;
   REQUIRE_FALSE(net.client->configure_message_flow(3, tern::message_flow_options{.allow_early = true}));
