@@ -27,7 +27,7 @@ namespace tern::cc {
 
 bbr::bbr(const controller_config& config, const bbr_config& tuning, random_source& rng) noexcept
     : config_{config}, tuning_{tuning}, rng_{rng}, pacing_gain_{tuning.startup_pacing_gain},
-      cwnd_gain_{tuning.startup_cwnd_gain}, cwnd_{config.initial_window_packets * config.max_datagram_size},
+      cwnd_gain_{tuning.startup_cwnd_gain}, cwnd_{config.initial_window()},
       pacing_rate_{0}, max_bw_{tuning.bandwidth_window_rounds},
       ack_aggregation_{tuning.extra_acked_window_rounds}, min_rtt_{tuning.min_rtt_confirm_tolerance} {
   // Before any RTT sample the initial window is paced over a nominal 1 ms.
@@ -60,7 +60,7 @@ std::uint64_t bbr::probe_rtt_cwnd() const noexcept {
 }
 
 std::uint64_t bbr::bdp(double gain) const noexcept {
-  if (min_rtt_.empty() || max_bw_.empty()) return config_.initial_window_packets * config_.max_datagram_size;
+  if (min_rtt_.empty() || max_bw_.empty()) return config_.initial_window();
   const double bytes = static_cast<double>(model_bandwidth()) * static_cast<double>(min_rtt().count()) * 1e-9;
   return static_cast<std::uint64_t>(gain * bytes);
 }
@@ -136,7 +136,7 @@ void bbr::on_ack(const ack_event& e) {
     // than a round trip; otherwise the initial window is the reference.
     const std::uint64_t window = tuning_.startup == bbr_startup_mode::window_follows_model
                                      ? cwnd_
-                                     : config_.initial_window_packets * config_.max_datagram_size;
+                                     : config_.initial_window();
     const double nominal = static_cast<double>(window) * 1e9 / static_cast<double>(e.smoothed_rtt.count());
     pacing_rate_ = std::max<std::uint64_t>(static_cast<std::uint64_t>(pacing_gain_ * nominal), 1);
   }
@@ -227,7 +227,7 @@ void bbr::set_cwnd(const ack_event& e) {
     cwnd_ = std::max(cwnd_, e.bytes_in_flight + e.bytes_acked);
   } else if (filled_pipe_) {
     cwnd_ = std::min(cwnd_ + e.bytes_acked, target);
-  } else if (cwnd_ < target || e.delivered < config_.initial_window_packets * config_.max_datagram_size) {
+  } else if (cwnd_ < target || e.delivered < config_.initial_window()) {
     cwnd_ += e.bytes_acked;
     // Growing by the acknowledged bytes alone doubles the window per round
     // trip whatever the pacing gain; following the model instead lets the

@@ -109,7 +109,7 @@ void bbr::try_jump(const ack_event& e) {
   const auto rate = first_flight_train_.rate(tuning_.startup_jump_min_acks);
   if (!rate || min_rtt_.empty() || first_flight_train_.gap_ratio() > tuning_.startup_jump_max_gap_ratio) return;
   const double min_rtt_s = static_cast<double>(min_rtt().count()) * 1e-9;
-  const double iw = static_cast<double>(config_.initial_window_packets * config_.max_datagram_size);
+  const double iw = static_cast<double>(config_.initial_window());
   const double cap = tuning_.startup_jump_max_multiple * iw / min_rtt_s;
   double estimate = static_cast<double>(*rate);
   jump_is_floor_ = estimate > cap;

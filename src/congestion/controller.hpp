@@ -48,6 +48,9 @@ struct controller_config {
   duration initial_rtt = std::chrono::milliseconds(333);
   /// BBR's tunables (ignored by the other controllers).
   bbr_config bbr{};
+
+  /// The initial congestion window in bytes.
+  [[nodiscard]] std::uint64_t initial_window() const noexcept { return initial_window_packets * max_datagram_size; }
 };
 
 /// A packet left the sender (counted in flight when `in_flight`).

@@ -19,7 +19,7 @@
 namespace tern::cc {
 
 loss_based_controller::loss_based_controller(const controller_config& config) noexcept
-    : config_{config}, cwnd_{config.initial_window_packets * config.max_datagram_size},
+    : config_{config}, cwnd_{config.initial_window()},
       ssthresh_{std::numeric_limits<std::uint64_t>::max()} {}
 
 std::uint64_t loss_based_controller::pacing_rate() const noexcept {

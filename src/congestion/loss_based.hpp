@@ -57,7 +57,7 @@ protected:
     return config_.minimum_window_packets * config_.max_datagram_size;
   }
   [[nodiscard]] std::uint64_t initial_window() const noexcept {
-    return config_.initial_window_packets * config_.max_datagram_size;
+    return config_.initial_window();
   }
 
   controller_config config_;

@@ -214,7 +214,7 @@ std::optional<recovery::send_permission> connection::message_startup_permission(
   s.loss_seen = seen.packets_lost > 0 || seen.repaired_losses > 0 || ecn_.peer_ce() > 0;
   s.bytes_in_flight = sender_.bytes_in_flight();
   s.congestion_window = sender_.congestion_window();
-  s.initial_window = cc::controller_config{}.initial_window_packets * config_.max_datagram_size;
+  s.initial_window = sender_.initial_window();
   s.packet_bytes = bytes;
   s.repair_next = repair_.repair_due();
   const deadline_startup_config c{.allowance = config_.message_cwnd_allowance,

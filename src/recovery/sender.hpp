@@ -150,6 +150,8 @@ public:
   [[nodiscard]] const rtt_estimator& rtt() const noexcept { return detector_.rtt(); }
   [[nodiscard]] const loss_detector& detector() const noexcept { return detector_; }
   [[nodiscard]] const cc::controller& controller() const noexcept { return *controller_; }
+  /// The controller's initial window, bytes.
+  [[nodiscard]] std::uint64_t initial_window() const noexcept { return config_.controller.initial_window(); }
   [[nodiscard]] const cc::pacer& pacer() const noexcept { return pacer_; }
   [[nodiscard]] std::uint64_t bytes_in_flight() const noexcept { return detector_.bytes_in_flight(); }
   [[nodiscard]] std::uint64_t congestion_window() const noexcept { return controller_->congestion_window(); }
